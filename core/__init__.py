@@ -1,0 +1,1 @@
+"""Domain core of the service-operations console: pure Python, never imports streamlit."""

@@ -1,0 +1,72 @@
+"""The one way into the SQLite store: connections with the house pragmas, and write transactions.
+
+Every connection gets WAL, `foreign_keys=ON` and a busy timeout; a connection belongs to the
+thread that opened it (Streamlit runs sessions on different threads, so pages open one per run).
+Writes that belong together go through `write()`, which takes the write lock up front
+(`BEGIN IMMEDIATE`) so two writers queue on the busy timeout instead of deadlocking on a
+lock upgrade; sqlite-utils calls inside it become savepoints of the same transaction.
+"""
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import sqlite_utils
+
+from core import config
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def connect(path: str | Path | None = None, migrate: bool = True) -> sqlite_utils.Database:
+    """Open the store (default: `config.db_path()`), apply pragmas and pending migrations."""
+    target = Path(path) if path else config.db_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(target), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    db = sqlite_utils.Database(conn)
+    if migrate:
+        from core import migrations  # late import: migrations uses write()
+
+        migrations.apply(db)
+    return db
+
+
+@contextlib.contextmanager
+def write(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One write transaction: all of it lands or none of it does.
+
+    Nested calls join the outer transaction as savepoints, so a core function that writes can
+    be called on its own or as part of a larger unit of work.
+    """
+    conn = db.conn
+    if conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+def rows(db: sqlite_utils.Database, sql: str, params: tuple | dict = ()) -> list[dict]:
+    """Run a read query and return plain dicts."""
+    return list(db.query(sql, params))
+
+
+def one(db: sqlite_utils.Database, sql: str, params: tuple | dict = ()) -> dict | None:
+    """The first row of a read query, or None."""
+    for row in db.query(sql, params):
+        return row
+    return None

@@ -1,0 +1,90 @@
+"""Who may do what: the permission table of the app, enforced in core.
+
+Pages call `page_allowed` to build the navigation, but that is only a convenience: every core
+function that reads or writes project data takes the acting user and calls `require` or filters
+by `visible_project_ids`, so the CLI, tests and any later API get the same control.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlite_utils
+
+ROLES = ("admin", "manager", "trainer", "qa", "agent", "merchant")
+STAFF_ROLES = ("admin", "manager", "trainer", "qa")
+
+# page key -> roles that may open it
+PAGE_ACCESS: dict[str, frozenset[str]] = {
+    "home": frozenset(ROLES),
+    "merchants": frozenset({"admin", "manager"}),
+    "projects": frozenset({"admin", "manager", "trainer", "qa", "merchant"}),
+    "users": frozenset({"admin"}),
+    "audit": frozenset({"admin"}),
+    "system": frozenset({"admin"}),
+    "account": frozenset(ROLES),
+}
+
+# action -> roles allowed
+ACTIONS: dict[str, frozenset[str]] = {
+    "merchant.read": frozenset({"admin", "manager"}),
+    "merchant.write": frozenset({"admin", "manager"}),
+    "project.read": frozenset({"admin", "manager", "trainer", "qa", "merchant"}),
+    "project.write": frozenset({"admin", "manager"}),
+    "order_confirmation.write": frozenset({"admin", "manager"}),
+    "faq.write": frozenset({"admin", "manager"}),
+    "user.admin": frozenset({"admin"}),
+    "audit.read": frozenset({"admin"}),
+    "backup": frozenset({"admin"}),
+    "calendar.write": frozenset({"admin"}),
+}
+
+
+class PermissionDenied(Exception):
+    """The acting user may not do this; the message names the action."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The user on whose behalf core acts."""
+
+    id: int
+    username: str
+    role: str
+    display_name: str = ""
+    merchant_id: int | None = None
+    language: str = "zh"
+
+
+def can(actor: Actor | None, action: str) -> bool:
+    """True when the actor's role may perform the action."""
+    return actor is not None and actor.role in ACTIONS.get(action, frozenset())
+
+
+def require(actor: Actor | None, action: str) -> None:
+    """Raise PermissionDenied unless the actor may perform the action."""
+    if not can(actor, action):
+        raise PermissionDenied(action)
+
+
+def page_allowed(role: str, page: str) -> bool:
+    """True when a role sees this page in its navigation."""
+    return role in PAGE_ACCESS.get(page, frozenset())
+
+
+def visible_project_ids(db: sqlite_utils.Database, actor: Actor) -> set[int] | None:
+    """The projects the actor may read: None means all, an empty set means none."""
+    if actor.role in STAFF_ROLES:
+        return None
+    if actor.role == "merchant":
+        if actor.merchant_id is None:
+            return set()
+        return {r["id"] for r in db.query("SELECT id FROM projects WHERE merchant_id = ?", [actor.merchant_id])}
+    return set()
+
+
+def require_project(db: sqlite_utils.Database, actor: Actor, project_id: int, action: str = "project.read") -> None:
+    """Raise PermissionDenied unless the actor may do `action` on this very project."""
+    require(actor, action)
+    visible = visible_project_ids(db, actor)
+    if visible is not None and project_id not in visible:
+        raise PermissionDenied(f"{action}:{project_id}")

@@ -1,0 +1,35 @@
+"""Audit log (admin): every change to business data, filtered by user, entity and date."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import streamlit as st
+
+from core import audit, config, users
+from ui import context
+from ui.widgets import download_xlsx
+
+ctx = context.get()
+t, db, actor = ctx.t, ctx.db, ctx.actor
+
+st.title(t("audit.title"))
+everyone = users.list_users(db, actor)
+c1, c2, c3 = st.columns([2, 2, 3])
+username = c1.selectbox(t("field.username"), [None, "system", *[u["username"] for u in everyone]],
+                        format_func=lambda u: t("all") if u is None else u, key="a_user")
+entity = c2.selectbox(t("audit.entity"), [None, *audit.entities(db)], format_func=lambda e: t("all") if e is None else e, key="a_entity")
+today = config.today()
+period = c3.date_input(t("audit.period"), value=(today - timedelta(days=30), today), format="YYYY-MM-DD", key="a_period")
+start, end = (period[0], period[-1]) if isinstance(period, tuple) and period else (None, None)
+found = audit.search(db, actor, username, entity, start.isoformat() if start else None, end.isoformat() if end else None)
+if not found:
+    st.info(t("audit.empty"))
+else:
+    table = pd.DataFrame(
+        [{t("audit.at"): r["at"], t("field.username"): r["username"], t("audit.action"): r["action"], t("audit.entity"): r["entity"],
+          t("audit.entity_id"): r["entity_id"], t("audit.before"): r["before"] or "", t("audit.after"): r["after"] or ""} for r in found]
+    )
+    st.caption(t("audit.count", n=len(found)))
+    st.dataframe(table, hide_index=True, width="stretch")
+    download_xlsx(ctx, "btn.export_excel", {"audit": table}, "audit.xlsx", "a_export")

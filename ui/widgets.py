@@ -1,0 +1,56 @@
+"""Small widgets several pages share: error display, Excel download, formatting."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core import excel
+from core.errors import FieldError, ValidationError
+from ui.context import Context
+
+
+def error_text(ctx: Context, error: FieldError) -> str:
+    """One field error as a sentence: '<field label>: <message>'."""
+    field = error.field
+    prefix = ""
+    if field.startswith("row ") and ": " in field:
+        row, field = field.split(": ", 1)
+        prefix = ctx.t("row_n", n=row.removeprefix("row ")) + " "
+    label_key = f"field.{field}"
+    label = ctx.t(label_key)
+    label = field if label == label_key else label
+    return f"{prefix}{label}: {ctx.t(error.key, **error.params)}"
+
+
+def show_validation(ctx: Context, exc: ValidationError) -> None:
+    """A refused save: one error box listing every problem, nothing was written."""
+    lines = "\n".join(f"- {error_text(ctx, e)}" for e in exc.errors)
+    st.error(f"{ctx.t('msg.not_saved')}\n\n{lines}")
+
+
+def field_errors(ctx: Context, errors: list[FieldError], field: str) -> None:
+    """The messages for one field, shown under its widget."""
+    for error in errors:
+        if error.field == field:
+            st.caption(f":red[{ctx.t(error.key, **error.params)}]")
+
+
+def download_xlsx(ctx: Context, label_key: str, sheets: dict[str, pd.DataFrame], filename: str, key: str) -> None:
+    """A download button for an Excel export (formula-escaped by core.excel)."""
+    st.download_button(ctx.t(label_key), data=excel.to_xlsx(sheets), file_name=filename,
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=key,
+                       icon=":material/download:")
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    """A stored fraction shown as a percentage."""
+    return "—" if value is None or pd.isna(value) else f"{value * 100:.{digits}f}%"
+
+
+def query_int(name: str) -> int | None:
+    """An integer query parameter, or None when absent or not a number."""
+    raw = st.query_params.get(name)
+    try:
+        return int(raw) if raw is not None else None
+    except (TypeError, ValueError):
+        return None
