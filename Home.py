@@ -9,6 +9,7 @@ from ui import auth, context, nav
 
 st.set_page_config(page_title="客服运营平台 · Service Ops", page_icon=":material/support_agent:", layout="wide")
 
+
 db = connect()
 first_admin_password = users.ensure_first_admin(db)
 if first_admin_password:

@@ -27,6 +27,8 @@ USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,31}$")
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 72  # bcrypt reads at most 72 bytes
 MAX_NAME_LENGTH = 50
+# bcrypt cost; tests lower it through APP_BCRYPT_ROUNDS to stay fast (never below 4).
+BCRYPT_ROUNDS = max(4, int(os.environ.get("APP_BCRYPT_ROUNDS", "12")))
 LANGUAGES = ("zh", "en")
 # A bcrypt hash of a random secret nobody knows: given to a locked account so that the login
 # form fails for it even with the right password, and the failure is still seen as that user's.
@@ -36,7 +38,7 @@ _SAFE_COLUMNS = "id, username, display_name, role, merchant_id, active, language
 
 def hash_password(password: str) -> str:
     """bcrypt hash of a password."""
-    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt()).decode()
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=BCRYPT_ROUNDS)).decode()
 
 
 def check_password(password: str, password_hash: str) -> bool:

@@ -18,13 +18,13 @@ class PageSpec:
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("home", "pages/home.py", "nav.home", ":material/home:", "nav.group.main"),
-    PageSpec("merchants", "pages/merchants.py", "nav.merchants", ":material/storefront:", "nav.group.main"),
-    PageSpec("projects", "pages/projects.py", "nav.projects", ":material/assignment:", "nav.group.main"),
-    PageSpec("users", "pages/users.py", "nav.users", ":material/group:", "nav.group.admin"),
-    PageSpec("audit", "pages/audit.py", "nav.audit", ":material/history:", "nav.group.admin"),
-    PageSpec("system", "pages/system.py", "nav.system", ":material/settings:", "nav.group.admin"),
-    PageSpec("account", "pages/account.py", "nav.account", ":material/person:", "nav.group.me"),
+    PageSpec("home", "app_pages/home.py", "nav.home", ":material/home:", "nav.group.main"),
+    PageSpec("merchants", "app_pages/merchants.py", "nav.merchants", ":material/storefront:", "nav.group.main"),
+    PageSpec("projects", "app_pages/projects.py", "nav.projects", ":material/assignment:", "nav.group.main"),
+    PageSpec("users", "app_pages/users.py", "nav.users", ":material/group:", "nav.group.admin"),
+    PageSpec("audit", "app_pages/audit.py", "nav.audit", ":material/history:", "nav.group.admin"),
+    PageSpec("system", "app_pages/system.py", "nav.system", ":material/settings:", "nav.group.admin"),
+    PageSpec("account", "app_pages/account.py", "nav.account", ":material/person:", "nav.group.me"),
 )
 
 

@@ -42,14 +42,14 @@ with right:
         st.subheader(t("home.drafts"))
         if summary["drafts"]:
             for d in summary["drafts"]:
-                st.page_link("pages/projects.py", label=f"{d['merchant_name']} · {d['name']} (v{d['version']}, {d['updated_at']})",
+                st.page_link("app_pages/projects.py", label=f"{d['merchant_name']} · {d['name']} (v{d['version']}, {d['updated_at']})",
                              query_params={"project": d["project_id"]}, icon=":material/edit_note:")
         else:
             st.caption(t("home.no_drafts"))
     st.subheader(t("home.golives"))
     if summary["golives"]:
         for g in summary["golives"]:
-            st.page_link("pages/projects.py", label=f"{g['golive']} · {g['merchant_name']} · {g['name']}",
+            st.page_link("app_pages/projects.py", label=f"{g['golive']} · {g['merchant_name']} · {g['name']}",
                          query_params={"project": g["project_id"]}, icon=":material/rocket_launch:")
     else:
         st.caption(t("home.no_golives"))

@@ -106,7 +106,7 @@ else:
     projects = merchants.list_projects(db, actor, merchant_id=selected_id)
     if projects:
         for p in projects:
-            st.page_link("pages/projects.py", label=f"{p['name']} · {t('status.' + p['status'])} · {p['manager_name'] or '—'}",
+            st.page_link("app_pages/projects.py", label=f"{p['name']} · {t('status.' + p['status'])} · {p['manager_name'] or '—'}",
                          query_params={"project": p["id"]}, icon=":material/assignment:")
     else:
         st.info(t("merchants.no_projects"))
@@ -124,7 +124,7 @@ else:
                     except ValidationError as exc:
                         show_validation(ctx, exc)
                     else:
-                        st.switch_page("pages/projects.py", query_params={"project": project_id})
+                        st.switch_page("app_pages/projects.py", query_params={"project": project_id})
         with st.expander(t("merchants.edit"), icon=":material/edit:"):
             data = merchant_form("edit_merchant", merchant)
             if data is not None:

@@ -1,0 +1,56 @@
+"""Shared fixtures: every test gets a fresh temp database through APP_DB, never data/app.db."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("APP_BCRYPT_ROUNDS", "4")  # fast hashes in tests; production uses 12
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from core.db import connect  # noqa: E402
+from core.permissions import Actor  # noqa: E402
+
+
+@pytest.fixture
+def fresh_db(tmp_path, monkeypatch):
+    """An empty, migrated database in a temp folder, set as APP_DB."""
+    path = tmp_path / "app.db"
+    monkeypatch.setenv("APP_DB", str(path))
+    db = connect(path)
+    yield db
+    db.close()
+
+
+@pytest.fixture
+def admin(fresh_db) -> Actor:
+    """The admin of a fresh database."""
+    from core import users
+
+    user_id = users.create_user(fresh_db, None, "boss", "总监", "admin", "secret-pass-1")
+    return users.actor_from_row(users.get_user(fresh_db, user_id))
+
+
+@pytest.fixture
+def demo_db(tmp_path, monkeypatch):
+    """A database seeded with the demo firm; yields (db, {username: password})."""
+    from core import demo
+
+    path = tmp_path / "app.db"
+    monkeypatch.setenv("APP_DB", str(path))
+    db = connect(path)
+    logins = demo.seed(db)
+    yield db, {username: password for _role, username, password in logins}
+    db.close()
+
+
+def actor_of(db, username: str) -> Actor:
+    """The Actor of an existing username."""
+    from core import users
+
+    return users.actor_from_row(users.find_by_username(db, username))
