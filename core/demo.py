@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import sqlite_utils
 
-from core import config, faq, merchants, order_confirmation as oc, users, workdays
+from core import agents, config, faq, merchants, order_confirmation as oc, users, workdays
 from core.db import connect
 from core.permissions import Actor
 
@@ -133,7 +133,32 @@ def seed(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
     password = users.generate_password()
     users.create_user(db, None, "merchant2", "鲜果坊-刘女士", "merchant", password, merchant_ids[1])
     logins.append(("merchant", "merchant2", password))
+    seed_roster(db, admin, ids["agent"])
+    # capability seeds (each adds its own demo data; keep this order)
+    # -- kpi seed --
+    # -- team & training seed --
+    # -- qa & complaints seed --
     return logins
+
+
+DEMO_AGENTS = ("小美", "阿杰", "Amy", "晓晓", "老王", "bob", "cc", "小雨", "阿丽", "大伟", "静静", "小林", "阿峰", "婷婷")
+
+
+def seed_roster(db: sqlite_utils.Database, admin: Actor, agent_user_id: int) -> None:
+    """Fourteen agents; the two live projects get teams of online agents and reserves."""
+    start = config.today() - timedelta(days=120)
+    live = [p for p in merchants.list_projects(db, admin) if p["status"] == "live"]
+    for index, name in enumerate(DEMO_AGENTS):
+        status = "online" if index < 10 else ("reserve" if index < 12 else "training")
+        agent_id = agents.create_agent(db, admin, {
+            "name": name, "employee_no": f"KF{index + 1:04d}", "phone": f"1390000{index:04d}", "skills": "售前,售后" if index % 3 == 0 else "售前",
+            "status": status, "base_salary": 3500 + 100 * (index % 5), "user_id": agent_user_id if index == 0 else None,
+        })
+        if index < 12:
+            project = live[0] if index % 2 == 0 else live[1]
+            prefix = project["merchant_name"][:4]
+            agents.assign(db, admin, project["id"], agent_id, "online" if index < 10 else "reserve",
+                          "day" if index % 4 < 2 else "night", start, f"{prefix}:{name}")
 
 
 def main(argv: list[str] | None = None) -> int:

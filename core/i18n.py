@@ -156,6 +156,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "err.integer": ("须为整数", "must be a whole number"),
     "err.min": ("不能小于{min}", "must be at least {min}"),
     "err.positive": ("须大于0", "must be greater than 0"),
+    "err.non_negative": ("不能为负数", "cannot be negative"),
     "err.non_negative_int": ("须为不小于0的整数", "must be a whole number, 0 or more"),
     "err.rate_range": ("须在0%到100%之间", "must be between 0% and 100%"),
     "err.time_format": ("时间格式应为 HH:MM，例如 08:00", "time must be HH:MM, e.g. 08:00"),
@@ -315,6 +316,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "system.day": ("日期", "Day"),
     "system.no_days_off": ("没有额外休息日。", "No extra days off."),
 }
+
+
+def _merge_capability_catalogues() -> None:
+    """Each capability keeps its own text module; a key defined twice is a bug."""
+    from core import i18n_kpi, i18n_qa, i18n_team
+
+    for part in (i18n_kpi.CATALOGUE, i18n_team.CATALOGUE, i18n_qa.CATALOGUE):
+        clash = set(part) & set(CATALOGUE)
+        if clash:
+            raise RuntimeError(f"i18n keys defined twice: {sorted(clash)}")
+        CATALOGUE.update(part)
+
+
+_merge_capability_catalogues()
 
 
 def t(key: str, lang: str = "zh", **params: Any) -> str:

@@ -22,6 +22,9 @@ PAGE_ACCESS: dict[str, frozenset[str]] = {
     "audit": frozenset({"admin"}),
     "system": frozenset({"admin"}),
     "account": frozenset(ROLES),
+    # -- kpi pages --
+    # -- team & training pages --
+    # -- qa & complaints pages --
 }
 
 # action -> roles allowed
@@ -36,6 +39,13 @@ ACTIONS: dict[str, frozenset[str]] = {
     "audit.read": frozenset({"admin"}),
     "backup": frozenset({"admin"}),
     "calendar.write": frozenset({"admin"}),
+    "agent.read": frozenset({"admin", "manager", "trainer", "qa"}),
+    "agent.write": frozenset({"admin", "manager"}),
+    "team.write": frozenset({"admin", "manager"}),
+    # capability actions are added below their own comment lines, one block per capability
+    # -- kpi --
+    # -- team & training --
+    # -- qa & complaints --
 }
 
 
@@ -79,6 +89,9 @@ def visible_project_ids(db: sqlite_utils.Database, actor: Actor) -> set[int] | N
         if actor.merchant_id is None:
             return set()
         return {r["id"] for r in db.query("SELECT id FROM projects WHERE merchant_id = ?", [actor.merchant_id])}
+    if actor.role == "agent":  # the projects whose team the agent is (or was) on
+        return {r["project_id"] for r in db.query(
+            "SELECT DISTINCT pa.project_id FROM project_agents pa JOIN agents a ON a.id = pa.agent_id WHERE a.user_id = ?", [actor.id])}
     return set()
 
 

@@ -21,6 +21,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("home", "app_pages/home.py", "nav.home", ":material/home:", "nav.group.main"),
     PageSpec("merchants", "app_pages/merchants.py", "nav.merchants", ":material/storefront:", "nav.group.main"),
     PageSpec("projects", "app_pages/projects.py", "nav.projects", ":material/assignment:", "nav.group.main"),
+    # -- kpi pages --
+    # -- team & training pages --
+    # -- qa & complaints pages --
     PageSpec("users", "app_pages/users.py", "nav.users", ":material/group:", "nav.group.admin"),
     PageSpec("audit", "app_pages/audit.py", "nav.audit", ":material/history:", "nav.group.admin"),
     PageSpec("system", "app_pages/system.py", "nav.system", ":material/settings:", "nav.group.admin"),

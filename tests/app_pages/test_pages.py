@@ -6,30 +6,9 @@ from streamlit.testing.v1 import AppTest
 
 from core import merchants, order_confirmation as oc, users
 from core.permissions import PAGE_ACCESS, ROLES
-from tests.conftest import ROOT, actor_of
+from tests.app_pages.helpers import HOME, ROLE_USER, logged_in, open_page
+from tests.conftest import actor_of
 from ui.nav import PAGES
-
-HOME = str(ROOT / "Home.py")
-ROLE_USER = {"admin": "admin", "manager": "manager", "trainer": "trainer", "qa": "qa", "agent": "agent", "merchant": "merchant"}
-
-
-def logged_in(username: str) -> AppTest:
-    """An app session as that user, as if the login form had just succeeded."""
-    at = AppTest.from_file(HOME, default_timeout=60)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = username
-    at.session_state["name"] = username
-    return at
-
-
-def open_page(at: AppTest, path: str, **query) -> AppTest:
-    at.run()
-    for key, value in query.items():
-        at.query_params[key] = str(value)
-    at.switch_page(path)
-    at.run()
-    return at
-
 
 CASES = [(spec.path, role, role in PAGE_ACCESS[spec.key]) for spec in PAGES for role in ROLES]
 
