@@ -67,11 +67,11 @@ def _confirmation(merchant: tuple, agents: int, day_offset: int) -> dict:
         "service_type": "both" if agents > 4 else "presales",
         "agents_required": agents,
         "liaison": merchant[4],
-        "target_daily_inquiries": merchant[6],
-        "target_first_response_s": 10,
-        "target_avg_response_s": 25,
-        "target_response_30s_rate": 0.85,
-        "target_conversion_rate": 0.25,
+        "target_daily_inquiries": merchant[6] // 15,
+        "target_first_response_s": 20,
+        "target_avg_response_s": 30,
+        "target_response_30s_rate": 0.80,
+        "target_conversion_rate": 0.22,
         "target_aov": 150.0,
         "target_satisfaction": 0.95,
         "materials_submitted": True,
@@ -136,6 +136,9 @@ def seed(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
     seed_roster(db, admin, ids["agent"])
     # capability seeds (each adds its own demo data; keep this order)
     # -- kpi seed --
+    from core import demo_kpi
+
+    demo_kpi.seed(db, admin)
     # -- team & training seed --
     # -- qa & complaints seed --
     return logins

@@ -23,6 +23,10 @@ PAGE_ACCESS: dict[str, frozenset[str]] = {
     "system": frozenset({"admin"}),
     "account": frozenset(ROLES),
     # -- kpi pages --
+    "kpi_dashboard": frozenset({"admin", "manager", "trainer", "qa", "merchant"}),
+    "kpi_company": frozenset({"admin", "manager"}),
+    "kpi_import": frozenset({"admin", "manager"}),
+    "my_kpi": frozenset({"agent"}),
     # -- team & training pages --
     # -- qa & complaints pages --
 }
@@ -44,6 +48,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "team.write": frozenset({"admin", "manager"}),
     # capability actions are added below their own comment lines, one block per capability
     # -- kpi --
+    "kpi.import": frozenset({"admin", "manager"}),
+    "kpi.read": frozenset({"admin", "manager", "trainer", "qa", "merchant"}),
+    "kpi.company": frozenset({"admin", "manager"}),
     # -- team & training --
     # -- qa & complaints --
 }

@@ -22,6 +22,10 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("merchants", "app_pages/merchants.py", "nav.merchants", ":material/storefront:", "nav.group.main"),
     PageSpec("projects", "app_pages/projects.py", "nav.projects", ":material/assignment:", "nav.group.main"),
     # -- kpi pages --
+    PageSpec("kpi_dashboard", "app_pages/kpi_dashboard.py", "nav.kpi_dashboard", ":material/monitoring:", "nav.group.kpi"),
+    PageSpec("kpi_company", "app_pages/kpi_company.py", "nav.kpi_company", ":material/dashboard:", "nav.group.kpi"),
+    PageSpec("kpi_import", "app_pages/kpi_import.py", "nav.kpi_import", ":material/upload_file:", "nav.group.kpi"),
+    PageSpec("my_kpi", "app_pages/my_kpi.py", "nav.my_kpi", ":material/person_check:", "nav.group.kpi"),
     # -- team & training pages --
     # -- qa & complaints pages --
     PageSpec("users", "app_pages/users.py", "nav.users", ":material/group:", "nav.group.admin"),

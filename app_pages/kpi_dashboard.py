@@ -1,0 +1,148 @@
+"""Project KPI dashboard: tiles against targets, trends, agents, hour-of-day load, drill-down."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from core import config, kpi_store, merchants
+from ui import context
+from ui.kpi_widgets import fmt, trend
+from ui.widgets import download_xlsx, query_int
+
+ctx = context.get()
+t, db, actor = ctx.t, ctx.db, ctx.actor
+
+st.title(t("kpi.dashboard.title"))
+projects = merchants.list_projects(db, actor)
+if not projects:
+    st.info(t("projects.empty"))
+    st.stop()
+ids = [p["id"] for p in projects]
+requested = query_int("project")
+if requested is not None and requested not in ids:
+    st.error(t("msg.not_found"))
+    st.stop()
+labels = {p["id"]: f"{p['merchant_name']} · {p['name']}" for p in projects}
+default = requested if requested in ids else next((p["id"] for p in projects if p["status"] == "live"), ids[0])
+project_id = st.selectbox(t("projects.choose"), ids, index=ids.index(default), format_func=labels.get, key="kpi_project")
+
+span = kpi_store.data_range(db, actor, project_id)
+if span is None:
+    st.info(t("kpi.no_data"))
+    st.stop()
+first_day, last_day = span
+c1, c2 = st.columns([2, 3])
+period = c1.date_input(t("kpi.period"), value=(max(first_day, last_day - timedelta(days=29)), last_day),
+                       min_value=first_day, max_value=last_day, format="YYYY-MM-DD", key=f"kpi_period_{project_id}")
+start, end = (period[0], period[-1]) if isinstance(period, tuple) and period else (first_day, last_day)
+agent_days = kpi_store.agent_days(db, actor, project_id, start, end)
+agent_names = sorted(agent_days["agent_name"].unique().tolist())
+chosen_agents = c2.multiselect(t("kpi.agent_filter"), agent_names, key=f"kpi_agents_{project_id}", placeholder=t("all"))
+goal = kpi_store.targets(db, actor, project_id)
+if not goal:
+    st.warning(t("kpi.no_targets"))
+
+# tiles -------------------------------------------------------------------------------------------
+st.subheader(t("kpi.tiles"))
+tile_rows = kpi_store.tiles(db, actor, project_id, last_day + timedelta(days=1) if last_day < config.today() else config.today())
+period_key = st.segmented_control(t("kpi.tiles_period"), ["today", "yesterday", "last7"], default="yesterday",
+                                  format_func=lambda k: t(f"kpi.period.{k}"), key=f"tiles_period_{project_id}") or "yesterday"
+shown_tiles = [r for r in tile_rows if r["period"] == period_key]
+if all(tile["actual"] is None for tile in shown_tiles):
+    st.info(t("kpi.no_data_period"))
+else:
+    for row_start in (0, 4):
+        columns = st.columns(4)
+        for column, tile in zip(columns, shown_tiles[row_start:row_start + 4]):
+            delta = None
+            if tile["gap"] is not None:
+                delta = ("+" if tile["gap"] >= 0 else "-") + fmt(tile["kpi"], abs(tile["gap"]))
+            label = t(f"kpi.m.{tile['kpi']}")
+            if tile["target"] is not None:
+                label += f" · {t('kpi.target')} {fmt(tile['kpi'], tile['target'])}"
+            higher_is_better = kpi_store.TARGETS[tile["kpi"]][1]
+            column.metric(label, fmt(tile["kpi"], tile["actual"]), delta=delta,
+                          delta_color="normal" if higher_is_better else "inverse", border=True)
+
+# trends -----------------------------------------------------------------------------------------
+st.subheader(t("kpi.trends"))
+if chosen_agents:
+    filtered = agent_days[agent_days["agent_name"].isin(chosen_agents)]
+    daily = pd.DataFrame([{"day": day, **kpi_store.aggregate(group)} for day, group in filtered.groupby("day")])
+else:
+    daily = kpi_store.shop_days(db, actor, project_id, start, end)
+if daily.empty:
+    st.info(t("kpi.no_data_period"))
+else:
+    left, right = st.columns(2)
+    for index, name in enumerate(("consultations", "response_30s_rate", "first_response_s", "avg_response_s", "conversion_rate", "aov")):
+        (left if index % 2 == 0 else right).plotly_chart(
+            trend(daily, name, t(f"kpi.m.{name}"), goal.get(name), t("kpi.target")), width="stretch", key=f"trend_{name}")
+
+# agents -----------------------------------------------------------------------------------------
+st.subheader(t("kpi.agents"))
+table = kpi_store.agent_table(db, actor, project_id, start, end)
+if chosen_agents:
+    table = table[table["agent_name"].isin(chosen_agents)]
+if table.empty:
+    st.info(t("kpi.no_data_period"))
+else:
+    shown = pd.DataFrame({
+        t("kpi.rank"): table["rank"],
+        t("kpi.agent"): table["agent_name"],
+        **{t(f"kpi.m.{m}"): table[m].map(lambda v, m=m: v * 100 if m in ("response_30s_rate", "conversion_rate", "effective_reply_rate") and v is not None and not pd.isna(v) else v)
+           for m in ("consultations", "response_30s_rate", "first_response_s", "avg_response_s", "effective_reply_rate", "converted", "conversion_rate", "sales", "aov", "items_per_buyer")},
+    })
+    percent = {t(f"kpi.m.{m}"): st.column_config.NumberColumn(format="%.1f%%") for m in ("response_30s_rate", "conversion_rate", "effective_reply_rate")}
+    seconds = {t(f"kpi.m.{m}"): st.column_config.NumberColumn(format="%.1f s") for m in ("first_response_s", "avg_response_s")}
+    money = {t(f"kpi.m.{m}"): st.column_config.NumberColumn(format="¥%.2f") for m in ("sales", "aov")}
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={**percent, **seconds, **money})
+    download_xlsx(ctx, "btn.export_excel", {"agents": shown}, f"kpi-agents-{project_id}-{start}-{end}.xlsx", "kpi_export")
+    ranking = px.bar(table.sort_values("conversion_rate"), x="conversion_rate", y="agent_name", orientation="h",
+                     labels={"conversion_rate": t("kpi.m.conversion_rate"), "agent_name": ""})
+    if goal.get("conversion_rate") is not None:
+        ranking.add_vline(x=goal["conversion_rate"], line_dash="dash", line_color="#d9480f", annotation_text=t("kpi.target"))
+    ranking.update_layout(height=max(240, 28 * len(table)), margin=dict(l=10, r=10, t=10, b=10), xaxis_tickformat=".0%")
+    st.plotly_chart(ranking, width="stretch", key="ranking")
+
+# hour of day -------------------------------------------------------------------------------------
+st.subheader(t("kpi.heatmap"))
+load = kpi_store.hourly_load(db, actor, project_id, start, end)
+if load.empty:
+    st.info(t("kpi.heatmap_needs_raw"))
+else:
+    weekdays = [t(f"weekday.{i}") for i in range(7)]
+    grid = load.pivot_table(index="weekday", columns="hour", values="waits", fill_value=0).reindex(range(7), fill_value=0)
+    heat = px.imshow(grid.values, x=[f"{h:02d}" for h in grid.columns], y=weekdays, aspect="auto", color_continuous_scale="Oranges",
+                     labels={"x": t("kpi.hour"), "y": "", "color": t("kpi.waits")})
+    heat.update_layout(height=300, margin=dict(l=10, r=10, t=10, b=10))
+    st.plotly_chart(heat, width="stretch", key="heat")
+    by_hour = load.groupby("hour").apply(lambda g: (g["avg_response_s"] * g["waits"]).sum() / g["waits"].sum(), include_groups=False).reset_index(name="avg")
+    line = px.bar(by_hour, x="hour", y="avg", labels={"hour": t("kpi.hour"), "avg": t("kpi.m.avg_response_s")})
+    line.update_layout(height=240, margin=dict(l=10, r=10, t=10, b=10))
+    st.plotly_chart(line, width="stretch", key="hour_resp")
+
+# drill-down --------------------------------------------------------------------------------------
+st.subheader(t("kpi.drill"))
+st.caption(t("kpi.drill_hint"))
+c1, c2 = st.columns(2)
+drill_day = c1.date_input(t("kpi.day"), value=end, min_value=start, max_value=end, format="YYYY-MM-DD", key=f"drill_day_{project_id}")
+day_agents = sorted(agent_days[agent_days["day"] == drill_day.isoformat()]["agent"].unique().tolist())
+drill_agent = c2.selectbox(t("kpi.agent"), [None, *day_agents], format_func=lambda a: t("all") if a is None else a, key=f"drill_agent_{project_id}")
+chats = kpi_store.chats_of_day(db, actor, project_id, drill_day, drill_agent)
+if chats.empty:
+    st.info(t("kpi.drill_none"))
+else:
+    st.caption(t("kpi.drill_count", n=len(chats), converted=int(chats["converted"].sum()), sales=f"{chats['sales'].sum():,.2f}"))
+    view = pd.DataFrame({t("kpi.agent"): chats["agent"], t("kpi.buyer"): chats["buyer"], t("kpi.m.first_response_s"): chats["first_response_s"],
+                         t("kpi.effective"): chats["effectively_replied"].map({True: t("yes"), False: t("no")}),
+                         t("kpi.m.converted"): chats["converted"].map({True: t("yes"), False: t("no")}), t("kpi.m.sales"): chats["sales"],
+                         t("kpi.orders"): chats["order_ids"].map(lambda ids: ", ".join(ids))})
+    st.dataframe(view, hide_index=True, width="stretch")
+    download_xlsx(ctx, "btn.export_excel", {"chats": view}, f"chats-{project_id}-{drill_day}.xlsx", "chats_export")
+    pick = st.selectbox(t("kpi.transcript"), range(len(chats)), format_func=lambda i: f"{chats['agent'].iloc[i]} · {chats['buyer'].iloc[i]}", key=f"drill_chat_{project_id}")
+    transcript = kpi_store.transcript(db, actor, project_id, drill_day, chats["agent"].iloc[pick], chats["buyer"].iloc[pick])
+    st.dataframe(transcript.rename(columns={"time": t("kpi.time"), "sender": t("kpi.sender"), "content": t("kpi.content")}), hide_index=True, width="stretch")

@@ -1,0 +1,664 @@
+"""Chat KPIs in the store: imports (raw logs and platform summaries), daily rows, dashboard figures.
+
+The engine (`core.kpi`) computes; this module decides what is stored and read. Every computed
+row carries the settings it was computed with (JSON), so an old figure can be explained after
+the merchant's settings change. Re-importing days replaces them; an import lands whole or not
+at all (one write transaction).
+
+Exactness across day edges: a chat of day D may convert through an order paid up to D +
+attribution days, and candidate chats of one order span [paid - a, paid]. So an import of days
+[f, t] recomputes the rows of [f - a, t + a] from the messages of [f - 2a, t + 2a] and all the
+project's orders: the same figures a one-shot computation over all days gives.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sqlite_utils
+
+from core import audit, config, kpi, order_confirmation as oc, summary_import
+from core.db import one, rows, write
+from core.errors import FieldError, ValidationError
+from core.permissions import Actor, require_project
+
+METRICS = [c for c in kpi.SHOP_COLUMNS if c != "date"]
+STORED_METRICS = [*METRICS, "satisfaction"]
+COUNT_METRICS = ("consultations", "waits", "fast_replies", "converted", "items")
+# KPI -> (order-confirmation target field, higher is better)
+TARGETS: dict[str, tuple[str, bool]] = {
+    "consultations": ("target_daily_inquiries", True),
+    "first_response_s": ("target_first_response_s", False),
+    "avg_response_s": ("target_avg_response_s", False),
+    "response_30s_rate": ("target_response_30s_rate", True),
+    "conversion_rate": ("target_conversion_rate", True),
+    "aov": ("target_aov", True),
+    "satisfaction": ("target_satisfaction", True),
+}
+ALERT_KPIS = ("first_response_s", "avg_response_s", "response_30s_rate", "conversion_rate")
+ALERT_STREAK_DAYS = 3
+INSERT_CHUNK = 20_000
+
+_REASONS_ZH: list[tuple[re.Pattern, str]] = [
+    (re.compile(r"^the file is empty$"), "文件为空"),
+    (re.compile(r"^the file has no data rows$"), "文件没有数据行"),
+    (re.compile(r"^the file is not UTF-8 text$"), "文件不是UTF-8文本"),
+    (re.compile(r"^cannot read the Excel file: .*$"), "无法读取该Excel文件"),
+    (re.compile(r"^missing column '?([^']+)'?$"), r"缺少列 \1"),
+    (re.compile(r"^column '([^']+)' appears more than once$"), r"列 \1 重复"),
+    (re.compile(r"^(\d+) fields, the header has (\d+)$"), r"有\1个字段，表头有\2个"),
+    (re.compile(r"^(\w+) is empty$"), r"\1 为空"),
+    (re.compile(r"^sender (.+) is not one of (.+)$"), r"sender \1 不是 \2 之一"),
+    (re.compile(r"^status (.+) is not one of (.+)$"), r"status \1 不是 \2 之一"),
+    (re.compile(r"^order_id (.+) already used on row (\d+)$"), r"order_id \1 与第\2行重复"),
+    (re.compile(r"^amount (.+) is not a non-negative decimal number$"), r"amount \1 不是非负金额"),
+    (re.compile(r"^items (.+) is not a non-negative whole number$"), r"items \1 不是非负整数"),
+    (re.compile(r"^(\w+): (.*)$"), r"\1 格式错误：\2"),
+]
+
+
+def translate_reason(reason: str, lang: str = "zh") -> str:
+    """A reason of the engine's file checks in the user's language (the engine speaks English)."""
+    if lang == "en":
+        return reason
+    for pattern, replacement in _REASONS_ZH:
+        if pattern.match(reason):
+            return pattern.sub(replacement, reason)
+    return reason
+
+
+def _input_errors(exc: kpi.KpiInputError, file_label: str) -> ValidationError:
+    return ValidationError([FieldError(f"row {row}: {file_label}", "kpi.err.row", {"reason": reason}) for row, reason in exc.errors])
+
+
+def settings_for(db: sqlite_utils.Database, project_id: int) -> kpi.KpiSettings:
+    """The KPI settings agreed in the project's confirmed order confirmation."""
+    return kpi.KpiSettings(**oc.kpi_settings(db, project_id))
+
+
+# --- agent names ----------------------------------------------------------------------------
+
+
+def name_key(name: str) -> str:
+    """The part of a sub-account after the shop prefix ('店铺:小美' → '小美')."""
+    return re.split(r"[:：]", str(name))[-1].strip()
+
+
+def agent_name_map(db: sqlite_utils.Database, project_id: int) -> dict[str, int]:
+    """Names as files write them → roster agent id: team sub-accounts, their short form, aliases."""
+    mapping: dict[str, int] = {}
+    for row in db.query("SELECT a.id, a.name, pa.sub_account FROM project_agents pa JOIN agents a ON a.id = pa.agent_id WHERE pa.project_id = ?", [project_id]):
+        for name in (row["sub_account"], name_key(row["sub_account"]) if row["sub_account"] else "", row["name"]):
+            if name:
+                mapping.setdefault(name, row["id"])
+    for row in db.query("SELECT name, agent_id FROM agent_aliases WHERE project_id = ?", [project_id]):
+        mapping[row["name"]] = row["agent_id"]
+    return mapping
+
+
+def resolve_agent(mapping: dict[str, int], name: str) -> int | None:
+    """The roster agent of a name in a file, by full name then by the name after the prefix."""
+    return mapping.get(name) or mapping.get(name_key(name))
+
+
+def unknown_agents(db: sqlite_utils.Database, project_id: int, names: list[str]) -> list[str]:
+    """The names that match no roster agent of the project (to be mapped once)."""
+    mapping = agent_name_map(db, project_id)
+    return sorted({n for n in names if resolve_agent(mapping, n) is None})
+
+
+def map_agent(db: sqlite_utils.Database, actor: Actor, project_id: int, name: str, agent_id: int) -> None:
+    """Remember that `name` in this project's files is roster agent `agent_id`."""
+    require_project(db, actor, project_id, "kpi.import")
+    if not name.strip() or len(name) > 200:
+        raise ValidationError.single("name", "err.required" if not name.strip() else "err.too_long", n=200)
+    if one(db, "SELECT id FROM agents WHERE id = ?", [agent_id]) is None:
+        raise ValidationError.single("agent_id", "err.invalid_choice")
+    with write(db):
+        db["agent_aliases"].insert({"project_id": project_id, "name": name.strip(), "agent_id": agent_id,
+                                    "created_by": actor.id, "created_at": config.now_text()}, replace=True)
+        audit.record(db, actor, "map", "agent_alias", f"{project_id}/{name}", None, {"agent_id": agent_id})
+
+
+# --- raw chat log import ------------------------------------------------------------------------
+
+
+@dataclass
+class RawPreview:
+    """A validated raw import, shown before anything is saved."""
+
+    messages: pd.DataFrame
+    orders: pd.DataFrame | None
+    date_from: date
+    date_to: date
+    unknown_agents: list[str]
+    filenames: list[str] = field(default_factory=list)
+
+
+def preview_raw(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    project_id: int,
+    messages_data: bytes,
+    messages_name: str,
+    orders_data: bytes | None = None,
+    orders_name: str | None = None,
+) -> RawPreview:
+    """Read and check a chat log (and orders) file; raise ValidationError naming every bad row."""
+    require_project(db, actor, project_id, "kpi.import")
+    errors: list[FieldError] = []
+    messages = orders = None
+    try:
+        messages = kpi.read_messages(messages_data, messages_name)
+    except kpi.KpiInputError as exc:
+        errors += _input_errors(exc, messages_name).errors
+    if orders_data is not None:
+        try:
+            orders = kpi.read_orders(orders_data, orders_name)
+        except kpi.KpiInputError as exc:
+            errors += _input_errors(exc, orders_name or "orders").errors
+    if errors:
+        raise ValidationError(errors)
+    days = pd.to_datetime(messages["time"]).dt.date
+    return RawPreview(
+        messages=messages,
+        orders=orders,
+        date_from=days.min(),
+        date_to=days.max(),
+        unknown_agents=unknown_agents(db, project_id, messages["agent"].astype(str).unique().tolist()),
+        filenames=[n for n in (messages_name, orders_name) if n],
+    )
+
+
+def _text_times(column: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return column.dt.strftime("%Y-%m-%d %H:%M:%S")
+    return column.astype(str)
+
+
+def import_raw(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    project_id: int,
+    preview: RawPreview,
+    progress: Callable[[float, str], None] | None = None,
+) -> int:
+    """Store the messages and orders of a preview and recompute the affected days; all or nothing."""
+    require_project(db, actor, project_id, "kpi.import")
+    report = progress or (lambda fraction, stage: None)
+    settings = settings_for(db, project_id)
+    frame = preview.messages
+    times = _text_times(frame["time"])
+    records = list(zip(
+        [project_id] * len(frame), times.str.slice(0, 10), times, frame["buyer"].astype(str), frame["agent"].astype(str),
+        frame["sender"].astype(str), frame["content"].astype(str) if "content" in frame else [""] * len(frame),
+    ))
+    with write(db):
+        import_id = db["kpi_imports"].insert({
+            "project_id": project_id, "kind": "raw", "filenames": ", ".join(preview.filenames),
+            "date_from": preview.date_from.isoformat(), "date_to": preview.date_to.isoformat(),
+            "messages": len(frame), "orders": 0 if preview.orders is None else len(preview.orders), "rows": 0,
+            "settings": json.dumps(settings.to_dict()), "created_by": actor.id, "created_at": config.now_text(),
+        }).last_pk
+        db.execute("DELETE FROM chat_messages WHERE project_id = ? AND day BETWEEN ? AND ?",
+                   [project_id, preview.date_from.isoformat(), preview.date_to.isoformat()])
+        for start in range(0, len(records), INSERT_CHUNK):
+            chunk = records[start:start + INSERT_CHUNK]
+            db.conn.executemany(
+                "INSERT INTO chat_messages (project_id, day, time, buyer, agent, sender, content, import_id) VALUES (?,?,?,?,?,?,?,?)",
+                [(*r, import_id) for r in chunk],
+            )
+            report(0.6 * min(1.0, (start + len(chunk)) / max(1, len(records))), "messages")
+        if preview.orders is not None and len(preview.orders):
+            o = preview.orders
+            paid = _text_times(o["paid_at"]).where(o["paid_at"].notna() & (o["paid_at"].astype(str) != ""), None)
+            db.conn.executemany(
+                """INSERT INTO chat_orders (project_id, order_id, buyer, created_at, paid_at, amount, items, status, import_id)
+                   VALUES (?,?,?,?,?,?,?,?,?)
+                   ON CONFLICT(project_id, order_id) DO UPDATE SET buyer=excluded.buyer, created_at=excluded.created_at,
+                   paid_at=excluded.paid_at, amount=excluded.amount, items=excluded.items, status=excluded.status,
+                   import_id=excluded.import_id""",
+                list(zip([project_id] * len(o), o["order_id"].astype(str), o["buyer"].astype(str), _text_times(o["created_at"]),
+                         [None if (p is None or (isinstance(p, float) and np.isnan(p)) or p in ("NaT", "None", "nan")) else p for p in paid],
+                         o["amount"].astype(float).round(2), o["items"].astype(int), o["status"].astype(str), [import_id] * len(o))),
+            )
+        report(0.7, "orders")
+        margin = timedelta(days=settings.attribution_days)
+        written = recompute(db, project_id, preview.date_from - margin, preview.date_to + margin, import_id, settings)
+        db["kpi_imports"].update(import_id, {"rows": written})
+        audit.record(db, actor, "import", "kpi_raw", import_id, None,
+                     {"project_id": project_id, "from": preview.date_from.isoformat(), "to": preview.date_to.isoformat(),
+                      "messages": len(frame), "rows": written})
+    report(1.0, "done")
+    return int(import_id)
+
+
+def _stored_messages(db: sqlite_utils.Database, project_id: int, day_from: date, day_to: date) -> pd.DataFrame:
+    data = rows(db, "SELECT time, buyer, agent, sender, content FROM chat_messages WHERE project_id = ? AND day BETWEEN ? AND ?",
+                [project_id, day_from.isoformat(), day_to.isoformat()])
+    return pd.DataFrame(data, columns=["time", "buyer", "agent", "sender", "content"])
+
+
+def _stored_orders(db: sqlite_utils.Database, project_id: int) -> pd.DataFrame:
+    data = rows(db, "SELECT order_id, buyer, created_at, paid_at, amount, items, status FROM chat_orders WHERE project_id = ?", [project_id])
+    frame = pd.DataFrame(data, columns=["order_id", "buyer", "created_at", "paid_at", "amount", "items", "status"])
+    frame["paid_at"] = frame["paid_at"].fillna("")
+    return frame
+
+
+def _row_values(frame: pd.DataFrame, columns: list[str]) -> list[list[Any]]:
+    clean = frame[columns].astype(object).where(frame[columns].notna(), None)
+    return clean.values.tolist()
+
+
+def recompute(
+    db: sqlite_utils.Database,
+    project_id: int,
+    day_from: date,
+    day_to: date,
+    import_id: int | None = None,
+    settings: kpi.KpiSettings | None = None,
+) -> int:
+    """Recompute and replace the raw-log KPI rows of [day_from, day_to]; return rows written.
+
+    Call inside a write transaction (import_raw does).
+    """
+    settings = settings or settings_for(db, project_id)
+    margin = timedelta(days=settings.attribution_days)
+    messages = _stored_messages(db, project_id, day_from - margin, day_to + margin)
+    agent_frame, shop_frame = (kpi.daily(messages, _stored_orders(db, project_id), settings)
+                               if len(messages) else (pd.DataFrame(columns=kpi.AGENT_COLUMNS), pd.DataFrame(columns=kpi.SHOP_COLUMNS)))
+    inside = lambda f: f[(f["date"] >= day_from.isoformat()) & (f["date"] <= day_to.isoformat())]  # noqa: E731
+    agent_frame, shop_frame = inside(agent_frame), inside(shop_frame)
+    stamp, settings_json = config.now_text(), json.dumps(settings.to_dict())
+    params = [project_id, day_from.isoformat(), day_to.isoformat()]
+    db.execute("DELETE FROM kpi_agent_daily WHERE project_id = ? AND day BETWEEN ? AND ? AND source = 'raw'", params)
+    db.execute("DELETE FROM kpi_shop_daily WHERE project_id = ? AND day BETWEEN ? AND ? AND source = 'raw'", params)
+    tail = ["raw", "{}", settings_json, import_id, stamp]
+    columns = ", ".join(METRICS)
+    marks = ", ".join("?" * (len(METRICS) + 3 + len(tail)))
+    db.conn.executemany(
+        f"INSERT OR REPLACE INTO kpi_agent_daily (project_id, day, agent, {columns}, source, extra, settings, import_id, computed_at) VALUES ({marks})",
+        [[project_id, *values, *tail] for values in _row_values(agent_frame, ["date", "agent", *METRICS])],
+    )
+    marks = ", ".join("?" * (len(METRICS) + 2 + len(tail)))
+    db.conn.executemany(
+        f"INSERT OR REPLACE INTO kpi_shop_daily (project_id, day, {columns}, source, extra, settings, import_id, computed_at) VALUES ({marks})",
+        [[project_id, *values, *tail] for values in _row_values(shop_frame, ["date", *METRICS])],
+    )
+    return len(agent_frame) + len(shop_frame)
+
+
+# --- platform summary import ------------------------------------------------------------------
+
+
+@dataclass
+class SummaryImportPreview:
+    """A parsed platform summary with its mapping, rows, errors and unknown agent names."""
+
+    parsed: summary_import.SummaryPreview
+    unknown_agents: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return self.parsed.ok
+
+
+def preview_summary(db: sqlite_utils.Database, actor: Actor, project_id: int, data: bytes, filename: str) -> SummaryImportPreview:
+    """Parse a platform's daily per-agent summary export; nothing is saved."""
+    require_project(db, actor, project_id, "kpi.import")
+    parsed = summary_import.read_summary(data, filename)
+    names = parsed.rows["agent"].astype(str).unique().tolist() if parsed.ok and len(parsed.rows) else []
+    return SummaryImportPreview(parsed=parsed, unknown_agents=unknown_agents(db, project_id, names))
+
+
+def summary_to_metrics(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One summary row → (spec columns, extra). Per-session figures never enter spec columns.
+
+    A spec column takes the unmarked figure, else the per-person one (recorded in extra as
+    the dimension used); 接待人数 stands in for 咨询人数 when a platform gives only that.
+    """
+    metrics: dict[str, Any] = {}
+    used: dict[str, str] = {}
+    for column in STORED_METRICS:
+        for source, dimension in ((column, "plain"), (f"{column}_person", "person")):
+            value = record.get(source)
+            if value is not None and not (isinstance(value, float) and np.isnan(value)) and value is not pd.NA:
+                metrics[column] = value.item() if hasattr(value, "item") else value
+                if dimension != "plain":
+                    used[column] = dimension
+                break
+    if "consultations" not in metrics and record.get("receptions") is not None and not pd.isna(record.get("receptions")):
+        metrics["consultations"] = int(record["receptions"])
+        used["consultations"] = "receptions"
+    extra = {k: (v.item() if hasattr(v, "item") else v) for k, v in record.items()
+             if k not in ("date", "agent", "agent_key") and v is not None and not pd.isna(v) and k not in metrics}
+    extra["dimensions"] = used
+    return metrics, extra
+
+
+def import_summary(db: sqlite_utils.Database, actor: Actor, project_id: int, preview: SummaryImportPreview) -> int:
+    """Save a summary's rows as the agent days they cover (replacing those days), all or nothing."""
+    require_project(db, actor, project_id, "kpi.import")
+    if not preview.ok:
+        raise ValidationError.single("file", "kpi.err.summary_has_errors", n=len(preview.parsed.errors))
+    frame = preview.parsed.rows
+    if frame.empty:
+        raise ValidationError.single("file", "err.file_empty")
+    settings_json = json.dumps({"source": "summary", "file": preview.parsed.filename})
+    stamp = config.now_text()
+    days = sorted({d.isoformat() for d in frame["date"]})
+    with write(db):
+        import_id = db["kpi_imports"].insert({
+            "project_id": project_id, "kind": "summary", "filenames": preview.parsed.filename, "date_from": days[0], "date_to": days[-1],
+            "rows": len(frame), "settings": settings_json, "created_by": actor.id, "created_at": stamp,
+        }).last_pk
+        marks = ",".join("?" * len(days))
+        db.execute(f"DELETE FROM kpi_agent_daily WHERE project_id = ? AND day IN ({marks})", [project_id, *days])
+        db.execute(f"DELETE FROM kpi_shop_daily WHERE project_id = ? AND day IN ({marks})", [project_id, *days])
+        per_day: dict[str, list[dict]] = {}
+        for record in frame.to_dict("records"):
+            metrics, extra = summary_to_metrics(record)
+            day = record["date"].isoformat()
+            per_day.setdefault(day, []).append(metrics)
+            db["kpi_agent_daily"].insert({"project_id": project_id, "day": day, "agent": str(record["agent"]), **metrics,
+                                          "source": "summary", "extra": json.dumps(extra, ensure_ascii=False, default=str),
+                                          "settings": settings_json, "import_id": import_id, "computed_at": stamp})
+        for day, agent_metrics in per_day.items():
+            db["kpi_shop_daily"].insert({"project_id": project_id, "day": day, **shop_from_agent_summaries(agent_metrics),
+                                         "source": "summary", "extra": json.dumps({"derived_from": "agent summaries"}),
+                                         "settings": settings_json, "import_id": import_id, "computed_at": stamp})
+        audit.record(db, actor, "import", "kpi_summary", import_id, None, {"project_id": project_id, "days": len(days), "rows": len(frame)})
+    return int(import_id)
+
+
+def shop_from_agent_summaries(agent_rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """A shop day from per-agent summaries, which carry no buyer ids.
+
+    Counts are summed (a buyer served by two agents counts twice: the summaries cannot tell);
+    conversion and AOV are recomputed from the sums; rates and times are means weighted by
+    each agent's consultations.
+    """
+    frame = pd.DataFrame(agent_rows)
+    result: dict[str, Any] = {}
+    for column in ("consultations", "converted", "items"):
+        if column in frame and frame[column].notna().any():
+            result[column] = int(frame[column].fillna(0).sum())
+    if "sales" in frame and frame["sales"].notna().any():
+        result["sales"] = round(float(frame["sales"].fillna(0).sum()), 2)
+    if result.get("consultations") and "converted" in result:
+        result["conversion_rate"] = result["converted"] / result["consultations"]
+    if result.get("converted") and "sales" in result:
+        result["aov"] = result["sales"] / result["converted"]
+    weights = frame["consultations"] if "consultations" in frame else pd.Series(1.0, index=frame.index)
+    for column in ("response_30s_rate", "avg_response_s", "first_response_s", "effective_reply_rate", "satisfaction"):
+        if column in frame and frame[column].notna().any():
+            mask = frame[column].notna() & weights.notna()
+            total = float(weights[mask].sum())
+            result[column] = float((frame.loc[mask, column] * weights[mask]).sum() / total) if total else float(frame[column].mean())
+    return result
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+
+def _frame(data: list[dict], columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(data, columns=columns)
+    for column in COUNT_METRICS:
+        if column in frame:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    return frame
+
+
+def agent_days(db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date, agent: str | None = None) -> pd.DataFrame:
+    """The stored per-agent days of a project in [start, end], with the roster name of each agent."""
+    require_project(db, actor, project_id, "kpi.read")
+    sql = f"SELECT day, agent, {', '.join(STORED_METRICS)}, source, settings FROM kpi_agent_daily WHERE project_id = ? AND day BETWEEN ? AND ?"
+    params: list[Any] = [project_id, start.isoformat(), end.isoformat()]
+    if agent:
+        sql += " AND agent = ?"
+        params.append(agent)
+    frame = _frame(rows(db, sql + " ORDER BY day, agent", params), ["day", "agent", *STORED_METRICS, "source", "settings"])
+    mapping = agent_name_map(db, project_id)
+    names = {r["id"]: r["name"] for r in db.query("SELECT id, name FROM agents")}
+    frame["agent_id"] = [resolve_agent(mapping, a) for a in frame["agent"]]
+    frame["agent_name"] = [names.get(i, a) if i else a for i, a in zip(frame["agent_id"], frame["agent"])]
+    return frame
+
+
+def shop_days(db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date) -> pd.DataFrame:
+    """The stored shop days of a project in [start, end]."""
+    require_project(db, actor, project_id, "kpi.read")
+    data = rows(db, f"SELECT day, {', '.join(STORED_METRICS)}, source, settings FROM kpi_shop_daily WHERE project_id = ? AND day BETWEEN ? AND ? ORDER BY day",
+                [project_id, start.isoformat(), end.isoformat()])
+    return _frame(data, ["day", *STORED_METRICS, "source", "settings"])
+
+
+def data_range(db: sqlite_utils.Database, actor: Actor, project_id: int) -> tuple[date, date] | None:
+    """The first and last day with KPI rows, or None."""
+    require_project(db, actor, project_id, "kpi.read")
+    row = one(db, "SELECT MIN(day) AS a, MAX(day) AS b FROM kpi_shop_daily WHERE project_id = ?", [project_id])
+    if not row or not row["a"]:
+        return None
+    return date.fromisoformat(row["a"]), date.fromisoformat(row["b"])
+
+
+def targets(db: sqlite_utils.Database, actor: Actor, project_id: int) -> dict[str, float]:
+    """The KPI targets of the project's confirmed order confirmation (missing ones left out)."""
+    confirmed = oc.latest_confirmed(db, actor, project_id)
+    data = confirmed["data"] if confirmed else {}
+    return {kpi_name: float(data[field_name]) for kpi_name, (field_name, _) in TARGETS.items() if data.get(field_name) is not None}
+
+
+def meets_target(kpi_name: str, actual: float | None, target: float | None) -> tuple[bool | None, float | None]:
+    """(whether the figure meets its target, gap actual − target); None when either is missing.
+
+    Response times are lower-is-better; everything else higher-is-better.
+    """
+    if actual is None or target is None or pd.isna(actual):
+        return None, None
+    higher = TARGETS.get(kpi_name, ("", True))[1]
+    gap = float(actual) - float(target)
+    return (gap >= 0) if higher else (gap <= 0), gap
+
+
+def aggregate(frame: pd.DataFrame) -> dict[str, float | None]:
+    """Several days (or agents) as one figure set, recomputed from counts.
+
+    Counts and sales are summed; rates are recomputed from the sums (30s rate from fast replies
+    and waits, conversion from converted and consultations, AOV from sales and converted).
+    Mean times are weighted by the days' waits (average response) or consultations (first
+    response), since the stored days keep means, not every wait; satisfaction likewise.
+    """
+    if frame.empty:
+        return {m: None for m in STORED_METRICS}
+    total = lambda c: float(frame[c].fillna(0).sum()) if c in frame else 0.0  # noqa: E731
+    result: dict[str, float | None] = {c: total(c) for c in COUNT_METRICS}
+    result["sales"] = round(total("sales"), 2)
+    result["response_30s_rate"] = result["fast_replies"] / result["waits"] if result["waits"] else _weighted(frame, "response_30s_rate", "consultations")
+    result["conversion_rate"] = result["converted"] / result["consultations"] if result["consultations"] else None
+    result["aov"] = result["sales"] / result["converted"] if result["converted"] else None
+    result["items_per_buyer"] = result["items"] / result["converted"] if result["converted"] and result["items"] else None
+    result["avg_response_s"] = _weighted(frame, "avg_response_s", "waits" if result["waits"] else "consultations")
+    result["first_response_s"] = _weighted(frame, "first_response_s", "consultations")
+    result["effective_reply_rate"] = _weighted(frame, "effective_reply_rate", "consultations")
+    result["satisfaction"] = _weighted(frame, "satisfaction", "consultations")
+    return result
+
+
+def _weighted(frame: pd.DataFrame, column: str, weight: str) -> float | None:
+    if column not in frame:
+        return None
+    mask = frame[column].notna()
+    if not mask.any():
+        return None
+    weights = frame.loc[mask, weight].fillna(0).astype(float) if weight in frame else pd.Series(1.0, index=frame.index[mask])
+    if weights.sum() <= 0:
+        return float(frame.loc[mask, column].mean())
+    return float((frame.loc[mask, column].astype(float) * weights).sum() / weights.sum())
+
+
+def tiles(db: sqlite_utils.Database, actor: Actor, project_id: int, today: date | None = None) -> list[dict[str, Any]]:
+    """Today, yesterday and the last 7 days (to yesterday) against the targets."""
+    day = today or config.today()
+    periods = [("today", day, day), ("yesterday", day - timedelta(days=1), day - timedelta(days=1)),
+               ("last7", day - timedelta(days=7), day - timedelta(days=1))]
+    goal = targets(db, actor, project_id)
+    result = []
+    for label, start, end in periods:
+        figures = aggregate(shop_days(db, actor, project_id, start, end))
+        days = max(1, (end - start).days + 1)
+        for name in TARGETS:
+            actual = figures.get(name)
+            if name == "consultations" and actual is not None:
+                actual = actual / days  # the target is per day
+            ok, gap = meets_target(name, actual, goal.get(name))
+            result.append({"period": label, "kpi": name, "actual": actual, "target": goal.get(name), "ok": ok, "gap": gap})
+    return result
+
+
+def agent_table(db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date) -> pd.DataFrame:
+    """One row per agent over the period (figures recomputed from counts), ranked by conversion."""
+    frame = agent_days(db, actor, project_id, start, end)
+    if frame.empty:
+        return pd.DataFrame(columns=["agent", "agent_name", *STORED_METRICS, "rank"])
+    out = []
+    for agent_name, group in frame.groupby("agent_name", sort=True):
+        out.append({"agent": group["agent"].iloc[0], "agent_name": agent_name, "agent_id": group["agent_id"].iloc[0], **aggregate(group)})
+    table = pd.DataFrame(out)
+    table["rank"] = table["conversion_rate"].rank(ascending=False, method="min").astype("Int64")
+    return table.sort_values(["rank", "agent_name"]).reset_index(drop=True)
+
+
+def below_target_streak(shop: pd.DataFrame, goal: dict[str, float], days: int = ALERT_STREAK_DAYS) -> list[str]:
+    """The KPIs below target on each of the last `days` days with data (系统预警)."""
+    if len(shop) < days:
+        return []
+    last = shop.sort_values("day").tail(days)
+    flagged = []
+    for name in ALERT_KPIS:
+        if name not in goal:
+            continue
+        verdicts = [meets_target(name, value, goal[name])[0] for value in last[name]]
+        if verdicts and all(v is False for v in verdicts):
+            flagged.append(name)
+    return flagged
+
+
+def company_overview(db: sqlite_utils.Database, actor: Actor, start: date, end: date) -> pd.DataFrame:
+    """All live projects side by side against their own targets, with the 3-day alerts."""
+    from core import merchants
+
+    records = []
+    for project in merchants.list_projects(db, actor, status="live"):
+        shop = shop_days(db, actor, project["id"], start, end)
+        goal = targets(db, actor, project["id"])
+        figures = aggregate(shop)
+        days = max(1, len(shop))
+        record = {"project_id": project["id"], "project": f"{project['merchant_name']} · {project['name']}", "days": len(shop)}
+        for name in TARGETS:
+            actual = figures.get(name)
+            if name == "consultations" and actual is not None:
+                actual = actual / days
+            record[name] = actual
+            record[f"{name}_target"] = goal.get(name)
+            record[f"{name}_ok"] = meets_target(name, actual, goal.get(name))[0]
+        record["alerts"] = below_target_streak(shop, goal)
+        records.append(record)
+    return pd.DataFrame(records)
+
+
+def hourly_load(db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date) -> pd.DataFrame:
+    """Waits by weekday and hour of day with their mean response time (raw logs only).
+
+    Columns: weekday (0 = Monday), hour, waits, avg_response_s. Empty without raw logs.
+    """
+    require_project(db, actor, project_id, "kpi.read")
+    messages = _stored_messages(db, project_id, start, end)
+    if messages.empty:
+        return pd.DataFrame(columns=["weekday", "hour", "waits", "avg_response_s"])
+    waits = kpi.wait_table(messages, settings_for(db, project_id))
+    waits["weekday"] = waits["start"].dt.weekday
+    waits["hour"] = waits["start"].dt.hour
+    grouped = waits.groupby(["weekday", "hour"]).agg(waits=("buyer", "size"), avg_response_s=("response_s", "mean")).reset_index()
+    return grouped
+
+
+def chats_of_day(db: sqlite_utils.Database, actor: Actor, project_id: int, day: date, agent: str | None = None) -> pd.DataFrame:
+    """The chats behind a day's figures (raw logs only), with first response and attributed orders."""
+    require_project(db, actor, project_id, "kpi.read")
+    settings = settings_for(db, project_id)
+    margin = timedelta(days=settings.attribution_days)
+    messages = _stored_messages(db, project_id, day - 2 * margin, day + 2 * margin)
+    if messages.empty:
+        return pd.DataFrame(columns=kpi.CHAT_COLUMNS)
+    chats = kpi.chat_table(messages, _stored_orders(db, project_id), settings)
+    chats = chats[chats["date"] == day.isoformat()]
+    if agent:
+        chats = chats[chats["agent"] == agent]
+    return chats.reset_index(drop=True)
+
+
+def transcript(db: sqlite_utils.Database, actor: Actor, project_id: int, day: date, agent: str, buyer: str) -> pd.DataFrame:
+    """The messages of one chat in time order."""
+    require_project(db, actor, project_id, "kpi.read")
+    data = rows(db, "SELECT time, sender, content FROM chat_messages WHERE project_id = ? AND day = ? AND agent = ? AND buyer = ? ORDER BY time, id",
+                [project_id, day.isoformat(), agent, buyer])
+    return pd.DataFrame(data, columns=["time", "sender", "content"])
+
+
+def imports(db: sqlite_utils.Database, actor: Actor, project_id: int) -> list[dict]:
+    """The project's imports, newest first."""
+    require_project(db, actor, project_id, "kpi.read")
+    return rows(db, """SELECT i.id, i.kind, i.filenames, i.date_from, i.date_to, i.messages, i.orders, i.rows, i.created_at,
+                              u.display_name AS created_by FROM kpi_imports i LEFT JOIN users u ON u.id = i.created_by
+                       WHERE i.project_id = ? ORDER BY i.id DESC""", [project_id])
+
+
+# --- the agent's own view -----------------------------------------------------------------------
+
+
+def own_kpis(db: sqlite_utils.Database, actor: Actor, start: date, end: date) -> dict[str, Any]:
+    """An agent's own figures per project over the period, and its rank in each team.
+
+    Other agents appear only as a count (rank k of n), never by name or figure.
+    """
+    from core import agents
+
+    agent = agents.agent_for_user(db, actor.id)
+    if agent is None:
+        return {"agent": None, "projects": []}
+    result = []
+    for project_id in sorted({r["project_id"] for r in db.query("SELECT project_id FROM project_agents WHERE agent_id = ?", [agent["id"]])}):
+        mapping = agent_name_map(db, project_id)
+        data = rows(db, f"SELECT day, agent, {', '.join(STORED_METRICS)} FROM kpi_agent_daily WHERE project_id = ? AND day BETWEEN ? AND ? ORDER BY day",
+                    [project_id, start.isoformat(), end.isoformat()])
+        frame = _frame(data, ["day", "agent", *STORED_METRICS])
+        if frame.empty:
+            continue
+        frame["agent_id"] = [resolve_agent(mapping, a) for a in frame["agent"]]
+        mine = frame[frame["agent_id"] == agent["id"]]
+        team = [aggregate(g) for _, g in frame.groupby("agent")]
+        figures = aggregate(mine)
+        rank = None
+        if figures["conversion_rate"] is not None:
+            rank = 1 + sum(1 for other in team if (other["conversion_rate"] or 0) > figures["conversion_rate"])
+        project = one(db, "SELECT p.name, m.name AS merchant_name FROM projects p JOIN merchants m ON m.id = p.merchant_id WHERE p.id = ?", [project_id])
+        result.append({"project_id": project_id, "project": f"{project['merchant_name']} · {project['name']}",
+                       "figures": figures, "days": mine.drop(columns=["agent_id"]).reset_index(drop=True),
+                       "rank": rank, "team_size": len(team)})
+    return {"agent": agent, "projects": result}
+
+
+def roster_choices(db: sqlite_utils.Database, actor: Actor, project_id: int) -> list[dict]:
+    """Roster agents a file name can be mapped to: the project's team first, then everyone else."""
+    require_project(db, actor, project_id, "kpi.import")
+    return rows(db, """SELECT a.id, a.name, a.employee_no,
+                              EXISTS (SELECT 1 FROM project_agents pa WHERE pa.agent_id = a.id AND pa.project_id = ?) AS on_team
+                       FROM agents a WHERE a.status != 'left' ORDER BY on_team DESC, a.name""", [project_id])

@@ -1,0 +1,57 @@
+"""AppTest runs of the KPI pages on the demo firm (90 days of generated chats)."""
+from __future__ import annotations
+
+from core import merchants
+from tests.app_pages.helpers import logged_in, open_page
+from tests.conftest import actor_of
+
+
+def test_dashboard_shows_tiles_trends_and_agents_for_a_live_project(demo_db):
+    at = open_page(logged_in("manager"), "app_pages/kpi_dashboard.py")
+    assert not at.exception
+    labels = [m.label for m in at.metric]
+    assert any(label.startswith("30秒应答率 · 目标") for label in labels), labels
+    assert all(m.value != "—" for m in at.metric if m.label.startswith(("咨询人数", "30秒应答率")))
+    assert len(at.get("plotly_chart")) >= 6
+    assert at.dataframe, "the per-agent table is missing"
+
+
+def test_dashboard_agent_filter_narrows_the_table(demo_db):
+    at = open_page(logged_in("manager"), "app_pages/kpi_dashboard.py")
+    everyone = len(at.dataframe[0].value)
+    name = at.multiselect[0].options[0]
+    at.multiselect[0].select(name).run()
+    assert not at.exception
+    assert len(at.dataframe[0].value) == 1 < everyone
+
+
+def test_merchant_dashboard_refuses_another_merchants_project_id(demo_db):
+    db, _ = demo_db
+    own = {p["id"] for p in merchants.list_projects(db, actor_of(db, "merchant"))}
+    other = next(p["id"] for p in merchants.list_projects(db, actor_of(db, "admin")) if p["id"] not in own and p["status"] == "live")
+    at = open_page(logged_in("merchant"), "app_pages/kpi_dashboard.py", project=other)
+    assert any("找不到" in e.value for e in at.error)
+    assert not at.metric
+    at = open_page(logged_in("merchant"), "app_pages/kpi_dashboard.py")
+    assert not at.exception and at.metric  # its own live project has data
+
+
+def test_project_without_data_says_so(demo_db):
+    at = open_page(logged_in("merchant2"), "app_pages/kpi_dashboard.py")
+    assert not at.exception
+    assert any("还没有KPI数据" in i.value for i in at.info)
+
+
+def test_company_view_lists_live_projects_against_targets(demo_db):
+    at = open_page(logged_in("manager"), "app_pages/kpi_company.py")
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert len(table) == 2 and any("目标" in c or "/" in str(table.iloc[0, 2]) for c in table.columns)
+
+
+def test_agent_sees_own_kpis_and_rank_only(demo_db):
+    at = open_page(logged_in("agent"), "app_pages/my_kpi.py")
+    assert not at.exception
+    assert any("排名" in m.value for m in at.markdown)
+    days = at.dataframe[0].value
+    assert len(days) > 0 and "客服" not in days.columns  # no other agent appears
