@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,17 @@ import sqlite_utils
 
 from core import config
 
-BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_MS = 30_000
+# Writers of one process queue on a lock of their own (fair, no busy-wait) before asking SQLite
+# for the write lock; other processes are covered by SQLite's busy timeout.
+_WRITE_LOCKS: dict[str, threading.RLock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(conn: sqlite3.Connection) -> threading.RLock:
+    path = conn.execute("PRAGMA database_list").fetchone()[2] or ":memory:"
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(path, threading.RLock())
 
 
 def connect(path: str | Path | None = None, migrate: bool = True) -> sqlite_utils.Database:
@@ -49,15 +60,21 @@ def write(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         with db.atomic():
             yield db
         return
-    conn.execute("BEGIN IMMEDIATE")
+    lock = _write_lock(conn)
+    if not lock.acquire(timeout=BUSY_TIMEOUT_MS / 1000):
+        raise sqlite3.OperationalError("database is locked (queue timeout)")
     try:
-        yield db
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    else:
-        conn.execute("COMMIT")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+    finally:
+        lock.release()
 
 
 def rows(db: sqlite_utils.Database, sql: str, params: tuple | dict = ()) -> list[dict]:
