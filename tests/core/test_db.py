@@ -35,3 +35,28 @@ def test_foreign_keys_are_enforced(fresh_db):
     with pytest.raises(sqlite3.IntegrityError):
         with write(fresh_db):
             fresh_db.execute("INSERT INTO projects (merchant_id, name, platform, status, created_at, updated_at) VALUES (999, 'x', 'taobao', 'negotiating', '', '')")
+
+
+def test_thirty_concurrent_writers_lose_nothing_and_never_see_locked(fresh_db, tmp_path):
+    import threading
+
+    failures: list[Exception] = []
+
+    def writer(number: int) -> None:
+        db = connect(tmp_path / "app.db")
+        try:
+            for index in range(20):
+                with write(db):
+                    db["settings"].insert({"key": f"{number}-{index}", "value": "x"})
+        except Exception as exc:  # noqa: BLE001 - any failure is what the test looks for
+            failures.append(exc)
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert fresh_db["settings"].count == 600
