@@ -1,9 +1,15 @@
 """Entry point: page config, login, and the navigation built for the user's role."""
 from __future__ import annotations
 
+import logging
+import os
+
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
 from core import i18n, users
+from core.errors import NotFound
+from core.permissions import PermissionDenied
 from core.db import connect
 from ui import auth, context, nav
 
@@ -42,5 +48,15 @@ with st.sidebar:
         st.rerun()
     auth.logout_button(authenticator, ctx.t("logout"))
 
-navigation = st.navigation(nav.pages_for(actor.role, ctx.t))
-navigation.run()
+navigation = st.navigation(nav.pages_for(actor.role, ctx.t), expanded=True)
+try:
+    navigation.run()
+except ScriptControlException:
+    raise  # st.stop / st.rerun travel as exceptions
+except (PermissionDenied, NotFound):
+    st.error(ctx.t("msg.not_found"))
+except Exception:  # the last guard: a friendly message for the user, the traceback for the log
+    if os.environ.get("APP_RAISE_ERRORS"):
+        raise  # tests set this, so that a page bug fails them instead of hiding behind the message
+    logging.getLogger("ops_console").exception("page failed for user %s", actor.username)
+    st.error(ctx.t("msg.unexpected_error"))

@@ -1,26 +1,109 @@
 """Home: what needs attention today, per role."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from core import merchants
+from core import config, home, merchants, reports, training
 from core.permissions import can
 from ui import context
+from ui.kpi_widgets import fmt
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("home.title", name=actor.display_name))
+ALERT_PAGES = {"below_target": "app_pages/kpi_dashboard.py", "overdue_complaints": "app_pages/complaints.py", "short_funnel": "app_pages/team.py",
+               "materials_overdue": "app_pages/training.py", "draft": "app_pages/projects.py", "pay_run": "app_pages/salary.py"}
+
+
+def alert_text(alert: dict) -> str:
+    kind = alert["kind"]
+    if kind == "below_target":
+        return t("home.alert.below_target", project=alert["project"], kpis="、".join(t(f"kpi.m.{k}") for k in alert["kpis"]))
+    if kind == "overdue_complaints":
+        return t("home.alert.overdue_complaints", project=alert["project"], n=alert["n"])
+    if kind == "short_funnel":
+        return t("home.alert.short_funnel", project=alert["project"], stages="、".join(t(f"team.stage.{s}") for s in alert["stages"]))
+    if kind == "materials_overdue":
+        return t("home.alert.materials_overdue", project=alert["project"], due=alert["due"])
+    if kind == "draft":
+        return t("home.alert.draft", project=alert["project"], version=alert["version"])
+    return t("home.alert.pay_run", month=alert.get("month", ""))
+
 
 if actor.role == "agent":
-    st.info(t("home.agent_intro"))
+    mine = home.agent_today(db, actor)
+    if mine["yesterday"]["agent"] is None:
+        st.info(t("kpi.mine.not_linked"))
+    for label, block in ((t("kpi.period.yesterday"), mine["yesterday"]), (t("home.this_week"), mine["week"])):
+        for project in block["projects"]:
+            st.subheader(f"{label} · {project['project']}")
+            columns = st.columns(4)
+            for column, name in zip(columns, ("consultations", "response_30s_rate", "avg_response_s", "conversion_rate")):
+                column.metric(t(f"kpi.m.{name}"), fmt(name, project["figures"].get(name)), border=True)
+    st.subheader(t("home.open_disputes"))
+    if mine["open_disputes"]:
+        for dispute in mine["open_disputes"]:
+            st.markdown(f"- #{dispute.get('review_id')} · {dispute.get('reason', '')}")
+    else:
+        st.caption(t("home.none"))
+    st.page_link("app_pages/my_kpi.py", label=t("nav.my_kpi"), icon=":material/person_check:")
     st.stop()
+
+if actor.role == "merchant":
+    projects = merchants.list_projects(db, actor)
+    if not projects:
+        st.info(t("home.merchant_empty"))
+        st.stop()
+    yesterday = config.today() - timedelta(days=1)
+    for project in projects:
+        report = reports.build(db, actor, project["id"], "daily", yesterday)
+        st.subheader(reports.title(report, t))
+        columns = st.columns(4)
+        for index, item in enumerate(report["headline"][:8]):
+            label = t(f"kpi.m.{item['kpi']}") + (f" · {t('kpi.target')} {fmt(item['kpi'], item['target'])}" if item["target"] is not None else "")
+            columns[index % 4].metric(label, fmt(item["kpi"], item["actual"]), border=True)
+        st.page_link("app_pages/reports.py", label=t("home.open_reports"), query_params={"project": project["id"]}, icon=":material/summarize:")
+    st.stop()
+
+if actor.role == "qa":
+    st.subheader(t("home.qa_due"))
+    due = home.qa_due_today(db, actor)
+    if not due:
+        st.success(t("home.qa_nothing_due"))
+    for entry in due:
+        st.markdown(t("home.qa_line", project=entry["project"], agents="、".join(a.get("agent_name", a.get("name", "")) for a in entry["due"]) or "—", tasks=entry["tasks"]))
+    st.page_link("app_pages/qa.py", label=t("home.open_qa"), icon=":material/fact_check:")
+
+if actor.role == "trainer":
+    st.subheader(t("home.trainees"))
+    tracks = training.list_tracks(db, actor, open_only=True)
+    if not tracks:
+        st.caption(t("home.none"))
+    else:
+        st.dataframe(pd.DataFrame([{t("report.name"): tr["agent_name"], t("home.track"): t(f"team.track.{tr['track']}"),
+                                    t("home.progress"): f"{tr['progress']['done']}/{tr['progress']['total']}",
+                                    t("home.planned_end"): str(tr["progress"]["planned_end"]),
+                                    t("home.behind"): "⚠️" if tr["progress"]["behind"] else ""} for tr in tracks]),
+                     hide_index=True, width="stretch")
+    st.page_link("app_pages/training.py", label=t("home.open_training"), icon=":material/school:")
+
+if can(actor, "kpi.company"):
+    st.subheader(t("home.alerts"))
+    found = home.alerts(db, actor)
+    if not found:
+        st.success(t("home.no_alerts"))
+    for alert in found:
+        query = {"project": alert["project_id"]} if alert["project_id"] else None
+        st.page_link(ALERT_PAGES[alert["kind"]], label=alert_text(alert), query_params=query, icon=":material/warning:")
 
 summary = merchants.home_summary(db, actor)
 if not summary["projects"]:
-    st.info(t("home.merchant_empty") if actor.role == "merchant" else t("home.empty"))
+    st.info(t("home.empty"))
     st.stop()
 
 c1, c2, c3, c4 = st.columns(4)
@@ -38,14 +121,6 @@ with left:
     chart.update_layout(height=300, margin=dict(l=10, r=10, t=10, b=10))
     st.plotly_chart(chart, width="stretch")
 with right:
-    if can(actor, "order_confirmation.write"):
-        st.subheader(t("home.drafts"))
-        if summary["drafts"]:
-            for d in summary["drafts"]:
-                st.page_link("app_pages/projects.py", label=f"{d['merchant_name']} · {d['name']} (v{d['version']}, {d['updated_at']})",
-                             query_params={"project": d["project_id"]}, icon=":material/edit_note:")
-        else:
-            st.caption(t("home.no_drafts"))
     st.subheader(t("home.golives"))
     if summary["golives"]:
         for g in summary["golives"]:

@@ -222,7 +222,9 @@ with tab_status:
         ),
         hide_index=True, width="stretch",
     )
-    options = merchants.allowed_transitions(project["status"])
+    options = tuple(o for o in merchants.allowed_transitions(project["status"]) if o != "live")
+    if writer and "live" in merchants.allowed_transitions(project["status"]):
+        st.page_link("app_pages/team.py", label=t("projects.go_live_via_team"), query_params={"project": project_id}, icon=":material/rocket_launch:")
     if writer and options:
         with st.form(f"status_form_{project_id}"):
             to_status = st.selectbox(t("projects.move_to"), options, format_func=lambda s: t(f"status.{s}"))

@@ -27,24 +27,33 @@ def _agent_errors(db: sqlite_utils.Database, data: dict[str, Any], agent_id: int
     for key in ("name", "employee_no"):
         value = str(data.get(key) or "").strip()
         if not value:
-            errors.append(FieldError(key, "err.required"))
+            errors.append(FieldError(f"team.{key}", "err.required"))
         elif len(value) > MAX_TEXT:
-            errors.append(FieldError(key, "err.too_long", {"n": MAX_TEXT}))
+            errors.append(FieldError(f"team.{key}", "err.too_long", {"n": MAX_TEXT}))
     clash = one(db, "SELECT id FROM agents WHERE employee_no = ?", [str(data.get("employee_no") or "").strip()])
     if clash and clash["id"] != agent_id:
-        errors.append(FieldError("employee_no", "err.duplicate"))
+        errors.append(FieldError("team.employee_no", "err.duplicate"))
+    since = data.get("since")
+    if since is not None and (not isinstance(since, date) or since > config.today()):
+        errors.append(FieldError("team.since", "err.team.date_future"))
     if data.get("status", "candidate") not in AGENT_STATUSES:
-        errors.append(FieldError("status", "err.invalid_choice"))
+        errors.append(FieldError("team.status", "err.invalid_choice"))
     try:
         if float(data.get("base_salary", 0) or 0) < 0:
-            errors.append(FieldError("base_salary", "err.non_negative"))
+            errors.append(FieldError("team.base_salary", "err.non_negative"))
     except (TypeError, ValueError):
-        errors.append(FieldError("base_salary", "err.invalid_value"))
+        errors.append(FieldError("team.base_salary", "err.invalid_value"))
+    for key in ("phone", "skills"):
+        if len(str(data.get(key) or "")) > MAX_TEXT:
+            errors.append(FieldError(f"team.{key}", "err.too_long", {"n": MAX_TEXT}))
     user_id = data.get("user_id")
     if user_id is not None:
         user = one(db, "SELECT role FROM users WHERE id = ?", [user_id])
+        linked = one(db, "SELECT id FROM agents WHERE user_id = ?", [user_id])
         if user is None or user["role"] != "agent":
-            errors.append(FieldError("user_id", "err.invalid_choice"))
+            errors.append(FieldError("team.user_id", "err.invalid_choice"))
+        elif linked and linked["id"] != agent_id:
+            errors.append(FieldError("team.user_id", "err.team.login_taken"))
     return errors
 
 
@@ -60,17 +69,19 @@ def create_agent(db: sqlite_utils.Database, actor: Actor | None, data: dict[str,
         "name": str(data["name"]).strip(),
         "employee_no": str(data["employee_no"]).strip(),
         "phone": str(data.get("phone") or "").strip(),
-        "skills": str(data.get("skills") or "").strip(),
+        "skills": normalise_skills(str(data.get("skills") or "")),
         "status": data.get("status", "candidate"),
         "base_salary": round(float(data.get("base_salary", 0) or 0), 2),
         "user_id": data.get("user_id"),
         "created_at": stamp,
         "updated_at": stamp,
     }
+    since = data.get("since")  # the day the agent joined in that status (default today)
     with write(db):
         agent_id = db["agents"].insert(record).last_pk
         db["agent_status_history"].insert({"agent_id": agent_id, "from_status": None, "to_status": record["status"],
-                                           "changed_at": stamp, "changed_by": actor.id if actor else None, "note": ""})
+                                           "changed_at": stamp, "changed_by": actor.id if actor else None, "note": "",
+                                           "effective_on": since.isoformat() if isinstance(since, date) else None})
         audit.record(db, actor, "create", "agent", agent_id, None, record)
     return int(agent_id)
 
@@ -103,11 +114,11 @@ def assign(
         require_project(db, actor, project_id, "team.write")
     errors: list[FieldError] = []
     if role not in TEAM_ROLES:
-        errors.append(FieldError("role", "err.invalid_choice"))
+        errors.append(FieldError("team.role", "err.invalid_choice"))
     if shift not in SHIFTS:
-        errors.append(FieldError("shift", "err.invalid_choice"))
+        errors.append(FieldError("team.shift", "err.invalid_choice"))
     if len(sub_account) > MAX_TEXT:
-        errors.append(FieldError("sub_account", "err.too_long", {"n": MAX_TEXT}))
+        errors.append(FieldError("team.sub_account", "err.too_long", {"n": MAX_TEXT}))
     get_agent(db, agent_id)
     if errors:
         raise ValidationError(errors)
@@ -137,3 +148,182 @@ def agent_projects(db: sqlite_utils.Database, agent_id: int, on: date | None = N
     return [r["project_id"] for r in db.query(
         "SELECT DISTINCT project_id FROM project_agents WHERE agent_id = ? AND from_date <= ? AND (to_date IS NULL OR to_date >= ?)",
         [agent_id, day, day])]
+
+
+# --- roster: status changes, edits, search ------------------------------------------------------
+
+# status -> the statuses an agent may move to (a leaver may come back as a candidate)
+STATUS_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "candidate": ("training", "left"),
+    "training": ("candidate", "online", "reserve", "left"),
+    "online": ("reserve", "training", "left"),
+    "reserve": ("online", "training", "left"),
+    "left": ("candidate",),
+}
+MAX_NOTE = 500
+
+
+def allowed_status_changes(status: str) -> tuple[str, ...]:
+    """The statuses an agent in `status` may move to."""
+    return STATUS_TRANSITIONS.get(status, ())
+
+
+def change_status(db: sqlite_utils.Database, actor: Actor, agent_id: int, to_status: str, note: str = "",
+                  on: date | None = None) -> None:
+    """Move an agent along candidate → training → online/reserve → left, dated (default today)."""
+    require(actor, "agent.status")
+    agent = get_agent(db, agent_id)
+    errors: list[FieldError] = []
+    if to_status not in allowed_status_changes(agent["status"]):
+        errors.append(FieldError("team.status", "err.team.bad_agent_transition", {"frm": agent["status"], "to": to_status}))
+    if len(note) > MAX_NOTE:
+        errors.append(FieldError("team.note", "err.too_long", {"n": MAX_NOTE}))
+    effective = on or config.today()
+    if effective > config.today():
+        errors.append(FieldError("team.effective_on", "err.team.date_future"))
+    if errors:
+        raise ValidationError(errors)
+    stamp = config.now_text()
+    with write(db):
+        db["agents"].update(agent_id, {"status": to_status, "updated_at": stamp})
+        db["agent_status_history"].insert({"agent_id": agent_id, "from_status": agent["status"], "to_status": to_status,
+                                           "changed_at": stamp, "changed_by": actor.id, "note": note.strip(),
+                                           "effective_on": effective.isoformat()})
+        audit.record(db, actor, "status", "agent", agent_id, {"status": agent["status"]},
+                     {"status": to_status, "note": note.strip(), "effective_on": effective.isoformat()})
+
+
+def update_agent(db: sqlite_utils.Database, actor: Actor, agent_id: int, data: dict[str, Any]) -> None:
+    """Edit an agent's name, number, phone, skills, base salary and linked login (status: `change_status`)."""
+    require(actor, "agent.write")
+    before = get_agent(db, agent_id)
+    merged = {**before, **{k: v for k, v in data.items() if k != "status"}, "status": before["status"]}
+    errors = _agent_errors(db, merged, agent_id)
+    if errors:
+        raise ValidationError(errors)
+    changes = {
+        "name": str(merged["name"]).strip(),
+        "employee_no": str(merged["employee_no"]).strip(),
+        "phone": str(merged.get("phone") or "").strip(),
+        "skills": normalise_skills(str(merged.get("skills") or "")),
+        "base_salary": round(float(merged.get("base_salary", 0) or 0), 2),
+        "user_id": merged.get("user_id"),
+        "updated_at": config.now_text(),
+    }
+    with write(db):
+        db["agents"].update(agent_id, changes)
+        audit.record(db, actor, "update", "agent", agent_id, before, {**before, **changes})
+
+
+def normalise_skills(text: str) -> str:
+    """Skills typed with any separator (`售前，售后 / 直播`) as one comma-separated list, no repeats."""
+    parts: list[str] = []
+    for raw in text.replace("，", ",").replace("、", ",").replace("/", ",").replace(";", ",").split(","):
+        skill = raw.strip()
+        if skill and skill not in parts:
+            parts.append(skill)
+    return ",".join(parts)
+
+
+def all_skills(db: sqlite_utils.Database) -> list[str]:
+    """Every skill some agent has, for the filter."""
+    found: set[str] = set()
+    for r in db.query("SELECT skills FROM agents WHERE skills != ''"):
+        found |= {s for s in normalise_skills(r["skills"]).split(",") if s}
+    return sorted(found)
+
+
+def read_agent(db: sqlite_utils.Database, actor: Actor, agent_id: int) -> dict:
+    """One roster row, for staff or for the agent it belongs to."""
+    agent = get_agent(db, agent_id)
+    if actor.role == "agent":
+        if agent["user_id"] != actor.id:
+            raise NotFound(f"agent {agent_id}")
+    else:
+        require(actor, "agent.read")
+    return agent
+
+
+def my_agent(db: sqlite_utils.Database, actor: Actor) -> dict | None:
+    """The roster row of a logged-in agent (None for other roles or an unlinked login)."""
+    return agent_for_user(db, actor.id) if actor.role == "agent" else None
+
+
+def list_agents(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    search: str = "",
+    status: str | None = None,
+    skill: str | None = None,
+    project_id: int | None = None,
+) -> list[dict]:
+    """The roster, filtered: since when each agent has their status, current projects, basic exam passed."""
+    require(actor, "agent.read")
+    term = f"%{search.strip()}%"
+    where = ["(a.name LIKE ? OR a.employee_no LIKE ? OR a.phone LIKE ? OR a.skills LIKE ?)"]
+    params: list[Any] = [term] * 4
+    if status:
+        where.append("a.status = ?")
+        params.append(status)
+    if skill:
+        where.append("(',' || a.skills || ',') LIKE ?")
+        params.append(f"%,{skill},%")
+    day = config.today().isoformat()
+    if project_id:
+        where.append("""a.id IN (SELECT agent_id FROM project_agents WHERE project_id = ? AND (to_date IS NULL OR to_date >= ?)
+                                 UNION SELECT agent_id FROM project_candidates WHERE project_id = ? AND withdrawn_on IS NULL)""")
+        params += [project_id, day, project_id]
+    sql = f"""
+        SELECT a.id, a.name, a.employee_no, a.phone, a.skills, a.status, a.base_salary, a.user_id, u.username,
+               (SELECT COALESCE(h.effective_on, substr(h.changed_at, 1, 10)) FROM agent_status_history h
+                 WHERE h.agent_id = a.id ORDER BY h.id DESC LIMIT 1) AS since,
+               (SELECT GROUP_CONCAT(p.name, '、') FROM (SELECT DISTINCT pa.project_id FROM project_agents pa
+                  WHERE pa.agent_id = a.id AND pa.from_date <= ? AND (pa.to_date IS NULL OR pa.to_date >= ?)) x
+                  JOIN projects p ON p.id = x.project_id) AS projects,
+               EXISTS (SELECT 1 FROM exams e WHERE e.agent_id = a.id AND e.project_id IS NULL AND e.passed = 1) AS basic_passed
+        FROM agents a LEFT JOIN users u ON u.id = a.user_id
+        WHERE {' AND '.join(where)}
+        ORDER BY CASE a.status WHEN 'online' THEN 1 WHEN 'reserve' THEN 2 WHEN 'training' THEN 3
+                               WHEN 'candidate' THEN 4 ELSE 5 END, a.employee_no
+    """
+    return rows(db, sql, [day, day, *params])
+
+
+def status_history(db: sqlite_utils.Database, actor: Actor, agent_id: int) -> list[dict]:
+    """An agent's status changes, oldest first, with the day each took effect and who recorded it."""
+    read_agent(db, actor, agent_id)
+    return rows(db, """SELECT COALESCE(h.effective_on, substr(h.changed_at, 1, 10)) AS effective_on, h.changed_at,
+                              h.from_status, h.to_status, h.note, u.display_name AS changed_by
+                       FROM agent_status_history h LEFT JOIN users u ON u.id = h.changed_by
+                       WHERE h.agent_id = ? ORDER BY h.id""", [agent_id])
+
+
+def linkable_users(db: sqlite_utils.Database, actor: Actor, agent_id: int | None = None) -> list[dict]:
+    """Active logins of role agent not yet linked to another roster row."""
+    require(actor, "agent.write")
+    return rows(db, """SELECT u.id, u.username, u.display_name FROM users u
+                       WHERE u.role = 'agent' AND u.active = 1
+                         AND NOT EXISTS (SELECT 1 FROM agents a WHERE a.user_id = u.id AND a.id IS NOT ?)
+                       ORDER BY u.username""", [agent_id])
+
+
+def assignments(db: sqlite_utils.Database, actor: Actor, agent_id: int) -> list[dict]:
+    """Every team assignment of an agent (past, current and future), newest first."""
+    read_agent(db, actor, agent_id)
+    return rows(db, """SELECT pa.id AS assignment_id, pa.project_id, p.name AS project_name, m.name AS merchant_name,
+                              pa.role, pa.shift, pa.from_date, pa.to_date, pa.sub_account
+                       FROM project_agents pa JOIN projects p ON p.id = pa.project_id JOIN merchants m ON m.id = p.merchant_id
+                       WHERE pa.agent_id = ? ORDER BY pa.from_date DESC, pa.id DESC""", [agent_id])
+
+
+def end_assignment(db: sqlite_utils.Database, actor: Actor, assignment_id: int, to_date: date) -> None:
+    """Take an agent off a project's team from a day on (the assignment ends that day)."""
+    row = one(db, "SELECT * FROM project_agents WHERE id = ?", [assignment_id])
+    if row is None:
+        raise NotFound(f"assignment {assignment_id}")
+    require_project(db, actor, row["project_id"], "team.write")
+    if to_date < date.fromisoformat(row["from_date"]):
+        raise ValidationError.single("team.to_date", "err.end_before_start")
+    with write(db):
+        db["project_agents"].update(assignment_id, {"to_date": to_date.isoformat()})
+        audit.record(db, actor, "end", "project_agent", assignment_id, {"to_date": row["to_date"]}, {"to_date": to_date.isoformat()})

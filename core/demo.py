@@ -120,7 +120,12 @@ def seed(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
             if index == 2:  # a confirmed version with a newer draft on top
                 oc.save_draft(db, manager, project_id, {**data, "target_daily_inquiries": m[6] + 300})
         for status in PATHS[m[8]]:
-            merchants.change_status(db, manager, project_id, status, "演示数据")
+            if status == "live":  # before the app, these shops were already live: the director's override
+                from core import team
+
+                team.go_live(db, admin, project_id, "演示数据：系统启用前已上线")
+            else:
+                merchants.change_status(db, manager, project_id, status, "演示数据")
         items = faq.list_items(db, manager, project_id)
         answered = len(ANSWERS) if index % 2 == 0 else 6
         faq.save_items(db, manager, project_id, [
@@ -135,12 +140,13 @@ def seed(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
     logins.append(("merchant", "merchant2", password))
     seed_roster(db, admin, ids["agent"])
     # capability seeds (each adds its own demo data; keep this order)
-    # -- kpi seed --
-    from core import demo_kpi
+    from core import demo_kb, demo_kpi, demo_qa, demo_salary, demo_team  # late: each builds on what is above
 
-    demo_kpi.seed(db, admin)
-    # -- team & training seed --
-    # -- qa & complaints seed --
+    demo_kpi.seed(db, admin)  # -- kpi seed --
+    demo_team.seed(db, admin)  # -- team & training seed --
+    demo_qa.seed(db, admin)  # -- qa & complaints seed --
+    demo_salary.seed(db, admin)  # -- salary seed --: pays for the kpi, team and qa data
+    demo_kb.seed(db, admin)  # -- knowledge base seed --
     return logins
 
 

@@ -29,6 +29,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "btn.save": ("保存", "Save"),
     "msg.not_found": ("找不到该记录，或您无权查看。", "Not found, or you may not see it."),
     "msg.saved": ("已保存。", "Saved."),
+    "msg.unexpected_error": ("出现了意外错误，您的操作未完成，数据未被改动。问题已记录，请稍后重试或联系管理员。",
+                             "Something unexpected went wrong; your action did not complete and no data was changed. It has been logged; try again or ask the admin."),
     "msg.not_saved": ("未保存，请修改以下问题：", "Nothing was saved. Please fix the following:"),
     # navigation
     "nav.group.main": ("工作台", "Workspace"),
@@ -227,6 +229,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "projects.tab.status": ("状态与历史", "Status & history"),
     "projects.move_to": ("变更为", "Move to"),
     "projects.change_status": ("变更状态", "Change status"),
+    "projects.go_live_via_team": ("上线检查与上线（项目团队页）", "Readiness check and go-live (team page)"),
     "history.at": ("时间", "When"),
     "history.from": ("原状态", "From"),
     "history.to": ("新状态", "To"),
@@ -320,9 +323,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 
 def _merge_capability_catalogues() -> None:
     """Each capability keeps its own text module; a key defined twice is a bug."""
-    from core import i18n_kpi, i18n_qa, i18n_team
+    from core import i18n_kb, i18n_kpi, i18n_meeting, i18n_qa, i18n_salary, i18n_team
 
-    for part in (i18n_kpi.CATALOGUE, i18n_team.CATALOGUE, i18n_qa.CATALOGUE):
+    for part in (i18n_kpi.CATALOGUE, i18n_team.CATALOGUE, i18n_qa.CATALOGUE, i18n_salary.CATALOGUE, i18n_meeting.CATALOGUE, i18n_kb.CATALOGUE):
         clash = set(part) & set(CATALOGUE)
         if clash:
             raise RuntimeError(f"i18n keys defined twice: {sorted(clash)}")

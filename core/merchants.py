@@ -264,6 +264,10 @@ def change_status(db: sqlite_utils.Database, actor: Actor, project_id: int, to_s
         raise ValidationError.single("note", "err.too_long", n=MAX_NOTES)
     stamp = config.now_text()
     with write(db):
+        if to_status == "live":
+            from core import team  # late import: team builds on merchants
+
+            team.check_can_go_live(db, actor, project_id)  # refuses unless ready or overridden by go_live
         db["projects"].update(project_id, {"status": to_status, "updated_at": stamp})
         db["project_status_history"].insert(
             {"project_id": project_id, "from_status": project["status"], "to_status": to_status,

@@ -168,7 +168,7 @@ M002_AGENTS = [
 ]
 
 # Each capability keeps its schema in its own module; its migration numbers are fixed here.
-from core import schema_kpi, schema_qa, schema_team  # noqa: E402
+from core import schema_kb, schema_kpi, schema_meeting, schema_qa, schema_salary, schema_team  # noqa: E402
 
 MIGRATIONS: list[list[str]] = [
     M001_FOUNDATION,
@@ -176,6 +176,9 @@ MIGRATIONS: list[list[str]] = [
     schema_kpi.M003_KPI,
     schema_team.M004_TEAM,
     schema_qa.M005_QA,
+    schema_salary.M006_SALARY,
+    schema_meeting.M007_MEETING,
+    schema_kb.M008_KB,
 ]
 
 

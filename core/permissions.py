@@ -22,13 +22,31 @@ PAGE_ACCESS: dict[str, frozenset[str]] = {
     "audit": frozenset({"admin"}),
     "system": frozenset({"admin"}),
     "account": frozenset(ROLES),
+    # -- knowledge base pages --
+    "kb": frozenset(ROLES),
+    "phrases": frozenset({"admin", "manager", "trainer", "qa", "agent"}),
+    "memos": frozenset({"admin", "manager", "trainer", "qa", "agent"}),
+    # -- meeting & reports pages --
+    "monday": frozenset({"admin", "manager", "trainer", "qa"}),
+    "reports": frozenset({"admin", "manager", "merchant"}),
+    # -- salary pages --
+    "salary": frozenset({"admin", "manager"}),
+    "attendance": frozenset({"admin", "manager"}),
+    "my_pay": frozenset({"agent"}),
     # -- kpi pages --
     "kpi_dashboard": frozenset({"admin", "manager", "trainer", "qa", "merchant"}),
     "kpi_company": frozenset({"admin", "manager"}),
     "kpi_import": frozenset({"admin", "manager"}),
     "my_kpi": frozenset({"agent"}),
     # -- team & training pages --
+    "agents": frozenset({"admin", "manager", "trainer", "qa"}),
+    "team": frozenset({"admin", "manager", "trainer", "qa", "merchant"}),
+    "training": frozenset(ROLES),
     # -- qa & complaints pages --
+    "qa": frozenset(ROLES),
+    "qa_analysis": frozenset({"admin", "manager", "trainer", "qa"}),
+    "complaints": frozenset({"admin", "manager", "trainer", "qa", "merchant"}),
+    "aftersales": frozenset({"admin", "manager", "qa", "agent", "merchant"}),
 }
 
 # action -> roles allowed
@@ -47,12 +65,62 @@ ACTIONS: dict[str, frozenset[str]] = {
     "agent.write": frozenset({"admin", "manager"}),
     "team.write": frozenset({"admin", "manager"}),
     # capability actions are added below their own comment lines, one block per capability
+    # -- knowledge base --
+    "kb.read": frozenset(ROLES),  # articles and the FAQ of the projects one may see (agents: their teams')
+    "kb.write": frozenset({"admin", "manager", "trainer"}),
+    "kb.comment": frozenset(ROLES),  # a merchant comments on its own projects' articles
+    "phrase.read": frozenset({"admin", "manager", "trainer", "qa", "agent"}),
+    "phrase.write": frozenset({"admin", "manager", "trainer"}),
+    "phrase.flag": frozenset({"admin", "manager", "qa"}),  # mark a phrase wrong or outdated
+    "phrase.decide": frozenset({"admin", "manager"}),  # the Monday meeting's rewrite list and decision
+    "memo.write": frozenset({"admin", "manager", "trainer", "qa", "agent"}),
+    "memo.answer": frozenset({"admin", "manager", "trainer", "qa"}),
+    # -- meeting & reports --
+    "meeting.read": frozenset({"admin", "manager", "trainer", "qa"}),
+    "meeting.write": frozenset({"admin", "manager"}),
+    "report.read": frozenset({"admin", "manager", "merchant"}),
+    # -- salary --
+    "salary.read": frozenset({"admin", "manager"}),  # every statement of every run
+    "salary.run": frozenset({"admin", "manager"}),
+    "salary.approve": frozenset({"admin", "manager"}),
+    "salary.reopen": frozenset({"admin"}),  # only the director reopens a locked month
+    "salary.scheme": frozenset({"admin", "manager"}),
+    "salary.own": frozenset({"agent"}),  # an agent's own statements and month-to-date estimate
+    "attendance.read": frozenset({"admin", "manager"}),
+    "attendance.write": frozenset({"admin", "manager"}),
     # -- kpi --
     "kpi.import": frozenset({"admin", "manager"}),
     "kpi.read": frozenset({"admin", "manager", "trainer", "qa", "merchant"}),
     "kpi.company": frozenset({"admin", "manager"}),
     # -- team & training --
+    "agent.status": frozenset({"admin", "manager", "trainer"}),
+    "team.read": frozenset({"admin", "manager", "trainer", "qa", "merchant"}),
+    "team.screen": frozenset({"admin", "manager", "trainer"}),
+    "go_live.override": frozenset({"admin"}),
+    "material.read": frozenset({"admin", "manager", "trainer", "qa", "merchant", "agent"}),
+    "material.write": frozenset({"admin", "manager", "trainer"}),
+    "material.review": frozenset({"merchant"}),
+    "training.read": frozenset({"admin", "manager", "trainer", "qa", "merchant", "agent"}),
+    "training.write": frozenset({"admin", "manager", "trainer"}),
+    "exam.write": frozenset({"admin", "manager", "trainer"}),
+    "training.settings": frozenset({"admin"}),
     # -- qa & complaints --
+    "qa.read": frozenset({"admin", "manager", "trainer", "qa"}),  # every review of the projects one may see
+    "qa.score": frozenset({"admin", "qa"}),  # record and score reviews (never an agent)
+    "qa.own": frozenset({"agent"}),  # an agent's own reviews
+    "qa.dispute": frozenset({"agent"}),
+    "qa.resolve_dispute": frozenset({"admin", "manager"}),
+    "qa.summary": frozenset({"admin", "manager", "trainer", "qa", "merchant"}),  # numbers only, no comments
+    "qa.case_write": frozenset({"admin", "manager", "trainer", "qa"}),
+    "qa.scorecard_write": frozenset({"admin", "manager", "qa"}),
+    "qa.settings": frozenset({"admin", "manager"}),
+    "qa.calibrate": frozenset({"admin", "manager", "qa"}),
+    "complaint.read": frozenset({"admin", "manager", "trainer", "qa", "merchant"}),
+    "complaint.write": frozenset({"admin", "manager", "qa"}),
+    "complaint.judge": frozenset({"admin", "manager"}),  # the supervisor's finding on the agent
+    "aftersales.read": frozenset({"admin", "manager", "qa", "agent", "merchant"}),
+    "aftersales.write": frozenset({"admin", "manager", "qa", "agent"}),
+    "aftersales.settle": frozenset({"admin", "manager"}),
 }
 
 

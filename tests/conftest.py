@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 os.environ.setdefault("APP_BCRYPT_ROUNDS", "4")  # fast hashes in tests; production uses 12
+os.environ.setdefault("APP_RAISE_ERRORS", "1")  # page bugs must fail tests, not hide behind the friendly message
 
 import pytest
 

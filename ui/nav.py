@@ -21,13 +21,31 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("home", "app_pages/home.py", "nav.home", ":material/home:", "nav.group.main"),
     PageSpec("merchants", "app_pages/merchants.py", "nav.merchants", ":material/storefront:", "nav.group.main"),
     PageSpec("projects", "app_pages/projects.py", "nav.projects", ":material/assignment:", "nav.group.main"),
+    # -- knowledge base pages --
+    PageSpec("kb", "app_pages/kb.py", "kb.nav.kb", ":material/menu_book:", "kb.nav.group"),
+    PageSpec("phrases", "app_pages/phrases.py", "kb.nav.phrases", ":material/bolt:", "kb.nav.group"),
+    PageSpec("memos", "app_pages/memos.py", "kb.nav.memos", ":material/sticky_note_2:", "kb.nav.group"),
+    # -- meeting & reports pages --
+    PageSpec("monday", "app_pages/monday.py", "nav.monday", ":material/groups:", "nav.group.main"),
+    PageSpec("reports", "app_pages/reports.py", "nav.reports", ":material/summarize:", "nav.group.main"),
+    # -- salary pages --
+    PageSpec("salary", "app_pages/salary.py", "salary.nav.salary", ":material/payments:", "salary.nav.group"),
+    PageSpec("attendance", "app_pages/attendance.py", "salary.nav.attendance", ":material/event_available:", "salary.nav.group"),
+    PageSpec("my_pay", "app_pages/my_pay.py", "salary.nav.my_pay", ":material/receipt_long:", "salary.nav.group"),
     # -- kpi pages --
     PageSpec("kpi_dashboard", "app_pages/kpi_dashboard.py", "nav.kpi_dashboard", ":material/monitoring:", "nav.group.kpi"),
     PageSpec("kpi_company", "app_pages/kpi_company.py", "nav.kpi_company", ":material/dashboard:", "nav.group.kpi"),
     PageSpec("kpi_import", "app_pages/kpi_import.py", "nav.kpi_import", ":material/upload_file:", "nav.group.kpi"),
     PageSpec("my_kpi", "app_pages/my_kpi.py", "nav.my_kpi", ":material/person_check:", "nav.group.kpi"),
     # -- team & training pages --
+    PageSpec("agents", "app_pages/agents.py", "team.nav.agents", ":material/badge:", "team.nav.group"),
+    PageSpec("team", "app_pages/team.py", "team.nav.team", ":material/groups:", "team.nav.group"),
+    PageSpec("training", "app_pages/training.py", "team.nav.training", ":material/school:", "team.nav.group"),
     # -- qa & complaints pages --
+    PageSpec("qa", "app_pages/qa.py", "qa.nav.qa", ":material/fact_check:", "qa.nav.group"),
+    PageSpec("qa_analysis", "app_pages/qa_analysis.py", "qa.nav.analysis", ":material/insights:", "qa.nav.group"),
+    PageSpec("complaints", "app_pages/complaints.py", "qa.nav.complaints", ":material/report:", "qa.nav.group"),
+    PageSpec("aftersales", "app_pages/aftersales.py", "qa.nav.aftersales", ":material/inventory_2:", "qa.nav.group"),
     PageSpec("users", "app_pages/users.py", "nav.users", ":material/group:", "nav.group.admin"),
     PageSpec("audit", "app_pages/audit.py", "nav.audit", ":material/history:", "nav.group.admin"),
     PageSpec("system", "app_pages/system.py", "nav.system", ":material/settings:", "nav.group.admin"),

@@ -41,14 +41,21 @@ def test_status_moves_along_allowed_transitions_only(fresh_db, admin):
     with pytest.raises(ValidationError) as caught:
         merchants.change_status(fresh_db, admin, project_id, "live")
     assert caught.value.errors[0].key == "err.bad_transition"
-    for status in ("signed", "training", "live", "paused", "live", "ended"):
+    for status in ("signed", "training"):
+        merchants.change_status(fresh_db, admin, project_id, status, f"to {status}")
+    with pytest.raises(ValidationError):  # not ready: no confirmed order confirmation, no team
+        merchants.change_status(fresh_db, admin, project_id, "live")
+    from core import team
+
+    team.go_live(fresh_db, admin, project_id, "总监特批")  # the admin's override, with a reason
+    for status in ("paused", "ended"):
         merchants.change_status(fresh_db, admin, project_id, status, f"to {status}")
     with pytest.raises(ValidationError):
         merchants.change_status(fresh_db, admin, project_id, "live")  # ended is final
     history = merchants.status_history(fresh_db, admin, project_id)
-    assert [h["to_status"] for h in history] == ["negotiating", "signed", "training", "live", "paused", "live", "ended"]
+    assert [h["to_status"] for h in history] == ["negotiating", "signed", "training", "live", "paused", "ended"]
     assert all(h["changed_at"] for h in history)
-    assert len([r for r in audit.search(fresh_db, admin, entity="project") if r["action"] == "status"]) == 6
+    assert len([r for r in audit.search(fresh_db, admin, entity="project") if r["action"] == "status"]) == 5
 
 
 def test_list_filters_by_search_platform_status_and_manager(fresh_db, admin):

@@ -1,0 +1,186 @@
+"""The Monday meeting (每周例会): one page for the wall, section by section, with exports."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from core import config, excel, kpi_store, merchants, reports, users, weekly
+from core.errors import ValidationError
+from core.permissions import can
+from ui import context
+from ui.kpi_widgets import fmt, trend
+from ui.widgets import show_validation
+
+ctx = context.get()
+t, db, actor = ctx.t, ctx.db, ctx.actor
+
+SECTIONS = ("summary", "praise", "analysis", "qa", "complaints", "training", "actions")
+
+c1, c2, c3 = st.columns([2, 3, 2])
+monday = weekly.week_of(c1.date_input(t("monday.week"), value=weekly.last_week(), format="YYYY-MM-DD", key="monday_week"))[0]
+projects = merchants.list_projects(db, actor, status="live")
+options = [None, *[p["id"] for p in projects]]
+names = {p["id"]: f"{p['merchant_name']} · {p['name']}" for p in projects}
+project_id = c2.selectbox(t("monday.scope"), options, format_func=lambda i: t("monday.company") if i is None else names[i], key="monday_scope")
+presenting = c3.toggle(t("monday.present"), key="monday_present")
+sunday = monday + timedelta(days=6)
+if presenting:
+    st.markdown("<style>.stMainBlockContainer{max-width:100%;padding-top:1rem}h1{font-size:3.2rem!important}h2,h3{font-size:2.3rem!important}"
+                "p,li{font-size:1.6rem!important}[data-testid=stMetricValue],[data-testid=stMetricValue] div{font-size:3.2rem!important}"
+                "[data-testid=stMetricLabel] p{font-size:1.3rem!important}"
+                "section[data-testid=stSidebar]{display:none}</style>", unsafe_allow_html=True)
+st.title(t("monday.title", start=monday.isoformat(), end=sunday.isoformat()))
+
+shown = SECTIONS
+if presenting:
+    index = st.session_state.get("monday_slide", 0) % len(SECTIONS)
+    b1, b2, b3 = st.columns([1, 6, 1])
+    if b1.button("◀", key="slide_prev", width="stretch"):
+        st.session_state["monday_slide"] = (index - 1) % len(SECTIONS)
+        st.rerun()
+    if b3.button("▶", key="slide_next", width="stretch"):
+        st.session_state["monday_slide"] = (index + 1) % len(SECTIONS)
+        st.rerun()
+    b2.caption(f"{index + 1} / {len(SECTIONS)}")
+    shown = (SECTIONS[index],)
+
+needs_project = ("praise", "analysis", "qa", "training")
+
+for section in shown:
+    st.header(t(f"monday.s.{section}"))
+    if section in needs_project and project_id is None:
+        st.info(t("monday.pick_project"))
+        continue
+    if section == "summary":
+        columns = st.columns(4)
+        for i, row in enumerate(weekly.work_summary(db, actor, monday, project_id)):
+            delta = None if row["delta"] is None else ("+" if row["delta"] >= 0 else "-") + fmt(row["kpi"], abs(row["delta"])) + f" {t('monday.vs_last_week')}"
+            label = t(f"kpi.m.{row['kpi']}") + (f" · {t('kpi.target')} {fmt(row['kpi'], row['target'])}" if row["target"] is not None else "")
+            icon = "" if row["ok"] is None else ("✅ " if row["ok"] else "❌ ")
+            columns[i % 4].metric(icon + label, fmt(row["kpi"], row["actual"]), delta=delta,
+                                  delta_color="normal" if kpi_store.TARGETS.get(row["kpi"], ("", True))[1] else "inverse", border=True)
+    elif section == "praise":
+        pc = weekly.praise_and_criticism(db, actor, monday, project_id)
+        left, right = st.columns(2)
+        left.subheader(t("monday.praise"))
+        if pc["improved"]:
+            for r in pc["improved"]:
+                left.markdown(f"👍 **{r['agent']}** · {t('kpi.m.' + r['kpi'])} {fmt(r['kpi'], r['previous'])} → **{fmt(r['kpi'], r['actual'])}**")
+        else:
+            left.caption(t("monday.none"))
+        right.subheader(t("monday.criticism"))
+        if pc["below"]:
+            for r in pc["below"]:
+                right.markdown(f"⚠️ **{r['agent']}** · {t('kpi.m.' + r['kpi'])} **{fmt(r['kpi'], r['actual'])}** / {t('kpi.target')} {fmt(r['kpi'], r['target'])}")
+        else:
+            right.caption(t("monday.none"))
+    elif section == "analysis":
+        shop = kpi_store.shop_days(db, actor, project_id, monday, sunday)
+        goal = kpi_store.targets(db, actor, project_id)
+        if shop.empty:
+            st.info(t("kpi.no_data_period"))
+        else:
+            left, right = st.columns(2)
+            left.plotly_chart(trend(shop, "response_30s_rate", t("kpi.m.response_30s_rate"), goal.get("response_30s_rate"), t("kpi.target")), key="m_trend1")
+            right.plotly_chart(trend(shop, "conversion_rate", t("kpi.m.conversion_rate"), goal.get("conversion_rate"), t("kpi.target")), key="m_trend2")
+            load = kpi_store.hourly_load(db, actor, project_id, monday, sunday)
+            if not load.empty:
+                by_hour = load.groupby("hour", as_index=False)["waits"].sum()
+                chart = px.bar(by_hour, x="hour", y="waits", labels={"hour": t("kpi.hour"), "waits": t("kpi.waits")}, title=t("monday.hour_load"))
+                chart.update_layout(height=260, margin=dict(l=10, r=10, t=40, b=10))
+                st.plotly_chart(chart, key="m_load")
+        for day in weekly.worst_days(db, actor, monday, project_id):
+            with st.container(border=True):
+                st.markdown(f"**{day['day']}** · {t('monday.missed')}: {'、'.join(t('kpi.m.' + k) for k in day['missed'])}")
+                st.caption(t("monday.why", complaints=", ".join(f"{c['number']}({t('complaint.category.' + c['category'])})" for c in day["complaints"]) or "—",
+                             failures=len(day["qa_failures"])))
+    elif section == "qa":
+        part = weekly.qa_section(db, actor, monday, project_id)
+        summary = part["summary"]
+        c1, c2, c3 = st.columns(3)
+        c1.metric(t("report.qa.mean_score"), "—" if summary["mean_score"] is None else f"{summary['mean_score']:.1f}", border=True)
+        c2.metric(t("report.qa.problem_cases"), summary["problem_cases"], border=True)
+        c3.metric(t("report.qa.excellent_cases"), summary["excellent_cases"], border=True)
+        if part["cases"]:
+            st.dataframe(pd.DataFrame([{t("kpi.day"): c.get("chat_date"), t("kpi.agent"): c.get("agent_name"), t("monday.case_type"): t(f"qa.case.{c.get('case_type')}"),
+                                        t("monday.case_status"): t(f"qa.case_status.{c.get('case_status')}"), t("report.value"): c.get("score")} for c in part["cases"]]),
+                         hide_index=True, width="stretch")
+        if part["lost_points"]:
+            st.dataframe(pd.DataFrame(part["lost_points"]), hide_index=True, width="stretch")
+    elif section == "complaints":
+        stats = weekly.complaint_stats(db, actor, monday, project_id)
+        columns = st.columns(4)
+        for column, key in zip(columns, ("new", "open", "overdue", "closed")):
+            column.metric(t(f"monday.c.{key}"), stats[key], border=True)
+        if stats["by_category"]:
+            frame = pd.DataFrame([{"category": t(f"complaint.category.{k}"), "n": v} for k, v in stats["by_category"].items()])
+            chart = px.bar(frame, x="category", y="n", labels={"category": "", "n": t("monday.c.new")})
+            chart.update_layout(height=260, margin=dict(l=10, r=10, t=10, b=10))
+            st.plotly_chart(chart, key="m_complaints")
+    elif section == "training":
+        part = weekly.training_section(db, actor, monday, project_id)
+        c1, c2, c3 = st.columns(3)
+        c1.metric(t("monday.exams_passed"), part["passed"], border=True)
+        c2.metric(t("monday.exams_failed"), part["failed"], border=True)
+        c3.metric(t("monday.trainees"), len(part["trainees"]), border=True)
+        materials = part["materials"]
+        if materials.get("missing"):
+            st.warning(t("monday.materials_line", missing=materials["missing"], due=materials.get("due_date") or "—"))
+    elif section == "actions":
+        actions = weekly.actions_for_week(db, actor, monday, project_id)
+        if not actions:
+            st.caption(t("monday.no_actions"))
+        for action in actions:
+            c1, c2 = st.columns([6, 1])
+            flag = " ⏰" if action["overdue"] else ""
+            carried = f" · {t('monday.carried')}" if action["carried_over"] else ""
+            c1.markdown(f"{'✅' if action['status'] == 'done' else '⬜'} {action['text']} — {action['owner'] or '—'} · {t('monday.due')} {action['due_date']}{flag}{carried}")
+            if can(actor, "meeting.write"):
+                if c2.button(t("monday.reopen") if action["status"] == "done" else t("monday.done"), key=f"act_{action['id']}"):
+                    weekly.set_action_done(db, actor, action["id"], action["status"] != "done")
+                    st.rerun()
+        if can(actor, "meeting.write") and not presenting:
+            staff = [u for u in users.list_users(db, actor) if u["active"] and u["role"] != "merchant"] if actor.role == "admin" else []
+            owners = staff or merchants.managers(db)
+            with st.form("new_action", clear_on_submit=True):
+                text = st.text_input(t("monday.action"), key="action_text")
+                c1, c2 = st.columns(2)
+                owner = c1.selectbox(t("monday.owner"), [None, *[o["id"] for o in owners]], key="action_owner",
+                                     format_func=lambda i: "—" if i is None else next(o["display_name"] for o in owners if o["id"] == i))
+                due = c2.date_input(t("monday.due"), value=config.today() + timedelta(days=7), format="YYYY-MM-DD")
+                if st.form_submit_button(t("btn.add")):
+                    try:
+                        weekly.add_action(db, actor, monday, text, owner, due, project_id)
+                    except ValidationError as exc:
+                        show_validation(ctx, exc)
+                    else:
+                        st.rerun()
+            with st.form("minutes"):
+                notes = st.text_area(t("monday.s.minutes"), value=weekly.minutes(db, actor, monday, project_id), height=160)
+                if st.form_submit_button(t("btn.save")):
+                    try:
+                        weekly.save_minutes(db, actor, monday, notes, project_id)
+                    except ValidationError as exc:
+                        show_validation(ctx, exc)
+                    else:
+                        st.success(t("msg.saved"))
+
+if not presenting:
+    st.divider()
+    pack = weekly.meeting_pack(db, actor, monday, project_id, t)
+    heading = t("monday.title", start=monday.isoformat(), end=sunday.isoformat()) + (f" · {names[project_id]}" if project_id else "")
+    c1, c2 = st.columns(2)
+    c1.download_button(t("report.download_xlsx"), excel.to_xlsx(pack), file_name=f"monday-{monday}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:", key="monday_xlsx")
+    charts = {}
+    if project_id is not None:
+        shop = kpi_store.shop_days(db, actor, project_id, monday, sunday)
+        if not shop.empty:
+            goal = kpi_store.targets(db, actor, project_id)
+            figure = trend(shop, "response_30s_rate", t("kpi.m.response_30s_rate"), goal.get("response_30s_rate"), t("kpi.target"))
+            charts[t("monday.s.summary")] = figure.to_html(full_html=False, include_plotlyjs=True)
+    c2.download_button(t("report.download_html"), reports.html_document(heading, f"{config.COMPANY_NAME} · {config.now_text()}", pack, t("report.none"), charts),
+                       file_name=f"monday-{monday}.html", mime="text/html", icon=":material/print:", key="monday_html")

@@ -1,0 +1,64 @@
+"""Merchant reports (日报/周报/月报): read-only, the merchant's own projects only; Excel and printable HTML."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import streamlit as st
+
+from core import config, merchants, reports
+from ui import context
+from ui.kpi_widgets import fmt
+from ui.widgets import query_int
+
+ctx = context.get()
+t, db, actor = ctx.t, ctx.db, ctx.actor
+
+st.title(t("report.page_title"))
+projects = merchants.list_projects(db, actor)
+if not projects:
+    st.info(t("projects.empty"))
+    st.stop()
+ids = [p["id"] for p in projects]
+requested = query_int("project")
+if requested is not None and requested not in ids:
+    st.error(t("msg.not_found"))
+    st.stop()
+if actor.role == "merchant" and not st.session_state.get("report_intro_seen"):
+    with st.container(border=True):
+        st.markdown(t("report.intro"))
+        if st.button(t("report.intro_ok")):
+            st.session_state["report_intro_seen"] = True
+            st.rerun()
+labels = {p["id"]: f"{p['merchant_name']} · {p['name']}" for p in projects}
+c1, c2, c3 = st.columns([3, 2, 2])
+project_id = c1.selectbox(t("projects.choose"), ids, index=ids.index(requested) if requested in ids else 0, format_func=labels.get, key="report_project")
+kind = c2.segmented_control(t("report.kind"), reports.KINDS, default="daily", format_func=lambda k: t(f"report.kind.{k}"), key="report_kind") or "daily"
+anchor = c3.date_input(t("report.anchor"), value=config.today() - timedelta(days=1), max_value=config.today(), format="YYYY-MM-DD", key="report_anchor")
+report = reports.build(db, actor, project_id, kind, anchor)
+st.subheader(reports.title(report, t))
+st.caption(f"{report['company']} · {t('report.generated')} {report['generated_at']}")
+
+columns = st.columns(4)
+for index, item in enumerate(report["headline"]):
+    label = t(f"kpi.m.{item['kpi']}") + (f" · {t('kpi.target')} {fmt(item['kpi'], item['target'])}" if item["target"] is not None else "")
+    delta = None if item["gap"] is None else ("+" if item["gap"] >= 0 else "-") + fmt(item["kpi"], abs(item["gap"]))
+    higher = item["kpi"] not in ("first_response_s", "avg_response_s")
+    columns[index % 4].metric(label, fmt(item["kpi"], item["actual"]), delta=delta, delta_color="normal" if higher else "inverse", border=True)
+if not report["days"]:
+    st.info(t("report.no_kpi_data"))
+
+sections = reports.sections(report, t)
+for name, frame in list(sections.items())[1:]:
+    st.markdown(f"#### {name}")
+    if frame.empty:
+        st.caption(t("report.none"))
+    else:
+        st.dataframe(frame, hide_index=True, width="stretch")
+
+base_name = f"report-{kind}-{project_id}-{report['start']}"
+c1, c2 = st.columns(2)
+c1.download_button(t("report.download_xlsx"), reports.to_xlsx(report, t), file_name=f"{base_name}.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:", key="report_xlsx")
+c2.download_button(t("report.download_html"), reports.to_html(report, t), file_name=f"{base_name}.html", mime="text/html",
+                   icon=":material/print:", key="report_html")

@@ -1,0 +1,80 @@
+"""Today's alerts and numbers per role, for the home page: everything that needs attention, in one place."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import sqlite_utils
+
+from core import complaints, config, kpi_store, merchants, qa, team, training
+from core.permissions import Actor, can
+
+
+def alerts(db: sqlite_utils.Database, actor: Actor, today: date | None = None) -> list[dict[str, Any]]:
+    """The admin's and manager's alerts: each {kind, project_id, project, detail params}.
+
+    Kinds: below_target (a KPI below target 3 days in a row), overdue_complaints, short_funnel,
+    materials_overdue, drafts (order confirmations waiting), pay_run (waiting for approval).
+    """
+    day = today or config.today()
+    found: list[dict[str, Any]] = []
+    if can(actor, "kpi.company"):
+        overview = kpi_store.company_overview(db, actor, day - timedelta(days=7), day)
+        for record in overview.to_dict("records") if not overview.empty else []:
+            if record["alerts"]:
+                found.append({"kind": "below_target", "project_id": record["project_id"], "project": record["project"],
+                              "kpis": record["alerts"]})
+    if can(actor, "complaint.read"):
+        for entry in complaints.overdue_by_project(db, actor):
+            found.append({"kind": "overdue_complaints", "project_id": entry["project_id"],
+                          "project": f"{entry['merchant_name']} · {entry['project_name']}", "n": entry["overdue"]})
+    for entry in team.short_funnels(db, actor):
+        found.append({"kind": "short_funnel", "project_id": entry["id"], "project": f"{entry['merchant_name']} · {entry['name']}",
+                      "stages": [s.get("stage", s.get("key", "")) for s in entry["stages"]]})
+    if can(actor, "material.read"):
+        for project in merchants.list_projects(db, actor):
+            if project["status"] in ("signed", "training"):
+                status = training.materials_status(db, actor, project["id"], day)
+                if status["overdue"]:
+                    found.append({"kind": "materials_overdue", "project_id": project["id"],
+                                  "project": f"{project['merchant_name']} · {project['name']}", "due": status["due_date"]})
+    if can(actor, "order_confirmation.write"):
+        for draft in merchants.home_summary(db, actor)["drafts"]:
+            found.append({"kind": "draft", "project_id": draft["project_id"], "project": f"{draft['merchant_name']} · {draft['name']}",
+                          "version": draft["version"]})
+    found += _pay_run_alerts(db, actor)
+    return found
+
+
+def _pay_run_alerts(db: sqlite_utils.Database, actor: Actor) -> list[dict[str, Any]]:
+    """Pay runs waiting for approval, when the salary capability is there to ask."""
+    try:
+        from core import salary
+    except ImportError:
+        return []
+    waiting = getattr(salary, "runs_waiting_approval", None)
+    if waiting is None or not can(actor, "salary.run"):
+        return []
+    return [{"kind": "pay_run", "project_id": None, "project": "", "month": r["month"]} for r in waiting(db, actor)]
+
+
+def qa_due_today(db: sqlite_utils.Database, actor: Actor, today: date | None = None) -> list[dict[str, Any]]:
+    """For QA inspectors: per live project, the agents due a review of yesterday's chats, and open tasks."""
+    day = (today or config.today()) - timedelta(days=1)
+    result = []
+    for project in merchants.list_projects(db, actor, status="live"):
+        due = [a for a in qa.sampling_proposal(db, actor, project["id"], day) if a.get("due")]
+        tasks = qa.tasks(db, actor, project["id"])
+        if due or tasks:
+            result.append({"project_id": project["id"], "project": f"{project['merchant_name']} · {project['name']}",
+                           "due": due, "tasks": len(tasks)})
+    return result
+
+
+def agent_today(db: sqlite_utils.Database, actor: Actor, today: date | None = None) -> dict[str, Any]:
+    """For an agent: own KPIs of yesterday and of this week so far, and own open disputes."""
+    day = today or config.today()
+    monday = day - timedelta(days=day.weekday())
+    open_disputes = [d for d in qa.list_disputes(db, actor) if d.get("status") == "open"]
+    return {"yesterday": kpi_store.own_kpis(db, actor, day - timedelta(days=1), day - timedelta(days=1)),
+            "week": kpi_store.own_kpis(db, actor, monday, day), "open_disputes": open_disputes}

@@ -1,0 +1,219 @@
+"""AppTest runs of the QA, complaint and after-sales pages: the flows per role and the refusals.
+
+The demo firm is seeded once for the module and copied for each test (seeding takes seconds).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from datetime import timedelta
+
+import pytest
+
+from core import complaints, config, qa
+from core.db import connect
+from tests.app_pages.helpers import logged_in, open_page
+from tests.conftest import actor_of
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory):
+    from core import demo
+
+    folder = tmp_path_factory.mktemp("qa_seed")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("APP_DB", str(folder / "app.db"))
+        db = connect(folder / "app.db")
+        demo.seed(db)
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.close()
+    return folder
+
+
+@pytest.fixture
+def site(seeded, tmp_path, monkeypatch):
+    """A private copy of the seeded demo firm, set as APP_DB."""
+    folder = tmp_path / "site"
+    shutil.copytree(seeded, folder, ignore=shutil.ignore_patterns("app.db*"))
+    source, target = sqlite3.connect(seeded / "app.db"), sqlite3.connect(folder / "app.db")
+    source.backup(target)
+    source.close()
+    target.close()
+    monkeypatch.setenv("APP_DB", str(folder / "app.db"))
+    db = connect(folder / "app.db")
+    yield db
+    db.close()
+
+
+def texts(at) -> str:
+    return " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.info, *at.error, *at.warning, *at.success])
+
+
+def button(at, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+# --- QA ---------------------------------------------------------------------------------------------------
+
+
+def test_an_agent_sees_its_own_reviews_and_no_scoring(site):
+    at = open_page(logged_in("agent"), "app_pages/qa.py")
+    assert not at.exception
+    assert [m.label for m in at.metric][:1] == ["我的质检分(IQS)"]
+    assert not at.tabs and not [b for b in at.button if b.label == "保存评分"]
+    own = qa.own_agent_id(site, actor_of(site, "agent"))
+    names = {r["agent_name"] for r in qa.list_reviews(site, actor_of(site, "admin"), agent_id=own)}
+    assert names == {"小美"}
+    assert "阿杰" not in str(at.dataframe[0].value)
+
+
+def test_an_agent_disputes_a_scored_review_from_the_page(site):
+    agent = actor_of(site, "agent")
+    start = config.today() - timedelta(days=29)
+    target = next(r for r in qa.list_reviews(site, agent, start=start) if r["status"] == "scored")
+    at = open_page(logged_in("agent"), "app_pages/qa.py")
+    at.selectbox(key="qa_a_pick").set_value(target["id"]).run()
+    at.text_area[0].input("买家已确认不需要推荐")
+    button(at, "提出申诉").click().run()
+    assert not at.exception
+    assert qa.get_review(site, agent, target["id"])["status"] == "disputed"
+    assert any("申诉已提交" in s.value for s in at.success)
+
+
+def test_an_inspector_records_a_review_with_a_critical_failure_and_sees_the_total_live(site):
+    inspector = actor_of(site, "qa")
+    project = qa.projects_for(site, inspector, "qa.read")
+    project_id = next(p["id"] for p in project if p["merchant_name"] == "优品家居旗舰店")
+    yesterday = config.today() - timedelta(days=1)
+    agent_id = next(a["id"] for a in qa.team_agents(site, inspector, project_id, yesterday) if a["name"] == "Amy")
+    card = qa.load_card(site, qa.effective_scorecard_id(site, project_id))
+    critical = next(i.id for i in card.items if i.name == "与买家争吵或嘲讽买家")
+    at = open_page(logged_in("qa"), "app_pages/qa.py", project=project_id)
+    at.selectbox(key="qa_agent_0").set_value(agent_id)
+    at.text_input(key="qa_buyer_0").input("tb_e2e_0001")
+    at.radio(key=f"qa_r_0_{critical}").set_value(0).run()
+    assert any("计0分" in e.value for e in at.error)
+    assert next(m for m in at.metric if m.label == "总分").value == "0"
+    at.selectbox(key="qa_case_0").set_value("problem")
+    at.text_area(key="qa_comment_0").input("与买家争执")
+    at.button(key="qa_save_0").click().run()
+    assert not at.exception
+    saved = qa.list_reviews(site, inspector, project_id=project_id, agent_id=agent_id, search="tb_e2e_0001")
+    assert [(r["score"], r["critical_failed"], r["case_type"], r["inspector_name"]) for r in saved] == [(0.0, 1, "problem", "赵质检")]
+
+
+def test_a_manager_rejects_an_open_dispute_which_locks_the_review(site):
+    open_dispute = qa.list_disputes(site, actor_of(site, "manager"), status="open")[0]
+    at = open_page(logged_in("manager"), "app_pages/qa.py", project=open_dispute["project_id"])
+    assert not [b for b in at.button if b.label == "保存评分"]  # a manager does not score
+    at.radio(key=f"qa_d_outcome_{open_dispute['id']}").set_value("rejected").run()
+    at.text_area(key=f"qa_d_comment_{open_dispute['id']}").input("维持原评分")
+    at.button(key=f"qa_d_go_{open_dispute['id']}").click().run()
+    assert not at.exception
+    assert qa.get_review(site, actor_of(site, "manager"), open_dispute["review_id"])["status"] == "locked"
+
+
+def test_a_merchant_sees_its_projects_qa_summary_only(site):
+    merchant = actor_of(site, "merchant")
+    at = open_page(logged_in("merchant"), "app_pages/qa.py")
+    assert not at.exception
+    labels = [m.label for m in at.metric]
+    assert labels == ["质检次数", "平均分", "达标率", "问题案例", "优秀案例"]
+    assert not at.tabs and not at.dataframe and [b.key for b in at.button] == ["logout_button"]
+    comments = {r["comment"] for r in qa.list_reviews(site, actor_of(site, "admin")) if r["comment"]}
+    page = str(at)
+    assert not any(c in page for c in comments)
+    own = {p["id"] for p in qa.projects_for(site, merchant, "qa.summary")}
+    other = next(p["id"] for p in qa.projects_for(site, actor_of(site, "admin"), "qa.read") if p["id"] not in own)
+    at = open_page(logged_in("merchant"), "app_pages/qa.py", project=other)
+    assert any("找不到" in e.value for e in at.error) and not at.metric
+
+
+def test_qa_analysis_draws_the_score_chart_against_the_target_and_the_case_library(site):
+    at = open_page(logged_in("trainer"), "app_pages/qa_analysis.py")
+    assert not at.exception
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert len(charts) == 2  # score over time, items losing most points
+    assert charts[0]["layout"]["shapes"][0]["y0"] == 90 and charts[0]["layout"]["annotations"][0]["text"] == "目标 90"
+    assert "质检分(IQS)" in at.dataframe[0].value.columns
+
+
+# --- complaints -------------------------------------------------------------------------------------------
+
+
+def test_a_merchant_sees_its_complaints_read_only_and_never_another_projects(site):
+    admin, merchant = actor_of(site, "admin"), actor_of(site, "merchant")
+    at = open_page(logged_in("merchant"), "app_pages/complaints.py")
+    assert not at.exception
+    assert not [e for e in at.expander if "登记投诉" in e.label]
+    own = {c["number"] for c in complaints.list_complaints(site, merchant)}
+    others = [c for c in complaints.list_complaints(site, admin) if c["number"] not in own]
+    shown = str(at.dataframe[0].value)
+    assert own and all(n not in shown for n in (c["number"] for c in others))
+    assert "客服" not in [str(c) for c in at.dataframe[0].value.columns]
+    at = open_page(logged_in("merchant"), "app_pages/complaints.py", complaint=others[0]["id"])
+    assert any("找不到" in e.value for e in at.error)
+    assert others[0]["number"] not in str(at)
+    mine = complaints.list_complaints(site, merchant)[0]
+    at = open_page(logged_in("merchant"), "app_pages/complaints.py", complaint=mine["id"])
+    assert not at.exception and not [b for b in at.button if b.label in ("执行", "保存")]
+
+
+def test_a_manager_logs_a_complaint_and_steps_it_through_its_life(site):
+    manager = actor_of(site, "manager")
+    at = open_page(logged_in("manager"), "app_pages/complaints.py")
+    form_inputs = {t.label: t for t in at.text_input}
+    form_inputs["买家ID"].input("tb_page_buyer")
+    next(t for t in at.text_area if t.label == "投诉内容").input("快递破损")
+    button(at, "登记").click().run()
+    assert not at.exception
+    logged = complaints.list_complaints(site, manager, search="tb_page_buyer")
+    assert len(logged) == 1 and logged[0]["number"].startswith(f"TS-{config.today():%Y%m%d}-")
+    complaint_id = logged[0]["id"]
+    assert at.subheader[0].value == f"{logged[0]['number']} · 新建"  # the page moved to the new complaint
+    for action in ("start", "resolve", "close"):
+        step = next(s for s in at.selectbox if s.label == "操作")
+        step.set_value(action)
+        next(t for t in at.text_input if t.label == "备注").input("处理说明")
+        button(at, "执行").click().run()
+        assert not at.exception
+    assert complaints.get_complaint(site, manager, complaint_id)["status"] == "closed"
+    assert [e["action"] for e in complaints.events(site, manager, complaint_id)] == ["log", "start", "resolve", "close"]
+
+
+# --- after-sales registers ----------------------------------------------------------------------------------
+
+
+def test_an_incomplete_reissue_is_flagged_and_left_out_of_the_warehouse_file(site):
+    at = open_page(logged_in("agent"), "app_pages/aftersales.py")
+    assert not at.exception
+    next(t for t in at.text_input if t.label == "订单号").input("2611239999")  # the first form: a new row
+    button(at, "添加").click().run()
+    assert not at.exception
+    assert any("信息不完整" in w.value for w in at.warning)
+    from core import aftersales
+
+    row = next(r for r in aftersales.list_reissues(site, actor_of(site, "agent"), day=config.today()) if r["order_no"] == "2611239999")
+    assert row["missing"] == ["buyer_id", "items", "reason"]
+
+
+def test_a_merchant_reads_the_registers_without_any_form(site):
+    at = open_page(logged_in("merchant"), "app_pages/aftersales.py")
+    assert not at.exception
+    assert not [b for b in at.button if b.label in ("添加", "标记已支付", "标记完成", "保存进度")]
+    assert any("只读" in c.value for c in at.caption)
+
+
+def test_the_overdue_link_opens_the_projects_overdue_complaints(site):
+    manager = actor_of(site, "manager")
+    overdue = complaints.overdue_by_project(site, manager)
+    assert overdue, "the demo has overdue complaints"
+    at = open_page(logged_in("manager"), "app_pages/complaints.py")
+    assert any("条投诉已超过承诺完成时间" in m.value for m in at.markdown)
+    target = overdue[0]
+    at = open_page(logged_in("manager"), "app_pages/complaints.py", project=target["project_id"], overdue=1)
+    assert not at.exception
+    assert at.toggle(key="c_overdue").value is True and at.selectbox(key="c_project").value == target["project_id"]
+    shown = at.dataframe[0].value
+    assert len(shown) == target["overdue"] and set(shown["超时"]) == {"⚠"}

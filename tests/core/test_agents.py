@@ -1,0 +1,115 @@
+"""The agent roster: dated status changes, edits, linking a login, search and filters, team assignments."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from core import agents, audit, config, team
+from core.errors import NotFound, ValidationError
+from core.permissions import PermissionDenied
+from tests.core.team_support import confirmed_project, make_agents, user
+
+
+def new_agent(db, actor, **data):
+    return agents.create_agent(db, actor, {"name": "小美", "employee_no": "KF0001", **data})
+
+
+def test_status_moves_candidate_to_training_to_online_and_each_change_is_dated(fresh_db, admin):
+    agent_id = new_agent(fresh_db, admin)
+    last_week = config.today() - timedelta(days=7)
+    agents.change_status(fresh_db, admin, agent_id, "training", on=last_week)
+    agents.change_status(fresh_db, admin, agent_id, "online", "考核通过")
+    history = agents.status_history(fresh_db, admin, agent_id)
+    assert [(h["from_status"], h["to_status"]) for h in history] == [(None, "candidate"), ("candidate", "training"), ("training", "online")]
+    assert [h["effective_on"] for h in history] == [config.today().isoformat(), last_week.isoformat(), config.today().isoformat()]
+    [row] = agents.list_agents(fresh_db, admin)
+    assert row["status"] == "online" and row["since"] == config.today().isoformat()
+    assert len([r for r in audit.search(fresh_db, admin, entity="agent") if r["action"] == "status"]) == 2
+
+
+def test_a_status_change_outside_the_life_cycle_or_in_the_future_is_refused(fresh_db, admin):
+    agent_id = new_agent(fresh_db, admin)
+    with pytest.raises(ValidationError) as caught:
+        agents.change_status(fresh_db, admin, agent_id, "online", on=config.today() + timedelta(days=1))
+    assert {e.key for e in caught.value.errors} == {"err.team.bad_agent_transition", "err.team.date_future"}
+    agents.change_status(fresh_db, admin, agent_id, "left")
+    assert agents.allowed_status_changes("left") == ("candidate",)  # a leaver may be rehired
+    assert agents.get_agent(fresh_db, agent_id)["status"] == "left"
+
+
+def test_trainers_change_statuses_but_only_managers_edit_the_roster(fresh_db, admin):
+    trainer = user(fresh_db, admin, "trainer", "trainer")
+    agent_id = new_agent(fresh_db, admin)
+    agents.change_status(fresh_db, trainer, agent_id, "training")
+    with pytest.raises(PermissionDenied):
+        agents.update_agent(fresh_db, trainer, agent_id, {"phone": "1"})
+    with pytest.raises(PermissionDenied):
+        agents.change_status(fresh_db, user(fresh_db, admin, "qa", "qa"), agent_id, "online")
+
+
+def test_editing_keeps_the_status_and_normalises_skills(fresh_db, admin):
+    agent_id = new_agent(fresh_db, admin)
+    agents.update_agent(fresh_db, admin, agent_id, {"phone": "13900000000", "skills": "售前，售后、售前 / 直播", "base_salary": "3800.456",
+                                                    "status": "online"})
+    agent = agents.get_agent(fresh_db, agent_id)
+    assert (agent["phone"], agent["skills"], agent["base_salary"], agent["status"]) == ("13900000000", "售前,售后,直播", 3800.46, "candidate")
+    with pytest.raises(ValidationError) as caught:
+        agents.update_agent(fresh_db, admin, agent_id, {"name": "", "base_salary": -1})
+    assert {(e.field, e.key) for e in caught.value.errors} == {("team.name", "err.required"), ("team.base_salary", "err.non_negative")}
+
+
+def test_a_login_of_role_agent_links_to_one_roster_row_only(fresh_db, admin):
+    first, second = new_agent(fresh_db, admin), new_agent(fresh_db, admin, employee_no="KF0002")
+    kf = user(fresh_db, admin, "kf", "agent")
+    boss = user(fresh_db, admin, "mgr", "manager")
+    assert [u["username"] for u in agents.linkable_users(fresh_db, admin)] == ["kf"]
+    agents.update_agent(fresh_db, admin, first, {"user_id": kf.id})
+    assert agents.linkable_users(fresh_db, admin) == []
+    assert [u["username"] for u in agents.linkable_users(fresh_db, admin, first)] == ["kf"]
+    with pytest.raises(ValidationError) as caught:
+        agents.update_agent(fresh_db, admin, second, {"user_id": kf.id})
+    assert caught.value.errors[0].key == "err.team.login_taken"
+    with pytest.raises(ValidationError):
+        agents.update_agent(fresh_db, admin, second, {"user_id": boss.id})
+    assert agents.read_agent(fresh_db, kf, first)["id"] == first
+    with pytest.raises(NotFound):
+        agents.read_agent(fresh_db, kf, second)  # another agent's row
+
+
+def test_the_roster_is_searched_and_filtered_by_status_skill_and_project(fresh_db, admin):
+    project_id = confirmed_project(fresh_db, admin)
+    a = new_agent(fresh_db, admin, name="阿杰", employee_no="KF0001", skills="售前,直播", phone="13911112222")
+    b = new_agent(fresh_db, admin, name="Amy", employee_no="KF0002", skills="售后", status="training")
+    c = new_agent(fresh_db, admin, name="老王", employee_no="KF0003", skills="售前")
+    team.add_to_team(fresh_db, admin, project_id, c, "online", "day", config.today())
+    assert [r["id"] for r in agents.list_agents(fresh_db, admin, search="1111")] == [a]
+    assert [r["id"] for r in agents.list_agents(fresh_db, admin, search="kf0002")] == [b]
+    assert [r["id"] for r in agents.list_agents(fresh_db, admin, status="training")] == [b]
+    assert [r["id"] for r in agents.list_agents(fresh_db, admin, skill="售前")] == [a, c]
+    assert [r["id"] for r in agents.list_agents(fresh_db, admin, skill="售")] == []  # whole skills only
+    [on_project] = agents.list_agents(fresh_db, admin, project_id=project_id)
+    assert on_project["id"] == c and on_project["projects"] == "售前"
+    assert agents.all_skills(fresh_db) == sorted(["售前", "售后", "直播"])
+    with pytest.raises(PermissionDenied):
+        agents.list_agents(fresh_db, user(fresh_db, admin, "shop", "agent"))
+
+
+def test_the_basic_exam_shows_on_the_roster(fresh_db, admin):
+    [passed] = make_agents(fresh_db, admin, 1, "P")
+    [untrained] = make_agents(fresh_db, admin, 1, "U", basic=False)
+    flags = {r["id"]: r["basic_passed"] for r in agents.list_agents(fresh_db, admin)}
+    assert flags == {passed: 1, untrained: 0}
+
+
+def test_an_assignment_ends_on_a_day_and_the_agent_leaves_the_team(fresh_db, admin):
+    project_id = confirmed_project(fresh_db, admin)
+    agent_id = new_agent(fresh_db, admin)
+    start = config.today() - timedelta(days=30)
+    assignment_id = team.add_to_team(fresh_db, admin, project_id, agent_id, "online", "night", start, "鲜果:小美")
+    with pytest.raises(ValidationError):
+        agents.end_assignment(fresh_db, admin, assignment_id, start - timedelta(days=1))
+    agents.end_assignment(fresh_db, admin, assignment_id, config.today() - timedelta(days=1))
+    assert agents.project_team(fresh_db, admin, project_id) == []
+    [past] = agents.assignments(fresh_db, admin, agent_id)
+    assert past["to_date"] == (config.today() - timedelta(days=1)).isoformat() and past["sub_account"] == "鲜果:小美"

@@ -1,0 +1,110 @@
+"""Go-live readiness: what is missing, the gate on moving to live, and the admin's override."""
+from __future__ import annotations
+
+import pytest
+
+from core import audit, config, merchants, team
+from core.errors import ValidationError
+from core.permissions import PermissionDenied
+from tests.core.team_support import confirmed_project, make_agents, pass_exams, user
+
+
+def staff(db, admin, project_id, admitted: int, scheduled: int) -> None:
+    """Match `admitted` agents who pass both exams, and put `scheduled` of them on the team."""
+    ids = make_agents(db, admin, admitted, prefix=f"P{project_id}-")
+    team.match_candidates(db, admin, project_id, ids)
+    for index, agent_id in enumerate(ids):
+        pass_exams(db, admin, project_id, agent_id)
+        if index < scheduled:
+            team.add_to_team(db, admin, project_id, agent_id, "online" if index % 3 else "reserve", "day", config.today())
+
+
+def keys(items):
+    return [i.key for i in items]
+
+
+def test_without_a_confirmed_order_the_confirmation_is_what_is_missing(fresh_db, admin):
+    project_id = merchants.create_project(fresh_db, admin, merchants.create_merchant(fresh_db, admin, {"name": "新店", "platform": "jd"}), "售前")
+    assert keys(team.readiness(fresh_db, admin, project_id)) == ["err.team.not_ready_oc"]
+
+
+def test_readiness_lists_materials_admitted_and_roster_with_the_numbers(fresh_db, admin):
+    project_id = confirmed_project(fresh_db, admin, required=2, materials_complete=False)  # needs 4 admitted, 3 scheduled
+    staff(fresh_db, admin, project_id, admitted=3, scheduled=1)
+    missing = team.readiness(fresh_db, admin, project_id)
+    assert keys(missing) == ["err.team.not_ready_materials", "err.team.not_ready_admitted", "err.team.not_ready_roster"]
+    assert missing[0].params["missing"] == "售后政策"
+    assert missing[1].params == {"have": 3, "need": 4}
+    assert missing[2].params == {"have": 1, "need": 3}
+
+
+def test_a_materials_gap_accepted_with_a_note_no_longer_blocks(fresh_db, admin):
+    project_id = confirmed_project(fresh_db, admin, required=1, materials_complete=False)
+    staff(fresh_db, admin, project_id, admitted=2, scheduled=2)
+    with pytest.raises(ValidationError):
+        team.accept_materials_gap(fresh_db, admin, project_id, "  ")
+    team.accept_materials_gap(fresh_db, admin, project_id, "售后政策上线后一周内补齐，经理已确认")
+    assert team.readiness(fresh_db, admin, project_id) == []
+    team.withdraw_materials_gap(fresh_db, admin, project_id)
+    assert keys(team.readiness(fresh_db, admin, project_id)) == ["err.team.not_ready_materials"]
+
+
+def test_a_ready_project_goes_live(fresh_db, admin):
+    project_id = confirmed_project(fresh_db, admin, required=1)
+    staff(fresh_db, admin, project_id, admitted=2, scheduled=2)
+    assert team.readiness(fresh_db, admin, project_id) == []
+    assert team.check_can_go_live(fresh_db, admin, project_id) == []
+    assert team.go_live(fresh_db, admin, project_id) == []
+    assert merchants.get_project(fresh_db, admin, project_id)["status"] == "live"
+
+
+def test_going_live_is_refused_with_every_missing_item_and_nothing_changes(fresh_db, admin):
+    project_id = confirmed_project(fresh_db, admin, required=1)
+    with pytest.raises(ValidationError) as caught:
+        team.go_live(fresh_db, admin, project_id)
+    assert keys(caught.value.errors) == ["err.team.not_ready_admitted", "err.team.not_ready_roster"]
+    with pytest.raises(ValidationError):
+        team.check_can_go_live(fresh_db, admin, project_id)
+    assert merchants.get_project(fresh_db, admin, project_id)["status"] == "training"
+
+
+def test_the_admin_overrides_with_a_reason_that_the_audit_log_keeps(fresh_db, admin):
+    project_id = confirmed_project(fresh_db, admin, required=1)
+    overridden = team.go_live(fresh_db, admin, project_id, "商家要求提前上线，人员本周补齐")
+    assert keys(overridden) == ["err.team.not_ready_admitted", "err.team.not_ready_roster"]
+    assert merchants.get_project(fresh_db, admin, project_id)["status"] == "live"
+    [entry] = [r for r in audit.search(fresh_db, admin, entity="project") if r["action"] == "go_live_override"]
+    assert "商家要求提前上线" in entry["after"] and "err.team.not_ready_roster" in entry["before"]
+    [kept] = team.overrides(fresh_db, admin, project_id)
+    assert kept["reason"].startswith("商家要求") and kept["by_name"] == admin.display_name
+    assert fresh_db.execute("SELECT COUNT(*) FROM go_live_overrides WHERE used_at IS NULL").fetchone()[0] == 0
+
+
+def test_only_the_admin_may_override(fresh_db, admin):
+    project_id = confirmed_project(fresh_db, admin, required=1)
+    manager = user(fresh_db, admin, "mgr", "manager")
+    with pytest.raises(PermissionDenied):
+        team.go_live(fresh_db, manager, project_id, "我想上线")
+    with pytest.raises(PermissionDenied):
+        team.check_can_go_live(fresh_db, manager, project_id, "我想上线")
+    assert merchants.get_project(fresh_db, admin, project_id)["status"] == "training"
+    assert fresh_db["go_live_overrides"].count == 0
+
+
+def test_the_plain_status_change_to_live_is_gated_but_go_lives_override_passes(fresh_db, admin):
+    """merchants.change_status refuses 'live' unless ready; go_live's admin override gets through."""
+    project_id = confirmed_project(fresh_db, admin, required=1)
+    with pytest.raises(ValidationError):
+        merchants.change_status(fresh_db, admin, project_id, "live")  # the plain path is refused
+    team.go_live(fresh_db, admin, project_id, "总监特批")
+    assert merchants.get_project(fresh_db, admin, project_id)["status"] == "live"
+    assert fresh_db.execute("SELECT COUNT(*) FROM go_live_overrides WHERE used_at IS NULL").fetchone()[0] == 0
+    assert len([r for r in audit.search(fresh_db, admin, entity="project") if r["action"] == "go_live_override"]) == 1
+
+
+def test_a_failed_status_change_leaves_no_override_behind(fresh_db, admin):
+    project_id = merchants.create_project(fresh_db, admin, merchants.create_merchant(fresh_db, admin, {"name": "新店", "platform": "jd"}), "售前")
+    with pytest.raises(ValidationError) as caught:
+        team.go_live(fresh_db, admin, project_id, "试试")  # negotiating cannot move to live
+    assert caught.value.errors[0].key == "err.bad_transition"
+    assert fresh_db["go_live_overrides"].count == 0

@@ -1,0 +1,153 @@
+"""Widgets the QA pages share: the project picker, the period picker, item ratings with the live total."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from core import complaints, config, merchants, qa
+from core.permissions import can
+from core.errors import ValidationError
+from ui.context import Context
+from ui.widgets import error_text, query_int
+
+
+def project_picker(ctx: Context, key: str, projects: list[dict] | None = None) -> dict | None:
+    """A project of those the actor may see, remembered in the `project` query parameter.
+
+    Returns None (after showing why) when there is none, or when the URL names a project the
+    actor may not see: the page then stops.
+    """
+    projects = projects if projects is not None else merchants.list_projects(ctx.db, ctx.actor)
+    if not projects:
+        st.info(ctx.t("projects.empty"))
+        return None
+    ids = [p["id"] for p in projects]
+    requested = query_int("project")
+    if requested is not None and requested not in ids:
+        st.error(ctx.t("msg.not_found"))
+        return None
+    live_first = sorted(projects, key=lambda p: (p["status"] != "live", p["merchant_name"], p["name"]))
+    ids = [p["id"] for p in live_first]
+    labels = {p["id"]: f"{p['merchant_name']} · {p['name']} ({ctx.t('status.' + p['status'])})" for p in projects}
+    chosen = st.selectbox(ctx.t("projects.choose"), ids, index=ids.index(requested) if requested in ids else 0,
+                          format_func=labels.get, key=key)
+    if chosen != requested:
+        st.query_params["project"] = str(chosen)
+    return next(p for p in projects if p["id"] == chosen)
+
+
+def period_picker(ctx: Context, key: str, days: int = 90) -> tuple[date, date]:
+    """A date range ending today (default: the last `days` days)."""
+    today = config.today()
+    picked = st.date_input(ctx.t("qa.period"), value=(today - timedelta(days=days - 1), today), max_value=today,
+                           format="YYYY-MM-DD", key=key)
+    if isinstance(picked, (tuple, list)) and len(picked) == 2:
+        return picked[0], picked[1]
+    start = picked[0] if isinstance(picked, (tuple, list)) and picked else today - timedelta(days=days - 1)
+    return start, today
+
+
+def _option_label(ctx: Context, item: qa.Item, value: int | None) -> str:
+    if value is None:
+        return ctx.t("qa.no_bonus") if item.kind == "bonus" else ctx.t("qa.na")
+    if item.scale == "pass_fail":
+        return ctx.t("qa.pass") if value == 1 else ctx.t("qa.fail")
+    return str(value)
+
+
+def item_label(ctx: Context, item: qa.Item) -> str:
+    """An item as its radio is labelled: category · name, with its critical or bonus mark."""
+    label = f"{item.category} · {item.name}"
+    if item.critical:
+        label += " :red[(" + ctx.t("qa.critical_mark") + ")]"
+    if item.kind == "bonus":
+        label += " · " + ctx.t("qa.bonus_mark", points=f"{item.points:g}")
+    return label
+
+
+def ratings_input(ctx: Context, card: qa.Card, key: str, initial: dict[int, int | None] | None = None,
+                  disabled: bool = False) -> dict[int, int | None]:
+    """One horizontal radio per item (best rating first, N/A where allowed); returns {item id: rating or None}."""
+    ratings: dict[int, int | None] = {}
+    columns = st.columns(2)
+    for index, item in enumerate(card.items):
+        low, high = qa.SCALES[item.scale]
+        options: list[int | None] = list(range(high, low - 1, -1))
+        if item.kind == "bonus" and item.scale == "pass_fail":
+            options = [high]  # a bonus is awarded or not: "fail" would say the same as "no bonus"
+        if item.allow_na or item.kind == "bonus":
+            options.append(None)
+        if initial is not None and item.id in initial and initial[item.id] in options:
+            default = initial[item.id]
+        else:
+            default = None if item.kind == "bonus" else high
+        with columns[index % 2]:
+            ratings[item.id] = st.radio(item_label(ctx, item), options, index=options.index(default), horizontal=True,
+                                        format_func=lambda v, i=item: _option_label(ctx, i, v), key=f"{key}_{item.id}",
+                                        help=item.description or None, disabled=disabled)
+    return ratings
+
+
+def live_total(ctx: Context, card: qa.Card, ratings: dict[int, int | None]) -> qa.Result | None:
+    """The total as core computes it, shown as the inspector rates; None (with the reasons) while the ratings are incomplete."""
+    try:
+        result = qa.compute(card, ratings)
+    except ValidationError as exc:
+        st.warning("\n".join(f"- {error_text(ctx, e)}" for e in exc.errors))
+        return None
+    c1, c2, c3 = st.columns(3)
+    c1.metric(ctx.t("qa.total"), f"{result.score:g}")
+    c2.metric(ctx.t("qa.base"), f"{result.base:g}")
+    c3.metric(ctx.t("qa.bonus"), f"+{result.bonus:g}")
+    if result.critical_failed:
+        names = "、".join(i.name for i in card.items if i.id in result.critical_failed)
+        key = "qa.critical_zero" if card.critical_mode == "zero" else "qa.critical_capped"
+        st.error(ctx.t(key, items=names, cap=f"{card.critical_cap:g}"))
+    return result
+
+
+def score_chart(ctx: Context, series: list[dict], target: float, by_agent: bool = False) -> go.Figure:
+    """Weekly mean QA score as lines, with the project's target as a dashed line."""
+    figure = go.Figure()
+    groups: dict[str, list[dict]] = {}
+    for row in series:
+        groups.setdefault(row["agent"] if by_agent else ctx.t("qa.project_mean"), []).append(row)
+    for name, points in groups.items():
+        figure.add_trace(go.Scatter(x=[p["week"] for p in points], y=[p["score"] for p in points], mode="lines+markers", name=name,
+                                    customdata=[p["reviews"] for p in points],
+                                    hovertemplate="%{x}: %{y:.1f} (n=%{customdata})<extra>" + str(name) + "</extra>"))
+    figure.add_hline(y=target, line_dash="dash", line_color="#d62728",
+                     annotation_text=ctx.t("qa.target_line", target=f"{target:g}"), annotation_position="bottom right")
+    figure.update_layout(height=340, margin=dict(l=10, r=10, t=10, b=10), xaxis_title=ctx.t("qa.week"),
+                         yaxis_title=ctx.t("qa.score"), legend_title_text="")
+    return figure
+
+
+def lost_chart(ctx: Context, lost: list[dict], top: int = 10) -> go.Figure:
+    """The items that lose most points, as horizontal bars (most at the top)."""
+    shown = [r for r in lost if r["lost"] > 0][:top][::-1]
+    figure = go.Figure(go.Bar(x=[r["lost"] for r in shown], y=[f"{r['category']} · {r['item']}" for r in shown], orientation="h",
+                              text=[f"{r['lost']:.2f}" for r in shown], textposition="auto"))
+    figure.update_layout(height=max(220, 34 * len(shown) + 60), margin=dict(l=10, r=10, t=10, b=10),
+                         xaxis_title=ctx.t("qa.lost_per_review"))
+    return figure
+
+
+def overdue_notice(ctx: Context, project_id: int | None = None) -> None:
+    """Open complaints past their promised time, as a red notice with links to them (home and project pages).
+
+    Draws nothing for a user who may not read complaints, or when nothing is overdue.
+    """
+    if not can(ctx.actor, "complaint.read"):
+        return
+    overdue = [o for o in complaints.overdue_by_project(ctx.db, ctx.actor) if project_id is None or o["project_id"] == project_id]
+    if not overdue:
+        return
+    with st.container(border=True):
+        st.markdown(":red[**" + ctx.t("complaints.overdue_title", n=sum(o["overdue"] for o in overdue)) + "**]")
+        for o in overdue:
+            st.page_link("app_pages/complaints.py", label=ctx.t("complaints.overdue_project", project=o["project_name"], n=o["overdue"],
+                                                                 since=o["oldest_promise"][:16]),
+                         query_params={"project": o["project_id"], "overdue": 1}, icon=":material/alarm:")

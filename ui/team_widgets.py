@@ -1,0 +1,104 @@
+"""Widgets of the team & training pages: project picker, funnel chart, readiness list, short-funnel alert."""
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from core import team
+from core.errors import FieldError
+from core.permissions import can
+from ui.context import Context
+from ui.widgets import query_int
+
+SHORT_COLOR = "#d9480f"
+REACHED_COLOR = "#2f9e44"
+TARGET_COLOR = "#ced4da"
+READINESS_ITEMS = ("err.team.not_ready_oc", "err.team.not_ready_materials", "err.team.not_ready_admitted", "err.team.not_ready_roster")
+
+
+def project_picker(ctx: Context, projects: list[dict], key: str) -> int | None:
+    """A project select box kept in the URL (?project=); None (and an error shown) for a project not visible."""
+    requested = query_int("project")
+    ids = [p["id"] for p in projects]
+    if requested is not None and requested not in ids:
+        st.error(ctx.t("msg.not_found"))
+        return None
+    labels = {p["id"]: f"{p['merchant_name']} · {p['name']} ({ctx.t('status.' + p['status'])})" for p in projects}
+    chosen = st.selectbox(ctx.t("projects.choose"), ids, index=ids.index(requested) if requested in ids else 0,
+                          format_func=labels.get, key=key)
+    if chosen != requested:
+        st.query_params["project"] = str(chosen)
+    return chosen
+
+
+def funnel_chart(ctx: Context, result: dict[str, Any]) -> None:
+    """The funnel as bars needed vs reached per stage, a short stage in red."""
+    stages = result["stages"]
+    names = [ctx.t(f"team.stage.{s['stage']}") for s in stages]
+    figure = go.Figure()
+    figure.add_trace(go.Funnel(name=ctx.t("team.needed"), y=names, x=[s["target"] or 0 for s in stages], connector={"visible": False},
+                               marker={"color": TARGET_COLOR}, textinfo="value", textfont={"color": "#495057"}))
+    figure.add_trace(go.Funnel(name=ctx.t("team.reached"), y=names, x=[s["reached"] for s in stages], connector={"visible": False},
+                               marker={"color": [SHORT_COLOR if s["short"] else REACHED_COLOR for s in stages]}, textinfo="value"))
+    figure.update_layout(funnelmode="group", height=280, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                         legend={"orientation": "h", "y": -0.1})
+    st.plotly_chart(figure, width="stretch")
+
+
+def funnel_metrics(ctx: Context, result: dict[str, Any]) -> None:
+    """One metric per stage: reached of needed, and the ratio of the process."""
+    columns = st.columns(len(result["stages"]))
+    for column, s in zip(columns, result["stages"]):
+        value = f"{s['reached']} / {s['target']}" if s["target"] is not None else str(s["reached"])
+        label = ctx.t(f"team.stage.{s['stage']}") + f" (1:{s['ratio']:g})"
+        delta = None if s["target"] is None else s["reached"] - s["target"]
+        column.metric(label, value, delta=None if not delta else delta, delta_color="normal")
+
+
+def readiness_list(ctx: Context, missing: list[FieldError]) -> None:
+    """The four go-live conditions, each ticked or with what is missing."""
+    by_key = {m.key: m for m in missing}
+    not_confirmed = "err.team.not_ready_oc" in by_key
+    for key in READINESS_ITEMS:
+        label = ctx.t(key.replace("err.team.not_ready_", "team.ready."))
+        if key in by_key:
+            st.markdown(f":red[:material/cancel: **{label}**] — {ctx.t(key, **by_key[key].params)}")
+        elif not_confirmed:
+            st.markdown(f":gray[:material/help: {label}]")
+        else:
+            st.markdown(f":green[:material/check_circle: {label}]")
+
+
+def short_funnel_alert(ctx: Context) -> None:
+    """For the home page: the actor's projects whose funnel is short, in red, linked to their team page.
+
+    Plain links (not st.page_link), so the widget also works outside the app's navigation.
+    """
+    for project in team.short_funnels(ctx.db, ctx.actor):
+        stages = "、".join(ctx.t("team.short_stage", stage=ctx.t(f"team.stage.{s['stage']}"), reached=s["reached"], target=s["target"])
+                          for s in project["stages"])
+        label = ctx.t("team.short_funnel", project=f"{project['merchant_name']} · {project['name']}", stages=stages)
+        st.markdown(f":red[:material/warning: {label}] · [{ctx.t('team.open_team')}](/team?project={project['id']})")
+
+
+def exam_cell(ctx: Context, result: dict | None) -> str:
+    """An exam result in a table cell: ✓ 90/100, ✗ 60/100 or —."""
+    if result is None:
+        return "—"
+    mark = "✓" if result["passed"] else "✗"
+    return f"{mark} {result['score']:g}/{result['max_score']:g}"
+
+
+def project_funnel_warning(ctx: Context, project_id: int) -> None:
+    """For a project's own page: its short funnel stages in red, linked to its team page (nothing when full)."""
+    if not can(ctx.actor, "team.read"):
+        return
+    result = team.funnel(ctx.db, ctx.actor, project_id)
+    short = [s for s in result["stages"] if s["short"]]
+    if short:
+        stages = "、".join(ctx.t("team.short_stage", stage=ctx.t(f"team.stage.{s['stage']}"), reached=s["reached"], target=s["target"])
+                          for s in short)
+        st.error(f"{ctx.t('team.funnel_short', stages=stages)} · [{ctx.t('team.open_team')}](/team?project={project_id})",
+                 icon=":material/warning:")
