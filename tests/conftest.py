@@ -37,16 +37,39 @@ def admin(fresh_db) -> Actor:
     return users.actor_from_row(users.get_user(fresh_db, user_id))
 
 
-@pytest.fixture
-def demo_db(tmp_path, monkeypatch):
-    """A database seeded with the demo firm; yields (db, {username: password})."""
+@pytest.fixture(scope="session")
+def _demo_template(tmp_path_factory):
+    """The demo firm seeded once per test session (seeding takes seconds); tests get copies."""
     from core import demo
 
-    path = tmp_path / "app.db"
+    folder = tmp_path_factory.mktemp("demo-template")
+    previous = os.environ.get("APP_DB")
+    os.environ["APP_DB"] = str(folder / "app.db")
+    try:
+        db = connect(folder / "app.db")
+        logins = demo.seed(db)
+        db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.close()
+    finally:
+        if previous is None:
+            os.environ.pop("APP_DB", None)
+        else:
+            os.environ["APP_DB"] = previous
+    return folder, {username: password for _role, username, password in logins}
+
+
+@pytest.fixture
+def demo_db(_demo_template, tmp_path, monkeypatch):
+    """A private copy of the seeded demo firm (database and uploads); yields (db, {username: password})."""
+    import shutil
+
+    template, logins = _demo_template
+    target = tmp_path / "demo"
+    shutil.copytree(template, target)
+    path = target / "app.db"
     monkeypatch.setenv("APP_DB", str(path))
     db = connect(path)
-    logins = demo.seed(db)
-    yield db, {username: password for _role, username, password in logins}
+    yield db, dict(logins)
     db.close()
 
 

@@ -18,17 +18,9 @@ from tests.conftest import actor_of
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory):
-    from core import demo
-
-    folder = tmp_path_factory.mktemp("qa_seed")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("APP_DB", str(folder / "app.db"))
-        db = connect(folder / "app.db")
-        demo.seed(db)
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        db.close()
-    return folder
+def seeded(_demo_template):
+    """The session's seeded demo firm (tests/conftest.py); fixtures below copy it."""
+    return _demo_template[0]
 
 
 @pytest.fixture

@@ -15,14 +15,9 @@ from tests.conftest import actor_of
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("team_demo")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("APP_DB", str(folder / "app.db"))
-        db = connect(folder / "app.db")
-        demo.seed(db)
-        db.close()
-    return folder
+def seeded(_demo_template):
+    """The session's seeded demo firm (tests/conftest.py); fixtures below copy it."""
+    return _demo_template[0]
 
 
 @pytest.fixture
