@@ -142,6 +142,15 @@ for section in shown:
                 if c2.button(t("monday.reopen") if action["status"] == "done" else t("monday.done"), key=f"act_{action['id']}"):
                     weekly.set_action_done(db, actor, action["id"], action["status"] != "done")
                     st.rerun()
+        st.subheader(t("monday.s.memos"))
+        queued = weekly.memo_queue(db, actor, monday, project_id)
+        if not queued:
+            st.caption(t("monday.no_memos"))
+        for memo in queued:
+            carried = f" · {t('monday.carried')}" if memo.get("carried_over") else ""
+            st.markdown(f"📝 **{memo.get('author_name')}**：{memo.get('text')}{carried}")
+        if queued:
+            st.page_link("app_pages/memos.py", label=t("monday.answer_memos"), icon=":material/sticky_note_2:")
         if can(actor, "meeting.write") and not presenting:
             staff = [u for u in users.list_users(db, actor) if u["active"] and u["role"] != "merchant"] if actor.role == "admin" else []
             owners = staff or merchants.managers(db)

@@ -216,6 +216,14 @@ def actions_for_week(db: sqlite_utils.Database, actor: Actor, monday: date, proj
     return found
 
 
+def memo_queue(db: sqlite_utils.Database, actor: Actor, monday: date, project_id: int | None = None) -> list[dict]:
+    """The questions and ideas agents brought from their memo (备忘录) for this meeting."""
+    require(actor, "meeting.read")
+    from core import memos  # late import: the memo capability builds on projects and users
+
+    return memos.queue_for_meeting(db, actor, monday, project_id)
+
+
 def minutes(db: sqlite_utils.Database, actor: Actor, monday: date, project_id: int | None = None) -> str:
     """The meeting's notes for the week."""
     require(actor, "meeting.read")
@@ -269,6 +277,9 @@ def meeting_pack(db: sqlite_utils.Database, actor: Actor, monday: date, project_
     tables[t("monday.s.actions")] = pd.DataFrame([{t("monday.action"): a["text"], t("monday.owner"): a["owner"], t("monday.due"): a["due_date"],
                                                    t("monday.status"): t(f"monday.status.{a['status']}"), t("monday.carried"): t("yes") if a["carried_over"] else ""}
                                                   for a in actions])
+    tables[t("monday.s.memos")] = pd.DataFrame([{t("monday.memo_from"): m.get("author_name"), t("monday.memo_text"): m.get("text"),
+                                                 t("monday.carried"): t("yes") if m.get("carried_over") else ""}
+                                                for m in memo_queue(db, actor, monday, project_id)])
     notes = minutes(db, actor, monday, project_id)
     tables[t("monday.s.minutes")] = pd.DataFrame({t("monday.s.minutes"): [notes]}) if notes else pd.DataFrame()
     return tables

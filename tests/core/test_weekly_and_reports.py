@@ -151,3 +151,16 @@ def test_report_never_shows_pay_or_internal_qa_comments(demo_db):
     report = reports.build(db, shop, project_id, "monthly", config.today() - timedelta(days=1))
     assert set(report["qa"]) == {"reviews", "mean_score", "target", "at_target_rate", "critical_failures", "problem_cases", "excellent_cases"}
     assert all(set(member) == {"name", "role", "shift"} for member in report["team"])
+
+
+def test_the_meeting_lists_the_memos_agents_queued_for_it(demo_db):
+    db, _ = demo_db
+    from core import memos
+
+    manager = actor_of(db, "manager")
+    monday = weekly.last_week()
+    queued = weekly.memo_queue(db, manager, monday)
+    assert queued == memos.queue_for_meeting(db, manager, monday)
+    assert queued and all(m["status"] == "queued" for m in queued)  # the demo queues one
+    with pytest.raises(PermissionDenied):
+        weekly.memo_queue(db, actor_of(db, "merchant"), monday)

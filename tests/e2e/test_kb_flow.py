@@ -11,7 +11,7 @@ from tests.e2e.helpers import fill, login, logout
 pytestmark = pytest.mark.e2e
 
 QUESTION = "买家问床笠能不能机洗？"
-ANSWER = "可以，30℃以下轻柔机洗，不可漂白。"
+ANSWER = "可以，30度以下轻柔机洗，不可漂白。"
 
 
 def test_agent_searches_copies_a_phrase_and_gets_a_memo_answered_as_an_article(server, page):
