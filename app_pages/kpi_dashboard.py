@@ -1,30 +1,23 @@
 """Project KPI dashboard: tiles against targets, trends, agents, hour-of-day load, drill-down."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from core import config, kpi_store, merchants
+from core import config, kpi_store
 from ui import context
 from ui.kpi_widgets import fmt, trend
-from ui.widgets import download_xlsx, query_int
+from ui.widgets import download_xlsx, visible_projects
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("kpi.dashboard.title"))
-projects = merchants.list_projects(db, actor)
-if not projects:
-    st.info(t("projects.empty"))
-    st.stop()
+projects, requested = visible_projects(ctx)
 ids = [p["id"] for p in projects]
-requested = query_int("project")
-if requested is not None and requested not in ids:
-    st.error(t("msg.not_found"))
-    st.stop()
 labels = {p["id"]: f"{p['merchant_name']} · {p['name']}" for p in projects}
 default = requested if requested in ids else next((p["id"] for p in projects if p["status"] == "live"), ids[0])
 project_id = st.selectbox(t("projects.choose"), ids, index=ids.index(default), format_func=labels.get, key="kpi_project")

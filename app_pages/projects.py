@@ -10,23 +10,15 @@ from core import config, faq, merchants, order_confirmation as oc, uploads, work
 from core.errors import NotFound, ValidationError
 from core.permissions import can
 from ui import context
-from ui.widgets import download_xlsx, field_errors, pct, query_int, show_validation
+from ui.widgets import field_errors, show_validation, visible_projects
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("projects.title"))
 
-visible = merchants.list_projects(db, actor)
-if not visible:
-    st.info(t("projects.empty"))
-    st.stop()
-
-requested_id = query_int("project")
+visible, requested_id = visible_projects(ctx)
 ids = [p["id"] for p in visible]
-if requested_id is not None and requested_id not in ids:
-    st.error(t("msg.not_found"))
-    st.stop()
 labels = {p["id"]: f"{p['merchant_name']} · {p['name']} ({t('status.' + p['status'])})" for p in visible}
 project_id = st.selectbox(t("projects.choose"), ids, index=ids.index(requested_id) if requested_id in ids else 0,
                           format_func=labels.get, key="project_pick")

@@ -3,27 +3,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pandas as pd
 import streamlit as st
 
-from core import config, merchants, reports
+from core import config, reports
 from ui import context
 from ui.kpi_widgets import fmt
-from ui.widgets import query_int
+from ui.widgets import visible_projects
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("report.page_title"))
-projects = merchants.list_projects(db, actor)
-if not projects:
-    st.info(t("projects.empty"))
-    st.stop()
+projects, requested = visible_projects(ctx)
 ids = [p["id"] for p in projects]
-requested = query_int("project")
-if requested is not None and requested not in ids:
-    st.error(t("msg.not_found"))
-    st.stop()
 if actor.role == "merchant" and not st.session_state.get("report_intro_seen"):
     with st.container(border=True):
         st.markdown(t("report.intro"))

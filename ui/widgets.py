@@ -54,3 +54,22 @@ def query_int(name: str) -> int | None:
         return int(raw) if raw is not None else None
     except (TypeError, ValueError):
         return None
+
+
+def visible_projects(ctx: Context) -> tuple[list[dict], int | None]:
+    """The projects the user may see and the one asked for by `?project=`, or stop the page.
+
+    No project: an empty state. A `project` id the user may not see (typed or tampered with in
+    the URL): the same "not found" as a missing one, and nothing else is drawn.
+    """
+    from core import merchants
+
+    projects = merchants.list_projects(ctx.db, ctx.actor)
+    if not projects:
+        st.info(ctx.t("projects.empty"))
+        st.stop()
+    requested = query_int("project")
+    if requested is not None and requested not in {p["id"] for p in projects}:
+        st.error(ctx.t("msg.not_found"))
+        st.stop()
+    return projects, requested
