@@ -54,6 +54,12 @@ def quick_note() -> None:
 
 def my_list() -> None:
     mine = memos.my_memos(db, actor)
+    # An answer stays "new" for the whole visit (session), though it is marked seen at once:
+    # a rerun of the page must not take the badge away while the agent is looking at it.
+    shown_new = st.session_state.setdefault("memo_new_this_visit", set())
+    shown_new |= {m["id"] for m in mine if m["is_new"]}
+    for memo in mine:
+        memo["is_new"] = memo["id"] in shown_new
     unread = sum(m["is_new"] for m in mine)
     if unread:
         st.info(t("kb.memo.unread", n=unread), icon=":material/mark_chat_unread:")
@@ -74,7 +80,7 @@ def my_list() -> None:
                 if memo["phrase_id"]:
                     st.caption(t("kb.memo.became_phrase"))
     if unread:
-        memos.mark_seen(db, actor)  # shown once as new; the next visit shows them as read
+        memos.mark_seen(db, actor)  # the next visit shows them as read
 
 
 def answer_box(memo: dict) -> None:

@@ -51,7 +51,10 @@ def test_inspector_handles_a_complaint_and_records_a_critical_review_then_the_me
 
     # a review with a critical failure: the total drops to 0 as it is rated
     page.goto(base + "/qa")
+    expect(page.get_by_role("tab", name="录入质检")).to_be_visible()
+    settled(page)
     page.get_by_role("tab", name="录入质检").click()
+    expect(page.get_by_role("tab", name="录入质检")).to_have_attribute("aria-selected", "true")
     panel = page.get_by_role("tabpanel", name="录入质检")
     choose(page, panel, "客服", "Amy · 优品家居:Amy")
     fill(panel, "买家ID", "tb_e2e_chat")
@@ -61,7 +64,9 @@ def test_inspector_handles_a_complaint_and_records_a_critical_review_then_the_me
     panel.get_by_label("质检评语").fill("与买家争执，严重违规")
     panel.get_by_role("button", name="保存评分").click()
     expect(page.get_by_text("质检已保存。")).to_be_visible()
+    settled(page)
     page.get_by_role("tab", name="质检记录").click()
+    expect(page.get_by_role("tab", name="质检记录")).to_have_attribute("aria-selected", "true")
     listing = page.get_by_role("tabpanel", name="质检记录")
     listing.get_by_role("combobox", name="查看质检").click()
     listing.get_by_role("combobox", name="查看质检").fill("tb_e2e_chat")  # the list is long: type to find it
