@@ -19,8 +19,8 @@ import sqlite_utils
 
 from core import audit, config, excel
 from core.db import one, rows, write
-from core.errors import FieldError, NotFound, ValidationError
-from core.permissions import Actor, PermissionDenied, require, require_project, visible_project_ids
+from core.errors import FieldError, ValidationError
+from core.permissions import Actor, project_row, require, require_project, visible_project_ids
 
 REISSUE_REASONS = ("missing_item", "transit_damage", "quality", "wrong_shipment")
 REISSUE_REQUIRED = ("order_no", "buyer_id", "items", "reason")
@@ -68,15 +68,7 @@ def _texts(data: dict[str, Any], prefix: str, spec: dict[str, tuple[int, bool]])
 
 
 def _owned(db: sqlite_utils.Database, actor: Actor, table: str, row_id: int, action: str) -> dict:
-    row = one(db, f"SELECT * FROM {table} WHERE id = ?", [row_id])
-    if row is None:
-        raise NotFound(f"{table} {row_id}")
-    try:
-        require_project(db, actor, row["project_id"], "aftersales.read")
-    except PermissionDenied:
-        raise NotFound(f"{table} {row_id}") from None
-    require_project(db, actor, row["project_id"], action)
-    return row
+    return project_row(db, actor, table, row_id, "aftersales.read", action)
 
 
 # --- reissues ----------------------------------------------------------------------------------------

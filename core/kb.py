@@ -29,7 +29,7 @@ import sqlite_utils
 from core import audit, config
 from core.db import one, rows, write
 from core.errors import FieldError, NotFound, ValidationError
-from core.permissions import Actor, PermissionDenied, can, require, require_project, visible_project_ids
+from core.permissions import Actor, can, project_row, require, require_project, visible_project_ids
 from core.schema_kb import ARTICLE_OFFSET, FAQ_OFFSET, PHRASE_OFFSET, ROWID_STRIDE
 
 CATEGORIES = ("product", "platform_rules", "promotions", "logistics", "after_sales", "policy", "faq")
@@ -192,15 +192,7 @@ def create_article(db: sqlite_utils.Database, actor: Actor, project_id: int, dat
 
 def _article_row(db: sqlite_utils.Database, actor: Actor, article_id: int, action: str = "kb.read") -> dict:
     """The stored row, or NotFound when it does not exist or the actor may not see its project."""
-    row = one(db, "SELECT * FROM kb_articles WHERE id = ?", [article_id])
-    if row is None:
-        raise NotFound(f"kb article {article_id}")
-    try:
-        require_project(db, actor, row["project_id"], "kb.read")
-    except PermissionDenied:
-        raise NotFound(f"kb article {article_id}") from None
-    require_project(db, actor, row["project_id"], action)
-    return row
+    return project_row(db, actor, "kb_articles", article_id, "kb.read", action, "kb article")
 
 
 def update_article(db: sqlite_utils.Database, actor: Actor, article_id: int, data: dict[str, Any], note: str = "",

@@ -176,3 +176,24 @@ def require_project(db: sqlite_utils.Database, actor: Actor, project_id: int, ac
     visible = visible_project_ids(db, actor)
     if visible is not None and project_id not in visible:
         raise PermissionDenied(f"{action}:{project_id}")
+
+
+def project_row(db: sqlite_utils.Database, actor: Actor, table: str, row_id: int, read_action: str, action: str,
+                label: str | None = None) -> dict:
+    """A row of a project-scoped table for the actor, checked for `action`.
+
+    A row that does not exist and a row of a project the actor may not read both raise the
+    same NotFound (ids tell nothing); a readable row the actor may not act on raises
+    PermissionDenied.
+    """
+    from core.errors import NotFound
+
+    row = next(iter(db.query(f"SELECT * FROM {table} WHERE id = ?", [row_id])), None)  # table names come from code only
+    if row is None:
+        raise NotFound(f"{label or table} {row_id}")
+    try:
+        require_project(db, actor, row["project_id"], read_action)
+    except PermissionDenied:
+        raise NotFound(f"{label or table} {row_id}") from None
+    require_project(db, actor, row["project_id"], action)
+    return row

@@ -26,7 +26,7 @@ from core import audit, config, excel
 from core.db import one, rows, write
 from core.errors import FieldError, NotFound, ValidationError
 from core.kb import visible_clause
-from core.permissions import Actor, PermissionDenied, require, require_project
+from core.permissions import Actor, project_row, require, require_project
 
 MAX_TEXT = 500  # the shop backends refuse longer quick phrases
 MAX_GROUP = 30
@@ -111,15 +111,7 @@ def create_phrase(db: sqlite_utils.Database, actor: Actor, project_id: int, data
 
 
 def _phrase_row(db: sqlite_utils.Database, actor: Actor, phrase_id: int, action: str = "phrase.read") -> dict:
-    row = one(db, "SELECT * FROM kb_phrases WHERE id = ?", [phrase_id])
-    if row is None:
-        raise NotFound(f"phrase {phrase_id}")
-    try:
-        require_project(db, actor, row["project_id"], "phrase.read")
-    except PermissionDenied:
-        raise NotFound(f"phrase {phrase_id}") from None
-    require_project(db, actor, row["project_id"], action)
-    return row
+    return project_row(db, actor, "kb_phrases", phrase_id, "phrase.read", action, "phrase")
 
 
 def _change(db: sqlite_utils.Database, actor: Actor, before: dict, record: dict, active: int, source: str, note: str,
