@@ -168,7 +168,7 @@ M002_AGENTS = [
 ]
 
 # Each capability keeps its schema in its own module; its migration numbers are fixed here.
-from core import schema_kb, schema_kpi, schema_meeting, schema_qa, schema_salary, schema_team  # noqa: E402
+from core import schema_billing, schema_kb, schema_kpi, schema_meeting, schema_qa, schema_salary, schema_schedule, schema_team  # noqa: E402
 
 MIGRATIONS: list[list[str]] = [
     M001_FOUNDATION,
@@ -179,6 +179,8 @@ MIGRATIONS: list[list[str]] = [
     schema_salary.M006_SALARY,
     schema_meeting.M007_MEETING,
     schema_kb.M008_KB,
+    schema_schedule.M009_SCHEDULE,
+    schema_billing.M010_BILLING,
 ]
 
 

@@ -47,6 +47,8 @@ PAGE_ACCESS: dict[str, frozenset[str]] = {
     "qa_analysis": frozenset({"admin", "manager", "trainer", "qa"}),
     "complaints": frozenset({"admin", "manager", "trainer", "qa", "merchant"}),
     "aftersales": frozenset({"admin", "manager", "qa", "agent", "merchant"}),
+    # -- scheduling pages --
+    # -- billing pages --
 }
 
 # action -> roles allowed
@@ -121,6 +123,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "aftersales.read": frozenset({"admin", "manager", "qa", "agent", "merchant"}),
     "aftersales.write": frozenset({"admin", "manager", "qa", "agent"}),
     "aftersales.settle": frozenset({"admin", "manager"}),
+    # -- scheduling --
+    # -- billing --
 }
 
 

@@ -46,6 +46,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("qa_analysis", "app_pages/qa_analysis.py", "qa.nav.analysis", ":material/insights:", "qa.nav.group"),
     PageSpec("complaints", "app_pages/complaints.py", "qa.nav.complaints", ":material/report:", "qa.nav.group"),
     PageSpec("aftersales", "app_pages/aftersales.py", "qa.nav.aftersales", ":material/inventory_2:", "qa.nav.group"),
+    # -- scheduling pages --
+    # -- billing pages --
     PageSpec("users", "app_pages/users.py", "nav.users", ":material/group:", "nav.group.admin"),
     PageSpec("audit", "app_pages/audit.py", "nav.audit", ":material/history:", "nav.group.admin"),
     PageSpec("system", "app_pages/system.py", "nav.system", ":material/settings:", "nav.group.admin"),

@@ -1,0 +1,5 @@
+"""UI text of quotes, contracts and billing: (zh, en) per key, merged into core.i18n.CATALOGUE."""
+from __future__ import annotations
+
+CATALOGUE: dict[str, tuple[str, str]] = {
+}
