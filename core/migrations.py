@@ -168,7 +168,7 @@ M002_AGENTS = [
 ]
 
 # Each capability keeps its schema in its own module; its migration numbers are fixed here.
-from core import schema_billing, schema_kb, schema_kpi, schema_meeting, schema_qa, schema_salary, schema_schedule, schema_team  # noqa: E402
+from core import schema_billing, schema_kb, schema_kpi, schema_meeting, schema_perf, schema_qa, schema_salary, schema_schedule, schema_team  # noqa: E402
 
 MIGRATIONS: list[list[str]] = [
     M001_FOUNDATION,
@@ -181,6 +181,7 @@ MIGRATIONS: list[list[str]] = [
     schema_kb.M008_KB,
     schema_schedule.M009_SCHEDULE,
     schema_billing.M010_BILLING,
+    schema_perf.M011_PERF,
 ]
 
 
