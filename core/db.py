@@ -5,6 +5,13 @@ thread that opened it (Streamlit runs sessions on different threads, so pages op
 Writes that belong together go through `write()`, which takes the write lock up front
 (`BEGIN IMMEDIATE`) so two writers queue on the busy timeout instead of deadlocking on a
 lock upgrade; sqlite-utils calls inside it become savepoints of the same transaction.
+
+Data version: every committed `write()` also bumps the one row of `data_version` (migration 11)
+in the same transaction, with a fresh random token. `data_version(db)` reads it, so a cache keyed
+on it (ui/cache.py) is recomputed after any save, by this process or another one. The token, not
+the counter, is the key: two copies of a file that diverge, or a restored backup, never share one.
+Writes made outside `write()` do not bump it; everything that changes business data goes through
+`write()` (house rule), so cached figures are never stale after a save.
 """
 from __future__ import annotations
 
@@ -72,9 +79,34 @@ def write(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
                 conn.execute("ROLLBACK")
             raise
         else:
+            _bump_data_version(conn)
             conn.execute("COMMIT")
     finally:
         lock.release()
+
+
+_BUMP_SQL = "UPDATE data_version SET version = version + 1, token = lower(hex(randomblob(8))) WHERE id = 1"
+
+
+def _bump_data_version(conn: sqlite3.Connection) -> None:
+    """Mark the data as changed, inside the transaction about to commit (atomic with the data)."""
+    try:
+        conn.execute(_BUMP_SQL)
+    except sqlite3.OperationalError as exc:  # before migration 11 created the table
+        if "no such table" not in str(exc):
+            raise
+
+
+def data_version(db: sqlite_utils.Database) -> str:
+    """The data's version: changes on every committed write() of any connection or process.
+
+    "<counter>-<random token>"; "0-none" before migration 11. Cheap (one row by primary key).
+    """
+    try:
+        row = db.conn.execute("SELECT version, token FROM data_version WHERE id = 1").fetchone()
+    except sqlite3.OperationalError:
+        return "0-none"
+    return f"{row[0]}-{row[1]}" if row else "0-none"
 
 
 def rows(db: sqlite_utils.Database, sql: str, params: tuple | dict = ()) -> list[dict]:

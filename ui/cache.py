@@ -1,0 +1,52 @@
+"""Heavy reads cached per data version: `cached(core_function)` for pages and widgets.
+
+A wrapped function is called as the core function is (`db` first, then the acting user and the
+rest); the result is kept by st.cache_data under the function's name, its arguments (the acting
+user included, so permissions still decide what is in it) and `core.db.data_version(db)`, which
+every committed write bumps. So a figure is recomputed after any save, by this session, another
+session or another process; the cache never shows stale figures after a save. `db` itself is not
+part of the key (the version's random token already identifies the file's state). Exceptions
+(permission refusals, validation errors) are never cached. Core stays streamlit-free: only pages
+and ui/ use this module.
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import sqlite_utils
+import streamlit as st
+
+from core.db import data_version
+
+TTL_S = 15 * 60
+MAX_ENTRIES = 1000
+_UNVERSIONED = "0-none"
+_FUNCTIONS: dict[str, Callable[..., Any]] = {}
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@st.cache_data(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _call(_db: sqlite_utils.Database, name: str, version: str, args: tuple, kwargs: tuple) -> Any:
+    return _FUNCTIONS[name](_db, *args, **dict(kwargs))
+
+
+def cached(func: F) -> F:
+    """The same function, its results cached per (arguments, data version)."""
+    name = f"{func.__module__}.{func.__qualname__}"
+    _FUNCTIONS[name] = func
+
+    @functools.wraps(func)
+    def wrapper(db: sqlite_utils.Database, *args: Any, **kwargs: Any) -> Any:
+        version = data_version(db)
+        if version == _UNVERSIONED:  # a store without the version row: never cache
+            return func(db, *args, **kwargs)
+        return _call(db, name, version, args, tuple(sorted(kwargs.items())))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def clear() -> None:
+    """Drop every cached result (tests; the version key makes it unnecessary in the app)."""
+    _call.clear()
