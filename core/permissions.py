@@ -48,6 +48,9 @@ PAGE_ACCESS: dict[str, frozenset[str]] = {
     "complaints": frozenset({"admin", "manager", "trainer", "qa", "merchant"}),
     "aftersales": frozenset({"admin", "manager", "qa", "agent", "merchant"}),
     # -- scheduling pages --
+    "schedule": frozenset({"admin", "manager", "trainer", "qa"}),
+    "staffing": frozenset({"admin", "manager"}),
+    "my_schedule": frozenset({"agent"}),
     # -- billing pages --
 }
 
@@ -124,6 +127,13 @@ ACTIONS: dict[str, frozenset[str]] = {
     "aftersales.write": frozenset({"admin", "manager", "qa", "agent"}),
     "aftersales.settle": frozenset({"admin", "manager"}),
     # -- scheduling --
+    "schedule.read": frozenset({"admin", "manager", "trainer", "qa"}),  # every roster of the projects one may see
+    "schedule.write": frozenset({"admin", "manager"}),  # settings, proposals, edits, promotions
+    "schedule.approve": frozenset({"admin", "manager"}),  # leave and swap requests
+    "schedule.own": frozenset({"agent"}),  # own roster, own leave and swap requests
+    "handover.read": frozenset({"admin", "manager", "trainer", "qa", "agent"}),
+    "handover.write": frozenset({"admin", "manager", "agent"}),
+    "staffing.read": frozenset({"admin", "manager"}),  # forecast, headcount, surge plan
     # -- billing --
 }
 

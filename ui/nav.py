@@ -47,6 +47,9 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("complaints", "app_pages/complaints.py", "qa.nav.complaints", ":material/report:", "qa.nav.group"),
     PageSpec("aftersales", "app_pages/aftersales.py", "qa.nav.aftersales", ":material/inventory_2:", "qa.nav.group"),
     # -- scheduling pages --
+    PageSpec("schedule", "app_pages/schedule.py", "schedule.nav.schedule", ":material/calendar_month:", "schedule.nav.group"),
+    PageSpec("staffing", "app_pages/staffing.py", "schedule.nav.staffing", ":material/query_stats:", "schedule.nav.group"),
+    PageSpec("my_schedule", "app_pages/my_schedule.py", "schedule.nav.my_schedule", ":material/event_note:", "schedule.nav.group"),
     # -- billing pages --
     PageSpec("users", "app_pages/users.py", "nav.users", ":material/group:", "nav.group.admin"),
     PageSpec("audit", "app_pages/audit.py", "nav.audit", ":material/history:", "nav.group.admin"),

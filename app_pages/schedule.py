@@ -1,0 +1,200 @@
+"""The roster of a project (排班): proposal, edits in place, conflicts, hour-by-hour coverage, handover, leave and swaps."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core import config, roster
+from core.errors import ValidationError
+from core.permissions import can
+from ui import context
+from ui.schedule_widgets import cell_label, conflict_table, coverage_chart, handover_list, period_picker, roster_frame
+from ui.team_widgets import project_picker
+from ui.widgets import download_xlsx, show_validation, visible_projects
+
+ctx = context.get()
+t, db, actor = ctx.t, ctx.db, ctx.actor
+
+st.title(t("schedule.title"))
+flash = st.session_state.pop("schedule_flash", None)
+if flash:
+    st.success(flash)
+projects, _requested = visible_projects(ctx)
+project_id = project_picker(ctx, projects, "schedule_project")
+if project_id is None:
+    st.stop()
+start, end = period_picker(ctx, "schedule")
+conf = roster.settings(db, actor, project_id)
+may_write = can(actor, "schedule.write")
+st.caption(t("schedule.rules", day=f"{conf['day_start']}–{conf['day_end']}", night=f"{conf['night_start']}–{conf['night_end']}",
+             n_day=conf["required_day"], n_night=conf["required_night"]))
+
+tab_roster, tab_cover, tab_handover, tab_requests, tab_settings = st.tabs(
+    [t("schedule.tab.roster"), t("schedule.tab.coverage"), t("schedule.tab.handover"), t("schedule.tab.requests"), t("schedule.tab.settings")])
+
+# --- the roster ---------------------------------------------------------------------------------------
+with tab_roster:
+    members = roster.grid(db, actor, project_id, start, end)
+    if not members:
+        st.info(t("schedule.no_team"))
+    else:
+        filled = any(v for m in members for v in m["days"].values())
+        if may_write:
+            c1, c2 = st.columns([2, 3])
+            overwrite = True
+            if filled:
+                overwrite = c2.checkbox(t("schedule.overwrite"), key="schedule_overwrite")
+            if c1.button(t("schedule.propose"), type="primary" if not filled else "secondary", icon=":material/auto_fix_high:",
+                         key="schedule_propose", disabled=not overwrite):
+                n = roster.apply_proposal(db, actor, project_id, start, end)
+                st.session_state["schedule_flash"] = t("schedule.proposed", n=n)
+                st.rerun()
+        if not filled:
+            st.info(t("schedule.empty_period"))
+        frame, day_columns = roster_frame(ctx, members, start, end)
+        if may_write:
+            st.caption(t("schedule.edit_hint"))
+            edited = st.data_editor(
+                frame, hide_index=True, width="stretch", key=f"roster_editor_{project_id}_{start}_{end}",
+                disabled=[c for c in frame.columns if c not in day_columns],
+                column_config={c: st.column_config.SelectboxColumn(c, options=["", *roster.CELL_VALUES], format_func=lambda v: cell_label(ctx, v))
+                               for c in day_columns})
+            if st.button(t("btn.save"), key="roster_save", icon=":material/save:"):
+                cells = []
+                for index, member in enumerate(members):
+                    for column, day in day_columns.items():
+                        new = edited.iloc[index][column]
+                        new = None if new is None or pd.isna(new) or new == "" else new
+                        if (new or "") != (member["days"][day] or ""):
+                            cells.append({"agent_id": member["agent_id"], "day": day, "shift": new})
+                try:
+                    n = roster.save_cells(db, actor, project_id, cells)
+                except ValidationError as exc:
+                    show_validation(ctx, exc)
+                else:
+                    st.session_state["schedule_flash"] = t("schedule.saved", n=n)
+                    st.rerun()
+        else:
+            st.dataframe(frame.replace({c: {v: cell_label(ctx, v) for v in ("", *roster.CELL_VALUES)} for c in day_columns}),
+                         hide_index=True, width="stretch")
+        counts = pd.DataFrame([{t("schedule.c.day"): label,
+                                **{t(f"schedule.shift.{s}"): f"{sum(1 for m in members if m['days'][day] == s)}/{conf['required_' + s]}"
+                                   for s in roster.WORK_SHIFTS}} for day, label in ((d, c) for c, d in day_columns.items())])
+        with st.expander(t("schedule.headcount"), expanded=False):
+            st.dataframe(counts, hide_index=True, width="stretch")
+        found = roster.conflicts(db, actor, project_id, start, end)
+        if found:
+            st.warning(t("schedule.conflicts_n", n=len(found)), icon=":material/warning:")
+            conflict_table(ctx, found)
+        elif filled:
+            st.success(t("schedule.no_conflicts"), icon=":material/verified:")
+        download_xlsx(ctx, "btn.export_excel", {t("schedule.tab.roster"): frame.replace(
+            {c: {v: cell_label(ctx, v) for v in ("", *roster.CELL_VALUES)} for c in day_columns})}, f"roster-{project_id}-{start}.xlsx", "roster_xlsx")
+
+# --- coverage ----------------------------------------------------------------------------------------
+with tab_cover:
+    cover = roster.coverage(db, actor, project_id, start, end)
+    if not cover:
+        st.info(t("schedule.no_service_hours"))
+    else:
+        st.caption(t(f"schedule.basis.{cover[0]['basis']}"))
+        coverage_chart(ctx, cover)
+        short = [c for c in cover if c["gap"] < 0]
+        over = [c for c in cover if c["gap"] > 0]
+        c1, c2 = st.columns(2)
+        c1.metric(t("schedule.under_hours"), len(short))
+        c2.metric(t("schedule.over_hours"), len(over))
+        if short:
+            st.dataframe(pd.DataFrame(short)[["day", "hour", "staffed", "required", "gap"]].rename(columns={
+                "day": t("schedule.c.day"), "hour": t("schedule.c.hour"), "staffed": t("schedule.c.staffed"),
+                "required": t("schedule.c.required"), "gap": t("schedule.c.gap")}), hide_index=True, width="stretch")
+
+# --- handover ----------------------------------------------------------------------------------------
+with tab_handover:
+    now = config.now()
+    shift_now = "night" if now.hour >= 16 else "day"
+    c1, c2 = st.columns(2)
+    day = c1.date_input(t("schedule.c.day"), value=config.today(), key="handover_day")
+    shift = c2.selectbox(t("schedule.c.shift"), roster.WORK_SHIFTS, index=roster.WORK_SHIFTS.index(shift_now),
+                         format_func=lambda s: t(f"schedule.shift.{s}"), key="handover_shift")
+    st.subheader(t("schedule.incoming"))
+    handover_list(ctx, roster.handover_for(db, actor, project_id, day, shift), "schedule.no_handover")
+    if can(actor, "handover.write"):
+        with st.form("handover_form", clear_on_submit=True):
+            st.markdown(f"**{t('schedule.leave_note')}**")
+            marked = st.text_area(t("field.schedule.marked_buyers"), max_chars=roster.MAX_TEXT)
+            unresolved = st.text_area(t("field.schedule.unresolved"), max_chars=roster.MAX_TEXT)
+            note = st.text_area(t("field.schedule.note"), max_chars=roster.MAX_TEXT)
+            if st.form_submit_button(t("btn.save")):
+                try:
+                    roster.add_handover(db, actor, project_id, day, shift, marked, unresolved, note)
+                except ValidationError as exc:
+                    show_validation(ctx, exc)
+                else:
+                    st.session_state["schedule_flash"] = t("msg.saved")
+                    st.rerun()
+    with st.expander(t("schedule.recent_handovers")):
+        handover_list(ctx, roster.recent_handovers(db, actor, project_id), "schedule.no_handover")
+
+# --- leave and swaps ----------------------------------------------------------------------------------
+with tab_requests:
+    found = roster.requests(db, actor, project_id)
+    pending = [r for r in found if r["status"] == "pending"]
+    if not found:
+        st.info(t("schedule.no_requests"))
+    for req in pending:
+        with st.container(border=True):
+            what = t(f"schedule.kind.{req['kind']}")
+            period = req["day"] if req["day"] == req["end_day"] else f"{req['day']} – {req['end_day']}"
+            st.markdown(f"**{req['agent_name']}** · {what} · {period}" + (f" ↔ {req['swap_name']}" if req["swap_name"] else ""))
+            st.caption(req["reason"])
+            if can(actor, "schedule.approve"):
+                c1, c2, c3 = st.columns([3, 1, 1])
+                note = c1.text_input(t("field.schedule.decision_note"), key=f"req_note_{req['id']}", max_chars=roster.MAX_REASON)
+                for column, approve, label in ((c2, True, "schedule.approve"), (c3, False, "schedule.reject")):
+                    if column.button(t(label), key=f"req_{'ok' if approve else 'no'}_{req['id']}"):
+                        try:
+                            roster.decide(db, actor, req["id"], approve, note)
+                        except ValidationError as exc:
+                            show_validation(ctx, exc)
+                        else:
+                            st.session_state["schedule_flash"] = t("schedule.decided")
+                            st.rerun()
+    done = [r for r in found if r["status"] != "pending"]
+    if done:
+        st.dataframe(pd.DataFrame([{t("schedule.c.agent"): r["agent_name"], t("schedule.c.kind"): t(f"schedule.kind.{r['kind']}"),
+                                    t("schedule.c.day"): r["day"], t("schedule.c.end_day"): r["end_day"],
+                                    t("schedule.c.swap_with"): r["swap_name"] or "", t("schedule.c.status"): t(f"schedule.status.{r['status']}"),
+                                    t("schedule.c.reason"): r["reason"], t("field.schedule.decision_note"): r["decision_note"]} for r in done]),
+                     hide_index=True, width="stretch")
+
+# --- settings ------------------------------------------------------------------------------------------
+with tab_settings:
+    if not may_write:
+        st.info(t("schedule.settings_read_only"))
+    with st.form("schedule_settings"):
+        c1, c2, c3, c4 = st.columns(4)
+        values = {
+            "day_start": c1.text_input(t("field.schedule.day_start"), conf["day_start"]),
+            "day_end": c2.text_input(t("field.schedule.day_end"), conf["day_end"]),
+            "night_start": c3.text_input(t("field.schedule.night_start"), conf["night_start"]),
+            "night_end": c4.text_input(t("field.schedule.night_end"), conf["night_end"]),
+        }
+        c1, c2, c3 = st.columns(3)
+        values["required_day"] = c1.number_input(t("field.schedule.required_day"), 0, 500, int(conf["required_day"]))
+        values["required_night"] = c2.number_input(t("field.schedule.required_night"), 0, 500, int(conf["required_night"]))
+        values["concurrency"] = c3.number_input(t("field.schedule.concurrency"), 1, 10, int(conf["concurrency"]), help=t("schedule.concurrency_help"))
+        c1, c2, c3 = st.columns(3)
+        values["aht_s"] = c1.number_input(t("field.schedule.aht_s"), 1.0, 7200.0, float(conf["aht_s"]), step=10.0)
+        values["shrinkage"] = c2.number_input(t("field.schedule.shrinkage"), 0.0, 90.0, round(conf["shrinkage"] * 100, 1), step=5.0) / 100
+        values["max_occupancy"] = c3.number_input(t("field.schedule.max_occupancy"), 10.0, 100.0, round(conf["max_occupancy"] * 100, 1), step=5.0) / 100
+        st.caption(t("schedule.settings_hint", rate=f"{conf['target_rate'] * 100:.0f}%", service=f"{conf['service_start']}–{conf['service_end']}"))
+        if st.form_submit_button(t("btn.save"), disabled=not may_write):
+            try:
+                roster.save_settings(db, actor, project_id, values)
+            except ValidationError as exc:
+                show_validation(ctx, exc)
+            else:
+                st.session_state["schedule_flash"] = t("msg.saved")
+                st.rerun()
+

@@ -1,0 +1,84 @@
+"""Widgets of the scheduling pages: the period picker, the roster table, conflicts, coverage chart, handover notes."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from core import config, roster
+from ui.context import Context
+
+WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def period_picker(ctx: Context, key: str) -> tuple[date, date]:
+    """A week or four weeks from a Monday (default: this week)."""
+    today = config.today()
+    c1, c2 = st.columns([1, 2])
+    first = c1.date_input(ctx.t("schedule.from"), value=today - timedelta(days=today.weekday()), key=f"{key}_from")
+    weeks = c2.radio(ctx.t("schedule.length"), (1, 2, 4), format_func=lambda n: ctx.t("schedule.weeks", n=n), horizontal=True,
+                     key=f"{key}_weeks")
+    return first, first + timedelta(days=7 * weeks - 1)
+
+
+def day_label(ctx: Context, day: date) -> str:
+    """'12-01 周二'."""
+    return f"{day.strftime('%m-%d')} {ctx.t('schedule.wd.' + WEEKDAY_KEYS[day.weekday()])}"
+
+
+def cell_label(ctx: Context, value: Any) -> str:
+    """How a roster cell reads: 白班 / 晚班 / 休 / 假, empty for nothing."""
+    return ctx.t(f"schedule.cell.{value}") if value in roster.CELL_VALUES else "—"
+
+
+def roster_frame(ctx: Context, members: list[dict], start: date, end: date) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The roster as a table (agent facts, then one column per day) and {column label: ISO day}."""
+    day_columns = {day_label(ctx, d): d.isoformat() for d in roster.days_of(start, end)}
+    records = []
+    for m in members:
+        record = {ctx.t("schedule.c.employee_no"): m["employee_no"], ctx.t("schedule.c.agent"): m["name"],
+                  ctx.t("schedule.c.role"): ctx.t(f"schedule.role.{m['role']}") if m["role"] in ("online", "reserve") else "—",
+                  ctx.t("schedule.c.home_shift"): ctx.t(f"schedule.shift.{m['shift']}") if m["shift"] in roster.WORK_SHIFTS else "—",
+                  ctx.t("schedule.c.admitted"): ctx.t("yes") if m["admitted"] else ctx.t("no")}
+        for label, day in day_columns.items():
+            record[label] = m["days"][day] or ""
+        records.append(record)
+    return pd.DataFrame(records), day_columns
+
+
+def conflict_table(ctx: Context, found: list[dict]) -> None:
+    """The roster's conflicts, one line each."""
+    st.dataframe(pd.DataFrame([{ctx.t("schedule.c.day"): c["day"], ctx.t("schedule.c.kind"): ctx.t(f"schedule.conflict.{c['kind']}"),
+                                ctx.t("schedule.c.agent"): c["name"],
+                                ctx.t("schedule.c.shift"): ctx.t(f"schedule.shift.{c['shift']}") if c["shift"] else "",
+                                ctx.t("schedule.c.detail"): ctx.t(f"schedule.conflict_detail.{c['kind']}", detail=c["detail"])}
+                               for c in found]), hide_index=True, width="stretch")
+
+
+def coverage_chart(ctx: Context, cover: list[dict]) -> None:
+    """Staffed minus required by day and hour: red hours under-staffed, blue over."""
+    frame = pd.DataFrame(cover)
+    grid = frame.pivot(index="day", columns="hour", values="gap")
+    limit = max(1, int(frame["gap"].abs().max()))
+    heat = px.imshow(grid.values, x=[f"{h:02d}" for h in grid.columns], y=list(grid.index), aspect="auto", zmin=-limit, zmax=limit,
+                     color_continuous_scale="RdBu", text_auto=True,
+                     labels={"x": ctx.t("schedule.c.hour"), "y": ctx.t("schedule.c.day"), "color": ctx.t("schedule.c.gap")})
+    heat.update_layout(height=120 + 24 * len(grid.index), margin={"t": 30, "b": 10})
+    st.plotly_chart(heat, width="stretch", key="coverage_heat")
+
+
+def handover_list(ctx: Context, notes: list[dict], empty_key: str) -> None:
+    """Handover notes, newest first, as cards."""
+    if not notes:
+        st.caption(ctx.t(empty_key))
+        return
+    for note in notes:
+        with st.container(border=True):
+            st.markdown(f"**{note['day']} · {ctx.t('schedule.shift.' + note['shift'])}** · {note.get('author') or ''} · {note['created_at'][11:16]}")
+            for field in ("marked_buyers", "unresolved", "note"):
+                if note[field]:
+                    st.markdown(f"*{ctx.t('field.schedule.' + field)}*")
+                    st.text(note[field])
