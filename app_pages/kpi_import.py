@@ -82,8 +82,11 @@ with summary_tab:
     st.caption(t("kpi.import.summary_hint"))
     summary_file = st.file_uploader(t("kpi.import.summary_file"), type=["csv", "xlsx"], key="summary_file")
     if summary_file is not None and st.button(t("kpi.import.check"), key="summary_check"):
-        with st.spinner(t("kpi.import.checking")):
-            st.session_state["summary_preview"] = (project_id, kpi_store.preview_summary(db, actor, project_id, summary_file.getvalue(), summary_file.name))
+        checking = st.progress(0.0, text=t("kpi.import.checking"))
+        st.session_state["summary_preview"] = (project_id, kpi_store.preview_summary(
+            db, actor, project_id, summary_file.getvalue(), summary_file.name,
+            lambda f, stage: checking.progress(min(1.0, f), text=t("kpi.import.checking"))))
+        checking.empty()
     stored = st.session_state.get("summary_preview")
     if stored and stored[0] == project_id:
         preview = stored[1]
@@ -100,8 +103,10 @@ with summary_tab:
             st.dataframe(preview.parsed.rows.head(30), width="stretch")
             agent_mapping(preview.unknown_agents, "summary")
             if st.button(t("kpi.import.go"), type="primary", key="summary_go"):
+                saving = st.progress(0.0, text=t("kpi.import.progress"))
                 try:
-                    import_id = kpi_store.import_summary(db, actor, project_id, preview)
+                    import_id = kpi_store.import_summary(db, actor, project_id, preview,
+                                                         lambda f, stage: saving.progress(min(1.0, f), text=t("kpi.import.progress")))
                 except ValidationError as exc:
                     show_validation(ctx, exc)
                 else:

@@ -939,7 +939,7 @@ def _raw_table(path_or_buffer: Any, filename: str | None) -> pd.DataFrame:
     is_xlsx = data[:4] == b"PK\x03\x04" or (isinstance(name, str) and name.lower().endswith((".xlsx", ".xlsm")))
     if is_xlsx:
         try:
-            df = pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=object, engine="openpyxl")
+            df = pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=object, engine="calamine")
         except Exception as exc:  # noqa: BLE001 - any reader failure is bad input
             raise KpiInputError([(1, f"cannot read the Excel file: {exc}")]) from None
         # Excel stores times as fractions of a day: round datetime cells to the second

@@ -781,6 +781,53 @@ def test_xlsx_date_cells_numbers_and_percent_formatted_cells():
     assert list(preview.rows["avg_response_s"]) == [14, 80, 14.5]
 
 
+def test_xlsx_custom_percent_format_on_a_sheet_after_an_empty_one():
+    # the percent cells are found in the XML of the sheet that holds the data, not of sheet 1
+    rows = table(["2026-11-02", "a", 1, 0.5, 14], ["2026-11-03", "a", 1, 0.75, 14])
+    preview = read_summary(xlsx_bytes(rows, {(3, 4): "0.0%"}, sheets_before=1), "a.xlsx")
+    assert preview.ok, codes(preview)
+    # row 3 is "75.0%" (formatted), row 2 a bare 0.5 in a column with no bare number above 1
+    assert list(preview.rows["response_30s_rate"]) == [0.5, 0.75]
+
+
+def _rewrite_sheet(data: bytes, change) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                content = change(content)
+            target.writestr(info, content)
+    return out.getvalue()
+
+
+def test_xlsx_percent_cells_without_cell_references_are_still_found():
+    # the r="B2" reference is optional in the file format; positions are then counted
+    import re
+
+    rows = table(["2026-11-02", "a", 1, 1.5, 14], ["2026-11-03", "a", 1, 0.5, 14])
+    data = _rewrite_sheet(xlsx_bytes(rows, {(2, 4): "0%"}), lambda xml: re.sub(rb' r="[A-Z]+\d+"', b"", xml))
+    preview = read_summary(data, "a.xlsx")
+    # 1.5 formatted as 150 % is over 100 %; 0.5 is then a bare fraction
+    assert codes(preview) == [(2, "30秒应答率", "rate_over_100")]
+    assert preview.rows.loc[3, "response_30s_rate"] == 0.5
+
+
+def test_read_summary_reports_progress_from_reading_to_done():
+    heard: list[tuple[float, str]] = []
+    preview = read_summary(xlsx_bytes(table(["2026-11-02", "a", 1, "90%", "1"])), "a.xlsx",
+                           progress=lambda fraction, stage: heard.append((fraction, stage)))
+    assert preview.ok
+    assert heard[0] == (0.0, "read") and heard[-1] == (1.0, "done")
+    assert (0.5, "validate") in heard
+    fractions = [f for f, _ in heard]
+    assert fractions == sorted(fractions) and len(heard) == 3 + 5  # one report per mapped column
+    refused: list[tuple[float, str]] = []
+    read_summary(b"", "a.csv", progress=lambda fraction, stage: refused.append((fraction, stage)))
+    assert refused == [(0.0, "read"), (1.0, "done")]
+
+
 def test_xlsx_first_sheet_with_data_is_read():
     preview = read_summary(xlsx_bytes(table(["2026-11-02", "a", 1, "90%", "1"]), sheets_before=1), "a.xlsx")
     assert preview.ok
