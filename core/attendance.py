@@ -3,8 +3,9 @@
 Shifts follow the shop rules: day 08:30–16:00, night 16:00–23:30; agents work six days and rest
 one. A day is present, late, absent, on leave, or a rest day. The supervisor enters the day (or
 a check-in time, from which present or late follows: later than the shift start is late), or fills
-a month from the schedule (every assigned day present, every seventh day a rest day, staggered per
-agent) and then marks the exceptions. A scheduling capability may fill it later the same way.
+a month from the schedule and then marks the exceptions: a day the roster (core.roster) has a
+cell for takes it (a shift: present on it; rest; leave); a day without one falls back to every
+assigned day present, every seventh day a rest day, staggered per agent.
 
 Pay reads it through `summary`: the attendance rate is (present + late) / (present + late +
 absent + leave); rest days and days without a record do not count.
@@ -145,11 +146,20 @@ def fill_schedule(db: sqlite_utils.Database, actor: Actor, start: date, end: dat
     last = min(end, config.today())
     existing = {(r["agent_id"], r["day"]) for r in db.query(
         "SELECT agent_id, day FROM attendance WHERE day BETWEEN ? AND ?", [start.isoformat(), last.isoformat()])}
+    rostered: dict[tuple[int, str], str] = {}  # the roster's cell of the day, a working shift before rest or leave
+    for cell in db.query("SELECT agent_id, day, shift FROM roster_entries WHERE day BETWEEN ? AND ?", [start.isoformat(), last.isoformat()]):
+        key = (cell["agent_id"], cell["day"])
+        if key not in rostered or cell["shift"] in SHIFTS:
+            rostered[key] = cell["shift"]
     stamp, new = config.now_text(), []
     for (agent_id, day), shift in sorted(_assigned_days(db, start, last, agent_ids).items()):
         if (agent_id, day) in existing:
             continue
-        status = "rest" if is_rest_day(agent_id, date.fromisoformat(day)) else "present"
+        cell = rostered.get((agent_id, day))
+        if cell is None:  # no roster for the day: the staggered six-on-one-off rule
+            status = "rest" if is_rest_day(agent_id, date.fromisoformat(day)) else "present"
+        else:
+            status, shift = ("present", cell) if cell in SHIFTS else (cell, shift)
         new.append({"agent_id": agent_id, "day": day, "shift": shift, "status": status, "check_in": None, "note": "",
                     "source": "schedule", "recorded_by": actor.id, "recorded_at": stamp})
     if not new:

@@ -147,7 +147,9 @@ def seed(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
     demo_qa.seed(db, admin)  # -- qa & complaints seed --
     demo_salary.seed(db, admin)  # -- salary seed --: pays for the kpi, team and qa data
     demo_kb.seed(db, admin)  # -- knowledge base seed --
-    # -- scheduling seed --
+    from core import demo_schedule  # noqa: E402
+
+    demo_schedule.seed(db, admin)  # -- scheduling seed --
     # -- billing seed --
     return logins
 

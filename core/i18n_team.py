@@ -83,6 +83,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "err.team.not_ready_materials": ("培训资料未齐全（缺：{missing}，约定 {due} 前提交），且经理未接受缺口",
                                      "materials incomplete (missing: {missing}, due {due}) and the gap not accepted by the manager"),
     "err.team.not_ready_admitted": ("录取人数不足：{have} / {need}（须通过全部考核）", "not enough agents admitted: {have} of {need} (every required exam passed)"),
+    "err.team.not_ready_week_roster": ("首周排班（{start} 至 {end}）有 {n} 个班次人数不足，请在“排班表”中排满",
+                                       "the first week's roster ({start} to {end}) has {n} shifts below headcount: fill them on the Roster page"),
     "err.team.not_ready_roster": ("首周排班未排满：{have} / {need} 人（在岗+储备）", "first week's roster not filled: {have} of {need} agents (online + reserve)"),
     "warn.team.plan_period": ("培训周期为 {n} 个工作日，通常为 {lo}-{hi} 个工作日", "the training lasts {n} working days; usually {lo}–{hi}"),
     # general
@@ -150,7 +152,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "team.ready.oc": ("订单确认表已确认", "Order confirmation confirmed"),
     "team.ready.materials": ("培训资料齐全（或经理已接受缺口）", "Materials complete (or the gap accepted by the manager)"),
     "team.ready.admitted": ("录取人数达标且全部考核通过", "Enough agents admitted, every required exam passed"),
-    "team.ready.roster": ("首周排班已排满", "First week's roster filled"),
+    "team.ready.roster": ("上线团队人数达标（在岗+储备，1:1.5）", "Enough agents on the team (online + reserve, 1:1.5)"),
+    "team.ready.week_roster": ("首周排班已排满（每个班次人数达标）", "First week's roster filled (every shift at headcount)"),
     "team.gap_accepted": ("资料缺口已接受：{note}（{by}，{at}）", "Materials gap accepted: {note} ({by}, {at})"),
     "team.gap.title": ("接受资料缺口", "Accept the materials gap"),
     "team.gap.hint": ("说明缺什么、何时补齐、为何可以先上线", "What is missing, when it comes, why going live is fine"),

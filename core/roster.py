@@ -67,7 +67,9 @@ def settings(db: sqlite_utils.Database, actor: Actor, project_id: int) -> dict[s
         "day_start": row.get("day_start") or DEFAULT_SHIFT_TIMES["day"][0], "day_end": row.get("day_end") or DEFAULT_SHIFT_TIMES["day"][1],
         "night_start": row.get("night_start") or DEFAULT_SHIFT_TIMES["night"][0],
         "night_end": row.get("night_end") or DEFAULT_SHIFT_TIMES["night"][1],
-        "required_day": row.get("required_day") or fallback["day"], "required_night": row.get("required_night") or fallback["night"],
+        # 0 is a headcount (no night shift), only a missing setting falls back
+        "required_day": fallback["day"] if row.get("required_day") is None else row["required_day"],
+        "required_night": fallback["night"] if row.get("required_night") is None else row["required_night"],
         "aht_s": float(row.get("aht_s") or DEFAULTS["aht_s"]), "concurrency": int(row.get("concurrency") or DEFAULTS["concurrency"]),
         "shrinkage": float(row["shrinkage"]) if row.get("shrinkage") is not None else DEFAULTS["shrinkage"],
         "max_occupancy": float(row.get("max_occupancy") or DEFAULTS["max_occupancy"]),
@@ -466,6 +468,20 @@ def _shift_times_of(db: sqlite_utils.Database, project_id: int) -> dict[str, tup
     if row is None:
         return dict(DEFAULT_SHIFT_TIMES)
     return {"day": (row["day_start"], row["day_end"]), "night": (row["night_start"], row["night_end"])}
+
+
+def understaffed_shifts(db: sqlite_utils.Database, project_id: int, start: date, end: date) -> list[tuple[str, str]]:
+    """(day, shift) of [start, end] rostered below the shift's headcount (no access check: the go-live gate's callers check)."""
+    row = one(db, "SELECT required_day, required_night FROM schedule_settings WHERE project_id = ?", [project_id]) or {}
+    confirmed = one(db, "SELECT data FROM order_confirmations WHERE project_id = ? AND status = 'confirmed' ORDER BY version DESC LIMIT 1",
+                    [project_id])
+    fallback = default_required(json.loads(confirmed["data"]).get("agents_required") if confirmed else None)
+    need = {s: fallback[s] if row.get(f"required_{s}") is None else row[f"required_{s}"] for s in WORK_SHIFTS}
+    counts: dict[tuple[str, str], int] = {}
+    for cell in _cells(db, project_id, start, end):
+        if cell["shift"] in WORK_SHIFTS:
+            counts[(cell["day"], cell["shift"])] = counts.get((cell["day"], cell["shift"]), 0) + 1
+    return [(d.isoformat(), s) for d in days_of(start, end) for s in WORK_SHIFTS if counts.get((d.isoformat(), s), 0) < need[s]]
 
 
 def staffed_by_hour(db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date) -> dict[tuple[date, int], int]:

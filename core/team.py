@@ -13,9 +13,10 @@ Targets round up (5 required → 15, 10, 8); the ratios are per-project settings
 left count nowhere.
 
 Go-live readiness: the order confirmation confirmed; materials complete (or the gap accepted by
-the manager with a note); the admission target reached; the roster's first week filled. The
-scheduling capability does not exist yet, so "first week filled" is read as: at least the
-funnel's scheduled number of agents on the project's team (online + reserve) with a shift.
+the manager with a note); the admission target reached; the roster's first week filled: at
+least the funnel's scheduled number of agents on the project's team (online + reserve), and,
+once they are there, every shift of the seven days from the go-live date (or today, if later)
+rostered with its headcount (core.roster).
 A project moves to live through `go_live` (or a status change gated by `check_can_go_live`);
 the admin may override a missing item with a reason, which the audit log keeps.
 """
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -395,6 +396,14 @@ def readiness(db: sqlite_utils.Database, actor: Actor, project_id: int) -> list[
     if stages["scheduled"]["short"]:
         missing.append(FieldError("team.go_live", "err.team.not_ready_roster",
                                   {"have": stages["scheduled"]["reached"], "need": stages["scheduled"]["target"]}))
+    else:  # enough people: the first week from go-live must also be rostered with every shift's headcount
+        from core import roster  # late: roster builds on team data, not the other way round
+
+        first = max(config.today(), date.fromisoformat(data["golive_committed_date"]) if data.get("golive_committed_date") else config.today())
+        short = roster.understaffed_shifts(db, project_id, first, first + timedelta(days=6))
+        if short:
+            missing.append(FieldError("team.go_live", "err.team.not_ready_week_roster",
+                                      {"n": len(short), "start": first.isoformat(), "end": (first + timedelta(days=6)).isoformat()}))
     return missing
 
 

@@ -15,7 +15,8 @@ from ui.widgets import query_int
 SHORT_COLOR = "#d9480f"
 REACHED_COLOR = "#2f9e44"
 TARGET_COLOR = "#ced4da"
-READINESS_ITEMS = ("err.team.not_ready_oc", "err.team.not_ready_materials", "err.team.not_ready_admitted", "err.team.not_ready_roster")
+READINESS_ITEMS = ("err.team.not_ready_oc", "err.team.not_ready_materials", "err.team.not_ready_admitted", "err.team.not_ready_roster",
+                   "err.team.not_ready_week_roster")
 
 
 def project_picker(ctx: Context, projects: list[dict], key: str) -> int | None:

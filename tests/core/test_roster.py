@@ -420,3 +420,12 @@ def test_settings_errors_name_the_fields():
                                      "max_occupancy": 0.9})
     assert {e.field for e in errors} == {"schedule.day_start", "schedule.night_end", "schedule.required_day", "schedule.aht_s",
                                          "schedule.shrinkage"}
+
+
+def test_a_headcount_of_zero_means_no_night_shift_not_the_default(setup):
+    db, admin, project_id, _ids = setup
+    roster.save_settings(db, admin, project_id, {"day_start": "08:30", "day_end": "16:00", "night_start": "16:00", "night_end": "23:30",
+                                                 "required_day": 3, "required_night": 0, "aht_s": 240, "concurrency": 3,
+                                                 "shrinkage": 0.3, "max_occupancy": 0.85})
+    assert roster.settings(db, admin, project_id)["required_night"] == 0
+    assert roster.understaffed_shifts(db, project_id, MONDAY, MONDAY) == [(MONDAY.isoformat(), "day")]

@@ -98,3 +98,20 @@ def test_the_month_grid_lists_every_agent_on_a_team_with_its_days(payfirm):
     assert grid[1]["days"] == {"2026-09-12": "late"} and grid[1]["summary"]["late"] == 1
     assert [p["name"] for p in attendance.month_grid(f.db, f.manager, date(2026, 9, 1), date(2026, 9, 30), project_id=f.p2)] == ["阿杰"]
     assert [p["name"] for p in attendance.month_grid(f.db, f.manager, date(2026, 9, 1), date(2026, 9, 30), search="KF1")] == ["小美"]
+
+
+def test_filling_from_the_schedule_follows_the_roster_where_there_is_one(payfirm):
+    from core import roster
+
+    f = payfirm
+    p1 = f.db.execute("SELECT project_id FROM project_agents WHERE agent_id = ?", [f.a]).fetchone()[0]
+    roster.save_cells(f.db, f.manager, p1, [{"agent_id": f.a, "day": date(2026, 9, 1), "shift": "night"},
+                                            {"agent_id": f.a, "day": date(2026, 9, 2), "shift": "rest"},
+                                            {"agent_id": f.a, "day": date(2026, 9, 4), "shift": "leave"}])
+    attendance.fill_schedule(f.db, f.manager, date(2026, 9, 1), date(2026, 9, 7))
+    days = {d["day"]: (d["status"], d["shift"]) for d in attendance.days_of(f.db, f.a, date(2026, 9, 1), date(2026, 9, 7))}
+    assert days["2026-09-01"] == ("present", "night")  # the roster's shift, not the team's default
+    assert days["2026-09-02"][0] == "rest"
+    assert days["2026-09-04"][0] == "leave"
+    unrostered = [day for day in ("2026-09-03", "2026-09-05", "2026-09-06", "2026-09-07")]
+    assert all(days[d][0] == ("rest" if attendance.is_rest_day(f.a, date.fromisoformat(d)) else "present") for d in unrostered)

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from core import audit, config, merchants, team
+from datetime import date, timedelta
+
+from core import audit, config, merchants, order_confirmation as oc, roster, team
 from core.errors import ValidationError
 from core.permissions import PermissionDenied
 from tests.core.team_support import confirmed_project, make_agents, pass_exams, user
@@ -17,6 +19,15 @@ def staff(db, admin, project_id, admitted: int, scheduled: int) -> None:
         pass_exams(db, admin, project_id, agent_id)
         if index < scheduled:
             team.add_to_team(db, admin, project_id, agent_id, "online" if index % 3 else "reserve", "day", config.today())
+
+
+def roster_first_week(db, admin, project_id) -> None:
+    """One agent a shift by day, none at night, and the first week rostered from the proposal."""
+    roster.save_settings(db, admin, project_id, {"day_start": "08:30", "day_end": "16:00", "night_start": "16:00", "night_end": "23:30",
+                                                 "required_day": 1, "required_night": 0, "aht_s": 240, "concurrency": 3,
+                                                 "shrinkage": 0.3, "max_occupancy": 0.85})
+    first = max(config.today(), date.fromisoformat(oc.latest_confirmed(db, admin, project_id)["data"]["golive_committed_date"]))
+    roster.apply_proposal(db, admin, project_id, first, first + timedelta(days=6))
 
 
 def keys(items):
@@ -44,6 +55,7 @@ def test_a_materials_gap_accepted_with_a_note_no_longer_blocks(fresh_db, admin):
     with pytest.raises(ValidationError):
         team.accept_materials_gap(fresh_db, admin, project_id, "  ")
     team.accept_materials_gap(fresh_db, admin, project_id, "售后政策上线后一周内补齐，经理已确认")
+    roster_first_week(fresh_db, admin, project_id)
     assert team.readiness(fresh_db, admin, project_id) == []
     team.withdraw_materials_gap(fresh_db, admin, project_id)
     assert keys(team.readiness(fresh_db, admin, project_id)) == ["err.team.not_ready_materials"]
@@ -52,10 +64,27 @@ def test_a_materials_gap_accepted_with_a_note_no_longer_blocks(fresh_db, admin):
 def test_a_ready_project_goes_live(fresh_db, admin):
     project_id = confirmed_project(fresh_db, admin, required=1)
     staff(fresh_db, admin, project_id, admitted=2, scheduled=2)
+    roster_first_week(fresh_db, admin, project_id)
     assert team.readiness(fresh_db, admin, project_id) == []
     assert team.check_can_go_live(fresh_db, admin, project_id) == []
     assert team.go_live(fresh_db, admin, project_id) == []
     assert merchants.get_project(fresh_db, admin, project_id)["status"] == "live"
+
+
+def test_with_the_team_there_the_first_week_must_be_rostered_shift_by_shift(fresh_db, admin):
+    project_id = confirmed_project(fresh_db, admin, required=1)
+    staff(fresh_db, admin, project_id, admitted=2, scheduled=2)
+    [missing] = team.readiness(fresh_db, admin, project_id)
+    assert missing.key == "err.team.not_ready_week_roster"
+    assert missing.params["n"] == 14  # nothing rostered: 7 days × (day + night)
+    roster_first_week(fresh_db, admin, project_id)
+    assert team.readiness(fresh_db, admin, project_id) == []
+    first = date.fromisoformat(missing.params["start"])
+    agent_id = fresh_db.execute("SELECT agent_id FROM roster_entries WHERE project_id = ? AND day = ? AND shift = 'day'",
+                                [project_id, first.isoformat()]).fetchone()[0]
+    roster.save_cells(fresh_db, admin, project_id, [{"agent_id": agent_id, "day": first, "shift": "rest"}])
+    [missing] = team.readiness(fresh_db, admin, project_id)
+    assert missing.key == "err.team.not_ready_week_roster" and missing.params["n"] == 1
 
 
 def test_going_live_is_refused_with_every_missing_item_and_nothing_changes(fresh_db, admin):
