@@ -6,7 +6,7 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from core import agents, config, merchants, roster
+from core import agents, config, roster
 from core.errors import ValidationError
 from ui import context
 from ui.schedule_widgets import day_label, handover_list
@@ -25,7 +25,7 @@ if me is None:
     st.stop()
 today = config.today()
 cells = roster.my_roster(db, actor, today - timedelta(days=1), today + timedelta(days=13))
-projects = merchants.list_projects(db, actor)
+projects = roster.my_projects(db, actor)
 
 # --- handover first: the notes the shift before mine left ----------------------------------------------
 current = [c for c in cells if c["day"] == today.isoformat() and c["shift"] in roster.WORK_SHIFTS]
@@ -50,7 +50,7 @@ if not projects:
     st.stop()
 labels = {p["id"]: f"{p['merchant_name']} · {p['name']}" for p in projects}
 tab_note, tab_leave, tab_swap, tab_mine = st.tabs([t("myschedule.tab.note"), t("myschedule.tab.leave"), t("myschedule.tab.swap"),
-                                                   t("myschedule.tab.requests")])
+                                                   t("myschedule.tab.requests")], key="myschedule_tabs", on_change="rerun")
 with tab_note:
     with st.form("my_handover", clear_on_submit=True):
         c1, c2 = st.columns(2)

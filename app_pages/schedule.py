@@ -8,7 +8,7 @@ from core import config, roster
 from core.errors import ValidationError
 from core.permissions import can
 from ui import context
-from ui.schedule_widgets import cell_label, conflict_table, coverage_chart, handover_list, period_picker, roster_frame
+from ui.schedule_widgets import cell_labels, conflict_table, coverage_chart, handover_list, period_picker, roster_frame
 from ui.team_widgets import project_picker
 from ui.widgets import download_xlsx, show_validation, visible_projects
 
@@ -30,7 +30,7 @@ st.caption(t("schedule.rules", day=f"{conf['day_start']}–{conf['day_end']}", n
              n_day=conf["required_day"], n_night=conf["required_night"]))
 
 tab_roster, tab_cover, tab_handover, tab_requests, tab_settings = st.tabs(
-    [t("schedule.tab.roster"), t("schedule.tab.coverage"), t("schedule.tab.handover"), t("schedule.tab.requests"), t("schedule.tab.settings")])
+    [t("schedule.tab.roster"), t("schedule.tab.coverage"), t("schedule.tab.handover"), t("schedule.tab.requests"), t("schedule.tab.settings")], key="schedule_tabs", on_change="rerun")
 
 # --- the roster ---------------------------------------------------------------------------------------
 with tab_roster:
@@ -57,25 +57,21 @@ with tab_roster:
             edited = st.data_editor(
                 frame, hide_index=True, width="stretch", key=f"roster_editor_{project_id}_{start}_{end}",
                 disabled=[c for c in frame.columns if c not in day_columns],
-                column_config={c: st.column_config.SelectboxColumn(c, options=["", *roster.CELL_VALUES], format_func=lambda v: cell_label(ctx, v))
+                column_config={c: st.column_config.SelectboxColumn(c, options=list(cell_labels(ctx)), required=True)
                                for c in day_columns})
             if st.button(t("btn.save"), key="roster_save", icon=":material/save:"):
-                cells = []
-                for index, member in enumerate(members):
-                    for column, day in day_columns.items():
-                        new = edited.iloc[index][column]
-                        new = None if new is None or pd.isna(new) or new == "" else new
-                        if (new or "") != (member["days"][day] or ""):
-                            cells.append({"agent_id": member["agent_id"], "day": day, "shift": new})
+                labels = cell_labels(ctx)
+                grid_now = {(m["agent_id"], day): labels.get(edited.iloc[i][column], "")
+                            for i, m in enumerate(members) for column, day in day_columns.items()}
                 try:
-                    n = roster.save_cells(db, actor, project_id, cells)
+                    n = roster.save_cells(db, actor, project_id, roster.changed_cells(members, grid_now))
                 except ValidationError as exc:
                     show_validation(ctx, exc)
                 else:
                     st.session_state["schedule_flash"] = t("schedule.saved", n=n)
                     st.rerun()
         else:
-            st.dataframe(frame.replace({c: {v: cell_label(ctx, v) for v in ("", *roster.CELL_VALUES)} for c in day_columns}),
+            st.dataframe(frame,
                          hide_index=True, width="stretch")
         counts = pd.DataFrame([{t("schedule.c.day"): label,
                                 **{t(f"schedule.shift.{s}"): f"{sum(1 for m in members if m['days'][day] == s)}/{conf['required_' + s]}"
@@ -88,8 +84,7 @@ with tab_roster:
             conflict_table(ctx, found)
         elif filled:
             st.success(t("schedule.no_conflicts"), icon=":material/verified:")
-        download_xlsx(ctx, "btn.export_excel", {t("schedule.tab.roster"): frame.replace(
-            {c: {v: cell_label(ctx, v) for v in ("", *roster.CELL_VALUES)} for c in day_columns})}, f"roster-{project_id}-{start}.xlsx", "roster_xlsx")
+        download_xlsx(ctx, "btn.export_excel", {t("schedule.tab.roster"): frame}, f"roster-{project_id}-{start}.xlsx", "roster_xlsx")
 
 # --- coverage ----------------------------------------------------------------------------------------
 with tab_cover:

@@ -31,7 +31,7 @@ st.caption(t("staffing.model", aht=int(conf["aht_s"]), conc=conf["concurrency"],
              shrink=f"{conf['shrinkage'] * 100:.0f}%", occ=f"{conf['max_occupancy'] * 100:.0f}%"))
 
 tab_volume, tab_forecast, tab_surge, tab_loss = st.tabs(
-    [t("staffing.tab.volume"), t("staffing.tab.forecast"), t("staffing.tab.surge"), t("staffing.tab.loss")])
+    [t("staffing.tab.volume"), t("staffing.tab.forecast"), t("staffing.tab.surge"), t("staffing.tab.loss")], key="staffing_tabs", on_change="rerun")
 weekdays = [t("schedule.wd." + k) for k in WEEKDAY_KEYS]
 
 # --- volume by hour and weekday -------------------------------------------------------------------------

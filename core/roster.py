@@ -355,6 +355,17 @@ def grid(db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, 
     return members
 
 
+def changed_cells(members: list[dict], edited: dict[tuple[int, str], str | None]) -> list[dict[str, Any]]:
+    """The cells an edited grid changes: {agent_id, day, shift} for each (agent, day) whose value differs from `grid`'s."""
+    changes = []
+    for member in members:
+        for day, old in member["days"].items():
+            key = (member["agent_id"], day)
+            if key in edited and (edited[key] or "") != (old or ""):
+                changes.append({"agent_id": member["agent_id"], "day": day, "shift": edited[key] or None})
+    return changes
+
+
 def save_cells(db: sqlite_utils.Database, actor: Actor, project_id: int, cells: list[dict[str, Any]]) -> int:
     """The manager's edits: each {agent_id, day, shift} ('' or None clears the cell); all or nothing; returns cells changed.
 
@@ -799,6 +810,14 @@ def my_roster(db: sqlite_utils.Database, actor: Actor, start: date, end: date) -
         times = _shift_times_of(db, row["project_id"])
         row["hours"] = "–".join(times[row["shift"]]) if row["shift"] in WORK_SHIFTS else ""
     return found
+
+
+def my_projects(db: sqlite_utils.Database, actor: Actor) -> list[dict]:
+    """The projects of the agent's teams (now or before), for its handover and request forms."""
+    _own_agent(db, actor)
+    ids = sorted(visible_project_ids(db, actor) or [])
+    return rows(db, f"""SELECT p.id, p.name, m.name AS merchant_name FROM projects p JOIN merchants m ON m.id = p.merchant_id
+                        WHERE p.id IN ({','.join('?' * len(ids)) or 'NULL'}) ORDER BY m.name, p.name""", ids)
 
 
 def request_errors(kind: str, day: Any, end_day: Any, reason: str, today: date) -> list[FieldError]:

@@ -34,8 +34,13 @@ def cell_label(ctx: Context, value: Any) -> str:
     return ctx.t(f"schedule.cell.{value}") if value in roster.CELL_VALUES else "—"
 
 
+def cell_labels(ctx: Context) -> dict[str, str]:
+    """label → stored value of every cell choice ('—' is an empty cell)."""
+    return {cell_label(ctx, v): v for v in ("", *roster.CELL_VALUES)}
+
+
 def roster_frame(ctx: Context, members: list[dict], start: date, end: date) -> tuple[pd.DataFrame, dict[str, str]]:
-    """The roster as a table (agent facts, then one column per day) and {column label: ISO day}."""
+    """The roster as a table (agent facts, then one column per day, cells as their labels) and {column label: ISO day}."""
     day_columns = {day_label(ctx, d): d.isoformat() for d in roster.days_of(start, end)}
     records = []
     for m in members:
@@ -44,7 +49,7 @@ def roster_frame(ctx: Context, members: list[dict], start: date, end: date) -> t
                   ctx.t("schedule.c.home_shift"): ctx.t(f"schedule.shift.{m['shift']}") if m["shift"] in roster.WORK_SHIFTS else "—",
                   ctx.t("schedule.c.admitted"): ctx.t("yes") if m["admitted"] else ctx.t("no")}
         for label, day in day_columns.items():
-            record[label] = m["days"][day] or ""
+            record[label] = cell_label(ctx, m["days"][day])
         records.append(record)
     return pd.DataFrame(records), day_columns
 

@@ -429,3 +429,19 @@ def test_a_headcount_of_zero_means_no_night_shift_not_the_default(setup):
                                                  "shrinkage": 0.3, "max_occupancy": 0.85})
     assert roster.settings(db, admin, project_id)["required_night"] == 0
     assert roster.understaffed_shifts(db, project_id, MONDAY, MONDAY) == [(MONDAY.isoformat(), "day")]
+
+
+def test_an_edited_grid_saves_only_the_cells_that_changed(setup):
+    db, admin, project_id, ids = setup
+    roster.apply_proposal(db, admin, project_id, MONDAY, MONDAY + timedelta(days=1))
+    members = roster.grid(db, admin, project_id, MONDAY, MONDAY + timedelta(days=1))
+    edited = {(m["agent_id"], d): v for m in members for d, v in m["days"].items()}
+    first = members[0]
+    edited[(first["agent_id"], MONDAY.isoformat())] = "leave"
+    edited[(first["agent_id"], (MONDAY + timedelta(days=1)).isoformat())] = ""  # cleared
+    changes = roster.changed_cells(members, edited)
+    assert changes == [{"agent_id": first["agent_id"], "day": MONDAY.isoformat(), "shift": "leave"},
+                       {"agent_id": first["agent_id"], "day": (MONDAY + timedelta(days=1)).isoformat(), "shift": None}]
+    assert roster.save_cells(db, admin, project_id, changes) == 2
+    after = roster.grid(db, admin, project_id, MONDAY, MONDAY + timedelta(days=1))[0]["days"]
+    assert after == {MONDAY.isoformat(): "leave", (MONDAY + timedelta(days=1)).isoformat(): ""}
