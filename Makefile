@@ -30,6 +30,7 @@ test: install chromium
 
 bench: install
 	$(BIN)/python bench/kpi_bench.py
+	$(BIN)/python bench/schedule_bench.py
 
 backup: install
 	$(BIN)/python -m core.backup data/backup-$(shell date +%Y%m%d-%H%M%S).db
