@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from core import config, home, merchants, reports, training
+from core import config, home, merchants, reports, roster, training
 from core.permissions import can
 from ui import context
 from ui.kpi_widgets import fmt
@@ -17,7 +17,8 @@ t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("home.title", name=actor.display_name))
 ALERT_PAGES = {"below_target": "app_pages/kpi_dashboard.py", "overdue_complaints": "app_pages/complaints.py", "short_funnel": "app_pages/team.py",
-               "materials_overdue": "app_pages/training.py", "draft": "app_pages/projects.py", "pay_run": "app_pages/salary.py"}
+               "materials_overdue": "app_pages/training.py", "draft": "app_pages/projects.py", "pay_run": "app_pages/salary.py",
+               "shift_requests": "app_pages/schedule.py", "roster_short": "app_pages/schedule.py"}
 
 
 def alert_text(alert: dict) -> str:
@@ -32,6 +33,10 @@ def alert_text(alert: dict) -> str:
         return t("home.alert.materials_overdue", project=alert["project"], due=alert["due"])
     if kind == "draft":
         return t("home.alert.draft", project=alert["project"], version=alert["version"])
+    if kind == "shift_requests":
+        return t("schedule.home.requests", n=alert["n"])
+    if kind == "roster_short":
+        return t("schedule.home.roster_short", project=alert["project"], n=alert["n"], first=alert["first"])
     return t("home.alert.pay_run", month=alert.get("month", ""))
 
 
@@ -52,6 +57,11 @@ if actor.role == "agent":
     else:
         st.caption(t("home.none"))
     st.page_link("app_pages/my_kpi.py", label=t("nav.my_kpi"), icon=":material/person_check:")
+    st.subheader(t("schedule.home.my_shift"))
+    shifts = roster.my_roster(db, actor, config.today(), config.today()) if mine["yesterday"]["agent"] is not None else []
+    st.markdown("\n".join(f"- {c['merchant_name']} · {c['project']}：{t('schedule.cell.' + c['shift'])} {c['hours']}" for c in shifts)
+                or t("myschedule.off_today"))
+    st.page_link("app_pages/my_schedule.py", label=t("schedule.nav.my_schedule"), icon=":material/event_note:")
     st.stop()
 
 if actor.role == "merchant":

@@ -14,7 +14,8 @@ def alerts(db: sqlite_utils.Database, actor: Actor, today: date | None = None) -
     """The admin's and manager's alerts: each {kind, project_id, project, detail params}.
 
     Kinds: below_target (a KPI below target 3 days in a row), overdue_complaints, short_funnel,
-    materials_overdue, drafts (order confirmations waiting), pay_run (waiting for approval).
+    materials_overdue, drafts (order confirmations waiting), pay_run (waiting for approval),
+    shift_requests (leave and swaps waiting), roster_short (shifts below headcount in the next 7 days).
     """
     day = today or config.today()
     found: list[dict[str, Any]] = []
@@ -43,6 +44,25 @@ def alerts(db: sqlite_utils.Database, actor: Actor, today: date | None = None) -
             found.append({"kind": "draft", "project_id": draft["project_id"], "project": f"{draft['merchant_name']} · {draft['name']}",
                           "version": draft["version"]})
     found += _pay_run_alerts(db, actor)
+    found += _schedule_alerts(db, actor, day)
+    return found
+
+
+def _schedule_alerts(db: sqlite_utils.Database, actor: Actor, day: date) -> list[dict[str, Any]]:
+    """Leave and swap requests waiting for a decision; live projects whose next seven days have shifts below headcount."""
+    from core import roster  # late: scheduling builds on the team, this module on everything
+
+    found: list[dict[str, Any]] = []
+    if not can(actor, "schedule.approve"):
+        return found
+    pending = roster.pending_count(db, actor)
+    if pending:
+        found.append({"kind": "shift_requests", "project_id": None, "project": "", "n": pending})
+    for project in merchants.list_projects(db, actor, status="live"):
+        short = roster.understaffed_shifts(db, project["id"], day, day + timedelta(days=6))
+        if short:
+            found.append({"kind": "roster_short", "project_id": project["id"], "project": f"{project['merchant_name']} · {project['name']}",
+                          "n": len(short), "first": short[0][0]})
     return found
 
 

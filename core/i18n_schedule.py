@@ -187,6 +187,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "staffing.no_reserves": ("本项目没有储备客服。", "The project has no reserves."),
     "staffing.passed": ("已通过本项目考核", "Passed this project's exams"),
     "staffing.not_passed": ("未通过，不能上线", "Not passed: cannot go online"),
+    # home
+    "schedule.home.requests": ("{n} 个请假/调班申请等待审批", "{n} leave or swap requests waiting for a decision"),
+    "schedule.home.roster_short": ("{project}：未来7天有 {n} 个班次人数不足（最早 {first}）", "{project}: {n} shifts below headcount in the next 7 days (first {first})"),
+    "schedule.home.my_shift": ("今天的班次", "Today's shift"),
     # the agent's page
     "myschedule.title": ("我的排班", "My shifts"),
     "myschedule.not_linked": ("您的账号还没有关联客服花名册，请联系项目经理。", "Your login is not linked to the agent roster yet; ask your manager."),

@@ -445,3 +445,22 @@ def test_an_edited_grid_saves_only_the_cells_that_changed(setup):
     assert roster.save_cells(db, admin, project_id, changes) == 2
     after = roster.grid(db, admin, project_id, MONDAY, MONDAY + timedelta(days=1))[0]["days"]
     assert after == {MONDAY.isoformat(): "leave", (MONDAY + timedelta(days=1)).isoformat(): ""}
+
+
+def test_the_home_page_alerts_for_waiting_requests_and_a_short_week(setup, agent_user, monkeypatch):
+    from core import home, merchants as m
+
+    db, admin, project_id, _ids = setup
+    monkeypatch.setattr(config, "today", lambda: MONDAY)
+    from core import team
+
+    team.go_live(db, admin, project_id, "测试")
+    roster.apply_proposal(db, admin, project_id, MONDAY, MONDAY + timedelta(days=6))
+    assert not [a for a in home.alerts(db, admin, MONDAY) if a["kind"] in ("shift_requests", "roster_short")]
+    roster.request_leave(db, agent_user, project_id, MONDAY + timedelta(days=1), MONDAY + timedelta(days=1), "事假")
+    roster.save_cells(db, admin, project_id, [{"agent_id": m["agent_id"], "day": MONDAY, "shift": "rest"}
+                                              for m in roster.grid(db, admin, project_id, MONDAY, MONDAY)])
+    kinds = {a["kind"]: a for a in home.alerts(db, admin, MONDAY)}
+    assert kinds["shift_requests"]["n"] == 1
+    assert kinds["roster_short"]["project_id"] == project_id and kinds["roster_short"]["first"] == MONDAY.isoformat()
+    assert m.get_project(db, admin, project_id)["status"] == "live"
