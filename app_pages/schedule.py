@@ -19,6 +19,7 @@ st.title(t("schedule.title"))
 flash = st.session_state.pop("schedule_flash", None)
 if flash:
     st.success(flash)
+    st.toast(flash, icon=":material/check_circle:")  # the roster editor may rerun the page once more: the toast outlives it
 projects, _requested = visible_projects(ctx)
 project_id = project_picker(ctx, projects, "schedule_project")
 if project_id is None:

@@ -10,7 +10,7 @@ import streamlit as st
 from core import config, roster
 from core.errors import ValidationError
 from ui import context
-from ui.schedule_widgets import WEEKDAY_KEYS
+from ui.schedule_widgets import WEEKDAY_KEYS, day_label
 from ui.team_widgets import project_picker
 from ui.widgets import download_xlsx, show_validation, visible_projects
 
@@ -77,9 +77,12 @@ with tab_forecast:
         m2.metric(t("staffing.peak_agents"), int(daily["peak"].max()))
         m3.metric(t("staffing.agent_hours"), int(table["agents"].sum()))
         grid = table.pivot(index="day", columns="hour", values="agents")
-        heat = px.imshow(grid.values, x=[f"{h:02d}" for h in grid.columns], y=list(grid.index), aspect="auto", text_auto=True,
+        heat = px.imshow(grid.values, x=[f"{h:02d}" for h in grid.columns], y=[day_label(ctx, pd.Timestamp(d).date()) for d in grid.index],
+                         aspect="auto", text_auto=True,
                          color_continuous_scale="Blues", labels={"x": t("schedule.c.hour"), "y": t("schedule.c.day"), "color": t("staffing.agents")})
         heat.update_layout(height=120 + 24 * len(grid.index), margin={"t": 30})
+        heat.update_xaxes(type="category")
+        heat.update_yaxes(type="category")
         st.markdown(f"**{t('staffing.need_title')}**")
         st.plotly_chart(heat, width="stretch", key="need_heat")
         export = table.rename(columns={"day": t("schedule.c.day"), "hour": t("schedule.c.hour"), "volume": t("staffing.inquiries"),

@@ -68,10 +68,13 @@ def coverage_chart(ctx: Context, cover: list[dict]) -> None:
     frame = pd.DataFrame(cover)
     grid = frame.pivot(index="day", columns="hour", values="gap")
     limit = max(1, int(frame["gap"].abs().max()))
-    heat = px.imshow(grid.values, x=[f"{h:02d}" for h in grid.columns], y=list(grid.index), aspect="auto", zmin=-limit, zmax=limit,
+    days = [day_label(ctx, date.fromisoformat(d)) for d in grid.index]
+    heat = px.imshow(grid.values, x=[f"{h:02d}" for h in grid.columns], y=days, aspect="auto", zmin=-limit, zmax=limit,
                      color_continuous_scale="RdBu", text_auto=True,
                      labels={"x": ctx.t("schedule.c.hour"), "y": ctx.t("schedule.c.day"), "color": ctx.t("schedule.c.gap")})
     heat.update_layout(height=120 + 24 * len(grid.index), margin={"t": 30, "b": 10})
+    heat.update_xaxes(type="category")
+    heat.update_yaxes(type="category")
     st.plotly_chart(heat, width="stretch", key="coverage_heat")
 
 
