@@ -7,10 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from core import agents, config, roster
-from core.errors import ValidationError
 from ui import context
-from ui.schedule_widgets import day_label, handover_list
-from ui.widgets import show_validation
+from ui.schedule_widgets import day_label, handover_form, handover_list, save_then_rerun
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -52,22 +50,14 @@ labels = {p["id"]: f"{p['merchant_name']} · {p['name']}" for p in projects}
 tab_note, tab_leave, tab_swap, tab_mine = st.tabs([t("myschedule.tab.note"), t("myschedule.tab.leave"), t("myschedule.tab.swap"),
                                                    t("myschedule.tab.requests")], key="myschedule_tabs", on_change="rerun")
 with tab_note:
-    with st.form("my_handover", clear_on_submit=True):
+    def my_shift() -> tuple[int, object, str]:
         c1, c2 = st.columns(2)
-        project_id = c1.selectbox(t("schedule.c.project"), list(labels), format_func=labels.get)
+        chosen = c1.selectbox(t("schedule.c.project"), list(labels), format_func=labels.get)
         shift = c2.selectbox(t("schedule.c.shift"), roster.WORK_SHIFTS, format_func=lambda s: t(f"schedule.shift.{s}"),
                              index=1 if config.now().hour >= 16 else 0)
-        marked = st.text_area(t("field.schedule.marked_buyers"), max_chars=roster.MAX_TEXT)
-        unresolved = st.text_area(t("field.schedule.unresolved"), max_chars=roster.MAX_TEXT)
-        note = st.text_area(t("field.schedule.note"), max_chars=roster.MAX_TEXT)
-        if st.form_submit_button(t("btn.save")):
-            try:
-                roster.add_handover(db, actor, project_id, today, shift, marked, unresolved, note)
-            except ValidationError as exc:
-                show_validation(ctx, exc)
-            else:
-                st.session_state["myschedule_flash"] = t("msg.saved")
-                st.rerun()
+        return chosen, today, shift
+
+    handover_form(ctx, "my_handover", "myschedule_flash", my_shift)
 with tab_leave:
     with st.form("my_leave", clear_on_submit=True):
         project_id = st.selectbox(t("schedule.c.project"), list(labels), format_func=labels.get, key="leave_project")
@@ -76,13 +66,7 @@ with tab_leave:
         last = c2.date_input(t("field.schedule.end_day"), value=today + timedelta(days=1), min_value=today)
         reason = st.text_input(t("field.schedule.reason"), max_chars=roster.MAX_REASON)
         if st.form_submit_button(t("myschedule.send")):
-            try:
-                roster.request_leave(db, actor, project_id, first, last, reason)
-            except ValidationError as exc:
-                show_validation(ctx, exc)
-            else:
-                st.session_state["myschedule_flash"] = t("myschedule.sent")
-                st.rerun()
+            save_then_rerun(ctx, lambda: roster.request_leave(db, actor, project_id, first, last, reason), "myschedule_flash", t("myschedule.sent"))
 with tab_swap:
     project_id = st.selectbox(t("schedule.c.project"), list(labels), format_func=labels.get, key="swap_project")
     day = st.date_input(t("field.schedule.day"), value=today + timedelta(days=1), min_value=today, key="swap_day")
@@ -95,13 +79,8 @@ with tab_swap:
                                  format_func=lambda a: next(f"{m['name']} ({t('schedule.shift.' + m['shift'])})" for m in mates if m["agent_id"] == a))
             reason = st.text_input(t("field.schedule.reason"), max_chars=roster.MAX_REASON)
             if st.form_submit_button(t("myschedule.send")):
-                try:
-                    roster.request_swap(db, actor, project_id, day, other, reason)
-                except ValidationError as exc:
-                    show_validation(ctx, exc)
-                else:
-                    st.session_state["myschedule_flash"] = t("myschedule.sent")
-                    st.rerun()
+                save_then_rerun(ctx, lambda: roster.request_swap(db, actor, project_id, day, other, reason), "myschedule_flash",
+                                t("myschedule.sent"))
 with tab_mine:
     mine = roster.requests(db, actor)
     if not mine:

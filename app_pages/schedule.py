@@ -5,12 +5,12 @@ import pandas as pd
 import streamlit as st
 
 from core import config, roster
-from core.errors import ValidationError
 from core.permissions import can
 from ui import context
-from ui.schedule_widgets import cell_labels, conflict_table, coverage_chart, handover_list, period_picker, roster_frame
+from ui.schedule_widgets import (cell_labels, conflict_table, coverage_chart, handover_form, handover_list, period_picker, roster_frame,
+                                 save_then_rerun)
 from ui.team_widgets import project_picker
-from ui.widgets import download_xlsx, show_validation, visible_projects
+from ui.widgets import download_xlsx, visible_projects
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -64,13 +64,8 @@ with tab_roster:
                 labels = cell_labels(ctx)
                 grid_now = {(m["agent_id"], day): labels.get(edited.iloc[i][column], "")
                             for i, m in enumerate(members) for column, day in day_columns.items()}
-                try:
-                    n = roster.save_cells(db, actor, project_id, roster.changed_cells(members, grid_now))
-                except ValidationError as exc:
-                    show_validation(ctx, exc)
-                else:
-                    st.session_state["schedule_flash"] = t("schedule.saved", n=n)
-                    st.rerun()
+                save_then_rerun(ctx, lambda: roster.save_cells(db, actor, project_id, roster.changed_cells(members, grid_now)),
+                                "schedule_flash", lambda n: t("schedule.saved", n=n))
         else:
             st.dataframe(frame,
                          hide_index=True, width="stretch")
@@ -116,19 +111,11 @@ with tab_handover:
     st.subheader(t("schedule.incoming"))
     handover_list(ctx, roster.handover_for(db, actor, project_id, day, shift), "schedule.no_handover")
     if can(actor, "handover.write"):
-        with st.form("handover_form", clear_on_submit=True):
+        def this_shift() -> tuple[int, object, str]:
             st.markdown(f"**{t('schedule.leave_note')}**")
-            marked = st.text_area(t("field.schedule.marked_buyers"), max_chars=roster.MAX_TEXT)
-            unresolved = st.text_area(t("field.schedule.unresolved"), max_chars=roster.MAX_TEXT)
-            note = st.text_area(t("field.schedule.note"), max_chars=roster.MAX_TEXT)
-            if st.form_submit_button(t("btn.save")):
-                try:
-                    roster.add_handover(db, actor, project_id, day, shift, marked, unresolved, note)
-                except ValidationError as exc:
-                    show_validation(ctx, exc)
-                else:
-                    st.session_state["schedule_flash"] = t("msg.saved")
-                    st.rerun()
+            return project_id, day, shift
+
+        handover_form(ctx, "handover_form", "schedule_flash", this_shift)
     with st.expander(t("schedule.recent_handovers")):
         handover_list(ctx, roster.recent_handovers(db, actor, project_id), "schedule.no_handover")
 
@@ -149,13 +136,8 @@ with tab_requests:
                 note = c1.text_input(t("field.schedule.decision_note"), key=f"req_note_{req['id']}", max_chars=roster.MAX_REASON)
                 for column, approve, label in ((c2, True, "schedule.approve"), (c3, False, "schedule.reject")):
                     if column.button(t(label), key=f"req_{'ok' if approve else 'no'}_{req['id']}"):
-                        try:
-                            roster.decide(db, actor, req["id"], approve, note)
-                        except ValidationError as exc:
-                            show_validation(ctx, exc)
-                        else:
-                            st.session_state["schedule_flash"] = t("schedule.decided")
-                            st.rerun()
+                        save_then_rerun(ctx, lambda approve=approve, req=req, note=note: roster.decide(db, actor, req["id"], approve, note),
+                                        "schedule_flash", t("schedule.decided"))
     done = [r for r in found if r["status"] != "pending"]
     if done:
         st.dataframe(pd.DataFrame([{t("schedule.c.agent"): r["agent_name"], t("schedule.c.kind"): t(f"schedule.kind.{r['kind']}"),
@@ -186,11 +168,5 @@ with tab_settings:
         values["max_occupancy"] = c3.number_input(t("field.schedule.max_occupancy"), 10.0, 100.0, round(conf["max_occupancy"] * 100, 1), step=5.0) / 100
         st.caption(t("schedule.settings_hint", rate=f"{conf['target_rate'] * 100:.0f}%", service=f"{conf['service_start']}–{conf['service_end']}"))
         if st.form_submit_button(t("btn.save"), disabled=not may_write):
-            try:
-                roster.save_settings(db, actor, project_id, values)
-            except ValidationError as exc:
-                show_validation(ctx, exc)
-            else:
-                st.session_state["schedule_flash"] = t("msg.saved")
-                st.rerun()
+            save_then_rerun(ctx, lambda: roster.save_settings(db, actor, project_id, values), "schedule_flash", t("msg.saved"))
 

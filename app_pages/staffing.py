@@ -8,11 +8,10 @@ import plotly.express as px
 import streamlit as st
 
 from core import config, roster
-from core.errors import ValidationError
 from ui import context
-from ui.schedule_widgets import WEEKDAY_KEYS, day_label
+from ui.schedule_widgets import WEEKDAY_KEYS, day_label, save_then_rerun
 from ui.team_widgets import project_picker
-from ui.widgets import download_xlsx, show_validation, visible_projects
+from ui.widgets import download_xlsx, visible_projects
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -104,15 +103,9 @@ with tab_surge:
             rise = c2.number_input(t("field.schedule.expected_rise"), 0.0, 500.0, 30.0, step=5.0)
             note = st.text_input(t("field.schedule.note"), max_chars=roster.MAX_REASON)
             if st.form_submit_button(t("btn.save")):
-                try:
-                    roster.add_promotion(db, actor, project_id, {"name": name, "start_day": start_day, "end_day": end_day,
-                                                                 "announced_on": announced, "expected_rise": rise / 100 if rise_known else None,
-                                                                 "note": note})
-                except ValidationError as exc:
-                    show_validation(ctx, exc)
-                else:
-                    st.session_state["staffing_flash"] = t("msg.saved")
-                    st.rerun()
+                values = {"name": name, "start_day": start_day, "end_day": end_day, "announced_on": announced,
+                          "expected_rise": rise / 100 if rise_known else None, "note": note}
+                save_then_rerun(ctx, lambda: roster.add_promotion(db, actor, project_id, values), "staffing_flash", t("msg.saved"))
     promos = roster.promotions(db, actor, project_id)
     if not promos:
         st.info(t("staffing.no_promos"))

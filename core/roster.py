@@ -26,7 +26,7 @@ from typing import Any
 
 import sqlite_utils
 
-from core import agents, audit, config, order_confirmation as oc, staffing, training
+from core import agents, audit, config, staffing, training
 from core.db import one, rows, write
 from core.errors import FieldError, NotFound, ValidationError
 from core.permissions import Actor, PermissionDenied, can, require, require_project, visible_project_ids

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -9,7 +10,9 @@ import plotly.express as px
 import streamlit as st
 
 from core import config, roster
+from core.errors import ValidationError
 from ui.context import Context
+from ui.widgets import show_validation
 
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -90,3 +93,23 @@ def handover_list(ctx: Context, notes: list[dict], empty_key: str) -> None:
                 if note[field]:
                     st.markdown(f"*{ctx.t('field.schedule.' + field)}*")
                     st.text(note[field])
+
+
+def save_then_rerun(ctx: Context, action: Callable[[], Any], flash_key: str, message: str | Callable[[Any], str]) -> None:
+    """Run a core write; on refusal list every problem, on success keep a message for the next run and rerun."""
+    try:
+        result = action()
+    except ValidationError as exc:
+        show_validation(ctx, exc)
+    else:
+        st.session_state[flash_key] = message(result) if callable(message) else message
+        st.rerun()
+
+
+def handover_form(ctx: Context, key: str, flash_key: str, target: Callable[[], tuple[int, date, str]]) -> None:
+    """The outgoing shift's notes: `target` draws the project/day/shift pickers inside the form and returns them."""
+    with st.form(key, clear_on_submit=True):
+        project_id, day, shift = target()
+        texts = [st.text_area(ctx.t(f"field.schedule.{name}"), max_chars=roster.MAX_TEXT) for name in ("marked_buyers", "unresolved", "note")]
+        if st.form_submit_button(ctx.t("btn.save")):
+            save_then_rerun(ctx, lambda: roster.add_handover(ctx.db, ctx.actor, project_id, day, shift, *texts), flash_key, ctx.t("msg.saved"))

@@ -153,3 +153,27 @@ def test_an_agent_sees_only_its_own_shifts(demo_db):
     assert len(table) == len(own)
     others = [r for r in db.query("SELECT DISTINCT agent_id FROM roster_entries WHERE agent_id != ?", [me["id"]])]
     assert others  # the demo rosters other agents too, and none of them is on this page
+
+
+def test_the_agent_leaves_a_handover_that_the_next_shift_reads(demo_db):
+    db, _ = demo_db
+    at = open_page(logged_in("agent"), "app_pages/my_schedule.py")
+    next(w for w in at.text_area if w.label == "未解决的问题").input("买家 tb_1 的退款还没到账，请晚班跟进")
+    next(b for b in at.button if b.label == "保存").click().run()
+    assert not at.exception
+    assert any("已保存" in s.value for s in at.success)
+    note = db.execute("SELECT project_id, day, shift, unresolved FROM handover_notes ORDER BY id DESC LIMIT 1").fetchone()
+    assert note[3].startswith("买家 tb_1")
+    from datetime import date
+
+    next_day, next_shift = (date.fromisoformat(note[1]), "night") if note[2] == "day" else (date.fromisoformat(note[1]) + timedelta(days=1), "day")
+    assert [n["unresolved"] for n in roster.handover_for(db, actor_of(db, "manager"), note[0], next_day, next_shift)][0].startswith("买家 tb_1")
+
+
+def test_an_empty_handover_is_refused_on_the_page_and_nothing_is_saved(demo_db):
+    db, _ = demo_db
+    before = db["handover_notes"].count
+    at = open_page(logged_in("manager"), "app_pages/schedule.py", project=live_project(db))
+    next(b for b in at.button if b.label == "保存" and b.form_id == "handover_form").click().run()
+    assert any("未保存" in e.value and "交接内容" in e.value for e in at.error)
+    assert db["handover_notes"].count == before
