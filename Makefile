@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test install reset-demo backup clean bench chromium
+.PHONY: run test install reset-demo backup clean bench bench-pages bench-load bench-server demo-large chromium
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,20 @@ test: install chromium
 
 bench: install
 	$(BIN)/python bench/kpi_bench.py
+
+# The large firm (100 merchants, 500 agents, a year of KPI days, ~5M chat messages) in data/large.db
+# (or APP_DB); then: APP_DB=data/large.db make run, or the page and load benchmarks below.
+demo-large: install
+	$(BIN)/python -m core.demo_large
+
+bench-pages: install
+	$(BIN)/python bench/pages_bench.py --db data/large.db
+
+bench-load: install
+	$(BIN)/python bench/load_test.py --users 30 --seconds 60
+
+bench-server: install
+	$(BIN)/python bench/server_load.py --users 30 --seconds 60
 	$(BIN)/python bench/schedule_bench.py
 
 backup: install
