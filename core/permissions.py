@@ -52,6 +52,10 @@ PAGE_ACCESS: dict[str, frozenset[str]] = {
     "staffing": frozenset({"admin", "manager"}),
     "my_schedule": frozenset({"agent"}),
     # -- billing pages --
+    "quotes": frozenset({"admin", "manager", "merchant"}),
+    "contracts": frozenset({"admin", "manager", "merchant"}),
+    "billing": frozenset({"admin", "manager", "merchant"}),
+    "receivables": frozenset({"admin"}),
 }
 
 # action -> roles allowed
@@ -135,6 +139,15 @@ ACTIONS: dict[str, frozenset[str]] = {
     "handover.write": frozenset({"admin", "manager", "agent"}),
     "staffing.read": frozenset({"admin", "manager"}),  # forecast, headcount, surge plan
     # -- billing --
+    "billing.read": frozenset({"admin", "manager", "merchant"}),  # a merchant: its own sent quotes, contract, issued invoices, statement
+    "billing.prices": frozenset({"admin", "manager"}),  # the price list
+    "billing.quote": frozenset({"admin", "manager"}),  # make, send, record the merchant's answer
+    "billing.contract": frozenset({"admin", "manager"}),  # contracts and amendments
+    "billing.run": frozenset({"admin", "manager"}),  # compute the month's drafts, grant credits
+    "billing.approve": frozenset({"admin", "manager"}),
+    "billing.issue": frozenset({"admin", "manager"}),
+    "billing.pay": frozenset({"admin"}),  # only the director records payments
+    "billing.receivables": frozenset({"admin"}),  # only the director sees the receivables overview
 }
 
 

@@ -51,6 +51,10 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("staffing", "app_pages/staffing.py", "schedule.nav.staffing", ":material/query_stats:", "schedule.nav.group"),
     PageSpec("my_schedule", "app_pages/my_schedule.py", "schedule.nav.my_schedule", ":material/event_note:", "schedule.nav.group"),
     # -- billing pages --
+    PageSpec("quotes", "app_pages/quotes.py", "billing.nav.quotes", ":material/request_quote:", "billing.nav.group"),
+    PageSpec("contracts", "app_pages/contracts.py", "billing.nav.contracts", ":material/handshake:", "billing.nav.group"),
+    PageSpec("billing", "app_pages/billing.py", "billing.nav.billing", ":material/receipt:", "billing.nav.group"),
+    PageSpec("receivables", "app_pages/receivables.py", "billing.nav.receivables", ":material/account_balance:", "billing.nav.group"),
     PageSpec("users", "app_pages/users.py", "nav.users", ":material/group:", "nav.group.admin"),
     PageSpec("audit", "app_pages/audit.py", "nav.audit", ":material/history:", "nav.group.admin"),
     PageSpec("system", "app_pages/system.py", "nav.system", ":material/settings:", "nav.group.admin"),

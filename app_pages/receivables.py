@@ -1,0 +1,42 @@
+"""Receivables (应收账款) for the director: what each merchant owes, what is overdue and for how long."""
+from __future__ import annotations
+
+import streamlit as st
+
+from core import billing, config
+from ui import billing_widgets as bw, context
+from ui.widgets import download_xlsx
+
+ctx = context.get()
+t, db, actor = ctx.t, ctx.db, ctx.actor
+
+st.title(t("billing.receivables.title"))
+today = config.today()
+found = billing.receivables(db, actor, today)
+st.caption(t("billing.receivables_hint", date=today.isoformat()))
+if not found:
+    st.info(t("billing.no_receivables"))
+    st.stop()
+outstanding = sum(e["outstanding"] for e in found)
+overdue = sum(e["overdue_1"] + e["overdue_31"] + e["overdue_61"] for e in found)
+c1, c2, c3, c4 = st.columns(4)
+c1.metric(t("billing.r.billed"), bw.yuan(sum(e["billed"] for e in found)), border=True)
+c2.metric(t("billing.r.outstanding"), bw.yuan(outstanding), border=True)
+c3.metric(t("billing.r.overdue_total"), bw.yuan(overdue), border=True)
+c4.metric(t("billing.r.merchants_overdue"), sum(1 for e in found if e["max_days_overdue"] > 0), border=True)
+search = st.text_input(t("search"), key="receivables_search", placeholder=t("billing.search_merchant"))
+shown = [e for e in found if search.strip().lower() in e["merchant"].lower()]
+frame = billing.receivables_frame(shown, ctx.lang)
+money_columns = ("billed", "paid", "outstanding", "not_due", "overdue_1", "overdue_31", "overdue_61")
+st.dataframe(frame, hide_index=True, width="stretch",
+             column_config={t(f"billing.r.{c}"): st.column_config.NumberColumn(format=bw.MONEY_FORMAT) for c in money_columns})
+download_xlsx(ctx, "billing.export_list", {t("billing.nav.receivables"): frame}, f"receivables-{today.isoformat()}.xlsx", "receivables_xlsx")
+
+st.subheader(t("billing.overdue_invoices"))
+late = billing.overdue_invoices(db, actor, today)
+if not late:
+    st.success(t("billing.none_overdue"))
+else:
+    st.dataframe(bw.invoice_table(ctx, late), hide_index=True, width="stretch",
+                 column_config={t(f"billing.c.{c}"): st.column_config.NumberColumn(format=bw.MONEY_FORMAT) for c in ("total", "paid", "outstanding")})
+    st.page_link("app_pages/billing.py", label=t("billing.to_billing"), icon=":material/receipt:")
