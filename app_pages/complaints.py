@@ -11,6 +11,7 @@ from core import complaints, config, merchants, qa
 from core.errors import NotFound, ValidationError
 from core.permissions import can
 from ui import context
+from ui.cache import cached
 from ui.qa_widgets import overdue_notice, period_picker
 from ui.widgets import download_xlsx, query_int, show_validation
 
@@ -66,9 +67,10 @@ if selected is None:
         agent_id = c2.selectbox(t("qa.agent"), [None, *[a["id"] for a in team]], key="c_agent",
                                 format_func=lambda i: t("all") if i is None else next(a["name"] for a in team if a["id"] == i))
     overdue_only = c3.toggle(t("complaints.overdue_only"), key="c_overdue")
-    found = complaints.list_complaints(db, actor, project_id=project_id, status=status, category=category, agent_id=agent_id,
-                                       overdue=True if overdue_only else None, search=search, start=start, end=end)
-    every = complaints.list_complaints(db, actor, project_id=project_id, start=start, end=end)
+    minute = config.now().replace(second=0, microsecond=0)  # overdue flags move with the clock: the minute is part of the cache key
+    found = cached(complaints.list_complaints)(db, actor, project_id=project_id, status=status, category=category, agent_id=agent_id,
+                                       overdue=True if overdue_only else None, search=search, start=start, end=end, now=minute)
+    every = cached(complaints.list_complaints)(db, actor, project_id=project_id, start=start, end=end, now=minute)
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(t("complaints.total"), len(every))
     c2.metric(t("complaints.open"), sum(1 for c in every if c["status"] in complaints.OPEN_STATUSES))
@@ -98,7 +100,7 @@ if selected is None:
         st.dataframe(table, hide_index=True, width="stretch",
                      column_config={t("complaints.open_link"): st.column_config.LinkColumn(display_text=t("complaints.open_link"))})
         download_xlsx(ctx, "btn.export_excel", {"complaints": table.drop(columns=[t("complaints.open_link")])}, "complaints.xlsx", "c_export")
-    trend = complaints.trend(db, actor, start, end, project_id)
+    trend = cached(complaints.trend)(db, actor, start, end, project_id)
     if trend:
         st.subheader(t("complaints.trend"))
         frame = pd.DataFrame([{"week": r["week"], "category": t(f"complaint.category.{r['category']}"), "n": r["complaints"]} for r in trend])

@@ -8,6 +8,7 @@ import streamlit as st
 
 from core import config, kpi_store
 from ui import context
+from ui.cache import cached
 from ui.kpi_widgets import fmt
 from ui.widgets import download_xlsx
 
@@ -18,7 +19,7 @@ st.title(t("kpi.company.title"))
 today = config.today()
 period = st.date_input(t("kpi.period"), value=(today - timedelta(days=7), today - timedelta(days=1)), format="YYYY-MM-DD", key="company_period")
 start, end = (period[0], period[-1]) if isinstance(period, tuple) and period else (today - timedelta(days=7), today - timedelta(days=1))
-overview = kpi_store.company_overview(db, actor, start, end)
+overview = cached(kpi_store.company_overview)(db, actor, start, end)  # per data version: fresh after any save
 if overview.empty:
     st.info(t("kpi.company.empty"))
     st.stop()

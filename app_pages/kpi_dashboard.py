@@ -9,6 +9,7 @@ import streamlit as st
 
 from core import config, kpi_store
 from ui import context
+from ui.cache import cached
 from ui.kpi_widgets import fmt, trend
 from ui.widgets import download_xlsx, visible_projects
 
@@ -103,7 +104,7 @@ else:
 
 # hour of day -------------------------------------------------------------------------------------
 st.subheader(t("kpi.heatmap"))
-load = kpi_store.hourly_load(db, actor, project_id, start, end)
+load = cached(kpi_store.hourly_load)(db, actor, project_id, start, end)  # heavy on raw logs; per data version
 if load.empty:
     st.info(t("kpi.heatmap_needs_raw"))
 else:
@@ -125,7 +126,7 @@ c1, c2 = st.columns(2)
 drill_day = c1.date_input(t("kpi.day"), value=end, min_value=start, max_value=end, format="YYYY-MM-DD", key=f"drill_day_{project_id}")
 day_agents = sorted(agent_days[agent_days["day"] == drill_day.isoformat()]["agent"].unique().tolist())
 drill_agent = c2.selectbox(t("kpi.agent"), [None, *day_agents], format_func=lambda a: t("all") if a is None else a, key=f"drill_agent_{project_id}")
-chats = kpi_store.chats_of_day(db, actor, project_id, drill_day, drill_agent)
+chats = cached(kpi_store.chats_of_day)(db, actor, project_id, drill_day, drill_agent)
 if chats.empty:
     st.info(t("kpi.drill_none"))
 else:

@@ -7,15 +7,21 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from core import config, excel, kpi_store, merchants, reports, users, weekly
+from core import config, excel, i18n, kpi_store, merchants, reports, users, weekly
 from core.errors import ValidationError
 from core.permissions import can
 from ui import context
+from ui.cache import cached
 from ui.kpi_widgets import fmt, trend
 from ui.widgets import show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
+
+def monday_pack(db_, actor_, monday_, project_id_, lang_):
+    """The export tables of the week, cacheable (the language, not the translate function, is the key)."""
+    return weekly.meeting_pack(db_, actor_, monday_, project_id_, lambda key, **params: i18n.t(key, lang_, **params))
+
 
 SECTIONS = ("summary", "praise", "analysis", "qa", "complaints", "training", "actions")
 
@@ -56,7 +62,7 @@ for section in shown:
         continue
     if section == "summary":
         columns = st.columns(4)
-        for i, row in enumerate(weekly.work_summary(db, actor, monday, project_id)):
+        for i, row in enumerate(cached(weekly.work_summary)(db, actor, monday, project_id)):
             delta = None if row["delta"] is None else ("+" if row["delta"] >= 0 else "-") + fmt(row["kpi"], abs(row["delta"])) + f" {t('monday.vs_last_week')}"
             label = t(f"kpi.m.{row['kpi']}") + (f" · {t('kpi.target')} {fmt(row['kpi'], row['target'])}" if row["target"] is not None else "")
             icon = "" if row["ok"] is None else ("✅ " if row["ok"] else "❌ ")
@@ -86,7 +92,7 @@ for section in shown:
             left, right = st.columns(2)
             left.plotly_chart(trend(shop, "response_30s_rate", t("kpi.m.response_30s_rate"), goal.get("response_30s_rate"), t("kpi.target")), key="m_trend1")
             right.plotly_chart(trend(shop, "conversion_rate", t("kpi.m.conversion_rate"), goal.get("conversion_rate"), t("kpi.target")), key="m_trend2")
-            load = kpi_store.hourly_load(db, actor, project_id, monday, sunday)
+            load = cached(kpi_store.hourly_load)(db, actor, project_id, monday, sunday)
             if not load.empty:
                 by_hour = load.groupby("hour", as_index=False)["waits"].sum()
                 chart = px.bar(by_hour, x="hour", y="waits", labels={"hour": t("kpi.hour"), "waits": t("kpi.waits")}, title=t("monday.hour_load"))
@@ -111,7 +117,7 @@ for section in shown:
         if part["lost_points"]:
             st.dataframe(pd.DataFrame(part["lost_points"]), hide_index=True, width="stretch")
     elif section == "complaints":
-        stats = weekly.complaint_stats(db, actor, monday, project_id)
+        stats = cached(weekly.complaint_stats)(db, actor, monday, project_id)
         columns = st.columns(4)
         for column, key in zip(columns, ("new", "open", "overdue", "closed")):
             column.metric(t(f"monday.c.{key}"), stats[key], border=True)
@@ -179,7 +185,7 @@ for section in shown:
 
 if not presenting:
     st.divider()
-    pack = weekly.meeting_pack(db, actor, monday, project_id, t)
+    pack = cached(monday_pack)(db, actor, monday, project_id, ctx.lang)
     heading = t("monday.title", start=monday.isoformat(), end=sunday.isoformat()) + (f" · {names[project_id]}" if project_id else "")
     c1, c2 = st.columns(2)
     c1.download_button(t("report.download_xlsx"), excel.to_xlsx(pack), file_name=f"monday-{monday}.xlsx",

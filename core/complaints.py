@@ -235,8 +235,12 @@ def list_complaints(
     end: date | None = None,
     open_only: bool = False,
     now: datetime | None = None,
+    closed_between: tuple[date, date] | None = None,
 ) -> list[dict]:
-    """Complaints of the projects the actor may see, newest first, with filters; `overdue` True keeps only overdue ones."""
+    """Complaints of the projects the actor may see, newest first, with filters; `overdue` True keeps only overdue ones.
+
+    `closed_between` keeps the complaints closed on a day of [first, last] (the Monday meeting's "closed this week").
+    """
     require(actor, "complaint.read")
     visible = visible_project_ids(db, actor)
     where, params = ["1=1"], []
@@ -265,6 +269,9 @@ def list_complaints(
     if end:
         where.append("c.logged_at <= ?")
         params.append(f"{end.isoformat()} 23:59:59")
+    if closed_between:
+        where.append("c.status = 'closed' AND c.closed_at BETWEEN ? AND ?")
+        params += [f"{closed_between[0].isoformat()} 00:00:00", f"{closed_between[1].isoformat()} 23:59:59"]
     if search.strip():
         where.append("(c.number LIKE ? OR c.buyer_id LIKE ? OR c.order_no LIKE ? OR c.description LIKE ?)")
         params += [f"%{search.strip()}%"] * 4

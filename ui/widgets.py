@@ -36,8 +36,12 @@ def field_errors(ctx: Context, errors: list[FieldError], field: str) -> None:
 
 
 def download_xlsx(ctx: Context, label_key: str, sheets: dict[str, pd.DataFrame], filename: str, key: str) -> None:
-    """A download button for an Excel export (formula-escaped by core.excel)."""
-    st.download_button(ctx.t(label_key), data=excel.to_xlsx(sheets), file_name=filename,
+    """A download button for an Excel export (formula-escaped by core.excel).
+
+    The file is built when the button is clicked (a callable), not on every run of the page: a
+    large table's workbook would otherwise cost seconds on each rerun.
+    """
+    st.download_button(ctx.t(label_key), data=lambda: excel.to_xlsx(sheets), file_name=filename,
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=key,
                        icon=":material/download:")
 

@@ -1,0 +1,203 @@
+"""30 people in the running app at once: real browser sessions against `streamlit run`, for N seconds.
+
+Starts the app on a free port of 127.0.0.1 over a database (default: a fresh demo firm in a temp
+folder; `--db data/large.db` for the large firm; the logins come from demo-logins.txt next to it),
+opens ONE headless Chromium (/usr/bin/chromium) with one browser context per user, logs each user
+in (roles in turn: admin, manager, qa, trainer, merchant, agent), then every user keeps opening
+pages from its sidebar with a short think time until the time is up. A page's render time is
+from the click to the end of the script run (Streamlit's `data-test-script-state` back to
+`notRunning`, the page title shown). Prints per page and overall count, p50 and p95 render time,
+failures, and the machine. Traffic goes only to 127.0.0.1; it stops by itself.
+
+    .venv/bin/python bench/server_load.py [--users 30] [--seconds 60] [--db PATH]
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
+ROLES = ("admin", "manager", "qa", "trainer", "merchant", "agent")
+THINK_S = (1.0, 3.0)
+RENDER_TIMEOUT_MS = 60_000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p * (len(ordered) - 1))))]
+
+
+async def wait_rendered(page) -> None:
+    """Until the script run that the last action started is over and the page shows its title."""
+    try:  # the run may start a moment after the click, or be over before we look
+        await page.wait_for_selector('[data-test-script-state="running"]', timeout=1500)
+    except Exception:  # noqa: BLE001 - playwright's TimeoutError: the run was quick
+        pass
+    await page.wait_for_selector('[data-test-script-state="notRunning"]', timeout=RENDER_TIMEOUT_MS)
+    await page.locator("h1").first.wait_for(timeout=RENDER_TIMEOUT_MS)
+
+
+async def user(number: int, browser, base: str, username: str, password: str, stop_at: float,
+               timings: dict[str, list[float]], failures: dict[str, int], logins: list[float]) -> None:
+    rng = random.Random(number)
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    context.set_default_timeout(RENDER_TIMEOUT_MS)
+    page = await context.new_page()
+    try:
+        started = time.perf_counter()
+        await page.goto(base)
+        await page.get_by_label("用户名").fill(username)
+        await page.get_by_label("密码").fill(password)
+        await page.get_by_role("button", name="登录").click()
+        await page.get_by_role("button", name="退出登录").wait_for()
+        await wait_rendered(page)
+        logins.append(time.perf_counter() - started)
+    except Exception as exc:  # noqa: BLE001 - a failed login is a failure to report, not a crash
+        failures[f"login:{type(exc).__name__}"] += 1
+        await context.close()
+        return
+    while time.monotonic() < stop_at:
+        await asyncio.sleep(rng.uniform(*THINK_S))
+        if time.monotonic() >= stop_at:
+            break
+        links = page.locator('[data-testid="stSidebarNav"] a')
+        count = await links.count()
+        if not count:
+            failures["no sidebar"] += 1
+            break
+        link = links.nth(rng.randrange(count))
+        href = urlparse(await link.get_attribute("href") or "").path.strip("/").rsplit("/", 1)[-1] or "home"
+        started = time.perf_counter()
+        try:
+            await link.click()
+            await wait_rendered(page)
+            exception = await page.locator('[data-testid="stException"]').count()
+            if exception:
+                failures[f"exception on {href}"] += 1
+            timings[href].append(time.perf_counter() - started)
+        except Exception as exc:  # noqa: BLE001
+            failures[f"{href}:{type(exc).__name__}"] += 1
+    await context.close()
+
+
+async def run(base: str, accounts: list[tuple[str, str]], users: int, seconds: float):
+    from playwright.async_api import async_playwright
+
+    timings: dict[str, list[float]] = defaultdict(list)
+    failures: dict[str, int] = defaultdict(int)
+    logins: list[float] = []
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        stop_at = time.monotonic() + seconds + 60  # the logins come first; each user then browses until the end
+        tasks = []
+        for number in range(users):
+            username, password = accounts[number % len(accounts)]
+            tasks.append(asyncio.create_task(user(number, browser, base, username, password, stop_at, timings, failures, logins)))
+            await asyncio.sleep(0.3)  # people do not all press "login" in the same millisecond
+        began = time.monotonic()
+        await asyncio.gather(*tasks)
+        wall = time.monotonic() - began
+        await browser.close()
+    return timings, failures, logins, wall
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=30)
+    parser.add_argument("--seconds", type=float, default=60, help="browsing time after the logins")
+    parser.add_argument("--db", help="database file with demo-logins.txt next to it (default: a fresh demo firm)")
+    args = parser.parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="server-load-"))
+    env = {**os.environ}
+    if args.db:
+        path = Path(args.db).resolve()
+    else:
+        path = folder / "app.db"
+        env["APP_DB"] = str(path)
+        print("seeding the demo firm ...", flush=True)
+        subprocess.run([sys.executable, "-m", "core.demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    env["APP_DB"] = str(path)
+    passwords = {}
+    for line in (path.parent / "demo-logins.txt").read_text().splitlines():
+        role, username, password = line.split()
+        passwords.setdefault(role, (username, password))
+    accounts = [passwords[r] for r in ROLES if r in passwords]
+    port = free_port()
+    log_path = folder / "server.log"
+    with open(log_path, "w") as log:
+        server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "Home.py", "--server.port", str(port),
+                                   "--server.address", "127.0.0.1", "--server.headless", "true"],
+                                  cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                try:
+                    urllib.request.urlopen(base + "/_stcore/health", timeout=2)
+                    break
+                except OSError:
+                    time.sleep(0.5)
+            else:
+                raise RuntimeError("streamlit did not start: " + log_path.read_text())
+            timings, failures, logins, wall = asyncio.run(run(base, accounts, args.users, args.seconds))
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    tracebacks = log_path.read_text().count("Traceback")
+    every = [v for values in timings.values() for v in values]
+    print(f"machine : {cpu_model()}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}, Python {platform.python_version()}")
+    print(f"date    : {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC")
+    print(f"server  : streamlit run on 127.0.0.1, database {path} ({path.stat().st_size / 2**20:,.0f} MB)")
+    print(f"load    : {args.users} browser sessions (one headless Chromium, a context each), {wall:.0f} s in all, "
+          f"think time {THINK_S[0]:.0f}-{THINK_S[1]:.0f} s between pages")
+    if logins:
+        print(f"logins  : {len(logins)} of {args.users}, p50 {statistics.median(logins):.2f} s, p95 {percentile(logins, 0.95):.2f} s")
+    print(f"\n{'page':<16}{'renders':>8}{'p50 s':>8}{'p95 s':>8}{'max s':>8}")
+    for name in sorted(timings, key=lambda n: -len(timings[n])):
+        values = timings[name]
+        print(f"{name:<16}{len(values):>8}{statistics.median(values):>8.2f}{percentile(values, 0.95):>8.2f}{max(values):>8.2f}")
+    if every:
+        print(f"{'all pages':<16}{len(every):>8}{statistics.median(every):>8.2f}{percentile(every, 0.95):>8.2f}{max(every):>8.2f}")
+    print(f"\nfailures: {dict(failures) or 'none'}; tracebacks in the server log: {tracebacks}")
+    return 0 if every and not failures and not tracebacks else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
