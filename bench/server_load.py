@@ -1,7 +1,7 @@
 """30 people in the running app at once: real browser sessions against `streamlit run`, for N seconds.
 
 Starts the app on a free port of 127.0.0.1 over a database (default: a fresh demo firm in a temp
-folder; `--db data/large.db` for the large firm; the logins come from demo-logins.txt next to it),
+folder; `--db data/large.db` for the large firm; the logins come from large-logins.txt or demo-logins.txt next to it),
 opens ONE headless Chromium (/usr/bin/chromium) with one browser context per user, logs each user
 in (roles in turn: admin, manager, qa, trainer, merchant, agent), then every user keeps opening
 pages from its sidebar with a short think time until the time is up. A page's render time is
@@ -152,7 +152,9 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run([sys.executable, "-m", "core.demo"], cwd=ROOT, env=env, check=True, capture_output=True)
     env["APP_DB"] = str(path)
     passwords = {}
-    for line in (path.parent / "demo-logins.txt").read_text().splitlines():
+    logins_file = path.with_name(f"{path.stem}-logins.txt")  # make demo-large writes large-logins.txt
+    logins_file = logins_file if logins_file.exists() else path.parent / "demo-logins.txt"
+    for line in logins_file.read_text().splitlines():
         role, username, password = line.split()
         passwords.setdefault(role, (username, password))
     accounts = [passwords[r] for r in ROLES if r in passwords]

@@ -500,6 +500,20 @@ def default_path() -> Path:
     return Path(os.environ["APP_DB"]) if os.environ.get("APP_DB") else config.db_path().with_name("large.db")
 
 
+def write_logins(path: Path, logins: list[tuple[str, str, str]]) -> Path:
+    """`role username password` lines in <db name>-logins.txt next to the database, owner-readable only.
+
+    Not data/demo-logins.txt: that one belongs to the everyday demo database in the same folder.
+    """
+    target = path.with_name(f"{path.stem}-logins.txt")
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        for role, username, password in logins:
+            handle.write(f"{role} {username} {password}\n")
+    os.chmod(target, 0o600)
+    return target
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line: build the large firm into a fresh database file."""
     parser = argparse.ArgumentParser(prog="python -m core.demo_large", description=__doc__.splitlines()[0])
@@ -518,7 +532,7 @@ def main(argv: list[str] | None = None) -> int:
     db.execute("ANALYZE")
     db.close()
     if result["logins"]:
-        file = users.write_logins_file(result["logins"])
+        file = write_logins(path, result["logins"])
         print("demo logins (role username password), also in", file)
         for line in result["logins"]:
             print("  ", *line)
