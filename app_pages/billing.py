@@ -130,7 +130,7 @@ with tab_month:
     months = billing.recent_months(13)
     month = st.selectbox(t("billing.c.month"), months, index=1, key="billing_month")
     summary = billing.month_summary(db, actor, month)
-    c1, c2, c3, c4, c5 = st.columns(5)
+    c1, c2, c3, c4, c5 = st.columns([1, 2, 1, 1, 1])
     c1.metric(t("billing.c.invoices"), summary["count"], border=True)
     c2.metric(t("billing.c.month_total"), bw.yuan(summary["total"]), border=True)
     c3.metric(t("billing.status.draft"), summary["draft"], border=True)

@@ -18,6 +18,7 @@ t, db, actor = ctx.t, ctx.db, ctx.actor
 st.title(t("home.title", name=actor.display_name))
 ALERT_PAGES = {"below_target": "app_pages/kpi_dashboard.py", "overdue_complaints": "app_pages/complaints.py", "short_funnel": "app_pages/team.py",
                "materials_overdue": "app_pages/training.py", "draft": "app_pages/projects.py", "pay_run": "app_pages/salary.py",
+               "overdue_invoice": "app_pages/billing.py",
                "shift_requests": "app_pages/schedule.py", "roster_short": "app_pages/schedule.py"}
 
 
@@ -37,6 +38,8 @@ def alert_text(alert: dict) -> str:
         return t("schedule.home.requests", n=alert["n"])
     if kind == "roster_short":
         return t("schedule.home.roster_short", project=alert["project"], n=alert["n"], first=alert["first"])
+    if kind == "overdue_invoice":
+        return t("billing.alert.overdue_invoice", project=alert["project"], number=alert["number"], days=alert["days"], amount=alert["amount"])
     return t("home.alert.pay_run", month=alert.get("month", ""))
 
 

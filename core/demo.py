@@ -150,7 +150,7 @@ def seed(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
     from core import demo_schedule  # noqa: E402
 
     demo_schedule.seed(db, admin)  # -- scheduling seed --
-    # -- billing seed --
+    from core import demo_billing; demo_billing.seed(db, admin)  # -- billing seed --
     return logins
 
 

@@ -45,6 +45,7 @@ def alerts(db: sqlite_utils.Database, actor: Actor, today: date | None = None) -
                           "version": draft["version"]})
     found += _pay_run_alerts(db, actor)
     found += _schedule_alerts(db, actor, day)
+    found += _overdue_invoice_alerts(db, actor, day)
     return found
 
 
@@ -64,6 +65,17 @@ def _schedule_alerts(db: sqlite_utils.Database, actor: Actor, day: date) -> list
             found.append({"kind": "roster_short", "project_id": project["id"], "project": f"{project['merchant_name']} · {project['name']}",
                           "n": len(short), "first": short[0][0]})
     return found
+
+
+def _overdue_invoice_alerts(db: sqlite_utils.Database, actor: Actor, day: date) -> list[dict[str, Any]]:
+    """Merchant invoices issued, past their due date and not fully paid (billing capability)."""
+    if not can(actor, "billing.run"):
+        return []
+    from core import billing  # late import: billing builds on contracts and the KPI store
+
+    return [{"kind": "overdue_invoice", "project_id": None, "project": f"{i['merchant_name']} · {i['project_name']}",
+             "number": i["number"], "days": i["days_overdue"], "amount": f"{i['outstanding']:,.2f}"}
+            for i in billing.overdue_invoices(db, actor, day)]
 
 
 def _pay_run_alerts(db: sqlite_utils.Database, actor: Actor) -> list[dict[str, Any]]:

@@ -138,7 +138,7 @@ def price_list_on(db: sqlite_utils.Database, day: date) -> dict[str, Any]:
     if row is None:
         row = one(db, "SELECT * FROM billing_price_lists ORDER BY effective_from, id LIMIT 1")
     if row is None:
-        save_price_list(db, None, default_prices(), date(2000, 1, 1), "standard")
+        save_price_list(db, None, default_prices(), date(2026, 1, 1), "standard")
         return price_list_on(db, day)
     return {**row, "data": json.loads(row["data"])}
 
