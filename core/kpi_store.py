@@ -247,8 +247,8 @@ def _stored_messages(db: sqlite_utils.Database, project_id: int, day_from: date,
 
 
 def _stored_orders(db: sqlite_utils.Database, project_id: int) -> pd.DataFrame:
-    data = rows(db, "SELECT order_id, buyer, created_at, paid_at, amount, items, status FROM chat_orders WHERE project_id = ?", [project_id])
-    frame = pd.DataFrame(data, columns=["order_id", "buyer", "created_at", "paid_at", "amount", "items", "status"])
+    cursor = db.conn.execute("SELECT order_id, buyer, created_at, paid_at, amount, items, status FROM chat_orders WHERE project_id = ?", [project_id])
+    frame = pd.DataFrame(cursor.fetchall(), columns=["order_id", "buyer", "created_at", "paid_at", "amount", "items", "status"])
     frame["paid_at"] = frame["paid_at"].fillna("")
     return frame
 
@@ -467,13 +467,15 @@ def shop_days_of(db: sqlite_utils.Database, actor: Actor, project_ids: list[int]
     for project_id in project_ids:
         require_project(db, actor, project_id, "kpi.read")
     columns = ["day", *STORED_METRICS, "source", "settings"]
-    found: dict[int, list[dict]] = {project_id: [] for project_id in project_ids}
+    data: list[dict] = []
     for start_at in range(0, len(project_ids), 500):  # SQLite's limit on parameters
         chunk = project_ids[start_at:start_at + 500]
-        for row in rows(db, f"SELECT project_id, {', '.join(columns)} FROM kpi_shop_daily WHERE project_id IN ({','.join('?' * len(chunk))}) "
-                            "AND day BETWEEN ? AND ? ORDER BY project_id, day", [*chunk, start.isoformat(), end.isoformat()]):
-            found[row.pop("project_id")].append(row)
-    return {project_id: _frame(data, columns) for project_id, data in found.items()}
+        data += rows(db, f"SELECT project_id, {', '.join(columns)} FROM kpi_shop_daily WHERE project_id IN ({','.join('?' * len(chunk))}) "
+                         "AND day BETWEEN ? AND ? ORDER BY project_id, day", [*chunk, start.isoformat(), end.isoformat()])
+    every = _frame(data, ["project_id", *columns])
+    parts = {key: group.drop(columns="project_id").reset_index(drop=True) for key, group in every.groupby("project_id", sort=False)}
+    empty = every.drop(columns="project_id").iloc[0:0]
+    return {project_id: parts.get(project_id, empty) for project_id in project_ids}
 
 
 def data_range(db: sqlite_utils.Database, actor: Actor, project_id: int) -> tuple[date, date] | None:
