@@ -72,8 +72,9 @@ def invoice_list(found: list[dict], key: str) -> None:
     table = bw.invoice_table(ctx, found)
     st.dataframe(table, hide_index=True, width="stretch", column_config=money)
     download_xlsx(ctx, "billing.export_list", {t("billing.sheet.invoices"): table}, f"invoices-{key}.xlsx", f"invoices_xlsx_{key}")
+    # the options' text never carries the status: it stays the same whatever an action does, so the choice survives it
     chosen = st.selectbox(t("billing.open_invoice"), [i["id"] for i in found], key=f"invoice_pick_{key}",
-                          format_func=lambda i: next(f"{x['number']} · {x['merchant_name']} · {x['project_name']} · {t('billing.status.' + x['status'])}"
+                          format_func=lambda i: next(f"{x['number']} · {x['merchant_name']} · {x['project_name']}"
                                                      for x in found if x["id"] == i))
     invoice = billing.get_invoice(db, actor, chosen)
     st.subheader(t("billing.invoice_title", month=invoice["month"], number=invoice["number"]))

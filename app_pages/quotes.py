@@ -70,6 +70,13 @@ def proposal_view(proposal: dict) -> None:
                  minimum=bw.yuan(proposal["terms"]["minimum_fee"])))
 
 
+def open_new(action, *args) -> int:
+    """Run a core action that makes a quote and show that quote after the rerun."""
+    quote_id = action(*args)
+    st.session_state["quote_open"] = quote_id
+    return quote_id
+
+
 tab_names = [t("billing.tab.quotes")] + ([t("billing.tab.new_quote"), t("billing.tab.prices")] if staff else [])
 tabs = st.tabs(tab_names)
 
@@ -93,8 +100,11 @@ with tabs[0]:
         st.dataframe(table, hide_index=True, width="stretch",
                      column_config={t("billing.c.monthly_total"): st.column_config.NumberColumn(format=bw.MONEY_FORMAT)})
         download_xlsx(ctx, "billing.export_list", {t("billing.tab.quotes"): table}, "quotes.xlsx", "quotes_xlsx")
+        opened = st.session_state.pop("quote_open", None)  # a quote just made is the one shown
+        if opened in {q["id"] for q in found}:
+            st.session_state["quote_pick"] = opened
         chosen = st.selectbox(t("billing.open_quote"), [q["id"] for q in found], key="quote_pick",
-                              format_func=lambda i: next(f"{q['number']} v{q['version']} · {q['merchant_name']} · {t('billing.quote_status.' + q['status'])}"
+                              format_func=lambda i: next(f"{q['number']} v{q['version']} · {q['merchant_name']} · {q['project_name']}"
                                                          for q in found if q["id"] == i))
         quote = quotes.get_quote(db, actor, chosen)
         st.subheader(t("billing.quote_title", number=quote["number"], version=quote["version"]))
@@ -125,7 +135,7 @@ with tabs[0]:
                     bw.act(ctx, t("billing.done.declined"), quotes.decline_quote, db, actor, quote["id"])
             if quote["status"] in ("sent", "declined"):
                 if st.button(t("billing.new_version"), key="quote_new_version", icon=":material/content_copy:"):
-                    bw.act(ctx, t("billing.done.new_version"), quotes.new_version, db, actor, quote["id"])
+                    bw.act(ctx, t("billing.done.new_version"), open_new, quotes.new_version, db, actor, quote["id"])
             if quote["status"] == "accepted":
                 st.page_link("app_pages/contracts.py", label=t("billing.to_contract"), icon=":material/handshake:")
 
@@ -149,7 +159,7 @@ if staff:
                 except ValidationError as exc:
                     show_validation(ctx, exc)
             elif pressed == "save":
-                bw.act(ctx, t("billing.done.quote_created"), quotes.create_quote, db, actor, project_id, request, until, note)
+                bw.act(ctx, t("billing.done.quote_created"), open_new, quotes.create_quote, db, actor, project_id, request, until, note)
 
     # --- the price list ------------------------------------------------------------------------------------------------
     with tabs[2]:
