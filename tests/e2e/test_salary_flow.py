@@ -48,7 +48,7 @@ def test_manager_runs_approves_and_exports_a_month_and_the_agent_reads_its_state
     expect(page.get_by_text("方案适用范围").first).to_be_visible()
     shot(page, "salary-schemes")
     page.goto(base + "/attendance")
-    expect(page.get_by_role("heading", name="考勤")).to_be_visible()
+    expect(page.get_by_role("heading", name="考勤", exact=True)).to_be_visible()
     expect(page.get_by_role("heading", name="录入或修改考勤")).to_be_visible()
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
     shot(page, "salary-attendance")
