@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import sqlite_utils
 
-from core import audit, config, kpi, order_confirmation as oc, summary_import
+from core import audit, config, kpi, kpi_hourly, order_confirmation as oc, summary_import
 from core.db import one, rows, write
 from core.errors import FieldError, ValidationError
 from core.permissions import Actor, require_project
@@ -293,6 +293,7 @@ def recompute(
         f"INSERT OR REPLACE INTO kpi_shop_daily (project_id, day, {columns}, source, extra, settings, import_id, computed_at) VALUES ({marks})",
         [[project_id, *values, *tail] for values in _row_values(shop_frame, ["date", *METRICS])],
     )
+    kpi_hourly.store(db, project_id, day_from, day_to, messages, settings)  # the per-hour figures of the same days
     return len(agent_frame) + len(shop_frame)
 
 
@@ -617,19 +618,11 @@ def company_overview(db: sqlite_utils.Database, actor: Actor, start: date, end: 
 def hourly_load(db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date) -> pd.DataFrame:
     """Waits by weekday and hour of day with their mean response time (raw logs only).
 
-    Columns: weekday (0 = Monday), hour, waits, avg_response_s. Empty without raw logs.
+    Columns: weekday (0 = Monday), hour, waits, avg_response_s. Empty without raw logs. Read from
+    the per-hour figures stored at import (core.kpi_hourly), not recomputed from the messages.
     """
     require_project(db, actor, project_id, "kpi.read")
-    cursor = db.conn.execute("SELECT time, buyer, agent, sender FROM chat_messages WHERE project_id = ? AND day BETWEEN ? AND ?",
-                             [project_id, start.isoformat(), end.isoformat()])  # no message text: waits need only these
-    messages = pd.DataFrame(cursor.fetchall(), columns=["time", "buyer", "agent", "sender"])
-    if messages.empty:
-        return pd.DataFrame(columns=["weekday", "hour", "waits", "avg_response_s"])
-    waits = kpi.wait_table(messages, settings_for(db, project_id))
-    waits["weekday"] = waits["start"].dt.weekday
-    waits["hour"] = waits["start"].dt.hour
-    grouped = waits.groupby(["weekday", "hour"]).agg(waits=("buyer", "size"), avg_response_s=("response_s", "mean")).reset_index()
-    return grouped
+    return kpi_hourly.load(db, project_id, start, end)
 
 
 def chats_of_day(db: sqlite_utils.Database, actor: Actor, project_id: int, day: date, agent: str | None = None) -> pd.DataFrame:

@@ -173,3 +173,34 @@ def test_logins_file_is_owner_readable_only(fresh_db, tmp_path):
     path = users.write_logins_file([("admin", "admin", "pw1"), ("agent", "agent", "pw2")])
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert open(path).read().splitlines() == ["admin admin pw1", "agent agent pw2"]
+
+
+def test_passwords_never_reach_a_log_an_error_or_any_table(fresh_db, admin, caplog, capsys):
+    import logging
+
+    caplog.set_level(logging.DEBUG)  # every logger of the app and its libraries, at every level
+    secrets = ["Initial-pw-7781", "Wrong-guess-5512", "Reset-pw-3390", "Changed-pw-6604", "Qz7#k"]  # the last one too short
+    messages: list[str] = []
+    user_id = users.create_user(fresh_db, admin, "carol", "C", "agent", secrets[0])
+    for _ in range(6):  # wrong passwords until the account locks
+        users.authenticate(fresh_db, "carol", secrets[1])
+    users.reset_password(fresh_db, admin, user_id, secrets[2])
+    carol = users.actor_from_row(users.find_by_username(fresh_db, "carol"))
+    for old, new in ((secrets[1], secrets[3]), (secrets[2], secrets[4]), (secrets[2], secrets[3])):
+        try:
+            users.change_own_password(fresh_db, carol, old, new)
+        except ValidationError as exc:  # a wrong old password, a too short new one: the message names fields only
+            messages.append(str(exc) + repr(exc.errors))
+    with pytest.raises(ValidationError) as caught:
+        users.create_user(fresh_db, admin, "dave", "D", "agent", secrets[4])
+    messages.append(str(caught.value) + repr(caught.value.errors))
+    assert len(messages) == 3
+    captured = capsys.readouterr()
+    text_of_tables = []
+    for table in fresh_db.table_names():
+        for row in fresh_db.execute(f'SELECT * FROM "{table}"').fetchall():
+            text_of_tables.extend(str(v) for v in row if isinstance(v, str))
+    everything = "\n".join([caplog.text, captured.out, captured.err, *messages, *text_of_tables])
+    assert "carol" in everything  # the haystack is the real one
+    for secret in secrets:
+        assert secret not in everything, f"a password was found: {secret}"
