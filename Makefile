@@ -30,6 +30,9 @@ test: install chromium
 
 bench: install
 	$(BIN)/python bench/kpi_bench.py
+	$(BIN)/python bench/schedule_bench.py
+	$(BIN)/python bench/kb_search_bench.py
+	$(BIN)/python bench/summary_import_bench.py
 
 # The large firm (100 merchants, 500 agents, a year of KPI days, ~5M chat messages) in data/large.db
 # (or APP_DB); then: APP_DB=data/large.db make run, or the page and load benchmarks below.
@@ -43,8 +46,7 @@ bench-load: install
 	$(BIN)/python bench/load_test.py --users 30 --seconds 60
 
 bench-server: install
-	$(BIN)/python bench/server_load.py --users 30 --seconds 60
-	$(BIN)/python bench/schedule_bench.py
+	$(BIN)/python bench/server_load.py --users 30 --seconds 60 --db data/large.db
 
 backup: install
 	$(BIN)/python -m core.backup data/backup-$(shell date +%Y%m%d-%H%M%S).db

@@ -1,15 +1,26 @@
-"""30 people in the running app at once: real browser sessions against `streamlit run`, for N seconds.
+"""30 people in the running app at once: sessions against `streamlit run`, for N seconds.
 
 Starts the app on a free port of 127.0.0.1 over a database (default: a fresh demo firm in a temp
-folder; `--db data/large.db` for the large firm; the logins come from large-logins.txt or demo-logins.txt next to it),
-opens ONE headless Chromium (/usr/bin/chromium) with one browser context per user, logs each user
-in (roles in turn: admin, manager, qa, trainer, merchant, agent), then every user keeps opening
-pages from its sidebar with a short think time until the time is up. A page's render time is
-from the click to the end of the script run (Streamlit's `data-test-script-state` back to
-`notRunning`, the page title shown). Prints per page and overall count, p50 and p95 render time,
-failures, and the machine. Traffic goes only to 127.0.0.1; it stops by itself.
+folder; `--db data/large.db` for the large firm; the logins come from large-logins.txt or
+demo-logins.txt next to it). Each simulated user logs in through the login form with its
+password (roles in turn: admin, manager, qa, trainer, merchant, agent), then keeps opening pages
+of its own navigation with 1-3 s think time until the time is up. Prints the logins' and every
+page's count, p50 and p95 render time, failures, the server's CPU use and the machine.
 
-    .venv/bin/python bench/server_load.py [--users 30] [--seconds 60] [--db PATH]
+Two kinds of client (`--mode`):
+- `ws` (default): each user is a Streamlit client speaking the app's own websocket protocol
+  (`/_stcore/stream`, the protobuf messages of the streamlit package): it fills the login form's
+  widgets and presses its button, and switches pages as the sidebar does. A render is from
+  sending the rerun to the server's `script_finished`: the server's whole work, without a
+  browser's drawing. 30 of them cost the client almost no CPU, so the two cores measure the
+  server.
+- `browser`: ONE headless Chromium (/usr/bin/chromium) with one browser context per user; a
+  render is from the click to the end of the script run in the page. On a 2-core machine the 30
+  browser pages compete with the server for the CPU.
+
+Traffic goes only to 127.0.0.1; it stops by itself.
+
+    .venv/bin/python bench/server_load.py [--users 30] [--seconds 60] [--db PATH] [--mode ws|browser]
 """
 from __future__ import annotations
 
@@ -37,6 +48,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 ROLES = ("admin", "manager", "qa", "trainer", "merchant", "agent")
 THINK_S = (1.0, 3.0)
 RENDER_TIMEOUT_MS = 60_000
+ARRIVAL_S = 0.3  # people do not all press "login" in the same millisecond
 
 
 def free_port() -> int:
@@ -114,6 +126,115 @@ async def user(number: int, browser, base: str, username: str, password: str, st
     await context.close()
 
 
+class StreamlitClient:
+    """One user's session over the app's websocket, as the browser's frontend speaks it."""
+
+    def __init__(self, socket) -> None:
+        self.socket = socket
+        self.pages: dict[str, str] = {}  # url path -> page script hash, from the navigation message
+
+    async def rerun(self, page_hash: str = "", widgets: list | None = None) -> tuple[float, list]:
+        """Ask for a script run; wait for its end. Returns (seconds, the elements it drew)."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        message = BackMsg()
+        message.rerun_script.page_script_hash = page_hash
+        message.rerun_script.context_info.timezone = "Asia/Shanghai"
+        message.rerun_script.context_info.locale = "zh-CN"
+        if widgets:
+            message.rerun_script.widget_states.widgets.extend(widgets)
+        started = time.perf_counter()
+        await self.socket.send(message.SerializeToString())
+        elements = []
+        while True:
+            raw = await asyncio.wait_for(self.socket.recv(), timeout=RENDER_TIMEOUT_MS / 1000)
+            forward = ForwardMsg()
+            forward.ParseFromString(raw)
+            kind = forward.WhichOneof("type")
+            if kind == "navigation":
+                self.pages = {(page.url_pathname or "home"): page.page_script_hash for page in forward.navigation.app_pages}
+            elif kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
+                elements.append(forward.delta.new_element)
+            elif kind == "script_finished":
+                return time.perf_counter() - started, elements
+
+    async def login(self, username: str, password: str) -> float:
+        """Fill the login form and press its button; the seconds of that run."""
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        _seconds, elements = await self.rerun()
+        ids = {}
+        for element in elements:
+            kind = element.WhichOneof("type")
+            if kind == "text_input":
+                ids[element.text_input.label] = element.text_input.id
+            elif kind == "button" and element.button.is_form_submitter:
+                ids["submit"] = element.button.id
+        seconds, elements = await self.rerun(widgets=[WidgetState(id=ids["用户名"], string_value=username),
+                                                      WidgetState(id=ids["密码"], string_value=password),
+                                                      WidgetState(id=ids["submit"], trigger_value=True)])
+        if not self.pages:
+            raise RuntimeError("login refused")
+        return seconds
+
+
+def drew_an_exception(elements: list) -> bool:
+    return any(element.WhichOneof("type") == "exception" for element in elements)
+
+
+async def ws_user(number: int, base: str, username: str, password: str, stop_at: float,
+                  timings: dict[str, list[float]], failures: dict[str, int], logins: list[float]) -> None:
+    import websockets
+
+    rng = random.Random(number)
+    url = base.replace("http://", "ws://") + "/_stcore/stream"
+    try:
+        async with websockets.connect(url, subprotocols=["streamlit"], additional_headers={"Origin": base},
+                                      max_size=None, open_timeout=RENDER_TIMEOUT_MS / 1000) as socket:
+            client = StreamlitClient(socket)
+            try:
+                logins.append(await client.login(username, password))
+            except Exception as exc:  # noqa: BLE001 - a failed login is a failure to report
+                failures[f"login:{type(exc).__name__}"] += 1
+                return
+            while time.monotonic() < stop_at:
+                await asyncio.sleep(rng.uniform(*THINK_S))
+                if time.monotonic() >= stop_at:
+                    break
+                name = rng.choice(sorted(client.pages))
+                try:
+                    seconds, elements = await client.rerun(client.pages[name])
+                    if drew_an_exception(elements):
+                        failures[f"exception on {name}"] += 1
+                    timings[name].append(seconds)
+                except Exception as exc:  # noqa: BLE001
+                    failures[f"{name}:{type(exc).__name__}"] += 1
+    except Exception as exc:  # noqa: BLE001 - the connection itself failed
+        failures[f"connect:{type(exc).__name__}"] += 1
+
+
+async def run_ws(base: str, accounts: list[tuple[str, str]], users: int, seconds: float):
+    timings: dict[str, list[float]] = defaultdict(list)
+    failures: dict[str, int] = defaultdict(int)
+    logins: list[float] = []
+    stop_at = time.monotonic() + seconds + users * ARRIVAL_S
+    tasks = []
+    for number in range(users):
+        username, password = accounts[number % len(accounts)]
+        tasks.append(asyncio.create_task(ws_user(number, base, username, password, stop_at, timings, failures, logins)))
+        await asyncio.sleep(ARRIVAL_S)
+    began = time.monotonic()
+    await asyncio.gather(*tasks)
+    return timings, failures, logins, time.monotonic() - began
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def run(base: str, accounts: list[tuple[str, str]], users: int, seconds: float):
     from playwright.async_api import async_playwright
 
@@ -127,7 +248,7 @@ async def run(base: str, accounts: list[tuple[str, str]], users: int, seconds: f
         for number in range(users):
             username, password = accounts[number % len(accounts)]
             tasks.append(asyncio.create_task(user(number, browser, base, username, password, stop_at, timings, failures, logins)))
-            await asyncio.sleep(0.3)  # people do not all press "login" in the same millisecond
+            await asyncio.sleep(ARRIVAL_S)
         began = time.monotonic()
         await asyncio.gather(*tasks)
         wall = time.monotonic() - began
@@ -140,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=60, help="browsing time after the logins")
     parser.add_argument("--db", help="database file with demo-logins.txt next to it (default: a fresh demo firm)")
+    parser.add_argument("--mode", choices=("ws", "browser"), default="ws", help="websocket clients (default) or browser pages")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="server-load-"))
     env = {**os.environ}
@@ -175,7 +297,10 @@ def main(argv: list[str] | None = None) -> int:
                     time.sleep(0.5)
             else:
                 raise RuntimeError("streamlit did not start: " + log_path.read_text())
-            timings, failures, logins, wall = asyncio.run(run(base, accounts, args.users, args.seconds))
+            cpu_before, clock_before = cpu_seconds(server.pid), time.monotonic()
+            runner = run_ws if args.mode == "ws" else run
+            timings, failures, logins, wall = asyncio.run(runner(base, accounts, args.users, args.seconds))
+            server_cpu, elapsed = cpu_seconds(server.pid) - cpu_before, time.monotonic() - clock_before
         finally:
             server.terminate()
             try:
@@ -187,8 +312,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine : {cpu_model()}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}, Python {platform.python_version()}")
     print(f"date    : {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC")
     print(f"server  : streamlit run on 127.0.0.1, database {path} ({path.stat().st_size / 2**20:,.0f} MB)")
-    print(f"load    : {args.users} browser sessions (one headless Chromium, a context each), {wall:.0f} s in all, "
+    clients = ("websocket clients (the app's own protocol, no browser)" if args.mode == "ws"
+               else "browser sessions (one headless Chromium, a context each)")
+    print(f"load    : {args.users} {clients}, {wall:.0f} s in all, arriving {ARRIVAL_S} s apart, "
           f"think time {THINK_S[0]:.0f}-{THINK_S[1]:.0f} s between pages")
+    print(f"cpu     : the server process used {server_cpu:.0f} CPU-s in {elapsed:.0f} s ({server_cpu / elapsed:.0%} of one core); "
+          f"load average {os.getloadavg()[0]:.1f}")
     if logins:
         print(f"logins  : {len(logins)} of {args.users}, p50 {statistics.median(logins):.2f} s, p95 {percentile(logins, 0.95):.2f} s")
     print(f"\n{'page':<16}{'renders':>8}{'p50 s':>8}{'p95 s':>8}{'max s':>8}")
