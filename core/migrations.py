@@ -1,9 +1,13 @@
 """Numbered schema migrations keyed on `PRAGMA user_version`.
 
 Each entry of `MIGRATIONS` is applied once, in order, in its own transaction together with the
-bump of `user_version`; a new column is a new entry, never an edit of an old one.
+bump of `user_version`; a new column is a new entry, never an edit of an old one. A step is an SQL
+statement, or a callable given the database (a data fill computed in Python, e.g. migration 12),
+run in the same transaction.
 """
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import sqlite_utils
 
@@ -168,9 +172,9 @@ M002_AGENTS = [
 ]
 
 # Each capability keeps its schema in its own module; its migration numbers are fixed here.
-from core import schema_billing, schema_kb, schema_kpi, schema_meeting, schema_perf, schema_qa, schema_salary, schema_schedule, schema_team  # noqa: E402
+from core import schema_billing, schema_kb, schema_kpi, schema_kpi_hourly, schema_meeting, schema_perf, schema_qa, schema_salary, schema_schedule, schema_team  # noqa: E402
 
-MIGRATIONS: list[list[str]] = [
+MIGRATIONS: list[list[str | Callable[[sqlite_utils.Database], None]]] = [
     M001_FOUNDATION,
     M002_AGENTS,
     schema_kpi.M003_KPI,
@@ -182,6 +186,7 @@ MIGRATIONS: list[list[str]] = [
     schema_schedule.M009_SCHEDULE,
     schema_billing.M010_BILLING,
     schema_perf.M011_PERF,
+    schema_kpi_hourly.M012_KPI_HOURLY,
 ]
 
 
@@ -201,6 +206,9 @@ def apply(db: sqlite_utils.Database) -> int:
             if current_version(db) >= number:
                 continue
             for statement in statements:
-                db.execute(statement)
+                if callable(statement):
+                    statement(db)
+                else:
+                    db.execute(statement)
             db.execute(f"PRAGMA user_version = {number}")
     return current_version(db)

@@ -26,7 +26,7 @@ from typing import Any
 
 import sqlite_utils
 
-from core import agents, audit, config, staffing, training
+from core import agents, audit, config, kpi_hourly, staffing, training
 from core.db import one, rows, write
 from core.errors import FieldError, NotFound, ValidationError
 from core.permissions import Actor, PermissionDenied, can, require, require_project, visible_project_ids
@@ -542,17 +542,10 @@ def inquiry_history(db: sqlite_utils.Database, actor: Actor, project_id: int, st
     """(day, hour) → inquiries (chats started: a buyer's first message of the day) from the imported raw logs.
 
     Every day with messages is present with all its hours (zeros included), so averages see quiet hours.
+    Read from the per-hour counts stored at import (core.kpi_hourly), not counted from the messages.
     """
     require_project(db, actor, project_id, "schedule.read")
-    found = rows(db, """SELECT day, CAST(substr(first, 12, 2) AS INTEGER) AS hour, COUNT(*) AS n FROM (
-                            SELECT day, buyer, MIN(time) AS first FROM chat_messages
-                            WHERE project_id = ? AND day BETWEEN ? AND ? AND sender = 'buyer' GROUP BY day, buyer)
-                        GROUP BY day, hour""", [project_id, start.isoformat(), end.isoformat()])
-    days = {r["day"] for r in found}
-    history = {(date.fromisoformat(d), h): 0.0 for d in days for h in range(24)}
-    for r in found:
-        history[(date.fromisoformat(r["day"]), r["hour"])] = float(r["n"])
-    return history
+    return kpi_hourly.inquiries(db, project_id, start, end)
 
 
 HISTORY_WEEKS = 8

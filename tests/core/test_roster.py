@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from core import agents, config, roster, users
+from core import agents, config, kpi_hourly, roster, users
 from core.errors import NotFound, ValidationError
 from core.permissions import PermissionDenied
 from core.roster import PoolAgent, build_proposal
@@ -192,9 +192,11 @@ def test_coverage_without_chat_history_uses_the_headcount(setup):
 
 
 def _chat(db, project_id: int, day: date, hour: int, buyer: str, minute: int = 0) -> None:
+    """A stored buyer message, and the day's per-hour figures recomputed from the stored messages as an import does."""
     stamp = f"{day.isoformat()} {hour:02d}:{minute:02d}:00"
     db["chat_messages"].insert({"project_id": project_id, "day": day.isoformat(), "time": stamp, "buyer": buyer, "agent": "a",
                                 "sender": "buyer", "content": "在吗"})
+    kpi_hourly.refresh(db, project_id, day, day)
 
 
 def test_inquiries_count_each_buyers_first_message_of_the_day(setup):
