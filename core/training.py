@@ -279,10 +279,11 @@ def material_versions(db: sqlite_utils.Database, actor: Actor, material_id: int)
 
 
 def material_file(db: sqlite_utils.Database, actor: Actor, material_id: int) -> tuple[str, bytes, str]:
-    """(file name, bytes, content type) of one material version, for a download button."""
+    """(file name, bytes, content type) of one material version, for a download button; the type
+    comes from the name's safe list (never what the uploading browser claimed)."""
     material = get_material(db, actor, material_id)
     row, data = uploads.read_bytes(db, material["upload_id"])
-    return row["original_name"], data, row["content_type"]
+    return row["original_name"], data, uploads.content_type_for(row["original_name"])
 
 
 def review_material(db: sqlite_utils.Database, actor: Actor, material_id: int, decision: str, comment: str = "") -> None:

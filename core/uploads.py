@@ -1,7 +1,10 @@
 """Uploaded files: validated, stored under data/uploads/ by content hash, described by a row.
 
 The name the browser sent is kept as data only; it never becomes a path. Allowed types and the
-size limit are settings (see `core.settings`).
+size limit are settings (see `core.settings`), but types a browser would run or render as a page
+(HTML, SVG, scripts, programs) are refused whatever the settings say, and the content type a
+download is served with comes from the extension, never from what the uploading browser claimed.
+Stored files are named by their hash, without extension, readable by the app's user only.
 """
 from __future__ import annotations
 
@@ -21,6 +24,20 @@ DEFAULT_ALLOWED_EXTENSIONS = (
 )
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 MAX_NAME_LENGTH = 200
+# never accepted, even if an admin lists them: a browser renders or runs these
+NEVER_ALLOWED_EXTENSIONS = frozenset({
+    "html", "htm", "xhtml", "shtml", "xht", "svg", "svgz", "xml", "xsl", "js", "mjs", "css", "swf", "php", "asp", "aspx", "jsp",
+    "exe", "msi", "com", "scr", "bat", "cmd", "ps1", "vbs", "hta", "sh", "py", "pl", "rb", "jar", "dll", "so", "app",
+})
+SAFE_CONTENT_TYPES = {  # what a download is served with, by extension; anything else is a plain byte stream
+    "pdf": "application/pdf", "doc": "application/msword",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xls": "application/vnd.ms-excel", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ppt": "application/vnd.ms-powerpoint",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "csv": "text/csv", "txt": "text/plain", "md": "text/markdown",
+    "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif", "mp4": "video/mp4", "mov": "video/quicktime",
+}
 
 
 def safe_display_name(filename: str) -> str:
@@ -36,7 +53,7 @@ def validate(data: bytes, filename: str, allowed: tuple[str, ...] = DEFAULT_ALLO
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if not name or name in (".", ".."):
         errors.append(FieldError("file", "err.file_name"))
-    elif extension not in allowed:
+    elif extension not in allowed or extension in NEVER_ALLOWED_EXTENSIONS:
         errors.append(FieldError("file", "err.file_type", {"ext": extension or "-", "allowed": ", ".join(allowed)}))
     if len(data) == 0:
         errors.append(FieldError("file", "err.file_empty"))
@@ -45,6 +62,14 @@ def validate(data: bytes, filename: str, allowed: tuple[str, ...] = DEFAULT_ALLO
     if errors:
         raise ValidationError(errors)
     return name
+
+
+def content_type_for(name: str) -> str:
+    """The content type a stored file is served with: from its extension's safe list, else bytes."""
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension in NEVER_ALLOWED_EXTENSIONS:
+        return "application/octet-stream"
+    return SAFE_CONTENT_TYPES.get(extension) or "application/octet-stream"
 
 
 def _blob_path(sha256: str) -> Path:
@@ -63,7 +88,8 @@ def store(
     """Validate and store a file; return the id of its `uploads` row.
 
     Two uploads of the same bytes share one stored file but get their own rows (each upload is
-    a fact: who, when, under what name).
+    a fact: who, when, under what name). `content_type` (what the browser claimed) is ignored:
+    the stored type is `content_type_for` the name.
     """
     name = validate(data, filename, allowed, max_bytes)
     digest = hashlib.sha256(data).hexdigest()
@@ -80,7 +106,7 @@ def store(
     record = {
         "sha256": digest,
         "original_name": name,
-        "content_type": (content_type or "application/octet-stream")[:100],
+        "content_type": content_type_for(name),
         "size": len(data),
         "uploaded_by": actor.id if actor else None,
         "uploaded_at": config.now_text(),

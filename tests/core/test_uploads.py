@@ -46,3 +46,34 @@ def test_same_bytes_twice_share_one_file_but_get_two_rows(fresh_db, admin):
     assert len([p for p in config.uploads_dir().rglob("*") if p.is_file()]) == 1
     row, data = uploads.read_bytes(fresh_db, second)
     assert data == b"same content" and row["original_name"] == "b.txt"
+
+
+@pytest.mark.parametrize("name", ["page.html", "page.HTM", "logo.svg", "app.js", "setup.exe", "run.sh", "tool.py", "x.php"])
+def test_types_a_browser_would_render_or_run_are_refused_even_when_an_admin_allows_them(fresh_db, admin, name):
+    extension = name.rsplit(".", 1)[-1].lower()
+    with pytest.raises(ValidationError) as caught:
+        uploads.store(fresh_db, admin, b"<script>alert(1)</script>", name, "text/html",
+                      allowed=uploads.DEFAULT_ALLOWED_EXTENSIONS + (extension,))
+    assert caught.value.errors[0].key == "err.file_type"
+    assert fresh_db["uploads"].count == 0
+    assert not [p for p in config.uploads_dir().rglob("*") if p.is_file()]
+
+
+def test_the_stored_type_comes_from_the_extension_never_from_the_browser(fresh_db, admin):
+    pdf = uploads.store(fresh_db, admin, b"%PDF-1.4", "plan.pdf", "text/html")
+    note = uploads.store(fresh_db, admin, b"<b>hi</b>", "note.txt", "text/html")
+    odd = uploads.store(fresh_db, admin, b"data", "data.bin", "text/html", allowed=("bin",))
+    assert uploads.get(fresh_db, pdf)["content_type"] == "application/pdf"
+    assert uploads.get(fresh_db, note)["content_type"] == "text/plain"
+    assert uploads.get(fresh_db, odd)["content_type"] == "application/octet-stream"
+
+
+def test_a_stored_file_has_no_extension_and_cannot_be_executed(fresh_db, admin):
+    import os
+    import stat
+
+    upload_id = uploads.store(fresh_db, admin, b"#!/bin/sh\necho hi\n", "script.txt")
+    files = [p for p in config.uploads_dir().rglob("*") if p.is_file()]
+    assert len(files) == 1 and files[0].name == uploads.get(fresh_db, upload_id)["sha256"] and "." not in files[0].name
+    mode = stat.S_IMODE(os.stat(files[0]).st_mode)
+    assert mode == 0o600 and not mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
