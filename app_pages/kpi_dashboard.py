@@ -137,6 +137,7 @@ else:
                          t("kpi.orders"): chats["order_ids"].map(lambda ids: ", ".join(ids))})
     st.dataframe(view, hide_index=True, width="stretch")
     download_xlsx(ctx, "btn.export_excel", {"chats": view}, f"chats-{project_id}-{drill_day}.xlsx", "chats_export")
-    pick = st.selectbox(t("kpi.transcript"), range(len(chats)), format_func=lambda i: f"{chats['agent'].iloc[i]} · {chats['buyer'].iloc[i]}", key=f"drill_chat_{project_id}")
+    chat_labels = [f"{agent} · {buyer}" for agent, buyer in zip(chats["agent"].tolist(), chats["buyer"].tolist())]  # one pass, not iloc per option
+    pick = st.selectbox(t("kpi.transcript"), range(len(chats)), format_func=chat_labels.__getitem__, key=f"drill_chat_{project_id}")
     transcript = kpi_store.transcript(db, actor, project_id, drill_day, chats["agent"].iloc[pick], chats["buyer"].iloc[pick])
     st.dataframe(transcript.rename(columns={"time": t("kpi.time"), "sender": t("kpi.sender"), "content": t("kpi.content")}), hide_index=True, width="stretch")

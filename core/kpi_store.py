@@ -625,15 +625,31 @@ def hourly_load(db: sqlite_utils.Database, actor: Actor, project_id: int, start:
     return kpi_hourly.load(db, project_id, start, end)
 
 
+def _orders_for_day(db: sqlite_utils.Database, project_id: int, day: date, margin: timedelta) -> pd.DataFrame:
+    """The project's orders that can go to a chat of `day`; each order is attributed on its own, so the rest change nothing.
+
+    A chat of the day wins an order only with a message at or before created_at (so created on or
+    after the day's start) and when paid by the end of day + attribution days.
+    """
+    cursor = db.conn.execute("""SELECT order_id, buyer, created_at, paid_at, amount, items, status FROM chat_orders
+                                WHERE project_id = ? AND created_at >= ? AND paid_at IS NOT NULL AND paid_at < ?""",
+                             [project_id, day.isoformat(), (day + margin + timedelta(days=1)).isoformat()])
+    frame = pd.DataFrame(cursor.fetchall(), columns=["order_id", "buyer", "created_at", "paid_at", "amount", "items", "status"])
+    frame["paid_at"] = frame["paid_at"].fillna("")
+    return frame
+
+
 def chats_of_day(db: sqlite_utils.Database, actor: Actor, project_id: int, day: date, agent: str | None = None) -> pd.DataFrame:
     """The chats behind a day's figures (raw logs only), with first response and attributed orders."""
     require_project(db, actor, project_id, "kpi.read")
     settings = settings_for(db, project_id)
     margin = timedelta(days=settings.attribution_days)
-    messages = _stored_messages(db, project_id, day - 2 * margin, day + 2 * margin)
+    cursor = db.conn.execute("SELECT time, buyer, agent, sender FROM chat_messages WHERE project_id = ? AND day BETWEEN ? AND ?",
+                             [project_id, (day - 2 * margin).isoformat(), (day + 2 * margin).isoformat()])  # no text: the KPIs ignore it
+    messages = pd.DataFrame(cursor.fetchall(), columns=kpi.MESSAGE_COLUMNS)
     if messages.empty:
         return pd.DataFrame(columns=kpi.CHAT_COLUMNS)
-    chats = kpi.chat_table(messages, _stored_orders(db, project_id), settings)
+    chats = kpi.chat_table(messages, _orders_for_day(db, project_id, day, margin), settings)
     chats = chats[chats["date"] == day.isoformat()]
     if agent:
         chats = chats[chats["agent"] == agent]

@@ -55,3 +55,16 @@ def test_agent_sees_own_kpis_and_rank_only(demo_db):
     assert any("排名" in m.value for m in at.markdown)
     days = at.dataframe[0].value
     assert len(days) > 0 and "客服" not in days.columns  # no other agent appears
+
+
+def test_dashboard_heat_map_and_drill_down_show_the_stored_hours_and_the_days_chats(demo_db):
+    at = open_page(logged_in("manager"), "app_pages/kpi_dashboard.py")
+    assert not at.exception
+    assert not [i for i in at.info if i.value.startswith("分时段分析需要原始聊天记录")]  # the demo's raw logs fill the heat map
+    assert len(at.get("plotly_chart")) == 9  # six trends, the ranking, the weekday × hour heat map and the response by hour
+    chooser = next(s for s in at.selectbox if s.key and s.key.startswith("drill_chat_"))
+    table = at.dataframe[-2].value  # the day's chats, then the transcript
+    assert chooser.options == [f"{agent} · {buyer}" for agent, buyer in zip(table.iloc[:, 0], table.iloc[:, 1])]
+    chooser.set_value(len(chooser.options) - 1).run()
+    assert not at.exception
+    assert len(at.dataframe[-1].value) > 0  # the chosen chat's transcript
