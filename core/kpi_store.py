@@ -474,8 +474,12 @@ def shop_days_of(db: sqlite_utils.Database, actor: Actor, project_ids: list[int]
         data += rows(db, f"SELECT project_id, {', '.join(columns)} FROM kpi_shop_daily WHERE project_id IN ({','.join('?' * len(chunk))}) "
                          "AND day BETWEEN ? AND ? ORDER BY project_id, day", [*chunk, start.isoformat(), end.isoformat()])
     every = _frame(data, ["project_id", *columns])
-    parts = {key: group.drop(columns="project_id").reset_index(drop=True) for key, group in every.groupby("project_id", sort=False)}
-    empty = every.drop(columns="project_id").iloc[0:0]
+    ids = every["project_id"].to_numpy()
+    body = every.drop(columns="project_id")
+    # rows come ordered by project: cut them at each change of project (one slice each, not a groupby and a drop per project)
+    cuts = [0, *(np.flatnonzero(ids[1:] != ids[:-1]) + 1).tolist(), len(ids)]
+    parts = {int(ids[low]): body.iloc[low:high].reset_index(drop=True) for low, high in zip(cuts[:-1], cuts[1:]) if high > low}
+    empty = body.iloc[0:0]
     return {project_id: parts.get(project_id, empty) for project_id in project_ids}
 
 
@@ -534,13 +538,20 @@ def aggregate(frame: pd.DataFrame) -> dict[str, float | None]:
 def _weighted(frame: pd.DataFrame, column: str, weight: str) -> float | None:
     if column not in frame:
         return None
-    mask = frame[column].notna()
+    # plain arrays: the company view and the meeting call this hundreds of times a run
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    mask = ~np.isnan(values)
     if not mask.any():
         return None
-    weights = frame.loc[mask, weight].fillna(0).astype(float) if weight in frame else pd.Series(1.0, index=frame.index[mask])
+    values = values[mask]
+    if weight in frame:
+        weights = pd.to_numeric(frame[weight], errors="coerce").to_numpy(dtype=float, na_value=np.nan)[mask]
+        weights[np.isnan(weights)] = 0.0
+    else:
+        weights = np.ones(len(values))
     if weights.sum() <= 0:
-        return float(frame.loc[mask, column].mean())
-    return float((frame.loc[mask, column].astype(float) * weights).sum() / weights.sum())
+        return float(values.mean())
+    return float((values * weights).sum() / weights.sum())
 
 
 def tiles(db: sqlite_utils.Database, actor: Actor, project_id: int, today: date | None = None) -> list[dict[str, Any]]:

@@ -247,3 +247,32 @@ def test_drill_down_of_every_day_equals_the_engine_on_all_messages_and_orders(fr
         converted += int(chats["converted"].sum())
     assert converted > 0
     assert any("paid-before-placed" in ids for ids in expected["order_ids"])  # odd data, still the engine's rule: it counts
+
+
+def test_shop_days_of_many_projects_are_each_projects_own_shop_days(fresh_db, admin, project):
+    import_samples(fresh_db, admin, project)
+    merchant_id = merchants.create_merchant(fresh_db, admin, {"name": "第二家", "platform": "taobao"})
+    second, empty = (merchants.create_project(fresh_db, admin, merchant_id, name) for name in ("售前", "售后"))
+    messages = kpi.read_messages(sample_bytes("messages.csv"), "messages.csv")
+    import_samples(fresh_db, admin, second, messages[pd.to_datetime(messages["time"]).dt.date >= date(2026, 10, 4)].reset_index(drop=True))
+    start, end = date(2026, 10, 2), date(2026, 10, 6)
+    many = kpi_store.shop_days_of(fresh_db, admin, [second, empty, project], start, end)
+    assert list(many) == [second, empty, project]
+    for project_id in (project, second, empty):
+        pd.testing.assert_frame_equal(many[project_id], kpi_store.shop_days(fresh_db, admin, project_id, start, end), check_dtype=False)
+    assert len(many[project]) == 5 and len(many[second]) == 3 and many[empty].empty
+
+
+def test_aggregate_weights_mean_times_by_their_counts_skipping_empty_days():
+    days = pd.DataFrame([
+        {"consultations": 10, "waits": 0, "first_response_s": 8.0, "avg_response_s": None, "satisfaction": None},
+        {"consultations": 30, "waits": 0, "first_response_s": None, "avg_response_s": 40.0, "satisfaction": None},
+        {"consultations": None, "waits": 0, "first_response_s": 100.0, "avg_response_s": 10.0, "satisfaction": None},
+        {"consultations": 10, "waits": 0, "first_response_s": 20.0, "avg_response_s": 30.0, "satisfaction": None},
+    ], dtype=object)  # as read from the store: None where a day has no figure
+    figures = kpi_store.aggregate(days)
+    assert figures["first_response_s"] == (8 * 10 + 100 * 0 + 20 * 10) / 20  # a day without consultations weighs nothing
+    assert figures["avg_response_s"] == (40 * 30 + 10 * 0 + 30 * 10) / 40  # no waits: weighted by consultations
+    assert figures["satisfaction"] is None
+    unweighted = pd.DataFrame([{"consultations": 0, "first_response_s": 8.0}, {"consultations": 0, "first_response_s": 12.0}])
+    assert kpi_store.aggregate(unweighted)["first_response_s"] == 10.0  # no weight at all: the plain mean
