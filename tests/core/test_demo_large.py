@@ -8,7 +8,7 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 
-from core import config, demo_large, kpi, kpi_store, qa
+from core import config, demo_large, kpi, kpi_hourly, kpi_store, qa
 from core.db import rows
 
 
@@ -82,6 +82,17 @@ def test_raw_days_are_what_the_kpi_engine_computes_from_the_stored_chats(tiny):
     assert len(merged) == len(stored) > 0
     assert (merged["consultations"] == merged["consultations_engine"]).all()
     assert (merged["converted"] == merged["converted_engine"]).all()
+
+
+def test_raw_days_per_hour_figures_are_filled_by_the_import_from_the_stored_chats(tiny):
+    db, _ = tiny
+    project_id = db.execute("SELECT project_id FROM chat_messages WHERE content = '您好，欢迎光临' AND project_id > 6 LIMIT 1").fetchone()[0]
+    messages = pd.DataFrame(rows(db, "SELECT time, buyer, agent, sender FROM chat_messages WHERE project_id = ?", [project_id]))
+    expected = kpi_hourly.hourly_rows(messages, kpi_store.settings_for(db, project_id))
+    stored = pd.DataFrame(rows(db, "SELECT day, hour, inquiries, waits, answered, response_s_sum FROM kpi_hourly WHERE project_id = ? ORDER BY day, hour",
+                               [project_id]))
+    assert len(stored) > 0
+    pd.testing.assert_frame_equal(stored, expected, check_dtype=False)
 
 
 def test_summary_shop_days_follow_the_summary_import_formula(tiny):
