@@ -175,9 +175,9 @@ def parse_amount(value: Any) -> Decimal | None:
     """A yuan amount with at most 2 decimals, or None when it is not one."""
     try:
         amount = Decimal(str(value).strip())
+        if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):  # quantize refuses 1E+26 and beyond
+            return None
     except (InvalidOperation, ValueError):
-        return None
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
         return None
     return amount
 

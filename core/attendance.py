@@ -53,6 +53,8 @@ def _clean(record: dict[str, Any], today: date) -> tuple[dict[str, Any] | None, 
     """One day as stored, or the problems with it; field names carry the day so a month lists every problem."""
     errors: list[FieldError] = []
     day = record.get("day")
+    if isinstance(day, datetime):  # a datetime is a date too, but would store its time and never compare with today
+        day = day.date()
     if isinstance(day, str):
         try:
             day = date.fromisoformat(day)

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import html
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -330,10 +330,21 @@ def issue(db: sqlite_utils.Database, actor: Actor, invoice_id: int, today: date 
           {"issued_at": f"{day.isoformat()} {config.now_text()[11:]}", "issued_by": actor.id, "due_date": due.isoformat()}, "issue")
 
 
+def _amount(value: Any) -> Decimal | None:
+    """A finite amount in yuan rounded to the fen, or None (NaN and infinity never compare)."""
+    try:
+        amount = rules.money(value)
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+    return amount if amount.is_finite() else None
+
+
 def record_payment(db: sqlite_utils.Database, actor: Actor, invoice_id: int, paid_on: date, amount: Any, note: str = "",
                    today: date | None = None) -> None:
     """Record a payment of an issued invoice (date and amount); paid once the total is covered."""
     row = _invoice_row(db, actor, invoice_id, "billing.pay")
+    if isinstance(paid_on, datetime):  # a datetime is a date too, but never compares with one
+        paid_on = paid_on.date()
     errors: list[FieldError] = []
     if row["status"] != "issued":
         raise ValidationError.single("billing.status", "err.billing.not_issued")
@@ -343,10 +354,7 @@ def record_payment(db: sqlite_utils.Database, actor: Actor, invoice_id: int, pai
         errors.append(FieldError("billing.paid_on", "err.billing.future_payment"))
     elif paid_on.isoformat() < row["issued_at"][:10]:
         errors.append(FieldError("billing.paid_on", "err.billing.paid_before_issue"))
-    try:
-        value = rules.money(amount)
-    except (TypeError, ValueError, ArithmeticError):
-        value = None
+    value = _amount(amount)
     outstanding = rules.money(row["total"]) - rules.money(row["paid_amount"] or 0)
     if value is None or value <= 0:
         errors.append(FieldError("billing.paid_amount", "err.positive"))
@@ -372,10 +380,7 @@ def add_credit(db: sqlite_utils.Database, actor: Actor, project_id: int, month: 
     require_project(db, actor, project_id, "billing.run")
     month_bounds(month)
     errors: list[FieldError] = []
-    try:
-        value = rules.money(amount)
-    except (TypeError, ValueError, ArithmeticError):
-        value = None
+    value = _amount(amount)
     if value is None or value <= 0:
         errors.append(FieldError("billing.credit_amount", "err.positive"))
     if not (reason or "").strip():

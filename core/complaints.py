@@ -100,7 +100,7 @@ def _parse_time(value: Any) -> datetime | None:
         return datetime.combine(value, datetime.min.time()).replace(hour=23, minute=59, second=59)
     if value in (None, ""):
         return None
-    return datetime.fromisoformat(str(value).strip())
+    return datetime.fromisoformat(str(value).strip()).replace(microsecond=0, tzinfo=None)  # wall time, as for a datetime above
 
 
 def log_complaint(db: sqlite_utils.Database, actor: Actor, data: dict[str, Any], now: datetime | None = None) -> int:
@@ -110,7 +110,7 @@ def log_complaint(db: sqlite_utils.Database, actor: Actor, data: dict[str, Any],
     agent_id, chat_date (the chat the complaint is about), promised_at (default by severity).
     """
     project_id = data.get("project_id")
-    if not isinstance(project_id, int):
+    if not isinstance(project_id, int) or one(db, "SELECT id FROM projects WHERE id = ?", [project_id]) is None:
         raise ValidationError.single("complaint.project", "err.invalid_choice")
     require_project(db, actor, project_id, "complaint.write")
     logged = _now(now).replace(microsecond=0)

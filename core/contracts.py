@@ -18,7 +18,7 @@ Access: admins and managers write; a merchant reads its own projects' contracts,
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlite_utils
@@ -69,6 +69,11 @@ def _next_number(db: sqlite_utils.Database, day: date) -> str:
     return f"{prefix}{last + 1:03d}"
 
 
+def _day(value: Any) -> Any:
+    """A datetime as its date (a datetime is a date too, but never compares with one); anything else as it is."""
+    return value.date() if isinstance(value, datetime) else value
+
+
 def _rebate_errors(rebates: list[dict[str, Any]], targets: dict[str, float]) -> list[FieldError]:
     errors: list[FieldError] = []
     seen: set[str] = set()
@@ -90,6 +95,7 @@ def create_contract(db: sqlite_utils.Database, actor: Actor, quote_id: int, star
                     payment_days: int | None = None, handover_mode: str | None = None, handover_plan: str = "",
                     rebates: list[dict[str, Any]] | None = None) -> int:
     """The contract of an accepted quote: its terms from the quote, its KPI targets from the order confirmation."""
+    start, end = (_day(d) for d in (start, end))
     quote = one(db, "SELECT * FROM billing_quotes WHERE id = ?", [quote_id])
     if quote is None:
         raise NotFound(f"quote {quote_id}")
@@ -196,6 +202,7 @@ def _amend_errors(db: sqlite_utils.Database, contract: dict, effective_from: Any
 def amend(db: sqlite_utils.Database, actor: Actor, contract_id: int, effective_from: date, changes: dict[str, Any], note: str) -> int:
     """Record an amendment: the terms in force on its date with `changes` applied, from that date on."""
     contract = _contract_row(db, actor, contract_id, "billing.contract")
+    effective_from = _day(effective_from)
     errors = _amend_errors(db, contract, effective_from, changes, note)
     if errors:
         raise ValidationError(errors)

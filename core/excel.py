@@ -71,8 +71,10 @@ def read_table(data: bytes, filename: str) -> pd.DataFrame:
                 raise ValueError("encoding")
         else:
             raise ValueError("type")
-    except ValueError:
-        raise
+    except ValueError as exc:
+        if exc.args and exc.args[0] in ("type", "encoding"):
+            raise
+        raise ValueError("unreadable") from exc  # pandas' ParserError/EmptyDataError are ValueErrors too
     except Exception as exc:  # openpyxl/pandas raise many kinds for a broken file
         raise ValueError("unreadable") from exc
     frame = frame.fillna("")

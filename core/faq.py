@@ -145,6 +145,9 @@ def parse_import(data: bytes, filename: str) -> list[dict]:
     mapping = {c: IMPORT_HEADERS.get(c.lower(), IMPORT_HEADERS.get(c)) for c in frame.columns}
     if "question" not in mapping.values():
         raise ValidationError.single("file", "err.missing_columns", columns="问题/question")
+    twice = [c for c in frame.columns if mapping[c] and list(mapping.values()).count(mapping[c]) > 1]
+    if twice:  # two columns for one field: which one is meant cannot be told
+        raise ValidationError.single("file", "err.duplicate_columns", columns="、".join(twice))
     frame = frame.rename(columns={c: m for c, m in mapping.items() if m})
     if "answer" not in frame.columns:
         frame["answer"] = ""

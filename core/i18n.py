@@ -157,6 +157,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "err.invalid_value": ("值无效", "not a valid value"),
     "err.integer": ("须为整数", "must be a whole number"),
     "err.min": ("不能小于{min}", "must be at least {min}"),
+    "err.max": ("不能大于{max}", "must be at most {max}"),
     "err.positive": ("须大于0", "must be greater than 0"),
     "err.non_negative": ("不能为负数", "cannot be negative"),
     "err.non_negative_int": ("须为不小于0的整数", "must be a whole number, 0 or more"),
@@ -186,6 +187,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "err.file_encoding": ("无法识别文件编码，请另存为 UTF-8", "unknown text encoding; save as UTF-8"),
     "err.file_unreadable": ("无法读取该文件，请确认是有效的表格文件", "the file could not be read as a table"),
     "err.missing_columns": ("缺少列：{columns}", "missing columns: {columns}"),
+    "err.duplicate_columns": ("列重复：{columns}", "columns appear more than once: {columns}"),
     "warn.golive_too_soon": ("商家要求的上线日期早于确认后{n}个工作日，最早可于 {earliest} 上线。",
                              "The merchant's date is sooner than {n} working days after confirmation; the earliest is {earliest}."),
     # account

@@ -190,6 +190,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "field.billing.hours_start": ("服务开始时间", "Service from"),
     "field.billing.hours_end": ("服务结束时间", "Service until"),
     "field.billing.avg_daily_inquiries": ("日均咨询量", "Average daily inquiries"),
+    "field.billing.current_presales_agents": ("现有售前客服人数", "Current pre-sales agents"),
     "field.billing.term_months": ("合作期（月）", "Term (months)"),
     "field.billing.seats": ("坐席数", "Seats"),
     "field.billing.promotion_frequency": ("活动频率", "Promotion frequency"),

@@ -24,6 +24,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "field.team.sub_account": ("子账号", "Sub-account"),
     "field.team.to_date": ("最后一天", "Last day"),
     "field.team.agent_id": ("客服", "Agent"),
+    "field.team.project_id": ("项目", "Project"),
     "field.team.agent_ids": ("客服", "Agents"),
     "field.team.matched_on": ("匹配日期", "Matched on"),
     "field.team.screen_ratio": ("筛选倍数", "Screening ratio"),

@@ -1047,6 +1047,7 @@ def read_messages(path_or_buffer: Any, filename: str | None = None) -> pd.DataFr
 
 _AMOUNT_RE = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")
 _ITEMS_RE = re.compile(r"^\d+$")
+_MAX_ITEMS = 10**18  # an item count beyond int64 is not a count
 
 
 def read_orders(path_or_buffer: Any, filename: str | None = None) -> pd.DataFrame:
@@ -1118,7 +1119,8 @@ def _amount_value(v: Any) -> tuple[bool, float]:
         f = float(v)
         return (math.isfinite(f) and f >= 0), f
     if isinstance(v, str) and _AMOUNT_RE.match(v.strip()):
-        return True, float(v.strip())
+        f = float(v.strip())
+        return math.isfinite(f), f if math.isfinite(f) else 0.0  # 400 digits parse to inf
     return False, 0.0
 
 
@@ -1126,11 +1128,13 @@ def _items_value(v: Any) -> tuple[bool, int]:
     if isinstance(v, bool):
         return False, 0
     if isinstance(v, (int, np.integer)):
-        return int(v) >= 0, int(v)
+        ok = 0 <= int(v) <= _MAX_ITEMS
+        return ok, int(v) if ok else 0
     if isinstance(v, (float, np.floating)):
         f = float(v)
-        return (math.isfinite(f) and f >= 0 and f.is_integer()), int(f) if math.isfinite(f) else 0
-    if isinstance(v, str) and _ITEMS_RE.match(v.strip()):
+        ok = math.isfinite(f) and 0 <= f <= _MAX_ITEMS and f.is_integer()
+        return ok, int(f) if ok else 0
+    if isinstance(v, str) and _ITEMS_RE.match(v.strip()) and len(v.strip()) <= 18:  # 19 digits and more may overflow int64
         return True, int(v.strip())
     return False, 0
 

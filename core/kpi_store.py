@@ -44,6 +44,7 @@ TARGETS: dict[str, tuple[str, bool]] = {
 ALERT_KPIS = ("first_response_s", "avg_response_s", "response_30s_rate", "conversion_rate")
 ALERT_STREAK_DAYS = 3
 INSERT_CHUNK = 20_000
+KPI_YEARS = (2000, 2099)  # chat logs and orders outside these years are refused
 
 _REASONS_ZH: list[tuple[re.Pattern, str]] = [
     (re.compile(r"^the file is empty$"), "文件为空"),
@@ -59,6 +60,7 @@ _REASONS_ZH: list[tuple[re.Pattern, str]] = [
     (re.compile(r"^order_id (.+) already used on row (\d+)$"), r"order_id \1 与第\2行重复"),
     (re.compile(r"^amount (.+) is not a non-negative decimal number$"), r"amount \1 不是非负金额"),
     (re.compile(r"^items (.+) is not a non-negative whole number$"), r"items \1 不是非负整数"),
+    (re.compile(r"^(\w+) (.+) is outside the years (\d+)-(\d+)$"), r"\1 \2 不在\3–\4年之间"),
     (re.compile(r"^(\w+): (.*)$"), r"\1 格式错误：\2"),
 ]
 
@@ -163,6 +165,10 @@ def preview_raw(
             orders = kpi.read_orders(orders_data, orders_name)
         except kpi.KpiInputError as exc:
             errors += _input_errors(exc, orders_name or "orders").errors
+    if messages is not None:
+        errors += _outside_years(messages, ["time"], messages_name)
+    if orders is not None:
+        errors += _outside_years(orders, ["created_at", "paid_at"], orders_name or "orders")
     if errors:
         raise ValidationError(errors)
     days = pd.to_datetime(messages["time"]).dt.date
@@ -174,6 +180,18 @@ def preview_raw(
         unknown_agents=unknown_agents(db, project_id, messages["agent"].astype(str).unique().tolist()),
         filenames=[n for n in (messages_name, orders_name) if n],
     )
+
+
+def _outside_years(frame: pd.DataFrame, columns: list[str], file_label: str) -> list[FieldError]:
+    """Rows whose time lies outside KPI_YEARS: a typo, and the day windows around it would leave the calendar."""
+    low, high = np.datetime64(f"{KPI_YEARS[0]}-01-01", "s"), np.datetime64(f"{KPI_YEARS[1] + 1}-01-01", "s")
+    errors = []
+    for column in columns:
+        values = frame[column].to_numpy(dtype="datetime64[s]")
+        for i in np.flatnonzero(~np.isnat(values) & ((values < low) | (values >= high))).tolist():
+            reason = f"{column} {str(values[i]).replace('T', ' ')} is outside the years {KPI_YEARS[0]}-{KPI_YEARS[1]}"
+            errors.append(FieldError(f"row {i + 2}: {file_label}", "kpi.err.row", {"reason": reason}))
+    return errors
 
 
 def _text_times(column: pd.Series) -> pd.Series:

@@ -24,6 +24,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 PROMOTION_FREQUENCIES = ("none", "monthly", "biweekly", "weekly", "big_sales_only")
 MAX_TEXT = 200
 MAX_NOTES = 2000
+MAX_COUNT = 10_000_000  # agents and daily inquiries: far above any shop, far below SQLite's integer limit
 MERCHANT_TEXT_FIELDS = ("shop_name", "category", "contact_name", "contact_phone")
 
 
@@ -49,6 +50,8 @@ def _merchant_errors(db: sqlite_utils.Database, data: dict[str, Any], merchant_i
         value = data.get(key, 0)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             errors.append(FieldError(key, "err.non_negative_int"))
+        elif value > MAX_COUNT:
+            errors.append(FieldError(key, "err.max", {"max": MAX_COUNT}))
     if data.get("promotion_frequency", "none") not in PROMOTION_FREQUENCIES:
         errors.append(FieldError("promotion_frequency", "err.invalid_choice"))
     return errors

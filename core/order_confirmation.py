@@ -8,6 +8,7 @@ later edit starts a new draft version.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ MAX_LONG_TEXT = 5000
 MIN_GOLIVE_WORKING_DAYS = 3
 MAX_GOLIVE_WORKING_DAYS = 7
 TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+NUMBER_KINDS = ("int", "seconds", "rate", "money")
 
 
 @dataclass(frozen=True)
@@ -113,16 +115,18 @@ def _check_value(f: Field, value: Any) -> FieldError | None:
                 return FieldError(f.name, "err.invalid_value")
             if len(value) > MAX_LONG_TEXT:
                 return FieldError(f.name, "err.too_long", {"n": MAX_LONG_TEXT})
+        elif f.kind in NUMBER_KINDS and (isinstance(value, bool) or not math.isfinite(float(value))):
+            return FieldError(f.name, "err.invalid_value")  # NaN passes every range check below, infinity breaks int()
         elif f.kind == "int":
-            if isinstance(value, bool) or int(value) != float(value):
+            if int(value) != float(value):
                 return FieldError(f.name, "err.integer")
             if int(value) < (f.minimum if f.minimum is not None else 0):
                 return FieldError(f.name, "err.min", {"min": int(f.minimum or 0)})
         elif f.kind in ("seconds", "money"):
-            if isinstance(value, bool) or float(value) <= 0:
+            if float(value) <= 0:
                 return FieldError(f.name, "err.positive")
         elif f.kind == "rate":
-            if isinstance(value, bool) or not 0 <= float(value) <= 1:
+            if not 0 <= float(value) <= 1:
                 return FieldError(f.name, "err.rate_range")
         elif f.kind == "choice":
             if str(value) not in f.choices:
@@ -135,7 +139,7 @@ def _check_value(f: Field, value: Any) -> FieldError | None:
         elif f.kind == "time":
             if not TIME_PATTERN.match(str(value)):
                 return FieldError(f.name, "err.time_format")
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return FieldError(f.name, "err.invalid_value")
     return None
 
@@ -149,6 +153,13 @@ def normalise(data: dict[str, Any]) -> dict[str, Any]:
             value = value.isoformat()
         if isinstance(value, str) and f.kind not in ("text", "long_text"):
             value = value.strip()
+        if isinstance(value, str) and value and f.kind in NUMBER_KINDS:
+            try:
+                number = float(value)
+            except ValueError:
+                pass  # left as text: validate names it
+            else:
+                value = int(number) if f.kind == "int" and number.is_integer() else number
         if _is_blank(value) and f.kind not in ("bool",):
             value = None if f.kind not in ("text", "long_text") else ""
         clean[f.name] = value

@@ -238,6 +238,9 @@ def parse_import(data: bytes, filename: str) -> list[dict[str, str]]:
     missing = [h for c, h in EXPORT_COLUMNS if c not in mapping.values() and c != "group_name"]
     if missing:
         raise ValidationError.single("file", "err.missing_columns", columns="、".join(missing))
+    twice = [c for c in frame.columns if mapping[c] and list(mapping.values()).count(mapping[c]) > 1]
+    if twice:  # two columns for one field: which one is meant cannot be told
+        raise ValidationError.single("file", "err.duplicate_columns", columns="、".join(twice))
     frame = frame.rename(columns={c: m for c, m in mapping.items() if m})
     if "group_name" not in frame.columns:
         frame["group_name"] = ""

@@ -502,6 +502,9 @@ def parse_scorecard_table(data: bytes, filename: str) -> list[dict]:
                if k not in mapping.values()]
     if missing:
         raise ValidationError.single("file", "err.missing_columns", columns=", ".join(missing))
+    twice = [c for c in frame.columns if mapping[c] and list(mapping.values()).count(mapping[c]) > 1]
+    if twice:  # two columns for one field: which one is meant cannot be told
+        raise ValidationError.single("file", "err.duplicate_columns", columns="、".join(twice))
     frame = frame.rename(columns={c: m for c, m in mapping.items() if m})
     items = []
     for record in frame.to_dict("records"):
@@ -642,7 +645,7 @@ def record_review(
     The total is computed here (weights, N/A re-normalised, critical rule); returns the review id.
     """
     project_id = data.get("project_id")
-    if not isinstance(project_id, int):
+    if not isinstance(project_id, int) or one(db, "SELECT id FROM projects WHERE id = ?", [project_id]) is None:
         raise ValidationError.single("qa.project", "err.invalid_choice")
     require_project(db, actor, project_id, "qa.score")
     chat_date, errors = _chat_errors(db, data, _today(now))
@@ -1076,7 +1079,7 @@ def case_library(db: sqlite_utils.Database, actor: Actor, project_id: int | None
 def create_calibration(db: sqlite_utils.Database, actor: Actor, data: dict[str, Any], now: datetime | None = None) -> int:
     """A chat several inspectors score independently, to see how far apart they are (校准)."""
     project_id = data.get("project_id")
-    if not isinstance(project_id, int):
+    if not isinstance(project_id, int) or one(db, "SELECT id FROM projects WHERE id = ?", [project_id]) is None:
         raise ValidationError.single("qa.project", "err.invalid_choice")
     require_project(db, actor, project_id, "qa.calibrate")
     chat_date, errors = _chat_errors(db, data, _today(now))

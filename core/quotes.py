@@ -18,7 +18,8 @@ from __future__ import annotations
 import copy
 import html
 import json
-from datetime import date, timedelta
+import math
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -59,12 +60,14 @@ def default_prices() -> dict[str, Any]:
 
 
 def _number(value: Any) -> float | None:
+    """A finite number, or None (NaN would pass every range check, infinity breaks int())."""
     try:
         if value is None or isinstance(value, bool) or str(value).strip() == "":
             return None
-        return float(value)
-    except (TypeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if math.isfinite(number) else None
 
 
 def price_errors(data: dict[str, Any]) -> list[FieldError]:
@@ -184,6 +187,13 @@ def request_errors(request: dict[str, Any]) -> list[FieldError]:
     value = request.get("avg_daily_inquiries")
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         errors.append(FieldError("billing.avg_daily_inquiries", "err.billing.inquiries"))
+    elif value > merchants.MAX_COUNT:
+        errors.append(FieldError("billing.avg_daily_inquiries", "err.max", {"max": merchants.MAX_COUNT}))
+    value = request.get("current_presales_agents")
+    if value not in (None, "") and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+        errors.append(FieldError("billing.current_presales_agents", "err.non_negative_int"))
+    elif isinstance(value, int) and value > merchants.MAX_COUNT:
+        errors.append(FieldError("billing.current_presales_agents", "err.max", {"max": merchants.MAX_COUNT}))
     value = request.get("term_months")
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 60:
         errors.append(FieldError("billing.term_months", "err.billing.term_range"))
@@ -250,6 +260,8 @@ def _valid_until(value: Any, prices: dict[str, Any], today: date) -> tuple[date 
         return today + timedelta(days=int(prices["validity_days"])), []
     if not isinstance(value, date):
         return None, [FieldError("billing.valid_until", "err.required")]
+    if isinstance(value, datetime):
+        value = value.date()
     if value < today:
         return None, [FieldError("billing.valid_until", "err.date_past")]
     return value, []

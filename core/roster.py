@@ -376,7 +376,7 @@ def save_cells(db: sqlite_utils.Database, actor: Actor, project_id: int, cells: 
     cleaned = []
     for cell in cells:
         try:
-            day = cell["day"] if isinstance(cell["day"], date) else date.fromisoformat(str(cell["day"]))
+            day = _as_day(cell["day"]) if isinstance(cell["day"], date) else date.fromisoformat(str(cell["day"]))
         except (KeyError, ValueError):
             errors.append(FieldError("schedule.day", "err.invalid_value"))
             continue
@@ -592,6 +592,11 @@ def volume_forecast(db: sqlite_utils.Database, actor: Actor, project_id: int, st
 # --- promotions and the surge plan ------------------------------------------------------------------------
 
 
+def _as_day(value: Any) -> Any:
+    """A datetime as its date (a datetime is a date too, but never compares with one); anything else as it is."""
+    return value.date() if isinstance(value, datetime) else value
+
+
 def promotion_errors(values: dict[str, Any]) -> list[FieldError]:
     """What is wrong with a promotion form (empty: fine)."""
     errors: list[FieldError] = []
@@ -600,7 +605,7 @@ def promotion_errors(values: dict[str, Any]) -> list[FieldError]:
         errors.append(FieldError("schedule.promo_name", "err.required"))
     elif len(name) > 100:
         errors.append(FieldError("schedule.promo_name", "err.too_long", {"n": 100}))
-    start, end, announced = values.get("start_day"), values.get("end_day"), values.get("announced_on")
+    start, end, announced = (_as_day(values.get(key)) for key in ("start_day", "end_day", "announced_on"))
     for key, value in (("start_day", start), ("end_day", end), ("announced_on", announced)):
         if not isinstance(value, date):
             errors.append(FieldError(f"schedule.{key}", "err.required"))
@@ -622,6 +627,7 @@ def promotion_errors(values: dict[str, Any]) -> list[FieldError]:
 def add_promotion(db: sqlite_utils.Database, actor: Actor, project_id: int, values: dict[str, Any]) -> int:
     """Record a promotion (a past one marked for learning, or one the merchant announced); return its id."""
     require_project(db, actor, project_id, "schedule.write")
+    values = {**values, **{key: _as_day(values.get(key)) for key in ("start_day", "end_day", "announced_on")}}
     errors = promotion_errors(values)
     if errors:
         raise ValidationError(errors)
@@ -851,6 +857,7 @@ def _request(db: sqlite_utils.Database, actor: Actor, project_id: int, kind: str
     visible = visible_project_ids(db, actor)
     if visible is not None and project_id not in visible:
         raise PermissionDenied(f"schedule.own:{project_id}")
+    day, end_day = _as_day(day), _as_day(end_day)
     errors = request_errors(kind, day, end_day, reason or "", config.today())
     if kind == "swap":
         team = {m["agent_id"] for m in team_pool(db, actor, project_id, day, day)} if isinstance(day, date) else set()

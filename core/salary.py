@@ -65,7 +65,7 @@ KPI_COLUMNS = [*kpi_store.STORED_METRICS]
 def month_bounds(month: str) -> tuple[date, date]:
     """'2026-10' → (2026-10-01, 2026-10-31); ValidationError on anything else."""
     match = MONTH_PATTERN.match(str(month or ""))
-    if not match:
+    if not match or match.group(1) == "0000":  # there is no year 0
         raise ValidationError.single("salary.month", "err.invalid_value")
     year, number = int(match.group(1)), int(match.group(2))
     return date(year, number, 1), date(year, number, calendar.monthrange(year, number)[1])

@@ -98,13 +98,22 @@ def _number(data: dict, key: str, errors: list[FieldError], optional: bool = Fal
         return None
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         errors.append(FieldError(name, "err.invalid_value"))
         return None
     if number != number or number in (float("inf"), float("-inf")):
         errors.append(FieldError(name, "err.invalid_value"))
         return None
     return number
+
+
+def _rows(data: dict, key: str, errors: list[FieldError]) -> list[dict]:
+    """The rows of a table field (tiers, KPIs); anything but a list of rows is refused."""
+    value = data.get(key) or []
+    if not isinstance(value, (list, tuple)) or not all(isinstance(row, dict) for row in value):
+        errors.append(FieldError(f"salary.{key}", "err.invalid_value"))
+        return []
+    return list(value)
 
 
 def validate(data: dict[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
@@ -125,7 +134,7 @@ def validate(data: dict[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
         errors.append(FieldError("salary.commission_rate", "err.rate_range"))
     clean["commission_rate"] = rate if rate is not None else 0.0
     tiers = []
-    for index, tier in enumerate(data.get("commission_tiers") or []):
+    for index, tier in enumerate(_rows(data, "commission_tiers", errors)):
         start = _number(tier, "from", errors, field=f"row {index + 1}: salary.commission_tiers")
         tier_rate = _number(tier, "rate", errors, field=f"row {index + 1}: salary.commission_tiers")
         if start is not None and start < 0:
@@ -147,7 +156,7 @@ def validate(data: dict[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
         errors.append(FieldError("salary.achievement_cap", "err.salary.cap_range"))
     clean["achievement_cap"] = cap
     kpis, seen, weight_total = [], set(), 0.0
-    for index, item in enumerate(data.get("kpis") or []):
+    for index, item in enumerate(_rows(data, "kpis", errors)):
         label = f"row {index + 1}: salary.kpis"
         name = item.get("kpi")
         if name not in KPIS:
@@ -172,7 +181,7 @@ def validate(data: dict[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
         errors.append(FieldError("salary.kpis", "err.salary.weights_sum", {"total": f"{weight_total * 100:.2f}"}))
     clean["kpis"] = kpis
     score_tiers = []
-    for index, tier in enumerate(data.get("score_tiers") or []):
+    for index, tier in enumerate(_rows(data, "score_tiers", errors)):
         label = f"row {index + 1}: salary.score_tiers"
         start = _number(tier, "from", errors, field=label)
         tier_points = _number(tier, "points", errors, field=label)

@@ -17,9 +17,10 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlite_utils
@@ -424,8 +425,11 @@ def _number(data: dict, key: str, errors: list[FieldError]) -> float | None:
     try:
         if isinstance(value, bool):
             raise ValueError
-        return float(value)
-    except (TypeError, ValueError):
+        number = float(value)
+        if not math.isfinite(number):  # NaN would pass every comparison below, and "1e400" is infinite
+            raise ValueError
+        return number
+    except (TypeError, ValueError, OverflowError):
         errors.append(FieldError(f"team.{key}", "err.invalid_value"))
         return None
 
@@ -433,7 +437,12 @@ def _number(data: dict, key: str, errors: list[FieldError]) -> float | None:
 def record_exam(db: sqlite_utils.Database, actor: Actor, data: dict[str, Any]) -> int:
     """Record an exam: agent, project (None: the basic exam), type, score, maximum, examiner, date, notes."""
     require(actor, "exam.write")
-    project_id = None if data.get("project_id") is None else int(data["project_id"])
+    try:
+        project_id = None if data.get("project_id") is None else int(data["project_id"])
+        if project_id is not None and one(db, "SELECT id FROM projects WHERE id = ?", [project_id]) is None:
+            raise ValueError(project_id)
+    except (TypeError, ValueError, OverflowError):  # OverflowError: beyond SQLite's integers, no such project either
+        raise ValidationError.single("team.project_id", "err.invalid_choice") from None
     if project_id is not None:
         require_project(db, actor, project_id, "exam.write")
     errors: list[FieldError] = []
@@ -455,6 +464,8 @@ def record_exam(db: sqlite_utils.Database, actor: Actor, data: dict[str, Any]) -
         errors.append(FieldError("team.score", "err.team.score_above_max"))
     exam_date = data.get("exam_date") or config.today()
     try:
+        if isinstance(exam_date, datetime):
+            exam_date = exam_date.date()
         exam_day = exam_date if isinstance(exam_date, date) else date.fromisoformat(str(exam_date))
         if exam_day > config.today():
             errors.append(FieldError("team.exam_date", "err.team.date_future"))
