@@ -67,6 +67,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "err.team.login_taken": ("该登录账号已关联其他客服", "this login is linked to another agent"),
     "err.team.range": ("须在{min}到{max}之间", "must be between {min} and {max}"),
     "err.team.bad_extension": ("“{ext}”不是有效的文件扩展名", "“{ext}” is not a file extension"),
+    "err.team.unsafe_extension": ("出于安全原因不允许上传 .{ext} 文件（网页、脚本或程序）",
+                                  ".{ext} files are never allowed for safety (web pages, scripts, programs)"),
     "err.team.not_latest_version": ("只能确认最新版本", "only the latest version can be confirmed"),
     "err.team.not_pending": ("该资料不在待确认状态", "this material is not waiting for confirmation"),
     "err.team.comment_required": ("退回时请写明意见", "say why when returning it"),

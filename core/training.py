@@ -104,6 +104,8 @@ def parse_extensions(text: str) -> tuple[tuple[str, ...], list[FieldError]]:
             continue
         if not EXTENSION_PATTERN.match(ext):
             errors.append(FieldError("team.allowed_extensions", "err.team.bad_extension", {"ext": raw.strip()}))
+        elif ext in uploads.NEVER_ALLOWED_EXTENSIONS:  # a browser would render or run it
+            errors.append(FieldError("team.allowed_extensions", "err.team.unsafe_extension", {"ext": ext}))
         elif ext not in found:
             found.append(ext)
     if not found and not errors:

@@ -60,6 +60,14 @@ def test_upload_settings_refuse_bad_values_and_non_admins(fresh_db, admin, train
     assert training.allowed_extensions(fresh_db) == uploads.DEFAULT_ALLOWED_EXTENSIONS
 
 
+def test_upload_settings_never_allow_web_pages_scripts_or_programs(fresh_db, admin):
+    with pytest.raises(ValidationError) as caught:
+        training.set_upload_settings(fresh_db, admin, "pdf, .HTML, svg, exe, docx", 10)
+    assert {(e.key, e.params["ext"]) for e in caught.value.errors} == {
+        ("err.team.unsafe_extension", "html"), ("err.team.unsafe_extension", "svg"), ("err.team.unsafe_extension", "exe")}
+    assert training.allowed_extensions(fresh_db) == uploads.DEFAULT_ALLOWED_EXTENSIONS
+
+
 def test_an_empty_file_and_a_bad_category_are_both_reported(fresh_db, trainer, project):
     with pytest.raises(ValidationError) as caught:
         upload(fresh_db, trainer, project, b"", "a.pdf", title="话术", category="recipes")
