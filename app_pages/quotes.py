@@ -62,6 +62,7 @@ def proposal_view(proposal: dict) -> None:
     c3.metric(t("billing.c.seat_price"), bw.yuan(proposal["terms"]["seat_price"]), border=True)
     c4.metric(t("billing.c.monthly_total"), bw.yuan(proposal["monthly_total"]), border=True)
     st.caption(t("billing.seat_calc", calc=proposal["seat_calc"], per_hour=proposal["inquiries_per_hour"], band=proposal["band"]))
+    st.caption(t(f"billing.seat_method.{proposal.get('seat_method') or 'capacity'}"))
     st.dataframe(pd.DataFrame({t("billing.c.item"): [t(f"billing.qline.{l['kind']}") for l in proposal["lines"]],
                                t("billing.c.calc"): [l["calc"] for l in proposal["lines"]],
                                t("billing.c.amount"): [float(l["amount"]) for l in proposal["lines"]]}),

@@ -5,9 +5,12 @@ total is the sum of its rounded lines, so what a merchant adds up on paper is wh
 
 - Seats (`propose_seats`): inquiries per service day × (1 + the promotion uplift of the shop's
   promotion frequency) ÷ the price list's per-seat daily capacity, rounded up, at least 1. The
-  scheduling capability's Erlang C model can replace the capacity rule: pass `per_hour` (a
-  function from inquiries in an hour to agents needed) and the seats become the agents needed in
-  the average service hour at that volume. Everything else (prices, invoices) takes seats as given.
+  scheduling capability's Erlang C model replaces the capacity rule where the project has it
+  (`core.quotes` decides): pass `per_hour` (a function from inquiries in an hour to agents
+  needed) and `peak_factor` (the busiest service hour of the shop's history ÷ its average
+  service hour, at least 1), and the seats become the agents needed in the busiest hour at the
+  requested volume: (daily × (1 + uplift) ÷ hours) × peak factor. Everything else (prices,
+  invoices) takes seats as given.
 - Seat price: the price list's monthly price per seat for the service type and the smallest hours
   band (8, 12, 16, 24 hours of service a day) that covers the requested hours.
 - Night surcharge: night hours are 22:00–08:00; the seat fee's share of night hours
@@ -77,16 +80,21 @@ def night_hours(start: str | time, end: str | time) -> Decimal:
 
 
 def propose_seats(inquiries_per_day: Any, hours: Any, seat_daily_capacity: Any, promotion_frequency: str = "none",
-                  uplifts: dict[str, Any] | None = None, per_hour: Callable[[float], int] | None = None) -> SeatProposal:
-    """Seats for a shop's average day (see the module doc); `per_hour` plugs in the staffing model (Erlang C)."""
+                  uplifts: dict[str, Any] | None = None, per_hour: Callable[[float], int] | None = None,
+                  peak_factor: Any = 1) -> SeatProposal:
+    """Seats for a shop's day (see the module doc); `per_hour` plugs in the staffing model (Erlang C)
+    for the busiest hour, `peak_factor` times the average hour."""
     daily, span = dec(inquiries_per_day), dec(hours)
     uplift = dec((uplifts or PROMOTION_UPLIFT_DEFAULT).get(promotion_frequency, 0))
     volume = daily * (1 + uplift)
     per_hour_volume = volume / span if span > 0 else ZERO
     capacity = dec(seat_daily_capacity)
     if per_hour is not None:
-        seats = max(1, int(per_hour(float(per_hour_volume))))
-        calc = f"{daily} × (1 + {fmt_pct(uplift, 0)}) / {span} h = {per_hour_volume.quantize(Decimal('0.1'))} / h → {seats}"
+        peak = max(Decimal(1), dec(peak_factor)).quantize(Decimal("0.01"))
+        busiest = per_hour_volume * peak
+        seats = max(1, int(per_hour(float(busiest))))
+        calc = (f"{daily} × (1 + {fmt_pct(uplift, 0)}) / {span} h × {peak} = {busiest.quantize(Decimal('0.1'))} / h "
+                f"→ Erlang C → {seats}")
         return SeatProposal(seats, daily, per_hour_volume, uplift, capacity, "model", calc)
     if capacity <= 0:
         raise ValueError("seat capacity must be positive")

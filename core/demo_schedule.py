@@ -14,8 +14,13 @@ def seed(db: sqlite_utils.Database, admin: Actor) -> None:
     today = config.today()
     monday = today - timedelta(days=today.weekday())
     manager = users.actor_from_row(users.find_by_username(db, "manager"))
-    for project in merchants.list_projects(db, admin, status="live"):
+    for number, project in enumerate(merchants.list_projects(db, admin, status="live")):
         project_id = project["id"]
+        if number == 0:  # the first live project has its scheduling model saved: its quotes size seats by Erlang C
+            conf = roster.settings(db, manager, project_id)
+            roster.save_settings(db, manager, project_id, {key: conf[key] for key in (
+                "day_start", "day_end", "night_start", "night_end", "required_day", "required_night", "aht_s", "concurrency",
+                "shrinkage", "max_occupancy")})
         roster.apply_proposal(db, manager, project_id, monday - timedelta(days=14), monday + timedelta(days=27))
         roster.add_promotion(db, manager, project_id, {"name": "周年庆", "start_day": monday - timedelta(days=23),
                                                        "end_day": monday - timedelta(days=22), "announced_on": monday - timedelta(days=40),

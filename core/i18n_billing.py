@@ -259,6 +259,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                            "Status: {status} · valid until {until} · made by {by} at {at} · price list of {prices}"),
     "billing.seat_calc": ("建议坐席：{calc}（约每小时{per_hour}个咨询；服务时长档位 {band} 小时）",
                           "Seats proposed: {calc} (about {per_hour} inquiries an hour; hours band {band} h)"),
+    "billing.seat_method.model": ("按项目排班模型测算：Erlang C（项目的处理时长、并发数、最高占用率与30秒应答率目标），"
+                                  "按近8周咨询最忙时段（峰值系数）配置在线坐席。",
+                                  "From the project's scheduling model: Erlang C (its handling time, concurrency, maximum occupancy "
+                                  "and 30-second target) for the busiest hour of the last 8 weeks (peak factor), agents online."),
+    "billing.seat_method.capacity": ("按价目表的每席日接待能力测算（项目尚无排班设置或咨询记录）。",
+                                     "From the price list's inquiries per seat a day (the project has no scheduling settings or chats yet)."),
     "billing.commission_note": ("另按当月询单销售额收取 {rate} 业绩提成；月最低消费 {minimum}。",
                                 "Plus a commission of {rate} on the month's attributed sales; monthly minimum fee {minimum}."),
     "billing.note_commission": ("底薪+业绩提成：月服务费另加询单销售额提成", "base plus commission: the monthly fee plus a commission on attributed sales"),

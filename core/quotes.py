@@ -19,13 +19,15 @@ import copy
 import html
 import json
 import math
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 import sqlite_utils
 
-from core import audit, billing_rules as rules, config, i18n, merchants, order_confirmation as oc
+from core import audit, billing_rules as rules, config, i18n, kpi_hourly, merchants, order_confirmation as oc
 from core.db import one, rows, write
 from core.errors import FieldError, NotFound, ValidationError
 from core.permissions import Actor, PermissionDenied, require, require_project, visible_project_ids
@@ -45,7 +47,7 @@ DEFAULT_PRICES: dict[str, Any] = {
     "commission_rate": 0.01,  # on the month's attributed sales (询单销售额)
     "minimum_fee": 5000,  # the least service fee of a full month
     "term_discounts": [{"months": 6, "rate": 0.05}, {"months": 12, "rate": 0.10}],
-    "seat_daily_capacity": 150,  # inquiries one seat handles on a service day (until the staffing model is plugged in)
+    "seat_daily_capacity": 150,  # inquiries one seat handles on a service day (where the project has no scheduling model)
     "promotion_uplift": dict(rules.PROMOTION_UPLIFT_DEFAULT),
     "validity_days": 15,
 }
@@ -205,11 +207,52 @@ def request_errors(request: dict[str, Any]) -> list[FieldError]:
     return errors
 
 
-def compute(prices: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
-    """The proposal of a request on a price list: seats (proposed and quoted), the terms and a full month's lines."""
+def served_hours(start: str, end: str) -> set[int]:
+    """The hours of the day a service window touches; a window ending at or before its start runs past midnight."""
+    first, last = rules._minutes(start), rules._minutes(end)
+    if last <= first:
+        last += 24 * 60
+    return {(h % 24) for h in range(48) if h * 60 < last and (h + 1) * 60 > first}
+
+
+def project_staffing(db: sqlite_utils.Database, actor: Actor, project_id: int, request: dict[str, Any], today: date
+                     ) -> tuple[Callable[[float], int], Decimal] | None:
+    """The scheduling model of a project for its seat proposal, where the project has one: its
+    scheduling settings saved and chats of the last weeks imported. Returns (agents needed for an
+    hour's inquiries by Erlang C, peak factor) or None (the price list's capacity rule then applies).
+
+    The model is the project's own (handling time, concurrency, max occupancy; the order
+    confirmation's fast-reply target) without shrinkage: a seat is an agent online, breaks and
+    absence are the outsourcer's to cover. The peak factor is the busiest (weekday, hour) of the
+    history's baseline within the requested service hours ÷ their average, so seats cover the
+    busiest hour rather than the average one.
+    """
+    from core import roster, staffing  # late: roster imports much of the app
+
+    require_project(db, actor, project_id, "billing.quote")
+    if one(db, "SELECT 1 AS x FROM schedule_settings WHERE project_id = ?", [project_id]) is None:
+        return None
+    history = kpi_hourly.inquiries(db, project_id, today - timedelta(weeks=roster.HISTORY_WEEKS), today - timedelta(days=1))
+    hours = served_hours(request["hours_start"], request["hours_end"])
+    values = [volume for (_weekday, hour), volume in staffing.baseline(history).items() if hour in hours]
+    if not values or sum(values) <= 0:
+        return None
+    peak = Decimal(str(max(values))) / (Decimal(str(sum(values))) / len(values))
+    model = roster.model_of(roster.settings(db, actor, project_id) | {"shrinkage": 0.0})
+    return (lambda volume: staffing.agents_for_hour(volume, model)), peak
+
+
+def compute(prices: dict[str, Any], request: dict[str, Any],
+            staffing_model: tuple[Callable[[float], int], Decimal] | None = None) -> dict[str, Any]:
+    """The proposal of a request on a price list: seats (proposed and quoted), the terms and a full month's lines.
+
+    `staffing_model` (from `project_staffing`) replaces the price list's capacity rule for the proposed seats.
+    """
     hours = rules.service_hours(request["hours_start"], request["hours_end"])
+    per_hour, peak = staffing_model if staffing_model else (None, 1)
     proposal = rules.propose_seats(request["avg_daily_inquiries"], hours, prices["seat_daily_capacity"],
-                                   request.get("promotion_frequency") or "none", prices.get("promotion_uplift"))
+                                   request.get("promotion_frequency") or "none", prices.get("promotion_uplift"),
+                                   per_hour=per_hour, peak_factor=peak)
     seats = request.get("seats") or proposal.seats
     price = rules.seat_price(prices, request["service_type"], hours)
     discount = rules.term_discount(prices.get("term_discounts") or [], int(request["term_months"]))
@@ -278,8 +321,8 @@ def _clean_request(request: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def _priced(db: sqlite_utils.Database, request: dict[str, Any], valid_until: Any, note: str, today: date
-            ) -> tuple[dict[str, Any], dict[str, Any], date]:
+def _priced(db: sqlite_utils.Database, actor: Actor, project_id: int, request: dict[str, Any], valid_until: Any, note: str,
+            today: date) -> tuple[dict[str, Any], dict[str, Any], date]:
     errors = request_errors(request)
     if len(note or "") > MAX_NOTE:
         errors.append(FieldError("billing.note", "err.too_long", {"n": MAX_NOTE}))
@@ -289,14 +332,15 @@ def _priced(db: sqlite_utils.Database, request: dict[str, Any], valid_until: Any
     if errors:
         raise ValidationError(errors)
     clean = _clean_request(request)
-    return prices, compute(prices["data"], clean) | {"request": clean}, until
+    model = project_staffing(db, actor, project_id, clean, today)
+    return prices, compute(prices["data"], clean, model) | {"request": clean}, until
 
 
 def preview(db: sqlite_utils.Database, actor: Actor, project_id: int, request: dict[str, Any], today: date | None = None) -> dict[str, Any]:
     """The proposal a request would get today, without saving anything."""
     require_project(db, actor, project_id, "billing.quote")
     day = today or config.today()
-    _prices, proposal, _until = _priced(db, request, None, "", day)
+    _prices, proposal, _until = _priced(db, actor, project_id, request, None, "", day)
     return proposal
 
 
@@ -305,7 +349,7 @@ def create_quote(db: sqlite_utils.Database, actor: Actor, project_id: int, reque
     """A new quote (version 1, draft) for a project, priced on today's price list."""
     require_project(db, actor, project_id, "billing.quote")
     day = today or config.today()
-    prices, proposal, until = _priced(db, request, valid_until, note, day)
+    prices, proposal, until = _priced(db, actor, project_id, request, valid_until, note, day)
     with write(db):
         record = {"number": _next_number(db, day), "version": 1, "project_id": project_id, "status": "draft",
                   "price_list_id": prices["id"], "request": json.dumps(proposal.pop("request"), ensure_ascii=False),
@@ -337,7 +381,7 @@ def update_draft(db: sqlite_utils.Database, actor: Actor, quote_id: int, request
     if row["status"] != "draft":
         raise ValidationError.single("billing.status", "err.billing.quote_not_draft")
     day = today or config.today()
-    prices, proposal, until = _priced(db, request, valid_until, note, day)
+    prices, proposal, until = _priced(db, actor, row["project_id"], request, valid_until, note, day)
     change = {"price_list_id": prices["id"], "request": json.dumps(proposal.pop("request"), ensure_ascii=False),
               "proposal": json.dumps(proposal, ensure_ascii=False), "monthly_total": float(proposal["monthly_total"]),
               "valid_until": until.isoformat(), "note": (note or "").strip()}
@@ -353,7 +397,7 @@ def new_version(db: sqlite_utils.Database, actor: Actor, quote_id: int, today: d
     if latest["status"] in ("draft", "accepted"):
         raise ValidationError.single("billing.status", "err.billing.version_exists" if latest["status"] == "draft" else "err.billing.quote_accepted")
     day = today or config.today()
-    prices, proposal, until = _priced(db, json.loads(row["request"]), None, row["note"], day)
+    prices, proposal, until = _priced(db, actor, row["project_id"], json.loads(row["request"]), None, row["note"], day)
     with write(db):
         record = {"number": row["number"], "version": latest["version"] + 1, "project_id": row["project_id"], "status": "draft",
                   "price_list_id": prices["id"], "request": json.dumps(proposal.pop("request"), ensure_ascii=False),

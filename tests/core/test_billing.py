@@ -8,12 +8,13 @@ from 12; a seat handles 150 inquiries a day. September 2026 has 30 days.
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 
 from core import billing, billing_rules as rules, contracts, quotes
+from core.db import write
 from core.errors import NotFound, ValidationError
 from core.permissions import PermissionDenied
 from tests.core.test_salary_support import project, user
@@ -78,6 +79,12 @@ def test_a_staffing_model_per_hour_replaces_the_capacity_rule():
     seen = []
     proposal = rules.propose_seats(280, 14, 150, per_hour=lambda volume: seen.append(volume) or 4)
     assert seen == [20.0] and proposal.seats == 4 and proposal.method == "model"  # 280 / 14 h = 20 an hour
+    seen.clear()
+    peak = rules.propose_seats(280, 14, 150, per_hour=lambda volume: seen.append(volume) or 6, peak_factor=Decimal("1.5"))
+    assert seen == [30.0] and peak.seats == 6 and "× 1.50" in peak.calc  # the busiest hour: 20 × 1.5
+    seen.clear()
+    rules.propose_seats(280, 14, 150, per_hour=lambda volume: seen.append(volume) or 1, peak_factor=Decimal("0.5"))
+    assert seen == [20.0]  # a peak is never below the average hour
 
 
 def test_hours_bands_night_hours_and_windows_past_midnight():
@@ -191,6 +198,46 @@ def test_price_lists_are_versions_with_effective_dates(firm):
         quotes.save_price_list(firm.db, firm.manager, bad, date(2026, 9, 1))
     with pytest.raises(PermissionDenied):
         quotes.save_price_list(firm.db, firm.merchant, dearer, date(2026, 9, 1))
+
+
+def test_a_project_with_its_scheduling_model_gets_seats_from_erlang_c_for_its_busiest_hour(firm):
+    from core import roster, staffing
+
+    request = {**REQUEST, "hours_start": "08:00", "hours_end": "22:00"}
+    without = quotes.preview(firm.db, firm.manager, firm.p1, request, today=QUOTE_DAY)
+    assert without["seat_method"] == "capacity" and without["seats_proposed"] == 2  # no settings: 300 / 150
+    roster.save_settings(firm.db, firm.manager, firm.p1, {
+        "day_start": "08:30", "day_end": "16:00", "night_start": "16:00", "night_end": "23:30", "required_day": 2, "required_night": 1,
+        "aht_s": 240, "concurrency": 3, "shrinkage": 0.3, "max_occupancy": 0.85})
+    settled = quotes.preview(firm.db, firm.manager, firm.p1, request, today=QUOTE_DAY)
+    assert settled["seat_method"] == "capacity"  # settings but no chats imported yet: still the capacity rule
+    # four weeks of history: 10 inquiries every served hour, 40 at 20:00 (outside the window: 03:00 busy, ignored)
+    with write(firm.db):
+        for n in range(1, 29):
+            day = (QUOTE_DAY - timedelta(days=n)).isoformat()
+            for hour in range(24):
+                volume = 40 if hour == 20 else (90 if hour == 3 else (10 if 8 <= hour < 22 else 0))
+                firm.db["kpi_hourly"].insert({"project_id": firm.p1, "day": day, "hour": hour, "inquiries": volume})
+    modelled = quotes.preview(firm.db, firm.manager, firm.p1, request, today=QUOTE_DAY)
+    # served hours 08–21: 13 × 10 + 40 = 170 over 14 hours → mean 12.142857; peak 40 / 12.142857 = 3.29
+    # requested 300 a day / 14 h = 21.43 an hour × 3.29 = 70.6 in the busiest hour
+    model = staffing.StaffingModel(aht_s=240, concurrency=3, target_rate=0.8, target_s=30, shrinkage=0.0, max_occupancy=0.85)
+    expected = staffing.agents_for_hour(float(Decimal(300) / 14 * Decimal("3.29")), model)
+    assert modelled["seat_method"] == "model" and "× 3.29" in modelled["seat_calc"] and "Erlang C" in modelled["seat_calc"]
+    assert modelled["seats_proposed"] == expected and expected > without["seats_proposed"]
+    # a shrinkage of 30 % would need more agents: seats are agents online, the outsourcer covers breaks
+    assert staffing.agents_for_hour(float(Decimal(300) / 14 * Decimal("3.29")), staffing.StaffingModel(
+        aht_s=240, concurrency=3, target_rate=0.8, target_s=30, shrinkage=0.3, max_occupancy=0.85)) > expected
+    # the quote keeps how its seats were proposed; another project still uses the capacity rule
+    quote_id = quotes.create_quote(firm.db, firm.manager, firm.p1, request, today=QUOTE_DAY)
+    assert quotes.get_quote(firm.db, firm.manager, quote_id)["proposal"]["seat_method"] == "model"
+    assert quotes.preview(firm.db, firm.manager, firm.p2, request, today=QUOTE_DAY)["seat_method"] == "capacity"
+
+
+def test_the_served_hours_of_a_window_past_midnight():
+    assert quotes.served_hours("09:00", "01:00") == set(range(9, 24)) | {0}
+    assert quotes.served_hours("08:30", "10:00") == {8, 9}
+    assert quotes.served_hours("00:00", "00:00") == set(range(24))
 
 
 # --- contracts -------------------------------------------------------------------------------------------------------
