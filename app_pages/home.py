@@ -10,6 +10,7 @@ import streamlit as st
 from core import config, home, merchants, reports, roster, training
 from core.permissions import can
 from ui import context
+from ui.cache import cached
 from ui.kpi_widgets import fmt
 
 ctx = context.get()
@@ -107,7 +108,8 @@ if actor.role == "trainer":
 
 if can(actor, "kpi.company"):
     st.subheader(t("home.alerts"))
-    found = home.alerts(db, actor)
+    moment = config.now().replace(second=0, microsecond=0)  # overdue complaints move with the clock: the minute is in the cache key
+    found = cached(home.alerts)(db, actor, today=moment.date(), now=moment)
     if not found:
         st.success(t("home.no_alerts"))
     for alert in found:

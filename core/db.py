@@ -6,8 +6,10 @@ Writes that belong together go through `write()`, which takes the write lock up 
 (`BEGIN IMMEDIATE`) so two writers queue on the busy timeout instead of deadlocking on a
 lock upgrade; sqlite-utils calls inside it become savepoints of the same transaction.
 
-Data version: every committed `write()` also bumps the one row of `data_version` (migration 11)
-in the same transaction, with a fresh random token. `data_version(db)` reads it, so a cache keyed
+Data version: every committed `write()` that changed a row (SQLite's `total_changes`) also bumps
+the one row of `data_version` (migration 11) in the same transaction, with a fresh random token;
+a write that changed nothing (a login with no failures to reset, a page marking nothing as seen)
+leaves it, so it does not throw away every session's cached figures. `data_version(db)` reads it, so a cache keyed
 on it (ui/cache.py) is recomputed after any save, by this process or another one. The token, not
 the counter, is the key: two copies of a file that diverge, or a restored backup, never share one.
 Writes made outside `write()` do not bump it; everything that changes business data goes through
@@ -72,6 +74,7 @@ def write(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         raise sqlite3.OperationalError("database is locked (queue timeout)")
     try:
         conn.execute("BEGIN IMMEDIATE")
+        changes_before = conn.total_changes
         try:
             yield db
         except BaseException:
@@ -79,7 +82,8 @@ def write(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
                 conn.execute("ROLLBACK")
             raise
         else:
-            _bump_data_version(conn)
+            if conn.total_changes != changes_before:  # a write that changed no row keeps every cache
+                _bump_data_version(conn)
             conn.execute("COMMIT")
     finally:
         lock.release()

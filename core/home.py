@@ -1,7 +1,7 @@
 """Today's alerts and numbers per role, for the home page: everything that needs attention, in one place."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlite_utils
@@ -10,12 +10,13 @@ from core import complaints, config, kpi_store, merchants, qa, team, training
 from core.permissions import Actor, can
 
 
-def alerts(db: sqlite_utils.Database, actor: Actor, today: date | None = None) -> list[dict[str, Any]]:
+def alerts(db: sqlite_utils.Database, actor: Actor, today: date | None = None, now: datetime | None = None) -> list[dict[str, Any]]:
     """The admin's and manager's alerts: each {kind, project_id, project, detail params}.
 
     Kinds: below_target (a KPI below target 3 days in a row), overdue_complaints, short_funnel,
     materials_overdue, drafts (order confirmations waiting), pay_run (waiting for approval),
     shift_requests (leave and swaps waiting), roster_short (shifts below headcount in the next 7 days).
+    `now` is the moment complaints are overdue against (default: the clock).
     """
     day = today or config.today()
     found: list[dict[str, Any]] = []
@@ -26,7 +27,7 @@ def alerts(db: sqlite_utils.Database, actor: Actor, today: date | None = None) -
                 found.append({"kind": "below_target", "project_id": record["project_id"], "project": record["project"],
                               "kpis": record["alerts"]})
     if can(actor, "complaint.read"):
-        for entry in complaints.overdue_by_project(db, actor):
+        for entry in complaints.overdue_by_project(db, actor, now=now):
             found.append({"kind": "overdue_complaints", "project_id": entry["project_id"],
                           "project": f"{entry['merchant_name']} · {entry['project_name']}", "n": entry["overdue"]})
     for entry in team.short_funnels(db, actor):

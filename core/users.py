@@ -281,7 +281,8 @@ def record_failed_login(db: sqlite_utils.Database, username: str, now: datetime 
 def record_successful_login(db: sqlite_utils.Database, username: str) -> None:
     """Reset the failure count after a good login."""
     with write(db):
-        db.execute("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE username = ?", [username.strip().lower()])
+        db.execute("""UPDATE users SET failed_logins = 0, locked_until = NULL
+                      WHERE username = ? AND (failed_logins != 0 OR locked_until IS NOT NULL)""", [username.strip().lower()])
 
 
 def authenticate(db: sqlite_utils.Database, username: str, password: str, now: datetime | None = None) -> tuple[Actor | None, str]:
@@ -347,7 +348,7 @@ def session_actor(
 
 def ensure_first_admin(db: sqlite_utils.Database) -> str | None:
     """On an empty users table create `admin` with a random password and return it (else None)."""
-    if db["users"].count:
+    if db.execute("SELECT 1 FROM users LIMIT 1").fetchone():
         return None
     password = generate_password()
     create_user(db, None, "admin", "客服总监", "admin", password)

@@ -91,3 +91,29 @@ def test_a_cached_read_keys_on_the_acting_user(demo_db):
     everything = listing(db, actor_of(db, "admin"))
     own = listing(db, actor_of(db, "merchant"))
     assert set(own) < set(everything)  # the merchant never gets the admin's cached list
+
+
+def test_a_write_that_changes_no_row_keeps_the_version(fresh_db):
+    fresh_db["settings"].insert({"key": "a", "value": "1"})
+    before = data_version(fresh_db)
+    with write(fresh_db):
+        fresh_db.execute("UPDATE settings SET value = '2' WHERE key = 'no-such-key'")
+    assert data_version(fresh_db) == before
+    with write(fresh_db):
+        fresh_db.execute("UPDATE settings SET value = '2' WHERE key = 'a'")
+    assert _counter(data_version(fresh_db)) == _counter(before) + 1
+
+
+def test_a_good_login_without_failures_keeps_every_cache_but_one_clearing_a_failure_bumps(fresh_db, admin):
+    from core import users
+
+    users.create_user(fresh_db, admin, "erin", "E", "agent", "password-123")
+    before = data_version(fresh_db)
+    assert users.authenticate(fresh_db, "erin", "password-123")[0] is not None
+    assert data_version(fresh_db) == before  # logins all morning do not empty the caches
+    users.authenticate(fresh_db, "erin", "wrong-password")
+    failed = data_version(fresh_db)
+    assert _counter(failed) == _counter(before) + 1
+    assert users.authenticate(fresh_db, "erin", "password-123")[0] is not None
+    assert _counter(data_version(fresh_db)) == _counter(failed) + 1
+    assert users.find_by_username(fresh_db, "erin")["failed_logins"] == 0
