@@ -4,7 +4,7 @@ Starts the app on a free port of 127.0.0.1 over a database (default: a fresh dem
 folder; `--db data/large.db` for the large firm; the logins come from large-logins.txt or
 demo-logins.txt next to it). Each simulated user logs in through the login form with its
 password (roles in turn: admin, manager, qa, trainer, merchant, agent), then keeps opening pages
-of its own navigation with 1-3 s think time until the time is up. Prints the logins' and every
+of its own navigation with 1-3 s think time (`--think 5,15` for a calmer office) until the time is up. Prints the logins' and every
 page's count, p50 and p95 render time, failures, the server's CPU use and the machine.
 
 Two kinds of client (`--mode`):
@@ -20,7 +20,7 @@ Two kinds of client (`--mode`):
 
 Traffic goes only to 127.0.0.1; it stops by itself.
 
-    .venv/bin/python bench/server_load.py [--users 30] [--seconds 60] [--db PATH] [--mode ws|browser]
+    .venv/bin/python bench/server_load.py [--users 30] [--seconds 60] [--db PATH] [--mode ws|browser] [--think 1,3]
 """
 from __future__ import annotations
 
@@ -262,7 +262,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60, help="browsing time after the logins")
     parser.add_argument("--db", help="database file with demo-logins.txt next to it (default: a fresh demo firm)")
     parser.add_argument("--mode", choices=("ws", "browser"), default="ws", help="websocket clients (default) or browser pages")
+    parser.add_argument("--think", default="1,3", help="think time between pages, seconds: MIN,MAX (default 1,3)")
     args = parser.parse_args(argv)
+    global THINK_S
+    low, high = (float(x) for x in args.think.split(","))
+    if not 0 <= low <= high:
+        parser.error("--think wants MIN,MAX with 0 <= MIN <= MAX")
+    THINK_S = (low, high)
     folder = Path(tempfile.mkdtemp(prefix="server-load-"))
     env = {**os.environ}
     if args.db:
