@@ -11,6 +11,10 @@ os.environ.setdefault("APP_RAISE_ERRORS", "1")  # page bugs must fail tests, not
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# the shared sample files of the brief: next to the checkout (../shared/samples), else the team's
+# machine-wide copy (a clone elsewhere, e.g. /tmp/ci, still finds them)
+SAMPLES = next((p for p in (ROOT.parent / "shared" / "samples", Path("/work/shared/samples")) if p.is_dir()),
+               ROOT.parent / "shared" / "samples")
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

@@ -33,7 +33,7 @@ except ImportError:  # pragma: no cover
 from core import kpi  # noqa: E402
 from core.kpi import KpiInputError, KpiSettings, agent_daily, shop_daily  # noqa: E402
 
-SAMPLES = Path("/work/shared/samples")
+from tests.conftest import SAMPLES  # noqa: E402
 D1 = "2026-10-01"
 D2 = "2026-10-02"
 D3 = "2026-10-03"

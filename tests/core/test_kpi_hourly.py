@@ -11,9 +11,8 @@ import pytest
 from core import kpi, kpi_hourly, kpi_store, merchants, migrations, roster
 from core.db import connect, rows
 from core.permissions import PermissionDenied
-from tests.conftest import ROOT
+from tests.conftest import SAMPLES
 
-SAMPLES = ROOT.parent / "shared" / "samples"
 FIRST, LAST = date(2026, 10, 1), date(2026, 10, 7)
 
 

@@ -10,9 +10,8 @@ import pytest
 from core import agents, config, kpi, kpi_store, merchants, order_confirmation as oc, users
 from core.errors import ValidationError
 from core.permissions import PermissionDenied
-from tests.conftest import ROOT
+from tests.conftest import SAMPLES
 
-SAMPLES = ROOT.parent / "shared" / "samples"
 
 
 @pytest.fixture

@@ -35,10 +35,7 @@ from core.summary_import import (  # noqa: E402
     read_summary,
 )
 
-SAMPLES = next(
-    (p for p in (ROOT.parent / "shared" / "samples", Path("/work/shared/samples")) if p.is_dir()),
-    ROOT.parent / "shared" / "samples",
-)
+from tests.conftest import SAMPLES  # noqa: E402
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,12 +4,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import ROOT
+from tests.conftest import SAMPLES
 from tests.e2e.conftest import shot
 from tests.e2e.helpers import choose, login
 
 pytestmark = pytest.mark.e2e
-SAMPLES = ROOT.parent / "shared" / "samples"
 
 
 def test_manager_imports_sample_logs_and_sees_them_on_the_dashboard(server, page):
