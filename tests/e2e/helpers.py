@@ -45,3 +45,12 @@ def fill(scope: Page | Locator, label: str, value: str) -> None:
 def form(page: Page, index: int = 0) -> Locator:
     """The n-th st.form of the page."""
     return page.get_by_test_id("stForm").nth(index)
+
+
+def settle(page: Page) -> None:
+    """Wait until the rerun a click or a typed value started has replaced every stale element.
+
+    While a script reruns, Streamlit keeps the previous run's elements (marked data-stale) next to
+    the new ones, so a locator can briefly match a widget twice.
+    """
+    expect(page.locator('[data-testid="stElementContainer"][data-stale="true"]')).to_have_count(0, timeout=15_000)

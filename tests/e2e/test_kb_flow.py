@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import shot
-from tests.e2e.helpers import fill, login, logout
+from tests.e2e.helpers import fill, login, logout, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -49,8 +49,9 @@ def test_agent_searches_copies_a_phrase_and_gets_a_memo_answered_as_an_article(s
     page.goto(base + "/memos")
     panel = page.get_by_role("tabpanel", name="待回答")
     fill(panel, "搜索", "床笠")
-    # .first: while the search reruns, Streamlit can keep the old card in the DOM next to the new one
-    expect(panel.get_by_text(QUESTION).first).to_be_visible()
+    settle(page)
+    expect(panel.get_by_text(QUESTION)).to_have_count(1)
+    expect(panel.get_by_text(QUESTION)).to_be_visible()
     expect(panel.get_by_text("保温杯", exact=False)).to_have_count(0)
     fill(panel, "回答", ANSWER)
     fill(panel, "文章标题（生成文章时）", "床笠清洗方法")

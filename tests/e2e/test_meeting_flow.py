@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import shot
-from tests.e2e.helpers import login, logout
+from tests.e2e.helpers import login, logout, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -38,6 +38,8 @@ def test_monday_meeting_exports_and_merchant_weekly_report(server, page):
     page.goto(base + "/reports")
     expect(page.get_by_text("欢迎查看您的服务报表")).to_be_visible()
     page.get_by_role("button", name="知道了").click()
+    expect(page.get_by_text("欢迎查看您的服务报表")).to_have_count(0)
+    settle(page)
     page.get_by_test_id("stButtonGroup").get_by_text("周报", exact=True).click()
     expect(page.get_by_role("heading", name=re.compile(r"周报 \d{4}-\d{2}-\d{2} ~"))).to_be_visible()  # the rerun has landed
     shot(page, "merchant-weekly-report")
