@@ -17,6 +17,7 @@ def test_monday_meeting_exports_and_merchant_weekly_report(server, page):
     login(page, base, "manager", logins["manager"])
     page.goto(base + "/monday")
     expect(page.get_by_role("heading", name="工作总结")).to_be_visible()
+    settle(page)
     with page.expect_download() as excel:
         page.get_by_role("button", name="下载 Excel").click()
     assert excel.value.suggested_filename.endswith(".xlsx")
@@ -43,6 +44,7 @@ def test_monday_meeting_exports_and_merchant_weekly_report(server, page):
     page.get_by_test_id("stButtonGroup").get_by_text("周报", exact=True).click()
     expect(page.get_by_role("heading", name=re.compile(r"周报 \d{4}-\d{2}-\d{2} ~"))).to_be_visible()  # the rerun has landed
     shot(page, "merchant-weekly-report")
+    settle(page)
     with page.expect_download() as weekly_xlsx:
         page.get_by_role("button", name="下载 Excel").click()
     assert weekly_xlsx.value.suggested_filename.startswith("report-weekly-")

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from core import config, salary
 from core.demo_salary import demo_months
 from tests.e2e.conftest import shot
-from tests.e2e.helpers import choose, login, logout
+from tests.e2e.helpers import choose, login, logout, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -29,6 +29,7 @@ def test_manager_runs_approves_and_exports_a_month_and_the_agent_reads_its_state
     page.get_by_role("button", name="审批并锁定", disabled=False).first.click()  # enabled once the box is ticked
     expect(page.get_by_text(f"{month} 已审批并锁定。")).to_be_visible()
     expect(page.get_by_text(f"{month} 已审批锁定", exact=False).first).to_be_visible()
+    settle(page)  # the export button of the approved run, not the draft's one still on screen
     with page.expect_download() as caught:
         page.get_by_role("button", name="导出工资表（Excel）").click()
     download = caught.value
