@@ -11,7 +11,7 @@ from core import complaints, config, merchants, qa
 from core.errors import NotFound, ValidationError
 from core.permissions import can
 from ui import context
-from ui.cache import cached
+from ui.cache import cached, this_minute
 from ui.qa_widgets import overdue_notice, period_picker
 from ui.widgets import download_xlsx, query_int, show_validation
 
@@ -67,12 +67,13 @@ if selected is None:
         agent_id = c2.selectbox(t("qa.agent"), [None, *[a["id"] for a in team]], key="c_agent",
                                 format_func=lambda i: t("all") if i is None else next(a["name"] for a in team if a["id"] == i))
     overdue_only = c3.toggle(t("complaints.overdue_only"), key="c_overdue")
-    minute = config.now().replace(second=0, microsecond=0)  # overdue flags move with the clock: the minute is part of the cache key
+    minute = this_minute()
     every = cached(complaints.list_complaints)(db, actor, project_id=project_id, start=start, end=end, now=minute)
-    narrowed = status is not None or category is not None or agent_id is not None or overdue_only or bool(search.strip())
-    found = cached(complaints.list_complaints)(db, actor, project_id=project_id, status=status, category=category, agent_id=agent_id,
-                                               overdue=True if overdue_only else None, search=search, start=start, end=end,
-                                               now=minute) if narrowed else every
+    narrowing = {"status": status, "category": category, "agent_id": agent_id, "overdue": True if overdue_only else None,
+                 "search": search.strip() or None}
+    narrowing = {name: value for name, value in narrowing.items() if value is not None}
+    found = cached(complaints.list_complaints)(db, actor, project_id=project_id, start=start, end=end, now=minute,
+                                               **narrowing) if narrowing else every
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(t("complaints.total"), len(every))
     c2.metric(t("complaints.open"), sum(1 for c in every if c["status"] in complaints.OPEN_STATUSES))

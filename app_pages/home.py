@@ -10,7 +10,7 @@ import streamlit as st
 from core import config, home, merchants, reports, roster, training
 from core.permissions import can
 from ui import context
-from ui.cache import cached
+from ui.cache import cached, this_minute
 from ui.kpi_widgets import fmt
 
 ctx = context.get()
@@ -108,8 +108,8 @@ if actor.role == "trainer":
 
 if can(actor, "kpi.company"):
     st.subheader(t("home.alerts"))
-    moment = config.now().replace(second=0, microsecond=0)  # overdue complaints move with the clock: the minute is in the cache key
-    found = cached(home.alerts)(db, actor, today=moment.date(), now=moment)
+    minute = this_minute()
+    found = cached(home.alerts)(db, actor, today=minute.date(), now=minute)
     if not found:
         st.success(t("home.no_alerts"))
     for alert in found:

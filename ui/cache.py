@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import sqlite_utils
 import streamlit as st
 
+from core import config
 from core.db import data_version
 
 TTL_S = 15 * 60
@@ -50,3 +52,9 @@ def cached(func: F) -> F:
 def clear() -> None:
     """Drop every cached result (tests; the version key makes it unnecessary in the app)."""
     _call.clear()
+
+
+def this_minute() -> datetime:
+    """The current minute (Asia/Shanghai): the `now` of a cached read whose result moves with the
+    clock (overdue complaints), so it is recomputed at most once a minute per set of arguments."""
+    return config.now().replace(second=0, microsecond=0)

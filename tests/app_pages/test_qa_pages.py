@@ -209,3 +209,16 @@ def test_the_overdue_link_opens_the_projects_overdue_complaints(site):
     assert at.toggle(key="c_overdue").value is True and at.selectbox(key="c_project").value == target["project_id"]
     shown = at.dataframe[0].value
     assert len(shown) == target["overdue"] and set(shown["超时"]) == {"⚠"}
+
+
+def test_the_complaint_list_shows_every_complaint_until_a_filter_narrows_it_and_the_totals_stay(site):
+    at = open_page(logged_in("manager"), "app_pages/complaints.py")
+    assert not at.exception
+    total = at.metric[0].value
+    listed = at.dataframe[0].value
+    assert len(listed) == int(total) > 1  # no filter: the list is every complaint of the period
+    number = listed["投诉单号"].iloc[-1]
+    at.text_input(key="c_search").input(f"  {number} ").run()
+    assert not at.exception
+    assert list(at.dataframe[0].value["投诉单号"]) == [number]
+    assert at.metric[0].value == total  # the totals still count the whole period

@@ -13,7 +13,6 @@ from core.permissions import PermissionDenied
 from tests.conftest import SAMPLES
 
 
-
 @pytest.fixture
 def project(fresh_db, admin):
     merchant_id = merchants.create_merchant(fresh_db, admin, {"name": "样例店铺", "platform": "pinduoduo"})
