@@ -172,7 +172,7 @@ M002_AGENTS = [
 ]
 
 # Each capability keeps its schema in its own module; its migration numbers are fixed here.
-from core import schema_billing, schema_kb, schema_kpi, schema_kpi_hourly, schema_meeting, schema_perf, schema_qa, schema_salary, schema_schedule, schema_team  # noqa: E402
+from core import schema_billing, schema_imports, schema_kb, schema_kpi, schema_kpi_hourly, schema_meeting, schema_perf, schema_qa, schema_salary, schema_schedule, schema_team  # noqa: E402
 
 MIGRATIONS: list[list[str | Callable[[sqlite_utils.Database], None]]] = [
     M001_FOUNDATION,
@@ -187,6 +187,7 @@ MIGRATIONS: list[list[str | Callable[[sqlite_utils.Database], None]]] = [
     schema_billing.M010_BILLING,
     schema_perf.M011_PERF,
     schema_kpi_hourly.M012_KPI_HOURLY,
+    schema_imports.M013_IMPORTS,
 ]
 
 
