@@ -318,12 +318,41 @@ def recompute(
 # --- platform summary import ------------------------------------------------------------------
 
 
+FLAVOURS = ("service_hours", "whole_day")
+_FLAVOUR_SUFFIX = {"service_hours": "service", "whole_day": "allday"}
+
+
+def import_settings(db: sqlite_utils.Database, project_id: int) -> dict[str, Any]:
+    """The project's import settings: which flavour of a two-flavour figure counts for its targets
+    (`service_hours` by default: PDD's (8-23点), Douyin's 工作时间) and the reconciliation tolerance."""
+    row = one(db, "SELECT flavour, reconcile_tolerance FROM project_import_settings WHERE project_id = ?", [project_id])
+    return {"flavour": row["flavour"], "reconcile_tolerance": row["reconcile_tolerance"]} if row else {
+        "flavour": "service_hours", "reconcile_tolerance": 0.05}
+
+
+def set_flavour(db: sqlite_utils.Database, actor: Actor, project_id: int, flavour: str) -> None:
+    """Say which flavour counts for the project's targets (applies to later imports)."""
+    require_project(db, actor, project_id, "kpi.import")
+    if flavour not in FLAVOURS:
+        raise ValidationError.single("flavour", "err.invalid_choice")
+    before = import_settings(db, project_id)
+    with write(db):
+        db["project_import_settings"].upsert({"project_id": project_id, "flavour": flavour,
+                                              "reconcile_tolerance": before["reconcile_tolerance"], "updated_by": actor.id,
+                                              "updated_at": config.now_text()}, pk="project_id")
+        audit.record(db, actor, "update", "project_import_settings", project_id, {"flavour": before["flavour"]}, {"flavour": flavour})
+
+
 @dataclass
 class SummaryImportPreview:
-    """A parsed platform summary with its mapping, rows, errors and unknown agent names."""
+    """A parsed platform summary with its mapping, rows, errors and unknown agent names, and what
+    the project's targets need that the file lacks."""
 
     parsed: summary_import.SummaryPreview
     unknown_agents: list[str]
+    missing_targets: list[str] = field(default_factory=list)  # KPIs with a target and no column in the file
+    flavour: str = "service_hours"
+    raw_days: list[str] = field(default_factory=list)  # days that already have raw-log figures (kept; platform's kept beside)
 
     @property
     def ok(self) -> bool:
@@ -332,39 +361,85 @@ class SummaryImportPreview:
 
 def preview_summary(
     db: sqlite_utils.Database, actor: Actor, project_id: int, data: bytes, filename: str,
-    progress: Callable[[float, str], None] | None = None,
+    progress: Callable[[float, str], None] | None = None, *, profile: str | None = None,
+    overrides: dict[str, str | None] | None = None, day: date | None = None,
 ) -> SummaryImportPreview:
-    """Parse a platform's daily per-agent summary export; nothing is saved. `progress` as in
-    `summary_import.read_summary`."""
+    """Parse a platform's per-agent summary export; nothing is saved. The project's saved
+    template of this layout maps it unless `overrides` say otherwise; `profile`, `day` and
+    `progress` as in `summary_import.read_summary`."""
     require_project(db, actor, project_id, "kpi.import")
-    parsed = summary_import.read_summary(data, filename, progress=progress)
-    names = parsed.rows["agent"].astype(str).unique().tolist() if parsed.ok and len(parsed.rows) else []
-    return SummaryImportPreview(parsed=parsed, unknown_agents=unknown_agents(db, project_id, names))
+    from core import import_templates  # the template store (same permission)
+
+    lookup = lambda headers: import_templates.find_template(db, actor, project_id, "summary", headers)  # noqa: E731
+    parsed = summary_import.read_summary(data, filename, progress=progress, profile=profile, overrides=overrides, day=day,
+                                         template_lookup=lookup)
+    names = parsed.rows["agent"].astype(str).unique().tolist() if parsed.ok and len(parsed.rows) and "agent" in parsed.rows else []
+    settings = import_settings(db, project_id)
+    present = parsed.fields
+    goal = targets(db, actor, project_id) if actor.role != "merchant" else {}
+    missing = [k for k in goal if not any(f == k or f.startswith(f"{k}_") for f in present)
+               and not (k == "consultations" and any(f.startswith("receptions") for f in present))
+               and not (k == "satisfaction" and {"good_reviews", "reviews"} <= present)]
+    raw_days: list[str] = []
+    if parsed.ok and len(parsed.rows):
+        days = sorted({d.isoformat() for d in parsed.rows["date"]})
+        marks = ",".join("?" * len(days))
+        raw_days = [r["day"] for r in db.query(
+            f"SELECT DISTINCT day FROM kpi_shop_daily WHERE project_id = ? AND source = 'raw' AND day IN ({marks})", [project_id, *days])]
+    return SummaryImportPreview(parsed=parsed, unknown_agents=unknown_agents(db, project_id, names), missing_targets=missing,
+                                flavour=settings["flavour"], raw_days=raw_days)
 
 
-def summary_to_metrics(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def _present(value: Any) -> bool:
+    return value is not None and value is not pd.NA and not (isinstance(value, float) and np.isnan(value))
+
+
+def summary_to_metrics(record: dict[str, Any], flavour: str = "service_hours") -> tuple[dict[str, Any], dict[str, Any]]:
     """One summary row → (spec columns, extra). Per-session figures never enter spec columns.
 
-    A spec column takes the unmarked figure, else the per-person one (recorded in extra as
-    the dimension used); 接待人数 stands in for 咨询人数 when a platform gives only that.
+    A spec column takes, in order: the project's flavour (`_service` for service hours,
+    `_allday` for whole day), the unmarked figure, the platform's new definition (`_new`), the
+    other flavour; then the same per person. The variant used is recorded in extra
+    ("dimensions"), and the preview says so; two flavours are never mixed. 接待人数 stands in for
+    咨询人数 when a platform gives only that; satisfaction is 好评量 / 评价量 (JD) when no rate is given.
+    Figures the platform has not settled are listed in extra["pending"] by the caller.
     """
+    mine = _FLAVOUR_SUFFIX.get(flavour, "service")
+    other = "allday" if mine == "service" else "service"
     metrics: dict[str, Any] = {}
     used: dict[str, str] = {}
     for column in STORED_METRICS:
-        for source, dimension in ((column, "plain"), (f"{column}_person", "person")):
+        candidates = [(f"{column}_{mine}", mine), (column, "plain"), (f"{column}_new", "new"), (f"{column}_{other}", other)]
+        candidates += [(f"{column}_person{'' if s == column else s[len(column):]}", f"person{'' if d == 'plain' else '_' + d}")
+                       for s, d in candidates]
+        for source, variant in candidates:
             value = record.get(source)
-            if value is not None and not (isinstance(value, float) and np.isnan(value)) and value is not pd.NA:
+            if _present(value):
                 metrics[column] = value.item() if hasattr(value, "item") else value
-                if dimension != "plain":
-                    used[column] = dimension
+                if variant != "plain":
+                    used[column] = variant
                 break
-    if "consultations" not in metrics and record.get("receptions") is not None and not pd.isna(record.get("receptions")):
-        metrics["consultations"] = int(record["receptions"])
-        used["consultations"] = "receptions"
+    if "consultations" not in metrics:
+        for source in ("receptions", f"receptions_{mine}", f"receptions_{other}"):
+            if _present(record.get(source)):
+                metrics["consultations"] = int(record[source])
+                used["consultations"] = "receptions"
+                break
+    if "satisfaction" not in metrics and _present(record.get("reviews")) and _present(record.get("good_reviews")) and record["reviews"]:
+        metrics["satisfaction"] = float(record["good_reviews"]) / float(record["reviews"])
+        used["satisfaction"] = "good_reviews/reviews"
     extra = {k: (v.item() if hasattr(v, "item") else v) for k, v in record.items()
-             if k not in ("date", "agent", "agent_key") and v is not None and not pd.isna(v) and k not in metrics}
+             if k not in ("date", "agent", "agent_key") and _present(v) and k not in metrics}
     extra["dimensions"] = used
     return metrics, extra
+
+
+def _json_value(value: Any) -> Any:
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def import_summary(
@@ -373,48 +448,101 @@ def import_summary(
     project_id: int,
     preview: SummaryImportPreview,
     progress: Callable[[float, str], None] | None = None,
+    *,
+    save_template: bool = True,
 ) -> int:
     """Save a summary's rows as the agent days they cover (replacing those days), all or nothing.
+
+    The platform's own figures of every row (all fields, pending ones listed) go to
+    `platform_agent_daily`, its peer benchmark rows to `platform_benchmarks`. Our daily rows
+    (`kpi_agent_daily`, `kpi_shop_daily`) take the summary only on days that have no raw-log
+    figures: where chats were imported, our computed figures stay and the platform's are kept
+    beside them for reconciliation. A mapping the user changed by hand is saved as the project's
+    template of this layout (with the profile), so the next file of that layout maps itself.
 
     Rows go in with `executemany` in chunks (100,000 rows in a few seconds; sqlite-utils' insert
     per row took 17 s); `progress(fraction, stage)` is told after each chunk."""
     require_project(db, actor, project_id, "kpi.import")
+    parsed = preview.parsed
     if not preview.ok:
-        raise ValidationError.single("file", "kpi.err.summary_has_errors", n=len(preview.parsed.errors))
-    frame = preview.parsed.rows
+        raise ValidationError.single("file", "kpi.err.summary_has_errors", n=len(parsed.errors))
+    frame = parsed.rows
     if frame.empty:
         raise ValidationError.single("file", "err.file_empty")
     report = progress or (lambda fraction, stage: None)
-    settings_json = json.dumps({"source": "summary", "file": preview.parsed.filename})
+    flavour = import_settings(db, project_id)["flavour"]
+    settings_json = json.dumps({"source": "summary", "file": parsed.filename, "profile": parsed.profile, "flavour": flavour},
+                               ensure_ascii=False)
     stamp = config.now_text()
     days = sorted({d.isoformat() for d in frame["date"]})
+    marks = ",".join("?" * len(days))
+    raw_days = {r["day"] for r in db.query(
+        f"SELECT DISTINCT day FROM kpi_shop_daily WHERE project_id = ? AND source = 'raw' AND day IN ({marks})", [project_id, *days])}
+    summary_days = [d for d in days if d not in raw_days]
     columns = ["project_id", "day", "agent", *STORED_METRICS, "source", "extra", "settings", "import_id", "computed_at"]
     insert = f"INSERT INTO kpi_agent_daily ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    records = frame.to_dict("records")
+    platform_insert = ("INSERT OR REPLACE INTO platform_agent_daily (project_id, day, agent, profile, figures, pending, import_id, imported_at) "
+                       "VALUES (?,?,?,?,?,?,?,?)")
+    records = frame.reset_index().to_dict("records")
+    shop_level = parsed.profile is not None and summary_import.profiles.BY_KEY[parsed.profile].shop_level if parsed.profile else False
+    shop_level = shop_level or ("agent" not in parsed.fields)
     with write(db):
         import_id = db["kpi_imports"].insert({
-            "project_id": project_id, "kind": "summary", "filenames": preview.parsed.filename, "date_from": days[0], "date_to": days[-1],
+            "project_id": project_id, "kind": "summary", "filenames": parsed.filename, "date_from": days[0], "date_to": days[-1],
             "rows": len(frame), "settings": settings_json, "created_by": actor.id, "created_at": stamp,
         }).last_pk
-        marks = ",".join("?" * len(days))
-        db.execute(f"DELETE FROM kpi_agent_daily WHERE project_id = ? AND day IN ({marks})", [project_id, *days])
-        db.execute(f"DELETE FROM kpi_shop_daily WHERE project_id = ? AND day IN ({marks})", [project_id, *days])
+        db.execute(f"DELETE FROM platform_agent_daily WHERE project_id = ? AND day IN ({marks})", [project_id, *days])
+        db.execute(f"DELETE FROM platform_benchmarks WHERE project_id = ? AND day IN ({marks})", [project_id, *days])
+        if summary_days:
+            summary_marks = ",".join("?" * len(summary_days))
+            db.execute(f"DELETE FROM kpi_agent_daily WHERE project_id = ? AND day IN ({summary_marks})", [project_id, *summary_days])
+            db.execute(f"DELETE FROM kpi_shop_daily WHERE project_id = ? AND day IN ({summary_marks})", [project_id, *summary_days])
         per_day: dict[str, list[dict]] = {}
         for start in range(0, len(records), INSERT_CHUNK):
-            values = []
+            values, platform_values = [], []
             for record in records[start:start + INSERT_CHUNK]:
-                metrics, extra = summary_to_metrics(record)
+                row_number = record.pop("row")
+                pending = parsed.pending.get(row_number, [])
+                metrics, extra = summary_to_metrics(record, flavour)
                 day = record["date"].isoformat()
-                per_day.setdefault(day, []).append(metrics)
+                if pending:
+                    extra["pending"] = pending
+                figures = {k: _json_value(v) for k, v in record.items() if k not in ("date", "agent_key") and _present(v)}
+                platform_values.append([project_id, day, str(record["agent"]), parsed.profile or "", json.dumps(figures, ensure_ascii=False),
+                                        json.dumps(pending, ensure_ascii=False), import_id, stamp])
+                if day in raw_days:
+                    continue
+                per_day.setdefault(day, []).append({**metrics, "_pending": pending})
+                if shop_level:
+                    continue
                 values.append([project_id, day, str(record["agent"]), *(metrics.get(c) for c in STORED_METRICS), "summary",
                                json.dumps(extra, ensure_ascii=False, default=str), settings_json, import_id, stamp])
             db.conn.executemany(insert, values)
+            db.conn.executemany(platform_insert, platform_values)
             report(0.9 * min(1.0, (start + INSERT_CHUNK) / len(records)), "rows")
         for day, agent_metrics in per_day.items():
-            db["kpi_shop_daily"].insert({"project_id": project_id, "day": day, **shop_from_agent_summaries(agent_metrics),
-                                         "source": "summary", "extra": json.dumps({"derived_from": "agent summaries"}),
+            pending = sorted({f for m in agent_metrics for f in m.pop("_pending")})
+            shop = agent_metrics[0] if shop_level else shop_from_agent_summaries(agent_metrics)
+            shop_extra = {"derived_from": "shop row" if shop_level else "agent summaries"}
+            if pending:
+                shop_extra["pending"] = pending
+            db["kpi_shop_daily"].insert({"project_id": project_id, "day": day, **{k: v for k, v in shop.items() if k in STORED_METRICS},
+                                         "source": "summary", "extra": json.dumps(shop_extra, ensure_ascii=False),
                                          "settings": settings_json, "import_id": import_id, "computed_at": stamp})
-        audit.record(db, actor, "import", "kpi_summary", import_id, None, {"project_id": project_id, "days": len(days), "rows": len(frame)})
+        if len(parsed.benchmarks) and parsed.day:
+            for label, bench in parsed.benchmarks.iterrows():
+                figures = {k: _json_value(v) for k, v in bench.items() if _present(v)}
+                db["platform_benchmarks"].insert({"project_id": project_id, "day": parsed.day.isoformat(), "label": str(label),
+                                                  "profile": parsed.profile or "", "figures": json.dumps(figures, ensure_ascii=False),
+                                                  "import_id": import_id}, replace=True)
+        if save_template and any(source == "user" for source in parsed.sources.values()):
+            from core import import_templates
+
+            import_templates.save_template(db, actor, project_id, "summary", parsed.headers, dict(parsed.mapping),
+                                           {"profile": parsed.profile})
+        audit.record(db, actor, "import", "kpi_summary", import_id, None,
+                     {"project_id": project_id, "days": len(days), "rows": len(frame), "profile": parsed.profile,
+                      "kept_raw_days": sorted(raw_days)})
     report(1.0, "done")
     return int(import_id)
 

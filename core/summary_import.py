@@ -85,7 +85,9 @@ import numpy as np
 import pandas as pd
 import python_calamine
 
+from core import platform_profiles as profiles
 from core.excel import FORMULA_PREFIXES, unescape_cell
+from core.platform_profiles import row_label_kind
 
 MAX_BYTES = 20_000_000
 XLSX_UNPACKED_FACTOR = 10  # an .xlsx may unpack to this many times max_bytes (zip-bomb guard)
@@ -133,7 +135,48 @@ _BASE_FIELDS = (
     FieldSpec("satisfaction", RATE, "满意度", "satisfaction"),
     FieldSpec("complaints", COUNT, "投诉数", "complaints"),
     FieldSpec("complaint_rate", RATE, "投诉率", "complaint rate"),
+    # Text beside the agent: shown, kept in the platform's figures, never the agent key.
+    FieldSpec("agent_name", TEXT, "客服昵称", "agent display name"),
+    FieldSpec("group", TEXT, "客服分组", "agent group"),
+    FieldSpec("shop", TEXT, "店铺名称", "shop name"),
+    # Platform-only figures that matter to merchants and QA: kept with the day, shown where they exist.
+    FieldSpec("valid_receptions", COUNT, "有效接待人数", "valid receptions"),
+    FieldSpec("needs_human", COUNT, "需人工回复咨询人数", "buyers needing a human reply"),
+    FieldSpec("unreplied", COUNT, "未回复人数", "buyers not replied"),
+    FieldSpec("unreplied_3min", COUNT, "3分钟未回复人数", "buyers not replied within 3 min"),
+    FieldSpec("slow_responses", COUNT, "慢响应人数", "slow responses"),
+    FieldSpec("answer_ratio", NUMBER, "答问比", "answer/question ratio"),
+    FieldSpec("lost_inquiries", COUNT, "询单流失人数", "inquiries lost"),
+    FieldSpec("refund_buyers", COUNT, "退款人数", "buyers refunded"),
+    FieldSpec("refund_amount", MONEY, "退款金额", "refund amount"),
+    FieldSpec("service_score", NUMBER, "客服服务分", "service score"),
+    FieldSpec("ratings", COUNT, "评分数", "ratings"),
+    FieldSpec("low_rating_orders", COUNT, "评分≤3订单数", "orders rated 3 or less"),
+    FieldSpec("low_rating_rate", RATE, "评分≤3率", "share rated 3 or less"),
+    FieldSpec("dispute_refunds", COUNT, "纠纷退款数", "dispute refunds"),
+    FieldSpec("dissatisfaction_rate", RATE, "不满意率", "dissatisfaction rate"),
+    FieldSpec("reviews", COUNT, "评价数", "reviews"),
+    FieldSpec("good_reviews", COUNT, "好评数", "good reviews"),
+    FieldSpec("bad_reviews", COUNT, "差评数", "bad reviews"),
+    FieldSpec("warning_sessions", COUNT, "预警会话量", "flagged sessions"),
+    FieldSpec("problem_sessions", COUNT, "服务问题会话数", "sessions with service problems"),
+    FieldSpec("waiting_sessions", COUNT, "待回复会话量", "sessions waiting for a reply"),
+    FieldSpec("transferred_sessions", COUNT, "转出会话量", "sessions transferred"),
+    FieldSpec("online_days", COUNT, "在线天数", "days online"),
+    FieldSpec("online_s", DURATION, "PC在线时长", "time online (PC)"),
+    FieldSpec("break_s", DURATION, "PC小休时长", "time on break (PC)"),
+    FieldSpec("offline_s", DURATION, "PC离线时长", "time offline (PC)"),
+    FieldSpec("cpd", NUMBER, "CPD", "CPD"),
+    FieldSpec("not_served_rate", RATE, "不服务率", "not-served rate"),
+    FieldSpec("bad_review_rate", RATE, "差评率", "bad-review rate"),
 )
+PLATFORM_ONLY_FIELDS = ("valid_receptions", "needs_human", "unreplied", "unreplied_3min", "slow_responses", "answer_ratio",
+                        "lost_inquiries", "refund_buyers", "refund_amount", "service_score", "ratings", "low_rating_orders",
+                        "low_rating_rate", "dispute_refunds", "dissatisfaction_rate", "reviews", "good_reviews", "bad_reviews",
+                        "warning_sessions", "problem_sessions", "waiting_sessions", "transferred_sessions", "online_days",
+                        "online_s", "break_s", "offline_s", "cpd", "not_served_rate", "bad_review_rate")
+"""Figures only the platform gives (not computed from chat logs): stored with the day and shown in
+the agent table and the merchant report where a file has them."""
 
 # Header wordings seen in (or expected of) platform exports. Keys are canonical fields; the field
 # name and its labels match too. Compared after normalisation (see module docstring), so list
@@ -141,19 +184,53 @@ _BASE_FIELDS = (
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "date": ("日期", "统计日期", "数据日期", "业务日期", "报表日期", "时间", "day", "stat date", "report date"),
     "agent": (
-        "客服", "客服账号", "客服昵称", "客服名称", "客服名", "客服姓名", "客服子账号", "子账号", "子账号名称",
-        "客服旺旺", "旺旺", "账号", "昵称", "客服人员", "agent name", "agent account", "staff", "cs agent",
-        "sub account", "account", "nickname",
+        "客服", "客服账号", "客服子账号", "子账号", "子账号名称", "客服旺旺", "旺旺", "旺旺昵称", "旺旺账号", "旺旺账号名称",
+        "账号", "账号名称", "客服人员", "agent", "agent account", "staff", "cs agent", "sub account", "account", "uid",
     ),
+    # a display name beside the account; the agent when the file has no account column
+    "agent_name": ("客服昵称", "客服名称", "客服名", "客服姓名", "昵称", "agent name", "nickname", "display name"),
+    "group": ("旺旺分组", "客服分组", "分组", "技能组", "group", "skill group"),
+    "shop": ("店铺名称", "店铺", "shop", "shop name", "store"),
+    "valid_receptions": ("有效接待人数",),
+    "needs_human": ("需要人工回复的咨询人数", "需人工回复咨询人数"),
+    "unreplied": ("未回复人数", "未回复买家数"),
+    "unreplied_3min": ("3分钟未回复人数", "三分钟未回复人数"),
+    "slow_responses": ("慢响应人数", "慢响应次数"),
+    "answer_ratio": ("答问比", "问答比"),
+    "lost_inquiries": ("询单流失人数", "流失人数"),
+    "refund_buyers": ("退款人数",),
+    "refund_amount": ("退款金额", "成功退款金额", "退款额"),
+    "service_score": ("客服服务分", "服务分"),
+    "ratings": ("评分数", "评分人数"),
+    "low_rating_orders": ("评分≤3订单数", "评分<=3订单数", "低分订单数"),
+    "low_rating_rate": ("评分≤3率", "评分<=3率", "低分率"),
+    "dispute_refunds": ("纠纷退款数", "纠纷退款单数"),
+    "dissatisfaction_rate": ("不满意率", "im不满意率", "买家不满意率", "dissatisfaction rate"),
+    "reviews": ("评价数", "有效评价数", "评价量", "旺旺评价量", "评价人数"),
+    "good_reviews": ("好评数", "有效好评数", "好评量", "满意评价量"),
+    "bad_reviews": ("差评数", "有效差评数", "差评量"),
+    "warning_sessions": ("预警会话量", "预警会话数"),
+    "problem_sessions": ("服务问题会话数",),
+    "waiting_sessions": ("待回复会话量",),
+    "transferred_sessions": ("转出会话量", "转接会话量"),
+    "online_days": ("客服在线天数", "在线天数"),
+    "online_s": ("pc在线时长", "在线时长"),
+    "break_s": ("pc小休时长", "小休时长"),
+    "offline_s": ("pc离线时长", "离线时长"),
+    "cpd": ("cpd",),
+    "not_served_rate": ("不服务率",),
+    "bad_review_rate": ("差评率",),
     "consultations": ("咨询人数", "咨询量", "咨询客户数", "咨询买家数", "咨询用户数", "consultation", "consults", "buyers consulted"),
-    "receptions": ("接待人数", "人工接待人数", "接待客户数", "接待买家数", "接待量", "receptions", "buyers received", "received buyers"),
-    "inquiries": ("询单人数", "询单客户数", "询单买家数", "询单量", "inquiry", "enquiries", "inquiry buyers"),
-    "ordered_buyers": ("下单人数", "询单下单人数", "下单买家数", "下单客户数", "ordered buyers", "buyers ordered"),
+    "receptions": ("接待人数", "人工接待人数", "接待客户数", "接待买家数", "接待量", "已接待人数", "人工已接待人数", "receptions",
+                   "buyers received", "received buyers"),
+    "inquiries": ("询单人数", "询单客户数", "询单买家数", "询单量", "售前接待人数", "inquiry", "enquiries", "inquiry buyers"),
+    "ordered_buyers": ("下单人数", "询单下单人数", "下单买家数", "下单客户数", "促成下单人数", "ordered buyers", "buyers ordered"),
     "converted": (
-        "成交人数", "询单成交人数", "最终成团人数", "成团人数", "支付人数", "询单支付人数", "付款人数", "询单付款人数",
+        "成交人数", "询单成交人数", "最终成团人数", "成团人数", "询单最终付款人数", "最终付款人数", "销售人数", "支付人数", "询单支付人数", "付款人数", "询单付款人数",
         "支付买家数", "成交客户数", "buyers paid", "paid buyers", "converted buyers", "conversions",
     ),
-    "sessions": ("会话数", "接待会话数", "会话量", "session count", "conversations", "chats"),
+    "sessions": ("会话数", "接待会话数", "会话量", "接待会话量", "人工接待会话量", "人工已接待会话量", "人工会话量", "session count",
+                 "conversations", "chats"),
     "response_30s_rate": (
         "30秒应答率", "30秒回复率", "30秒响应率", "30秒内应答率", "30秒内回复率", "30秒人工应答率", "30秒人工回复率",
         "30s response rate", "30 second response rate", "30 sec response rate", "response rate 30s", "30s reply rate",
@@ -163,37 +240,47 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
         "1min response rate", "1 minute response rate", "60s response rate", "1min reply rate",
     ),
     "response_3min_rate": (
-        "3分钟应答率", "3分钟回复率", "3分钟响应率", "3分钟内回复率", "3分钟人工回复率", "180秒回复率",
+        "3分钟应答率", "3分钟回复率", "3分钟响应率", "3分钟内回复率", "3分钟人工回复率", "3分钟人工响应率", "3分钟人工应答率",
+        "客服3分钟人工回复率", "三分钟回复率", "三分钟人工回复率", "180秒回复率",
         "3min response rate", "3 minute response rate", "3min reply rate", "180s response rate",
     ),
     "avg_response_s": (
         "平均响应时长", "平均人工响应时长", "平均响应时间", "平均人工响应时间", "平响时长", "平响", "平均回复时长",
-        "平均回复时间", "平均应答时长", "avg response time", "average response time", "mean response time",
+        "平均回复时间", "平均应答时长", "人工平均回复时长", "人工平均响应时长", "avg response time", "average response time", "mean response time",
         "avg response", "avg reply time",
     ),
     "first_response_s": (
         "首次响应时长", "首响时长", "首次响应时间", "首响时间", "首响", "平均首次响应时长", "平均首响时长",
         "平均首次响应时间", "首次人工响应时长", "first response", "avg first response time", "average first response time",
     ),
-    "effective_reply_rate": ("有效回复率", "回复率", "有效应答率", "reply rate", "effective response rate", "valid reply rate"),
+    "effective_reply_rate": ("有效回复率", "回复率", "有效应答率", "旺旺回复率", "reply rate", "effective response rate", "valid reply rate"),
     "conversion_rate": (
-        "询单转化率", "转化率", "询单成交转化率", "询单到成交转化率", "询单支付转化率", "咨询转化率", "成交转化率",
+        "询单转化率", "转化率", "询单成交转化率", "询单最终付款转化率", "最终付款转化率", "询单到成交转化率", "询单支付转化率", "咨询转化率", "成交转化率",
         "inquiry conversion rate", "cvr",
     ),
     "sales": (
         "询单销售额", "销售额", "成交金额", "询单成交金额", "询单支付额", "询单支付金额", "客服询单支付额",
-        "客服销售额", "支付金额", "成交额", "sales amount", "inquiry sales", "revenue", "gmv", "paid amount",
+        "客服销售额", "支付金额", "成交额", "询单最终付款金额", "最终付款金额", "促成下单商品金额", "sales amount", "inquiry sales", "revenue", "gmv", "paid amount",
     ),
-    "sales_after_refund": ("退款后销售额", "扣除退款后销售额", "净销售额", "sales after refund", "net sales"),
+    "sales_after_refund": ("退款后销售额", "扣除退款后销售额", "净销售额", "去退销售额", "sales after refund", "net sales"),
     "aov": ("客单价", "询单客单价", "average order value", "avg order value", "atv"),
     "items": ("销售件数", "成交件数", "支付件数", "件数", "items", "items sold", "units sold"),
     "items_per_buyer": ("客件数", "items per buyer", "units per buyer", "upt"),
-    "satisfaction": ("满意度", "满意率", "客户满意度", "买家满意度", "satisfaction rate", "csat"),
+    "satisfaction": ("满意度", "满意率", "客户满意度", "客户满意率", "买家满意度", "好评率", "satisfaction rate", "csat"),
     "complaints": ("投诉数", "投诉次数", "投诉量", "投诉单数", "complaint count"),
     "complaint_rate": ("投诉率", "complaint rate"),
 }
 
 DIMENSIONS: dict[str, tuple[str, str]] = {"person": ("人维度", "per person"), "session": ("会话维度", "per session")}
+# Flavours of one figure that platforms give side by side (PDD `(8-23点)` / `(全天)`, Douyin 工作时间 /
+# 全天, Douyin's and JD's 新 response time): kept apart as `<field>[_<dimension>]_<flavour>`.
+FLAVOURS: dict[str, tuple[str, str]] = {
+    "service": ("服务时间", "service hours"), "allday": ("全天", "whole day"), "new": ("新口径", "new definition"),
+}
+_FLAVOUR_PREFIXES = (("工作时间", "service"), ("服务时间", "service"), ("全天", "allday"), ("全日", "allday"), ("新", "new"))
+_FLAVOUR_WORDS = {"工作时间": "service", "服务时间": "service", "全天": "allday", "全日": "allday", "新": "new", "新标": "new",
+                  "新标准": "new"}
+_SERVICE_HOURS = re.compile(r"^\d{1,2}(?::\d{2})?\s*[-~－～至到]\s*\d{1,2}(?::\d{2})?\s*[点时]?$")
 
 # Bracketed or inline words that mark a dimension (compared normalised).
 _DIMENSION_MARKERS = {
@@ -203,7 +290,7 @@ _DIMENSION_MARKERS = {
 }
 # Tried inside an unknown header, longest first, when the whole header is not an alias.
 _INLINE_DIMENSION_MARKERS = sorted(_DIMENSION_MARKERS, key=len, reverse=True)
-_NOISE_PREFIXES = ("全天", "全日", "当日", "当天", "今日", "每日")
+_NOISE_PREFIXES = ("当日", "当天", "今日", "每日")
 
 # Units: normalised word → (kind it applies to, factor to the stored unit).
 _UNITS: dict[str, tuple[str, float]] = {
@@ -213,13 +300,16 @@ _UNITS: dict[str, tuple[str, float]] = {
     "小时": (DURATION, 3600), "h": (DURATION, 3600), "hr": (DURATION, 3600), "hour": (DURATION, 3600),
     "hours": (DURATION, 3600), "毫秒": (DURATION, 0.001), "ms": (DURATION, 0.001),
     "元": (MONEY, 1), "yuan": (MONEY, 1), "cny": (MONEY, 1), "rmb": (MONEY, 1), "万元": (MONEY, 10_000),
-    "万": (MONEY, 10_000), "人": (COUNT, 1), "个": (COUNT, 1), "次": (COUNT, 1), "件": (COUNT, 1), "单": (COUNT, 1),
+    "万": (MONEY, 10_000), "时": (DURATION, 3600), "人": (COUNT, 1), "个": (COUNT, 1), "次": (COUNT, 1), "件": (COUNT, 1), "单": (COUNT, 1),
 }
 # A unit written after the name without brackets ("客单价元", "avg response time sec").
 _SUFFIX_UNITS = sorted((u for u in _UNITS if len(u) > 1 or not u.isascii()), key=len, reverse=True)
 
 _TOTAL_MARKERS = {"合计", "总计", "汇总", "总和", "小计", "平均", "平均值", "均值", "total", "totals", "sum", "average", "avg"}
-_MISSING_TOKENS = ["", "-", "--", "---", "—", "——", "/", "n/a", "na", "null", "none", "nan", "无", "暂无", "#n/a", "#div/0!"]
+_MISSING_TOKENS = ["", "-", "--", "---", "—", "——", "/", "n/a", "na", "null", "none", "nan", "无", "暂无", "暂无数据", "#n/a",
+                   "#div/0!", "--分--秒", "-分-秒", "--:--"]
+# A figure the platform has not settled yet: pending, neither zero nor missing; a later export fills it.
+PENDING_TOKENS = ["延迟统计", "统计中", "待统计", "待更新", "计算中", "数据延迟"]
 
 
 def _with_dimensions(base: tuple[FieldSpec, ...]) -> dict[str, FieldSpec]:
@@ -230,9 +320,16 @@ def _with_dimensions(base: tuple[FieldSpec, ...]) -> dict[str, FieldSpec]:
             fields["agent_key"] = FieldSpec("agent_key", TEXT, "客服(去店铺前缀)", "agent (without shop prefix)")
         if spec.kind in (DATE, TEXT):
             continue
+        variants = [(spec.name, spec.zh, spec.en)]
         for dim, (zh, en) in DIMENSIONS.items():
-            name = f"{spec.name}_{dim}"
-            fields[name] = FieldSpec(name, spec.kind, f"{spec.zh}({zh})", f"{spec.en} ({en})", spec.allow_negative)
+            variants.append((f"{spec.name}_{dim}", f"{spec.zh}({zh})", f"{spec.en} ({en})"))
+        for name, zh_label, en_label in list(variants):
+            if name != spec.name:
+                fields[name] = FieldSpec(name, spec.kind, zh_label, en_label, spec.allow_negative)
+        for name, zh_label, en_label in variants:
+            for flavour, (zh, en) in FLAVOURS.items():
+                flavoured = f"{name}_{flavour}"
+                fields[flavoured] = FieldSpec(flavoured, spec.kind, f"{zh_label}[{zh}]", f"{en_label} [{en}]", spec.allow_negative)
     return fields
 
 
@@ -282,6 +379,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "negative": ("不能为负数：{value}", "must not be negative: {value}"),
     "rate_over_100": ("超过100%：{value}", "rate over 100%: {value}"),
     "duplicate_row": ("与第{first_row}行重复（同一日期和客服）", "duplicate of row {first_row} (same date and agent)"),
+    "missing_day": ("文件里没有日期列，文件名和标题行中也没有日期：请在下方选择这份数据是哪一天的",
+                    "the file has no date column and its name and banner name no day: pick the day below"),
+    "range_file": ("文件名显示这是 {start} 至 {end} 多天的合计数据，不能当作某一天保存。请在后台把开始和结束日期选成同一天，按天导出后逐个导入",
+                   "the file name says these are the totals of {start} to {end}, not one day; export one day at a time "
+                   "(same start and end date in the backend) and import each"),
+    "pending": ("待更新（平台尚未结算）", "pending (not settled by the platform yet)"),
 }
 
 
@@ -315,10 +418,13 @@ class SummaryPreview:
     """What was read: show it, and save `rows` only when `ok`.
 
     `mapping` lists every non-blank header in file order with its canonical field (None when
-    unknown). `rows` has the canonical columns found, in `FIELDS` order (`agent_key` follows
-    `agent`), indexed by spreadsheet row number (index name "row"); a cell that failed to parse
-    is missing there and has its error in `errors`. Counts are Int64, other metrics float64
-    (rates as fractions, durations in seconds, money in yuan), dates `datetime.date`.
+    not used); `sources` says per header where its field came from ("profile", "alias",
+    "template", "user") or "unused". `rows` has the canonical columns found, in `FIELDS` order
+    (`agent_key` follows `agent`), indexed by spreadsheet row number (index name "row"); a cell
+    that failed to parse is missing there and has its error in `errors`. Counts are Int64, other
+    metrics float64 (rates as fractions, durations in seconds, money in yuan), dates
+    `datetime.date`. A file without a date column gets its `day` from the file name, a banner row
+    or the user (`day_source`); its rows carry that day.
     """
 
     filename: str
@@ -327,6 +433,18 @@ class SummaryPreview:
     errors: list[SummaryError]
     header_row: int | None = None
     skipped_rows: list[int] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+    profile: str | None = None  # key of core.platform_profiles, None = the general header table
+    profile_source: str = "none"  # "detected", "chosen", "template", "none"
+    template: dict | None = None  # the saved layout that mapped this file
+    day: dt.date | None = None
+    day_source: str | None = None  # "column", "filename", "banner", "user"
+    day_range: tuple[dt.date, dt.date] | None = None  # a file name or banner naming several days
+    skipped: list[tuple[int, str, str]] = field(default_factory=list)  # (row, label, "summary" | "benchmark" | "empty_agent")
+    benchmarks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame())  # peer rows by label
+    pending: dict[int, list[str]] = field(default_factory=dict)  # row → fields the platform has not settled (延迟统计)
+    unused_figures: list[str] = field(default_factory=list)  # unmapped headers that look like a figure
+    headers: list[str] = field(default_factory=list)  # every non-blank header as written
 
     @property
     def ok(self) -> bool:
@@ -336,6 +454,11 @@ class SummaryPreview:
     @property
     def unmapped_headers(self) -> list[str]:
         return [header for header, name in self.mapping if name is None]
+
+    @property
+    def fields(self) -> set[str]:
+        """The canonical fields some header maps to."""
+        return {name for _, name in self.mapping if name}
 
 
 class _FileRefused(Exception):
@@ -347,11 +470,26 @@ class _FileRefused(Exception):
 
 
 def read_summary(
-    data: bytes, filename: str, *, max_bytes: int = MAX_BYTES, progress: Callable[[float, str], None] | None = None
+    data: bytes,
+    filename: str,
+    *,
+    max_bytes: int = MAX_BYTES,
+    progress: Callable[[float, str], None] | None = None,
+    profile: str | None = None,
+    overrides: Mapping[str, str | None] | None = None,
+    day: dt.date | None = None,
+    template_lookup: Callable[[list[str]], dict | None] | None = None,
 ) -> SummaryPreview:
-    """Read a daily per-agent summary export (CSV or XLSX) into a preview. Never raises for bad
-    input: every problem is in `preview.errors`. `progress(fraction, stage)` hears "read" (the
-    file into cells, the first half) and "validate" (after each column)."""
+    """Read a per-agent summary export (CSV or XLSX) into a preview. Never raises for bad input:
+    every problem is in `preview.errors`. `progress(fraction, stage)` hears "read" (the file into
+    cells, the first half) and "validate" (after each column).
+
+    `profile`: a key of core.platform_profiles to read the file with, "generic" for none, or None
+    to detect it from the headers (and file name). `overrides`: header as written → field (or
+    None: not used) the user chose; they win over everything. `day`: the day the user picked,
+    used when neither a date column, the file name nor a banner row gives one.
+    `template_lookup(headers)`: the saved layout of these headers, if any (its mapping and
+    profile apply unless the caller overrides them)."""
     report = progress or (lambda fraction, stage: None)
     report(0.0, "read")
     try:
@@ -360,7 +498,8 @@ def read_summary(
         report(1.0, "done")
         return SummaryPreview(filename, [], _empty_rows(), [refused.error])
     report(0.5, "validate")
-    preview = _preview_from_grid(filename, grid, report)
+    preview = _preview_from_grid(filename, grid, report, profile=profile, overrides=overrides, day=day,
+                                 template_lookup=template_lookup)
     report(1.0, "done")
     return preview
 
@@ -395,9 +534,9 @@ def _build_alias_index() -> dict[str, str]:
     index: dict[str, str] = {}
     for spec in _BASE_FIELDS:
         for alias in (spec.name, spec.zh, spec.en, *HEADER_ALIASES.get(spec.name, ())):
-            key = _key(alias)
-            if index.setdefault(key, spec.name) != spec.name:
-                raise ValueError(f"header alias {alias!r} given for both {index[key]} and {spec.name}")
+            for key in {_key(alias), _key(re.sub(r"(?<=\d)秒", "s", alias))}:  # 30秒应答率 and 30s应答率
+                if index.setdefault(key, spec.name) != spec.name:
+                    raise ValueError(f"header alias {alias!r} given for both {index[key]} and {spec.name}")
     return index
 
 
@@ -418,10 +557,21 @@ def _lookup(key: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+def _flavour_prefix(key: str) -> tuple[str, str | None]:
+    """(key without a flavour prefix, flavour) when the rest is a known header ("全天平响时长")."""
+    for prefix, flavour in _FLAVOUR_PREFIXES:
+        if key.startswith(prefix) and len(key) > len(prefix):
+            rest = key[len(prefix):]
+            if _lookup(rest)[0] is not None or any(m in rest for m in _INLINE_DIMENSION_MARKERS):
+                return rest, flavour
+    return key, None
+
+
 def analyse_header(header: str) -> HeaderInfo:
     """The canonical field of a header and the unit its bare numbers are in."""
     text = _normalise(header)
     dims: set[str] = set()
+    flavours: set[str] = set()
     units: list[str] = []
     percent = False
     bare_person = False  # "(人)": a unit on a count, the person dimension on anything else
@@ -434,7 +584,11 @@ def analyse_header(header: str) -> HeaderInfo:
                 continue
             if not key:
                 continue
-            if key == "人":
+            if _SERVICE_HOURS.match(part.strip()):
+                flavours.add("service")
+            elif key in _FLAVOUR_WORDS:
+                flavours.add(_FLAVOUR_WORDS[key])
+            elif key == "人":
                 bare_person = True
             elif key in _DIMENSION_MARKERS:
                 dims.add(_DIMENSION_MARKERS[key])
@@ -443,6 +597,10 @@ def analyse_header(header: str) -> HeaderInfo:
             else:
                 unknown.append(key)
     base_key = _key(_BRACKETS.sub(" ", text))
+    if _lookup(base_key)[0] is None:
+        base_key, flavour = _flavour_prefix(base_key)
+        if flavour:
+            flavours.add(flavour)
     if unknown:  # a qualifier we do not know may change the meaning: only an exact alias maps
         name, suffix_unit = _lookup(base_key + "".join(unknown))
     else:
@@ -469,10 +627,12 @@ def analyse_header(header: str) -> HeaderInfo:
             factor = float(unit_factor)
     if spec.kind in (DATE, TEXT):
         return HeaderInfo(name)
-    if len(dims) > 1:
-        return HeaderInfo(None)  # says both per person and per session: refuse to guess
+    if len(dims) > 1 or len(flavours) > 1:
+        return HeaderInfo(None)  # says both per person and per session (or two flavours): refuse to guess
     if dims:
         name = f"{name}_{dims.pop()}"
+    if flavours:
+        name = f"{name}_{flavours.pop()}"
     return HeaderInfo(name, factor, percent and spec.kind == RATE)
 
 
@@ -705,27 +865,133 @@ def _find_header(grid: list[list[str]]) -> int:
     for i in candidates:
         fields = {map_header(cell) for cell in grid[i] if cell.strip()}
         fields.discard(None)
-        if len(fields) >= 2 and fields & set(REQUIRED_FIELDS):
+        if len(fields) >= 2 and fields & {"date", "agent", "agent_name"}:
             return i
-    return candidates[0]
+    best = max(candidates, key=lambda i: (sum(1 for c in grid[i] if map_header(c)), -i))
+    return best if any(map_header(c) for c in grid[best]) else candidates[0]
+
+
+_FILENAME_RANGE = re.compile(r"(?<!\d)(20\d{2})(\d{2})(\d{2})[_\-~至到 ]+(20\d{2})(\d{2})(\d{2})(?!\d)")
+_FILENAME_ISO = re.compile(r"(?<!\d)(20\d{2})[-./年](\d{1,2})[-./月](\d{1,2})日?(?!\d)")
+_FILENAME_STAMP = re.compile(r"(?<!\d)(20\d{2})(\d{2})(\d{2})(?:\d{4}|\d{6})?(?!\d)")
+
+
+def _valid_date(y: str, m: str, d: str) -> dt.date | None:
+    try:
+        return dt.date(int(y), int(m), int(d))
+    except ValueError:
+        return None
+
+
+def days_in_text(text: str) -> tuple[dt.date, dt.date] | None:
+    """The day (start == end) or range a file name or banner names: `_20261101_20261101_`,
+    `2026-11-01`, `2026-11-01~2026-11-07`, `20261030`, `202611011230` (an export stamp)."""
+    text = unicodedata.normalize("NFKC", text)
+    match = _FILENAME_RANGE.search(text)
+    if match:
+        start, end = _valid_date(*match.groups()[:3]), _valid_date(*match.groups()[3:])
+        if start and end:
+            return (min(start, end), max(start, end))
+    iso = [d for d in (_valid_date(*m.groups()) for m in _FILENAME_ISO.finditer(text)) if d]
+    if iso:
+        return (min(iso), max(iso))
+    stamps = [d for d in (_valid_date(*m.groups()) for m in _FILENAME_STAMP.finditer(text)) if d]
+    if stamps:
+        return (min(stamps), max(stamps))
+    return None
+
+
+_FIGURE_WORDS = ("率", "时长", "人数", "金额", "额", "数", "量", "分", "比", "rate", "time", "amount", "count")
+
+
+def looks_like_figure(header: str) -> bool:
+    """A header that reads as a figure (率, 时长, 人数, 金额, 额, 数, …): unmapped, it gets a warning."""
+    text = _normalise(header)
+    return any(word in text for word in _FIGURE_WORDS)
+
+
+def _info_for(header: str, name: str) -> HeaderInfo:
+    """The header's units read for a field the user or a profile chose."""
+    auto = analyse_header(header)
+    spec = FIELDS[name]
+    if auto.field and FIELDS[auto.field].kind == spec.kind:
+        return HeaderInfo(name, auto.factor, auto.percent)
+    return HeaderInfo(name, 1.0, "%" in header and spec.kind == RATE)
 
 
 def _preview_from_grid(
-    filename: str, grid: list[list[str]], report: Callable[[float, str], None] = lambda fraction, stage: None
+    filename: str,
+    grid: list[list[str]],
+    report: Callable[[float, str], None] = lambda fraction, stage: None,
+    *,
+    profile: str | None = None,
+    overrides: Mapping[str, str | None] | None = None,
+    day: dt.date | None = None,
+    template_lookup: Callable[[list[str]], dict | None] | None = None,
 ) -> SummaryPreview:
+
     if all(_blank(row) for row in grid):
         return SummaryPreview(filename, [], _empty_rows(), [SummaryError(None, None, "empty_file")])
     header_index = _find_header(grid)
     headers = [cell.strip().translate(_INVISIBLE) for cell in grid[header_index]]
     width = len(headers)
+    written = [h for h in headers if h]
+
+    # The layout: a saved template, else the profile chosen or detected, else the general table.
+    template = template_lookup(written) if template_lookup else None
+    profile_source = "none"
+    chosen: profiles.Profile | None = None
+    if profile not in (None, "", "auto"):
+        chosen = profiles.BY_KEY.get(str(profile))
+        profile_source = "chosen" if chosen else "none"
+    elif template and template.get("options", {}).get("profile"):
+        chosen = profiles.BY_KEY.get(template["options"]["profile"])
+        profile_source = "template" if chosen else "none"
+    if chosen is None and profile in (None, "", "auto") and profile_source == "none":
+        chosen = profiles.detect(written, filename)
+        profile_source = "detected" if chosen else "none"
+    user_map: dict[str, str | None] = {}
+    if template:
+        user_map.update(template.get("mapping", {}))
+    if overrides:
+        user_map.update(overrides)
+    profile_aliases = {profiles.header_key(k): v for k, v in (chosen.aliases if chosen else {}).items()}
 
     file_errors: list[SummaryError] = []
     mapping: list[tuple[str, str | None]] = []
-    columns: dict[str, tuple[int, str, HeaderInfo]] = {}  # field → (position, header, info)
+    sources: dict[str, str] = {}
+    infos: list[tuple[int, str, HeaderInfo]] = []
     for position, header in enumerate(headers):
         if not header:
             continue
-        info = analyse_header(header)
+        if header in user_map and (user_map[header] is None or user_map[header] in FIELDS):
+            name = user_map[header]
+            source = ("user" if overrides and header in overrides else "template") if name else "unused"
+            info = _info_for(header, name) if name else HeaderInfo(None)
+        elif profiles.header_key(header) in profile_aliases:
+            name = profile_aliases[profiles.header_key(header)]
+            info, source = (_info_for(header, name), "profile") if name else (HeaderInfo(None), "unused")
+        else:
+            info = analyse_header(header)
+            source = "alias" if info.field else "unused"
+        infos.append((position, header, info))
+        sources[header] = source
+
+    # One agent column: the profile's preferred one, else the first; the others are display names.
+    agent_like = [(p, h) for p, h, i in infos if i.field == "agent"]
+    if len(agent_like) > 1:
+        order = [profiles.header_key(h) for h in (chosen.agent_headers if chosen else ())]
+        rank = lambda ph: order.index(profiles.header_key(ph[1])) if profiles.header_key(ph[1]) in order else len(order)  # noqa: E731
+        keep = min(agent_like, key=lambda ph: (rank(ph), ph[0]))
+        infos = [(p, h, HeaderInfo("agent_name") if i.field == "agent" and (p, h) != keep and sources[h] != "user" else i)
+                 for p, h, i in infos]
+    if not any(i.field == "agent" for _, _, i in infos):
+        names = [(p, h) for p, h, i in infos if i.field == "agent_name"]
+        if names:  # a display name is the agent when the file has no account column
+            infos = [(p, h, HeaderInfo("agent") if (p, h) == names[0] else i) for p, h, i in infos]
+
+    columns: dict[str, tuple[int, str, HeaderInfo]] = {}  # field → (position, header, info)
+    for position, header, info in infos:
         mapping.append((header, info.field))
         if info.field is None:
             continue
@@ -734,14 +1000,39 @@ def _preview_from_grid(
             file_errors.append(SummaryError(None, header, "duplicate_column", {"field": info.field, "other": other}))
         else:
             columns[info.field] = (position, header, info)
-    for name in REQUIRED_FIELDS:
-        if name not in columns:
-            file_errors.append(SummaryError(None, None, "missing_column", {"field": name}))
+    unused_figures = [h for h, name in mapping if name is None and sources.get(h) == "unused" and looks_like_figure(h)
+                      and h not in user_map]
+
+    # The day: a date column, else the file name, else a banner row above the header, else the user.
+    shop_level = bool(chosen and chosen.shop_level) or (
+        "agent" not in columns and _shop_level_grid(grid, header_index, columns["date"][0] if "date" in columns else None))
+    day_source: str | None = "column" if "date" in columns else None
+    day_range: tuple[dt.date, dt.date] | None = None
+    the_day: dt.date | None = None
+    if day_source is None:
+        for source, text in (("filename", filename), ("banner", " ".join(" ".join(r) for r in grid[:header_index]))):
+            found = days_in_text(text) if text.strip() else None
+            if found:
+                day_source, day_range = source, found
+                break
+        if day_range and day_range[0] != day_range[1]:
+            file_errors.append(SummaryError(None, None, "range_file", {"start": day_range[0].isoformat(), "end": day_range[1].isoformat()}))
+        elif day_range:
+            the_day = day_range[0]
+        elif day is not None:
+            day_source, the_day = "user", day
+        else:
+            file_errors.append(SummaryError(None, None, "missing_day"))
+    if "agent" not in columns and not shop_level:
+        file_errors.append(SummaryError(None, None, "missing_column", {"field": "agent"}))
     if not any(FIELDS[name].kind not in (DATE, TEXT) for name in columns):
         file_errors.append(SummaryError(None, None, "no_metric_column"))
-    if not all(name in columns for name in REQUIRED_FIELDS):
-        # Without date and agent no row can be used: one clear error, not one per row.
-        return SummaryPreview(filename, mapping, _empty_rows(), file_errors, header_index + 1)
+    base = dict(header_row=header_index + 1, sources=sources, profile=chosen.key if chosen else None,
+                profile_source=profile_source, template=template, day=the_day, day_source=day_source, day_range=day_range,
+                unused_figures=unused_figures, headers=written)
+    if ("agent" not in columns and not shop_level) or (day_source is None) or (day_range and day_range[0] != day_range[1]):
+        # Without an agent or a day no row can be used: one clear error, not one per row.
+        return SummaryPreview(filename, mapping, _empty_rows(), file_errors, **base)
 
     # Data rows: numbered as a spreadsheet shows them, blank ones dropped, padded to the header.
     cell_errors: list[tuple[int, int, SummaryError]] = []  # (row, position, error) for sorting
@@ -762,7 +1053,7 @@ def _preview_from_grid(
         body.append(row)
     if not body:
         file_errors.append(SummaryError(None, None, "no_data_rows"))
-        return SummaryPreview(filename, mapping, _empty_rows(), file_errors, header_index + 1)
+        return SummaryPreview(filename, mapping, _empty_rows(), file_errors, **base)
 
     # Each column is parsed once per distinct text (exports repeat dates, names, durations and
     # rates a lot), then spread back to the rows by position.
@@ -774,17 +1065,35 @@ def _preview_from_grid(
         positions[name] = codes
         distinct[name] = _clean(pd.Series(uniques, dtype="str"))
 
-    # Totals rows (合计 / Total in the date or agent column) are not data.
-    skip = np.zeros(len(body), dtype=bool)
-    for name in REQUIRED_FIELDS:
-        if name in distinct:
-            skip |= distinct[name].str.lower().isin(_TOTAL_MARKERS).to_numpy()[positions[name]]
-    skipped_rows = [n for n, skipped in zip(numbers, skip) if skipped]
-    index = pd.Index(numbers, dtype="int64", name="row")[~skip]
+    # Summary and benchmark rows (汇总值, 全店平均值, 同行同层优秀, … in any text cell; a totals row
+    # whose agent cell is empty) are not agents: skipped and listed; benchmarks kept.
+    kinds = np.full(len(body), "", dtype=object)
+    labels = np.full(len(body), "", dtype=object)
+    for position in range(width):
+        codes, uniques = pd.factorize(np.asarray(cells[position], dtype=object))
+        marks = [profiles.row_label_kind(u) if isinstance(u, str) and len(u) <= 20 else None for u in uniques]
+        if not any(marks):
+            continue
+        for i, code in enumerate(codes):
+            if code >= 0 and marks[code] and not kinds[i]:
+                kinds[i], labels[i] = marks[code], str(uniques[code]).strip()
+    if "agent" in columns:
+        agent_text = distinct["agent"].to_numpy()[positions["agent"]]
+        empty_agent = (agent_text == "") | pd.Series(agent_text).str.lower().isin(["-", "--", "nan", "—"]).to_numpy()
+        for i in np.flatnonzero(empty_agent & (kinds == "")):
+            kinds[i], labels[i] = "empty_agent", ""
+    skip = kinds != ""
+    skipped = [(n, str(label), str(kind)) for n, kind, label, s_ in zip(numbers, kinds, labels, skip) if s_]
+    skipped_rows = [n for n, _, _ in skipped]
+    all_index = pd.Index(numbers, dtype="int64", name="row")
+    index = all_index[~skip]
     if index.empty:
         file_errors.append(SummaryError(None, None, "no_data_rows"))
 
     out: dict[str, pd.Series] = {}
+    bench_out: dict[str, pd.Series] = {}
+    is_bench = kinds == "benchmark"
+    pending: dict[int, list[str]] = {}
     for done, (name, (position, header, info)) in enumerate(columns.items()):
         report(0.5 + 0.5 * done / len(columns), "validate")
         at = positions[name][~skip]
@@ -792,22 +1101,52 @@ def _preview_from_grid(
         if name == "agent":
             out["agent_key"] = _agent_key(values).take(at).set_axis(index)
         out[name] = values.take(at).set_axis(index)
-        bad_distinct = codes.notna().to_numpy()
+        if is_bench.any() and FIELDS[name].kind not in (DATE, TEXT):
+            ok_values = values.where(codes.isna())
+            bench_out[name] = ok_values.take(positions[name][is_bench]).set_axis(pd.Index(labels[is_bench]))
+        code_of, text_of = codes.to_numpy(), distinct[name].to_numpy()
+        pend = (codes == "pending").to_numpy()
+        if pend.any():
+            for row, i in zip(index.tolist(), at.tolist()):
+                if pend[i]:
+                    pending.setdefault(row, []).append(name)
+        bad_distinct = (codes.notna() & (codes != "pending")).to_numpy()
         if bad_distinct.any():
             bad = bad_distinct[at]
-            code_of, text_of = codes.to_numpy(), distinct[name].to_numpy()
             for row, i in zip(index[bad].tolist(), at[bad]):
                 error = SummaryError(row, header, code_of[i], {"value": _shorten(text_of[i])})
                 cell_errors.append((row, position, error))
+    if day_source != "column":
+        out["date"] = pd.Series([the_day] * len(index), index=index, dtype=object)
+    if shop_level and "agent" not in out:
+        out["agent"] = pd.Series(["店铺"] * len(index), index=index, dtype=object)
+        out["agent_key"] = out["agent"]
     if "date" in out and "agent" in out:
-        cell_errors.extend(_duplicate_rows(out["date"], out["agent_key"], columns["agent"][:2]))
+        agent_column = columns["agent"][:2] if "agent" in columns else (0, "")
+        cell_errors.extend(_duplicate_rows(out["date"], out["agent_key"], agent_column))
 
     ordered = {name: out[name] for name in FIELDS if name in out}
     rows = pd.DataFrame(ordered, index=index)
+    benchmarks = pd.DataFrame(bench_out)
+    benchmarks = benchmarks[~benchmarks.index.duplicated(keep="first")] if len(benchmarks) else benchmarks
     cell_errors.sort(key=lambda item: (item[0], item[1]))
     return SummaryPreview(
-        filename, mapping, rows, file_errors + [err for _, _, err in cell_errors], header_index + 1, skipped_rows
+        filename, mapping, rows, file_errors + [err for _, _, err in cell_errors], skipped_rows=skipped_rows, skipped=skipped,
+        benchmarks=benchmarks, pending=pending, **base,
     )
+
+
+def _shop_level_grid(grid: list[list[str]], header_index: int, date_position: int | None) -> bool:
+    """A file with no agent column is the shop's when its data is one row (Kuaishou's 店铺数据) or
+    one row per date (a shop's daily series); otherwise its agent column is missing."""
+    data_rows = [r for r in grid[header_index + 1:] if not _blank(r)]
+    if len(data_rows) == 1:
+        return True
+    if date_position is None:
+        return False
+    dates = [r[date_position].strip() if date_position < len(r) else "" for r in data_rows
+             if not any(row_label_kind(c) for c in r if isinstance(c, str))]
+    return bool(dates) and len(set(dates)) == len(dates)
 
 
 def _shorten(value: str, limit: int = 40) -> str:
@@ -855,6 +1194,10 @@ def _parse_column(series: pd.Series, spec: FieldSpec, info: HeaderInfo) -> tuple
         return series.where(~missing), _codes(series.index, (missing, "missing_value"))
     text = series.str.normalize("NFKC")
     missing = text.str.lower().isin(_MISSING_TOKENS)
+    pending = text.str.replace(" ", "", regex=False).isin(PENDING_TOKENS)
+    if pending.any() and spec.kind != DATE:
+        values, codes = _parse_column(series.where(~pending, ""), spec, info)
+        return values, codes.mask(pending.to_numpy(), "pending")
     if spec.kind == DATE:
         values, bad = _parse_dates(text)
         return values, _codes(series.index, (missing, "missing_value"), (bad & ~missing, "bad_date"))

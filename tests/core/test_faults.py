@@ -338,7 +338,7 @@ def assert_consistent(path: Path) -> dict[str, int]:
                     WHERE CAST(substr(c.number, 13) AS INTEGER) > k.last""") == []
         # every import has all of its rows and its audit row
         assert q("""SELECT i.id FROM kpi_imports i WHERE i.kind = 'summary' AND i.rows !=
-                    (SELECT count(*) FROM kpi_agent_daily d WHERE d.import_id = i.id)""") == []
+                    (SELECT count(*) FROM platform_agent_daily d WHERE d.import_id = i.id)""") == []
         assert q("""SELECT i.id FROM kpi_imports i WHERE i.kind = 'summary' AND NOT EXISTS
                     (SELECT 1 FROM audit_log a WHERE a.entity = 'kpi_summary' AND a.entity_id = CAST(i.id AS TEXT))""") == []
         return {"complaints": q("SELECT count(*) FROM complaints")[0][0], "imports": q("SELECT count(*) FROM kpi_imports")[0][0]}

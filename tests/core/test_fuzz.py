@@ -457,9 +457,13 @@ def test_summary_import_stores_every_row_or_nothing(firm, file):
     assert accepted == (preview.ok and len(preview.parsed.rows) > 0)
     if accepted:
         rows = preview.parsed.rows
-        assert count(db, "SELECT COUNT(*) FROM kpi_agent_daily WHERE import_id = ?", [import_id]) == len(rows)
+        # every row is kept as the platform's figures; our daily rows take it only on days without raw-log figures
+        assert count(db, "SELECT COUNT(*) FROM platform_agent_daily WHERE import_id = ?", [import_id]) == len(rows)
         assert count(db, "SELECT rows FROM kpi_imports WHERE id = ?", [import_id]) == len(rows)
-        days = {d.isoformat() for d in rows["date"]}
+        raw_days = set(preview.raw_days)
+        summary_rows = rows[[d.isoformat() not in raw_days for d in rows["date"]]]
+        assert count(db, "SELECT COUNT(*) FROM kpi_agent_daily WHERE import_id = ?", [import_id]) == len(summary_rows)
+        days = {d.isoformat() for d in summary_rows["date"]}
         assert count(db, "SELECT COUNT(*) FROM kpi_shop_daily WHERE import_id = ?", [import_id]) == len(days)
 
 

@@ -139,8 +139,9 @@ def test_douyin_summary_keeps_per_session_figures_apart(fresh_db, admin, project
     kpi_store.import_summary(fresh_db, admin, project, preview)
     row = next(fresh_db.query("SELECT * FROM kpi_agent_daily WHERE agent = '小美' ORDER BY day LIMIT 1"))
     extra = json.loads(row["extra"])
-    assert row["avg_response_s"] == 22 and extra["dimensions"]["avg_response_s"] == "person"
-    assert extra["avg_response_s_session"] == 42  # per conversation, kept apart
+    # the sample gives only whole-day (全天) per-person figures: used, and said so
+    assert row["avg_response_s"] == 22 and extra["dimensions"]["avg_response_s"] == "person_allday"
+    assert extra["avg_response_s_session_allday"] == 42  # per conversation, kept apart
     assert row["consultations"] == 119 and extra["dimensions"]["consultations"] == "receptions"
 
 

@@ -156,10 +156,10 @@ def test_douyin_sample_mapping_keeps_person_and_session_metrics_apart():
         ("日期", "date"),
         ("客服昵称", "agent"),
         ("接待人数", "receptions"),
-        ("全天首响时长(人维度)", "first_response_s_person"),
-        ("全天平响时长(人维度)", "avg_response_s_person"),
-        ("全天平响时长(会话维度)", "avg_response_s_session"),
-        ("全天3分钟回复率(人维度)", "response_3min_rate_person"),
+        ("全天首响时长(人维度)", "first_response_s_person_allday"),
+        ("全天平响时长(人维度)", "avg_response_s_person_allday"),
+        ("全天平响时长(会话维度)", "avg_response_s_session_allday"),
+        ("全天3分钟回复率(人维度)", "response_3min_rate_person_allday"),
         ("询单人数", "inquiries"),
         ("下单人数", "ordered_buyers"),
         ("支付人数", "converted"),
@@ -177,16 +177,16 @@ def test_douyin_sample_values_durations_as_text_and_agent_without_prefix():
     assert first["date"] == dt.date(2026, 11, 2)
     assert (first["agent"], first["agent_key"]) == ("小美", "小美")
     assert first["receptions"] == 119
-    assert first["first_response_s_person"] == 27  # 27秒
-    assert first["avg_response_s_person"] == 22  # 22秒
-    assert first["avg_response_s_session"] == 42  # 42秒
-    assert first["response_3min_rate_person"] == pytest.approx(0.891)
+    assert first["first_response_s_person_allday"] == 27  # 27秒
+    assert first["avg_response_s_person_allday"] == 22  # 22秒
+    assert first["avg_response_s_session_allday"] == 42  # 42秒
+    assert first["response_3min_rate_person_allday"] == pytest.approx(0.891)
     assert (first["inquiries"], first["ordered_buyers"], first["converted"]) == (119, 36, 34)
     assert first["sales"] == pytest.approx(3651.6)
     assert first["sales_after_refund"] == pytest.approx(3395.99)
     assert first["satisfaction"] == pytest.approx(0.907)
     second = rows.loc[3]  # 阿杰: 48秒, 7小时41分52秒, 1分34秒
-    assert (second["first_response_s_person"], second["avg_response_s_person"], second["avg_response_s_session"]) == (
+    assert (second["first_response_s_person_allday"], second["avg_response_s_person_allday"], second["avg_response_s_session_allday"]) == (
         48,
         27712,
         94,
@@ -390,9 +390,11 @@ def test_a_date_that_is_not_a_date_is_an_error(text):
     assert preview.rows.loc[3, "date"] is None
 
 
-def test_empty_date_or_agent_is_an_error():
+def test_empty_date_is_an_error_and_a_row_with_an_empty_agent_is_a_listed_totals_row():
+    # Platform rule (JD): the totals row has an empty 客服 cell; it is not an agent, and it is listed.
     preview = read([["日期", "客服", "咨询人数"], ["", "a", 1], ["2026-11-02", " ", 1]])
-    assert codes(preview) == [(2, "日期", "missing_value"), (3, "客服", "missing_value")]
+    assert codes(preview) == [(2, "日期", "missing_value")]
+    assert preview.skipped == [(3, "", "empty_agent")]
 
 
 def test_agent_key_is_the_name_after_the_last_colon_half_or_full_width():
@@ -461,7 +463,7 @@ def test_duplicate_date_and_agent_rows_are_errors_pointing_at_the_first():
         ("  日期\u200b ", "date"),
         ("\ufeff日期", "date"),
         ("咨询人数(人)", "consultations"),
-        ("全天接待人数", "receptions"),
+        ("全天接待人数", "receptions_allday"),
     ],
 )
 def test_header_variants_map_to_their_field(header, field):
@@ -474,7 +476,7 @@ def test_only_an_exact_30_seconds_maps_to_the_30s_response_rate(header):
 
 
 @pytest.mark.parametrize(
-    "header", ["销售额(含运费)", "平均响应时长(工作日)", "备注", "店铺名称", "", "response rate", "45秒应答率", "会话时间", "session agent"]
+    "header", ["销售额(含运费)", "平均响应时长(工作日)", "备注", "", "response rate", "45秒应答率", "会话时间", "session agent"]
 )
 def test_unknown_headers_and_unknown_qualifiers_stay_unmapped(header):
     assert map_header(header) is None
@@ -511,7 +513,7 @@ def test_columns_are_found_by_header_not_by_position():
         ("平均响应时长", "avg_response_s"),
         ("平均响应时长(人维度)", "avg_response_s_person"),
         ("平均响应时长(会话维度)", "avg_response_s_session"),
-        ("全天平响时长（会话维度）", "avg_response_s_session"),
+        ("全天平响时长（会话维度）", "avg_response_s_session_allday"),
         ("30秒应答率(会话)", "response_30s_rate_session"),
         ("30秒应答率(人)", "response_30s_rate_person"),
         ("30秒应答率-人维度", "response_30s_rate_person"),
@@ -553,16 +555,16 @@ def test_two_headers_for_the_same_field_are_a_file_error():
 # file-level problems
 
 
-def test_missing_date_column_is_a_file_error():
+def test_no_date_column_and_no_day_in_the_name_asks_the_user_for_the_day():
     preview = read([["客服", "咨询人数"], ["a", "1"]])
-    assert codes(preview) == [(None, None, "missing_column")]
-    assert preview.errors[0].params == {"field": "date"}
-    assert format_error(preview.errors[0]) == "缺少必需的列：日期"
-    assert format_error(preview.errors[0], "en") == "missing required column: date"
+    assert codes(preview) == [(None, None, "missing_day")]
+    assert format_error(preview.errors[0]).startswith("文件里没有日期列")
+    assert format_error(preview.errors[0], "en").startswith("the file has no date column")
 
 
 def test_missing_agent_column_is_a_file_error():
-    preview = read([["日期", "咨询人数"], ["2026-11-02", "1"]])
+    # two rows of one day without an agent column: neither agents nor the shop's day
+    preview = read([["日期", "咨询人数"], ["2026-11-02", "1"], ["2026-11-02", "2"]])
     assert [(e.code, e.params) for e in preview.errors] == [("missing_column", {"field": "agent"})]
 
 
