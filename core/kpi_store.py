@@ -547,6 +547,19 @@ def import_summary(
     return int(import_id)
 
 
+def pending_figures(db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date) -> dict[str, list[str]]:
+    """Per day in [start, end], the figures the platform had not settled when they were imported
+    (延迟统计): shown as 待更新, and a pay run or an invoice using those days says so before approval."""
+    require_project(db, actor, project_id, "kpi.read")
+    found: dict[str, list[str]] = {}
+    for row in db.query("SELECT day, extra FROM kpi_shop_daily WHERE project_id = ? AND day BETWEEN ? AND ? AND source = 'summary' "
+                        "AND extra LIKE '%\"pending\"%' ORDER BY day", [project_id, start.isoformat(), end.isoformat()]):
+        pending = json.loads(row["extra"]).get("pending")
+        if pending:
+            found[row["day"]] = sorted(pending)
+    return found
+
+
 def shop_from_agent_summaries(agent_rows: list[dict[str, Any]]) -> dict[str, Any]:
     """A shop day from per-agent summaries, which carry no buyer ids.
 
