@@ -4,11 +4,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import kpi_store, merchants, summary_import
+from core import kpi_store, merchants
 from core.errors import ValidationError
 from core.permissions import can
 from ui import context
-from ui.widgets import show_validation
+from ui.summary_import_widgets import summary_import_tab
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -79,39 +79,7 @@ with raw_tab:
             st.page_link("app_pages/kpi_dashboard.py", label=t("kpi.import.open_dashboard"), query_params={"project": project_id}, icon=":material/monitoring:")
 
 with summary_tab:
-    st.caption(t("kpi.import.summary_hint"))
-    summary_file = st.file_uploader(t("kpi.import.summary_file"), type=["csv", "xlsx"], key="summary_file")
-    if summary_file is not None and st.button(t("kpi.import.check"), key="summary_check"):
-        checking = st.progress(0.0, text=t("kpi.import.checking"))
-        st.session_state["summary_preview"] = (project_id, kpi_store.preview_summary(
-            db, actor, project_id, summary_file.getvalue(), summary_file.name,
-            lambda f, stage: checking.progress(min(1.0, f), text=t("kpi.import.checking"))))
-        checking.empty()
-    stored = st.session_state.get("summary_preview")
-    if stored and stored[0] == project_id:
-        preview = stored[1]
-        mapping = pd.DataFrame([{t("kpi.import.header"): source, t("kpi.import.maps_to"): t(f"kpi.f.{target}") if target else t("kpi.import.ignored")}
-                                for source, target in preview.parsed.mapping])
-        st.markdown(f"**{t('kpi.import.mapping')}**")
-        st.dataframe(mapping, hide_index=True, width="stretch")
-        if not preview.ok:
-            st.error(t("kpi.import.refused"))
-            st.dataframe(pd.DataFrame([{t("kpi.import.reason"): summary_import.format_error(e, ctx.lang)} for e in preview.parsed.errors[:500]]),
-                         hide_index=True, width="stretch")
-        else:
-            st.success(t("kpi.import.summary_ok", rows=len(preview.parsed.rows)))
-            st.dataframe(preview.parsed.rows.head(30), width="stretch")
-            agent_mapping(preview.unknown_agents, "summary")
-            if st.button(t("kpi.import.go"), type="primary", key="summary_go"):
-                saving = st.progress(0.0, text=t("kpi.import.progress"))
-                try:
-                    import_id = kpi_store.import_summary(db, actor, project_id, preview,
-                                                         lambda f, stage: saving.progress(min(1.0, f), text=t("kpi.import.progress")))
-                except ValidationError as exc:
-                    show_validation(ctx, exc)
-                else:
-                    st.session_state.pop("summary_preview", None)
-                    st.success(t("kpi.import.done", id=import_id))
+    summary_import_tab(ctx, project_id, agent_mapping)
 
 with history_tab:
     history = kpi_store.imports(db, actor, project_id)

@@ -333,6 +333,13 @@ def _merge_capability_catalogues() -> None:
         if clash:
             raise RuntimeError(f"i18n keys defined twice: {sorted(clash)}")
         CATALOGUE.update(part)
+    from core import i18n_imports  # labels every importer field not labelled above
+
+    part = i18n_imports.build(set(CATALOGUE))
+    clash = set(part) & set(CATALOGUE)
+    if clash:
+        raise RuntimeError(f"i18n keys defined twice: {sorted(clash)}")
+    CATALOGUE.update(part)
 
 
 _merge_capability_catalogues()
