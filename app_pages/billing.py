@@ -30,8 +30,14 @@ def invoice_actions(invoice: dict, prefix: str) -> None:
                 bw.act(ctx, t("billing.done.recomputed"), billing.bill_contract, db, actor, invoice["contract_id"], invoice["month"])
         with c2:
             sure = st.checkbox(t("billing.approve_confirm"), key=f"{prefix}_approve_sure_{key}")
-            if st.button(t("billing.approve"), type="primary", disabled=not sure, key=f"{prefix}_approve_{key}", icon=":material/lock:"):
-                bw.act(ctx, t("billing.done.approved"), billing.approve, db, actor, key)
+            pending = billing.pending_kpi_days(db, actor, key)
+            accept_pending = False
+            if pending:
+                st.warning(t("pending.warning", days="、".join(pending)))
+                accept_pending = st.checkbox(t("pending.accept"), key=f"{prefix}_approve_pending_{key}")
+            if st.button(t("billing.approve"), type="primary", disabled=not sure or (bool(pending) and not accept_pending),
+                         key=f"{prefix}_approve_{key}", icon=":material/lock:"):
+                bw.act(ctx, t("billing.done.approved"), billing.approve, db, actor, key, accept_pending)
     if invoice["status"] == "approved" and can(actor, "billing.issue"):
         c1, c2 = st.columns(2)
         with c1:

@@ -10,7 +10,7 @@ import streamlit as st
 from core import config, kpi_store
 from ui import context
 from ui.cache import cached
-from ui.kpi_widgets import fmt, trend
+from ui.kpi_widgets import fmt, kpi_platform_table, trend
 from ui.widgets import download_xlsx, visible_projects
 
 ctx = context.get()
@@ -58,8 +58,16 @@ else:
             if tile["target"] is not None:
                 label += f" · {t('kpi.target')} {fmt(tile['kpi'], tile['target'])}"
             higher_is_better = kpi_store.TARGETS[tile["kpi"]][1]
-            column.metric(label, fmt(tile["kpi"], tile["actual"]), delta=delta,
+            value = t("imp.pending_cell") if tile["actual"] is None and tile["pending"] else fmt(tile["kpi"], tile["actual"])
+            if tile["pending"] and tile["actual"] is not None:
+                label += f" · {t('kpi.includes_pending')}"
+            column.metric(label, value, delta=delta,
                           delta_color="normal" if higher_is_better else "inverse", border=True)
+
+pending_days = kpi_store.pending_figures(db, actor, project_id, start, end)
+if pending_days:
+    st.warning(t("kpi.pending_days", days="、".join(pending_days),
+                 fields="、".join(sorted({t(f"kpi.f.{f}") for fields in pending_days.values() for f in fields}))))
 
 # trends -----------------------------------------------------------------------------------------
 st.subheader(t("kpi.trends"))
@@ -95,6 +103,13 @@ else:
     money = {t(f"kpi.m.{m}"): st.column_config.NumberColumn(format="¥%.2f") for m in ("sales", "aov")}
     st.dataframe(shown, hide_index=True, width="stretch", column_config={**percent, **seconds, **money})
     download_xlsx(ctx, "btn.export_excel", {"agents": shown}, f"kpi-agents-{project_id}-{start}-{end}.xlsx", "kpi_export")
+    platform = kpi_store.platform_figures(db, actor, project_id, start, end)
+    if chosen_agents:
+        platform = platform[platform["agent_name"].isin(chosen_agents)]
+    if len(platform):
+        st.markdown(f"**{t('kpi.platform_figures')}**")
+        st.caption(t("kpi.platform_figures_hint"))
+        st.dataframe(kpi_platform_table(ctx, platform), hide_index=True, width="stretch")
     ranking = px.bar(table.sort_values("conversion_rate"), x="conversion_rate", y="agent_name", orientation="h",
                      labels={"conversion_rate": t("kpi.m.conversion_rate"), "agent_name": ""})
     if goal.get("conversion_rate") is not None:

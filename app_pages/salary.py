@@ -63,8 +63,14 @@ with tab_run:
                     act(t("salary.done.run", month=month), salary.run_month, db, actor, month)
             with right:
                 sure = st.checkbox(t("salary.approve_confirm"), key=f"approve_sure_{month}")
-                if st.button(t("salary.approve"), type="primary", disabled=not sure, key="approve_run", icon=":material/lock:"):
-                    act(t("salary.done.approve", month=month), salary.approve_run, db, actor, run["id"])
+                pending = salary.pending_kpi_days(db, actor, month)
+                accept_pending = False
+                if pending:
+                    st.warning(t("pending.warning", days="、".join(pending)))
+                    accept_pending = st.checkbox(t("pending.accept"), key=f"approve_pending_{month}")
+                if st.button(t("salary.approve"), type="primary", disabled=not sure or (bool(pending) and not accept_pending),
+                             key="approve_run", icon=":material/lock:"):
+                    act(t("salary.done.approve", month=month), salary.approve_run, db, actor, run["id"], accept_pending)
         elif can(actor, "salary.reopen"):
             with st.expander(t("salary.reopen")):
                 reason = st.text_area(t("salary.reason"), key=f"reopen_reason_{month}")

@@ -82,6 +82,18 @@ TEXT: dict[str, tuple[str, str]] = {
     "imp.rows_preview": ("将导入的客服数据（前30行）", "Agent rows to import (first 30)"),
     "imp.pending_cell": ("待更新", "pending"),
     "imp.file_changed": ("请先点“检查文件”。", "Click 'Check the file' first."),
+    "kpi.includes_pending": ("含待更新", "incl. pending"),
+    "kpi.pending_days": ("待更新：{days} 的 {fields} 平台尚未结算（延迟统计），以后导入同一天的文件会自动补上。",
+                         "Pending: {fields} of {days} are not settled by the platform yet (延迟统计); a later export of the same day fills them."),
+    "kpi.platform_figures": ("平台指标（仅平台日报提供）", "Platform figures (only in platform summaries)"),
+    "kpi.platform_figures_hint": ("按所选日期合计（人数、金额、时长）或取日均（比率、评分）；来自导入的平台日报原样数据。",
+                                  "Summed over the days (counts, money, times) or the mean of days (rates, scores), as the platform gave them."),
+    "kpi.pending_fields": ("待更新指标", "Pending"),
+    "err.pending_figures": ("以下日期的KPI数据平台尚未结算（延迟统计），本次结果可能还会变：{days}。如仍要批准，请勾选“数据待更新，仍然批准”。",
+                            "KPI figures of these days are not settled by the platform yet (延迟统计) and may still change: {days}. Tick 'approve although pending' to approve anyway."),
+    "pending.warning": ("注意：{days} 的KPI数据平台尚未结算（延迟统计），批准后这些数字可能与平台最终数据不同。",
+                        "Note: KPI figures of {days} are not settled yet (延迟统计); once approved, they may differ from the platform's final figures."),
+    "pending.accept": ("数据待更新，仍然批准", "Approve although pending"),
 }
 
 CATALOGUE: dict[str, tuple[str, str]] = {}

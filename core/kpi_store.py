@@ -560,6 +560,23 @@ def pending_figures(db: sqlite_utils.Database, actor: Actor, project_id: int, st
     return found
 
 
+def pending_in_period(db: sqlite_utils.Database, start: date, end: date, project_ids: list[int] | None = None) -> dict[int, dict[str, list[str]]]:
+    """Pending (延迟统计) figures of [start, end] per project and day, for the pay run and the
+    invoice that would use them (they check before approval; no actor: called from inside core)."""
+    sql = ("SELECT project_id, day, extra FROM kpi_shop_daily WHERE day BETWEEN ? AND ? AND source = 'summary' "
+           "AND extra LIKE '%\"pending\"%'")
+    params: list[Any] = [start.isoformat(), end.isoformat()]
+    if project_ids is not None:
+        sql += f" AND project_id IN ({','.join('?' * len(project_ids))})"
+        params += list(project_ids)
+    found: dict[int, dict[str, list[str]]] = {}
+    for row in db.query(sql + " ORDER BY project_id, day", params):
+        pending = json.loads(row["extra"]).get("pending")
+        if pending:
+            found.setdefault(row["project_id"], {})[row["day"]] = sorted(pending)
+    return found
+
+
 def shop_from_agent_summaries(agent_rows: list[dict[str, Any]]) -> dict[str, Any]:
     """A shop day from per-agent summaries, which carry no buyer ids.
 
@@ -722,14 +739,74 @@ def tiles(db: sqlite_utils.Database, actor: Actor, project_id: int, today: date 
     result = []
     for label, start, end in periods:
         figures = aggregate(shop_days(db, actor, project_id, start, end))
+        pending = {f for fields in pending_figures(db, actor, project_id, start, end).values() for f in fields}
         days = max(1, (end - start).days + 1)
         for name in TARGETS:
             actual = figures.get(name)
             if name == "consultations" and actual is not None:
                 actual = actual / days  # the target is per day
             ok, gap = meets_target(name, actual, goal.get(name))
-            result.append({"period": label, "kpi": name, "actual": actual, "target": goal.get(name), "ok": ok, "gap": gap})
+            result.append({"period": label, "kpi": name, "actual": actual, "target": goal.get(name), "ok": ok, "gap": gap,
+                           "pending": bool(pending & PENDING_INPUTS.get(name, {name}))})
     return result
+
+
+# A KPI is pending when any figure it is computed from is (conversion from converted, AOV from sales).
+PENDING_INPUTS: dict[str, set[str]] = {
+    "conversion_rate": {"conversion_rate", "converted", "consultations"},
+    "aov": {"aov", "sales", "converted"},
+    "sales": {"sales"},
+    "converted": {"converted"},
+}
+
+
+def platform_figures(db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date) -> pd.DataFrame:
+    """Per agent over [start, end], the figures only the platform gives (评分≤3订单数, 纠纷退款数,
+    投诉数, 不满意率, 预警会话量, 客服服务分, 退款后销售额, 慢响应人数, 未回复人数, 答问比, online
+    time, …) and the figures still pending. Counts, money and times are summed over the days;
+    rates, scores and ratios are the mean of the days that have them. Only fields some day has
+    are columns; `pending` lists the fields pending on any of the agent's days."""
+    require_project(db, actor, project_id, "kpi.read")
+    data = rows(db, "SELECT day, agent, figures, pending FROM platform_agent_daily WHERE project_id = ? AND day BETWEEN ? AND ? ORDER BY day",
+                [project_id, start.isoformat(), end.isoformat()])
+    if not data:
+        return pd.DataFrame(columns=["agent", "agent_name", "pending"])
+    mapping = agent_name_map(db, project_id)
+    names = {r["id"]: r["name"] for r in db.query("SELECT id, name FROM agents")}
+    per_agent: dict[str, dict[str, list]] = {}
+    pending: dict[str, set[str]] = {}
+    first_name: dict[str, str] = {}
+    for row in data:
+        agent_id = resolve_agent(mapping, row["agent"])
+        name = names.get(agent_id, row["agent"]) if agent_id else row["agent"]
+        first_name.setdefault(name, row["agent"])
+        figures = json.loads(row["figures"])
+        bucket = per_agent.setdefault(name, {})
+        for key, value in figures.items():
+            base = key.split("_person")[0].split("_session")[0]
+            for suffix in ("_service", "_allday", "_new"):
+                base = base.removesuffix(suffix)
+            if base in summary_import.PLATFORM_ONLY_FIELDS or base in ("sales_after_refund", "complaints"):
+                bucket.setdefault(key, []).append(value)
+        pending.setdefault(name, set()).update(json.loads(row["pending"]))
+    out = []
+    for name, bucket in per_agent.items():
+        record: dict[str, Any] = {"agent": first_name[name], "agent_name": name}
+        for key, values in bucket.items():
+            kind = summary_import.FIELDS[key].kind if key in summary_import.FIELDS else summary_import.NUMBER
+            numbers = [float(v) for v in values if isinstance(v, (int, float))]
+            if not numbers:
+                continue
+            if kind in (summary_import.COUNT, summary_import.MONEY, summary_import.DURATION):
+                total = sum(numbers)
+                record[key] = round(total, 2) if kind == summary_import.MONEY else (int(total) if kind == summary_import.COUNT else total)
+            else:
+                record[key] = sum(numbers) / len(numbers)
+        record["pending"] = sorted(pending.get(name, set()))
+        out.append(record)
+    frame = pd.DataFrame(out)
+    ordered = ["agent", "agent_name", *[f for f in summary_import.FIELDS if f in frame.columns and f not in ("agent", "agent_name")], "pending"]
+    return frame[ordered].sort_values("agent_name").reset_index(drop=True)
 
 
 def agent_table(db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date) -> pd.DataFrame:

@@ -665,8 +665,18 @@ def run_month(db: sqlite_utils.Database, actor: Actor, month: str) -> int:
     return int(run_id)
 
 
-def approve_run(db: sqlite_utils.Database, actor: Actor, run_id: int) -> None:
-    """Approve a draft run of a month that is over: its figures are locked from now on."""
+def pending_kpi_days(db: sqlite_utils.Database, actor: Actor, month: str) -> list[str]:
+    """The days of the month with KPI figures the platform has not settled (延迟统计): the pay run
+    says so before it can be approved."""
+    require(actor, "salary.read")
+    start, end = month_bounds(month)
+    found = kpi_store.pending_in_period(db, start, end)
+    return sorted({day for days in found.values() for day in days})
+
+
+def approve_run(db: sqlite_utils.Database, actor: Actor, run_id: int, accept_pending: bool = False) -> None:
+    """Approve a draft run of a month that is over: its figures are locked from now on. While some
+    KPI figures of the month are pending (延迟统计), approval needs `accept_pending`."""
     require(actor, "salary.approve")
     stamp = config.now_text()
     with write(db):  # checked under the write lock, so two approvals never both pass
@@ -676,6 +686,9 @@ def approve_run(db: sqlite_utils.Database, actor: Actor, run_id: int) -> None:
             errors.append(FieldError("salary.status", "err.salary.locked", {"month": run["month"]}))
         if month_bounds(run["month"])[1] >= config.today():
             errors.append(FieldError("salary.month", "err.salary.month_not_over", {"month": run["month"]}))
+        pending = sorted({d for days in kpi_store.pending_in_period(db, *month_bounds(run["month"])).values() for d in days})
+        if pending and not accept_pending:
+            errors.append(FieldError("salary.pending", "err.pending_figures", {"days": "、".join(pending)}))
         if errors:
             raise ValidationError(errors)
         db["pay_runs"].update(run_id, {"status": "approved", "approved_at": stamp, "approved_by": actor.id})

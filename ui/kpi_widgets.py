@@ -34,3 +34,30 @@ def trend(frame: pd.DataFrame, kpi_name: str, title: str, target: float | None, 
     figure.update_layout(title=title, height=280, margin=dict(l=10, r=10, t=40, b=10), showlegend=False,
                          yaxis_ticksuffix="%" if scale == 100 else "")
     return figure
+
+
+def kpi_platform_table(ctx, platform: pd.DataFrame) -> pd.DataFrame:
+    """The platform-only figures per agent as people read them: labelled columns, rates as
+    percentages, times in seconds, pending fields named (待更新)."""
+    from core import summary_import
+
+    t = ctx.t
+    out = pd.DataFrame({t("kpi.agent"): platform["agent_name"]})
+    for column in platform.columns:
+        if column in ("agent", "agent_name", "pending"):
+            continue
+        kind = summary_import.FIELDS[column].kind if column in summary_import.FIELDS else summary_import.NUMBER
+        values = platform[column]
+        if kind == summary_import.RATE:
+            values = values.map(lambda v: "—" if pd.isna(v) else f"{v * 100:.1f}%")
+        elif kind == summary_import.DURATION:
+            values = values.map(lambda v: "—" if pd.isna(v) else f"{v:,.0f} s")
+        elif kind == summary_import.MONEY:
+            values = values.map(lambda v: "—" if pd.isna(v) else f"¥{v:,.2f}")
+        elif kind == summary_import.COUNT:
+            values = values.map(lambda v: "—" if pd.isna(v) else f"{int(v):,}")
+        else:
+            values = values.map(lambda v: "—" if pd.isna(v) else f"{v:,.2f}")
+        out[t(f"kpi.f.{column}")] = values
+    out[t("kpi.pending_fields")] = platform["pending"].map(lambda fields: "、".join(t(f"kpi.f.{f}") for f in fields) or "—")
+    return out

@@ -448,3 +448,17 @@ def test_documents_escape_values_and_name_the_outsourcer(firm):
     quote = quotes.get_quote(firm.db, firm.manager, quotes.list_quotes(firm.db, firm.manager)[0]["id"])
     assert "云服客服外包有限公司" in quotes.document_html(quote)
     assert set(quotes.document_frames(quote)) == {"报价单", "月费明细"}
+
+
+def test_an_invoice_using_a_pending_kpi_figure_says_so_before_it_can_be_approved(firm):
+    contract_id = signed(firm, firm.p1, date(2026, 9, 1), date(2026, 12, 31))
+    shop_row(firm.db, firm.p1, "2026-09-05", sales=1000)
+    firm.db["kpi_shop_daily"].update((firm.p1, "2026-09-05"), {"extra": '{"pending": ["sales", "converted"]}'})
+    invoice_id = billing.bill_contract(firm.db, firm.manager, contract_id, MONTH, today=OCT1)
+    assert billing.pending_kpi_days(firm.db, firm.manager, invoice_id) == ["2026-09-05"]
+    with pytest.raises(ValidationError) as refused:
+        billing.approve(firm.db, firm.manager, invoice_id)
+    assert refused.value.errors[0].key == "err.pending_figures" and refused.value.errors[0].params["days"] == "2026-09-05"
+    assert billing.get_invoice(firm.db, firm.manager, invoice_id)["status"] == "draft"
+    billing.approve(firm.db, firm.manager, invoice_id, accept_pending=True)
+    assert billing.get_invoice(firm.db, firm.manager, invoice_id)["status"] == "approved"

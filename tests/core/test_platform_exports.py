@@ -403,3 +403,41 @@ def test_a_summary_for_days_with_raw_logs_keeps_our_figures_and_stores_the_platf
     assert (kept["source"], kept["consultations"], kept["response_30s_rate"]) == ("raw", ours["consultations"], 1.0)
     platform = next(fresh_db.query("SELECT * FROM platform_agent_daily"))
     assert json.loads(platform["figures"])["response_30s_rate"] == 0.5
+
+
+def test_platform_only_figures_per_agent_are_summed_or_averaged_and_pending_is_named(fresh_db, admin, project):
+    preview = kpi_store.preview_summary(fresh_db, admin, project, pdd_file(), "客服绩效详情_20261030.xlsx")
+    kpi_store.import_summary(fresh_db, admin, project, preview)
+    second = pdd_file_for_day()
+    kpi_store.import_summary(fresh_db, admin, project, kpi_store.preview_summary(fresh_db, admin, project, second, "客服绩效详情_20261031.xlsx"))
+    table = kpi_store.platform_figures(fresh_db, admin, project, dt.date(2026, 10, 30), dt.date(2026, 10, 31)).set_index("agent_name")
+    sakura = table.loc["水密码客服小樱"]
+    assert sakura["low_rating_orders"] == 1 + 1 and sakura["dispute_refunds"] == 0 and sakura["complaints"] == 1 + 1
+    assert sakura["sales_after_refund"] == 5100.0 * 2
+    assert sakura["service_score"] == pytest.approx(4.8)  # a score: the mean of the days
+    assert sakura["pending"] == []
+    assert "response_30s_rate" not in table.columns  # ours, not platform-only
+
+
+def pdd_file_for_day() -> bytes:
+    return pdd_file()
+
+
+def test_a_tile_of_a_pending_day_says_pending_not_a_dash(fresh_db, admin, project):
+    preview = kpi_store.preview_summary(fresh_db, admin, project, xlsx(tmall_rows(pending=True), "数据信息"), TMALL_NAME)
+    kpi_store.import_summary(fresh_db, admin, project, preview)
+    tiles = kpi_store.tiles(fresh_db, admin, project, dt.date(2026, 11, 2))
+    yesterday = {t["kpi"]: t for t in tiles if t["period"] == "yesterday"}
+    assert yesterday["conversion_rate"]["pending"] is True and yesterday["aov"]["pending"] is True
+    assert yesterday["first_response_s"]["pending"] is False
+
+
+def test_the_project_flavour_is_a_setting_used_by_the_next_import(fresh_db, admin, project):
+    assert kpi_store.import_settings(fresh_db, project)["flavour"] == "service_hours"
+    kpi_store.set_flavour(fresh_db, admin, project, "whole_day")
+    preview = kpi_store.preview_summary(fresh_db, admin, project, pdd_file(), "客服绩效详情_20261030.xlsx")
+    kpi_store.import_summary(fresh_db, admin, project, preview)
+    stored = fresh_db.execute("SELECT response_30s_rate FROM kpi_agent_daily WHERE agent = '水密码客服小樱'").fetchone()[0]
+    assert stored == pytest.approx(0.865)  # (全天)
+    with pytest.raises(Exception):
+        kpi_store.set_flavour(fresh_db, admin, project, "sometimes")

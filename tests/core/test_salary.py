@@ -443,3 +443,17 @@ def test_month_over_month_and_the_kpi_that_moved_pay_most(payfirm):
     assert row["kpi"] == "sales" and row["change"] == 250.00  # 500 of 750 → 500 of 1000 ... sales share 250 → 500
     frame = salary.chart_frame(f.db, f.manager, run_id)
     assert set(frame["project"]) == {"优品家居 · 售前", "美妆小铺 · 售前"}
+
+
+def test_a_pay_run_using_a_pending_kpi_figure_says_so_before_it_can_be_approved(payfirm):
+    f = payfirm
+    kpi_row(f.db, f.p1, "2026-09-01", "优品:小美", sales=150000.00, avg_response_s=40.0)
+    f.db["kpi_shop_daily"].insert({"project_id": f.p1, "day": "2026-09-03", "source": "summary", "settings": "{}",
+                                   "extra": '{"pending": ["sales"]}', "computed_at": "2026-10-01 00:00:00"}, replace=True)
+    run_id = salary.run_month(f.db, f.manager, MONTH)
+    assert salary.pending_kpi_days(f.db, f.manager, MONTH) == ["2026-09-03"]
+    with pytest.raises(ValidationError) as refused:
+        salary.approve_run(f.db, f.manager, run_id)
+    assert [e.key for e in refused.value.errors] == ["err.pending_figures"]
+    salary.approve_run(f.db, f.manager, run_id, accept_pending=True)
+    assert f.db.execute("SELECT status FROM pay_runs WHERE id = ?", [run_id]).fetchone()[0] == "approved"
