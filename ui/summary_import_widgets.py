@@ -118,10 +118,12 @@ def summary_import_tab(ctx: Context, project_id: int, agent_mapping: Callable[[l
         st.success(t("kpi.import.summary_ok", rows=len(parsed.rows)))
         st.markdown(f"**{t('imp.rows_preview')}**")
         shown = parsed.rows.head(30).copy()
+        pending_columns = {name for row, names in parsed.pending.items() if row in shown.index for name in names}
+        for name in pending_columns:  # one type per column: as text, 待更新 where pending
+            shown[name] = [("" if pd.isna(v) else str(v)) for v in shown[name]]
         for row, names in parsed.pending.items():
             if row in shown.index:
                 for name in names:
-                    shown[name] = shown[name].astype(object)
                     shown.loc[row, name] = t("imp.pending_cell")
         st.dataframe(shown.rename(columns=lambda c: t(f"kpi.f.{c}")), width="stretch")
         agent_mapping(preview.unknown_agents, "summary")
