@@ -10,7 +10,8 @@ import pytest
 from core import import_templates, merchants
 from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
-from tests.core.test_platform_exports import TMALL_NAME, pdd_file, tmall_rows, xlsx
+from core import platform_profiles
+from tests.core.test_platform_exports import TMALL_NAME, every_layout, pdd_file, tmall_rows, xlsx
 from ui.summary_import_widgets import UPLOAD_KEY
 
 
@@ -109,3 +110,16 @@ def test_roles_without_import_rights_cannot_open_the_page(target):
     _, project_id = target
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         open_page(logged_in("qa"), "app_pages/kpi_import.py")
+
+
+@pytest.mark.parametrize("profile, name, data, agents", every_layout(), ids=[layout[0] for layout in every_layout()])
+def test_every_platform_layout_is_named_checked_and_imported_through_the_page(target, profile, name, data, agents):
+    db, project_id = target
+    at = with_file(project_id, name, data)
+    assert not at.exception
+    assert f"识别为：{platform_profiles.BY_KEY[profile].zh}" in texts(at)
+    assert any("检查通过" in s.value for s in at.success), texts(at)
+    at.button(key="summary_go").click().run()
+    assert not at.exception and any("导入完成" in s.value for s in at.success)
+    stored = db.execute("SELECT COUNT(*) FROM platform_agent_daily WHERE project_id = ?", [project_id]).fetchone()[0]
+    assert stored == agents

@@ -106,14 +106,19 @@ def test_a_range_export_holds_totals_and_is_refused_with_how_to_export_one_day()
     assert preview.rows.empty
 
 
-def test_tmall_reception_analysis_below_banner_rows_with_fractions():
+def tmall_reception_file() -> tuple[str, bytes]:
     rows = [["下载数据最多5000条，超出部分会被截断！"], [], [],
             ["旺旺昵称", "咨询人数", "接待人数", "未回复人数", "有效接待人数", "平均响应时长（秒)", "3分钟人工响应率", "旺旺回复率",
              "首次响应时长（秒)", "慢响应人数", "答问比", "旺旺分组"],
             ["店:小美", 100, 98, 2, 95, 21.5, 0.9971, 0.98, 10, 3, 1.25, "售前组"],
             ["汇总值", 100, 98, 2, 95, 21.5, 0.9971, 0.98, 10, 3, 1.25, ""],
             ["平均值", 100, 98, 2, 95, 21.5, 0.9971, 0.98, 10, 3, 1.25, ""]]
-    preview = read_summary(xlsx(rows, "数据信息"), "咨询接待分析_2026-11-01.xlsx")
+    return "咨询接待分析_2026-11-01.xlsx", xlsx(rows, "数据信息")
+
+
+def test_tmall_reception_analysis_below_banner_rows_with_fractions():
+    name, data = tmall_reception_file()
+    preview = read_summary(data, name)
     assert preview.ok, errors(preview)
     assert preview.profile == "tmall_reception" and preview.header_row == 4
     mei = preview.rows.loc[5]
@@ -123,9 +128,14 @@ def test_tmall_reception_analysis_below_banner_rows_with_fractions():
     assert [label for _, label, _ in preview.skipped] == ["汇总值", "平均值"]
 
 
+def qianniu_file() -> tuple[str, bytes]:
+    rows = [["旺旺账号名称", "平均响应时长", "人工接待会话量", "3分钟人工响应率"], ["店:小美", "15秒", 88, "99.10%"], ["店:阿杰", "20秒", 60, "98.00%"]]
+    return "千牛服务报表20261101.xlsx", xlsx(rows, "按客服查看")
+
+
 def test_qianniu_service_report_by_agent():
-    rows = [["旺旺账号名称", "平均响应时长", "人工接待会话量", "3分钟人工响应率"], ["店:小美", "15秒", 88, "99.10%"]]
-    preview = read_summary(xlsx(rows, "按客服查看"), "千牛服务报表20261101.xlsx")
+    name, data = qianniu_file()
+    preview = read_summary(data, name)
     assert preview.ok, errors(preview)
     assert preview.profile == "qianniu_service"
     row = preview.rows.iloc[0]
@@ -185,7 +195,7 @@ DOUYIN_HEADER = ["客服昵称", "客服账号", "客服在线天数", "已接�
                  "询单转化率", "服务问题会话数"]
 
 
-def test_douyin_performance_agent_is_the_account_summary_labels_in_the_second_column_idle_agent_all_dashes():
+def douyin_file() -> tuple[str, bytes]:
     rows = [
         DOUYIN_HEADER,
         ["小美", "麻大师旗舰店:小美", 1, 60, 70, 0, 2, 20, 18, 1, "5.00%", "90.00%", "25秒", "11秒", "97.00%", "20秒", "99.00%",
@@ -196,7 +206,12 @@ def test_douyin_performance_agent_is_the_account_summary_labels_in_the_second_co
         ["", "店铺平均值", 1, 30, 35, 0, 1, 10, 9, 0.5, "5.00%", "90.00%", "25秒", "11秒", "97.00%", "20秒", "99.00%",
          25, 10, 9, 0.5, "900.00", "50.00", "850.00", "36.00%", 0.5],
     ]
-    preview = read_summary(xlsx(rows), "抖音_20261101_麻大师旗舰店_飞鸽_客服表现.xlsx")
+    return "抖音_20261101_麻大师旗舰店_飞鸽_客服表现.xlsx", xlsx(rows)
+
+
+def test_douyin_performance_agent_is_the_account_summary_labels_in_the_second_column_idle_agent_all_dashes():
+    name, data = douyin_file()
+    preview = read_summary(data, name)
     assert preview.ok, errors(preview)
     assert preview.profile == "douyin_performance"
     assert dict(preview.mapping)["客服账号"] == "agent" and dict(preview.mapping)["客服昵称"] == "agent_name"
@@ -209,14 +224,19 @@ def test_douyin_performance_agent_is_the_account_summary_labels_in_the_second_co
     assert preview.rows.loc[3, ["receptions", "sales"]].isna().all()  # the idle agent: all "-", missing
 
 
-def test_douyin_history_with_hours_online_percent_cells_and_a_final_summary_row_in_the_shop_column():
+def douyin_history_file() -> tuple[str, bytes]:
     header = ["店铺名称", "客服昵称", "账号名称", "人工已接待人数", "人工已接待会话量", "CPD", "不满意率", "3分钟人工回复率 (会话)",
               "3分钟人工回复率", "首次响应时长（秒）", "平均响应时长（秒）", "新平均响应时长（秒）", "满意率", "客服销售额（元）", "询单人数",
               "下单人数", "支付人数", "询单转化率", "预警会话量", "PC在线时长（时）", "PC小休时长（时）", "PC离线时长（时）"]
     rows = [header,
             ["麻大师旗舰店", "小美", "麻大师旗舰店:小美", 50, 55, 1.1, 0.02, 0.97, 0.98, 12, 30, 28, 0.95, 1500.5, 40, 15, 12, 0.3, 1, 7.5, 0.5, 1],
             ["汇总", "", "", 50, 55, 1.1, 0.02, 0.97, 0.98, 12, 30, 28, 0.95, 1500.5, 40, 15, 12, 0.3, 1, 7.5, 0.5, 1]]
-    preview = read_summary(xlsx(rows, percent_columns=(6, 7, 8, 12, 17)), "麻大师旗舰店_2026-11-01_客服数据.xlsx")
+    return "麻大师旗舰店_2026-11-01_客服数据.xlsx", xlsx(rows, percent_columns=(6, 7, 8, 12, 17))
+
+
+def test_douyin_history_with_hours_online_percent_cells_and_a_final_summary_row_in_the_shop_column():
+    name, data = douyin_history_file()
+    preview = read_summary(data, name)
     assert preview.ok, errors(preview)
     assert preview.profile == "douyin_history" and preview.day == dt.date(2026, 11, 1)
     mei = preview.rows.loc[2]
@@ -231,13 +251,18 @@ def test_douyin_history_with_hours_online_percent_cells_and_a_final_summary_row_
 # --- JD and Kuaishou ------------------------------------------------------------------------------
 
 
-def test_jd_overall_totals_row_with_an_empty_agent_and_satisfaction_as_weighted_ratio():
+def jd_file() -> tuple[str, bytes]:
     rows = [["客服", "接待量", "售前接待人数", "促成下单人数", "促成下单商品金额", "平均响应时长（新）", "30s应答率", "客服3分钟人工回复率",
              "好评量", "评价量"],
             ["麻大师旗舰-小王", 100, 80, 20, "2,000.00", 18, "92.00%", "99.00%", 9, 10],
             ["麻大师旗舰-小李", "NaN", "NaN", "NaN", "NaN", "NaN", "NaN", "NaN", "NaN", "NaN"],
             ["", 100, 80, 20, "2,000.00", 18, "92.00%", "99.00%", 9, 10]]
-    preview = read_summary(xlsx(rows, "整体数据"), "京东pop2026-11-01.xlsx")
+    return "京东pop2026-11-01.xlsx", xlsx(rows, "整体数据")
+
+
+def test_jd_overall_totals_row_with_an_empty_agent_and_satisfaction_as_weighted_ratio():
+    name, data = jd_file()
+    preview = read_summary(data, name)
     assert preview.ok, errors(preview)
     assert preview.profile == "jd_overall" and preview.day == dt.date(2026, 11, 1)
     assert preview.skipped == [(4, "", "empty_agent")]
@@ -249,13 +274,18 @@ def test_jd_overall_totals_row_with_an_empty_agent_and_satisfaction_as_weighted_
     assert metrics["consultations"] == 100 and metrics["sales"] == 2000.0
 
 
-def test_kuaishou_shop_level_file_is_the_shops_day():
+def kuaishou_file() -> tuple[str, bytes]:
     header = ["三分钟回复率（人维度）", "三分钟回复率（会话）", "不服务率", "咨询人数", "咨询人次", "人工会话量", "人工平均回复时长",
               "好评率（人维度）", "好评率（会话）", "差评率（人维度）", "差评率（会话）", "IM不满意率（人维度）", "询单人数", "下单人数",
               "支付人数", "询单转化率", "询单客单价", "客服销售额"]
     rows = [header, ["98.00%", "97.00%", "1.00%", 300, 420, 400, "20秒", "95.00%", "94.00%", "1.00%", "2.00%", "3.00%", 200, 60, 50,
                      "25.00%", "80.00", "4,000.00"]]
-    preview = read_summary(xlsx(rows), "麻大师小店_20261101_客服_考核数据.xlsx")
+    return "麻大师小店_20261101_客服_考核数据.xlsx", xlsx(rows)
+
+
+def test_kuaishou_shop_level_file_is_the_shops_day():
+    name, data = kuaishou_file()
+    preview = read_summary(data, name)
     assert preview.ok, errors(preview)
     assert preview.profile == "kuaishou_shop"
     row = preview.rows.iloc[0]
@@ -441,3 +471,21 @@ def test_the_project_flavour_is_a_setting_used_by_the_next_import(fresh_db, admi
     assert stored == pytest.approx(0.865)  # (全天)
     with pytest.raises(Exception):
         kpi_store.set_flavour(fresh_db, admin, project, "sometimes")
+
+
+# every layout of the spec, (profile, file name, bytes, agent rows): the page test walks them all
+def every_layout() -> list[tuple[str, str, bytes, int]]:
+    return [
+        ("tmall_performance", TMALL_NAME, xlsx(tmall_rows(), "数据信息"), 2),
+        ("tmall_reception", *tmall_reception_file(), 1),
+        ("qianniu_service", *qianniu_file(), 2),
+        ("pdd_performance", "客服绩效详情_20261030.xlsx", pdd_file(), 2),
+        ("douyin_performance", *douyin_file(), 2),
+        ("douyin_history", *douyin_history_file(), 1),
+        ("jd_overall", *jd_file(), 2),
+        ("kuaishou_shop", *kuaishou_file(), 1),
+    ]
+
+
+def test_every_layout_of_the_spec_is_covered_by_a_profile_and_a_file():
+    assert {profile for profile, *_ in every_layout()} == {p.key for p in platform_profiles.PROFILES}
