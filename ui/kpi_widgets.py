@@ -4,24 +4,19 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from core import formatting
+
 RATE_KPIS = ("response_30s_rate", "effective_reply_rate", "conversion_rate", "satisfaction")
 SECOND_KPIS = ("avg_response_s", "first_response_s")
 MONEY_KPIS = ("sales", "aov")
 
 
 def fmt(kpi_name: str, value) -> str:
-    """A figure as people read it: percentages, seconds, yuan, counts."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return "—"
-    if kpi_name in RATE_KPIS:
-        return f"{value * 100:.1f}%"
-    if kpi_name in SECOND_KPIS:
-        return f"{value:.1f} s"
-    if kpi_name in MONEY_KPIS:
-        return f"¥{value:,.2f}"
-    if kpi_name == "items_per_buyer":
-        return f"{value:.2f}"
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    """A figure as people read it (core.formatting): percentages, seconds, yuan, counts.
+
+    Consultations on tiles and headlines are per day (the target is per day), so a mean keeps its decimal.
+    """
+    return formatting.kpi(kpi_name, value, mean=kpi_name == "consultations")
 
 
 def trend(frame: pd.DataFrame, kpi_name: str, title: str, target: float | None, target_label: str) -> go.Figure:
