@@ -77,10 +77,14 @@ if actor.role == "merchant":
     for project in projects:
         report = reports.build(db, actor, project["id"], "daily", yesterday)
         st.subheader(reports.title(report, t))
-        columns = st.columns(4)
-        for index, item in enumerate(report["headline"][:8]):
-            label = t(f"kpi.m.{item['kpi']}") + (f" · {t('kpi.target')} {fmt(item['kpi'], item['target'])}" if item["target"] is not None else "")
-            columns[index % 4].metric(label, fmt(item["kpi"], item["actual"]), border=True)
+        outlook = home.data_outlook(db, actor, project["id"], yesterday)
+        if outlook is not None:  # no figures for yesterday: say why and when they come, not a row of dashes
+            st.info(home.outlook_text(outlook, t), icon=":material/schedule:")
+        else:
+            columns = st.columns(4)
+            for index, item in enumerate(report["headline"][:8]):
+                label = t(f"kpi.m.{item['kpi']}") + (f" · {t('kpi.target')} {fmt(item['kpi'], item['target'])}" if item["target"] is not None else "")
+                columns[index % 4].metric(label, fmt(item["kpi"], item["actual"]), border=True)
         st.page_link("app_pages/reports.py", label=t("home.open_reports"), query_params={"project": project["id"]}, icon=":material/summarize:")
     st.stop()
 

@@ -7,7 +7,8 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from core import config, kpi_store
+from core import config, home, kpi_store
+from core.permissions import can
 from ui import context
 from ui.cache import cached
 from ui.kpi_widgets import fmt, trend
@@ -24,8 +25,14 @@ default = requested if requested in ids else next((p["id"] for p in projects if 
 project_id = st.selectbox(t("projects.choose"), ids, index=ids.index(default), format_func=labels.get, key="kpi_project")
 
 span = kpi_store.data_range(db, actor, project_id)
-if span is None:
-    st.info(t("kpi.no_data"))
+if span is None:  # say what will happen and when, in words for the reader's role
+    if can(actor, "kpi.import"):
+        st.info(t("kpi.no_data"))
+    elif actor.role == "merchant":
+        st.info(home.outlook_text(home.data_outlook(db, actor, project_id) or {"kind": "awaiting_import", "project": labels[project_id],
+                                                                             "date": config.today() - timedelta(days=1)}, t), icon=":material/schedule:")
+    else:
+        st.info(t("outlook.staff_no_data"))
     st.stop()
 first_day, last_day = span
 c1, c2 = st.columns([2, 3])
