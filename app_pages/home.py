@@ -12,6 +12,7 @@ from core.permissions import can
 from ui import context
 from ui.cache import cached, this_minute
 from ui.kpi_widgets import fmt
+from ui.widgets import count_axis
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -138,7 +139,7 @@ with left:
                           "n": [summary["by_status"][s] for s in merchants.PROJECT_STATUSES]})
     chart = px.bar(frame, x="status", y="n", labels={"status": t("field.status"), "n": t("home.projects")}, text="n")
     chart.update_layout(height=300, margin=dict(l=10, r=10, t=10, b=10))
-    st.plotly_chart(chart, width="stretch")
+    st.plotly_chart(count_axis(chart), width="stretch")
 with right:
     st.subheader(t("home.golives"))
     if summary["golives"]:

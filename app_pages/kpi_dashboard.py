@@ -12,7 +12,7 @@ from core.permissions import can
 from ui import context
 from ui.cache import cached
 from ui.kpi_widgets import fmt, trend
-from ui.widgets import download_xlsx, visible_projects
+from ui.widgets import count_column, download_xlsx, money_column, visible_projects
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -99,8 +99,10 @@ else:
     })
     percent = {t(f"kpi.m.{m}"): st.column_config.NumberColumn(format="%.1f%%") for m in ("response_30s_rate", "conversion_rate", "effective_reply_rate")}
     seconds = {t(f"kpi.m.{m}"): st.column_config.NumberColumn(format="%.1f s") for m in ("first_response_s", "avg_response_s")}
-    money = {t(f"kpi.m.{m}"): st.column_config.NumberColumn(format="¥%.2f") for m in ("sales", "aov")}
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={**percent, **seconds, **money})
+    money = {t(f"kpi.m.{m}"): money_column(t(f"kpi.m.{m}")) for m in ("sales", "aov")}
+    counts = {t(f"kpi.m.{m}"): count_column(t(f"kpi.m.{m}")) for m in ("consultations", "converted")}
+    ratios = {t("kpi.m.items_per_buyer"): st.column_config.NumberColumn(format="%.2f")}  # 客件数 1.61, not 1.6062
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={**percent, **seconds, **money, **counts, **ratios})
     download_xlsx(ctx, "btn.export_excel", {"agents": shown}, f"kpi-agents-{project_id}-{start}-{end}.xlsx", "kpi_export")
     ranking = px.bar(table.sort_values("conversion_rate"), x="conversion_rate", y="agent_name", orientation="h",
                      labels={"conversion_rate": t("kpi.m.conversion_rate"), "agent_name": ""})

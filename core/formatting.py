@@ -86,6 +86,11 @@ def money(value: Any, symbol: bool = True) -> str:
     return _signed(rounded(value, 2), 2, YUAN if symbol else "")
 
 
+def amount(value: Any) -> str:
+    """`money` without the yuan sign, for the figures of a calculation: 12,345.60, -20.00."""
+    return money(value, symbol=False)
+
+
 def ratio(value: Any, places: int = 2) -> str:
     """A ratio or a mean with fixed decimals: 客件数 1.6062 → 1.61, a daily mean 110.5."""
     if missing(value):

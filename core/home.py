@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlite_utils
 
-from core import complaints, config, kpi_store, merchants, qa, team, training
+from core import complaints, config, formatting, kpi_store, merchants, qa, team, training
 from core import order_confirmation as oc
 from core.permissions import Actor, can
 
@@ -108,7 +108,7 @@ def _overdue_invoice_alerts(db: sqlite_utils.Database, actor: Actor, day: date) 
     from core import billing  # late import: billing builds on contracts and the KPI store
 
     return [{"kind": "overdue_invoice", "project_id": None, "project": f"{i['merchant_name']} · {i['project_name']}",
-             "number": i["number"], "days": i["days_overdue"], "amount": f"{i['outstanding']:,.2f}"}
+             "number": i["number"], "days": i["days_overdue"], "amount": formatting.amount(i["outstanding"])}
             for i in billing.overdue_invoices(db, actor, day)]
 
 

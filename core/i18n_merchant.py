@@ -10,9 +10,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "report.anchor_hint": ("默认显示最近一个完整的周期；选择本周/本月会显示截至目前的数据。",
                            "Opens on the last complete period; choosing this week or month shows the figures so far."),
     # empty states: what will happen, and when
-    "outlook.before_golive": ("{project} 预计于 {date} 上线。上线后，每天的服务数据（咨询、响应、转化）从次日起显示在这里。",
+    "outlook.before_golive": ("{project} 预计于 {date} 上线，目前还没有KPI数据。上线后，每天的服务数据（咨询、响应、转化）从次日起显示在这里。",
                               "{project} goes live on {date}. From the day after, each day's service figures (enquiries, response, conversion) show here."),
-    "outlook.before_golive_no_date": ("{project} 尚未上线，上线日期确认后会显示在这里。上线后，每天的服务数据从次日起显示。",
+    "outlook.before_golive_no_date": ("{project} 尚未上线，还没有KPI数据；上线日期确认后会显示在这里。上线后，每天的服务数据从次日起显示。",
                                       "{project} is not live yet; its go-live date shows here once it is agreed. Figures follow from the day after go-live."),
     "outlook.awaiting_import": ("{project} 已上线，{day} 的服务数据尚未导入，导入后即显示在这里。",
                                 "{project} is live; the figures of {day} are not imported yet and show here once they are."),

@@ -150,3 +150,26 @@ def test_the_kpi_dashboard_without_data_speaks_to_each_role(db, username, expect
     assert not at.exception
     info = " ".join(i.value for i in at.info)
     assert expected in info and (forbidden is None or forbidden not in info)
+
+
+# --- numbers in tables and charts --------------------------------------------------------------------------------
+
+
+def test_count_axes_tick_in_whole_numbers():
+    import plotly.express as px
+
+    from ui.widgets import count_axis
+
+    few = count_axis(px.bar(pd.DataFrame({"week": ["W1", "W2"], "n": [0, 1]}), x="week", y="n"))
+    assert few.layout.yaxis.tickformat == ",d" and few.layout.yaxis.dtick == 1  # not 0 / 0.2 / … / 1 complaints
+    stacked = count_axis(px.bar(pd.DataFrame({"week": ["W1", "W1"], "n": [6, 7], "c": ["a", "b"]}), x="week", y="n", color="c"))
+    assert stacked.layout.yaxis.dtick is None  # 13 stacked: plotly's own whole steps
+    many = count_axis(px.bar(pd.DataFrame({"day": ["d1", "d2"], "n": [120, 480]}), x="day", y="n"))
+    assert many.layout.yaxis.tickformat == ",d" and many.layout.yaxis.dtick is None
+
+
+def test_a_money_column_keeps_numbers_and_puts_the_yuan_sign_in_the_header():
+    from ui.widgets import money_column
+
+    column = money_column("合计")
+    assert column["label"] == "合计 (¥)" and column["type_config"]["format"] == "%,.2f"

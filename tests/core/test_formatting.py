@@ -63,3 +63,16 @@ def test_a_kpi_for_a_spreadsheet_cell_is_a_number():
     assert f.kpi_number("conversion_rate", 0.25807) == 0.2581
     assert f.kpi_number("consultations", 110.5, mean=True) == 110.5
     assert f.kpi_number("sales", None) is None
+
+
+def test_money_is_written_by_the_one_formatter_only():
+    """No page, widget or core module writes yuan by hand ("¥{x:,.2f}", "¥%.2f", a second yuan() or fmt_money)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    by_hand = re.compile(r"¥\{|\"¥%|fmt_money|def yuan\(")
+    offenders = [f"{path.relative_to(root)}:{number}" for folder in ("core", "ui", "app_pages") for path in sorted((root / folder).glob("*.py"))
+                 if not path.name.startswith("i18n") and path.name != "formatting.py"
+                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if by_hand.search(line)]
+    assert offenders == []
