@@ -167,9 +167,10 @@ def sections(report: dict[str, Any], t) -> dict[str, pd.DataFrame]:
 
 def _excel_formats(report: dict[str, Any], t) -> dict[str, dict[str, str | list[str | None]]]:
     """Number formats of the workbook's cells: per row in the summary and QA sheets (their rows are different KPIs)."""
-    headline = [formatting.excel_format(h["kpi"], mean=h["mean"]) for h in report["headline"]]
+    actual = [formatting.excel_format(h["kpi"], mean=h["mean"]) for h in report["headline"]]
+    target = [formatting.excel_format(h["kpi"]) for h in report["headline"]]  # a per-day target is a whole count: 120, not 120.0
     return {
-        t("report.sheet.summary"): {t("report.actual"): headline, t("report.target"): headline},
+        t("report.sheet.summary"): {t("report.actual"): actual, t("report.target"): target},
         t("report.sheet.days"): {t(f"kpi.m.{k}"): formatting.excel_format(k) for k in REPORT_KPIS},
         t("report.sheet.cashbacks"): {t("report.col.amount"): formatting.excel_format("amount")},
         t("report.sheet.qa"): {t("report.value"): [formatting.excel_format(QA_KPI[k]) for k in report["qa"]]},

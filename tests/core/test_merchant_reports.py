@@ -97,6 +97,9 @@ def test_the_workbook_holds_numbers_a_merchant_can_add_up(fresh_db, admin, proje
     assert days.cell(row=2, column=header.index("咨询人数") + 1).number_format == "#,##0"
     summary = {row[0]: row[1] for row in book["指标汇总"].iter_rows(min_row=2, values_only=True)}
     assert summary["日均咨询人数"] == 110.5 and summary["询单成交人数（合计）"] == 57 and summary["询单销售额（合计）"] == 3800.5
+    sheet = book["指标汇总"]
+    mean_row = next(row for row in sheet.iter_rows(min_row=2) if row[0].value == "日均咨询人数")
+    assert mean_row[1].number_format == "#,##0.0" and mean_row[2].value == 100 and mean_row[2].number_format == "#,##0"
 
 
 def test_the_team_of_a_report_is_the_team_of_today_while_the_month_runs(demo_db):
