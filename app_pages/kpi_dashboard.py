@@ -62,6 +62,8 @@ else:
             if tile["gap"] is not None:
                 delta = ("+" if tile["gap"] >= 0 else "-") + fmt(tile["kpi"], abs(tile["gap"]))
             label = t(f"kpi.m.{tile['kpi']}")
+            if period_key == "last7" and tile["kpi"] == "consultations":  # a mean of 7 days against a per-day target
+                label = t("report.daily_mean", label=label)
             if tile["target"] is not None:
                 label += f" · {t('kpi.target')} {fmt(tile['kpi'], tile['target'])}"
             higher_is_better = kpi_store.TARGETS[tile["kpi"]][1]

@@ -173,3 +173,11 @@ def test_a_money_column_keeps_numbers_and_puts_the_yuan_sign_in_the_header():
 
     column = money_column("合计")
     assert column["label"] == "合计 (¥)" and column["type_config"]["format"] == "%,.2f"
+
+
+def test_the_dashboards_seven_day_tile_says_its_consultations_are_a_daily_mean(db):
+    at = open_page(logged_in("merchant"), "app_pages/kpi_dashboard.py")
+    project_id = own_project(db, status="live")
+    at.segmented_control(key=f"tiles_period_{project_id}").set_value("last7").run()
+    assert not at.exception
+    assert any(m.label.startswith("日均咨询人数") for m in at.metric)
