@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import aftersales, config, qa
+from core import aftersales, config, formatting, qa
 from core.errors import NotFound, ValidationError
 from core.permissions import can
 from ui import context
@@ -120,8 +120,8 @@ with tab_cashback:
     totals = aftersales.cashback_totals(cashbacks)
     c1, c2, c3 = st.columns(3)
     c1.metric(t("as.cashback_count"), len(cashbacks))
-    c2.metric(t("as.to_pay_total"), f"¥{totals['to_pay']:,.2f}")
-    c3.metric(t("as.paid_total"), f"¥{totals['paid']:,.2f}")
+    c2.metric(t("as.to_pay_total"), formatting.money(totals["to_pay"]))
+    c3.metric(t("as.paid_total"), formatting.money(totals["paid"]))
     if not cashbacks:
         st.info(t("as.no_cashbacks"))
     else:
@@ -138,7 +138,7 @@ with tab_cashback:
             st.markdown(f"**{t('as.settle')}**")
             c1, c2 = st.columns([2, 3])
             pick = c1.selectbox(t("as.cashback"), [c["id"] for c in to_pay],
-                                format_func=lambda i: next(f"#{c['id']} · {c['order_no']} · ¥{c['amount']:.2f}" for c in to_pay if c["id"] == i))
+                                format_func=lambda i: next(f"#{c['id']} · {c['order_no']} · {formatting.money(c['amount'])}" for c in to_pay if c["id"] == i))
             note = c2.text_input(t("field.note"))
             if st.form_submit_button(t("as.mark_paid"), type="primary"):
                 try:

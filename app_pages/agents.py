@@ -5,11 +5,11 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from core import agents, config, merchants, training
+from core import agents, config, formatting, merchants, training
 from core.errors import NotFound, ValidationError
 from core.permissions import can
 from ui import context
-from ui.widgets import download_xlsx, pct, query_int, show_validation
+from ui.widgets import download_xlsx, money_column, pct, query_int, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -73,7 +73,7 @@ if selected is None:
         st.caption(t("team.agents.count", n=len(found)))
         st.dataframe(table, hide_index=True, width="stretch",
                      column_config={t("merchants.open"): st.column_config.LinkColumn(display_text=t("merchants.open")),
-                                    t("field.team.base_salary"): st.column_config.NumberColumn(format="¥%.2f")})
+                                    t("field.team.base_salary"): money_column(t("field.team.base_salary"))})
         download_xlsx(ctx, "btn.export_excel", {"agents": table.drop(columns=[t("merchants.open")])}, "agents.xlsx", "ag_export")
     if can(actor, "agent.write"):
         with st.expander(t("team.agents.new"), icon=":material/person_add:"):
@@ -103,7 +103,7 @@ record = training.agent_training_history(db, actor, selected)
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(t("field.status"), t(f"team.agent_status.{agent['status']}"))
 c2.metric(t("team.agents.since"), history[-1]["effective_on"] if history else "—")
-c3.metric(t("field.team.base_salary"), f"¥{agent['base_salary']:,.2f}")
+c3.metric(t("field.team.base_salary"), formatting.money(agent["base_salary"]))
 c4.metric(t("team.agents.basic_passed"), t("yes") if any(e["project_id"] is None and e["passed"] for e in record["exams"]) else t("no"))
 st.caption(f"{t('field.team.phone')}: {agent['phone'] or '—'} · {t('field.team.skills')}: {agent['skills'] or '—'}")
 

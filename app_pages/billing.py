@@ -4,11 +4,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import billing, config, merchants
+from core import billing, config, formatting, merchants
 from core.errors import ValidationError
 from core.permissions import can
 from ui import billing_widgets as bw, context
-from ui.widgets import download_xlsx, show_validation
+from ui.widgets import download_xlsx, money_column, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -16,7 +16,7 @@ t, db, actor = ctx.t, ctx.db, ctx.actor
 st.title(t("billing.billing.title"))
 bw.flash()
 staff = can(actor, "billing.run")
-money = {t(f"billing.c.{c}"): st.column_config.NumberColumn(format=bw.MONEY_FORMAT) for c in ("total", "paid", "outstanding", "balance")}
+money = {t(f"billing.c.{c}"): money_column(t(f"billing.c.{c}")) for c in ("total", "paid", "outstanding", "balance")}
 
 
 def invoice_actions(invoice: dict, prefix: str) -> None:
@@ -105,10 +105,10 @@ def statement_view() -> None:
     data = billing.statement(db, actor, merchant_id)
     st.subheader(t("billing.statement_title", merchant=data["merchant"]["name"], date=data["as_of"]))
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(t("billing.c.total"), bw.yuan(data["billed"]), border=True)
-    c2.metric(t("billing.c.paid"), bw.yuan(data["paid"]), border=True)
-    c3.metric(t("billing.c.outstanding"), bw.yuan(data["outstanding"]), border=True)
-    c4.metric(t("billing.c.overdue"), bw.yuan(data["overdue"]), border=True)
+    c1.metric(t("billing.c.total"), formatting.money(data["billed"]), border=True)
+    c2.metric(t("billing.c.paid"), formatting.money(data["paid"]), border=True)
+    c3.metric(t("billing.c.outstanding"), formatting.money(data["outstanding"]), border=True)
+    c4.metric(t("billing.c.overdue"), formatting.money(data["overdue"]), border=True)
     frames = billing.statement_frames(data, ctx.lang)
     frame = next(iter(frames.values()))
     if frame.empty:
@@ -139,7 +139,7 @@ with tab_month:
     summary = billing.month_summary(db, actor, month)
     c1, c2, c3, c4, c5 = st.columns([1, 2, 1, 1, 1])
     c1.metric(t("billing.c.invoices"), summary["count"], border=True)
-    c2.metric(t("billing.c.month_total"), bw.yuan(summary["total"]), border=True)
+    c2.metric(t("billing.c.month_total"), formatting.money(summary["total"]), border=True)
     c3.metric(t("billing.status.draft"), summary["draft"], border=True)
     c4.metric(t("billing.status.issued"), summary["issued"], border=True)
     c5.metric(t("billing.status.paid"), summary["paid"], border=True)

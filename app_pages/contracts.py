@@ -7,10 +7,10 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from core import billing_rules as rules, config, contracts
+from core import billing_rules as rules, config, contracts, formatting
 from core.permissions import can
 from ui import billing_widgets as bw, context
-from ui.widgets import download_xlsx
+from ui.widgets import download_xlsx, money_column
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -42,11 +42,11 @@ def terms_view(terms: dict) -> None:
     rows = [(t("billing.c.seats"), terms["seats"]), (t("billing.c.service_type"), t(f"billing.service.{terms['service_type']}")),
             (t("billing.c.hours"), f"{terms['hours_start']}–{terms['hours_end']}"),
             (t("billing.c.weekends"), t("yes") if terms.get("weekends") else t("no")),
-            (t("billing.c.seat_price"), bw.yuan(terms["seat_price"])),
+            (t("billing.c.seat_price"), formatting.money(terms["seat_price"])),
             (t("billing.c.night_surcharge_pct"), rules.fmt_pct(terms.get("night_surcharge") or 0)),
             (t("billing.c.weekend_surcharge_pct"), rules.fmt_pct(terms.get("weekend_surcharge") or 0)),
             (t("billing.c.discount_pct"), rules.fmt_pct(terms.get("discount") or 0)),
-            (t("billing.c.commission_rate"), rules.fmt_pct(terms["commission_rate"])), (t("billing.c.minimum_fee"), bw.yuan(terms["minimum_fee"]))]
+            (t("billing.c.commission_rate"), rules.fmt_pct(terms["commission_rate"])), (t("billing.c.minimum_fee"), formatting.money(terms["minimum_fee"]))]
     for kpi, target in (terms.get("kpi_targets") or {}).items():
         rows.append((t("billing.target_of", kpi=t(f"kpi.m.{kpi}")), f"{target:g} s" if kpi.endswith("_s") else rules.fmt_pct(target)))
     for rebate in terms.get("rebates") or []:
@@ -118,8 +118,8 @@ day = st.date_input(t("billing.terms_on_day"), value=min(max(today, pd.Timestamp
 terms_view(contracts.terms_on(db, actor, contract_id, day))
 st.markdown(f"**{t('billing.terms_history')}**")
 st.dataframe(terms_table(contract["terms_history"]), hide_index=True, width="stretch",
-             column_config={t("billing.c.seat_price"): st.column_config.NumberColumn(format=bw.MONEY_FORMAT),
-                            t("billing.c.minimum_fee"): st.column_config.NumberColumn(format=bw.MONEY_FORMAT)})
+             column_config={t("billing.c.seat_price"): money_column(t("billing.c.seat_price")),
+                            t("billing.c.minimum_fee"): money_column(t("billing.c.minimum_fee"))})
 
 if staff:
     current = contracts.terms_on(db, actor, contract_id, today)

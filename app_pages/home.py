@@ -12,6 +12,7 @@ from core.permissions import can
 from ui import context
 from ui.cache import cached, this_minute
 from ui.kpi_widgets import fmt
+from ui.widgets import count_axis
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -77,10 +78,14 @@ if actor.role == "merchant":
     for project in projects:
         report = reports.build(db, actor, project["id"], "daily", yesterday)
         st.subheader(reports.title(report, t))
-        columns = st.columns(4)
-        for index, item in enumerate(report["headline"][:8]):
-            label = t(f"kpi.m.{item['kpi']}") + (f" · {t('kpi.target')} {fmt(item['kpi'], item['target'])}" if item["target"] is not None else "")
-            columns[index % 4].metric(label, fmt(item["kpi"], item["actual"]), border=True)
+        outlook = home.data_outlook(db, actor, project["id"], yesterday)
+        if outlook is not None:  # no figures for yesterday: say why and when they come, not a row of dashes
+            st.info(home.outlook_text(outlook, t), icon=":material/schedule:")
+        else:
+            columns = st.columns(4)
+            for index, item in enumerate(report["headline"][:8]):
+                label = t(f"kpi.m.{item['kpi']}") + (f" · {t('kpi.target')} {fmt(item['kpi'], item['target'])}" if item["target"] is not None else "")
+                columns[index % 4].metric(label, fmt(item["kpi"], item["actual"]), border=True)
         st.page_link("app_pages/reports.py", label=t("home.open_reports"), query_params={"project": project["id"]}, icon=":material/summarize:")
     st.stop()
 
@@ -134,7 +139,7 @@ with left:
                           "n": [summary["by_status"][s] for s in merchants.PROJECT_STATUSES]})
     chart = px.bar(frame, x="status", y="n", labels={"status": t("field.status"), "n": t("home.projects")}, text="n")
     chart.update_layout(height=300, margin=dict(l=10, r=10, t=10, b=10))
-    st.plotly_chart(chart, width="stretch")
+    st.plotly_chart(count_axis(chart), width="stretch")
 with right:
     st.subheader(t("home.golives"))
     if summary["golives"]:

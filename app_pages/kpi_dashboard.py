@@ -7,11 +7,12 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from core import config, kpi_store
+from core import config, home, kpi_store
+from core.permissions import can
 from ui import context
 from ui.cache import cached
 from ui.kpi_widgets import fmt, kpi_platform_table, trend
-from ui.widgets import download_xlsx, visible_projects
+from ui.widgets import count_column, download_xlsx, money_column, visible_projects
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -24,8 +25,14 @@ default = requested if requested in ids else next((p["id"] for p in projects if 
 project_id = st.selectbox(t("projects.choose"), ids, index=ids.index(default), format_func=labels.get, key="kpi_project")
 
 span = kpi_store.data_range(db, actor, project_id)
-if span is None:
-    st.info(t("kpi.no_data"))
+if span is None:  # say what will happen and when, in words for the reader's role
+    if can(actor, "kpi.import"):
+        st.info(t("kpi.no_data"))
+    elif actor.role == "merchant":
+        st.info(home.outlook_text(home.data_outlook(db, actor, project_id) or {"kind": "awaiting_import", "project": labels[project_id],
+                                                                             "date": config.today() - timedelta(days=1)}, t), icon=":material/schedule:")
+    else:
+        st.info(t("outlook.staff_no_data"))
     st.stop()
 first_day, last_day = span
 c1, c2 = st.columns([2, 3])
@@ -55,6 +62,8 @@ else:
             if tile["gap"] is not None:
                 delta = ("+" if tile["gap"] >= 0 else "-") + fmt(tile["kpi"], abs(tile["gap"]))
             label = t(f"kpi.m.{tile['kpi']}")
+            if period_key == "last7" and tile["kpi"] == "consultations":  # a mean of 7 days against a per-day target
+                label = t("report.daily_mean", label=label)
             if tile["target"] is not None:
                 label += f" · {t('kpi.target')} {fmt(tile['kpi'], tile['target'])}"
             higher_is_better = kpi_store.TARGETS[tile["kpi"]][1]
@@ -100,8 +109,10 @@ else:
     })
     percent = {t(f"kpi.m.{m}"): st.column_config.NumberColumn(format="%.1f%%") for m in ("response_30s_rate", "conversion_rate", "effective_reply_rate")}
     seconds = {t(f"kpi.m.{m}"): st.column_config.NumberColumn(format="%.1f s") for m in ("first_response_s", "avg_response_s")}
-    money = {t(f"kpi.m.{m}"): st.column_config.NumberColumn(format="¥%.2f") for m in ("sales", "aov")}
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={**percent, **seconds, **money})
+    money = {t(f"kpi.m.{m}"): money_column(t(f"kpi.m.{m}")) for m in ("sales", "aov")}
+    counts = {t(f"kpi.m.{m}"): count_column(t(f"kpi.m.{m}")) for m in ("consultations", "converted")}
+    ratios = {t("kpi.m.items_per_buyer"): st.column_config.NumberColumn(format="%.2f")}  # 客件数 1.61, not 1.6062
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={**percent, **seconds, **money, **counts, **ratios})
     download_xlsx(ctx, "btn.export_excel", {"agents": shown}, f"kpi-agents-{project_id}-{start}-{end}.xlsx", "kpi_export")
     platform = kpi_store.platform_figures(db, actor, project_id, start, end)
     if chosen_agents:

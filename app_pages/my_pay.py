@@ -8,7 +8,7 @@ from core import agents, attendance, config, salary
 from core.errors import NotFound, ValidationError
 from core.permissions import PermissionDenied
 from ui import context, salary_widgets as sw
-from ui.widgets import error_text, query_int
+from ui.widgets import error_text, money_column, query_int
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -51,7 +51,7 @@ with tab_statements:
         st.dataframe(pd.DataFrame({t("salary.month"): [s["month"] for s in statements], t("salary.c.total"): [s["total"] for s in statements],
                                    t("salary.c.kpi_score"): [s["kpi_score"] for s in statements],
                                    t("salary.c.grade"): [sw.grade_text(ctx, s["grade"]) for s in statements]}),
-                     hide_index=True, width="stretch", column_config={t("salary.c.total"): st.column_config.NumberColumn(format="¥%.2f")})
+                     hide_index=True, width="stretch", column_config={t("salary.c.total"): money_column(t("salary.c.total"))})
         run_id = st.selectbox(t("salary.month"), [s["run_id"] for s in statements], key="my_pay_month",
                               format_func=lambda r: next(s["month"] for s in statements if s["run_id"] == r))
         sw.statement(ctx, salary.get_statement(db, actor, run_id, own["id"]), key=f"mine_{run_id}")

@@ -6,11 +6,11 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from core import billing_rules as rules, config, merchants, quotes
+from core import billing_rules as rules, config, formatting, merchants, quotes
 from core.errors import ValidationError
 from core.permissions import can
 from ui import billing_widgets as bw, context
-from ui.widgets import download_xlsx, show_validation
+from ui.widgets import download_xlsx, money_column, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -59,16 +59,16 @@ def proposal_view(proposal: dict) -> None:
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(t("billing.c.seats_proposed"), proposal["seats_proposed"], border=True)
     c2.metric(t("billing.c.seats"), proposal["seats"], border=True)
-    c3.metric(t("billing.c.seat_price"), bw.yuan(proposal["terms"]["seat_price"]), border=True)
-    c4.metric(t("billing.c.monthly_total"), bw.yuan(proposal["monthly_total"]), border=True)
-    st.caption(t("billing.seat_calc", calc=proposal["seat_calc"], per_hour=proposal["inquiries_per_hour"], band=proposal["band"]))
+    c3.metric(t("billing.c.seat_price"), formatting.money(proposal["terms"]["seat_price"]), border=True)
+    c4.metric(t("billing.c.monthly_total"), formatting.money(proposal["monthly_total"]), border=True)
+    st.caption(t("billing.seat_calc", calc=proposal["seat_calc"], per_hour=formatting.count(proposal["inquiries_per_hour"]), band=proposal["band"]))
     st.caption(t(f"billing.seat_method.{proposal.get('seat_method') or 'capacity'}"))
     st.dataframe(pd.DataFrame({t("billing.c.item"): [t(f"billing.qline.{l['kind']}") for l in proposal["lines"]],
                                t("billing.c.calc"): [l["calc"] for l in proposal["lines"]],
                                t("billing.c.amount"): [float(l["amount"]) for l in proposal["lines"]]}),
-                 hide_index=True, width="stretch", column_config={t("billing.c.amount"): st.column_config.NumberColumn(format=bw.MONEY_FORMAT)})
+                 hide_index=True, width="stretch", column_config={t("billing.c.amount"): money_column(t("billing.c.amount"))})
     st.caption(t("billing.commission_note", rate=rules.fmt_pct(proposal["terms"]["commission_rate"]),
-                 minimum=bw.yuan(proposal["terms"]["minimum_fee"])))
+                 minimum=formatting.money(proposal["terms"]["minimum_fee"])))
 
 
 def open_new(action, *args) -> int:
@@ -99,7 +99,7 @@ with tabs[0]:
                               t("billing.c.monthly_total"): [q["monthly_total"] for q in found],
                               t("billing.c.valid_until"): [q["valid_until"] for q in found], t("billing.c.created_at"): [q["created_at"] for q in found]})
         st.dataframe(table, hide_index=True, width="stretch",
-                     column_config={t("billing.c.monthly_total"): st.column_config.NumberColumn(format=bw.MONEY_FORMAT)})
+                     column_config={t("billing.c.monthly_total"): money_column(t("billing.c.monthly_total"))})
         download_xlsx(ctx, "billing.export_list", {t("billing.tab.quotes"): table}, "quotes.xlsx", "quotes_xlsx")
         opened = st.session_state.pop("quote_open", None)  # a quote just made is the one shown
         if opened in {q["id"] for q in found}:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import billing, config
+from core import billing, config, formatting
 from ui import billing_widgets as bw, context
-from ui.widgets import download_xlsx
+from ui.widgets import download_xlsx, money_column
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -20,16 +20,16 @@ if not found:
 outstanding = sum(e["outstanding"] for e in found)
 overdue = sum(e["overdue_1"] + e["overdue_31"] + e["overdue_61"] for e in found)
 c1, c2, c3, c4 = st.columns(4)
-c1.metric(t("billing.r.billed"), bw.yuan(sum(e["billed"] for e in found)), border=True)
-c2.metric(t("billing.r.outstanding"), bw.yuan(outstanding), border=True)
-c3.metric(t("billing.r.overdue_total"), bw.yuan(overdue), border=True)
+c1.metric(t("billing.r.billed"), formatting.money(sum(e["billed"] for e in found)), border=True)
+c2.metric(t("billing.r.outstanding"), formatting.money(outstanding), border=True)
+c3.metric(t("billing.r.overdue_total"), formatting.money(overdue), border=True)
 c4.metric(t("billing.r.merchants_overdue"), sum(1 for e in found if e["max_days_overdue"] > 0), border=True)
 search = st.text_input(t("search"), key="receivables_search", placeholder=t("billing.search_merchant"))
 shown = [e for e in found if search.strip().lower() in e["merchant"].lower()]
 frame = billing.receivables_frame(shown, ctx.lang)
 money_columns = ("billed", "paid", "outstanding", "not_due", "overdue_1", "overdue_31", "overdue_61")
 st.dataframe(frame, hide_index=True, width="stretch",
-             column_config={t(f"billing.r.{c}"): st.column_config.NumberColumn(format=bw.MONEY_FORMAT) for c in money_columns})
+             column_config={t(f"billing.r.{c}"): money_column(t(f"billing.r.{c}")) for c in money_columns})
 download_xlsx(ctx, "billing.export_list", {t("billing.nav.receivables"): frame}, f"receivables-{today.isoformat()}.xlsx", "receivables_xlsx")
 
 st.subheader(t("billing.overdue_invoices"))
@@ -38,5 +38,5 @@ if not late:
     st.success(t("billing.none_overdue"))
 else:
     st.dataframe(bw.invoice_table(ctx, late), hide_index=True, width="stretch",
-                 column_config={t(f"billing.c.{c}"): st.column_config.NumberColumn(format=bw.MONEY_FORMAT) for c in ("total", "paid", "outstanding")})
+                 column_config={t(f"billing.c.{c}"): money_column(t(f"billing.c.{c}")) for c in ("total", "paid", "outstanding")})
     st.page_link("app_pages/billing.py", label=t("billing.to_billing"), icon=":material/receipt:")

@@ -1,13 +1,10 @@
 """Merchant reports (日报/周报/月报): read-only, the merchant's own projects only; Excel and printable HTML."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 import streamlit as st
 
-from core import config, reports
+from core import config, formatting, reports
 from ui import context
-from ui.kpi_widgets import fmt
 from ui.widgets import visible_projects
 
 ctx = context.get()
@@ -26,17 +23,20 @@ labels = {p["id"]: f"{p['merchant_name']} · {p['name']}" for p in projects}
 c1, c2, c3 = st.columns([3, 2, 2])
 project_id = c1.selectbox(t("projects.choose"), ids, index=ids.index(requested) if requested in ids else 0, format_func=labels.get, key="report_project")
 kind = c2.segmented_control(t("report.kind"), reports.KINDS, default="daily", format_func=lambda k: t(f"report.kind.{k}"), key="report_kind") or "daily"
-anchor = c3.date_input(t("report.anchor"), value=config.today() - timedelta(days=1), max_value=config.today(), format="YYYY-MM-DD", key="report_anchor")
+# each kind opens on its last complete period (a key per kind keeps the day a user picked for that kind)
+anchor = c3.date_input(t("report.anchor"), value=reports.default_anchor(kind), max_value=config.today(), format="YYYY-MM-DD",
+                       key=f"report_anchor_{kind}", help=t("report.anchor_hint"))
 report = reports.build(db, actor, project_id, kind, anchor)
 st.subheader(reports.title(report, t))
 st.caption(f"{report['company']} · {t('report.generated')} {report['generated_at']}")
 
 columns = st.columns(4)
 for index, item in enumerate(report["headline"]):
-    label = t(f"kpi.m.{item['kpi']}") + (f" · {t('kpi.target')} {fmt(item['kpi'], item['target'])}" if item["target"] is not None else "")
-    delta = None if item["gap"] is None else ("+" if item["gap"] >= 0 else "-") + fmt(item["kpi"], abs(item["gap"]))
+    value = lambda v, item=item: formatting.kpi(item["kpi"], v, mean=item["mean"])  # noqa: E731
+    label = reports.headline_label(item, kind, t) + (f" · {t('kpi.target')} {value(item['target'])}" if item["target"] is not None else "")
+    delta = None if item["gap"] is None else ("+" if item["gap"] >= 0 else "-") + value(abs(item["gap"]))
     higher = item["kpi"] not in ("first_response_s", "avg_response_s")
-    columns[index % 4].metric(label, fmt(item["kpi"], item["actual"]), delta=delta, delta_color="normal" if higher else "inverse", border=True)
+    columns[index % 4].metric(label, value(item["actual"]), delta=delta, delta_color="normal" if higher else "inverse", border=True)
 if not report["days"]:
     st.info(t("report.no_kpi_data"))
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import agents, config, merchants, salary, salary_schemes as schemes
+from core import agents, config, formatting, merchants, salary, salary_schemes as schemes
 from core.errors import ValidationError
 from core.permissions import can
 from ui import context, salary_widgets as sw
-from ui.widgets import download_xlsx, show_validation
+from ui.widgets import download_xlsx, money_column, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -53,7 +53,7 @@ with tab_run:
             st.warning(t("salary.run.draft", month=month, at=run["computed_at"], n=run["computations"]))
         c1, c2, c3 = st.columns(3)
         c1.metric(t("salary.c.agents"), run["agents"], border=True)
-        c2.metric(t("salary.c.month_total"), sw.yuan(run["total"]), border=True)
+        c2.metric(t("salary.c.month_total"), formatting.money(run["total"]), border=True)
         c3.metric(t("salary.c.status"), t(f"salary.status.{run['status']}"), border=True)
         if run["status"] == "draft":
             left, right = st.columns(2)
@@ -106,7 +106,7 @@ with tab_run:
                 t("salary.c.kpi_score"): [s["kpi_score"] for s in found],
                 t("salary.c.grade"): [sw.grade_text(ctx, s["grade"]) for s in found],
             })
-            money = {t(f"salary.c.{c}"): st.column_config.NumberColumn(format="¥%.2f")
+            money = {t(f"salary.c.{c}"): money_column(t(f"salary.c.{c}"))
                      for c in ("sales", "base", "commission", "performance", "bonus", "deductions", "adjustments", "total")}
             st.dataframe(table, hide_index=True, width="stretch",
                          column_config={**money, t("salary.c.kpi_score"): st.column_config.NumberColumn(format="%.2f")})

@@ -27,6 +27,18 @@ if project_id is None:
 project = merchants.get_project(db, actor, project_id)
 today = config.today()
 
+# --- a merchant's view: its team, nothing of our staffing decisions (core returns no more) ------------
+if not can(actor, "team.internal"):
+    st.caption(t("team.merchant.caption"))
+    members = team.team(db, actor, project_id)
+    if not members:
+        st.info(t("team.merchant.empty"))
+    else:
+        st.dataframe(pd.DataFrame([{t("field.team.name"): m["name"], t("team.role"): t(f"team.role.{m['role']}"),
+                                    t("team.shift"): t(f"team.shift.{m['shift']}"), t("team.from_date"): m["from_date"],
+                                    t("team.to_date"): m["to_date"] or "—"} for m in members]), hide_index=True, width="stretch")
+    st.stop()
+
 # --- the funnel -------------------------------------------------------------------------------------
 result = team.funnel(db, actor, project_id)
 if result["required"] is None:

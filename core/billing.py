@@ -42,7 +42,7 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from core import audit, billing_rules as rules, config, contracts, i18n, kpi_store
+from core import audit, billing_rules as rules, config, contracts, formatting, i18n, kpi_store
 from core.db import one, rows, write
 from core.errors import FieldError, NotFound, ValidationError
 from core.permissions import Actor, PermissionDenied, require, require_project, visible_project_ids
@@ -68,7 +68,7 @@ def _segment_inputs(segment: dict, month_days: int) -> list[dict]:
     terms = segment["terms"]
     return [_input("billing.in.period", f"{segment['start']} – {segment['end']}"), _input("billing.in.days", f"{segment['days']} / {month_days}"),
             _input("billing.in.terms", f"#{segment['seq']}" + (f" {segment['note']}" if segment["note"] else "")),
-            _input("billing.in.seats", terms["seats"]), _input("billing.in.seat_price", rules.fmt_money(terms["seat_price"])),
+            _input("billing.in.seats", terms["seats"]), _input("billing.in.seat_price", formatting.amount(terms["seat_price"])),
             _input("billing.in.hours", f"{terms['hours_start']}–{terms['hours_end']}")]
 
 
@@ -79,7 +79,7 @@ def _sales_days(frame: pd.DataFrame) -> tuple[Decimal, list[list[str]]]:
         amount = rules.ZERO if value is None or pd.isna(value) else rules.dec(value)
         total += amount
         converted = record.get("converted")
-        table.append([record["day"], "" if converted is None or pd.isna(converted) else str(int(converted)), rules.fmt_money(amount)])
+        table.append([record["day"], "" if converted is None or pd.isna(converted) else str(int(converted)), formatting.amount(amount)])
     return total, table
 
 
@@ -92,28 +92,28 @@ def _segment_lines(segment: dict, month_days: int, frame: pd.DataFrame) -> list[
     seat_fee = rules.money(rules.prorate(fees["seats"], days, month_days))
     lines.append(_line("seats", seat_fee, {
         "formula": "billing.f.seats",
-        "calc": f"{terms['seats']} × {rules.fmt_money(terms['seat_price'])} × {days} / {month_days} = {rules.fmt_money(seat_fee)}",
+        "calc": f"{terms['seats']} × {formatting.amount(terms['seat_price'])} × {days} / {month_days} = {formatting.amount(seat_fee)}",
         "inputs": inputs}, seats=terms["seats"], **period))
     if fees["night"]:
         amount = rules.money(rules.prorate(fees["night"], days, month_days))
         lines.append(_line("night", amount, {
             "formula": "billing.f.night",
-            "calc": f"{rules.fmt_money(fees['seats'])} × {rules.fmt_pct(fees['night_share'])} × {rules.fmt_pct(terms['night_surcharge'])}"
-                    f" × {days} / {month_days} = {rules.fmt_money(amount)}",
+            "calc": f"{formatting.amount(fees['seats'])} × {rules.fmt_pct(fees['night_share'])} × {rules.fmt_pct(terms['night_surcharge'])}"
+                    f" × {days} / {month_days} = {formatting.amount(amount)}",
             "inputs": [*inputs, _input("billing.in.night_hours", f"{rules.night_hours(terms['hours_start'], terms['hours_end']).normalize()} h")]},
             **period))
     if fees["weekend"]:
         amount = rules.money(rules.prorate(fees["weekend"], days, month_days))
         lines.append(_line("weekend", amount, {
             "formula": "billing.f.weekend",
-            "calc": f"{rules.fmt_money(fees['seats'])} × {rules.fmt_pct(terms['weekend_surcharge'])} × {days} / {month_days} = {rules.fmt_money(amount)}",
+            "calc": f"{formatting.amount(fees['seats'])} × {rules.fmt_pct(terms['weekend_surcharge'])} × {days} / {month_days} = {formatting.amount(amount)}",
             "inputs": inputs}, **period))
     if fees["discount"]:
         amount = rules.money(rules.prorate(fees["discount"], days, month_days))
         lines.append(_line("discount", amount, {
             "formula": "billing.f.discount",
-            "calc": f"−{rules.fmt_money(fees['seats'] + fees['night'] + fees['weekend'])} × {rules.fmt_pct(terms['discount'])}"
-                    f" × {days} / {month_days} = {rules.fmt_money(amount)}",
+            "calc": f"−{formatting.amount(fees['seats'] + fees['night'] + fees['weekend'])} × {rules.fmt_pct(terms['discount'])}"
+                    f" × {days} / {month_days} = {formatting.amount(amount)}",
             "inputs": inputs}, rate=rules.fmt_pct(terms["discount"]), **period))
     rate = rules.dec(terms.get("commission_rate") or 0)
     if rate > 0:
@@ -121,8 +121,8 @@ def _segment_lines(segment: dict, month_days: int, frame: pd.DataFrame) -> list[
         amount = rules.money(sales * rate)
         lines.append(_line("commission", amount, {
             "formula": "billing.f.commission",
-            "calc": f"{rules.fmt_money(sales)} × {rules.fmt_pct(rate)} = {rules.fmt_money(amount)}",
-            "inputs": [_input("billing.in.period", f"{segment['start']} – {segment['end']}"), _input("billing.in.sales", rules.fmt_money(sales)),
+            "calc": f"{formatting.amount(sales)} × {rules.fmt_pct(rate)} = {formatting.amount(amount)}",
+            "inputs": [_input("billing.in.period", f"{segment['start']} – {segment['end']}"), _input("billing.in.sales", formatting.amount(sales)),
                        _input("billing.in.commission_rate", rules.fmt_pct(rate)), _input("billing.in.source", "kpi_shop_daily.sales")],
             "tables": [{"title": "billing.t.sales_days", "columns": ["billing.c.day", "billing.c.converted", "billing.c.sales"], "rows": table}]},
             rate=rules.fmt_pct(rate), **period))
@@ -172,8 +172,8 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
     if service < minimum:
         lines.append(_line("minimum", minimum - service, {
             "formula": "billing.f.minimum",
-            "calc": f"{rules.fmt_money(minimum)} − {rules.fmt_money(service)} = {rules.fmt_money(minimum - service)}",
-            "inputs": [_input("billing.in.minimum_prorated", rules.fmt_money(minimum)), _input("billing.in.service_fee", rules.fmt_money(service))]}))
+            "calc": f"{formatting.amount(minimum)} − {formatting.amount(service)} = {formatting.amount(minimum - service)}",
+            "inputs": [_input("billing.in.minimum_prorated", formatting.amount(minimum)), _input("billing.in.service_fee", formatting.amount(service))]}))
         service = minimum
     closing = parts[-1]["terms"]
     targets = closing.get("kpi_targets") or {}
@@ -186,7 +186,7 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
         sums = kpi_store.aggregate(served) if not served.empty else {}
         inputs = [_input("billing.in.kpi", f"@kpi.m.{kpi}"), _input("billing.in.actual", _kpi_text(kpi, actual)),
                   _input("billing.in.target", _kpi_text(kpi, target)), _input("billing.in.days_measured", len(served)),
-                  _input("billing.in.rebate_rate", rules.fmt_pct(rate)), _input("billing.in.service_fee", rules.fmt_money(service))]
+                  _input("billing.in.rebate_rate", rules.fmt_pct(rate)), _input("billing.in.service_fee", formatting.amount(service))]
         if kpi == "response_30s_rate" and sums.get("waits"):
             inputs.insert(2, _input("billing.in.counts", f"{int(round(sums['fast_replies']))} / {int(round(sums['waits']))}"))
         if not due:
@@ -194,13 +194,13 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
         amount = -rules.money(service * rate)
         lines.append(_line("rebate", amount, {
             "formula": "billing.f.rebate_higher" if higher else "billing.f.rebate_lower",
-            "calc": f"{_kpi_text(kpi, actual)} {'<' if higher else '>'} {_kpi_text(kpi, target)} → −{rules.fmt_money(service)} × {rules.fmt_pct(rate)}"
-                    f" = {rules.fmt_money(amount)}",
+            "calc": f"{_kpi_text(kpi, actual)} {'<' if higher else '>'} {_kpi_text(kpi, target)} → −{formatting.amount(service)} × {rules.fmt_pct(rate)}"
+                    f" = {formatting.amount(amount)}",
             "inputs": inputs}, kpi_key=f"kpi.m.{kpi}"))
     for credit in rows(db, "SELECT * FROM billing_credits WHERE project_id = ? AND month = ? ORDER BY id", [contract["project_id"], month]):
         amount = -rules.money(credit["amount"])
         lines.append(_line("credit", amount, {
-            "formula": "billing.f.credit", "calc": f"{rules.fmt_money(amount)}",
+            "formula": "billing.f.credit", "calc": f"{formatting.amount(amount)}",
             "inputs": [_input("billing.in.reason", credit["reason"]), _input("billing.in.granted_at", credit["created_at"])]},
             reason=credit["reason"]))
     return {"contract_id": contract_id, "project_id": contract["project_id"], "merchant_id": contract["merchant_id"], "month": month,
@@ -373,7 +373,7 @@ def record_payment(db: sqlite_utils.Database, actor: Actor, invoice_id: int, pai
     if value is None or value <= 0:
         errors.append(FieldError("billing.paid_amount", "err.positive"))
     elif value > outstanding:
-        errors.append(FieldError("billing.paid_amount", "err.billing.overpaid", {"outstanding": rules.fmt_money(outstanding)}))
+        errors.append(FieldError("billing.paid_amount", "err.billing.overpaid", {"outstanding": formatting.amount(outstanding)}))
     if len(note or "") > MAX_REASON:
         errors.append(FieldError("billing.payment_note", "err.too_long", {"n": MAX_REASON}))
     if errors:
@@ -384,7 +384,7 @@ def record_payment(db: sqlite_utils.Database, actor: Actor, invoice_id: int, pai
     to = "paid" if paid >= rules.money(row["total"]) else "issued"
     with write(db):
         db["billing_invoices"].update(invoice_id, {"status": to, **change})
-        _event(db, actor, invoice_id, "pay", f"{paid_on.isoformat()} ¥{rules.fmt_money(value)} {note or ''}".strip())
+        _event(db, actor, invoice_id, "pay", f"{paid_on.isoformat()} {formatting.money(value)} {note or ''}".strip())
         audit.record(db, actor, "pay", "billing_invoice", invoice_id, {"status": row["status"], "paid_amount": row["paid_amount"]},
                      {"status": to, **change})
 
@@ -575,8 +575,8 @@ def invoice_frames(invoice: dict[str, Any], lang: str = "zh") -> dict[str, pd.Da
                          (t("billing.c.period"), f"{invoice['period_start']} – {invoice['period_end']}"),
                          (t("billing.c.days"), f"{invoice['days']} / {invoice['month_days']}"),
                          (t("billing.c.status"), t(f"billing.status.{invoice['status']}")),
-                         (t("billing.c.due_date"), invoice["due_date"] or "—"), (t("billing.c.total"), rules.fmt_money(invoice["total"])),
-                         (t("billing.c.paid"), rules.fmt_money(invoice["paid"]))],
+                         (t("billing.c.due_date"), invoice["due_date"] or "—"), (t("billing.c.total"), formatting.amount(invoice["total"])),
+                         (t("billing.c.paid"), formatting.amount(invoice["paid"]))],
                         columns=[t("billing.c.item"), t("billing.c.value")])
     lines = pd.DataFrame([{t("billing.c.item"): line_label(l, lang), t("billing.c.formula"): t(l["explanation"]["formula"]),
                            t("billing.c.calc"): l["explanation"].get("calc", ""), t("billing.c.amount"): float(l["amount"])}
@@ -594,7 +594,7 @@ def invoice_html(invoice: dict[str, Any], lang: str = "zh") -> str:
             (t("billing.c.days"), f"{invoice['days']} / {invoice['month_days']}"), (t("billing.c.status"), t(f"billing.status.{invoice['status']}")),
             (t("billing.c.due_date"), invoice["due_date"] or "—")]
     body = "".join(f"<tr><td>{e(line_label(l, lang))}</td><td class='calc'>{e(t(l['explanation']['formula']))}<br>{e(l['explanation'].get('calc', ''))}</td>"
-                   f"<td class='num'>{e(rules.fmt_money(l['amount']))}</td></tr>" for l in invoice["lines"])
+                   f"<td class='num'>{e(formatting.amount(l['amount']))}</td></tr>" for l in invoice["lines"])
     title = t("billing.invoice_title", month=invoice["month"], number=invoice["number"])
     not_final = "" if invoice["status"] in MERCHANT_STATUSES else f"<p class='draft'>{e(t('billing.not_final', status=t('billing.status.' + invoice['status'])))}</p>"
     return f"""<!doctype html>
@@ -614,7 +614,7 @@ tr.total td {{ font-weight: bold; background: #f1f3f5; font-size: 11pt; }} foote
 <table class="meta">{''.join(f'<tr><td>{e(k)}</td><td>{e(v)}</td></tr>' for k, v in meta)}</table>
 <table><tr><th>{e(t('billing.c.item'))}</th><th>{e(t('billing.c.calc'))}</th><th class="num">{e(t('billing.c.amount'))}</th></tr>
 {body}
-<tr class="total"><td colspan="2">{e(t('billing.c.total'))}</td><td class="num">{e(rules.fmt_money(invoice['total']))}</td></tr></table>
+<tr class="total"><td colspan="2">{e(t('billing.c.total'))}</td><td class="num">{e(formatting.amount(invoice['total']))}</td></tr></table>
 <footer>{e(t('billing.footer', at=config.now_text()))}</footer>
 </body></html>"""
 
@@ -638,8 +638,8 @@ def statement_html(data: dict[str, Any], lang: str = "zh") -> str:
 
     t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
     heading = t("billing.statement_title", merchant=data["merchant"]["name"], date=data["as_of"])
-    meta = (f"{config.COMPANY_NAME} · {t('billing.c.total')} ¥{rules.fmt_money(data['billed'])} · {t('billing.c.paid')} ¥{rules.fmt_money(data['paid'])}"
-            f" · {t('billing.c.outstanding')} ¥{rules.fmt_money(data['outstanding'])} · {t('billing.c.overdue')} ¥{rules.fmt_money(data['overdue'])}")
+    meta = (f"{config.COMPANY_NAME} · {t('billing.c.total')} {formatting.money(data['billed'])} · {t('billing.c.paid')} {formatting.money(data['paid'])}"
+            f" · {t('billing.c.outstanding')} {formatting.money(data['outstanding'])} · {t('billing.c.overdue')} {formatting.money(data['overdue'])}")
     return reports.html_document(heading, meta, statement_frames(data, lang), t("billing.none"))
 
 

@@ -34,7 +34,7 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from core.salary_rules import FEN, ZERO, dec, fmt_money, fmt_pct, money, prorate  # noqa: F401  (re-exported for billing)
+from core.salary_rules import FEN, ZERO, dec, fmt_pct, money, prorate  # noqa: F401  (re-exported for billing)
 
 SERVICE_TYPES = ("presales", "aftersales", "both")
 HOURS_BANDS = (8, 12, 16, 24)

@@ -22,8 +22,12 @@ def escape_cell(value: Any) -> Any:
     return value
 
 
-def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """An .xlsx file with one sheet per entry, text cells escaped, header row bold and frozen."""
+def to_xlsx(sheets: dict[str, pd.DataFrame], formats: dict[str, dict[str, str | list[str | None]]] | None = None) -> bytes:
+    """An .xlsx file with one sheet per entry, text cells escaped, header row bold and frozen.
+
+    `formats` gives number formats per sheet and column (one for the column, or one per row), so
+    numbers stay numbers a spreadsheet can add up and still read as counts, yuan or percentages.
+    """
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name, frame in sheets.items():
@@ -36,6 +40,14 @@ def to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
             safe.to_excel(writer, sheet_name=sheet_name, index=False)
             sheet = writer.sheets[sheet_name]
             sheet.freeze_panes = "A2"
+            for column, number_format in ((formats or {}).get(name) or {}).items():
+                if column not in frame.columns:
+                    continue
+                letter = sheet.cell(row=1, column=list(frame.columns).index(column) + 1).column_letter
+                per_row = number_format if isinstance(number_format, list) else [number_format] * len(frame)
+                for offset, cell_format in enumerate(per_row):
+                    if cell_format:
+                        sheet[f"{letter}{offset + 2}"].number_format = cell_format
             for column_cells in sheet.columns:
                 width = max(len(str(c.value or "")) for c in column_cells[:200])
                 sheet.column_dimensions[column_cells[0].column_letter].width = min(max(10, width * 1.6), 60)

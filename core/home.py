@@ -6,8 +6,41 @@ from typing import Any
 
 import sqlite_utils
 
-from core import complaints, config, kpi_store, merchants, qa, team, training
+from core import complaints, config, formatting, kpi_store, merchants, qa, team, training
+from core import order_confirmation as oc
 from core.permissions import Actor, can
+
+
+BEFORE_GOLIVE = ("negotiating", "signed", "training")
+
+
+def data_outlook(db: sqlite_utils.Database, actor: Actor, project_id: int, day: date | None = None) -> dict[str, Any] | None:
+    """Why a project has no figures for `day` (default yesterday) and when it will: None when it has them.
+
+    {kind, project, date}: kind 'before_golive' (date: the go-live day of the confirmed order
+    confirmation, None before one is agreed), 'awaiting_import' (live; date: the day not imported
+    yet), 'paused' or 'ended'. Pages turn it into a sentence for the reader, so an empty page says
+    what will happen and when instead of showing dashes.
+    """
+    project = merchants.get_project(db, actor, project_id)
+    shown = f"{project['merchant_name']} · {project['name']}"
+    day = day or config.today() - timedelta(days=1)
+    if project["status"] in BEFORE_GOLIVE:
+        confirmed = oc.latest_confirmed(db, actor, project_id)
+        committed = (confirmed or {}).get("data", {}).get("golive_committed_date")
+        return {"kind": "before_golive", "project": shown, "date": date.fromisoformat(committed) if committed else None}
+    if not kpi_store.shop_days(db, actor, project_id, day, day).empty:
+        return None
+    if project["status"] in ("paused", "ended"):
+        return {"kind": project["status"], "project": shown, "date": None}
+    return {"kind": "awaiting_import", "project": shown, "date": day}
+
+
+def outlook_text(outlook: dict[str, Any], t) -> str:
+    """The sentence of a `data_outlook`: what the reader will see, and when."""
+    if outlook["kind"] == "before_golive" and outlook["date"] is None:
+        return t("outlook.before_golive_no_date", project=outlook["project"])
+    return t(f"outlook.{outlook['kind']}", project=outlook["project"], date=str(outlook["date"]), day=str(outlook["date"]))
 
 
 def alerts(db: sqlite_utils.Database, actor: Actor, today: date | None = None, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -75,7 +108,7 @@ def _overdue_invoice_alerts(db: sqlite_utils.Database, actor: Actor, day: date) 
     from core import billing  # late import: billing builds on contracts and the KPI store
 
     return [{"kind": "overdue_invoice", "project_id": None, "project": f"{i['merchant_name']} · {i['project_name']}",
-             "number": i["number"], "days": i["days_overdue"], "amount": f"{i['outstanding']:,.2f}"}
+             "number": i["number"], "days": i["days_overdue"], "amount": formatting.amount(i["outstanding"])}
             for i in billing.overdue_invoices(db, actor, day)]
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlite_utils
 
-from core import audit, config, workdays
+from core import audit, config, formatting, workdays
 from core.db import one, rows, write
 from core.errors import FieldError, NotFound, ValidationError
 from core.permissions import Actor, require_project
@@ -224,7 +224,7 @@ def display_value(f: Field, value: Any, t: Callable[[str], str]) -> str:
     if f.kind == "seconds":
         return f"{float(value):g} s"
     if f.kind == "money":
-        return f"¥{float(value):,.2f}"
+        return formatting.money(value)
     if f.kind == "bool":
         return t("yes") if value else t("no")
     if f.kind == "choice":

@@ -103,7 +103,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "kpi.company": frozenset({"admin", "manager"}),
     # -- team & training --
     "agent.status": frozenset({"admin", "manager", "trainer"}),
-    "team.read": frozenset({"admin", "manager", "trainer", "qa", "merchant"}),
+    "team.read": frozenset({"admin", "manager", "trainer", "qa", "merchant"}),  # a merchant: names, on duty or reserve, shifts
+    "team.internal": frozenset({"admin", "manager", "trainer", "qa"}),  # funnel, readiness, candidates, overrides, settings
     "team.screen": frozenset({"admin", "manager", "trainer"}),
     "go_live.override": frozenset({"admin"}),
     "material.read": frozenset({"admin", "manager", "trainer", "qa", "merchant", "agent"}),

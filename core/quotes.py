@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from core import audit, billing_rules as rules, config, i18n, kpi_hourly, merchants, order_confirmation as oc
+from core import audit, billing_rules as rules, config, formatting, i18n, kpi_hourly, merchants, order_confirmation as oc
 from core.db import one, rows, write
 from core.errors import FieldError, NotFound, ValidationError
 from core.permissions import Actor, PermissionDenied, require, require_project, visible_project_ids
@@ -264,20 +264,20 @@ def compute(prices: dict[str, Any], request: dict[str, Any],
     }
     fees = rules.monthly_fees(terms)
     lines = [{"kind": "seats", "amount": rules.money(fees["seats"]),
-              "calc": f"{seats} × {rules.fmt_money(price)} = {rules.fmt_money(fees['seats'])}"}]
+              "calc": f"{seats} × {formatting.amount(price)} = {formatting.amount(fees['seats'])}"}]
     if fees["night"]:
         lines.append({"kind": "night", "amount": rules.money(fees["night"]),
-                      "calc": f"{rules.fmt_money(fees['seats'])} × {rules.fmt_pct(fees['night_share'])} × {rules.fmt_pct(terms['night_surcharge'])}"})
+                      "calc": f"{formatting.amount(fees['seats'])} × {rules.fmt_pct(fees['night_share'])} × {rules.fmt_pct(terms['night_surcharge'])}"})
     if fees["weekend"]:
         lines.append({"kind": "weekend", "amount": rules.money(fees["weekend"]),
-                      "calc": f"{rules.fmt_money(fees['seats'])} × {rules.fmt_pct(terms['weekend_surcharge'])}"})
+                      "calc": f"{formatting.amount(fees['seats'])} × {rules.fmt_pct(terms['weekend_surcharge'])}"})
     if fees["discount"]:
         lines.append({"kind": "discount", "amount": rules.money(fees["discount"]),
-                      "calc": f"−{rules.fmt_money(fees['seats'] + fees['night'] + fees['weekend'])} × {rules.fmt_pct(discount)}"})
+                      "calc": f"−{formatting.amount(fees['seats'] + fees['night'] + fees['weekend'])} × {rules.fmt_pct(discount)}"})
     subtotal = sum((line["amount"] for line in lines), rules.ZERO)
     if subtotal < rules.dec(terms["minimum_fee"]):
         lines.append({"kind": "minimum", "amount": rules.money(rules.dec(terms["minimum_fee"]) - subtotal),
-                      "calc": f"{rules.fmt_money(terms['minimum_fee'])} − {rules.fmt_money(subtotal)}"})
+                      "calc": f"{formatting.amount(terms['minimum_fee'])} − {formatting.amount(subtotal)}"})
     total = sum((line["amount"] for line in lines), rules.ZERO)
     return {
         "hours": str(hours), "band": rules.hours_band(hours), "night_hours": str(rules.night_hours(request["hours_start"], request["hours_end"])),
@@ -504,9 +504,9 @@ def _facts(quote: dict[str, Any], t) -> list[tuple[str, str]]:
         (t("billing.c.term_months"), str(request["term_months"])),
         (t("billing.c.seats_proposed"), f"{proposal['seats_proposed']} ({proposal['seat_calc']})"),
         (t("billing.c.seats"), str(proposal["seats"])),
-        (t("billing.c.seat_price"), f"¥{rules.fmt_money(terms['seat_price'])} / {t('billing.per_seat_month')}"),
+        (t("billing.c.seat_price"), f"{formatting.money(terms['seat_price'])} / {t('billing.per_seat_month')}"),
         (t("billing.c.commission_rate"), rules.fmt_pct(terms["commission_rate"])),
-        (t("billing.c.minimum_fee"), f"¥{rules.fmt_money(terms['minimum_fee'])}"),
+        (t("billing.c.minimum_fee"), f"{formatting.money(terms['minimum_fee'])}"),
         (t("billing.c.valid_until"), quote["valid_until"]),
     ]
 

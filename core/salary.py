@@ -47,7 +47,7 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from core import agents, attendance, audit, complaints, config, i18n, kpi_store, qa, salary_rules as rules, salary_schemes as schemes
+from core import agents, attendance, audit, complaints, config, formatting, i18n, kpi_store, qa, salary_rules as rules, salary_schemes as schemes
 from core.db import one, rows, write
 from core.errors import FieldError, NotFound, ValidationError
 from core.permissions import Actor, PermissionDenied, require
@@ -99,7 +99,7 @@ def fmt_value(unit: str, value: Any) -> str:
     if value is None:
         return "—"
     if unit == "money":
-        return rules.fmt_money(value)
+        return formatting.amount(value)
     if unit == "pct":
         return rules.fmt_pct(value)
     if unit == "seconds":
@@ -284,38 +284,38 @@ def _base_line(segment: Segment, agent: dict, month_days: int) -> dict[str, Any]
     amount = rules.money(rules.prorate(monthly, segment.days, month_days))
     return _line("base", "salary.line.base", amount, {
         "formula": "salary.f.base",
-        "calc": f"{rules.fmt_money(monthly)} × {segment.days} / {month_days} = {rules.fmt_money(amount)}",
+        "calc": f"{formatting.amount(monthly)} × {segment.days} / {month_days} = {formatting.amount(amount)}",
         "inputs": [*_segment_inputs(segment, month_days),
-                   _input("salary.in.monthly_base", rules.fmt_money(monthly)),
+                   _input("salary.in.monthly_base", formatting.amount(monthly)),
                    _input("salary.in.base_source", "", key="salary.source.scheme" if own is not None else "salary.source.roster")],
-        "result": rules.fmt_money(amount)}, segment.project_id, project=segment.project)
+        "result": formatting.amount(amount)}, segment.project_id, project=segment.project)
 
 
 def _commission_line(segment: Segment, frame: pd.DataFrame, month_days: int) -> tuple[dict[str, Any], Decimal]:
     data = segment.data
     sales = _sales(frame)
     amount, parts = rules.commission(sales, data["commission_mode"], data.get("commission_rate") or 0, data.get("commission_tiers"))
-    terms = " + ".join(f"{rules.fmt_money(p.base)} × {rules.fmt_pct(p.rate)}" for p in parts) or "0.00"
-    calc = f"{terms} = {rules.fmt_money(amount)}"
+    terms = " + ".join(f"{formatting.amount(p.base)} × {rules.fmt_pct(p.rate)}" for p in parts) or "0.00"
+    calc = f"{terms} = {formatting.amount(amount)}"
     cap = data.get("commission_cap")
     if cap is not None and amount > rules.dec(cap):
         amount = rules.money(cap)
-        calc += f" → {rules.fmt_money(amount)} (cap)"
-    tier_rows = [[rules.fmt_money(p.lower) + " – " + (rules.fmt_money(p.upper) if p.upper is not None else "∞"),
-                  rules.fmt_money(p.base), rules.fmt_pct(p.rate), rules.fmt_money(p.amount)] for p in parts]
+        calc += f" → {formatting.amount(amount)} (cap)"
+    tier_rows = [[formatting.amount(p.lower) + " – " + (formatting.amount(p.upper) if p.upper is not None else "∞"),
+                  formatting.amount(p.base), rules.fmt_pct(p.rate), formatting.amount(p.amount)] for p in parts]
     day_rows = [[r["day"], f"{int(r['consultations'] or 0)}", f"{int(r['converted'] or 0)}",
-                 rules.fmt_money(r["sales"] if r["sales"] is not None and not pd.isna(r["sales"]) else 0)]
+                 formatting.amount(r["sales"] if r["sales"] is not None and not pd.isna(r["sales"]) else 0)]
                 for r in frame.sort_values("day").to_dict("records")]
     return _line("commission", "salary.line.commission", amount, {
         "formula": "salary.f.commission_flat" if data["commission_mode"] == "flat" else "salary.f.commission_tiers",
         "calc": calc,
-        "inputs": [*_segment_inputs(segment, month_days), _input("salary.in.sales", rules.fmt_money(sales)),
-                   *([_input("salary.in.commission_cap", rules.fmt_money(cap))] if cap is not None else [])],
+        "inputs": [*_segment_inputs(segment, month_days), _input("salary.in.sales", formatting.amount(sales)),
+                   *([_input("salary.in.commission_cap", formatting.amount(cap))] if cap is not None else [])],
         "tables": [{"title": "salary.t.tiers", "columns": ["salary.c.range", "salary.c.sales_in_tier", "salary.c.rate", "salary.c.amount"],
                     "rows": tier_rows},
                    {"title": "salary.t.sales_days", "columns": ["salary.c.day", "salary.c.consultations", "salary.c.converted", "salary.c.sales"],
                     "rows": day_rows}],
-        "result": rules.fmt_money(amount)}, segment.project_id, project=segment.project), sales
+        "result": formatting.amount(amount)}, segment.project_id, project=segment.project), sales
 
 
 def _actuals(inputs: _Inputs, segment: Segment, agent_id: int, frame: pd.DataFrame, attendance_summary: dict,
@@ -399,15 +399,15 @@ def _performance_line(inputs: _Inputs, segment: Segment, agent: dict, values: di
         notes.append({"label": "salary.note.score_bounded", "calc": f"{rules.fmt_num(raw_total)} → {rules.fmt_num(score)}"})
     line = _line("performance", "salary.line.performance", amount, {
         "formula": "salary.f.performance",
-        "calc": f"{rules.fmt_money(monthly)} × {segment.days} / {inputs.month_days} × {rules.fmt_num(score)} / 100 = {rules.fmt_money(amount)}",
-        "inputs": [*_segment_inputs(segment, inputs.month_days), _input("salary.in.performance_amount", rules.fmt_money(monthly)),
+        "calc": f"{formatting.amount(monthly)} × {segment.days} / {inputs.month_days} × {rules.fmt_num(score)} / 100 = {formatting.amount(amount)}",
+        "inputs": [*_segment_inputs(segment, inputs.month_days), _input("salary.in.performance_amount", formatting.amount(monthly)),
                    _input("salary.in.achievement_cap", rules.fmt_pct(cap, 0)), _input("salary.in.kpi_score", rules.fmt_num(score))],
         "tables": [{"title": "salary.t.kpis", "columns": ["salary.c.kpi", "salary.c.actual", "salary.c.target", "salary.c.source",
                                                           "salary.c.direction", "salary.c.achievement", "salary.c.capped",
                                                           "salary.c.scoring", "salary.c.points", "salary.c.weight", "salary.c.weighted"],
                     "rows": table}],
         "notes": notes,
-        "result": rules.fmt_money(amount)}, segment.project_id, project=segment.project)
+        "result": formatting.amount(amount)}, segment.project_id, project=segment.project)
     return line, score, contributions, kpi_rows, []
 
 
@@ -421,14 +421,14 @@ def _deduction_lines(inputs: _Inputs, segments: list[Segment], agent_id: int, st
         if amount <= 0:
             continue
         lines.append(_line("deduction", "salary.line.complaint", -amount, {
-            "formula": "salary.f.deduct_complaint", "calc": f"− {rules.fmt_money(amount)}",
+            "formula": "salary.f.deduct_complaint", "calc": f"− {formatting.amount(amount)}",
             "inputs": [_input("salary.in.complaint", complaint["number"]), _input("salary.in.logged_at", complaint["logged_at"]),
                        _input("salary.in.project", inputs.labels.get(complaint["project_id"], "")),
                        _input("salary.in.category", "", key=f"salary.complaint_category.{complaint['category']}"),
                        _input("salary.in.finding", f"{complaint.get('responsibility_at') or ''} {complaint.get('responsibility_note') or ''}".strip()),
                        *([_input("salary.in.review", f"#{complaint['review_id']}")] if complaint.get("review_id") else []),
                        _input("salary.in.scheme", f"{segment.scheme['name']} v{segment.scheme['version']}")],
-            "result": rules.fmt_money(-amount)}, complaint["project_id"], complaint["number"], number=complaint["number"], day=day.isoformat()))
+            "result": formatting.amount(-amount)}, complaint["project_id"], complaint["number"], number=complaint["number"], day=day.isoformat()))
     for review in qa.critical_failures(inputs.db, None, agent_id, start, end):
         day = date.fromisoformat(review["chat_date"])
         segment = _segment_of(segments, day)
@@ -436,14 +436,14 @@ def _deduction_lines(inputs: _Inputs, segments: list[Segment], agent_id: int, st
         if amount <= 0:
             continue
         lines.append(_line("deduction", "salary.line.critical", -amount, {
-            "formula": "salary.f.deduct_critical", "calc": f"− {rules.fmt_money(amount)}",
+            "formula": "salary.f.deduct_critical", "calc": f"− {formatting.amount(amount)}",
             "inputs": [_input("salary.in.review", f"#{review['review_id']}"), _input("salary.in.chat_date", review["chat_date"]),
                        _input("salary.in.project", inputs.labels.get(review["project_id"], "")),
                        _input("salary.in.failed_items", review.get("failed_items") or ""),
                        _input("salary.in.review_score", rules.fmt_num(review["score"]) if review.get("score") is not None else "—"),
                        *([_input("salary.in.complaint", review["complaint_number"])] if review.get("complaint_number") else []),
                        _input("salary.in.scheme", f"{segment.scheme['name']} v{segment.scheme['version']}")],
-            "result": rules.fmt_money(-amount)}, review["project_id"], f"QA#{review['review_id']}", review=review["review_id"], day=review["chat_date"]))
+            "result": formatting.amount(-amount)}, review["project_id"], f"QA#{review['review_id']}", review=review["review_id"], day=review["chat_date"]))
     keys = {"absent": ("deduct_absence", "salary.line.absence"), "late": ("deduct_late", "salary.line.late"),
             "leave": ("deduct_leave", "salary.line.leave")}
     for record in attendance.days_of(inputs.db, agent_id, start, end):
@@ -457,13 +457,13 @@ def _deduction_lines(inputs: _Inputs, segments: list[Segment], agent_id: int, st
             continue
         begin, finish = attendance.SHIFTS[record["shift"]]
         lines.append(_line("deduction", label, -amount, {
-            "formula": f"salary.f.{setting}", "calc": f"− {rules.fmt_money(amount)}",
+            "formula": f"salary.f.{setting}", "calc": f"− {formatting.amount(amount)}",
             "inputs": [_input("salary.in.day", record["day"]),
                        _input("salary.in.shift", f"{begin:%H:%M}–{finish:%H:%M}", key=f"salary.shift.{record['shift']}"),
                        *([_input("salary.in.check_in", record["check_in"])] if record.get("check_in") else []),
                        *([_input("salary.in.note", record["note"])] if record.get("note") else []),
                        _input("salary.in.scheme", f"{segment.scheme['name']} v{segment.scheme['version']}")],
-            "result": rules.fmt_money(-amount)}, segment.project_id, record["day"], day=record["day"]))
+            "result": formatting.amount(-amount)}, segment.project_id, record["day"], day=record["day"]))
     return lines
 
 
@@ -517,10 +517,10 @@ def compute_statement(inputs: _Inputs, agent: dict, start: date, end: date) -> d
         bonus = rules.money(data[f"bonus_{grade}"])
         lines.append(_line("bonus", "salary.line.grade_bonus", bonus, {
             "formula": "salary.f.grade_bonus",
-            "calc": f"{rules.fmt_num(month_score)} ≥ {rules.fmt_num(data['grade_' + grade])} → {rules.fmt_money(bonus)}",
+            "calc": f"{rules.fmt_num(month_score)} ≥ {rules.fmt_num(data['grade_' + grade])} → {formatting.amount(bonus)}",
             "inputs": [_input("salary.in.kpi_score", rules.fmt_num(month_score)), _input("salary.in.grade", "", key=f"salary.grade.{grade}"),
                        _input("salary.in.scheme", f"{closing.scheme['name']} v{closing.scheme['version']}")],
-            "result": rules.fmt_money(bonus)}, None, grade, grade_key=f"salary.grade.{grade}"))
+            "result": formatting.amount(bonus)}, None, grade, grade_key=f"salary.grade.{grade}"))
     deductions = _deduction_lines(inputs, segments, agent["id"], start, end, found_complaints)
     lines += deductions
     deducted = -sum((l["amount"] for l in deductions), Decimal(0))
@@ -528,21 +528,21 @@ def compute_statement(inputs: _Inputs, agent: dict, start: date, end: date) -> d
     if refund > 0:
         lines.append(_line("adjustment", "salary.line.deduction_cap", refund, {
             "formula": "salary.f.deduction_cap",
-            "calc": f"{rules.fmt_money(deducted)} − {rules.fmt_money(data['deduction_cap'])} = {rules.fmt_money(refund)}",
-            "inputs": [_input("salary.in.deductions", rules.fmt_money(deducted)), _input("salary.in.deduction_cap", rules.fmt_money(data["deduction_cap"])),
+            "calc": f"{formatting.amount(deducted)} − {formatting.amount(data['deduction_cap'])} = {formatting.amount(refund)}",
+            "inputs": [_input("salary.in.deductions", formatting.amount(deducted)), _input("salary.in.deduction_cap", formatting.amount(data["deduction_cap"])),
                        _input("salary.in.scheme", f"{closing.scheme['name']} v{closing.scheme['version']}")],
-            "result": rules.fmt_money(refund)}))
+            "result": formatting.amount(refund)}))
     subtotal = sum((l["amount"] for l in lines), Decimal(0))
     adjustment = rules.total_adjustment(subtotal, data.get("total_floor"), data.get("total_cap"))
     if adjustment != 0:
         limit = data["total_floor"] if adjustment > 0 else data["total_cap"]
         lines.append(_line("adjustment", "salary.line.floor" if adjustment > 0 else "salary.line.cap", adjustment, {
             "formula": "salary.f.floor" if adjustment > 0 else "salary.f.cap",
-            "calc": f"{rules.fmt_money(limit)} − {rules.fmt_money(subtotal)} = {rules.fmt_money(adjustment)}",
-            "inputs": [_input("salary.in.subtotal", rules.fmt_money(subtotal)),
-                       _input("salary.in.total_floor" if adjustment > 0 else "salary.in.total_cap", rules.fmt_money(limit)),
+            "calc": f"{formatting.amount(limit)} − {formatting.amount(subtotal)} = {formatting.amount(adjustment)}",
+            "inputs": [_input("salary.in.subtotal", formatting.amount(subtotal)),
+                       _input("salary.in.total_floor" if adjustment > 0 else "salary.in.total_cap", formatting.amount(limit)),
                        _input("salary.in.scheme", f"{closing.scheme['name']} v{closing.scheme['version']}")],
-            "result": rules.fmt_money(adjustment)}))
+            "result": formatting.amount(adjustment)}))
     sums = {kind: sum((l["amount"] for l in lines if l["kind"] == kind), Decimal(0)).quantize(rules.FEN) for kind in LINE_KINDS}
     by_project: dict[int, int] = defaultdict(int)
     for segment in segments:
@@ -901,7 +901,7 @@ def statement_html(statement: dict[str, Any], lang: str = "zh") -> str:
             (t("salary.c.grade"), grade), (t("salary.c.status"), status)]
     line_rows = "".join(
         f"<tr><td>{e(line_label(l, lang))}</td><td class='calc'>{e(t(l['explanation']['formula']))}<br>{e(l['explanation'].get('calc', ''))}</td>"
-        f"<td class='num'>{e(rules.fmt_money(l['amount']))}</td></tr>" for l in statement["lines"])
+        f"<td class='num'>{e(formatting.amount(l['amount']))}</td></tr>" for l in statement["lines"])
     kpi_rows = ""
     for segment in statement["summary"].get("segments", []):
         for k in segment["kpis"]:
@@ -933,7 +933,7 @@ footer {{ margin-top: 4mm; color: #868e96; font-size: 8pt; }}
 <h2>{e(t('salary.statement.lines'))}</h2>
 <table><tr><th>{e(t('salary.c.item'))}</th><th>{e(t('salary.c.calc'))}</th><th class="num">{e(t('salary.c.amount'))}</th></tr>
 {line_rows}
-<tr class="total"><td colspan="2">{e(t('salary.c.total'))}</td><td class="num">{e(rules.fmt_money(statement['total']))}</td></tr></table>
+<tr class="total"><td colspan="2">{e(t('salary.c.total'))}</td><td class="num">{e(formatting.amount(statement['total']))}</td></tr></table>
 <h2>{e(t('salary.statement.kpis'))}</h2>
 <table><tr><th>{e(t('salary.c.project'))}</th><th>{e(t('salary.c.kpi'))}</th><th class="num">{e(t('salary.c.actual'))}</th>
 <th class="num">{e(t('salary.c.target'))}</th><th class="num">{e(t('salary.c.achievement'))}</th><th class="num">{e(t('salary.c.points'))}</th>

@@ -45,11 +45,6 @@ def round_to(value: Any, places: int = 2) -> Decimal:
     return dec(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
-def fmt_money(value: Any) -> str:
-    """Yuan as people read them: 12,345.60."""
-    return f"{money(value):,.2f}"
-
-
 def fmt_pct(fraction: Any, digits: int = 2) -> str:
     """A fraction as a percentage: 0.005 → 0.50%."""
     return f"{round_to(dec(fraction) * HUNDRED, digits)}%"

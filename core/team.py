@@ -74,7 +74,7 @@ def screening_late(due: date, reached_on: date | None, today: date) -> bool:
 
 def settings(db: sqlite_utils.Database, actor: Actor, project_id: int) -> dict[str, Any]:
     """The project's staffing settings, defaults filled in."""
-    require_project(db, actor, project_id, "team.read")
+    require_project(db, actor, project_id, "team.internal")
     row = one(db, "SELECT * FROM team_settings WHERE project_id = ?", [project_id]) or {}
     return {
         **{k: float(row.get(k) or v) for k, v in DEFAULT_RATIOS.items()},
@@ -257,7 +257,7 @@ def withdraw_candidate(db: sqlite_utils.Database, actor: Actor, project_id: int,
 
 def candidates(db: sqlite_utils.Database, actor: Actor, project_id: int) -> list[dict]:
     """The project's active candidates: matched day, status, team role, and which required exams are missing."""
-    require_project(db, actor, project_id, "team.read")
+    require_project(db, actor, project_id, "team.internal")
     day = config.today().isoformat()
     found = rows(db, """SELECT c.agent_id, c.matched_on, a.name, a.employee_no, a.status, a.skills,
                                (SELECT pa.role || ':' || pa.shift FROM project_agents pa WHERE pa.project_id = c.project_id
@@ -306,8 +306,15 @@ def add_to_team(
     return assignment_id
 
 
+MERCHANT_TEAM_FIELDS = ("assignment_id", "name", "role", "shift", "from_date", "to_date")
+
+
 def team(db: sqlite_utils.Database, actor: Actor, project_id: int) -> list[dict]:
-    """The project's current and future team (assignments not ended), with each member's admission."""
+    """The project's current and future team (assignments not ended), with each member's admission.
+
+    A merchant gets its team only: names, on duty or reserve, shift and dates (`MERCHANT_TEAM_FIELDS`);
+    employee numbers and exams are ours.
+    """
     require_project(db, actor, project_id, "team.read")
     day = config.today().isoformat()
     found = rows(db, """SELECT pa.id AS assignment_id, pa.role, pa.shift, pa.from_date, pa.to_date, pa.sub_account,
@@ -315,6 +322,8 @@ def team(db: sqlite_utils.Database, actor: Actor, project_id: int) -> list[dict]
                         FROM project_agents pa JOIN agents a ON a.id = pa.agent_id
                         WHERE pa.project_id = ? AND (pa.to_date IS NULL OR pa.to_date >= ?)
                         ORDER BY pa.role, pa.shift, a.employee_no""", [project_id, day])
+    if not can(actor, "team.internal"):
+        return [{k: m[k] for k in MERCHANT_TEAM_FIELDS} for m in found]
     status = training.admissions(db, actor, project_id, [m["agent_id"] for m in found])
     for m in found:
         m["admitted"] = status[m["agent_id"]]["admitted"]
@@ -334,7 +343,7 @@ def _requested_on(db: sqlite_utils.Database, project_id: int, configured: str | 
 
 def funnel(db: sqlite_utils.Database, actor: Actor, project_id: int, today: date | None = None) -> dict[str, Any]:
     """The project's funnel: required, each stage's target and reached number, short or not, screening due/late."""
-    require_project(db, actor, project_id, "team.read")
+    require_project(db, actor, project_id, "team.internal")
     today = today or config.today()
     conf = settings(db, actor, project_id)
     confirmed = oc.latest_confirmed(db, actor, project_id)
@@ -362,7 +371,7 @@ def funnel(db: sqlite_utils.Database, actor: Actor, project_id: int, today: date
 
 def short_funnels(db: sqlite_utils.Database, actor: Actor) -> list[dict]:
     """The actor's signed, training and live projects whose funnel is short, with the short stages."""
-    if not can(actor, "team.read"):  # a role that may not read teams sees no funnel warnings
+    if not can(actor, "team.internal"):  # a role that may not see our staffing (a merchant, an agent) sees no funnel warnings
         return []
     found = []
     for project in merchants.list_projects(db, actor):
@@ -379,7 +388,7 @@ def short_funnels(db: sqlite_utils.Database, actor: Actor) -> list[dict]:
 
 def readiness(db: sqlite_utils.Database, actor: Actor, project_id: int) -> list[FieldError]:
     """What the project still lacks to go live (empty: ready), as catalogue keys with their numbers."""
-    require_project(db, actor, project_id, "team.read")
+    require_project(db, actor, project_id, "team.internal")
     confirmed = oc.latest_confirmed(db, actor, project_id)
     if confirmed is None:
         return [FieldError("team.go_live", "err.team.not_ready_oc")]
@@ -459,7 +468,7 @@ def go_live(db: sqlite_utils.Database, actor: Actor, project_id: int, override_r
 
 def overrides(db: sqlite_utils.Database, actor: Actor, project_id: int) -> list[dict]:
     """The admin's go-live overrides of the project, newest first."""
-    require_project(db, actor, project_id, "team.read")
+    require_project(db, actor, project_id, "team.internal")
     found = rows(db, """SELECT o.created_at, o.reason, o.missing, u.display_name AS by_name FROM go_live_overrides o
                         LEFT JOIN users u ON u.id = o.created_by WHERE o.project_id = ? ORDER BY o.id DESC""", [project_id])
     for row in found:

@@ -7,18 +7,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core import billing, billing_rules as rules
+from core import billing, billing_rules as rules, formatting
 from core.errors import ValidationError
 from ui.context import Context
 from ui.widgets import show_validation
 
 FLASH = "billing_flash"
-
-
-def yuan(value: Any) -> str:
-    """Money as the pages show it: ¥12,345.60, -¥20.00."""
-    amount = rules.money(value)
-    return f"-¥{rules.fmt_money(-amount)}" if amount < 0 else f"¥{rules.fmt_money(amount)}"
 
 
 def flash() -> None:
@@ -59,17 +53,17 @@ def explanation(ctx: Context, data: dict[str, Any]) -> None:
 def invoice(ctx: Context, data: dict[str, Any], prefix: str = "") -> None:
     """An invoice: its figures, then every line, each opening to what produced it, and its downloads."""
     cols = st.columns(4)
-    cols[0].metric(ctx.t("billing.c.total"), yuan(data["total"]), border=True)
+    cols[0].metric(ctx.t("billing.c.total"), formatting.money(data["total"]), border=True)
     cols[1].metric(ctx.t("billing.c.status"), ctx.t(f"billing.status.{data['status']}"), border=True)
-    cols[2].metric(ctx.t("billing.c.paid"), yuan(data["paid"]), border=True)
+    cols[2].metric(ctx.t("billing.c.paid"), formatting.money(data["paid"]), border=True)
     cols[3].metric(ctx.t("billing.c.due_date"), data["due_date"] or "—", border=True)
     if data["overdue"]:
-        st.error(ctx.t("billing.overdue_days", days=data["days_overdue"], amount=yuan(data["outstanding"])))
+        st.error(ctx.t("billing.overdue_days", days=data["days_overdue"], amount=formatting.money(data["outstanding"])))
     st.caption(ctx.t("billing.invoice_head", number=data["number"], merchant=data["merchant_name"], project=data["project_name"],
                      contract=data["contract_number"], start=data["period_start"], end=data["period_end"], days=data["days"],
                      month_days=data["month_days"]))
     for line in data["lines"]:
-        with st.expander(f"{billing.line_label(line, ctx.lang)} · {yuan(line['amount'])}"):
+        with st.expander(f"{billing.line_label(line, ctx.lang)} · {formatting.money(line['amount'])}"):
             explanation(ctx, line["explanation"])
     left, right = st.columns(2)
     with left:
@@ -93,5 +87,3 @@ def invoice_table(ctx: Context, found: list[dict[str, Any]]) -> pd.DataFrame:
         t("billing.c.overdue"): [t("billing.overdue_n", n=i["days_overdue"]) if i["overdue"] else "" for i in found],
     })
 
-
-MONEY_FORMAT = "¥%.2f"

@@ -4,24 +4,19 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from core import formatting
+
 RATE_KPIS = ("response_30s_rate", "effective_reply_rate", "conversion_rate", "satisfaction")
 SECOND_KPIS = ("avg_response_s", "first_response_s")
 MONEY_KPIS = ("sales", "aov")
 
 
 def fmt(kpi_name: str, value) -> str:
-    """A figure as people read it: percentages, seconds, yuan, counts."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return "—"
-    if kpi_name in RATE_KPIS:
-        return f"{value * 100:.1f}%"
-    if kpi_name in SECOND_KPIS:
-        return f"{value:.1f} s"
-    if kpi_name in MONEY_KPIS:
-        return f"¥{value:,.2f}"
-    if kpi_name == "items_per_buyer":
-        return f"{value:.2f}"
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    """A figure as people read it (core.formatting): percentages, seconds, yuan, counts.
+
+    Consultations on tiles and headlines are per day (the target is per day), so a mean keeps its decimal.
+    """
+    return formatting.kpi(kpi_name, value, mean=kpi_name == "consultations")
 
 
 def trend(frame: pd.DataFrame, kpi_name: str, title: str, target: float | None, target_label: str) -> go.Figure:
@@ -39,7 +34,7 @@ def trend(frame: pd.DataFrame, kpi_name: str, title: str, target: float | None, 
 def kpi_platform_table(ctx, platform: pd.DataFrame) -> pd.DataFrame:
     """The platform-only figures per agent as people read them: labelled columns, rates as
     percentages, times in seconds, pending fields named (待更新)."""
-    from core import summary_import
+    from core import formatting, summary_import
 
     t = ctx.t
     out = pd.DataFrame({t("kpi.agent"): platform["agent_name"]})
@@ -49,15 +44,15 @@ def kpi_platform_table(ctx, platform: pd.DataFrame) -> pd.DataFrame:
         kind = summary_import.FIELDS[column].kind if column in summary_import.FIELDS else summary_import.NUMBER
         values = platform[column]
         if kind == summary_import.RATE:
-            values = values.map(lambda v: "—" if pd.isna(v) else f"{v * 100:.1f}%")
+            values = values.map(formatting.percent)
         elif kind == summary_import.DURATION:
-            values = values.map(lambda v: "—" if pd.isna(v) else f"{v:,.0f} s")
+            values = values.map(lambda v: formatting.seconds(v, 0))
         elif kind == summary_import.MONEY:
-            values = values.map(lambda v: "—" if pd.isna(v) else f"¥{v:,.2f}")
+            values = values.map(formatting.money)
         elif kind == summary_import.COUNT:
-            values = values.map(lambda v: "—" if pd.isna(v) else f"{int(v):,}")
+            values = values.map(formatting.count)
         else:
-            values = values.map(lambda v: "—" if pd.isna(v) else f"{v:,.2f}")
+            values = values.map(formatting.ratio)
         out[t(f"kpi.f.{column}")] = values
     out[t("kpi.pending_fields")] = platform["pending"].map(lambda fields: "、".join(t(f"kpi.f.{f}") for f in fields) or "—")
     return out

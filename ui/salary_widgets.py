@@ -7,16 +7,10 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from core import salary, salary_rules as rules
+from core import formatting, salary, salary_rules as rules
 from ui.context import Context
 
 GRADE_COLORS = {"gold": "#f59f00", "silver": "#868e96", "bronze": "#a0522d", "none": "#ced4da"}
-
-
-def yuan(value: Any) -> str:
-    """Money as the pages show it: ¥12,345.60, −¥20.00."""
-    amount = rules.money(value)
-    return f"-¥{rules.fmt_money(-amount)}" if amount < 0 else f"¥{rules.fmt_money(amount)}"
 
 
 def grade_text(ctx: Context, grade: str | None) -> str:
@@ -46,16 +40,16 @@ def _explanation(ctx: Context, explanation: dict[str, Any]) -> None:
 def statement(ctx: Context, data: dict[str, Any], key: str) -> None:
     """A statement: the totals, then every line, each opening to what produced it; and the printable page."""
     cols = st.columns(5)
-    cols[0].metric(ctx.t("salary.c.total"), yuan(data["total"]), border=True)
-    cols[1].metric(ctx.t("salary.c.base"), yuan(data["base"]), border=True)
-    cols[2].metric(ctx.t("salary.c.commission"), yuan(data["commission"]), border=True)
-    cols[3].metric(ctx.t("salary.c.performance"), yuan(data["performance"] + data["bonus"]), border=True)
-    cols[4].metric(ctx.t("salary.c.deductions_adjustments"), yuan(data["deduction"] + data["adjustment"]), border=True)
+    cols[0].metric(ctx.t("salary.c.total"), formatting.money(data["total"]), border=True)
+    cols[1].metric(ctx.t("salary.c.base"), formatting.money(data["base"]), border=True)
+    cols[2].metric(ctx.t("salary.c.commission"), formatting.money(data["commission"]), border=True)
+    cols[3].metric(ctx.t("salary.c.performance"), formatting.money(data["performance"] + data["bonus"]), border=True)
+    cols[4].metric(ctx.t("salary.c.deductions_adjustments"), formatting.money(data["deduction"] + data["adjustment"]), border=True)
     st.markdown(ctx.t("salary.statement.head", agent=data["agent_name"], no=data["employee_no"], projects=data["projects"],
                       days=data["days"], month_days=data["month_days"], score=rules.fmt_num(data["kpi_score"]),
                       grade=grade_text(ctx, data.get("grade"))))
     for index, line in enumerate(data["lines"]):
-        with st.expander(f"{salary.line_label(line, ctx.lang)} · {yuan(line['amount'])}"):
+        with st.expander(f"{salary.line_label(line, ctx.lang)} · {formatting.money(line['amount'])}"):
             _explanation(ctx, line["explanation"])
     indices = data["summary"].get("indices") or {}
     if indices:

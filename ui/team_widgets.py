@@ -94,7 +94,7 @@ def exam_cell(ctx: Context, result: dict | None) -> str:
 
 def project_funnel_warning(ctx: Context, project_id: int) -> None:
     """For a project's own page: its short funnel stages in red, linked to its team page (nothing when full)."""
-    if not can(ctx.actor, "team.read"):
+    if not can(ctx.actor, "team.internal"):
         return
     result = team.funnel(ctx.db, ctx.actor, project_id)
     short = [s for s in result["stages"] if s["short"]]

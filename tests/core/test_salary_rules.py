@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from core import salary_rules as rules
+from core import formatting, salary_rules as rules
 
 TIERS = [{"from": 0, "rate": 0.005}, {"from": 100000, "rate": 0.008}]
 
@@ -40,7 +40,7 @@ def test_money_rounds_half_up_to_the_fen_even_where_floats_would_not():
     assert rules.money(Decimal("1866.665")) == Decimal("1866.67")
     assert rules.money(2.675) == Decimal("2.68")  # binary 2.67499999… would round down
     assert rules.money(Decimal("-0.005")) == Decimal("-0.01")
-    assert rules.fmt_money(Decimal("12345.6")) == "12,345.60"
+    assert formatting.amount(Decimal("12345.6")) == "12,345.60"  # one money formatter for pay and everything else (core.formatting)
 
 
 def test_prorate_by_days_of_the_month():

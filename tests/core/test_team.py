@@ -221,11 +221,17 @@ def test_short_funnels_lists_the_projects_to_show_in_red(fresh_db, admin):
     assert team.short_funnels(fresh_db, agent_user) == []
 
 
-def test_a_merchant_reads_its_own_funnel_only_and_cannot_screen(fresh_db, admin):
+def test_a_merchant_reads_its_own_team_only_never_our_funnel_and_cannot_screen(fresh_db, admin):
+    # issue 18: the funnel is our internal staffing; a merchant sees its team (names, on duty or reserve, shifts)
     own = confirmed_project(fresh_db, admin, "自家店")
     other = confirmed_project(fresh_db, admin, "别家店")
     merchant = user(fresh_db, admin, "shop", "merchant", merchants.get_project(fresh_db, admin, own)["merchant_id"])
-    assert team.funnel(fresh_db, merchant, own)["required"] == 5
+    assert team.funnel(fresh_db, admin, own)["required"] == 5
+    assert team.team(fresh_db, merchant, own) == []
+    with pytest.raises(PermissionDenied):
+        team.funnel(fresh_db, merchant, own)
+    with pytest.raises(PermissionDenied):
+        team.team(fresh_db, merchant, other)
     with pytest.raises(PermissionDenied):
         team.funnel(fresh_db, merchant, other)
     ids = make_agents(fresh_db, admin, 1)
