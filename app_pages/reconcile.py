@@ -85,7 +85,9 @@ elif cells.empty:
 elif shown.empty:
     st.info(t("recon.no_match") if query.strip() else t("recon.no_flagged"))
 else:
-    st.dataframe(recon.table(shown, ctx.lang), hide_index=True, width="stretch")
+    st.dataframe(recon.table(shown, ctx.lang), hide_index=True, width="stretch",
+                 column_config={t("recon.col.reasons"): st.column_config.TextColumn(width="large"),
+                                t("recon.col.variant"): st.column_config.TextColumn(width="medium")})
     download_xlsx(ctx, "recon.export", recon.export_sheets(result, shown, ctx.lang),
                   f"reconcile-{project_id}-{start}-{end}.xlsx", "recon_export")
 

@@ -5,7 +5,8 @@ Derived from the stored raw-log figures with the differences real files have: th
 day, and one agent-day whose response time is far off; the Douyin shop's 客服表现 gives
 whole-day (全天) and service-hours (工作时间) response times, counts robot replies as human, and
 names agents by nickname (no shop prefix). Each file also lists an account we do not staff.
-A handful of rows, written straight into `platform_agent_daily` as the summary import stores them.
+A handful of rows, written straight into `platform_agent_daily` as the summary import stores them
+(without an import batch: no file was read).
 """
 from __future__ import annotations
 
@@ -85,28 +86,14 @@ def seed(db: sqlite_utils.Database, admin: Actor) -> None:
         outlier = (days[-1], ours[0]["agent"]) if ours else None
         with write(db):
             for day in sorted(days):
-                import_id = db["kpi_imports"].insert({
-                    "project_id": project["id"], "kind": "summary", "filenames": _file_name(project["platform"], day, project["merchant_name"]),
-                    "date_from": day, "date_to": day, "rows": 0, "settings": json.dumps({"source": "summary", "profile": profile}),
-                    "created_by": admin.id, "created_at": stamp,
-                }).last_pk
-                written = 0
                 for row in (r for r in ours if r["day"] == day):
                     figures, pending = make(rng, row, day == days[0], (day, row["agent"]) == outlier)
                     name = row["agent"].split(":")[-1] if project["platform"] == "douyin" else row["agent"]  # Douyin: the nickname
                     db["platform_agent_daily"].insert({"project_id": project["id"], "day": day, "agent": name, "profile": profile,
                                                        "figures": json.dumps(figures, ensure_ascii=False),
-                                                       "pending": json.dumps(pending), "import_id": import_id, "imported_at": stamp})
-                    written += 1
+                                                       "pending": json.dumps(pending), "import_id": None, "imported_at": stamp})
                 shop_account = f"{project['merchant_name'][:4]}:店长"  # the merchant's own account: on the platform only
                 db["platform_agent_daily"].insert({"project_id": project["id"], "day": day, "agent": shop_account, "profile": profile,
                                                    "figures": json.dumps({"inquiries": rng.randrange(3, 12), "converted": rng.randrange(0, 3)}),
-                                                   "pending": "[]", "import_id": import_id, "imported_at": stamp})
-                db["kpi_imports"].update(import_id, {"rows": written + 1})
+                                                   "pending": "[]", "import_id": None, "imported_at": stamp})
 
-
-def _file_name(platform: str, day: str, shop: str) -> str:
-    compact = day.replace("-", "")
-    if platform == "douyin":
-        return f"抖音_{compact}_{shop}_飞鸽_客服表现.xlsx"
-    return f"自制报表-报表查看-客服绩效_{compact}_{compact}_全部.xlsx"
