@@ -180,7 +180,9 @@ def save_settings(db: sqlite_utils.Database, actor: Actor, project_id: int, tole
     before = import_settings(db, project_id)
     errors: list[FieldError] = []
     new_tolerance = before["tolerance"]
-    if tolerance is not None:
+    if isinstance(tolerance, bool):
+        errors.append(FieldError("reconcile_tolerance", "err.invalid_value"))
+    elif tolerance is not None:
         try:
             new_tolerance = float(tolerance)
         except (TypeError, ValueError):

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from core import agents, config, excel, home, i18n, kpi_store, merchants, order_confirmation as oc, reconciliation as recon, users
 from core.errors import ValidationError
@@ -417,6 +418,22 @@ def test_settings_default_then_saved_validated_and_audited(fresh_db, admin, shop
         with pytest.raises(ValidationError):
             recon.save_settings(fresh_db, admin, shop, **bad)
     assert recon.import_settings(fresh_db, shop)["tolerance"] == 0.02
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tolerance=st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20), st.floats(allow_nan=True, allow_infinity=True),
+                           st.text(max_size=12), st.just("0.05"), st.lists(st.integers(), max_size=2)),
+       flavour=st.one_of(st.none(), st.sampled_from(recon.FLAVOURS), st.text(max_size=12), st.integers()))
+def test_any_settings_input_is_saved_in_range_or_refused_whole(fresh_db, admin, shop, tolerance, flavour):
+    before = (recon.import_settings(fresh_db, shop), fresh_db["audit_log"].count)
+    try:
+        after = recon.save_settings(fresh_db, admin, shop, tolerance=tolerance, flavour=flavour)
+    except ValidationError:
+        assert (recon.import_settings(fresh_db, shop), fresh_db["audit_log"].count) == before
+        assert not fresh_db.conn.in_transaction
+    else:
+        assert 0 <= after["tolerance"] <= 1 and after["flavour"] in recon.FLAVOURS
+        assert not isinstance(tolerance, bool)
 
 
 def test_managers_set_the_tolerance_qa_reads_it_only(fresh_db, admin, shop):
