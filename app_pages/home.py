@@ -21,7 +21,7 @@ st.title(t("home.title", name=actor.display_name))
 ALERT_PAGES = {"below_target": "app_pages/kpi_dashboard.py", "overdue_complaints": "app_pages/complaints.py", "short_funnel": "app_pages/team.py",
                "materials_overdue": "app_pages/training.py", "draft": "app_pages/projects.py", "pay_run": "app_pages/salary.py",
                "overdue_invoice": "app_pages/billing.py",
-               "shift_requests": "app_pages/schedule.py", "roster_short": "app_pages/schedule.py"}
+               "shift_requests": "app_pages/schedule.py", "roster_short": "app_pages/schedule.py", "reconcile": "app_pages/reconcile.py"}
 
 
 def alert_text(alert: dict) -> str:
@@ -40,6 +40,8 @@ def alert_text(alert: dict) -> str:
         return t("schedule.home.requests", n=alert["n"])
     if kind == "roster_short":
         return t("schedule.home.roster_short", project=alert["project"], n=alert["n"], first=alert["first"])
+    if kind == "reconcile":
+        return t("home.alert.reconcile", project=alert["project"], day=alert["day"], n=alert["n"])
     if kind == "overdue_invoice":
         return t("billing.alert.overdue_invoice", project=alert["project"], number=alert["number"], days=alert["days"], amount=alert["amount"])
     return t("home.alert.pay_run", month=alert.get("month", ""))
@@ -119,6 +121,8 @@ if can(actor, "kpi.company"):
         st.success(t("home.no_alerts"))
     for alert in found:
         query = {"project": alert["project_id"]} if alert["project_id"] else None
+        if alert["kind"] == "reconcile":
+            query["day"] = alert["day"]  # the reconciliation opens on the day the alert is about
         st.page_link(ALERT_PAGES[alert["kind"]], label=alert_text(alert), query_params=query, icon=":material/warning:")
 
 summary = merchants.home_summary(db, actor)

@@ -151,6 +151,7 @@ def seed(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
 
     demo_schedule.seed(db, admin)  # -- scheduling seed --
     from core import demo_billing; demo_billing.seed(db, admin)  # -- billing seed --
+    from core import demo_reconcile; demo_reconcile.seed(db, admin)  # -- reconciliation seed --: the platform's figures of the last days
     return logins
 
 

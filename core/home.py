@@ -48,7 +48,9 @@ def alerts(db: sqlite_utils.Database, actor: Actor, today: date | None = None, n
 
     Kinds: below_target (a KPI below target 3 days in a row), overdue_complaints, short_funnel,
     materials_overdue, drafts (order confirmations waiting), pay_run (waiting for approval),
-    shift_requests (leave and swaps waiting), roster_short (shifts below headcount in the next 7 days).
+    shift_requests (leave and swaps waiting), roster_short (shifts below headcount in the next 7 days),
+    reconcile (the latest day of the last week that has our raw figures and the platform's, with
+    the number of figures apart beyond the project's tolerance: one alert per project and day).
     `now` is the moment complaints are overdue against (default: the clock).
     """
     day = today or config.today()
@@ -80,7 +82,16 @@ def alerts(db: sqlite_utils.Database, actor: Actor, today: date | None = None, n
     found += _pay_run_alerts(db, actor)
     found += _schedule_alerts(db, actor, day)
     found += _overdue_invoice_alerts(db, actor, day)
+    found += _reconcile_alerts(db, actor, day)
     return found
+
+
+def _reconcile_alerts(db: sqlite_utils.Database, actor: Actor, day: date) -> list[dict[str, Any]]:
+    """Per project, the figures of its latest reconciled day that differ from the platform's beyond the tolerance."""
+    from core import reconciliation  # late: it builds on the KPI store and the summary import
+
+    return [{"kind": "reconcile", "project_id": entry["project_id"], "project": entry["project"], "day": entry["day"], "n": entry["n"]}
+            for entry in reconciliation.flagged_by_project(db, actor, day)]
 
 
 def _schedule_alerts(db: sqlite_utils.Database, actor: Actor, day: date) -> list[dict[str, Any]]:

@@ -322,25 +322,20 @@ FLAVOURS = ("service_hours", "whole_day")
 _FLAVOUR_SUFFIX = {"service_hours": "service", "whole_day": "allday"}
 
 
+DEFAULT_FLAVOUR = "service_hours"
+DEFAULT_TOLERANCE = 0.05
+
+
 def import_settings(db: sqlite_utils.Database, project_id: int) -> dict[str, Any]:
-    """The project's import settings: which flavour of a two-flavour figure counts for its targets
-    (`service_hours` by default: PDD's (8-23点), Douyin's 工作时间) and the reconciliation tolerance."""
-    row = one(db, "SELECT flavour, reconcile_tolerance FROM project_import_settings WHERE project_id = ?", [project_id])
-    return {"flavour": row["flavour"], "reconcile_tolerance": row["reconcile_tolerance"]} if row else {
-        "flavour": "service_hours", "reconcile_tolerance": 0.05}
-
-
-def set_flavour(db: sqlite_utils.Database, actor: Actor, project_id: int, flavour: str) -> None:
-    """Say which flavour counts for the project's targets (applies to later imports)."""
-    require_project(db, actor, project_id, "kpi.import")
-    if flavour not in FLAVOURS:
-        raise ValidationError.single("flavour", "err.invalid_choice")
-    before = import_settings(db, project_id)
-    with write(db):
-        db["project_import_settings"].upsert({"project_id": project_id, "flavour": flavour,
-                                              "reconcile_tolerance": before["reconcile_tolerance"], "updated_by": actor.id,
-                                              "updated_at": config.now_text()}, pk="project_id")
-        audit.record(db, actor, "update", "project_import_settings", project_id, {"flavour": before["flavour"]}, {"flavour": flavour})
+    """The project's import settings (defaults where no row): which flavour of a two-flavour
+    figure counts for its targets (`service_hours` by default: PDD's (8-23点), Douyin's 工作时间)
+    and the reconciliation tolerance. For core callers that checked their own permission; pages
+    read it through `reconciliation.get_settings` and change it with `reconciliation.save_settings`."""
+    row = one(db, "SELECT flavour, reconcile_tolerance, updated_by, updated_at FROM project_import_settings WHERE project_id = ?", [project_id])
+    if row is None:
+        return {"flavour": DEFAULT_FLAVOUR, "tolerance": DEFAULT_TOLERANCE, "updated_by": None, "updated_at": None}
+    return {"flavour": row["flavour"], "tolerance": float(row["reconcile_tolerance"]), "updated_by": row["updated_by"],
+            "updated_at": row["updated_at"]}
 
 
 @dataclass

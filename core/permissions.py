@@ -37,6 +37,7 @@ PAGE_ACCESS: dict[str, frozenset[str]] = {
     "kpi_dashboard": frozenset({"admin", "manager", "trainer", "qa", "merchant"}),
     "kpi_company": frozenset({"admin", "manager"}),
     "kpi_import": frozenset({"admin", "manager"}),
+    "reconcile": frozenset({"admin", "manager", "qa"}),  # internal comparison: never merchants
     "my_kpi": frozenset({"agent"}),
     # -- team & training pages --
     "agents": frozenset({"admin", "manager", "trainer", "qa"}),
@@ -101,6 +102,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "kpi.import": frozenset({"admin", "manager"}),
     "kpi.read": frozenset({"admin", "manager", "trainer", "qa", "merchant"}),
     "kpi.company": frozenset({"admin", "manager"}),
+    "kpi.reconcile.read": frozenset({"admin", "manager", "qa"}),  # our figures beside the platform's; merchants never
+    "kpi.reconcile.write": frozenset({"admin", "manager"}),  # the project's tolerance and flavour
     # -- team & training --
     "agent.status": frozenset({"admin", "manager", "trainer"}),
     "team.read": frozenset({"admin", "manager", "trainer", "qa", "merchant"}),  # a merchant: names, on duty or reserve, shifts

@@ -36,6 +36,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("kpi_dashboard", "app_pages/kpi_dashboard.py", "nav.kpi_dashboard", ":material/monitoring:", "nav.group.kpi"),
     PageSpec("kpi_company", "app_pages/kpi_company.py", "nav.kpi_company", ":material/dashboard:", "nav.group.kpi"),
     PageSpec("kpi_import", "app_pages/kpi_import.py", "nav.kpi_import", ":material/upload_file:", "nav.group.kpi"),
+    PageSpec("reconcile", "app_pages/reconcile.py", "nav.reconcile", ":material/compare_arrows:", "nav.group.kpi"),
     PageSpec("my_kpi", "app_pages/my_kpi.py", "nav.my_kpi", ":material/person_check:", "nav.group.kpi"),
     # -- team & training pages --
     PageSpec("agents", "app_pages/agents.py", "team.nav.agents", ":material/badge:", "team.nav.group"),

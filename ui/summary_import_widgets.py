@@ -13,7 +13,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from core import import_templates, kpi_store, platform_profiles, summary_import
+from core import import_templates, kpi_store, platform_profiles, reconciliation, summary_import
 from core.db import data_version
 from core.errors import ValidationError
 from ui.context import Context
@@ -48,11 +48,11 @@ def summary_import_tab(ctx: Context, project_id: int, agent_mapping: Callable[[l
     """The whole tab: upload, check, map, import, templates."""
     t, db, actor = ctx.t, ctx.db, ctx.actor
     st.caption(t("kpi.import.summary_hint"))
-    flavour = kpi_store.import_settings(db, project_id)["flavour"]
+    flavour = reconciliation.get_settings(db, actor, project_id)["flavour"]
     picked = st.segmented_control(t("imp.flavour.set"), list(kpi_store.FLAVOURS), default=flavour,
                                   format_func=lambda f: t(f"imp.flavour.{f}"), key=f"summary_flavour_{project_id}")
     if picked and picked != flavour:
-        kpi_store.set_flavour(db, actor, project_id, picked)
+        reconciliation.save_settings(db, actor, project_id, flavour=picked)
         st.rerun()
     uploaded = st.file_uploader(t("kpi.import.summary_file"), type=["csv", "xlsx"], key="summary_file")
     if uploaded is not None:

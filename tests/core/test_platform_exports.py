@@ -10,7 +10,7 @@ import json
 import openpyxl
 import pytest
 
-from core import import_templates, kpi_store, merchants, order_confirmation as oc, platform_profiles
+from core import import_templates, kpi_store, merchants, order_confirmation as oc, platform_profiles, reconciliation
 from core.summary_import import format_error, read_summary
 
 
@@ -464,13 +464,13 @@ def test_a_tile_of_a_pending_day_says_pending_not_a_dash(fresh_db, admin, projec
 
 def test_the_project_flavour_is_a_setting_used_by_the_next_import(fresh_db, admin, project):
     assert kpi_store.import_settings(fresh_db, project)["flavour"] == "service_hours"
-    kpi_store.set_flavour(fresh_db, admin, project, "whole_day")
+    reconciliation.save_settings(fresh_db, admin, project, flavour="whole_day")
     preview = kpi_store.preview_summary(fresh_db, admin, project, pdd_file(), "客服绩效详情_20261030.xlsx")
     kpi_store.import_summary(fresh_db, admin, project, preview)
     stored = fresh_db.execute("SELECT response_30s_rate FROM kpi_agent_daily WHERE agent = '水密码客服小樱'").fetchone()[0]
     assert stored == pytest.approx(0.865)  # (全天)
     with pytest.raises(Exception):
-        kpi_store.set_flavour(fresh_db, admin, project, "sometimes")
+        reconciliation.save_settings(fresh_db, admin, project, flavour="sometimes")
 
 
 # every layout of the spec, (profile, file name, bytes, agent rows): the page test walks them all
