@@ -57,6 +57,10 @@ demo-large: install
 bench-pages: install-dev
 	$(BIN)/python bench/pages_bench.py --db data/large.db
 
+# the five heaviest pages in the browser (Playwright + chromium against streamlit run on the demo firm)
+bench-browser: install-dev chromium fonts
+	$(BIN)/python bench/browser_pages_bench.py
+
 bench-load: install-dev
 	$(BIN)/python bench/load_test.py --users 30 --seconds 60
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from ui.cache import figure as cached_figure
+
 RATE_KPIS = ("response_30s_rate", "effective_reply_rate", "conversion_rate", "satisfaction")
 SECOND_KPIS = ("avg_response_s", "first_response_s")
 MONEY_KPIS = ("sales", "aov")
@@ -24,6 +26,7 @@ def fmt(kpi_name: str, value) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
+@cached_figure  # six of these on every run of the KPI dashboard
 def trend(frame: pd.DataFrame, kpi_name: str, title: str, target: float | None, target_label: str) -> go.Figure:
     """A daily line of one KPI with its target as a dashed line."""
     scale = 100 if kpi_name in RATE_KPIS else 1
