@@ -1,19 +1,30 @@
 # The two commands of the README: `make run` and `make test`.
 # The port is Streamlit's own setting: STREAMLIT_SERVER_PORT=8600 make run.
+# `make run` installs the runtime only (requirements.txt); `make test` and the benchmarks also the
+# tests' and benchmarks' (requirements-dev.txt), Debian's chromium and a CJK font, each on its own check.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+RUN_STAMP := $(VENV)/.installed-run-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+APT_INSTALL := apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
-.PHONY: run test install reset-demo backup clean bench bench-pages bench-load bench-server demo-large chromium
+.PHONY: run test install install-dev reset-demo backup clean bench bench-pages bench-browser bench-load bench-server demo-large chromium fonts
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(RUN_STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	rm -f $(VENV)/.installed-*
-	touch $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	rm -f $(VENV)/.installed-run-*
+	touch $(RUN_STAMP)
 
-install: $(STAMP)
+$(DEV_STAMP): $(RUN_STAMP) requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-dev-*
+	touch $(DEV_STAMP)
+
+install: $(RUN_STAMP)
+
+install-dev: $(DEV_STAMP)
 
 run: install
 	$(BIN)/python -m core.demo
@@ -23,12 +34,16 @@ reset-demo: install
 	$(BIN)/python -m core.demo --reset
 
 chromium:
-	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null)
+	@command -v chromium >/dev/null 2>&1 || ($(APT_INSTALL) chromium >/dev/null)
 
-test: install chromium
+# Chinese pages in the browser tests' screenshots need a CJK font, whether or not chromium was there already
+fonts:
+	@fc-list :lang=zh 2>/dev/null | grep -q . || ($(APT_INSTALL) fonts-wqy-microhei >/dev/null)
+
+test: install-dev chromium fonts
 	$(BIN)/python -m pytest -q
 
-bench: install
+bench: install-dev
 	$(BIN)/python bench/kpi_bench.py
 	$(BIN)/python bench/schedule_bench.py
 	$(BIN)/python bench/kb_search_bench.py
@@ -39,13 +54,17 @@ bench: install
 demo-large: install
 	$(BIN)/python -m core.demo_large
 
-bench-pages: install
+bench-pages: install-dev
 	$(BIN)/python bench/pages_bench.py --db data/large.db
 
-bench-load: install
+# the five heaviest pages in the browser (Playwright + chromium against streamlit run on the demo firm)
+bench-browser: install-dev chromium fonts
+	$(BIN)/python bench/browser_pages_bench.py
+
+bench-load: install-dev
 	$(BIN)/python bench/load_test.py --users 30 --seconds 60
 
-bench-server: install
+bench-server: install-dev
 	$(BIN)/python bench/server_load.py --users 30 --seconds 60 --db data/large.db
 
 backup: install

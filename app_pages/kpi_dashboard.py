@@ -24,7 +24,7 @@ labels = {p["id"]: f"{p['merchant_name']} · {p['name']}" for p in projects}
 default = requested if requested in ids else next((p["id"] for p in projects if p["status"] == "live"), ids[0])
 project_id = st.selectbox(t("projects.choose"), ids, index=ids.index(default), format_func=labels.get, key="kpi_project")
 
-span = kpi_store.data_range(db, actor, project_id)
+span = cached(kpi_store.data_range)(db, actor, project_id)
 if span is None:  # say what will happen and when, in words for the reader's role
     if can(actor, "kpi.import"):
         st.info(t("kpi.no_data"))
@@ -39,16 +39,16 @@ c1, c2 = st.columns([2, 3])
 period = c1.date_input(t("kpi.period"), value=(max(first_day, last_day - timedelta(days=29)), last_day),
                        min_value=first_day, max_value=last_day, format="YYYY-MM-DD", key=f"kpi_period_{project_id}")
 start, end = (period[0], period[-1]) if isinstance(period, tuple) and period else (first_day, last_day)
-agent_days = kpi_store.agent_days(db, actor, project_id, start, end)
+agent_days = cached(kpi_store.agent_days)(db, actor, project_id, start, end)
 agent_names = sorted(agent_days["agent_name"].unique().tolist())
 chosen_agents = c2.multiselect(t("kpi.agent_filter"), agent_names, key=f"kpi_agents_{project_id}", placeholder=t("all"))
-goal = kpi_store.targets(db, actor, project_id)
+goal = cached(kpi_store.targets)(db, actor, project_id)
 if not goal:
     st.warning(t("kpi.no_targets"))
 
 # tiles -------------------------------------------------------------------------------------------
 st.subheader(t("kpi.tiles"))
-tile_rows = kpi_store.tiles(db, actor, project_id, last_day + timedelta(days=1) if last_day < config.today() else config.today())
+tile_rows = cached(kpi_store.tiles)(db, actor, project_id, last_day + timedelta(days=1) if last_day < config.today() else config.today())
 period_key = st.segmented_control(t("kpi.tiles_period"), ["today", "yesterday", "last7"], default="yesterday",
                                   format_func=lambda k: t(f"kpi.period.{k}"), key=f"tiles_period_{project_id}") or "yesterday"
 shown_tiles = [r for r in tile_rows if r["period"] == period_key]
@@ -84,7 +84,7 @@ if chosen_agents:
     filtered = agent_days[agent_days["agent_name"].isin(chosen_agents)]
     daily = pd.DataFrame([{"day": day, **kpi_store.aggregate(group)} for day, group in filtered.groupby("day")])
 else:
-    daily = kpi_store.shop_days(db, actor, project_id, start, end)
+    daily = cached(kpi_store.shop_days)(db, actor, project_id, start, end)
 if daily.empty:
     st.info(t("kpi.no_data_period"))
 else:
@@ -95,7 +95,7 @@ else:
 
 # agents -----------------------------------------------------------------------------------------
 st.subheader(t("kpi.agents"))
-table = kpi_store.agent_table(db, actor, project_id, start, end)
+table = cached(kpi_store.agent_table)(db, actor, project_id, start, end)
 if chosen_agents:
     table = table[table["agent_name"].isin(chosen_agents)]
 if table.empty:

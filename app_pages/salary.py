@@ -30,7 +30,9 @@ def act(message: str, action, *args) -> None:
     st.rerun()
 
 
-tab_run, tab_charts, tab_schemes = st.tabs([t("salary.tab.run"), t("salary.tab.charts"), t("salary.tab.schemes")])
+# the charts run only while their tab is open (a tab switch reruns): four Plotly figures were most of every run
+tab_run, tab_charts, tab_schemes = st.tabs([t("salary.tab.run"), t("salary.tab.charts"), t("salary.tab.schemes")],
+                                           key="salary_tab", on_change="rerun")
 runs = salary.list_runs(db, actor)
 months = salary.recent_months(13)
 default_month = runs[0]["month"] if runs and runs[0]["month"] in months else months[1]
@@ -120,27 +122,28 @@ with tab_run:
 
 # --- charts ------------------------------------------------------------------------------------------------------
 with tab_charts:
-    run = salary.get_run(db, actor, st.session_state.get("salary_month", default_month))
-    if run is None:
-        st.info(t("salary.no_run", month=st.session_state.get("salary_month", default_month)))
-    else:
-        st.caption(t("salary.charts_for", month=run["month"], status=t(f"salary.status.{run['status']}")))
-        frame = salary.chart_frame(db, actor, run["id"])
-        left, right = st.columns(2)
-        with left:
-            sw.scatter(ctx, frame)
-        with right:
-            sw.distribution(ctx, frame)
-        moves = salary.month_over_month(db, actor, run["id"])
-        kpis = salary.kpi_moves(db, actor, run["id"])
-        if moves.empty:
-            st.info(t("salary.no_previous"))
+    if tab_charts.open:
+        run = salary.get_run(db, actor, st.session_state.get("salary_month", default_month))
+        if run is None:
+            st.info(t("salary.no_run", month=st.session_state.get("salary_month", default_month)))
         else:
+            st.caption(t("salary.charts_for", month=run["month"], status=t(f"salary.status.{run['status']}")))
+            frame = salary.chart_frame(db, actor, run["id"])
             left, right = st.columns(2)
             with left:
-                sw.month_over_month(ctx, moves)
+                sw.scatter(ctx, frame)
             with right:
-                sw.kpi_moves(ctx, kpis)
+                sw.distribution(ctx, frame)
+            moves = salary.month_over_month(db, actor, run["id"])
+            kpis = salary.kpi_moves(db, actor, run["id"])
+            if moves.empty:
+                st.info(t("salary.no_previous"))
+            else:
+                left, right = st.columns(2)
+                with left:
+                    sw.month_over_month(ctx, moves)
+                with right:
+                    sw.kpi_moves(ctx, kpis)
 
 # --- schemes -----------------------------------------------------------------------------------------------------
 with tab_schemes:

@@ -42,7 +42,7 @@ with tab_volume:
         st.info(t("staffing.no_history"))
     else:
         frame = pd.DataFrame([{"day": d, "hour": h, "n": n} for (d, h), n in history.items()])
-        frame["weekday"] = pd.to_datetime(frame["day"]).dt.weekday
+        frame["weekday"] = pd.to_datetime(frame["day"]).dt.day_of_week
         per_day = frame.groupby("day", as_index=False)["n"].sum()
         days_per_weekday = frame.groupby("weekday")["day"].nunique()
         grid = frame.groupby(["weekday", "hour"])["n"].sum().unstack(fill_value=0).div(days_per_weekday, axis=0).reindex(range(7)).fillna(0)

@@ -109,7 +109,7 @@ def load(db: sqlite_utils.Database, project_id: int, start: date, end: date) -> 
     frame = pd.DataFrame(cursor.fetchall(), columns=["day", "hour", "waits", "answered", "response_s_sum"])
     if frame.empty:
         return pd.DataFrame(columns=LOAD_COLUMNS)
-    frame["weekday"] = pd.to_datetime(frame["day"]).dt.dayofweek
+    frame["weekday"] = pd.to_datetime(frame["day"]).dt.day_of_week
     grouped = frame.groupby(["weekday", "hour"]).agg(waits=("waits", "sum"), answered=("answered", "sum"),
                                                      response_s_sum=("response_s_sum", "sum")).reset_index()
     grouped["avg_response_s"] = np.where(grouped["answered"] > 0, grouped["response_s_sum"] / grouped["answered"].where(grouped["answered"] > 0, 1),

@@ -7,11 +7,15 @@ Pure arithmetic, no store: `core.roster` and the pages feed it numbers read from
   of the baseline; a promotion day is the baseline × (1 + uplift), the uplift entered by the
   manager or else learned from past promotions (their volume against the baseline of the same
   weekdays and hours).
-- Required agents per hour: Erlang C (pyworkforce's `ErlangC`) on the hour's inquiries with the
+- Required agents per hour: Erlang C (our own, a few lines below) on the hour's inquiries with the
   effective handling time AHT ÷ concurrency factor (one agent handles several chats at once;
   factors 1, 1.7, 2.5, 2.9, 3.5 for 1–5 simultaneous chats), the target fast-reply rate as the
   service level within the target seconds, a maximum occupancy, then grossed up for shrinkage
   (breaks, training, absence): positions = ceil(raw ÷ (1 − shrinkage)).
+  The search starts at the smallest stable headcount, floor(traffic) + 1 (pyworkforce 0.5.1,
+  used before, started at round(traffic + 1) and so skipped it), and the occupancy bound and the
+  shrinkage are computed in exact fractions of the inputs as written (21 ÷ 0.7 is 30, not the
+  float 30.000000000000004 whose ceiling is 31).
 - Surge plan: a rise of up to +30 % needs at least 3 days' notice, up to +60 % at least 7;
   beyond +60 % is outside the plan. The extra agents per hour come from the reserve (kept at
   0.5 × required: the 1:1.5 rule); what the reserve cannot cover is a shortfall.
@@ -23,6 +27,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
+from numbers import Real
 from typing import Any
 
 DEFAULT_CONCURRENCY_FACTORS: tuple[float, ...] = (1.0, 1.7, 2.5, 2.9, 3.5)
@@ -56,24 +62,68 @@ def effective_aht(aht_s: float, concurrency: int, factors: Sequence[float] = DEF
     return aht_s / concurrency_factor(concurrency, factors)
 
 
-def erlang_c(contacts: float, interval_s: float, aht_s: float, target_rate: float, target_s: float,
+def _exact(value: Real | Decimal) -> Fraction:
+    """A number as the exact fraction it was written as: a float by its shortest repr (0.7 → 7/10)."""
+    if isinstance(value, float):
+        return Fraction(repr(value))
+    return Fraction(value)
+
+
+def waiting_probability(agents: int, traffic: float) -> float:
+    """Erlang C: the chance a contact waits, with `agents` serving `traffic` erlangs (1 when agents ≤ traffic)."""
+    if traffic <= 0:
+        return 0.0
+    if agents <= traffic:
+        return 1.0
+    blocking = 1.0  # Erlang B by its recursion, B(0) = 1: stable where factorials overflow
+    for k in range(1, agents + 1):
+        blocking = traffic * blocking / (k + traffic * blocking)
+    return agents * blocking / (agents - traffic * (1 - blocking))
+
+
+def service_level(agents: int, traffic: float, aht_s: float, target_s: float) -> float:
+    """The share of contacts answered within `target_s` with `agents` on `traffic` erlangs (0 when unstable)."""
+    if traffic <= 0:
+        return 1.0
+    if agents <= traffic:
+        return 0.0
+    return max(0.0, 1 - waiting_probability(agents, traffic) * math.exp(-(agents - traffic) * target_s / aht_s))
+
+
+def erlang_c(contacts: float, interval_s: float, aht_s: float | Fraction, target_rate: float, target_s: float,
              shrinkage: float = 0.0, max_occupancy: float = 1.0) -> dict[str, Any]:
     """Agents needed for `contacts` arriving in `interval_s` (Erlang C): raw (on the phones) and with shrinkage.
 
-    The published example: 100 contacts in 30 minutes, AHT 180 s, 80 % answered within 20 s →
-    14 agents, 20 with 30 % shrinkage. No contacts need no agents.
+    raw is the fewest agents, above the traffic, that answer `target_rate` of contacts within
+    `target_s` and are busy at most `max_occupancy` of the time; positions = ceil(raw ÷ (1 −
+    shrinkage)). The published example: 100 contacts in 30 minutes, AHT 180 s, 80 % answered
+    within 20 s → 14 agents, 20 with 30 % shrinkage. No contacts need no agents.
     """
+    if not 0 <= target_rate <= 1:
+        raise ValueError("target_rate must be in [0, 1]")
+    if not 0 <= shrinkage < 1:
+        raise ValueError("shrinkage must be in [0, 1)")
+    if not 0 < max_occupancy <= 1:
+        raise ValueError("max_occupancy must be in (0, 1]")
+    if aht_s <= 0 or interval_s <= 0 or target_s < 0:
+        raise ValueError("aht_s and interval_s must be positive, target_s not negative")
     if contacts <= 0:
         return {"raw_positions": 0, "positions": 0, "service_level": 1.0, "occupancy": 0.0, "waiting_probability": 0.0}
-    from pyworkforce.queuing import ErlangC  # late: a heavy import only the pages that plan need
-
-    model = ErlangC(transactions=contacts, aht=aht_s, asa=target_s, interval=interval_s, shrinkage=shrinkage)
-    return model.required_positions(service_level=target_rate, max_occupancy=max_occupancy)
+    exact_traffic = _exact(contacts) * _exact(aht_s) / _exact(interval_s)
+    traffic, aht, target = float(exact_traffic), float(aht_s), float(target_s)
+    agents = math.floor(exact_traffic) + 1  # the fewest agents with which the queue does not grow without end
+    while service_level(agents, traffic, aht, target) < target_rate:
+        agents += 1
+    raw = max(agents, math.ceil(exact_traffic / _exact(max_occupancy)))
+    return {"raw_positions": raw, "positions": math.ceil(raw / (1 - _exact(shrinkage))),
+            "service_level": service_level(raw, traffic, aht, target), "occupancy": traffic / raw,
+            "waiting_probability": waiting_probability(raw, traffic)}
 
 
 def agents_for_hour(inquiries: float, model: StaffingModel) -> int:
     """Agents to staff an hour with `inquiries` chats starting in it, shrinkage included."""
-    aht = effective_aht(model.aht_s, model.concurrency, model.concurrency_factors)
+    # the effective handling time as an exact fraction, so an hour whose traffic is a whole number of erlangs stays one
+    aht = _exact(model.aht_s) / _exact(concurrency_factor(model.concurrency, model.concurrency_factors))
     return int(erlang_c(inquiries, 3600, aht, model.target_rate, model.target_s, model.shrinkage, model.max_occupancy)["positions"])
 
 

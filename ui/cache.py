@@ -8,6 +8,12 @@ session or another process; the cache never shows stale figures after a save. `d
 part of the key (the version's random token already identifies the file's state). Exceptions
 (permission refusals, validation errors) are never cached. Core stays streamlit-free: only pages
 and ui/ use this module.
+
+`figure(builder)` keeps the Plotly figures a pure builder makes, per the content of its arguments
+(data frames by value, a Context by its language): building a figure (plotly's validation of every
+property, the theme's template) was most of a dashboard's run, a few milliseconds of it are left
+to send it. The figure is shared by every session that asks for the same one, so nothing may
+change it after it is built; st.plotly_chart only copies it.
 """
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ import streamlit as st
 
 from core import config
 from core.db import data_version
+from ui.context import Context
 
 TTL_S = 15 * 60
 MAX_ENTRIES = 1000
@@ -49,9 +56,32 @@ def cached(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+@st.cache_resource(ttl=TTL_S, max_entries=MAX_ENTRIES, show_spinner=False)
+def _built(name: str, key: tuple, _build: Callable[[], Any]) -> Any:
+    return _build()
+
+
+def _key_of(value: Any) -> Any:
+    """What of an argument a figure depends on: a Context only by its language (its db and user are not drawn)."""
+    return ("context", value.lang) if isinstance(value, Context) else value
+
+
+def figure(builder: F) -> F:
+    """The same figure builder, each figure kept per the content of the arguments it was built from."""
+    name = f"{builder.__module__}.{builder.__qualname__}"
+
+    @functools.wraps(builder)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        key = (tuple(_key_of(a) for a in args), tuple(sorted((k, _key_of(v)) for k, v in kwargs.items())))
+        return _built(name, key, lambda: builder(*args, **kwargs))
+
+    return wrapper  # type: ignore[return-value]
+
+
 def clear() -> None:
     """Drop every cached result (tests; the version key makes it unnecessary in the app)."""
     _call.clear()
+    _built.clear()
 
 
 def this_minute() -> datetime:

@@ -5,6 +5,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core import formatting
+from ui.cache import figure as cached_figure
 
 RATE_KPIS = ("response_30s_rate", "effective_reply_rate", "conversion_rate", "satisfaction")
 SECOND_KPIS = ("avg_response_s", "first_response_s")
@@ -19,6 +20,7 @@ def fmt(kpi_name: str, value) -> str:
     return formatting.kpi(kpi_name, value, mean=kpi_name == "consultations")
 
 
+@cached_figure  # six of these on every run of the KPI dashboard
 def trend(frame: pd.DataFrame, kpi_name: str, title: str, target: float | None, target_label: str) -> go.Figure:
     """A daily line of one KPI with its target as a dashed line."""
     scale = 100 if kpi_name in RATE_KPIS else 1

@@ -234,6 +234,29 @@ def test_a_project_with_its_scheduling_model_gets_seats_from_erlang_c_for_its_bu
     assert quotes.preview(firm.db, firm.manager, firm.p2, request, today=QUOTE_DAY)["seat_method"] == "capacity"
 
 
+def test_the_seat_proposal_follows_erlang_c_from_the_fewest_stable_agents(firm, admin):
+    # a shop of 1 050 inquiries a day over 14 h = 75 an hour, as even as its history (peak 1.00); its agents handle
+    # 3 chats at once at 60 s: 24 s a chat, 75 × 24 / 3600 = 0.5 erlang. One agent answers
+    # 1 − 0.5 × e^(−0.5 × 30 / 24) = 73.2 % within 30 s: one seat for a 70 % target (the app said 2 before),
+    # two for 80 % (the model decides, not the floor of one seat)
+    from core import roster
+
+    for name, target, seats in (("轻量小店", 0.7, 1), ("标准小店", 0.8, 2)):
+        _m, shop = project(firm.db, admin, name, {"target_response_30s_rate": target, "target_conversion_rate": 0.25,
+                                                 "target_avg_response_s": 30, "target_aov": 100.0})
+        roster.save_settings(firm.db, firm.manager, shop, {
+            "day_start": "08:30", "day_end": "16:00", "night_start": "16:00", "night_end": "23:30", "required_day": 2,
+            "required_night": 1, "aht_s": 60, "concurrency": 3, "shrinkage": 0.3, "max_occupancy": 0.85})
+        with write(firm.db):
+            for n in range(1, 29):
+                day = (QUOTE_DAY - timedelta(days=n)).isoformat()
+                for hour in range(8, 22):
+                    firm.db["kpi_hourly"].insert({"project_id": shop, "day": day, "hour": hour, "inquiries": 10})
+        proposal = quotes.preview(firm.db, firm.manager, shop, {**REQUEST, "avg_daily_inquiries": 1050}, today=QUOTE_DAY)
+        assert proposal["seat_method"] == "model" and "× 1.00 = 75.0 / h" in proposal["seat_calc"]
+        assert proposal["seats_proposed"] == seats, name
+
+
 def test_the_served_hours_of_a_window_past_midnight():
     assert quotes.served_hours("09:00", "01:00") == set(range(9, 24)) | {0}
     assert quotes.served_hours("08:30", "10:00") == {8, 9}

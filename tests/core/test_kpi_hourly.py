@@ -36,7 +36,7 @@ def engine_load(messages: pd.DataFrame, start: date, end: date, settings: kpi.Kp
     """The heat map as computed from the messages themselves (what the page did before the stored figures)."""
     days = pd.to_datetime(messages["time"]).dt.date
     waits = kpi.wait_table(messages[(days >= start) & (days <= end)].reset_index(drop=True), settings)
-    waits["weekday"] = waits["start"].dt.dayofweek
+    waits["weekday"] = waits["start"].dt.day_of_week
     waits["hour"] = waits["start"].dt.hour
     return waits.groupby(["weekday", "hour"]).agg(waits=("buyer", "size"), avg_response_s=("response_s", "mean")).reset_index()
 

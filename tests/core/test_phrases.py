@@ -90,7 +90,7 @@ def test_agents_read_their_projects_phrases_and_cannot_change_them(world: World)
 
 def test_export_is_in_the_backend_bulk_layout(world: World):
     add_set(world)
-    frame = pd.read_excel(io.BytesIO(phrases.export_xlsx(world.db, world.manager, world.project)), dtype=str).fillna("")
+    frame = pd.read_excel(io.BytesIO(phrases.export_xlsx(world.db, world.manager, world.project)), dtype=str, engine="openpyxl").fillna("")
     assert list(frame.columns) == ["分组", "快捷编码", "短语内容"]
     assert frame.iloc[1].tolist() == ["物流", "/fh", "亲，现货48小时内发货哦～"]
     assert frame.iloc[4].tolist() == ["", "/zj", "'=感谢光临，祝您生活愉快"]  # a formula-like cell is neutralised

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, timedelta
+from fractions import Fraction
 
 import pytest
 
@@ -24,10 +25,88 @@ def test_erlang_c_reproduces_the_published_example_14_agents_20_with_shrinkage()
 
 
 def test_erlang_c_one_agent_fewer_misses_the_service_level():
-    from pyworkforce.queuing import ErlangC
+    traffic = 100 * 180 / 1800  # 10 erlangs
+    assert staffing.service_level(13, traffic, 180, 20) < 0.80 <= staffing.service_level(14, traffic, 180, 20)
+    assert _reference_service_level(13, traffic, 180, 20) < 0.80 <= _reference_service_level(14, traffic, 180, 20)
 
-    model = ErlangC(transactions=100, aht=180, asa=20, interval=1800)
-    assert model.service_level(13) < 0.80 <= model.service_level(14)
+
+def test_the_fewest_stable_agents_are_tried_first():
+    # 30 chats an hour of 60 s = 0.5 erlang: one agent answers 1 − 0.5 × e^(−0.5 × 30/60) = 61.1 % within 30 s
+    # (pyworkforce 0.5.1 started at round(0.5 + 1) = 2 and said 2)
+    assert staffing.service_level(1, 0.5, 60, 30) == pytest.approx(1 - 0.5 * math.exp(-0.25))
+    assert staffing.erlang_c(30, 3600, 60, 0.60, 30)["raw_positions"] == 1
+    assert staffing.agents_for_hour(30, StaffingModel(aht_s=60, concurrency=1, target_rate=0.6, target_s=30,
+                                                      shrinkage=0.0, max_occupancy=1.0)) == 1
+
+
+def test_shrinkage_is_exact_21_agents_at_30_percent_are_30_positions_not_31():
+    # 330 contacts an hour × 180 s = 16.5 erlangs → 21 agents for 80 % within 20 s; 21 / 0.7 = 30 exactly
+    plain = staffing.erlang_c(330, 3600, 180, 0.80, 20)
+    assert plain["raw_positions"] == 21 == _reference_agents(330, 180, 0.80, 20)
+    assert staffing.erlang_c(330, 3600, 180, 0.80, 20, shrinkage=0.30)["positions"] == 30
+    assert staffing.agents_for_hour(330, StaffingModel(aht_s=180, concurrency=1, target_rate=0.8, target_s=20,
+                                                       shrinkage=0.3, max_occupancy=1.0)) == 30
+
+
+def test_an_occupancy_bound_on_a_whole_number_is_not_rounded_up_by_float_error():
+    # 17 erlangs at 85 % occupancy: 17 / 0.85 = 20 exactly (the float division gives 20.000000000000004)
+    assert staffing.erlang_c(340, 3600, 180, 0.0, 30, max_occupancy=0.85)["raw_positions"] == 20
+    # 360 s at 1.7 chats = 211.76… s: 17 chats an hour are exactly 1 erlang, the bound at 50 % is 2 agents
+    model = StaffingModel(aht_s=360, concurrency=2, target_rate=0.0, target_s=30, shrinkage=0.0, max_occupancy=0.5)
+    assert staffing.agents_for_hour(17, model) == 2
+
+
+# a straightforward Erlang C, written out from the textbook formula, to check the app's against
+
+
+def _reference_service_level(agents: int, traffic: float, aht: float, target_s: float) -> float:
+    """P(wait) = (Aᴺ/N! · N/(N−A)) / (Σₖ₌₀ᴺ⁻¹ Aᵏ/k! + Aᴺ/N! · N/(N−A)); SL = 1 − P(wait) · e^(−(N−A)·t/AHT)."""
+    total, term = 0.0, 1.0
+    for k in range(agents):
+        total += term  # A^k / k!
+        term *= traffic / (k + 1)
+    top = term * agents / (agents - traffic)
+    return 1 - top / (total + top) * math.exp(-(agents - traffic) * target_s / aht)
+
+
+def _reference_agents(contacts: float, aht: Fraction, rate: float, target_s: float, max_occupancy: float = 1.0,
+                      interval: int = 3600) -> int:
+    """The fewest agents, trying 1, 2, 3, …, with more agents than erlangs, the service level met and occupancy ≤ the bound."""
+    traffic = Fraction(contacts) * Fraction(aht) / interval
+    agents = 1
+    while not (agents > traffic and _reference_service_level(agents, float(traffic), float(aht), target_s) >= rate
+               and traffic / agents <= Fraction(str(max_occupancy))):
+        agents += 1
+    return agents
+
+
+def _reference_positions(raw: int, shrinkage: float) -> int:
+    """The fewest positions whose share left after shrinkage covers the raw agents."""
+    positions = raw
+    while positions * (1 - Fraction(str(shrinkage))) < raw:
+        positions += 1
+    return positions
+
+
+def test_erlang_c_agrees_with_the_textbook_formula_over_a_grid_of_hours():
+    factors = dict(enumerate(staffing.DEFAULT_CONCURRENCY_FACTORS, start=1))
+    disagreements, checked = [], 0
+    for aht_s in (60, 180, 240):
+        for concurrency in (1, 3):
+            aht = Fraction(aht_s) / Fraction(str(factors[concurrency]))
+            for rate in (0.6, 0.8, 0.9):
+                for occupancy in (0.85, 1.0):
+                    for contacts in range(1, 361):
+                        raw = _reference_agents(contacts, aht, rate, 30, occupancy)
+                        for shrinkage in (0.0, 0.3):
+                            model = StaffingModel(aht_s=aht_s, concurrency=concurrency, target_rate=rate, target_s=30,
+                                                  shrinkage=shrinkage, max_occupancy=occupancy)
+                            expected = _reference_positions(raw, shrinkage)
+                            checked += 1
+                            if staffing.agents_for_hour(contacts, model) != expected:
+                                disagreements.append((contacts, aht_s, concurrency, rate, occupancy, shrinkage, expected))
+    assert checked == 25_920
+    assert disagreements == []
 
 
 def test_no_contacts_need_no_agents():
