@@ -225,6 +225,7 @@ def test_a_manager_logs_a_complaint_and_steps_it_through_its_life(site):
     at = open_page(logged_in("manager"), "app_pages/complaints.py")
     form_inputs = {t.label: t for t in at.text_input}
     form_inputs["买家ID"].input("tb_page_buyer")
+    [w for w in at.selectbox if w.label == "投诉类别"][-1].set_value("logistics")  # a parcel complaint: not one for the supervisor
     next(t for t in at.text_area if t.label == "投诉内容").input("快递破损")
     button(at, "登记").click().run()
     assert not at.exception
@@ -240,6 +241,29 @@ def test_a_manager_logs_a_complaint_and_steps_it_through_its_life(site):
         assert not at.exception
     assert complaints.get_complaint(site, manager, complaint_id)["status"] == "closed"
     assert [e["action"] for e in complaints.events(site, manager, complaint_id)] == ["log", "start", "resolve", "close"]
+
+
+def test_the_agent_chosen_on_the_complaint_form_is_saved_and_an_attitude_complaint_goes_to_the_projects_supervisor(site):
+    manager = actor_of(site, "manager")
+    at = open_page(logged_in("manager"), "app_pages/complaints.py")
+    assert not [c for c in at.checkbox if c.label == "涉及客服"]  # one field says which agent: no second tick
+    project_id = at.selectbox(key="c_new_project").value
+    yesterday = config.today() - timedelta(days=1)
+    agent = next(a for a in qa.team_agents(site, manager, project_id, yesterday) if a["name"] == "Amy")
+    hint = next(c.value for c in at.caption if "升级给项目主管" in c.value)
+    assert "（王经理）" in hint and "服务态度" in hint
+    [w for w in at.selectbox if w.label == "投诉类别"][-1].set_value("service_attitude")
+    next(w for w in at.selectbox if w.label == "涉及客服").set_value(agent["id"])
+    next(w for w in at.date_input if w.label == "相关聊天日期").set_value(yesterday)
+    next(w for w in at.text_input if w.label == "买家ID").input("tb_attitude")
+    next(w for w in at.text_area if w.label == "投诉内容").input("客服态度冷淡")
+    button(at, "登记").click().run()
+    assert not at.exception
+    saved = complaints.list_complaints(site, manager, search="tb_attitude")[0]
+    assert (saved["agent_name"], saved["status"], saved["assignee_name"]) == ("Amy", "escalated", "王经理")
+    assert saved["review_id"] and qa.get_review(site, manager, saved["review_id"])["agent_name"] == "Amy"
+    facts = dict(at.dataframe[0].value.values.tolist())  # the page moved to the new complaint
+    assert facts["负责主管"] == "王经理" and facts["涉及客服"] == "Amy"
 
 
 # --- after-sales registers ----------------------------------------------------------------------------------

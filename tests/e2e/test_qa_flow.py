@@ -37,6 +37,7 @@ def test_inspector_handles_a_complaint_and_records_a_critical_review_then_the_me
     settled(page)
     shot(page, "qa-complaints-list")
     page.get_by_text("登记投诉").click()
+    choose(page, page.get_by_test_id("stForm"), "投诉类别", "物流")  # a damaged parcel: logistics, not one for the supervisor
     fill(page, "买家ID", "tb_e2e_buyer")
     fill(page, "订单号", "2611230000001")
     page.get_by_label("投诉内容").fill("快递外箱破损，商品有划痕")
