@@ -103,6 +103,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "kpi.company": frozenset({"admin", "manager"}),
     # -- team & training --
     "agent.status": frozenset({"admin", "manager", "trainer"}),
+    # an agent's phone and base salary: the director, and a manager for the agents of the projects it manages
+    # (core.agents scopes the manager to them); an agent reads its own; qa and trainers see names, status, teams
+    "agent.personal": frozenset({"admin", "manager"}),
     "team.read": frozenset({"admin", "manager", "trainer", "qa", "merchant"}),
     "team.screen": frozenset({"admin", "manager", "trainer"}),
     "go_live.override": frozenset({"admin"}),
