@@ -80,6 +80,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "field.qa.transcript": ("聊天记录（可粘贴）", "Transcript (optional, pasted)"),
     "field.complaint.action": ("操作", "Step"),
     "field.complaint.agent": ("涉及客服", "Agent concerned"),
+    "field.complaint.assignee": ("负责主管", "Supervisor"),
     "field.complaint.buyer_id": ("买家ID", "Buyer id"),
     "field.complaint.category": ("投诉类别", "Category"),
     "field.complaint.channel": ("投诉渠道", "Channel"),
