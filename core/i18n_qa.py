@@ -210,6 +210,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "qa.new_review": ("新抽检（手工选择聊天）", "A new sample (pick the chat)"),
     "qa.using_scorecard": ("使用评分表：{name}", "Scorecard: {name}"),
     "qa.choose_agent": ("选择客服", "Choose an agent"),
+    "qa.unrated_left": ("还有 {n} 项未评分，全部评分后显示总分。", "{n} items not rated yet; the total shows once every item is rated."),
     "qa.choose_agent_first": ("请先选择客服", "Choose the agent first"),
     "qa.chat": ("会话", "Chat"),
     "qa.chat_label": ("{at} · {buyer} · {n}条消息", "{at} · {buyer} · {n} messages"),

@@ -106,7 +106,11 @@ def live_total(ctx: Context, card: qa.Card, ratings: dict[int, int | None]) -> q
     try:
         result = qa.compute(card, ratings)
     except ValidationError as exc:
-        st.warning("\n".join(f"- {error_text(ctx, e)}" for e in exc.errors))
+        unrated = [e for e in exc.errors if e.key == "err.qa.unrated"]
+        if len(unrated) == len(exc.errors):  # still rating: say how many are left, the save names them
+            st.caption(ctx.t("qa.unrated_left", n=len(unrated)))
+        else:
+            st.warning("\n".join(f"- {error_text(ctx, e)}" for e in exc.errors))
         return None
     c1, c2, c3 = st.columns(3)
     c1.metric(ctx.t("qa.total"), f"{result.score:g}")
