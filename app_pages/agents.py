@@ -20,6 +20,7 @@ st.title(t("team.agents.title"))
 def agent_form(key: str, initial: dict | None = None) -> dict | None:
     """The roster fields; returns the entered data when submitted."""
     initial = initial or {}
+    personal = not initial or initial.get("personal", False)  # an agent's pay and phone: only for who may see them
     logins = agents.linkable_users(db, actor, initial.get("id"))
     login_ids = [0, *[u["id"] for u in logins]]
     login_names = {u["id"]: f"{u['username']} · {u['display_name']}" for u in logins}
@@ -27,16 +28,19 @@ def agent_form(key: str, initial: dict | None = None) -> dict | None:
         c1, c2 = st.columns(2)
         name = c1.text_input(t("field.team.name"), value=initial.get("name", ""))
         employee_no = c2.text_input(t("field.team.employee_no"), value=initial.get("employee_no", ""))
-        phone = c1.text_input(t("field.team.phone"), value=initial.get("phone", ""))
+        phone = c1.text_input(t("field.team.phone"), value=initial.get("phone") or "") if personal else None
         skills = c2.text_input(t("field.team.skills"), value=initial.get("skills", ""), help=t("team.agents.skills_help"))
-        salary = c1.number_input(t("field.team.base_salary"), min_value=0.0, step=100.0, format="%.2f", value=float(initial.get("base_salary", 3500)))
+        salary = c1.number_input(t("field.team.base_salary"), min_value=0.0, step=100.0, format="%.2f",
+                                 value=float(initial.get("base_salary", 3500))) if personal else None
         user_id = c2.selectbox(t("field.team.user_id"), login_ids, index=login_ids.index(initial.get("user_id")) if initial.get("user_id") in login_ids else 0,
                                format_func=lambda u: login_names[u] if u else "—")
         status = None
         if not initial:
             status = c1.selectbox(t("field.status"), agents.AGENT_STATUSES[:4], format_func=lambda s: t(f"team.agent_status.{s}"))
         if st.form_submit_button(t("btn.save"), type="primary"):
-            data = {"name": name, "employee_no": employee_no, "phone": phone, "skills": skills, "base_salary": salary, "user_id": user_id or None}
+            data = {"name": name, "employee_no": employee_no, "skills": skills, "user_id": user_id or None}
+            if personal:
+                data |= {"phone": phone, "base_salary": salary}
             return data | ({"status": status} if status else {})
     return None
 
@@ -57,20 +61,26 @@ if selected is None:
     if not found:
         st.info(t("team.agents.empty"))
     else:
-        table = pd.DataFrame({
+        personal = can(actor, "agent.personal")  # the columns at all; core leaves them empty for agents not one's own
+        columns = {
             t("field.team.employee_no"): [a["employee_no"] for a in found],
             t("field.team.name"): [a["name"] for a in found],
             t("field.status"): [t(f"team.agent_status.{a['status']}") for a in found],
             t("team.agents.since"): [a["since"] for a in found],
             t("field.team.skills"): [a["skills"] for a in found],
-            t("field.team.phone"): [a["phone"] for a in found],
+            t("field.team.phone"): [a["phone"] if a["personal"] else "—" for a in found],
             t("team.agents.projects"): [a["projects"] or "" for a in found],
             t("team.agents.basic_passed"): [t("yes") if a["basic_passed"] else t("no") for a in found],
             t("field.team.base_salary"): [a["base_salary"] for a in found],
             t("field.team.user_id"): [a["username"] or "" for a in found],
             t("merchants.open"): [f"/agents?agent={a['id']}" for a in found],
-        })
+        }
+        if not personal:
+            del columns[t("field.team.phone")], columns[t("field.team.base_salary")]
+        table = pd.DataFrame(columns)
         st.caption(t("team.agents.count", n=len(found)))
+        if personal and not all(a["personal"] for a in found):
+            st.caption(t("team.agents.personal_hint"))
         st.dataframe(table, hide_index=True, width="stretch",
                      column_config={t("merchants.open"): st.column_config.LinkColumn(display_text=t("merchants.open")),
                                     t("field.team.base_salary"): money_column(t("field.team.base_salary"))})
@@ -103,9 +113,12 @@ record = training.agent_training_history(db, actor, selected)
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(t("field.status"), t(f"team.agent_status.{agent['status']}"))
 c2.metric(t("team.agents.since"), history[-1]["effective_on"] if history else "—")
-c3.metric(t("field.team.base_salary"), formatting.money(agent["base_salary"]))
-c4.metric(t("team.agents.basic_passed"), t("yes") if any(e["project_id"] is None and e["passed"] for e in record["exams"]) else t("no"))
-st.caption(f"{t('field.team.phone')}: {agent['phone'] or '—'} · {t('field.team.skills')}: {agent['skills'] or '—'}")
+c3.metric(t("team.agents.basic_passed"), t("yes") if any(e["project_id"] is None and e["passed"] for e in record["exams"]) else t("no"))
+if agent["personal"]:
+    c4.metric(t("field.team.base_salary"), formatting.money(agent["base_salary"]))
+    st.caption(f"{t('field.team.phone')}: {agent['phone'] or '—'} · {t('field.team.skills')}: {agent['skills'] or '—'}")
+else:
+    st.caption(f"{t('field.team.skills')}: {agent['skills'] or '—'}")
 
 tab_status, tab_projects, tab_training = st.tabs([t("team.agents.tab.status"), t("team.agents.tab.projects"), t("team.agents.tab.training")])
 with tab_status:

@@ -18,7 +18,8 @@ everyone = users.list_users(db, actor)
 c1, c2, c3 = st.columns([2, 2, 3])
 username = c1.selectbox(t("field.username"), [None, "system", *[u["username"] for u in everyone]],
                         format_func=lambda u: t("all") if u is None else u, key="a_user")
-entity = c2.selectbox(t("audit.entity"), [None, *audit.entities(db)], format_func=lambda e: t("all") if e is None else e, key="a_entity")
+entity = c2.selectbox(t("audit.entity"), [None, *audit.entities(db)], key="a_entity",
+                      format_func=lambda e: t("all") if e is None else audit.entity_label(e, ctx.lang))
 today = config.today()
 period = c3.date_input(t("audit.period"), value=(today - timedelta(days=30), today), format="YYYY-MM-DD", key="a_period")
 start, end = (period[0], period[-1]) if isinstance(period, tuple) and period else (None, None)
@@ -26,10 +27,14 @@ found = audit.search(db, actor, username, entity, start.isoformat() if start els
 if not found:
     st.info(t("audit.empty"))
 else:
+    raw = st.toggle(t("audit.show_json"), key="a_json")  # the words first; the stored JSON for who needs it
+    words = [audit.describe(r, ctx.lang) for r in found]
     table = pd.DataFrame(
-        [{t("audit.at"): r["at"], t("field.username"): r["username"], t("audit.action"): r["action"], t("audit.entity"): r["entity"],
-          t("audit.entity_id"): r["entity_id"], t("audit.before"): r["before"] or "", t("audit.after"): r["after"] or ""} for r in found]
+        [{t("audit.at"): r["at"], t("field.username"): r["username"], t("audit.action"): w["action"], t("audit.entity"): w["entity"],
+          t("audit.entity_id"): r["entity_id"], t("audit.change"): w["text"], t("audit.before"): r["before"] or "", t("audit.after"): r["after"] or ""}
+         for r, w in zip(found, words)]
     )
     st.caption(t("audit.count", n=len(found)))
-    st.dataframe(table, hide_index=True, width="stretch")
+    shown = table if raw else table.drop(columns=[t("audit.before"), t("audit.after")])
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={t("audit.change"): st.column_config.TextColumn(width="large")})
     download_xlsx(ctx, "btn.export_excel", {"audit": table}, "audit.xlsx", "a_export")

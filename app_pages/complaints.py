@@ -125,18 +125,20 @@ if selected is None:
                 order_no = c2.text_input(t("field.complaint.order_no"))
                 promised_day = c3.date_input(t("field.complaint.promised_at"), value=None, min_value=config.today(), format="YYYY-MM-DD")
                 description = st.text_area(t("field.complaint.description"))
-                c1, c2, c3 = st.columns(3)
-                concerns = c1.checkbox(t("field.complaint.concerns_agent"))
-                agent_new = c2.selectbox(t("field.complaint.agent"), [a["id"] for a in team], index=None, placeholder=t("qa.choose_agent"),
+                c1, c2 = st.columns(2)
+                # the agent chosen here is the agent concerned: saved whenever chosen, no second tick
+                agent_new = c1.selectbox(t("field.complaint.agent"), [a["id"] for a in team], index=None, placeholder=t("complaints.no_agent"),
                                          format_func=lambda i: next(f"{a['name']} · {a['sub_account']}" for a in team if a["id"] == i))
-                chat_date = c3.date_input(t("field.complaint.chat_date"), value=None, max_value=config.today(), format="YYYY-MM-DD")
+                chat_date = c2.date_input(t("field.complaint.chat_date"), value=None, max_value=config.today(), format="YYYY-MM-DD")
+                supervisor = next(p["manager_name"] for p in projects if p["id"] == new_project) or t("complaints.no_supervisor")
                 st.caption(t("complaints.new_hint", high=complaints.PROMISE_HOURS["high"], medium=complaints.PROMISE_HOURS["medium"],
-                             low=complaints.PROMISE_HOURS["low"]))
+                             low=complaints.PROMISE_HOURS["low"], supervisor=supervisor,
+                             categories="、".join(t(f"complaint.category.{c}") for c in complaints.SUPERVISOR_CATEGORIES)))
                 if st.form_submit_button(t("complaints.log"), type="primary"):
                     try:
                         new_id = complaints.log_complaint(db, actor, {
                             "project_id": new_project, "channel": channel, "buyer_id": buyer, "order_no": order_no,
-                            "category": category_new, "severity": severity, "description": description, "concerns_agent": concerns,
+                            "category": category_new, "severity": severity, "description": description,
                             "agent_id": agent_new, "chat_date": chat_date,
                             "promised_at": datetime.combine(promised_day, datetime.max.time()).replace(microsecond=0) if promised_day else None})
                     except ValidationError as exc:

@@ -151,19 +151,25 @@ st.caption(t("kpi.drill_hint"))
 c1, c2 = st.columns(2)
 drill_day = c1.date_input(t("kpi.day"), value=end, min_value=start, max_value=end, format="YYYY-MM-DD", key=f"drill_day_{project_id}")
 day_agents = sorted(agent_days[agent_days["day"] == drill_day.isoformat()]["agent"].unique().tolist())
-drill_agent = c2.selectbox(t("kpi.agent"), [None, *day_agents], format_func=lambda a: t("all") if a is None else a, key=f"drill_agent_{project_id}")
+who = kpi_store.account_labels(db, actor, project_id, day_agents)  # the roster agent's name with the account
+drill_agent = c2.selectbox(t("kpi.agent"), [None, *day_agents], format_func=lambda a: t("all") if a is None else who.get(a, a), key=f"drill_agent_{project_id}")
 chats = cached(kpi_store.chats_of_day)(db, actor, project_id, drill_day, drill_agent)
 if chats.empty:
     st.info(t("kpi.drill_none"))
 else:
     st.caption(t("kpi.drill_count", n=len(chats), converted=int(chats["converted"].sum()), sales=f"{chats['sales'].sum():,.2f}"))
-    view = pd.DataFrame({t("kpi.agent"): chats["agent"], t("kpi.buyer"): chats["buyer"], t("kpi.m.first_response_s"): chats["first_response_s"],
-                         t("kpi.effective"): chats["effectively_replied"].map({True: t("yes"), False: t("no")}),
-                         t("kpi.m.converted"): chats["converted"].map({True: t("yes"), False: t("no")}), t("kpi.m.sales"): chats["sales"],
+    who |= kpi_store.account_labels(db, actor, project_id, [a for a in chats["agent"].unique() if a not in who])
+    yes_no = {True: t("yes"), False: t("no")}
+    view = pd.DataFrame({t("kpi.agent"): chats["agent"].map(who), t("kpi.buyer"): chats["buyer"],
+                         t("kpi.first_response_s"): chats["first_response_s"],
+                         t("kpi.effective"): chats["effectively_replied"].map(yes_no),
+                         t("kpi.chat_converted"): chats["converted"].map(yes_no), t("kpi.m.sales"): chats["sales"],
                          t("kpi.orders"): chats["order_ids"].map(lambda ids: ", ".join(ids))})
-    st.dataframe(view, hide_index=True, width="stretch")
+    shown = view.assign(**{t("kpi.first_response_s"): view[t("kpi.first_response_s")].map(lambda s: "—" if pd.isna(s) else f"{s:.0f}")})
+    st.dataframe(shown, hide_index=True, width="stretch")
     download_xlsx(ctx, "btn.export_excel", {"chats": view}, f"chats-{project_id}-{drill_day}.xlsx", "chats_export")
-    chat_labels = [f"{agent} · {buyer}" for agent, buyer in zip(chats["agent"].tolist(), chats["buyer"].tolist())]  # one pass, not iloc per option
+    chat_labels = [f"{who[agent]} · {buyer}" for agent, buyer in zip(chats["agent"].tolist(), chats["buyer"].tolist())]  # one pass, not iloc per option
     pick = st.selectbox(t("kpi.transcript"), range(len(chats)), format_func=chat_labels.__getitem__, key=f"drill_chat_{project_id}")
     transcript = kpi_store.transcript(db, actor, project_id, drill_day, chats["agent"].iloc[pick], chats["buyer"].iloc[pick])
+    transcript["sender"] = transcript["sender"].map(lambda s: t(f"kpi.sender.{s}"))
     st.dataframe(transcript.rename(columns={"time": t("kpi.time"), "sender": t("kpi.sender"), "content": t("kpi.content")}), hide_index=True, width="stretch")

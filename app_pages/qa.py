@@ -1,7 +1,7 @@
 """QA (质检): inspectors record and score reviews, managers settle disputes; an agent sees its own reviews; a merchant its project's summary."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -147,7 +147,24 @@ if project is None:
     st.stop()
 project_id = project["id"]
 scorer = can(actor, "qa.score")
-tab_todo, tab_record, tab_list, tab_disputes = st.tabs([t("qa.tab.todo"), t("qa.tab.record"), t("qa.tab.list"), t("qa.tab.disputes")])
+raw_logs = qa.has_raw_logs(db, project_id)
+tab_todo, tab_record, tab_list, tab_disputes = st.tabs([t("qa.tab.todo"), t("qa.tab.record"), t("qa.tab.list"), t("qa.tab.disputes")],
+                                                       key="qa_tabs", on_change="rerun")
+
+
+def sample(agent_id: int, day) -> None:
+    """From the sampling list to the entry form, with the day and the agent chosen (a button's callback: before the run)."""
+    n = st.session_state.get("qa_form_n", 0)
+    st.session_state[f"qa_task_{n}"] = None
+    st.session_state[f"qa_date_{n}"] = day
+    st.session_state[f"qa_agent_{n}"] = agent_id
+    st.session_state.pop(f"qa_chat_{n}", None)
+    st.session_state["qa_tabs"] = t("qa.tab.record")
+
+
+def transcript_table(messages: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame([{t("kpi.time"): m["time"][11:19], t("kpi.sender"): t(f"kpi.sender.{m['sender']}"), t("kpi.content"): m["content"]}
+                         for m in messages], columns=[t("kpi.time"), t("kpi.sender"), t("kpi.content")])
 
 with tab_todo:
     st.subheader(t("qa.tasks"))
@@ -172,6 +189,12 @@ with tab_todo:
                                     t("qa.remaining"): p["remaining"], t("qa.due"): "●" if p["due"] else "",
                                     t("qa.last_reviewed"): p["last_reviewed_chat"] or "—"} for p in proposal]),
                      hide_index=True, width="stretch")
+        if scorer:
+            c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+            chosen = c1.selectbox(t("qa.sample_agent"), [p["agent_id"] for p in proposal], key="qa_sample_agent",
+                                  format_func=lambda i: next(f"{p['agent_name']} · {p['sub_account']}" + (" ●" if p["due"] else "")
+                                                             for p in proposal if p["agent_id"] == i))
+            c2.button(t("qa.sample_go"), key="qa_sample_go", icon=":material/fact_check:", on_click=sample, args=(chosen, day))
     else:
         st.info(t("qa.no_online_agents"))
 
@@ -193,24 +216,49 @@ with tab_record:
             show_validation(ctx, exc)
         if card is not None:
             st.caption(t("qa.using_scorecard", name=card.name))
-            c1, c2 = st.columns(2)
+            c1, c2, c3 = st.columns(3)
+            messages: list[dict] = []
             if task_id is None:
-                chat_date = c1.date_input(t("field.qa.chat_date"), value=config.today() - timedelta(days=1), max_value=config.today(),
-                                          format="YYYY-MM-DD", key=f"qa_date_{counter}")
+                st.session_state.setdefault(f"qa_date_{counter}", config.today() - timedelta(days=1))  # or the sampling list's day
+                chat_date = c1.date_input(t("field.qa.chat_date"), max_value=config.today(), format="YYYY-MM-DD", key=f"qa_date_{counter}")
                 team = qa.team_agents(db, actor, project_id, chat_date)
                 agent_id = c2.selectbox(t("field.qa.agent"), [a["id"] for a in team], index=None, placeholder=t("qa.choose_agent"),
                                         format_func=lambda i: next(f"{a['name']} · {a['sub_account']}" for a in team if a["id"] == i),
                                         key=f"qa_agent_{counter}")
-                buyer = c1.text_input(t("field.qa.chat_buyer_id"), key=f"qa_buyer_{counter}")
+                if raw_logs:  # the chat is one of the agent's stored chats of that day, never typed
+                    chats = qa.agent_chats(db, actor, project_id, chat_date, agent_id) if agent_id is not None else []
+                    chat_labels = {c["buyer"]: t("qa.chat_label", at=c["first_at"][11:16], buyer=c["buyer"], n=c["messages"]) for c in chats}
+                    buyer = c3.selectbox(t("qa.chat"), list(chat_labels), index=None, format_func=chat_labels.get, key=f"qa_chat_{counter}",
+                                         placeholder=t("qa.choose_chat") if chats else t("qa.no_chats") if agent_id is not None else t("qa.choose_agent_first"))
+                    if buyer is not None:
+                        messages = qa.chat_messages(db, actor, project_id, chat_date, agent_id, buyer)
+                else:
+                    buyer = c3.text_input(t("field.qa.chat_buyer_id"), key=f"qa_buyer_{counter}")
             else:
                 task = qa.get_review(db, actor, task_id)
                 c1.text_input(t("field.qa.agent"), value=task["agent_name"], disabled=True, key=f"qa_agent_ro_{counter}")
                 c2.text_input(t("field.qa.chat_date"), value=task["chat_date"], disabled=True, key=f"qa_date_ro_{counter}")
-                c1.text_input(t("field.qa.chat_buyer_id"), value=task["chat_buyer_id"], disabled=True, key=f"qa_buyer_ro_{counter}")
-            transcript = st.text_area(t("field.qa.transcript"), key=f"qa_transcript_{counter}", height=120)
-            st.markdown(f"**{t('qa.items')}**")
-            ratings = ratings_input(ctx, card, f"qa_r_{counter}")
-            live_total(ctx, card, ratings)
+                c3.text_input(t("field.qa.chat_buyer_id"), value=task["chat_buyer_id"], disabled=True, key=f"qa_buyer_ro_{counter}")
+                if raw_logs:
+                    messages = qa.chat_messages(db, actor, project_id, date.fromisoformat(task["chat_date"]), task["agent_id"], task["chat_buyer_id"])
+            transcript = None
+            if raw_logs:
+                left, right = st.columns([2, 3])
+                with left:
+                    st.markdown(f"**{t('qa.transcript_of_chat')}**")
+                    if messages:
+                        st.dataframe(transcript_table(messages), hide_index=True, width="stretch", height=520)
+                        transcript = qa.transcript_text(messages, actor.language)
+                    else:
+                        st.info(t("qa.pick_chat_hint") if task_id is None else t("qa.task_chat_missing"))
+                scorecard_area = right
+            else:
+                transcript = st.text_area(t("field.qa.transcript"), key=f"qa_transcript_{counter}", height=120)
+                scorecard_area = st.container()
+            with scorecard_area:
+                st.markdown(f"**{t('qa.items')}**")
+                ratings = ratings_input(ctx, card, f"qa_r_{counter}")
+                live_total(ctx, card, ratings)
             c1, c2 = st.columns([1, 3])
             case_type = c1.selectbox(t("field.qa.case_type"), [None, *qa.CASE_TYPES], key=f"qa_case_{counter}",
                                      format_func=lambda c: t("qa.case.none") if c is None else t(f"qa.case.{c}"))
@@ -222,7 +270,7 @@ with tab_record:
                                                      "chat_date": chat_date, "transcript": transcript, "comment": comment,
                                                      "case_type": case_type}, ratings)
                     else:
-                        qa.score_review(db, actor, task_id, ratings, comment, case_type or "", transcript)
+                        qa.score_review(db, actor, task_id, ratings, comment, case_type or "", transcript if transcript else None)
                 except ValidationError as exc:
                     show_validation(ctx, exc)
                 else:

@@ -14,12 +14,13 @@ import sqlite_utils
 from core import audit, config
 from core.db import one, rows, write
 from core.errors import FieldError, NotFound, ValidationError
-from core.permissions import Actor, require, require_project
+from core.permissions import Actor, PermissionDenied, can, require, require_project
 
 AGENT_STATUSES = ("candidate", "training", "online", "reserve", "left")
 TEAM_ROLES = ("online", "reserve")
 SHIFTS = ("day", "night")
 MAX_TEXT = 200
+PERSONAL_FIELDS = ("phone", "base_salary")  # pay and contact: only for whom `may_see_personal` says
 
 
 def _agent_errors(db: sqlite_utils.Database, data: dict[str, Any], agent_id: int | None) -> list[FieldError]:
@@ -197,6 +198,10 @@ def update_agent(db: sqlite_utils.Database, actor: Actor, agent_id: int, data: d
     """Edit an agent's name, number, phone, skills, base salary and linked login (status: `change_status`)."""
     require(actor, "agent.write")
     before = get_agent(db, agent_id)
+    if not may_see_personal(db, actor, agent_id):  # pay and contact of an agent not on one's projects: kept, never set blind
+        if any(k in data and data[k] != before[k] for k in PERSONAL_FIELDS):
+            raise PermissionDenied(f"agent.personal:{agent_id}")
+        data = {k: v for k, v in data.items() if k not in PERSONAL_FIELDS}
     merged = {**before, **{k: v for k, v in data.items() if k != "status"}, "status": before["status"]}
     errors = _agent_errors(db, merged, agent_id)
     if errors:
@@ -233,15 +238,41 @@ def all_skills(db: sqlite_utils.Database) -> list[str]:
     return sorted(found)
 
 
+def _personal_clause(actor: Actor) -> tuple[str, list[Any]]:
+    """SQL over `agents a`: true where the actor may see the agent's phone and base salary."""
+    if actor.role == "agent":
+        return "a.user_id = ?", [actor.id]
+    if not can(actor, "agent.personal"):
+        return "0", []
+    if actor.role == "admin":
+        return "1", []
+    day = config.today().isoformat()  # a manager: agents on (or matched to) a project it manages, now or from a later day
+    return ("""a.id IN (SELECT pa.agent_id FROM project_agents pa JOIN projects p ON p.id = pa.project_id
+                        WHERE p.manager_id = ? AND (pa.to_date IS NULL OR pa.to_date >= ?)
+                        UNION SELECT pc.agent_id FROM project_candidates pc JOIN projects p ON p.id = pc.project_id
+                        WHERE p.manager_id = ? AND pc.withdrawn_on IS NULL)""", [actor.id, day, actor.id])
+
+
+def may_see_personal(db: sqlite_utils.Database, actor: Actor, agent_id: int) -> bool:
+    """True when the actor may see this agent's phone and base salary (`agent.personal`, scoped)."""
+    clause, params = _personal_clause(actor)
+    return one(db, f"SELECT 1 AS x FROM agents a WHERE a.id = ? AND {clause}", [agent_id, *params]) is not None
+
+
+def _private(row: dict, personal: bool) -> dict:
+    return {**row, "personal": personal} if personal else {**row, **{k: None for k in PERSONAL_FIELDS}, "personal": False}
+
+
 def read_agent(db: sqlite_utils.Database, actor: Actor, agent_id: int) -> dict:
-    """One roster row, for staff or for the agent it belongs to."""
+    """One roster row, for staff or for the agent it belongs to; phone and base salary are None (and
+    `personal` False) unless the actor may see them."""
     agent = get_agent(db, agent_id)
     if actor.role == "agent":
         if agent["user_id"] != actor.id:
             raise NotFound(f"agent {agent_id}")
     else:
         require(actor, "agent.read")
-    return agent
+    return _private(agent, may_see_personal(db, actor, agent_id))
 
 
 def my_agent(db: sqlite_utils.Database, actor: Actor) -> dict | None:
@@ -257,11 +288,16 @@ def list_agents(
     skill: str | None = None,
     project_id: int | None = None,
 ) -> list[dict]:
-    """The roster, filtered: since when each agent has their status, current projects, basic exam passed."""
+    """The roster, filtered: since when each agent has their status, current projects, basic exam passed.
+
+    Phone and base salary only where the actor may see them (`personal` True), else None; the
+    search matches a phone only there too, so it cannot be used to find whose number it is.
+    """
     require(actor, "agent.read")
+    personal, personal_params = _personal_clause(actor)
     term = f"%{search.strip()}%"
-    where = ["(a.name LIKE ? OR a.employee_no LIKE ? OR a.phone LIKE ? OR a.skills LIKE ?)"]
-    params: list[Any] = [term] * 4
+    where = [f"(a.name LIKE ? OR a.employee_no LIKE ? OR (a.phone LIKE ? AND {personal}) OR a.skills LIKE ?)"]
+    params: list[Any] = [term, term, term, *personal_params, term]
     if status:
         where.append("a.status = ?")
         params.append(status)
@@ -274,7 +310,8 @@ def list_agents(
                                  UNION SELECT agent_id FROM project_candidates WHERE project_id = ? AND withdrawn_on IS NULL)""")
         params += [project_id, day, project_id]
     sql = f"""
-        SELECT a.id, a.name, a.employee_no, a.phone, a.skills, a.status, a.base_salary, a.user_id, u.username,
+        SELECT a.id, a.name, a.employee_no, CASE WHEN {personal} THEN a.phone END AS phone, a.skills, a.status,
+               CASE WHEN {personal} THEN a.base_salary END AS base_salary, ({personal}) AS personal, a.user_id, u.username,
                (SELECT COALESCE(h.effective_on, substr(h.changed_at, 1, 10)) FROM agent_status_history h
                  WHERE h.agent_id = a.id ORDER BY h.id DESC LIMIT 1) AS since,
                (SELECT GROUP_CONCAT(p.name, '、') FROM (SELECT DISTINCT pa.project_id FROM project_agents pa
@@ -286,7 +323,8 @@ def list_agents(
         ORDER BY CASE a.status WHEN 'online' THEN 1 WHEN 'reserve' THEN 2 WHEN 'training' THEN 3
                                WHEN 'candidate' THEN 4 ELSE 5 END, a.employee_no
     """
-    return rows(db, sql, [day, day, *params])
+    found = rows(db, sql, [*personal_params, *personal_params, *personal_params, day, day, *params])
+    return [{**r, "personal": bool(r["personal"])} for r in found]
 
 
 def status_history(db: sqlite_utils.Database, actor: Actor, agent_id: int) -> list[dict]:

@@ -7,9 +7,10 @@ numbers, and a failed insert rolls the counter back with it.
 
 Life-cycle: new → in progress → escalated to the project supervisor → resolved → closed, and
 reopen (from resolved or closed) back to in progress; each step is an event with who, when and a
-note. A complaint about an agent's attitude or service that names the agent goes straight to the
-supervisor (escalated, assigned to the project's manager); when it names the agent and the chat,
-a QA review task for that chat is created and linked both ways. A complaint that names an agent
+note. A complaint about an agent's attitude or service (`SUPERVISOR_CATEGORIES`) goes straight to
+the supervisor (escalated, assigned to the project's manager), whether or not it names the agent;
+a complaint that names an agent concerns that agent (the agent is never dropped), and when it
+names the agent and the chat, a QA review task for that chat is created and linked both ways. A complaint that names an agent
 cannot be resolved before the supervisor has recorded whether the agent was responsible; one
 found responsible counts against the agent (`complaints_against_agent`, read by salary and the
 service quality index) by the date it was logged.
@@ -124,8 +125,9 @@ def log_complaint(db: sqlite_utils.Database, actor: Actor, data: dict[str, Any],
             errors.append(FieldError(f"complaint.{key}", "err.required"))
         elif len(text) > limit:
             errors.append(FieldError(f"complaint.{key}", "err.too_long", {"n": limit}))
-    concerns = bool(data.get("concerns_agent"))
-    agent_id = data.get("agent_id") if concerns else None
+    agent_id = data.get("agent_id")
+    agent_id = None if agent_id in (None, "") else agent_id
+    concerns = bool(data.get("concerns_agent")) or agent_id is not None  # an agent named is an agent concerned, always kept
     chat_date = None
     try:
         chat_date = qa._as_date(data.get("chat_date"))
@@ -153,7 +155,7 @@ def log_complaint(db: sqlite_utils.Database, actor: Actor, data: dict[str, Any],
     severity, category = data["severity"], data["category"]
     promised = promised or default_promise(severity, logged)
     stamp = _text(logged)
-    to_supervisor = concerns and category in SUPERVISOR_CATEGORIES
+    to_supervisor = category in SUPERVISOR_CATEGORIES  # attitude or service: to the project's supervisor, agent named or not
     manager = one(db, "SELECT manager_id FROM projects WHERE id = ?", [project_id])
     record = {
         "project_id": project_id, "channel": data["channel"], "buyer_id": str(data["buyer_id"]).strip(),

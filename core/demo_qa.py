@@ -101,13 +101,19 @@ def seed(db: sqlite_utils.Database, admin: Actor) -> None:
                 growth = 0.08 * (DAYS - offset) / DAYS  # coaching shows: scores creep up over the quarter
                 skill = min(0.98, skills[agent["id"]] + growth)
                 critical = rng.random() < 0.025 + (0.03 if skill < 0.8 else 0)
+                buyer = f"tb_{rng.randrange(10**7, 10**8)}"
+                if qa.has_raw_logs(db, project["id"]):  # a review is of one of the agent's stored chats
+                    chats = qa.agent_chats(db, admin, project["id"], chat_day, agent["id"])
+                    if not chats:
+                        continue  # no chat of this agent that day
+                    buyer = rng.choice(chats)["buyer"]
                 ratings = _ratings(rng, card, skill, critical)
                 result = qa.compute(card, ratings)
                 case = "problem" if critical or result.score < 55 else ("excellent" if result.score >= 100 and rng.random() < 0.4 else None)
                 who = inspector if rng.random() < 0.8 else admin
                 when = _at(chat_day + timedelta(days=1), 10 + rng.randrange(7), rng.randrange(60))
                 review_id = qa.record_review(db, who, {
-                    "project_id": project["id"], "agent_id": agent["id"], "chat_buyer_id": f"tb_{rng.randrange(10**7, 10**8)}",
+                    "project_id": project["id"], "agent_id": agent["id"], "chat_buyer_id": buyer,
                     "chat_date": chat_day, "comment": _comment(rng, result.score, bool(result.critical_failed)),
                     "transcript": "买家：在吗？\n客服：亲，在的，请问有什么可以帮您？" if rng.random() < 0.3 else "",
                     "case_type": case}, ratings, now=when)

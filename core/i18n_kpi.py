@@ -82,6 +82,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "kpi.transcript": ("查看会话记录", "Transcript"),
     "kpi.time": ("时间", "Time"),
     "kpi.sender": ("发送方", "Sender"),
+    "kpi.sender.buyer": ("买家", "Buyer"),
+    "kpi.sender.agent": ("客服", "Agent"),
+    "kpi.sender.auto": ("自动回复", "Auto-reply"),
+    "kpi.sender.system": ("系统消息", "System"),
+    "kpi.first_response_s": ("首次响应时长（秒）", "First response (s)"),
+    "kpi.chat_converted": ("是否成交", "Converted"),
     "kpi.content": ("内容", "Content"),
     "kpi.days": ("天数", "Days"),
     # company

@@ -946,6 +946,22 @@ def chats_of_day(db: sqlite_utils.Database, actor: Actor, project_id: int, day: 
     return chats.reset_index(drop=True)
 
 
+def account_labels(db: sqlite_utils.Database, actor: Actor, project_id: int, accounts: list[str]) -> dict[str, str]:
+    """Chat-log account names as a person reads them: the roster agent's name with the account
+    (`小美（店铺:小美）`), the account alone where it names no roster agent or is the name itself."""
+    require_project(db, actor, project_id, "kpi.read")
+    mapping = agent_name_map(db, project_id)
+    names = {r["id"]: r["name"] for r in db.query(
+        "SELECT a.id, a.name FROM agents a JOIN project_agents pa ON pa.agent_id = a.id WHERE pa.project_id = ?", [project_id])}
+    names |= {r["id"]: r["name"] for r in db.query(
+        "SELECT a.id, a.name FROM agents a JOIN agent_aliases x ON x.agent_id = a.id WHERE x.project_id = ?", [project_id])}
+    labels = {}
+    for account in accounts:
+        name = names.get(resolve_agent(mapping, account))
+        labels[account] = f"{name}（{account}）" if name and name != account else account
+    return labels
+
+
 def transcript(db: sqlite_utils.Database, actor: Actor, project_id: int, day: date, agent: str, buyer: str) -> pd.DataFrame:
     """The messages of one chat in time order."""
     require_project(db, actor, project_id, "kpi.read")

@@ -106,6 +106,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "kpi.reconcile.write": frozenset({"admin", "manager"}),  # the project's tolerance and flavour
     # -- team & training --
     "agent.status": frozenset({"admin", "manager", "trainer"}),
+    # an agent's phone and base salary: the director, and a manager for the agents of the projects it manages
+    # (core.agents scopes the manager to them); an agent reads its own; qa and trainers see names, status, teams
+    "agent.personal": frozenset({"admin", "manager"}),
     "team.read": frozenset({"admin", "manager", "trainer", "qa", "merchant"}),  # a merchant: names, on duty or reserve, shifts
     "team.internal": frozenset({"admin", "manager", "trainer", "qa"}),  # funnel, readiness, candidates, overrides, settings
     "team.screen": frozenset({"admin", "manager", "trainer"}),

@@ -31,7 +31,7 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from core import audit, config, excel
+from core import audit, config, excel, i18n, kpi_store
 from core.db import one, rows, write
 from core.errors import FieldError, NotFound, ValidationError
 from core.permissions import Actor, PermissionDenied, require, require_project, visible_project_ids
@@ -104,15 +104,24 @@ def item_score(scale: str, rating: int) -> float:
 
 
 def rating_errors(card: Card, ratings: dict[int, int | None]) -> list[FieldError]:
-    """Every problem with a set of ratings: a missing rating, N/A where not allowed, a rating off the scale."""
+    """Every problem with a set of ratings: an unrated item, N/A where not allowed, a rating off the scale.
+
+    `ratings` holds the items the inspector rated: None is N/A (or no bonus); a standard item absent
+    from it is unrated and refused by name, even where N/A is allowed (N/A is a choice, not a default).
+    A bonus item absent is no bonus.
+    """
     errors: list[FieldError] = []
     for item in card.items:
         present = item.id in ratings
         rating = ratings.get(item.id)
+        if not present and item.kind != "bonus":
+            # an item left unrated is refused, N/A or not: only a rating the inspector chose is recorded
+            errors.append(FieldError(item.name, "err.qa.unrated"))
+            continue
         if rating is None:
             if item.kind == "bonus" or item.allow_na:
                 continue
-            errors.append(FieldError(item.name, "err.qa.na_not_allowed" if present else "err.required"))
+            errors.append(FieldError(item.name, "err.qa.na_not_allowed"))
             continue
         low, high = SCALES[item.scale]
         if isinstance(rating, bool) or not isinstance(rating, int) or not low <= rating <= high:
@@ -613,6 +622,66 @@ def _agent_errors(db: sqlite_utils.Database, actor: Actor, project_id: int, agen
     return []
 
 
+# --- the chat under review, from the project's raw logs ---------------------------------------
+
+
+def has_raw_logs(db: sqlite_utils.Database, project_id: int) -> bool:
+    """True when the project's raw chat logs are stored: a review then picks one of them, never a typed chat."""
+    return one(db, "SELECT 1 AS x FROM chat_messages WHERE project_id = ? LIMIT 1", [project_id]) is not None
+
+
+def _agent_accounts(db: sqlite_utils.Database, project_id: int, day: date, agent_id: int) -> list[str]:
+    """The account names of the day's logs that are this roster agent (sub-accounts, short forms, aliases)."""
+    mapping = kpi_store.agent_name_map(db, project_id)
+    names = [r["agent"] for r in db.query("SELECT DISTINCT agent FROM chat_messages WHERE project_id = ? AND day = ?",
+                                          [project_id, day.isoformat()])]
+    return sorted(n for n in names if kpi_store.resolve_agent(mapping, n) == agent_id)
+
+
+def agent_chats(db: sqlite_utils.Database, actor: Actor, project_id: int, day: date, agent_id: int) -> list[dict]:
+    """The agent's stored chats of a day (one per buyer and account), earliest first: buyer, account, times, messages."""
+    require_project(db, actor, project_id, "qa.read")
+    accounts = _agent_accounts(db, project_id, day, agent_id)
+    if not accounts:
+        return []
+    marks = ",".join("?" * len(accounts))
+    return rows(db, f"""SELECT buyer, agent AS account, MIN(time) AS first_at, MAX(time) AS last_at, COUNT(*) AS messages
+                        FROM chat_messages WHERE project_id = ? AND day = ? AND agent IN ({marks})
+                        GROUP BY buyer, agent ORDER BY first_at, buyer""", [project_id, day.isoformat(), *accounts])
+
+
+def _messages(db: sqlite_utils.Database, project_id: int, day: date, agent_id: int, buyer: str) -> list[dict]:
+    accounts = _agent_accounts(db, project_id, day, agent_id)
+    if not accounts:
+        return []
+    marks = ",".join("?" * len(accounts))
+    return rows(db, f"""SELECT time, sender, content FROM chat_messages
+                        WHERE project_id = ? AND day = ? AND buyer = ? AND agent IN ({marks}) ORDER BY time, id""",
+                [project_id, day.isoformat(), buyer, *accounts])
+
+
+def chat_messages(db: sqlite_utils.Database, actor: Actor, project_id: int, day: date, agent_id: int, buyer: str) -> list[dict]:
+    """The messages of the agent's chat with a buyer on a day, in time order ([] when the agent had no such chat)."""
+    require_project(db, actor, project_id, "qa.read")
+    return _messages(db, project_id, day, agent_id, buyer)
+
+
+def transcript_text(messages: list[dict], lang: str = "zh") -> str:
+    """A chat as the review keeps it: one line per message, `HH:MM:SS 发送方：内容`."""
+    return "\n".join(f"{m['time'][11:19]} {i18n.t('kpi.sender.' + m['sender'], lang)}：{m['content']}" for m in messages)
+
+
+def _chat_of_agent_errors(db: sqlite_utils.Database, project_id: int, agent_id: Any, chat_date: date | None,
+                          buyer: Any) -> tuple[list[dict], list[FieldError]]:
+    """With raw logs, the chat must be one of the agent's stored chats of that day; returns its messages."""
+    if chat_date is None or not isinstance(agent_id, int) or not str(buyer or "").strip() or not has_raw_logs(db, project_id):
+        return [], []
+    found = _messages(db, project_id, chat_date, agent_id, str(buyer).strip())
+    if not found:
+        return [], [FieldError("qa.chat_buyer_id", "err.qa.chat_not_of_agent")]
+    return found, []
+
+
 def _case_errors(case_type: Any) -> list[FieldError]:
     return [] if case_type in (None, "", *CASE_TYPES) else [FieldError("qa.case_type", "err.invalid_choice")]
 
@@ -642,6 +711,8 @@ def record_review(
     """An inspector's review of one chat: project, agent, chat reference, item ratings, comment, case tag.
 
     data: project_id, agent_id, chat_buyer_id, chat_date, transcript, comment, case_type (problem/excellent/None).
+    For a project with raw chat logs the chat (day, buyer) must be one of that agent's stored chats,
+    and its messages become the transcript; without logs the transcript is the text pasted.
     The total is computed here (weights, N/A re-normalised, critical rule); returns the review id.
     """
     project_id = data.get("project_id")
@@ -649,7 +720,12 @@ def record_review(
         raise ValidationError.single("qa.project", "err.invalid_choice")
     require_project(db, actor, project_id, "qa.score")
     chat_date, errors = _chat_errors(db, data, _today(now))
-    errors += _agent_errors(db, actor, project_id, data.get("agent_id"), chat_date)
+    agent_errors = _agent_errors(db, actor, project_id, data.get("agent_id"), chat_date)
+    errors += agent_errors
+    messages: list[dict] = []
+    if not agent_errors:
+        messages, chat_errors = _chat_of_agent_errors(db, project_id, data.get("agent_id"), chat_date, data.get("chat_buyer_id"))
+        errors += chat_errors
     errors += _case_errors(data.get("case_type"))
     card = None
     try:
@@ -665,8 +741,9 @@ def record_review(
     case_type = data.get("case_type") or None
     record = {"kind": "review", "project_id": project_id, "agent_id": data["agent_id"], "scorecard_id": card.id,
               "inspector_id": actor.id, "chat_buyer_id": str(data["chat_buyer_id"]).strip(), "chat_date": chat_date.isoformat(),
-              "transcript": str(data.get("transcript") or "").strip(), "comment": str(data.get("comment") or "").strip(),
-              "status": "scored", "case_type": case_type, "case_status": "to_discuss" if case_type else None,
+              # with raw logs the stored chat is the transcript (what the inspector read), never a pasted text
+              "transcript": transcript_text(messages, actor.language) if messages else str(data.get("transcript") or "").strip(),
+              "comment": str(data.get("comment") or "").strip(), "status": "scored", "case_type": case_type, "case_status": "to_discuss" if case_type else None,
               "created_at": stamp, "created_by": actor.id, "reviewed_at": stamp, "updated_at": stamp}
     with write(db):
         review_id = db["qa_reviews"].insert(record).last_pk

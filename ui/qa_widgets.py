@@ -49,8 +49,11 @@ def period_picker(ctx: Context, key: str, days: int = 90) -> tuple[date, date]:
     return start, today
 
 
-def _option_label(ctx: Context, item: qa.Item, value: int | None) -> str:
-    if value is None:
+NA = "na"  # the radio option of N/A (or no bonus): None in a radio means "not chosen yet"
+
+
+def _option_label(ctx: Context, item: qa.Item, value: int | str) -> str:
+    if value == NA:
         return ctx.t("qa.no_bonus") if item.kind == "bonus" else ctx.t("qa.na")
     if item.scale == "pass_fail":
         return ctx.t("qa.pass") if value == 1 else ctx.t("qa.fail")
@@ -69,24 +72,32 @@ def item_label(ctx: Context, item: qa.Item) -> str:
 
 def ratings_input(ctx: Context, card: qa.Card, key: str, initial: dict[int, int | None] | None = None,
                   disabled: bool = False) -> dict[int, int | None]:
-    """One horizontal radio per item (best rating first, N/A where allowed); returns {item id: rating or None}."""
+    """One horizontal radio per item (best rating first, N/A where allowed); returns {item id: rating or None (N/A)}.
+
+    Nothing is preselected on a new review: an item the inspector has not rated is left out of the
+    result, and core refuses the save naming it. A bonus item starts at "no bonus" (awarding one is
+    the choice). With `initial` (a re-score) the stored ratings are preselected.
+    """
     ratings: dict[int, int | None] = {}
     columns = st.columns(2)
     for index, item in enumerate(card.items):
         low, high = qa.SCALES[item.scale]
-        options: list[int | None] = list(range(high, low - 1, -1))
+        options: list[int | str] = list(range(high, low - 1, -1))
         if item.kind == "bonus" and item.scale == "pass_fail":
             options = [high]  # a bonus is awarded or not: "fail" would say the same as "no bonus"
         if item.allow_na or item.kind == "bonus":
-            options.append(None)
-        if initial is not None and item.id in initial and initial[item.id] in options:
-            default = initial[item.id]
+            options.append(NA)
+        if initial is not None and item.id in initial:
+            stored = NA if initial[item.id] is None else initial[item.id]
+            default = options.index(stored) if stored in options else None
         else:
-            default = None if item.kind == "bonus" else high
+            default = options.index(NA) if item.kind == "bonus" else None
         with columns[index % 2]:
-            ratings[item.id] = st.radio(item_label(ctx, item), options, index=options.index(default), horizontal=True,
-                                        format_func=lambda v, i=item: _option_label(ctx, i, v), key=f"{key}_{item.id}",
-                                        help=item.description or None, disabled=disabled)
+            chosen = st.radio(item_label(ctx, item), options, index=default, horizontal=True,
+                              format_func=lambda v, i=item: _option_label(ctx, i, v), key=f"{key}_{item.id}",
+                              help=item.description or None, disabled=disabled)
+        if chosen is not None:
+            ratings[item.id] = None if chosen == NA else int(chosen)
     return ratings
 
 
@@ -95,7 +106,11 @@ def live_total(ctx: Context, card: qa.Card, ratings: dict[int, int | None]) -> q
     try:
         result = qa.compute(card, ratings)
     except ValidationError as exc:
-        st.warning("\n".join(f"- {error_text(ctx, e)}" for e in exc.errors))
+        unrated = [e for e in exc.errors if e.key == "err.qa.unrated"]
+        if len(unrated) == len(exc.errors):  # still rating: say how many are left, the save names them
+            st.caption(ctx.t("qa.unrated_left", n=len(unrated)))
+        else:
+            st.warning("\n".join(f"- {error_text(ctx, e)}" for e in exc.errors))
         return None
     c1, c2, c3 = st.columns(3)
     c1.metric(ctx.t("qa.total"), f"{result.score:g}")

@@ -68,3 +68,8 @@ def test_dashboard_heat_map_and_drill_down_show_the_stored_hours_and_the_days_ch
     chooser.set_value(len(chooser.options) - 1).run()
     assert not at.exception
     assert len(at.dataframe[-1].value) > 0  # the chosen chat's transcript
+    table = at.dataframe[-2].value
+    assert {"首次响应时长（秒）", "是否成交"} <= set(table.columns) and "询单成交人数" not in table.columns
+    assert set(table["是否成交"]) <= {"是", "否"} and "None" not in table["首次响应时长（秒）"].astype(str).tolist()
+    assert all(a.endswith("）") and "（" in a for a in table["客服"])  # the roster agent's name, with the account
+    assert set(at.dataframe[-1].value["发送方"]) <= {"买家", "客服", "自动回复", "系统消息"}

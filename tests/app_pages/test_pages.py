@@ -114,3 +114,17 @@ def test_language_switch_to_english_is_remembered(demo_db):
     assert users.find_by_username(db, "manager")["language"] == "en"
     fresh = open_page(logged_in("manager"), "app_pages/merchants.py")
     assert fresh.title[0].value == "Merchants"
+
+
+def test_the_audit_log_shows_changes_in_words_with_the_json_behind_a_toggle(demo_db):
+    db, _logins = demo_db
+    at = open_page(logged_in("admin"), "app_pages/audit.py")
+    at.selectbox(key="a_entity").set_value("pay_run").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert set(table["操作"]) <= {"核算", "审批通过", "重新打开", "锁定"} and set(table["对象"]) == {"月度工资核算"}
+    assert "修改后" not in table.columns and not table["变更内容"].str.contains("{", regex=False).any()
+    assert table["变更内容"].str.contains("核算人数：— → ").any()
+    at.toggle(key="a_json").set_value(True).run()
+    table = at.dataframe[0].value
+    assert table["修改后"].str.startswith("{").any()

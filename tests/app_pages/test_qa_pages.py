@@ -73,26 +73,94 @@ def test_an_agent_disputes_a_scored_review_from_the_page(site):
     assert any("申诉已提交" in s.value for s in at.success)
 
 
-def test_an_inspector_records_a_review_with_a_critical_failure_and_sees_the_total_live(site):
+def _inspection(site):
+    """The demo's first live project (raw chat logs), yesterday, Amy and her first stored chat of the day, and the scorecard."""
     inspector = actor_of(site, "qa")
     project = qa.projects_for(site, inspector, "qa.read")
     project_id = next(p["id"] for p in project if p["merchant_name"] == "优品家居旗舰店")
     yesterday = config.today() - timedelta(days=1)
     agent_id = next(a["id"] for a in qa.team_agents(site, inspector, project_id, yesterday) if a["name"] == "Amy")
+    chat = qa.agent_chats(site, inspector, project_id, yesterday, agent_id)[0]
     card = qa.load_card(site, qa.effective_scorecard_id(site, project_id))
-    critical = next(i.id for i in card.items if i.name == "与买家争吵或嘲讽买家")
+    return inspector, project_id, yesterday, agent_id, chat, card
+
+
+def _rate_all(at, card, key: str, **changes: int) -> None:
+    """Click a rating on every standard item: the top one, or the one given by item name."""
+    for item in card.items:
+        if item.kind == "standard":
+            at.radio(key=f"{key}_{item.id}").set_value(changes.get(item.name, qa.SCALES[item.scale][1]))
+
+
+def test_an_inspector_records_a_review_with_a_critical_failure_and_sees_the_total_live(site):
+    inspector, project_id, _day, agent_id, chat, card = _inspection(site)
     at = open_page(logged_in("qa"), "app_pages/qa.py", project=project_id)
-    at.selectbox(key="qa_agent_0").set_value(agent_id)
-    at.text_input(key="qa_buyer_0").input("tb_e2e_0001")
-    at.radio(key=f"qa_r_0_{critical}").set_value(0).run()
+    at.selectbox(key="qa_agent_0").set_value(agent_id).run()
+    at.selectbox(key="qa_chat_0").set_value(chat["buyer"]).run()
+    _rate_all(at, card, "qa_r_0", 与买家争吵或嘲讽买家=0)
+    at.run()
     assert any("计0分" in e.value for e in at.error)
-    assert next(m for m in at.metric if m.label == "总分").value == "0"
+    assert next(m for m in at.tabs[1].metric if m.label == "总分").value == "0"
     at.selectbox(key="qa_case_0").set_value("problem")
     at.text_area(key="qa_comment_0").input("与买家争执")
     at.button(key="qa_save_0").click().run()
     assert not at.exception
-    saved = qa.list_reviews(site, inspector, project_id=project_id, agent_id=agent_id, search="tb_e2e_0001")
-    assert [(r["score"], r["critical_failed"], r["case_type"], r["inspector_name"]) for r in saved] == [(0.0, 1, "problem", "赵质检")]
+    saved = qa.list_reviews(site, inspector, project_id=project_id, agent_id=agent_id, search=chat["buyer"])
+    assert [(r["score"], r["critical_failed"], r["case_type"], r["inspector_name"]) for r in saved][-1:] == [(0.0, 1, "problem", "赵质检")]
+
+
+def test_a_new_review_starts_unrated_and_saving_it_so_is_refused_naming_every_item(site):
+    inspector, project_id, _day, agent_id, chat, card = _inspection(site)
+    before = len(qa.list_reviews(site, inspector, project_id=project_id))
+    at = open_page(logged_in("qa"), "app_pages/qa.py", project=project_id)
+    at.selectbox(key="qa_agent_0").set_value(agent_id).run()
+    at.selectbox(key="qa_chat_0").set_value(chat["buyer"]).run()
+    standard = [i for i in card.items if i.kind == "standard"]
+    assert all(at.radio(key=f"qa_r_0_{i.id}").value is None for i in standard)  # nothing preselected, no full marks
+    assert not [m for m in at.tabs[1].metric if m.label == "总分"]  # no total until every item is rated
+    at.button(key="qa_save_0").click().run()
+    assert not at.exception
+    refusal = next(e.value for e in at.error if "未保存" in e.value)
+    assert all(f"{i.name}: 未评分" in refusal for i in standard)
+    assert len(qa.list_reviews(site, inspector, project_id=project_id)) == before
+    _rate_all(at, card, "qa_r_0")
+    at.radio(key=f"qa_r_0_{standard[0].id}").set_value(None)  # one item left unrated: refused, naming that one only
+    at.button(key="qa_save_0").click().run()
+    refusal = next(e.value for e in at.error if "未保存" in e.value)
+    assert f"{standard[0].name}: 未评分" in refusal and f"{standard[1].name}: 未评分" not in refusal
+    assert len(qa.list_reviews(site, inspector, project_id=project_id)) == before
+
+
+def test_with_raw_logs_the_inspector_picks_one_of_the_agents_chats_and_reads_it_beside_the_scorecard(site):
+    inspector, project_id, day, agent_id, chat, card = _inspection(site)
+    at = open_page(logged_in("qa"), "app_pages/qa.py", project=project_id)
+    assert not [w for w in at.text_input if w.key == "qa_buyer_0"]  # no typed buyer id, no pasted transcript
+    assert not [w for w in at.text_area if w.key == "qa_transcript_0"]
+    at.selectbox(key="qa_agent_0").set_value(agent_id).run()
+    options = at.selectbox(key="qa_chat_0").options
+    mine = qa.agent_chats(site, inspector, project_id, day, agent_id)
+    assert len(options) == len(mine) and all(c["buyer"] in o for c, o in zip(mine, options))
+    at.selectbox(key="qa_chat_0").set_value(chat["buyer"]).run()
+    shown = next(d.value for d in at.dataframe if "发送方" in d.value.columns)
+    messages = qa.chat_messages(site, inspector, project_id, day, agent_id, chat["buyer"])
+    assert len(shown) == len(messages) and set(shown["发送方"]) <= {"买家", "客服", "自动回复", "系统消息"}
+    _rate_all(at, card, "qa_r_0")
+    at.button(key="qa_save_0").click().run()
+    assert not at.exception
+    saved = qa.list_reviews(site, inspector, project_id=project_id, agent_id=agent_id, search=chat["buyer"])[0]
+    assert qa.get_review(site, inspector, saved["id"])["transcript"] == qa.transcript_text(messages)
+
+
+def test_the_sampling_list_opens_the_entry_form_with_its_day_and_agent(site):
+    inspector, project_id, _day, _agent, _chat, _card = _inspection(site)
+    at = open_page(logged_in("qa"), "app_pages/qa.py", project=project_id)
+    day = at.date_input(key="qa_sampling_day").value
+    proposed = qa.sampling_proposal(site, inspector, project_id, day)[0]
+    at.selectbox(key="qa_sample_agent").set_value(proposed["agent_id"])
+    at.button(key="qa_sample_go").click().run()
+    assert not at.exception
+    assert at.selectbox(key="qa_agent_0").value == proposed["agent_id"] and at.date_input(key="qa_date_0").value == day
+    assert at.session_state["qa_tabs"] == "录入质检"
 
 
 def test_a_manager_rejects_an_open_dispute_which_locks_the_review(site):
@@ -157,6 +225,7 @@ def test_a_manager_logs_a_complaint_and_steps_it_through_its_life(site):
     at = open_page(logged_in("manager"), "app_pages/complaints.py")
     form_inputs = {t.label: t for t in at.text_input}
     form_inputs["买家ID"].input("tb_page_buyer")
+    [w for w in at.selectbox if w.label == "投诉类别"][-1].set_value("logistics")  # a parcel complaint: not one for the supervisor
     next(t for t in at.text_area if t.label == "投诉内容").input("快递破损")
     button(at, "登记").click().run()
     assert not at.exception
@@ -172,6 +241,29 @@ def test_a_manager_logs_a_complaint_and_steps_it_through_its_life(site):
         assert not at.exception
     assert complaints.get_complaint(site, manager, complaint_id)["status"] == "closed"
     assert [e["action"] for e in complaints.events(site, manager, complaint_id)] == ["log", "start", "resolve", "close"]
+
+
+def test_the_agent_chosen_on_the_complaint_form_is_saved_and_an_attitude_complaint_goes_to_the_projects_supervisor(site):
+    manager = actor_of(site, "manager")
+    at = open_page(logged_in("manager"), "app_pages/complaints.py")
+    assert not [c for c in at.checkbox if c.label == "涉及客服"]  # one field says which agent: no second tick
+    project_id = at.selectbox(key="c_new_project").value
+    yesterday = config.today() - timedelta(days=1)
+    agent = next(a for a in qa.team_agents(site, manager, project_id, yesterday) if a["name"] == "Amy")
+    hint = next(c.value for c in at.caption if "升级给项目主管" in c.value)
+    assert "（王经理）" in hint and "服务态度" in hint
+    [w for w in at.selectbox if w.label == "投诉类别"][-1].set_value("service_attitude")
+    next(w for w in at.selectbox if w.label == "涉及客服").set_value(agent["id"])
+    next(w for w in at.date_input if w.label == "相关聊天日期").set_value(yesterday)
+    next(w for w in at.text_input if w.label == "买家ID").input("tb_attitude")
+    next(w for w in at.text_area if w.label == "投诉内容").input("客服态度冷淡")
+    button(at, "登记").click().run()
+    assert not at.exception
+    saved = complaints.list_complaints(site, manager, search="tb_attitude")[0]
+    assert (saved["agent_name"], saved["status"], saved["assignee_name"]) == ("Amy", "escalated", "王经理")
+    assert saved["review_id"] and qa.get_review(site, manager, saved["review_id"])["agent_name"] == "Amy"
+    facts = dict(at.dataframe[0].value.values.tolist())  # the page moved to the new complaint
+    assert facts["负责主管"] == "王经理" and facts["涉及客服"] == "Amy"
 
 
 # --- after-sales registers ----------------------------------------------------------------------------------

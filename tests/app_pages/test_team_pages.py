@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import shutil
 
+import pandas as pd
+
 import pytest
 
 from core import agents, audit, demo, demo_team, merchants, team, training, users
@@ -84,6 +86,40 @@ def test_qa_reads_the_roster_and_an_agents_record_without_forms(db):
     assert not at.exception
     assert at.subheader[0].value.startswith("小美")
     assert not [b for b in at.button if b.label in ("保存", "变更状态")]
+
+
+def _phones_and_pay(db) -> tuple[set[str], set[str]]:
+    roster = agents.list_agents(db, actor_of(db, "admin"))
+    return {a["phone"] for a in roster if a["phone"]}, {f"{a['base_salary']:,.2f}" for a in roster}
+
+
+@pytest.mark.parametrize("role", ["qa", "trainer"])
+def test_qa_and_trainers_see_names_status_and_teams_but_no_phone_or_pay(db, role):
+    phones, _pay = _phones_and_pay(db)
+    at = open_page(logged_in(role), "app_pages/agents.py")
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert {"姓名", "状态", "当前项目"} <= set(table.columns) and not {"手机号", "底薪(元)"} & set(table.columns)
+    assert not any(p in str(at) or p in table.to_string() for p in phones)
+    at = open_page(logged_in(role), "app_pages/agents.py", agent=1)
+    assert not at.exception
+    assert "底薪(元)" not in [m.label for m in at.metric] and not any(p in str(at) for p in phones)
+
+
+def test_a_manager_sees_phone_and_pay_of_its_projects_agents_only(db):
+    manager = actor_of(db, "manager")
+    mine = {a["name"]: a for a in agents.list_agents(db, manager)}
+    own = next(a for a in mine.values() if a["personal"])
+    other = next(a for a in mine.values() if not a["personal"])  # on no project of this manager
+    at = open_page(logged_in("manager"), "app_pages/agents.py")
+    table = at.dataframe[0].value.set_index("姓名")
+    assert table.loc[own["name"], "手机号"] == own["phone"] and table.loc[own["name"], "底薪(元)"] == own["base_salary"]
+    assert table.loc[other["name"], "手机号"] == "—" and pd.isna(table.loc[other["name"], "底薪(元)"])
+    assert agents.get_agent(db, other["id"])["phone"] not in table.to_string()
+    at = open_page(logged_in("manager"), "app_pages/agents.py", agent=own["id"])
+    assert next(m for m in at.metric if m.label == "底薪(元)").value == f"¥{own['base_salary']:,.2f}"
+    at = open_page(logged_in("manager"), "app_pages/agents.py", agent=other["id"])
+    assert "底薪(元)" not in [m.label for m in at.metric] and agents.get_agent(db, other["id"])["phone"] not in str(at)
 
 
 def test_an_unknown_agent_in_the_url_is_not_found(db):

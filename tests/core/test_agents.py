@@ -113,3 +113,50 @@ def test_an_assignment_ends_on_a_day_and_the_agent_leaves_the_team(fresh_db, adm
     assert agents.project_team(fresh_db, admin, project_id) == []
     [past] = agents.assignments(fresh_db, admin, agent_id)
     assert past["to_date"] == (config.today() - timedelta(days=1)).isoformat() and past["sub_account"] == "鲜果:小美"
+
+
+def _roster_with_two_managers(db, admin):
+    """Two projects with their own manager; 小美 on the first's team, 老王 matched as the second's candidate, 阿杰 on none."""
+    from core import merchants
+
+    mine, theirs = user(db, admin, "mgr_a", "manager"), user(db, admin, "mgr_b", "manager")
+    shop = merchants.create_merchant(db, admin, {"name": "优品家居", "platform": "tmall"})
+    first = merchants.create_project(db, admin, shop, "售前", mine.id)
+    second = merchants.create_project(db, admin, shop, "售后", theirs.id)
+    mei = new_agent(db, admin, phone="13800000001", base_salary=4200)
+    wang = new_agent(db, admin, name="老王", employee_no="KF0002", phone="13800000002", base_salary=3900)
+    jie = new_agent(db, admin, name="阿杰", employee_no="KF0003", phone="13800000003", base_salary=3600)
+    agents.assign(db, admin, first, mei, "online", "day", config.today() - timedelta(days=10), "优品:小美")
+    db["project_candidates"].insert({"project_id": second, "agent_id": wang, "matched_on": config.today().isoformat()})
+    return mine, theirs, {"小美": mei, "老王": wang, "阿杰": jie}
+
+
+def test_phone_and_base_salary_are_for_the_director_and_the_agents_own_manager_only(fresh_db, admin):
+    mine, theirs, ids = _roster_with_two_managers(fresh_db, admin)
+    qa_user, trainer = user(fresh_db, admin, "inspector", "qa"), user(fresh_db, admin, "coach", "trainer")
+
+    def seen(actor):
+        return {a["name"]: (a["phone"], a["base_salary"]) for a in agents.list_agents(fresh_db, actor)}
+
+    assert seen(admin) == {"小美": ("13800000001", 4200.0), "老王": ("13800000002", 3900.0), "阿杰": ("13800000003", 3600.0)}
+    assert seen(mine) == {"小美": ("13800000001", 4200.0), "老王": (None, None), "阿杰": (None, None)}
+    assert seen(theirs) == {"小美": (None, None), "老王": ("13800000002", 3900.0), "阿杰": (None, None)}
+    for actor in (qa_user, trainer):
+        assert seen(actor) == {"小美": (None, None), "老王": (None, None), "阿杰": (None, None)}  # names, status, teams only
+        row = agents.read_agent(fresh_db, actor, ids["小美"])
+        assert (row["phone"], row["base_salary"], row["personal"], row["name"], row["status"]) == (None, None, False, "小美", "candidate")
+        assert agents.list_agents(fresh_db, actor, search="13800000001") == []  # the search finds no one by a phone one may not see
+    assert agents.read_agent(fresh_db, mine, ids["小美"])["phone"] == "13800000001"
+    assert agents.read_agent(fresh_db, mine, ids["阿杰"])["base_salary"] is None
+    assert [a["name"] for a in agents.list_agents(fresh_db, mine, search="13800000001")] == ["小美"]
+
+
+def test_a_manager_cannot_set_the_pay_or_phone_of_an_agent_not_on_its_projects_and_edits_keep_them(fresh_db, admin):
+    mine, _theirs, ids = _roster_with_two_managers(fresh_db, admin)
+    with pytest.raises(PermissionDenied):
+        agents.update_agent(fresh_db, mine, ids["阿杰"], {"base_salary": 9999})
+    agents.update_agent(fresh_db, mine, ids["阿杰"], {"skills": "售后"})  # other fields: fine, pay and phone kept
+    row = agents.get_agent(fresh_db, ids["阿杰"])
+    assert (row["skills"], row["base_salary"], row["phone"]) == ("售后", 3600.0, "13800000003")
+    agents.update_agent(fresh_db, mine, ids["小美"], {"base_salary": 4500})
+    assert agents.get_agent(fresh_db, ids["小美"])["base_salary"] == 4500.0

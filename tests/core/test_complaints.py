@@ -252,3 +252,21 @@ def test_lists_filter_and_the_trend_counts_by_week_and_category(firm):
     assert complaints.trend(firm.db, firm.qa, date(2026, 11, 1), date(2026, 12, 31)) == [
         {"week": "2026-11-23", "category": "logistics", "complaints": 1}, {"week": "2026-11-23", "category": "refund", "complaints": 1},
         {"week": "2026-11-30", "category": "logistics", "complaints": 1}]
+
+
+def test_an_agent_named_is_kept_without_any_other_tick_and_makes_the_task_and_the_escalation(firm):
+    chat_day = config.today() - timedelta(days=1)
+    now = datetime.combine(config.today(), datetime.min.time()).replace(hour=10)
+    complaint_id = log(firm, now, category="service_attitude", agent_id=firm.agent, chat_date=chat_day)  # no concerns_agent flag
+    complaint = complaints.get_complaint(firm.db, firm.qa, complaint_id)
+    assert (complaint["agent_name"], complaint["concerns_agent"]) == ("小美", 1)
+    assert complaint["status"] == "escalated" and complaint["assignee_name"] == "MGR"
+    assert qa.get_review(firm.db, firm.qa, complaint["review_id"])["agent_name"] == "小美"
+    assert [e["action"] for e in complaints.events(firm.db, firm.qa, complaint_id)] == ["log", "escalate"]
+
+
+def test_an_attitude_complaint_goes_to_the_projects_supervisor_even_before_the_agent_is_known(firm):
+    complaint = complaints.get_complaint(firm.db, firm.qa, log(firm, category="service_attitude"))
+    assert complaint["status"] == "escalated" and complaint["assignee_name"] == "MGR" and complaint["agent_id"] is None
+    other = complaints.get_complaint(firm.db, firm.qa, log(firm, category="logistics"))
+    assert other["status"] == "new" and other["assignee_id"] is None

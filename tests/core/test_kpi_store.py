@@ -275,3 +275,10 @@ def test_aggregate_weights_mean_times_by_their_counts_skipping_empty_days():
     assert figures["satisfaction"] is None
     unweighted = pd.DataFrame([{"consultations": 0, "first_response_s": 8.0}, {"consultations": 0, "first_response_s": 12.0}])
     assert kpi_store.aggregate(unweighted)["first_response_s"] == 10.0  # no weight at all: the plain mean
+
+
+def test_drill_down_names_each_account_by_its_roster_agent_with_the_account(fresh_db, admin, project):
+    agent_id = agents.create_agent(fresh_db, admin, {"name": "艾米", "employee_no": "K9"})
+    agents.assign(fresh_db, admin, project, agent_id, "online", "day", date(2026, 10, 1), "店铺:Amy")
+    labels = kpi_store.account_labels(fresh_db, admin, project, ["店铺:Amy", "Amy", "店铺:陌生人"])
+    assert labels == {"店铺:Amy": "艾米（店铺:Amy）", "Amy": "艾米（Amy）", "店铺:陌生人": "店铺:陌生人"}

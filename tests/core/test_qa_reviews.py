@@ -25,6 +25,21 @@ def test_a_recorded_review_is_scored_in_core_and_kept_in_history_and_audit(firm)
     assert audit.search(firm.db, firm.admin, entity="qa_review")[0]["action"] == "create"
 
 
+def test_a_review_with_an_unrated_item_is_refused_by_name_and_nothing_is_saved(firm):
+    card = default_card(firm.db)
+    ratings = best(card)
+    unrated = next(i for i in card.items if i.kind == "standard" and i.allow_na)
+    del ratings[unrated.id]  # the inspector never touched it: not N/A, not full marks
+    with pytest.raises(ValidationError) as caught:
+        review(firm, ratings)
+    assert [(e.field, e.key) for e in caught.value.errors] == [(unrated.name, "err.qa.unrated")]
+    assert firm.db["qa_reviews"].count == 0
+    task = qa.create_task(firm.db, firm.admin, firm.project, firm.agent, "tb_task", YESTERDAY, None, "2026-01-01 00:00:00")
+    with pytest.raises(ValidationError):
+        qa.score_review(firm.db, firm.qa, task, ratings)
+    assert qa.get_review(firm.db, firm.qa, task)["status"] == "task"
+
+
 def test_an_agent_cannot_score_anyone_not_even_through_core(firm):
     card = default_card(firm.db)
     for target in (firm.agent, firm.agent_b):
@@ -350,3 +365,38 @@ def test_staff_lists_filter_by_agent_status_critical_and_search(firm):
     assert [r["id"] for r in qa.list_reviews(firm.db, firm.manager, agent_id=firm.agent)] == [a]
     assert [r["id"] for r in qa.list_reviews(firm.db, firm.qa, search="alpha")] == [a]
     assert merchants.get_project(firm.db, firm.qa, firm.project)  # staff see every project
+
+
+def _log_chat(f, project: int, day, account: str, buyer: str, lines: list[tuple[str, str, str]]) -> None:
+    """Raw chat messages as an import stores them (time of day, sender, content)."""
+    for clock, sender, content in lines:
+        f.db["chat_messages"].insert({"project_id": project, "day": day.isoformat(), "time": f"{day.isoformat()} {clock}",
+                                      "buyer": buyer, "agent": account, "sender": sender, "content": content})
+
+
+def test_with_raw_logs_a_review_takes_one_of_the_agents_stored_chats_and_refuses_another_agents(firm):
+    card = default_card(firm.db)
+    _log_chat(firm, firm.project, YESTERDAY, "优品:小美", "tb_mei", [("10:00:00", "buyer", "在吗"), ("10:00:20", "agent", "在的亲")])
+    _log_chat(firm, firm.project, YESTERDAY, "优品:老王", "tb_wang", [("11:00:00", "buyer", "发货了吗"), ("11:00:05", "auto", "您好")])
+    assert qa.has_raw_logs(firm.db, firm.project) and not qa.has_raw_logs(firm.db, firm.other_project)
+    assert [c["buyer"] for c in qa.agent_chats(firm.db, firm.qa, firm.project, YESTERDAY, firm.agent)] == ["tb_mei"]
+    assert [(c["buyer"], c["account"], c["messages"]) for c in qa.agent_chats(firm.db, firm.qa, firm.project, YESTERDAY, firm.agent_b)] \
+        == [("tb_wang", "优品:老王", 2)]
+    # 老王's chat saved under 小美: refused, nothing saved; a buyer nobody chatted with: refused too
+    for buyer in ("tb_wang", "tb_typed"):
+        with pytest.raises(ValidationError) as caught:
+            review(firm, best(card), agent=firm.agent, chat_buyer_id=buyer, transcript="pasted text")
+        assert [(e.field, e.key) for e in caught.value.errors] == [("qa.chat_buyer_id", "err.qa.chat_not_of_agent")]
+    assert firm.db["qa_reviews"].count == 0
+    # under 老王 it is saved, with the stored chat as its transcript (not the pasted text)
+    review_id = review(firm, best(card), agent=firm.agent_b, chat_buyer_id="tb_wang", transcript="pasted text")
+    assert qa.get_review(firm.db, firm.qa, review_id)["transcript"] == "11:00:00 买家：发货了吗\n11:00:05 自动回复：您好"
+
+
+def test_without_raw_logs_the_buyer_is_typed_and_the_transcript_pasted(firm):
+    card = default_card(firm.db)
+    _log_chat(firm, firm.project, YESTERDAY, "优品:小美", "tb_mei", [("10:00:00", "buyer", "在吗")])
+    review_id = review(firm, best(card), agent=firm.agent_c, project_id=firm.other_project, chat_buyer_id="pdd_typed",
+                       transcript="买家：在吗")
+    stored = qa.get_review(firm.db, firm.qa, review_id)
+    assert (stored["chat_buyer_id"], stored["transcript"]) == ("pdd_typed", "买家：在吗")

@@ -52,8 +52,16 @@ def test_na_where_the_item_does_not_allow_it_is_refused():
 def test_a_missing_rating_and_a_rating_off_the_scale_are_each_reported():
     with pytest.raises(ValidationError) as caught:
         qa.compute(card(A, B, C), {1: 6, 2: 1})
-    assert keys(caught) == {("服务态度", "err.qa.rating_range"), ("追单", "err.required")}
+    assert keys(caught) == {("服务态度", "err.qa.rating_range"), ("追单", "err.qa.unrated")}
     assert caught.value.errors[0].params == {"min": 1, "max": 5}
+
+
+def test_an_unrated_item_is_refused_by_name_even_where_na_is_allowed():
+    # B allows N/A, but N/A is chosen, never assumed: leaving B out is refused, naming it
+    with pytest.raises(ValidationError) as caught:
+        qa.compute(card(A, B, C), {1: 4, 3: 3})
+    assert keys(caught) == {("订单核对", "err.qa.unrated")}
+    assert qa.compute(card(A, B, C), {1: 4, 2: None, 3: 3}).score == 83.33  # chosen N/A is fine
 
 
 def test_true_is_not_a_rating():
