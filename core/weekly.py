@@ -166,7 +166,7 @@ def projects_below_target(db: sqlite_utils.Database, actor: Actor, monday: date)
     return sorted(result, key=lambda r: (-len(r["missed"]), r["project"]))
 
 
-def company_praise(db: sqlite_utils.Database, actor: Actor, monday: date, top: int = 3, below_top: int = 10) -> dict[str, Any]:
+def company_praise(db: sqlite_utils.Database, actor: Actor, monday: date, top: int = 3, below_top: int = 5) -> dict[str, Any]:
     """表扬及批评 of the director's meeting (范围 = 全公司), across every live project the actor sees.
 
     improved: per praise KPI the `top` agents of the whole firm who improved most since the week
