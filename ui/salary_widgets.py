@@ -55,6 +55,10 @@ def statement(ctx: Context, data: dict[str, Any], key: str) -> None:
     st.markdown(ctx.t("salary.statement.head", agent=data["agent_name"], no=data["employee_no"], projects=data["projects"],
                       days=data["days"], month_days=data["month_days"], score=rules.fmt_num(data["kpi_score"]),
                       grade=grade_text(ctx, data.get("grade"))))
+    notes = salary.statement_notes(ctx.db, data)
+    days_note, index_notes = notes[0], [n for n in notes if n["key"] == "salary.note.index_missing"]
+    grade_notes = [n for n in notes if n is not days_note and n not in index_notes]
+    st.caption("\n\n".join(salary.note_text(n, ctx.lang) for n in [days_note, *grade_notes]))
     for index, line in enumerate(data["lines"]):
         with st.expander(f"{salary.line_label(line, ctx.lang)} · {yuan(line['amount'])}"):
             _explanation(ctx, line["explanation"])
@@ -64,9 +68,11 @@ def statement(ctx: Context, data: dict[str, Any], key: str) -> None:
         st.dataframe(pd.DataFrame({
             ctx.t("salary.c.kpi"): [ctx.t(f"salary.kpi.{k}") for k in indices],
             ctx.t("salary.c.value"): [salary.fmt_value("pct" if k == "volume_index" else "points", rules.dec(v["value"]))
-                                      if v["value"] is not None else ctx.t("salary.no_data") for k, v in indices.items()],
+                                      if v["value"] is not None else ctx.t("salary.no_data_index") for k, v in indices.items()],
             ctx.t("salary.c.calc"): [v["calc"] for v in indices.values()],
         }), hide_index=True, width="stretch")
+        for note in index_notes:  # why a figure is missing and what that does to pay
+            st.caption(salary.note_text(note, ctx.lang))
     st.download_button(ctx.t("salary.download_statement"), data=salary.statement_html(data, ctx.lang).encode("utf-8"),
                        file_name=f"statement-{data['month']}-{data['employee_no']}.html", mime="text/html", key=f"html_{key}",
                        icon=":material/print:")
