@@ -29,10 +29,12 @@ state = st.session_state
 
 
 def remembered(key: str, default):
-    """A picker's value across the slides: a widget not drawn in a run loses its state, so a copy is kept under `_key`."""
-    if key not in state:
-        state[key] = state.get(f"_{key}", default)
-    return key
+    """A picker's last value: a widget not drawn in a run (on a slide) loses its state, so a copy is kept under `_key`.
+
+    Given to the widget as its default (not written into its state: a selectbox whose value is
+    set through the state before it is first drawn shows its first option in the browser).
+    """
+    return state.get(key, state.get(f"_{key}", default))
 
 
 def start_presenting() -> None:
@@ -53,9 +55,9 @@ for key in ("monday_scope", "_monday_scope"):  # a project no longer live (or no
 presenting = state.get("monday_presenting", False)
 if not presenting:  # on a slide nothing but the figures: no pickers
     c1, c2, c3 = st.columns([2, 3, 2])
-    c1.date_input(t("monday.week"), format="YYYY-MM-DD", key=remembered("monday_week", weekly.last_week()))
-    c2.selectbox(t("monday.scope"), options, format_func=lambda i: t("monday.company") if i == COMPANY else names[i],
-                 key=remembered("monday_scope", weekly.default_scope(actor, projects) or COMPANY))
+    c1.date_input(t("monday.week"), value=remembered("monday_week", weekly.last_week()), format="YYYY-MM-DD", key="monday_week")
+    c2.selectbox(t("monday.scope"), options, index=options.index(remembered("monday_scope", weekly.default_scope(actor, projects) or COMPANY)),
+                 format_func=lambda i: t("monday.company") if i == COMPANY else names[i], key="monday_scope")
     c3.toggle(t("monday.present"), key="monday_present", on_change=start_presenting)
     state["_monday_week"], state["_monday_scope"] = state["monday_week"], state["monday_scope"]
 monday = weekly.week_of(state.get("_monday_week", weekly.last_week()))[0]
