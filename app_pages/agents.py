@@ -8,7 +8,7 @@ import streamlit as st
 from core import agents, config, formatting, merchants, training
 from core.errors import NotFound, ValidationError
 from core.permissions import can
-from ui import context
+from ui import charts, context
 from ui.widgets import download_xlsx, money_column, pct, query_int, show_validation
 
 ctx = context.get()
@@ -189,6 +189,7 @@ with tab_training:
         chart = px.line(frame, x=t("team.exam.date"), y="ratio", color=t("team.exam.type"), markers=True,
                         labels={"ratio": t("team.exam.percent")})
         chart.update_layout(height=260, margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis_tickformat=".0%")
+        charts.finish(ctx, chart, t("team.exam.chart"), x=t("team.exam.date"), y=charts.axis(ctx, t("team.exam.percent"), "pct"))
         st.plotly_chart(chart, width="stretch")
         frame[t("team.exam.percent")] = frame["ratio"].map(pct)
         st.dataframe(frame.drop(columns=["ratio"]).iloc[::-1], hide_index=True, width="stretch")

@@ -10,7 +10,7 @@ import streamlit as st
 from core import complaints, config, merchants, qa
 from core.errors import NotFound, ValidationError
 from core.permissions import can
-from ui import context
+from ui import charts, context
 from ui.cache import cached, this_minute
 from ui.qa_widgets import overdue_notice, period_picker
 from ui.widgets import count_axis, download_xlsx, query_int, show_validation
@@ -109,6 +109,7 @@ if selected is None:
         frame = pd.DataFrame([{"week": r["week"], "category": t(f"complaint.category.{r['category']}"), "n": r["complaints"]} for r in trend])
         chart = px.bar(frame, x="week", y="n", color="category", labels={"week": t("qa.week"), "n": t("complaints.total"), "category": ""})
         chart.update_layout(height=320, margin=dict(l=10, r=10, t=10, b=10), barmode="stack")
+        charts.finish(ctx, chart, t("complaints.trend"), x=t("chart.week"), y=charts.axis(ctx, t("complaints.total"), "cases"))
         st.plotly_chart(count_axis(chart), width="stretch")
 
     if writer:

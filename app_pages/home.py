@@ -9,7 +9,7 @@ import streamlit as st
 
 from core import config, home, merchants, reports, roster, training
 from core.permissions import can
-from ui import context
+from ui import charts, context
 from ui.cache import cached, this_minute
 from ui.kpi_widgets import fmt
 from ui.widgets import count_axis
@@ -143,6 +143,7 @@ with left:
                           "n": [summary["by_status"][s] for s in merchants.PROJECT_STATUSES]})
     chart = px.bar(frame, x="status", y="n", labels={"status": t("field.status"), "n": t("home.projects")}, text="n")
     chart.update_layout(height=300, margin=dict(l=10, r=10, t=10, b=10))
+    charts.finish(ctx, chart, t("home.by_status"), x=t("field.status"), y=charts.axis(ctx, t("home.projects"), "projects"))
     st.plotly_chart(count_axis(chart), width="stretch")
 with right:
     st.subheader(t("home.golives"))

@@ -9,7 +9,7 @@ import streamlit as st
 
 from core import config, home, kpi_store
 from core.permissions import can
-from ui import context
+from ui import charts, context
 from ui.cache import cached
 from ui.kpi_widgets import fmt, kpi_platform_table, trend
 from ui.widgets import count_column, download_xlsx, money_column, visible_projects
@@ -91,7 +91,7 @@ else:
     left, right = st.columns(2)
     for index, name in enumerate(("consultations", "response_30s_rate", "first_response_s", "avg_response_s", "conversion_rate", "aov")):
         (left if index % 2 == 0 else right).plotly_chart(
-            trend(daily, name, t(f"kpi.m.{name}"), goal.get(name), t("kpi.target")), width="stretch", key=f"trend_{name}")
+            trend(ctx, daily, name, goal.get(name)), width="stretch", key=f"trend_{name}")
 
 # agents -----------------------------------------------------------------------------------------
 st.subheader(t("kpi.agents"))
@@ -124,8 +124,13 @@ else:
     ranking = px.bar(table.sort_values("conversion_rate"), x="conversion_rate", y="agent_name", orientation="h",
                      labels={"conversion_rate": t("kpi.m.conversion_rate"), "agent_name": ""})
     if goal.get("conversion_rate") is not None:
-        ranking.add_vline(x=goal["conversion_rate"], line_dash="dash", line_color="#d9480f", annotation_text=t("kpi.target"))
-    ranking.update_layout(height=max(240, 28 * len(table)), margin=dict(l=10, r=10, t=10, b=10), xaxis_tickformat=".0%")
+        # the label sits above the plot area (yanchor bottom at the top edge), not inside it where the bars cover it
+        ranking.add_vline(x=goal["conversion_rate"], line_dash="dash", line_color="#d9480f",
+                          annotation_text=f"{t('kpi.target')} {fmt('conversion_rate', goal['conversion_rate'])}", annotation_position="top",
+                          annotation_yanchor="bottom", annotation_font_color="#d9480f", annotation_bgcolor="rgba(255,255,255,0.9)")
+    # room at the top for the title and, under it, the target's label
+    ranking.update_layout(height=max(240, 28 * len(table)) + 60, margin=dict(l=10, r=10, t=70, b=10), xaxis_tickformat=".0%")
+    charts.finish(ctx, ranking, t("kpi.chart.ranking"), x=charts.axis(ctx, t("kpi.m.conversion_rate"), "pct"), y=t("chart.agent"))
     st.plotly_chart(ranking, width="stretch", key="ranking")
 
 # hour of day -------------------------------------------------------------------------------------
@@ -139,10 +144,14 @@ else:
     heat = px.imshow(grid.values, x=[f"{h:02d}" for h in grid.columns], y=weekdays, aspect="auto", color_continuous_scale="Oranges",
                      labels={"x": t("kpi.hour"), "y": "", "color": t("kpi.waits")})
     heat.update_layout(height=300, margin=dict(l=10, r=10, t=10, b=10))
+    charts.finish(ctx, heat, t("kpi.heatmap"), x=charts.axis(ctx, t("chart.hour"), "hour"), y=t("chart.weekday"),
+                  color=charts.axis(ctx, t("kpi.waits"), "times"))
     st.plotly_chart(heat, width="stretch", key="heat")
     by_hour = load.groupby("hour").apply(lambda g: (g["avg_response_s"] * g["waits"]).sum() / g["waits"].sum(), include_groups=False).reset_index(name="avg")
     line = px.bar(by_hour, x="hour", y="avg", labels={"hour": t("kpi.hour"), "avg": t("kpi.m.avg_response_s")})
     line.update_layout(height=240, margin=dict(l=10, r=10, t=10, b=10))
+    charts.finish(ctx, line, t("kpi.chart.response_by_hour"), x=charts.axis(ctx, t("chart.hour"), "hour"),
+                  y=charts.axis(ctx, t("kpi.m.avg_response_s"), "seconds"))
     st.plotly_chart(line, width="stretch", key="hour_resp")
 
 # drill-down --------------------------------------------------------------------------------------

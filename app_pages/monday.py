@@ -10,7 +10,7 @@ import streamlit as st
 from core import config, excel, i18n, kpi_store, merchants, reports, users, weekly
 from core.errors import ValidationError
 from core.permissions import can
-from ui import context
+from ui import charts, context
 from ui.cache import cached
 from ui.kpi_widgets import fmt, trend
 from ui.widgets import show_validation
@@ -24,41 +24,147 @@ def monday_pack(db_, actor_, monday_, project_id_, lang_):
 
 
 SECTIONS = ("summary", "praise", "analysis", "qa", "complaints", "training", "actions")
+COMPANY = 0  # the whole company in the scope picker (not None: a picker whose value is None shows "Choose an option")
+state = st.session_state
 
-c1, c2, c3 = st.columns([2, 3, 2])
-monday = weekly.week_of(c1.date_input(t("monday.week"), value=weekly.last_week(), format="YYYY-MM-DD", key="monday_week"))[0]
+
+def remembered(key: str, default):
+    """A picker's last value: a widget not drawn in a run (on a slide) loses its state, so a copy is kept under `_key`.
+
+    Given to the widget as its default (not written into its state: a selectbox whose value is
+    set through the state before it is first drawn shows its first option in the browser).
+    """
+    return state.get(key, state.get(f"_{key}", default))
+
+
+def start_presenting() -> None:
+    state["monday_presenting"] = True
+    state["monday_slide"] = 0
+
+
+def stop_presenting() -> None:
+    state["monday_presenting"] = False
+
+
 projects = merchants.list_projects(db, actor, status="live")
-options = [None, *[p["id"] for p in projects]]
 names = {p["id"]: f"{p['merchant_name']} · {p['name']}" for p in projects}
-project_id = c2.selectbox(t("monday.scope"), options, format_func=lambda i: t("monday.company") if i is None else names[i], key="monday_scope")
-presenting = c3.toggle(t("monday.present"), key="monday_present")
+options = [COMPANY, *names]
+for key in ("monday_scope", "_monday_scope"):  # a project no longer live (or no longer visible) is not offered
+    if key in state and state[key] not in options:
+        del state[key]
+presenting = state.get("monday_presenting", False)
+if not presenting:  # on a slide nothing but the figures: no pickers
+    c1, c2, c3 = st.columns([2, 3, 2])
+    c1.date_input(t("monday.week"), value=remembered("monday_week", weekly.last_week()), format="YYYY-MM-DD", key="monday_week")
+    c2.selectbox(t("monday.scope"), options, index=options.index(remembered("monday_scope", weekly.default_scope(actor, projects) or COMPANY)),
+                 format_func=lambda i: t("monday.company") if i == COMPANY else names[i], key="monday_scope")
+    c3.toggle(t("monday.present"), key="monday_present", on_change=start_presenting)
+    state["_monday_week"], state["_monday_scope"] = state["monday_week"], state["monday_scope"]
+monday = weekly.week_of(state.get("_monday_week", weekly.last_week()))[0]
+project_id = state.get("_monday_scope", COMPANY) or None
 sunday = monday + timedelta(days=6)
+scope_name = names[project_id] if project_id else t("monday.company")
 if presenting:
-    st.markdown("<style>.stMainBlockContainer{max-width:100%;padding-top:1rem}h1{font-size:3.2rem!important}h2,h3{font-size:2.3rem!important}"
-                "p,li{font-size:1.6rem!important}[data-testid=stMetricValue],[data-testid=stMetricValue] div{font-size:3.2rem!important}"
-                "[data-testid=stMetricLabel] p{font-size:1.3rem!important}"
-                "section[data-testid=stSidebar]{display:none}</style>", unsafe_allow_html=True)
-st.title(t("monday.title", start=monday.isoformat(), end=sunday.isoformat()))
+    # a slide for the wall: the figures large, their labels and deltas smaller than the figures; no sidebar, no header
+    st.markdown("<style>.stMainBlockContainer{max-width:100%;padding-top:1rem}h1{font-size:2.2rem!important}h2{font-size:2.6rem!important}"
+                "h3{font-size:1.9rem!important}.stMarkdown p,.stMarkdown li{font-size:1.6rem!important}"
+                "[data-testid=stMetricValue],[data-testid=stMetricValue] div{font-size:4.6rem!important;line-height:1.1!important}"
+                "[data-testid=stMetricLabel] p{font-size:1.3rem!important}[data-testid=stMetricDelta] div,[data-testid=stMetricDelta] p"
+                "{font-size:1.2rem!important}[data-testid=stCaptionContainer] p{font-size:1.2rem!important}"
+                "section[data-testid=stSidebar],header[data-testid=stHeader]{display:none}</style>", unsafe_allow_html=True)
+    st.title(f"{t('monday.title', start=monday.isoformat(), end=sunday.isoformat())} · {scope_name}")
+else:
+    st.title(t("monday.title", start=monday.isoformat(), end=sunday.isoformat()))
 
 shown = SECTIONS
 if presenting:
-    index = st.session_state.get("monday_slide", 0) % len(SECTIONS)
-    b1, b2, b3 = st.columns([1, 6, 1])
+    index = state.get("monday_slide", 0) % len(SECTIONS)
+    b1, b2, b3, b4 = st.columns([1, 6, 1, 1])
     if b1.button("◀", key="slide_prev", width="stretch"):
-        st.session_state["monday_slide"] = (index - 1) % len(SECTIONS)
+        state["monday_slide"] = (index - 1) % len(SECTIONS)
         st.rerun()
     if b3.button("▶", key="slide_next", width="stretch"):
-        st.session_state["monday_slide"] = (index + 1) % len(SECTIONS)
+        state["monday_slide"] = (index + 1) % len(SECTIONS)
         st.rerun()
+    b4.button(t("monday.exit_present"), key="slide_exit", on_click=stop_presenting, width="stretch")
     b2.caption(f"{index + 1} / {len(SECTIONS)}")
     shown = (SECTIONS[index],)
 
-needs_project = ("praise", "analysis", "qa", "training")
+needs_project = ("qa", "training")  # praise and analysis have a whole-company form; these two are a project's
+
+
+def company_praise() -> None:
+    """表扬及批评 across the firm: projects below their own targets, then the agents (each with its project)."""
+    part = cached(weekly.company_praise)(db, actor, monday)
+    st.subheader(t("monday.projects_below"))
+    if not part["projects_below"]:
+        st.caption(t("monday.all_projects_met"))
+    for row in part["projects_below"]:
+        st.markdown(f"❌ **{row['project']}** · " + "、".join(
+            f"{t('kpi.m.' + m['kpi'])} **{fmt(m['kpi'], m['actual'])}** / {t('kpi.target')} {fmt(m['kpi'], m['target'])}" for m in row["missed"]))
+    left, right = st.columns(2)
+    left.subheader(t("monday.praise"))
+    for r in part["improved"]:
+        left.markdown(f"👍 **{r['agent']}**（{r['project']}）· {t('kpi.m.' + r['kpi'])} {fmt(r['kpi'], r['previous'])} → **{fmt(r['kpi'], r['actual'])}**")
+    if not part["improved"]:
+        left.caption(t("monday.none"))
+    right.subheader(t("monday.criticism"))
+    for r in part["below"]:
+        right.markdown(f"⚠️ **{r['agent']}**（{r['project']}）· {t('kpi.m.' + r['kpi'])} **{fmt(r['kpi'], r['actual'])}** / "
+                       f"{t('kpi.target')} {fmt(r['kpi'], r['target'])}")
+    if not part["below"]:
+        right.caption(t("monday.none"))
+    more = sum(part["below_count"].values()) - len(part["below"])
+    if more > 0:
+        right.caption(t("monday.below_more", n=more))
+
+
+def slide_sized(figure):
+    """On a slide a chart is drawn taller with larger text (read from across the room); elsewhere as it is."""
+    if presenting:
+        # each font set on its own: Streamlit's chart theme sets the axes' fonts, so a layout-wide size would not reach them
+        figure.update_layout(height=460, font_size=18, title_font_size=26)
+        figure.update_xaxes(tickfont_size=17, title_font_size=19)
+        figure.update_yaxes(tickfont_size=17, title_font_size=19)
+        figure.update_annotations(font_size=18)
+    return figure
+
+
+def hour_chart(load: pd.DataFrame, title: str):
+    """Waits per hour of day as bars, titled, with units."""
+    chart = px.bar(load, x="hour", y="waits")
+    chart.update_layout(height=300, margin=dict(l=10, r=10, t=40, b=10))
+    chart.update_xaxes(dtick=1)
+    return slide_sized(charts.finish(ctx, chart, title, x=charts.axis(ctx, t("chart.hour"), "hour"), y=charts.axis(ctx, t("kpi.waits"), "times")))
+
+
+def company_analysis() -> None:
+    """数据分析 across the firm: its waits by hour of day, and each project's worst day."""
+    part = cached(weekly.company_analysis)(db, actor, monday)
+    if part["hour_load"]:
+        st.plotly_chart(hour_chart(pd.DataFrame(part["hour_load"]), t("monday.hour_load_company")), key="m_load")
+    else:
+        st.info(t("monday.no_hour_load"))
+    st.subheader(t("monday.worst_days_company"))
+    if not part["worst_days"]:
+        st.caption(t("monday.no_worst_days"))
+    for day in part["worst_days"]:
+        with st.container(border=True):
+            st.markdown(f"**{day['project']}** · {day['day']} · {t('monday.missed')}: {'、'.join(t('kpi.m.' + k) for k in day['missed'])}")
+            st.caption(t("monday.why", complaints=", ".join(f"{c['number']}({t('complaint.category.' + c['category'])})" for c in day["complaints"]) or "—",
+                         failures=len(day["qa_failures"])))
+
 
 for section in shown:
     st.header(t(f"monday.s.{section}"))
     if section in needs_project and project_id is None:
         st.info(t("monday.pick_project"))
+        continue
+    if section == "praise" and project_id is None:
+        company_praise()
+        continue
+    if section == "analysis" and project_id is None:
+        company_analysis()
         continue
     if section == "summary":
         columns = st.columns(4)
@@ -90,14 +196,11 @@ for section in shown:
             st.info(t("kpi.no_data_period"))
         else:
             left, right = st.columns(2)
-            left.plotly_chart(trend(shop, "response_30s_rate", t("kpi.m.response_30s_rate"), goal.get("response_30s_rate"), t("kpi.target")), key="m_trend1")
-            right.plotly_chart(trend(shop, "conversion_rate", t("kpi.m.conversion_rate"), goal.get("conversion_rate"), t("kpi.target")), key="m_trend2")
+            left.plotly_chart(slide_sized(trend(ctx, shop, "response_30s_rate", goal.get("response_30s_rate"))), key="m_trend1")
+            right.plotly_chart(slide_sized(trend(ctx, shop, "conversion_rate", goal.get("conversion_rate"))), key="m_trend2")
             load = cached(kpi_store.hourly_load)(db, actor, project_id, monday, sunday)
             if not load.empty:
-                by_hour = load.groupby("hour", as_index=False)["waits"].sum()
-                chart = px.bar(by_hour, x="hour", y="waits", labels={"hour": t("kpi.hour"), "waits": t("kpi.waits")}, title=t("monday.hour_load"))
-                chart.update_layout(height=260, margin=dict(l=10, r=10, t=40, b=10))
-                st.plotly_chart(chart, key="m_load")
+                st.plotly_chart(hour_chart(load.groupby("hour", as_index=False)["waits"].sum(), t("monday.hour_load")), key="m_load")
         for day in weekly.worst_days(db, actor, monday, project_id):
             with st.container(border=True):
                 st.markdown(f"**{day['day']}** · {t('monday.missed')}: {'、'.join(t('kpi.m.' + k) for k in day['missed'])}")
@@ -115,7 +218,7 @@ for section in shown:
                                         t("monday.case_status"): t(f"qa.case_status.{c.get('case_status')}"), t("report.value"): c.get("score")} for c in part["cases"]]),
                          hide_index=True, width="stretch")
         if part["lost_points"]:
-            st.dataframe(pd.DataFrame(part["lost_points"]), hide_index=True, width="stretch")
+            st.dataframe(pd.DataFrame(weekly.lost_points_rows(part["lost_points"], t)), hide_index=True, width="stretch")
     elif section == "complaints":
         stats = cached(weekly.complaint_stats)(db, actor, monday, project_id)
         columns = st.columns(4)
@@ -123,8 +226,9 @@ for section in shown:
             column.metric(t(f"monday.c.{key}"), stats[key], border=True)
         if stats["by_category"]:
             frame = pd.DataFrame([{"category": t(f"complaint.category.{k}"), "n": v} for k, v in stats["by_category"].items()])
-            chart = px.bar(frame, x="category", y="n", labels={"category": "", "n": t("monday.c.new")})
-            chart.update_layout(height=260, margin=dict(l=10, r=10, t=10, b=10))
+            chart = px.bar(frame, x="category", y="n")
+            chart.update_layout(height=300, margin=dict(l=10, r=10, t=40, b=10))
+            slide_sized(charts.finish(ctx, chart, t("monday.c.chart"), x=t("monday.c.category"), y=charts.axis(ctx, t("monday.c.new"), "cases")))
             st.plotly_chart(chart, key="m_complaints")
     elif section == "training":
         part = weekly.training_section(db, actor, monday, project_id)
@@ -195,7 +299,7 @@ if not presenting:
         shop = kpi_store.shop_days(db, actor, project_id, monday, sunday)
         if not shop.empty:
             goal = kpi_store.targets(db, actor, project_id)
-            figure = trend(shop, "response_30s_rate", t("kpi.m.response_30s_rate"), goal.get("response_30s_rate"), t("kpi.target"))
+            figure = trend(ctx, shop, "response_30s_rate", goal.get("response_30s_rate"))
             charts[t("monday.s.summary")] = figure.to_html(full_html=False, include_plotlyjs=True)
     c2.download_button(t("report.download_html"), reports.html_document(heading, f"{config.COMPANY_NAME} · {config.now_text()}", pack, t("report.none"), charts),
                        file_name=f"monday-{monday}.html", mime="text/html", icon=":material/print:", key="monday_html")

@@ -64,6 +64,7 @@ with tab_attendance:
         summary = attendance.summary(records)
         st.caption(t("salary.mine.attendance_summary", worked=summary["worked"], scheduled=summary["scheduled"], late=summary["late"],
                      absent=summary["absent"], leave=summary["leave"]))
+        st.caption(t("salary.mine.attendance_hint"))
         st.dataframe(pd.DataFrame({t("salary.c.day"): [r["day"] for r in records],
                                    t("salary.c.shift"): [t(f"salary.shift.{r['shift']}") for r in records],
                                    t("salary.c.status"): [t(f"salary.att.status.{r['status']}") for r in records],

@@ -8,7 +8,7 @@ import plotly.express as px
 import streamlit as st
 
 from core import config, roster
-from ui import context
+from ui import charts, context
 from ui.schedule_widgets import WEEKDAY_KEYS, day_label, save_then_rerun
 from ui.team_widgets import project_picker
 from ui.widgets import download_xlsx, visible_projects
@@ -49,13 +49,15 @@ with tab_volume:
         heat = px.imshow(grid.values.round(1), x=[f"{h:02d}" for h in grid.columns], y=weekdays, aspect="auto", color_continuous_scale="Oranges",
                          labels={"x": t("schedule.c.hour"), "y": t("staffing.weekday"), "color": t("staffing.inquiries")})
         heat.update_layout(height=330, margin={"t": 30})
-        st.markdown(f"**{t('staffing.heat_title')}**")
+        charts.finish(ctx, heat, t("staffing.heat_title"), x=charts.axis(ctx, t("chart.hour"), "hour"), y=t("chart.weekday"),
+                      color=charts.axis(ctx, t("staffing.inquiries"), "people"))
         st.plotly_chart(heat, width="stretch", key="volume_heat")
         promo_days = {d for p in roster.promotions(db, actor, project_id)
                       for d in roster.days_of(pd.Timestamp(p["start_day"]).date(), pd.Timestamp(p["end_day"]).date())}
         per_day["promotion"] = per_day["day"].map(lambda d: t("staffing.promo_day") if d in promo_days else t("staffing.normal_day"))
         line = px.bar(per_day, x="day", y="n", color="promotion", labels={"day": t("schedule.c.day"), "n": t("staffing.inquiries"), "promotion": ""})
         line.update_layout(height=300, margin={"t": 30})
+        charts.finish(ctx, line, t("staffing.days_title"), x=t("chart.day"), y=charts.axis(ctx, t("staffing.inquiries"), "people"))
         st.plotly_chart(line, width="stretch", key="volume_days")
 
 # --- forecast and agents needed ------------------------------------------------------------------------------
@@ -80,9 +82,10 @@ with tab_forecast:
                          aspect="auto", text_auto=True,
                          color_continuous_scale="Blues", labels={"x": t("schedule.c.hour"), "y": t("schedule.c.day"), "color": t("staffing.agents")})
         heat.update_layout(height=120 + 24 * len(grid.index), margin={"t": 30})
+        charts.finish(ctx, heat, t("staffing.need_title"), x=charts.axis(ctx, t("chart.hour"), "hour"), y=t("chart.day"),
+                      color=charts.axis(ctx, t("staffing.agents"), "agents"))
         heat.update_xaxes(type="category")
         heat.update_yaxes(type="category")
-        st.markdown(f"**{t('staffing.need_title')}**")
         st.plotly_chart(heat, width="stretch", key="need_heat")
         export = table.rename(columns={"day": t("schedule.c.day"), "hour": t("schedule.c.hour"), "volume": t("staffing.inquiries"),
                                        "agents": t("staffing.agents")})

@@ -14,7 +14,7 @@ import streamlit as st
 from core import agents, config, merchants, team, training, workdays
 from core.errors import ValidationError
 from core.permissions import can
-from ui import context
+from ui import charts, context
 from ui.team_widgets import project_picker
 from ui.widgets import download_xlsx, pct, show_validation
 
@@ -353,6 +353,7 @@ with tabs[3]:
                                t("team.report.average"): r["average"]} for r in stats["by_type"]])
         chart = px.bar(frame, x=t("team.exam.type"), y=[t("team.report.pass_rate"), t("team.report.average")], barmode="group")
         chart.update_layout(height=280, margin={"l": 10, "r": 10, "t": 10, "b": 10}, yaxis_tickformat=".0%", legend_title_text="")
+        charts.finish(ctx, chart, t("team.report.chart"), x=t("team.exam.type"), y=charts.axis(ctx, t("team.report.rates"), "pct"))
         st.plotly_chart(chart, width="stretch")
         shown = frame.copy()
         for column in (t("team.report.pass_rate"), t("team.report.average")):

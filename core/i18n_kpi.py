@@ -66,7 +66,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "kpi.agents": ("客服明细与排名", "Agents and ranking"),
     "kpi.rank": ("排名", "Rank"),
     "kpi.agent": ("客服", "Agent"),
-    "kpi.heatmap": ("分时段咨询量（星期 × 小时）", "Load by weekday and hour"),
+    # what the heat map counts is waits (buyer messages waiting for a reply), so it is named for them, title and legend alike
+    "kpi.heatmap": ("分时段应答次数（星期 × 小时）", "Waits by weekday and hour"),
+    "kpi.chart.ranking": ("客服询单转化率排名", "Agents by inquiry conversion rate"),
+    "kpi.chart.response_by_hour": ("分时段平均响应时长", "Average response time by hour"),
     "kpi.heatmap_needs_raw": ("分时段分析需要原始聊天记录（平台日报没有时段数据）。", "The hour-of-day view needs raw chat logs (summaries have no hours)."),
     "kpi.hour": ("小时", "Hour"),
     "kpi.waits": ("应答次数", "Waits"),

@@ -160,6 +160,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "qa.chart.score_over_time": ("质检分走势（按周）与目标", "QA score by week against the target"),
     "qa.chart.lost_points": ("失分最多的评分项", "Items losing most points"),
     "qa.lost_per_review": ("平均每次质检失分", "Points lost per review"),
+    "qa.chart.item": ("评分项", "Scorecard item"),
     "qa.project_mean": ("项目平均", "Project mean"),
     "qa.target_line": ("目标 {target}", "Target {target}"),
     "qa.week": ("周（周一）", "Week (Monday)"),

@@ -64,6 +64,31 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "salary.formula": ("计算方式：", "How it is computed:"),
     "salary.indices": ("综合指标（本月）", "Composite indices (this month)"),
     "salary.no_data": ("无数据（0分）", "no data (0 points)"),
+    "salary.no_data_index": ("无数据", "no data"),
+    # what a statement's figures mean (core.salary.statement_notes)
+    "salary.notes": ("说明", "What these figures mean"),
+    "salary.note.days": ("在岗 {days}/{month_days} 天：{start} 至 {end} 在项目团队中的日历天数（含休息日），底薪和绩效按 在岗天数 ÷ 当月天数 折算；"
+                         "不是“本月考勤”里的出勤天数（那里只数已排班的班次）。",
+                         "On duty {days}/{month_days} days: calendar days on a project team from {start} to {end} (rest days included); base and "
+                         "performance pay are pro-rated by days on duty ÷ days of the month. Not the attended shifts of the attendance tab (those count scheduled shifts only)."),
+    "salary.note.days_estimate": ("在岗 {days}/{month_days} 天：本月 {start} 至今天（{end}）在项目团队中的日历天数（含休息日）；预估的底薪和绩效按 在岗天数 ÷ 当月天数 折算，"
+                                  "月底按整月重算。不是“本月考勤”里的出勤天数（那里只数已排班的班次）。",
+                                  "On duty {days}/{month_days} days: calendar days on a project team from {start} to today ({end}), rest days included; the estimate "
+                                  "pro-rates base and performance pay by days on duty ÷ days of the month, and the month end recomputes the whole month. "
+                                  "Not the attended shifts of the attendance tab (those count scheduled shifts only)."),
+    "salary.note.index_missing": ("{index}无数据：{missing}。{effect}", "{index} has no figure: {missing}. {effect}"),
+    "salary.note.missing.exam_score": ("还没有考核成绩", "no exam result yet"),
+    "salary.note.missing.qa_score": ("本月还没有质检评分", "no QA review this month yet"),
+    "salary.note.missing.volume_target": ("方案没有设定月度接待量目标", "the scheme sets no monthly volume target"),
+    "salary.note.effect_weighed": ("本方案按 {weight} 的权重考核此指标，无数据按0分计入KPI得分，会拉低绩效。",
+                                   "The scheme weighs it at {weight}: without a figure it scores 0 points in the KPI score and lowers performance pay."),
+    "salary.note.effect_not_weighed": ("本方案不考核此指标，它不影响本月工资。", "The scheme does not weigh it: it does not change this month's pay."),
+    "salary.note.no_grade": ("未定级：等级按本月KPI得分评定（金牌 ≥ {gold}、银牌 ≥ {silver}、铜牌 ≥ {bronze}），KPI得分 {score} 低于铜牌线 {bronze}，所以没有等级和等级奖金。",
+                             "No grade: the grade follows the month's KPI score (gold ≥ {gold}, silver ≥ {silver}, bronze ≥ {bronze}); a KPI score of {score} "
+                             "is below bronze ({bronze}), so there is no grade and no grade bonus."),
+    "salary.note.grade": ("等级{grade}：KPI得分 {score} ≥ {grade}线 {limit}（金牌 ≥ {gold}、银牌 ≥ {silver}、铜牌 ≥ {bronze}）。",
+                          "Grade {grade}: a KPI score of {score} ≥ the {grade} line {limit} (gold ≥ {gold}, silver ≥ {silver}, bronze ≥ {bronze})."),
+    "salary.note.grade_estimate": ("月中的等级只是预估：以月底审批后的工资条为准。", "A grade mid-month is an estimate: the approved statement at month end settles it."),
     "salary.statement.head": ("**{agent}**（{no}）· {projects} · 在岗 {days}/{month_days} 天 · KPI得分 {score} · 等级 {grade}",
                               "**{agent}** ({no}) · {projects} · on duty {days}/{month_days} days · KPI score {score} · grade {grade}"),
     "salary.statement.title": ("{month} 工资条", "Pay statement {month}"),
@@ -292,6 +317,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "salary.mine.no_statements": ("还没有已审批的工资条。", "No approved statement yet."),
     "salary.mine.attendance_summary": ("出勤 {worked}/{scheduled} 天 · 迟到 {late} · 缺勤 {absent} · 请假 {leave}",
                                        "Worked {worked} of {scheduled} days · late {late} · absent {absent} · leave {leave}"),
+    "salary.mine.attendance_hint": ("出勤 = 已排班的班次中出勤或迟到的天数 / 截至今天已排班的天数（出勤、迟到、缺勤、请假；休息日不算）。"
+                                    "工资条上的“在岗天数”是在项目团队中的日历天数（含休息日），用于折算底薪，两者不同。",
+                                    "Worked = scheduled shifts attended (present or late) / shifts scheduled up to today (present, late, absent, leave; rest days "
+                                    "not counted). The statement's days on duty are calendar days on a project team (rest days included), used to pro-rate the base: a different count."),
     # field labels (forms and error messages)
     "field.salary.scheme_name": ("方案名称", "Scheme name"),
     "field.salary.scheme_note": ("说明", "Description"),

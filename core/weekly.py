@@ -34,6 +34,23 @@ def last_week(today: date | None = None) -> date:
     return week_of(today or config.today())[0] - timedelta(days=7)
 
 
+def default_scope(actor: Actor, projects: list[dict]) -> int | None:
+    """The scope the meeting opens on: the whole company (None) for the director, else the first project the user sees.
+
+    The director (admin) chairs the firm-wide meeting; a project manager, trainer or inspector runs
+    or attends a project's meeting, so theirs opens on their first live project (the whole company
+    when they see none).
+    """
+    if actor.role == "admin" or not projects:
+        return None
+    return projects[0]["id"]
+
+
+def lost_points_rows(lost: list[dict], t) -> list[dict[str, Any]]:
+    """The scorecard items that lost most points as rows with translated headers (page and export)."""
+    return [{t("monday.qa.category"): r["category"], t("qa.chart.item"): r["item"], t("qa.lost_per_review"): r["lost"]} for r in lost]
+
+
 def _projects(db: sqlite_utils.Database, actor: Actor, project_id: int | None) -> list[dict]:
     require(actor, "meeting.read")
     if project_id is not None:
@@ -79,29 +96,124 @@ def work_summary(db: sqlite_utils.Database, actor: Actor, monday: date, project_
     return result
 
 
-def praise_and_criticism(db: sqlite_utils.Database, actor: Actor, monday: date, project_id: int, top: int = 3) -> dict[str, list[dict]]:
-    """The agents who improved most on each KPI, and the agents below target, with their numbers."""
-    _projects(db, actor, project_id)
+def _label(project: dict) -> str:
+    return f"{project['merchant_name']} · {project['name']}"
+
+
+def _agent_moves(db: sqlite_utils.Database, actor: Actor, monday: date, project: dict) -> tuple[list[dict], list[dict]]:
+    """Every agent's change since the week before on the praise KPIs, and every agent figure below the project's target."""
+    project_id = project["id"]
     sunday = monday + timedelta(days=6)
     this_week = kpi_store.agent_table(db, actor, project_id, monday, sunday)
     before = kpi_store.agent_table(db, actor, project_id, monday - timedelta(days=7), monday - timedelta(days=1))
     goal = kpi_store.targets(db, actor, project_id)
-    improved, below = [], []
+    where = {"project_id": project_id, "project": _label(project)}
+    changes, below = [], []
     previous = {r["agent_name"]: r for r in before.to_dict("records")} if not before.empty else {}
     for name in PRAISE_KPIS:
         higher = kpi_store.TARGETS[name][1]
-        changes = []
         for record in this_week.to_dict("records") if not this_week.empty else []:
             old = previous.get(record["agent_name"], {}).get(name)
             if record.get(name) is not None and old is not None and not pd.isna(record[name]) and not pd.isna(old):
                 change = record[name] - old
                 changes.append({"kpi": name, "agent": record["agent_name"], "actual": record[name], "previous": old,
-                                "change": change, "gain": change if higher else -change})
+                                "change": change, "gain": change if higher else -change, **where})
             ok, gap = kpi_store.meets_target(name, record.get(name), goal.get(name))
             if ok is False:
-                below.append({"kpi": name, "agent": record["agent_name"], "actual": record[name], "target": goal[name], "gap": gap})
-        improved += sorted((c for c in changes if c["gain"] > 0), key=lambda c: -c["gain"])[:top]
-    return {"improved": improved, "below": below}
+                below.append({"kpi": name, "agent": record["agent_name"], "actual": record[name], "target": goal[name], "gap": gap,
+                              "shortfall": abs(gap) / goal[name] if goal[name] else None, **where})
+    return changes, below
+
+
+def _most_improved(changes: list[dict], top: int) -> list[dict]:
+    """Per praise KPI, the `top` changes that improved most (ties in the order given)."""
+    improved: list[dict] = []
+    for name in PRAISE_KPIS:
+        improved += sorted((c for c in changes if c["kpi"] == name and c["gain"] > 0), key=lambda c: -c["gain"])[:top]
+    return improved
+
+
+def praise_and_criticism(db: sqlite_utils.Database, actor: Actor, monday: date, project_id: int, top: int = 3) -> dict[str, list[dict]]:
+    """The agents who improved most on each KPI, and the agents below target, with their numbers."""
+    project = _projects(db, actor, project_id)[0]
+    changes, below = _agent_moves(db, actor, monday, project)
+    return {"improved": _most_improved(changes, top), "below": below}
+
+
+def projects_below_target(db: sqlite_utils.Database, actor: Actor, monday: date) -> list[dict[str, Any]]:
+    """The live projects whose week misses their own targets (each its order confirmation's), most misses first.
+
+    Each: project_id, project, missed = [{kpi, actual, target, gap}] in the order of SUMMARY_KPIS. The
+    week's figures are recomputed from its days' counts; consultations per day with data, against the
+    daily target, as in `work_summary`.
+    """
+    projects = _projects(db, actor, None)
+    weeks = kpi_store.shop_days_of(db, actor, [p["id"] for p in projects], monday, monday + timedelta(days=6))
+    result = []
+    for project in projects:
+        frame = weeks.get(project["id"])
+        if frame is None or frame.empty:
+            continue
+        figures = _per_day(kpi_store.aggregate(frame), frame["day"].nunique())
+        goal = kpi_store.targets(db, actor, project["id"])
+        missed = []
+        for name in SUMMARY_KPIS:
+            ok, gap = kpi_store.meets_target(name, figures.get(name), goal.get(name))
+            if ok is False:
+                missed.append({"kpi": name, "actual": figures[name], "target": goal[name], "gap": gap})
+        if missed:
+            result.append({"project_id": project["id"], "project": _label(project), "missed": missed})
+    return sorted(result, key=lambda r: (-len(r["missed"]), r["project"]))
+
+
+def company_praise(db: sqlite_utils.Database, actor: Actor, monday: date, top: int = 3, below_top: int = 5) -> dict[str, Any]:
+    """表扬及批评 of the director's meeting (范围 = 全公司), across every live project the actor sees.
+
+    improved: per praise KPI the `top` agents of the whole firm who improved most since the week
+    before (each with its project; ties by project, then agent). below: per praise KPI the
+    `below_top` agent figures furthest below their own project's target, relative to it (a 20 %
+    miss of a 20 s target ranks with a 20 % miss of a 30 % rate); below_count: how many there are
+    per KPI in all. projects_below: see `projects_below_target`.
+    """
+    projects = _projects(db, actor, None)
+    changes, below = [], []
+    for project in projects:
+        moved, missed = _agent_moves(db, actor, monday, project)
+        changes += moved
+        below += missed
+    changes.sort(key=lambda c: (c["project"], c["agent"]))
+    worst_first: list[dict] = []
+    for name in PRAISE_KPIS:
+        of_kpi = [b for b in below if b["kpi"] == name]
+        worst_first += sorted(of_kpi, key=lambda b: (-(b["shortfall"] or 0), b["project"], b["agent"]))[:below_top]
+    return {"improved": _most_improved(changes, top), "below": worst_first,
+            "below_count": {name: sum(1 for b in below if b["kpi"] == name) for name in PRAISE_KPIS},
+            "projects_below": projects_below_target(db, actor, monday)}
+
+
+def company_analysis(db: sqlite_utils.Database, actor: Actor, monday: date, per_project: int = 1) -> dict[str, Any]:
+    """数据分析 of the director's meeting: the firm's load by hour of day and each project's worst days.
+
+    hour_load: waits per hour of day (0–23) summed over the week and every live project with raw
+    logs (empty when none has them). worst_days: each project's `per_project` worst days (see
+    `worst_days`) with the project, most missed KPIs first. One day per project by default: the
+    director's slide names each project's worst day; the project's own meeting shows its three.
+    """
+    projects = _projects(db, actor, None)
+    sunday = monday + timedelta(days=6)
+    waits = [0] * 24
+    any_load = False
+    for project in projects:
+        load = kpi_store.hourly_load(db, actor, project["id"], monday, sunday)
+        for hour, n in load.groupby("hour")["waits"].sum().items() if not load.empty else []:
+            waits[int(hour)] += int(n)
+            any_load = True
+    days = []
+    for project in projects:
+        for day in worst_days(db, actor, monday, project["id"], top=per_project):
+            days.append({"project_id": project["id"], "project": _label(project), **day})
+    days.sort(key=lambda d: (-len(d["missed"]), -len(d["complaints"]) - len(d["qa_failures"]), d["project"], d["day"]))
+    return {"hour_load": [{"hour": h, "waits": waits[h]} for h in range(24)] if any_load else [], "worst_days": days}
 
 
 def worst_days(db: sqlite_utils.Database, actor: Actor, monday: date, project_id: int, top: int = 3) -> list[dict[str, Any]]:
@@ -267,12 +379,14 @@ def meeting_pack(db: sqlite_utils.Database, actor: Actor, monday: date, project_
         qa_part = qa_section(db, actor, monday, project_id)
         tables[t("monday.s.cases")] = pd.DataFrame([{t("kpi.day"): c.get("chat_date"), t("kpi.agent"): c.get("agent_name"), t("monday.case_type"): t(f"qa.case.{c.get('case_type')}"),
                                                      t("monday.case_status"): t(f"qa.case_status.{c.get('case_status')}"), t("report.value"): c.get("score")} for c in qa_part["cases"]])
-        tables[t("monday.s.lost_points")] = pd.DataFrame(qa_part["lost_points"])
+        tables[t("monday.s.lost_points")] = pd.DataFrame(lost_points_rows(qa_part["lost_points"], t))
         training_part = training_section(db, actor, monday, project_id)
         tables[t("monday.s.training")] = pd.DataFrame([{t("report.item"): t("monday.exams_passed"), t("report.value"): training_part["passed"]},
                                                        {t("report.item"): t("monday.exams_failed"), t("report.value"): training_part["failed"]},
                                                        {t("report.item"): t("monday.materials_missing"), t("report.value"): training_part["materials"].get("missing") or "—"},
                                                        {t("report.item"): t("monday.trainees"), t("report.value"): len(training_part["trainees"])}])
+    else:
+        tables.update(_company_tables(db, actor, monday, t, _value))
     actions = actions_for_week(db, actor, monday, project_id)
     tables[t("monday.s.actions")] = pd.DataFrame([{t("monday.action"): a["text"], t("monday.owner"): a["owner"], t("monday.due"): a["due_date"],
                                                    t("monday.status"): t(f"monday.status.{a['status']}"), t("monday.carried"): t("yes") if a["carried_over"] else ""}
@@ -283,3 +397,25 @@ def meeting_pack(db: sqlite_utils.Database, actor: Actor, monday: date, project_
     notes = minutes(db, actor, monday, project_id)
     tables[t("monday.s.minutes")] = pd.DataFrame({t("monday.s.minutes"): [notes]}) if notes else pd.DataFrame()
     return tables
+
+
+def _company_tables(db: sqlite_utils.Database, actor: Actor, monday: date, t, value) -> dict[str, pd.DataFrame]:
+    """The director's meeting's praise and analysis as export sheets."""
+    praise = company_praise(db, actor, monday)
+    analysis = company_analysis(db, actor, monday)
+    return {
+        t("monday.s.projects_below"): pd.DataFrame([{t("monday.project"): p["project"], t("report.kpi"): t(f"kpi.m.{m['kpi']}"),
+                                                     t("monday.this_week"): value(m["kpi"], m["actual"]), t("report.target"): value(m["kpi"], m["target"])}
+                                                    for p in praise["projects_below"] for m in p["missed"]]),
+        t("monday.s.praise"): pd.DataFrame([{t("report.kpi"): t(f"kpi.m.{r['kpi']}"), t("kpi.agent"): r["agent"], t("monday.project"): r["project"],
+                                             t("monday.this_week"): value(r["kpi"], r["actual"]), t("monday.last_week"): value(r["kpi"], r["previous"])}
+                                            for r in praise["improved"]]),
+        t("monday.s.criticism"): pd.DataFrame([{t("report.kpi"): t(f"kpi.m.{r['kpi']}"), t("kpi.agent"): r["agent"], t("monday.project"): r["project"],
+                                                t("monday.this_week"): value(r["kpi"], r["actual"]), t("report.target"): value(r["kpi"], r["target"])}
+                                               for r in praise["below"]]),
+        t("monday.s.hour_load"): pd.DataFrame([{t("chart.hour"): r["hour"], t("kpi.waits"): r["waits"]} for r in analysis["hour_load"]]),
+        t("monday.s.worst_days"): pd.DataFrame([{t("monday.project"): d["project"], t("kpi.day"): d["day"],
+                                                 t("monday.missed"): "、".join(t(f"kpi.m.{k}") for k in d["missed"]),
+                                                 t("monday.complaints_that_day"): ", ".join(c["number"] for c in d["complaints"]),
+                                                 t("monday.qa_failures_that_day"): len(d["qa_failures"])} for d in analysis["worst_days"]]),
+    }

@@ -9,6 +9,7 @@ import streamlit as st
 from core import complaints, config, merchants, qa
 from core.permissions import can
 from core.errors import ValidationError
+from ui import charts
 from ui.context import Context
 from ui.widgets import error_text, query_int
 
@@ -136,8 +137,8 @@ def score_chart(ctx: Context, series: list[dict], target: float, by_agent: bool 
     figure.add_hline(y=target, line_dash="dash", line_color="#d62728",
                      annotation_text=ctx.t("qa.target_line", target=f"{target:g}"), annotation_position="bottom right")
     figure.update_layout(height=340, margin=dict(l=10, r=10, t=10, b=10), xaxis_title=ctx.t("qa.week"),
-                         yaxis_title=ctx.t("qa.score"), legend_title_text="")
-    return figure
+                         legend_title_text="")
+    return charts.finish(ctx, figure, ctx.t("qa.chart.score_over_time"), x=ctx.t("chart.week"), y=charts.axis(ctx, ctx.t("qa.score"), "points"))
 
 
 def lost_chart(ctx: Context, lost: list[dict], top: int = 10) -> go.Figure:
@@ -145,9 +146,9 @@ def lost_chart(ctx: Context, lost: list[dict], top: int = 10) -> go.Figure:
     shown = [r for r in lost if r["lost"] > 0][:top][::-1]
     figure = go.Figure(go.Bar(x=[r["lost"] for r in shown], y=[f"{r['category']} · {r['item']}" for r in shown], orientation="h",
                               text=[f"{r['lost']:.2f}" for r in shown], textposition="auto"))
-    figure.update_layout(height=max(220, 34 * len(shown) + 60), margin=dict(l=10, r=10, t=10, b=10),
-                         xaxis_title=ctx.t("qa.lost_per_review"))
-    return figure
+    figure.update_layout(height=max(220, 34 * len(shown) + 60), margin=dict(l=10, r=10, t=10, b=10))
+    return charts.finish(ctx, figure, ctx.t("qa.chart.lost_points"), x=charts.axis(ctx, ctx.t("qa.lost_per_review"), "points"),
+                         y=ctx.t("qa.chart.item"))
 
 
 def overdue_notice(ctx: Context, project_id: int | None = None) -> None:

@@ -8,6 +8,7 @@ import plotly.express as px
 import streamlit as st
 
 from core import formatting, salary, salary_rules as rules
+from ui import charts
 from ui.context import Context
 
 GRADE_COLORS = {"gold": "#f59f00", "silver": "#868e96", "bronze": "#a0522d", "none": "#ced4da"}
@@ -48,6 +49,10 @@ def statement(ctx: Context, data: dict[str, Any], key: str) -> None:
     st.markdown(ctx.t("salary.statement.head", agent=data["agent_name"], no=data["employee_no"], projects=data["projects"],
                       days=data["days"], month_days=data["month_days"], score=rules.fmt_num(data["kpi_score"]),
                       grade=grade_text(ctx, data.get("grade"))))
+    notes = salary.statement_notes(ctx.db, data)
+    days_note, index_notes = notes[0], [n for n in notes if n["key"] == "salary.note.index_missing"]
+    grade_notes = [n for n in notes if n is not days_note and n not in index_notes]
+    st.caption("\n\n".join(salary.note_text(n, ctx.lang) for n in [days_note, *grade_notes]))
     for index, line in enumerate(data["lines"]):
         with st.expander(f"{salary.line_label(line, ctx.lang)} · {formatting.money(line['amount'])}"):
             _explanation(ctx, line["explanation"])
@@ -57,9 +62,11 @@ def statement(ctx: Context, data: dict[str, Any], key: str) -> None:
         st.dataframe(pd.DataFrame({
             ctx.t("salary.c.kpi"): [ctx.t(f"salary.kpi.{k}") for k in indices],
             ctx.t("salary.c.value"): [salary.fmt_value("pct" if k == "volume_index" else "points", rules.dec(v["value"]))
-                                      if v["value"] is not None else ctx.t("salary.no_data") for k, v in indices.items()],
+                                      if v["value"] is not None else ctx.t("salary.no_data_index") for k, v in indices.items()],
             ctx.t("salary.c.calc"): [v["calc"] for v in indices.values()],
         }), hide_index=True, width="stretch")
+        for note in index_notes:  # why a figure is missing and what that does to pay
+            st.caption(salary.note_text(note, ctx.lang))
     st.download_button(ctx.t("salary.download_statement"), data=salary.statement_html(data, ctx.lang).encode("utf-8"),
                        file_name=f"statement-{data['month']}-{data['employee_no']}.html", mime="text/html", key=f"html_{key}",
                        icon=":material/print:")
@@ -72,7 +79,9 @@ def scatter(ctx: Context, frame: pd.DataFrame) -> None:
                         color_discrete_map=GRADE_COLORS,
                         labels={"kpi_score": ctx.t("salary.c.kpi_score"), "total": ctx.t("salary.c.total"), "project": ctx.t("salary.c.project")})
     figure.for_each_trace(lambda trace: trace.update(name=grade_text(ctx, trace.name if trace.name != "none" else None)))
-    figure.update_layout(height=340, margin=dict(l=10, r=10, t=30, b=10), title=ctx.t("salary.chart.scatter"), legend_title_text="")
+    figure.update_layout(height=340, margin=dict(l=10, r=10, t=30, b=10), legend_title_text="")
+    charts.finish(ctx, figure, ctx.t("salary.chart.scatter"), x=charts.axis(ctx, ctx.t("salary.c.kpi_score"), "points"),
+                  y=charts.axis(ctx, ctx.t("salary.c.total"), "yuan"))
     st.plotly_chart(figure, width="stretch", key="salary_scatter")
 
 
@@ -81,7 +90,8 @@ def distribution(ctx: Context, frame: pd.DataFrame) -> None:
     figure = px.box(frame.assign(project=frame["project"].str.replace(" · ", "<br>", regex=False)), x="project", y="total",
                     points="all", hover_name="agent",
                     labels={"project": "", "total": ctx.t("salary.c.total")})
-    figure.update_layout(height=340, margin=dict(l=10, r=10, t=30, b=10), title=ctx.t("salary.chart.distribution"))
+    figure.update_layout(height=340, margin=dict(l=10, r=10, t=30, b=10))
+    charts.finish(ctx, figure, ctx.t("salary.chart.distribution"), x=ctx.t("salary.c.project"), y=charts.axis(ctx, ctx.t("salary.c.total"), "yuan"))
     st.plotly_chart(figure, width="stretch", key="salary_distribution")
 
 
@@ -92,8 +102,8 @@ def month_over_month(ctx: Context, frame: pd.DataFrame) -> None:
                     color_discrete_map={True: "#2f9e44", False: "#e03131"}, hover_data={"total": ":.2f", "previous": ":.2f"},
                     labels={"change": ctx.t("salary.c.change"), "agent": "", "total": ctx.t("salary.c.total"),
                             "previous": ctx.t("salary.c.previous")})
-    figure.update_layout(height=max(260, 24 * len(frame)), margin=dict(l=10, r=10, t=30, b=10), showlegend=False,
-                         title=ctx.t("salary.chart.mom"))
+    figure.update_layout(height=max(260, 24 * len(frame)), margin=dict(l=10, r=10, t=30, b=10), showlegend=False)
+    charts.finish(ctx, figure, ctx.t("salary.chart.mom"), x=ctx.t("salary.c.change"), y=ctx.t("chart.agent"))
     st.plotly_chart(figure, width="stretch", key="salary_mom")
 
 
@@ -102,5 +112,6 @@ def kpi_moves(ctx: Context, frame: pd.DataFrame) -> None:
     shown = frame.assign(kpi_label=[ctx.t(f"salary.kpi.{k}") for k in frame["kpi"]]).sort_values("change")
     figure = px.bar(shown, x="change", y="agent", color="kpi_label", orientation="h",
                     labels={"change": ctx.t("salary.c.change"), "agent": "", "kpi_label": ctx.t("salary.c.kpi")})
-    figure.update_layout(height=max(260, 24 * len(frame)), margin=dict(l=10, r=10, t=30, b=10), title=ctx.t("salary.chart.kpi_moves"))
+    figure.update_layout(height=max(260, 24 * len(frame)), margin=dict(l=10, r=10, t=30, b=10))
+    charts.finish(ctx, figure, ctx.t("salary.chart.kpi_moves"), x=ctx.t("salary.c.change"), y=ctx.t("chart.agent"))
     st.plotly_chart(figure, width="stretch", key="salary_kpi_moves")

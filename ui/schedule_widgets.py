@@ -11,6 +11,7 @@ import streamlit as st
 
 from core import config, roster
 from core.errors import ValidationError
+from ui import charts
 from ui.context import Context
 from ui.widgets import show_validation
 
@@ -78,6 +79,8 @@ def coverage_chart(ctx: Context, cover: list[dict]) -> None:
     heat.update_layout(height=120 + 24 * len(grid.index), margin={"t": 30, "b": 10})
     heat.update_xaxes(type="category")
     heat.update_yaxes(type="category")
+    charts.finish(ctx, heat, ctx.t("schedule.coverage_title"), x=charts.axis(ctx, ctx.t("chart.hour"), "hour"), y=ctx.t("chart.day"),
+                  color=charts.axis(ctx, ctx.t("schedule.c.gap"), "agents"))
     st.plotly_chart(heat, width="stretch", key="coverage_heat")
 
 

@@ -9,6 +9,7 @@ import streamlit as st
 from core import team
 from core.errors import FieldError
 from core.permissions import can
+from ui import charts
 from ui.context import Context
 from ui.widgets import query_int
 
@@ -45,6 +46,7 @@ def funnel_chart(ctx: Context, result: dict[str, Any]) -> None:
                                marker={"color": [SHORT_COLOR if s["short"] else REACHED_COLOR for s in stages]}, textinfo="value"))
     figure.update_layout(funnelmode="group", height=280, margin={"l": 10, "r": 10, "t": 10, "b": 10},
                          legend={"orientation": "h", "y": -0.1})
+    charts.finish(ctx, figure, ctx.t("team.funnel_title"), x=charts.axis(ctx, ctx.t("team.funnel_people"), "agents"), y=ctx.t("team.funnel_stage"))
     st.plotly_chart(figure, width="stretch")
 
 

@@ -1,6 +1,9 @@
 """AppTest runs of the Monday meeting and the merchant reports."""
 from __future__ import annotations
 
+import json
+from datetime import date
+
 from core import merchants
 from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
@@ -50,3 +53,72 @@ def test_merchant_report_refuses_another_merchants_project_id(demo_db):
         at = open_page(logged_in("merchant"), "app_pages/reports.py", project=other)
         assert any("找不到" in e.value for e in at.error)
         assert not at.metric
+
+
+def shown(selectbox) -> str:
+    """The option the browser draws a new picker with: its default index ("" for none).
+
+    A value written into the state before the picker is first drawn reaches the browser as
+    set_value/raw_value, which a freshly drawn picker ignores (seen in Chromium: it showed 全公司
+    while the page was a project's), so the default itself must be the value.
+    """
+    proto = selectbox.proto
+    return proto.options[proto.default] if proto.HasField("default") else ""
+
+
+def test_the_scope_opens_on_the_company_for_the_director_and_on_the_first_project_for_a_manager(demo_db):
+    db, _ = demo_db
+    at = open_page(logged_in("admin"), "app_pages/monday.py")
+    assert not at.exception
+    scope = at.selectbox(key="monday_scope")
+    assert scope.value == 0 and shown(scope) == "全公司"  # a value, so the picker never shows "Choose an option"
+    at = open_page(logged_in("manager"), "app_pages/monday.py")
+    first = merchants.list_projects(db, actor_of(db, "manager"), status="live")[0]
+    scope = at.selectbox(key="monday_scope")
+    assert scope.value == first["id"] and shown(scope) == f"{first['merchant_name']} · {first['name']}"  # what it shows is what it holds
+    assert [h.value for h in at.header][1:3] == ["表扬及批评", "数据分析"]
+
+
+def test_the_company_meeting_has_praise_and_analysis_across_projects(demo_db):
+    db, _ = demo_db
+    at = open_page(logged_in("admin"), "app_pages/monday.py")
+    assert not at.exception
+    # only QA and training are a project's; praise and analysis have their whole-company form
+    assert [i.value for i in at.info].count("请选择一个项目查看此部分。") == 2
+    subheaders = [s.value for s in at.subheader]
+    assert {"未达到自身目标的项目", "进步最大", "未达标", "各项目最差的一天"} <= set(subheaders)
+    live = {f"{p['merchant_name']} · {p['name']}" for p in merchants.list_projects(db, actor_of(db, "admin"), status="live")}
+    praise_lines = [m.value for m in at.markdown if m.value.startswith(("👍", "⚠️"))]
+    assert praise_lines and all(any(f"（{name}）" in line for name in live) for line in praise_lines)  # each agent with its project
+    titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+    assert "本周全公司分时段应答次数" in titles
+
+
+def test_presentation_hides_the_pickers_and_leaving_it_keeps_the_week_and_scope(demo_db):
+    db, _ = demo_db
+    at = open_page(logged_in("manager"), "app_pages/monday.py")
+    projects = merchants.list_projects(db, actor_of(db, "manager"), status="live")
+    chosen = projects[-1]["id"]
+    at.selectbox(key="monday_scope").set_value(chosen).run()
+    at.date_input(key="monday_week").set_value(date(2026, 11, 11)).run()
+    at.toggle(key="monday_present").set_value(True).run()
+    assert not at.exception
+    assert not at.selectbox and not at.date_input and not at.toggle  # nothing of the page but the slide
+    assert "2026-11-09" in at.title[0].value
+    at.button(key="slide_next").click().run()
+    assert [h.value for h in at.header] == ["表扬及批评"] and "2026-11-09" in at.title[0].value
+    at.button(key="slide_exit").click().run()
+    assert not at.exception
+    scope = at.selectbox(key="monday_scope")
+    assert scope.value == chosen and shown(scope) == next(f"{p['merchant_name']} · {p['name']}" for p in projects if p["id"] == chosen)
+    assert at.date_input(key="monday_week").value == date(2026, 11, 11)
+    assert len(at.header) == 7 and at.toggle(key="monday_present").value is False
+
+
+def test_the_projects_qa_tables_have_chinese_headers(demo_db):
+    db, _ = demo_db
+    at = open_page(logged_in("manager"), "app_pages/monday.py")
+    for project in merchants.list_projects(db, actor_of(db, "manager"), status="live"):
+        at.selectbox(key="monday_scope").set_value(project["id"]).run()
+        for frame in at.dataframe:
+            assert not {"category", "item", "lost"} & set(frame.value.columns)

@@ -119,6 +119,24 @@ def test_agent_sees_its_estimate_and_approved_statements_only(demo_copy):
     assert any(label.startswith("底薪") for label in (e.label for e in at.expander))
 
 
+def test_my_pay_says_what_days_on_duty_and_attendance_count_and_why_there_is_no_grade(demo_copy):
+    at = open_page(logged_in("agent"), "app_pages/my_pay.py")
+    assert not at.exception, at.exception
+    captions = "\n".join(c.value for c in at.caption)
+    estimate = salary.month_to_date(demo_copy, actor_of(demo_copy, "agent"))
+    # 在岗 beside 出勤: each says what it counts
+    assert f"在岗 {estimate['days']}/{estimate['month_days']} 天：本月" in captions and "含休息日" in captions
+    assert "出勤 = 已排班的班次中出勤或迟到的天数" in captions
+    # the grade: what it depends on, and why there is none (or which line was reached)
+    assert ("未定级：等级按本月KPI得分评定" in captions) if estimate["grade"] is None else ("≥" in captions)
+    # an index without a figure says why and what it means for pay, and is not shown as "0 points"
+    missing = [k for k, v in estimate["summary"]["indices"].items() if v["value"] is None]
+    for name in missing:
+        assert f"{salary.i18n.t('salary.kpi.' + name)}无数据：" in captions
+    index_table = next(d.value for d in at.dataframe if list(d.value.columns) == ["KPI", "数值", "计算过程"])
+    assert "无数据（0分）" not in index_table.to_string()
+
+
 def test_an_agent_opening_another_agents_statement_is_refused(demo_copy):
     db = demo_copy
     runs = runs_by_month(db)

@@ -164,3 +164,149 @@ def test_the_meeting_lists_the_memos_agents_queued_for_it(demo_db):
     assert queued and all(m["status"] == "queued" for m in queued)  # the demo queues one
     with pytest.raises(PermissionDenied):
         weekly.memo_queue(db, actor_of(db, "merchant"), monday)
+
+
+# --- the director's meeting (范围 = 全公司): praise, criticism and analysis across projects --------------------------
+
+
+def live_project(db, admin, shop: str, status: str = "live", **targets) -> int:
+    """A project of its own merchant with a confirmed order confirmation's targets, in the given status."""
+    merchant_id = merchants.create_merchant(db, admin, {"name": shop, "platform": "pinduoduo"})
+    project_id = merchants.create_project(db, admin, merchant_id, "售前")
+    data = {**oc.default_data("pinduoduo"), "company_name": "c", "contact_name": "c", "contact_phone": "1", "liaison": "l",
+            "target_daily_inquiries": 100, "target_first_response_s": 10, "target_avg_response_s": 20, "target_response_30s_rate": 0.8,
+            "target_conversion_rate": 0.2, "target_aov": 100, "target_satisfaction": 0.9, "materials_submitted": True,
+            "materials_complete": True, "golive_committed_date": (config.today() + timedelta(days=9)).isoformat(), **targets}
+    oc.confirm(db, admin, project_id, data)
+    db["projects"].update(project_id, {"status": status})
+    return project_id
+
+
+def put_agent_day(db, project_id, day: str, agent: str, converted: int, fast: int, avg: float, consultations: int = 100, waits: int = 100):
+    db["kpi_agent_daily"].insert({
+        "project_id": project_id, "day": day, "agent": agent, "consultations": consultations, "waits": waits, "fast_replies": fast,
+        "response_30s_rate": fast / waits, "avg_response_s": avg, "first_response_s": 5.0, "effective_reply_rate": 1.0,
+        "converted": converted, "conversion_rate": converted / consultations, "sales": 100.0 * converted, "items": converted,
+        "aov": 100.0, "items_per_buyer": 1.0, "source": "summary", "extra": "{}", "settings": "{}", "computed_at": "x"})
+
+
+@pytest.fixture
+def firm(fresh_db, admin):
+    """Two live projects (店A: the default targets; 店B: conversion 25 %, average response 30 s) and a signed one.
+
+    Week under review 2026-11-16 .. 22, the week before 2026-11-09 .. 15; one agent day per week each:
+      店A 甲: conversion 10/100 → 30/100, 30 s rate 90 % both weeks, average 15 s both weeks
+      店A 乙: conversion 20/100 → 15/100 (below 20 %: short by 0.05 / 0.2 = 25 %), 90 %, 15 s
+      店B 丙: conversion 20/100 → 25/100, 30 s rate 70 % → 85 %, average 40 s → 25 s
+      店B 丁: this week only: conversion 10/100 (short 0.15 / 0.25 = 60 %), 60 % (short 0.2 / 0.8 = 25 %), 36 s (6 / 30 = 20 % over)
+      店C (signed, not live): a bad week that must not count.
+    """
+    db = fresh_db
+    a = live_project(db, admin, "店A")
+    b = live_project(db, admin, "店B", target_conversion_rate=0.25, target_avg_response_s=30)
+    c = live_project(db, admin, "店C", status="signed")
+    for project_id, agent, before, now in [(a, "甲", (10, 90, 15.0), (30, 90, 15.0)), (a, "乙", (20, 90, 15.0), (15, 90, 15.0)),
+                                           (b, "丙", (20, 70, 40.0), (25, 85, 25.0)), (c, "戊", (50, 99, 5.0), (1, 10, 99.0))]:
+        put_agent_day(db, project_id, "2026-11-10", agent, *before)
+        put_agent_day(db, project_id, "2026-11-17", agent, *now)
+    put_agent_day(db, b, "2026-11-18", "丁", 10, 60, 36.0)
+    return db, a, b, c
+
+
+def test_company_praise_ranks_the_firms_agents_with_their_projects(firm, admin):
+    db, a, b, _c = firm
+    praise = weekly.company_praise(db, admin, date(2026, 11, 16))
+    improved = [(r["kpi"], r["agent"], r["project"]) for r in praise["improved"]]
+    assert improved == [("conversion_rate", "甲", "店A · 售前"), ("conversion_rate", "丙", "店B · 售前"),
+                        ("response_30s_rate", "丙", "店B · 售前"), ("avg_response_s", "丙", "店B · 售前")]
+    assert praise["improved"][0]["gain"] == pytest.approx(0.30 - 0.10)
+    assert praise["improved"][1]["gain"] == pytest.approx(0.25 - 0.20)
+    assert praise["improved"][3]["gain"] == pytest.approx(40.0 - 25.0)  # lower is better: 15 s faster is a gain of 15
+    below = [(r["kpi"], r["agent"], r["project_id"]) for r in praise["below"]]
+    # worst relative shortfall first: 丁 misses 25 % by 60 %, 乙 misses 20 % by 25 %
+    assert below == [("conversion_rate", "丁", b), ("conversion_rate", "乙", a), ("response_30s_rate", "丁", b), ("avg_response_s", "丁", b)]
+    assert [r["shortfall"] for r in praise["below"]] == pytest.approx([0.6, 0.25, 0.25, 0.2])
+    assert praise["below"][1]["target"] == 0.2 and praise["below"][0]["target"] == 0.25  # each against its own project's target
+    assert praise["below_count"] == {"conversion_rate": 2, "response_30s_rate": 1, "avg_response_s": 1}
+
+
+def test_company_praise_keeps_the_worst_few_below_target_and_counts_the_rest(firm, admin):
+    db, _a, b, _c = firm
+    praise = weekly.company_praise(db, admin, date(2026, 11, 16), top=1, below_top=1)
+    assert [(r["kpi"], r["agent"]) for r in praise["improved"]] == [("conversion_rate", "甲"), ("response_30s_rate", "丙"), ("avg_response_s", "丙")]
+    assert [(r["kpi"], r["agent"]) for r in praise["below"]] == [("conversion_rate", "丁"), ("response_30s_rate", "丁"), ("avg_response_s", "丁")]
+    assert praise["below_count"]["conversion_rate"] == 2
+
+
+def test_projects_below_their_own_targets(firm, admin):
+    db, a, b, c = firm
+    # 店A: one day, 30 s rate 150 / 200 = 75 % against 80 %; everything else met
+    put_day(db, a, "2026-11-17", 200, 200, 150, 45, 4500.0, 18.0, 9.0)
+    # 店B: consultations (50 + 70) / 2 days = 60 a day against 100; conversion 24 / 120 = 20 % against 25 %;
+    # 30 s rate 160 / 200 = 80 % meets 80 %; average (20×100 + 40×100) / 200 = 30 s meets 30 s
+    put_day(db, b, "2026-11-16", 50, 100, 90, 10, 2000.0, 20.0, 8.0)
+    put_day(db, b, "2026-11-18", 70, 100, 70, 14, 2800.0, 40.0, 8.0)
+    put_day(db, c, "2026-11-17", 1, 100, 1, 0, 0.0, 99.0, 99.0)  # not live
+    found = weekly.projects_below_target(db, admin, date(2026, 11, 16))
+    assert [(p["project_id"], [m["kpi"] for m in p["missed"]]) for p in found] == [(b, ["consultations", "conversion_rate"]),
+                                                                                  (a, ["response_30s_rate"])]
+    assert found[0]["missed"][0]["actual"] == 60 and found[0]["missed"][0]["target"] == 100
+    assert found[0]["missed"][1]["actual"] == pytest.approx(0.2) and found[0]["missed"][1]["target"] == 0.25
+    assert found[1]["missed"][0]["actual"] == 0.75
+    assert weekly.company_praise(db, admin, date(2026, 11, 16))["projects_below"] == found
+
+
+def test_company_analysis_adds_up_the_hours_and_names_each_projects_worst_day(firm, admin):
+    db, a, b, c = firm
+    for project_id, day, hour, waits in [(a, "2026-11-17", 9, 10), (a, "2026-11-17", 10, 5), (b, "2026-11-16", 9, 3), (b, "2026-11-18", 20, 7),
+                                         (a, "2026-11-10", 9, 100), (c, "2026-11-17", 9, 1000)]:  # the week before / not live: left out
+        db["kpi_hourly"].insert({"project_id": project_id, "day": day, "hour": hour, "inquiries": waits, "waits": waits,
+                                 "answered": waits, "response_s_sum": 10.0 * waits})
+    put_day(db, a, "2026-11-17", 200, 200, 150, 45, 4500.0, 18.0, 9.0)  # misses the 30 s rate only
+    put_day(db, b, "2026-11-16", 50, 100, 90, 10, 2000.0, 20.0, 8.0)  # misses conversion (20 % < 25 %)
+    put_day(db, b, "2026-11-18", 70, 100, 70, 14, 2800.0, 40.0, 8.0)  # misses the 30 s rate, average response and conversion
+    analysis = weekly.company_analysis(db, admin, date(2026, 11, 16))
+    load = {r["hour"]: r["waits"] for r in analysis["hour_load"]}
+    assert len(load) == 24 and load[9] == 10 + 3 and load[10] == 5 and load[20] == 7 and sum(load.values()) == 25
+    assert [(d["project_id"], d["day"], len(d["missed"])) for d in analysis["worst_days"]] == [(b, "2026-11-18", 3), (a, "2026-11-17", 1)]
+    assert set(analysis["worst_days"][0]["missed"]) == {"response_30s_rate", "avg_response_s", "conversion_rate"}
+    two = weekly.company_analysis(db, admin, date(2026, 11, 16), per_project=2)["worst_days"]
+    assert [(d["project_id"], d["day"]) for d in two] == [(b, "2026-11-18"), (a, "2026-11-17"), (b, "2026-11-16")]
+
+
+def test_company_analysis_without_raw_logs_has_no_hour_load(firm, admin):
+    db, *_ = firm
+    assert weekly.company_analysis(db, admin, date(2026, 11, 16))["hour_load"] == []
+
+
+def test_project_praise_is_unchanged_by_the_company_view(firm, admin):
+    db, a, _b, _c = firm
+    pc = weekly.praise_and_criticism(db, admin, date(2026, 11, 16), a)
+    assert [(r["kpi"], r["agent"]) for r in pc["improved"]] == [("conversion_rate", "甲")]
+    assert [(r["kpi"], r["agent"], r["target"]) for r in pc["below"]] == [("conversion_rate", "乙", 0.2)]
+
+
+def test_the_meeting_opens_on_the_company_for_the_director_and_on_a_project_for_others(fresh_db, admin):
+    manager = actor_of(fresh_db, users.get_user(fresh_db, users.create_user(fresh_db, admin, "pm", "经理", "manager", "secret-pass-1"))["username"])
+    projects = [{"id": 7}, {"id": 3}]
+    assert weekly.default_scope(admin, projects) is None
+    assert weekly.default_scope(manager, projects) == 7
+    assert weekly.default_scope(manager, []) is None
+
+
+def test_the_lost_points_table_has_translated_headers():
+    from core import i18n
+
+    rows_ = weekly.lost_points_rows([{"category": "服务态度", "item": "礼貌用语", "lost": 4.5}], lambda key, **kw: i18n.t(key, "zh", **kw))
+    assert rows_ == [{"类别": "服务态度", "评分项": "礼貌用语", "平均每次质检失分": 4.5}]
+    english = weekly.lost_points_rows([{"category": "c", "item": "i", "lost": 1.0}], lambda key, **kw: i18n.t(key, "en", **kw))
+    assert list(english[0]) == ["Category", "Scorecard item", "Points lost per review"]
+
+
+def test_the_company_meeting_pack_has_the_cross_project_sheets(firm, admin):
+    from core import i18n
+
+    db, *_ = firm
+    pack = weekly.meeting_pack(db, admin, date(2026, 11, 16), None, lambda key, **kw: i18n.t(key, "zh", **kw))
+    assert {"未达标项目", "表扬及批评", "未达标", "分时段应答次数", "最差的日子"} <= set(pack)
+    assert "店A · 售前" in set(pack["表扬及批评"]["项目"]) and "丁" in set(pack["未达标"]["客服"])

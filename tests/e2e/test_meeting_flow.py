@@ -29,10 +29,13 @@ def test_monday_meeting_exports_and_merchant_weekly_report(server, page):
     page.get_by_text("演示模式").click()
     expect(page.get_by_role("heading", name="工作总结")).to_be_visible()
     expect(page.get_by_role("heading", name="投诉")).to_have_count(0)
+    expect(page.get_by_role("combobox", name="范围")).to_have_count(0)  # a slide shows the figures, not the pickers
     shot(page, "monday-presentation")
     page.get_by_role("button", name="▶").click()
     expect(page.get_by_role("heading", name="表扬及批评")).to_be_visible()
-    page.get_by_text("演示模式").click()
+    page.get_by_role("button", name="退出演示").click()
+    expect(page.get_by_role("combobox", name="范围")).to_be_visible()
+    expect(page.get_by_role("heading", name="投诉")).to_be_visible()
     logout(page)
 
     login(page, base, "merchant", logins["merchant"])
