@@ -23,12 +23,15 @@ def plant_every_code(db, staff: Actor, project_id: int, day: date) -> None:
     """On `day`: a complaint of every category (every severity, several statuses), a reissue of every reason,
     a cashback of every reason (one paid), an after-sales case of every type (one done)."""
     at = datetime.combine(day, time(10, 0))
+    started = False
     for index, category in enumerate(complaints.CATEGORIES):
         number = complaints.log_complaint(db, staff, {"project_id": project_id, "channel": complaints.CHANNELS[index % len(complaints.CHANNELS)],
                                                       "buyer_id": f"buyer{index}", "category": category, "description": "买家不满意",
                                                       "severity": complaints.SEVERITIES[index % 3]}, now=at)
-        if index == 1:
+        status = db.execute("SELECT status FROM complaints WHERE id = ?", [number]).fetchone()[0]
+        if index >= 1 and not started and status == "new":  # a 服务态度 complaint is escalated on logging: start another
             complaints.advance(db, staff, number, "start", now=at)
+            started = True
         if index == 2:
             complaints.advance(db, staff, number, "resolve", "已退款", now=at)
             complaints.advance(db, staff, number, "close", now=at)
