@@ -35,7 +35,7 @@ def test_monday_meeting_exports_and_merchant_weekly_report(server, page):
     expect(page.get_by_role("heading", name="表扬及批评")).to_be_visible()
     page.get_by_role("button", name="退出演示").click()
     expect(page.get_by_role("combobox", name="范围")).to_be_visible()
-    expect(page.get_by_role("heading", name="投诉")).to_be_visible()
+    expect(page.get_by_role("heading", name="投诉")).to_be_visible(timeout=20_000)  # the whole page again: every section, slow under CI load
     logout(page)
 
     login(page, base, "merchant", logins["merchant"])
