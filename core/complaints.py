@@ -179,6 +179,9 @@ def log_complaint(db: sqlite_utils.Database, actor: Actor, data: dict[str, Any],
             db["complaints"].update(complaint_id, {"review_id": review_id})
             record["review_id"] = review_id
         audit.record(db, actor, "create", "complaint", complaint_id, None, record)
+        if to_supervisor:  # the escalation is a step of its own: its audit row as for a hand escalation
+            audit.record(db, actor, "escalate", "complaint", complaint_id, {"status": "new"},
+                         {"status": "escalated", "assignee_id": record["assignee_id"], "note": "auto"})
     return int(complaint_id)
 
 

@@ -94,6 +94,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "pending.warning": ("注意：{days} 的KPI数据平台尚未结算（延迟统计），批准后这些数字可能与平台最终数据不同。",
                         "Note: KPI figures of {days} are not settled yet (延迟统计); once approved, they may differ from the platform's final figures."),
     "pending.accept": ("数据待更新，仍然批准", "Approve although pending"),
+    "audit.action.rename": ("重命名", "Rename"),
+    "audit.action.save": ("保存", "Save"),
+    "audit.entity.import_template": ("表头模板", "Header template"),
+    "audit.entity.project_import_settings": ("项目导入设置", "Project import settings"),
 }
 
 CATALOGUE: dict[str, tuple[str, str]] = {}

@@ -69,7 +69,7 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from core import audit, config, i18n, kpi_store
+from core import audit, config, formatting, i18n, kpi_store
 from core.db import one, rows, write
 from core.errors import FieldError, ValidationError
 from core.permissions import Actor, can, require_project
@@ -561,7 +561,7 @@ def format_value(kind: str, value: float | None) -> str:
     if kind == TIME:
         return f"{number:.1f} s"
     if kind == MONEY:
-        return f"¥{number:,.2f}"
+        return formatting.money(number)
     if kind == NUMBER:
         return f"{number:.2f}"
     return f"{number:,.0f}" if float(number).is_integer() else f"{number:,.1f}"

@@ -50,7 +50,8 @@ def test_the_kpi_trend_is_kept_per_its_data():
     from ui.kpi_widgets import trend
 
     cache.clear()
-    one = trend(_frame([5, 6, 7]), "consultations", "咨询人数", 6.0, "目标")
-    assert trend(_frame([5, 6, 7]), "consultations", "咨询人数", 6.0, "目标") is one
-    assert trend(_frame([5, 6, 7]), "consultations", "咨询人数", 8.0, "目标") is not one  # another target, another figure
+    ctx = Context(None, Actor(1, "m", "manager", "经理", None, "zh"), "zh")
+    one = trend(ctx, _frame([5, 6, 7]), "consultations", 6.0)
+    assert trend(ctx, _frame([5, 6, 7]), "consultations", 6.0) is one
+    assert trend(ctx, _frame([5, 6, 7]), "consultations", 8.0) is not one  # another target, another figure
     assert list(one.data[0].y) == [5, 6, 7]

@@ -290,7 +290,9 @@ def _writer(path: Path, stop: threading.Event, seed: int, project_id: int, done:
                 "category": rng.choice(complaints.CATEGORIES), "description": "备份时写入", "severity": rng.choice(complaints.SEVERITIES),
                 "concerns_agent": False})
             for action in ("start", "escalate")[: rng.randrange(3)]:
-                complaints.advance(db, admin, complaint_id, action, "处理中")
+                status = db.execute("SELECT status FROM complaints WHERE id = ?", [complaint_id]).fetchone()[0]
+                if status in complaints.ACTIONS[action][0]:  # a 服务态度 complaint is escalated on logging already
+                    complaints.advance(db, admin, complaint_id, action, "处理中")
             done.append(complaint_id)
     except Exception as exc:  # noqa: BLE001 - reported to the test thread
         errors.append(exc)

@@ -46,6 +46,7 @@ INTERNAL: dict[str, str] = {
     "core.qa.create_task": "joins the transaction of complaints.log_complaint, which checks complaint.write",
     "core.kb.allowed_kinds": "names the kinds a search covers; the search itself filters by project",
     "core.kb.visible_clause": "builds the SQL filter of the projects one may see ('0=1' for nobody)",
+    "core.weekly.default_scope": "picks the meeting's scope among projects its caller read with the actor's permission; reads nothing",
 }
 
 
