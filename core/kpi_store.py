@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import sqlite_utils
 
-from core import audit, config, kpi, kpi_hourly, order_confirmation as oc, summary_import
+from core import audit, config, import_templates, kpi, kpi_hourly, order_confirmation as oc, raw_import, summary_import
 from core.db import one, rows, write
 from core.errors import FieldError, ValidationError
 from core.permissions import Actor, require_project
@@ -61,6 +61,9 @@ _REASONS_ZH: list[tuple[re.Pattern, str]] = [
     (re.compile(r"^amount (.+) is not a non-negative decimal number$"), r"amount \1 不是非负金额"),
     (re.compile(r"^items (.+) is not a non-negative whole number$"), r"items \1 不是非负整数"),
     (re.compile(r"^(\w+) (.+) is outside the years (\d+)-(\d+)$"), r"\1 \2 不在\3–\4年之间"),
+    (re.compile(r"^the file is not UTF-8, GB18030 or UTF-16 text$"), "文件不是UTF-8、GB18030或UTF-16文本"),
+    (re.compile(r"^no column is mapped to '([^']+)'$"), r"没有列对应到“\1”，请在表头对应中选择"),
+    (re.compile(r"^value (.+) \((\d+) rows\) is not mapped$"), r"值 \1（\2行）尚未指定含义，请在取值对应中选择（或选择“忽略”）"),
     (re.compile(r"^(\w+): (.*)$"), r"\1 格式错误：\2"),
 ]
 
@@ -133,7 +136,13 @@ def map_agent(db: sqlite_utils.Database, actor: Actor, project_id: int, name: st
 
 @dataclass
 class RawPreview:
-    """A validated raw import, shown before anything is saved."""
+    """A validated raw import, shown before anything is saved.
+
+    `messages_layout` / `orders_layout`: how each file was read and mapped (core.raw_import),
+    None for a file in our canonical format read as before. `orders_without_buyer`: orders of an
+    export with no buyer column that no chat message quotes (left out: they cannot be credited
+    to a chat); `orders_from_chats`: those whose buyer was found through the quoted order number.
+    """
 
     messages: pd.DataFrame
     orders: pd.DataFrame | None
@@ -141,6 +150,50 @@ class RawPreview:
     date_to: date
     unknown_agents: list[str]
     filenames: list[str] = field(default_factory=list)
+    messages_layout: raw_import.Layout | None = None
+    orders_layout: raw_import.Layout | None = None
+    orders_without_buyer: int = 0
+    orders_from_chats: int = 0
+
+    @property
+    def sender_counts(self) -> dict[str, int]:
+        """Messages per canonical sender (buyer, agent, auto, system) as they will be stored."""
+        return {k: int(v) for k, v in self.messages["sender"].value_counts().items()}
+
+
+def raw_layout(db: sqlite_utils.Database, actor: Actor, project_id: int, kind: str, data: bytes, filename: str) -> raw_import.Layout:
+    """Read a chat log or order file and map it: the project's saved template of that layout,
+    else our canonical format, else a proposal from the headers and values. Raises ValidationError
+    when the file cannot be read at all."""
+    require_project(db, actor, project_id, "kpi.import")
+    try:
+        cells = raw_import.read_cells(data, filename)
+    except kpi.KpiInputError as exc:
+        raise _input_errors(exc, filename) from None
+    template = import_templates.find_template(db, actor, project_id, kind, cells.headers)
+    return raw_import.build_layout(kind, filename, cells, template=template)
+
+
+def _mapped(layout: raw_import.Layout, label: str, to_frame: Callable, validate: Callable,
+            drop_no_buyer: bool = False, messages: pd.DataFrame | None = None) -> tuple[pd.DataFrame | None, list[FieldError], int, int]:
+    """A layout through its mapping and core.kpi's checks; errors name the rows of the file."""
+    try:
+        frame, rows = to_frame(layout)
+    except kpi.KpiInputError as exc:
+        return None, _input_errors(exc, label).errors, 0, 0
+    without = from_chats = 0
+    if drop_no_buyer:
+        frame["buyer"], from_chats = raw_import.buyers_from_chats(frame, messages)
+        keep = (frame["buyer"] != "").to_numpy()
+        without = int((~keep).sum())
+        frame, rows = frame[keep].reset_index(drop=True), rows[keep]
+        if frame.empty:
+            return frame, [], without, from_chats
+    try:
+        return validate(frame), [], without, from_chats
+    except kpi.KpiInputError as exc:
+        shifted = kpi.KpiInputError([(row if row == 1 else int(rows[row - 2]), reason) for row, reason in exc.errors])
+        return None, _input_errors(shifted, label).errors, without, from_chats
 
 
 def preview_raw(
@@ -151,20 +204,55 @@ def preview_raw(
     messages_name: str,
     orders_data: bytes | None = None,
     orders_name: str | None = None,
+    *,
+    messages_layout: raw_import.Layout | None = None,
+    orders_layout: raw_import.Layout | None = None,
 ) -> RawPreview:
-    """Read and check a chat log (and orders) file; raise ValidationError naming every bad row."""
+    """Read and check a chat log (and orders) file; raise ValidationError naming every bad row.
+
+    A file in our canonical format is read as it always was. Any other layout goes through its
+    mapping (`messages_layout` / `orders_layout` as the user set them in the preview, else
+    `raw_layout`'s: the saved template or the proposal); an incomplete mapping (a field not
+    mapped, a sender or status value not assigned) is refused with the counts."""
     require_project(db, actor, project_id, "kpi.import")
     errors: list[FieldError] = []
     messages = orders = None
-    try:
-        messages = kpi.read_messages(messages_data, messages_name)
-    except kpi.KpiInputError as exc:
-        errors += _input_errors(exc, messages_name).errors
-    if orders_data is not None:
+    without = from_chats = 0
+    if messages_layout is None and not _is_canonical_file(messages_data, messages_name, raw_import.KIND_MESSAGES):
         try:
-            orders = kpi.read_orders(orders_data, orders_name)
+            messages_layout = raw_layout(db, actor, project_id, raw_import.KIND_MESSAGES, messages_data, messages_name)
+        except ValidationError as exc:
+            errors += exc.errors
+    if messages_layout is None or messages_layout.canonical:
+        messages_layout = None
+        try:
+            messages = kpi.read_messages(messages_data, messages_name)
         except kpi.KpiInputError as exc:
-            errors += _input_errors(exc, orders_name or "orders").errors
+            errors += _input_errors(exc, messages_name).errors
+    elif not errors:
+        messages, found, _, _ = _mapped(messages_layout, messages_name, raw_import.messages_frame, kpi.validate_messages)
+        errors += found
+    if orders_data is not None:
+        label = orders_name or "orders"
+        if orders_layout is None and not _is_canonical_file(orders_data, label, raw_import.KIND_ORDERS):
+            try:
+                orders_layout = raw_layout(db, actor, project_id, raw_import.KIND_ORDERS, orders_data, label)
+            except ValidationError as exc:
+                errors += exc.errors
+                orders_layout = False  # type: ignore[assignment]
+        if orders_layout is None or (orders_layout and orders_layout.canonical):
+            orders_layout = None
+            try:
+                orders = kpi.read_orders(orders_data, orders_name)
+            except kpi.KpiInputError as exc:
+                errors += _input_errors(exc, label).errors
+        elif orders_layout:
+            no_buyer = orders_layout.column("buyer") is None
+            orders, found, without, from_chats = _mapped(orders_layout, label, raw_import.orders_frame, kpi.validate_orders,
+                                                         drop_no_buyer=no_buyer, messages=messages)
+            errors += found
+        else:
+            orders_layout = None
     if messages is not None:
         errors += _outside_years(messages, ["time"], messages_name)
     if orders is not None:
@@ -179,7 +267,17 @@ def preview_raw(
         date_to=days.max(),
         unknown_agents=unknown_agents(db, project_id, messages["agent"].astype(str).unique().tolist()),
         filenames=[n for n in (messages_name, orders_name) if n],
+        messages_layout=messages_layout,
+        orders_layout=orders_layout,
+        orders_without_buyer=without,
+        orders_from_chats=from_chats,
     )
+
+
+def _is_canonical_file(data: bytes, filename: str, kind: str) -> bool:
+    """Whether a file's header row is our canonical format (then it is read exactly as before)."""
+    headers = raw_import.sniff_headers(data, filename)
+    return headers is not None and raw_import.is_canonical(kind, headers)
 
 
 def _outside_years(frame: pd.DataFrame, columns: list[str], file_label: str) -> list[FieldError]:
@@ -250,11 +348,28 @@ def import_raw(
         margin = timedelta(days=settings.attribution_days)
         written = recompute(db, project_id, preview.date_from - margin, preview.date_to + margin, import_id, settings)
         db["kpi_imports"].update(import_id, {"rows": written})
+        for layout in (preview.messages_layout, preview.orders_layout):
+            if layout is not None and not layout.canonical:  # the next file of this layout maps itself
+                template_id = import_templates.save_template(db, actor, project_id, layout.kind, layout.headers, layout.mapping,
+                                                             _template_options(layout), name=layout.template_name or layout.filename[:import_templates.NAME_MAX])
+                layout.template_id = template_id
         audit.record(db, actor, "import", "kpi_raw", import_id, None,
                      {"project_id": project_id, "from": preview.date_from.isoformat(), "to": preview.date_to.isoformat(),
                       "messages": len(frame), "rows": written})
     report(1.0, "done")
     return int(import_id)
+
+
+def _template_options(layout: raw_import.Layout) -> dict[str, Any]:
+    """What a template keeps besides the mapping: the value rules as the user and the proposal left them."""
+    options = {k: v for k, v in layout.options.items() if k in ("robot_as", "sender_names")}
+    key = "sender_map" if layout.kind == raw_import.KIND_MESSAGES else "status_map"
+    chosen = dict(layout.options.get(key, {}))
+    for row in layout.value_counts:
+        if row["class"] and not row["value"].startswith("<"):
+            chosen.setdefault(row["value"], row["class"])
+    options[key] = chosen
+    return options
 
 
 def _stored_messages(db: sqlite_utils.Database, project_id: int, day_from: date, day_to: date) -> pd.DataFrame:
