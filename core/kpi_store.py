@@ -293,6 +293,10 @@ def _outside_years(frame: pd.DataFrame, columns: list[str], file_label: str) -> 
 
 
 def _text_times(column: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(column) and not isinstance(column.dtype, pd.DatetimeTZDtype):
+        values = column.to_numpy(dtype="datetime64[s]")
+        text = pd.Series(np.datetime_as_string(values, unit="s"), index=column.index, dtype="str").str.replace("T", " ", regex=False)
+        return text.where(~np.isnat(values), "NaT")
     if pd.api.types.is_datetime64_any_dtype(column):
         return column.dt.strftime("%Y-%m-%d %H:%M:%S")
     return column.astype(str)
@@ -311,9 +315,11 @@ def import_raw(
     settings = settings_for(db, project_id)
     frame = preview.messages
     times = _text_times(frame["time"])
+    # plain lists first: iterating pyarrow-backed columns cell by cell costs more than the inserts
     records = list(zip(
-        [project_id] * len(frame), times.str.slice(0, 10), times, frame["buyer"].astype(str), frame["agent"].astype(str),
-        frame["sender"].astype(str), frame["content"].astype(str) if "content" in frame else [""] * len(frame),
+        [project_id] * len(frame), times.str.slice(0, 10).tolist(), times.tolist(), frame["buyer"].astype(str).tolist(),
+        frame["agent"].astype(str).tolist(), frame["sender"].astype(str).tolist(),
+        frame["content"].astype(str).tolist() if "content" in frame else [""] * len(frame),
     ))
     with write(db):
         import_id = db["kpi_imports"].insert({
@@ -340,13 +346,17 @@ def import_raw(
                    ON CONFLICT(project_id, order_id) DO UPDATE SET buyer=excluded.buyer, created_at=excluded.created_at,
                    paid_at=excluded.paid_at, amount=excluded.amount, items=excluded.items, status=excluded.status,
                    import_id=excluded.import_id""",
-                list(zip([project_id] * len(o), o["order_id"].astype(str), o["buyer"].astype(str), _text_times(o["created_at"]),
-                         [None if (p is None or (isinstance(p, float) and np.isnan(p)) or p in ("NaT", "None", "nan")) else p for p in paid],
-                         o["amount"].astype(float).round(2), o["items"].astype(int), o["status"].astype(str), [import_id] * len(o))),
+                list(zip([project_id] * len(o), o["order_id"].astype(str).tolist(), o["buyer"].astype(str).tolist(), _text_times(o["created_at"]).tolist(),
+                         [None if (p is None or (isinstance(p, float) and np.isnan(p)) or p in ("NaT", "None", "nan")) else p for p in paid.tolist()],
+                         o["amount"].astype(float).round(2).tolist(), o["items"].astype(int).tolist(), o["status"].astype(str).tolist(),
+                         [import_id] * len(o))),
             )
         report(0.7, "orders")
         margin = timedelta(days=settings.attribution_days)
-        written = recompute(db, project_id, preview.date_from - margin, preview.date_to + margin, import_id, settings)
+        fresh = pd.DataFrame({"time": times, "buyer": frame["buyer"], "agent": frame["agent"], "sender": frame["sender"],
+                              "content": frame["content"] if "content" in frame else ""})
+        written = recompute(db, project_id, preview.date_from - margin, preview.date_to + margin, import_id, settings,
+                            fresh=(preview.date_from, preview.date_to, fresh))
         db["kpi_imports"].update(import_id, {"rows": written})
         for layout in (preview.messages_layout, preview.orders_layout):
             if layout is not None and not layout.canonical:  # the next file of this layout maps itself
@@ -398,14 +408,30 @@ def recompute(
     day_to: date,
     import_id: int | None = None,
     settings: kpi.KpiSettings | None = None,
+    fresh: tuple[date, date, pd.DataFrame] | None = None,
 ) -> int:
     """Recompute and replace the raw-log KPI rows of [day_from, day_to]; return rows written.
 
-    Call inside a write transaction (import_raw does).
+    `fresh` = (first day, last day, messages): the messages just stored for those days (times as
+    stored text), so only the days around them are read back from the store. Call inside a write
+    transaction (import_raw does).
     """
     settings = settings or settings_for(db, project_id)
     margin = timedelta(days=settings.attribution_days)
-    messages = _stored_messages(db, project_id, day_from - margin, day_to + margin)
+    low, high = day_from - margin, day_to + margin
+    if fresh is None:
+        messages = _stored_messages(db, project_id, low, high)
+    else:
+        first, last, known = fresh
+        parts = [known[["time", "buyer", "agent", "sender", "content"]]]
+        if low < first:
+            parts.append(_stored_messages(db, project_id, low, first - timedelta(days=1)))
+        if high > last:
+            parts.append(_stored_messages(db, project_id, last + timedelta(days=1), high))
+        parts = [p for p in parts if len(p)]
+        messages = pd.concat(parts, ignore_index=True) if len(parts) > 1 else (parts[0].reset_index(drop=True) if parts else parts)
+        if isinstance(messages, list):
+            messages = pd.DataFrame(columns=["time", "buyer", "agent", "sender", "content"])
     agent_frame, shop_frame = (kpi.daily(messages, _stored_orders(db, project_id), settings)
                                if len(messages) else (pd.DataFrame(columns=kpi.AGENT_COLUMNS), pd.DataFrame(columns=kpi.SHOP_COLUMNS)))
     inside = lambda f: f[(f["date"] >= day_from.isoformat()) & (f["date"] <= day_to.isoformat())]  # noqa: E731
