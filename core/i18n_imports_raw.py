@@ -53,6 +53,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "raw.note.paid_from_created": ("没有付款时间列：已付款、已发货、已完成、已退款的订单以成交时间为付款时间。", "No payment-time column: paid, shipped, completed and refunded orders use the order time as payment time."),
     "raw.note.items_one": ("没有件数列：每个订单按1件计。", "No item-count column: 1 item per order."),
     "raw.note.per_main_order": ("商品明细导出：按主订单合并（金额、件数相加）。", "Item export: rows are merged per main order (amounts and items summed)."),
+    "raw.note.refunds": ("退款：售后/退款状态为退款成功的订单，以及交易关闭但已付款或关闭原因含“退款”的订单，计为已退款（仍算成交，退款另计）。",
+                         "Refunds: orders whose after-sales status says 退款成功, and closed orders that were paid or closed for 退款, count as refunded (still converted; refunds tracked apart)."),
     "raw.from_chats": ("{n}个订单通过聊天中的订单号找到了买家；{without}个订单无法归属到聊天（不导入）。",
                        "{n} orders found their buyer through the order number quoted in a chat; {without} cannot be credited to a chat (not imported)."),
     "raw.senders_stored": ("将导入的消息：买家 {buyer}，人工回复 {agent}，自动回复 {auto}，系统 {system}。", "Messages to import: buyer {buyer}, human {agent}, automatic {auto}, system {system}."),

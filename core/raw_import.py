@@ -447,6 +447,8 @@ def _analyse_statuses(layout: Layout) -> None:
         notes.append("items_one")
     if layout.column("main_order_id") is not None:
         notes.append("per_main_order")
+    if layout.column("close_reason") is not None or layout.column("refund_status") is not None:
+        notes.append("refunds")
     if column is None:
         return
     values = _text(layout.cells.table[column])
@@ -536,17 +538,20 @@ def orders_frame(layout: Layout) -> tuple[pd.DataFrame, np.ndarray]:
     text = lambda name: _text(table[col(name)], apostrophe=True) if col(name) else pd.Series([""] * len(table), index=table.index, dtype="str")  # noqa: E731
     status_map = {_norm_value(k): v for k, v in layout.options.get("status_map", {}).items()}
     raw_status = text("status")
-    status = raw_status.map(lambda v: status_map.get(_norm_value(v)) or propose_status(v) or "")
+    status = pd.Series([status_map.get(_norm_value(v)) or propose_status(v) or "" for v in raw_status.tolist()], index=table.index, dtype=object)
     created = _times(table, col("created_at"), None, None)
     paid = _times(table, col("paid_at"), None, None) if col("paid_at") else None
     if paid is None:  # PDD: 订单成交时间 is when the order was paid
         paid = created.where(status.isin(["paid", "shipped", "completed", "refunded"]), "")
-    paid_text = paid.map(lambda v: v if isinstance(v, dt.datetime) else ("" if _blank(v) else str(v)))
-    refund = text("refund_status").map(lambda v: "退款成功" in v or "退货退款成功" in v or v in ("已退款", "退款完成"))
-    reason = text("close_reason").str.contains("退款", regex=False)
-    has_paid = paid_text.map(lambda v: isinstance(v, dt.datetime) or bool(v))
-    refunded = (refund & status.isin(["paid", "shipped", "completed", "cancelled"])) | ((status == "cancelled") & (reason | has_paid))
-    status = status.where(~refunded, "refunded")
+    paid_text = pd.Series([v if isinstance(v, dt.datetime) else ("" if _blank(v) else str(v)) for v in paid.tolist()], index=table.index, dtype=object)
+    refund = np.array([("退款成功" in v or v in ("已退款", "退款完成")) for v in text("refund_status").tolist()], dtype=bool)
+    reason = np.array(["退款" in v for v in text("close_reason").tolist()], dtype=bool)
+    has_paid = np.array([isinstance(v, dt.datetime) or bool(v) for v in paid_text.tolist()], dtype=bool)
+    status_values = status.to_numpy(dtype=object)
+    cancelled = status_values == "cancelled"
+    live = np.isin(status_values, ["paid", "shipped", "completed", "cancelled"])
+    refunded = (refund & live) | (cancelled & (reason | has_paid))
+    status = pd.Series(np.where(refunded, "refunded", status_values), index=table.index, dtype=object)
     amount = text("amount").str.replace(r"[¥￥元,，\s]", "", regex=True)
     items = text("items").str.replace(r"[件\s]", "", regex=True) if col("items") else pd.Series(["1"] * len(table), index=table.index, dtype="str")
     frame = pd.DataFrame({"order_id": text("main_order_id") if col("main_order_id") else text("order_id"),

@@ -8,6 +8,7 @@ import io
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from core import import_templates, kpi_store, merchants, raw_import
 from core.errors import ValidationError
@@ -269,3 +270,32 @@ def test_layout_proposals_read_header_wordings_with_brackets_and_spaces():
     assert raw_import.propose_sender(" MALL_CS ") == "agent" and raw_import.propose_sender("智能辅助") == "robot"
     assert raw_import.propose_status("买家已付款,等待卖家发货") == "paid"
     assert pd.isna(raw_import.propose_sender("撤回")) or raw_import.propose_sender("撤回") is None
+
+
+def test_a_header_only_order_export_is_no_orders_not_a_crash(fresh_db, admin, project):
+    chats = csv_bytes(SCRAPER_HEADERS, scraper_rows())
+    orders = taobao_orders([])
+    preview = kpi_store.preview_raw(fresh_db, admin, project, chats, "chat.csv", orders, "ExportOrderList202611030930.csv")
+    assert preview.orders is not None and len(preview.orders) == 0
+
+
+CELL = st.one_of(st.sampled_from(["", "\t", "买家", "客服", "机器人", "系统", "tb1", "店铺:小美", "2026-11-02 09:00:00", "09:00", "2026/11/2",
+                                  '="123"', "'138", "交易成功", "交易关闭", "退款成功", "1.5", "-", "x,y", '"q"']), st.text(max_size=6))
+HEADER = st.sampled_from(["买家(昵称)", "客服(账号)", "发送时间", "发送方", "消息内容", "日期", "时间", "is_aut", "会话ID", "订单编号", "订单状态",
+                          "买家实际支付金额", "订单创建时间", "主订单编号", "售后状态", "x"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(headers=st.lists(HEADER, min_size=1, max_size=6, unique=True), cells=st.lists(st.lists(CELL, min_size=6, max_size=6), max_size=5),
+       encoding=st.sampled_from(["utf-8", "gb18030", "utf-16"]), as_orders=st.booleans())
+def test_any_file_in_any_layout_is_read_or_refused_with_reasons_never_a_crash(fresh_db, admin, project, headers, cells, encoding, as_orders):
+    rows = [[c.replace(",", " ").replace("\n", " ").replace("\r", " ").replace('"', "") for c in r[:len(headers)]] for r in cells]
+    data = csv_bytes(headers, rows, encoding=encoding)
+    chats = csv_bytes(SCRAPER_HEADERS, scraper_rows())
+    try:
+        if as_orders:
+            kpi_store.preview_raw(fresh_db, admin, project, chats, "chat.csv", data, "orders.csv")
+        else:
+            kpi_store.preview_raw(fresh_db, admin, project, data, "chat.csv")
+    except ValidationError as exc:
+        assert exc.errors and all(e.key == "kpi.err.row" and e.params["reason"] for e in exc.errors)
