@@ -48,6 +48,8 @@ bench: install-dev
 	$(BIN)/python bench/schedule_bench.py
 	$(BIN)/python bench/kb_search_bench.py
 	$(BIN)/python bench/summary_import_bench.py
+	$(BIN)/python bench/kpi_vs_duckdb.py
+	$(BIN)/python bench/raw_import_bench.py
 
 # The large firm (100 merchants, 500 agents, a year of KPI days, ~5M chat messages) in data/large.db
 # (or APP_DB); then: APP_DB=data/large.db make run, or the page and load benchmarks below.

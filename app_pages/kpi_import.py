@@ -8,6 +8,7 @@ from core import kpi_store, merchants
 from core.errors import ValidationError
 from core.permissions import can
 from ui import context
+from ui.raw_import_widgets import raw_import_tab
 from ui.summary_import_widgets import summary_import_tab
 
 ctx = context.get()
@@ -47,36 +48,7 @@ def agent_mapping(unknown: list[str], key: str) -> None:
 raw_tab, summary_tab, history_tab = st.tabs([t("kpi.import.raw"), t("kpi.import.summary"), t("kpi.import.history")])
 
 with raw_tab:
-    st.caption(t("kpi.import.raw_hint"))
-    messages_file = st.file_uploader(t("kpi.import.messages_file"), type=["csv", "xlsx"], key="raw_messages")
-    orders_file = st.file_uploader(t("kpi.import.orders_file"), type=["csv", "xlsx"], key="raw_orders")
-    if messages_file is not None and st.button(t("kpi.import.check"), key="raw_check"):
-        st.session_state.pop("raw_preview", None)
-        try:
-            with st.spinner(t("kpi.import.checking")):
-                st.session_state["raw_preview"] = (project_id, kpi_store.preview_raw(
-                    db, actor, project_id, messages_file.getvalue(), messages_file.name,
-                    orders_file.getvalue() if orders_file else None, orders_file.name if orders_file else None))
-        except ValidationError as exc:
-            st.error(t("kpi.import.refused"))
-            st.dataframe(pd.DataFrame([{t("kpi.import.where"): e.field, t("kpi.import.reason"): kpi_store.translate_reason(e.params.get("reason", ""), ctx.lang)}
-                                       for e in exc.errors[:500]]), hide_index=True, width="stretch")
-            if len(exc.errors) > 500:
-                st.caption(t("kpi.import.more_errors", n=len(exc.errors) - 500))
-    stored = st.session_state.get("raw_preview")
-    if stored and stored[0] == project_id:
-        preview = stored[1]
-        st.success(t("kpi.import.raw_ok", messages=len(preview.messages), orders=0 if preview.orders is None else len(preview.orders),
-                     start=preview.date_from.isoformat(), end=preview.date_to.isoformat()))
-        st.dataframe(preview.messages.head(20), hide_index=True, width="stretch")
-        agent_mapping(preview.unknown_agents, "raw")
-        st.caption(t("kpi.import.replace_note", start=preview.date_from.isoformat(), end=preview.date_to.isoformat()))
-        if st.button(t("kpi.import.go"), type="primary", key="raw_go"):
-            bar = st.progress(0.0, text=t("kpi.import.progress"))
-            import_id = kpi_store.import_raw(db, actor, project_id, preview, lambda f, stage: bar.progress(min(1.0, f), text=t("kpi.import.progress")))
-            st.session_state.pop("raw_preview", None)
-            st.success(t("kpi.import.done", id=import_id))
-            st.page_link("app_pages/kpi_dashboard.py", label=t("kpi.import.open_dashboard"), query_params={"project": project_id}, icon=":material/monitoring:")
+    raw_import_tab(ctx, project_id, agent_mapping)
 
 with summary_tab:
     summary_import_tab(ctx, project_id, agent_mapping)

@@ -450,11 +450,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 
 def _merge_capability_catalogues() -> None:
     """Each capability keeps its own text module; a key defined twice is a bug."""
-    from core import (i18n_billing, i18n_kb, i18n_kpi, i18n_meeting, i18n_merchant, i18n_qa, i18n_reconcile, i18n_salary,
-                      i18n_schedule, i18n_team)
+    from core import (i18n_billing, i18n_imports_raw, i18n_kb, i18n_kpi, i18n_meeting, i18n_merchant, i18n_qa, i18n_reconcile,
+                      i18n_salary, i18n_schedule, i18n_team)
 
     for part in (i18n_kpi.CATALOGUE, i18n_team.CATALOGUE, i18n_qa.CATALOGUE, i18n_salary.CATALOGUE, i18n_meeting.CATALOGUE, i18n_kb.CATALOGUE,
-                 i18n_schedule.CATALOGUE, i18n_billing.CATALOGUE, i18n_merchant.CATALOGUE, i18n_reconcile.CATALOGUE):
+                 i18n_schedule.CATALOGUE, i18n_billing.CATALOGUE, i18n_merchant.CATALOGUE, i18n_reconcile.CATALOGUE,
+                 i18n_imports_raw.CATALOGUE):
         clash = set(part) & set(CATALOGUE)
         if clash:
             raise RuntimeError(f"i18n keys defined twice: {sorted(clash)}")
