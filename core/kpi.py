@@ -1109,10 +1109,18 @@ def _csv_shape_errors(text: str) -> list[tuple[int, str]]:
 def _clean_text(col: pd.Series) -> pd.Series:
     """Cells as stripped strings; empty cells as ''."""
     if col.dtype != object:
-        col = col.fillna("").astype("str")
+        col = _as_text(col)
         return col.str.strip() if _may_need_trim(col) else col
     out = [("" if _is_empty(v) else (v.strip() if isinstance(v, str) else _cell_text(v))) for v in col.to_numpy(dtype=object)]
     return pd.Series(out, index=col.index, dtype="str")
+
+
+def _as_text(col: pd.Series) -> pd.Series:
+    """A column of another dtype as text, empty cells as '' (numbers as pandas writes them: a
+    fill value of another type is refused by pandas from version 4 on)."""
+    if pd.api.types.is_string_dtype(col.dtype):
+        return col.fillna("").astype("str")
+    return col.astype(object).where(col.notna(), "").astype("str")
 
 
 def _may_need_trim(col: pd.Series) -> bool:
@@ -1306,7 +1314,7 @@ def _plain_numbers(col: pd.Series, pattern: str, out: np.ndarray) -> np.ndarray:
     column that is not text, as from Excel) are for the per-cell rules, whose reasons stay the same."""
     if col.dtype == object or not len(col):
         return np.zeros(len(col), dtype=bool)
-    text = col.fillna("").astype("str").str.strip()
+    text = _as_text(col).str.strip()
     done = text.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
     if done.any():
         import pyarrow as pa

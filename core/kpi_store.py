@@ -356,7 +356,6 @@ def import_raw(
         frame["agent"].astype(str).tolist(), frame["sender"].astype(str).tolist(),
         frame["content"].astype(str).tolist() if "content" in frame else [""] * len(frame),
     ))
-    db.conn.execute("PRAGMA cache_size = -262144")  # 256 MB of page cache for this connection: a million rows and their index
     with write(db):
         import_id = db["kpi_imports"].insert({
             "project_id": project_id, "kind": "raw", "filenames": ", ".join(preview.filenames),
