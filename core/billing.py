@@ -308,7 +308,10 @@ def _move(db: sqlite_utils.Database, actor: Actor, invoice_id: int, action: str,
 
 def pending_kpi_days(db: sqlite_utils.Database, actor: Actor, invoice_id: int) -> list[str]:
     """Days of the invoice's period whose KPI figures the platform has not settled (延迟统计)."""
-    row = _invoice_row(db, actor, invoice_id, "billing.read")
+    return _pending_days(db, _invoice_row(db, actor, invoice_id, "billing.read"))
+
+
+def _pending_days(db: sqlite_utils.Database, row: dict) -> list[str]:
     found = kpi_store.pending_in_period(db, date.fromisoformat(row["period_start"]), date.fromisoformat(row["period_end"]), [row["project_id"]])
     return sorted(found.get(row["project_id"], {}))
 
@@ -317,11 +320,9 @@ def approve(db: sqlite_utils.Database, actor: Actor, invoice_id: int, accept_pen
     """Lock a draft's figures (draft → approved). While KPI figures it uses (commission, rebate)
     are pending (延迟统计), approval needs `accept_pending`."""
     row = _invoice_row(db, actor, invoice_id, "billing.approve")
-    if not accept_pending:
-        found = kpi_store.pending_in_period(db, date.fromisoformat(row["period_start"]), date.fromisoformat(row["period_end"]),
-                                            [row["project_id"]])
-        if found.get(row["project_id"]):
-            raise ValidationError.single("billing.pending", "err.pending_figures", days="、".join(sorted(found[row["project_id"]])))
+    pending = [] if accept_pending else _pending_days(db, row)
+    if pending:
+        raise ValidationError.single("billing.pending", "err.pending_figures", days="、".join(pending))
     _move(db, actor, invoice_id, "billing.approve", "draft", "approved", {"approved_at": config.now_text(), "approved_by": actor.id}, "approve")
 
 

@@ -770,13 +770,7 @@ def pending_figures(db: sqlite_utils.Database, actor: Actor, project_id: int, st
     """Per day in [start, end], the figures the platform had not settled when they were imported
     (延迟统计): shown as 待更新, and a pay run or an invoice using those days says so before approval."""
     require_project(db, actor, project_id, "kpi.read")
-    found: dict[str, list[str]] = {}
-    for row in db.query("SELECT day, extra FROM kpi_shop_daily WHERE project_id = ? AND day BETWEEN ? AND ? AND source = 'summary' "
-                        "AND extra LIKE '%\"pending\"%' ORDER BY day", [project_id, start.isoformat(), end.isoformat()]):
-        pending = json.loads(row["extra"]).get("pending")
-        if pending:
-            found[row["day"]] = sorted(pending)
-    return found
+    return pending_in_period(db, start, end, [project_id]).get(project_id, {})
 
 
 def pending_in_period(db: sqlite_utils.Database, start: date, end: date, project_ids: list[int] | None = None) -> dict[int, dict[str, list[str]]]:

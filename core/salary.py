@@ -671,8 +671,11 @@ def pending_kpi_days(db: sqlite_utils.Database, actor: Actor, month: str) -> lis
     """The days of the month with KPI figures the platform has not settled (延迟统计): the pay run
     says so before it can be approved."""
     require(actor, "salary.read")
-    start, end = month_bounds(month)
-    found = kpi_store.pending_in_period(db, start, end)
+    return _pending_days(db, month)
+
+
+def _pending_days(db: sqlite_utils.Database, month: str) -> list[str]:
+    found = kpi_store.pending_in_period(db, *month_bounds(month))
     return sorted({day for days in found.values() for day in days})
 
 
@@ -688,7 +691,7 @@ def approve_run(db: sqlite_utils.Database, actor: Actor, run_id: int, accept_pen
             errors.append(FieldError("salary.status", "err.salary.locked", {"month": run["month"]}))
         if month_bounds(run["month"])[1] >= config.today():
             errors.append(FieldError("salary.month", "err.salary.month_not_over", {"month": run["month"]}))
-        pending = sorted({d for days in kpi_store.pending_in_period(db, *month_bounds(run["month"])).values() for d in days})
+        pending = _pending_days(db, run["month"])
         if pending and not accept_pending:
             errors.append(FieldError("salary.pending", "err.pending_figures", {"days": "、".join(pending)}))
         if errors:
