@@ -51,7 +51,8 @@ selected = query_int("agent")
 if selected is None:
     projects = merchants.list_projects(db, actor)
     c1, c2, c3, c4 = st.columns([3, 2, 2, 3])
-    search = c1.text_input(t("search"), placeholder=t("team.agents.search_hint"), key="ag_search")
+    search = c1.text_input(t("search"), key="ag_search",
+                       placeholder=t("team.agents.search_hint" if can(actor, "agent.personal") else "team.agents.search_hint_no_phone"))
     status = c2.selectbox(t("field.status"), ["", *agents.AGENT_STATUSES], key="ag_status",
                           format_func=lambda s: t(f"team.agent_status.{s}") if s else t("all"))
     skill = c3.selectbox(t("field.team.skills"), ["", *agents.all_skills(db)], format_func=lambda s: s or t("all"), key="ag_skill")
@@ -81,9 +82,14 @@ if selected is None:
         st.caption(t("team.agents.count", n=len(found)))
         if personal and not all(a["personal"] for a in found):
             st.caption(t("team.agents.personal_hint"))
-        st.dataframe(table, hide_index=True, width="stretch",
-                     column_config={t("merchants.open"): st.column_config.LinkColumn(display_text=t("merchants.open")),
-                                    t("field.team.base_salary"): money_column(t("field.team.base_salary"))})
+        column_config = {t("merchants.open"): st.column_config.LinkColumn(display_text=t("merchants.open"))}
+        shown = table
+        if personal and not all(a["personal"] for a in found):
+            # another project's agent: "—", not "None" (the export keeps the numbers)
+            shown = table.assign(**{t("field.team.base_salary"): table[t("field.team.base_salary")].map(formatting.money)})
+        else:
+            column_config[t("field.team.base_salary")] = money_column(t("field.team.base_salary"))
+        st.dataframe(shown, hide_index=True, width="stretch", column_config=column_config)
         download_xlsx(ctx, "btn.export_excel", {"agents": table.drop(columns=[t("merchants.open")])}, "agents.xlsx", "ag_export")
     if can(actor, "agent.write"):
         with st.expander(t("team.agents.new"), icon=":material/person_add:"):

@@ -16,10 +16,10 @@ t, db, actor = ctx.t, ctx.db, ctx.actor
 st.title(t("audit.title"))
 everyone = users.list_users(db, actor)
 c1, c2, c3 = st.columns([2, 2, 3])
-username = c1.selectbox(t("field.username"), [None, "system", *[u["username"] for u in everyone]],
-                        format_func=lambda u: t("all") if u is None else u, key="a_user")
-entity = c2.selectbox(t("audit.entity"), [None, *audit.entities(db)], key="a_entity",
-                      format_func=lambda e: t("all") if e is None else audit.entity_label(e, ctx.lang))
+username = c1.selectbox(t("field.username"), ["", "system", *[u["username"] for u in everyone]],  # "": everyone (None reads as no choice)
+                        format_func=lambda u: u or t("all"), key="a_user") or None
+entity = c2.selectbox(t("audit.entity"), ["", *audit.entities(db)], key="a_entity",
+                      format_func=lambda e: audit.entity_label(e, ctx.lang) if e else t("all")) or None
 today = config.today()
 period = c3.date_input(t("audit.period"), value=(today - timedelta(days=30), today), format="YYYY-MM-DD", key="a_period")
 start, end = (period[0], period[-1]) if isinstance(period, tuple) and period else (None, None)

@@ -155,7 +155,7 @@ tab_todo, tab_record, tab_list, tab_disputes = st.tabs([t("qa.tab.todo"), t("qa.
 def sample(agent_id: int, day) -> None:
     """From the sampling list to the entry form, with the day and the agent chosen (a button's callback: before the run)."""
     n = st.session_state.get("qa_form_n", 0)
-    st.session_state[f"qa_task_{n}"] = None
+    st.session_state.pop(f"qa_task_{n}", None)  # back to its default: a new sample, not a task
     st.session_state[f"qa_date_{n}"] = day
     st.session_state[f"qa_agent_{n}"] = agent_id
     st.session_state.pop(f"qa_chat_{n}", None)
@@ -247,7 +247,7 @@ with tab_record:
                 with left:
                     st.markdown(f"**{t('qa.transcript_of_chat')}**")
                     if messages:
-                        st.dataframe(transcript_table(messages), hide_index=True, width="stretch", height=520)
+                        st.dataframe(transcript_table(messages), hide_index=True, width="stretch", height=min(560, 35 * (len(messages) + 1) + 3))
                         transcript = qa.transcript_text(messages, actor.language)
                     else:
                         st.info(t("qa.pick_chat_hint") if task_id is None else t("qa.task_chat_missing"))

@@ -91,7 +91,8 @@ FIELD_NAMESPACES: dict[str, tuple[str, ...]] = {
 }
 # entity -> catalogue prefix of its status values
 STATUS_VALUES: dict[str, str] = {"project": "status.", "agent": "team.agent_status.", "complaint": "complaint.status.",
-                                 "qa_review": "qa.status.", "qa_dispute": "qa.dispute."}
+                                 "qa_review": "qa.status.", "qa_dispute": "qa.dispute.", "billing_invoice": "billing.status.",
+                                 "billing_quote": "billing.quote_status."}
 
 
 def field_label(entity: str, name: str, lang: str = "zh") -> str:

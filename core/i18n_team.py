@@ -122,6 +122,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "team.agents.personal_hint": ("电话和底薪只对总监和客服所在项目的经理显示（“—”为其他项目的客服）。",
                                   "Phone and base salary show to the director and to the manager of a project the agent is on (— for other projects' agents)."),
     "team.agents.title": ("客服花名册", "Agent roster"),
+    "team.agents.search_hint_no_phone": ("姓名、工号或技能", "Name, number or skill"),
     "team.agents.search_hint": ("姓名、工号、手机号或技能", "Name, employee no., phone or skill"),
     "team.agents.empty": ("没有符合条件的客服。", "No agent matches."),
     "team.agents.count": ("共 {n} 名客服", "{n} agents"),

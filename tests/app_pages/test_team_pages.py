@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import shutil
 
-import pandas as pd
-
 import pytest
 
 from core import agents, audit, demo, demo_team, merchants, team, training, users
@@ -113,8 +111,8 @@ def test_a_manager_sees_phone_and_pay_of_its_projects_agents_only(db):
     other = next(a for a in mine.values() if not a["personal"])  # on no project of this manager
     at = open_page(logged_in("manager"), "app_pages/agents.py")
     table = at.dataframe[0].value.set_index("姓名")
-    assert table.loc[own["name"], "手机号"] == own["phone"] and table.loc[own["name"], "底薪(元)"] == own["base_salary"]
-    assert table.loc[other["name"], "手机号"] == "—" and pd.isna(table.loc[other["name"], "底薪(元)"])
+    assert table.loc[own["name"], "手机号"] == own["phone"] and table.loc[own["name"], "底薪(元)"] == f"¥{own['base_salary']:,.2f}"
+    assert table.loc[other["name"], "手机号"] == "—" and table.loc[other["name"], "底薪(元)"] == "—"
     assert agents.get_agent(db, other["id"])["phone"] not in table.to_string()
     at = open_page(logged_in("manager"), "app_pages/agents.py", agent=own["id"])
     assert next(m for m in at.metric if m.label == "底薪(元)").value == f"¥{own['base_salary']:,.2f}"

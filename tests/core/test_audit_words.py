@@ -29,6 +29,8 @@ def test_a_change_lists_each_changed_field_with_its_label_and_status_words_and_l
                                 {"field": "负责主管", "before": "—", "after": "2"}]  # updated_at is bookkeeping, not shown
     assert audit.describe(row("status", "agent", {"status": "candidate"}, {"status": "training", "note": ""}))["text"] \
         == "状态：候选 → 培训中"  # "" and nothing read the same: no change
+    invoice = audit.describe(row("approve", "billing_invoice", {"status": "draft"}, {"status": "approved", "approved_by": 2}))
+    assert invoice["text"] == "状态：草稿 → 已审核；审批人：— → 2"
     english = audit.describe(row("status", "agent", {"status": "candidate"}, {"status": "training"}), "en")
     assert (english["action"], english["entity"], english["changes"][0]["field"]) == ("Change status", "Agent", "Status")
 
