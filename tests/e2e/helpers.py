@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 
 def login(page: Page, base: str, username: str, password: str) -> None:
@@ -31,8 +32,18 @@ def logout(page: Page) -> None:
 
 def choose(page: Page, scope: Page | Locator, label: str, option: str) -> None:
     """Pick an option of a Streamlit selectbox by its label, inside `scope`."""
-    scope.get_by_role("combobox", name=label).click()
-    page.get_by_role("option", name=option, exact=True).click()
+    box = scope.get_by_role("combobox", name=label)
+    wanted = page.get_by_role("option", name=option, exact=True)
+    for _ in range(3):
+        # On a loaded machine a click can land while the page is still laying out a just-opened expander:
+        # the picker takes focus and its list stays shut. Open it again rather than wait on a list that never comes.
+        box.click()
+        try:
+            wanted.wait_for(state="visible", timeout=5_000)
+            break
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
+    wanted.click()
 
 
 def fill(scope: Page | Locator, label: str, value: str) -> None:
