@@ -7,16 +7,17 @@ import os
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
-from core import i18n, users
-from core.errors import NotFound
-from core.permissions import PermissionDenied
-from core.db import connect
+from core.kernel import i18n
+from core.accounts import users
+from core.kernel.errors import NotFound
+from core.kernel.permissions import PermissionDenied
+from core.bootstrap import open_store
 from ui import auth, context, nav
 
 st.set_page_config(page_title="客服运营平台 · Service Ops", page_icon=":material/support_agent:", layout="wide")
 
 
-db = connect()
+db = open_store()
 first_admin_password = users.ensure_first_admin(db)
 if first_admin_password:
     print(f"[first run] admin account created: username=admin password={first_admin_password}", flush=True)

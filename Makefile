@@ -27,11 +27,11 @@ install: $(RUN_STAMP)
 install-dev: $(DEV_STAMP)
 
 run: install
-	$(BIN)/python -m core.demo
+	$(BIN)/python -m demo
 	$(BIN)/streamlit run Home.py
 
 reset-demo: install
-	$(BIN)/python -m core.demo --reset
+	$(BIN)/python -m demo --reset
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || ($(APT_INSTALL) chromium >/dev/null)
@@ -54,7 +54,7 @@ bench: install-dev
 # The large firm (100 merchants, 500 agents, a year of KPI days, ~5M chat messages) in data/large.db
 # (or APP_DB); then: APP_DB=data/large.db make run, or the page and load benchmarks below.
 demo-large: install
-	$(BIN)/python -m core.demo_large
+	$(BIN)/python -m demo.large
 
 bench-pages: install-dev
 	$(BIN)/python bench/pages_bench.py --db data/large.db
@@ -70,7 +70,7 @@ bench-server: install-dev
 	$(BIN)/python bench/server_load.py --users 30 --seconds 60 --db data/large.db
 
 backup: install
-	$(BIN)/python -m core.backup data/backup-$(shell date +%Y%m%d-%H%M%S).db
+	$(BIN)/python -m core.kernel.backup data/backup-$(shell date +%Y%m%d-%H%M%S).db
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import users
-from core.errors import ValidationError
+from core.accounts import users
+from core.kernel.errors import ValidationError
 from ui import context
 from ui.widgets import show_validation
 

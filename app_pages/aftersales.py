@@ -4,9 +4,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import aftersales, config, formatting, qa
-from core.errors import NotFound, ValidationError
-from core.permissions import can
+from core.complaints import aftersales
+from core.kernel import config, formatting
+from core.qa import reviews
+from core.kernel.errors import NotFound, ValidationError
+from core.kernel.permissions import can
 from ui import context
 from ui.qa_widgets import project_picker
 from ui.widgets import download_xlsx, show_validation
@@ -20,7 +22,7 @@ flash = st.session_state.pop("as_flash", None)
 if flash:
     notice.success(t(flash))
 
-project = project_picker(ctx, "as_project", qa.projects_for(db, actor, "aftersales.read"))
+project = project_picker(ctx, "as_project", reviews.projects_for(db, actor, "aftersales.read"))
 if project is None:
     st.stop()
 project_id = project["id"]

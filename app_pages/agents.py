@@ -5,9 +5,12 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from core import agents, config, formatting, merchants, training
-from core.errors import NotFound, ValidationError
-from core.permissions import can
+from core.agents import directory
+from core.kernel import config, formatting
+from core.projects import merchants
+from core.team import training
+from core.kernel.errors import NotFound, ValidationError
+from core.kernel.permissions import can
 from ui import charts, context
 from ui.widgets import download_xlsx, money_column, pct, query_int, show_validation
 
@@ -21,7 +24,7 @@ def agent_form(key: str, initial: dict | None = None) -> dict | None:
     """The roster fields; returns the entered data when submitted."""
     initial = initial or {}
     personal = not initial or initial.get("personal", False)  # an agent's pay and phone: only for who may see them
-    logins = agents.linkable_users(db, actor, initial.get("id"))
+    logins = directory.linkable_users(db, actor, initial.get("id"))
     login_ids = [0, *[u["id"] for u in logins]]
     login_names = {u["id"]: f"{u['username']} · {u['display_name']}" for u in logins}
     with st.form(key):
@@ -36,7 +39,7 @@ def agent_form(key: str, initial: dict | None = None) -> dict | None:
                                format_func=lambda u: login_names[u] if u else "—")
         status = None
         if not initial:
-            status = c1.selectbox(t("field.status"), agents.AGENT_STATUSES[:4], format_func=lambda s: t(f"team.agent_status.{s}"))
+            status = c1.selectbox(t("field.status"), directory.AGENT_STATUSES[:4], format_func=lambda s: t(f"team.agent_status.{s}"))
         if st.form_submit_button(t("btn.save"), type="primary"):
             data = {"name": name, "employee_no": employee_no, "skills": skills, "user_id": user_id or None}
             if personal:
@@ -53,12 +56,12 @@ if selected is None:
     c1, c2, c3, c4 = st.columns([3, 2, 2, 3])
     search = c1.text_input(t("search"), key="ag_search",
                        placeholder=t("team.agents.search_hint" if can(actor, "agent.personal") else "team.agents.search_hint_no_phone"))
-    status = c2.selectbox(t("field.status"), ["", *agents.AGENT_STATUSES], key="ag_status",
+    status = c2.selectbox(t("field.status"), ["", *directory.AGENT_STATUSES], key="ag_status",
                           format_func=lambda s: t(f"team.agent_status.{s}") if s else t("all"))
-    skill = c3.selectbox(t("field.team.skills"), ["", *agents.all_skills(db)], format_func=lambda s: s or t("all"), key="ag_skill")
+    skill = c3.selectbox(t("field.team.skills"), ["", *directory.all_skills(db)], format_func=lambda s: s or t("all"), key="ag_skill")
     project_id = c4.selectbox(t("field.project_name"), [0, *[p["id"] for p in projects]], key="ag_project",
                               format_func=lambda p: next(f"{x['merchant_name']} · {x['name']}" for x in projects if x["id"] == p) if p else t("all"))
-    found = agents.list_agents(db, actor, search, status or None, skill or None, project_id or None)
+    found = directory.list_agents(db, actor, search, status or None, skill or None, project_id or None)
     if not found:
         st.info(t("team.agents.empty"))
     else:
@@ -96,7 +99,7 @@ if selected is None:
             data = agent_form("new_agent")
             if data is not None:
                 try:
-                    new_id = agents.create_agent(db, actor, data)
+                    new_id = directory.create_agent(db, actor, data)
                 except ValidationError as exc:
                     show_validation(ctx, exc)
                 else:
@@ -106,7 +109,7 @@ if selected is None:
 
 # --- one agent ---------------------------------------------------------------------------------------
 try:
-    agent = agents.read_agent(db, actor, selected)
+    agent = directory.read_agent(db, actor, selected)
 except NotFound:
     st.error(t("msg.not_found"))
     st.stop()
@@ -114,7 +117,7 @@ if st.button(t("btn.back_to_list"), icon=":material/arrow_back:"):
     del st.query_params["agent"]
     st.rerun()
 st.subheader(f"{agent['name']} · {agent['employee_no']}")
-history = agents.status_history(db, actor, selected)
+history = directory.status_history(db, actor, selected)
 record = training.agent_training_history(db, actor, selected)
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(t("field.status"), t(f"team.agent_status.{agent['status']}"))
@@ -131,7 +134,7 @@ with tab_status:
     st.dataframe(pd.DataFrame([{t("team.agents.effective_on"): h["effective_on"], t("history.from"): t(f"team.agent_status.{h['from_status']}") if h["from_status"] else "—",
                                 t("history.to"): t(f"team.agent_status.{h['to_status']}"), t("history.note"): h["note"], t("history.by"): h["changed_by"] or "—",
                                 t("history.at"): h["changed_at"]} for h in history]), hide_index=True, width="stretch")
-    options = agents.allowed_status_changes(agent["status"])
+    options = directory.allowed_status_changes(agent["status"])
     if can(actor, "agent.status") and options:
         with st.form(f"agent_status_{selected}"):
             c1, c2 = st.columns(2)
@@ -140,7 +143,7 @@ with tab_status:
             note = st.text_input(t("history.note"))
             if st.form_submit_button(t("projects.change_status"), type="primary"):
                 try:
-                    agents.change_status(db, actor, selected, to_status, note, on)
+                    directory.change_status(db, actor, selected, to_status, note, on)
                 except ValidationError as exc:
                     show_validation(ctx, exc)
                 else:
@@ -150,7 +153,7 @@ with tab_status:
             data = agent_form(f"edit_agent_{selected}", agent)
             if data is not None:
                 try:
-                    agents.update_agent(db, actor, selected, data)
+                    directory.update_agent(db, actor, selected, data)
                 except ValidationError as exc:
                     show_validation(ctx, exc)
                 else:
@@ -158,7 +161,7 @@ with tab_status:
                     st.rerun()
 
 with tab_projects:
-    assigned = agents.assignments(db, actor, selected)
+    assigned = directory.assignments(db, actor, selected)
     if not assigned:
         st.info(t("team.agents.no_projects"))
     else:

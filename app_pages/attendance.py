@@ -4,8 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import attendance, merchants, salary
-from core.errors import ValidationError
+from core.salary import attendance, payroll
+from core.projects import merchants
+from core.kernel.errors import ValidationError
 from ui import context
 from ui.widgets import download_xlsx, show_validation
 
@@ -18,14 +19,14 @@ flash = st.session_state.pop("attendance_flash", None)
 if flash:
     st.success(flash)
 
-months = salary.recent_months(13)
+months = payroll.recent_months(13)
 projects = merchants.list_projects(db, actor)
 c1, c2, c3 = st.columns([1, 2, 2])
 month = c1.selectbox(t("salary.month"), months, key="att_month")
 project_id = c2.selectbox(t("salary.c.project"), [0, *[p["id"] for p in projects]], key="att_project",  # 0: all projects
                           format_func=lambda pid: t("all") if not pid else next(f"{p['merchant_name']} · {p['name']}" for p in projects if p["id"] == pid)) or None
 search = c3.text_input(t("search"), key="att_search", placeholder=t("salary.search_hint"))
-start, end = salary.month_bounds(month)
+start, end = payroll.month_bounds(month)
 
 if st.button(t("salary.att.fill"), key="att_fill", icon=":material/event_repeat:", help=t("salary.att.fill_help")):
     try:

@@ -6,7 +6,8 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from core import audit, config, users
+from core.kernel import audit, config
+from core.accounts import users
 from ui import context
 from ui.widgets import download_xlsx
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import billing, config, formatting, merchants
-from core.errors import ValidationError
-from core.permissions import can
+from core.billing import invoices
+from core.kernel import config, formatting
+from core.projects import merchants
+from core.kernel.errors import ValidationError
+from core.kernel.permissions import can
 from ui import billing_widgets as bw, context
 from ui.widgets import download_xlsx, money_column, show_validation
 
@@ -27,28 +29,28 @@ def invoice_actions(invoice: dict, prefix: str) -> None:
         c1, c2 = st.columns(2)
         with c1:
             if st.button(t("billing.recompute"), key=f"{prefix}_recompute_{key}", icon=":material/refresh:"):
-                bw.act(ctx, t("billing.done.recomputed"), billing.bill_contract, db, actor, invoice["contract_id"], invoice["month"])
+                bw.act(ctx, t("billing.done.recomputed"), invoices.bill_contract, db, actor, invoice["contract_id"], invoice["month"])
         with c2:
             sure = st.checkbox(t("billing.approve_confirm"), key=f"{prefix}_approve_sure_{key}")
-            pending = billing.pending_kpi_days(db, actor, key)
+            pending = invoices.pending_kpi_days(db, actor, key)
             accept_pending = False
             if pending:
                 st.warning(t("pending.warning", days="、".join(pending)))
                 accept_pending = st.checkbox(t("pending.accept"), key=f"{prefix}_approve_pending_{key}")
             if st.button(t("billing.approve"), type="primary", disabled=not sure or (bool(pending) and not accept_pending),
                          key=f"{prefix}_approve_{key}", icon=":material/lock:"):
-                bw.act(ctx, t("billing.done.approved"), billing.approve, db, actor, key, accept_pending)
+                bw.act(ctx, t("billing.done.approved"), invoices.approve, db, actor, key, accept_pending)
     if invoice["status"] == "approved" and can(actor, "billing.issue"):
         c1, c2 = st.columns(2)
         with c1:
             sure = st.checkbox(t("billing.issue_confirm"), key=f"{prefix}_issue_sure_{key}")
             if st.button(t("billing.issue"), type="primary", disabled=not sure, key=f"{prefix}_issue_{key}", icon=":material/outgoing_mail:"):
-                bw.act(ctx, t("billing.done.issued"), billing.issue, db, actor, key)
+                bw.act(ctx, t("billing.done.issued"), invoices.issue, db, actor, key)
         with c2:
             with st.expander(t("billing.reopen")):
                 reason = st.text_input(t("billing.c.reason"), key=f"{prefix}_reopen_reason_{key}")
                 if st.button(t("billing.reopen"), key=f"{prefix}_reopen_{key}", icon=":material/lock_open:"):
-                    bw.act(ctx, t("billing.done.reopened"), billing.reopen, db, actor, key, reason)
+                    bw.act(ctx, t("billing.done.reopened"), invoices.reopen, db, actor, key, reason)
     if invoice["status"] == "issued":
         if can(actor, "billing.pay"):
             with st.form(f"{prefix}_pay_{key}"):
@@ -59,7 +61,7 @@ def invoice_actions(invoice: dict, prefix: str) -> None:
                                         key=f"{prefix}_paid_amount_{key}")
                 note = st.text_input(t("billing.c.payment_note"), key=f"{prefix}_payment_note_{key}")
                 if st.form_submit_button(t("billing.mark_paid"), type="primary", icon=":material/paid:"):
-                    bw.act(ctx, t("billing.done.paid"), billing.record_payment, db, actor, key, paid_on, amount, note)
+                    bw.act(ctx, t("billing.done.paid"), invoices.record_payment, db, actor, key, paid_on, amount, note)
         elif staff:
             st.caption(t("billing.pay_by_director"))
     if invoice["events"]:
@@ -82,7 +84,7 @@ def invoice_list(found: list[dict], key: str) -> None:
     chosen = st.selectbox(t("billing.open_invoice"), [i["id"] for i in found], key=f"invoice_pick_{key}",
                           format_func=lambda i: next(f"{x['number']} · {x['merchant_name']} · {x['project_name']}"
                                                      for x in found if x["id"] == i))
-    invoice = billing.get_invoice(db, actor, chosen)
+    invoice = invoices.get_invoice(db, actor, chosen)
     st.subheader(t("billing.invoice_title", month=invoice["month"], number=invoice["number"]))
     bw.invoice(ctx, invoice, key)
     invoice_actions(invoice, key)
@@ -93,7 +95,7 @@ def statement_view() -> None:
     if actor.role == "merchant":
         merchant_id = actor.merchant_id
     else:
-        billed = billing.merchants_billed(db, actor)
+        billed = invoices.merchants_billed(db, actor)
         if not billed:
             st.info(t("billing.no_contracts"))
             return
@@ -102,14 +104,14 @@ def statement_view() -> None:
     if merchant_id is None:
         st.info(t("billing.no_invoices"))
         return
-    data = billing.statement(db, actor, merchant_id)
+    data = invoices.statement(db, actor, merchant_id)
     st.subheader(t("billing.statement_title", merchant=data["merchant"]["name"], date=data["as_of"]))
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(t("billing.c.total"), formatting.money(data["billed"]), border=True)
     c2.metric(t("billing.c.paid"), formatting.money(data["paid"]), border=True)
     c3.metric(t("billing.c.outstanding"), formatting.money(data["outstanding"]), border=True)
     c4.metric(t("billing.c.overdue"), formatting.money(data["overdue"]), border=True)
-    frames = billing.statement_frames(data, ctx.lang)
+    frames = invoices.statement_frames(data, ctx.lang)
     frame = next(iter(frames.values()))
     if frame.empty:
         st.info(t("billing.no_invoices"))
@@ -117,7 +119,7 @@ def statement_view() -> None:
     st.dataframe(frame, hide_index=True, width="stretch", column_config=money)
     d1, d2 = st.columns(2)
     with d1:
-        st.download_button(t("billing.download_html"), billing.statement_html(data, ctx.lang), file_name=f"statement-{merchant_id}-{data['as_of']}.html",
+        st.download_button(t("billing.download_html"), invoices.statement_html(data, ctx.lang), file_name=f"statement-{merchant_id}-{data['as_of']}.html",
                            mime="text/html", key="statement_html", icon=":material/print:")
     with d2:
         download_xlsx(ctx, "billing.download_xlsx", frames, f"statement-{merchant_id}-{data['as_of']}.xlsx", "statement_xlsx")
@@ -127,16 +129,16 @@ if not staff:  # a merchant: its own issued invoices and its statement, read-onl
     tab_invoices, tab_statement = st.tabs([t("billing.tab.invoices"), t("billing.tab.statement")])
     with tab_invoices:
         search = st.text_input(t("search"), key="invoice_search_merchant", placeholder=t("billing.search_invoices"))
-        invoice_list(billing.list_invoices(db, actor, search=search), "merchant")
+        invoice_list(invoices.list_invoices(db, actor, search=search), "merchant")
     with tab_statement:
         statement_view()
     st.stop()
 
 tab_month, tab_all, tab_statement = st.tabs([t("billing.tab.month"), t("billing.tab.all"), t("billing.tab.statement")])
 with tab_month:
-    months = billing.recent_months(13)
+    months = invoices.recent_months(13)
     month = st.selectbox(t("billing.c.month"), months, index=1, key="billing_month")
-    summary = billing.month_summary(db, actor, month)
+    summary = invoices.month_summary(db, actor, month)
     c1, c2, c3, c4, c5 = st.columns([1, 2, 1, 1, 1])
     c1.metric(t("billing.c.invoices"), summary["count"], border=True)
     c2.metric(t("billing.c.month_total"), formatting.money(summary["total"]), border=True)
@@ -146,14 +148,14 @@ with tab_month:
     st.caption(t("billing.run_hint"))
     if st.button(t("billing.run_month", month=month), type="primary", key="run_billing", icon=":material/calculate:"):
         try:
-            result = billing.run_month(db, actor, month)
+            result = invoices.run_month(db, actor, month)
         except ValidationError as exc:
             show_validation(ctx, exc)
         else:
             st.session_state[bw.FLASH] = t("billing.done.run", month=month, n=result["computed"], locked=result["locked"])
             st.rerun()
     with st.expander(t("billing.credits")):
-        credits = billing.list_credits(db, actor, month)
+        credits = invoices.list_credits(db, actor, month)
         if credits:
             st.dataframe(pd.DataFrame({t("billing.c.merchant"): [c["merchant_name"] for c in credits], t("billing.c.project"): [c["project_name"] for c in credits],
                                        t("billing.c.amount"): [c["amount"] for c in credits], t("billing.c.reason"): [c["reason"] for c in credits]}),
@@ -166,18 +168,18 @@ with tab_month:
             amount = k2.number_input(t("billing.c.credit_amount"), min_value=0.0, step=100.0, format="%.2f")
             reason = st.text_input(t("billing.c.reason"), key=f"credit_reason_{month}")
             if st.form_submit_button(t("billing.add_credit"), icon=":material/add:"):
-                bw.act(ctx, t("billing.done.credit"), billing.add_credit, db, actor, project_id, month, amount, reason)
+                bw.act(ctx, t("billing.done.credit"), invoices.add_credit, db, actor, project_id, month, amount, reason)
     f1, f2 = st.columns([3, 1])
     search = f1.text_input(t("search"), key="invoice_search_month", placeholder=t("billing.search_invoices"))
-    status = f2.selectbox(t("billing.c.status"), ["", *billing.INVOICE_STATUSES], key="invoice_status_month",
+    status = f2.selectbox(t("billing.c.status"), ["", *invoices.INVOICE_STATUSES], key="invoice_status_month",
                           format_func=lambda s: t("all") if not s else t(f"billing.status.{s}"))
-    invoice_list(billing.list_invoices(db, actor, month=month, status=status or None, search=search), f"month_{month}")
+    invoice_list(invoices.list_invoices(db, actor, month=month, status=status or None, search=search), f"month_{month}")
 
 with tab_all:
     g1, g2 = st.columns([3, 1])
     search = g1.text_input(t("search"), key="invoice_search_all", placeholder=t("billing.search_invoices"))
     overdue_only = g2.checkbox(t("billing.overdue_only"), key="invoice_overdue_only")
-    invoice_list(billing.list_invoices(db, actor, search=search, overdue_only=overdue_only), "all")
+    invoice_list(invoices.list_invoices(db, actor, search=search, overdue_only=overdue_only), "all")
 
 with tab_statement:
     statement_view()

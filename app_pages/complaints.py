@@ -7,9 +7,12 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from core import complaints, config, merchants, qa
-from core.errors import NotFound, ValidationError
-from core.permissions import can
+from core.complaints import complaints
+from core.kernel import config
+from core.projects import merchants
+from core.qa import reviews
+from core.kernel.errors import NotFound, ValidationError
+from core.kernel.permissions import can
 from ui import charts, context
 from ui.cache import cached, this_minute
 from ui.qa_widgets import overdue_notice, period_picker
@@ -63,7 +66,7 @@ if selected is None:
         start, end = period_picker(ctx, "c_period")
     agent_id = None
     if staff and project_id is not None:
-        team = qa.team_agents(db, actor, project_id)
+        team = reviews.team_agents(db, actor, project_id)
         agent_id = c2.selectbox(t("qa.agent"), [None, *[a["id"] for a in team]], key="c_agent",
                                 format_func=lambda i: t("all") if i is None else next(a["name"] for a in team if a["id"] == i))
     overdue_only = c3.toggle(t("complaints.overdue_only"), key="c_overdue")
@@ -115,7 +118,7 @@ if selected is None:
     if writer:
         with st.expander(t("complaints.new"), icon=":material/add:"):
             new_project = st.selectbox(t("qa.project"), list(project_names), format_func=project_names.get, key="c_new_project")
-            team = qa.team_agents(db, actor, new_project)
+            team = reviews.team_agents(db, actor, new_project)
             with st.form("c_new", clear_on_submit=False):
                 c1, c2, c3 = st.columns(3)
                 channel = c1.selectbox(t("field.complaint.channel"), complaints.CHANNELS, format_func=lambda c: t(f"complaint.channel.{c}"))

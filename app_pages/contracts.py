@@ -7,8 +7,9 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from core import billing_rules as rules, config, contracts, formatting
-from core.permissions import can
+from core.billing import rules, contracts
+from core.kernel import config, formatting
+from core.kernel.permissions import can
 from ui import billing_widgets as bw, context
 from ui.widgets import download_xlsx, money_column
 

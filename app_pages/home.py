@@ -7,8 +7,13 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from core import config, home, merchants, reports, roster, training
-from core.permissions import can
+from core.kernel import config
+from core.overview import home
+from core.projects import merchants
+from core.reports import merchant_report
+from core.schedule import shifts as roster
+from core.team import training
+from core.kernel.permissions import can
 from ui import charts, context
 from ui.cache import cached, this_minute
 from ui.kpi_widgets import fmt
@@ -78,8 +83,8 @@ if actor.role == "merchant":
         st.stop()
     yesterday = config.today() - timedelta(days=1)
     for project in projects:
-        report = reports.build(db, actor, project["id"], "daily", yesterday)
-        st.subheader(reports.title(report, t))
+        report = merchant_report.build(db, actor, project["id"], "daily", yesterday)
+        st.subheader(merchant_report.title(report, t))
         outlook = home.data_outlook(db, actor, project["id"], yesterday)
         if outlook is not None:  # no figures for yesterday: say why and when they come, not a row of dashes
             st.info(home.outlook_text(outlook, t), icon=":material/schedule:")

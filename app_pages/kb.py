@@ -6,9 +6,11 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from core import config, kb, training
-from core.errors import NotFound, ValidationError
-from core.permissions import can, page_allowed
+from core.kernel import config
+from core.kb import articles
+from core.team import training
+from core.kernel.errors import NotFound, ValidationError
+from core.kernel.permissions import can, page_allowed
 from ui import context
 from ui.qa_widgets import project_picker
 from ui.widgets import download_xlsx, query_int, show_validation
@@ -22,7 +24,7 @@ flash = st.session_state.pop("kb_flash", None)
 if flash:
     notice.success(t(flash))
 
-mine = kb.my_overdue(db, actor)
+mine = articles.my_overdue(db, actor)
 if mine:
     st.warning(t("kb.my_overdue", n=len(mine), titles="、".join(a["title"] for a in mine[:5])), icon=":material/event_busy:")
 
@@ -45,7 +47,7 @@ def picked_row(event, frame: pd.DataFrame) -> int | None:
 
 def article_form(key: str, project_id: int, current: dict | None) -> dict | None:
     """The fields of an article; returns the entered data when the form is submitted."""
-    staff = kb.owners(db)
+    staff = articles.owners(db)
     owner_ids = [o["id"] for o in staff]
     materials = training.list_materials(db, actor, project_id) if can(actor, "material.read") else []
     material_ids = [None, *[m["id"] for m in materials]]
@@ -53,8 +55,8 @@ def article_form(key: str, project_id: int, current: dict | None) -> dict | None
     with st.form(key):
         c1, c2 = st.columns([3, 1])
         title = c1.text_input(t("field.kb.title") + " *", value=current.get("title", ""))
-        category = c2.selectbox(t("field.kb.category"), kb.CATEGORIES, format_func=category_label,
-                                index=kb.CATEGORIES.index(current["category"]) if current.get("category") in kb.CATEGORIES else 0)
+        category = c2.selectbox(t("field.kb.category"), articles.CATEGORIES, format_func=category_label,
+                                index=articles.CATEGORIES.index(current["category"]) if current.get("category") in articles.CATEGORIES else 0)
         c1, c2 = st.columns(2)
         tags = c1.text_input(t("field.kb.tags"), value=(current.get("tags") or "").replace(",", "，"), help=t("kb.tags_help"))
         skus = c2.text_input(t("field.kb.skus"), value=(current.get("skus") or "").replace(",", "，"), help=t("kb.skus_help"))
@@ -62,7 +64,7 @@ def article_form(key: str, project_id: int, current: dict | None) -> dict | None
         owner_default = current.get("owner_id") or actor.id
         owner_id = c1.selectbox(t("field.kb.owner_id"), owner_ids, index=owner_ids.index(owner_default) if owner_default in owner_ids else 0,
                                 format_func=lambda i: next(o["display_name"] for o in staff if o["id"] == i))
-        review_default = current.get("review_by") or (config.today() + timedelta(days=kb.REVIEW_DAYS)).isoformat()
+        review_default = current.get("review_by") or (config.today() + timedelta(days=articles.REVIEW_DAYS)).isoformat()
         review_by = c2.date_input(t("field.kb.review_by"), value=pd.Timestamp(review_default).date(), format="YYYY-MM-DD")
         material_id = c3.selectbox(t("field.kb.source_material_id"), material_ids,
                                    index=material_ids.index(current.get("source_material_id")) if current.get("source_material_id") in material_ids else 0,
@@ -79,7 +81,7 @@ def article_form(key: str, project_id: int, current: dict | None) -> dict | None
 article_id = query_int("article")
 if article_id is not None:
     try:
-        article = kb.get_article(db, actor, article_id)
+        article = articles.get_article(db, actor, article_id)
     except NotFound:
         st.error(t("msg.not_found"))
         st.stop()
@@ -96,17 +98,17 @@ if article_id is not None:
         st.error(t("kb.overdue_flag", date=article["review_by"]), icon=":material/event_busy:")
         if article["owner_id"] == actor.id or can(actor, "kb.write"):
             with st.form("kb_reviewed"):
-                next_review = st.date_input(t("kb.next_review"), value=config.today() + timedelta(days=kb.REVIEW_DAYS), format="YYYY-MM-DD")
+                next_review = st.date_input(t("kb.next_review"), value=config.today() + timedelta(days=articles.REVIEW_DAYS), format="YYYY-MM-DD")
                 if st.form_submit_button(t("kb.mark_reviewed"), icon=":material/task_alt:"):
                     try:
-                        kb.mark_reviewed(db, actor, article_id, next_review)
+                        articles.mark_reviewed(db, actor, article_id, next_review)
                     except ValidationError as exc:
                         show_validation(ctx, exc)
                     else:
                         st.session_state["kb_flash"] = "kb.reviewed_ok"
                         st.rerun()
     if article["tags"]:
-        st.markdown(" ".join(f":blue-badge[{kb.escape_text(tag)}]" for tag in article["tags"].split(",")), unsafe_allow_html=True)
+        st.markdown(" ".join(f":blue-badge[{articles.escape_text(tag)}]" for tag in article["tags"].split(",")), unsafe_allow_html=True)
     if article["skus"]:
         st.caption(t("kb.skus_line", skus=article["skus"].replace(",", "、")))
     if article["source_material_title"]:
@@ -117,7 +119,7 @@ if article_id is not None:
     labels = [t("kb.tab.comments"), t("kb.tab.versions")] + ([t("kb.tab.edit")] if can(actor, "kb.write") else [])
     tabs = st.tabs(labels)
     with tabs[0]:
-        found = kb.comments(db, actor, article_id)
+        found = articles.comments(db, actor, article_id)
         if not found:
             st.info(t("kb.no_comments"))
         for comment in found:
@@ -129,14 +131,14 @@ if article_id is not None:
                 text = st.text_area(t("field.kb.comment"), placeholder=t("kb.comment_hint"))
                 if st.form_submit_button(t("kb.add_comment"), icon=":material/comment:"):
                     try:
-                        kb.add_comment(db, actor, article_id, text)
+                        articles.add_comment(db, actor, article_id, text)
                     except ValidationError as exc:
                         show_validation(ctx, exc)
                     else:
                         st.session_state["kb_flash"] = "kb.comment_ok"
                         st.rerun()
     with tabs[1]:
-        history = kb.versions(db, actor, article_id)
+        history = articles.versions(db, actor, article_id)
         st.dataframe(pd.DataFrame([{t("kb.version"): f"v{v['version']}", t("kb.edited_at"): v["edited_at"], t("kb.editor"): v["editor_name"] or "—",
                                     t("field.kb.title"): v["title"], t("field.kb.review_by"): v["review_by"], t("field.kb.note"): v["note"]}
                                    for v in history]), hide_index=True, width="stretch")
@@ -147,7 +149,7 @@ if article_id is not None:
             c1, c2 = st.columns(2)
             old = c1.selectbox(t("kb.version_old"), numbers, index=1, format_func=lambda n: f"v{n}", key="kb_v_old")
             new = c2.selectbox(t("kb.version_new"), numbers, index=0, format_func=lambda n: f"v{n}", key="kb_v_new")
-            change = kb.diff(db, actor, article_id, old, new)
+            change = articles.diff(db, actor, article_id, old, new)
             for field in change["fields"]:
                 shown = category_label if field["field"] == "category" else (lambda v: "" if v is None else str(v))
                 st.markdown(f"**{t('field.kb.' + field['field'])}**")
@@ -165,7 +167,7 @@ if article_id is not None:
                 if entered is not None:
                     note = entered.pop("note")
                     try:
-                        version = kb.update_article(db, actor, article_id, entered, note)
+                        version = articles.update_article(db, actor, article_id, entered, note)
                     except ValidationError as exc:
                         show_validation(ctx, exc)
                     else:
@@ -174,14 +176,14 @@ if article_id is not None:
                 with st.expander(t("kb.archive"), icon=":material/archive:"):
                     sure = st.checkbox(t("kb.archive_confirm"), key="kb_archive_sure")
                     if st.button(t("kb.archive"), disabled=not sure, key="kb_archive_go"):
-                        kb.archive_article(db, actor, article_id)
+                        articles.archive_article(db, actor, article_id)
                         st.session_state["kb_flash"] = "kb.archived_ok"
                         del st.query_params["article"]
                         st.rerun()
     st.stop()
 
 # --- a project's knowledge -----------------------------------------------------------------------------
-projects = kb.projects(db, actor)
+projects = articles.projects(db, actor)
 project = project_picker(ctx, "kb_project", projects)
 if project is None:
     st.stop()
@@ -193,7 +195,7 @@ tabs = st.tabs(labels)
 with tabs[0]:
     query = st.text_input(t("kb.search_label"), placeholder=t("kb.search_hint"), key="kb_q", icon=":material/search:")
     if query.strip():
-        hits = kb.search(db, actor, query, project_id)
+        hits = articles.search(db, actor, query, project_id)
         if not hits:
             st.info(t("kb.no_hits"))
         for index, hit in enumerate(hits):
@@ -207,26 +209,26 @@ with tabs[0]:
                                  query_params={"project": hit["project_id"], "article": hit["ref_id"]})
                 elif hit["kind"] == "faq":
                     st.markdown(f"**{hit['title_html']}** &nbsp; :orange-badge[{t('kb.kind.faq')}]", unsafe_allow_html=True)
-                    st.markdown(kb.highlight_html(hit["text"], kb.split_terms(query)) if not hit["related"] else hit["snippet_html"],
+                    st.markdown(articles.highlight_html(hit["text"], articles.split_terms(query)) if not hit["related"] else hit["snippet_html"],
                                 unsafe_allow_html=True)
                     if page_allowed(actor.role, "projects"):
                         st.page_link("app_pages/projects.py", label=t("kb.open_faq"), icon=":material/quiz:",
                                      query_params={"project": hit["project_id"]})
                 else:
-                    st.markdown(f"**#{hit['number']} {kb.escape_text(hit['shortcut'] or '')}** · {kb.escape_text(hit['title'] or t('kb.phrase.no_group'))} &nbsp; "
+                    st.markdown(f"**#{hit['number']} {articles.escape_text(hit['shortcut'] or '')}** · {articles.escape_text(hit['title'] or t('kb.phrase.no_group'))} &nbsp; "
                                 f":green-badge[{t('kb.kind.phrase')}]", unsafe_allow_html=True)
                     st.code(hit["text"], language=None, wrap_lines=True)
 
 with tabs[1]:
     c1, c2, c3, c4 = st.columns([3, 2, 2, 1])
     search = c1.text_input(t("search"), placeholder=t("kb.list_search_hint"), key="kb_list_search")
-    category = c2.selectbox(t("field.kb.category"), [None, *kb.CATEGORIES], key="kb_list_category",
+    category = c2.selectbox(t("field.kb.category"), [None, *articles.CATEGORIES], key="kb_list_category",
                             format_func=lambda c: t("all") if c is None else category_label(c))
-    staff = kb.owners(db)
+    staff = articles.owners(db)
     owner = c3.selectbox(t("field.kb.owner_id"), [None, *[o["id"] for o in staff]], key="kb_list_owner",
                          format_func=lambda i: t("all") if i is None else next(o["display_name"] for o in staff if o["id"] == i))
     overdue_only = c4.toggle(t("kb.overdue_only"), key="kb_list_overdue")
-    found = kb.list_articles(db, actor, project_id, search=search, category=category, owner_id=owner, overdue_only=overdue_only)
+    found = articles.list_articles(db, actor, project_id, search=search, category=category, owner_id=owner, overdue_only=overdue_only)
     if not found:
         st.info(t("kb.no_articles"))
     else:
@@ -244,10 +246,10 @@ with tabs[1]:
 
 with tabs[2]:
     day = st.date_input(t("kb.week_of"), value=config.today(), format="YYYY-MM-DD", key="kb_week")
-    start = kb.week_start(day)
+    start = articles.week_start(day)
     end = start + timedelta(days=6)
     st.caption(t("kb.week_range", start=start.isoformat(), end=end.isoformat()))
-    changed = kb.changes(db, actor, start, end, project_id)
+    changed = articles.changes(db, actor, start, end, project_id)
     if not changed:
         st.info(t("kb.no_changes"))
     else:
@@ -261,7 +263,7 @@ with tabs[2]:
             open_article(picked, project_id)
 
 with tabs[3]:
-    late = kb.overdue(db, actor, project_id)
+    late = articles.overdue(db, actor, project_id)
     if not late:
         st.success(t("kb.none_overdue"))
     else:
@@ -281,7 +283,7 @@ if writer:
         if entered is not None:
             entered.pop("note")
             try:
-                new_id = kb.create_article(db, actor, project_id, entered)
+                new_id = articles.create_article(db, actor, project_id, entered)
             except ValidationError as exc:
                 show_validation(ctx, exc)
             else:

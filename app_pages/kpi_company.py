@@ -6,7 +6,8 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from core import config, kpi_store
+from core.kernel import config
+from core.kpi import store
 from ui import context
 from ui.cache import cached
 from ui.kpi_widgets import fmt
@@ -19,7 +20,7 @@ st.title(t("kpi.company.title"))
 today = config.today()
 period = st.date_input(t("kpi.period"), value=(today - timedelta(days=7), today - timedelta(days=1)), format="YYYY-MM-DD", key="company_period")
 start, end = (period[0], period[-1]) if isinstance(period, tuple) and period else (today - timedelta(days=7), today - timedelta(days=1))
-overview = cached(kpi_store.company_overview)(db, actor, start, end)  # per data version: fresh after any save
+overview = cached(store.company_overview)(db, actor, start, end)  # per data version: fresh after any save
 if overview.empty:
     st.info(t("kpi.company.empty"))
     st.stop()
@@ -27,11 +28,11 @@ if overview.empty:
 alerts = overview[overview["alerts"].map(bool)]
 if not alerts.empty:
     for _, row in alerts.iterrows():
-        st.error(t("kpi.company.alert", project=row["project"], kpis="、".join(t(f"kpi.m.{k}") for k in row["alerts"]), n=kpi_store.ALERT_STREAK_DAYS))
+        st.error(t("kpi.company.alert", project=row["project"], kpis="、".join(t(f"kpi.m.{k}") for k in row["alerts"]), n=store.ALERT_STREAK_DAYS))
 else:
     st.success(t("kpi.company.no_alerts"))
 
-shown_kpis = list(kpi_store.TARGETS)
+shown_kpis = list(store.TARGETS)
 table = pd.DataFrame({t("field.project_name"): overview["project"], t("kpi.days"): overview["days"]})
 for name in shown_kpis:
     table[t(f"kpi.m.{name}")] = [

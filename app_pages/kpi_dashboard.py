@@ -7,8 +7,10 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from core import config, home, kpi_store
-from core.permissions import can
+from core.kernel import config
+from core.overview import home
+from core.kpi import store
+from core.kernel.permissions import can
 from ui import charts, context
 from ui.cache import cached
 from ui.kpi_widgets import fmt, kpi_platform_table, trend
@@ -24,7 +26,7 @@ labels = {p["id"]: f"{p['merchant_name']} · {p['name']}" for p in projects}
 default = requested if requested in ids else next((p["id"] for p in projects if p["status"] == "live"), ids[0])
 project_id = st.selectbox(t("projects.choose"), ids, index=ids.index(default), format_func=labels.get, key="kpi_project")
 
-span = cached(kpi_store.data_range)(db, actor, project_id)
+span = cached(store.data_range)(db, actor, project_id)
 if span is None:  # say what will happen and when, in words for the reader's role
     if can(actor, "kpi.import"):
         st.info(t("kpi.no_data"))
@@ -39,16 +41,16 @@ c1, c2 = st.columns([2, 3])
 period = c1.date_input(t("kpi.period"), value=(max(first_day, last_day - timedelta(days=29)), last_day),
                        min_value=first_day, max_value=last_day, format="YYYY-MM-DD", key=f"kpi_period_{project_id}")
 start, end = (period[0], period[-1]) if isinstance(period, tuple) and period else (first_day, last_day)
-agent_days = cached(kpi_store.agent_days)(db, actor, project_id, start, end)
+agent_days = cached(store.agent_days)(db, actor, project_id, start, end)
 agent_names = sorted(agent_days["agent_name"].unique().tolist())
 chosen_agents = c2.multiselect(t("kpi.agent_filter"), agent_names, key=f"kpi_agents_{project_id}", placeholder=t("all"))
-goal = cached(kpi_store.targets)(db, actor, project_id)
+goal = cached(store.targets)(db, actor, project_id)
 if not goal:
     st.warning(t("kpi.no_targets"))
 
 # tiles -------------------------------------------------------------------------------------------
 st.subheader(t("kpi.tiles"))
-tile_rows = cached(kpi_store.tiles)(db, actor, project_id, last_day + timedelta(days=1) if last_day < config.today() else config.today())
+tile_rows = cached(store.tiles)(db, actor, project_id, last_day + timedelta(days=1) if last_day < config.today() else config.today())
 period_key = st.segmented_control(t("kpi.tiles_period"), ["today", "yesterday", "last7"], default="yesterday",
                                   format_func=lambda k: t(f"kpi.period.{k}"), key=f"tiles_period_{project_id}") or "yesterday"
 shown_tiles = [r for r in tile_rows if r["period"] == period_key]
@@ -66,14 +68,14 @@ else:
                 label = t("report.daily_mean", label=label)
             if tile["target"] is not None:
                 label += f" · {t('kpi.target')} {fmt(tile['kpi'], tile['target'])}"
-            higher_is_better = kpi_store.TARGETS[tile["kpi"]][1]
+            higher_is_better = store.TARGETS[tile["kpi"]][1]
             value = t("imp.pending_cell") if tile["actual"] is None and tile["pending"] else fmt(tile["kpi"], tile["actual"])
             if tile["pending"] and tile["actual"] is not None:
                 label += f" · {t('kpi.includes_pending')}"
             column.metric(label, value, delta=delta,
                           delta_color="normal" if higher_is_better else "inverse", border=True)
 
-pending_days = kpi_store.pending_figures(db, actor, project_id, start, end)
+pending_days = store.pending_figures(db, actor, project_id, start, end)
 if pending_days:
     st.warning(t("kpi.pending_days", days="、".join(pending_days),
                  fields="、".join(sorted({t(f"kpi.f.{f}") for fields in pending_days.values() for f in fields}))))
@@ -82,9 +84,9 @@ if pending_days:
 st.subheader(t("kpi.trends"))
 if chosen_agents:
     filtered = agent_days[agent_days["agent_name"].isin(chosen_agents)]
-    daily = pd.DataFrame([{"day": day, **kpi_store.aggregate(group)} for day, group in filtered.groupby("day")])
+    daily = pd.DataFrame([{"day": day, **store.aggregate(group)} for day, group in filtered.groupby("day")])
 else:
-    daily = cached(kpi_store.shop_days)(db, actor, project_id, start, end)
+    daily = cached(store.shop_days)(db, actor, project_id, start, end)
 if daily.empty:
     st.info(t("kpi.no_data_period"))
 else:
@@ -95,7 +97,7 @@ else:
 
 # agents -----------------------------------------------------------------------------------------
 st.subheader(t("kpi.agents"))
-table = cached(kpi_store.agent_table)(db, actor, project_id, start, end)
+table = cached(store.agent_table)(db, actor, project_id, start, end)
 if chosen_agents:
     table = table[table["agent_name"].isin(chosen_agents)]
 if table.empty:
@@ -114,7 +116,7 @@ else:
     ratios = {t("kpi.m.items_per_buyer"): st.column_config.NumberColumn(format="%.2f")}  # 客件数 1.61, not 1.6062
     st.dataframe(shown, hide_index=True, width="stretch", column_config={**percent, **seconds, **money, **counts, **ratios})
     download_xlsx(ctx, "btn.export_excel", {"agents": shown}, f"kpi-agents-{project_id}-{start}-{end}.xlsx", "kpi_export")
-    platform = kpi_store.platform_figures(db, actor, project_id, start, end)
+    platform = store.platform_figures(db, actor, project_id, start, end)
     if chosen_agents:
         platform = platform[platform["agent_name"].isin(chosen_agents)]
     if len(platform):
@@ -135,7 +137,7 @@ else:
 
 # hour of day -------------------------------------------------------------------------------------
 st.subheader(t("kpi.heatmap"))
-load = cached(kpi_store.hourly_load)(db, actor, project_id, start, end)  # heavy on raw logs; per data version
+load = cached(store.hourly_load)(db, actor, project_id, start, end)  # heavy on raw logs; per data version
 if load.empty:
     st.info(t("kpi.heatmap_needs_raw"))
 else:
@@ -160,14 +162,14 @@ st.caption(t("kpi.drill_hint"))
 c1, c2 = st.columns(2)
 drill_day = c1.date_input(t("kpi.day"), value=end, min_value=start, max_value=end, format="YYYY-MM-DD", key=f"drill_day_{project_id}")
 day_agents = sorted(agent_days[agent_days["day"] == drill_day.isoformat()]["agent"].unique().tolist())
-who = kpi_store.account_labels(db, actor, project_id, day_agents)  # the roster agent's name with the account
+who = store.account_labels(db, actor, project_id, day_agents)  # the roster agent's name with the account
 drill_agent = c2.selectbox(t("kpi.agent"), [None, *day_agents], format_func=lambda a: t("all") if a is None else who.get(a, a), key=f"drill_agent_{project_id}")
-chats = cached(kpi_store.chats_of_day)(db, actor, project_id, drill_day, drill_agent)
+chats = cached(store.chats_of_day)(db, actor, project_id, drill_day, drill_agent)
 if chats.empty:
     st.info(t("kpi.drill_none"))
 else:
     st.caption(t("kpi.drill_count", n=len(chats), converted=int(chats["converted"].sum()), sales=f"{chats['sales'].sum():,.2f}"))
-    who |= kpi_store.account_labels(db, actor, project_id, [a for a in chats["agent"].unique() if a not in who])
+    who |= store.account_labels(db, actor, project_id, [a for a in chats["agent"].unique() if a not in who])
     yes_no = {True: t("yes"), False: t("no")}
     view = pd.DataFrame({t("kpi.agent"): chats["agent"].map(who), t("kpi.buyer"): chats["buyer"],
                          t("kpi.first_response_s"): chats["first_response_s"],
@@ -179,6 +181,6 @@ else:
     download_xlsx(ctx, "btn.export_excel", {"chats": view}, f"chats-{project_id}-{drill_day}.xlsx", "chats_export")
     chat_labels = [f"{who[agent]} · {buyer}" for agent, buyer in zip(chats["agent"].tolist(), chats["buyer"].tolist())]  # one pass, not iloc per option
     pick = st.selectbox(t("kpi.transcript"), range(len(chats)), format_func=chat_labels.__getitem__, key=f"drill_chat_{project_id}")
-    transcript = kpi_store.transcript(db, actor, project_id, drill_day, chats["agent"].iloc[pick], chats["buyer"].iloc[pick])
+    transcript = store.transcript(db, actor, project_id, drill_day, chats["agent"].iloc[pick], chats["buyer"].iloc[pick])
     transcript["sender"] = transcript["sender"].map(lambda s: t(f"kpi.sender.{s}"))
     st.dataframe(transcript.rename(columns={"time": t("kpi.time"), "sender": t("kpi.sender"), "content": t("kpi.content")}), hide_index=True, width="stretch")

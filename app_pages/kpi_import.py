@@ -4,9 +4,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import kpi_store, merchants
-from core.errors import ValidationError
-from core.permissions import can
+from core.kpi import store
+from core.projects import merchants
+from core.kernel.errors import ValidationError
+from core.kernel.permissions import can
 from ui import context
 from ui.raw_import_widgets import raw_import_tab
 from ui.summary_import_widgets import summary_import_tab
@@ -21,7 +22,7 @@ if not projects:
     st.stop()
 labels = {p["id"]: f"{p['merchant_name']} · {p['name']}" for p in projects}
 project_id = st.selectbox(t("projects.choose"), list(labels), format_func=labels.get, key="import_project")
-settings = kpi_store.settings_for(db, project_id)
+settings = store.settings_for(db, project_id)
 st.caption(t("kpi.import.settings", start=settings.window_start, end=settings.window_end, fast=settings.fast_threshold_s,
              unit=t(f"choice.kpi_response_unit.{settings.response_unit}"), days=settings.attribution_days))
 
@@ -31,7 +32,7 @@ def agent_mapping(unknown: list[str], key: str) -> None:
     if not unknown:
         return
     st.warning(t("kpi.import.unknown_agents", n=len(unknown)))
-    roster = kpi_store.roster_choices(db, actor, project_id)
+    roster = store.roster_choices(db, actor, project_id)
     with st.form(f"map_{key}"):
         choices: dict[str, int | None] = {}
         for name in unknown:
@@ -41,7 +42,7 @@ def agent_mapping(unknown: list[str], key: str) -> None:
         if st.form_submit_button(t("kpi.import.save_mapping")):
             for name, agent_id in choices.items():
                 if agent_id is not None:
-                    kpi_store.map_agent(db, actor, project_id, name, agent_id)
+                    store.map_agent(db, actor, project_id, name, agent_id)
             st.success(t("msg.saved"))
 
 
@@ -54,7 +55,7 @@ with summary_tab:
     summary_import_tab(ctx, project_id, agent_mapping)
 
 with history_tab:
-    history = kpi_store.imports(db, actor, project_id)
+    history = store.imports(db, actor, project_id)
     if not history:
         st.info(t("kpi.import.no_history"))
     else:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import kb, memos
-from core.errors import ValidationError
-from core.permissions import can
+from core.kb import articles, memos
+from core.kernel.errors import ValidationError
+from core.kernel.permissions import can
 from ui import context
 from ui.widgets import show_validation
 
@@ -32,7 +32,7 @@ def status_badge(memo: dict) -> str:
 
 
 def quick_note() -> None:
-    projects = kb.projects(db, actor, "memo.write")
+    projects = articles.projects(db, actor, "memo.write")
     if not projects:
         st.info(t("kb.memo.no_projects"))
         return
@@ -67,7 +67,7 @@ def my_list() -> None:
         st.info(t("kb.memo.none_yet"))
     for memo in mine[:50]:
         with st.container(border=True):
-            st.markdown(f"{status_badge(memo)} &nbsp; {kb.escape_text(memo['merchant_name'])} · {memo['created_at']}", unsafe_allow_html=True)
+            st.markdown(f"{status_badge(memo)} &nbsp; {articles.escape_text(memo['merchant_name'])} · {memo['created_at']}", unsafe_allow_html=True)
             st.text(memo["text"])
             if memo["chat_ref"]:
                 st.caption(t("kb.memo.chat_ref_line", ref=memo["chat_ref"]))
@@ -86,7 +86,7 @@ def my_list() -> None:
 def answer_box(memo: dict) -> None:
     """One waiting memo with the supervisor's four actions: answer, queue, make an article, make a phrase."""
     with st.container(border=True):
-        st.markdown(f"{status_badge(memo)} &nbsp; **{kb.escape_text(memo['author_name'])}** · {kb.escape_text(memo['merchant_name'])} · "
+        st.markdown(f"{status_badge(memo)} &nbsp; **{articles.escape_text(memo['author_name'])}** · {articles.escape_text(memo['merchant_name'])} · "
                     f"{memo['created_at']} · {t('kb.memo.kind.' + memo['kind'])}", unsafe_allow_html=True)
         st.text(memo["text"])
         if memo["chat_ref"]:
@@ -95,7 +95,7 @@ def answer_box(memo: dict) -> None:
             answer = st.text_area(t("field.kb.answer"), value=memo["answer"], key=f"memo_a_{memo['id']}")
             c1, c2, c3, c4 = st.columns(4)
             title = c1.text_input(t("kb.memo.article_title"), placeholder=memos.default_title(memo), key=f"memo_t_{memo['id']}")
-            category = c2.selectbox(t("field.kb.category"), kb.CATEGORIES, index=kb.CATEGORIES.index("faq"),
+            category = c2.selectbox(t("field.kb.category"), articles.CATEGORIES, index=articles.CATEGORIES.index("faq"),
                                     format_func=lambda c: t(f"kb.cat.{c}"), key=f"memo_c_{memo['id']}")
             shortcut = c3.text_input(t("field.kb.shortcut"), placeholder="/fh", key=f"memo_s_{memo['id']}")
             group = c4.text_input(t("field.kb.group_name"), key=f"memo_g_{memo['id']}")
@@ -144,7 +144,7 @@ with tab_open:
     for memo in waiting[:30]:
         answer_box(memo)
 with tab_queue:
-    queued = memos.queue_for_meeting(db, actor, kb.week_start())
+    queued = memos.queue_for_meeting(db, actor, articles.week_start())
     st.caption(t("kb.memo.queue_hint"))
     if not queued:
         st.info(t("kb.memo.queue_empty"))
@@ -156,7 +156,7 @@ with tab_done:
         st.info(t("kb.memo.none_answered"))
     for memo in answered[:50]:
         with st.container(border=True):
-            st.markdown(f"**{kb.escape_text(memo['author_name'])}** · {kb.escape_text(memo['merchant_name'])} · {memo['created_at']}",
+            st.markdown(f"**{articles.escape_text(memo['author_name'])}** · {articles.escape_text(memo['merchant_name'])} · {memo['created_at']}",
                         unsafe_allow_html=True)
             st.text(memo["text"])
             st.caption(t("kb.memo.answer_from", name=memo["answered_by_name"] or "—", at=memo["answered_at"]))

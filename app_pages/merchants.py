@@ -4,9 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import merchants
-from core.errors import NotFound, ValidationError
-from core.permissions import can
+from core.projects import merchants
+from core.kernel.errors import NotFound, ValidationError
+from core.kernel.permissions import can
 from ui import context
 from ui.widgets import download_xlsx, query_int, show_validation
 

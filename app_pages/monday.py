@@ -7,9 +7,14 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from core import config, excel, i18n, kpi_store, merchants, reports, users, weekly
-from core.errors import ValidationError
-from core.permissions import can
+from core.kernel import config, excel, i18n
+from core.kpi import store
+from core.projects import merchants
+from core.reports import merchant_report
+from core.accounts import users
+from core.overview import meeting
+from core.kernel.errors import ValidationError
+from core.kernel.permissions import can
 from ui import charts, context
 from ui.cache import cached
 from ui.kpi_widgets import fmt, trend
@@ -20,7 +25,7 @@ t, db, actor = ctx.t, ctx.db, ctx.actor
 
 def monday_pack(db_, actor_, monday_, project_id_, lang_):
     """The export tables of the week, cacheable (the language, not the translate function, is the key)."""
-    return weekly.meeting_pack(db_, actor_, monday_, project_id_, lambda key, **params: i18n.t(key, lang_, **params))
+    return meeting.meeting_pack(db_, actor_, monday_, project_id_, lambda key, **params: i18n.t(key, lang_, **params))
 
 
 SECTIONS = ("summary", "praise", "analysis", "qa", "complaints", "training", "actions")
@@ -55,12 +60,12 @@ for key in ("monday_scope", "_monday_scope"):  # a project no longer live (or no
 presenting = state.get("monday_presenting", False)
 if not presenting:  # on a slide nothing but the figures: no pickers
     c1, c2, c3 = st.columns([2, 3, 2])
-    c1.date_input(t("monday.week"), value=remembered("monday_week", weekly.last_week()), format="YYYY-MM-DD", key="monday_week")
-    c2.selectbox(t("monday.scope"), options, index=options.index(remembered("monday_scope", weekly.default_scope(actor, projects) or COMPANY)),
+    c1.date_input(t("monday.week"), value=remembered("monday_week", meeting.last_week()), format="YYYY-MM-DD", key="monday_week")
+    c2.selectbox(t("monday.scope"), options, index=options.index(remembered("monday_scope", meeting.default_scope(actor, projects) or COMPANY)),
                  format_func=lambda i: t("monday.company") if i == COMPANY else names[i], key="monday_scope")
     c3.toggle(t("monday.present"), key="monday_present", on_change=start_presenting)
     state["_monday_week"], state["_monday_scope"] = state["monday_week"], state["monday_scope"]
-monday = weekly.week_of(state.get("_monday_week", weekly.last_week()))[0]
+monday = meeting.week_of(state.get("_monday_week", meeting.last_week()))[0]
 project_id = state.get("_monday_scope", COMPANY) or None
 sunday = monday + timedelta(days=6)
 scope_name = names[project_id] if project_id else t("monday.company")
@@ -95,7 +100,7 @@ needs_project = ("qa", "training")  # praise and analysis have a whole-company f
 
 def company_praise() -> None:
     """表扬及批评 across the firm: projects below their own targets, then the agents (each with its project)."""
-    part = cached(weekly.company_praise)(db, actor, monday)
+    part = cached(meeting.company_praise)(db, actor, monday)
     st.subheader(t("monday.projects_below"))
     if not part["projects_below"]:
         st.caption(t("monday.all_projects_met"))
@@ -140,7 +145,7 @@ def hour_chart(load: pd.DataFrame, title: str):
 
 def company_analysis() -> None:
     """数据分析 across the firm: its waits by hour of day, and each project's worst day."""
-    part = cached(weekly.company_analysis)(db, actor, monday)
+    part = cached(meeting.company_analysis)(db, actor, monday)
     if part["hour_load"]:
         st.plotly_chart(hour_chart(pd.DataFrame(part["hour_load"]), t("monday.hour_load_company")), key="m_load")
     else:
@@ -168,14 +173,14 @@ for section in shown:
         continue
     if section == "summary":
         columns = st.columns(4)
-        for i, row in enumerate(cached(weekly.work_summary)(db, actor, monday, project_id)):
+        for i, row in enumerate(cached(meeting.work_summary)(db, actor, monday, project_id)):
             delta = None if row["delta"] is None else ("+" if row["delta"] >= 0 else "-") + fmt(row["kpi"], abs(row["delta"])) + f" {t('monday.vs_last_week')}"
             label = t(f"kpi.m.{row['kpi']}") + (f" · {t('kpi.target')} {fmt(row['kpi'], row['target'])}" if row["target"] is not None else "")
             icon = "" if row["ok"] is None else ("✅ " if row["ok"] else "❌ ")
             columns[i % 4].metric(icon + label, fmt(row["kpi"], row["actual"]), delta=delta,
-                                  delta_color="normal" if kpi_store.TARGETS.get(row["kpi"], ("", True))[1] else "inverse", border=True)
+                                  delta_color="normal" if store.TARGETS.get(row["kpi"], ("", True))[1] else "inverse", border=True)
     elif section == "praise":
-        pc = weekly.praise_and_criticism(db, actor, monday, project_id)
+        pc = meeting.praise_and_criticism(db, actor, monday, project_id)
         left, right = st.columns(2)
         left.subheader(t("monday.praise"))
         if pc["improved"]:
@@ -190,24 +195,24 @@ for section in shown:
         else:
             right.caption(t("monday.none"))
     elif section == "analysis":
-        shop = kpi_store.shop_days(db, actor, project_id, monday, sunday)
-        goal = kpi_store.targets(db, actor, project_id)
+        shop = store.shop_days(db, actor, project_id, monday, sunday)
+        goal = store.targets(db, actor, project_id)
         if shop.empty:
             st.info(t("kpi.no_data_period"))
         else:
             left, right = st.columns(2)
             left.plotly_chart(slide_sized(trend(ctx, shop, "response_30s_rate", goal.get("response_30s_rate"))), key="m_trend1")
             right.plotly_chart(slide_sized(trend(ctx, shop, "conversion_rate", goal.get("conversion_rate"))), key="m_trend2")
-            load = cached(kpi_store.hourly_load)(db, actor, project_id, monday, sunday)
+            load = cached(store.hourly_load)(db, actor, project_id, monday, sunday)
             if not load.empty:
                 st.plotly_chart(hour_chart(load.groupby("hour", as_index=False)["waits"].sum(), t("monday.hour_load")), key="m_load")
-        for day in weekly.worst_days(db, actor, monday, project_id):
+        for day in meeting.worst_days(db, actor, monday, project_id):
             with st.container(border=True):
                 st.markdown(f"**{day['day']}** · {t('monday.missed')}: {'、'.join(t('kpi.m.' + k) for k in day['missed'])}")
                 st.caption(t("monday.why", complaints=", ".join(f"{c['number']}({t('complaint.category.' + c['category'])})" for c in day["complaints"]) or "—",
                              failures=len(day["qa_failures"])))
     elif section == "qa":
-        part = weekly.qa_section(db, actor, monday, project_id)
+        part = meeting.qa_section(db, actor, monday, project_id)
         summary = part["summary"]
         c1, c2, c3 = st.columns(3)
         c1.metric(t("report.qa.mean_score"), "—" if summary["mean_score"] is None else f"{summary['mean_score']:.1f}", border=True)
@@ -218,9 +223,9 @@ for section in shown:
                                         t("monday.case_status"): t(f"qa.case_status.{c.get('case_status')}"), t("report.value"): c.get("score")} for c in part["cases"]]),
                          hide_index=True, width="stretch")
         if part["lost_points"]:
-            st.dataframe(pd.DataFrame(weekly.lost_points_rows(part["lost_points"], t)), hide_index=True, width="stretch")
+            st.dataframe(pd.DataFrame(meeting.lost_points_rows(part["lost_points"], t)), hide_index=True, width="stretch")
     elif section == "complaints":
-        stats = cached(weekly.complaint_stats)(db, actor, monday, project_id)
+        stats = cached(meeting.complaint_stats)(db, actor, monday, project_id)
         columns = st.columns(4)
         for column, key in zip(columns, ("new", "open", "overdue", "closed")):
             column.metric(t(f"monday.c.{key}"), stats[key], border=True)
@@ -231,7 +236,7 @@ for section in shown:
             slide_sized(charts.finish(ctx, chart, t("monday.c.chart"), x=t("monday.c.category"), y=charts.axis(ctx, t("monday.c.new"), "cases")))
             st.plotly_chart(chart, key="m_complaints")
     elif section == "training":
-        part = weekly.training_section(db, actor, monday, project_id)
+        part = meeting.training_section(db, actor, monday, project_id)
         c1, c2, c3 = st.columns(3)
         c1.metric(t("monday.exams_passed"), part["passed"], border=True)
         c2.metric(t("monday.exams_failed"), part["failed"], border=True)
@@ -240,7 +245,7 @@ for section in shown:
         if materials.get("missing"):
             st.warning(t("monday.materials_line", missing=materials["missing"], due=materials.get("due_date") or "—"))
     elif section == "actions":
-        actions = weekly.actions_for_week(db, actor, monday, project_id)
+        actions = meeting.actions_for_week(db, actor, monday, project_id)
         if not actions:
             st.caption(t("monday.no_actions"))
         for action in actions:
@@ -250,10 +255,10 @@ for section in shown:
             c1.markdown(f"{'✅' if action['status'] == 'done' else '⬜'} {action['text']} — {action['owner'] or '—'} · {t('monday.due')} {action['due_date']}{flag}{carried}")
             if can(actor, "meeting.write"):
                 if c2.button(t("monday.reopen") if action["status"] == "done" else t("monday.done"), key=f"act_{action['id']}"):
-                    weekly.set_action_done(db, actor, action["id"], action["status"] != "done")
+                    meeting.set_action_done(db, actor, action["id"], action["status"] != "done")
                     st.rerun()
         st.subheader(t("monday.s.memos"))
-        queued = weekly.memo_queue(db, actor, monday, project_id)
+        queued = meeting.memo_queue(db, actor, monday, project_id)
         if not queued:
             st.caption(t("monday.no_memos"))
         for memo in queued:
@@ -272,16 +277,16 @@ for section in shown:
                 due = c2.date_input(t("monday.due"), value=config.today() + timedelta(days=7), format="YYYY-MM-DD")
                 if st.form_submit_button(t("btn.add")):
                     try:
-                        weekly.add_action(db, actor, monday, text, owner, due, project_id)
+                        meeting.add_action(db, actor, monday, text, owner, due, project_id)
                     except ValidationError as exc:
                         show_validation(ctx, exc)
                     else:
                         st.rerun()
             with st.form("minutes"):
-                notes = st.text_area(t("monday.s.minutes"), value=weekly.minutes(db, actor, monday, project_id), height=160)
+                notes = st.text_area(t("monday.s.minutes"), value=meeting.minutes(db, actor, monday, project_id), height=160)
                 if st.form_submit_button(t("btn.save")):
                     try:
-                        weekly.save_minutes(db, actor, monday, notes, project_id)
+                        meeting.save_minutes(db, actor, monday, notes, project_id)
                     except ValidationError as exc:
                         show_validation(ctx, exc)
                     else:
@@ -296,10 +301,10 @@ if not presenting:
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:", key="monday_xlsx")
     charts = {}
     if project_id is not None:
-        shop = kpi_store.shop_days(db, actor, project_id, monday, sunday)
+        shop = store.shop_days(db, actor, project_id, monday, sunday)
         if not shop.empty:
-            goal = kpi_store.targets(db, actor, project_id)
+            goal = store.targets(db, actor, project_id)
             figure = trend(ctx, shop, "response_30s_rate", goal.get("response_30s_rate"))
             charts[t("monday.s.summary")] = figure.to_html(full_html=False, include_plotlyjs=True)
-    c2.download_button(t("report.download_html"), reports.html_document(heading, f"{config.COMPANY_NAME} · {config.now_text()}", pack, t("report.none"), charts),
+    c2.download_button(t("report.download_html"), merchant_report.html_document(heading, f"{config.COMPANY_NAME} · {config.now_text()}", pack, t("report.none"), charts),
                        file_name=f"monday-{monday}.html", mime="text/html", icon=":material/print:", key="monday_html")

@@ -4,9 +4,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import agents, attendance, config, salary
-from core.errors import NotFound, ValidationError
-from core.permissions import PermissionDenied
+from core.agents import directory
+from core.salary import attendance, payroll
+from core.kernel import config
+from core.kernel.errors import NotFound, ValidationError
+from core.kernel.permissions import PermissionDenied
 from ui import context, salary_widgets as sw
 from ui.widgets import error_text, money_column, query_int
 
@@ -14,16 +16,16 @@ ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("salary.mine.title"))
-own = agents.my_agent(db, actor)
+own = directory.my_agent(db, actor)
 if own is None:
     st.info(t("salary.mine.not_linked"))
     st.stop()
 
-statements = salary.my_statements(db, actor)
+statements = payroll.my_statements(db, actor)
 requested_run, requested_agent = query_int("run"), query_int("agent")
 if requested_run is not None or requested_agent is not None:  # a link to one statement: core decides whose it may be
     try:
-        shown = salary.get_statement(db, actor, requested_run or 0, requested_agent or own["id"])
+        shown = payroll.get_statement(db, actor, requested_run or 0, requested_agent or own["id"])
     except (PermissionDenied, NotFound):
         st.error(t("msg.not_found"))
         st.stop()
@@ -35,7 +37,7 @@ today = config.today()
 with tab_estimate:
     st.caption(t("salary.mine.estimate_hint", start=today.replace(day=1).isoformat(), today=today.isoformat()))
     try:
-        estimate = salary.month_to_date(db, actor)
+        estimate = payroll.month_to_date(db, actor)
     except ValidationError as exc:
         st.warning(t("salary.mine.estimate_unavailable") + "\n\n" + "\n".join(f"- {error_text(ctx, e)}" for e in exc.errors))
         estimate = None
@@ -54,7 +56,7 @@ with tab_statements:
                      hide_index=True, width="stretch", column_config={t("salary.c.total"): money_column(t("salary.c.total"))})
         run_id = st.selectbox(t("salary.month"), [s["run_id"] for s in statements], key="my_pay_month",
                               format_func=lambda r: next(s["month"] for s in statements if s["run_id"] == r))
-        sw.statement(ctx, salary.get_statement(db, actor, run_id, own["id"]), key=f"mine_{run_id}")
+        sw.statement(ctx, payroll.get_statement(db, actor, run_id, own["id"]), key=f"mine_{run_id}")
 
 with tab_attendance:
     records = attendance.agent_days(db, actor, own["id"], today.replace(day=1), today)

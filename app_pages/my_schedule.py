@@ -6,7 +6,9 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from core import agents, config, roster
+from core.agents import directory
+from core.kernel import config
+from core.schedule import shifts
 from ui import context
 from ui.schedule_widgets import day_label, handover_form, handover_list, save_then_rerun
 
@@ -17,20 +19,20 @@ st.title(t("myschedule.title"))
 flash = st.session_state.pop("myschedule_flash", None)
 if flash:
     st.success(flash)
-me = agents.my_agent(db, actor)
+me = directory.my_agent(db, actor)
 if me is None:
     st.info(t("myschedule.not_linked"))
     st.stop()
 today = config.today()
-cells = roster.my_roster(db, actor, today - timedelta(days=1), today + timedelta(days=13))
-projects = roster.my_projects(db, actor)
+cells = shifts.my_roster(db, actor, today - timedelta(days=1), today + timedelta(days=13))
+projects = shifts.my_projects(db, actor)
 
 # --- handover first: the notes the shift before mine left ----------------------------------------------
-current = [c for c in cells if c["day"] == today.isoformat() and c["shift"] in roster.WORK_SHIFTS]
+current = [c for c in cells if c["day"] == today.isoformat() and c["shift"] in shifts.WORK_SHIFTS]
 if current:
     for cell in current:
         st.subheader(t("myschedule.handover_for", shift=t(f"schedule.shift.{cell['shift']}"), project=f"{cell['merchant_name']} · {cell['project']}"))
-        handover_list(ctx, roster.handover_for(db, actor, cell["project_id"], today, cell["shift"]), "schedule.no_handover")
+        handover_list(ctx, shifts.handover_for(db, actor, cell["project_id"], today, cell["shift"]), "schedule.no_handover")
 else:
     st.info(t("myschedule.off_today"))
 
@@ -53,7 +55,7 @@ with tab_note:
     def my_shift() -> tuple[int, object, str]:
         c1, c2 = st.columns(2)
         chosen = c1.selectbox(t("schedule.c.project"), list(labels), format_func=labels.get)
-        shift = c2.selectbox(t("schedule.c.shift"), roster.WORK_SHIFTS, format_func=lambda s: t(f"schedule.shift.{s}"),
+        shift = c2.selectbox(t("schedule.c.shift"), shifts.WORK_SHIFTS, format_func=lambda s: t(f"schedule.shift.{s}"),
                              index=1 if config.now().hour >= 16 else 0)
         return chosen, today, shift
 
@@ -64,25 +66,25 @@ with tab_leave:
         c1, c2 = st.columns(2)
         first = c1.date_input(t("field.schedule.day"), value=today + timedelta(days=1), min_value=today)
         last = c2.date_input(t("field.schedule.end_day"), value=today + timedelta(days=1), min_value=today)
-        reason = st.text_input(t("field.schedule.reason"), max_chars=roster.MAX_REASON)
+        reason = st.text_input(t("field.schedule.reason"), max_chars=shifts.MAX_REASON)
         if st.form_submit_button(t("myschedule.send")):
-            save_then_rerun(ctx, lambda: roster.request_leave(db, actor, project_id, first, last, reason), "myschedule_flash", t("myschedule.sent"))
+            save_then_rerun(ctx, lambda: shifts.request_leave(db, actor, project_id, first, last, reason), "myschedule_flash", t("myschedule.sent"))
 with tab_swap:
     project_id = st.selectbox(t("schedule.c.project"), list(labels), format_func=labels.get, key="swap_project")
     day = st.date_input(t("field.schedule.day"), value=today + timedelta(days=1), min_value=today, key="swap_day")
-    mates = [m for m in roster.team_pool(db, actor, project_id, day, day) if m["agent_id"] != me["id"]]
+    mates = [m for m in shifts.team_pool(db, actor, project_id, day, day) if m["agent_id"] != me["id"]]
     if not mates:
         st.caption(t("myschedule.no_mates"))
     else:
         with st.form("my_swap", clear_on_submit=True):
             other = st.selectbox(t("field.schedule.swap_agent"), [m["agent_id"] for m in mates],
                                  format_func=lambda a: next(f"{m['name']} ({t('schedule.shift.' + m['shift'])})" for m in mates if m["agent_id"] == a))
-            reason = st.text_input(t("field.schedule.reason"), max_chars=roster.MAX_REASON)
+            reason = st.text_input(t("field.schedule.reason"), max_chars=shifts.MAX_REASON)
             if st.form_submit_button(t("myschedule.send")):
-                save_then_rerun(ctx, lambda: roster.request_swap(db, actor, project_id, day, other, reason), "myschedule_flash",
+                save_then_rerun(ctx, lambda: shifts.request_swap(db, actor, project_id, day, other, reason), "myschedule_flash",
                                 t("myschedule.sent"))
 with tab_mine:
-    mine = roster.requests(db, actor)
+    mine = shifts.requests(db, actor)
     if not mine:
         st.caption(t("schedule.no_requests"))
     else:

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import kb, phrases
-from core.errors import NotFound, ValidationError
-from core.permissions import can
+from core.kb import articles, phrases
+from core.kernel.errors import NotFound, ValidationError
+from core.kernel.permissions import can
 from ui import context
 from ui.qa_widgets import project_picker
 from ui.widgets import show_validation
@@ -20,7 +20,7 @@ flash = st.session_state.pop("ph_flash", None)
 if flash:
     notice.success(t(flash[0], **flash[1]))
 
-project = project_picker(ctx, "ph_project", kb.projects(db, actor, "phrase.read"))
+project = project_picker(ctx, "ph_project", articles.projects(db, actor, "phrase.read"))
 if project is None:
     st.stop()
 project_id = project["id"]
@@ -87,7 +87,7 @@ with tabs[1]:
     for f in meeting:
         with st.container(border=True):
             st.markdown(f"**#{f['number']}** `{f['shortcut']}` · :orange-badge[{t('kb.flag.' + f['reason'])}] · "
-                        f"{kb.escape_text(f['flagged_by_name'] or '—')} {f['flagged_at']}", unsafe_allow_html=True)
+                        f"{articles.escape_text(f['flagged_by_name'] or '—')} {f['flagged_at']}", unsafe_allow_html=True)
             st.text(t("kb.phrases.flag_says", note=f["note"]))
             st.code(f["text"], language=None, wrap_lines=True)
             if decider and writer:
@@ -107,7 +107,7 @@ with tabs[1]:
     for f in open_flags:
         with st.container(border=True):
             st.markdown(f"**#{f['number']}** `{f['shortcut']}` · :orange-badge[{t('kb.flag.' + f['reason'])}] · "
-                        f"{kb.escape_text(f['flagged_by_name'] or '—')} {f['flagged_at']}", unsafe_allow_html=True)
+                        f"{articles.escape_text(f['flagged_by_name'] or '—')} {f['flagged_at']}", unsafe_allow_html=True)
             st.text(t("kb.phrases.flag_says", note=f["note"]))
             st.code(f["text"], language=None, wrap_lines=True)
             if decider:
@@ -148,7 +148,7 @@ with tabs[2]:
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="ph_export_xlsx", icon=":material/download:")
     c2.download_button(t("kb.phrases.export_csv"), phrases.export_csv(db, actor, project_id), file_name=f"quick-phrases-{project_id}.csv",
                        mime="text/csv", key="ph_export_csv", icon=":material/download:")
-    since = kb.week_start()
+    since = articles.week_start()
     recent = phrases.recent_changes(db, actor, project_id, f"{since.isoformat()} 00:00:00")
     st.subheader(t("kb.phrases.changed_this_week", start=since.isoformat()))
     if not recent:

@@ -6,9 +6,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from core import config, faq, merchants, order_confirmation as oc, uploads, workdays
-from core.errors import NotFound, ValidationError
-from core.permissions import can
+from core.golive import gate
+from core.kernel import config, uploads, workdays
+from core.projects import faq, merchants, order_confirmation as oc
+from core.kernel.errors import NotFound, ValidationError
+from core.kernel.permissions import can
 from ui import context
 from ui.widgets import field_errors, show_validation, visible_projects
 
@@ -223,7 +225,7 @@ with tab_status:
             note = st.text_input(t("history.note"))
             if st.form_submit_button(t("projects.change_status"), type="primary"):
                 try:
-                    merchants.change_status(db, actor, project_id, to_status, note)
+                    gate.change_status(db, actor, project_id, to_status, note)
                 except ValidationError as exc:
                     show_validation(ctx, exc)
                 else:

@@ -6,9 +6,10 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from core import config, qa
-from core.errors import NotFound, ValidationError
-from core.permissions import PermissionDenied, can
+from core.kernel import config
+from core.qa import reviews
+from core.kernel.errors import NotFound, ValidationError
+from core.kernel.permissions import PermissionDenied, can
 from ui import context
 from ui.qa_widgets import live_total, lost_chart, period_picker, project_picker, ratings_input, score_chart
 from ui.widgets import download_xlsx, query_int, show_validation
@@ -78,7 +79,7 @@ if not can(actor, "qa.read") and not can(actor, "qa.own"):
         st.stop()
     start, end = period_picker(ctx, "qa_m_period")
     try:
-        summary = qa.qa_summary(db, actor, project["id"], start, end)
+        summary = reviews.qa_summary(db, actor, project["id"], start, end)
     except (NotFound, PermissionDenied):
         st.error(t("msg.not_found"))
         st.stop()
@@ -101,17 +102,17 @@ if not can(actor, "qa.read") and not can(actor, "qa.own"):
 
 # --- agent: my reviews and disputes ------------------------------------------------------------------------
 if can(actor, "qa.own"):
-    own = qa.own_agent_id(db, actor)
+    own = reviews.own_agent_id(db, actor)
     if own is None:
         st.info(t("qa.agent_not_linked"))
         st.stop()
     start, end = period_picker(ctx, "qa_a_period", days=30)
-    mine = qa.list_reviews(db, actor, start=start, end=end)
+    mine = reviews.list_reviews(db, actor, start=start, end=end)
     scored = [r for r in mine if r["status"] != "task"]
     c1, c2, c3 = st.columns(3)
-    c1.metric(t("qa.my_iqs"), fmt_score(qa.agent_iqs(db, actor, own, start, end)))
+    c1.metric(t("qa.my_iqs"), fmt_score(reviews.agent_iqs(db, actor, own, start, end)))
     c2.metric(t("qa.reviews"), len(scored))
-    c3.metric(t("qa.critical_failures"), len(qa.critical_failures(db, actor, own, start, end)))
+    c3.metric(t("qa.critical_failures"), len(reviews.critical_failures(db, actor, own, start, end)))
     if not scored:
         st.info(t("qa.no_reviews"))
         st.stop()
@@ -123,7 +124,7 @@ if can(actor, "qa.own"):
     ids = [r["id"] for r in scored]
     pick = st.selectbox(t("qa.open_review"), ids, key="qa_a_pick",
                         format_func=lambda i: next(f"{r['chat_date']} · {r['chat_buyer_id']} · {fmt_score(r['score'])}" for r in scored if r["id"] == i))
-    review = qa.get_review(db, actor, pick)
+    review = reviews.get_review(db, actor, pick)
     show_review(review)
     if review["status"] == "scored":
         with st.form(f"dispute_{pick}"):
@@ -131,7 +132,7 @@ if can(actor, "qa.own"):
             reason = st.text_area(t("field.qa.dispute_reason"))
             if st.form_submit_button(t("qa.raise_dispute"), type="primary"):
                 try:
-                    qa.raise_dispute(db, actor, pick, reason)
+                    reviews.raise_dispute(db, actor, pick, reason)
                 except ValidationError as exc:
                     show_validation(ctx, exc)
                 else:
@@ -147,7 +148,7 @@ if project is None:
     st.stop()
 project_id = project["id"]
 scorer = can(actor, "qa.score")
-raw_logs = qa.has_raw_logs(db, project_id)
+raw_logs = reviews.has_raw_logs(db, project_id)
 tab_todo, tab_record, tab_list, tab_disputes = st.tabs([t("qa.tab.todo"), t("qa.tab.record"), t("qa.tab.list"), t("qa.tab.disputes")],
                                                        key="qa_tabs", on_change="rerun")
 
@@ -168,7 +169,7 @@ def transcript_table(messages: list[dict]) -> pd.DataFrame:
 
 with tab_todo:
     st.subheader(t("qa.tasks"))
-    open_tasks = qa.tasks(db, actor, project_id)
+    open_tasks = reviews.tasks(db, actor, project_id)
     if open_tasks:
         st.dataframe(pd.DataFrame([{"#": r["id"], t("qa.complaint"): r["complaint_number"] or "", t("qa.agent"): r["agent_name"],
                                     t("qa.chat_date"): r["chat_date"], t("field.qa.chat_buyer_id"): r["chat_buyer_id"],
@@ -180,8 +181,8 @@ with tab_todo:
     st.subheader(t("qa.sampling"))
     day = st.date_input(t("qa.sampling_day"), value=config.today() - timedelta(days=1), max_value=config.today(),
                         format="YYYY-MM-DD", key="qa_sampling_day")
-    proposal = qa.sampling_proposal(db, actor, project_id, day)
-    settings = qa.project_settings(db, project_id)
+    proposal = reviews.sampling_proposal(db, actor, project_id, day)
+    settings = reviews.project_settings(db, project_id)
     st.caption(t("qa.sampling_hint", n=settings["reviews_per_week"]))
     if proposal:
         st.dataframe(pd.DataFrame([{t("qa.agent"): p["agent_name"], t("qa.sub_account"): p["sub_account"],
@@ -203,15 +204,15 @@ with tab_record:
         st.info(t("qa.only_inspectors"))
     else:
         counter = st.session_state.setdefault("qa_form_n", 0)
-        task_ids = [r["id"] for r in qa.tasks(db, actor, project_id)]
-        task_labels = {r["id"]: f"#{r['id']} · {r['complaint_number'] or ''} · {r['agent_name']} · {r['chat_date']}" for r in qa.tasks(db, actor, project_id)}
+        task_ids = [r["id"] for r in reviews.tasks(db, actor, project_id)]
+        task_labels = {r["id"]: f"#{r['id']} · {r['complaint_number'] or ''} · {r['agent_name']} · {r['chat_date']}" for r in reviews.tasks(db, actor, project_id)}
         requested_task = query_int("review")
         options = [None, *task_ids]
         task_id = st.selectbox(t("qa.score_task"), options, index=options.index(requested_task) if requested_task in options else 0,
                                format_func=lambda i: t("qa.new_review") if i is None else task_labels[i], key=f"qa_task_{counter}")
         card = None
         try:
-            card = qa.load_card(db, qa.effective_scorecard_id(db, project_id))
+            card = reviews.load_card(db, reviews.effective_scorecard_id(db, project_id))
         except ValidationError as exc:
             show_validation(ctx, exc)
         if card is not None:
@@ -221,26 +222,26 @@ with tab_record:
             if task_id is None:
                 st.session_state.setdefault(f"qa_date_{counter}", config.today() - timedelta(days=1))  # or the sampling list's day
                 chat_date = c1.date_input(t("field.qa.chat_date"), max_value=config.today(), format="YYYY-MM-DD", key=f"qa_date_{counter}")
-                team = qa.team_agents(db, actor, project_id, chat_date)
+                team = reviews.team_agents(db, actor, project_id, chat_date)
                 agent_id = c2.selectbox(t("field.qa.agent"), [a["id"] for a in team], index=None, placeholder=t("qa.choose_agent"),
                                         format_func=lambda i: next(f"{a['name']} · {a['sub_account']}" for a in team if a["id"] == i),
                                         key=f"qa_agent_{counter}")
                 if raw_logs:  # the chat is one of the agent's stored chats of that day, never typed
-                    chats = qa.agent_chats(db, actor, project_id, chat_date, agent_id) if agent_id is not None else []
+                    chats = reviews.agent_chats(db, actor, project_id, chat_date, agent_id) if agent_id is not None else []
                     chat_labels = {c["buyer"]: t("qa.chat_label", at=c["first_at"][11:16], buyer=c["buyer"], n=c["messages"]) for c in chats}
                     buyer = c3.selectbox(t("qa.chat"), list(chat_labels), index=None, format_func=chat_labels.get, key=f"qa_chat_{counter}",
                                          placeholder=t("qa.choose_chat") if chats else t("qa.no_chats") if agent_id is not None else t("qa.choose_agent_first"))
                     if buyer is not None:
-                        messages = qa.chat_messages(db, actor, project_id, chat_date, agent_id, buyer)
+                        messages = reviews.chat_messages(db, actor, project_id, chat_date, agent_id, buyer)
                 else:
                     buyer = c3.text_input(t("field.qa.chat_buyer_id"), key=f"qa_buyer_{counter}")
             else:
-                task = qa.get_review(db, actor, task_id)
+                task = reviews.get_review(db, actor, task_id)
                 c1.text_input(t("field.qa.agent"), value=task["agent_name"], disabled=True, key=f"qa_agent_ro_{counter}")
                 c2.text_input(t("field.qa.chat_date"), value=task["chat_date"], disabled=True, key=f"qa_date_ro_{counter}")
                 c3.text_input(t("field.qa.chat_buyer_id"), value=task["chat_buyer_id"], disabled=True, key=f"qa_buyer_ro_{counter}")
                 if raw_logs:
-                    messages = qa.chat_messages(db, actor, project_id, date.fromisoformat(task["chat_date"]), task["agent_id"], task["chat_buyer_id"])
+                    messages = reviews.chat_messages(db, actor, project_id, date.fromisoformat(task["chat_date"]), task["agent_id"], task["chat_buyer_id"])
             transcript = None
             if raw_logs:
                 left, right = st.columns([2, 3])
@@ -248,7 +249,7 @@ with tab_record:
                     st.markdown(f"**{t('qa.transcript_of_chat')}**")
                     if messages:
                         st.dataframe(transcript_table(messages), hide_index=True, width="stretch", height=min(560, 35 * (len(messages) + 1) + 3))
-                        transcript = qa.transcript_text(messages, actor.language)
+                        transcript = reviews.transcript_text(messages, actor.language)
                     else:
                         st.info(t("qa.pick_chat_hint") if task_id is None else t("qa.task_chat_missing"))
                 scorecard_area = right
@@ -260,17 +261,17 @@ with tab_record:
                 ratings = ratings_input(ctx, card, f"qa_r_{counter}")
                 live_total(ctx, card, ratings)
             c1, c2 = st.columns([1, 3])
-            case_type = c1.selectbox(t("field.qa.case_type"), [None, *qa.CASE_TYPES], key=f"qa_case_{counter}",
+            case_type = c1.selectbox(t("field.qa.case_type"), [None, *reviews.CASE_TYPES], key=f"qa_case_{counter}",
                                      format_func=lambda c: t("qa.case.none") if c is None else t(f"qa.case.{c}"))
             comment = c2.text_area(t("field.qa.comment"), key=f"qa_comment_{counter}", height=80)
             if st.button(t("qa.save_review"), type="primary", key=f"qa_save_{counter}", icon=":material/fact_check:"):
                 try:
                     if task_id is None:
-                        qa.record_review(db, actor, {"project_id": project_id, "agent_id": agent_id, "chat_buyer_id": buyer,
+                        reviews.record_review(db, actor, {"project_id": project_id, "agent_id": agent_id, "chat_buyer_id": buyer,
                                                      "chat_date": chat_date, "transcript": transcript, "comment": comment,
                                                      "case_type": case_type}, ratings)
                     else:
-                        qa.score_review(db, actor, task_id, ratings, comment, case_type or "", transcript if transcript else None)
+                        reviews.score_review(db, actor, task_id, ratings, comment, case_type or "", transcript if transcript else None)
                 except ValidationError as exc:
                     show_validation(ctx, exc)
                 else:
@@ -281,20 +282,20 @@ with tab_record:
                     st.rerun()
 
 with tab_list:
-    team = qa.team_agents(db, actor, project_id)
+    team = reviews.team_agents(db, actor, project_id)
     c1, c2, c3, c4 = st.columns([2, 2, 2, 3])
     agent_filter = c1.selectbox(t("qa.agent"), [None, *[a["id"] for a in team]], key="qa_l_agent",
                                 format_func=lambda i: t("all") if i is None else next(a["name"] for a in team if a["id"] == i))
-    status_filter = c2.selectbox(t("qa.status"), [None, *qa.REVIEW_STATUSES], key="qa_l_status",
+    status_filter = c2.selectbox(t("qa.status"), [None, *reviews.REVIEW_STATUSES], key="qa_l_status",
                                  format_func=lambda s: t("all") if s is None else t(f"qa.status.{s}"))
-    case_filter = c3.selectbox(t("field.qa.case_type"), [None, *qa.CASE_TYPES], key="qa_l_case",
+    case_filter = c3.selectbox(t("field.qa.case_type"), [None, *reviews.CASE_TYPES], key="qa_l_case",
                                format_func=lambda c: t("all") if c is None else t(f"qa.case.{c}"))
     search = c4.text_input(t("search"), placeholder=t("qa.search_hint"), key="qa_l_search")
     c1, c2 = st.columns([3, 1])
     with c1:
         start, end = period_picker(ctx, "qa_l_period", days=30)
     critical_only = c2.toggle(t("qa.critical_only"), key="qa_l_critical")
-    found = qa.list_reviews(db, actor, project_id=project_id, agent_id=agent_filter, status=status_filter, case_type=case_filter,
+    found = reviews.list_reviews(db, actor, project_id=project_id, agent_id=agent_filter, status=status_filter, case_type=case_filter,
                             start=start, end=end, critical_only=critical_only, search=search)
     if not found:
         st.info(t("qa.no_reviews"))
@@ -313,17 +314,17 @@ with tab_list:
         pick = st.selectbox(t("qa.open_review"), ids, index=ids.index(requested) if requested in ids else 0, key="qa_l_pick",
                             format_func=lambda i: next(f"#{r['id']} · {r['chat_date']} · {r['agent_name']} · {r['chat_buyer_id']} · {fmt_score(r['score'])}"
                                                        for r in found if r["id"] == i))
-        review = qa.get_review(db, actor, pick)
+        review = reviews.get_review(db, actor, pick)
         show_review(review)
         if scorer and review["status"] == "scored":
             with st.expander(t("qa.rescore"), icon=":material/edit:"):
-                rcard = qa.load_card(db, review["scorecard_id"])
-                new_ratings = ratings_input(ctx, rcard, f"qa_rs_{pick}", qa.current_ratings(db, pick))
+                rcard = reviews.load_card(db, review["scorecard_id"])
+                new_ratings = ratings_input(ctx, rcard, f"qa_rs_{pick}", reviews.current_ratings(db, pick))
                 live_total(ctx, rcard, new_ratings)
                 note = st.text_input(t("field.note"), key=f"qa_rs_note_{pick}")
                 if st.button(t("qa.save_review"), key=f"qa_rs_save_{pick}"):
                     try:
-                        qa.score_review(db, actor, pick, new_ratings, note=note)
+                        reviews.score_review(db, actor, pick, new_ratings, note=note)
                     except ValidationError as exc:
                         show_validation(ctx, exc)
                     else:
@@ -331,13 +332,13 @@ with tab_list:
                         st.rerun()
             with st.expander(t("qa.case_tag"), icon=":material/bookmark:"):
                 with st.form(f"qa_case_form_{pick}"):
-                    new_case = st.selectbox(t("field.qa.case_type"), [None, *qa.CASE_TYPES],
-                                            index=[None, *qa.CASE_TYPES].index(review["case_type"]),
+                    new_case = st.selectbox(t("field.qa.case_type"), [None, *reviews.CASE_TYPES],
+                                            index=[None, *reviews.CASE_TYPES].index(review["case_type"]),
                                             format_func=lambda c: t("qa.case.none") if c is None else t(f"qa.case.{c}"))
                     case_note = st.text_input(t("field.qa.case_note"), value=review["case_note"])
                     if st.form_submit_button(t("btn.save")):
                         try:
-                            qa.set_case(db, actor, pick, new_case, case_note)
+                            reviews.set_case(db, actor, pick, new_case, case_note)
                         except ValidationError as exc:
                             show_validation(ctx, exc)
                         else:
@@ -345,7 +346,7 @@ with tab_list:
                             st.rerun()
 
 with tab_disputes:
-    disputes = qa.list_disputes(db, actor, project_id=project_id)
+    disputes = reviews.list_disputes(db, actor, project_id=project_id)
     open_ones = [d for d in disputes if d["status"] == "open"]
     if not disputes:
         st.info(t("qa.no_disputes"))
@@ -362,14 +363,14 @@ with tab_disputes:
         dispute_id = st.selectbox(t("qa.dispute"), [d["id"] for d in open_ones], key="qa_d_pick",
                                   format_func=lambda i: next(f"#{d['id']} · {d['agent_name']} · {d['chat_date']}" for d in open_ones if d["id"] == i))
         dispute = next(d for d in open_ones if d["id"] == dispute_id)
-        review = qa.get_review(db, actor, dispute["review_id"])
+        review = reviews.get_review(db, actor, dispute["review_id"])
         st.markdown(f"**{t('field.qa.dispute_reason')}**: {dispute['reason']}")
-        outcome = st.radio(t("field.qa.outcome"), qa.DISPUTE_OUTCOMES, horizontal=True, key=f"qa_d_outcome_{dispute_id}",
+        outcome = st.radio(t("field.qa.outcome"), reviews.DISPUTE_OUTCOMES, horizontal=True, key=f"qa_d_outcome_{dispute_id}",
                            format_func=lambda o: t(f"qa.dispute.{o}"))
         new_ratings = None
         if outcome != "rejected":
-            rcard = qa.load_card(db, review["scorecard_id"])
-            new_ratings = ratings_input(ctx, rcard, f"qa_d_r_{dispute_id}", qa.current_ratings(db, review["id"]))
+            rcard = reviews.load_card(db, review["scorecard_id"])
+            new_ratings = ratings_input(ctx, rcard, f"qa_d_r_{dispute_id}", reviews.current_ratings(db, review["id"]))
             live_total(ctx, rcard, new_ratings)
         else:
             st.dataframe(review_items_table(review), hide_index=True, width="stretch")
@@ -377,14 +378,14 @@ with tab_disputes:
         comment = st.text_area(t("field.qa.resolution_comment"), key=f"qa_d_comment_{dispute_id}")
         if st.button(t("qa.resolve"), type="primary", key=f"qa_d_go_{dispute_id}"):
             try:
-                qa.resolve_dispute(db, actor, dispute_id, outcome, comment, new_ratings)
+                reviews.resolve_dispute(db, actor, dispute_id, outcome, comment, new_ratings)
             except ValidationError as exc:
                 show_validation(ctx, exc)
             else:
                 st.session_state["qa_flash"] = "qa.dispute_resolved"
                 st.rerun()
     st.subheader(t("qa.dispute_stats"))
-    stats = qa.dispute_stats(db, actor)
+    stats = reviews.dispute_stats(db, actor)
     if stats:
         st.dataframe(pd.DataFrame([{t("qa.inspector"): s["inspector_name"] or "—", t("qa.disputes"): s["disputes"],
                                     t("qa.dispute.open"): s["open"], t("qa.dispute.accepted"): s["accepted"],

@@ -4,9 +4,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import config, qa
-from core.errors import ValidationError
-from core.permissions import can
+from core.kernel import config
+from core.qa import reviews
+from core.kernel.errors import ValidationError
+from core.kernel.permissions import can
 from ui import context
 from ui.qa_widgets import live_total, lost_chart, period_picker, project_picker, ratings_input, score_chart
 from ui.widgets import download_xlsx, show_validation
@@ -24,7 +25,7 @@ project = project_picker(ctx, "qa_an_project")
 if project is None:
     st.stop()
 project_id = project["id"]
-settings = qa.project_settings(db, project_id)
+settings = reviews.project_settings(db, project_id)
 
 tab_trend, tab_cases, tab_calibration, tab_cards, tab_settings = st.tabs(
     [t("qa.tab.trend"), t("qa.tab.cases"), t("qa.tab.calibration"), t("qa.tab.scorecards"), t("qa.tab.settings")])
@@ -32,11 +33,11 @@ tab_trend, tab_cases, tab_calibration, tab_cards, tab_settings = st.tabs(
 # --- scores against the target ------------------------------------------------------------------------------
 with tab_trend:
     start, end = period_picker(ctx, "qa_an_period")
-    per_agent = qa.agent_scores(db, actor, project_id, start, end)
+    per_agent = reviews.agent_scores(db, actor, project_id, start, end)
     if not per_agent:
         st.info(t("qa.no_reviews"))
     else:
-        summary = qa.qa_summary(db, actor, project_id, start, end)
+        summary = reviews.qa_summary(db, actor, project_id, start, end)
         c1, c2, c3, c4 = st.columns(4)
         c1.metric(t("qa.reviews"), summary["reviews"])
         c2.metric(t("qa.mean_score"), f"{summary['mean_score']:g}", delta=f"{summary['mean_score'] - settings['target']:+.1f}")
@@ -45,10 +46,10 @@ with tab_trend:
         names = {a["agent_id"]: a["agent_name"] for a in per_agent}
         chosen = st.multiselect(t("qa.compare_agents"), list(names), format_func=names.get, key="qa_an_agents",
                                 placeholder=t("qa.choose_agents"))
-        series = qa.score_series(db, actor, project_id, start, end)
+        series = reviews.score_series(db, actor, project_id, start, end)
         lines = [{**row, "agent": t("qa.project_mean")} for row in series]
         for agent_id in chosen:
-            lines += [{**row, "agent": names[agent_id]} for row in qa.score_series(db, actor, project_id, start, end, agent_id=agent_id)]
+            lines += [{**row, "agent": names[agent_id]} for row in reviews.score_series(db, actor, project_id, start, end, agent_id=agent_id)]
         st.subheader(t("qa.chart.score_over_time"))
         st.plotly_chart(score_chart(ctx, lines, settings["target"], by_agent=True), width="stretch")
         left, right = st.columns([3, 2])
@@ -63,16 +64,16 @@ with tab_trend:
         with right:
             st.subheader(t("qa.chart.lost_points"))
             focus = st.selectbox(t("qa.agent"), [None, *names], format_func=lambda i: t("all") if i is None else names[i], key="qa_an_lost_agent")
-            st.plotly_chart(lost_chart(ctx, qa.lost_points(db, actor, project_id, start, end, focus)), width="stretch")
+            st.plotly_chart(lost_chart(ctx, reviews.lost_points(db, actor, project_id, start, end, focus)), width="stretch")
 
 # --- case library ---------------------------------------------------------------------------------------------
 with tab_cases:
     c1, c2 = st.columns(2)
-    case_type = c1.selectbox(t("field.qa.case_type"), [None, *qa.CASE_TYPES], key="qa_an_case_type",
+    case_type = c1.selectbox(t("field.qa.case_type"), [None, *reviews.CASE_TYPES], key="qa_an_case_type",
                              format_func=lambda c: t("all") if c is None else t(f"qa.case.{c}"))
-    case_status = c2.selectbox(t("field.qa.case_status"), [None, *qa.CASE_STATUSES], key="qa_an_case_status",
+    case_status = c2.selectbox(t("field.qa.case_status"), [None, *reviews.CASE_STATUSES], key="qa_an_case_status",
                                format_func=lambda s: t("all") if s is None else t(f"qa.case_status.{s}"))
-    cases = qa.case_library(db, actor, project_id, case_type, case_status)
+    cases = reviews.case_library(db, actor, project_id, case_type, case_status)
     if not cases:
         st.info(t("qa.no_cases"))
     else:
@@ -90,12 +91,12 @@ with tab_cases:
                                     format_func=lambda i: next(f"#{c['id']} · {c['agent_name']} · {c['chat_date']} · {t('qa.case.' + c['case_type'])}"
                                                                for c in cases if c["id"] == i))
                 c1, c2 = st.columns(2)
-                new_status = c1.selectbox(t("field.qa.case_status"), qa.CASE_STATUSES, index=1, format_func=lambda s: t(f"qa.case_status.{s}"))
+                new_status = c1.selectbox(t("field.qa.case_status"), reviews.CASE_STATUSES, index=1, format_func=lambda s: t(f"qa.case_status.{s}"))
                 on = c2.date_input(t("field.qa.case_discussed_on"), value=config.today(), max_value=config.today(), format="YYYY-MM-DD")
                 note = st.text_input(t("field.qa.case_note"))
                 if st.form_submit_button(t("btn.save"), type="primary"):
                     try:
-                        qa.mark_case(db, actor, pick, new_status, on if new_status == "discussed" else None, note or None)
+                        reviews.mark_case(db, actor, pick, new_status, on if new_status == "discussed" else None, note or None)
                     except ValidationError as exc:
                         show_validation(ctx, exc)
                     else:
@@ -104,10 +105,10 @@ with tab_cases:
 
 # --- calibration ------------------------------------------------------------------------------------------------
 with tab_calibration:
-    sessions = qa.list_calibrations(db, actor, project_id)
+    sessions = reviews.list_calibrations(db, actor, project_id)
     if can(actor, "qa.calibrate"):
         with st.expander(t("qa.new_calibration"), icon=":material/add:"):
-            team = qa.team_agents(db, actor, project_id)
+            team = reviews.team_agents(db, actor, project_id)
             with st.form("qa_new_calibration"):
                 title = st.text_input(t("field.qa.title"))
                 c1, c2, c3 = st.columns(3)
@@ -118,7 +119,7 @@ with tab_calibration:
                 transcript = st.text_area(t("field.qa.transcript"))
                 if st.form_submit_button(t("btn.create"), type="primary"):
                     try:
-                        qa.create_calibration(db, actor, {"project_id": project_id, "agent_id": agent_id, "chat_date": chat_date,
+                        reviews.create_calibration(db, actor, {"project_id": project_id, "agent_id": agent_id, "chat_date": chat_date,
                                                           "chat_buyer_id": buyer, "transcript": transcript, "title": title})
                     except ValidationError as exc:
                         show_validation(ctx, exc)
@@ -131,7 +132,7 @@ with tab_calibration:
         pick = st.selectbox(t("qa.calibration"), [s["id"] for s in sessions], key="qa_an_calibration",
                             format_func=lambda i: next(f"{s['title'] or '#' + str(s['id'])} · {s['agent_name']} · {s['chat_date']} ({t('qa.scorings', n=s['scorings'])})"
                                                        for s in sessions if s["id"] == i))
-        spread = qa.calibration_spread(db, actor, pick)
+        spread = reviews.calibration_spread(db, actor, pick)
         if spread["session"]["transcript"]:
             with st.expander(t("field.qa.transcript")):
                 st.text(spread["session"]["transcript"])
@@ -153,14 +154,14 @@ with tab_calibration:
             st.info(t("qa.no_scorings"))
         if can(actor, "qa.score"):
             with st.expander(t("qa.score_calibration"), icon=":material/fact_check:"):
-                card = qa.load_card(db, spread["session"]["scorecard_id"])
+                card = reviews.load_card(db, spread["session"]["scorecard_id"])
                 mine = next((s for s in spread["scorings"] if s["inspector_id"] == actor.id), None)
-                ratings = ratings_input(ctx, card, f"qa_cal_{pick}", qa.current_ratings(db, mine["id"]) if mine else None)
+                ratings = ratings_input(ctx, card, f"qa_cal_{pick}", reviews.current_ratings(db, mine["id"]) if mine else None)
                 live_total(ctx, card, ratings)
                 comment = st.text_input(t("field.qa.comment"), key=f"qa_cal_comment_{pick}")
                 if st.button(t("qa.save_review"), key=f"qa_cal_save_{pick}", type="primary"):
                     try:
-                        qa.score_calibration(db, actor, pick, ratings, comment)
+                        reviews.score_calibration(db, actor, pick, ratings, comment)
                     except ValidationError as exc:
                         show_validation(ctx, exc)
                     else:
@@ -169,28 +170,28 @@ with tab_calibration:
 
 # --- scorecards ---------------------------------------------------------------------------------------------------
 with tab_cards:
-    standard = qa.merchant_standard(db, project_id)
-    own_id = qa.project_scorecard_id(db, project_id)
+    standard = reviews.merchant_standard(db, project_id)
+    own_id = reviews.project_scorecard_id(db, project_id)
     if own_id is None and standard["merchant"]:
         st.warning(t("qa.merchant_standard_missing"))
         if can(actor, "qa.scorecard_write") and st.button(t("qa.build_from_standard"), type="primary", icon=":material/build:"):
             try:
-                _card_id, parsed = qa.build_from_merchant_standard(db, actor, project_id)
+                _card_id, parsed = reviews.build_from_merchant_standard(db, actor, project_id)
             except ValidationError as exc:
                 show_validation(ctx, exc)
             else:
                 st.session_state["qa_an_flash"] = "qa.built_parsed" if parsed else "qa.built_copied"
                 st.rerun()
-    card_id = own_id or qa.default_scorecard_id(db)
-    card = qa.get_scorecard(db, actor, card_id)
+    card_id = own_id or reviews.default_scorecard_id(db)
+    card = reviews.get_scorecard(db, actor, card_id)
     st.markdown(t("qa.scorecard_line", name=card["name"], version=card["version"],
                   source=t(f"qa.source.{card['source']}"), mode=t(f"qa.critical_mode.{card['critical_mode']}"),
                   cap=f"{card['critical_cap']:g}", bonus=f"{card['bonus_cap']:g}"))
     columns = {
         "category": st.column_config.TextColumn(t("qa.category"), required=True),
         "name": st.column_config.TextColumn(t("qa.item"), required=True, width="medium"),
-        "scale": st.column_config.SelectboxColumn(t("field.qa.item_scale"), options=list(qa.SCALES), required=True),
-        "kind": st.column_config.SelectboxColumn(t("field.qa.item_kind"), options=list(qa.ITEM_KINDS), required=True),
+        "scale": st.column_config.SelectboxColumn(t("field.qa.item_scale"), options=list(reviews.SCALES), required=True),
+        "kind": st.column_config.SelectboxColumn(t("field.qa.item_kind"), options=list(reviews.ITEM_KINDS), required=True),
         "weight": st.column_config.NumberColumn(t("field.qa.item_weight"), min_value=0.0, step=1.0),
         "points": st.column_config.NumberColumn(t("field.qa.item_points"), min_value=0.0, step=1.0),
         "critical": st.column_config.CheckboxColumn(t("field.qa.item_critical")),
@@ -206,13 +207,13 @@ with tab_cards:
         with st.form(f"qa_card_form_{card_id}"):
             c1, c2, c3, c4 = st.columns(4)
             name = c1.text_input(t("field.qa.scorecard_name"), value=card["name"])
-            mode = c2.selectbox(t("field.qa.critical_mode"), qa.CRITICAL_MODES, index=qa.CRITICAL_MODES.index(card["critical_mode"]),
+            mode = c2.selectbox(t("field.qa.critical_mode"), reviews.CRITICAL_MODES, index=reviews.CRITICAL_MODES.index(card["critical_mode"]),
                                 format_func=lambda m: t(f"qa.critical_mode.{m}"))
             cap = c3.number_input(t("field.qa.critical_cap"), value=float(card["critical_cap"]), step=5.0)
             bonus = c4.number_input(t("field.qa.bonus_cap"), value=float(card["bonus_cap"]), step=1.0)
             if st.form_submit_button(t("qa.save_scorecard"), type="primary"):
                 try:
-                    qa.save_scorecard(db, actor, card["project_id"], name, edited.to_dict("records"), mode, cap, bonus,
+                    reviews.save_scorecard(db, actor, card["project_id"], name, edited.to_dict("records"), mode, cap, bonus,
                                       card["source"], card["upload_id"])
                 except ValidationError as exc:
                     show_validation(ctx, exc)
@@ -221,7 +222,7 @@ with tab_cards:
                     st.rerun()
     else:
         st.dataframe(frame, column_config=columns, hide_index=True, width="stretch")
-    st.download_button(t("qa.download_scorecard"), qa.scorecard_xlsx(db, actor, card_id), file_name=f"scorecard-{card_id}.xlsx",
+    st.download_button(t("qa.download_scorecard"), reviews.scorecard_xlsx(db, actor, card_id), file_name=f"scorecard-{card_id}.xlsx",
                        key="qa_card_download", icon=":material/download:")
     if can(actor, "qa.scorecard_write"):
         with st.expander(t("qa.import_scorecard"), icon=":material/upload:"):
@@ -229,8 +230,8 @@ with tab_cards:
             file = st.file_uploader(t("faq.import_file"), type=["xlsx", "csv"], key="qa_card_import")
             if file is not None and st.button(t("faq.import_go"), key="qa_card_import_go"):
                 try:
-                    items = qa.parse_scorecard_table(file.getvalue(), file.name)
-                    qa.save_scorecard(db, actor, project_id, f"{project['name']} · {t('qa.source.merchant')}", items,
+                    items = reviews.parse_scorecard_table(file.getvalue(), file.name)
+                    reviews.save_scorecard(db, actor, project_id, f"{project['name']} · {t('qa.source.merchant')}", items,
                                       source="merchant", upload_id=standard["upload_id"])
                 except ValidationError as exc:
                     show_validation(ctx, exc)
@@ -248,7 +249,7 @@ with tab_settings:
                                    disabled=not can(actor, "qa.settings"))
         if st.form_submit_button(t("btn.save"), disabled=not can(actor, "qa.settings")):
             try:
-                qa.set_project_settings(db, actor, project_id, float(target), int(per_week))
+                reviews.set_project_settings(db, actor, project_id, float(target), int(per_week))
             except ValidationError as exc:
                 show_validation(ctx, exc)
             else:

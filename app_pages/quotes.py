@@ -6,9 +6,11 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from core import billing_rules as rules, config, formatting, merchants, quotes
-from core.errors import ValidationError
-from core.permissions import can
+from core.billing import rules, quotes
+from core.kernel import config, formatting
+from core.projects import merchants
+from core.kernel.errors import ValidationError
+from core.kernel.permissions import can
 from ui import billing_widgets as bw, context
 from ui.widgets import download_xlsx, money_column, show_validation
 

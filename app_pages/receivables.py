@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import billing, config, formatting
+from core.billing import invoices
+from core.kernel import config, formatting
 from ui import billing_widgets as bw, context
 from ui.widgets import download_xlsx, money_column
 
@@ -12,7 +13,7 @@ t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("billing.receivables.title"))
 today = config.today()
-found = billing.receivables(db, actor, today)
+found = invoices.receivables(db, actor, today)
 st.caption(t("billing.receivables_hint", date=today.isoformat()))
 if not found:
     st.info(t("billing.no_receivables"))
@@ -26,14 +27,14 @@ c3.metric(t("billing.r.overdue_total"), formatting.money(overdue), border=True)
 c4.metric(t("billing.r.merchants_overdue"), sum(1 for e in found if e["max_days_overdue"] > 0), border=True)
 search = st.text_input(t("search"), key="receivables_search", placeholder=t("billing.search_merchant"))
 shown = [e for e in found if search.strip().lower() in e["merchant"].lower()]
-frame = billing.receivables_frame(shown, ctx.lang)
+frame = invoices.receivables_frame(shown, ctx.lang)
 money_columns = ("billed", "paid", "outstanding", "not_due", "overdue_1", "overdue_31", "overdue_61")
 st.dataframe(frame, hide_index=True, width="stretch",
              column_config={t(f"billing.r.{c}"): money_column(t(f"billing.r.{c}")) for c in money_columns})
 download_xlsx(ctx, "billing.export_list", {t("billing.nav.receivables"): frame}, f"receivables-{today.isoformat()}.xlsx", "receivables_xlsx")
 
 st.subheader(t("billing.overdue_invoices"))
-late = billing.overdue_invoices(db, actor, today)
+late = invoices.overdue_invoices(db, actor, today)
 if not late:
     st.success(t("billing.none_overdue"))
 else:

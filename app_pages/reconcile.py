@@ -5,9 +5,9 @@ from datetime import date
 
 import streamlit as st
 
-from core import reconciliation as recon
-from core.errors import ValidationError
-from core.permissions import can, page_allowed
+from core.kpi import reconciliation as recon
+from core.kernel.errors import ValidationError
+from core.kernel.permissions import can, page_allowed
 from ui import context
 from ui.cache import cached
 from ui.widgets import download_xlsx, show_validation, visible_projects

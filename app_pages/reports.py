@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import config, formatting, reports
+from core.kernel import config, formatting
+from core.reports import merchant_report
 from ui import context
 from ui.widgets import visible_projects
 
@@ -22,25 +23,25 @@ if actor.role == "merchant" and not st.session_state.get("report_intro_seen"):
 labels = {p["id"]: f"{p['merchant_name']} · {p['name']}" for p in projects}
 c1, c2, c3 = st.columns([3, 2, 2])
 project_id = c1.selectbox(t("projects.choose"), ids, index=ids.index(requested) if requested in ids else 0, format_func=labels.get, key="report_project")
-kind = c2.segmented_control(t("report.kind"), reports.KINDS, default="daily", format_func=lambda k: t(f"report.kind.{k}"), key="report_kind") or "daily"
+kind = c2.segmented_control(t("report.kind"), merchant_report.KINDS, default="daily", format_func=lambda k: t(f"report.kind.{k}"), key="report_kind") or "daily"
 # each kind opens on its last complete period (a key per kind keeps the day a user picked for that kind)
-anchor = c3.date_input(t("report.anchor"), value=reports.default_anchor(kind), max_value=config.today(), format="YYYY-MM-DD",
+anchor = c3.date_input(t("report.anchor"), value=merchant_report.default_anchor(kind), max_value=config.today(), format="YYYY-MM-DD",
                        key=f"report_anchor_{kind}", help=t("report.anchor_hint"))
-report = reports.build(db, actor, project_id, kind, anchor)
-st.subheader(reports.title(report, t))
+report = merchant_report.build(db, actor, project_id, kind, anchor)
+st.subheader(merchant_report.title(report, t))
 st.caption(f"{report['company']} · {t('report.generated')} {report['generated_at']}")
 
 columns = st.columns(4)
 for index, item in enumerate(report["headline"]):
     value = lambda v, item=item: formatting.kpi(item["kpi"], v, mean=item["mean"])  # noqa: E731
-    label = reports.headline_label(item, kind, t) + (f" · {t('kpi.target')} {value(item['target'])}" if item["target"] is not None else "")
+    label = merchant_report.headline_label(item, kind, t) + (f" · {t('kpi.target')} {value(item['target'])}" if item["target"] is not None else "")
     delta = None if item["gap"] is None else ("+" if item["gap"] >= 0 else "-") + value(abs(item["gap"]))
     higher = item["kpi"] not in ("first_response_s", "avg_response_s")
     columns[index % 4].metric(label, value(item["actual"]), delta=delta, delta_color="normal" if higher else "inverse", border=True)
 if not report["days"]:
     st.info(t("report.no_kpi_data"))
 
-sections = reports.sections(report, t)
+sections = merchant_report.sections(report, t)
 for name, frame in list(sections.items())[1:]:
     st.markdown(f"#### {name}")
     if frame.empty:
@@ -50,7 +51,7 @@ for name, frame in list(sections.items())[1:]:
 
 base_name = f"report-{kind}-{project_id}-{report['start']}"
 c1, c2 = st.columns(2)
-c1.download_button(t("report.download_xlsx"), reports.to_xlsx(report, t), file_name=f"{base_name}.xlsx",
+c1.download_button(t("report.download_xlsx"), merchant_report.to_xlsx(report, t), file_name=f"{base_name}.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:", key="report_xlsx")
-c2.download_button(t("report.download_html"), reports.to_html(report, t), file_name=f"{base_name}.html", mime="text/html",
+c2.download_button(t("report.download_html"), merchant_report.to_html(report, t), file_name=f"{base_name}.html", mime="text/html",
                    icon=":material/print:", key="report_html")

@@ -4,9 +4,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import agents, config, formatting, merchants, salary, salary_schemes as schemes
-from core.errors import ValidationError
-from core.permissions import can
+from core.agents import directory
+from core.kernel import config, formatting
+from core.projects import merchants
+from core.salary import payroll, schemes
+from core.kernel.errors import ValidationError
+from core.kernel.permissions import can
 from ui import context, salary_widgets as sw
 from ui.widgets import download_xlsx, money_column, show_validation
 
@@ -33,8 +36,8 @@ def act(message: str, action, *args) -> None:
 # the charts run only while their tab is open (a tab switch reruns): four Plotly figures were most of every run
 tab_run, tab_charts, tab_schemes = st.tabs([t("salary.tab.run"), t("salary.tab.charts"), t("salary.tab.schemes")],
                                            key="salary_tab", on_change="rerun")
-runs = salary.list_runs(db, actor)
-months = salary.recent_months(13)
+runs = payroll.list_runs(db, actor)
+months = payroll.recent_months(13)
 default_month = runs[0]["month"] if runs and runs[0]["month"] in months else months[1]
 
 # --- the month's run ---------------------------------------------------------------------------------------------
@@ -43,11 +46,11 @@ with tab_run:
     month = st.selectbox(t("salary.month"), months, index=months.index(default_month), key="salary_month")
     if runs:
         st.caption(t("salary.runs_overview") + " · ".join(f"{r['month']} {t('salary.status.' + r['status'])}" for r in runs))
-    run = salary.get_run(db, actor, month)
+    run = payroll.get_run(db, actor, month)
     if run is None:
         st.info(t("salary.no_run", month=month))
         if st.button(t("salary.run"), type="primary", key="run_month", icon=":material/calculate:"):
-            act(t("salary.done.run", month=month), salary.run_month, db, actor, month)
+            act(t("salary.done.run", month=month), payroll.run_month, db, actor, month)
     else:
         if run["status"] == "approved":
             st.success(t("salary.run.approved", month=month, by=run["approved_by_name"] or "", at=run["approved_at"] or ""))
@@ -62,23 +65,23 @@ with tab_run:
             with left:
                 st.caption(t("salary.rerun_hint"))
                 if st.button(t("salary.rerun"), key="rerun_month", icon=":material/refresh:"):
-                    act(t("salary.done.run", month=month), salary.run_month, db, actor, month)
+                    act(t("salary.done.run", month=month), payroll.run_month, db, actor, month)
             with right:
                 sure = st.checkbox(t("salary.approve_confirm"), key=f"approve_sure_{month}")
-                pending = salary.pending_kpi_days(db, actor, month)
+                pending = payroll.pending_kpi_days(db, actor, month)
                 accept_pending = False
                 if pending:
                     st.warning(t("pending.warning", days="、".join(pending)))
                     accept_pending = st.checkbox(t("pending.accept"), key=f"approve_pending_{month}")
                 if st.button(t("salary.approve"), type="primary", disabled=not sure or (bool(pending) and not accept_pending),
                              key="approve_run", icon=":material/lock:"):
-                    act(t("salary.done.approve", month=month), salary.approve_run, db, actor, run["id"], accept_pending)
+                    act(t("salary.done.approve", month=month), payroll.approve_run, db, actor, run["id"], accept_pending)
         elif can(actor, "salary.reopen"):
             with st.expander(t("salary.reopen")):
                 reason = st.text_area(t("salary.reason"), key=f"reopen_reason_{month}")
                 sure = st.checkbox(t("salary.reopen_confirm"), key=f"reopen_sure_{month}")
                 if st.button(t("salary.reopen"), disabled=not sure, key="reopen_run", icon=":material/lock_open:"):
-                    act(t("salary.done.reopen", month=month), salary.reopen_run, db, actor, run["id"], reason)
+                    act(t("salary.done.reopen", month=month), payroll.reopen_run, db, actor, run["id"], reason)
         with st.expander(t("salary.history")):
             st.dataframe(pd.DataFrame({t("salary.c.at"): [e["at"] for e in run["events"]],
                                        t("salary.c.action"): [t(f"salary.event.{e['action']}") for e in run["events"]],
@@ -94,7 +97,7 @@ with tab_run:
                                   format_func=lambda pid: t("all") if not pid else next(f"{p['merchant_name']} · {p['name']}" for p in projects if p["id"] == pid))
         grade = f3.selectbox(t("salary.c.grade"), ["", "gold", "silver", "bronze", "none"], key="salary_grade",
                              format_func=lambda g: t("all") if not g else sw.grade_text(ctx, None if g == "none" else g))
-        found = salary.run_statements(db, actor, run["id"], search, project_id or None, grade or None)
+        found = payroll.run_statements(db, actor, run["id"], search, project_id or None, grade or None)
         if not found:
             st.info(t("salary.no_statements"))
         else:
@@ -112,30 +115,30 @@ with tab_run:
                      for c in ("sales", "base", "commission", "performance", "bonus", "deductions", "adjustments", "total")}
             st.dataframe(table, hide_index=True, width="stretch",
                          column_config={**money, t("salary.c.kpi_score"): st.column_config.NumberColumn(format="%.2f")})
-            download_xlsx(ctx, "salary.export_payroll", salary.payroll_frames(db, actor, run["id"], ctx.lang),
+            download_xlsx(ctx, "salary.export_payroll", payroll.payroll_frames(db, actor, run["id"], ctx.lang),
                           f"payroll-{month}.xlsx", "payroll_xlsx")
             st.subheader(t("salary.statement"))
             ids = [s["agent_id"] for s in found]
             chosen = st.selectbox(t("salary.c.agent"), ids, key="salary_statement_agent",
                                   format_func=lambda a: next(f"{s['employee_no']} · {s['agent_name']}" for s in found if s["agent_id"] == a))
-            sw.statement(ctx, salary.get_statement(db, actor, run["id"], chosen), key=f"{run['id']}_{chosen}")
+            sw.statement(ctx, payroll.get_statement(db, actor, run["id"], chosen), key=f"{run['id']}_{chosen}")
 
 # --- charts ------------------------------------------------------------------------------------------------------
 with tab_charts:
     if tab_charts.open:
-        run = salary.get_run(db, actor, st.session_state.get("salary_month", default_month))
+        run = payroll.get_run(db, actor, st.session_state.get("salary_month", default_month))
         if run is None:
             st.info(t("salary.no_run", month=st.session_state.get("salary_month", default_month)))
         else:
             st.caption(t("salary.charts_for", month=run["month"], status=t(f"salary.status.{run['status']}")))
-            frame = salary.chart_frame(db, actor, run["id"])
+            frame = payroll.chart_frame(db, actor, run["id"])
             left, right = st.columns(2)
             with left:
                 sw.scatter(ctx, frame)
             with right:
                 sw.distribution(ctx, frame)
-            moves = salary.month_over_month(db, actor, run["id"])
-            kpis = salary.kpi_moves(db, actor, run["id"])
+            moves = payroll.month_over_month(db, actor, run["id"])
+            kpis = payroll.kpi_moves(db, actor, run["id"])
             if moves.empty:
                 st.info(t("salary.no_previous"))
             else:
@@ -248,7 +251,7 @@ with tab_schemes:
             projects = merchants.list_projects(db, actor)
             chosen_project = c1.selectbox(t("salary.c.project"), [p["id"] for p in projects],
                                           format_func=lambda pid: next(f"{p['merchant_name']} · {p['name']}" for p in projects if p["id"] == pid))
-            roster = agents.list_agents(db, actor)
+            roster = directory.list_agents(db, actor)
             chosen_agent = c2.selectbox(t("salary.c.agent"), [a["id"] for a in roster],
                                         format_func=lambda aid: next(f"{a['employee_no']} · {a['name']}" for a in roster if a["id"] == aid))
             c3, c4 = st.columns(2)

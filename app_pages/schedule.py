@@ -4,8 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import config, roster
-from core.permissions import can
+from core.kernel import config
+from core.schedule import shifts
+from core.kernel.permissions import can
 from ui import context
 from ui.schedule_widgets import (cell_labels, conflict_table, coverage_chart, handover_form, handover_list, period_picker, roster_frame,
                                  save_then_rerun)
@@ -25,7 +26,7 @@ project_id = project_picker(ctx, projects, "schedule_project")
 if project_id is None:
     st.stop()
 start, end = period_picker(ctx, "schedule")
-conf = roster.settings(db, actor, project_id)
+conf = shifts.settings(db, actor, project_id)
 may_write = can(actor, "schedule.write")
 st.caption(t("schedule.rules", day=f"{conf['day_start']}–{conf['day_end']}", night=f"{conf['night_start']}–{conf['night_end']}",
              n_day=conf["required_day"], n_night=conf["required_night"]))
@@ -35,7 +36,7 @@ tab_roster, tab_cover, tab_handover, tab_requests, tab_settings = st.tabs(
 
 # --- the roster ---------------------------------------------------------------------------------------
 with tab_roster:
-    members = roster.grid(db, actor, project_id, start, end)
+    members = shifts.grid(db, actor, project_id, start, end)
     if not members:
         st.info(t("schedule.no_team"))
     else:
@@ -47,7 +48,7 @@ with tab_roster:
                 overwrite = c2.checkbox(t("schedule.overwrite"), key="schedule_overwrite")
             if c1.button(t("schedule.propose"), type="primary" if not filled else "secondary", icon=":material/auto_fix_high:",
                          key="schedule_propose", disabled=not overwrite):
-                n = roster.apply_proposal(db, actor, project_id, start, end)
+                n = shifts.apply_proposal(db, actor, project_id, start, end)
                 st.session_state["schedule_flash"] = t("schedule.proposed", n=n)
                 st.rerun()
         if not filled:
@@ -64,17 +65,17 @@ with tab_roster:
                 labels = cell_labels(ctx)
                 grid_now = {(m["agent_id"], day): labels.get(edited.iloc[i][column], "")
                             for i, m in enumerate(members) for column, day in day_columns.items()}
-                save_then_rerun(ctx, lambda: roster.save_cells(db, actor, project_id, roster.changed_cells(members, grid_now)),
+                save_then_rerun(ctx, lambda: shifts.save_cells(db, actor, project_id, shifts.changed_cells(members, grid_now)),
                                 "schedule_flash", lambda n: t("schedule.saved", n=n))
         else:
             st.dataframe(frame,
                          hide_index=True, width="stretch")
         counts = pd.DataFrame([{t("schedule.c.day"): label,
                                 **{t(f"schedule.shift.{s}"): f"{sum(1 for m in members if m['days'][day] == s)}/{conf['required_' + s]}"
-                                   for s in roster.WORK_SHIFTS}} for day, label in ((d, c) for c, d in day_columns.items())])
+                                   for s in shifts.WORK_SHIFTS}} for day, label in ((d, c) for c, d in day_columns.items())])
         with st.expander(t("schedule.headcount"), expanded=False):
             st.dataframe(counts, hide_index=True, width="stretch")
-        found = roster.conflicts(db, actor, project_id, start, end)
+        found = shifts.conflicts(db, actor, project_id, start, end)
         if found:
             st.warning(t("schedule.conflicts_n", n=len(found)), icon=":material/warning:")
             conflict_table(ctx, found)
@@ -84,7 +85,7 @@ with tab_roster:
 
 # --- coverage ----------------------------------------------------------------------------------------
 with tab_cover:
-    cover = roster.coverage(db, actor, project_id, start, end)
+    cover = shifts.coverage(db, actor, project_id, start, end)
     if not cover:
         st.info(t("schedule.no_service_hours"))
     else:
@@ -106,10 +107,10 @@ with tab_handover:
     shift_now = "night" if now.hour >= 16 else "day"
     c1, c2 = st.columns(2)
     day = c1.date_input(t("schedule.c.day"), value=config.today(), key="handover_day")
-    shift = c2.selectbox(t("schedule.c.shift"), roster.WORK_SHIFTS, index=roster.WORK_SHIFTS.index(shift_now),
+    shift = c2.selectbox(t("schedule.c.shift"), shifts.WORK_SHIFTS, index=shifts.WORK_SHIFTS.index(shift_now),
                          format_func=lambda s: t(f"schedule.shift.{s}"), key="handover_shift")
     st.subheader(t("schedule.incoming"))
-    handover_list(ctx, roster.handover_for(db, actor, project_id, day, shift), "schedule.no_handover")
+    handover_list(ctx, shifts.handover_for(db, actor, project_id, day, shift), "schedule.no_handover")
     if can(actor, "handover.write"):
         def this_shift() -> tuple[int, object, str]:
             st.markdown(f"**{t('schedule.leave_note')}**")
@@ -117,11 +118,11 @@ with tab_handover:
 
         handover_form(ctx, "handover_form", "schedule_flash", this_shift)
     with st.expander(t("schedule.recent_handovers")):
-        handover_list(ctx, roster.recent_handovers(db, actor, project_id), "schedule.no_handover")
+        handover_list(ctx, shifts.recent_handovers(db, actor, project_id), "schedule.no_handover")
 
 # --- leave and swaps ----------------------------------------------------------------------------------
 with tab_requests:
-    found = roster.requests(db, actor, project_id)
+    found = shifts.requests(db, actor, project_id)
     pending = [r for r in found if r["status"] == "pending"]
     if not found:
         st.info(t("schedule.no_requests"))
@@ -133,10 +134,10 @@ with tab_requests:
             st.caption(req["reason"])
             if can(actor, "schedule.approve"):
                 c1, c2, c3 = st.columns([3, 1, 1])
-                note = c1.text_input(t("field.schedule.decision_note"), key=f"req_note_{req['id']}", max_chars=roster.MAX_REASON)
+                note = c1.text_input(t("field.schedule.decision_note"), key=f"req_note_{req['id']}", max_chars=shifts.MAX_REASON)
                 for column, approve, label in ((c2, True, "schedule.approve"), (c3, False, "schedule.reject")):
                     if column.button(t(label), key=f"req_{'ok' if approve else 'no'}_{req['id']}"):
-                        save_then_rerun(ctx, lambda approve=approve, req=req, note=note: roster.decide(db, actor, req["id"], approve, note),
+                        save_then_rerun(ctx, lambda approve=approve, req=req, note=note: shifts.decide(db, actor, req["id"], approve, note),
                                         "schedule_flash", t("schedule.decided"))
     done = [r for r in found if r["status"] != "pending"]
     if done:
@@ -168,5 +169,5 @@ with tab_settings:
         values["max_occupancy"] = c3.number_input(t("field.schedule.max_occupancy"), 10.0, 100.0, round(conf["max_occupancy"] * 100, 1), step=5.0) / 100
         st.caption(t("schedule.settings_hint", rate=f"{conf['target_rate'] * 100:.0f}%", service=f"{conf['service_start']}–{conf['service_end']}"))
         if st.form_submit_button(t("btn.save"), disabled=not may_write):
-            save_then_rerun(ctx, lambda: roster.save_settings(db, actor, project_id, values), "schedule_flash", t("msg.saved"))
+            save_then_rerun(ctx, lambda: shifts.save_settings(db, actor, project_id, values), "schedule_flash", t("msg.saved"))
 

@@ -7,7 +7,8 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from core import config, roster
+from core.kernel import config
+from core.schedule import shifts
 from ui import charts, context
 from ui.schedule_widgets import WEEKDAY_KEYS, day_label, save_then_rerun
 from ui.team_widgets import project_picker
@@ -24,7 +25,7 @@ projects, _requested = visible_projects(ctx)
 project_id = project_picker(ctx, projects, "staffing_project")
 if project_id is None:
     st.stop()
-conf = roster.settings(db, actor, project_id)
+conf = shifts.settings(db, actor, project_id)
 today = config.today()
 st.caption(t("staffing.model", aht=int(conf["aht_s"]), conc=conf["concurrency"], rate=f"{conf['target_rate'] * 100:.0f}%",
              shrink=f"{conf['shrinkage'] * 100:.0f}%", occ=f"{conf['max_occupancy'] * 100:.0f}%"))
@@ -37,7 +38,7 @@ weekdays = [t("schedule.wd." + k) for k in WEEKDAY_KEYS]
 with tab_volume:
     weeks = st.radio(t("staffing.history_weeks"), (4, 8, 12), index=1, horizontal=True, format_func=lambda n: t("schedule.weeks", n=n),
                      key="staffing_weeks")
-    history = roster.inquiry_history(db, actor, project_id, today - timedelta(weeks=weeks), today - timedelta(days=1))
+    history = shifts.inquiry_history(db, actor, project_id, today - timedelta(weeks=weeks), today - timedelta(days=1))
     if not history:
         st.info(t("staffing.no_history"))
     else:
@@ -52,8 +53,8 @@ with tab_volume:
         charts.finish(ctx, heat, t("staffing.heat_title"), x=charts.axis(ctx, t("chart.hour"), "hour"), y=t("chart.weekday"),
                       color=charts.axis(ctx, t("staffing.inquiries"), "people"))
         st.plotly_chart(heat, width="stretch", key="volume_heat")
-        promo_days = {d for p in roster.promotions(db, actor, project_id)
-                      for d in roster.days_of(pd.Timestamp(p["start_day"]).date(), pd.Timestamp(p["end_day"]).date())}
+        promo_days = {d for p in shifts.promotions(db, actor, project_id)
+                      for d in shifts.days_of(pd.Timestamp(p["start_day"]).date(), pd.Timestamp(p["end_day"]).date())}
         per_day["promotion"] = per_day["day"].map(lambda d: t("staffing.promo_day") if d in promo_days else t("staffing.normal_day"))
         line = px.bar(per_day, x="day", y="n", color="promotion", labels={"day": t("schedule.c.day"), "n": t("staffing.inquiries"), "promotion": ""})
         line.update_layout(height=300, margin={"t": 30})
@@ -66,11 +67,11 @@ with tab_forecast:
     first = c1.date_input(t("schedule.from"), value=today - timedelta(days=today.weekday()) + timedelta(days=7), key="forecast_from")
     span = c2.radio(t("schedule.length"), (1, 2, 4), horizontal=True, format_func=lambda n: t("schedule.weeks", n=n), key="forecast_weeks")
     last = first + timedelta(days=7 * span - 1)
-    volume = roster.volume_forecast(db, actor, project_id, first, last)
+    volume = shifts.volume_forecast(db, actor, project_id, first, last)
     if not volume:
         st.info(t("staffing.no_history"))
     else:
-        need = roster.requirement(db, actor, project_id, first, last)
+        need = shifts.requirement(db, actor, project_id, first, last)
         table = pd.DataFrame([{"day": d.isoformat(), "hour": h, "volume": round(v, 1), "agents": need[(d, h)]} for (d, h), v in volume.items()])
         daily = table.groupby("day", as_index=False).agg(volume=("volume", "sum"), peak=("agents", "max"))
         m1, m2, m3 = st.columns(3)
@@ -104,19 +105,19 @@ with tab_surge:
             c1, c2 = st.columns(2)
             rise_known = c1.checkbox(t("staffing.rise_known"), value=True)
             rise = c2.number_input(t("field.schedule.expected_rise"), 0.0, 500.0, 30.0, step=5.0)
-            note = st.text_input(t("field.schedule.note"), max_chars=roster.MAX_REASON)
+            note = st.text_input(t("field.schedule.note"), max_chars=shifts.MAX_REASON)
             if st.form_submit_button(t("btn.save")):
                 values = {"name": name, "start_day": start_day, "end_day": end_day, "announced_on": announced,
                           "expected_rise": rise / 100 if rise_known else None, "note": note}
-                save_then_rerun(ctx, lambda: roster.add_promotion(db, actor, project_id, values), "staffing_flash", t("msg.saved"))
-    promos = roster.promotions(db, actor, project_id)
+                save_then_rerun(ctx, lambda: shifts.add_promotion(db, actor, project_id, values), "staffing_flash", t("msg.saved"))
+    promos = shifts.promotions(db, actor, project_id)
     if not promos:
         st.info(t("staffing.no_promos"))
     else:
         labels = {p["id"]: f"{p['name']} · {p['start_day']}–{p['end_day']}" + (f" · +{p['expected_rise'] * 100:.0f}%" if p["expected_rise"] is not None else "")
                   for p in promos}
         promo_id = st.selectbox(t("staffing.promotion"), list(labels), format_func=labels.get, key="surge_promo")
-        plan = roster.surge_plan(db, actor, promo_id)
+        plan = shifts.surge_plan(db, actor, promo_id)
         notice = plan["notice"]
         if "beyond_plan" in plan["risks"]:
             st.error(t("staffing.risk.beyond_plan"), icon=":material/error:")
@@ -132,7 +133,7 @@ with tab_surge:
         m1.metric(t("staffing.reserve_have"), len(plan["reserves"]), delta=len(plan["reserves"]) - plan["reserve_target"])
         m2.metric(t("staffing.reserve_target"), plan["reserve_target"])
         m3.metric(t("staffing.shortfall"), plan["shortfall"])
-        peak = pd.DataFrame([{t("schedule.c.day"): d, **{t(f"schedule.shift.{s}"): plan["peak"][s].get(d, 0) for s in roster.WORK_SHIFTS}}
+        peak = pd.DataFrame([{t("schedule.c.day"): d, **{t(f"schedule.shift.{s}"): plan["peak"][s].get(d, 0) for s in shifts.WORK_SHIFTS}}
                              for d in sorted(set(plan["peak"]["day"]) | set(plan["peak"]["night"]))])
         st.markdown(f"**{t('staffing.extra_title')}**")
         st.dataframe(peak, hide_index=True, width="stretch")
@@ -146,14 +147,14 @@ with tab_surge:
             st.session_state["promo_delete"] = promo_id
         if st.session_state.get("promo_delete") == promo_id:
             if st.checkbox(t("confirm_delete"), key=f"promo_confirm_{promo_id}"):
-                roster.delete_promotion(db, actor, promo_id)
+                shifts.delete_promotion(db, actor, promo_id)
                 st.session_state.pop("promo_delete", None)
                 st.session_state["staffing_flash"] = t("staffing.deleted")
                 st.rerun()
 
 # --- staff loss ---------------------------------------------------------------------------------------------
 with tab_loss:
-    loss = roster.replacements(db, actor, project_id)
+    loss = shifts.replacements(db, actor, project_id)
     m1, m2, m3 = st.columns(3)
     m1.metric(t("staffing.online_now"), loss["online"], delta=loss["online"] - loss["required"])
     m2.metric(t("staffing.required"), loss["required"])

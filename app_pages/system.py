@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import backup, config, workdays
-from core.errors import ValidationError
+from core.kernel import backup, config, workdays
+from core.kernel.errors import ValidationError
 from ui import context
 from ui.widgets import show_validation
 

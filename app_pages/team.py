@@ -6,9 +6,13 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from core import agents, config, merchants, team, training
-from core.errors import ValidationError
-from core.permissions import can
+from core.golive import gate
+from core.agents import directory
+from core.kernel import config
+from core.projects import merchants
+from core.team import funnel as team, training
+from core.kernel.errors import ValidationError
+from core.kernel.permissions import can
 from ui import context
 from ui.team_widgets import exam_cell, funnel_chart, funnel_metrics, project_picker, readiness_list
 from ui.widgets import download_xlsx, show_validation
@@ -65,7 +69,7 @@ tab_ready, tab_candidates, tab_team, tab_settings = st.tabs(
 
 # --- readiness ----------------------------------------------------------------------------------------
 with tab_ready:
-    missing = team.readiness(db, actor, project_id)
+    missing = gate.readiness(db, actor, project_id)
     if not missing:
         st.success(t("team.ready_all"), icon=":material/verified:")
     readiness_list(ctx, missing)
@@ -100,7 +104,7 @@ with tab_ready:
                 st.caption(t("team.go_live.blocked"))
             if st.form_submit_button(t("team.go_live.button"), type="primary", disabled=bool(missing) and not can(actor, "go_live.override")):
                 try:
-                    overridden = team.go_live(db, actor, project_id, reason)
+                    overridden = gate.go_live(db, actor, project_id, reason)
                 except ValidationError as exc:
                     show_validation(ctx, exc)
                 else:
@@ -109,7 +113,7 @@ with tab_ready:
     flash = st.session_state.pop("team_flash", None)
     if flash:
         st.success(t(flash))
-    history = team.overrides(db, actor, project_id)
+    history = gate.overrides(db, actor, project_id)
     if history:
         st.markdown(f"**{t('team.overrides')}**")
         st.dataframe(pd.DataFrame([{t("history.at"): o["created_at"], t("history.by"): o["by_name"], t("field.team.override_reason"): o["reason"],
@@ -136,7 +140,7 @@ with tab_candidates:
         download_xlsx(ctx, "btn.export_excel", {"candidates": table}, f"candidates-{project_id}.xlsx", f"cand_export_{project_id}")
     if can(actor, "team.screen") and result["required"] is not None:
         with st.expander(t("team.screen.title"), icon=":material/person_search:"):
-            skill = st.selectbox(t("field.team.skills"), ["", *agents.all_skills(db)], format_func=lambda s: s or t("all"),
+            skill = st.selectbox(t("field.team.skills"), ["", *directory.all_skills(db)], format_func=lambda s: s or t("all"),
                                  key=f"screen_skill_{project_id}")
             eligible = team.eligible_agents(db, actor, project_id, skill or None)
             if not eligible:
@@ -198,8 +202,8 @@ with tab_team:
                     agent_id = c1.selectbox(t("field.team.name"), sorted(pool, key=lambda a: (not pool[a]["admitted"], pool[a]["employee_no"])),
                                             format_func=lambda a: f"{pool[a]['employee_no']} · {pool[a]['name']}"
                                             + ("" if pool[a]["admitted"] else f" ({t('team.not_admitted')})"))
-                    role = c2.selectbox(t("team.role"), agents.TEAM_ROLES, format_func=lambda r: t(f"team.role.{r}"))
-                    shift = c1.selectbox(t("team.shift"), agents.SHIFTS, format_func=lambda s: t(f"team.shift.{s}"))
+                    role = c2.selectbox(t("team.role"), directory.TEAM_ROLES, format_func=lambda r: t(f"team.role.{r}"))
+                    shift = c1.selectbox(t("team.shift"), directory.SHIFTS, format_func=lambda s: t(f"team.shift.{s}"))
                     from_date = c2.date_input(t("team.from_date"), value=today, format="YYYY-MM-DD")
                     sub_account = c1.text_input(t("team.sub_account"), help=t("team.sub_account_help"))
                     if st.form_submit_button(t("btn.add"), type="primary"):
@@ -221,7 +225,7 @@ with tab_team:
                             st.warning(t("team.confirm_first"))
                         else:
                             try:
-                                agents.end_assignment(db, actor, assignment, last_day)
+                                directory.end_assignment(db, actor, assignment, last_day)
                             except ValidationError as exc:
                                 show_validation(ctx, exc)
                             else:

@@ -11,9 +11,12 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from core import agents, config, merchants, team, training, workdays
-from core.errors import ValidationError
-from core.permissions import can
+from core.agents import directory
+from core.kernel import config, workdays
+from core.projects import merchants
+from core.team import funnel, training
+from core.kernel.errors import ValidationError
+from core.kernel.permissions import can
 from ui import charts, context
 from ui.team_widgets import project_picker
 from ui.widgets import download_xlsx, pct, show_validation
@@ -156,7 +159,7 @@ def material_detail(material: dict) -> None:
 
 # --- an agent: their own record --------------------------------------------------------------------------
 if actor.role == "agent":
-    own = agents.my_agent(db, actor)
+    own = directory.my_agent(db, actor)
     if own is None:
         st.info(t("team.training.not_linked"))
         st.stop()
@@ -170,7 +173,7 @@ if actor.role == "agent":
         st.dataframe(exams_table(list(reversed(record["exams"])), with_agent=False), hide_index=True, width="stretch")
     else:
         st.caption(t("team.exams.empty"))
-    own_projects = agents.agent_projects(db, own["id"])
+    own_projects = directory.agent_projects(db, own["id"])
     if own_projects:
         st.subheader(t("team.materials.title"))
         for project_id in own_projects:
@@ -213,7 +216,7 @@ with tabs[0]:
 with tabs[1]:
     plan = training.get_plan(db, actor, project_id)
     days_off = workdays.extra_days_off(db)
-    roster = {a["id"]: a for a in agents.list_agents(db, actor)} if staff else {}
+    roster = {a["id"]: a for a in directory.list_agents(db, actor)} if staff else {}
     if plan:
         st.caption(t("team.plan.line", method=t(f"team.method.{plan['method']}"), start=plan["start_date"], end=plan["end_date"],
                      n=training.plan_working_days(date.fromisoformat(plan["start_date"]), date.fromisoformat(plan["end_date"]), days_off),
@@ -289,8 +292,8 @@ with tabs[2]:
     if flash:
         (st.success if flash[0] == "ok" else st.warning)(flash[1])
     if can(actor, "exam.write"):
-        pool = {c["agent_id"]: c for c in team.candidates(db, actor, project_id)}
-        others = {a["id"]: a for a in agents.list_agents(db, actor) if a["status"] != "left" and a["id"] not in pool}
+        pool = {c["agent_id"]: c for c in funnel.candidates(db, actor, project_id)}
+        others = {a["id"]: a for a in directory.list_agents(db, actor) if a["status"] != "left" and a["id"] not in pool}
         with st.expander(t("team.exams.record"), icon=":material/grading:", expanded=True):
             basic = st.toggle(t("team.exams.basic_toggle"), key=f"exam_basic_{project_id}", help=t("team.exams.basic_help"))
             choices = list(others) if basic else list(pool)
@@ -392,7 +395,7 @@ if staff:
             c1, c2 = st.columns(2)
             with c1.expander(t("team.tracks.start"), icon=":material/flag:"):
                 busy = {x["agent_id"] for x in training.list_tracks(db, actor, open_only=True)}
-                free = {a["id"]: a for a in agents.list_agents(db, actor) if a["status"] in ("candidate", "training") and a["id"] not in busy}
+                free = {a["id"]: a for a in directory.list_agents(db, actor) if a["status"] in ("candidate", "training") and a["id"] not in busy}
                 if not free:
                     st.caption(t("team.tracks.nobody"))
                 else:

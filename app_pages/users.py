@@ -4,9 +4,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import merchants, users
-from core.errors import ValidationError
-from core.permissions import ROLES
+from core.projects import merchants
+from core.accounts import users
+from core.kernel.errors import ValidationError
+from core.kernel.permissions import ROLES
 from ui import context
 from ui.widgets import download_xlsx, show_validation
 

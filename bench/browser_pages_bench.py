@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from playwright.sync_api import sync_playwright
 
-    from core.permissions import page_allowed
+    from core.kernel.permissions import page_allowed
     from ui import nav
 
     keys = [spec.key for spec in nav.PAGES if (ROOT / spec.path).exists()]
@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             tmp = tempfile.TemporaryDirectory(prefix="browser-bench-")
             db = Path(tmp.name) / "demo.db"
-            subprocess.run([sys.executable, "-m", "core.demo"], cwd=ROOT, env=os.environ | {"APP_DB": str(db)},
+            subprocess.run([sys.executable, "-m", "demo"], cwd=ROOT, env=os.environ | {"APP_DB": str(db)},
                            check=True, stdout=subprocess.DEVNULL)
             accounts = logins(db.parent / "demo-logins.txt")
         port = free_port()

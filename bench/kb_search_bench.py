@@ -1,4 +1,4 @@
-"""Benchmark of knowledge-base search (core/kb.py): 10,000 Chinese articles.
+"""Benchmark of knowledge-base search (core/kb/articles.py): 10,000 Chinese articles.
 
 Builds a seeded corpus in a temporary database: 10,000 articles spread over 10 projects, written
 through `kb.create_article` (so the FTS5 trigram index is filled by its triggers, as in the app),
@@ -28,8 +28,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("APP_BCRYPT_ROUNDS", "4")
 
-from core import kb, merchants, users  # noqa: E402
-from core.db import connect, write  # noqa: E402
+from core.kb import articles as kb
+from core.projects import merchants
+from core.accounts import users  # noqa: E402
+from core.bootstrap import open_store  # noqa: E402
+from core.kernel.db import write  # noqa: E402
 
 TOPICS = {
     "logistics": ("发货时间", "快递", "物流", "运费", "包邮", "顺丰", "改地址", "偏远地区", "预售发货", "仓库"),
@@ -87,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     folder = tempfile.mkdtemp(prefix="kb-bench-")
     os.environ["APP_DB"] = str(Path(folder) / "app.db")
-    db = connect(os.environ["APP_DB"])
+    db = open_store(os.environ["APP_DB"])
     print(f"machine: {platform.machine()} · {platform.processor() or '-'} · {os.cpu_count()} cpus · "
           f"{platform.system()} {platform.release()} · Python {platform.python_version()} · SQLite {sqlite3.sqlite_version}")
     started = time.perf_counter()

@@ -1,4 +1,4 @@
-"""Benchmark of the KPI engine (core/kpi.py): 1,000,000 messages, 100,000 orders.
+"""Benchmark of the KPI engine (core/kpi/engine.py): 1,000,000 messages, 100,000 orders.
 
 Generates a seeded, realistic data set (several hundred agents over a month,
 many buyers, bursts of buyer messages, automatic replies and system notices,
@@ -29,7 +29,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core import kpi  # noqa: E402
+from core.kpi import engine  # noqa: E402
 
 BUDGET_S = 3.0
 BUDGET_MB = 1536.0
@@ -86,7 +86,7 @@ def make_data(n_messages: int, n_orders: int, seed: int = 20261101) -> tuple[pd.
     offs = np.cumsum(gap)
     offs -= np.repeat(offs[first], counts)
     t = day0 + c_day[chat_of] * 86400 + c_start[chat_of] + offs
-    names = np.array(kpi.SENDERS, dtype=object)
+    names = np.array(engine.SENDERS, dtype=object)
     perm = rng.permutation(n)  # rows need not be sorted
     messages = pd.DataFrame(
         {
@@ -109,7 +109,7 @@ def make_data(n_messages: int, n_orders: int, seed: int = 20261101) -> tuple[pd.
     delay = np.where(rng.random(n_orders) < 0.85, rng.integers(0, 900, n_orders), rng.integers(3600, 3 * 86400, n_orders))
     paid = (created + delay).astype("datetime64[s]")
     status = rng.choice(
-        np.array(kpi.ORDER_STATUSES, dtype=object), n_orders, p=[0.45, 0.25, 0.2, 0.03, 0.04, 0.03]
+        np.array(engine.ORDER_STATUSES, dtype=object), n_orders, p=[0.45, 0.25, 0.2, 0.03, 0.04, 0.03]
     )
     paid[(status == "unpaid") | ((status == "cancelled") & (rng.random(n_orders) < 0.5))] = np.datetime64("NaT")
     orders = pd.DataFrame(
@@ -179,7 +179,7 @@ def main() -> int:
     print(f"data    : {len(messages):,} messages ({messages['sender'].value_counts().to_dict()}), "
           f"{messages['agent'].nunique()} agents, {messages['buyer'].nunique():,} buyers, "
           f"{len(orders):,} orders; generated in {time.perf_counter() - t0:.1f} s")
-    settings = kpi.KpiSettings(response_unit=args.unit)
+    settings = engine.KpiSettings(response_unit=args.unit)
 
     variants = [("datetime64 times", messages, orders)]
     if args.string_times:
@@ -199,18 +199,18 @@ def main() -> int:
         parts = (0.0, 0.0)
         for _ in range(args.repeat):
             t1 = time.perf_counter()
-            a = kpi.agent_daily(m, o, settings)
+            a = engine.agent_daily(m, o, settings)
             t2 = time.perf_counter()
-            s = kpi.shop_daily(m, o, settings)
+            s = engine.shop_daily(m, o, settings)
             t3 = time.perf_counter()
             if t3 - t1 < best:
                 best, parts = t3 - t1, (t2 - t1, t3 - t2)
             del a, s
             gc.collect()
         peak = _rss_mb("VmHWM") if can_reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        a, s = kpi.daily(m, o, settings)
+        a, s = engine.daily(m, o, settings)
         t4 = time.perf_counter()
-        kpi.daily(m, o, settings)
+        engine.daily(m, o, settings)
         both = time.perf_counter() - t4
         print(f"\n[{label}, unit={args.unit}] best of {args.repeat}")
         print(f"  agent_daily {parts[0]:.3f} s + shop_daily {parts[1]:.3f} s = {best:.3f} s "

@@ -7,7 +7,7 @@ the data of bench/kpi_bench.py: several hundred agents over a month, bursts, aut
 system notices, same-second replies, late, cancelled, unpaid, refunded and silent orders), then
 times two whole processes, each from CSV in to CSV out:
 
-    core.kpi   `python -m core.kpi --messages M.csv --orders O.csv --out A.csv` (read, validate
+    core.kpi.engine   `python -m core.kpi --messages M.csv --orders O.csv --out A.csv` (read, validate
                every row, compute the agent-day KPIs, write)
     duckdb     a `python` process that reads the same files with DuckDB and runs the equivalent
                SQL (response time to the next agent message of the chat, 30-second waits, mean
@@ -17,7 +17,7 @@ times two whole processes, each from CSV in to CSV out:
 
 The SQL does less than the engine (it validates nothing, and breaks attribution ties by DuckDB's
 choice, not by agent name), so the comparison is kind to DuckDB. Prints the machine, both best
-times of `--repeat` runs, and the ratio. Target (issue 16): core.kpi within 1.5 x DuckDB.
+times of `--repeat` runs, and the ratio. Target (issue 16): core.kpi.engine within 1.5 x DuckDB.
 """
 from __future__ import annotations
 
@@ -141,7 +141,7 @@ def main() -> int:
         rows_ours = sum(1 for _ in open(folder / "ours.csv", encoding="utf-8")) - 1
         rows_duck = sum(1 for _ in open(folder / "duck.csv", encoding="utf-8")) - 1
     ratio = best_ours / best_duck
-    print(f"core.kpi: {best_ours:.2f} s (runs {', '.join(f'{s:.2f}' for s in ours)}), {rows_ours:,} agent-day rows")
+    print(f"core.kpi.engine: {best_ours:.2f} s (runs {', '.join(f'{s:.2f}' for s in ours)}), {rows_ours:,} agent-day rows")
     print(f"duckdb  : {best_duck:.2f} s (runs {', '.join(f'{s:.2f}' for s in duck)}), {rows_duck:,} agent-day rows")
     print(f"ratio   : {ratio:.2f} x DuckDB (target <= {TARGET_RATIO}) -> {'OK' if ratio <= TARGET_RATIO else 'MISSED'}")
     return 0 if ratio <= TARGET_RATIO else 1

@@ -38,18 +38,25 @@ def main() -> int:
     path = Path(args.db or Path(folder) / "app.db")
     os.environ["APP_DB"] = str(path)
 
-    from core import complaints, config, demo, demo_kpi, kpi_store, merchants, qa, training, users
-    from core.db import connect
-    from core.errors import ValidationError
+    from core.complaints import complaints
+    from core.kernel import config
+    from demo import firm, kpi
+    from core.kpi import store
+    from core.projects import merchants
+    from core.qa import reviews
+    from core.team import training
+    from core.accounts import users
+    from core.bootstrap import open_store
+    from core.kernel.errors import ValidationError
 
-    setup = connect(path)
+    setup = open_store(path)
     if not setup["users"].count:
         print("seeding the demo firm ...", flush=True)
-        demo.seed(setup)
+        firm.seed(setup)
     admin = users.actor_from_row(users.find_by_username(setup, "admin"))
     live = merchants.list_projects(setup, admin, status="live")
     teams = {p["id"]: [r for r in setup.query("SELECT agent_id, sub_account FROM project_agents WHERE project_id = ? AND role = 'online'", [p["id"]])] for p in live}
-    card = qa.load_card(setup, qa.effective_scorecard_id(setup, live[0]["id"]))
+    card = reviews.load_card(setup, reviews.effective_scorecard_id(setup, live[0]["id"]))
     setup.close()
 
     stop_at = time.monotonic() + args.seconds
@@ -62,7 +69,7 @@ def main() -> int:
 
     def worker(number: int) -> None:
         rng = random.Random(number)
-        db = connect(path)
+        db = open_store(path)
         while time.monotonic() < stop_at:
             project = rng.choice(live)
             team = teams[project["id"]]
@@ -76,8 +83,8 @@ def main() -> int:
                         "order_no": "", "category": rng.choice(complaints.CATEGORIES), "description": "负载测试投诉",
                         "severity": rng.choice(complaints.SEVERITIES), "concerns_agent": False})
                 elif operation == "qa_review":
-                    ratings = {item.id: rng.randint(*qa.SCALES[item.scale]) for item in card.items}
-                    result = qa.record_review(db, admin, {"project_id": project["id"], "agent_id": agent["agent_id"], "chat_buyer_id": f"b{rng.randrange(10**6)}",
+                    ratings = {item.id: rng.randint(*reviews.SCALES[item.scale]) for item in card.items}
+                    result = reviews.record_review(db, admin, {"project_id": project["id"], "agent_id": agent["agent_id"], "chat_buyer_id": f"b{rng.randrange(10**6)}",
                                                           "chat_date": yesterday, "transcript": "", "comment": "load", "case_type": None}, ratings)
                 elif operation == "exam":
                     result = training.record_exam(db, admin, {"agent_id": agent["agent_id"], "project_id": project["id"],
@@ -85,11 +92,11 @@ def main() -> int:
                                                               "examiner": "负载", "exam_date": yesterday, "notes": ""})
                 elif operation == "import_day":
                     day = config.today() - timedelta(days=rng.randrange(1, 30))
-                    messages, orders = demo_kpi.generate(rng, [a["sub_account"] for a in team], day, 1, 40)
-                    preview = kpi_store.RawPreview(messages=messages, orders=orders, date_from=day, date_to=day, unknown_agents=[])
-                    result = kpi_store.import_raw(db, admin, project["id"], preview)
+                    messages, orders = kpi.generate(rng, [a["sub_account"] for a in team], day, 1, 40)
+                    preview = store.RawPreview(messages=messages, orders=orders, date_from=day, date_to=day, unknown_agents=[])
+                    result = store.import_raw(db, admin, project["id"], preview)
                 else:
-                    kpi_store.agent_table(db, admin, project["id"], config.today() - timedelta(days=30), config.today())
+                    store.agent_table(db, admin, project["id"], config.today() - timedelta(days=30), config.today())
                     result = None
             except ValidationError:
                 with lock:
@@ -118,7 +125,7 @@ def main() -> int:
         thread.join()
     wall = time.monotonic() - began
 
-    check = connect(path)
+    check = open_store(path)
     found = {
         "complaint": {r["id"] for r in check.query("SELECT id FROM complaints")},
         "qa_review": {r["id"] for r in check.query("SELECT id FROM qa_reviews")},

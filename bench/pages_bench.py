@@ -44,9 +44,9 @@ def cpu_model() -> str:
 
 
 def _other_project(current: int) -> int | None:
-    from core.db import connect
+    from core.bootstrap import open_store
 
-    db = connect()
+    db = open_store()
     try:
         # the heaviest other live project: the most raw chat messages imported
         row = db.execute("""SELECT p.id FROM projects p LEFT JOIN kpi_imports i ON i.project_id = p.id AND i.kind = 'raw'
@@ -147,15 +147,15 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["APP_DB"] = str(path)
     import streamlit
 
-    from core.db import connect
-    from core.permissions import page_allowed
+    from core.bootstrap import open_store
+    from core.kernel.permissions import page_allowed
     from ui import nav
 
     missing = [spec.key for spec in nav.PAGES if not (ROOT / spec.path).exists()]
     nav.PAGES = tuple(spec for spec in nav.PAGES if (ROOT / spec.path).exists())  # a page being written elsewhere
     PAGES = nav.PAGES
 
-    db = connect(path)
+    db = open_store(path)
     counts = {t: db[t].count for t in ("merchants", "agents", "chat_messages", "kpi_agent_daily", "qa_reviews", "complaints", "pay_runs")}
     db.close()
     print(f"machine : {cpu_model()}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}")

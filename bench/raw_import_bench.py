@@ -4,12 +4,12 @@
 
 Writes the data set of bench/kpi_bench.py as CSV, either in our canonical columns or as a scraper
 writes it (GB18030, `会话ID, 买家(昵称), 客服(账号), 发送时间, 发送方, 消息内容, 消息类型` with Chinese sender
-values, mapped by core.raw_import), then times what the import page runs, each with its own clock,
+values, mapped by core.kpi.raw_import), then times what the import page runs, each with its own clock,
 in a fresh temp database:
 
-    layout     core.kpi_store.raw_layout (read the file, find the template or propose the mapping)
-    preview    core.kpi_store.preview_raw (map, validate every row, unknown agents)
-    store      core.kpi_store.import_raw (insert the messages and orders, recompute every affected
+    layout     core.kpi.store.raw_layout (read the file, find the template or propose the mapping)
+    preview    core.kpi.store.preview_raw (map, validate every row, unknown agents)
+    store      core.kpi.store.import_raw (insert the messages and orders, recompute every affected
                day, per-hour figures; one transaction)
 
 and prints the machine and each figure. Target (issue 16): preview + store within 20 s.
@@ -42,8 +42,10 @@ def main() -> int:
         os.environ["APP_DB"] = str(Path(tmp) / "bench.db")
         from bench.kpi_bench import _cpu_model
         from bench.kpi_vs_duckdb import write_files
-        from core import kpi_store, merchants, raw_import, users
-        from core.db import connect
+        from core.kpi import store, raw_import
+        from core.projects import merchants
+        from core.accounts import users
+        from core.bootstrap import open_store
 
         print(f"machine : {_cpu_model()}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}, Python {platform.python_version()}")
         m_path, o_path = write_files(Path(tmp), args.messages, args.orders)
@@ -55,7 +57,7 @@ def main() -> int:
                                     "发送方": frame["sender"].map(SENDER_WORDS), "消息内容": frame["content"], "消息类型": "文本"})
             m_path = Path(tmp) / "chat_export.csv"
             scraped.to_csv(m_path, index=False, encoding="gb18030")
-        db = connect(Path(os.environ["APP_DB"]))
+        db = open_store(Path(os.environ["APP_DB"]))
         admin_id = users.create_user(db, None, "bench", "bench", "admin", "bench-pass-123")
         admin = users.actor_from_row(users.get_user(db, admin_id))
         merchant_id = merchants.create_merchant(db, admin, {"name": "bench shop", "platform": "taobao"})
@@ -63,13 +65,13 @@ def main() -> int:
         m_data, o_data = m_path.read_bytes(), o_path.read_bytes()
         print(f"data    : {args.messages:,} messages ({len(m_data) / 1e6:.0f} MB, {args.layout}), {args.orders:,} orders")
         t0 = time.perf_counter()
-        layout = kpi_store.raw_layout(db, admin, project_id, raw_import.KIND_MESSAGES, m_data, m_path.name)
+        layout = store.raw_layout(db, admin, project_id, raw_import.KIND_MESSAGES, m_data, m_path.name)
         t1 = time.perf_counter()
-        preview = kpi_store.preview_raw(db, admin, project_id, m_data, m_path.name, o_data, o_path.name,
+        preview = store.preview_raw(db, admin, project_id, m_data, m_path.name, o_data, o_path.name,
                                         messages_layout=layout)
         t2 = time.perf_counter()
         stages: dict[str, float] = {}
-        kpi_store.import_raw(db, admin, project_id, preview, lambda fraction, stage: stages.__setitem__(stage, time.perf_counter()))
+        store.import_raw(db, admin, project_id, preview, lambda fraction, stage: stages.__setitem__(stage, time.perf_counter()))
         t3 = time.perf_counter()
         rows = next(db.query("SELECT COUNT(*) AS n FROM kpi_agent_daily WHERE project_id = ?", [project_id]))["n"]
         db.close()

@@ -1,4 +1,4 @@
-"""Benchmark of the roster proposal (core/roster.py): a month for a project of 30 agents.
+"""Benchmark of the roster proposal (core/schedule/shifts.py): a month for a project of 30 agents.
 
 Builds a temporary database with one project needing 16 agents a day (10 by day, 6 at night),
 30 agents on its team (24 online, 6 reserve, all admitted), 8 weeks of raw chats for the
@@ -33,13 +33,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("APP_BCRYPT_ROUNDS", "4")
 
-from core import agents, config, merchants, order_confirmation as oc, roster, training, users  # noqa: E402
-from core.db import connect, write  # noqa: E402
+from core.agents import directory
+from core.kernel import config
+from core.projects import merchants, order_confirmation as oc
+from core.schedule import shifts
+from core.team import training
+from core.accounts import users  # noqa: E402
+from core.bootstrap import open_store  # noqa: E402
+from core.kernel.db import write  # noqa: E402
 
 
 def build(folder: Path, n_agents: int) -> tuple:
     os.environ["APP_DB"] = str(folder / "app.db")
-    db = connect(folder / "app.db")
+    db = open_store(folder / "app.db")
     admin_id = users.create_user(db, None, "admin", "总监", "admin", "bench-pass-1")
     admin = users.actor_from_row(users.get_user(db, admin_id))
     projects = []
@@ -56,14 +62,14 @@ def build(folder: Path, n_agents: int) -> tuple:
     big, small = projects
     start = config.today() - timedelta(days=config.today().weekday()) + timedelta(days=7)
     for i in range(n_agents):
-        agent_id = agents.create_agent(db, admin, {"name": f"客服{i}", "employee_no": f"B{i:04d}", "status": "online"})
+        agent_id = directory.create_agent(db, admin, {"name": f"客服{i}", "employee_no": f"B{i:04d}", "status": "online"})
         role = "online" if i < n_agents * 4 // 5 else "reserve"
-        agents.assign(db, admin, big, agent_id, role, "day" if i % 8 < 5 else "night", start - timedelta(days=60))
+        directory.assign(db, admin, big, agent_id, role, "day" if i % 8 < 5 else "night", start - timedelta(days=60))
         for exam in ("written", "simulation"):
             training.record_exam(db, admin, {"agent_id": agent_id, "project_id": big, "exam_type": exam, "score": 90, "max_score": 100})
         if role == "reserve" and i % 2:
-            agents.assign(db, admin, small, agent_id, "online", "day", start - timedelta(days=60))
-            roster.save_cells(db, admin, small, [{"agent_id": agent_id, "day": start + timedelta(days=d), "shift": "day"} for d in range(0, 31, 2)])
+            directory.assign(db, admin, small, agent_id, "online", "day", start - timedelta(days=60))
+            shifts.save_cells(db, admin, small, [{"agent_id": agent_id, "day": start + timedelta(days=d), "shift": "day"} for d in range(0, 31, 2)])
     rng = random.Random(7)
     rows = []
     for d in range(56):
@@ -99,16 +105,16 @@ def main() -> int:
     db, admin, project_id, start, messages = build(folder, args.agents)
     end = start + timedelta(days=30)
     print(f"built in {time.perf_counter() - began:.1f} s: {args.agents} agents, {messages:,} chat messages over 8 weeks")
-    members = roster.team_pool(db, admin, project_id, start, end)
-    pool = [roster.PoolAgent(m["agent_id"], m["shift"], m["role"]) for m in members]
-    days = roster.days_of(start, end)
-    conf = roster.settings(db, admin, project_id)
+    members = shifts.team_pool(db, admin, project_id, start, end)
+    pool = [shifts.PoolAgent(m["agent_id"], m["shift"], m["role"]) for m in members]
+    days = shifts.days_of(start, end)
+    conf = shifts.settings(db, admin, project_id)
     timed("build_proposal, 31 days (pure)", args.repeat,
-          lambda: roster.build_proposal(pool, days, {"day": conf["required_day"], "night": conf["required_night"]}))
-    timed("propose, 31 days", args.repeat, lambda: roster.propose(db, admin, project_id, start, end))
-    timed("apply_proposal, 31 days (written)", args.repeat, lambda: roster.apply_proposal(db, admin, project_id, start, end))
-    timed("conflicts of the month", args.repeat, lambda: roster.conflicts(db, admin, project_id, start, end))
-    timed("coverage of the month (forecast + Erlang C)", args.repeat, lambda: roster.coverage(db, admin, project_id, start, end))
+          lambda: shifts.build_proposal(pool, days, {"day": conf["required_day"], "night": conf["required_night"]}))
+    timed("propose, 31 days", args.repeat, lambda: shifts.propose(db, admin, project_id, start, end))
+    timed("apply_proposal, 31 days (written)", args.repeat, lambda: shifts.apply_proposal(db, admin, project_id, start, end))
+    timed("conflicts of the month", args.repeat, lambda: shifts.conflicts(db, admin, project_id, start, end))
+    timed("coverage of the month (forecast + Erlang C)", args.repeat, lambda: shifts.coverage(db, admin, project_id, start, end))
     print("target: a month's proposal for 30 agents under 2 s")
     return 0
 

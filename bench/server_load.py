@@ -277,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         path = folder / "app.db"
         env["APP_DB"] = str(path)
         print("seeding the demo firm ...", flush=True)
-        subprocess.run([sys.executable, "-m", "core.demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+        subprocess.run([sys.executable, "-m", "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
     env["APP_DB"] = str(path)
     passwords = {}
     logins_file = path.with_name(f"{path.stem}-logins.txt")  # make demo-large writes large-logins.txt

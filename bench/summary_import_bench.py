@@ -7,9 +7,9 @@ agents "店铺:客服123", counts, rates as "84.49%" text and as percent-formatt
 as "1分20秒" text and as seconds, money with "¥") with openpyxl's write-only mode (not timed),
 then times the three steps the import page runs, each with its own clock:
 
-    read + validate   core.summary_import.read_summary (XLSX through calamine)
-    preview           core.kpi_store.preview_summary's extra work (unknown agent names)
-    store             core.kpi_store.import_summary into a fresh temp database (one transaction)
+    read + validate   core.kpi.summary_import.read_summary (XLSX through calamine)
+    preview           core.kpi.store.preview_summary's extra work (unknown agent names)
+    store             core.kpi.store.import_summary into a fresh temp database (one transaction)
 
 and prints the machine (platform, CPU count, Python, pandas, calamine), the date and each
 figure. Target (issue 9): the whole import of 100,000 rows in at most 15 s.
@@ -111,8 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         os.environ["APP_DB"] = str(Path(folder) / "bench.db")
         os.environ.setdefault("APP_BCRYPT_ROUNDS", "4")
-        from core import kpi_store, merchants, summary_import, users
-        from core.db import connect
+        from core.kpi import store, summary_import
+        from core.projects import merchants
+        from core.accounts import users
+        from core.bootstrap import open_store
 
         if args.input:
             data = Path(args.input).read_bytes()
@@ -123,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.keep:
             Path(args.keep).write_bytes(data)
 
-        db = connect(Path(folder) / "bench.db")
+        db = open_store(Path(folder) / "bench.db")
         admin_id = users.create_user(db, None, "bench", "Bench", "admin", "bench-pass-1")
         admin = users.actor_from_row(users.get_user(db, admin_id))
         merchant_id = merchants.create_merchant(db, admin, {"name": "基准店铺", "platform": "douyin"})
@@ -136,9 +138,9 @@ def main(argv: list[str] | None = None) -> int:
             print("the generated file has errors:", [summary_import.format_error(e) for e in parsed.errors[:5]])
             return 1
         names = parsed.rows["agent"].astype(str).unique().tolist()
-        preview = kpi_store.SummaryImportPreview(parsed=parsed, unknown_agents=kpi_store.unknown_agents(db, project_id, names))
+        preview = store.SummaryImportPreview(parsed=parsed, unknown_agents=store.unknown_agents(db, project_id, names))
         t2 = time.perf_counter()
-        kpi_store.import_summary(db, admin, project_id, preview)
+        store.import_summary(db, admin, project_id, preview)
         t3 = time.perf_counter()
         stored = db.execute("SELECT count(*) FROM kpi_agent_daily WHERE project_id = ?", [project_id]).fetchone()[0]
         days = db.execute("SELECT count(*) FROM kpi_shop_daily WHERE project_id = ?", [project_id]).fetchone()[0]

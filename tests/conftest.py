@@ -18,8 +18,8 @@ SAMPLES = next((p for p in (ROOT.parent / "shared" / "samples", Path("/work/shar
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from core.db import connect  # noqa: E402
-from core.permissions import Actor  # noqa: E402
+from core.bootstrap import open_store  # noqa: E402
+from core.kernel.permissions import Actor  # noqa: E402
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def fresh_db(tmp_path, monkeypatch):
     """An empty, migrated database in a temp folder, set as APP_DB."""
     path = tmp_path / "app.db"
     monkeypatch.setenv("APP_DB", str(path))
-    db = connect(path)
+    db = open_store(path)
     yield db
     db.close()
 
@@ -35,7 +35,7 @@ def fresh_db(tmp_path, monkeypatch):
 @pytest.fixture
 def admin(fresh_db) -> Actor:
     """The admin of a fresh database."""
-    from core import users
+    from core.accounts import users
 
     user_id = users.create_user(fresh_db, None, "boss", "总监", "admin", "secret-pass-1")
     return users.actor_from_row(users.get_user(fresh_db, user_id))
@@ -44,14 +44,14 @@ def admin(fresh_db) -> Actor:
 @pytest.fixture(scope="session")
 def _demo_template(tmp_path_factory):
     """The demo firm seeded once per test session (seeding takes seconds); tests get copies."""
-    from core import demo
+    from demo import firm
 
     folder = tmp_path_factory.mktemp("demo-template")
     previous = os.environ.get("APP_DB")
     os.environ["APP_DB"] = str(folder / "app.db")
     try:
-        db = connect(folder / "app.db")
-        logins = demo.seed(db)
+        db = open_store(folder / "app.db")
+        logins = firm.seed(db)
         db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.close()
     finally:
@@ -72,13 +72,13 @@ def demo_db(_demo_template, tmp_path, monkeypatch):
     shutil.copytree(template, target)
     path = target / "app.db"
     monkeypatch.setenv("APP_DB", str(path))
-    db = connect(path)
+    db = open_store(path)
     yield db, dict(logins)
     db.close()
 
 
 def actor_of(db, username: str) -> Actor:
     """The Actor of an existing username."""
-    from core import users
+    from core.accounts import users
 
     return users.actor_from_row(users.find_by_username(db, username))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core.permissions import Actor
+from core.kernel.permissions import Actor
 from ui import cache
 from ui.context import Context
 

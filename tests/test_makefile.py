@@ -75,7 +75,7 @@ def test_make_run_on_a_fresh_clone_installs_the_runtime_only_and_starts_the_app(
     assert "python3 -m venv .venv" in lines
     pip = [line for line in lines if line.startswith("venv/pip")]
     assert pip == ["venv/pip install --quiet --disable-pip-version-check -r requirements.txt"]
-    assert "venv/python -m core.demo" in lines and "venv/streamlit run Home.py" in lines
+    assert "venv/python -m demo" in lines and "venv/streamlit run Home.py" in lines
     assert apt_installs(lines) == []  # no browser, no fonts for the app itself
 
 

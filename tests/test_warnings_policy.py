@@ -10,7 +10,7 @@ import warnings
 import pytest
 
 
-@pytest.mark.parametrize("module", ["core.kpi_hourly", "ui.cache", "app_pages", "Home", "tests.core.test_staffing", "__main__"])
+@pytest.mark.parametrize("module", ["core.kpi.hourly", "ui.cache", "app_pages", "Home", "tests.core.schedule.test_staffing", "__main__"])
 @pytest.mark.parametrize("category", [DeprecationWarning, PendingDeprecationWarning, FutureWarning])
 def test_a_deprecation_from_the_projects_own_code_is_an_error(module, category):
     with pytest.raises(category):

@@ -13,8 +13,9 @@ import streamlit_authenticator as stauth
 import sqlite_utils
 from streamlit_authenticator.utilities import LoginError
 
-from core import config, i18n, users
-from core.permissions import Actor
+from core.kernel import config, i18n
+from core.accounts import users
+from core.kernel.permissions import Actor
 
 COOKIE_NAME = "ops_console_auth"
 COOKIE_EXPIRY_DAYS = 7.0

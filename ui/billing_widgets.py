@@ -7,8 +7,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core import billing, billing_rules as rules, formatting
-from core.errors import ValidationError
+from core.billing import invoices, rules
+from core.kernel import formatting
+from core.kernel.errors import ValidationError
 from ui.context import Context
 from ui.widgets import show_validation
 
@@ -42,7 +43,7 @@ def explanation(ctx: Context, data: dict[str, Any]) -> None:
     inputs = data.get("inputs") or []
     if inputs:
         st.dataframe(pd.DataFrame({ctx.t("billing.c.input"): [ctx.t(i["label"]) for i in inputs],
-                                   ctx.t("billing.c.value"): [billing.input_value(i, ctx.lang) for i in inputs]}),
+                                   ctx.t("billing.c.value"): [invoices.input_value(i, ctx.lang) for i in inputs]}),
                      hide_index=True, width="stretch")
     for table in data.get("tables") or []:
         if table["rows"]:
@@ -63,16 +64,16 @@ def invoice(ctx: Context, data: dict[str, Any], prefix: str = "") -> None:
                      contract=data["contract_number"], start=data["period_start"], end=data["period_end"], days=data["days"],
                      month_days=data["month_days"]))
     for line in data["lines"]:
-        with st.expander(f"{billing.line_label(line, ctx.lang)} · {formatting.money(line['amount'])}"):
+        with st.expander(f"{invoices.line_label(line, ctx.lang)} · {formatting.money(line['amount'])}"):
             explanation(ctx, line["explanation"])
     left, right = st.columns(2)
     with left:
-        st.download_button(ctx.t("billing.download_html"), billing.invoice_html(data, ctx.lang), file_name=f"{data['number']}.html",
+        st.download_button(ctx.t("billing.download_html"), invoices.invoice_html(data, ctx.lang), file_name=f"{data['number']}.html",
                            mime="text/html", key=f"{prefix}invoice_html_{data['id']}", icon=":material/print:")
     with right:
         from ui.widgets import download_xlsx
 
-        download_xlsx(ctx, "billing.download_xlsx", billing.invoice_frames(data, ctx.lang), f"{data['number']}.xlsx", f"{prefix}invoice_xlsx_{data['id']}")
+        download_xlsx(ctx, "billing.download_xlsx", invoices.invoice_frames(data, ctx.lang), f"{data['number']}.xlsx", f"{prefix}invoice_xlsx_{data['id']}")
 
 
 def invoice_table(ctx: Context, found: list[dict[str, Any]]) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 A wrapped function is called as the core function is (`db` first, then the acting user and the
 rest); the result is kept by st.cache_data under the function's name, its arguments (the acting
-user included, so permissions still decide what is in it) and `core.db.data_version(db)`, which
+user included, so permissions still decide what is in it) and `core.kernel.db.data_version(db)`, which
 every committed write bumps. So a figure is recomputed after any save, by this session, another
 session or another process; the cache never shows stale figures after a save. `db` itself is not
 part of the key (the version's random token already identifies the file's state). Exceptions
@@ -25,8 +25,8 @@ from typing import Any, TypeVar
 import sqlite_utils
 import streamlit as st
 
-from core import config
-from core.db import data_version
+from core.kernel import config
+from core.kernel.db import data_version
 from ui.context import Context
 
 TTL_S = 15 * 60

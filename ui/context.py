@@ -11,8 +11,8 @@ from typing import Any
 
 import sqlite_utils
 
-from core import i18n
-from core.permissions import Actor
+from core.kernel import i18n
+from core.kernel.permissions import Actor
 
 _local = threading.local()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from core import formatting
+from core.kernel import formatting
 from ui import charts
 from ui.cache import figure as cached_figure
 from ui.context import Context
@@ -16,7 +16,7 @@ PEOPLE_KPIS = {"consultations": "people", "receptions": "people", "inquiries": "
 
 
 def fmt(kpi_name: str, value) -> str:
-    """A figure as people read it (core.formatting): percentages, seconds, yuan, counts.
+    """A figure as people read it (core.kernel.formatting): percentages, seconds, yuan, counts.
 
     Consultations on tiles and headlines are per day (the target is per day), so a mean keeps its decimal.
     """
@@ -53,7 +53,8 @@ def trend(ctx: Context, frame: pd.DataFrame, kpi_name: str, target: float | None
 def kpi_platform_table(ctx, platform: pd.DataFrame) -> pd.DataFrame:
     """The platform-only figures per agent as people read them: labelled columns, rates as
     percentages, times in seconds, pending fields named (待更新)."""
-    from core import formatting, summary_import
+    from core.kernel import formatting
+    from core.kpi import summary_import
 
     t = ctx.t
     out = pd.DataFrame({t("kpi.agent"): platform["agent_name"]})

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from core.permissions import page_allowed
+from core.kernel.permissions import page_allowed
 
 
 @dataclass(frozen=True)

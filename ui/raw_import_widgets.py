@@ -1,8 +1,8 @@
 """The raw tab of the data-import page: chat logs and order exports, mapped once, previewed, imported.
 
-Reads the uploads into layouts (core.kpi_store.raw_layout: saved template, canonical format or a
+Reads the uploads into layouts (core.kpi.store.raw_layout: saved template, canonical format or a
 proposal), lets the user change every header's field and every sender / status value's meaning,
-then checks and imports through core.kpi_store. Numbers and rules live in core.raw_import.
+then checks and imports through core.kpi.store. Numbers and rules live in core.kpi.raw_import.
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core import import_templates, kpi_store, raw_import
-from core.errors import ValidationError
+from core.kpi import templates, store, raw_import
+from core.kernel.errors import ValidationError
 from ui.context import Context
 
 _KINDS = {raw_import.KIND_MESSAGES: ("m", raw_import.MESSAGE_FIELDS, raw_import.SENDER_CLASSES),
@@ -32,7 +32,7 @@ def _layout_of(ctx: Context, project_id: int, kind: str, upload: Any) -> raw_imp
     if stored and stored[0] == ident:
         return stored[1]
     try:
-        layout = kpi_store.raw_layout(ctx.db, ctx.actor, project_id, kind, upload.getvalue(), upload.name)
+        layout = store.raw_layout(ctx.db, ctx.actor, project_id, kind, upload.getvalue(), upload.name)
     except ValidationError as exc:
         _show_errors(ctx, exc)
         return None
@@ -127,14 +127,14 @@ def _editor(ctx: Context, project_id: int, layout: raw_import.Layout) -> raw_imp
 def _show_errors(ctx: Context, exc: ValidationError) -> None:
     t = ctx.t
     st.error(t("kpi.import.refused"))
-    st.dataframe(pd.DataFrame([{t("kpi.import.where"): e.field, t("kpi.import.reason"): kpi_store.translate_reason(e.params.get("reason", ""), ctx.lang)}
+    st.dataframe(pd.DataFrame([{t("kpi.import.where"): e.field, t("kpi.import.reason"): store.translate_reason(e.params.get("reason", ""), ctx.lang)}
                                for e in exc.errors[:500]]), hide_index=True, width="stretch")
     if len(exc.errors) > 500:
         st.caption(t("kpi.import.more_errors", n=len(exc.errors) - 500))
 
 
 def _templates(ctx: Context, project_id: int) -> None:
-    saved = [r for r in import_templates.list_templates(ctx.db, ctx.actor, project_id) if r["kind"] != "summary"]
+    saved = [r for r in templates.list_templates(ctx.db, ctx.actor, project_id) if r["kind"] != "summary"]
     if not saved:
         return
     with st.expander(ctx.t("raw.templates")):
@@ -142,7 +142,7 @@ def _templates(ctx: Context, project_id: int) -> None:
             left, right = st.columns([4, 1])
             left.write(f"{row['name']} · {ctx.t('raw.template_kind.' + row['kind'])} · {row['updated_at']}")
             if right.button(ctx.t("raw.template_delete"), key=f"raw_tpl_del_{row['id']}"):
-                import_templates.delete_template(ctx.db, ctx.actor, row["id"])
+                templates.delete_template(ctx.db, ctx.actor, row["id"])
                 st.rerun()
 
 
@@ -163,7 +163,7 @@ def raw_import_tab(ctx: Context, project_id: int, agent_mapping: Callable[[list[
         st.session_state.pop("raw_preview", None)
         try:
             with st.spinner(t("kpi.import.checking")):
-                st.session_state["raw_preview"] = (project_id, kpi_store.preview_raw(
+                st.session_state["raw_preview"] = (project_id, store.preview_raw(
                     db, actor, project_id, messages_file.getvalue(), messages_file.name,
                     orders_file.getvalue() if orders_file else None, orders_file.name if orders_file else None,
                     messages_layout=m_layout, orders_layout=o_layout))
@@ -185,7 +185,7 @@ def raw_import_tab(ctx: Context, project_id: int, agent_mapping: Callable[[list[
         st.caption(t("kpi.import.replace_note", start=preview.date_from.isoformat(), end=preview.date_to.isoformat()))
         if st.button(t("kpi.import.go"), type="primary", key="raw_go"):
             bar = st.progress(0.0, text=t("kpi.import.progress"))
-            import_id = kpi_store.import_raw(db, actor, project_id, preview, lambda f, stage: bar.progress(min(1.0, f), text=t("kpi.import.progress")))
+            import_id = store.import_raw(db, actor, project_id, preview, lambda f, stage: bar.progress(min(1.0, f), text=t("kpi.import.progress")))
             st.session_state.pop("raw_preview", None)
             st.success(t("kpi.import.done", id=import_id))
             st.page_link("app_pages/kpi_dashboard.py", label=t("kpi.import.open_dashboard"), query_params={"project": project_id}, icon=":material/monitoring:")

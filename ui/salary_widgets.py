@@ -7,7 +7,8 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from core import formatting, salary, salary_rules as rules
+from core.kernel import formatting
+from core.salary import payroll, rules
 from ui import charts
 from ui.context import Context
 
@@ -25,14 +26,14 @@ def _explanation(ctx: Context, explanation: dict[str, Any]) -> None:
     inputs = explanation.get("inputs") or []
     if inputs:
         st.dataframe(pd.DataFrame({ctx.t("salary.c.input"): [ctx.t(i["label"]) for i in inputs],
-                                   ctx.t("salary.c.value"): [salary.input_text(i, ctx.lang) for i in inputs]}),
+                                   ctx.t("salary.c.value"): [payroll.input_text(i, ctx.lang) for i in inputs]}),
                      hide_index=True, width="stretch")
     for table in explanation.get("tables") or []:
         if not table["rows"]:
             continue
         st.caption(ctx.t(table["title"]))
         columns = [ctx.t(c) for c in table["columns"]]
-        st.dataframe(pd.DataFrame([[salary.cell_text(v, ctx.lang) for v in row] for row in table["rows"]], columns=columns),
+        st.dataframe(pd.DataFrame([[payroll.cell_text(v, ctx.lang) for v in row] for row in table["rows"]], columns=columns),
                      hide_index=True, width="stretch")
     for note in explanation.get("notes") or []:
         st.caption(f"{ctx.t(note['label'])}: {note['calc']}")
@@ -49,25 +50,25 @@ def statement(ctx: Context, data: dict[str, Any], key: str) -> None:
     st.markdown(ctx.t("salary.statement.head", agent=data["agent_name"], no=data["employee_no"], projects=data["projects"],
                       days=data["days"], month_days=data["month_days"], score=rules.fmt_num(data["kpi_score"]),
                       grade=grade_text(ctx, data.get("grade"))))
-    notes = salary.statement_notes(ctx.db, data)
+    notes = payroll.statement_notes(ctx.db, data)
     days_note, index_notes = notes[0], [n for n in notes if n["key"] == "salary.note.index_missing"]
     grade_notes = [n for n in notes if n is not days_note and n not in index_notes]
-    st.caption("\n\n".join(salary.note_text(n, ctx.lang) for n in [days_note, *grade_notes]))
+    st.caption("\n\n".join(payroll.note_text(n, ctx.lang) for n in [days_note, *grade_notes]))
     for index, line in enumerate(data["lines"]):
-        with st.expander(f"{salary.line_label(line, ctx.lang)} · {formatting.money(line['amount'])}"):
+        with st.expander(f"{payroll.line_label(line, ctx.lang)} · {formatting.money(line['amount'])}"):
             _explanation(ctx, line["explanation"])
     indices = data["summary"].get("indices") or {}
     if indices:
         st.caption(ctx.t("salary.indices"))
         st.dataframe(pd.DataFrame({
             ctx.t("salary.c.kpi"): [ctx.t(f"salary.kpi.{k}") for k in indices],
-            ctx.t("salary.c.value"): [salary.fmt_value("pct" if k == "volume_index" else "points", rules.dec(v["value"]))
+            ctx.t("salary.c.value"): [payroll.fmt_value("pct" if k == "volume_index" else "points", rules.dec(v["value"]))
                                       if v["value"] is not None else ctx.t("salary.no_data_index") for k, v in indices.items()],
             ctx.t("salary.c.calc"): [v["calc"] for v in indices.values()],
         }), hide_index=True, width="stretch")
         for note in index_notes:  # why a figure is missing and what that does to pay
-            st.caption(salary.note_text(note, ctx.lang))
-    st.download_button(ctx.t("salary.download_statement"), data=salary.statement_html(data, ctx.lang).encode("utf-8"),
+            st.caption(payroll.note_text(note, ctx.lang))
+    st.download_button(ctx.t("salary.download_statement"), data=payroll.statement_html(data, ctx.lang).encode("utf-8"),
                        file_name=f"statement-{data['month']}-{data['employee_no']}.html", mime="text/html", key=f"html_{key}",
                        icon=":material/print:")
 

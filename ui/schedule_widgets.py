@@ -9,8 +9,9 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from core import config, roster
-from core.errors import ValidationError
+from core.kernel import config
+from core.schedule import shifts
+from core.kernel.errors import ValidationError
 from ui import charts
 from ui.context import Context
 from ui.widgets import show_validation
@@ -35,22 +36,22 @@ def day_label(ctx: Context, day: date) -> str:
 
 def cell_label(ctx: Context, value: Any) -> str:
     """How a roster cell reads: 白班 / 晚班 / 休 / 假, empty for nothing."""
-    return ctx.t(f"schedule.cell.{value}") if value in roster.CELL_VALUES else "—"
+    return ctx.t(f"schedule.cell.{value}") if value in shifts.CELL_VALUES else "—"
 
 
 def cell_labels(ctx: Context) -> dict[str, str]:
     """label → stored value of every cell choice ('—' is an empty cell)."""
-    return {cell_label(ctx, v): v for v in ("", *roster.CELL_VALUES)}
+    return {cell_label(ctx, v): v for v in ("", *shifts.CELL_VALUES)}
 
 
 def roster_frame(ctx: Context, members: list[dict], start: date, end: date) -> tuple[pd.DataFrame, dict[str, str]]:
     """The roster as a table (agent facts, then one column per day, cells as their labels) and {column label: ISO day}."""
-    day_columns = {day_label(ctx, d): d.isoformat() for d in roster.days_of(start, end)}
+    day_columns = {day_label(ctx, d): d.isoformat() for d in shifts.days_of(start, end)}
     records = []
     for m in members:
         record = {ctx.t("schedule.c.employee_no"): m["employee_no"], ctx.t("schedule.c.agent"): m["name"],
                   ctx.t("schedule.c.role"): ctx.t(f"schedule.role.{m['role']}") if m["role"] in ("online", "reserve") else "—",
-                  ctx.t("schedule.c.home_shift"): ctx.t(f"schedule.shift.{m['shift']}") if m["shift"] in roster.WORK_SHIFTS else "—",
+                  ctx.t("schedule.c.home_shift"): ctx.t(f"schedule.shift.{m['shift']}") if m["shift"] in shifts.WORK_SHIFTS else "—",
                   ctx.t("schedule.c.admitted"): ctx.t("yes") if m["admitted"] else ctx.t("no")}
         for label, day in day_columns.items():
             record[label] = cell_label(ctx, m["days"][day])
@@ -113,6 +114,6 @@ def handover_form(ctx: Context, key: str, flash_key: str, target: Callable[[], t
     """The outgoing shift's notes: `target` draws the project/day/shift pickers inside the form and returns them."""
     with st.form(key, clear_on_submit=True):
         project_id, day, shift = target()
-        texts = [st.text_area(ctx.t(f"field.schedule.{name}"), max_chars=roster.MAX_TEXT) for name in ("marked_buyers", "unresolved", "note")]
+        texts = [st.text_area(ctx.t(f"field.schedule.{name}"), max_chars=shifts.MAX_TEXT) for name in ("marked_buyers", "unresolved", "note")]
         if st.form_submit_button(ctx.t("btn.save")):
-            save_then_rerun(ctx, lambda: roster.add_handover(ctx.db, ctx.actor, project_id, day, shift, *texts), flash_key, ctx.t("msg.saved"))
+            save_then_rerun(ctx, lambda: shifts.add_handover(ctx.db, ctx.actor, project_id, day, shift, *texts), flash_key, ctx.t("msg.saved"))

@@ -13,9 +13,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from core import import_templates, kpi_store, platform_profiles, reconciliation, summary_import
-from core.db import data_version
-from core.errors import ValidationError
+from core.kpi import templates, store, profiles, reconciliation, summary_import
+from core.kernel.db import data_version
+from core.kernel.errors import ValidationError
 from ui.context import Context
 from ui.widgets import show_validation
 
@@ -49,7 +49,7 @@ def summary_import_tab(ctx: Context, project_id: int, agent_mapping: Callable[[l
     t, db, actor = ctx.t, ctx.db, ctx.actor
     st.caption(t("kpi.import.summary_hint"))
     flavour = reconciliation.get_settings(db, actor, project_id)["flavour"]
-    picked = st.segmented_control(t("imp.flavour.set"), list(kpi_store.FLAVOURS), default=flavour,
+    picked = st.segmented_control(t("imp.flavour.set"), list(store.FLAVOURS), default=flavour,
                                   format_func=lambda f: t(f"imp.flavour.{f}"), key=f"summary_flavour_{project_id}")
     if picked and picked != flavour:
         reconciliation.save_settings(db, actor, project_id, flavour=picked)
@@ -66,14 +66,14 @@ def summary_import_tab(ctx: Context, project_id: int, agent_mapping: Callable[[l
     _, filename, data = upload
     state = _state(hashlib.sha256(data).hexdigest() + filename)
 
-    profile_keys = ["auto", *[p.key for p in platform_profiles.PROFILES], platform_profiles.GENERIC]
+    profile_keys = ["auto", *[p.key for p in profiles.PROFILES], profiles.GENERIC]
     state["profile"] = st.selectbox(t("imp.profile"), profile_keys, index=profile_keys.index(state["profile"]),
                                     format_func=lambda k: t(f"imp.profile.{k}"), key=f"summary_profile_{state['digest'][:8]}")
     # read once per choice and data version (a 100,000-row file takes seconds), not on every rerun
     preview_key = (state["profile"], tuple(sorted(state["overrides"].items(), key=str)), state["day"], data_version(db))
     if state.get("preview_key") != preview_key:
         checking = st.progress(0.0, text=t("kpi.import.checking"))
-        state["preview"] = kpi_store.preview_summary(
+        state["preview"] = store.preview_summary(
             db, actor, project_id, data, filename, lambda f, stage: checking.progress(min(1.0, f), text=t("kpi.import.checking")),
             profile=None if state["profile"] == "auto" else state["profile"], overrides=state["overrides"] or None, day=state["day"])
         state["preview_key"] = preview_key
@@ -130,7 +130,7 @@ def summary_import_tab(ctx: Context, project_id: int, agent_mapping: Callable[[l
         if st.button(t("kpi.import.go"), type="primary", key="summary_go"):
             saving = st.progress(0.0, text=t("kpi.import.progress"))
             try:
-                import_id = kpi_store.import_summary(db, actor, project_id, preview,
+                import_id = store.import_summary(db, actor, project_id, preview,
                                                      lambda f, stage: saving.progress(min(1.0, f), text=t("kpi.import.progress")))
             except ValidationError as exc:
                 show_validation(ctx, exc)
@@ -147,7 +147,7 @@ def summary_import_tab(ctx: Context, project_id: int, agent_mapping: Callable[[l
 
 def _layout(ctx: Context, parsed: summary_import.SummaryPreview) -> None:
     t = ctx.t
-    profile = platform_profiles.BY_KEY.get(parsed.profile or "")
+    profile = profiles.BY_KEY.get(parsed.profile or "")
     if parsed.template and parsed.profile_source != "template":
         st.success(t("imp.template_used", name=parsed.template["name"]))
     if profile is None:
@@ -200,7 +200,7 @@ def _templates(ctx: Context, project_id: int) -> None:
     """The project's saved layouts: list, rename, delete (with a confirmation)."""
     t, db, actor = ctx.t, ctx.db, ctx.actor
     with st.expander(t("imp.templates")):
-        found = import_templates.list_templates(db, actor, project_id, "summary")
+        found = templates.list_templates(db, actor, project_id, "summary")
         if not found:
             st.caption(t("imp.templates.none"))
             return
@@ -213,13 +213,13 @@ def _templates(ctx: Context, project_id: int) -> None:
         left, right = st.columns(2)
         if left.button(t("imp.templates.rename"), key="template_rename"):
             try:
-                import_templates.rename_template(db, actor, chosen, new_name)
+                templates.rename_template(db, actor, chosen, new_name)
             except ValidationError as exc:
                 show_validation(ctx, exc)
             else:
                 st.rerun()
         sure = right.checkbox(t("imp.templates.confirm_delete", name=names[chosen]), key=f"template_sure_{chosen}")
         if right.button(t("imp.templates.delete"), disabled=not sure, key="template_delete"):
-            import_templates.delete_template(db, actor, chosen)
+            templates.delete_template(db, actor, chosen)
             st.success(t("imp.templates.deleted"))
             st.rerun()

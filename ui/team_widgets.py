@@ -6,9 +6,9 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from core import team
-from core.errors import FieldError
-from core.permissions import can
+from core.team import funnel as team
+from core.kernel.errors import FieldError
+from core.kernel.permissions import can
 from ui import charts
 from ui.context import Context
 from ui.widgets import query_int

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import excel, formatting
-from core.errors import FieldError, ValidationError
+from core.kernel import excel, formatting
+from core.kernel.errors import FieldError, ValidationError
 from ui.context import Context
 
 
@@ -36,7 +36,7 @@ def field_errors(ctx: Context, errors: list[FieldError], field: str) -> None:
 
 
 def download_xlsx(ctx: Context, label_key: str, sheets: dict[str, pd.DataFrame], filename: str, key: str) -> None:
-    """A download button for an Excel export (formula-escaped by core.excel).
+    """A download button for an Excel export (formula-escaped by core.kernel.excel).
 
     The file is built when the button is clicked (a callable), not on every run of the page: a
     large table's workbook would otherwise cost seconds on each rerun.
@@ -66,7 +66,7 @@ def visible_projects(ctx: Context) -> tuple[list[dict], int | None]:
     No project: an empty state. A `project` id the user may not see (typed or tampered with in
     the URL): the same "not found" as a missing one, and nothing else is drawn.
     """
-    from core import merchants
+    from core.projects import merchants
 
     projects = merchants.list_projects(ctx.db, ctx.actor)
     if not projects:
@@ -82,7 +82,7 @@ def visible_projects(ctx: Context) -> tuple[list[dict], int | None]:
 def money_column(label: str) -> st.column_config.NumberColumn:
     """A money column of a table: numbers (they sort), thousands separators, two decimals, the yuan sign in the header.
 
-    In the cells a printf format could only write "¥-20.00"; core.formatting writes money "-¥20.00",
+    In the cells a printf format could only write "¥-20.00"; core.kernel.formatting writes money "-¥20.00",
     so the sign goes to the header and the cell reads -20.00.
     """
     return st.column_config.NumberColumn(f"{label} ({formatting.YUAN})", format=formatting.MONEY_COLUMN_FORMAT)

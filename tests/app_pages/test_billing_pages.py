@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core import billing, config, contracts, quotes
+from core.billing import invoices, contracts, quotes
+from core.kernel import config
 from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
 
@@ -56,11 +57,11 @@ def test_a_bad_quote_request_is_refused_in_chinese_and_nothing_is_saved(demo_db)
 def test_manager_bills_a_month_and_approves_a_draft(demo_db):
     db, _ = demo_db
     manager = actor_of(db, "manager")
-    month = billing.recent_months(13)[1]
+    month = invoices.recent_months(13)[1]
     at = open_page(logged_in("manager"), "app_pages/billing.py")
     assert not at.exception, at.exception
     at.selectbox(key="billing_month").select(month).run()
-    draft = next(i for i in billing.list_invoices(db, manager, month=month) if i["status"] == "draft")
+    draft = next(i for i in invoices.list_invoices(db, manager, month=month) if i["status"] == "draft")
     at.button(key="run_billing").click().run()
     assert not at.exception, at.exception
     assert any("已核算" in s.value for s in at.success)
@@ -71,21 +72,21 @@ def test_manager_bills_a_month_and_approves_a_draft(demo_db):
     at.checkbox(key=f"{prefix}_approve_sure_{draft['id']}").check().run()
     at.button(key=f"{prefix}_approve_{draft['id']}").click().run()
     assert not at.exception, at.exception
-    assert billing.get_invoice(db, manager, draft["id"])["status"] == "approved"
+    assert invoices.get_invoice(db, manager, draft["id"])["status"] == "approved"
 
 
 def test_the_director_records_the_payment_of_the_overdue_invoice(demo_db):
     db, _ = demo_db
     admin = actor_of(db, "admin")
-    [late] = billing.overdue_invoices(db, admin)
+    [late] = invoices.overdue_invoices(db, admin)
     at = open_page(logged_in("admin"), "app_pages/billing.py")
     at.checkbox(key="invoice_overdue_only").check().run()
     assert any("逾期" in e.value for e in at.error)
     _button(at, "登记收款").click().run()
     assert not at.exception, at.exception
-    paid = billing.get_invoice(db, admin, late["id"])
+    paid = invoices.get_invoice(db, admin, late["id"])
     assert paid["status"] == "paid" and paid["paid"] == late["total"]
-    assert billing.overdue_invoices(db, admin) == []
+    assert invoices.overdue_invoices(db, admin) == []
 
 
 def test_the_manager_does_not_record_payments(demo_db):

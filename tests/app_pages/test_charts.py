@@ -10,7 +10,8 @@ import re
 
 import pytest
 
-from core import agents, merchants
+from core.agents import directory
+from core.projects import merchants
 from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
 
@@ -83,7 +84,7 @@ def test_every_chart_has_a_title_axis_titles_and_chinese_dates(demo_db, user, pa
 
 def test_an_agents_exam_chart_is_finished_too(demo_db):
     db, _ = demo_db
-    examined = next(a for a in agents.list_agents(db, actor_of(db, "manager"))
+    examined = next(a for a in directory.list_agents(db, actor_of(db, "manager"))
                     if db.execute("SELECT COUNT(*) FROM exams WHERE agent_id = ?", [a["id"]]).fetchone()[0])
     at = open_page(logged_in("manager"), "app_pages/agents.py", agent=examined["id"])
     assert not at.exception

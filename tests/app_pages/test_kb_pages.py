@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from core import kb, memos, phrases
-from core.errors import ValidationError
+from core.kb import articles, memos, phrases
+from core.kernel.errors import ValidationError
 from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
 from ui.context import Context
@@ -13,11 +13,11 @@ from ui.widgets import error_text
 
 
 def project_of(db, name: str) -> int:
-    return next(p["id"] for p in kb.projects(db, actor_of(db, "admin")) if p["name"] == name)
+    return next(p["id"] for p in articles.projects(db, actor_of(db, "admin")) if p["name"] == name)
 
 
 def article_named(db, project_id: int, title: str) -> int:
-    return next(a["id"] for a in kb.list_articles(db, actor_of(db, "admin"), project_id) if a["title"] == title)
+    return next(a["id"] for a in articles.list_articles(db, actor_of(db, "admin"), project_id) if a["title"] == title)
 
 
 def form_button(at, form: str, label: str):
@@ -54,7 +54,7 @@ def test_manager_edits_an_article_and_the_old_text_stays_as_a_version(demo_db):
     form_button(at, "kb_edit", "保存").click().run()
     assert not at.exception
     assert any("新版本" in s.value for s in at.success)
-    history = kb.versions(db, actor_of(db, "manager"), article_id)
+    history = articles.versions(db, actor_of(db, "manager"), article_id)
     assert [(v["version"], v["note"]) for v in history][:2] == [(2, "增加抹布"), (1, "")]
     assert "抹布" not in history[1]["body"]
 
@@ -63,11 +63,11 @@ def test_article_with_an_empty_title_is_refused_with_the_field_named(demo_db):
     db, _ = demo_db
     project_id = project_of(db, "优品家居旗舰店-售前客服")
     at = open_page(logged_in("trainer"), "app_pages/kb.py", project=project_id)
-    before = len(kb.list_articles(db, actor_of(db, "admin"), project_id))
+    before = len(articles.list_articles(db, actor_of(db, "admin"), project_id))
     next(a for a in at.text_area if a.label.startswith("正文")).input("正文")
     form_button(at, "kb_new", "保存").click().run()
     assert any("标题" in e.value and "必填" in e.value for e in at.error)
-    assert len(kb.list_articles(db, actor_of(db, "admin"), project_id)) == before
+    assert len(articles.list_articles(db, actor_of(db, "admin"), project_id)) == before
 
 
 def test_merchant_comments_on_its_article_but_cannot_open_another_shops_by_url(demo_db):
@@ -78,7 +78,7 @@ def test_merchant_comments_on_its_article_but_cannot_open_another_shops_by_url(d
     assert "编辑" not in [tab.label for tab in at.tabs]
     next(a for a in at.text_area if a.label == "评论").input("发票改为随货寄出")
     form_button(at, "kb_comment", "发表评论").click().run()
-    assert [c["body"] for c in kb.comments(db, actor_of(db, "manager"), own)][-1] == "发票改为随货寄出"
+    assert [c["body"] for c in articles.comments(db, actor_of(db, "manager"), own)][-1] == "发票改为随货寄出"
     at = open_page(logged_in("merchant"), "app_pages/kb.py", article=foreign)
     assert any("找不到" in e.value for e in at.error)
     assert "正品保障说明" not in str(at)
@@ -146,7 +146,7 @@ def test_agent_notes_a_memo_and_sees_it_answered_after_the_manager_makes_it_an_a
     assert not at.exception
     memo = memos.get_memo(db, actor_of(db, "agent"), memo["id"])
     assert memo["status"] == "answered" and memo["article_id"]
-    assert kb.get_article(db, actor_of(db, "agent"), memo["article_id"])["title"] == "床笠清洗方法"
+    assert articles.get_article(db, actor_of(db, "agent"), memo["article_id"])["title"] == "床笠清洗方法"
 
     at = open_page(logged_in("agent"), "app_pages/memos.py")
     assert any("新回复" in m.value for m in at.markdown)

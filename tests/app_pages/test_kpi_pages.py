@@ -1,7 +1,7 @@
 """AppTest runs of the KPI pages on the demo firm (90 days of generated chats)."""
 from __future__ import annotations
 
-from core import merchants
+from core.projects import merchants
 from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from core import merchants
+from core.projects import merchants
 from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
 

@@ -10,11 +10,14 @@ import shutil
 import pandas as pd
 import pytest
 
-from core import config, merchants, reports, team
-from core.db import connect
+from core.kernel import config
+from core.projects import merchants
+from core.reports import merchant_report
+from core.team import funnel
+from core.bootstrap import open_store
 from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
-from tests.core.report_support import known_codes, leaks, plant_every_code
+from tests.core.reports.report_support import known_codes, leaks, plant_every_code
 
 
 @pytest.fixture
@@ -23,7 +26,7 @@ def db(_demo_template, tmp_path, monkeypatch):
     folder = tmp_path / "copy"
     shutil.copytree(_demo_template[0], folder)
     monkeypatch.setenv("APP_DB", str(folder / "app.db"))
-    database = connect(folder / "app.db")
+    database = open_store(folder / "app.db")
     yield database
     database.close()
 
@@ -49,10 +52,10 @@ def own_project(db, username: str = "merchant", status: str | None = None) -> in
 # --- the merchant's report ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", reports.KINDS)
+@pytest.mark.parametrize("kind", merchant_report.KINDS)
 def test_the_merchants_report_page_shows_words_not_codes(db, kind):
     project_id = own_project(db, status="live")
-    yesterday = reports.default_anchor("daily")
+    yesterday = merchant_report.default_anchor("daily")
     plant_every_code(db, actor_of(db, "admin"), project_id, yesterday)
     at = open_page(logged_in("merchant"), "app_pages/reports.py", project=project_id)
     at.segmented_control(key="report_kind").set_value(kind).run()
@@ -67,7 +70,7 @@ def test_the_weekly_and_monthly_report_open_on_the_last_complete_period(db):
     at = open_page(logged_in("merchant"), "app_pages/reports.py")
     for kind in ("weekly", "monthly"):
         at.segmented_control(key="report_kind").set_value(kind).run()
-        start, end = reports.period(kind, reports.default_anchor(kind))
+        start, end = merchant_report.period(kind, merchant_report.default_anchor(kind))
         heading = at.subheader[0].value
         assert f"{start} ~ {end}" in heading and "进行中" not in heading
         assert end < config.today()
@@ -93,13 +96,13 @@ INTERNAL = ("特批上线记录", "当时缺少", "人员漏斗", "经理未接�
 def test_a_merchant_sees_its_team_and_none_of_our_internal_notes(db, username):
     admin = actor_of(db, "admin")
     for project in merchants.list_projects(db, actor_of(db, username)):
-        team.update_settings(db, admin, project["id"], 9.0, 9.0, 9.0)  # every funnel stage short: the warnings staff see
+        funnel.update_settings(db, admin, project["id"], 9.0, 9.0, 9.0)  # every funnel stage short: the warnings staff see
         at = open_page(logged_in(username), "app_pages/team.py", project=project["id"])
         assert not at.exception
         page = texts(at) + "\n" + "\n".join(str(v) for v in shown_values(at))
         assert [word for word in INTERNAL if word in page] == []
         assert not at.tabs and not at.metric and [b.label for b in at.button] == ["退出登录"]
-        names = {m["name"] for m in team.team(db, actor_of(db, username), project["id"])}
+        names = {m["name"] for m in funnel.team(db, actor_of(db, username), project["id"])}
         shown = set(at.dataframe[0].value["姓名"]) if at.dataframe else set()
         assert shown == names
         if names:
@@ -109,7 +112,7 @@ def test_a_merchant_sees_its_team_and_none_of_our_internal_notes(db, username):
 
 def test_the_admin_sees_the_same_team_with_funnel_and_override_record(db):
     project_id = own_project(db, status="live")
-    team.update_settings(db, actor_of(db, "admin"), project_id, 9.0, 9.0, 9.0)
+    funnel.update_settings(db, actor_of(db, "admin"), project_id, 9.0, 9.0, 9.0)
     at = open_page(logged_in("admin"), "app_pages/team.py", project=project_id)
     assert not at.exception
     page = texts(at)

@@ -4,8 +4,9 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import merchants, order_confirmation as oc, users
-from core.permissions import PAGE_ACCESS, ROLES
+from core.projects import merchants, order_confirmation as oc
+from core.accounts import users
+from core.kernel.permissions import PAGE_ACCESS, ROLES
 from tests.app_pages.helpers import HOME, ROLE_USER, logged_in, open_page
 from tests.conftest import actor_of
 from ui.nav import PAGES

@@ -11,8 +11,10 @@ from datetime import timedelta
 
 import pytest
 
-from core import complaints, config, qa
-from core.db import connect
+from core.complaints import complaints
+from core.kernel import config
+from core.qa import reviews
+from core.bootstrap import open_store
 from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
 
@@ -33,7 +35,7 @@ def site(seeded, tmp_path, monkeypatch):
     source.close()
     target.close()
     monkeypatch.setenv("APP_DB", str(folder / "app.db"))
-    db = connect(folder / "app.db")
+    db = open_store(folder / "app.db")
     yield db
     db.close()
 
@@ -54,8 +56,8 @@ def test_an_agent_sees_its_own_reviews_and_no_scoring(site):
     assert not at.exception
     assert [m.label for m in at.metric][:1] == ["我的质检分(IQS)"]
     assert not at.tabs and not [b for b in at.button if b.label == "保存评分"]
-    own = qa.own_agent_id(site, actor_of(site, "agent"))
-    names = {r["agent_name"] for r in qa.list_reviews(site, actor_of(site, "admin"), agent_id=own)}
+    own = reviews.own_agent_id(site, actor_of(site, "agent"))
+    names = {r["agent_name"] for r in reviews.list_reviews(site, actor_of(site, "admin"), agent_id=own)}
     assert names == {"小美"}
     assert "阿杰" not in str(at.dataframe[0].value)
 
@@ -63,25 +65,25 @@ def test_an_agent_sees_its_own_reviews_and_no_scoring(site):
 def test_an_agent_disputes_a_scored_review_from_the_page(site):
     agent = actor_of(site, "agent")
     start = config.today() - timedelta(days=29)
-    target = next(r for r in qa.list_reviews(site, agent, start=start) if r["status"] == "scored")
+    target = next(r for r in reviews.list_reviews(site, agent, start=start) if r["status"] == "scored")
     at = open_page(logged_in("agent"), "app_pages/qa.py")
     at.selectbox(key="qa_a_pick").set_value(target["id"]).run()
     at.text_area[0].input("买家已确认不需要推荐")
     button(at, "提出申诉").click().run()
     assert not at.exception
-    assert qa.get_review(site, agent, target["id"])["status"] == "disputed"
+    assert reviews.get_review(site, agent, target["id"])["status"] == "disputed"
     assert any("申诉已提交" in s.value for s in at.success)
 
 
 def _inspection(site):
     """The demo's first live project (raw chat logs), yesterday, Amy and her first stored chat of the day, and the scorecard."""
     inspector = actor_of(site, "qa")
-    project = qa.projects_for(site, inspector, "qa.read")
+    project = reviews.projects_for(site, inspector, "qa.read")
     project_id = next(p["id"] for p in project if p["merchant_name"] == "优品家居旗舰店")
     yesterday = config.today() - timedelta(days=1)
-    agent_id = next(a["id"] for a in qa.team_agents(site, inspector, project_id, yesterday) if a["name"] == "Amy")
-    chat = qa.agent_chats(site, inspector, project_id, yesterday, agent_id)[0]
-    card = qa.load_card(site, qa.effective_scorecard_id(site, project_id))
+    agent_id = next(a["id"] for a in reviews.team_agents(site, inspector, project_id, yesterday) if a["name"] == "Amy")
+    chat = reviews.agent_chats(site, inspector, project_id, yesterday, agent_id)[0]
+    card = reviews.load_card(site, reviews.effective_scorecard_id(site, project_id))
     return inspector, project_id, yesterday, agent_id, chat, card
 
 
@@ -89,7 +91,7 @@ def _rate_all(at, card, key: str, **changes: int) -> None:
     """Click a rating on every standard item: the top one, or the one given by item name."""
     for item in card.items:
         if item.kind == "standard":
-            at.radio(key=f"{key}_{item.id}").set_value(changes.get(item.name, qa.SCALES[item.scale][1]))
+            at.radio(key=f"{key}_{item.id}").set_value(changes.get(item.name, reviews.SCALES[item.scale][1]))
 
 
 def test_an_inspector_records_a_review_with_a_critical_failure_and_sees_the_total_live(site):
@@ -105,13 +107,13 @@ def test_an_inspector_records_a_review_with_a_critical_failure_and_sees_the_tota
     at.text_area(key="qa_comment_0").input("与买家争执")
     at.button(key="qa_save_0").click().run()
     assert not at.exception
-    saved = qa.list_reviews(site, inspector, project_id=project_id, agent_id=agent_id, search=chat["buyer"])
+    saved = reviews.list_reviews(site, inspector, project_id=project_id, agent_id=agent_id, search=chat["buyer"])
     assert [(r["score"], r["critical_failed"], r["case_type"], r["inspector_name"]) for r in saved][-1:] == [(0.0, 1, "problem", "赵质检")]
 
 
 def test_a_new_review_starts_unrated_and_saving_it_so_is_refused_naming_every_item(site):
     inspector, project_id, _day, agent_id, chat, card = _inspection(site)
-    before = len(qa.list_reviews(site, inspector, project_id=project_id))
+    before = len(reviews.list_reviews(site, inspector, project_id=project_id))
     at = open_page(logged_in("qa"), "app_pages/qa.py", project=project_id)
     at.selectbox(key="qa_agent_0").set_value(agent_id).run()
     at.selectbox(key="qa_chat_0").set_value(chat["buyer"]).run()
@@ -122,13 +124,13 @@ def test_a_new_review_starts_unrated_and_saving_it_so_is_refused_naming_every_it
     assert not at.exception
     refusal = next(e.value for e in at.error if "未保存" in e.value)
     assert all(f"{i.name}: 未评分" in refusal for i in standard)
-    assert len(qa.list_reviews(site, inspector, project_id=project_id)) == before
+    assert len(reviews.list_reviews(site, inspector, project_id=project_id)) == before
     _rate_all(at, card, "qa_r_0")
     at.radio(key=f"qa_r_0_{standard[0].id}").set_value(None)  # one item left unrated: refused, naming that one only
     at.button(key="qa_save_0").click().run()
     refusal = next(e.value for e in at.error if "未保存" in e.value)
     assert f"{standard[0].name}: 未评分" in refusal and f"{standard[1].name}: 未评分" not in refusal
-    assert len(qa.list_reviews(site, inspector, project_id=project_id)) == before
+    assert len(reviews.list_reviews(site, inspector, project_id=project_id)) == before
 
 
 def test_with_raw_logs_the_inspector_picks_one_of_the_agents_chats_and_reads_it_beside_the_scorecard(site):
@@ -138,24 +140,24 @@ def test_with_raw_logs_the_inspector_picks_one_of_the_agents_chats_and_reads_it_
     assert not [w for w in at.text_area if w.key == "qa_transcript_0"]
     at.selectbox(key="qa_agent_0").set_value(agent_id).run()
     options = at.selectbox(key="qa_chat_0").options
-    mine = qa.agent_chats(site, inspector, project_id, day, agent_id)
+    mine = reviews.agent_chats(site, inspector, project_id, day, agent_id)
     assert len(options) == len(mine) and all(c["buyer"] in o for c, o in zip(mine, options))
     at.selectbox(key="qa_chat_0").set_value(chat["buyer"]).run()
     shown = next(d.value for d in at.dataframe if "发送方" in d.value.columns)
-    messages = qa.chat_messages(site, inspector, project_id, day, agent_id, chat["buyer"])
+    messages = reviews.chat_messages(site, inspector, project_id, day, agent_id, chat["buyer"])
     assert len(shown) == len(messages) and set(shown["发送方"]) <= {"买家", "客服", "自动回复", "系统消息"}
     _rate_all(at, card, "qa_r_0")
     at.button(key="qa_save_0").click().run()
     assert not at.exception
-    saved = qa.list_reviews(site, inspector, project_id=project_id, agent_id=agent_id, search=chat["buyer"])[0]
-    assert qa.get_review(site, inspector, saved["id"])["transcript"] == qa.transcript_text(messages)
+    saved = reviews.list_reviews(site, inspector, project_id=project_id, agent_id=agent_id, search=chat["buyer"])[0]
+    assert reviews.get_review(site, inspector, saved["id"])["transcript"] == reviews.transcript_text(messages)
 
 
 def test_the_sampling_list_opens_the_entry_form_with_its_day_and_agent(site):
     inspector, project_id, _day, _agent, _chat, _card = _inspection(site)
     at = open_page(logged_in("qa"), "app_pages/qa.py", project=project_id)
     day = at.date_input(key="qa_sampling_day").value
-    proposed = qa.sampling_proposal(site, inspector, project_id, day)[0]
+    proposed = reviews.sampling_proposal(site, inspector, project_id, day)[0]
     at.selectbox(key="qa_sample_agent").set_value(proposed["agent_id"])
     at.button(key="qa_sample_go").click().run()
     assert not at.exception
@@ -164,14 +166,14 @@ def test_the_sampling_list_opens_the_entry_form_with_its_day_and_agent(site):
 
 
 def test_a_manager_rejects_an_open_dispute_which_locks_the_review(site):
-    open_dispute = qa.list_disputes(site, actor_of(site, "manager"), status="open")[0]
+    open_dispute = reviews.list_disputes(site, actor_of(site, "manager"), status="open")[0]
     at = open_page(logged_in("manager"), "app_pages/qa.py", project=open_dispute["project_id"])
     assert not [b for b in at.button if b.label == "保存评分"]  # a manager does not score
     at.radio(key=f"qa_d_outcome_{open_dispute['id']}").set_value("rejected").run()
     at.text_area(key=f"qa_d_comment_{open_dispute['id']}").input("维持原评分")
     at.button(key=f"qa_d_go_{open_dispute['id']}").click().run()
     assert not at.exception
-    assert qa.get_review(site, actor_of(site, "manager"), open_dispute["review_id"])["status"] == "locked"
+    assert reviews.get_review(site, actor_of(site, "manager"), open_dispute["review_id"])["status"] == "locked"
 
 
 def test_a_merchant_sees_its_projects_qa_summary_only(site):
@@ -181,11 +183,11 @@ def test_a_merchant_sees_its_projects_qa_summary_only(site):
     labels = [m.label for m in at.metric]
     assert labels == ["质检次数", "平均分", "达标率", "问题案例", "优秀案例"]
     assert not at.tabs and not at.dataframe and [b.key for b in at.button] == ["logout_button"]
-    comments = {r["comment"] for r in qa.list_reviews(site, actor_of(site, "admin")) if r["comment"]}
+    comments = {r["comment"] for r in reviews.list_reviews(site, actor_of(site, "admin")) if r["comment"]}
     page = str(at)
     assert not any(c in page for c in comments)
-    own = {p["id"] for p in qa.projects_for(site, merchant, "qa.summary")}
-    other = next(p["id"] for p in qa.projects_for(site, actor_of(site, "admin"), "qa.read") if p["id"] not in own)
+    own = {p["id"] for p in reviews.projects_for(site, merchant, "qa.summary")}
+    other = next(p["id"] for p in reviews.projects_for(site, actor_of(site, "admin"), "qa.read") if p["id"] not in own)
     at = open_page(logged_in("merchant"), "app_pages/qa.py", project=other)
     assert any("找不到" in e.value for e in at.error) and not at.metric
 
@@ -249,7 +251,7 @@ def test_the_agent_chosen_on_the_complaint_form_is_saved_and_an_attitude_complai
     assert not [c for c in at.checkbox if c.label == "涉及客服"]  # one field says which agent: no second tick
     project_id = at.selectbox(key="c_new_project").value
     yesterday = config.today() - timedelta(days=1)
-    agent = next(a for a in qa.team_agents(site, manager, project_id, yesterday) if a["name"] == "Amy")
+    agent = next(a for a in reviews.team_agents(site, manager, project_id, yesterday) if a["name"] == "Amy")
     hint = next(c.value for c in at.caption if "升级给项目主管" in c.value)
     assert "（王经理）" in hint and "服务态度" in hint
     [w for w in at.selectbox if w.label == "投诉类别"][-1].set_value("service_attitude")
@@ -261,7 +263,7 @@ def test_the_agent_chosen_on_the_complaint_form_is_saved_and_an_attitude_complai
     assert not at.exception
     saved = complaints.list_complaints(site, manager, search="tb_attitude")[0]
     assert (saved["agent_name"], saved["status"], saved["assignee_name"]) == ("Amy", "escalated", "王经理")
-    assert saved["review_id"] and qa.get_review(site, manager, saved["review_id"])["agent_name"] == "Amy"
+    assert saved["review_id"] and reviews.get_review(site, manager, saved["review_id"])["agent_name"] == "Amy"
     facts = dict(at.dataframe[0].value.values.tolist())  # the page moved to the new complaint
     assert facts["负责主管"] == "王经理" and facts["涉及客服"] == "Amy"
 
@@ -276,7 +278,7 @@ def test_an_incomplete_reissue_is_flagged_and_left_out_of_the_warehouse_file(sit
     button(at, "添加").click().run()
     assert not at.exception
     assert any("信息不完整" in w.value for w in at.warning)
-    from core import aftersales
+    from core.complaints import aftersales
 
     row = next(r for r in aftersales.list_reissues(site, actor_of(site, "agent"), day=config.today()) if r["order_no"] == "2611239999")
     assert row["missing"] == ["buyer_id", "items", "reason"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core import import_templates, merchants
+from core.kpi import templates
+from core.projects import merchants
 from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
 
@@ -56,7 +57,7 @@ def test_a_scraped_log_is_mapped_fixed_checked_and_imported_and_its_layout_remem
     assert any("人工回复 2" in c.value for c in at.caption)
     at.button(key="raw_go").click().run()
     assert any("导入完成" in s.value for s in at.success)
-    saved = import_templates.list_templates(db, actor_of(db, "admin"), project_id, "raw_messages")
+    saved = templates.list_templates(db, actor_of(db, "admin"), project_id, "raw_messages")
     assert [t["name"] for t in saved] == ["chat.csv"] and saved[0]["options"]["robot_as"] == "agent"
     row = next(db.query("SELECT first_response_s FROM kpi_agent_daily WHERE project_id = ? AND day = '2026-11-02' AND agent = '店铺:小美'", [project_id]))
     assert row["first_response_s"] == 5.0  # the robot's reply, counted as the agent's, answered in 5 s

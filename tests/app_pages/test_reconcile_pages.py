@@ -5,8 +5,9 @@ from datetime import date
 
 import pytest
 
-from core import merchants, reconciliation as recon
-from core.db import write
+from core.projects import merchants
+from core.kpi import reconciliation as recon
+from core.kernel.db import write
 from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
 

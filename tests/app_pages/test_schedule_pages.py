@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core import agents, config, merchants, roster, users
+from core.agents import directory
+from core.kernel import config
+from core.projects import merchants
+from core.schedule import shifts
+from core.accounts import users
 from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
 
@@ -42,8 +46,8 @@ def test_a_conflict_is_listed_on_the_page(demo_db):
     manager = actor_of(db, "manager")
     today = config.today()
     monday = today - timedelta(days=today.weekday())
-    member = roster.grid(db, manager, project_id, monday, monday + timedelta(days=6))[0]
-    roster.save_cells(db, manager, project_id, [{"agent_id": member["agent_id"], "day": monday + timedelta(days=d), "shift": "day"}
+    member = shifts.grid(db, manager, project_id, monday, monday + timedelta(days=6))[0]
+    shifts.save_cells(db, manager, project_id, [{"agent_id": member["agent_id"], "day": monday + timedelta(days=d), "shift": "day"}
                                                 for d in range(-7, 7)])
     at = open_page(logged_in("manager"), "app_pages/schedule.py", project=project_id)
     assert any("冲突" in w.value for w in at.warning)
@@ -62,14 +66,14 @@ def test_a_trainer_reads_the_roster_without_editing_it(demo_db):
 
 def test_the_manager_approves_a_leave_request_and_the_roster_shows_it(demo_db):
     db, _ = demo_db
-    pending = roster.requests(db, actor_of(db, "manager"), status="pending")
+    pending = shifts.requests(db, actor_of(db, "manager"), status="pending")
     assert pending, "the demo has a pending leave request"
     request = pending[0]
     at = open_page(logged_in("manager"), "app_pages/schedule.py", project=request["project_id"])
     button(at, "批准").click().run()
     assert not at.exception
-    assert roster.requests(db, actor_of(db, "manager"))[0]["status"] in ("approved", "rejected")
-    decided = next(r for r in roster.requests(db, actor_of(db, "manager")) if r["id"] == request["id"])
+    assert shifts.requests(db, actor_of(db, "manager"))[0]["status"] in ("approved", "rejected")
+    decided = next(r for r in shifts.requests(db, actor_of(db, "manager")) if r["id"] == request["id"])
     assert decided["status"] == "approved"
     cell = db.execute("SELECT shift FROM roster_entries WHERE project_id = ? AND agent_id = ? AND day = ?",
                       [request["project_id"], request["agent_id"], request["day"]]).fetchone()
@@ -81,7 +85,7 @@ def test_the_surge_plan_shows_a_short_notice_as_a_risk(demo_db):
     project_id = live_project(db)
     at = open_page(logged_in("manager"), "app_pages/staffing.py", project=project_id)
     assert not at.exception
-    short = next(p["id"] for p in roster.promotions(db, actor_of(db, "manager"), project_id) if p["name"] == "年终清仓")
+    short = next(p["id"] for p in shifts.promotions(db, actor_of(db, "manager"), project_id) if p["name"] == "年终清仓")
     at.selectbox(key="surge_promo").set_value(short).run()
     assert any("通知期不足" in e.value for e in at.error)
 
@@ -100,7 +104,7 @@ def test_a_manager_enters_a_40_percent_promotion_with_5_days_notice_and_sees_the
     next(n for n in at.number_input if n.label == "预计咨询量增幅(%)").set_value(40.0)
     next(b for b in at.button if b.label == "保存").click().run()
     assert not at.exception
-    promo = next(p for p in roster.promotions(db, actor_of(db, "manager"), project_id) if p["name"] == "品牌日")
+    promo = next(p for p in shifts.promotions(db, actor_of(db, "manager"), project_id) if p["name"] == "品牌日")
     assert promo["expected_rise"] == 0.4
     at.selectbox(key="surge_promo").set_value(promo["id"]).run()
     assert any("仅提前 5 天" in e.value and "7 天" in e.value for e in at.error)
@@ -109,7 +113,7 @@ def test_a_manager_enters_a_40_percent_promotion_with_5_days_notice_and_sees_the
 def test_a_promotion_ending_before_it_starts_is_refused_with_a_message(demo_db):
     db, _ = demo_db
     project_id = live_project(db)
-    before = len(roster.promotions(db, actor_of(db, "manager"), project_id))
+    before = len(shifts.promotions(db, actor_of(db, "manager"), project_id))
     at = open_page(logged_in("manager"), "app_pages/staffing.py", project=project_id)
     next(w for w in at.text_input if w.label == "活动名称").input("错日期")
     dates = {d.label: d for d in at.date_input}
@@ -117,7 +121,7 @@ def test_a_promotion_ending_before_it_starts_is_refused_with_a_message(demo_db):
     dates["结束日期"].set_value(config.today() + timedelta(days=8))
     next(b for b in at.button if b.label == "保存").click().run()
     assert any("未保存" in e.value and "结束日期" in e.value for e in at.error)
-    assert len(roster.promotions(db, actor_of(db, "manager"), project_id)) == before
+    assert len(shifts.promotions(db, actor_of(db, "manager"), project_id)) == before
 
 
 def test_the_agent_reads_the_handover_first_and_asks_for_leave(demo_db):
@@ -126,14 +130,14 @@ def test_the_agent_reads_the_handover_first_and_asks_for_leave(demo_db):
     assert not at.exception
     assert at.title[0].value == "我的排班"
     assert at.subheader[0].value.startswith("接班须知") or any("没有排班" in i.value for i in at.info)
-    before = len(roster.requests(db, actor_of(db, "agent")))
+    before = len(shifts.requests(db, actor_of(db, "agent")))
     leave_form_reason = [w for w in at.text_input if w.label == "原因"][0]
     leave_form_reason.input("看病")
     buttons = [b for b in at.button if b.label == "提交申请"]
     buttons[0].click().run()
     assert not at.exception
     assert any("等待主管审批" in s.value for s in at.success)
-    assert len(roster.requests(db, actor_of(db, "agent"))) == before + 1
+    assert len(shifts.requests(db, actor_of(db, "agent"))) == before + 1
 
 
 def test_an_agent_login_without_a_roster_agent_gets_a_clear_message(demo_db):
@@ -146,9 +150,9 @@ def test_an_agent_login_without_a_roster_agent_gets_a_clear_message(demo_db):
 
 def test_an_agent_sees_only_its_own_shifts(demo_db):
     db, _ = demo_db
-    me = agents.my_agent(db, actor_of(db, "agent"))
+    me = directory.my_agent(db, actor_of(db, "agent"))
     at = open_page(logged_in("agent"), "app_pages/my_schedule.py")
-    own = {c["day"] for c in roster.my_roster(db, actor_of(db, "agent"), config.today() - timedelta(days=1), config.today() + timedelta(days=13))}
+    own = {c["day"] for c in shifts.my_roster(db, actor_of(db, "agent"), config.today() - timedelta(days=1), config.today() + timedelta(days=13))}
     table = at.dataframe[0].value
     assert len(table) == len(own)
     others = [r for r in db.query("SELECT DISTINCT agent_id FROM roster_entries WHERE agent_id != ?", [me["id"]])]
@@ -167,7 +171,7 @@ def test_the_agent_leaves_a_handover_that_the_next_shift_reads(demo_db):
     from datetime import date
 
     next_day, next_shift = (date.fromisoformat(note[1]), "night") if note[2] == "day" else (date.fromisoformat(note[1]) + timedelta(days=1), "day")
-    assert [n["unresolved"] for n in roster.handover_for(db, actor_of(db, "manager"), note[0], next_day, next_shift)][0].startswith("买家 tb_1")
+    assert [n["unresolved"] for n in shifts.handover_for(db, actor_of(db, "manager"), note[0], next_day, next_shift)][0].startswith("买家 tb_1")
 
 
 def test_an_empty_handover_is_refused_on_the_page_and_nothing_is_saved(demo_db):

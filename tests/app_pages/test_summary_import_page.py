@@ -7,11 +7,12 @@ import datetime as dt
 
 import pytest
 
-from core import import_templates, merchants
+from core.kpi import templates
+from core.projects import merchants
 from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
-from core import platform_profiles
-from tests.core.test_platform_exports import TMALL_NAME, every_layout, pdd_file, tmall_rows, xlsx
+from core.kpi import profiles
+from tests.core.kpi.test_platform_exports import TMALL_NAME, every_layout, pdd_file, tmall_rows, xlsx
 from ui.summary_import_widgets import UPLOAD_KEY
 
 
@@ -98,7 +99,7 @@ def test_a_range_export_is_refused_with_how_to_export_one_day(target):
 def test_a_saved_template_maps_the_file_and_is_named(target):
     db, project_id = target
     manager = actor_of(db, "manager")
-    import_templates.rename_template(db, manager, import_templates.save_template(
+    templates.rename_template(db, manager, templates.save_template(
         db, manager, project_id, "summary", ["客服", "咨询人数", "客服质检分"], {"客服质检分": "service_score"}, {}), "质检分模板")
     at = with_file(project_id, "x_2026-11-01.csv", "客服,咨询人数,客服质检分\n小美,10,95\n".encode())
     assert not at.exception
@@ -117,7 +118,7 @@ def test_every_platform_layout_is_named_checked_and_imported_through_the_page(ta
     db, project_id = target
     at = with_file(project_id, name, data)
     assert not at.exception
-    assert f"识别为：{platform_profiles.BY_KEY[profile].zh}" in texts(at)
+    assert f"识别为：{profiles.BY_KEY[profile].zh}" in texts(at)
     assert any("检查通过" in s.value for s in at.success), texts(at)
     at.button(key="summary_go").click().run()
     assert not at.exception and any("导入完成" in s.value for s in at.success)

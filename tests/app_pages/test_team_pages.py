@@ -8,8 +8,13 @@ import shutil
 
 import pytest
 
-from core import agents, audit, demo, demo_team, merchants, team, training, users
-from core.db import connect
+from core.agents import directory
+from core.kernel import audit
+from demo import firm, team as demo_team
+from core.projects import merchants
+from core.team import funnel as team, training
+from core.accounts import users
+from core.bootstrap import open_store
 from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
 
@@ -26,7 +31,7 @@ def db(seeded, tmp_path, monkeypatch):
     folder = tmp_path / "copy"
     shutil.copytree(seeded, folder)
     monkeypatch.setenv("APP_DB", str(folder / "app.db"))
-    database = connect(folder / "app.db")
+    database = open_store(folder / "app.db")
     yield database
     database.close()
 
@@ -51,7 +56,7 @@ def test_the_roster_filters_by_status_and_offers_an_excel_export(db):
     at = open_page(logged_in("manager"), "app_pages/agents.py")
     assert not at.exception
     at.selectbox(key="ag_status").set_value("training").run()
-    assert at.caption[0].value == f"共 {len([a for a in agents.list_agents(db, actor_of(db, 'admin')) if a['status'] == 'training'])} 名客服"
+    assert at.caption[0].value == f"共 {len([a for a in directory.list_agents(db, actor_of(db, 'admin')) if a['status'] == 'training'])} 名客服"
     assert at.download_button and at.download_button[0].label == "导出 Excel"
     at.text_input(key="ag_search").input("没有这个人").run()
     assert any("没有符合条件的客服" in i.value for i in at.info)
@@ -67,7 +72,7 @@ def test_a_manager_adds_an_agent_then_moves_them_into_training(db):
     at.selectbox[0].set_value("training")
     button(at, "变更状态").click().run()
     assert at.metric[0].value == "培训中"
-    agent = next(a for a in agents.list_agents(db, actor_of(db, "admin"), search="KF9001"))
+    agent = next(a for a in directory.list_agents(db, actor_of(db, "admin"), search="KF9001"))
     assert agent["status"] == "training"
 
 
@@ -87,7 +92,7 @@ def test_qa_reads_the_roster_and_an_agents_record_without_forms(db):
 
 
 def _phones_and_pay(db) -> tuple[set[str], set[str]]:
-    roster = agents.list_agents(db, actor_of(db, "admin"))
+    roster = directory.list_agents(db, actor_of(db, "admin"))
     return {a["phone"] for a in roster if a["phone"]}, {f"{a['base_salary']:,.2f}" for a in roster}
 
 
@@ -106,18 +111,18 @@ def test_qa_and_trainers_see_names_status_and_teams_but_no_phone_or_pay(db, role
 
 def test_a_manager_sees_phone_and_pay_of_its_projects_agents_only(db):
     manager = actor_of(db, "manager")
-    mine = {a["name"]: a for a in agents.list_agents(db, manager)}
+    mine = {a["name"]: a for a in directory.list_agents(db, manager)}
     own = next(a for a in mine.values() if a["personal"])
     other = next(a for a in mine.values() if not a["personal"])  # on no project of this manager
     at = open_page(logged_in("manager"), "app_pages/agents.py")
     table = at.dataframe[0].value.set_index("姓名")
     assert table.loc[own["name"], "手机号"] == own["phone"] and table.loc[own["name"], "底薪(元)"] == f"¥{own['base_salary']:,.2f}"
     assert table.loc[other["name"], "手机号"] == "—" and table.loc[other["name"], "底薪(元)"] == "—"
-    assert agents.get_agent(db, other["id"])["phone"] not in table.to_string()
+    assert directory.get_agent(db, other["id"])["phone"] not in table.to_string()
     at = open_page(logged_in("manager"), "app_pages/agents.py", agent=own["id"])
     assert next(m for m in at.metric if m.label == "底薪(元)").value == f"¥{own['base_salary']:,.2f}"
     at = open_page(logged_in("manager"), "app_pages/agents.py", agent=other["id"])
-    assert "底薪(元)" not in [m.label for m in at.metric] and agents.get_agent(db, other["id"])["phone"] not in str(at)
+    assert "底薪(元)" not in [m.label for m in at.metric] and directory.get_agent(db, other["id"])["phone"] not in str(at)
 
 
 def test_an_unknown_agent_in_the_url_is_not_found(db):
@@ -266,8 +271,8 @@ def test_the_pages_speak_english_too(db):
 
 def _home_alert_script() -> None:
     """What the home page runs: the short-funnel alert of the logged-in user (here: the manager)."""
-    from core import users as _users
-    from core.db import connect as _connect
+    from core.accounts import users as _users
+    from core.kernel.db import connect as _connect
     from ui import context as _context
     from ui.team_widgets import short_funnel_alert
 
@@ -291,9 +296,9 @@ def test_the_home_page_alert_links_each_short_project_to_its_team_page(db):
 
 def _project_warning_script() -> None:
     """What a project's page runs: the warning of a short funnel, for 鲜果坊 (short) and 优品家居 (full)."""
-    from core import merchants as _merchants
-    from core import users as _users
-    from core.db import connect as _connect
+    from core.projects import merchants as _merchants
+    from core.accounts import users as _users
+    from core.kernel.db import connect as _connect
     from ui import context as _context
     from ui.team_widgets import project_funnel_warning
 

@@ -10,7 +10,7 @@ the migrations, and let the same operation run to the end.
 
 Backup under writes: writer threads (each with its own connection, as Streamlit sessions have)
 log complaints, move them through their life-cycle and import summary days while backups are
-taken through `core.backup`; every backup is a consistent database in which every row is
+taken through `core.kernel.backup`; every backup is a consistent database in which every row is
 complete: each complaint has its log event, its last event's status, its audit row and its
 counter; each import has all its rows. The backup is then restored the documented way and opened
 by the app.
@@ -34,8 +34,11 @@ from pathlib import Path
 
 import pytest
 
-from core import backup, complaints, kpi_store, salary
-from core.db import connect
+from core.kernel import backup
+from core.complaints import complaints
+from core.kpi import store
+from core.salary import payroll
+from core.bootstrap import open_store
 from tests.conftest import ROOT, actor_of
 
 MARKER = "IN_TRANSACTION"
@@ -46,10 +49,12 @@ CHILD = r"""
 import json, os, sys, time
 sys.path.insert(0, sys.argv[2])
 job = json.loads(sys.argv[1])
-from core import kpi_store, salary, users
-from core.db import connect
+from core.accounts import users
+from core.kpi import store as kpi_store
+from core.salary import payroll as salary
+from core.bootstrap import open_store
 
-db = connect(os.environ["APP_DB"])
+db = open_store(os.environ["APP_DB"])
 db.conn.execute("PRAGMA cache_size = -64")  # 64 KiB: written pages spill into the WAL before commit
 actor = users.actor_from_row(users.find_by_username(db, job["username"]))
 
@@ -204,15 +209,15 @@ def test_a_summary_import_killed_mid_transaction_leaves_the_database_as_it_was(d
     quiesce(db, path)
     before = fingerprint(path)
     report = run_and_kill(path, {"kind": "summary", "file": str(source), "project_id": project_id, "username": "manager"})
-    assert report["rows"] >= kpi_store.INSERT_CHUNK  # its own connection saw the first chunk written
+    assert report["rows"] >= store.INSERT_CHUNK  # its own connection saw the first chunk written
     assert_as_before(path, before, report)
 
     # the next start is clean: migrations open it, and the same import then runs to the end
-    db = connect(path)
+    db = open_store(path)
     try:
         manager = actor_of(db, "manager")
-        preview = kpi_store.preview_summary(db, manager, project_id, source.read_bytes(), "summary.csv")
-        import_id = kpi_store.import_summary(db, manager, project_id, preview)
+        preview = store.preview_summary(db, manager, project_id, source.read_bytes(), "summary.csv")
+        import_id = store.import_summary(db, manager, project_id, preview)
         assert db.execute("SELECT count(*) FROM kpi_agent_daily WHERE import_id = ?", [import_id]).fetchone()[0] == 50_000
         assert db.execute("SELECT count(*) FROM kpi_shop_daily WHERE import_id = ?", [import_id]).fetchone()[0] == 200
     finally:
@@ -227,7 +232,7 @@ def test_a_raw_chat_import_killed_mid_transaction_leaves_the_database_as_it_was(
     # the project's own stored chats as an upload: re-importing replaces exactly those days
     messages = list(db.query("SELECT time, buyer, agent, sender, content FROM chat_messages WHERE project_id = ? ORDER BY time, id",
                              [project_id]))
-    assert len(messages) > kpi_store.INSERT_CHUNK  # more than one chunk, so the kill is mid-import
+    assert len(messages) > store.INSERT_CHUNK  # more than one chunk, so the kill is mid-import
     source = tmp_path / "messages.csv"
     with open(source, "w", encoding="utf-8", newline="") as fh:
         import csv
@@ -241,11 +246,11 @@ def test_a_raw_chat_import_killed_mid_transaction_leaves_the_database_as_it_was(
     report = run_and_kill(path, {"kind": "raw", "file": str(source), "project_id": project_id, "username": "manager"})
     assert_as_before(path, before, report)
 
-    db = connect(path)
+    db = open_store(path)
     try:
         manager = actor_of(db, "manager")
-        preview = kpi_store.preview_raw(db, manager, project_id, source.read_bytes(), "messages.csv")
-        kpi_store.import_raw(db, manager, project_id, preview)
+        preview = store.preview_raw(db, manager, project_id, source.read_bytes(), "messages.csv")
+        store.import_raw(db, manager, project_id, preview)
         assert db.execute("SELECT count(*) FROM chat_messages WHERE project_id = ?", [project_id]).fetchone()[0] == before_counts
     finally:
         db.close()
@@ -265,10 +270,10 @@ def test_a_pay_run_killed_mid_transaction_keeps_the_previous_draft_intact(demo_d
     report = run_and_kill(path, {"kind": "pay_run", "month": month, "username": "manager"})
     assert_as_before(path, before, report)
 
-    db = connect(path)
+    db = open_store(path)
     try:
         assert db.execute("SELECT count(*) FROM pay_statements WHERE run_id = ?", [run_id]).fetchone()[0] == statements
-        assert salary.run_month(db, actor_of(db, "manager"), month) == run_id
+        assert payroll.run_month(db, actor_of(db, "manager"), month) == run_id
         assert db.execute("SELECT computations FROM pay_runs WHERE id = ?", [run_id]).fetchone()[0] == computations + 1
     finally:
         db.close()
@@ -280,7 +285,7 @@ def test_a_pay_run_killed_mid_transaction_keeps_the_previous_draft_intact(demo_d
 
 
 def _writer(path: Path, stop: threading.Event, seed: int, project_id: int, done: list, errors: list) -> None:
-    db = connect(path)
+    db = open_store(path)
     rng = random.Random(seed)
     admin = actor_of(db, "admin")
     try:
@@ -301,14 +306,14 @@ def _writer(path: Path, stop: threading.Event, seed: int, project_id: int, done:
 
 
 def _importer(path: Path, stop: threading.Event, project_id: int, done: list, errors: list) -> None:
-    db = connect(path)
+    db = open_store(path)
     manager = actor_of(db, "manager")
     day = dt.date(2024, 1, 1)
     try:
         while not stop.is_set():
             lines = ["日期,客服,咨询人数,30秒应答率"] + [f"{day.isoformat()},备份客服{n},{n + 1},0.9" for n in range(300)]
-            preview = kpi_store.preview_summary(db, manager, project_id, "\n".join(lines).encode(), "day.csv")
-            done.append(kpi_store.import_summary(db, manager, project_id, preview))
+            preview = store.preview_summary(db, manager, project_id, "\n".join(lines).encode(), "day.csv")
+            done.append(store.import_summary(db, manager, project_id, preview))
             day += dt.timedelta(days=1)  # a new day each time: no import replaces another's rows
     except Exception as exc:  # noqa: BLE001
         errors.append(exc)
@@ -393,7 +398,7 @@ def test_a_backup_taken_while_users_write_is_consistent_and_restores(demo_db, tm
     shutil.copyfile(backups[1], restored)
     assert not Path(str(restored) + "-wal").exists()
     version = health(path)[2]
-    again = connect(restored)
+    again = open_store(restored)
     try:
         assert again.execute("PRAGMA user_version").fetchone()[0] == version  # nothing left to migrate
         admin = actor_of(again, "admin")

@@ -30,9 +30,13 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
 
-from core import excel, faq, kpi, kpi_store, phrases, qa, uploads
-from core.errors import FieldError, ValidationError
-from core.permissions import Actor
+from core.kernel import excel, uploads
+from core.projects import faq
+from core.kpi import engine, store as kpi_store
+from core.kb import phrases
+from core.qa import reviews
+from core.kernel.errors import FieldError, ValidationError
+from core.kernel.permissions import Actor
 from tests.conftest import actor_of
 
 FUZZ = settings(max_examples=60, deadline=None,
@@ -279,7 +283,7 @@ def test_phrase_import_lands_whole_or_not_at_all(firm, file, replace):
 @pytest.mark.parametrize("parse, header", [
     (phrases.parse_import, "快捷编码,短语内容,shortcut\n/fh,亲，48小时内发货,/kd\n"),
     (faq.parse_import, "问题,答案,话术\n能拍的都有货吗,有,没有\n"),
-    (qa.parse_scorecard_table, "类别,评分项,评分方式,项目\n服务,态度,5,礼貌\n"),
+    (reviews.parse_scorecard_table, "类别,评分项,评分方式,项目\n服务,态度,5,礼貌\n"),
 ], ids=["phrases", "faq", "scorecard"])
 def test_two_columns_for_one_field_are_refused_not_silently_dropped(parse, header):
     with pytest.raises(ValidationError) as exc:
@@ -299,15 +303,15 @@ def test_scorecard_table_import_saves_every_item_or_nothing(firm, file):
     db, actors, project, watch = firm
     data, name = file
     try:
-        items = qa.parse_scorecard_table(data, name)
+        items = reviews.parse_scorecard_table(data, name)
     except ValidationError as exc:
         check_errors(exc.errors)
         return
     assert isinstance(items, list)
-    accepted, card_id = refused_or(lambda: qa.save_scorecard(db, actors["qa"], project, "商家标准", items, source="merchant"), watch)
+    accepted, card_id = refused_or(lambda: reviews.save_scorecard(db, actors["qa"], project, "商家标准", items, source="merchant"), watch)
     if accepted:
         assert count(db, "SELECT COUNT(*) FROM qa_scorecard_items WHERE scorecard_id = ?", [card_id]) == len(items)
-        assert qa.effective_scorecard_id(db, project) == card_id
+        assert reviews.effective_scorecard_id(db, project) == card_id
 
 
 # --- chat KPI engine: raw chat logs and orders ------------------------------------------------------------
@@ -366,14 +370,14 @@ def MESSAGES_AT(time: str) -> bytes:  # noqa: N802 - reads like a constant in th
 def test_read_messages_returns_a_clean_frame_or_row_errors(file):
     data, name = file
     try:
-        frame = kpi.read_messages(data, name)
-    except kpi.KpiInputError as exc:
+        frame = engine.read_messages(data, name)
+    except engine.KpiInputError as exc:
         assert exc.errors and all(isinstance(r, int) and r >= 1 and isinstance(m, str) for r, m in exc.errors)
         return
     assert list(frame.columns) == ["time", "buyer", "agent", "sender", "content"]
     assert len(frame) > 0
     assert frame["time"].notna().all()
-    assert set(frame["sender"]) <= set(kpi.SENDERS)
+    assert set(frame["sender"]) <= set(engine.SENDERS)
     assert (frame["buyer"] != "").all() and (frame["agent"] != "").all()
 
 
@@ -384,15 +388,15 @@ def test_read_messages_returns_a_clean_frame_or_row_errors(file):
 def test_read_orders_returns_a_clean_frame_or_row_errors(file):
     data, name = file
     try:
-        frame = kpi.read_orders(data, name)
-    except kpi.KpiInputError as exc:
+        frame = engine.read_orders(data, name)
+    except engine.KpiInputError as exc:
         assert exc.errors and all(isinstance(r, int) and r >= 1 and isinstance(m, str) for r, m in exc.errors)
         return
     assert list(frame.columns) == ["order_id", "buyer", "created_at", "paid_at", "amount", "items", "status"]
     assert frame["order_id"].is_unique and (frame["order_id"] != "").all()
     assert all(math.isfinite(a) and a >= 0 for a in frame["amount"])
     assert (frame["items"] >= 0).all()
-    assert set(frame["status"]) <= set(kpi.ORDER_STATUSES)
+    assert set(frame["status"]) <= set(engine.ORDER_STATUSES)
 
 
 @FUZZ_SLOW
@@ -502,7 +506,7 @@ def form(draw, fields: dict[str, st.SearchStrategy]) -> dict[str, Any]:
 
 
 def oc_value(f) -> st.SearchStrategy:
-    from core import order_confirmation as oc
+    from core.projects import order_confirmation as oc
 
     kinds = {
         "text": st.text(min_size=1, max_size=20), "long_text": st.text(max_size=40),
@@ -516,7 +520,7 @@ def oc_value(f) -> st.SearchStrategy:
 
 
 def oc_forms() -> st.SearchStrategy:
-    from core import order_confirmation as oc
+    from core.projects import order_confirmation as oc
 
     return form({f.name: oc_value(f) for f in oc.FIELDS})
 
@@ -525,7 +529,7 @@ def oc_forms() -> st.SearchStrategy:
 @given(data=oc_forms(), confirming=st.booleans())
 @example(data={"agents_required": float("inf"), "target_aov": "1e400"}, confirming=True)
 def test_order_confirmation_validate_returns_field_errors(data, confirming):
-    from core import order_confirmation as oc
+    from core.projects import order_confirmation as oc
 
     check_errors(oc.validate(oc.normalise(data), confirming=confirming, today=date(2026, 12, 1)))
 
@@ -536,7 +540,7 @@ def test_order_confirmation_validate_returns_field_errors(data, confirming):
 @example(data={"agents_required": float("inf")}, confirming=False)
 @example(data={"target_aov": float("nan")}, confirming=False)
 def test_order_confirmation_save_stores_the_whole_form_or_nothing(firm, data, confirming):
-    from core import order_confirmation as oc
+    from core.projects import order_confirmation as oc
 
     db, actors, _project, watch = firm
     project = db.execute("SELECT id FROM projects WHERE name = '数码先锋-售前客服'").fetchone()[0]  # only a draft so far
@@ -552,7 +556,7 @@ def test_order_confirmation_save_stores_the_whole_form_or_nothing(firm, data, co
             if f.kind in ("int", "seconds", "money", "rate") and value is not None:
                 assert not isinstance(value, bool) and math.isfinite(float(value)), (f.name, value)
         if confirming:  # what a confirmed version agrees on must be usable by the KPI engine
-            kpi.KpiSettings(**oc.kpi_settings(db, project))
+            engine.KpiSettings(**oc.kpi_settings(db, project))
 
 
 # --- merchants ---
@@ -569,7 +573,7 @@ MERCHANT_FORM = form({
 @given(data=MERCHANT_FORM)
 @example(data={"name": "巨量", "platform": "jd", "current_presales_agents": 10**30})
 def test_create_merchant_stores_a_complete_row_or_nothing(firm, data):
-    from core import merchants
+    from core.projects import merchants
 
     db, actors, _project, watch = firm
     accepted, merchant_id = refused_or(lambda: merchants.create_merchant(db, actors["manager"], data), watch)
@@ -588,7 +592,7 @@ def test_create_merchant_stores_a_complete_row_or_nothing(firm, data):
        password=st.one_of(st.text(min_size=0, max_size=80), st.sampled_from(["password-123", "😀" * 30, "短"])),
        merchant_id=st.one_of(st.just(1), BAD_IDS))
 def test_create_user_stores_a_complete_account_or_nothing(firm, username, display_name, role, password, merchant_id):
-    from core import users
+    from core.accounts import users
 
     db, actors, _project, watch = firm
     accepted, user_id = refused_or(lambda: users.create_user(db, actors["admin"], username, display_name, role, password, merchant_id), watch)
@@ -603,9 +607,9 @@ def test_create_user_stores_a_complete_account_or_nothing(firm, username, displa
 # --- salary schemes ---
 
 def salary_default() -> dict[str, Any]:
-    from core import salary_schemes
+    from core.salary import schemes
 
-    return salary_schemes.default_scheme()
+    return schemes.default_scheme()
 
 
 SCHEME_NUMBER = st.one_of(st.floats(0, 5000), st.integers(0, 5000))
@@ -613,9 +617,9 @@ SCHEME_NUMBER = st.one_of(st.floats(0, 5000), st.integers(0, 5000))
 
 @st.composite
 def scheme_forms(draw):
-    from core import salary_schemes
+    from core.salary import schemes
 
-    data = salary_schemes.default_scheme()
+    data = schemes.default_scheme()
     for key in draw(st.lists(st.sampled_from(sorted(data)), max_size=4, unique=True)):
         data[key] = draw(VALUES)
     for key in ("commission_tiers", "kpis", "score_tiers"):
@@ -630,16 +634,16 @@ def scheme_forms(draw):
 @example(data={**salary_default(), "score_tiers": 5}, name="方案")
 @example(data={**salary_default(), "kpis": [3]}, name="方案")
 def test_salary_scheme_validate_and_create_store_a_whole_scheme_or_nothing(firm, data, name):
-    from core import salary_schemes
+    from core.salary import schemes
 
     db, actors, _project, watch = firm
-    clean, errors = salary_schemes.validate(data)
+    clean, errors = schemes.validate(data)
     check_errors(errors)
     assert isinstance(clean, dict)
-    accepted, scheme_id = refused_or(lambda: salary_schemes.create_scheme(db, actors["manager"], name, data), watch)
+    accepted, scheme_id = refused_or(lambda: schemes.create_scheme(db, actors["manager"], name, data), watch)
     if accepted:
         assert not errors
-        stored = salary_schemes.latest(db, scheme_id)
+        stored = schemes.latest(db, scheme_id)
         assert stored is not None
 
 
@@ -651,7 +655,7 @@ def test_salary_scheme_validate_and_create_store_a_whole_scheme_or_nothing(firm,
 def test_parse_amount_gives_a_two_decimal_amount_or_none(value):
     from decimal import Decimal
 
-    from core import aftersales
+    from core.complaints import aftersales
 
     amount = aftersales.parse_amount(value)
     assert amount is None or (isinstance(amount, Decimal) and amount.is_finite() and amount == amount.quantize(Decimal("0.01")))
@@ -668,7 +672,7 @@ AS_TEXT = st.one_of(st.text(min_size=1, max_size=20), TEXT)
                   "case_type": st.sampled_from(["quality", "late_delivery", "missing_item"])}))
 @example(kind="cashback", data={"order_no": "1", "buyer_id": "b", "amount": 1e26, "reason": "compensation"})
 def test_aftersales_logging_stores_a_whole_row_or_nothing(firm, kind, data):
-    from core import aftersales
+    from core.complaints import aftersales
 
     db, actors, project, watch = firm
     add, table = {"cashback": (aftersales.add_cashback, "cashbacks"), "reissue": (aftersales.add_reissue, "reissues"),
@@ -689,7 +693,7 @@ def test_aftersales_logging_stores_a_whole_row_or_nothing(firm, kind, data):
 def test_parse_check_in_gives_a_time_none_or_value_error(text):
     from datetime import time
 
-    from core import attendance
+    from core.salary import attendance
 
     try:
         result = attendance.parse_check_in(text)
@@ -708,7 +712,7 @@ ATTENDANCE_DAY = form({"day": st.one_of(PAST_DATES, PAST_DATES.map(date.isoforma
 @given(records=st.lists(ATTENDANCE_DAY, min_size=1, max_size=4))
 @example(records=[{"day": datetime(2026, 11, 3, 9), "status": "present"}])
 def test_attendance_save_days_stores_every_day_or_none(firm, records):
-    from core import attendance
+    from core.salary import attendance
 
     db, actors, _project, watch = firm
     accepted, _changed = refused_or(lambda: attendance.save_days(db, actors["manager"], 1, records), watch)
@@ -728,7 +732,7 @@ def test_attendance_save_days_stores_every_day_or_none(firm, records):
 @given(text=st.one_of(TEXT, st.sampled_from([".pdf, DOCX xlsx", "pdf，png；mp4", "exe..", "a" * 11, "", "中文"])),
        max_mb=st.one_of(st.integers(1, 60), VALUES))
 def test_training_upload_settings_parse_and_save_whole_or_not_at_all(firm, text, max_mb):
-    from core import training
+    from core.team import training
 
     db, actors, _project, watch = firm
     extensions, errors = training.parse_extensions(text)
@@ -752,7 +756,7 @@ def test_training_upload_settings_parse_and_save_whole_or_not_at_all(firm, text,
 @example(data={"agent_id": 1, "project_id": 1e30, "exam_type": "written", "score": 50, "max_score": 100})
 @example(data={"agent_id": 1, "exam_type": "written", "score": 50, "max_score": 100, "exam_date": datetime(2026, 11, 3, 10)})
 def test_record_exam_stores_a_valid_score_or_nothing(firm, data):
-    from core import training
+    from core.team import training
 
     db, actors, _project, watch = firm
     accepted, exam_id = refused_or(lambda: training.record_exam(db, actors["trainer"], data), watch)
@@ -780,7 +784,7 @@ COMPLAINT_FORM = form({
 @example(data={"project_id": 0, "channel": "chat", "category": "other", "severity": "low", "buyer_id": "b", "description": "d"},
          action=None, note="")
 def test_complaint_log_and_advance_write_whole_steps_or_nothing(firm, data, action, note):
-    from core import complaints
+    from core.complaints import complaints
 
     db, actors, _project, watch = firm
     qa_user = actors["qa"]
@@ -803,10 +807,10 @@ def test_complaint_log_and_advance_write_whole_steps_or_nothing(firm, data, acti
 
 @st.composite
 def review_inputs(draw, db):
-    card = qa.load_card(db, qa.effective_scorecard_id(db, 1))
+    card = reviews.load_card(db, reviews.effective_scorecard_id(db, 1))
     ratings: dict[Any, Any] = {}
     for item in card.items:
-        low, high = qa.SCALES[item.scale]
+        low, high = reviews.SCALES[item.scale]
         choice = draw(st.integers(0, 9))
         if choice < 8:
             ratings[item.id] = draw(st.integers(low, high))
@@ -821,7 +825,7 @@ def review_inputs(draw, db):
 
 def test_qa_review_of_a_project_that_does_not_exist_is_refused_not_a_foreign_key_error(firm):
     db, actors, _project, watch = firm
-    accepted, exc = refused_or(lambda: qa.record_review(db, actors["qa"], {"project_id": 0, "agent_id": 1, "chat_buyer_id": "b",
+    accepted, exc = refused_or(lambda: reviews.record_review(db, actors["qa"], {"project_id": 0, "agent_id": 1, "chat_buyer_id": "b",
                                                                             "chat_date": date(2026, 11, 2)}, {}), watch)
     assert not accepted and [(e.field, e.key) for e in exc.errors] == [("qa.project", "err.invalid_choice")]
 
@@ -831,9 +835,9 @@ def test_qa_review_of_a_project_that_does_not_exist_is_refused_not_a_foreign_key
 def test_qa_review_recording_stores_every_rating_or_nothing(firm, data):
     db, actors, _project, watch = firm
     form_data, ratings = data.draw(review_inputs(db))
-    accepted, review_id = refused_or(lambda: qa.record_review(db, actors["qa"], form_data, ratings), watch)
+    accepted, review_id = refused_or(lambda: reviews.record_review(db, actors["qa"], form_data, ratings), watch)
     if accepted:
-        card = qa.load_card(db, qa.effective_scorecard_id(db, 1))
+        card = reviews.load_card(db, reviews.effective_scorecard_id(db, 1))
         assert count(db, "SELECT COUNT(*) FROM qa_review_items WHERE review_id = ?", [review_id]) == len(card.items)
         score = db.execute("SELECT score FROM qa_reviews WHERE id = ?", [review_id]).fetchone()[0]
         assert score is not None and 0 <= score <= 100 + card.bonus_cap
@@ -850,10 +854,10 @@ CELL = form({"agent_id": st.sampled_from([1, 3, 5]), "day": st.one_of(st.dates(m
 @given(cells=st.lists(CELL, min_size=1, max_size=4))
 @example(cells=[{"agent_id": 1, "day": datetime(2026, 12, 5, 9), "shift": "day"}])
 def test_roster_cell_edits_land_whole_or_not_at_all(firm, cells):
-    from core import roster
+    from core.schedule import shifts
 
     db, actors, project, watch = firm
-    accepted, _changed = refused_or(lambda: roster.save_cells(db, actors["manager"], project, cells), watch)
+    accepted, _changed = refused_or(lambda: shifts.save_cells(db, actors["manager"], project, cells), watch)
     if accepted:
         assert count(db, "SELECT COUNT(*) FROM roster_entries WHERE length(day) != 10") == 0  # dates, never datetimes
         last: dict[tuple, Any] = {}
@@ -878,13 +882,13 @@ ROSTER_SETTINGS = form({
 @FUZZ
 @given(values=ROSTER_SETTINGS)
 def test_roster_settings_save_whole_or_not_at_all(firm, values):
-    from core import roster
+    from core.schedule import shifts
 
     db, actors, project, watch = firm
-    check_errors(roster.settings_errors(values))
-    accepted, _ = refused_or(lambda: roster.save_settings(db, actors["manager"], project, values), watch)
+    check_errors(shifts.settings_errors(values))
+    accepted, _ = refused_or(lambda: shifts.save_settings(db, actors["manager"], project, values), watch)
     if accepted:
-        stored = roster.settings(db, actors["manager"], project)
+        stored = shifts.settings(db, actors["manager"], project)
         assert stored["required_day"] == int(values["required_day"]) and stored["concurrency"] == int(values["concurrency"])
         assert math.isfinite(stored["aht_s"]) and math.isfinite(stored["shrinkage"])
 
@@ -897,11 +901,11 @@ PROMO_DAYS = st.dates(min_value=date(2026, 11, 1), max_value=date(2027, 2, 1))
                     "expected_rise": st.one_of(st.none(), st.floats(0, 5)), "note": TEXT}))
 @example(values={"name": "双12", "start_day": datetime(2026, 12, 12, 0), "end_day": date(2026, 12, 13), "announced_on": date(2026, 12, 1)})
 def test_promotion_is_recorded_whole_or_not_at_all(firm, values):
-    from core import roster
+    from core.schedule import shifts
 
     db, actors, project, watch = firm
-    check_errors(roster.promotion_errors(values))
-    accepted, promo_id = refused_or(lambda: roster.add_promotion(db, actors["manager"], project, values), watch)
+    check_errors(shifts.promotion_errors(values))
+    accepted, promo_id = refused_or(lambda: shifts.add_promotion(db, actors["manager"], project, values), watch)
     if accepted:
         row = db.execute("SELECT start_day, end_day, announced_on FROM promotions WHERE id = ?", [promo_id]).fetchone()
         assert all(len(day) == 10 for day in row) and row[0] <= row[1] and row[2] <= row[0]
@@ -915,14 +919,14 @@ REQUEST_DAYS = st.one_of(st.dates(min_value=date(2026, 11, 25), max_value=date(2
        swap_agent=st.one_of(st.sampled_from([3, 5, 7]), BAD_IDS), reason=st.one_of(st.text(min_size=1, max_size=20), TEXT))
 @example(kind="leave", day=datetime(2026, 12, 20, 9), end_day=date(2026, 12, 21), swap_agent=None, reason="家里有事")
 def test_leave_and_swap_requests_store_one_whole_request_or_nothing(firm, kind, day, end_day, swap_agent, reason):
-    from core import roster
+    from core.schedule import shifts
 
     db, actors, project, watch = firm
     agent = actors["agent"]
     if kind == "leave":
-        call = lambda: roster.request_leave(db, agent, project, day, end_day, reason)  # noqa: E731
+        call = lambda: shifts.request_leave(db, agent, project, day, end_day, reason)  # noqa: E731
     else:
-        call = lambda: roster.request_swap(db, agent, project, day, swap_agent, reason)  # noqa: E731
+        call = lambda: shifts.request_swap(db, agent, project, day, swap_agent, reason)  # noqa: E731
     accepted, request_id = refused_or(call, watch)
     if accepted:
         row = db.execute("SELECT kind, day, end_day, status FROM shift_requests WHERE id = ?", [request_id]).fetchone()
@@ -935,7 +939,7 @@ def test_leave_and_swap_requests_store_one_whole_request_or_nothing(firm, kind, 
 def test_billing_service_hours_gives_hours_of_a_day_or_value_error(start, end):
     from decimal import Decimal
 
-    from core import billing_rules as rules
+    from core.billing import rules
 
     try:
         hours = rules.service_hours(start, end)
@@ -954,12 +958,12 @@ def test_billing_service_hours_gives_hours_of_a_day_or_value_error(start, end):
                   "skus": TEXT, "owner_id": st.sampled_from([None, 2]), "review_by": st.one_of(st.none(), DATES),
                   "source_material_id": st.none(), "note": TEXT}))
 def test_kb_article_save_stores_a_whole_article_or_nothing(firm, data):
-    from core import kb
+    from core.kb import articles
 
     db, actors, project, watch = firm
-    accepted, article_id = refused_or(lambda: kb.create_article(db, actors["manager"], project, data), watch)
+    accepted, article_id = refused_or(lambda: articles.create_article(db, actors["manager"], project, data), watch)
     if accepted:
-        article = kb.get_article(db, actors["manager"], article_id)
+        article = articles.get_article(db, actors["manager"], article_id)
         assert article["title"] == str(data["title"]).strip() and article["version"] == 1
         assert count(db, "SELECT COUNT(*) FROM kb_article_versions WHERE article_id = ?", [article_id]) == 1
 
@@ -967,7 +971,7 @@ def test_kb_article_save_stores_a_whole_article_or_nothing(firm, data):
 @FUZZ
 @given(text=st.one_of(st.text(min_size=1, max_size=30), TEXT), kind=mostly(st.sampled_from(["question", "idea"])), chat_ref=TEXT)
 def test_memo_note_stores_a_whole_memo_or_nothing(firm, text, kind, chat_ref):
-    from core import memos
+    from core.kb import memos
 
     db, actors, project, watch = firm
     accepted, memo_id = refused_or(lambda: memos.note(db, actors["agent"], project, text, kind, chat_ref), watch)
@@ -981,7 +985,7 @@ def test_memo_note_stores_a_whole_memo_or_nothing(firm, text, kind, chat_ref):
 
 @st.composite
 def price_lists(draw):
-    from core import billing_rules as rules, quotes
+    from core.billing import rules, quotes
 
     data = quotes.default_prices()
     for _ in range(draw(st.integers(0, 3))):
@@ -999,7 +1003,7 @@ def price_lists(draw):
 @FUZZ
 @given(data=price_lists())
 def test_price_list_save_stores_a_whole_price_list_or_nothing(firm, data):
-    from core import quotes
+    from core.billing import quotes
 
     db, actors, _project, watch = firm
     check_errors(quotes.price_errors(data))
@@ -1027,7 +1031,7 @@ QUOTE_REQUEST = form({
 @example(request={**QUOTE_OK, "avg_daily_inquiries": 10**30}, valid_until=None, note="")
 @example(request=QUOTE_OK, valid_until=datetime(2027, 1, 1, 12), note="")
 def test_quote_preview_and_create_store_a_whole_quote_or_nothing(firm, request, valid_until, note):
-    from core import quotes
+    from core.billing import quotes
 
     db, actors, project, watch = firm
     manager = actors["manager"]
@@ -1048,7 +1052,8 @@ def test_quote_preview_and_create_store_a_whole_quote_or_nothing(firm, request, 
 
 def _accepted_quote(db, admin: Actor, manager: Actor) -> int:
     """An accepted quote of a project without a contract: 鲜果坊's sent quote first, then a new project's each time."""
-    from core import merchants, quotes
+    from core.projects import merchants
+    from core.billing import quotes
 
     free = db.execute("""SELECT q.id FROM billing_quotes q WHERE q.status = 'accepted'
                          AND NOT EXISTS (SELECT 1 FROM billing_contracts c WHERE c.project_id = q.project_id)""").fetchone()
@@ -1076,7 +1081,7 @@ def _accepted_quote(db, admin: Actor, manager: Actor) -> int:
             "rate": mostly(st.floats(0.01, 0.5))}), max_size=2)))
 @example(start=datetime(2027, 1, 1, 9), end=date(2027, 12, 31), terms="prepaid", days=None, mode=None, plan="", rebates=None)
 def test_contract_creation_stores_a_whole_contract_or_nothing(firm, start, end, terms, days, mode, plan, rebates):
-    from core import contracts
+    from core.billing import contracts
 
     db, actors, _project, watch = firm
     manager = actors["manager"]
@@ -1103,7 +1108,7 @@ AMEND_CHANGES = st.dictionaries(
        changes=AMEND_CHANGES, note=st.one_of(st.text(min_size=1, max_size=20), TEXT))
 @example(effective_from=datetime(2026, 12, 15, 9), changes={"seats": 3}, note="加人")
 def test_contract_amendment_stores_whole_terms_or_nothing(firm, effective_from, changes, note):
-    from core import contracts
+    from core.billing import contracts
 
     db, actors, _project, watch = firm
     manager = actors["manager"]
@@ -1127,13 +1132,13 @@ def test_contract_amendment_stores_whole_terms_or_nothing(firm, effective_from, 
 def test_payment_recording_updates_the_invoice_whole_or_not_at_all(firm, paid_on, amount, note):
     from decimal import Decimal
 
-    from core import billing
+    from core.billing import invoices
 
     db, actors, _project, watch = firm
     invoice_id = 4  # the demo's issued, unpaid invoice
     before = db.execute("SELECT status, paid_amount, payment_note FROM billing_invoices WHERE id = ?", [invoice_id]).fetchone()
     assume(before[0] == "issued")
-    accepted, _ = refused_or(lambda: billing.record_payment(db, actors["admin"], invoice_id, paid_on, amount, note or "",
+    accepted, _ = refused_or(lambda: invoices.record_payment(db, actors["admin"], invoice_id, paid_on, amount, note or "",
                                                             today=date(2026, 12, 1)), watch)
     if accepted:
         status, paid, _note = db.execute("SELECT status, paid_amount, payment_note FROM billing_invoices WHERE id = ?", [invoice_id]).fetchone()
@@ -1150,11 +1155,11 @@ def test_payment_recording_updates_the_invoice_whole_or_not_at_all(firm, paid_on
 @example(month="0000-01", amount="100", reason="补偿")
 @example(month="2027-01", amount="Infinity", reason="补偿")
 def test_credit_grant_stores_a_whole_credit_or_nothing(firm, month, amount, reason):
-    from core import billing
+    from core.billing import invoices
 
     db, actors, project, watch = firm
     assume(isinstance(month, str) and isinstance(reason, str))
-    accepted, credit_id = refused_or(lambda: billing.add_credit(db, actors["manager"], project, month, amount, reason), watch)
+    accepted, credit_id = refused_or(lambda: invoices.add_credit(db, actors["manager"], project, month, amount, reason), watch)
     if accepted:
         row = db.execute("SELECT month, amount FROM billing_credits WHERE id = ?", [credit_id]).fetchone()
         assert row[0] == month and math.isfinite(row[1]) and row[1] > 0

@@ -27,36 +27,36 @@ import pandas as pd
 import pytest
 
 import core
-from core.errors import NotFound, ValidationError
-from core.permissions import Actor, PermissionDenied
+from core.kernel.errors import NotFound, ValidationError
+from core.kernel.permissions import Actor, PermissionDenied
 from tests.conftest import actor_of
 
-SKIP_MODULES = ("demo", "i18n", "schema", "migrations", "permissions")  # permissions: the checker itself, tested on its own
+SKIP_MODULES = ("__main__", "i18n", "text", "schema", "migrations", "permissions")  # permissions: the checker itself, tested on its own
 
 # functions any signed-in user calls on their own account; their own tests check them
 SELF_SERVICE: dict[str, str] = {
-    "core.users.change_own_password": "the acting user's own password, checked against the old one",
-    "core.users.set_language": "the acting user's own language",
+    "core.accounts.users.change_own_password": "the acting user's own password, checked against the old one",
+    "core.accounts.users.set_language": "the acting user's own language",
 }
 
 # building blocks that other core functions call after their own check; never the door itself
 INTERNAL: dict[str, str] = {
-    "core.audit.record": "writes the audit row of an action its caller has already checked",
-    "core.uploads.store": "stores a validated file for a caller that has checked its own permission (materials, QA standard)",
-    "core.qa.create_task": "joins the transaction of complaints.log_complaint, which checks complaint.write",
-    "core.kb.allowed_kinds": "names the kinds a search covers; the search itself filters by project",
-    "core.kb.visible_clause": "builds the SQL filter of the projects one may see ('0=1' for nobody)",
-    "core.weekly.default_scope": "picks the meeting's scope among projects its caller read with the actor's permission; reads nothing",
+    "core.kernel.audit.record": "writes the audit row of an action its caller has already checked",
+    "core.kernel.uploads.store": "stores a validated file for a caller that has checked its own permission (materials, QA standard)",
+    "core.qa.reviews.create_task": "joins the transaction of complaints.log_complaint, which checks complaint.write",
+    "core.kb.articles.allowed_kinds": "names the kinds a search covers; the search itself filters by project",
+    "core.kb.articles.visible_clause": "builds the SQL filter of the projects one may see ('0=1' for nobody)",
+    "core.overview.meeting.default_scope": "picks the meeting's scope among projects its caller read with the actor's permission; reads nothing",
 }
 
 
 def actor_functions() -> list[tuple[str, Callable]]:
     """(dotted name, function) of every public core function with an `actor` parameter."""
     found = []
-    for info in pkgutil.iter_modules(core.__path__):
-        if info.name.startswith(SKIP_MODULES):
+    for info in pkgutil.walk_packages(core.__path__, "core."):
+        if info.ispkg or info.name.rsplit(".", 1)[-1].startswith(SKIP_MODULES):
             continue
-        module = importlib.import_module(f"core.{info.name}")
+        module = importlib.import_module(info.name)
         for name, func in inspect.getmembers(module, inspect.isfunction):
             if func.__module__ != module.__name__ or name.startswith("_"):
                 continue
@@ -147,7 +147,7 @@ def firm(_demo_template, tmp_path_factory):
     """The demo firm, copied once for this module (nothing here may write), and the ids to pass."""
     import shutil
 
-    from core.db import connect
+    from core.bootstrap import open_store
 
     template, _logins = _demo_template
     target = tmp_path_factory.mktemp("sweep") / "demo"
@@ -155,7 +155,7 @@ def firm(_demo_template, tmp_path_factory):
     path = target / "app.db"
     previous = os.environ.get("APP_DB")
     os.environ["APP_DB"] = str(path)
-    db = connect(path)
+    db = open_store(path)
     yield db, real_ids(db)
     db.close()
     if previous is None:
@@ -206,8 +206,8 @@ def call_refused_or_empty(func: Callable, args: dict[str, Any]) -> str:
 def test_the_sweep_finds_the_functions_it_is_about():
     names = {name for name, _ in FUNCTIONS}
     assert len(names) > 250
-    assert {"core.complaints.log_complaint", "core.salary.run_month", "core.kpi_store.import_summary",
-            "core.billing.record_payment", "core.roster.save_cells", "core.users.create_user"} <= names
+    assert {"core.complaints.complaints.log_complaint", "core.salary.payroll.run_month", "core.kpi.store.import_summary",
+            "core.billing.invoices.record_payment", "core.schedule.shifts.save_cells", "core.accounts.users.create_user"} <= names
     assert not names & set(INTERNAL)
 
 

@@ -31,7 +31,7 @@ def server(tmp_path_factory):
     """Seed a demo database and serve the app; yields (base_url, {username: password})."""
     folder = tmp_path_factory.mktemp("e2e")
     env = {**os.environ, "APP_DB": str(folder / "app.db"), "APP_BCRYPT_ROUNDS": "4"}
-    subprocess.run([sys.executable, "-m", "core.demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
     logins = {}
     for line in (folder / "demo-logins.txt").read_text().splitlines():
         _role, username, password = line.split()

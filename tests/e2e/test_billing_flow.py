@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from core import billing, config
+from core.billing import invoices
+from core.kernel import config
 from tests.e2e.conftest import shot
 from tests.e2e.helpers import choose, login, logout
 
@@ -20,7 +21,7 @@ def picked(page, label: str, text: str):
 
 def test_quote_accept_contract_bill_issue_and_pay(server, page):
     base, logins = server
-    month = billing.month_of(config.today())  # the contract starts today: its first month is this one
+    month = invoices.month_of(config.today())  # the contract starts today: its first month is this one
     login(page, base, "manager", logins["manager"])
     page.goto(base + "/quotes")
     expect(page.get_by_role("heading", name="报价", exact=True)).to_be_visible()

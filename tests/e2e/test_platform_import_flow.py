@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.core.test_platform_exports import TMALL_NAME, pdd_file, tmall_rows, xlsx
+from tests.core.kpi.test_platform_exports import TMALL_NAME, pdd_file, tmall_rows, xlsx
 from tests.e2e.conftest import shot
 from tests.e2e.helpers import choose, login, settle
 

@@ -7,8 +7,9 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from core import config, salary
-from core.demo_salary import demo_months
+from core.kernel import config
+from core.salary import payroll
+from demo.salary import demo_months
 from tests.e2e.conftest import shot
 from tests.e2e.helpers import choose, login, logout, settle
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.e2e
 
 def test_manager_runs_approves_and_exports_a_month_and_the_agent_reads_its_statement(server, page):
     base, logins = server
-    month = salary.previous_month(demo_months(config.today())[0])  # the month before the demo's runs: never run
+    month = payroll.previous_month(demo_months(config.today())[0])  # the month before the demo's runs: never run
     login(page, base, "manager", logins["manager"])
     page.goto(base + "/salary")
     expect(page.get_by_role("heading", name="薪资核算")).to_be_visible()

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from core import config
+from core.kernel import config
 from tests.e2e.conftest import shot
 from tests.e2e.helpers import choose, fill, form, login, logout
 

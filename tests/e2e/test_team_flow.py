@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from core.demo_team import EXAM_CANDIDATE
+from demo.team import EXAM_CANDIDATE
 from tests.e2e.conftest import shot
 from tests.e2e.helpers import fill, login, logout
 

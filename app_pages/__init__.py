@@ -1,0 +1,1 @@
+"""The pages: one file a page, run by Streamlit as scripts (read input, call core, render)."""

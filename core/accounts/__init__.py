@@ -1,0 +1,2 @@
+"""Accounts: users, roles, passwords, login throttling, language.
+"""

@@ -1,0 +1,2 @@
+"""The agent directory (客服花名册): agents, their status history and project teams.
+"""

@@ -1,0 +1,2 @@
+"""Billing: price lists, quotes, contracts and amendments, monthly invoices, payments.
+"""

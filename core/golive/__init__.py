@@ -1,0 +1,2 @@
+"""The go-live gate: what a project lacks to go live, overrides, the project's status changes.
+"""

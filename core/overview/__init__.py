@@ -1,0 +1,2 @@
+"""Overview: the home page's alerts and the Monday meeting.
+"""

@@ -1,0 +1,2 @@
+"""Pay: salary rules and schemes, attendance, statements, pay runs and their exports.
+"""

@@ -1,0 +1,2 @@
+"""Team building and training: the staffing funnel, materials, exams, training plans and tracks.
+"""
