@@ -1,4 +1,5 @@
 """Entry point: page config, login, and the navigation built for the user's role."""
+
 from __future__ import annotations
 
 import logging
@@ -7,11 +8,11 @@ import os
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
-from core.kernel import i18n
 from core.accounts import users
+from core.bootstrap import open_store
+from core.kernel import i18n
 from core.kernel.errors import NotFound
 from core.kernel.permissions import PermissionDenied
-from core.bootstrap import open_store
 from ui import auth, context, nav
 
 st.set_page_config(page_title="客服运营平台 · Service Ops", page_icon=":material/support_agent:", layout="wide")
@@ -27,8 +28,14 @@ actor, authenticator = auth.current_actor(db, lang)
 
 if actor is None:
     with st.sidebar:
-        choice = st.radio("Language / 语言", i18n.LANGUAGES, format_func=i18n.language_name,
-                          index=i18n.LANGUAGES.index(lang), horizontal=True, key="login_lang")
+        choice = st.radio(
+            "Language / 语言",
+            i18n.LANGUAGES,
+            format_func=i18n.language_name,
+            index=i18n.LANGUAGES.index(lang),
+            horizontal=True,
+            key="login_lang",
+        )
         if choice != lang:
             st.session_state["lang"] = choice
             st.rerun()
@@ -41,8 +48,14 @@ context.set_current(ctx)
 
 with st.sidebar:
     st.markdown(f"**{actor.display_name}** · {ctx.t('role.' + actor.role)}")
-    choice = st.radio(ctx.t("account.language"), i18n.LANGUAGES, format_func=i18n.language_name,
-                      index=i18n.LANGUAGES.index(lang), horizontal=True, key="user_lang")
+    choice = st.radio(
+        ctx.t("account.language"),
+        i18n.LANGUAGES,
+        format_func=i18n.language_name,
+        index=i18n.LANGUAGES.index(lang),
+        horizontal=True,
+        key="user_lang",
+    )
     if choice != lang:
         users.set_language(db, actor, choice)
         st.session_state["lang"] = choice

@@ -1,4 +1,5 @@
 """My account: change one's own password (the language switch is in the sidebar)."""
+
 from __future__ import annotations
 
 import streamlit as st

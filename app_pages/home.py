@@ -1,4 +1,5 @@
 """Home: what needs attention today, per role."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,12 +9,12 @@ import plotly.express as px
 import streamlit as st
 
 from core.kernel import config
+from core.kernel.permissions import can
 from core.overview import home
 from core.projects import merchants
 from core.reports import merchant_report
 from core.schedule import shifts as roster
 from core.team import training
-from core.kernel.permissions import can
 from ui import charts, context
 from ui.cache import cached, this_minute
 from ui.kpi_widgets import fmt
@@ -23,20 +24,34 @@ ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("home.title", name=actor.display_name))
-ALERT_PAGES = {"below_target": "app_pages/kpi_dashboard.py", "overdue_complaints": "app_pages/complaints.py", "short_funnel": "app_pages/team.py",
-               "materials_overdue": "app_pages/training.py", "draft": "app_pages/projects.py", "pay_run": "app_pages/salary.py",
-               "overdue_invoice": "app_pages/billing.py",
-               "shift_requests": "app_pages/schedule.py", "roster_short": "app_pages/schedule.py", "reconcile": "app_pages/reconcile.py"}
+ALERT_PAGES = {
+    "below_target": "app_pages/kpi_dashboard.py",
+    "overdue_complaints": "app_pages/complaints.py",
+    "short_funnel": "app_pages/team.py",
+    "materials_overdue": "app_pages/training.py",
+    "draft": "app_pages/projects.py",
+    "pay_run": "app_pages/salary.py",
+    "overdue_invoice": "app_pages/billing.py",
+    "shift_requests": "app_pages/schedule.py",
+    "roster_short": "app_pages/schedule.py",
+    "reconcile": "app_pages/reconcile.py",
+}
 
 
 def alert_text(alert: dict) -> str:
     kind = alert["kind"]
     if kind == "below_target":
-        return t("home.alert.below_target", project=alert["project"], kpis="、".join(t(f"kpi.m.{k}") for k in alert["kpis"]))
+        return t(
+            "home.alert.below_target", project=alert["project"], kpis="、".join(t(f"kpi.m.{k}") for k in alert["kpis"])
+        )
     if kind == "overdue_complaints":
         return t("home.alert.overdue_complaints", project=alert["project"], n=alert["n"])
     if kind == "short_funnel":
-        return t("home.alert.short_funnel", project=alert["project"], stages="、".join(t(f"team.stage.{s}") for s in alert["stages"]))
+        return t(
+            "home.alert.short_funnel",
+            project=alert["project"],
+            stages="、".join(t(f"team.stage.{s}") for s in alert["stages"]),
+        )
     if kind == "materials_overdue":
         return t("home.alert.materials_overdue", project=alert["project"], due=alert["due"])
     if kind == "draft":
@@ -48,7 +63,13 @@ def alert_text(alert: dict) -> str:
     if kind == "reconcile":
         return t("home.alert.reconcile", project=alert["project"], day=alert["day"], n=alert["n"])
     if kind == "overdue_invoice":
-        return t("billing.alert.overdue_invoice", project=alert["project"], number=alert["number"], days=alert["days"], amount=alert["amount"])
+        return t(
+            "billing.alert.overdue_invoice",
+            project=alert["project"],
+            number=alert["number"],
+            days=alert["days"],
+            amount=alert["amount"],
+        )
     return t("home.alert.pay_run", month=alert.get("month", ""))
 
 
@@ -60,7 +81,9 @@ if actor.role == "agent":
         for project in block["projects"]:
             st.subheader(f"{label} · {project['project']}")
             columns = st.columns(4)
-            for column, name in zip(columns, ("consultations", "response_30s_rate", "avg_response_s", "conversion_rate")):
+            for column, name in zip(
+                columns, ("consultations", "response_30s_rate", "avg_response_s", "conversion_rate")
+            ):
                 column.metric(t(f"kpi.m.{name}"), fmt(name, project["figures"].get(name)), border=True)
     st.subheader(t("home.open_disputes"))
     if mine["open_disputes"]:
@@ -70,9 +93,15 @@ if actor.role == "agent":
         st.caption(t("home.none"))
     st.page_link("app_pages/my_kpi.py", label=t("nav.my_kpi"), icon=":material/person_check:")
     st.subheader(t("schedule.home.my_shift"))
-    shifts = roster.my_roster(db, actor, config.today(), config.today()) if mine["yesterday"]["agent"] is not None else []
-    st.markdown("\n".join(f"- {c['merchant_name']} · {c['project']}：{t('schedule.cell.' + c['shift'])} {c['hours']}" for c in shifts)
-                or t("myschedule.off_today"))
+    shifts = (
+        roster.my_roster(db, actor, config.today(), config.today()) if mine["yesterday"]["agent"] is not None else []
+    )
+    st.markdown(
+        "\n".join(
+            f"- {c['merchant_name']} · {c['project']}：{t('schedule.cell.' + c['shift'])} {c['hours']}" for c in shifts
+        )
+        or t("myschedule.off_today")
+    )
     st.page_link("app_pages/my_schedule.py", label=t("schedule.nav.my_schedule"), icon=":material/event_note:")
     st.stop()
 
@@ -91,9 +120,16 @@ if actor.role == "merchant":
         else:
             columns = st.columns(4)
             for index, item in enumerate(report["headline"][:8]):
-                label = t(f"kpi.m.{item['kpi']}") + (f" · {t('kpi.target')} {fmt(item['kpi'], item['target'])}" if item["target"] is not None else "")
+                label = t(f"kpi.m.{item['kpi']}") + (
+                    f" · {t('kpi.target')} {fmt(item['kpi'], item['target'])}" if item["target"] is not None else ""
+                )
                 columns[index % 4].metric(label, fmt(item["kpi"], item["actual"]), border=True)
-        st.page_link("app_pages/reports.py", label=t("home.open_reports"), query_params={"project": project["id"]}, icon=":material/summarize:")
+        st.page_link(
+            "app_pages/reports.py",
+            label=t("home.open_reports"),
+            query_params={"project": project["id"]},
+            icon=":material/summarize:",
+        )
     st.stop()
 
 if actor.role == "qa":
@@ -102,7 +138,14 @@ if actor.role == "qa":
     if not due:
         st.success(t("home.qa_nothing_due"))
     for entry in due:
-        st.markdown(t("home.qa_line", project=entry["project"], agents="、".join(a.get("agent_name", a.get("name", "")) for a in entry["due"]) or "—", tasks=entry["tasks"]))
+        st.markdown(
+            t(
+                "home.qa_line",
+                project=entry["project"],
+                agents="、".join(a.get("agent_name", a.get("name", "")) for a in entry["due"]) or "—",
+                tasks=entry["tasks"],
+            )
+        )
     st.page_link("app_pages/qa.py", label=t("home.open_qa"), icon=":material/fact_check:")
 
 if actor.role == "trainer":
@@ -111,11 +154,22 @@ if actor.role == "trainer":
     if not tracks:
         st.caption(t("home.none"))
     else:
-        st.dataframe(pd.DataFrame([{t("report.name"): tr["agent_name"], t("home.track"): t(f"team.track.{tr['track']}"),
-                                    t("home.progress"): f"{tr['progress']['done']}/{tr['progress']['total']}",
-                                    t("home.planned_end"): str(tr["progress"]["planned_end"]),
-                                    t("home.behind"): "⚠️" if tr["progress"]["behind"] else ""} for tr in tracks]),
-                     hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        t("report.name"): tr["agent_name"],
+                        t("home.track"): t(f"team.track.{tr['track']}"),
+                        t("home.progress"): f"{tr['progress']['done']}/{tr['progress']['total']}",
+                        t("home.planned_end"): str(tr["progress"]["planned_end"]),
+                        t("home.behind"): "⚠️" if tr["progress"]["behind"] else "",
+                    }
+                    for tr in tracks
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
     st.page_link("app_pages/training.py", label=t("home.open_training"), icon=":material/school:")
 
 if can(actor, "kpi.company"):
@@ -144,26 +198,47 @@ c4.metric(t("home.in_preparation"), summary["by_status"]["signed"] + summary["by
 left, right = st.columns([3, 2])
 with left:
     st.subheader(t("home.by_status"))
-    frame = pd.DataFrame({"status": [t(f"status.{s}") for s in merchants.PROJECT_STATUSES],
-                          "n": [summary["by_status"][s] for s in merchants.PROJECT_STATUSES]})
+    frame = pd.DataFrame(
+        {
+            "status": [t(f"status.{s}") for s in merchants.PROJECT_STATUSES],
+            "n": [summary["by_status"][s] for s in merchants.PROJECT_STATUSES],
+        }
+    )
     chart = px.bar(frame, x="status", y="n", labels={"status": t("field.status"), "n": t("home.projects")}, text="n")
     chart.update_layout(height=300, margin=dict(l=10, r=10, t=10, b=10))
-    charts.finish(ctx, chart, t("home.by_status"), x=t("field.status"), y=charts.axis(ctx, t("home.projects"), "projects"))
+    charts.finish(
+        ctx, chart, t("home.by_status"), x=t("field.status"), y=charts.axis(ctx, t("home.projects"), "projects")
+    )
     st.plotly_chart(count_axis(chart), width="stretch")
 with right:
     st.subheader(t("home.golives"))
     if summary["golives"]:
         for g in summary["golives"]:
-            st.page_link("app_pages/projects.py", label=f"{g['golive']} · {g['merchant_name']} · {g['name']}",
-                         query_params={"project": g["project_id"]}, icon=":material/rocket_launch:")
+            st.page_link(
+                "app_pages/projects.py",
+                label=f"{g['golive']} · {g['merchant_name']} · {g['name']}",
+                query_params={"project": g["project_id"]},
+                icon=":material/rocket_launch:",
+            )
     else:
         st.caption(t("home.no_golives"))
 
 st.subheader(t("home.projects"))
 st.dataframe(
-    pd.DataFrame([{t("field.merchant"): p["merchant_name"], t("field.project_name"): p["name"], t("field.platform"): t(f"platform.{p['platform']}"),
-                   t("field.status"): t(f"status.{p['status']}"), t("field.manager"): p["manager_name"] or "—",
-                   t("merchants.open"): f"/projects?project={p['id']}"} for p in summary["projects"]]),
-    hide_index=True, width="stretch",
+    pd.DataFrame(
+        [
+            {
+                t("field.merchant"): p["merchant_name"],
+                t("field.project_name"): p["name"],
+                t("field.platform"): t(f"platform.{p['platform']}"),
+                t("field.status"): t(f"status.{p['status']}"),
+                t("field.manager"): p["manager_name"] or "—",
+                t("merchants.open"): f"/projects?project={p['id']}",
+            }
+            for p in summary["projects"]
+        ]
+    ),
+    hide_index=True,
+    width="stretch",
     column_config={t("merchants.open"): st.column_config.LinkColumn(display_text=t("merchants.open"))},
 )

@@ -1,4 +1,5 @@
 """Company view: every live project against its own targets, with 3-day alerts (系统预警)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -18,8 +19,17 @@ t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("kpi.company.title"))
 today = config.today()
-period = st.date_input(t("kpi.period"), value=(today - timedelta(days=7), today - timedelta(days=1)), format="YYYY-MM-DD", key="company_period")
-start, end = (period[0], period[-1]) if isinstance(period, tuple) and period else (today - timedelta(days=7), today - timedelta(days=1))
+period = st.date_input(
+    t("kpi.period"),
+    value=(today - timedelta(days=7), today - timedelta(days=1)),
+    format="YYYY-MM-DD",
+    key="company_period",
+)
+start, end = (
+    (period[0], period[-1])
+    if isinstance(period, tuple) and period
+    else (today - timedelta(days=7), today - timedelta(days=1))
+)
 overview = cached(store.company_overview)(db, actor, start, end)  # per data version: fresh after any save
 if overview.empty:
     st.info(t("kpi.company.empty"))
@@ -28,7 +38,14 @@ if overview.empty:
 alerts = overview[overview["alerts"].map(bool)]
 if not alerts.empty:
     for _, row in alerts.iterrows():
-        st.error(t("kpi.company.alert", project=row["project"], kpis="、".join(t(f"kpi.m.{k}") for k in row["alerts"]), n=store.ALERT_STREAK_DAYS))
+        st.error(
+            t(
+                "kpi.company.alert",
+                project=row["project"],
+                kpis="、".join(t(f"kpi.m.{k}") for k in row["alerts"]),
+                n=store.ALERT_STREAK_DAYS,
+            )
+        )
 else:
     st.success(t("kpi.company.no_alerts"))
 
@@ -43,4 +60,9 @@ st.caption(t("kpi.company.legend"))
 st.dataframe(table, hide_index=True, width="stretch")
 download_xlsx(ctx, "btn.export_excel", {"projects": table}, f"company-kpi-{start}-{end}.xlsx", "company_export")
 for _, row in overview.iterrows():
-    st.page_link("app_pages/kpi_dashboard.py", label=row["project"], query_params={"project": row["project_id"]}, icon=":material/monitoring:")
+    st.page_link(
+        "app_pages/kpi_dashboard.py",
+        label=row["project"],
+        query_params={"project": row["project_id"]},
+        icon=":material/monitoring:",
+    )

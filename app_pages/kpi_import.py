@@ -1,4 +1,5 @@
 """Data import: raw chat logs and orders, or the platforms' daily per-agent summaries."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -6,8 +7,6 @@ import streamlit as st
 
 from core.kpi import store
 from core.projects import merchants
-from core.kernel.errors import ValidationError
-from core.kernel.permissions import can
 from ui import context
 from ui.raw_import_widgets import raw_import_tab
 from ui.summary_import_widgets import summary_import_tab
@@ -23,8 +22,16 @@ if not projects:
 labels = {p["id"]: f"{p['merchant_name']} · {p['name']}" for p in projects}
 project_id = st.selectbox(t("projects.choose"), list(labels), format_func=labels.get, key="import_project")
 settings = store.settings_for(db, project_id)
-st.caption(t("kpi.import.settings", start=settings.window_start, end=settings.window_end, fast=settings.fast_threshold_s,
-             unit=t(f"choice.kpi_response_unit.{settings.response_unit}"), days=settings.attribution_days))
+st.caption(
+    t(
+        "kpi.import.settings",
+        start=settings.window_start,
+        end=settings.window_end,
+        fast=settings.fast_threshold_s,
+        unit=t(f"choice.kpi_response_unit.{settings.response_unit}"),
+        days=settings.attribution_days,
+    )
+)
 
 
 def agent_mapping(unknown: list[str], key: str) -> None:
@@ -36,9 +43,16 @@ def agent_mapping(unknown: list[str], key: str) -> None:
     with st.form(f"map_{key}"):
         choices: dict[str, int | None] = {}
         for name in unknown:
-            choices[name] = st.selectbox(name, [None, *[r["id"] for r in roster]],
-                                         format_func=lambda i: t("kpi.import.leave_unmapped") if i is None else next(f"{r['name']} ({r['employee_no']})" for r in roster if r["id"] == i),
-                                         key=f"map_{key}_{name}")
+            choices[name] = st.selectbox(
+                name,
+                [None, *[r["id"] for r in roster]],
+                format_func=lambda i: (
+                    t("kpi.import.leave_unmapped")
+                    if i is None
+                    else next(f"{r['name']} ({r['employee_no']})" for r in roster if r["id"] == i)
+                ),
+                key=f"map_{key}_{name}",
+            )
         if st.form_submit_button(t("kpi.import.save_mapping")):
             for name, agent_id in choices.items():
                 if agent_id is not None:
@@ -59,7 +73,21 @@ with history_tab:
     if not history:
         st.info(t("kpi.import.no_history"))
     else:
-        st.dataframe(pd.DataFrame([{t("kpi.import.when"): h["created_at"], t("kpi.import.kind"): t(f"kpi.import.kind.{h['kind']}"),
-                                    t("kpi.import.files"): h["filenames"], t("kpi.import.days"): f"{h['date_from']} ~ {h['date_to']}",
-                                    t("kpi.import.messages"): h["messages"], t("kpi.import.rows"): h["rows"], t("history.by"): h["created_by"]}
-                                   for h in history]), hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        t("kpi.import.when"): h["created_at"],
+                        t("kpi.import.kind"): t(f"kpi.import.kind.{h['kind']}"),
+                        t("kpi.import.files"): h["filenames"],
+                        t("kpi.import.days"): f"{h['date_from']} ~ {h['date_to']}",
+                        t("kpi.import.messages"): h["messages"],
+                        t("kpi.import.rows"): h["rows"],
+                        t("history.by"): h["created_by"],
+                    }
+                    for h in history
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )

@@ -1,4 +1,5 @@
 """The memo (备忘录): an agent notes a question or idea in seconds; supervisors answer now or queue it for Monday."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -38,9 +39,14 @@ def quick_note() -> None:
         return
     with st.form("memo_note", clear_on_submit=True, border=True):
         c1, c2 = st.columns([3, 2])
-        project_id = c1.selectbox(t("kb.memo.project"), [p["id"] for p in projects],
-                                  format_func=lambda i: next(f"{p['merchant_name']} · {p['name']}" for p in projects if p["id"] == i))
-        kind = c2.radio(t("field.kb.memo_kind"), memos.KINDS, horizontal=True, format_func=lambda k: t(f"kb.memo.kind.{k}"))
+        project_id = c1.selectbox(
+            t("kb.memo.project"),
+            [p["id"] for p in projects],
+            format_func=lambda i: next(f"{p['merchant_name']} · {p['name']}" for p in projects if p["id"] == i),
+        )
+        kind = c2.radio(
+            t("field.kb.memo_kind"), memos.KINDS, horizontal=True, format_func=lambda k: t(f"kb.memo.kind.{k}")
+        )
         text = st.text_area(t("field.kb.memo_text"), placeholder=t("kb.memo.text_hint"), height=90)
         chat_ref = st.text_input(t("field.kb.chat_ref"), placeholder=t("kb.memo.chat_ref_hint"))
         if st.form_submit_button(t("kb.memo.note_go"), type="primary", icon=":material/edit_note:"):
@@ -67,16 +73,25 @@ def my_list() -> None:
         st.info(t("kb.memo.none_yet"))
     for memo in mine[:50]:
         with st.container(border=True):
-            st.markdown(f"{status_badge(memo)} &nbsp; {articles.escape_text(memo['merchant_name'])} · {memo['created_at']}", unsafe_allow_html=True)
+            st.markdown(
+                f"{status_badge(memo)} &nbsp; {articles.escape_text(memo['merchant_name'])} · {memo['created_at']}",
+                unsafe_allow_html=True,
+            )
             st.text(memo["text"])
             if memo["chat_ref"]:
                 st.caption(t("kb.memo.chat_ref_line", ref=memo["chat_ref"]))
             if memo["status"] == "answered":
-                st.markdown(f"**{t('kb.memo.answer_from', name=memo['answered_by_name'] or '—', at=memo['answered_at'])}**")
+                st.markdown(
+                    f"**{t('kb.memo.answer_from', name=memo['answered_by_name'] or '—', at=memo['answered_at'])}**"
+                )
                 st.text(memo["answer"])
                 if memo["article_id"]:
-                    st.page_link("app_pages/kb.py", label=t("kb.memo.see_article"), icon=":material/article:",
-                                 query_params={"project": memo["project_id"], "article": memo["article_id"]})
+                    st.page_link(
+                        "app_pages/kb.py",
+                        label=t("kb.memo.see_article"),
+                        icon=":material/article:",
+                        query_params={"project": memo["project_id"], "article": memo["article_id"]},
+                    )
                 if memo["phrase_id"]:
                     st.caption(t("kb.memo.became_phrase"))
     if unread:
@@ -86,24 +101,40 @@ def my_list() -> None:
 def answer_box(memo: dict) -> None:
     """One waiting memo with the supervisor's four actions: answer, queue, make an article, make a phrase."""
     with st.container(border=True):
-        st.markdown(f"{status_badge(memo)} &nbsp; **{articles.escape_text(memo['author_name'])}** · {articles.escape_text(memo['merchant_name'])} · "
-                    f"{memo['created_at']} · {t('kb.memo.kind.' + memo['kind'])}", unsafe_allow_html=True)
+        st.markdown(
+            f"{status_badge(memo)} &nbsp; **{articles.escape_text(memo['author_name'])}** · {articles.escape_text(memo['merchant_name'])} · "
+            f"{memo['created_at']} · {t('kb.memo.kind.' + memo['kind'])}",
+            unsafe_allow_html=True,
+        )
         st.text(memo["text"])
         if memo["chat_ref"]:
             st.caption(t("kb.memo.chat_ref_line", ref=memo["chat_ref"]))
         with st.form(f"memo_answer_{memo['id']}"):
             answer = st.text_area(t("field.kb.answer"), value=memo["answer"], key=f"memo_a_{memo['id']}")
             c1, c2, c3, c4 = st.columns(4)
-            title = c1.text_input(t("kb.memo.article_title"), placeholder=memos.default_title(memo), key=f"memo_t_{memo['id']}")
-            category = c2.selectbox(t("field.kb.category"), articles.CATEGORIES, index=articles.CATEGORIES.index("faq"),
-                                    format_func=lambda c: t(f"kb.cat.{c}"), key=f"memo_c_{memo['id']}")
+            title = c1.text_input(
+                t("kb.memo.article_title"), placeholder=memos.default_title(memo), key=f"memo_t_{memo['id']}"
+            )
+            category = c2.selectbox(
+                t("field.kb.category"),
+                articles.CATEGORIES,
+                index=articles.CATEGORIES.index("faq"),
+                format_func=lambda c: t(f"kb.cat.{c}"),
+                key=f"memo_c_{memo['id']}",
+            )
             shortcut = c3.text_input(t("field.kb.shortcut"), placeholder="/fh", key=f"memo_s_{memo['id']}")
             group = c4.text_input(t("field.kb.group_name"), key=f"memo_g_{memo['id']}")
             b1, b2, b3, b4 = st.columns(4)
             go_answer = b1.form_submit_button(t("kb.memo.answer_go"), type="primary", icon=":material/reply:")
-            go_queue = b2.form_submit_button(t("kb.memo.queue_go"), icon=":material/groups:", disabled=memo["status"] != "open")
-            go_article = b3.form_submit_button(t("kb.memo.article_go"), icon=":material/article:", disabled=not can(actor, "kb.write"))
-            go_phrase = b4.form_submit_button(t("kb.memo.phrase_go"), icon=":material/bolt:", disabled=not can(actor, "phrase.write"))
+            go_queue = b2.form_submit_button(
+                t("kb.memo.queue_go"), icon=":material/groups:", disabled=memo["status"] != "open"
+            )
+            go_article = b3.form_submit_button(
+                t("kb.memo.article_go"), icon=":material/article:", disabled=not can(actor, "kb.write")
+            )
+            go_phrase = b4.form_submit_button(
+                t("kb.memo.phrase_go"), icon=":material/bolt:", disabled=not can(actor, "phrase.write")
+            )
         if go_answer or go_queue or go_article or go_phrase:
             try:
                 if go_answer:
@@ -117,8 +148,15 @@ def answer_box(memo: dict) -> None:
             except ValidationError as exc:
                 show_validation(ctx, exc)
             else:
-                done("kb.memo.answered_ok" if go_answer else "kb.memo.queued_ok" if go_queue else
-                     "kb.memo.article_ok" if go_article else "kb.memo.phrase_ok")
+                done(
+                    "kb.memo.answered_ok"
+                    if go_answer
+                    else "kb.memo.queued_ok"
+                    if go_queue
+                    else "kb.memo.article_ok"
+                    if go_article
+                    else "kb.memo.phrase_ok"
+                )
 
 
 if can(actor, "memo.write"):
@@ -135,7 +173,9 @@ c1, c2, c3 = st.columns(3)
 c1.metric(t("kb.memo.count_open"), counts["open"])
 c2.metric(t("kb.memo.count_queued"), counts["queued"])
 c3.metric(t("kb.memo.count_answered"), counts["answered_7d"])
-tab_open, tab_queue, tab_done, tab_mine = st.tabs([t("kb.memo.tab.open"), t("kb.memo.tab.queue"), t("kb.memo.tab.answered"), t("kb.memo.mine")])
+tab_open, tab_queue, tab_done, tab_mine = st.tabs(
+    [t("kb.memo.tab.open"), t("kb.memo.tab.queue"), t("kb.memo.tab.answered"), t("kb.memo.mine")]
+)
 with tab_open:
     search = st.text_input(t("search"), key="memo_search", placeholder=t("kb.memo.search_hint"))
     waiting = memos.inbox(db, actor, statuses=("open",), search=search)
@@ -156,13 +196,19 @@ with tab_done:
         st.info(t("kb.memo.none_answered"))
     for memo in answered[:50]:
         with st.container(border=True):
-            st.markdown(f"**{articles.escape_text(memo['author_name'])}** · {articles.escape_text(memo['merchant_name'])} · {memo['created_at']}",
-                        unsafe_allow_html=True)
+            st.markdown(
+                f"**{articles.escape_text(memo['author_name'])}** · {articles.escape_text(memo['merchant_name'])} · {memo['created_at']}",
+                unsafe_allow_html=True,
+            )
             st.text(memo["text"])
             st.caption(t("kb.memo.answer_from", name=memo["answered_by_name"] or "—", at=memo["answered_at"]))
             st.text(memo["answer"])
             if memo["article_id"]:
-                st.page_link("app_pages/kb.py", label=t("kb.memo.see_article"), icon=":material/article:",
-                             query_params={"project": memo["project_id"], "article": memo["article_id"]})
+                st.page_link(
+                    "app_pages/kb.py",
+                    label=t("kb.memo.see_article"),
+                    icon=":material/article:",
+                    query_params={"project": memo["project_id"], "article": memo["article_id"]},
+                )
 with tab_mine:
     my_list()

@@ -1,12 +1,13 @@
 """Merchants: the searchable list, a merchant's detail with its projects, and new merchants."""
+
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from core.projects import merchants
 from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import can
+from core.projects import merchants
 from ui import context
 from ui.widgets import download_xlsx, query_int, show_validation
 
@@ -22,23 +23,45 @@ def merchant_form(key: str, initial: dict | None = None) -> dict | None:
     with st.form(key, clear_on_submit=False):
         c1, c2 = st.columns(2)
         name = c1.text_input(t("field.name"), value=initial.get("name", ""))
-        platform = c2.selectbox(t("field.platform"), merchants.PLATFORMS, format_func=lambda p: t(f"platform.{p}"),
-                                index=merchants.PLATFORMS.index(initial.get("platform", "taobao")))
+        platform = c2.selectbox(
+            t("field.platform"),
+            merchants.PLATFORMS,
+            format_func=lambda p: t(f"platform.{p}"),
+            index=merchants.PLATFORMS.index(initial.get("platform", "taobao")),
+        )
         shop_name = c1.text_input(t("field.shop_name"), value=initial.get("shop_name", ""))
         category = c2.text_input(t("field.category"), value=initial.get("category", ""))
         contact_name = c1.text_input(t("field.contact_name"), value=initial.get("contact_name", ""))
         contact_phone = c2.text_input(t("field.contact_phone"), value=initial.get("contact_phone", ""))
-        presales = c1.number_input(t("field.current_presales_agents"), min_value=0, step=1, value=int(initial.get("current_presales_agents", 0)))
-        inquiries = c2.number_input(t("field.avg_daily_inquiries"), min_value=0, step=1, value=int(initial.get("avg_daily_inquiries", 0)))
-        frequency = c1.selectbox(t("field.promotion_frequency"), merchants.PROMOTION_FREQUENCIES,
-                                 format_func=lambda f: t(f"promo.{f}"),
-                                 index=merchants.PROMOTION_FREQUENCIES.index(initial.get("promotion_frequency", "none")))
+        presales = c1.number_input(
+            t("field.current_presales_agents"),
+            min_value=0,
+            step=1,
+            value=int(initial.get("current_presales_agents", 0)),
+        )
+        inquiries = c2.number_input(
+            t("field.avg_daily_inquiries"), min_value=0, step=1, value=int(initial.get("avg_daily_inquiries", 0))
+        )
+        frequency = c1.selectbox(
+            t("field.promotion_frequency"),
+            merchants.PROMOTION_FREQUENCIES,
+            format_func=lambda f: t(f"promo.{f}"),
+            index=merchants.PROMOTION_FREQUENCIES.index(initial.get("promotion_frequency", "none")),
+        )
         notes = st.text_area(t("field.notes"), value=initial.get("notes", ""))
         if st.form_submit_button(t("btn.save"), type="primary"):
-            return {"name": name, "platform": platform, "shop_name": shop_name, "category": category,
-                    "contact_name": contact_name, "contact_phone": contact_phone,
-                    "current_presales_agents": int(presales), "avg_daily_inquiries": int(inquiries),
-                    "promotion_frequency": frequency, "notes": notes}
+            return {
+                "name": name,
+                "platform": platform,
+                "shop_name": shop_name,
+                "category": category,
+                "contact_name": contact_name,
+                "contact_phone": contact_phone,
+                "current_presales_agents": int(presales),
+                "avg_daily_inquiries": int(inquiries),
+                "promotion_frequency": frequency,
+                "notes": notes,
+            }
     return None
 
 
@@ -48,10 +71,24 @@ if selected_id is None:
     manager_rows = merchants.managers(db)
     c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
     search = c1.text_input(t("search"), placeholder=t("merchants.search_hint"), key="m_search")
-    platform = c2.selectbox(t("field.platform"), [None, *merchants.PLATFORMS], format_func=lambda p: t("all") if p is None else t(f"platform.{p}"), key="m_platform")
-    status = c3.selectbox(t("field.status"), [None, *merchants.PROJECT_STATUSES], format_func=lambda s: t("all") if s is None else t(f"status.{s}"), key="m_status")
-    manager = c4.selectbox(t("field.manager"), [None, *[m["id"] for m in manager_rows]],
-                           format_func=lambda m: t("all") if m is None else next(r["display_name"] for r in manager_rows if r["id"] == m), key="m_manager")
+    platform = c2.selectbox(
+        t("field.platform"),
+        [None, *merchants.PLATFORMS],
+        format_func=lambda p: t("all") if p is None else t(f"platform.{p}"),
+        key="m_platform",
+    )
+    status = c3.selectbox(
+        t("field.status"),
+        [None, *merchants.PROJECT_STATUSES],
+        format_func=lambda s: t("all") if s is None else t(f"status.{s}"),
+        key="m_status",
+    )
+    manager = c4.selectbox(
+        t("field.manager"),
+        [None, *[m["id"] for m in manager_rows]],
+        format_func=lambda m: t("all") if m is None else next(r["display_name"] for r in manager_rows if r["id"] == m),
+        key="m_manager",
+    )
     found = merchants.list_merchants(db, actor, search, platform, status, manager)
     if not found:
         st.info(t("merchants.empty"))
@@ -63,15 +100,27 @@ if selected_id is None:
                 t("field.category"): [r["category"] for r in found],
                 t("field.avg_daily_inquiries"): [r["avg_daily_inquiries"] for r in found],
                 t("merchants.projects"): [r["projects"] for r in found],
-                t("field.status"): [", ".join(t(f"status.{s}") for s in (r["statuses"] or "").split(",") if s) for r in found],
+                t("field.status"): [
+                    ", ".join(t(f"status.{s}") for s in (r["statuses"] or "").split(",") if s) for r in found
+                ],
                 t("field.manager"): [r["managers"] or "" for r in found],
                 t("merchants.open"): [f"/merchants?merchant={r['id']}" for r in found],
             }
         )
         st.caption(t("merchants.count", n=len(found)))
-        st.dataframe(table, hide_index=True, width="stretch",
-                     column_config={t("merchants.open"): st.column_config.LinkColumn(display_text=t("merchants.open"))})
-        download_xlsx(ctx, "btn.export_excel", {"merchants": table.drop(columns=[t("merchants.open")])}, "merchants.xlsx", "m_export")
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            column_config={t("merchants.open"): st.column_config.LinkColumn(display_text=t("merchants.open"))},
+        )
+        download_xlsx(
+            ctx,
+            "btn.export_excel",
+            {"merchants": table.drop(columns=[t("merchants.open")])},
+            "merchants.xlsx",
+            "m_export",
+        )
     if can(actor, "merchant.write"):
         with st.expander(t("merchants.new"), icon=":material/add:"):
             data = merchant_form("new_merchant")
@@ -98,7 +147,9 @@ else:
     c2.metric(t("field.current_presales_agents"), merchant["current_presales_agents"])
     c3.metric(t("field.avg_daily_inquiries"), merchant["avg_daily_inquiries"])
     c4.metric(t("field.promotion_frequency"), t(f"promo.{merchant['promotion_frequency']}"))
-    st.write(f"{t('field.shop_name')}: {merchant['shop_name'] or '—'} · {t('field.contact_name')}: {merchant['contact_name'] or '—'} · {t('field.contact_phone')}: {merchant['contact_phone'] or '—'}")
+    st.write(
+        f"{t('field.shop_name')}: {merchant['shop_name'] or '—'} · {t('field.contact_name')}: {merchant['contact_name'] or '—'} · {t('field.contact_phone')}: {merchant['contact_phone'] or '—'}"
+    )
     if merchant["notes"]:
         st.caption(merchant["notes"])
 
@@ -106,8 +157,12 @@ else:
     projects = merchants.list_projects(db, actor, merchant_id=selected_id)
     if projects:
         for p in projects:
-            st.page_link("app_pages/projects.py", label=f"{p['name']} · {t('status.' + p['status'])} · {p['manager_name'] or '—'}",
-                         query_params={"project": p["id"]}, icon=":material/assignment:")
+            st.page_link(
+                "app_pages/projects.py",
+                label=f"{p['name']} · {t('status.' + p['status'])} · {p['manager_name'] or '—'}",
+                query_params={"project": p["id"]},
+                icon=":material/assignment:",
+            )
     else:
         st.info(t("merchants.no_projects"))
 
@@ -116,8 +171,13 @@ else:
             manager_rows = merchants.managers(db)
             with st.form("new_project"):
                 name = st.text_input(t("field.project_name"))
-                manager = st.selectbox(t("field.manager"), [None, *[m["id"] for m in manager_rows]],
-                                       format_func=lambda m: "—" if m is None else next(r["display_name"] for r in manager_rows if r["id"] == m))
+                manager = st.selectbox(
+                    t("field.manager"),
+                    [None, *[m["id"] for m in manager_rows]],
+                    format_func=lambda m: (
+                        "—" if m is None else next(r["display_name"] for r in manager_rows if r["id"] == m)
+                    ),
+                )
                 if st.form_submit_button(t("btn.create"), type="primary"):
                     try:
                         project_id = merchants.create_project(db, actor, selected_id, name, manager)

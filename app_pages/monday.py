@@ -1,4 +1,5 @@
 """The Monday meeting (每周例会): one page for the wall, section by section, with exports."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,14 +8,14 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from core.kernel import config, excel, i18n
-from core.kpi import store
-from core.projects import merchants
-from core.reports import merchant_report
 from core.accounts import users
-from core.overview import meeting
+from core.kernel import config, excel, i18n
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import can
+from core.kpi import store
+from core.overview import meeting
+from core.projects import merchants
+from core.reports import merchant_report
 from ui import charts, context
 from ui.cache import cached
 from ui.kpi_widgets import fmt, trend
@@ -22,6 +23,7 @@ from ui.widgets import show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
+
 
 def monday_pack(db_, actor_, monday_, project_id_, lang_):
     """The export tables of the week, cacheable (the language, not the translate function, is the key)."""
@@ -60,9 +62,16 @@ for key in ("monday_scope", "_monday_scope"):  # a project no longer live (or no
 presenting = state.get("monday_presenting", False)
 if not presenting:  # on a slide nothing but the figures: no pickers
     c1, c2, c3 = st.columns([2, 3, 2])
-    c1.date_input(t("monday.week"), value=remembered("monday_week", meeting.last_week()), format="YYYY-MM-DD", key="monday_week")
-    c2.selectbox(t("monday.scope"), options, index=options.index(remembered("monday_scope", meeting.default_scope(actor, projects) or COMPANY)),
-                 format_func=lambda i: t("monday.company") if i == COMPANY else names[i], key="monday_scope")
+    c1.date_input(
+        t("monday.week"), value=remembered("monday_week", meeting.last_week()), format="YYYY-MM-DD", key="monday_week"
+    )
+    c2.selectbox(
+        t("monday.scope"),
+        options,
+        index=options.index(remembered("monday_scope", meeting.default_scope(actor, projects) or COMPANY)),
+        format_func=lambda i: t("monday.company") if i == COMPANY else names[i],
+        key="monday_scope",
+    )
     c3.toggle(t("monday.present"), key="monday_present", on_change=start_presenting)
     state["_monday_week"], state["_monday_scope"] = state["monday_week"], state["monday_scope"]
 monday = meeting.week_of(state.get("_monday_week", meeting.last_week()))[0]
@@ -71,12 +80,15 @@ sunday = monday + timedelta(days=6)
 scope_name = names[project_id] if project_id else t("monday.company")
 if presenting:
     # a slide for the wall: the figures large, their labels and deltas smaller than the figures; no sidebar, no header
-    st.markdown("<style>.stMainBlockContainer{max-width:100%;padding-top:1rem}h1{font-size:2.2rem!important}h2{font-size:2.6rem!important}"
-                "h3{font-size:1.9rem!important}.stMarkdown p,.stMarkdown li{font-size:1.6rem!important}"
-                "[data-testid=stMetricValue],[data-testid=stMetricValue] div{font-size:4.6rem!important;line-height:1.1!important}"
-                "[data-testid=stMetricLabel] p{font-size:1.3rem!important}[data-testid=stMetricDelta] div,[data-testid=stMetricDelta] p"
-                "{font-size:1.2rem!important}[data-testid=stCaptionContainer] p{font-size:1.2rem!important}"
-                "section[data-testid=stSidebar],header[data-testid=stHeader]{display:none}</style>", unsafe_allow_html=True)
+    st.markdown(
+        "<style>.stMainBlockContainer{max-width:100%;padding-top:1rem}h1{font-size:2.2rem!important}h2{font-size:2.6rem!important}"
+        "h3{font-size:1.9rem!important}.stMarkdown p,.stMarkdown li{font-size:1.6rem!important}"
+        "[data-testid=stMetricValue],[data-testid=stMetricValue] div{font-size:4.6rem!important;line-height:1.1!important}"
+        "[data-testid=stMetricLabel] p{font-size:1.3rem!important}[data-testid=stMetricDelta] div,[data-testid=stMetricDelta] p"
+        "{font-size:1.2rem!important}[data-testid=stCaptionContainer] p{font-size:1.2rem!important}"
+        "section[data-testid=stSidebar],header[data-testid=stHeader]{display:none}</style>",
+        unsafe_allow_html=True,
+    )
     st.title(f"{t('monday.title', start=monday.isoformat(), end=sunday.isoformat())} · {scope_name}")
 else:
     st.title(t("monday.title", start=monday.isoformat(), end=sunday.isoformat()))
@@ -105,18 +117,27 @@ def company_praise() -> None:
     if not part["projects_below"]:
         st.caption(t("monday.all_projects_met"))
     for row in part["projects_below"]:
-        st.markdown(f"❌ **{row['project']}** · " + "、".join(
-            f"{t('kpi.m.' + m['kpi'])} **{fmt(m['kpi'], m['actual'])}** / {t('kpi.target')} {fmt(m['kpi'], m['target'])}" for m in row["missed"]))
+        st.markdown(
+            f"❌ **{row['project']}** · "
+            + "、".join(
+                f"{t('kpi.m.' + m['kpi'])} **{fmt(m['kpi'], m['actual'])}** / {t('kpi.target')} {fmt(m['kpi'], m['target'])}"
+                for m in row["missed"]
+            )
+        )
     left, right = st.columns(2)
     left.subheader(t("monday.praise"))
     for r in part["improved"]:
-        left.markdown(f"👍 **{r['agent']}**（{r['project']}）· {t('kpi.m.' + r['kpi'])} {fmt(r['kpi'], r['previous'])} → **{fmt(r['kpi'], r['actual'])}**")
+        left.markdown(
+            f"👍 **{r['agent']}**（{r['project']}）· {t('kpi.m.' + r['kpi'])} {fmt(r['kpi'], r['previous'])} → **{fmt(r['kpi'], r['actual'])}**"
+        )
     if not part["improved"]:
         left.caption(t("monday.none"))
     right.subheader(t("monday.criticism"))
     for r in part["below"]:
-        right.markdown(f"⚠️ **{r['agent']}**（{r['project']}）· {t('kpi.m.' + r['kpi'])} **{fmt(r['kpi'], r['actual'])}** / "
-                       f"{t('kpi.target')} {fmt(r['kpi'], r['target'])}")
+        right.markdown(
+            f"⚠️ **{r['agent']}**（{r['project']}）· {t('kpi.m.' + r['kpi'])} **{fmt(r['kpi'], r['actual'])}** / "
+            f"{t('kpi.target')} {fmt(r['kpi'], r['target'])}"
+        )
     if not part["below"]:
         right.caption(t("monday.none"))
     more = sum(part["below_count"].values()) - len(part["below"])
@@ -140,7 +161,11 @@ def hour_chart(load: pd.DataFrame, title: str):
     chart = px.bar(load, x="hour", y="waits")
     chart.update_layout(height=300, margin=dict(l=10, r=10, t=40, b=10))
     chart.update_xaxes(dtick=1)
-    return slide_sized(charts.finish(ctx, chart, title, x=charts.axis(ctx, t("chart.hour"), "hour"), y=charts.axis(ctx, t("kpi.waits"), "times")))
+    return slide_sized(
+        charts.finish(
+            ctx, chart, title, x=charts.axis(ctx, t("chart.hour"), "hour"), y=charts.axis(ctx, t("kpi.waits"), "times")
+        )
+    )
 
 
 def company_analysis() -> None:
@@ -155,9 +180,19 @@ def company_analysis() -> None:
         st.caption(t("monday.no_worst_days"))
     for day in part["worst_days"]:
         with st.container(border=True):
-            st.markdown(f"**{day['project']}** · {day['day']} · {t('monday.missed')}: {'、'.join(t('kpi.m.' + k) for k in day['missed'])}")
-            st.caption(t("monday.why", complaints=", ".join(f"{c['number']}({t('complaint.category.' + c['category'])})" for c in day["complaints"]) or "—",
-                         failures=len(day["qa_failures"])))
+            st.markdown(
+                f"**{day['project']}** · {day['day']} · {t('monday.missed')}: {'、'.join(t('kpi.m.' + k) for k in day['missed'])}"
+            )
+            st.caption(
+                t(
+                    "monday.why",
+                    complaints=", ".join(
+                        f"{c['number']}({t('complaint.category.' + c['category'])})" for c in day["complaints"]
+                    )
+                    or "—",
+                    failures=len(day["qa_failures"]),
+                )
+            )
 
 
 for section in shown:
@@ -174,24 +209,41 @@ for section in shown:
     if section == "summary":
         columns = st.columns(4)
         for i, row in enumerate(cached(meeting.work_summary)(db, actor, monday, project_id)):
-            delta = None if row["delta"] is None else ("+" if row["delta"] >= 0 else "-") + fmt(row["kpi"], abs(row["delta"])) + f" {t('monday.vs_last_week')}"
-            label = t(f"kpi.m.{row['kpi']}") + (f" · {t('kpi.target')} {fmt(row['kpi'], row['target'])}" if row["target"] is not None else "")
+            delta = (
+                None
+                if row["delta"] is None
+                else ("+" if row["delta"] >= 0 else "-")
+                + fmt(row["kpi"], abs(row["delta"]))
+                + f" {t('monday.vs_last_week')}"
+            )
+            label = t(f"kpi.m.{row['kpi']}") + (
+                f" · {t('kpi.target')} {fmt(row['kpi'], row['target'])}" if row["target"] is not None else ""
+            )
             icon = "" if row["ok"] is None else ("✅ " if row["ok"] else "❌ ")
-            columns[i % 4].metric(icon + label, fmt(row["kpi"], row["actual"]), delta=delta,
-                                  delta_color="normal" if store.TARGETS.get(row["kpi"], ("", True))[1] else "inverse", border=True)
+            columns[i % 4].metric(
+                icon + label,
+                fmt(row["kpi"], row["actual"]),
+                delta=delta,
+                delta_color="normal" if store.TARGETS.get(row["kpi"], ("", True))[1] else "inverse",
+                border=True,
+            )
     elif section == "praise":
         pc = meeting.praise_and_criticism(db, actor, monday, project_id)
         left, right = st.columns(2)
         left.subheader(t("monday.praise"))
         if pc["improved"]:
             for r in pc["improved"]:
-                left.markdown(f"👍 **{r['agent']}** · {t('kpi.m.' + r['kpi'])} {fmt(r['kpi'], r['previous'])} → **{fmt(r['kpi'], r['actual'])}**")
+                left.markdown(
+                    f"👍 **{r['agent']}** · {t('kpi.m.' + r['kpi'])} {fmt(r['kpi'], r['previous'])} → **{fmt(r['kpi'], r['actual'])}**"
+                )
         else:
             left.caption(t("monday.none"))
         right.subheader(t("monday.criticism"))
         if pc["below"]:
             for r in pc["below"]:
-                right.markdown(f"⚠️ **{r['agent']}** · {t('kpi.m.' + r['kpi'])} **{fmt(r['kpi'], r['actual'])}** / {t('kpi.target')} {fmt(r['kpi'], r['target'])}")
+                right.markdown(
+                    f"⚠️ **{r['agent']}** · {t('kpi.m.' + r['kpi'])} **{fmt(r['kpi'], r['actual'])}** / {t('kpi.target')} {fmt(r['kpi'], r['target'])}"
+                )
         else:
             right.caption(t("monday.none"))
     elif section == "analysis":
@@ -201,39 +253,84 @@ for section in shown:
             st.info(t("kpi.no_data_period"))
         else:
             left, right = st.columns(2)
-            left.plotly_chart(slide_sized(trend(ctx, shop, "response_30s_rate", goal.get("response_30s_rate"))), key="m_trend1")
-            right.plotly_chart(slide_sized(trend(ctx, shop, "conversion_rate", goal.get("conversion_rate"))), key="m_trend2")
+            left.plotly_chart(
+                slide_sized(trend(ctx, shop, "response_30s_rate", goal.get("response_30s_rate"))), key="m_trend1"
+            )
+            right.plotly_chart(
+                slide_sized(trend(ctx, shop, "conversion_rate", goal.get("conversion_rate"))), key="m_trend2"
+            )
             load = cached(store.hourly_load)(db, actor, project_id, monday, sunday)
             if not load.empty:
-                st.plotly_chart(hour_chart(load.groupby("hour", as_index=False)["waits"].sum(), t("monday.hour_load")), key="m_load")
+                st.plotly_chart(
+                    hour_chart(load.groupby("hour", as_index=False)["waits"].sum(), t("monday.hour_load")), key="m_load"
+                )
         for day in meeting.worst_days(db, actor, monday, project_id):
             with st.container(border=True):
-                st.markdown(f"**{day['day']}** · {t('monday.missed')}: {'、'.join(t('kpi.m.' + k) for k in day['missed'])}")
-                st.caption(t("monday.why", complaints=", ".join(f"{c['number']}({t('complaint.category.' + c['category'])})" for c in day["complaints"]) or "—",
-                             failures=len(day["qa_failures"])))
+                st.markdown(
+                    f"**{day['day']}** · {t('monday.missed')}: {'、'.join(t('kpi.m.' + k) for k in day['missed'])}"
+                )
+                st.caption(
+                    t(
+                        "monday.why",
+                        complaints=", ".join(
+                            f"{c['number']}({t('complaint.category.' + c['category'])})" for c in day["complaints"]
+                        )
+                        or "—",
+                        failures=len(day["qa_failures"]),
+                    )
+                )
     elif section == "qa":
         part = meeting.qa_section(db, actor, monday, project_id)
         summary = part["summary"]
         c1, c2, c3 = st.columns(3)
-        c1.metric(t("report.qa.mean_score"), "—" if summary["mean_score"] is None else f"{summary['mean_score']:.1f}", border=True)
+        c1.metric(
+            t("report.qa.mean_score"),
+            "—" if summary["mean_score"] is None else f"{summary['mean_score']:.1f}",
+            border=True,
+        )
         c2.metric(t("report.qa.problem_cases"), summary["problem_cases"], border=True)
         c3.metric(t("report.qa.excellent_cases"), summary["excellent_cases"], border=True)
         if part["cases"]:
-            st.dataframe(pd.DataFrame([{t("kpi.day"): c.get("chat_date"), t("kpi.agent"): c.get("agent_name"), t("monday.case_type"): t(f"qa.case.{c.get('case_type')}"),
-                                        t("monday.case_status"): t(f"qa.case_status.{c.get('case_status')}"), t("report.value"): c.get("score")} for c in part["cases"]]),
-                         hide_index=True, width="stretch")
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            t("kpi.day"): c.get("chat_date"),
+                            t("kpi.agent"): c.get("agent_name"),
+                            t("monday.case_type"): t(f"qa.case.{c.get('case_type')}"),
+                            t("monday.case_status"): t(f"qa.case_status.{c.get('case_status')}"),
+                            t("report.value"): c.get("score"),
+                        }
+                        for c in part["cases"]
+                    ]
+                ),
+                hide_index=True,
+                width="stretch",
+            )
         if part["lost_points"]:
-            st.dataframe(pd.DataFrame(meeting.lost_points_rows(part["lost_points"], t)), hide_index=True, width="stretch")
+            st.dataframe(
+                pd.DataFrame(meeting.lost_points_rows(part["lost_points"], t)), hide_index=True, width="stretch"
+            )
     elif section == "complaints":
         stats = cached(meeting.complaint_stats)(db, actor, monday, project_id)
         columns = st.columns(4)
         for column, key in zip(columns, ("new", "open", "overdue", "closed")):
             column.metric(t(f"monday.c.{key}"), stats[key], border=True)
         if stats["by_category"]:
-            frame = pd.DataFrame([{"category": t(f"complaint.category.{k}"), "n": v} for k, v in stats["by_category"].items()])
+            frame = pd.DataFrame(
+                [{"category": t(f"complaint.category.{k}"), "n": v} for k, v in stats["by_category"].items()]
+            )
             chart = px.bar(frame, x="category", y="n")
             chart.update_layout(height=300, margin=dict(l=10, r=10, t=40, b=10))
-            slide_sized(charts.finish(ctx, chart, t("monday.c.chart"), x=t("monday.c.category"), y=charts.axis(ctx, t("monday.c.new"), "cases")))
+            slide_sized(
+                charts.finish(
+                    ctx,
+                    chart,
+                    t("monday.c.chart"),
+                    x=t("monday.c.category"),
+                    y=charts.axis(ctx, t("monday.c.new"), "cases"),
+                )
+            )
             st.plotly_chart(chart, key="m_complaints")
     elif section == "training":
         part = meeting.training_section(db, actor, monday, project_id)
@@ -252,9 +349,13 @@ for section in shown:
             c1, c2 = st.columns([6, 1])
             flag = " ⏰" if action["overdue"] else ""
             carried = f" · {t('monday.carried')}" if action["carried_over"] else ""
-            c1.markdown(f"{'✅' if action['status'] == 'done' else '⬜'} {action['text']} — {action['owner'] or '—'} · {t('monday.due')} {action['due_date']}{flag}{carried}")
+            c1.markdown(
+                f"{'✅' if action['status'] == 'done' else '⬜'} {action['text']} — {action['owner'] or '—'} · {t('monday.due')} {action['due_date']}{flag}{carried}"
+            )
             if can(actor, "meeting.write"):
-                if c2.button(t("monday.reopen") if action["status"] == "done" else t("monday.done"), key=f"act_{action['id']}"):
+                if c2.button(
+                    t("monday.reopen") if action["status"] == "done" else t("monday.done"), key=f"act_{action['id']}"
+                ):
                     meeting.set_action_done(db, actor, action["id"], action["status"] != "done")
                     st.rerun()
         st.subheader(t("monday.s.memos"))
@@ -267,13 +368,21 @@ for section in shown:
         if queued:
             st.page_link("app_pages/memos.py", label=t("monday.answer_memos"), icon=":material/sticky_note_2:")
         if can(actor, "meeting.write") and not presenting:
-            staff = [u for u in users.list_users(db, actor) if u["active"] and u["role"] != "merchant"] if actor.role == "admin" else []
+            staff = (
+                [u for u in users.list_users(db, actor) if u["active"] and u["role"] != "merchant"]
+                if actor.role == "admin"
+                else []
+            )
             owners = staff or merchants.managers(db)
             with st.form("new_action", clear_on_submit=True):
                 text = st.text_input(t("monday.action"), key="action_text")
                 c1, c2 = st.columns(2)
-                owner = c1.selectbox(t("monday.owner"), [None, *[o["id"] for o in owners]], key="action_owner",
-                                     format_func=lambda i: "—" if i is None else next(o["display_name"] for o in owners if o["id"] == i))
+                owner = c1.selectbox(
+                    t("monday.owner"),
+                    [None, *[o["id"] for o in owners]],
+                    key="action_owner",
+                    format_func=lambda i: "—" if i is None else next(o["display_name"] for o in owners if o["id"] == i),
+                )
                 due = c2.date_input(t("monday.due"), value=config.today() + timedelta(days=7), format="YYYY-MM-DD")
                 if st.form_submit_button(t("btn.add")):
                     try:
@@ -283,7 +392,9 @@ for section in shown:
                     else:
                         st.rerun()
             with st.form("minutes"):
-                notes = st.text_area(t("monday.s.minutes"), value=meeting.minutes(db, actor, monday, project_id), height=160)
+                notes = st.text_area(
+                    t("monday.s.minutes"), value=meeting.minutes(db, actor, monday, project_id), height=160
+                )
                 if st.form_submit_button(t("btn.save")):
                     try:
                         meeting.save_minutes(db, actor, monday, notes, project_id)
@@ -295,10 +406,18 @@ for section in shown:
 if not presenting:
     st.divider()
     pack = cached(monday_pack)(db, actor, monday, project_id, ctx.lang)
-    heading = t("monday.title", start=monday.isoformat(), end=sunday.isoformat()) + (f" · {names[project_id]}" if project_id else "")
+    heading = t("monday.title", start=monday.isoformat(), end=sunday.isoformat()) + (
+        f" · {names[project_id]}" if project_id else ""
+    )
     c1, c2 = st.columns(2)
-    c1.download_button(t("report.download_xlsx"), excel.to_xlsx(pack), file_name=f"monday-{monday}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:", key="monday_xlsx")
+    c1.download_button(
+        t("report.download_xlsx"),
+        excel.to_xlsx(pack),
+        file_name=f"monday-{monday}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+        key="monday_xlsx",
+    )
     charts = {}
     if project_id is not None:
         shop = store.shop_days(db, actor, project_id, monday, sunday)
@@ -306,5 +425,13 @@ if not presenting:
             goal = store.targets(db, actor, project_id)
             figure = trend(ctx, shop, "response_30s_rate", goal.get("response_30s_rate"))
             charts[t("monday.s.summary")] = figure.to_html(full_html=False, include_plotlyjs=True)
-    c2.download_button(t("report.download_html"), merchant_report.html_document(heading, f"{config.COMPANY_NAME} · {config.now_text()}", pack, t("report.none"), charts),
-                       file_name=f"monday-{monday}.html", mime="text/html", icon=":material/print:", key="monday_html")
+    c2.download_button(
+        t("report.download_html"),
+        merchant_report.html_document(
+            heading, f"{config.COMPANY_NAME} · {config.now_text()}", pack, t("report.none"), charts
+        ),
+        file_name=f"monday-{monday}.html",
+        mime="text/html",
+        icon=":material/print:",
+        key="monday_html",
+    )

@@ -1,4 +1,5 @@
 """An agent's own KPIs and rank in each team; nobody else's details."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -31,9 +32,25 @@ for project in mine["projects"]:
         st.markdown(t("kpi.mine.rank", rank=project["rank"], n=project["team_size"]))
     figures = project["figures"]
     columns = st.columns(5)
-    for column, name in zip(columns, ("consultations", "response_30s_rate", "avg_response_s", "conversion_rate", "sales")):
+    for column, name in zip(
+        columns, ("consultations", "response_30s_rate", "avg_response_s", "conversion_rate", "sales")
+    ):
         column.metric(t(f"kpi.m.{name}"), fmt(name, figures.get(name)), border=True)
     days = project["days"]
-    table = pd.DataFrame({t("kpi.day"): days["day"], **{t(f"kpi.m.{m}"): days[m].map(lambda v, m=m: fmt(m, v))
-                                                         for m in ("consultations", "response_30s_rate", "first_response_s", "avg_response_s", "conversion_rate", "sales")}})
+    table = pd.DataFrame(
+        {
+            t("kpi.day"): days["day"],
+            **{
+                t(f"kpi.m.{m}"): days[m].map(lambda v, m=m: fmt(m, v))
+                for m in (
+                    "consultations",
+                    "response_30s_rate",
+                    "first_response_s",
+                    "avg_response_s",
+                    "conversion_rate",
+                    "sales",
+                )
+            },
+        }
+    )
     st.dataframe(table, hide_index=True, width="stretch")

@@ -1,4 +1,5 @@
 """A project: its status and history, the order confirmation form, versions, and the FAQ table."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -8,9 +9,10 @@ import streamlit as st
 
 from core.golive import gate
 from core.kernel import config, uploads, workdays
-from core.projects import faq, merchants, order_confirmation as oc
 from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import can
+from core.projects import faq, merchants
+from core.projects import order_confirmation as oc
 from ui import context
 from ui.widgets import field_errors, show_validation, visible_projects
 
@@ -22,8 +24,13 @@ st.title(t("projects.title"))
 visible, requested_id = visible_projects(ctx)
 ids = [p["id"] for p in visible]
 labels = {p["id"]: f"{p['merchant_name']} · {p['name']} ({t('status.' + p['status'])})" for p in visible}
-project_id = st.selectbox(t("projects.choose"), ids, index=ids.index(requested_id) if requested_id in ids else 0,
-                          format_func=labels.get, key="project_pick")
+project_id = st.selectbox(
+    t("projects.choose"),
+    ids,
+    index=ids.index(requested_id) if requested_id in ids else 0,
+    format_func=labels.get,
+    key="project_pick",
+)
 if project_id != requested_id:
     st.query_params["project"] = str(project_id)
 try:
@@ -62,14 +69,27 @@ with tab_oc:
             st.caption(t("oc.confirmed_line", version=confirmed["version"], at=confirmed["confirmed_at"]))
             for section in oc.SECTIONS:
                 st.markdown(f"**{t('oc.section.' + section)}**")
-                shown = [(t(f"field.{f.name}"), oc.display_value(f, confirmed["data"].get(f.name), t)) for f in oc.FIELDS if f.section == section]
-                st.dataframe(pd.DataFrame(shown, columns=[t("oc.field"), t("oc.value")]), hide_index=True, width="stretch")
+                shown = [
+                    (t(f"field.{f.name}"), oc.display_value(f, confirmed["data"].get(f.name), t))
+                    for f in oc.FIELDS
+                    if f.section == section
+                ]
+                st.dataframe(
+                    pd.DataFrame(shown, columns=[t("oc.field"), t("oc.value")]), hide_index=True, width="stretch"
+                )
     else:
         data = dict(current["data"]) if current else oc.default_data(project["platform"])
         errors = st.session_state.get(f"oc_errors_{project_id}", [])
         requested = date.fromisoformat(data["golive_requested_date"]) if data.get("golive_requested_date") else None
         proposal, warnings = oc.golive_proposal(config.today(), requested, workdays.extra_days_off(db))
-        st.info(t("oc.golive_proposal", date=proposal.isoformat(), n=oc.MIN_GOLIVE_WORKING_DAYS, m=oc.MAX_GOLIVE_WORKING_DAYS))
+        st.info(
+            t(
+                "oc.golive_proposal",
+                date=proposal.isoformat(),
+                n=oc.MIN_GOLIVE_WORKING_DAYS,
+                m=oc.MAX_GOLIVE_WORKING_DAYS,
+            )
+        )
         for warning in warnings:
             st.warning(t(warning.key, **warning.params))
         if data.get("golive_committed_date") is None:
@@ -89,27 +109,46 @@ with tab_oc:
                         elif f.kind == "long_text":
                             entered[f.name] = st.text_area(label, value=value or "", key=key)
                         elif f.kind == "int":
-                            entered[f.name] = st.number_input(label, value=None if value is None else int(value), step=1, key=key)
+                            entered[f.name] = st.number_input(
+                                label, value=None if value is None else int(value), step=1, key=key
+                            )
                         elif f.kind in ("seconds", "money"):
-                            entered[f.name] = st.number_input(label, value=None if value is None else float(value), step=1.0, format="%.2f" if f.kind == "money" else "%.0f", key=key)
+                            entered[f.name] = st.number_input(
+                                label,
+                                value=None if value is None else float(value),
+                                step=1.0,
+                                format="%.2f" if f.kind == "money" else "%.0f",
+                                key=key,
+                            )
                         elif f.kind == "rate":
                             shown = oc.fraction_to_percent(value)
-                            entered[f.name] = oc.percent_to_fraction(st.number_input(label + " (%)", value=shown, step=0.1, format="%.1f", key=key))
+                            entered[f.name] = oc.percent_to_fraction(
+                                st.number_input(label + " (%)", value=shown, step=0.1, format="%.1f", key=key)
+                            )
                         elif f.kind == "choice":
                             options = list(f.choices)
-                            entered[f.name] = st.selectbox(label, options, index=options.index(str(value)) if str(value) in options else 0,
-                                                           format_func=lambda v, n=f.name: t(f"choice.{n}.{v}"), key=key)
+                            entered[f.name] = st.selectbox(
+                                label,
+                                options,
+                                index=options.index(str(value)) if str(value) in options else 0,
+                                format_func=lambda v, n=f.name: t(f"choice.{n}.{v}"),
+                                key=key,
+                            )
                         elif f.kind == "bool":
                             entered[f.name] = st.checkbox(label, value=bool(value), key=key)
                         elif f.kind == "date":
-                            entered[f.name] = st.date_input(label, value=date.fromisoformat(value) if value else None, key=key, format="YYYY-MM-DD")
+                            entered[f.name] = st.date_input(
+                                label, value=date.fromisoformat(value) if value else None, key=key, format="YYYY-MM-DD"
+                            )
                         elif f.kind == "time":
                             entered[f.name] = st.text_input(label, value=value or "", placeholder="08:00", key=key)
                         field_errors(ctx, errors, f.name)
                 if section == "qa":
                     qa_file = st.file_uploader(t("oc.qa_upload"), key=f"oc_qa_{project_id}")
                     if current and current.get("qa_standard_upload_id"):
-                        st.caption(t("oc.qa_uploaded", name=uploads.get(db, current["qa_standard_upload_id"])["original_name"]))
+                        st.caption(
+                            t("oc.qa_uploaded", name=uploads.get(db, current["qa_standard_upload_id"])["original_name"])
+                        )
             b1, b2 = st.columns(2)
             save = b1.form_submit_button(t("oc.save_draft"), icon=":material/save:")
             confirm = b2.form_submit_button(t("oc.confirm"), type="primary", icon=":material/verified:")
@@ -139,12 +178,25 @@ with tab_faq:
     st.progress(answered / total if total else 0.0, text=t("faq.progress", answered=answered, total=total))
     search = st.text_input(t("search"), key=f"faq_search_{project_id}", placeholder=t("faq.search_hint"))
     items = faq.list_items(db, actor, project_id, search)
-    frame = pd.DataFrame([{"id": i["id"], "question": i["question"], "answer": i["answer"]} for i in items], columns=["id", "question", "answer"])
+    frame = pd.DataFrame(
+        [{"id": i["id"], "question": i["question"], "answer": i["answer"]} for i in items],
+        columns=["id", "question", "answer"],
+    )
     faq_writer = can(actor, "faq.write")
-    columns = {"id": None, "question": st.column_config.TextColumn(t("faq.question"), width="medium", required=True),
-               "answer": st.column_config.TextColumn(t("faq.answer"), width="large")}
+    columns = {
+        "id": None,
+        "question": st.column_config.TextColumn(t("faq.question"), width="medium", required=True),
+        "answer": st.column_config.TextColumn(t("faq.answer"), width="large"),
+    }
     if faq_writer:
-        edited = st.data_editor(frame, column_config=columns, hide_index=True, num_rows="dynamic", width="stretch", key=f"faq_editor_{project_id}")
+        edited = st.data_editor(
+            frame,
+            column_config=columns,
+            hide_index=True,
+            num_rows="dynamic",
+            width="stretch",
+            key=f"faq_editor_{project_id}",
+        )
         if st.button(t("btn.save"), type="primary", key=f"faq_save_{project_id}"):
             try:
                 changed = faq.save_items(db, actor, project_id, edited.to_dict("records"))
@@ -155,8 +207,13 @@ with tab_faq:
                 st.rerun()
     else:
         st.dataframe(frame, column_config=columns, hide_index=True, width="stretch")
-    st.download_button(t("btn.export_excel"), faq.export_xlsx(db, actor, project_id, (t("faq.question"), t("faq.answer"))),
-                       file_name=f"faq-{project_id}.xlsx", key=f"faq_export_{project_id}", icon=":material/download:")
+    st.download_button(
+        t("btn.export_excel"),
+        faq.export_xlsx(db, actor, project_id, (t("faq.question"), t("faq.answer"))),
+        file_name=f"faq-{project_id}.xlsx",
+        key=f"faq_export_{project_id}",
+        icon=":material/download:",
+    )
     if faq_writer:
         with st.expander(t("faq.import"), icon=":material/upload:"):
             st.caption(t("faq.import_hint"))
@@ -171,7 +228,12 @@ with tab_faq:
         own = [i for i in faq.list_items(db, actor, project_id) if not i["is_standard"]]
         if own:
             with st.expander(t("faq.delete"), icon=":material/delete:"):
-                victim = st.selectbox(t("faq.question"), [i["id"] for i in own], format_func=lambda i: next(o["question"] for o in own if o["id"] == i), key=f"faq_del_pick_{project_id}")
+                victim = st.selectbox(
+                    t("faq.question"),
+                    [i["id"] for i in own],
+                    format_func=lambda i: next(o["question"] for o in own if o["id"] == i),
+                    key=f"faq_del_pick_{project_id}",
+                )
                 sure = st.checkbox(t("confirm_delete"), key=f"faq_del_sure_{project_id}")
                 if st.button(t("btn.delete"), disabled=not sure, key=f"faq_del_{project_id}"):
                     faq.delete_item(db, actor, project_id, victim)
@@ -193,11 +255,15 @@ with tab_versions:
         rows = oc.compare(db, actor, project_id, a, b)
         table = pd.DataFrame(
             [
-                {t("oc.section"): t(f"oc.section.{r['section']}"), t("oc.field"): t(f"field.{r['field']}"),
-                 f"v{a}": oc.display_value(oc.FIELDS_BY_NAME[r["field"]], r["a"], t),
-                 f"v{b}": oc.display_value(oc.FIELDS_BY_NAME[r["field"]], r["b"], t),
-                 t("oc.changed"): "●" if r["changed"] else ""}
-                for r in rows if r["changed"] or not only_changed
+                {
+                    t("oc.section"): t(f"oc.section.{r['section']}"),
+                    t("oc.field"): t(f"field.{r['field']}"),
+                    f"v{a}": oc.display_value(oc.FIELDS_BY_NAME[r["field"]], r["a"], t),
+                    f"v{b}": oc.display_value(oc.FIELDS_BY_NAME[r["field"]], r["b"], t),
+                    t("oc.changed"): "●" if r["changed"] else "",
+                }
+                for r in rows
+                if r["changed"] or not only_changed
             ]
         )
         if table.empty:
@@ -210,15 +276,28 @@ with tab_status:
     history = merchants.status_history(db, actor, project_id)
     st.dataframe(
         pd.DataFrame(
-            [{t("history.at"): h["changed_at"], t("history.from"): t(f"status.{h['from_status']}") if h["from_status"] else "—",
-              t("history.to"): t(f"status.{h['to_status']}"), t("history.by"): h["changed_by"] or "—", t("history.note"): h["note"]}
-             for h in history]
+            [
+                {
+                    t("history.at"): h["changed_at"],
+                    t("history.from"): t(f"status.{h['from_status']}") if h["from_status"] else "—",
+                    t("history.to"): t(f"status.{h['to_status']}"),
+                    t("history.by"): h["changed_by"] or "—",
+                    t("history.note"): h["note"],
+                }
+                for h in history
+            ]
         ),
-        hide_index=True, width="stretch",
+        hide_index=True,
+        width="stretch",
     )
     options = tuple(o for o in merchants.allowed_transitions(project["status"]) if o != "live")
     if writer and "live" in merchants.allowed_transitions(project["status"]):
-        st.page_link("app_pages/team.py", label=t("projects.go_live_via_team"), query_params={"project": project_id}, icon=":material/rocket_launch:")
+        st.page_link(
+            "app_pages/team.py",
+            label=t("projects.go_live_via_team"),
+            query_params={"project": project_id},
+            icon=":material/rocket_launch:",
+        )
     if writer and options:
         with st.form(f"status_form_{project_id}"):
             to_status = st.selectbox(t("projects.move_to"), options, format_func=lambda s: t(f"status.{s}"))

@@ -1,4 +1,5 @@
 """QA (质检): inspectors record and score reviews, managers settle disputes; an agent sees its own reviews; a merchant its project's summary."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -7,9 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from core.kernel import config
-from core.qa import reviews
 from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import PermissionDenied, can
+from core.qa import reviews
 from ui import context
 from ui.qa_widgets import live_total, lost_chart, period_picker, project_picker, ratings_input, score_chart
 from ui.widgets import download_xlsx, query_int, show_validation
@@ -29,17 +30,40 @@ def fmt_score(value: float | None) -> str:
 
 
 def review_items_table(review: dict) -> pd.DataFrame:
-    return pd.DataFrame([{t("qa.category"): i["category"], t("qa.item"): i["name"],
-                          t("qa.rating"): "N/A" if i["rating"] is None else (
-                              (t("qa.pass") if i["rating"] == 1 else t("qa.fail")) if i["scale"] == "pass_fail" else str(i["rating"])),
-                          t("qa.item_score"): "—" if i["score"] is None else f"{i['score']:.0f}",
-                          t("qa.critical"): "●" if i["critical"] else ""} for i in review["items"]])
+    return pd.DataFrame(
+        [
+            {
+                t("qa.category"): i["category"],
+                t("qa.item"): i["name"],
+                t("qa.rating"): "N/A"
+                if i["rating"] is None
+                else (
+                    (t("qa.pass") if i["rating"] == 1 else t("qa.fail"))
+                    if i["scale"] == "pass_fail"
+                    else str(i["rating"])
+                ),
+                t("qa.item_score"): "—" if i["score"] is None else f"{i['score']:.0f}",
+                t("qa.critical"): "●" if i["critical"] else "",
+            }
+            for i in review["items"]
+        ]
+    )
 
 
 def history_table(review: dict) -> pd.DataFrame:
-    return pd.DataFrame([{t("history.at"): h["at"], t("qa.event"): t(f"qa.event.{h['event']}"), t("qa.score"): fmt_score(h["score"]),
-                          t("qa.critical_failed"): t("yes") if h["critical_failed"] else "", t("history.by"): h["by_name"] or "—",
-                          t("history.note"): h["note"]} for h in review["history"]])
+    return pd.DataFrame(
+        [
+            {
+                t("history.at"): h["at"],
+                t("qa.event"): t(f"qa.event.{h['event']}"),
+                t("qa.score"): fmt_score(h["score"]),
+                t("qa.critical_failed"): t("yes") if h["critical_failed"] else "",
+                t("history.by"): h["by_name"] or "—",
+                t("history.note"): h["note"],
+            }
+            for h in review["history"]
+        ]
+    )
 
 
 def show_review(review: dict) -> None:
@@ -54,12 +78,18 @@ def show_review(review: dict) -> None:
     if review["complaint"]:
         c = review["complaint"]
         if can(actor, "complaint.read"):
-            st.page_link("app_pages/complaints.py", label=t("qa.from_complaint", number=c["number"]), query_params={"complaint": c["id"]},
-                         icon=":material/report:")
+            st.page_link(
+                "app_pages/complaints.py",
+                label=t("qa.from_complaint", number=c["number"]),
+                query_params={"complaint": c["id"]},
+                icon=":material/report:",
+            )
         else:
             st.caption(t("qa.from_complaint", number=c["number"]))
     if review["items"]:
-        st.dataframe(review_items_table(review), hide_index=True, width="stretch", height=35 * (len(review["items"]) + 1) + 3)
+        st.dataframe(
+            review_items_table(review), hide_index=True, width="stretch", height=35 * (len(review["items"]) + 1) + 3
+        )
     if review["comment"]:
         st.markdown(f"**{t('field.qa.comment')}**: {review['comment']}")
     if review["transcript"]:
@@ -68,8 +98,15 @@ def show_review(review: dict) -> None:
     with st.expander(t("qa.history")):
         st.dataframe(history_table(review), hide_index=True, width="stretch")
     for d in review["disputes"]:
-        st.info(t("qa.dispute_line", at=d["raised_at"], reason=d["reason"], status=t(f"qa.dispute.{d['status']}"),
-                  comment=d["resolution_comment"] or "—"))
+        st.info(
+            t(
+                "qa.dispute_line",
+                at=d["raised_at"],
+                reason=d["reason"],
+                status=t(f"qa.dispute.{d['status']}"),
+                comment=d["resolution_comment"] or "—",
+            )
+        )
 
 
 # --- merchant: the project's QA summary, numbers only ------------------------------------------------------
@@ -89,13 +126,18 @@ if not can(actor, "qa.read") and not can(actor, "qa.own"):
         st.stop()
     c1, c2, c3, c4, c5 = st.columns(5)
     c1.metric(t("qa.reviews"), summary["reviews"])
-    c2.metric(t("qa.mean_score"), fmt_score(summary["mean_score"]),
-              delta=f"{summary['mean_score'] - summary['target']:+.1f} vs {summary['target']:g}")
+    c2.metric(
+        t("qa.mean_score"),
+        fmt_score(summary["mean_score"]),
+        delta=f"{summary['mean_score'] - summary['target']:+.1f} vs {summary['target']:g}",
+    )
     c3.metric(t("qa.at_target"), f"{summary['at_target_rate'] * 100:.1f}%")
     c4.metric(t("qa.problem_cases"), summary["problem_cases"])
     c5.metric(t("qa.excellent_cases"), summary["excellent_cases"])
     st.subheader(t("qa.chart.score_over_time"))
-    st.plotly_chart(score_chart(ctx, [{**w, "agent": None} for w in summary["weekly"]], summary["target"]), width="stretch")
+    st.plotly_chart(
+        score_chart(ctx, [{**w, "agent": None} for w in summary["weekly"]], summary["target"]), width="stretch"
+    )
     st.subheader(t("qa.chart.lost_points"))
     st.plotly_chart(lost_chart(ctx, summary["lost_points"]), width="stretch")
     st.stop()
@@ -116,14 +158,33 @@ if can(actor, "qa.own"):
     if not scored:
         st.info(t("qa.no_reviews"))
         st.stop()
-    st.dataframe(pd.DataFrame([{t("qa.chat_date"): r["chat_date"], t("qa.project"): r["project_name"], t("field.qa.chat_buyer_id"): r["chat_buyer_id"],
-                                t("qa.score"): r["score"], t("qa.critical_failed"): t("yes") if r["critical_failed"] else "",
-                                t("qa.status"): t(f"qa.status.{r['status']}"),
-                                t("qa.dispute"): t(f"qa.dispute.{r['dispute_status']}") if r["dispute_status"] else ""} for r in scored]),
-                 hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    t("qa.chat_date"): r["chat_date"],
+                    t("qa.project"): r["project_name"],
+                    t("field.qa.chat_buyer_id"): r["chat_buyer_id"],
+                    t("qa.score"): r["score"],
+                    t("qa.critical_failed"): t("yes") if r["critical_failed"] else "",
+                    t("qa.status"): t(f"qa.status.{r['status']}"),
+                    t("qa.dispute"): t(f"qa.dispute.{r['dispute_status']}") if r["dispute_status"] else "",
+                }
+                for r in scored
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
     ids = [r["id"] for r in scored]
-    pick = st.selectbox(t("qa.open_review"), ids, key="qa_a_pick",
-                        format_func=lambda i: next(f"{r['chat_date']} · {r['chat_buyer_id']} · {fmt_score(r['score'])}" for r in scored if r["id"] == i))
+    pick = st.selectbox(
+        t("qa.open_review"),
+        ids,
+        key="qa_a_pick",
+        format_func=lambda i: next(
+            f"{r['chat_date']} · {r['chat_buyer_id']} · {fmt_score(r['score'])}" for r in scored if r["id"] == i
+        ),
+    )
     review = reviews.get_review(db, actor, pick)
     show_review(review)
     if review["status"] == "scored":
@@ -149,8 +210,9 @@ if project is None:
 project_id = project["id"]
 scorer = can(actor, "qa.score")
 raw_logs = reviews.has_raw_logs(db, project_id)
-tab_todo, tab_record, tab_list, tab_disputes = st.tabs([t("qa.tab.todo"), t("qa.tab.record"), t("qa.tab.list"), t("qa.tab.disputes")],
-                                                       key="qa_tabs", on_change="rerun")
+tab_todo, tab_record, tab_list, tab_disputes = st.tabs(
+    [t("qa.tab.todo"), t("qa.tab.record"), t("qa.tab.list"), t("qa.tab.disputes")], key="qa_tabs", on_change="rerun"
+)
 
 
 def sample(agent_id: int, day) -> None:
@@ -164,38 +226,89 @@ def sample(agent_id: int, day) -> None:
 
 
 def transcript_table(messages: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame([{t("kpi.time"): m["time"][11:19], t("kpi.sender"): t(f"kpi.sender.{m['sender']}"), t("kpi.content"): m["content"]}
-                         for m in messages], columns=[t("kpi.time"), t("kpi.sender"), t("kpi.content")])
+    return pd.DataFrame(
+        [
+            {
+                t("kpi.time"): m["time"][11:19],
+                t("kpi.sender"): t(f"kpi.sender.{m['sender']}"),
+                t("kpi.content"): m["content"],
+            }
+            for m in messages
+        ],
+        columns=[t("kpi.time"), t("kpi.sender"), t("kpi.content")],
+    )
+
 
 with tab_todo:
     st.subheader(t("qa.tasks"))
     open_tasks = reviews.tasks(db, actor, project_id)
     if open_tasks:
-        st.dataframe(pd.DataFrame([{"#": r["id"], t("qa.complaint"): r["complaint_number"] or "", t("qa.agent"): r["agent_name"],
-                                    t("qa.chat_date"): r["chat_date"], t("field.qa.chat_buyer_id"): r["chat_buyer_id"],
-                                    t("qa.created_at"): r["created_at"]} for r in open_tasks]), hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "#": r["id"],
+                        t("qa.complaint"): r["complaint_number"] or "",
+                        t("qa.agent"): r["agent_name"],
+                        t("qa.chat_date"): r["chat_date"],
+                        t("field.qa.chat_buyer_id"): r["chat_buyer_id"],
+                        t("qa.created_at"): r["created_at"],
+                    }
+                    for r in open_tasks
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
         if scorer:
             st.caption(t("qa.tasks_hint"))
     else:
         st.info(t("qa.no_tasks"))
     st.subheader(t("qa.sampling"))
-    day = st.date_input(t("qa.sampling_day"), value=config.today() - timedelta(days=1), max_value=config.today(),
-                        format="YYYY-MM-DD", key="qa_sampling_day")
+    day = st.date_input(
+        t("qa.sampling_day"),
+        value=config.today() - timedelta(days=1),
+        max_value=config.today(),
+        format="YYYY-MM-DD",
+        key="qa_sampling_day",
+    )
     proposal = reviews.sampling_proposal(db, actor, project_id, day)
     settings = reviews.project_settings(db, project_id)
     st.caption(t("qa.sampling_hint", n=settings["reviews_per_week"]))
     if proposal:
-        st.dataframe(pd.DataFrame([{t("qa.agent"): p["agent_name"], t("qa.sub_account"): p["sub_account"],
-                                    t("qa.reviews_this_week"): p["reviews_this_week"], t("qa.pace"): p["pace"],
-                                    t("qa.remaining"): p["remaining"], t("qa.due"): "●" if p["due"] else "",
-                                    t("qa.last_reviewed"): p["last_reviewed_chat"] or "—"} for p in proposal]),
-                     hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        t("qa.agent"): p["agent_name"],
+                        t("qa.sub_account"): p["sub_account"],
+                        t("qa.reviews_this_week"): p["reviews_this_week"],
+                        t("qa.pace"): p["pace"],
+                        t("qa.remaining"): p["remaining"],
+                        t("qa.due"): "●" if p["due"] else "",
+                        t("qa.last_reviewed"): p["last_reviewed_chat"] or "—",
+                    }
+                    for p in proposal
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
         if scorer:
             c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-            chosen = c1.selectbox(t("qa.sample_agent"), [p["agent_id"] for p in proposal], key="qa_sample_agent",
-                                  format_func=lambda i: next(f"{p['agent_name']} · {p['sub_account']}" + (" ●" if p["due"] else "")
-                                                             for p in proposal if p["agent_id"] == i))
-            c2.button(t("qa.sample_go"), key="qa_sample_go", icon=":material/fact_check:", on_click=sample, args=(chosen, day))
+            chosen = c1.selectbox(
+                t("qa.sample_agent"),
+                [p["agent_id"] for p in proposal],
+                key="qa_sample_agent",
+                format_func=lambda i: next(
+                    f"{p['agent_name']} · {p['sub_account']}" + (" ●" if p["due"] else "")
+                    for p in proposal
+                    if p["agent_id"] == i
+                ),
+            )
+            c2.button(
+                t("qa.sample_go"), key="qa_sample_go", icon=":material/fact_check:", on_click=sample, args=(chosen, day)
+            )
     else:
         st.info(t("qa.no_online_agents"))
 
@@ -205,11 +318,19 @@ with tab_record:
     else:
         counter = st.session_state.setdefault("qa_form_n", 0)
         task_ids = [r["id"] for r in reviews.tasks(db, actor, project_id)]
-        task_labels = {r["id"]: f"#{r['id']} · {r['complaint_number'] or ''} · {r['agent_name']} · {r['chat_date']}" for r in reviews.tasks(db, actor, project_id)}
+        task_labels = {
+            r["id"]: f"#{r['id']} · {r['complaint_number'] or ''} · {r['agent_name']} · {r['chat_date']}"
+            for r in reviews.tasks(db, actor, project_id)
+        }
         requested_task = query_int("review")
         options = [None, *task_ids]
-        task_id = st.selectbox(t("qa.score_task"), options, index=options.index(requested_task) if requested_task in options else 0,
-                               format_func=lambda i: t("qa.new_review") if i is None else task_labels[i], key=f"qa_task_{counter}")
+        task_id = st.selectbox(
+            t("qa.score_task"),
+            options,
+            index=options.index(requested_task) if requested_task in options else 0,
+            format_func=lambda i: t("qa.new_review") if i is None else task_labels[i],
+            key=f"qa_task_{counter}",
+        )
         card = None
         try:
             card = reviews.load_card(db, reviews.effective_scorecard_id(db, project_id))
@@ -220,35 +341,80 @@ with tab_record:
             c1, c2, c3 = st.columns(3)
             messages: list[dict] = []
             if task_id is None:
-                st.session_state.setdefault(f"qa_date_{counter}", config.today() - timedelta(days=1))  # or the sampling list's day
-                chat_date = c1.date_input(t("field.qa.chat_date"), max_value=config.today(), format="YYYY-MM-DD", key=f"qa_date_{counter}")
+                st.session_state.setdefault(
+                    f"qa_date_{counter}", config.today() - timedelta(days=1)
+                )  # or the sampling list's day
+                chat_date = c1.date_input(
+                    t("field.qa.chat_date"), max_value=config.today(), format="YYYY-MM-DD", key=f"qa_date_{counter}"
+                )
                 team = reviews.team_agents(db, actor, project_id, chat_date)
-                agent_id = c2.selectbox(t("field.qa.agent"), [a["id"] for a in team], index=None, placeholder=t("qa.choose_agent"),
-                                        format_func=lambda i: next(f"{a['name']} · {a['sub_account']}" for a in team if a["id"] == i),
-                                        key=f"qa_agent_{counter}")
+                agent_id = c2.selectbox(
+                    t("field.qa.agent"),
+                    [a["id"] for a in team],
+                    index=None,
+                    placeholder=t("qa.choose_agent"),
+                    format_func=lambda i: next(f"{a['name']} · {a['sub_account']}" for a in team if a["id"] == i),
+                    key=f"qa_agent_{counter}",
+                )
                 if raw_logs:  # the chat is one of the agent's stored chats of that day, never typed
-                    chats = reviews.agent_chats(db, actor, project_id, chat_date, agent_id) if agent_id is not None else []
-                    chat_labels = {c["buyer"]: t("qa.chat_label", at=c["first_at"][11:16], buyer=c["buyer"], n=c["messages"]) for c in chats}
-                    buyer = c3.selectbox(t("qa.chat"), list(chat_labels), index=None, format_func=chat_labels.get, key=f"qa_chat_{counter}",
-                                         placeholder=t("qa.choose_chat") if chats else t("qa.no_chats") if agent_id is not None else t("qa.choose_agent_first"))
+                    chats = (
+                        reviews.agent_chats(db, actor, project_id, chat_date, agent_id) if agent_id is not None else []
+                    )
+                    chat_labels = {
+                        c["buyer"]: t("qa.chat_label", at=c["first_at"][11:16], buyer=c["buyer"], n=c["messages"])
+                        for c in chats
+                    }
+                    buyer = c3.selectbox(
+                        t("qa.chat"),
+                        list(chat_labels),
+                        index=None,
+                        format_func=chat_labels.get,
+                        key=f"qa_chat_{counter}",
+                        placeholder=t("qa.choose_chat")
+                        if chats
+                        else t("qa.no_chats")
+                        if agent_id is not None
+                        else t("qa.choose_agent_first"),
+                    )
                     if buyer is not None:
                         messages = reviews.chat_messages(db, actor, project_id, chat_date, agent_id, buyer)
                 else:
                     buyer = c3.text_input(t("field.qa.chat_buyer_id"), key=f"qa_buyer_{counter}")
             else:
                 task = reviews.get_review(db, actor, task_id)
-                c1.text_input(t("field.qa.agent"), value=task["agent_name"], disabled=True, key=f"qa_agent_ro_{counter}")
-                c2.text_input(t("field.qa.chat_date"), value=task["chat_date"], disabled=True, key=f"qa_date_ro_{counter}")
-                c3.text_input(t("field.qa.chat_buyer_id"), value=task["chat_buyer_id"], disabled=True, key=f"qa_buyer_ro_{counter}")
+                c1.text_input(
+                    t("field.qa.agent"), value=task["agent_name"], disabled=True, key=f"qa_agent_ro_{counter}"
+                )
+                c2.text_input(
+                    t("field.qa.chat_date"), value=task["chat_date"], disabled=True, key=f"qa_date_ro_{counter}"
+                )
+                c3.text_input(
+                    t("field.qa.chat_buyer_id"),
+                    value=task["chat_buyer_id"],
+                    disabled=True,
+                    key=f"qa_buyer_ro_{counter}",
+                )
                 if raw_logs:
-                    messages = reviews.chat_messages(db, actor, project_id, date.fromisoformat(task["chat_date"]), task["agent_id"], task["chat_buyer_id"])
+                    messages = reviews.chat_messages(
+                        db,
+                        actor,
+                        project_id,
+                        date.fromisoformat(task["chat_date"]),
+                        task["agent_id"],
+                        task["chat_buyer_id"],
+                    )
             transcript = None
             if raw_logs:
                 left, right = st.columns([2, 3])
                 with left:
                     st.markdown(f"**{t('qa.transcript_of_chat')}**")
                     if messages:
-                        st.dataframe(transcript_table(messages), hide_index=True, width="stretch", height=min(560, 35 * (len(messages) + 1) + 3))
+                        st.dataframe(
+                            transcript_table(messages),
+                            hide_index=True,
+                            width="stretch",
+                            height=min(560, 35 * (len(messages) + 1) + 3),
+                        )
                         transcript = reviews.transcript_text(messages, actor.language)
                     else:
                         st.info(t("qa.pick_chat_hint") if task_id is None else t("qa.task_chat_missing"))
@@ -261,17 +427,34 @@ with tab_record:
                 ratings = ratings_input(ctx, card, f"qa_r_{counter}")
                 live_total(ctx, card, ratings)
             c1, c2 = st.columns([1, 3])
-            case_type = c1.selectbox(t("field.qa.case_type"), [None, *reviews.CASE_TYPES], key=f"qa_case_{counter}",
-                                     format_func=lambda c: t("qa.case.none") if c is None else t(f"qa.case.{c}"))
+            case_type = c1.selectbox(
+                t("field.qa.case_type"),
+                [None, *reviews.CASE_TYPES],
+                key=f"qa_case_{counter}",
+                format_func=lambda c: t("qa.case.none") if c is None else t(f"qa.case.{c}"),
+            )
             comment = c2.text_area(t("field.qa.comment"), key=f"qa_comment_{counter}", height=80)
             if st.button(t("qa.save_review"), type="primary", key=f"qa_save_{counter}", icon=":material/fact_check:"):
                 try:
                     if task_id is None:
-                        reviews.record_review(db, actor, {"project_id": project_id, "agent_id": agent_id, "chat_buyer_id": buyer,
-                                                     "chat_date": chat_date, "transcript": transcript, "comment": comment,
-                                                     "case_type": case_type}, ratings)
+                        reviews.record_review(
+                            db,
+                            actor,
+                            {
+                                "project_id": project_id,
+                                "agent_id": agent_id,
+                                "chat_buyer_id": buyer,
+                                "chat_date": chat_date,
+                                "transcript": transcript,
+                                "comment": comment,
+                                "case_type": case_type,
+                            },
+                            ratings,
+                        )
                     else:
-                        reviews.score_review(db, actor, task_id, ratings, comment, case_type or "", transcript if transcript else None)
+                        reviews.score_review(
+                            db, actor, task_id, ratings, comment, case_type or "", transcript if transcript else None
+                        )
                 except ValidationError as exc:
                     show_validation(ctx, exc)
                 else:
@@ -284,36 +467,78 @@ with tab_record:
 with tab_list:
     team = reviews.team_agents(db, actor, project_id)
     c1, c2, c3, c4 = st.columns([2, 2, 2, 3])
-    agent_filter = c1.selectbox(t("qa.agent"), [None, *[a["id"] for a in team]], key="qa_l_agent",
-                                format_func=lambda i: t("all") if i is None else next(a["name"] for a in team if a["id"] == i))
-    status_filter = c2.selectbox(t("qa.status"), [None, *reviews.REVIEW_STATUSES], key="qa_l_status",
-                                 format_func=lambda s: t("all") if s is None else t(f"qa.status.{s}"))
-    case_filter = c3.selectbox(t("field.qa.case_type"), [None, *reviews.CASE_TYPES], key="qa_l_case",
-                               format_func=lambda c: t("all") if c is None else t(f"qa.case.{c}"))
+    agent_filter = c1.selectbox(
+        t("qa.agent"),
+        [None, *[a["id"] for a in team]],
+        key="qa_l_agent",
+        format_func=lambda i: t("all") if i is None else next(a["name"] for a in team if a["id"] == i),
+    )
+    status_filter = c2.selectbox(
+        t("qa.status"),
+        [None, *reviews.REVIEW_STATUSES],
+        key="qa_l_status",
+        format_func=lambda s: t("all") if s is None else t(f"qa.status.{s}"),
+    )
+    case_filter = c3.selectbox(
+        t("field.qa.case_type"),
+        [None, *reviews.CASE_TYPES],
+        key="qa_l_case",
+        format_func=lambda c: t("all") if c is None else t(f"qa.case.{c}"),
+    )
     search = c4.text_input(t("search"), placeholder=t("qa.search_hint"), key="qa_l_search")
     c1, c2 = st.columns([3, 1])
     with c1:
         start, end = period_picker(ctx, "qa_l_period", days=30)
     critical_only = c2.toggle(t("qa.critical_only"), key="qa_l_critical")
-    found = reviews.list_reviews(db, actor, project_id=project_id, agent_id=agent_filter, status=status_filter, case_type=case_filter,
-                            start=start, end=end, critical_only=critical_only, search=search)
+    found = reviews.list_reviews(
+        db,
+        actor,
+        project_id=project_id,
+        agent_id=agent_filter,
+        status=status_filter,
+        case_type=case_filter,
+        start=start,
+        end=end,
+        critical_only=critical_only,
+        search=search,
+    )
     if not found:
         st.info(t("qa.no_reviews"))
     else:
-        table = pd.DataFrame([{"#": r["id"], t("qa.chat_date"): r["chat_date"], t("qa.agent"): r["agent_name"],
-                               t("field.qa.chat_buyer_id"): r["chat_buyer_id"], t("qa.score"): r["score"],
-                               t("qa.critical_failed"): t("yes") if r["critical_failed"] else "",
-                               t("qa.status"): t(f"qa.status.{r['status']}"), t("qa.inspector"): r["inspector_name"] or "",
-                               t("field.qa.case_type"): t(f"qa.case.{r['case_type']}") if r["case_type"] else "",
-                               t("qa.complaint"): r["complaint_number"] or "", t("field.qa.comment"): r["comment"]} for r in found])
+        table = pd.DataFrame(
+            [
+                {
+                    "#": r["id"],
+                    t("qa.chat_date"): r["chat_date"],
+                    t("qa.agent"): r["agent_name"],
+                    t("field.qa.chat_buyer_id"): r["chat_buyer_id"],
+                    t("qa.score"): r["score"],
+                    t("qa.critical_failed"): t("yes") if r["critical_failed"] else "",
+                    t("qa.status"): t(f"qa.status.{r['status']}"),
+                    t("qa.inspector"): r["inspector_name"] or "",
+                    t("field.qa.case_type"): t(f"qa.case.{r['case_type']}") if r["case_type"] else "",
+                    t("qa.complaint"): r["complaint_number"] or "",
+                    t("field.qa.comment"): r["comment"],
+                }
+                for r in found
+            ]
+        )
         st.caption(t("qa.count", n=len(found)))
         st.dataframe(table, hide_index=True, width="stretch")
         download_xlsx(ctx, "btn.export_excel", {"reviews": table}, f"qa-reviews-{project_id}.xlsx", "qa_l_export")
         ids = [r["id"] for r in found]
         requested = query_int("review")
-        pick = st.selectbox(t("qa.open_review"), ids, index=ids.index(requested) if requested in ids else 0, key="qa_l_pick",
-                            format_func=lambda i: next(f"#{r['id']} · {r['chat_date']} · {r['agent_name']} · {r['chat_buyer_id']} · {fmt_score(r['score'])}"
-                                                       for r in found if r["id"] == i))
+        pick = st.selectbox(
+            t("qa.open_review"),
+            ids,
+            index=ids.index(requested) if requested in ids else 0,
+            key="qa_l_pick",
+            format_func=lambda i: next(
+                f"#{r['id']} · {r['chat_date']} · {r['agent_name']} · {r['chat_buyer_id']} · {fmt_score(r['score'])}"
+                for r in found
+                if r["id"] == i
+            ),
+        )
         review = reviews.get_review(db, actor, pick)
         show_review(review)
         if scorer and review["status"] == "scored":
@@ -332,9 +557,12 @@ with tab_list:
                         st.rerun()
             with st.expander(t("qa.case_tag"), icon=":material/bookmark:"):
                 with st.form(f"qa_case_form_{pick}"):
-                    new_case = st.selectbox(t("field.qa.case_type"), [None, *reviews.CASE_TYPES],
-                                            index=[None, *reviews.CASE_TYPES].index(review["case_type"]),
-                                            format_func=lambda c: t("qa.case.none") if c is None else t(f"qa.case.{c}"))
+                    new_case = st.selectbox(
+                        t("field.qa.case_type"),
+                        [None, *reviews.CASE_TYPES],
+                        index=[None, *reviews.CASE_TYPES].index(review["case_type"]),
+                        format_func=lambda c: t("qa.case.none") if c is None else t(f"qa.case.{c}"),
+                    )
                     case_note = st.text_input(t("field.qa.case_note"), value=review["case_note"])
                     if st.form_submit_button(t("btn.save")):
                         try:
@@ -351,22 +579,45 @@ with tab_disputes:
     if not disputes:
         st.info(t("qa.no_disputes"))
     else:
-        table = pd.DataFrame([{"#": d["id"], t("qa.raised_at"): d["raised_at"], t("qa.agent"): d["agent_name"],
-                               t("qa.inspector"): d["inspector_name"] or "", t("field.qa.dispute_reason"): d["reason"],
-                               t("qa.status"): t(f"qa.dispute.{d['status']}"), t("qa.score_before"): fmt_score(d["score_before"]),
-                               t("qa.score_after"): fmt_score(d["score_after"]) if d["resolved_at"] else "", t("qa.resolved_at"): d["resolved_at"] or "",
-                               t("field.qa.resolution_comment"): d["resolution_comment"]} for d in disputes])
+        table = pd.DataFrame(
+            [
+                {
+                    "#": d["id"],
+                    t("qa.raised_at"): d["raised_at"],
+                    t("qa.agent"): d["agent_name"],
+                    t("qa.inspector"): d["inspector_name"] or "",
+                    t("field.qa.dispute_reason"): d["reason"],
+                    t("qa.status"): t(f"qa.dispute.{d['status']}"),
+                    t("qa.score_before"): fmt_score(d["score_before"]),
+                    t("qa.score_after"): fmt_score(d["score_after"]) if d["resolved_at"] else "",
+                    t("qa.resolved_at"): d["resolved_at"] or "",
+                    t("field.qa.resolution_comment"): d["resolution_comment"],
+                }
+                for d in disputes
+            ]
+        )
         st.dataframe(table, hide_index=True, width="stretch")
         download_xlsx(ctx, "btn.export_excel", {"disputes": table}, f"qa-disputes-{project_id}.xlsx", "qa_d_export")
     if open_ones and can(actor, "qa.resolve_dispute"):
         st.subheader(t("qa.resolve"))
-        dispute_id = st.selectbox(t("qa.dispute"), [d["id"] for d in open_ones], key="qa_d_pick",
-                                  format_func=lambda i: next(f"#{d['id']} · {d['agent_name']} · {d['chat_date']}" for d in open_ones if d["id"] == i))
+        dispute_id = st.selectbox(
+            t("qa.dispute"),
+            [d["id"] for d in open_ones],
+            key="qa_d_pick",
+            format_func=lambda i: next(
+                f"#{d['id']} · {d['agent_name']} · {d['chat_date']}" for d in open_ones if d["id"] == i
+            ),
+        )
         dispute = next(d for d in open_ones if d["id"] == dispute_id)
         review = reviews.get_review(db, actor, dispute["review_id"])
         st.markdown(f"**{t('field.qa.dispute_reason')}**: {dispute['reason']}")
-        outcome = st.radio(t("field.qa.outcome"), reviews.DISPUTE_OUTCOMES, horizontal=True, key=f"qa_d_outcome_{dispute_id}",
-                           format_func=lambda o: t(f"qa.dispute.{o}"))
+        outcome = st.radio(
+            t("field.qa.outcome"),
+            reviews.DISPUTE_OUTCOMES,
+            horizontal=True,
+            key=f"qa_d_outcome_{dispute_id}",
+            format_func=lambda o: t(f"qa.dispute.{o}"),
+        )
         new_ratings = None
         if outcome != "rejected":
             rcard = reviews.load_card(db, review["scorecard_id"])
@@ -387,10 +638,25 @@ with tab_disputes:
     st.subheader(t("qa.dispute_stats"))
     stats = reviews.dispute_stats(db, actor)
     if stats:
-        st.dataframe(pd.DataFrame([{t("qa.inspector"): s["inspector_name"] or "—", t("qa.disputes"): s["disputes"],
-                                    t("qa.dispute.open"): s["open"], t("qa.dispute.accepted"): s["accepted"],
-                                    t("qa.dispute.partly_accepted"): s["partly_accepted"], t("qa.dispute.rejected"): s["rejected"],
-                                    t("qa.mean_resolution_h"): "—" if s["mean_resolution_s"] is None else f"{s['mean_resolution_s'] / 3600:.1f}"}
-                                   for s in stats]), hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        t("qa.inspector"): s["inspector_name"] or "—",
+                        t("qa.disputes"): s["disputes"],
+                        t("qa.dispute.open"): s["open"],
+                        t("qa.dispute.accepted"): s["accepted"],
+                        t("qa.dispute.partly_accepted"): s["partly_accepted"],
+                        t("qa.dispute.rejected"): s["rejected"],
+                        t("qa.mean_resolution_h"): "—"
+                        if s["mean_resolution_s"] is None
+                        else f"{s['mean_resolution_s'] / 3600:.1f}",
+                    }
+                    for s in stats
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
     else:
         st.caption(t("qa.no_disputes"))

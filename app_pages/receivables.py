@@ -1,11 +1,13 @@
 """Receivables (应收账款) for the director: what each merchant owes, what is overdue and for how long."""
+
 from __future__ import annotations
 
 import streamlit as st
 
 from core.billing import invoices
 from core.kernel import config, formatting
-from ui import billing_widgets as bw, context
+from ui import billing_widgets as bw
+from ui import context
 from ui.widgets import download_xlsx, money_column
 
 ctx = context.get()
@@ -29,15 +31,31 @@ search = st.text_input(t("search"), key="receivables_search", placeholder=t("bil
 shown = [e for e in found if search.strip().lower() in e["merchant"].lower()]
 frame = invoices.receivables_frame(shown, ctx.lang)
 money_columns = ("billed", "paid", "outstanding", "not_due", "overdue_1", "overdue_31", "overdue_61")
-st.dataframe(frame, hide_index=True, width="stretch",
-             column_config={t(f"billing.r.{c}"): money_column(t(f"billing.r.{c}")) for c in money_columns})
-download_xlsx(ctx, "billing.export_list", {t("billing.nav.receivables"): frame}, f"receivables-{today.isoformat()}.xlsx", "receivables_xlsx")
+st.dataframe(
+    frame,
+    hide_index=True,
+    width="stretch",
+    column_config={t(f"billing.r.{c}"): money_column(t(f"billing.r.{c}")) for c in money_columns},
+)
+download_xlsx(
+    ctx,
+    "billing.export_list",
+    {t("billing.nav.receivables"): frame},
+    f"receivables-{today.isoformat()}.xlsx",
+    "receivables_xlsx",
+)
 
 st.subheader(t("billing.overdue_invoices"))
 late = invoices.overdue_invoices(db, actor, today)
 if not late:
     st.success(t("billing.none_overdue"))
 else:
-    st.dataframe(bw.invoice_table(ctx, late), hide_index=True, width="stretch",
-                 column_config={t(f"billing.c.{c}"): money_column(t(f"billing.c.{c}")) for c in ("total", "paid", "outstanding")})
+    st.dataframe(
+        bw.invoice_table(ctx, late),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            t(f"billing.c.{c}"): money_column(t(f"billing.c.{c}")) for c in ("total", "paid", "outstanding")
+        },
+    )
     st.page_link("app_pages/billing.py", label=t("billing.to_billing"), icon=":material/receipt:")

@@ -1,13 +1,14 @@
 """Reconciliation: our figures from the raw logs beside the platform's, per agent and day (managers, admin; QA reads)."""
+
 from __future__ import annotations
 
 from datetime import date
 
 import streamlit as st
 
-from core.kpi import reconciliation as recon
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import can, page_allowed
+from core.kpi import reconciliation as recon
 from ui import context
 from ui.cache import cached
 from ui.widgets import download_xlsx, show_validation, visible_projects
@@ -25,18 +26,28 @@ projects, requested = visible_projects(ctx)
 ids = [p["id"] for p in projects]
 labels = {p["id"]: f"{p['merchant_name']} · {p['name']}" for p in projects}
 default = requested if requested in ids else next((p["id"] for p in projects if p["status"] == "live"), ids[0])
-project_id = st.selectbox(t("projects.choose"), ids, index=ids.index(default), format_func=labels.get, key="recon_project")
+project_id = st.selectbox(
+    t("projects.choose"), ids, index=ids.index(default), format_func=labels.get, key="recon_project"
+)
 
 
 def open_import() -> None:
     if page_allowed(actor.role, "kpi_import"):
-        st.page_link("app_pages/kpi_import.py", label=t("recon.open_import"), query_params={"project": project_id}, icon=":material/upload_file:")
+        st.page_link(
+            "app_pages/kpi_import.py",
+            label=t("recon.open_import"),
+            query_params={"project": project_id},
+            icon=":material/upload_file:",
+        )
 
 
 span = recon.data_span(db, actor, project_id)
 if span["raw"] is None or span["platform"] is None:
-    key = "recon.empty.none" if span["raw"] is None and span["platform"] is None else (
-        "recon.empty.no_raw" if span["raw"] is None else "recon.empty.no_platform")
+    key = (
+        "recon.empty.none"
+        if span["raw"] is None and span["platform"] is None
+        else ("recon.empty.no_raw" if span["raw"] is None else "recon.empty.no_platform")
+    )
     st.info(t(key))
     open_import()
     st.stop()
@@ -48,10 +59,18 @@ try:
     asked_day = date.fromisoformat(asked) if asked else None
 except ValueError:
     asked_day = None
-period_default = (asked_day, asked_day) if asked_day and first_day <= asked_day <= last_day else recon.default_period(span)
+period_default = (
+    (asked_day, asked_day) if asked_day and first_day <= asked_day <= last_day else recon.default_period(span)
+)
 c1, c2, c3 = st.columns([2, 2, 2])
-period = c1.date_input(t("recon.period"), value=period_default, min_value=first_day, max_value=last_day, format="YYYY-MM-DD",
-                       key=f"recon_period_{project_id}")
+period = c1.date_input(
+    t("recon.period"),
+    value=period_default,
+    min_value=first_day,
+    max_value=last_day,
+    format="YYYY-MM-DD",
+    key=f"recon_period_{project_id}",
+)
 start, end = (period[0], period[-1]) if isinstance(period, tuple) and period else period_default
 query = c2.text_input(t("recon.search"), key=f"recon_search_{project_id}", placeholder=t("recon.search_hint"))
 c3.write("")
@@ -59,9 +78,16 @@ flagged_only = c3.toggle(t("recon.flagged_only"), key=f"recon_flagged_{project_i
 
 result = cached(recon.reconcile)(db, actor, project_id, start, end)
 settings = result.settings
-st.caption(t("recon.context", window=f"{settings['window_start']}–{settings['window_end']}", unit=t(f"recon.dim.{settings['response_unit']}"),
-             days=settings["attribution_days"], platform="、".join(recon.profile_text(p, ctx.lang) for p in result.profiles) or "—",
-             tolerance=t("recon.tolerance_rule", pct=f"{result.tolerance * 100:g}")))
+st.caption(
+    t(
+        "recon.context",
+        window=f"{settings['window_start']}–{settings['window_end']}",
+        unit=t(f"recon.dim.{settings['response_unit']}"),
+        days=settings["attribution_days"],
+        platform="、".join(recon.profile_text(p, ctx.lang) for p in result.profiles) or "—",
+        tolerance=t("recon.tolerance_rule", pct=f"{result.tolerance * 100:g}"),
+    )
+)
 if result.missing_platform:
     st.warning(t("recon.missing_platform", days="、".join(result.missing_platform)))
 if result.missing_raw:
@@ -85,11 +111,22 @@ elif cells.empty:
 elif shown.empty:
     st.info(t("recon.no_match") if query.strip() else t("recon.no_flagged"))
 else:
-    st.dataframe(recon.table(shown, ctx.lang), hide_index=True, width="stretch",
-                 column_config={t("recon.col.reasons"): st.column_config.TextColumn(width="large"),
-                                t("recon.col.variant"): st.column_config.TextColumn(width="medium")})
-    download_xlsx(ctx, "recon.export", recon.export_sheets(result, shown, ctx.lang),
-                  f"reconcile-{project_id}-{start}-{end}.xlsx", "recon_export")
+    st.dataframe(
+        recon.table(shown, ctx.lang),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            t("recon.col.reasons"): st.column_config.TextColumn(width="large"),
+            t("recon.col.variant"): st.column_config.TextColumn(width="medium"),
+        },
+    )
+    download_xlsx(
+        ctx,
+        "recon.export",
+        recon.export_sheets(result, shown, ctx.lang),
+        f"reconcile-{project_id}-{start}-{end}.xlsx",
+        "recon_export",
+    )
 
 only_ours, only_platform = recon.filter_side(result.only_ours, query), recon.filter_side(result.only_platform, query)
 if len(only_ours) or len(only_platform):
@@ -98,16 +135,28 @@ if len(only_ours) or len(only_platform):
         for label, frame in (("recon.only_ours", only_ours), ("recon.only_platform", only_platform)):
             if len(frame):
                 st.markdown(f"**{t(label)}**")
-                st.dataframe(frame.rename(columns={"day": t("recon.col.day"), "agent": t("recon.col.agent"), "name": t("recon.col.name")})
-                             .drop(columns=["agent_id"]), hide_index=True, width="stretch")
+                st.dataframe(
+                    frame.rename(
+                        columns={"day": t("recon.col.day"), "agent": t("recon.col.agent"), "name": t("recon.col.name")}
+                    ).drop(columns=["agent_id"]),
+                    hide_index=True,
+                    width="stretch",
+                )
 
 st.subheader(t("recon.settings"))
 st.caption(t("recon.settings_hint"))
 if can(actor, recon.WRITE):
     with st.form(f"recon_settings_{project_id}"):
-        tolerance = st.number_input(t("recon.tolerance"), min_value=0.0, max_value=100.0, step=0.5, value=float(result.tolerance * 100))
-        flavour = st.radio(t("recon.flavour"), recon.FLAVOURS, index=recon.FLAVOURS.index(result.flavour),
-                           format_func=lambda f: t(f"recon.flavour.{f}"), horizontal=True)
+        tolerance = st.number_input(
+            t("recon.tolerance"), min_value=0.0, max_value=100.0, step=0.5, value=float(result.tolerance * 100)
+        )
+        flavour = st.radio(
+            t("recon.flavour"),
+            recon.FLAVOURS,
+            index=recon.FLAVOURS.index(result.flavour),
+            format_func=lambda f: t(f"recon.flavour.{f}"),
+            horizontal=True,
+        )
         if st.form_submit_button(t("btn.save")):
             try:
                 recon.save_settings(db, actor, project_id, tolerance=round(tolerance / 100, 6), flavour=flavour)
@@ -118,5 +167,7 @@ if can(actor, recon.WRITE):
                 st.rerun()
 else:
     st.caption(t("recon.read_only"))
-    st.markdown(f"- {t('recon.set.tolerance')}: {t('recon.tolerance_rule', pct=f'{result.tolerance * 100:g}')}\n"
-                f"- {t('recon.flavour')}: {t('recon.flavour.' + result.flavour)}")
+    st.markdown(
+        f"- {t('recon.set.tolerance')}: {t('recon.tolerance_rule', pct=f'{result.tolerance * 100:g}')}\n"
+        f"- {t('recon.flavour')}: {t('recon.flavour.' + result.flavour)}"
+    )

@@ -1,4 +1,5 @@
 """Merchant reports (日报/周报/月报): read-only, the merchant's own projects only; Excel and printable HTML."""
+
 from __future__ import annotations
 
 import streamlit as st
@@ -22,11 +23,32 @@ if actor.role == "merchant" and not st.session_state.get("report_intro_seen"):
             st.rerun()
 labels = {p["id"]: f"{p['merchant_name']} · {p['name']}" for p in projects}
 c1, c2, c3 = st.columns([3, 2, 2])
-project_id = c1.selectbox(t("projects.choose"), ids, index=ids.index(requested) if requested in ids else 0, format_func=labels.get, key="report_project")
-kind = c2.segmented_control(t("report.kind"), merchant_report.KINDS, default="daily", format_func=lambda k: t(f"report.kind.{k}"), key="report_kind") or "daily"
+project_id = c1.selectbox(
+    t("projects.choose"),
+    ids,
+    index=ids.index(requested) if requested in ids else 0,
+    format_func=labels.get,
+    key="report_project",
+)
+kind = (
+    c2.segmented_control(
+        t("report.kind"),
+        merchant_report.KINDS,
+        default="daily",
+        format_func=lambda k: t(f"report.kind.{k}"),
+        key="report_kind",
+    )
+    or "daily"
+)
 # each kind opens on its last complete period (a key per kind keeps the day a user picked for that kind)
-anchor = c3.date_input(t("report.anchor"), value=merchant_report.default_anchor(kind), max_value=config.today(), format="YYYY-MM-DD",
-                       key=f"report_anchor_{kind}", help=t("report.anchor_hint"))
+anchor = c3.date_input(
+    t("report.anchor"),
+    value=merchant_report.default_anchor(kind),
+    max_value=config.today(),
+    format="YYYY-MM-DD",
+    key=f"report_anchor_{kind}",
+    help=t("report.anchor_hint"),
+)
 report = merchant_report.build(db, actor, project_id, kind, anchor)
 st.subheader(merchant_report.title(report, t))
 st.caption(f"{report['company']} · {t('report.generated')} {report['generated_at']}")
@@ -34,10 +56,14 @@ st.caption(f"{report['company']} · {t('report.generated')} {report['generated_a
 columns = st.columns(4)
 for index, item in enumerate(report["headline"]):
     value = lambda v, item=item: formatting.kpi(item["kpi"], v, mean=item["mean"])  # noqa: E731
-    label = merchant_report.headline_label(item, kind, t) + (f" · {t('kpi.target')} {value(item['target'])}" if item["target"] is not None else "")
+    label = merchant_report.headline_label(item, kind, t) + (
+        f" · {t('kpi.target')} {value(item['target'])}" if item["target"] is not None else ""
+    )
     delta = None if item["gap"] is None else ("+" if item["gap"] >= 0 else "-") + value(abs(item["gap"]))
     higher = item["kpi"] not in ("first_response_s", "avg_response_s")
-    columns[index % 4].metric(label, value(item["actual"]), delta=delta, delta_color="normal" if higher else "inverse", border=True)
+    columns[index % 4].metric(
+        label, value(item["actual"]), delta=delta, delta_color="normal" if higher else "inverse", border=True
+    )
 if not report["days"]:
     st.info(t("report.no_kpi_data"))
 
@@ -51,7 +77,19 @@ for name, frame in list(sections.items())[1:]:
 
 base_name = f"report-{kind}-{project_id}-{report['start']}"
 c1, c2 = st.columns(2)
-c1.download_button(t("report.download_xlsx"), merchant_report.to_xlsx(report, t), file_name=f"{base_name}.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:", key="report_xlsx")
-c2.download_button(t("report.download_html"), merchant_report.to_html(report, t), file_name=f"{base_name}.html", mime="text/html",
-                   icon=":material/print:", key="report_html")
+c1.download_button(
+    t("report.download_xlsx"),
+    merchant_report.to_xlsx(report, t),
+    file_name=f"{base_name}.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    icon=":material/download:",
+    key="report_xlsx",
+)
+c2.download_button(
+    t("report.download_html"),
+    merchant_report.to_html(report, t),
+    file_name=f"{base_name}.html",
+    mime="text/html",
+    icon=":material/print:",
+    key="report_html",
+)

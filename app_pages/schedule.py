@@ -1,15 +1,24 @@
 """The roster of a project (排班): proposal, edits in place, conflicts, hour-by-hour coverage, handover, leave and swaps."""
+
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
 from core.kernel import config
-from core.schedule import shifts
 from core.kernel.permissions import can
+from core.schedule import shifts
 from ui import context
-from ui.schedule_widgets import (cell_labels, conflict_table, coverage_chart, handover_form, handover_list, period_picker, roster_frame,
-                                 save_then_rerun)
+from ui.schedule_widgets import (
+    cell_labels,
+    conflict_table,
+    coverage_chart,
+    handover_form,
+    handover_list,
+    period_picker,
+    roster_frame,
+    save_then_rerun,
+)
 from ui.team_widgets import project_picker
 from ui.widgets import download_xlsx, visible_projects
 
@@ -20,7 +29,9 @@ st.title(t("schedule.title"))
 flash = st.session_state.pop("schedule_flash", None)
 if flash:
     st.success(flash)
-    st.toast(flash, icon=":material/check_circle:")  # the roster editor may rerun the page once more: the toast outlives it
+    st.toast(
+        flash, icon=":material/check_circle:"
+    )  # the roster editor may rerun the page once more: the toast outlives it
 projects, _requested = visible_projects(ctx)
 project_id = project_picker(ctx, projects, "schedule_project")
 if project_id is None:
@@ -28,11 +39,27 @@ if project_id is None:
 start, end = period_picker(ctx, "schedule")
 conf = shifts.settings(db, actor, project_id)
 may_write = can(actor, "schedule.write")
-st.caption(t("schedule.rules", day=f"{conf['day_start']}–{conf['day_end']}", night=f"{conf['night_start']}–{conf['night_end']}",
-             n_day=conf["required_day"], n_night=conf["required_night"]))
+st.caption(
+    t(
+        "schedule.rules",
+        day=f"{conf['day_start']}–{conf['day_end']}",
+        night=f"{conf['night_start']}–{conf['night_end']}",
+        n_day=conf["required_day"],
+        n_night=conf["required_night"],
+    )
+)
 
 tab_roster, tab_cover, tab_handover, tab_requests, tab_settings = st.tabs(
-    [t("schedule.tab.roster"), t("schedule.tab.coverage"), t("schedule.tab.handover"), t("schedule.tab.requests"), t("schedule.tab.settings")], key="schedule_tabs", on_change="rerun")
+    [
+        t("schedule.tab.roster"),
+        t("schedule.tab.coverage"),
+        t("schedule.tab.handover"),
+        t("schedule.tab.requests"),
+        t("schedule.tab.settings"),
+    ],
+    key="schedule_tabs",
+    on_change="rerun",
+)
 
 # --- the roster ---------------------------------------------------------------------------------------
 with tab_roster:
@@ -46,8 +73,13 @@ with tab_roster:
             overwrite = True
             if filled:
                 overwrite = c2.checkbox(t("schedule.overwrite"), key="schedule_overwrite")
-            if c1.button(t("schedule.propose"), type="primary" if not filled else "secondary", icon=":material/auto_fix_high:",
-                         key="schedule_propose", disabled=not overwrite):
+            if c1.button(
+                t("schedule.propose"),
+                type="primary" if not filled else "secondary",
+                icon=":material/auto_fix_high:",
+                key="schedule_propose",
+                disabled=not overwrite,
+            ):
                 n = shifts.apply_proposal(db, actor, project_id, start, end)
                 st.session_state["schedule_flash"] = t("schedule.proposed", n=n)
                 st.rerun()
@@ -57,22 +89,45 @@ with tab_roster:
         if may_write:
             st.caption(t("schedule.edit_hint"))
             edited = st.data_editor(
-                frame, hide_index=True, width="stretch", key=f"roster_editor_{project_id}_{start}_{end}",
+                frame,
+                hide_index=True,
+                width="stretch",
+                key=f"roster_editor_{project_id}_{start}_{end}",
                 disabled=[c for c in frame.columns if c not in day_columns],
-                column_config={c: st.column_config.SelectboxColumn(c, options=list(cell_labels(ctx)), required=True)
-                               for c in day_columns})
+                column_config={
+                    c: st.column_config.SelectboxColumn(c, options=list(cell_labels(ctx)), required=True)
+                    for c in day_columns
+                },
+            )
             if st.button(t("btn.save"), key="roster_save", icon=":material/save:"):
                 labels = cell_labels(ctx)
-                grid_now = {(m["agent_id"], day): labels.get(edited.iloc[i][column], "")
-                            for i, m in enumerate(members) for column, day in day_columns.items()}
-                save_then_rerun(ctx, lambda: shifts.save_cells(db, actor, project_id, shifts.changed_cells(members, grid_now)),
-                                "schedule_flash", lambda n: t("schedule.saved", n=n))
+                grid_now = {
+                    (m["agent_id"], day): labels.get(edited.iloc[i][column], "")
+                    for i, m in enumerate(members)
+                    for column, day in day_columns.items()
+                }
+                save_then_rerun(
+                    ctx,
+                    lambda: shifts.save_cells(db, actor, project_id, shifts.changed_cells(members, grid_now)),
+                    "schedule_flash",
+                    lambda n: t("schedule.saved", n=n),
+                )
         else:
-            st.dataframe(frame,
-                         hide_index=True, width="stretch")
-        counts = pd.DataFrame([{t("schedule.c.day"): label,
-                                **{t(f"schedule.shift.{s}"): f"{sum(1 for m in members if m['days'][day] == s)}/{conf['required_' + s]}"
-                                   for s in shifts.WORK_SHIFTS}} for day, label in ((d, c) for c, d in day_columns.items())])
+            st.dataframe(frame, hide_index=True, width="stretch")
+        counts = pd.DataFrame(
+            [
+                {
+                    t("schedule.c.day"): label,
+                    **{
+                        t(
+                            f"schedule.shift.{s}"
+                        ): f"{sum(1 for m in members if m['days'][day] == s)}/{conf['required_' + s]}"
+                        for s in shifts.WORK_SHIFTS
+                    },
+                }
+                for day, label in ((d, c) for c, d in day_columns.items())
+            ]
+        )
         with st.expander(t("schedule.headcount"), expanded=False):
             st.dataframe(counts, hide_index=True, width="stretch")
         found = shifts.conflicts(db, actor, project_id, start, end)
@@ -81,7 +136,13 @@ with tab_roster:
             conflict_table(ctx, found)
         elif filled:
             st.success(t("schedule.no_conflicts"), icon=":material/verified:")
-        download_xlsx(ctx, "btn.export_excel", {t("schedule.tab.roster"): frame}, f"roster-{project_id}-{start}.xlsx", "roster_xlsx")
+        download_xlsx(
+            ctx,
+            "btn.export_excel",
+            {t("schedule.tab.roster"): frame},
+            f"roster-{project_id}-{start}.xlsx",
+            "roster_xlsx",
+        )
 
 # --- coverage ----------------------------------------------------------------------------------------
 with tab_cover:
@@ -97,9 +158,19 @@ with tab_cover:
         c1.metric(t("schedule.under_hours"), len(short))
         c2.metric(t("schedule.over_hours"), len(over))
         if short:
-            st.dataframe(pd.DataFrame(short)[["day", "hour", "staffed", "required", "gap"]].rename(columns={
-                "day": t("schedule.c.day"), "hour": t("schedule.c.hour"), "staffed": t("schedule.c.staffed"),
-                "required": t("schedule.c.required"), "gap": t("schedule.c.gap")}), hide_index=True, width="stretch")
+            st.dataframe(
+                pd.DataFrame(short)[["day", "hour", "staffed", "required", "gap"]].rename(
+                    columns={
+                        "day": t("schedule.c.day"),
+                        "hour": t("schedule.c.hour"),
+                        "staffed": t("schedule.c.staffed"),
+                        "required": t("schedule.c.required"),
+                        "gap": t("schedule.c.gap"),
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+            )
 
 # --- handover ----------------------------------------------------------------------------------------
 with tab_handover:
@@ -107,11 +178,17 @@ with tab_handover:
     shift_now = "night" if now.hour >= 16 else "day"
     c1, c2 = st.columns(2)
     day = c1.date_input(t("schedule.c.day"), value=config.today(), key="handover_day")
-    shift = c2.selectbox(t("schedule.c.shift"), shifts.WORK_SHIFTS, index=shifts.WORK_SHIFTS.index(shift_now),
-                         format_func=lambda s: t(f"schedule.shift.{s}"), key="handover_shift")
+    shift = c2.selectbox(
+        t("schedule.c.shift"),
+        shifts.WORK_SHIFTS,
+        index=shifts.WORK_SHIFTS.index(shift_now),
+        format_func=lambda s: t(f"schedule.shift.{s}"),
+        key="handover_shift",
+    )
     st.subheader(t("schedule.incoming"))
     handover_list(ctx, shifts.handover_for(db, actor, project_id, day, shift), "schedule.no_handover")
     if can(actor, "handover.write"):
+
         def this_shift() -> tuple[int, object, str]:
             st.markdown(f"**{t('schedule.leave_note')}**")
             return project_id, day, shift
@@ -130,22 +207,46 @@ with tab_requests:
         with st.container(border=True):
             what = t(f"schedule.kind.{req['kind']}")
             period = req["day"] if req["day"] == req["end_day"] else f"{req['day']} – {req['end_day']}"
-            st.markdown(f"**{req['agent_name']}** · {what} · {period}" + (f" ↔ {req['swap_name']}" if req["swap_name"] else ""))
+            st.markdown(
+                f"**{req['agent_name']}** · {what} · {period}" + (f" ↔ {req['swap_name']}" if req["swap_name"] else "")
+            )
             st.caption(req["reason"])
             if can(actor, "schedule.approve"):
                 c1, c2, c3 = st.columns([3, 1, 1])
-                note = c1.text_input(t("field.schedule.decision_note"), key=f"req_note_{req['id']}", max_chars=shifts.MAX_REASON)
+                note = c1.text_input(
+                    t("field.schedule.decision_note"), key=f"req_note_{req['id']}", max_chars=shifts.MAX_REASON
+                )
                 for column, approve, label in ((c2, True, "schedule.approve"), (c3, False, "schedule.reject")):
                     if column.button(t(label), key=f"req_{'ok' if approve else 'no'}_{req['id']}"):
-                        save_then_rerun(ctx, lambda approve=approve, req=req, note=note: shifts.decide(db, actor, req["id"], approve, note),
-                                        "schedule_flash", t("schedule.decided"))
+                        save_then_rerun(
+                            ctx,
+                            lambda approve=approve, req=req, note=note: shifts.decide(
+                                db, actor, req["id"], approve, note
+                            ),
+                            "schedule_flash",
+                            t("schedule.decided"),
+                        )
     done = [r for r in found if r["status"] != "pending"]
     if done:
-        st.dataframe(pd.DataFrame([{t("schedule.c.agent"): r["agent_name"], t("schedule.c.kind"): t(f"schedule.kind.{r['kind']}"),
-                                    t("schedule.c.day"): r["day"], t("schedule.c.end_day"): r["end_day"],
-                                    t("schedule.c.swap_with"): r["swap_name"] or "", t("schedule.c.status"): t(f"schedule.status.{r['status']}"),
-                                    t("schedule.c.reason"): r["reason"], t("field.schedule.decision_note"): r["decision_note"]} for r in done]),
-                     hide_index=True, width="stretch")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        t("schedule.c.agent"): r["agent_name"],
+                        t("schedule.c.kind"): t(f"schedule.kind.{r['kind']}"),
+                        t("schedule.c.day"): r["day"],
+                        t("schedule.c.end_day"): r["end_day"],
+                        t("schedule.c.swap_with"): r["swap_name"] or "",
+                        t("schedule.c.status"): t(f"schedule.status.{r['status']}"),
+                        t("schedule.c.reason"): r["reason"],
+                        t("field.schedule.decision_note"): r["decision_note"],
+                    }
+                    for r in done
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
 
 # --- settings ------------------------------------------------------------------------------------------
 with tab_settings:
@@ -161,13 +262,31 @@ with tab_settings:
         }
         c1, c2, c3 = st.columns(3)
         values["required_day"] = c1.number_input(t("field.schedule.required_day"), 0, 500, int(conf["required_day"]))
-        values["required_night"] = c2.number_input(t("field.schedule.required_night"), 0, 500, int(conf["required_night"]))
-        values["concurrency"] = c3.number_input(t("field.schedule.concurrency"), 1, 10, int(conf["concurrency"]), help=t("schedule.concurrency_help"))
+        values["required_night"] = c2.number_input(
+            t("field.schedule.required_night"), 0, 500, int(conf["required_night"])
+        )
+        values["concurrency"] = c3.number_input(
+            t("field.schedule.concurrency"), 1, 10, int(conf["concurrency"]), help=t("schedule.concurrency_help")
+        )
         c1, c2, c3 = st.columns(3)
         values["aht_s"] = c1.number_input(t("field.schedule.aht_s"), 1.0, 7200.0, float(conf["aht_s"]), step=10.0)
-        values["shrinkage"] = c2.number_input(t("field.schedule.shrinkage"), 0.0, 90.0, round(conf["shrinkage"] * 100, 1), step=5.0) / 100
-        values["max_occupancy"] = c3.number_input(t("field.schedule.max_occupancy"), 10.0, 100.0, round(conf["max_occupancy"] * 100, 1), step=5.0) / 100
-        st.caption(t("schedule.settings_hint", rate=f"{conf['target_rate'] * 100:.0f}%", service=f"{conf['service_start']}–{conf['service_end']}"))
+        values["shrinkage"] = (
+            c2.number_input(t("field.schedule.shrinkage"), 0.0, 90.0, round(conf["shrinkage"] * 100, 1), step=5.0) / 100
+        )
+        values["max_occupancy"] = (
+            c3.number_input(
+                t("field.schedule.max_occupancy"), 10.0, 100.0, round(conf["max_occupancy"] * 100, 1), step=5.0
+            )
+            / 100
+        )
+        st.caption(
+            t(
+                "schedule.settings_hint",
+                rate=f"{conf['target_rate'] * 100:.0f}%",
+                service=f"{conf['service_start']}–{conf['service_end']}",
+            )
+        )
         if st.form_submit_button(t("btn.save"), disabled=not may_write):
-            save_then_rerun(ctx, lambda: shifts.save_settings(db, actor, project_id, values), "schedule_flash", t("msg.saved"))
-
+            save_then_rerun(
+                ctx, lambda: shifts.save_settings(db, actor, project_id, values), "schedule_flash", t("msg.saved")
+            )

@@ -1,4 +1,5 @@
 """System (admin): database backup download and the company's extra days off."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -20,14 +21,21 @@ if st.button(t("system.make_backup"), icon=":material/backup:"):
     st.session_state["backup_bytes"] = backup.backup_bytes(db, actor)
     st.session_state["backup_name"] = f"app-backup-{config.now().strftime('%Y%m%d-%H%M%S')}.db"
 if "backup_bytes" in st.session_state:
-    st.download_button(t("system.download_backup"), st.session_state["backup_bytes"], file_name=st.session_state["backup_name"],
-                       mime="application/x-sqlite3", icon=":material/download:")
+    st.download_button(
+        t("system.download_backup"),
+        st.session_state["backup_bytes"],
+        file_name=st.session_state["backup_name"],
+        mime="application/x-sqlite3",
+        icon=":material/download:",
+    )
 
 st.subheader(t("system.days_off"))
 st.caption(t("system.days_off_hint"))
 days = workdays.list_extra_days_off(db)
 if days:
-    st.dataframe(pd.DataFrame([{t("system.day"): d["day"], t("history.note"): d["note"]} for d in days]), hide_index=True)
+    st.dataframe(
+        pd.DataFrame([{t("system.day"): d["day"], t("history.note"): d["note"]} for d in days]), hide_index=True
+    )
 else:
     st.info(t("system.no_days_off"))
 with st.form("add_day_off"):

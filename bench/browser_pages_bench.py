@@ -14,6 +14,7 @@ together (the slowest of them). Prints the machine and the figures; no targets a
 
 Not a pytest test (no test_ names).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,9 +68,25 @@ def free_port() -> int:
 
 def start_server(db: Path, port: int) -> subprocess.Popen:
     env = os.environ | {"APP_DB": str(db), "STREAMLIT_LOGGER_LEVEL": "error"}
-    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "Home.py", "--server.port", str(port),
-                               "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "Home.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -180,23 +197,35 @@ def main(argv: list[str] | None = None) -> int:
         else:
             tmp = tempfile.TemporaryDirectory(prefix="browser-bench-")
             db = Path(tmp.name) / "demo.db"
-            subprocess.run([sys.executable, "-m", "demo"], cwd=ROOT, env=os.environ | {"APP_DB": str(db)},
-                           check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [sys.executable, "-m", "demo"],
+                cwd=ROOT,
+                env=os.environ | {"APP_DB": str(db)},
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
             accounts = logins(db.parent / "demo-logins.txt")
         port = free_port()
         server = start_server(db, port)
-        base, where = f"http://127.0.0.1:{port}", f"{db} ({db.stat().st_size / 2**20:,.1f} MB), streamlit run on :{port}"
+        base, where = (
+            f"http://127.0.0.1:{port}",
+            f"{db} ({db.stat().st_size / 2**20:,.1f} MB), streamlit run on :{port}",
+        )
 
     import playwright
     import streamlit
 
     print(f"machine : {cpu_model()}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}")
-    print(f"software: Python {platform.python_version()}, Streamlit {streamlit.__version__}, SQLite {sqlite3.sqlite_version}, "
-          f"Playwright {getattr(playwright, '__version__', '?')}, Chromium (headless)")
+    print(
+        f"software: Python {platform.python_version()}, Streamlit {streamlit.__version__}, SQLite {sqlite3.sqlite_version}, "
+        f"Playwright {getattr(playwright, '__version__', '?')}, Chromium (headless)"
+    )
     print(f"date    : {time.strftime('%Y-%m-%d %H:%M %Z')}")
     print(f"server  : {where}")
-    print(f"figures : seconds from the click in the sidebar to the last change of the page (quiet {QUIET_MS} ms after); "
-          f"median of {args.repeat}; re-run = the R key; {args.users} at once = the slowest of {args.users} sessions\n")
+    print(
+        f"figures : seconds from the click in the sidebar to the last change of the page (quiet {QUIET_MS} ms after); "
+        f"median of {args.repeat}; re-run = the R key; {args.users} at once = the slowest of {args.users} sessions\n"
+    )
     header = f"{'page':<14}{'role':<10}{'open s':>8}{'re-run s':>10}{f'{args.users} at once s':>16}"
     print(header)
     print("-" * len(header))
@@ -228,7 +257,10 @@ def main(argv: list[str] | None = None) -> int:
                     together = f"{max(times):.2f}"
                     for context, _pg in crowd:
                         context.close()
-                print(f"{key:<14}{role:<10}{statistics.median(opens):>8.2f}{statistics.median(reruns):>10.2f}{together:>16}", flush=True)
+                print(
+                    f"{key:<14}{role:<10}{statistics.median(opens):>8.2f}{statistics.median(reruns):>10.2f}{together:>16}",
+                    flush=True,
+                )
             browser.close()
     finally:
         if server is not None:

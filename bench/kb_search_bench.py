@@ -12,6 +12,7 @@ Run:  .venv/bin/python bench/kb_search_bench.py [--articles 10000] [--projects 1
 
 Not a pytest test (no ``test_`` names).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,11 +29,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("APP_BCRYPT_ROUNDS", "4")
 
-from core.kb import articles as kb
-from core.projects import merchants
 from core.accounts import users  # noqa: E402
 from core.bootstrap import open_store  # noqa: E402
+from core.kb import articles as kb
 from core.kernel.db import write  # noqa: E402
+from core.projects import merchants
 
 TOPICS = {
     "logistics": ("发货时间", "快递", "物流", "运费", "包邮", "顺丰", "改地址", "偏远地区", "预售发货", "仓库"),
@@ -43,8 +44,25 @@ TOPICS = {
     "platform_rules": ("禁用语", "回复率", "考核", "违规", "扣分", "线下交易", "好评", "催付", "时效", "申诉"),
     "faq": ("能不能", "多久", "怎么", "有没有", "可以吗", "是否", "哪里", "几天", "多少钱", "为什么"),
 }
-FILLER = ("亲，", "请放心，", "我们会", "按照页面承诺", "为您处理", "如有疑问", "请联系客服", "感谢理解", "具体以订单为准",
-          "工作日内", "商品签收后", "请保持商品完好", "不影响二次销售", "活动期间", "以实际为准", "客服会在", "小时内回复")
+FILLER = (
+    "亲，",
+    "请放心，",
+    "我们会",
+    "按照页面承诺",
+    "为您处理",
+    "如有疑问",
+    "请联系客服",
+    "感谢理解",
+    "具体以订单为准",
+    "工作日内",
+    "商品签收后",
+    "请保持商品完好",
+    "不影响二次销售",
+    "活动期间",
+    "以实际为准",
+    "客服会在",
+    "小时内回复",
+)
 QUERIES = {
     "trigram (3+ chars)": ("发货时间", "七天无理由", "优惠券", "保质期", "线下交易", "运费险 退款"),
     "scan (1-2 chars)": ("发货", "尺码", "发票", "退款", "快递", "赠品"),
@@ -71,9 +89,18 @@ def build(db, n_articles: int, n_projects: int, seed: int = 20261101) -> list[in
             for _ in range(rng.randint(3, 8)):
                 sentence = "".join(rng.choice(FILLER) for _ in range(rng.randint(3, 7)))
                 paragraphs.append(f"{rng.choice(words)}：{sentence}{rng.choice(words)}{rng.randint(1, 72)}小时。")
-            kb.create_article(db, admin, rng.choice(project_ids), {
-                "title": title, "category": category, "tags": ",".join(words[:3]), "body": "\n\n".join(paragraphs),
-                "skus": f"SKU-{number:05d}"})
+            kb.create_article(
+                db,
+                admin,
+                rng.choice(project_ids),
+                {
+                    "title": title,
+                    "category": category,
+                    "tags": ",".join(words[:3]),
+                    "body": "\n\n".join(paragraphs),
+                    "skus": f"SKU-{number:05d}",
+                },
+            )
     return project_ids
 
 
@@ -91,12 +118,16 @@ def main(argv: list[str] | None = None) -> int:
     folder = tempfile.mkdtemp(prefix="kb-bench-")
     os.environ["APP_DB"] = str(Path(folder) / "app.db")
     db = open_store(os.environ["APP_DB"])
-    print(f"machine: {platform.machine()} · {platform.processor() or '-'} · {os.cpu_count()} cpus · "
-          f"{platform.system()} {platform.release()} · Python {platform.python_version()} · SQLite {sqlite3.sqlite_version}")
+    print(
+        f"machine: {platform.machine()} · {platform.processor() or '-'} · {os.cpu_count()} cpus · "
+        f"{platform.system()} {platform.release()} · Python {platform.python_version()} · SQLite {sqlite3.sqlite_version}"
+    )
     started = time.perf_counter()
     project_ids = build(db, args.articles, args.projects)
-    print(f"built {args.articles:,} articles in {args.projects} projects in {time.perf_counter() - started:.1f} s "
-          f"({db.execute('SELECT COUNT(*) FROM kb_search').fetchone()[0]:,} index entries)")
+    print(
+        f"built {args.articles:,} articles in {args.projects} projects in {time.perf_counter() - started:.1f} s "
+        f"({db.execute('SELECT COUNT(*) FROM kb_search').fetchone()[0]:,} index entries)"
+    )
     admin = users.actor_from_row(users.find_by_username(db, "bench"))
     print(f"{'path':<20} {'scope':<12} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'hits':>5}")
     overall: list[float] = []
@@ -111,9 +142,13 @@ def main(argv: list[str] | None = None) -> int:
                     timings.append((time.perf_counter() - start) * 1000)
                     hits = max(hits, len(found))
             overall += timings
-            print(f"{path:<20} {scope:<12} {len(timings):>7} {statistics.median(timings):>8.1f} {percentile(timings, 0.95):>8.1f} "
-                  f"{max(timings):>8.1f} {hits:>5}")
-    print(f"{'all searches':<33} {len(overall):>7} {statistics.median(overall):>8.1f} {percentile(overall, 0.95):>8.1f} {max(overall):>8.1f}")
+            print(
+                f"{path:<20} {scope:<12} {len(timings):>7} {statistics.median(timings):>8.1f} {percentile(timings, 0.95):>8.1f} "
+                f"{max(timings):>8.1f} {hits:>5}"
+            )
+    print(
+        f"{'all searches':<33} {len(overall):>7} {statistics.median(overall):>8.1f} {percentile(overall, 0.95):>8.1f} {max(overall):>8.1f}"
+    )
     return 0
 
 

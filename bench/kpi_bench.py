@@ -106,11 +106,11 @@ def make_data(n_messages: int, n_orders: int, seed: int = 20261101) -> tuple[pd.
         day0 + c_day[src] * 86400 + c_start[src] + rng.integers(0, 4 * 3600, n_orders),
         day0 + rng.integers(0, n_days * 86400, n_orders),
     )
-    delay = np.where(rng.random(n_orders) < 0.85, rng.integers(0, 900, n_orders), rng.integers(3600, 3 * 86400, n_orders))
-    paid = (created + delay).astype("datetime64[s]")
-    status = rng.choice(
-        np.array(engine.ORDER_STATUSES, dtype=object), n_orders, p=[0.45, 0.25, 0.2, 0.03, 0.04, 0.03]
+    delay = np.where(
+        rng.random(n_orders) < 0.85, rng.integers(0, 900, n_orders), rng.integers(3600, 3 * 86400, n_orders)
     )
+    paid = (created + delay).astype("datetime64[s]")
+    status = rng.choice(np.array(engine.ORDER_STATUSES, dtype=object), n_orders, p=[0.45, 0.25, 0.2, 0.03, 0.04, 0.03])
     paid[(status == "unpaid") | ((status == "cancelled") & (rng.random(n_orders) < 0.5))] = np.datetime64("NaT")
     orders = pd.DataFrame(
         {
@@ -168,17 +168,20 @@ def main() -> int:
     p.add_argument("--orders", type=int, default=100_000)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--unit", choices=("message", "turn"), default="message")
-    p.add_argument("--string-times", action="store_true",
-                   help="also time with 'YYYY-MM-DD HH:MM:SS' strings instead of datetime64")
+    p.add_argument(
+        "--string-times", action="store_true", help="also time with 'YYYY-MM-DD HH:MM:SS' strings instead of datetime64"
+    )
     args = p.parse_args()
 
     print(f"machine : {_cpu_model()}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}")
     print(f"python  : {platform.python_version()}  pandas {pd.__version__}  numpy {np.__version__}")
     t0 = time.perf_counter()
     messages, orders = make_data(args.messages, args.orders)
-    print(f"data    : {len(messages):,} messages ({messages['sender'].value_counts().to_dict()}), "
-          f"{messages['agent'].nunique()} agents, {messages['buyer'].nunique():,} buyers, "
-          f"{len(orders):,} orders; generated in {time.perf_counter() - t0:.1f} s")
+    print(
+        f"data    : {len(messages):,} messages ({messages['sender'].value_counts().to_dict()}), "
+        f"{messages['agent'].nunique()} agents, {messages['buyer'].nunique():,} buyers, "
+        f"{len(orders):,} orders; generated in {time.perf_counter() - t0:.1f} s"
+    )
     settings = engine.KpiSettings(response_unit=args.unit)
 
     variants = [("datetime64 times", messages, orders)]
@@ -213,15 +216,21 @@ def main() -> int:
         engine.daily(m, o, settings)
         both = time.perf_counter() - t4
         print(f"\n[{label}, unit={args.unit}] best of {args.repeat}")
-        print(f"  agent_daily {parts[0]:.3f} s + shop_daily {parts[1]:.3f} s = {best:.3f} s "
-              f"(budget {BUDGET_S:.1f} s)  -> {len(m) / best:,.0f} messages/s for both levels")
+        print(
+            f"  agent_daily {parts[0]:.3f} s + shop_daily {parts[1]:.3f} s = {best:.3f} s "
+            f"(budget {BUDGET_S:.1f} s)  -> {len(m) / best:,.0f} messages/s for both levels"
+        )
         print(f"  daily() both levels from one pass: {both:.3f} s")
-        print(f"  peak RSS during the runs: {peak:,.0f} MB (process, incl. input data; "
-              f"{base:,.0f} MB before) budget {BUDGET_MB:,.0f} MB"
-              + ("" if can_reset else " [ru_maxrss: whole process lifetime]"))
-        print(f"  output: {len(a):,} agent-day rows, {len(s)} shop-day rows; "
-              f"shop consultations {int(s['consultations'].sum()):,}, converted {int(s['converted'].sum()):,}, "
-              f"sales {s['sales'].sum():,.2f}")
+        print(
+            f"  peak RSS during the runs: {peak:,.0f} MB (process, incl. input data; "
+            f"{base:,.0f} MB before) budget {BUDGET_MB:,.0f} MB"
+            + ("" if can_reset else " [ru_maxrss: whole process lifetime]")
+        )
+        print(
+            f"  output: {len(a):,} agent-day rows, {len(s)} shop-day rows; "
+            f"shop consultations {int(s['consultations'].sum()):,}, converted {int(s['converted'].sum()):,}, "
+            f"sales {s['sales'].sum():,.2f}"
+        )
         if label.startswith("datetime64"):
             ok &= best <= BUDGET_S and peak <= BUDGET_MB
     print("\nwithin budget" if ok else "\nOVER BUDGET")

@@ -19,6 +19,7 @@ The SQL does less than the engine (it validates nothing, and breaks attribution 
 choice, not by agent name), so the comparison is kind to DuckDB. Prints the machine, both best
 times of `--repeat` runs, and the ratio. Target (issue 16): core.kpi.engine within 1.5 x DuckDB.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -90,9 +91,11 @@ def write_files(folder: Path, n_messages: int, n_orders: int) -> tuple[Path, Pat
     """The bench data set as the two canonical CSV files."""
     messages, orders = make_data(n_messages, n_orders)
     messages = messages.assign(time=messages["time"].dt.strftime("%Y-%m-%d %H:%M:%S"), content="好的亲")
-    orders = orders.assign(created_at=orders["created_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
-                           paid_at=orders["paid_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
-                           amount=orders["amount"].map("{:.2f}".format))
+    orders = orders.assign(
+        created_at=orders["created_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+        paid_at=orders["paid_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+        amount=orders["amount"].map("{:.2f}".format),
+    )
     m_path, o_path = folder / "messages.csv", folder / "orders.csv"
     messages.to_csv(m_path, index=False)
     orders.to_csv(o_path, index=False, na_rep="")
@@ -121,16 +124,30 @@ def main() -> int:
         print("duckdb is not installed: pip install -r requirements-dev.txt", file=sys.stderr)
         return 2
     print(f"machine : {_cpu_model()}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}")
-    print(f"python  : {platform.python_version()}  pandas {metadata.version('pandas')}  pyarrow {metadata.version('pyarrow')}  "
-          f"duckdb {metadata.version('duckdb')}")
+    print(
+        f"python  : {platform.python_version()}  pandas {metadata.version('pandas')}  pyarrow {metadata.version('pyarrow')}  "
+        f"duckdb {metadata.version('duckdb')}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.keep or tmp)
         folder.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
         m_path, o_path = write_files(folder, args.messages, args.orders)
-        print(f"data    : {args.messages:,} messages ({m_path.stat().st_size / 1e6:.0f} MB), {args.orders:,} orders "
-              f"({o_path.stat().st_size / 1e6:.0f} MB); written in {time.perf_counter() - t0:.1f} s")
-        ours_cmd = [sys.executable, "-m", "core.kpi", "--messages", str(m_path), "--orders", str(o_path), "--out", str(folder / "ours.csv")]
+        print(
+            f"data    : {args.messages:,} messages ({m_path.stat().st_size / 1e6:.0f} MB), {args.orders:,} orders "
+            f"({o_path.stat().st_size / 1e6:.0f} MB); written in {time.perf_counter() - t0:.1f} s"
+        )
+        ours_cmd = [
+            sys.executable,
+            "-m",
+            "core.kpi",
+            "--messages",
+            str(m_path),
+            "--orders",
+            str(o_path),
+            "--out",
+            str(folder / "ours.csv"),
+        ]
         sql = DUCKDB_SQL.format(messages=m_path, orders=o_path, out=folder / "duck.csv")
         duck_cmd = [sys.executable, "-c", f"import duckdb; duckdb.connect().execute({sql!r})"]
         ours, duck = [], []
@@ -141,7 +158,9 @@ def main() -> int:
         rows_ours = sum(1 for _ in open(folder / "ours.csv", encoding="utf-8")) - 1
         rows_duck = sum(1 for _ in open(folder / "duck.csv", encoding="utf-8")) - 1
     ratio = best_ours / best_duck
-    print(f"core.kpi.engine: {best_ours:.2f} s (runs {', '.join(f'{s:.2f}' for s in ours)}), {rows_ours:,} agent-day rows")
+    print(
+        f"core.kpi.engine: {best_ours:.2f} s (runs {', '.join(f'{s:.2f}' for s in ours)}), {rows_ours:,} agent-day rows"
+    )
     print(f"duckdb  : {best_duck:.2f} s (runs {', '.join(f'{s:.2f}' for s in duck)}), {rows_duck:,} agent-day rows")
     print(f"ratio   : {ratio:.2f} x DuckDB (target <= {TARGET_RATIO}) -> {'OK' if ratio <= TARGET_RATIO else 'MISSED'}")
     return 0 if ratio <= TARGET_RATIO else 1

@@ -7,6 +7,7 @@ that complaint numbers are unique, and that no "database is locked" error reache
 
     .venv/bin/python bench/load_test.py [--users 30] [--seconds 60] [--db PATH]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,7 +21,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,16 +39,16 @@ def main() -> int:
     path = Path(args.db or Path(folder) / "app.db")
     os.environ["APP_DB"] = str(path)
 
+    from core.accounts import users
+    from core.bootstrap import open_store
     from core.complaints import complaints
     from core.kernel import config
-    from demo import firm, kpi
+    from core.kernel.errors import ValidationError
     from core.kpi import store
     from core.projects import merchants
     from core.qa import reviews
     from core.team import training
-    from core.accounts import users
-    from core.bootstrap import open_store
-    from core.kernel.errors import ValidationError
+    from demo import firm, kpi
 
     setup = open_store(path)
     if not setup["users"].count:
@@ -55,7 +56,15 @@ def main() -> int:
         firm.seed(setup)
     admin = users.actor_from_row(users.find_by_username(setup, "admin"))
     live = merchants.list_projects(setup, admin, status="live")
-    teams = {p["id"]: [r for r in setup.query("SELECT agent_id, sub_account FROM project_agents WHERE project_id = ? AND role = 'online'", [p["id"]])] for p in live}
+    teams = {
+        p["id"]: [
+            r
+            for r in setup.query(
+                "SELECT agent_id, sub_account FROM project_agents WHERE project_id = ? AND role = 'online'", [p["id"]]
+            )
+        ]
+        for p in live
+    }
     card = reviews.load_card(setup, reviews.effective_scorecard_id(setup, live[0]["id"]))
     setup.close()
 
@@ -78,22 +87,57 @@ def main() -> int:
             started = time.perf_counter()
             try:
                 if operation == "complaint":
-                    result = complaints.log_complaint(db, admin, {
-                        "project_id": project["id"], "channel": complaints.CHANNELS[0], "buyer_id": f"load{number}-{rng.randrange(10**6)}",
-                        "order_no": "", "category": rng.choice(complaints.CATEGORIES), "description": "负载测试投诉",
-                        "severity": rng.choice(complaints.SEVERITIES), "concerns_agent": False})
+                    result = complaints.log_complaint(
+                        db,
+                        admin,
+                        {
+                            "project_id": project["id"],
+                            "channel": complaints.CHANNELS[0],
+                            "buyer_id": f"load{number}-{rng.randrange(10**6)}",
+                            "order_no": "",
+                            "category": rng.choice(complaints.CATEGORIES),
+                            "description": "负载测试投诉",
+                            "severity": rng.choice(complaints.SEVERITIES),
+                            "concerns_agent": False,
+                        },
+                    )
                 elif operation == "qa_review":
                     ratings = {item.id: rng.randint(*reviews.SCALES[item.scale]) for item in card.items}
-                    result = reviews.record_review(db, admin, {"project_id": project["id"], "agent_id": agent["agent_id"], "chat_buyer_id": f"b{rng.randrange(10**6)}",
-                                                          "chat_date": yesterday, "transcript": "", "comment": "load", "case_type": None}, ratings)
+                    result = reviews.record_review(
+                        db,
+                        admin,
+                        {
+                            "project_id": project["id"],
+                            "agent_id": agent["agent_id"],
+                            "chat_buyer_id": f"b{rng.randrange(10**6)}",
+                            "chat_date": yesterday,
+                            "transcript": "",
+                            "comment": "load",
+                            "case_type": None,
+                        },
+                        ratings,
+                    )
                 elif operation == "exam":
-                    result = training.record_exam(db, admin, {"agent_id": agent["agent_id"], "project_id": project["id"],
-                                                              "exam_type": training.EXAM_TYPES[0], "score": rng.randrange(60, 100), "max_score": 100,
-                                                              "examiner": "负载", "exam_date": yesterday, "notes": ""})
+                    result = training.record_exam(
+                        db,
+                        admin,
+                        {
+                            "agent_id": agent["agent_id"],
+                            "project_id": project["id"],
+                            "exam_type": training.EXAM_TYPES[0],
+                            "score": rng.randrange(60, 100),
+                            "max_score": 100,
+                            "examiner": "负载",
+                            "exam_date": yesterday,
+                            "notes": "",
+                        },
+                    )
                 elif operation == "import_day":
                     day = config.today() - timedelta(days=rng.randrange(1, 30))
                     messages, orders = kpi.generate(rng, [a["sub_account"] for a in team], day, 1, 40)
-                    preview = store.RawPreview(messages=messages, orders=orders, date_from=day, date_to=day, unknown_agents=[])
+                    preview = store.RawPreview(
+                        messages=messages, orders=orders, date_from=day, date_to=day, unknown_agents=[]
+                    )
                     result = store.import_raw(db, admin, project["id"], preview)
                 else:
                     store.agent_table(db, admin, project["id"], config.today() - timedelta(days=30), config.today())
@@ -133,7 +177,9 @@ def main() -> int:
         "import_day": {r["id"] for r in check.query("SELECT id FROM kpi_imports")},
     }
     numbers = [r["number"] for r in check.query("SELECT number FROM complaints")]
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
+    )
     print(f"{args.users} users for {wall:.1f} s on {path}")
     print(f"{'operation':<12}{'count':>8}{'p50 ms':>10}{'p95 ms':>10}{'errors':>8}")
     lost = 0
@@ -147,8 +193,10 @@ def main() -> int:
             lost += len(missing)
     locked = sum(1 for e in sum(errors.values(), []) if "locked" in e)
     print(f"refused as invalid input (not errors): {dict(refused)}")
-    print(f"lost writes: {lost}; 'database is locked' errors: {locked}; other errors: {sum(len(e) for e in errors.values()) - locked}; "
-          f"complaint numbers unique: {len(numbers) == len(set(numbers))}")
+    print(
+        f"lost writes: {lost}; 'database is locked' errors: {locked}; other errors: {sum(len(e) for e in errors.values()) - locked}; "
+        f"complaint numbers unique: {len(numbers) == len(set(numbers))}"
+    )
     for operation, messages in errors.items():
         for message in messages[:3]:
             print(f"  {operation}: {message}")

@@ -10,6 +10,7 @@ flagged. Prints the machine, the date and the database's size.
 
 Not a pytest test (no test_ names). Times are the median of --repeat fresh sessions.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,9 +50,12 @@ def _other_project(current: int) -> int | None:
     db = open_store()
     try:
         # the heaviest other live project: the most raw chat messages imported
-        row = db.execute("""SELECT p.id FROM projects p LEFT JOIN kpi_imports i ON i.project_id = p.id AND i.kind = 'raw'
+        row = db.execute(
+            """SELECT p.id FROM projects p LEFT JOIN kpi_imports i ON i.project_id = p.id AND i.kind = 'raw'
                             WHERE p.status = 'live' AND p.id != ? GROUP BY p.id ORDER BY COALESCE(SUM(i.messages), 0) DESC, p.id
-                            LIMIT 1""", [current]).fetchone()
+                            LIMIT 1""",
+            [current],
+        ).fetchone()
     finally:
         db.close()
     return row[0] if row else None
@@ -71,7 +75,11 @@ def change_one_filter(at) -> str | None:
                 continue
             for widget in widgets:
                 key = str(getattr(widget, "key", "") or "")
-                if key in ("user_lang", "login_lang") or getattr(widget, "disabled", False) or getattr(widget, "form_id", ""):
+                if (
+                    key in ("user_lang", "login_lang")
+                    or getattr(widget, "disabled", False)
+                    or getattr(widget, "form_id", "")
+                ):
                     continue  # the language switch, and form fields, are not filters
                 label = f"{kind} '{widget.label}'"
                 value = widget.value
@@ -88,7 +96,11 @@ def change_one_filter(at) -> str | None:
                 options = [str(o) for o in getattr(widget, "options", [])]
                 if len(options) < 2:
                     continue
-                if isinstance(value, int) and not isinstance(value, bool) and "project" in key + str(widget.label) + "项目":
+                if (
+                    isinstance(value, int)
+                    and not isinstance(value, bool)
+                    and "project" in key + str(widget.label) + "项目"
+                ):
                     other = _other_project(value)
                     if other is None:
                         continue
@@ -156,14 +168,24 @@ def main(argv: list[str] | None = None) -> int:
     PAGES = nav.PAGES
 
     db = open_store(path)
-    counts = {t: db[t].count for t in ("merchants", "agents", "chat_messages", "kpi_agent_daily", "qa_reviews", "complaints", "pay_runs")}
+    counts = {
+        t: db[t].count
+        for t in ("merchants", "agents", "chat_messages", "kpi_agent_daily", "qa_reviews", "complaints", "pay_runs")
+    }
     db.close()
     print(f"machine : {cpu_model()}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}")
-    print(f"software: Python {platform.python_version()}, Streamlit {streamlit.__version__}, SQLite {sqlite3.sqlite_version}")
+    print(
+        f"software: Python {platform.python_version()}, Streamlit {streamlit.__version__}, SQLite {sqlite3.sqlite_version}"
+    )
     print(f"date    : {time.strftime('%Y-%m-%d %H:%M %Z')}")
-    print(f"data    : {path} ({path.stat().st_size / 2**20:,.0f} MB): " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
-    print(f"targets : first render <= {FIRST_TARGET_S} s, rerun after a filter change <= {RERUN_TARGET_S} s "
-          f"(median of {args.repeat} sessions)\n")
+    print(
+        f"data    : {path} ({path.stat().st_size / 2**20:,.0f} MB): "
+        + ", ".join(f"{k} {v:,}" for k, v in counts.items())
+    )
+    print(
+        f"targets : first render <= {FIRST_TARGET_S} s, rerun after a filter change <= {RERUN_TARGET_S} s "
+        f"(median of {args.repeat} sessions)\n"
+    )
     if missing:
         print(f"skipped : {', '.join(missing)} (listed in ui/nav.py, file not there yet)\n")
     wanted = set(args.pages.split(",")) if args.pages else None
@@ -190,8 +212,11 @@ def main(argv: list[str] | None = None) -> int:
         if problem:
             flags.append(f"ERROR: {problem[:60]}")
         over += bool(flags)
-        print(f"{spec.key:<14}{role:<10}{first:>9.2f}{(f'{rerun:.2f}' if rerun is not None else '-'):>9}  "
-              f"{results[0]['changed'][:34]:<34} {' '.join(flags) or 'ok'}", flush=True)
+        print(
+            f"{spec.key:<14}{role:<10}{first:>9.2f}{(f'{rerun:.2f}' if rerun is not None else '-'):>9}  "
+            f"{results[0]['changed'][:34]:<34} {' '.join(flags) or 'ok'}",
+            flush=True,
+        )
     print(f"\n{over} page(s) over target" if over else "\nevery page within target")
     return 1 if over else 0
 

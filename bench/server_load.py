@@ -22,6 +22,7 @@ Traffic goes only to 127.0.0.1; it stops by itself.
 
     .venv/bin/python bench/server_load.py [--users 30] [--seconds 60] [--db PATH] [--mode ws|browser] [--think 1,3]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,8 +44,17 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+]
 ROLES = ("admin", "manager", "qa", "trainer", "merchant", "agent")
 THINK_S = (1.0, 3.0)
 RENDER_TIMEOUT_MS = 60_000
@@ -83,8 +93,17 @@ async def wait_rendered(page) -> None:
     await page.locator("h1").first.wait_for(timeout=RENDER_TIMEOUT_MS)
 
 
-async def user(number: int, browser, base: str, username: str, password: str, stop_at: float,
-               timings: dict[str, list[float]], failures: dict[str, int], logins: list[float]) -> None:
+async def user(
+    number: int,
+    browser,
+    base: str,
+    username: str,
+    password: str,
+    stop_at: float,
+    timings: dict[str, list[float]],
+    failures: dict[str, int],
+    logins: list[float],
+) -> None:
     rng = random.Random(number)
     context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
     context.set_default_timeout(RENDER_TIMEOUT_MS)
@@ -153,7 +172,9 @@ class StreamlitClient:
             forward.ParseFromString(raw)
             kind = forward.WhichOneof("type")
             if kind == "navigation":
-                self.pages = {(page.url_pathname or "home"): page.page_script_hash for page in forward.navigation.app_pages}
+                self.pages = {
+                    (page.url_pathname or "home"): page.page_script_hash for page in forward.navigation.app_pages
+                }
             elif kind == "delta" and forward.delta.WhichOneof("type") == "new_element":
                 elements.append(forward.delta.new_element)
             elif kind == "script_finished":
@@ -171,9 +192,13 @@ class StreamlitClient:
                 ids[element.text_input.label] = element.text_input.id
             elif kind == "button" and element.button.is_form_submitter:
                 ids["submit"] = element.button.id
-        seconds, elements = await self.rerun(widgets=[WidgetState(id=ids["用户名"], string_value=username),
-                                                      WidgetState(id=ids["密码"], string_value=password),
-                                                      WidgetState(id=ids["submit"], trigger_value=True)])
+        seconds, elements = await self.rerun(
+            widgets=[
+                WidgetState(id=ids["用户名"], string_value=username),
+                WidgetState(id=ids["密码"], string_value=password),
+                WidgetState(id=ids["submit"], trigger_value=True),
+            ]
+        )
         if not self.pages:
             raise RuntimeError("login refused")
         return seconds
@@ -183,15 +208,28 @@ def drew_an_exception(elements: list) -> bool:
     return any(element.WhichOneof("type") == "exception" for element in elements)
 
 
-async def ws_user(number: int, base: str, username: str, password: str, stop_at: float,
-                  timings: dict[str, list[float]], failures: dict[str, int], logins: list[float]) -> None:
+async def ws_user(
+    number: int,
+    base: str,
+    username: str,
+    password: str,
+    stop_at: float,
+    timings: dict[str, list[float]],
+    failures: dict[str, int],
+    logins: list[float],
+) -> None:
     import websockets
 
     rng = random.Random(number)
     url = base.replace("http://", "ws://") + "/_stcore/stream"
     try:
-        async with websockets.connect(url, subprotocols=["streamlit"], additional_headers={"Origin": base},
-                                      max_size=None, open_timeout=RENDER_TIMEOUT_MS / 1000) as socket:
+        async with websockets.connect(
+            url,
+            subprotocols=["streamlit"],
+            additional_headers={"Origin": base},
+            max_size=None,
+            open_timeout=RENDER_TIMEOUT_MS / 1000,
+        ) as socket:
             client = StreamlitClient(socket)
             try:
                 logins.append(await client.login(username, password))
@@ -247,7 +285,9 @@ async def run(base: str, accounts: list[tuple[str, str]], users: int, seconds: f
         tasks = []
         for number in range(users):
             username, password = accounts[number % len(accounts)]
-            tasks.append(asyncio.create_task(user(number, browser, base, username, password, stop_at, timings, failures, logins)))
+            tasks.append(
+                asyncio.create_task(user(number, browser, base, username, password, stop_at, timings, failures, logins))
+            )
             await asyncio.sleep(ARRIVAL_S)
         began = time.monotonic()
         await asyncio.gather(*tasks)
@@ -261,7 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=60, help="browsing time after the logins")
     parser.add_argument("--db", help="database file with demo-logins.txt next to it (default: a fresh demo firm)")
-    parser.add_argument("--mode", choices=("ws", "browser"), default="ws", help="websocket clients (default) or browser pages")
+    parser.add_argument(
+        "--mode", choices=("ws", "browser"), default="ws", help="websocket clients (default) or browser pages"
+    )
     parser.add_argument("--think", default="1,3", help="think time between pages, seconds: MIN,MAX (default 1,3)")
     args = parser.parse_args(argv)
     global THINK_S
@@ -289,9 +331,25 @@ def main(argv: list[str] | None = None) -> int:
     port = free_port()
     log_path = folder / "server.log"
     with open(log_path, "w") as log:
-        server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "Home.py", "--server.port", str(port),
-                                   "--server.address", "127.0.0.1", "--server.headless", "true"],
-                                  cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "Home.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.time() + 60
@@ -315,23 +373,38 @@ def main(argv: list[str] | None = None) -> int:
                 server.kill()
     tracebacks = log_path.read_text().count("Traceback")
     every = [v for values in timings.values() for v in values]
-    print(f"machine : {cpu_model()}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}, Python {platform.python_version()}")
+    print(
+        f"machine : {cpu_model()}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    )
     print(f"date    : {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC")
     print(f"server  : streamlit run on 127.0.0.1, database {path} ({path.stat().st_size / 2**20:,.0f} MB)")
-    clients = ("websocket clients (the app's own protocol, no browser)" if args.mode == "ws"
-               else "browser sessions (one headless Chromium, a context each)")
-    print(f"load    : {args.users} {clients}, {wall:.0f} s in all, arriving {ARRIVAL_S} s apart, "
-          f"think time {THINK_S[0]:.0f}-{THINK_S[1]:.0f} s between pages")
-    print(f"cpu     : the server process used {server_cpu:.0f} CPU-s in {elapsed:.0f} s ({server_cpu / elapsed:.0%} of one core); "
-          f"load average {os.getloadavg()[0]:.1f}")
+    clients = (
+        "websocket clients (the app's own protocol, no browser)"
+        if args.mode == "ws"
+        else "browser sessions (one headless Chromium, a context each)"
+    )
+    print(
+        f"load    : {args.users} {clients}, {wall:.0f} s in all, arriving {ARRIVAL_S} s apart, "
+        f"think time {THINK_S[0]:.0f}-{THINK_S[1]:.0f} s between pages"
+    )
+    print(
+        f"cpu     : the server process used {server_cpu:.0f} CPU-s in {elapsed:.0f} s ({server_cpu / elapsed:.0%} of one core); "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     if logins:
-        print(f"logins  : {len(logins)} of {args.users}, p50 {statistics.median(logins):.2f} s, p95 {percentile(logins, 0.95):.2f} s")
+        print(
+            f"logins  : {len(logins)} of {args.users}, p50 {statistics.median(logins):.2f} s, p95 {percentile(logins, 0.95):.2f} s"
+        )
     print(f"\n{'page':<16}{'renders':>8}{'p50 s':>8}{'p95 s':>8}{'max s':>8}")
     for name in sorted(timings, key=lambda n: -len(timings[n])):
         values = timings[name]
-        print(f"{name:<16}{len(values):>8}{statistics.median(values):>8.2f}{percentile(values, 0.95):>8.2f}{max(values):>8.2f}")
+        print(
+            f"{name:<16}{len(values):>8}{statistics.median(values):>8.2f}{percentile(values, 0.95):>8.2f}{max(values):>8.2f}"
+        )
     if every:
-        print(f"{'all pages':<16}{len(every):>8}{statistics.median(every):>8.2f}{percentile(every, 0.95):>8.2f}{max(every):>8.2f}")
+        print(
+            f"{'all pages':<16}{len(every):>8}{statistics.median(every):>8.2f}{percentile(every, 0.95):>8.2f}{max(every):>8.2f}"
+        )
     print(f"\nfailures: {dict(failures) or 'none'}; tracebacks in the server log: {tracebacks}")
     return 0 if every and not failures and not tracebacks else 1
 

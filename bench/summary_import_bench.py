@@ -14,6 +14,7 @@ then times the three steps the import page runs, each with its own clock:
 and prints the machine (platform, CPU count, Python, pandas, calamine), the date and each
 figure. Target (issue 9): the whole import of 100,000 rows in at most 15 s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,19 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 HEADERS = [
-    "日期", "客服昵称", "接待人数", "询单人数", "支付人数", "30秒应答率", "全天3分钟回复率(人维度)",
-    "全天平响时长(人维度)", "首次响应时长(秒)", "询单转化率", "客服询单支付额", "退款后销售额", "满意度",
+    "日期",
+    "客服昵称",
+    "接待人数",
+    "询单人数",
+    "支付人数",
+    "30秒应答率",
+    "全天3分钟回复率(人维度)",
+    "全天平响时长(人维度)",
+    "首次响应时长(秒)",
+    "询单转化率",
+    "客服询单支付额",
+    "退款后销售额",
+    "满意度",
 ]
 
 
@@ -51,21 +63,23 @@ def make_rows(rows: int, seed: int) -> list[list[object]]:
         paid = rng.randint(0, inquiries)
         sales = round(paid * rng.uniform(30, 300), 2)
         minutes, seconds = divmod(rng.randint(5, 200), 60)
-        out.append([
-            dt.datetime(day.year, day.month, day.day),
-            agents[i % len(agents)],
-            received,
-            inquiries,
-            paid,
-            f"{rng.uniform(60, 100):.2f}%",  # text with %
-            round(rng.uniform(0.6, 1.0), 4),  # number formatted as percent
-            f"{minutes}分{seconds}秒" if minutes else f"{seconds}秒",
-            rng.randint(3, 90),
-            f"{paid / inquiries * 100:.2f}%" if inquiries else "-",
-            f"¥{sales:,.2f}",
-            round(sales - rng.uniform(0, sales / 10), 2),
-            f"{rng.uniform(80, 100):.1f}%",
-        ])
+        out.append(
+            [
+                dt.datetime(day.year, day.month, day.day),
+                agents[i % len(agents)],
+                received,
+                inquiries,
+                paid,
+                f"{rng.uniform(60, 100):.2f}%",  # text with %
+                round(rng.uniform(0.6, 1.0), 4),  # number formatted as percent
+                f"{minutes}分{seconds}秒" if minutes else f"{seconds}秒",
+                rng.randint(3, 90),
+                f"{paid / inquiries * 100:.2f}%" if inquiries else "-",
+                f"¥{sales:,.2f}",
+                round(sales - rng.uniform(0, sales / 10), 2),
+                f"{rng.uniform(80, 100):.1f}%",
+            ]
+        )
     return out
 
 
@@ -96,8 +110,9 @@ def machine() -> str:
     except OSError:
         pass
     versions = ", ".join(f"{name} {metadata.version(name)}" for name in ("pandas", "python-calamine", "sqlite-utils"))
-    return (f"{platform.platform()}; {cpu}; {os.cpu_count()} logical CPUs; Python {platform.python_version()}; "
-            f"{versions}")
+    return (
+        f"{platform.platform()}; {cpu}; {os.cpu_count()} logical CPUs; Python {platform.python_version()}; {versions}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,17 +126,19 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as folder:
         os.environ["APP_DB"] = str(Path(folder) / "bench.db")
         os.environ.setdefault("APP_BCRYPT_ROUNDS", "4")
-        from core.kpi import store, summary_import
-        from core.projects import merchants
         from core.accounts import users
         from core.bootstrap import open_store
+        from core.kpi import store, summary_import
+        from core.projects import merchants
 
         if args.input:
             data = Path(args.input).read_bytes()
         else:
             began = time.perf_counter()
             data = make_xlsx(args.rows, args.seed)
-            print(f"generated {args.rows:,} rows, {len(data) / 1e6:.1f} MB xlsx in {time.perf_counter() - began:.1f} s (not timed)")
+            print(
+                f"generated {args.rows:,} rows, {len(data) / 1e6:.1f} MB xlsx in {time.perf_counter() - began:.1f} s (not timed)"
+            )
         if args.keep:
             Path(args.keep).write_bytes(data)
 
@@ -153,8 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"read + validate (calamine): {t1 - t0:6.2f} s")
     print(f"preview (agent names):      {t2 - t1:6.2f} s")
     print(f"store (one transaction):    {t3 - t2:6.2f} s  ({stored:,} agent days, {days} shop days)")
-    print(f"total:                      {total:6.2f} s  ({len(parsed.rows) / total:,.0f} rows/s; target <= 15 s: "
-          f"{'met' if total <= 15 else 'NOT met'})")
+    print(
+        f"total:                      {total:6.2f} s  ({len(parsed.rows) / total:,.0f} rows/s; target <= 15 s: "
+        f"{'met' if total <= 15 else 'NOT met'})"
+    )
     return 0
 
 

@@ -13,17 +13,18 @@ The three months are the three before the current one (m1, m2, m3):
 - invoices: m1 issued and paid; m2 issued, 优品家居 paid, 美妆小铺 unpaid and overdue; m3: 优品家居
   approved, 美妆小铺 a draft.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 import sqlite_utils
 
-from core.billing import invoices, contracts, quotes
-from core.kernel import config
-from core.projects import merchants
 from core.accounts import users
+from core.billing import contracts, invoices, quotes
+from core.kernel import config
 from core.kernel.permissions import Actor
+from core.projects import merchants
 
 
 def demo_months(today: date) -> list[str]:
@@ -55,7 +56,9 @@ def seed(db: sqlite_utils.Database, admin: Actor) -> None:
     asked = _day(m1, 1) - timedelta(days=20)
 
     def quote(name: str, status: str, day: date, **changes) -> int:
-        quote_id = quotes.create_quote(db, manager, projects[name], _request(db, manager, projects[name], **changes), today=day)
+        quote_id = quotes.create_quote(
+            db, manager, projects[name], _request(db, manager, projects[name], **changes), today=day
+        )
         if status != "draft":
             quotes.send_quote(db, manager, quote_id, today=day)
         if status == "accepted":
@@ -68,8 +71,14 @@ def seed(db: sqlite_utils.Database, admin: Actor) -> None:
     beauty_v1 = quote("美妆小铺", "sent", asked, hours_start="09:00", hours_end="02:00", term_months=6)
     quotes.decline_quote(db, manager, beauty_v1, today=asked + timedelta(days=2))
     beauty = quotes.new_version(db, manager, beauty_v1, today=asked + timedelta(days=4))
-    quotes.update_draft(db, manager, beauty, _request(db, manager, projects["美妆小铺"], hours_start="09:00", hours_end="00:00"),
-                        note="商家要求取消凌晨时段", today=asked + timedelta(days=4))
+    quotes.update_draft(
+        db,
+        manager,
+        beauty,
+        _request(db, manager, projects["美妆小铺"], hours_start="09:00", hours_end="00:00"),
+        note="商家要求取消凌晨时段",
+        today=asked + timedelta(days=4),
+    )
     quotes.send_quote(db, manager, beauty, today=asked + timedelta(days=4))
     quotes.accept_quote(db, manager, beauty, today=asked + timedelta(days=6))
     quote("鲜果坊", "sent", today - timedelta(days=2), service_type="both")
@@ -79,13 +88,29 @@ def seed(db: sqlite_utils.Database, admin: Actor) -> None:
 
     start_home, start_beauty = _day(m1, 1), _day(m1, 16)
     home_contract = contracts.create_contract(
-        db, manager, home, start_home, start_home.replace(year=start_home.year + 1) - timedelta(days=1), "postpaid", 15,
+        db,
+        manager,
+        home,
+        start_home,
+        start_home.replace(year=start_home.year + 1) - timedelta(days=1),
+        "postpaid",
+        15,
         handover_plan="第1周接管30%咨询，第2周60%，第3周起全部；商家原客服留任2周做交接。",
-        rebates=[{"kpi": "response_30s_rate", "rate": 0.05}])
+        rebates=[{"kpi": "response_30s_rate", "rate": 0.05}],
+    )
     beauty_contract = contracts.create_contract(
-        db, manager, beauty, start_beauty, start_beauty.replace(year=start_beauty.year + 1) - timedelta(days=1), "prepaid", 5)
+        db,
+        manager,
+        beauty,
+        start_beauty,
+        start_beauty.replace(year=start_beauty.year + 1) - timedelta(days=1),
+        "prepaid",
+        5,
+    )
     seats = contracts.terms_on(db, manager, home_contract, start_home)["seats"]
-    contracts.amend(db, manager, home_contract, _day(m2, 16), {"seats": seats + 2}, "大促前加席两名（提前7天通知，符合预案）")
+    contracts.amend(
+        db, manager, home_contract, _day(m2, 16), {"seats": seats + 2}, "大促前加席两名（提前7天通知，符合预案）"
+    )
 
     def bill(month: str, day: date) -> dict[int, int]:
         invoices.run_month(db, manager, month, today=day)

@@ -4,6 +4,7 @@
 `--reset` deletes the database first. One account per role is created with a random password;
 the logins are printed and written to data/demo-logins.txt (owner-readable only).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -12,13 +13,14 @@ from datetime import timedelta
 
 import sqlite_utils
 
-from core.golive import gate
-from core.agents import directory
-from core.kernel import config, workdays
-from core.projects import faq, merchants, order_confirmation as oc
 from core.accounts import users
+from core.agents import directory
 from core.bootstrap import open_store
+from core.golive import gate
+from core.kernel import config, workdays
 from core.kernel.permissions import Actor
+from core.projects import faq, merchants
+from core.projects import order_confirmation as oc
 
 DEMO_USERS = (
     ("admin", "admin", "陈总监"),
@@ -106,11 +108,22 @@ def seed(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
     manager = Actor(id=ids["manager"], username="manager", role="manager", display_name="王经理")
     merchant_ids = []
     for index, m in enumerate(DEMO_MERCHANTS):
-        merchant_id = merchants.create_merchant(db, admin, {
-            "name": m[0], "platform": m[1], "shop_name": m[2], "category": m[3], "contact_name": m[4],
-            "contact_phone": "13800000000", "current_presales_agents": m[5], "avg_daily_inquiries": m[6],
-            "promotion_frequency": m[7], "notes": "",
-        })
+        merchant_id = merchants.create_merchant(
+            db,
+            admin,
+            {
+                "name": m[0],
+                "platform": m[1],
+                "shop_name": m[2],
+                "category": m[3],
+                "contact_name": m[4],
+                "contact_phone": "13800000000",
+                "current_presales_agents": m[5],
+                "avg_daily_inquiries": m[6],
+                "promotion_frequency": m[7],
+                "notes": "",
+            },
+        )
         merchant_ids.append(merchant_id)
         project_id = merchants.create_project(db, admin, merchant_id, f"{m[0]}-售前客服", ids["manager"])
         agents = max(2, m[6] // 300)
@@ -120,21 +133,28 @@ def seed(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
         else:
             oc.confirm(db, manager, project_id, data)
             if index == 0:  # a second version, so "compare versions" has something to show
-                oc.confirm(db, manager, project_id, {**data, "agents_required": agents + 2, "target_conversion_rate": 0.28})
+                oc.confirm(
+                    db, manager, project_id, {**data, "agents_required": agents + 2, "target_conversion_rate": 0.28}
+                )
             if index == 2:  # a confirmed version with a newer draft on top
                 oc.save_draft(db, manager, project_id, {**data, "target_daily_inquiries": m[6] + 300})
         for status in PATHS[m[8]]:
             if status == "live":  # before the app, these shops were already live: the director's override
-
                 gate.go_live(db, admin, project_id, "演示数据：系统启用前已上线")
             else:
                 gate.change_status(db, manager, project_id, status, "演示数据")
         items = faq.list_items(db, manager, project_id)
         answered = len(ANSWERS) if index % 2 == 0 else 6
-        faq.save_items(db, manager, project_id, [
-            {"id": item["id"], "question": item["question"], "answer": ANSWERS[i] if i < answered else ""}
-            for i, item in enumerate(items)
-        ] + ([{"question": "支持7天无理由退货吗", "answer": "支持，需保持商品完好。"}] if index == 0 else []))
+        faq.save_items(
+            db,
+            manager,
+            project_id,
+            [
+                {"id": item["id"], "question": item["question"], "answer": ANSWERS[i] if i < answered else ""}
+                for i, item in enumerate(items)
+            ]
+            + ([{"question": "支持7天无理由退货吗", "answer": "支持，需保持商品完好。"}] if index == 0 else []),
+        )
     password = users.generate_password()
     users.create_user(db, None, "merchant", DEMO_USERS[-1][2], "merchant", password, merchant_ids[0])
     logins.append(("merchant", "merchant", password))
@@ -143,7 +163,8 @@ def seed(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
     logins.append(("merchant", "merchant2", password))
     seed_roster(db, admin, ids["agent"])
     # capability seeds (each adds its own demo data; keep this order)
-    from demo import kb, kpi, qa, salary, team as demo_team  # late: each builds on what is above
+    from demo import kb, kpi, qa, salary  # late: each builds on what is above
+    from demo import team as demo_team
 
     kpi.seed(db, admin)  # -- kpi seed --
     demo_team.seed(db, admin)  # -- team & training seed --
@@ -153,12 +174,31 @@ def seed(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
     from demo import schedule  # noqa: E402
 
     schedule.seed(db, admin)  # -- scheduling seed --
-    from demo import billing; billing.seed(db, admin)  # -- billing seed --
-    from demo import reconcile; reconcile.seed(db, admin)  # -- reconciliation seed --: the platform's figures of the last days
+    from demo import billing
+
+    billing.seed(db, admin)  # -- billing seed --
+    from demo import reconcile
+
+    reconcile.seed(db, admin)  # -- reconciliation seed --: the platform's figures of the last days
     return logins
 
 
-DEMO_AGENTS = ("小美", "阿杰", "Amy", "晓晓", "老王", "bob", "cc", "小雨", "阿丽", "大伟", "静静", "小林", "阿峰", "婷婷")
+DEMO_AGENTS = (
+    "小美",
+    "阿杰",
+    "Amy",
+    "晓晓",
+    "老王",
+    "bob",
+    "cc",
+    "小雨",
+    "阿丽",
+    "大伟",
+    "静静",
+    "小林",
+    "阿峰",
+    "婷婷",
+)
 
 
 def seed_roster(db: sqlite_utils.Database, admin: Actor, agent_user_id: int) -> None:
@@ -167,15 +207,32 @@ def seed_roster(db: sqlite_utils.Database, admin: Actor, agent_user_id: int) -> 
     live = [p for p in merchants.list_projects(db, admin) if p["status"] == "live"]
     for index, name in enumerate(DEMO_AGENTS):
         status = "online" if index < 10 else ("reserve" if index < 12 else "training")
-        agent_id = directory.create_agent(db, admin, {
-            "name": name, "employee_no": f"KF{index + 1:04d}", "phone": f"1390000{index:04d}", "skills": "售前,售后" if index % 3 == 0 else "售前",
-            "status": status, "base_salary": 3500 + 100 * (index % 5), "user_id": agent_user_id if index == 0 else None,
-        })
+        agent_id = directory.create_agent(
+            db,
+            admin,
+            {
+                "name": name,
+                "employee_no": f"KF{index + 1:04d}",
+                "phone": f"1390000{index:04d}",
+                "skills": "售前,售后" if index % 3 == 0 else "售前",
+                "status": status,
+                "base_salary": 3500 + 100 * (index % 5),
+                "user_id": agent_user_id if index == 0 else None,
+            },
+        )
         if index < 12:
             project = live[0] if index % 2 == 0 else live[1]
             prefix = project["merchant_name"][:4]
-            directory.assign(db, admin, project["id"], agent_id, "online" if index < 10 else "reserve",
-                          "day" if index % 4 < 2 else "night", start, f"{prefix}:{name}")
+            directory.assign(
+                db,
+                admin,
+                project["id"],
+                agent_id,
+                "online" if index < 10 else "reserve",
+                "day" if index % 4 < 2 else "night",
+                start,
+                f"{prefix}:{name}",
+            )
 
 
 def main(argv: list[str] | None = None) -> int:

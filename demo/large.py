@@ -19,6 +19,7 @@ How each part is written, so that the rows are what the app itself would have st
 - Pay runs: core.salary.payroll.run_month for each month missing (the demo firm has three), the past
   ones approved.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,26 +37,57 @@ import numpy as np
 import pandas as pd
 import sqlite_utils
 
-from core.golive import gate
+from core.accounts import users
 from core.agents import directory
-from core.kernel import audit, config
+from core.bootstrap import open_store
 from core.complaints import complaints
+from core.golive import gate
+from core.kernel import audit, config
+from core.kernel.db import write
+from core.kernel.permissions import Actor
 from core.kpi import engine, store
-from core.projects import merchants, order_confirmation as oc
+from core.projects import merchants
+from core.projects import order_confirmation as oc
 from core.qa import reviews as qa
 from core.salary import payroll, schemes
-from core.accounts import users
-from core.kernel.db import write
-from core.bootstrap import open_store
-from core.kernel.permissions import Actor
 
 SEED = 20261201
 PLATFORMS = ("tmall", "taobao", "pinduoduo", "jd", "douyin")
 CATEGORIES = ("家居日用", "生鲜水果", "女装", "3C数码", "美妆个护", "宠物用品", "母婴", "食品", "运动户外", "家电")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
-GIVEN = ("小美", "阿杰", "晓晓", "丽丽", "大伟", "静静", "小林", "阿峰", "婷婷", "思思", "若兰", "小雨", "佳佳", "明明", "欢欢")
-BUYER_LINES = np.array(["请问有货吗", "什么时候发货", "能便宜点吗", "有优惠券吗", "尺码怎么选", "可以开发票吗", "在吗", "好的"], dtype=object)
-AGENT_LINES = np.array(["亲，有货的哦", "今天下单明天发货", "可以领店铺券哦", "亲按平时尺码拍就可以", "可以开电子发票", "好的亲", "感谢支持"], dtype=object)
+GIVEN = (
+    "小美",
+    "阿杰",
+    "晓晓",
+    "丽丽",
+    "大伟",
+    "静静",
+    "小林",
+    "阿峰",
+    "婷婷",
+    "思思",
+    "若兰",
+    "小雨",
+    "佳佳",
+    "明明",
+    "欢欢",
+)
+BUYER_LINES = np.array(
+    ["请问有货吗", "什么时候发货", "能便宜点吗", "有优惠券吗", "尺码怎么选", "可以开发票吗", "在吗", "好的"],
+    dtype=object,
+)
+AGENT_LINES = np.array(
+    [
+        "亲，有货的哦",
+        "今天下单明天发货",
+        "可以领店铺券哦",
+        "亲按平时尺码拍就可以",
+        "可以开电子发票",
+        "好的亲",
+        "感谢支持",
+    ],
+    dtype=object,
+)
 HOUR_WEIGHTS = np.array([1, 0.3, 0.2, 0.1, 0.1, 0.2, 1, 3, 6, 9, 11, 10, 7, 8, 10, 10, 9, 7, 6, 8, 11, 12, 9, 4], float)
 CHUNK = 20_000
 SUMMARY_FILE = "demo-large-platform-summary.xlsx"
@@ -76,8 +108,17 @@ class Scale:
     pay_months: int = 12
 
 
-TINY = Scale(merchants=10, agents=130, kpi_days=20, raw_projects=2, raw_days=5, messages=4_000, qa_reviews=300, complaints=120,
-             pay_months=2)
+TINY = Scale(
+    merchants=10,
+    agents=130,
+    kpi_days=20,
+    raw_projects=2,
+    raw_days=5,
+    messages=4_000,
+    qa_reviews=300,
+    complaints=120,
+    pay_months=2,
+)
 
 
 def _log(message: str, started: float) -> None:
@@ -94,14 +135,31 @@ def _admin(db: sqlite_utils.Database) -> Actor:
 def _confirmation(platform: str, name: str, rng: random.Random, agents_required: int) -> dict[str, Any]:
     today = config.today()
     return {
-        **oc.default_data(platform), "company_name": name + "有限公司", "contact_name": "联系人", "contact_phone": "13800000000",
-        "service_type": "presales", "agents_required": agents_required, "liaison": "联系人",
-        "target_daily_inquiries": rng.choice((300, 400, 500, 600)), "target_first_response_s": 20, "target_avg_response_s": 30,
-        "target_response_30s_rate": 0.80, "target_conversion_rate": rng.choice((0.18, 0.2, 0.22)), "target_aov": 150.0,
-        "target_satisfaction": 0.95, "materials_submitted": True, "materials_complete": True, "materials_missing": "",
-        "materials_due_date": (today + timedelta(days=3)).isoformat(), "trainer": "us", "examiner": "us",
-        "training_requirements": "", "golive_requested_date": (today + timedelta(days=10)).isoformat(),
-        "golive_committed_date": (today + timedelta(days=10)).isoformat(), "qa_standard": "ours", "other_requests": "",
+        **oc.default_data(platform),
+        "company_name": name + "有限公司",
+        "contact_name": "联系人",
+        "contact_phone": "13800000000",
+        "service_type": "presales",
+        "agents_required": agents_required,
+        "liaison": "联系人",
+        "target_daily_inquiries": rng.choice((300, 400, 500, 600)),
+        "target_first_response_s": 20,
+        "target_avg_response_s": 30,
+        "target_response_30s_rate": 0.80,
+        "target_conversion_rate": rng.choice((0.18, 0.2, 0.22)),
+        "target_aov": 150.0,
+        "target_satisfaction": 0.95,
+        "materials_submitted": True,
+        "materials_complete": True,
+        "materials_missing": "",
+        "materials_due_date": (today + timedelta(days=3)).isoformat(),
+        "trainer": "us",
+        "examiner": "us",
+        "training_requirements": "",
+        "golive_requested_date": (today + timedelta(days=10)).isoformat(),
+        "golive_committed_date": (today + timedelta(days=10)).isoformat(),
+        "qa_standard": "ours",
+        "other_requests": "",
     }
 
 
@@ -116,10 +174,22 @@ def add_firm(db: sqlite_utils.Database, scale: Scale, rng: random.Random) -> lis
     for number in range(existing, scale.merchants):
         platform = PLATFORMS[number % len(PLATFORMS)]
         name = f"{CATEGORIES[number % len(CATEGORIES)][:2]}商家{number + 1:03d}"
-        merchant_id = merchants.create_merchant(db, admin, {
-            "name": name, "platform": platform, "shop_name": name + "店", "category": CATEGORIES[number % len(CATEGORIES)],
-            "contact_name": "联系人", "contact_phone": "13800000000", "current_presales_agents": 2, "avg_daily_inquiries": 1500,
-            "promotion_frequency": "monthly", "notes": ""})
+        merchant_id = merchants.create_merchant(
+            db,
+            admin,
+            {
+                "name": name,
+                "platform": platform,
+                "shop_name": name + "店",
+                "category": CATEGORIES[number % len(CATEGORIES)],
+                "contact_name": "联系人",
+                "contact_phone": "13800000000",
+                "current_presales_agents": 2,
+                "avg_daily_inquiries": 1500,
+                "promotion_frequency": "monthly",
+                "notes": "",
+            },
+        )
         project_id = merchants.create_project(db, admin, merchant_id, f"{name}-售前客服", manager_id)
         # about one in six projects is not live: signed, training, negotiating or paused
         target = statuses[(number // 6) % len(statuses)] if number % 6 == 5 else "live"
@@ -145,11 +215,30 @@ def add_firm(db: sqlite_utils.Database, scale: Scale, rng: random.Random) -> lis
         name = SURNAMES[index % len(SURNAMES)] + GIVEN[(index // len(SURNAMES)) % len(GIVEN)]
         slot = slots[index - count] if index - count < len(slots) else None
         status = "training" if slot is None else ("online" if slot[1] == "online" else "reserve")
-        agent_id = directory.create_agent(db, admin, {
-            "name": name, "employee_no": f"KL{index + 1:05d}", "phone": f"139{index:08d}", "skills": "售前", "status": status,
-            "base_salary": 3500 + 100 * (index % 5), "user_id": None})
+        agent_id = directory.create_agent(
+            db,
+            admin,
+            {
+                "name": name,
+                "employee_no": f"KL{index + 1:05d}",
+                "phone": f"139{index:08d}",
+                "skills": "售前",
+                "status": status,
+                "base_salary": 3500 + 100 * (index % 5),
+                "user_id": None,
+            },
+        )
         if slot is not None:
-            directory.assign(db, admin, slot[0], agent_id, slot[1], "day" if index % 2 else "night", start, f"L{slot[0]}:{name}{index}")
+            directory.assign(
+                db,
+                admin,
+                slot[0],
+                agent_id,
+                slot[1],
+                "day" if index % 2 else "night",
+                start,
+                f"L{slot[0]}:{name}{index}",
+            )
     return new_live
 
 
@@ -166,8 +255,9 @@ def live_teams(db: sqlite_utils.Database) -> dict[int, list[dict]]:
 # --- raw chats (vectorised generator, stored by the app's import path) -------------------------------------------------
 
 
-def generate_chats(rng: np.random.Generator, team: list[str], start: date, days: int, n_messages: int,
-                   order_prefix: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def generate_chats(
+    rng: np.random.Generator, team: list[str], start: date, days: int, n_messages: int, order_prefix: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """About n_messages messages and their orders over `days` days from `start`, in the import format."""
     n_chats = max(1, int(n_messages / 6.6))
     day = rng.integers(0, days, n_chats)
@@ -181,7 +271,9 @@ def generate_chats(rng: np.random.Generator, team: list[str], start: date, days:
     first = np.r_[0, np.cumsum(counts)[:-1]]
     position = np.arange(len(chat_of)) - np.repeat(first, counts)
     draw = rng.random(len(chat_of))
-    sender = np.where(draw < 0.5, 0, np.where(draw < 0.93, 1, np.where(draw < 0.97, 2, 3)))  # buyer, agent, auto, system
+    sender = np.where(
+        draw < 0.5, 0, np.where(draw < 0.93, 1, np.where(draw < 0.97, 2, 3))
+    )  # buyer, agent, auto, system
     sender[position == 0] = 0
     sender[(position == 1) & (rng.random(len(chat_of)) < 0.3)] = 2
     gap = rng.exponential(16.0, len(chat_of)).astype(np.int64)
@@ -195,12 +287,25 @@ def generate_chats(rng: np.random.Generator, team: list[str], start: date, days:
     stamps = day0 + (day[chat_of] * 86400 + seconds).astype("timedelta64[s]")
     times = pd.Series(np.datetime_as_string(stamps, unit="s")).str.replace("T", " ", regex=False)
     names = np.array(engine.SENDERS, dtype=object)
-    content = np.where(sender == 0, BUYER_LINES[rng.integers(0, len(BUYER_LINES), len(chat_of))],
-                       np.where(sender == 1, AGENT_LINES[rng.integers(0, len(AGENT_LINES), len(chat_of))],
-                                np.where(sender == 2, "您好，欢迎光临", "买家已下单")))
+    content = np.where(
+        sender == 0,
+        BUYER_LINES[rng.integers(0, len(BUYER_LINES), len(chat_of))],
+        np.where(
+            sender == 1,
+            AGENT_LINES[rng.integers(0, len(AGENT_LINES), len(chat_of))],
+            np.where(sender == 2, "您好，欢迎光临", "买家已下单"),
+        ),
+    )
     team_array = np.array(team, dtype=object)
-    messages = pd.DataFrame({"time": times, "buyer": buyer_pool[buyer[chat_of]], "agent": team_array[agent[chat_of]],
-                             "sender": names[sender], "content": content})
+    messages = pd.DataFrame(
+        {
+            "time": times,
+            "buyer": buyer_pool[buyer[chat_of]],
+            "agent": team_array[agent[chat_of]],
+            "sender": names[sender],
+            "content": content,
+        }
+    )
     # orders: about a quarter of the chats, placed 1-90 minutes after the chat began; some silent buyers
     ordering = np.flatnonzero(rng.random(n_chats) < 0.26)
     n_orders = len(ordering)
@@ -211,11 +316,17 @@ def generate_chats(rng: np.random.Generator, team: list[str], start: date, days:
     paid_text = pd.Series(np.datetime_as_string(paid, unit="s")).str.replace("T", " ", regex=False)
     unpaid = ((status == "unpaid") | (status == "cancelled")) & (rng.random(n_orders) < 0.8)
     paid_text[unpaid] = ""
-    orders = pd.DataFrame({
-        "order_id": [f"{order_prefix}{i:08d}" for i in range(n_orders)], "buyer": buyer_pool[buyer[ordering]],
-        "created_at": pd.Series(np.datetime_as_string(created, unit="s")).str.replace("T", " ", regex=False),
-        "paid_at": paid_text, "amount": np.round(rng.uniform(29, 399, n_orders), 2),
-        "items": rng.choice(np.array([1, 1, 1, 2, 3]), n_orders), "status": status})
+    orders = pd.DataFrame(
+        {
+            "order_id": [f"{order_prefix}{i:08d}" for i in range(n_orders)],
+            "buyer": buyer_pool[buyer[ordering]],
+            "created_at": pd.Series(np.datetime_as_string(created, unit="s")).str.replace("T", " ", regex=False),
+            "paid_at": paid_text,
+            "amount": np.round(rng.uniform(29, 399, n_orders), 2),
+            "items": rng.choice(np.array([1, 1, 1, 2, 3]), n_orders),
+            "status": status,
+        }
+    )
     return messages, orders
 
 
@@ -230,18 +341,39 @@ def add_raw_chats(db: sqlite_utils.Database, scale: Scale, project_ids: list[int
         rng = np.random.default_rng(SEED + project_id)
         team = [m["sub_account"] for m in teams[project_id]]
         messages, orders = generate_chats(rng, team, start, scale.raw_days, per_project, f"L{project_id}-")
-        preview = store.RawPreview(messages=messages, orders=orders, date_from=start, date_to=end, unknown_agents=[],
-                                       filenames=["large-messages.csv", "large-orders.csv"])
+        preview = store.RawPreview(
+            messages=messages,
+            orders=orders,
+            date_from=start,
+            date_to=end,
+            unknown_agents=[],
+            filenames=["large-messages.csv", "large-orders.csv"],
+        )
         store.import_raw(db, admin, project_id, preview)
-        _log(f"raw chats {index + 1}/{len(project_ids)}: project {project_id}, {len(messages):,} messages, {len(orders):,} orders", started)
+        _log(
+            f"raw chats {index + 1}/{len(project_ids)}: project {project_id}, {len(messages):,} messages, {len(orders):,} orders",
+            started,
+        )
     return start, end
 
 
 # --- summary KPI days (bulk, as the summary import stores them) ------------------------------------------------------
 
 
-SUMMARY_AGENT_COLUMNS = ("consultations", "response_30s_rate", "avg_response_s", "first_response_s", "effective_reply_rate",
-                         "converted", "conversion_rate", "sales", "items", "aov", "items_per_buyer", "satisfaction")
+SUMMARY_AGENT_COLUMNS = (
+    "consultations",
+    "response_30s_rate",
+    "avg_response_s",
+    "first_response_s",
+    "effective_reply_rate",
+    "converted",
+    "conversion_rate",
+    "sales",
+    "items",
+    "aov",
+    "items_per_buyer",
+    "satisfaction",
+)
 
 
 def summary_agent_days(rng: np.random.Generator, members: list[dict], days: list[str]) -> pd.DataFrame:
@@ -249,7 +381,11 @@ def summary_agent_days(rng: np.random.Generator, members: list[dict], days: list
     grid = [(d, m["sub_account"]) for m in members for d in days if d >= m["from_date"]]
     frame = pd.DataFrame(grid, columns=["day", "agent"])
     n = len(frame)
-    skill = frame["agent"].map({m["sub_account"]: rng.uniform(0.8, 1.2) for m in members}).to_numpy(float) if n else np.zeros(0)
+    skill = (
+        frame["agent"].map({m["sub_account"]: rng.uniform(0.8, 1.2) for m in members}).to_numpy(float)
+        if n
+        else np.zeros(0)
+    )
     consultations = rng.poisson(90 * skill)
     conversion = np.clip(rng.normal(0.21, 0.04, n) * skill, 0.02, 0.6)
     converted = rng.binomial(consultations, conversion)
@@ -276,8 +412,12 @@ def shop_days_from_agents(frame: pd.DataFrame) -> pd.DataFrame:
     grouped = frame.groupby("day", sort=True)
     shop = grouped[["consultations", "converted", "items"]].sum().astype(int)
     shop["sales"] = grouped["sales"].sum().round(2)
-    shop["conversion_rate"] = np.where(shop["consultations"] > 0, shop["converted"] / shop["consultations"].where(shop["consultations"] > 0), np.nan)
-    shop["aov"] = np.where(shop["converted"] > 0, shop["sales"] / shop["converted"].where(shop["converted"] > 0), np.nan)
+    shop["conversion_rate"] = np.where(
+        shop["consultations"] > 0, shop["converted"] / shop["consultations"].where(shop["consultations"] > 0), np.nan
+    )
+    shop["aov"] = np.where(
+        shop["converted"] > 0, shop["sales"] / shop["converted"].where(shop["converted"] > 0), np.nan
+    )
     weights = frame["consultations"].astype(float)
     for column in ("response_30s_rate", "avg_response_s", "first_response_s", "effective_reply_rate", "satisfaction"):
         weighted = (frame[column] * weights).groupby(frame["day"]).sum()
@@ -286,8 +426,13 @@ def shop_days_from_agents(frame: pd.DataFrame) -> pd.DataFrame:
     return shop.reset_index()
 
 
-def add_summary_days(db: sqlite_utils.Database, scale: Scale, raw_range: tuple[date, date] | None, raw_projects: list[int],
-                     started: float) -> int:
+def add_summary_days(
+    db: sqlite_utils.Database,
+    scale: Scale,
+    raw_range: tuple[date, date] | None,
+    raw_projects: list[int],
+    started: float,
+) -> int:
     """Every live project's agent days of the year not covered by raw chats, as summary rows; return rows written."""
     admin = _admin(db)
     end = config.today() - timedelta(days=1)
@@ -295,15 +440,32 @@ def add_summary_days(db: sqlite_utils.Database, scale: Scale, raw_range: tuple[d
     stamp = config.now_text()
     settings_json = json.dumps({"source": "summary", "file": SUMMARY_FILE})
     written = 0
-    agent_sql = (f"INSERT OR IGNORE INTO kpi_agent_daily (project_id, day, agent, {', '.join(SUMMARY_AGENT_COLUMNS)}, source, extra, settings, "
-                 f"import_id, computed_at) VALUES ({', '.join('?' * (len(SUMMARY_AGENT_COLUMNS) + 8))})")
-    shop_columns = ("consultations", "converted", "items", "sales", "conversion_rate", "aov", "response_30s_rate", "avg_response_s",
-                    "first_response_s", "effective_reply_rate", "satisfaction")
-    shop_sql = (f"INSERT OR IGNORE INTO kpi_shop_daily (project_id, day, {', '.join(shop_columns)}, source, extra, settings, import_id, "
-                f"computed_at) VALUES ({', '.join('?' * (len(shop_columns) + 7))})")
+    agent_sql = (
+        f"INSERT OR IGNORE INTO kpi_agent_daily (project_id, day, agent, {', '.join(SUMMARY_AGENT_COLUMNS)}, source, extra, settings, "
+        f"import_id, computed_at) VALUES ({', '.join('?' * (len(SUMMARY_AGENT_COLUMNS) + 8))})"
+    )
+    shop_columns = (
+        "consultations",
+        "converted",
+        "items",
+        "sales",
+        "conversion_rate",
+        "aov",
+        "response_30s_rate",
+        "avg_response_s",
+        "first_response_s",
+        "effective_reply_rate",
+        "satisfaction",
+    )
+    shop_sql = (
+        f"INSERT OR IGNORE INTO kpi_shop_daily (project_id, day, {', '.join(shop_columns)}, source, extra, settings, import_id, "
+        f"computed_at) VALUES ({', '.join('?' * (len(shop_columns) + 7))})"
+    )
     for project_id, members in live_teams(db).items():
         covered = set()
-        existing = {r["day"] for r in db.query("SELECT DISTINCT day FROM kpi_shop_daily WHERE project_id = ?", [project_id])}
+        existing = {
+            r["day"] for r in db.query("SELECT DISTINCT day FROM kpi_shop_daily WHERE project_id = ?", [project_id])
+        }
         covered |= existing
         days = [d for d in all_days if d not in covered]
         if not days:
@@ -314,17 +476,42 @@ def add_summary_days(db: sqlite_utils.Database, scale: Scale, raw_range: tuple[d
             continue
         shop = shop_days_from_agents(frame)
         with write(db):
-            import_id = db["kpi_imports"].insert({
-                "project_id": project_id, "kind": "summary", "filenames": SUMMARY_FILE, "date_from": days[0], "date_to": days[-1],
-                "rows": len(frame), "settings": settings_json, "created_by": admin.id, "created_at": stamp}).last_pk
+            import_id = (
+                db["kpi_imports"]
+                .insert(
+                    {
+                        "project_id": project_id,
+                        "kind": "summary",
+                        "filenames": SUMMARY_FILE,
+                        "date_from": days[0],
+                        "date_to": days[-1],
+                        "rows": len(frame),
+                        "settings": settings_json,
+                        "created_by": admin.id,
+                        "created_at": stamp,
+                    }
+                )
+                .last_pk
+            )
             tail = ["summary", json.dumps({"dimensions": {}}), settings_json, import_id, stamp]
-            values = frame[["day", "agent", *SUMMARY_AGENT_COLUMNS]].astype(object).where(frame[["day", "agent", *SUMMARY_AGENT_COLUMNS]].notna(), None)
+            values = (
+                frame[["day", "agent", *SUMMARY_AGENT_COLUMNS]]
+                .astype(object)
+                .where(frame[["day", "agent", *SUMMARY_AGENT_COLUMNS]].notna(), None)
+            )
             db.conn.executemany(agent_sql, [[project_id, *row, *tail] for row in values.values.tolist()])
             tail = ["summary", json.dumps({"derived_from": "agent summaries"}), settings_json, import_id, stamp]
             values = shop[["day", *shop_columns]].astype(object).where(shop[["day", *shop_columns]].notna(), None)
             db.conn.executemany(shop_sql, [[project_id, *row, *tail] for row in values.values.tolist()])
-            audit.record(db, admin, "import", "kpi_summary", import_id, None,
-                         {"project_id": project_id, "days": len(days), "rows": len(frame), "demo_large": True})
+            audit.record(
+                db,
+                admin,
+                "import",
+                "kpi_summary",
+                import_id,
+                None,
+                {"project_id": project_id, "days": len(days), "rows": len(frame), "demo_large": True},
+            )
         written += len(frame) + len(shop)
     _log(f"summary KPI days: {written:,} rows", started)
     return written
@@ -365,12 +552,37 @@ def add_qa_reviews(db: sqlite_utils.Database, scale: Scale, started: float) -> i
                 else:
                     ratings[item.id] = rng.choice((high, high, high - 1 if high > low else high)) if good else low
             result = qa.compute(card, ratings)
-            stamp = f"{(chat_day + timedelta(days=1)).isoformat()} {rng.randrange(9, 18):02d}:{rng.randrange(60):02d}:00"
-            case_type = "problem" if result.score < 60 and rng.random() < 0.5 else ("excellent" if result.score >= 99 and rng.random() < 0.01 else None)
-            reviews.append((project_id, member["agent_id"], card.id, inspector, f"buyer{rng.randrange(10**6):06d}", chat_day.isoformat(),
-                             "", result.base, result.bonus, result.score, int(bool(result.critical_failed)), case_type,
-                             "discussed" if case_type and chat_day < end - timedelta(days=14) else ("to_discuss" if case_type else None),
-                             stamp, inspector, stamp, stamp))
+            stamp = (
+                f"{(chat_day + timedelta(days=1)).isoformat()} {rng.randrange(9, 18):02d}:{rng.randrange(60):02d}:00"
+            )
+            case_type = (
+                "problem"
+                if result.score < 60 and rng.random() < 0.5
+                else ("excellent" if result.score >= 99 and rng.random() < 0.01 else None)
+            )
+            reviews.append(
+                (
+                    project_id,
+                    member["agent_id"],
+                    card.id,
+                    inspector,
+                    f"buyer{rng.randrange(10**6):06d}",
+                    chat_day.isoformat(),
+                    "",
+                    result.base,
+                    result.bonus,
+                    result.score,
+                    int(bool(result.critical_failed)),
+                    case_type,
+                    "discussed"
+                    if case_type and chat_day < end - timedelta(days=14)
+                    else ("to_discuss" if case_type else None),
+                    stamp,
+                    inspector,
+                    stamp,
+                    stamp,
+                )
+            )
             ratings_of.append((card, result, ratings, stamp))
         with write(db):
             first_id = (db.execute("SELECT COALESCE(MAX(id), 0) FROM qa_reviews").fetchone()[0]) + 1
@@ -381,13 +593,35 @@ def add_qa_reviews(db: sqlite_utils.Database, scale: Scale, started: float) -> i
                 for item in card.items:
                     score = result.item_scores[item.id]
                     items.append((review_id, item.id, ratings.get(item.id), None if score is None else round(score, 4)))
-                history.append((review_id, stamp, inspector, "scored", result.score, int(bool(result.critical_failed)),
-                                json.dumps({str(k): v for k, v in ratings.items()}, sort_keys=True), ""))
-            db.conn.executemany("INSERT INTO qa_review_items (review_id, item_id, rating, score) VALUES (?,?,?,?)", items)
-            db.conn.executemany("INSERT INTO qa_review_history (review_id, at, by, event, score, critical_failed, ratings, note) "
-                                "VALUES (?,?,?,?,?,?,?,?)", history)
-            audit.record(db, _admin(db), "bulk_create", "qa_review", f"{first_id}-{first_id + batch - 1}", None,
-                         {"reviews": batch, "demo_large": True})
+                history.append(
+                    (
+                        review_id,
+                        stamp,
+                        inspector,
+                        "scored",
+                        result.score,
+                        int(bool(result.critical_failed)),
+                        json.dumps({str(k): v for k, v in ratings.items()}, sort_keys=True),
+                        "",
+                    )
+                )
+            db.conn.executemany(
+                "INSERT INTO qa_review_items (review_id, item_id, rating, score) VALUES (?,?,?,?)", items
+            )
+            db.conn.executemany(
+                "INSERT INTO qa_review_history (review_id, at, by, event, score, critical_failed, ratings, note) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                history,
+            )
+            audit.record(
+                db,
+                _admin(db),
+                "bulk_create",
+                "qa_review",
+                f"{first_id}-{first_id + batch - 1}",
+                None,
+                {"reviews": batch, "demo_large": True},
+            )
         done += batch
     _log(f"QA reviews: {done:,}", started)
     return done
@@ -401,7 +635,9 @@ def add_complaints(db: sqlite_utils.Database, scale: Scale, started: float) -> i
     managers = {r["id"]: r["manager_id"] for r in db.query("SELECT id, manager_id FROM projects")}
     end = config.now().replace(microsecond=0, tzinfo=None)
     per_day: dict[date, int] = {}
-    logged_times = sorted(end - timedelta(seconds=rng.randrange(scale.kpi_days * 86400)) for _ in range(scale.complaints))
+    logged_times = sorted(
+        end - timedelta(seconds=rng.randrange(scale.kpi_days * 86400)) for _ in range(scale.complaints)
+    )
     counters = {r["day"]: r["last"] for r in db.query("SELECT day, last FROM complaint_counters")}
     rows_, events_meta = [], []
     for logged in logged_times:
@@ -413,20 +649,45 @@ def add_complaints(db: sqlite_utils.Database, scale: Scale, started: float) -> i
         category = rng.choice(("product_quality", "logistics", "refund", "other", "logistics", "product_quality"))
         promised = complaints.default_promise(severity, logged)
         age = (end - logged).days
-        status = "closed" if age > 14 else ("resolved" if age > 4 else rng.choice(("new", "in_progress", "escalated", "resolved")))
+        status = (
+            "closed"
+            if age > 14
+            else ("resolved" if age > 4 else rng.choice(("new", "in_progress", "escalated", "resolved")))
+        )
         resolved = logged + timedelta(hours=rng.randrange(2, 60)) if status in ("resolved", "closed") else None
         closed = resolved + timedelta(days=1) if status == "closed" else None
         text = complaints._text
-        rows_.append((complaints.format_number(day, sequence), project_id, rng.choice(complaints.CHANNELS), f"buyer{rng.randrange(10**6):06d}",
-                      f"D{rng.randrange(10**10):010d}", category, "顾客反映的问题（演示数据）", severity, status, text(promised),
-                      managers[project_id] if status == "escalated" else None, admin.id, text(logged),
-                      text(resolved) if resolved else None, text(closed) if closed else None, text(closed or resolved or logged)))
-        events_meta.append((status, text(logged), text(resolved) if resolved else None, text(closed) if closed else None))
+        rows_.append(
+            (
+                complaints.format_number(day, sequence),
+                project_id,
+                rng.choice(complaints.CHANNELS),
+                f"buyer{rng.randrange(10**6):06d}",
+                f"D{rng.randrange(10**10):010d}",
+                category,
+                "顾客反映的问题（演示数据）",
+                severity,
+                status,
+                text(promised),
+                managers[project_id] if status == "escalated" else None,
+                admin.id,
+                text(logged),
+                text(resolved) if resolved else None,
+                text(closed) if closed else None,
+                text(closed or resolved or logged),
+            )
+        )
+        events_meta.append(
+            (status, text(logged), text(resolved) if resolved else None, text(closed) if closed else None)
+        )
     with write(db):
         first_id = db.execute("SELECT COALESCE(MAX(id), 0) FROM complaints").fetchone()[0] + 1
-        db.conn.executemany("""INSERT INTO complaints (number, project_id, channel, buyer_id, order_no, category, description, severity,
+        db.conn.executemany(
+            """INSERT INTO complaints (number, project_id, channel, buyer_id, order_no, category, description, severity,
                                concerns_agent, status, promised_at, assignee_id, logged_by, logged_at, resolved_at, closed_at, updated_at)
-                               VALUES (?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?,?)""", rows_)
+                               VALUES (?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?,?)""",
+            rows_,
+        )
         events = []
         for offset, (status, logged, resolved, closed) in enumerate(events_meta):
             complaint_id = first_id + offset
@@ -436,14 +697,28 @@ def add_complaints(db: sqlite_utils.Database, scale: Scale, started: float) -> i
             if status == "escalated":
                 events.append((complaint_id, logged, admin.id, "escalate", "new", "escalated", ""))
             if status in ("resolved", "closed"):
-                events.append((complaint_id, resolved, admin.id, "resolve", "in_progress", "resolved", "已处理（演示数据）"))
+                events.append(
+                    (complaint_id, resolved, admin.id, "resolve", "in_progress", "resolved", "已处理（演示数据）")
+                )
             if status == "closed":
                 events.append((complaint_id, closed, admin.id, "close", "resolved", "closed", ""))
-        db.conn.executemany("INSERT INTO complaint_events (complaint_id, at, by, action, from_status, to_status, note) VALUES (?,?,?,?,?,?,?)", events)
-        db.conn.executemany("INSERT INTO complaint_counters (day, last) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET last = excluded.last",
-                            [(d.isoformat(), n) for d, n in per_day.items()])
-        audit.record(db, admin, "bulk_create", "complaint", f"{first_id}-{first_id + len(rows_) - 1}", None,
-                     {"complaints": len(rows_), "demo_large": True})
+        db.conn.executemany(
+            "INSERT INTO complaint_events (complaint_id, at, by, action, from_status, to_status, note) VALUES (?,?,?,?,?,?,?)",
+            events,
+        )
+        db.conn.executemany(
+            "INSERT INTO complaint_counters (day, last) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET last = excluded.last",
+            [(d.isoformat(), n) for d, n in per_day.items()],
+        )
+        audit.record(
+            db,
+            admin,
+            "bulk_create",
+            "complaint",
+            f"{first_id}-{first_id + len(rows_) - 1}",
+            None,
+            {"complaints": len(rows_), "demo_large": True},
+        )
     _log(f"complaints: {len(rows_):,}", started)
     return len(rows_)
 
@@ -462,8 +737,13 @@ def add_pay_runs(db: sqlite_utils.Database, scale: Scale, started: float) -> int
     have = {r["month"] for r in db.query("SELECT month FROM pay_runs")}
     standard = db.execute("SELECT id FROM salary_schemes ORDER BY id LIMIT 1").fetchone()
     first_day = payroll.month_bounds(months[0])[0]
-    if standard and not db.execute("SELECT 1 FROM salary_scheme_assignments WHERE project_id IS NULL AND agent_id IS NULL "
-                                   "AND from_date <= ?", [first_day.isoformat()]).fetchone():
+    if (
+        standard
+        and not db.execute(
+            "SELECT 1 FROM salary_scheme_assignments WHERE project_id IS NULL AND agent_id IS NULL AND from_date <= ?",
+            [first_day.isoformat()],
+        ).fetchone()
+    ):
         schemes.assign(db, admin, standard[0], first_day)  # the company scheme, from the first month of the year
     made = 0
     for month in months:
@@ -491,14 +771,29 @@ def build(db: sqlite_utils.Database, scale: Scale = Scale(), quiet: bool = False
     rng = random.Random(SEED)
     new_live = add_firm(db, scale, rng)
     log(f"firm: {db['merchants'].count} merchants, {db['projects'].count} projects, {db['agents'].count} agents")
-    raw_projects = new_live[:scale.raw_projects]
+    raw_projects = new_live[: scale.raw_projects]
     raw_range = add_raw_chats(db, scale, raw_projects, started) if raw_projects else None
     add_summary_days(db, scale, raw_range, raw_projects, started)
     add_qa_reviews(db, scale, started)
     add_complaints(db, scale, started)
     add_pay_runs(db, scale, started)
-    counts = {table: db[table].count for table in ("merchants", "projects", "agents", "chat_messages", "chat_orders", "kpi_agent_daily",
-                                                   "kpi_shop_daily", "qa_reviews", "complaints", "pay_runs", "pay_statements", "audit_log")}
+    counts = {
+        table: db[table].count
+        for table in (
+            "merchants",
+            "projects",
+            "agents",
+            "chat_messages",
+            "chat_orders",
+            "kpi_agent_daily",
+            "kpi_shop_daily",
+            "qa_reviews",
+            "complaints",
+            "pay_runs",
+            "pay_statements",
+            "audit_log",
+        )
+    }
     log("done: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
     return {"logins": logins, "counts": counts, "seconds": time.perf_counter() - started}
 

@@ -8,6 +8,7 @@ names agents by nickname (no shop prefix). Each file also lists an account we do
 A handful of rows, written straight into `platform_agent_daily` as the summary import stores them
 (without an import batch: no file was read).
 """
+
 from __future__ import annotations
 
 import json
@@ -17,12 +18,17 @@ from typing import Any
 import sqlite_utils
 
 from core.kernel import config
-from core.projects import merchants
 from core.kernel.db import rows, write
 from core.kernel.permissions import Actor
+from core.projects import merchants
 
 DAYS = 5
-PROFILES = {"tmall": "tmall_performance", "taobao": "tmall_performance", "douyin": "douyin_performance", "pinduoduo": "pdd_performance"}
+PROFILES = {
+    "tmall": "tmall_performance",
+    "taobao": "tmall_performance",
+    "douyin": "douyin_performance",
+    "pinduoduo": "pdd_performance",
+}
 
 
 def _tmall(rng: random.Random, row: dict[str, Any], newest: bool, outlier: bool) -> tuple[dict[str, Any], list[str]]:
@@ -60,8 +66,12 @@ def _douyin(rng: random.Random, row: dict[str, Any], newest: bool, outlier: bool
         "satisfaction_allday": round(rng.uniform(0.9, 0.99), 4),
     }
     if row["avg_response_s"] is not None:
-        figures["avg_response_s_service"] = round(row["avg_response_s"] * rng.uniform(0.88, 0.96), 1)  # robot replies count as human
-        figures["avg_response_s_allday"] = round(row["avg_response_s"] * rng.uniform(1.2, 1.45), 1)  # the night is slower
+        figures["avg_response_s_service"] = round(
+            row["avg_response_s"] * rng.uniform(0.88, 0.96), 1
+        )  # robot replies count as human
+        figures["avg_response_s_allday"] = round(
+            row["avg_response_s"] * rng.uniform(1.2, 1.45), 1
+        )  # the night is slower
     if row["first_response_s"] is not None:
         figures["first_response_s_allday"] = round(row["first_response_s"] * rng.uniform(1.15, 1.35), 1)
     pending = ["sales_after_refund"] if newest else []
@@ -77,24 +87,55 @@ def seed(db: sqlite_utils.Database, admin: Actor) -> None:
     for project in merchants.list_projects(db, admin, status="live"):
         profile = PROFILES.get(project["platform"])
         make = _douyin if project["platform"] == "douyin" else _tmall
-        days = [r["day"] for r in rows(db, """SELECT DISTINCT day FROM kpi_agent_daily WHERE project_id = ? AND source = 'raw'
-                                              ORDER BY day DESC LIMIT ?""", [project["id"], DAYS])]
+        days = [
+            r["day"]
+            for r in rows(
+                db,
+                """SELECT DISTINCT day FROM kpi_agent_daily WHERE project_id = ? AND source = 'raw'
+                                              ORDER BY day DESC LIMIT ?""",
+                [project["id"], DAYS],
+            )
+        ]
         if profile is None or not days:
             continue
-        ours = rows(db, f"""SELECT day, agent, consultations, converted, sales, first_response_s, avg_response_s FROM kpi_agent_daily
-                            WHERE project_id = ? AND source = 'raw' AND day IN ({','.join('?' * len(days))}) ORDER BY day, agent""",
-                    [project["id"], *days])
+        ours = rows(
+            db,
+            f"""SELECT day, agent, consultations, converted, sales, first_response_s, avg_response_s FROM kpi_agent_daily
+                            WHERE project_id = ? AND source = 'raw' AND day IN ({",".join("?" * len(days))}) ORDER BY day, agent""",
+            [project["id"], *days],
+        )
         outlier = (days[-1], ours[0]["agent"]) if ours else None
         with write(db):
             for day in sorted(days):
                 for row in (r for r in ours if r["day"] == day):
                     figures, pending = make(rng, row, day == days[0], (day, row["agent"]) == outlier)
-                    name = row["agent"].split(":")[-1] if project["platform"] == "douyin" else row["agent"]  # Douyin: the nickname
-                    db["platform_agent_daily"].insert({"project_id": project["id"], "day": day, "agent": name, "profile": profile,
-                                                       "figures": json.dumps(figures, ensure_ascii=False),
-                                                       "pending": json.dumps(pending), "import_id": None, "imported_at": stamp})
-                shop_account = f"{project['merchant_name'][:4]}:店长"  # the merchant's own account: on the platform only
-                db["platform_agent_daily"].insert({"project_id": project["id"], "day": day, "agent": shop_account, "profile": profile,
-                                                   "figures": json.dumps({"inquiries": rng.randrange(3, 12), "converted": rng.randrange(0, 3)}),
-                                                   "pending": "[]", "import_id": None, "imported_at": stamp})
-
+                    name = (
+                        row["agent"].split(":")[-1] if project["platform"] == "douyin" else row["agent"]
+                    )  # Douyin: the nickname
+                    db["platform_agent_daily"].insert(
+                        {
+                            "project_id": project["id"],
+                            "day": day,
+                            "agent": name,
+                            "profile": profile,
+                            "figures": json.dumps(figures, ensure_ascii=False),
+                            "pending": json.dumps(pending),
+                            "import_id": None,
+                            "imported_at": stamp,
+                        }
+                    )
+                shop_account = (
+                    f"{project['merchant_name'][:4]}:店长"  # the merchant's own account: on the platform only
+                )
+                db["platform_agent_daily"].insert(
+                    {
+                        "project_id": project["id"],
+                        "day": day,
+                        "agent": shop_account,
+                        "profile": profile,
+                        "figures": json.dumps({"inquiries": rng.randrange(3, 12), "converted": rng.randrange(0, 3)}),
+                        "pending": "[]",
+                        "import_id": None,
+                        "imported_at": stamp,
+                    }
+                )

@@ -5,6 +5,7 @@ functions so it obeys every rule it shows. The months are the current one (a dra
 15th on; before that the previous one) and the two before it, which are approved; the oldest was
 reopened once by the director to correct attendance, so its history shows the whole cycle.
 """
+
 from __future__ import annotations
 
 import random
@@ -12,11 +13,11 @@ from datetime import date, timedelta
 
 import sqlite_utils
 
-from core.salary import attendance, payroll, schemes
-from core.kernel import config
-from core.projects import merchants
 from core.accounts import users
+from core.kernel import config
 from core.kernel.permissions import Actor
+from core.projects import merchants
+from core.salary import attendance, payroll, schemes
 
 SEED = 6
 LATE_RATE, ABSENT_RATE, LEAVE_RATE = 0.03, 0.008, 0.01
@@ -40,18 +41,31 @@ def _attendance(db: sqlite_utils.Database, manager: Actor, rng: random.Random, s
     """The schedule filled in, then a few late arrivals, absences and leave days as a supervisor marks them."""
     attendance.fill_schedule(db, manager, start, end)
     changes: dict[int, list[dict]] = {}
-    for row in db.query("SELECT agent_id, day, shift FROM attendance WHERE day BETWEEN ? AND ? AND status = 'present' ORDER BY agent_id, day",
-                        [start.isoformat(), end.isoformat()]):
+    for row in db.query(
+        "SELECT agent_id, day, shift FROM attendance WHERE day BETWEEN ? AND ? AND status = 'present' ORDER BY agent_id, day",
+        [start.isoformat(), end.isoformat()],
+    ):
         draw = rng.random()
         if draw < LATE_RATE:
             begin = attendance.SHIFTS[row["shift"]][0]
             minutes = begin.hour * 60 + begin.minute + rng.randrange(3, 25)
-            changes.setdefault(row["agent_id"], []).append({"day": row["day"], "shift": row["shift"], "status": "late",
-                                                            "check_in": f"{minutes // 60:02d}:{minutes % 60:02d}", "note": ""})
+            changes.setdefault(row["agent_id"], []).append(
+                {
+                    "day": row["day"],
+                    "shift": row["shift"],
+                    "status": "late",
+                    "check_in": f"{minutes // 60:02d}:{minutes % 60:02d}",
+                    "note": "",
+                }
+            )
         elif draw < LATE_RATE + ABSENT_RATE:
-            changes.setdefault(row["agent_id"], []).append({"day": row["day"], "shift": row["shift"], "status": "absent", "note": "未请假未到岗"})
+            changes.setdefault(row["agent_id"], []).append(
+                {"day": row["day"], "shift": row["shift"], "status": "absent", "note": "未请假未到岗"}
+            )
         elif draw < LATE_RATE + ABSENT_RATE + LEAVE_RATE:
-            changes.setdefault(row["agent_id"], []).append({"day": row["day"], "shift": row["shift"], "status": "leave", "note": "事假"})
+            changes.setdefault(row["agent_id"], []).append(
+                {"day": row["day"], "shift": row["shift"], "status": "leave", "note": "事假"}
+            )
     for agent_id, records in changes.items():
         attendance.save_days(db, manager, agent_id, records)
 
@@ -64,15 +78,27 @@ def seed(db: sqlite_utils.Database, admin: Actor) -> None:
     months = demo_months(today)
     first_day = payroll.month_bounds(months[0])[0]
 
-    standard = schemes.create_scheme(db, manager, "标准方案（行业惯例）", schemes.default_scheme(),
-                                     "底薪+业绩提成+KPI绩效：目标完成率30%、询单转化率20%、客单价20%、回复率20%、响应时长5%、出勤5%")
+    standard = schemes.create_scheme(
+        db,
+        manager,
+        "标准方案（行业惯例）",
+        schemes.default_scheme(),
+        "底薪+业绩提成+KPI绩效：目标完成率30%、询单转化率20%、客单价20%、回复率20%、响应时长5%、出勤5%",
+    )
     schemes.assign(db, manager, standard, first_day - timedelta(days=92))
     beauty = schemes.default_scheme() | {
         "commission_tiers": [{"from": 0, "rate": 0.005}, {"from": 50000, "rate": 0.01}],
-        "performance_amount": 1200.0, "bonus_gold": 300.0, "bonus_silver": 150.0, "deduction_cap": 500.0,
-        "kpis": [{**item, "target": 60000.0} if item["kpi"] == "sales" else item for item in schemes.default_scheme()["kpis"]],
+        "performance_amount": 1200.0,
+        "bonus_gold": 300.0,
+        "bonus_silver": 150.0,
+        "deduction_cap": 500.0,
+        "kpis": [
+            {**item, "target": 60000.0} if item["kpi"] == "sales" else item for item in schemes.default_scheme()["kpis"]
+        ],
     }
-    beauty_id = schemes.create_scheme(db, manager, "美妆小铺方案", beauty, "大促店铺：5万以上提成1%，等级奖金，扣款封顶500元")
+    beauty_id = schemes.create_scheme(
+        db, manager, "美妆小铺方案", beauty, "大促店铺：5万以上提成1%，等级奖金，扣款封顶500元"
+    )
     for project in merchants.list_projects(db, admin, status="live"):
         if project["merchant_name"].startswith("美妆"):
             schemes.assign(db, manager, beauty_id, first_day, project_id=project["id"])
@@ -83,11 +109,23 @@ def seed(db: sqlite_utils.Database, admin: Actor) -> None:
     runs = {r["month"]: r["id"] for r in payroll.list_runs(db, manager)}
     payroll.approve_run(db, manager, runs[months[0]])
     start, end = payroll.month_bounds(months[0])
-    absent = next(iter(db.query("SELECT agent_id, day, shift FROM attendance WHERE status = 'absent' AND day BETWEEN ? AND ? ORDER BY day, agent_id",
-                                [start.isoformat(), end.isoformat()])), None)
+    absent = next(
+        iter(
+            db.query(
+                "SELECT agent_id, day, shift FROM attendance WHERE status = 'absent' AND day BETWEEN ? AND ? ORDER BY day, agent_id",
+                [start.isoformat(), end.isoformat()],
+            )
+        ),
+        None,
+    )
     payroll.reopen_run(db, admin, runs[months[0]], "客服补交请假条：缺勤改为请假后重新核算")
     if absent:
-        attendance.save_days(db, manager, absent["agent_id"], [{"day": absent["day"], "shift": absent["shift"], "status": "leave", "note": "补交请假条"}])
+        attendance.save_days(
+            db,
+            manager,
+            absent["agent_id"],
+            [{"day": absent["day"], "shift": absent["shift"], "status": "leave", "note": "补交请假条"}],
+        )
     payroll.run_month(db, manager, months[0])
     payroll.approve_run(db, manager, runs[months[0]])
     payroll.approve_run(db, manager, runs[months[1]])

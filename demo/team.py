@@ -12,6 +12,7 @@ demo.firm.seed_roster it adds, per demo project:
 
 And newcomers on every stage of each track, candidates, a failed basic exam and a leaver.
 """
+
 from __future__ import annotations
 
 import random
@@ -20,18 +21,57 @@ from datetime import date, timedelta
 import pandas as pd
 import sqlite_utils
 
+from core.accounts import users
 from core.agents import directory
 from core.kernel import config, excel, workdays
-from core.projects import merchants
-from core.team import funnel, training
-from core.accounts import users
 from core.kernel.db import write
 from core.kernel.permissions import Actor
+from core.projects import merchants
+from core.team import funnel, training
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = ("晓雨", "子涵", "欣怡", "梓萱", "思彤", "雨桐", "佳琪", "一诺", "诗涵", "可馨", "浩然", "宇轩", "子豪", "俊杰", "明轩",
-         "嘉怡", "雅琪", "梦瑶", "婉清", "若曦", "文静", "海燕", "丽娜", "春梅", "建华", "志强", "秀英", "桂芳", "玉兰", "晓峰",
-         "凯文", "思远", "心怡", "语嫣", "天佑", "乐萱", "紫琳", "佳慧", "安琪", "雪莹")
+GIVEN = (
+    "晓雨",
+    "子涵",
+    "欣怡",
+    "梓萱",
+    "思彤",
+    "雨桐",
+    "佳琪",
+    "一诺",
+    "诗涵",
+    "可馨",
+    "浩然",
+    "宇轩",
+    "子豪",
+    "俊杰",
+    "明轩",
+    "嘉怡",
+    "雅琪",
+    "梦瑶",
+    "婉清",
+    "若曦",
+    "文静",
+    "海燕",
+    "丽娜",
+    "春梅",
+    "建华",
+    "志强",
+    "秀英",
+    "桂芳",
+    "玉兰",
+    "晓峰",
+    "凯文",
+    "思远",
+    "心怡",
+    "语嫣",
+    "天佑",
+    "乐萱",
+    "紫琳",
+    "佳慧",
+    "安琪",
+    "雪莹",
+)
 # The candidate of 优品家居 with no project exam yet: the browser test examines and admits them.
 EXAM_CANDIDATE = "林晓峰"
 FAIL_NOTES = ("话术不熟练，催付环节遗漏", "售后政策答错两处", "响应超时较多", "未核对订单信息就答复", "产品参数记错")
@@ -89,34 +129,81 @@ class _Seeder:
         """A new agent who joined `joined` days ago and went along `path` (candidate → ...), spaced out."""
         if name:
             self.used_names.add(name)
-        agent_id = directory.create_agent(self.db, self.admin, {
-            "name": name or self.name(), "employee_no": f"KF{self.next_no:04d}", "phone": f"1370000{self.next_no:04d}",
-            "skills": skills, "status": "candidate", "base_salary": 3300 + 100 * self.rng.randint(0, 6), "since": self.ago(joined)})
+        agent_id = directory.create_agent(
+            self.db,
+            self.admin,
+            {
+                "name": name or self.name(),
+                "employee_no": f"KF{self.next_no:04d}",
+                "phone": f"1370000{self.next_no:04d}",
+                "skills": skills,
+                "status": "candidate",
+                "base_salary": 3300 + 100 * self.rng.randint(0, 6),
+                "since": self.ago(joined),
+            },
+        )
         self.next_no += 1
         for step, status in enumerate(path, start=1):
-            directory.change_status(self.db, self.admin, agent_id, status, on=self.ago(max(0, joined - step * max(1, joined // (len(path) + 1)))))
+            directory.change_status(
+                self.db,
+                self.admin,
+                agent_id,
+                status,
+                on=self.ago(max(0, joined - step * max(1, joined // (len(path) + 1)))),
+            )
         return agent_id
 
-    def exam(self, agent_id: int, project_id: int | None, exam_type: str, passed: bool, days_ago: int, examiner: str = "李培训") -> None:
+    def exam(
+        self,
+        agent_id: int,
+        project_id: int | None,
+        exam_type: str,
+        passed: bool,
+        days_ago: int,
+        examiner: str = "李培训",
+    ) -> None:
         maximum = 100 if exam_type != "simulation" else 50
         ratio = self.rng.uniform(0.82, 0.98) if passed else self.rng.uniform(0.55, 0.76)
-        training.record_exam(self.db, self.trainer, {
-            "agent_id": agent_id, "project_id": project_id, "exam_type": exam_type, "score": round(maximum * ratio),
-            "max_score": maximum, "examiner": examiner, "exam_date": self.ago(days_ago).isoformat(),
-            "notes": "" if passed else self.rng.choice(FAIL_NOTES)})
+        training.record_exam(
+            self.db,
+            self.trainer,
+            {
+                "agent_id": agent_id,
+                "project_id": project_id,
+                "exam_type": exam_type,
+                "score": round(maximum * ratio),
+                "max_score": maximum,
+                "examiner": examiner,
+                "exam_date": self.ago(days_ago).isoformat(),
+                "notes": "" if passed else self.rng.choice(FAIL_NOTES),
+            },
+        )
 
     def basic(self, agent_id: int, days_ago: int, passed: bool = True) -> None:
         self.exam(agent_id, None, "written", passed, days_ago)
 
-    def upload(self, project_id: int, title: str, category: str, versions: list[tuple[str, bytes]], uploader: Actor | None = None) -> list[int]:
-        ids = [training.upload_material(self.db, uploader or self.trainer, project_id, versions[0][1], versions[0][0], title, category)]
+    def upload(
+        self,
+        project_id: int,
+        title: str,
+        category: str,
+        versions: list[tuple[str, bytes]],
+        uploader: Actor | None = None,
+    ) -> list[int]:
+        ids = [
+            training.upload_material(
+                self.db, uploader or self.trainer, project_id, versions[0][1], versions[0][0], title, category
+            )
+        ]
         for filename, data in versions[1:]:
             ids.append(training.upload_new_version(self.db, uploader or self.trainer, ids[-1], data, filename))
         return ids
 
     # --- projects ------------------------------------------------------------------------------
 
-    def live_project(self, key: str, extra_team: int, pool_admitted: int, not_admitted: int, leavers: int, exam_name: str | None) -> None:
+    def live_project(
+        self, key: str, extra_team: int, pool_admitted: int, not_admitted: int, leavers: int, exam_name: str | None
+    ) -> None:
         project = self.projects[key]
         project_id = project["id"]
         prefix = project["merchant_name"][:4]
@@ -140,8 +227,16 @@ class _Seeder:
             if not first_try:
                 self.exam(agent_id, project_id, "written", True, 110)
             self.exam(agent_id, project_id, "simulation", True, 109)
-            funnel.add_to_team(self.db, self.manager, project_id, agent_id, "online" if index % 4 else "reserve",
-                             "day" if index % 2 else "night", self.ago(105), f"{prefix}:{directory.get_agent(self.db, agent_id)['name']}")
+            funnel.add_to_team(
+                self.db,
+                self.manager,
+                project_id,
+                agent_id,
+                "online" if index % 4 else "reserve",
+                "day" if index % 2 else "night",
+                self.ago(105),
+                f"{prefix}:{directory.get_agent(self.db, agent_id)['name']}",
+            )
             newcomers.append(agent_id)
         pool = []
         for _ in range(pool_admitted):
@@ -163,13 +258,24 @@ class _Seeder:
             self.exam(agent_id, project_id, "mystery_shopper", agent_id != members[1], 20, "神秘顾客")
         plan_start = self.ago(126)
         participants = members + pool  # the first team trained before go-live, reserves with them
-        training.save_plan(self.db, self.trainer, project_id, "mixed", plan_start, training.default_plan_end(plan_start),
-                           list(training.CONTENT_ITEMS), participants, "上线前集中培训，储备与在岗一起参加")
+        training.save_plan(
+            self.db,
+            self.trainer,
+            project_id,
+            "mixed",
+            plan_start,
+            training.default_plan_end(plan_start),
+            list(training.CONTENT_ITEMS),
+            participants,
+            "上线前集中培训，储备与在岗一起参加",
+        )
         for offset, topic in enumerate(("项目情况与产品知识", "话术与常见问题", "模拟对练与质检要求")):
             present = [a for a in participants if self.rng.random() > 0.1]
             training.add_session(self.db, self.trainer, project_id, plan_start + timedelta(days=offset), topic, present)
         for agent_id in newcomers[:leavers]:  # people leave: the team runs short
-            assignment = next(m for m in directory.project_team(self.db, self.admin, project_id) if m["agent_id"] == agent_id)
+            assignment = next(
+                m for m in directory.project_team(self.db, self.admin, project_id) if m["agent_id"] == agent_id
+            )
             directory.end_assignment(self.db, self.manager, assignment["assignment_id"], self.ago(6))
             directory.change_status(self.db, self.manager, agent_id, "left", "个人原因离职", on=self.ago(6))
 
@@ -177,26 +283,76 @@ class _Seeder:
         project_id = self.projects["优品"]["id"]
         self.live_project("优品", extra_team=6, pool_admitted=4, not_admitted=8, leavers=0, exam_name=EXAM_CANDIDATE)
         merchant = users.actor_from_row(users.find_by_username(self.db, "merchant"))
-        self.upload(project_id, "产品知识手册", "product", [("product-handbook.pdf", _pdf("Youpin product handbook v1")),
-                                                          ("product-handbook-v2.pdf", _pdf("Youpin product handbook v2"))])
-        self.upload(project_id, "天猫平台规则要点", "platform_rules", [("天猫规则.txt", _text("天猫平台规则要点", "1. 禁止引导线下交易", "2. 发货时效以页面承诺为准"))])
-        self.upload(project_id, "接待话术", "scripts", [
-            ("话术v1.txt", _text("欢迎语：亲，欢迎光临优品家居~")),
-            ("话术v2.txt", _text("欢迎语：亲，欢迎光临优品家居~", "催付：亲，您拍下的宝贝还没付款哦")),
-            ("话术v3.xlsx", excel.to_xlsx({"话术": pd.DataFrame({"场景": ["欢迎", "催付", "售后"],
-                                                                "话术": ["亲，欢迎光临优品家居~", "亲，您拍下的宝贝还没付款哦", "亲，非常抱歉给您带来不便"]})})),
-        ])
-        self.upload(project_id, "售后处理流程", "aftersales", [("售后流程.txt", _text("退换货：7天无理由", "质量问题：先安抚，再登记"))])
-        course = self.upload(project_id, "新人培训课件", "courseware", [("courseware-v1.pdf", _pdf("Youpin onboarding course v1"))])
+        self.upload(
+            project_id,
+            "产品知识手册",
+            "product",
+            [
+                ("product-handbook.pdf", _pdf("Youpin product handbook v1")),
+                ("product-handbook-v2.pdf", _pdf("Youpin product handbook v2")),
+            ],
+        )
+        self.upload(
+            project_id,
+            "天猫平台规则要点",
+            "platform_rules",
+            [("天猫规则.txt", _text("天猫平台规则要点", "1. 禁止引导线下交易", "2. 发货时效以页面承诺为准"))],
+        )
+        self.upload(
+            project_id,
+            "接待话术",
+            "scripts",
+            [
+                ("话术v1.txt", _text("欢迎语：亲，欢迎光临优品家居~")),
+                ("话术v2.txt", _text("欢迎语：亲，欢迎光临优品家居~", "催付：亲，您拍下的宝贝还没付款哦")),
+                (
+                    "话术v3.xlsx",
+                    excel.to_xlsx(
+                        {
+                            "话术": pd.DataFrame(
+                                {
+                                    "场景": ["欢迎", "催付", "售后"],
+                                    "话术": [
+                                        "亲，欢迎光临优品家居~",
+                                        "亲，您拍下的宝贝还没付款哦",
+                                        "亲，非常抱歉给您带来不便",
+                                    ],
+                                }
+                            )
+                        }
+                    ),
+                ),
+            ],
+        )
+        self.upload(
+            project_id,
+            "售后处理流程",
+            "aftersales",
+            [("售后流程.txt", _text("退换货：7天无理由", "质量问题：先安抚，再登记"))],
+        )
+        course = self.upload(
+            project_id, "新人培训课件", "courseware", [("courseware-v1.pdf", _pdf("Youpin onboarding course v1"))]
+        )
         training.review_material(self.db, merchant, course[0], "returned", "退货运费规则写错了，请按最新政策修改")
-        course.append(training.upload_new_version(self.db, self.trainer, course[0], _pdf("Youpin onboarding course v2"), "courseware-v2.pdf"))
+        course.append(
+            training.upload_new_version(
+                self.db, self.trainer, course[0], _pdf("Youpin onboarding course v2"), "courseware-v2.pdf"
+            )
+        )
         training.review_material(self.db, merchant, course[1], "confirmed")
 
     def seed_meizhuang(self) -> None:
         project_id = self.projects["美妆"]["id"]
         self.live_project("美妆", extra_team=9, pool_admitted=7, not_admitted=10, leavers=2, exam_name=None)
-        self.upload(project_id, "美妆产品成分说明", "product", [("成分说明.txt", _text("精华液：烟酰胺5%", "面霜：适合干性肌肤"))])
-        self.upload(project_id, "直播间客服课件", "courseware", [("live-course.pdf", _pdf("Douyin live room service course"))])
+        self.upload(
+            project_id,
+            "美妆产品成分说明",
+            "product",
+            [("成分说明.txt", _text("精华液：烟酰胺5%", "面霜：适合干性肌肤"))],
+        )
+        self.upload(
+            project_id, "直播间客服课件", "courseware", [("live-course.pdf", _pdf("Douyin live room service course"))]
+        )
 
     def seed_xianguo(self) -> None:
         project = self.projects["鲜果"]
@@ -224,19 +380,51 @@ class _Seeder:
                 self.exam(agent_id, project_id, "merchant", False, 1, "鲜果坊-刘女士")
         golive = self.today + timedelta(days=6)
         for index, agent_id in enumerate(people[:6]):
-            funnel.add_to_team(self.db, self.manager, project_id, agent_id, "online" if index < 4 else "reserve",
-                             "day" if index % 2 == 0 else "night", golive, f"{prefix}:{directory.get_agent(self.db, agent_id)['name']}")
-        training.save_plan(self.db, self.trainer, project_id, "mock_practice", plan_start, training.default_plan_end(plan_start),
-                           ["project", "business", "industry", "scripts", "cases"], people, "商家要求重点培训生鲜售后理赔")
+            funnel.add_to_team(
+                self.db,
+                self.manager,
+                project_id,
+                agent_id,
+                "online" if index < 4 else "reserve",
+                "day" if index % 2 == 0 else "night",
+                golive,
+                f"{prefix}:{directory.get_agent(self.db, agent_id)['name']}",
+            )
+        training.save_plan(
+            self.db,
+            self.trainer,
+            project_id,
+            "mock_practice",
+            plan_start,
+            training.default_plan_end(plan_start),
+            ["project", "business", "industry", "scripts", "cases"],
+            people,
+            "商家要求重点培训生鲜售后理赔",
+        )
         training.add_session(self.db, self.trainer, project_id, plan_start, "项目情况与水果品类知识", people[:22])
-        training.add_session(self.db, self.trainer, project_id, self.ago(2), "拼多多规则与话术模拟对练", people[:20] + people[21:])
-        self.upload(self.projects["鲜果"]["id"], "水果品类知识", "product", [("水果知识.txt", _text("赣南脐橙：11月上市", "坏果理赔：拍照即赔"))])
-        self.upload(project_id, "拼多多客服规则", "platform_rules", [("拼多多规则.pdf", _pdf("Pinduoduo service rules"))])
+        training.add_session(
+            self.db, self.trainer, project_id, self.ago(2), "拼多多规则与话术模拟对练", people[:20] + people[21:]
+        )
+        self.upload(
+            self.projects["鲜果"]["id"],
+            "水果品类知识",
+            "product",
+            [("水果知识.txt", _text("赣南脐橙：11月上市", "坏果理赔：拍照即赔"))],
+        )
+        self.upload(
+            project_id, "拼多多客服规则", "platform_rules", [("拼多多规则.pdf", _pdf("Pinduoduo service rules"))]
+        )
         merchant2 = users.actor_from_row(users.find_by_username(self.db, "merchant2"))
-        course = self.upload(project_id, "鲜果坊新人课件", "courseware", [("xianguo-course-v1.pdf", _pdf("Xianguo course v1"))])
+        course = self.upload(
+            project_id, "鲜果坊新人课件", "courseware", [("xianguo-course-v1.pdf", _pdf("Xianguo course v1"))]
+        )
         training.review_material(self.db, merchant2, course[0], "returned", "缺少坏果理赔流程，请补充")
-        training.upload_new_version(self.db, self.trainer, course[0], _pdf("Xianguo course v2"), "xianguo-course-v2.pdf")
-        self.upload(project_id, "质检标准", "qa_standard", [("质检标准.txt", _text("首响10秒内", "禁用语：不知道、没办法"))])
+        training.upload_new_version(
+            self.db, self.trainer, course[0], _pdf("Xianguo course v2"), "xianguo-course-v2.pdf"
+        )
+        self.upload(
+            project_id, "质检标准", "qa_standard", [("质检标准.txt", _text("首响10秒内", "禁用语：不知道、没办法"))]
+        )
 
     def seed_chaoliu(self) -> None:
         project_id = self.projects["潮流"]["id"]
@@ -245,24 +433,58 @@ class _Seeder:
             agent_id = self.agent(("training",), 30, skills="售前,服饰")
             self.basic(agent_id, 8)
             people.append(agent_id)
-        funnel.match_candidates(self.db, self.manager, project_id, people[:5])  # screening asked for today: 5 of 12 so far
+        funnel.match_candidates(
+            self.db, self.manager, project_id, people[:5]
+        )  # screening asked for today: 5 of 12 so far
         start = self.today + timedelta(days=2)
-        training.save_plan(self.db, self.trainer, project_id, "online_course", start, training.default_plan_end(start),
-                           ["project", "business", "scripts", "faq_categories"], people, "")
-        self.upload(project_id, "尺码表", "product", [("尺码表.xlsx", excel.to_xlsx({"尺码": pd.DataFrame({"尺码": ["S", "M", "L"], "身高": ["155-160", "160-165", "165-170"]})}))])
+        training.save_plan(
+            self.db,
+            self.trainer,
+            project_id,
+            "online_course",
+            start,
+            training.default_plan_end(start),
+            ["project", "business", "scripts", "faq_categories"],
+            people,
+            "",
+        )
+        self.upload(
+            project_id,
+            "尺码表",
+            "product",
+            [
+                (
+                    "尺码表.xlsx",
+                    excel.to_xlsx(
+                        {"尺码": pd.DataFrame({"尺码": ["S", "M", "L"], "身高": ["155-160", "160-165", "165-170"]})}
+                    ),
+                )
+            ],
+        )
 
     def seed_newcomers(self) -> None:
         """Trainees on every stage of every track, candidates, a failed basic exam, an old leaver."""
         for track, stages in training.TRACKS.items():
             for done in range(len(stages) + 1):
                 # into the current stage by a day (two trainees run late), or finished two days ago
-                into = sum(s.working_days for s in stages[:done]) + (1 if done < len(stages) else 2) + (3 if done == 1 else 0)
+                into = (
+                    sum(s.working_days for s in stages[:done])
+                    + (1 if done < len(stages) else 2)
+                    + (3 if done == 1 else 0)
+                )
                 start = self._working_days_back(into)
-                agent_id = self.agent(("training",), (self.today - start).days + 3, skills="售后" if track == "aftersales" else "售前")
+                agent_id = self.agent(
+                    ("training",), (self.today - start).days + 3, skills="售后" if track == "aftersales" else "售前"
+                )
                 track_id = training.start_track(self.db, self.trainer, agent_id, track, start)
                 progress = training.track_progress(track, start, [], self.today)
                 for stage in progress["stages"][:done]:
-                    training.complete_stage(self.db, self.trainer, track_id, min(stage["planned_end"] + timedelta(days=self.rng.randint(0, 1)), self.today))
+                    training.complete_stage(
+                        self.db,
+                        self.trainer,
+                        track_id,
+                        min(stage["planned_end"] + timedelta(days=self.rng.randint(0, 1)), self.today),
+                    )
                 if done == len(stages):
                     self.basic(agent_id, 0, passed=track != "experienced")
         for _ in range(3):

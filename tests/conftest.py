@@ -1,4 +1,5 @@
 """Shared fixtures: every test gets a fresh temp database through APP_DB, never data/app.db."""
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 # the shared sample files of the brief: next to the checkout (../shared/samples), else the team's
 # machine-wide copy (a clone elsewhere, e.g. /tmp/ci, still finds them)
-SAMPLES = next((p for p in (ROOT.parent / "shared" / "samples", Path("/work/shared/samples")) if p.is_dir()),
-               ROOT.parent / "shared" / "samples")
+SAMPLES = next(
+    (p for p in (ROOT.parent / "shared" / "samples", Path("/work/shared/samples")) if p.is_dir()),
+    ROOT.parent / "shared" / "samples",
+)
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

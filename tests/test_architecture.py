@@ -39,7 +39,9 @@ def imported_modules(path: Path, known: set[str]) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else [])
+                )
             targets = [base] + [f"{base}.{alias.name}" for alias in node.names]
         else:
             continue
@@ -55,7 +57,10 @@ def import_graph() -> dict[str, set[str]]:
     modules = core_modules()
     known = set(modules)
     # a package's __init__ is imported with any of its modules, but ours hold docstrings only
-    return {name: {t for t in imported_modules(path, known) if modules[t].name != "__init__.py"} for name, path in modules.items()}
+    return {
+        name: {t for t in imported_modules(path, known) if modules[t].name != "__init__.py"}
+        for name, path in modules.items()
+    }
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -106,7 +111,13 @@ def test_the_cycle_finder_finds_a_cycle_through_a_function_level_import():
 
 def test_the_kernel_imports_no_capability_even_inside_functions():
     graph = import_graph()
-    upward = {(name, t) for name, targets in graph.items() if name.startswith("core.kernel") for t in targets if not t.startswith("core.kernel")}
+    upward = {
+        (name, t)
+        for name, targets in graph.items()
+        if name.startswith("core.kernel")
+        for t in targets
+        if not t.startswith("core.kernel")
+    }
     assert upward == set()
 
 

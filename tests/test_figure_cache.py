@@ -1,4 +1,5 @@
 """ui.cache.figure: a Plotly figure is built once per the content of its arguments and shared after."""
+
 from __future__ import annotations
 
 import pandas as pd

@@ -4,6 +4,7 @@ Each case runs the real Makefile in a temp copy of the project's Makefile and re
 PATH of fakes that log what they were asked (python3 -m venv, pip, streamlit, apt-get) and stand-ins
 for chromium and fc-list that are there or not as the case needs. Nothing is installed.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -14,7 +15,19 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 MAKE = shutil.which("make")
-TOOLS = ("sh", "cat", "cksum", "cut", "rm", "touch", "grep", "date", "mkdir", "chmod", "tr")  # what the recipes and fakes call
+TOOLS = (
+    "sh",
+    "cat",
+    "cksum",
+    "cut",
+    "rm",
+    "touch",
+    "grep",
+    "date",
+    "mkdir",
+    "chmod",
+    "tr",
+)  # what the recipes and fakes call
 
 pytestmark = pytest.mark.skipif(MAKE is None, reason="make is not installed")
 
@@ -54,14 +67,18 @@ def make(project: Path, target: str, chromium: bool, zh_font: bool) -> list[str]
     if chromium:
         fakes["chromium"] = LOGGING.format(name="chromium")
     # fc-list :lang=zh lists the installed Chinese fonts: one line when there is one, nothing when not
-    fakes["fc-list"] = "#!/bin/sh\n" + ('echo "/usr/share/fonts/wqy-microhei.ttc: WenQuanYi Micro Hei:style=Regular"\n' if zh_font else "")
+    fakes["fc-list"] = "#!/bin/sh\n" + (
+        'echo "/usr/share/fonts/wqy-microhei.ttc: WenQuanYi Micro Hei:style=Regular"\n' if zh_font else ""
+    )
     for name, text in fakes.items():
         (bin_dir / name).write_text(text)
         (bin_dir / name).chmod(0o755)
     log = project / "fake.log"
     log.unlink(missing_ok=True)
     env = {"PATH": str(bin_dir), "FAKE_LOG": str(log), "HOME": str(project)}
-    result = subprocess.run([MAKE, "--no-print-directory", target], cwd=project, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [MAKE, "--no-print-directory", target], cwd=project, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return log.read_text().splitlines() if log.exists() else []
 
@@ -103,11 +120,13 @@ def test_each_install_runs_once_until_its_requirements_change(project):
     make(project, "run", chromium=True, zh_font=True)
     after_run = make(project, "test", chromium=True, zh_font=True)
     assert [line for line in after_run if line.startswith("venv/pip")] == [
-        "venv/pip install --quiet --disable-pip-version-check -r requirements-dev.txt"]  # the runtime is in already
+        "venv/pip install --quiet --disable-pip-version-check -r requirements-dev.txt"
+    ]  # the runtime is in already
     again = make(project, "run", chromium=True, zh_font=True) + make(project, "test", chromium=True, zh_font=True)
     assert [line for line in again if line.startswith(("venv/pip", "python3"))] == []
     with (project / "requirements.txt").open("a") as requirements:
         requirements.write("# a change\n")
     changed = make(project, "run", chromium=True, zh_font=True)
     assert [line for line in changed if line.startswith("venv/pip")] == [
-        "venv/pip install --quiet --disable-pip-version-check -r requirements.txt"]
+        "venv/pip install --quiet --disable-pip-version-check -r requirements.txt"
+    ]

@@ -5,16 +5,17 @@ may trust a cookie, the cookie is checked against the user's row (active, issued
 password change); after the widget runs, a failed attempt is counted in the database (five lock
 the username for 15 minutes); and on every run the session's password version must still match.
 """
+
 from __future__ import annotations
 
 import jwt
+import sqlite_utils
 import streamlit as st
 import streamlit_authenticator as stauth
-import sqlite_utils
 from streamlit_authenticator.utilities import LoginError
 
-from core.kernel import config, i18n
 from core.accounts import users
+from core.kernel import config, i18n
 from core.kernel.permissions import Actor
 
 COOKIE_NAME = "ops_console_auth"
@@ -97,6 +98,9 @@ def current_actor(db: sqlite_utils.Database, lang: str) -> tuple[Actor | None, s
 
 def logout_button(authenticator: stauth.Authenticate, label: str) -> None:
     """The sidebar's logout button."""
-    authenticator.logout(button_name=label, location="sidebar", key="logout_button",
-                         callback=lambda _info: st.session_state.pop("pw_version", None))
-
+    authenticator.logout(
+        button_name=label,
+        location="sidebar",
+        key="logout_button",
+        callback=lambda _info: st.session_state.pop("pw_version", None),
+    )

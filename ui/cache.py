@@ -15,6 +15,7 @@ property, the theme's template) was most of a dashboard's run, a few millisecond
 to send it. The figure is shared by every session that asks for the same one, so nothing may
 change it after it is built; st.plotly_chart only copies it.
 """
+
 from __future__ import annotations
 
 import functools

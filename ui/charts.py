@@ -4,6 +4,7 @@ Plotly writes date ticks in English ("Nov 8 / 2026") unless its locale file is l
 Streamlit does not ship; so a date axis gets an explicit tick and hover format here instead.
 Every page passes its figures through `finish` (the chart test over the pages checks it).
 """
+
 from __future__ import annotations
 
 import re
@@ -49,8 +50,9 @@ def date_formats(lang: str) -> tuple[str, str]:
     return DATE_TICKS[key], DATE_HOVER[key]
 
 
-def finish(ctx: Context, figure: go.Figure, title: str, x: str | None = None, y: str | None = None,
-           color: str | None = None) -> go.Figure:
+def finish(
+    ctx: Context, figure: go.Figure, title: str, x: str | None = None, y: str | None = None, color: str | None = None
+) -> go.Figure:
     """Give a figure its title, its axis titles (with units, see `axis`) and dates in the user's language.
 
     `color` titles the colour scale of a heat map (what its cells count). An axis whose traces hold
@@ -70,6 +72,8 @@ def finish(ctx: Context, figure: go.Figure, title: str, x: str | None = None, y:
         axis_type = getattr(figure.layout, f"{letter}axis").type
         if axis_type == "category":
             continue
-        if any(is_dates(getattr(trace, letter, None)) for trace in figure.data if trace.type not in ("heatmap", "funnel")):
+        if any(
+            is_dates(getattr(trace, letter, None)) for trace in figure.data if trace.type not in ("heatmap", "funnel")
+        ):
             update(type="date", tickformat=ticks, hoverformat=hover)
     return figure

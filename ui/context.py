@@ -3,6 +3,7 @@
 Home.py opens one connection per script run (a SQLite connection belongs to its thread, and
 Streamlit may run the next rerun on another thread) and sets it here; the page it runs reads it.
 """
+
 from __future__ import annotations
 
 import threading

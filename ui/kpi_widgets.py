@@ -1,4 +1,5 @@
 """KPI display helpers: formatting a figure by its kind and the target-line trend chart."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -12,7 +13,13 @@ from ui.context import Context
 RATE_KPIS = ("response_30s_rate", "effective_reply_rate", "conversion_rate", "satisfaction")
 SECOND_KPIS = ("avg_response_s", "first_response_s")
 MONEY_KPIS = ("sales", "aov")
-PEOPLE_KPIS = {"consultations": "people", "receptions": "people", "inquiries": "people", "converted": "people", "waits": "times"}
+PEOPLE_KPIS = {
+    "consultations": "people",
+    "receptions": "people",
+    "inquiries": "people",
+    "converted": "people",
+    "waits": "times",
+}
 
 
 def fmt(kpi_name: str, value) -> str:
@@ -44,9 +51,15 @@ def trend(ctx: Context, frame: pd.DataFrame, kpi_name: str, target: float | None
     figure = go.Figure()
     figure.add_trace(go.Scatter(x=frame["day"], y=frame[kpi_name] * scale, mode="lines+markers", name=title))
     if target is not None:
-        figure.add_hline(y=target * scale, line_dash="dash", line_color="#d9480f", annotation_text=f"{ctx.t('kpi.target')} {fmt(kpi_name, target)}")
-    figure.update_layout(height=280, margin=dict(l=10, r=10, t=40, b=10), showlegend=False,
-                         yaxis_ticksuffix="%" if scale == 100 else "")
+        figure.add_hline(
+            y=target * scale,
+            line_dash="dash",
+            line_color="#d9480f",
+            annotation_text=f"{ctx.t('kpi.target')} {fmt(kpi_name, target)}",
+        )
+    figure.update_layout(
+        height=280, margin=dict(l=10, r=10, t=40, b=10), showlegend=False, yaxis_ticksuffix="%" if scale == 100 else ""
+    )
     return charts.finish(ctx, figure, title, x=ctx.t("chart.day"), y=charts.axis(ctx, title, unit_of(kpi_name)))
 
 
@@ -74,5 +87,7 @@ def kpi_platform_table(ctx, platform: pd.DataFrame) -> pd.DataFrame:
         else:
             values = values.map(formatting.ratio)
         out[t(f"kpi.f.{column}")] = values
-    out[t("kpi.pending_fields")] = platform["pending"].map(lambda fields: "、".join(t(f"kpi.f.{f}") for f in fields) or "—")
+    out[t("kpi.pending_fields")] = platform["pending"].map(
+        lambda fields: "、".join(t(f"kpi.f.{f}") for f in fields) or "—"
+    )
     return out

@@ -1,4 +1,5 @@
 """The app's pages and which role sees which: st.navigation is built from this per user."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,10 +31,18 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("reports", "app_pages/reports.py", "nav.reports", ":material/summarize:", "nav.group.main"),
     # -- salary pages --
     PageSpec("salary", "app_pages/salary.py", "salary.nav.salary", ":material/payments:", "salary.nav.group"),
-    PageSpec("attendance", "app_pages/attendance.py", "salary.nav.attendance", ":material/event_available:", "salary.nav.group"),
+    PageSpec(
+        "attendance",
+        "app_pages/attendance.py",
+        "salary.nav.attendance",
+        ":material/event_available:",
+        "salary.nav.group",
+    ),
     PageSpec("my_pay", "app_pages/my_pay.py", "salary.nav.my_pay", ":material/receipt_long:", "salary.nav.group"),
     # -- kpi pages --
-    PageSpec("kpi_dashboard", "app_pages/kpi_dashboard.py", "nav.kpi_dashboard", ":material/monitoring:", "nav.group.kpi"),
+    PageSpec(
+        "kpi_dashboard", "app_pages/kpi_dashboard.py", "nav.kpi_dashboard", ":material/monitoring:", "nav.group.kpi"
+    ),
     PageSpec("kpi_company", "app_pages/kpi_company.py", "nav.kpi_company", ":material/dashboard:", "nav.group.kpi"),
     PageSpec("kpi_import", "app_pages/kpi_import.py", "nav.kpi_import", ":material/upload_file:", "nav.group.kpi"),
     PageSpec("reconcile", "app_pages/reconcile.py", "nav.reconcile", ":material/compare_arrows:", "nav.group.kpi"),
@@ -48,14 +57,32 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("complaints", "app_pages/complaints.py", "qa.nav.complaints", ":material/report:", "qa.nav.group"),
     PageSpec("aftersales", "app_pages/aftersales.py", "qa.nav.aftersales", ":material/inventory_2:", "qa.nav.group"),
     # -- scheduling pages --
-    PageSpec("schedule", "app_pages/schedule.py", "schedule.nav.schedule", ":material/calendar_month:", "schedule.nav.group"),
-    PageSpec("staffing", "app_pages/staffing.py", "schedule.nav.staffing", ":material/query_stats:", "schedule.nav.group"),
-    PageSpec("my_schedule", "app_pages/my_schedule.py", "schedule.nav.my_schedule", ":material/event_note:", "schedule.nav.group"),
+    PageSpec(
+        "schedule", "app_pages/schedule.py", "schedule.nav.schedule", ":material/calendar_month:", "schedule.nav.group"
+    ),
+    PageSpec(
+        "staffing", "app_pages/staffing.py", "schedule.nav.staffing", ":material/query_stats:", "schedule.nav.group"
+    ),
+    PageSpec(
+        "my_schedule",
+        "app_pages/my_schedule.py",
+        "schedule.nav.my_schedule",
+        ":material/event_note:",
+        "schedule.nav.group",
+    ),
     # -- billing pages --
     PageSpec("quotes", "app_pages/quotes.py", "billing.nav.quotes", ":material/request_quote:", "billing.nav.group"),
-    PageSpec("contracts", "app_pages/contracts.py", "billing.nav.contracts", ":material/handshake:", "billing.nav.group"),
+    PageSpec(
+        "contracts", "app_pages/contracts.py", "billing.nav.contracts", ":material/handshake:", "billing.nav.group"
+    ),
     PageSpec("billing", "app_pages/billing.py", "billing.nav.billing", ":material/receipt:", "billing.nav.group"),
-    PageSpec("receivables", "app_pages/receivables.py", "billing.nav.receivables", ":material/account_balance:", "billing.nav.group"),
+    PageSpec(
+        "receivables",
+        "app_pages/receivables.py",
+        "billing.nav.receivables",
+        ":material/account_balance:",
+        "billing.nav.group",
+    ),
     PageSpec("users", "app_pages/users.py", "nav.users", ":material/group:", "nav.group.admin"),
     PageSpec("audit", "app_pages/audit.py", "nav.audit", ":material/history:", "nav.group.admin"),
     PageSpec("system", "app_pages/system.py", "nav.system", ":material/settings:", "nav.group.admin"),
@@ -68,6 +95,8 @@ def pages_for(role: str, t) -> dict[str, list[st.Page]]:
     groups: dict[str, list[st.Page]] = {}
     for spec in PAGES:
         if page_allowed(role, spec.key):
-            page = st.Page(spec.path, title=t(spec.title_key), icon=spec.icon, url_path=spec.key, default=spec.key == "home")
+            page = st.Page(
+                spec.path, title=t(spec.title_key), icon=spec.icon, url_path=spec.key, default=spec.key == "home"
+            )
             groups.setdefault(t(spec.group_key), []).append(page)
     return groups

@@ -1,4 +1,5 @@
 """Widgets the QA pages share: the project picker, the period picker, item ratings with the live total."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -8,10 +9,10 @@ import streamlit as st
 
 from core.complaints import complaints
 from core.kernel import config
+from core.kernel.errors import ValidationError
+from core.kernel.permissions import can
 from core.projects import merchants
 from core.qa import reviews
-from core.kernel.permissions import can
-from core.kernel.errors import ValidationError
 from ui import charts
 from ui.context import Context
 from ui.widgets import error_text, query_int
@@ -35,8 +36,13 @@ def project_picker(ctx: Context, key: str, projects: list[dict] | None = None) -
     live_first = sorted(projects, key=lambda p: (p["status"] != "live", p["merchant_name"], p["name"]))
     ids = [p["id"] for p in live_first]
     labels = {p["id"]: f"{p['merchant_name']} · {p['name']} ({ctx.t('status.' + p['status'])})" for p in projects}
-    chosen = st.selectbox(ctx.t("projects.choose"), ids, index=ids.index(requested) if requested in ids else 0,
-                          format_func=labels.get, key=key)
+    chosen = st.selectbox(
+        ctx.t("projects.choose"),
+        ids,
+        index=ids.index(requested) if requested in ids else 0,
+        format_func=labels.get,
+        key=key,
+    )
     if chosen != requested:
         st.query_params["project"] = str(chosen)
     return next(p for p in projects if p["id"] == chosen)
@@ -45,8 +51,13 @@ def project_picker(ctx: Context, key: str, projects: list[dict] | None = None) -
 def period_picker(ctx: Context, key: str, days: int = 90) -> tuple[date, date]:
     """A date range ending today (default: the last `days` days)."""
     today = config.today()
-    picked = st.date_input(ctx.t("qa.period"), value=(today - timedelta(days=days - 1), today), max_value=today,
-                           format="YYYY-MM-DD", key=key)
+    picked = st.date_input(
+        ctx.t("qa.period"),
+        value=(today - timedelta(days=days - 1), today),
+        max_value=today,
+        format="YYYY-MM-DD",
+        key=key,
+    )
     if isinstance(picked, (tuple, list)) and len(picked) == 2:
         return picked[0], picked[1]
     start = picked[0] if isinstance(picked, (tuple, list)) and picked else today - timedelta(days=days - 1)
@@ -74,8 +85,9 @@ def item_label(ctx: Context, item: reviews.Item) -> str:
     return label
 
 
-def ratings_input(ctx: Context, card: reviews.Card, key: str, initial: dict[int, int | None] | None = None,
-                  disabled: bool = False) -> dict[int, int | None]:
+def ratings_input(
+    ctx: Context, card: reviews.Card, key: str, initial: dict[int, int | None] | None = None, disabled: bool = False
+) -> dict[int, int | None]:
     """One horizontal radio per item (best rating first, N/A where allowed); returns {item id: rating or None (N/A)}.
 
     Nothing is preselected on a new review: an item the inspector has not rated is left out of the
@@ -97,9 +109,16 @@ def ratings_input(ctx: Context, card: reviews.Card, key: str, initial: dict[int,
         else:
             default = options.index(NA) if item.kind == "bonus" else None
         with columns[index % 2]:
-            chosen = st.radio(item_label(ctx, item), options, index=default, horizontal=True,
-                              format_func=lambda v, i=item: _option_label(ctx, i, v), key=f"{key}_{item.id}",
-                              help=item.description or None, disabled=disabled)
+            chosen = st.radio(
+                item_label(ctx, item),
+                options,
+                index=default,
+                horizontal=True,
+                format_func=lambda v, i=item: _option_label(ctx, i, v),
+                key=f"{key}_{item.id}",
+                help=item.description or None,
+                disabled=disabled,
+            )
         if chosen is not None:
             ratings[item.id] = None if chosen == NA else int(chosen)
     return ratings
@@ -134,24 +153,55 @@ def score_chart(ctx: Context, series: list[dict], target: float, by_agent: bool 
     for row in series:
         groups.setdefault(row["agent"] if by_agent else ctx.t("qa.project_mean"), []).append(row)
     for name, points in groups.items():
-        figure.add_trace(go.Scatter(x=[p["week"] for p in points], y=[p["score"] for p in points], mode="lines+markers", name=name,
-                                    customdata=[p["reviews"] for p in points],
-                                    hovertemplate="%{x}: %{y:.1f} (n=%{customdata})<extra>" + str(name) + "</extra>"))
-    figure.add_hline(y=target, line_dash="dash", line_color="#d62728",
-                     annotation_text=ctx.t("qa.target_line", target=f"{target:g}"), annotation_position="bottom right")
-    figure.update_layout(height=340, margin=dict(l=10, r=10, t=10, b=10), xaxis_title=ctx.t("qa.week"),
-                         legend_title_text="")
-    return charts.finish(ctx, figure, ctx.t("qa.chart.score_over_time"), x=ctx.t("chart.week"), y=charts.axis(ctx, ctx.t("qa.score"), "points"))
+        figure.add_trace(
+            go.Scatter(
+                x=[p["week"] for p in points],
+                y=[p["score"] for p in points],
+                mode="lines+markers",
+                name=name,
+                customdata=[p["reviews"] for p in points],
+                hovertemplate="%{x}: %{y:.1f} (n=%{customdata})<extra>" + str(name) + "</extra>",
+            )
+        )
+    figure.add_hline(
+        y=target,
+        line_dash="dash",
+        line_color="#d62728",
+        annotation_text=ctx.t("qa.target_line", target=f"{target:g}"),
+        annotation_position="bottom right",
+    )
+    figure.update_layout(
+        height=340, margin=dict(l=10, r=10, t=10, b=10), xaxis_title=ctx.t("qa.week"), legend_title_text=""
+    )
+    return charts.finish(
+        ctx,
+        figure,
+        ctx.t("qa.chart.score_over_time"),
+        x=ctx.t("chart.week"),
+        y=charts.axis(ctx, ctx.t("qa.score"), "points"),
+    )
 
 
 def lost_chart(ctx: Context, lost: list[dict], top: int = 10) -> go.Figure:
     """The items that lose most points, as horizontal bars (most at the top)."""
     shown = [r for r in lost if r["lost"] > 0][:top][::-1]
-    figure = go.Figure(go.Bar(x=[r["lost"] for r in shown], y=[f"{r['category']} · {r['item']}" for r in shown], orientation="h",
-                              text=[f"{r['lost']:.2f}" for r in shown], textposition="auto"))
+    figure = go.Figure(
+        go.Bar(
+            x=[r["lost"] for r in shown],
+            y=[f"{r['category']} · {r['item']}" for r in shown],
+            orientation="h",
+            text=[f"{r['lost']:.2f}" for r in shown],
+            textposition="auto",
+        )
+    )
     figure.update_layout(height=max(220, 34 * len(shown) + 60), margin=dict(l=10, r=10, t=10, b=10))
-    return charts.finish(ctx, figure, ctx.t("qa.chart.lost_points"), x=charts.axis(ctx, ctx.t("qa.lost_per_review"), "points"),
-                         y=ctx.t("qa.chart.item"))
+    return charts.finish(
+        ctx,
+        figure,
+        ctx.t("qa.chart.lost_points"),
+        x=charts.axis(ctx, ctx.t("qa.lost_per_review"), "points"),
+        y=ctx.t("qa.chart.item"),
+    )
 
 
 def overdue_notice(ctx: Context, project_id: int | None = None) -> None:
@@ -161,12 +211,24 @@ def overdue_notice(ctx: Context, project_id: int | None = None) -> None:
     """
     if not can(ctx.actor, "complaint.read"):
         return
-    overdue = [o for o in complaints.overdue_by_project(ctx.db, ctx.actor) if project_id is None or o["project_id"] == project_id]
+    overdue = [
+        o
+        for o in complaints.overdue_by_project(ctx.db, ctx.actor)
+        if project_id is None or o["project_id"] == project_id
+    ]
     if not overdue:
         return
     with st.container(border=True):
         st.markdown(":red[**" + ctx.t("complaints.overdue_title", n=sum(o["overdue"] for o in overdue)) + "**]")
         for o in overdue:
-            st.page_link("app_pages/complaints.py", label=ctx.t("complaints.overdue_project", project=o["project_name"], n=o["overdue"],
-                                                                 since=o["oldest_promise"][:16]),
-                         query_params={"project": o["project_id"], "overdue": 1}, icon=":material/alarm:")
+            st.page_link(
+                "app_pages/complaints.py",
+                label=ctx.t(
+                    "complaints.overdue_project",
+                    project=o["project_name"],
+                    n=o["overdue"],
+                    since=o["oldest_promise"][:16],
+                ),
+                query_params={"project": o["project_id"], "overdue": 1},
+                icon=":material/alarm:",
+            )

@@ -4,6 +4,7 @@ Reads the uploads into layouts (core.kpi.store.raw_layout: saved template, canon
 proposal), lets the user change every header's field and every sender / status value's meaning,
 then checks and imports through core.kpi.store. Numbers and rules live in core.kpi.raw_import.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -12,12 +13,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core.kpi import templates, store, raw_import
 from core.kernel.errors import ValidationError
+from core.kpi import raw_import, store, templates
 from ui.context import Context
 
-_KINDS = {raw_import.KIND_MESSAGES: ("m", raw_import.MESSAGE_FIELDS, raw_import.SENDER_CLASSES),
-          raw_import.KIND_ORDERS: ("o", raw_import.ORDER_FIELDS, raw_import.ORDER_STATUS_CHOICES)}
+_KINDS = {
+    raw_import.KIND_MESSAGES: ("m", raw_import.MESSAGE_FIELDS, raw_import.SENDER_CLASSES),
+    raw_import.KIND_ORDERS: ("o", raw_import.ORDER_FIELDS, raw_import.ORDER_STATUS_CHOICES),
+}
 
 
 def _layout_of(ctx: Context, project_id: int, kind: str, upload: Any) -> raw_import.Layout | None:
@@ -57,8 +60,12 @@ def _editor(ctx: Context, project_id: int, layout: raw_import.Layout) -> raw_imp
     """The mapping of one file: source line, header → field selects, value → meaning selects."""
     t = ctx.t
     tag, fields, classes = _KINDS[layout.kind]
-    st.markdown(f"**{t('raw.messages_layout' if layout.kind == raw_import.KIND_MESSAGES else 'raw.orders_layout')}** · {layout.filename}")
-    st.caption(t("raw.encoding", encoding=layout.cells.encoding, rows=len(layout.cells.table), columns=len(layout.headers)))
+    st.markdown(
+        f"**{t('raw.messages_layout' if layout.kind == raw_import.KIND_MESSAGES else 'raw.orders_layout')}** · {layout.filename}"
+    )
+    st.caption(
+        t("raw.encoding", encoding=layout.cells.encoding, rows=len(layout.cells.table), columns=len(layout.headers))
+    )
     if layout.canonical:
         st.info(t("raw.source.canonical"))
         return layout
@@ -69,8 +76,16 @@ def _editor(ctx: Context, project_id: int, layout: raw_import.Layout) -> raw_imp
     else:
         st.info(t("raw.source.proposed"))
     sample = layout.cells.table.head(1)
-    table = pd.DataFrame([{t("raw.header"): h, t("raw.field"): t(f"raw.field.{layout.mapping[h]}") if layout.mapping[h] else t("raw.unused"),
-                           t("raw.sample"): str(sample[h].iloc[0]) if len(sample) else ""} for h in layout.headers])
+    table = pd.DataFrame(
+        [
+            {
+                t("raw.header"): h,
+                t("raw.field"): t(f"raw.field.{layout.mapping[h]}") if layout.mapping[h] else t("raw.unused"),
+                t("raw.sample"): str(sample[h].iloc[0]) if len(sample) else "",
+            }
+            for h in layout.headers
+        ]
+    )
     st.dataframe(table, hide_index=True, width="stretch")
     if layout.unused():
         st.caption(t("raw.unused_list", names="、".join(h.strip() for h in layout.unused())))
@@ -82,38 +97,74 @@ def _editor(ctx: Context, project_id: int, layout: raw_import.Layout) -> raw_imp
     if layout.kind == raw_import.KIND_MESSAGES and layout.class_counts:
         c = layout.class_counts
         robot_as = layout.options.get("robot_as", "auto")
-        st.caption(t("raw.counts", buyer=c.get("buyer", 0), agent=c.get("agent", 0), auto=c.get("auto", 0), robot=c.get("robot", 0),
-                     robot_as=t(f"raw.class.{robot_as}"), system=c.get("system", 0), ignore=c.get("ignore", 0),
-                     counted_agent=c.get("counted_agent", 0), counted_auto=c.get("counted_auto", 0)))
+        st.caption(
+            t(
+                "raw.counts",
+                buyer=c.get("buyer", 0),
+                agent=c.get("agent", 0),
+                auto=c.get("auto", 0),
+                robot=c.get("robot", 0),
+                robot_as=t(f"raw.class.{robot_as}"),
+                system=c.get("system", 0),
+                ignore=c.get("ignore", 0),
+                counted_agent=c.get("counted_agent", 0),
+                counted_auto=c.get("counted_auto", 0),
+            )
+        )
     if layout.unmapped:
-        st.warning(t("raw.unmapped", n=len(layout.unmapped), rows=sum(layout.unmapped.values()),
-                     values="、".join(f"{v}（{n}）" for v, n in list(layout.unmapped.items())[:20])))
+        st.warning(
+            t(
+                "raw.unmapped",
+                n=len(layout.unmapped),
+                rows=sum(layout.unmapped.values()),
+                values="、".join(f"{v}（{n}）" for v, n in list(layout.unmapped.items())[:20]),
+            )
+        )
     with st.form(f"raw_form_{tag}"):
         choice_fields = [None, *fields]
         chosen: dict[str, str | None] = {}
         columns = st.columns(3)
         for i, header in enumerate(layout.headers):
             with columns[i % 3]:
-                chosen[header] = st.selectbox(header.strip() or f"#{i + 1}", choice_fields, index=choice_fields.index(layout.mapping[header]),
-                                              format_func=lambda f: t("raw.unused") if f is None else t(f"raw.field.{f}"), key=f"raw_{tag}_map_{i}")
+                chosen[header] = st.selectbox(
+                    header.strip() or f"#{i + 1}",
+                    choice_fields,
+                    index=choice_fields.index(layout.mapping[header]),
+                    format_func=lambda f: t("raw.unused") if f is None else t(f"raw.field.{f}"),
+                    key=f"raw_{tag}_map_{i}",
+                )
         values: dict[str, str] = {}
         if layout.value_counts:
             st.markdown(f"**{t('raw.values' if layout.kind == raw_import.KIND_MESSAGES else 'raw.status_values')}**")
             options = [None, *classes]
             for i, row in enumerate(layout.value_counts[:60]):
                 if row["value"].startswith("<"):
-                    st.caption(f"{_value_label(ctx, layout.kind, row['value'])} · {row['count']} → {_class_label(ctx, layout.kind, row['class'])}")
+                    st.caption(
+                        f"{_value_label(ctx, layout.kind, row['value'])} · {row['count']} → {_class_label(ctx, layout.kind, row['class'])}"
+                    )
                     continue
-                picked = st.selectbox(f"{_value_label(ctx, layout.kind, row['value'])} · {t('raw.count')} {row['count']}", options,
-                                      index=options.index(row["class"]) if row["class"] in options else 0,
-                                      format_func=lambda k: _class_label(ctx, layout.kind, k), key=f"raw_{tag}_val_{i}")
+                picked = st.selectbox(
+                    f"{_value_label(ctx, layout.kind, row['value'])} · {t('raw.count')} {row['count']}",
+                    options,
+                    index=options.index(row["class"]) if row["class"] in options else 0,
+                    format_func=lambda k: _class_label(ctx, layout.kind, k),
+                    key=f"raw_{tag}_val_{i}",
+                )
                 if picked is not None:
                     values[row["value"]] = picked
         extra: dict[str, Any] = {}
         if layout.kind == raw_import.KIND_MESSAGES:
-            extra["robot_as"] = st.radio(t("raw.robot_as"), list(raw_import.ROBOT_AS), index=list(raw_import.ROBOT_AS).index(layout.options.get("robot_as", "auto")),
-                                         format_func=lambda k: t(f"raw.robot_as.{k}"), horizontal=True, key=f"raw_{tag}_robot")
-            extra["sender_names"] = st.checkbox(t("raw.sender_names"), value=bool(layout.options.get("sender_names")), key=f"raw_{tag}_names")
+            extra["robot_as"] = st.radio(
+                t("raw.robot_as"),
+                list(raw_import.ROBOT_AS),
+                index=list(raw_import.ROBOT_AS).index(layout.options.get("robot_as", "auto")),
+                format_func=lambda k: t(f"raw.robot_as.{k}"),
+                horizontal=True,
+                key=f"raw_{tag}_robot",
+            )
+            extra["sender_names"] = st.checkbox(
+                t("raw.sender_names"), value=bool(layout.options.get("sender_names")), key=f"raw_{tag}_names"
+            )
             extra["set_by_user"] = ["sender_names"]
         if st.form_submit_button(t("raw.apply")):
             key = "sender_map" if layout.kind == raw_import.KIND_MESSAGES else "status_map"
@@ -127,8 +178,19 @@ def _editor(ctx: Context, project_id: int, layout: raw_import.Layout) -> raw_imp
 def _show_errors(ctx: Context, exc: ValidationError) -> None:
     t = ctx.t
     st.error(t("kpi.import.refused"))
-    st.dataframe(pd.DataFrame([{t("kpi.import.where"): e.field, t("kpi.import.reason"): store.translate_reason(e.params.get("reason", ""), ctx.lang)}
-                               for e in exc.errors[:500]]), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    t("kpi.import.where"): e.field,
+                    t("kpi.import.reason"): store.translate_reason(e.params.get("reason", ""), ctx.lang),
+                }
+                for e in exc.errors[:500]
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
     if len(exc.errors) > 500:
         st.caption(t("kpi.import.more_errors", n=len(exc.errors) - 500))
 
@@ -146,7 +208,9 @@ def _templates(ctx: Context, project_id: int) -> None:
                 st.rerun()
 
 
-def raw_import_tab(ctx: Context, project_id: int, agent_mapping: Callable[[list[str], str], None] | None = None) -> None:
+def raw_import_tab(
+    ctx: Context, project_id: int, agent_mapping: Callable[[list[str], str], None] | None = None
+) -> None:
     """The whole raw tab: uploads, mappings, check, preview, import. `agent_mapping(names, key)`
     is the page's widget that ties unknown agent names to the roster."""
     t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -163,20 +227,44 @@ def raw_import_tab(ctx: Context, project_id: int, agent_mapping: Callable[[list[
         st.session_state.pop("raw_preview", None)
         try:
             with st.spinner(t("kpi.import.checking")):
-                st.session_state["raw_preview"] = (project_id, store.preview_raw(
-                    db, actor, project_id, messages_file.getvalue(), messages_file.name,
-                    orders_file.getvalue() if orders_file else None, orders_file.name if orders_file else None,
-                    messages_layout=m_layout, orders_layout=o_layout))
+                st.session_state["raw_preview"] = (
+                    project_id,
+                    store.preview_raw(
+                        db,
+                        actor,
+                        project_id,
+                        messages_file.getvalue(),
+                        messages_file.name,
+                        orders_file.getvalue() if orders_file else None,
+                        orders_file.name if orders_file else None,
+                        messages_layout=m_layout,
+                        orders_layout=o_layout,
+                    ),
+                )
         except ValidationError as exc:
             _show_errors(ctx, exc)
     stored = st.session_state.get("raw_preview")
     if stored and stored[0] == project_id:
         preview = stored[1]
-        st.success(t("kpi.import.raw_ok", messages=len(preview.messages), orders=0 if preview.orders is None else len(preview.orders),
-                     start=preview.date_from.isoformat(), end=preview.date_to.isoformat()))
+        st.success(
+            t(
+                "kpi.import.raw_ok",
+                messages=len(preview.messages),
+                orders=0 if preview.orders is None else len(preview.orders),
+                start=preview.date_from.isoformat(),
+                end=preview.date_to.isoformat(),
+            )
+        )
         counts = preview.sender_counts
-        st.caption(t("raw.senders_stored", buyer=counts.get("buyer", 0), agent=counts.get("agent", 0), auto=counts.get("auto", 0),
-                     system=counts.get("system", 0)))
+        st.caption(
+            t(
+                "raw.senders_stored",
+                buyer=counts.get("buyer", 0),
+                agent=counts.get("agent", 0),
+                auto=counts.get("auto", 0),
+                system=counts.get("system", 0),
+            )
+        )
         if preview.orders_layout is not None and preview.orders_layout.column("buyer") is None:
             st.warning(t("raw.from_chats", n=preview.orders_from_chats, without=preview.orders_without_buyer))
         st.dataframe(preview.messages.head(20), hide_index=True, width="stretch")
@@ -185,8 +273,19 @@ def raw_import_tab(ctx: Context, project_id: int, agent_mapping: Callable[[list[
         st.caption(t("kpi.import.replace_note", start=preview.date_from.isoformat(), end=preview.date_to.isoformat()))
         if st.button(t("kpi.import.go"), type="primary", key="raw_go"):
             bar = st.progress(0.0, text=t("kpi.import.progress"))
-            import_id = store.import_raw(db, actor, project_id, preview, lambda f, stage: bar.progress(min(1.0, f), text=t("kpi.import.progress")))
+            import_id = store.import_raw(
+                db,
+                actor,
+                project_id,
+                preview,
+                lambda f, stage: bar.progress(min(1.0, f), text=t("kpi.import.progress")),
+            )
             st.session_state.pop("raw_preview", None)
             st.success(t("kpi.import.done", id=import_id))
-            st.page_link("app_pages/kpi_dashboard.py", label=t("kpi.import.open_dashboard"), query_params={"project": project_id}, icon=":material/monitoring:")
+            st.page_link(
+                "app_pages/kpi_dashboard.py",
+                label=t("kpi.import.open_dashboard"),
+                query_params={"project": project_id},
+                icon=":material/monitoring:",
+            )
     _templates(ctx, project_id)

@@ -1,8 +1,9 @@
 """Widgets of the scheduling pages: the period picker, the roster table, conflicts, coverage chart, handover notes."""
+
 from __future__ import annotations
 
-from datetime import date, timedelta
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
@@ -10,8 +11,8 @@ import plotly.express as px
 import streamlit as st
 
 from core.kernel import config
-from core.schedule import shifts
 from core.kernel.errors import ValidationError
+from core.schedule import shifts
 from ui import charts
 from ui.context import Context
 from ui.widgets import show_validation
@@ -24,8 +25,13 @@ def period_picker(ctx: Context, key: str) -> tuple[date, date]:
     today = config.today()
     c1, c2 = st.columns([1, 2])
     first = c1.date_input(ctx.t("schedule.from"), value=today - timedelta(days=today.weekday()), key=f"{key}_from")
-    weeks = c2.radio(ctx.t("schedule.length"), (1, 2, 4), format_func=lambda n: ctx.t("schedule.weeks", n=n), horizontal=True,
-                     key=f"{key}_weeks")
+    weeks = c2.radio(
+        ctx.t("schedule.length"),
+        (1, 2, 4),
+        format_func=lambda n: ctx.t("schedule.weeks", n=n),
+        horizontal=True,
+        key=f"{key}_weeks",
+    )
     return first, first + timedelta(days=7 * weeks - 1)
 
 
@@ -49,10 +55,17 @@ def roster_frame(ctx: Context, members: list[dict], start: date, end: date) -> t
     day_columns = {day_label(ctx, d): d.isoformat() for d in shifts.days_of(start, end)}
     records = []
     for m in members:
-        record = {ctx.t("schedule.c.employee_no"): m["employee_no"], ctx.t("schedule.c.agent"): m["name"],
-                  ctx.t("schedule.c.role"): ctx.t(f"schedule.role.{m['role']}") if m["role"] in ("online", "reserve") else "—",
-                  ctx.t("schedule.c.home_shift"): ctx.t(f"schedule.shift.{m['shift']}") if m["shift"] in shifts.WORK_SHIFTS else "—",
-                  ctx.t("schedule.c.admitted"): ctx.t("yes") if m["admitted"] else ctx.t("no")}
+        record = {
+            ctx.t("schedule.c.employee_no"): m["employee_no"],
+            ctx.t("schedule.c.agent"): m["name"],
+            ctx.t("schedule.c.role"): ctx.t(f"schedule.role.{m['role']}")
+            if m["role"] in ("online", "reserve")
+            else "—",
+            ctx.t("schedule.c.home_shift"): ctx.t(f"schedule.shift.{m['shift']}")
+            if m["shift"] in shifts.WORK_SHIFTS
+            else "—",
+            ctx.t("schedule.c.admitted"): ctx.t("yes") if m["admitted"] else ctx.t("no"),
+        }
         for label, day in day_columns.items():
             record[label] = cell_label(ctx, m["days"][day])
         records.append(record)
@@ -61,11 +74,22 @@ def roster_frame(ctx: Context, members: list[dict], start: date, end: date) -> t
 
 def conflict_table(ctx: Context, found: list[dict]) -> None:
     """The roster's conflicts, one line each."""
-    st.dataframe(pd.DataFrame([{ctx.t("schedule.c.day"): c["day"], ctx.t("schedule.c.kind"): ctx.t(f"schedule.conflict.{c['kind']}"),
-                                ctx.t("schedule.c.agent"): c["name"],
-                                ctx.t("schedule.c.shift"): ctx.t(f"schedule.shift.{c['shift']}") if c["shift"] else "",
-                                ctx.t("schedule.c.detail"): ctx.t(f"schedule.conflict_detail.{c['kind']}", detail=c["detail"])}
-                               for c in found]), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    ctx.t("schedule.c.day"): c["day"],
+                    ctx.t("schedule.c.kind"): ctx.t(f"schedule.conflict.{c['kind']}"),
+                    ctx.t("schedule.c.agent"): c["name"],
+                    ctx.t("schedule.c.shift"): ctx.t(f"schedule.shift.{c['shift']}") if c["shift"] else "",
+                    ctx.t("schedule.c.detail"): ctx.t(f"schedule.conflict_detail.{c['kind']}", detail=c["detail"]),
+                }
+                for c in found
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 
 
 def coverage_chart(ctx: Context, cover: list[dict]) -> None:
@@ -74,14 +98,28 @@ def coverage_chart(ctx: Context, cover: list[dict]) -> None:
     grid = frame.pivot(index="day", columns="hour", values="gap")
     limit = max(1, int(frame["gap"].abs().max()))
     days = [day_label(ctx, date.fromisoformat(d)) for d in grid.index]
-    heat = px.imshow(grid.values, x=[f"{h:02d}" for h in grid.columns], y=days, aspect="auto", zmin=-limit, zmax=limit,
-                     color_continuous_scale="RdBu", text_auto=True,
-                     labels={"x": ctx.t("schedule.c.hour"), "y": ctx.t("schedule.c.day"), "color": ctx.t("schedule.c.gap")})
+    heat = px.imshow(
+        grid.values,
+        x=[f"{h:02d}" for h in grid.columns],
+        y=days,
+        aspect="auto",
+        zmin=-limit,
+        zmax=limit,
+        color_continuous_scale="RdBu",
+        text_auto=True,
+        labels={"x": ctx.t("schedule.c.hour"), "y": ctx.t("schedule.c.day"), "color": ctx.t("schedule.c.gap")},
+    )
     heat.update_layout(height=120 + 24 * len(grid.index), margin={"t": 30, "b": 10})
     heat.update_xaxes(type="category")
     heat.update_yaxes(type="category")
-    charts.finish(ctx, heat, ctx.t("schedule.coverage_title"), x=charts.axis(ctx, ctx.t("chart.hour"), "hour"), y=ctx.t("chart.day"),
-                  color=charts.axis(ctx, ctx.t("schedule.c.gap"), "agents"))
+    charts.finish(
+        ctx,
+        heat,
+        ctx.t("schedule.coverage_title"),
+        x=charts.axis(ctx, ctx.t("chart.hour"), "hour"),
+        y=ctx.t("chart.day"),
+        color=charts.axis(ctx, ctx.t("schedule.c.gap"), "agents"),
+    )
     st.plotly_chart(heat, width="stretch", key="coverage_heat")
 
 
@@ -92,14 +130,18 @@ def handover_list(ctx: Context, notes: list[dict], empty_key: str) -> None:
         return
     for note in notes:
         with st.container(border=True):
-            st.markdown(f"**{note['day']} · {ctx.t('schedule.shift.' + note['shift'])}** · {note.get('author') or ''} · {note['created_at'][11:16]}")
+            st.markdown(
+                f"**{note['day']} · {ctx.t('schedule.shift.' + note['shift'])}** · {note.get('author') or ''} · {note['created_at'][11:16]}"
+            )
             for field in ("marked_buyers", "unresolved", "note"):
                 if note[field]:
                     st.markdown(f"*{ctx.t('field.schedule.' + field)}*")
                     st.text(note[field])
 
 
-def save_then_rerun(ctx: Context, action: Callable[[], Any], flash_key: str, message: str | Callable[[Any], str]) -> None:
+def save_then_rerun(
+    ctx: Context, action: Callable[[], Any], flash_key: str, message: str | Callable[[Any], str]
+) -> None:
     """Run a core write; on refusal list every problem, on success keep a message for the next run and rerun."""
     try:
         result = action()
@@ -114,6 +156,14 @@ def handover_form(ctx: Context, key: str, flash_key: str, target: Callable[[], t
     """The outgoing shift's notes: `target` draws the project/day/shift pickers inside the form and returns them."""
     with st.form(key, clear_on_submit=True):
         project_id, day, shift = target()
-        texts = [st.text_area(ctx.t(f"field.schedule.{name}"), max_chars=shifts.MAX_TEXT) for name in ("marked_buyers", "unresolved", "note")]
+        texts = [
+            st.text_area(ctx.t(f"field.schedule.{name}"), max_chars=shifts.MAX_TEXT)
+            for name in ("marked_buyers", "unresolved", "note")
+        ]
         if st.form_submit_button(ctx.t("btn.save")):
-            save_then_rerun(ctx, lambda: shifts.add_handover(ctx.db, ctx.actor, project_id, day, shift, *texts), flash_key, ctx.t("msg.saved"))
+            save_then_rerun(
+                ctx,
+                lambda: shifts.add_handover(ctx.db, ctx.actor, project_id, day, shift, *texts),
+                flash_key,
+                ctx.t("msg.saved"),
+            )

@@ -1,4 +1,5 @@
 """Widgets of the team & training pages: project picker, funnel chart, readiness list, short-funnel alert."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,9 +7,9 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.team import funnel as team
 from core.kernel.errors import FieldError
 from core.kernel.permissions import can
+from core.team import funnel as team
 from ui import charts
 from ui.context import Context
 from ui.widgets import query_int
@@ -16,8 +17,13 @@ from ui.widgets import query_int
 SHORT_COLOR = "#d9480f"
 REACHED_COLOR = "#2f9e44"
 TARGET_COLOR = "#ced4da"
-READINESS_ITEMS = ("err.team.not_ready_oc", "err.team.not_ready_materials", "err.team.not_ready_admitted", "err.team.not_ready_roster",
-                   "err.team.not_ready_week_roster")
+READINESS_ITEMS = (
+    "err.team.not_ready_oc",
+    "err.team.not_ready_materials",
+    "err.team.not_ready_admitted",
+    "err.team.not_ready_roster",
+    "err.team.not_ready_week_roster",
+)
 
 
 def project_picker(ctx: Context, projects: list[dict], key: str) -> int | None:
@@ -28,8 +34,13 @@ def project_picker(ctx: Context, projects: list[dict], key: str) -> int | None:
         st.error(ctx.t("msg.not_found"))
         return None
     labels = {p["id"]: f"{p['merchant_name']} · {p['name']} ({ctx.t('status.' + p['status'])})" for p in projects}
-    chosen = st.selectbox(ctx.t("projects.choose"), ids, index=ids.index(requested) if requested in ids else 0,
-                          format_func=labels.get, key=key)
+    chosen = st.selectbox(
+        ctx.t("projects.choose"),
+        ids,
+        index=ids.index(requested) if requested in ids else 0,
+        format_func=labels.get,
+        key=key,
+    )
     if chosen != requested:
         st.query_params["project"] = str(chosen)
     return chosen
@@ -40,13 +51,40 @@ def funnel_chart(ctx: Context, result: dict[str, Any]) -> None:
     stages = result["stages"]
     names = [ctx.t(f"team.stage.{s['stage']}") for s in stages]
     figure = go.Figure()
-    figure.add_trace(go.Funnel(name=ctx.t("team.needed"), y=names, x=[s["target"] or 0 for s in stages], connector={"visible": False},
-                               marker={"color": TARGET_COLOR}, textinfo="value", textfont={"color": "#495057"}))
-    figure.add_trace(go.Funnel(name=ctx.t("team.reached"), y=names, x=[s["reached"] for s in stages], connector={"visible": False},
-                               marker={"color": [SHORT_COLOR if s["short"] else REACHED_COLOR for s in stages]}, textinfo="value"))
-    figure.update_layout(funnelmode="group", height=280, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                         legend={"orientation": "h", "y": -0.1})
-    charts.finish(ctx, figure, ctx.t("team.funnel_title"), x=charts.axis(ctx, ctx.t("team.funnel_people"), "agents"), y=ctx.t("team.funnel_stage"))
+    figure.add_trace(
+        go.Funnel(
+            name=ctx.t("team.needed"),
+            y=names,
+            x=[s["target"] or 0 for s in stages],
+            connector={"visible": False},
+            marker={"color": TARGET_COLOR},
+            textinfo="value",
+            textfont={"color": "#495057"},
+        )
+    )
+    figure.add_trace(
+        go.Funnel(
+            name=ctx.t("team.reached"),
+            y=names,
+            x=[s["reached"] for s in stages],
+            connector={"visible": False},
+            marker={"color": [SHORT_COLOR if s["short"] else REACHED_COLOR for s in stages]},
+            textinfo="value",
+        )
+    )
+    figure.update_layout(
+        funnelmode="group",
+        height=280,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        legend={"orientation": "h", "y": -0.1},
+    )
+    charts.finish(
+        ctx,
+        figure,
+        ctx.t("team.funnel_title"),
+        x=charts.axis(ctx, ctx.t("team.funnel_people"), "agents"),
+        y=ctx.t("team.funnel_stage"),
+    )
     st.plotly_chart(figure, width="stretch")
 
 
@@ -80,8 +118,10 @@ def short_funnel_alert(ctx: Context) -> None:
     Plain links (not st.page_link), so the widget also works outside the app's navigation.
     """
     for project in team.short_funnels(ctx.db, ctx.actor):
-        stages = "、".join(ctx.t("team.short_stage", stage=ctx.t(f"team.stage.{s['stage']}"), reached=s["reached"], target=s["target"])
-                          for s in project["stages"])
+        stages = "、".join(
+            ctx.t("team.short_stage", stage=ctx.t(f"team.stage.{s['stage']}"), reached=s["reached"], target=s["target"])
+            for s in project["stages"]
+        )
         label = ctx.t("team.short_funnel", project=f"{project['merchant_name']} · {project['name']}", stages=stages)
         st.markdown(f":red[:material/warning: {label}] · [{ctx.t('team.open_team')}](/team?project={project['id']})")
 
@@ -101,7 +141,11 @@ def project_funnel_warning(ctx: Context, project_id: int) -> None:
     result = team.funnel(ctx.db, ctx.actor, project_id)
     short = [s for s in result["stages"] if s["short"]]
     if short:
-        stages = "、".join(ctx.t("team.short_stage", stage=ctx.t(f"team.stage.{s['stage']}"), reached=s["reached"], target=s["target"])
-                          for s in short)
-        st.error(f"{ctx.t('team.funnel_short', stages=stages)} · [{ctx.t('team.open_team')}](/team?project={project_id})",
-                 icon=":material/warning:")
+        stages = "、".join(
+            ctx.t("team.short_stage", stage=ctx.t(f"team.stage.{s['stage']}"), reached=s["reached"], target=s["target"])
+            for s in short
+        )
+        st.error(
+            f"{ctx.t('team.funnel_short', stages=stages)} · [{ctx.t('team.open_team')}](/team?project={project_id})",
+            icon=":material/warning:",
+        )

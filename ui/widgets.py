@@ -1,4 +1,5 @@
 """Small widgets several pages share: error display, Excel download, formatting."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -41,9 +42,14 @@ def download_xlsx(ctx: Context, label_key: str, sheets: dict[str, pd.DataFrame],
     The file is built when the button is clicked (a callable), not on every run of the page: a
     large table's workbook would otherwise cost seconds on each rerun.
     """
-    st.download_button(ctx.t(label_key), data=lambda: excel.to_xlsx(sheets), file_name=filename,
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=key,
-                       icon=":material/download:")
+    st.download_button(
+        ctx.t(label_key),
+        data=lambda: excel.to_xlsx(sheets),
+        file_name=filename,
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=key,
+        icon=":material/download:",
+    )
 
 
 def pct(value: float | None, digits: int = 1) -> str:
@@ -101,7 +107,11 @@ def count_axis(figure, axis: str = "y"):
     # The upper bound adds each trace's largest value, so stacked bars are covered too.
     upper = 0.0
     for trace in figure.data:
-        values = [float(v) for v in list(getattr(trace, axis, None) if getattr(trace, axis, None) is not None else []) if _number(v)]
+        values = [
+            float(v)
+            for v in list(getattr(trace, axis, None) if getattr(trace, axis, None) is not None else [])
+            if _number(v)
+        ]
         upper += max(values, default=0.0)
     if upper <= 10:
         update(dtick=1, tick0=0)

@@ -1,2 +1,1 @@
-"""Accounts: users, roles, passwords, login throttling, language.
-"""
+"""Accounts: users, roles, passwords, login throttling, language."""

@@ -6,6 +6,7 @@ rules live here, in the database: bcrypt hashes, five failures lock a username f
 deactivation and password changes bump `password_version`, and `session_is_valid` is checked on
 every script run, not only at login.
 """
+
 from __future__ import annotations
 
 import os
@@ -63,7 +64,9 @@ def _password_errors(password: str, field: str = "password") -> list[FieldError]
     return []
 
 
-def _profile_errors(db: sqlite_utils.Database, display_name: str, role: str, merchant_id: int | None) -> list[FieldError]:
+def _profile_errors(
+    db: sqlite_utils.Database, display_name: str, role: str, merchant_id: int | None
+) -> list[FieldError]:
     errors: list[FieldError] = []
     if not display_name.strip():
         errors.append(FieldError("display_name", "err.required"))
@@ -204,7 +207,9 @@ def _store_password(db: sqlite_utils.Database, actor: Actor, user: dict, new_pas
                 "updated_at": stamp,
             },
         )
-        audit.record(db, actor, "password", "user", user["id"], None, {"password_version": user["password_version"] + 1})
+        audit.record(
+            db, actor, "password", "user", user["id"], None, {"password_version": user["password_version"] + 1}
+        )
 
 
 def set_language(db: sqlite_utils.Database, actor: Actor, language: str) -> None:
@@ -281,11 +286,16 @@ def record_failed_login(db: sqlite_utils.Database, username: str, now: datetime 
 def record_successful_login(db: sqlite_utils.Database, username: str) -> None:
     """Reset the failure count after a good login."""
     with write(db):
-        db.execute("""UPDATE users SET failed_logins = 0, locked_until = NULL
-                      WHERE username = ? AND (failed_logins != 0 OR locked_until IS NOT NULL)""", [username.strip().lower()])
+        db.execute(
+            """UPDATE users SET failed_logins = 0, locked_until = NULL
+                      WHERE username = ? AND (failed_logins != 0 OR locked_until IS NOT NULL)""",
+            [username.strip().lower()],
+        )
 
 
-def authenticate(db: sqlite_utils.Database, username: str, password: str, now: datetime | None = None) -> tuple[Actor | None, str]:
+def authenticate(
+    db: sqlite_utils.Database, username: str, password: str, now: datetime | None = None
+) -> tuple[Actor | None, str]:
     """Check a login outside the widget (CLI, tests, API): (actor, '') or (None, reason key)."""
     username = username.strip().lower()
     row = one(db, "SELECT * FROM users WHERE username = ?", [username])

@@ -1,2 +1,1 @@
-"""The agent directory (客服花名册): agents, their status history and project teams.
-"""
+"""The agent directory (客服花名册): agents, their status history and project teams."""

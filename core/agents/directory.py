@@ -4,6 +4,7 @@ Agents move candidate → training → online → reserve → left, each change 
 A project's team assigns agents as online or reserve, from a date, on a day or night shift,
 under the sub-account name (子账号) they use in that shop, which is how chat logs name them.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -80,9 +81,17 @@ def create_agent(db: sqlite_utils.Database, actor: Actor | None, data: dict[str,
     since = data.get("since")  # the day the agent joined in that status (default today)
     with write(db):
         agent_id = db["agents"].insert(record).last_pk
-        db["agent_status_history"].insert({"agent_id": agent_id, "from_status": None, "to_status": record["status"],
-                                           "changed_at": stamp, "changed_by": actor.id if actor else None, "note": "",
-                                           "effective_on": since.isoformat() if isinstance(since, date) else None})
+        db["agent_status_history"].insert(
+            {
+                "agent_id": agent_id,
+                "from_status": None,
+                "to_status": record["status"],
+                "changed_at": stamp,
+                "changed_by": actor.id if actor else None,
+                "note": "",
+                "effective_on": since.isoformat() if isinstance(since, date) else None,
+            }
+        )
         audit.record(db, actor, "create", "agent", agent_id, None, record)
     return int(agent_id)
 
@@ -123,9 +132,16 @@ def assign(
     get_agent(db, agent_id)
     if errors:
         raise ValidationError(errors)
-    record = {"project_id": project_id, "agent_id": agent_id, "role": role, "shift": shift,
-              "from_date": from_date.isoformat(), "to_date": None, "sub_account": sub_account.strip(),
-              "created_at": config.now_text()}
+    record = {
+        "project_id": project_id,
+        "agent_id": agent_id,
+        "role": role,
+        "shift": shift,
+        "from_date": from_date.isoformat(),
+        "to_date": None,
+        "sub_account": sub_account.strip(),
+        "created_at": config.now_text(),
+    }
     with write(db):
         row_id = db["project_agents"].insert(record).last_pk
         audit.record(db, actor, "create", "project_agent", row_id, None, record)
@@ -136,19 +152,27 @@ def project_team(db: sqlite_utils.Database, actor: Actor, project_id: int, on: d
     """The agents on a project's team on a day (default today), with role, shift and sub-account."""
     require_project(db, actor, project_id)
     day = (on or config.today()).isoformat()
-    return rows(db, """SELECT pa.id AS assignment_id, pa.role, pa.shift, pa.from_date, pa.to_date, pa.sub_account,
+    return rows(
+        db,
+        """SELECT pa.id AS assignment_id, pa.role, pa.shift, pa.from_date, pa.to_date, pa.sub_account,
                               a.id AS agent_id, a.name, a.employee_no, a.status
                        FROM project_agents pa JOIN agents a ON a.id = pa.agent_id
                        WHERE pa.project_id = ? AND pa.from_date <= ? AND (pa.to_date IS NULL OR pa.to_date >= ?)
-                       ORDER BY pa.role, a.name""", [project_id, day, day])
+                       ORDER BY pa.role, a.name""",
+        [project_id, day, day],
+    )
 
 
 def agent_projects(db: sqlite_utils.Database, agent_id: int, on: date | None = None) -> list[int]:
     """The projects an agent is on, on a day (default today)."""
     day = (on or config.today()).isoformat()
-    return [r["project_id"] for r in db.query(
-        "SELECT DISTINCT project_id FROM project_agents WHERE agent_id = ? AND from_date <= ? AND (to_date IS NULL OR to_date >= ?)",
-        [agent_id, day, day])]
+    return [
+        r["project_id"]
+        for r in db.query(
+            "SELECT DISTINCT project_id FROM project_agents WHERE agent_id = ? AND from_date <= ? AND (to_date IS NULL OR to_date >= ?)",
+            [agent_id, day, day],
+        )
+    ]
 
 
 # --- roster: status changes, edits, search ------------------------------------------------------
@@ -169,14 +193,17 @@ def allowed_status_changes(status: str) -> tuple[str, ...]:
     return STATUS_TRANSITIONS.get(status, ())
 
 
-def change_status(db: sqlite_utils.Database, actor: Actor, agent_id: int, to_status: str, note: str = "",
-                  on: date | None = None) -> None:
+def change_status(
+    db: sqlite_utils.Database, actor: Actor, agent_id: int, to_status: str, note: str = "", on: date | None = None
+) -> None:
     """Move an agent along candidate → training → online/reserve → left, dated (default today)."""
     require(actor, "agent.status")
     agent = get_agent(db, agent_id)
     errors: list[FieldError] = []
     if to_status not in allowed_status_changes(agent["status"]):
-        errors.append(FieldError("team.status", "err.team.bad_agent_transition", {"frm": agent["status"], "to": to_status}))
+        errors.append(
+            FieldError("team.status", "err.team.bad_agent_transition", {"frm": agent["status"], "to": to_status})
+        )
     if len(note) > MAX_NOTE:
         errors.append(FieldError("team.note", "err.too_long", {"n": MAX_NOTE}))
     effective = on or config.today()
@@ -187,18 +214,35 @@ def change_status(db: sqlite_utils.Database, actor: Actor, agent_id: int, to_sta
     stamp = config.now_text()
     with write(db):
         db["agents"].update(agent_id, {"status": to_status, "updated_at": stamp})
-        db["agent_status_history"].insert({"agent_id": agent_id, "from_status": agent["status"], "to_status": to_status,
-                                           "changed_at": stamp, "changed_by": actor.id, "note": note.strip(),
-                                           "effective_on": effective.isoformat()})
-        audit.record(db, actor, "status", "agent", agent_id, {"status": agent["status"]},
-                     {"status": to_status, "note": note.strip(), "effective_on": effective.isoformat()})
+        db["agent_status_history"].insert(
+            {
+                "agent_id": agent_id,
+                "from_status": agent["status"],
+                "to_status": to_status,
+                "changed_at": stamp,
+                "changed_by": actor.id,
+                "note": note.strip(),
+                "effective_on": effective.isoformat(),
+            }
+        )
+        audit.record(
+            db,
+            actor,
+            "status",
+            "agent",
+            agent_id,
+            {"status": agent["status"]},
+            {"status": to_status, "note": note.strip(), "effective_on": effective.isoformat()},
+        )
 
 
 def update_agent(db: sqlite_utils.Database, actor: Actor, agent_id: int, data: dict[str, Any]) -> None:
     """Edit an agent's name, number, phone, skills, base salary and linked login (status: `change_status`)."""
     require(actor, "agent.write")
     before = get_agent(db, agent_id)
-    if not may_see_personal(db, actor, agent_id):  # pay and contact of an agent not on one's projects: kept, never set blind
+    if not may_see_personal(
+        db, actor, agent_id
+    ):  # pay and contact of an agent not on one's projects: kept, never set blind
         if any(k in data and data[k] != before[k] for k in PERSONAL_FIELDS):
             raise PermissionDenied(f"agent.personal:{agent_id}")
         data = {k: v for k, v in data.items() if k not in PERSONAL_FIELDS}
@@ -246,11 +290,16 @@ def _personal_clause(actor: Actor) -> tuple[str, list[Any]]:
         return "0", []
     if actor.role == "admin":
         return "1", []
-    day = config.today().isoformat()  # a manager: agents on (or matched to) a project it manages, now or from a later day
-    return ("""a.id IN (SELECT pa.agent_id FROM project_agents pa JOIN projects p ON p.id = pa.project_id
+    day = (
+        config.today().isoformat()
+    )  # a manager: agents on (or matched to) a project it manages, now or from a later day
+    return (
+        """a.id IN (SELECT pa.agent_id FROM project_agents pa JOIN projects p ON p.id = pa.project_id
                         WHERE p.manager_id = ? AND (pa.to_date IS NULL OR pa.to_date >= ?)
                         UNION SELECT pc.agent_id FROM project_candidates pc JOIN projects p ON p.id = pc.project_id
-                        WHERE p.manager_id = ? AND pc.withdrawn_on IS NULL)""", [actor.id, day, actor.id])
+                        WHERE p.manager_id = ? AND pc.withdrawn_on IS NULL)""",
+        [actor.id, day, actor.id],
+    )
 
 
 def may_see_personal(db: sqlite_utils.Database, actor: Actor, agent_id: int) -> bool:
@@ -260,7 +309,9 @@ def may_see_personal(db: sqlite_utils.Database, actor: Actor, agent_id: int) -> 
 
 
 def _private(row: dict, personal: bool) -> dict:
-    return {**row, "personal": personal} if personal else {**row, **{k: None for k in PERSONAL_FIELDS}, "personal": False}
+    return (
+        {**row, "personal": personal} if personal else {**row, **{k: None for k in PERSONAL_FIELDS}, "personal": False}
+    )
 
 
 def read_agent(db: sqlite_utils.Database, actor: Actor, agent_id: int) -> dict:
@@ -319,7 +370,7 @@ def list_agents(
                   JOIN projects p ON p.id = x.project_id) AS projects,
                EXISTS (SELECT 1 FROM exams e WHERE e.agent_id = a.id AND e.project_id IS NULL AND e.passed = 1) AS basic_passed
         FROM agents a LEFT JOIN users u ON u.id = a.user_id
-        WHERE {' AND '.join(where)}
+        WHERE {" AND ".join(where)}
         ORDER BY CASE a.status WHEN 'online' THEN 1 WHEN 'reserve' THEN 2 WHEN 'training' THEN 3
                                WHEN 'candidate' THEN 4 ELSE 5 END, a.employee_no
     """
@@ -330,28 +381,40 @@ def list_agents(
 def status_history(db: sqlite_utils.Database, actor: Actor, agent_id: int) -> list[dict]:
     """An agent's status changes, oldest first, with the day each took effect and who recorded it."""
     read_agent(db, actor, agent_id)
-    return rows(db, """SELECT COALESCE(h.effective_on, substr(h.changed_at, 1, 10)) AS effective_on, h.changed_at,
+    return rows(
+        db,
+        """SELECT COALESCE(h.effective_on, substr(h.changed_at, 1, 10)) AS effective_on, h.changed_at,
                               h.from_status, h.to_status, h.note, u.display_name AS changed_by
                        FROM agent_status_history h LEFT JOIN users u ON u.id = h.changed_by
-                       WHERE h.agent_id = ? ORDER BY h.id""", [agent_id])
+                       WHERE h.agent_id = ? ORDER BY h.id""",
+        [agent_id],
+    )
 
 
 def linkable_users(db: sqlite_utils.Database, actor: Actor, agent_id: int | None = None) -> list[dict]:
     """Active logins of role agent not yet linked to another roster row."""
     require(actor, "agent.write")
-    return rows(db, """SELECT u.id, u.username, u.display_name FROM users u
+    return rows(
+        db,
+        """SELECT u.id, u.username, u.display_name FROM users u
                        WHERE u.role = 'agent' AND u.active = 1
                          AND NOT EXISTS (SELECT 1 FROM agents a WHERE a.user_id = u.id AND a.id IS NOT ?)
-                       ORDER BY u.username""", [agent_id])
+                       ORDER BY u.username""",
+        [agent_id],
+    )
 
 
 def assignments(db: sqlite_utils.Database, actor: Actor, agent_id: int) -> list[dict]:
     """Every team assignment of an agent (past, current and future), newest first."""
     read_agent(db, actor, agent_id)
-    return rows(db, """SELECT pa.id AS assignment_id, pa.project_id, p.name AS project_name, m.name AS merchant_name,
+    return rows(
+        db,
+        """SELECT pa.id AS assignment_id, pa.project_id, p.name AS project_name, m.name AS merchant_name,
                               pa.role, pa.shift, pa.from_date, pa.to_date, pa.sub_account
                        FROM project_agents pa JOIN projects p ON p.id = pa.project_id JOIN merchants m ON m.id = p.merchant_id
-                       WHERE pa.agent_id = ? ORDER BY pa.from_date DESC, pa.id DESC""", [agent_id])
+                       WHERE pa.agent_id = ? ORDER BY pa.from_date DESC, pa.id DESC""",
+        [agent_id],
+    )
 
 
 def end_assignment(db: sqlite_utils.Database, actor: Actor, assignment_id: int, to_date: date) -> None:
@@ -364,4 +427,12 @@ def end_assignment(db: sqlite_utils.Database, actor: Actor, assignment_id: int, 
         raise ValidationError.single("team.to_date", "err.end_before_start")
     with write(db):
         db["project_agents"].update(assignment_id, {"to_date": to_date.isoformat()})
-        audit.record(db, actor, "end", "project_agent", assignment_id, {"to_date": row["to_date"]}, {"to_date": to_date.isoformat()})
+        audit.record(
+            db,
+            actor,
+            "end",
+            "project_agent",
+            assignment_id,
+            {"to_date": row["to_date"]},
+            {"to_date": to_date.isoformat()},
+        )

@@ -1,2 +1,1 @@
-"""Billing: price lists, quotes, contracts and amendments, monthly invoices, payments.
-"""
+"""Billing: price lists, quotes, contracts and amendments, monthly invoices, payments."""

@@ -15,6 +15,7 @@ invoice has left draft: an issued invoice never changes, so its month's terms mu
 
 Access: admins and managers write; a merchant reads its own projects' contracts, read-only.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,22 +24,37 @@ from typing import Any
 
 import sqlite_utils
 
-from core.kernel import audit, config
 from core.billing import rules
-from core.projects import order_confirmation as oc
+from core.kernel import audit, config
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
 from core.kernel.permissions import Actor, PermissionDenied, require, require_project, visible_project_ids
+from core.projects import order_confirmation as oc
 
 PAYMENT_TERMS = ("prepaid", "postpaid")
 DEFAULT_PAYMENT_DAYS = {"prepaid": 5, "postpaid": 15}
 HANDOVER_MODES = ("gradual", "full")
 GRADUAL_FROM_MONTHS = 6
 REBATE_KPIS: dict[str, bool] = {  # KPI -> higher is better (the KPI engine's figures of the month, rates from counts)
-    "response_30s_rate": True, "avg_response_s": False, "first_response_s": False, "conversion_rate": True, "satisfaction": True,
+    "response_30s_rate": True,
+    "avg_response_s": False,
+    "first_response_s": False,
+    "conversion_rate": True,
+    "satisfaction": True,
 }
-AMENDABLE = ("seats", "service_type", "hours_start", "hours_end", "weekends", "seat_price", "night_surcharge", "weekend_surcharge",
-             "discount", "commission_rate", "minimum_fee")
+AMENDABLE = (
+    "seats",
+    "service_type",
+    "hours_start",
+    "hours_end",
+    "weekends",
+    "seat_price",
+    "night_surcharge",
+    "weekend_surcharge",
+    "discount",
+    "commission_rate",
+    "minimum_fee",
+)
 MAX_TEXT = 2000
 
 
@@ -93,9 +109,18 @@ def _rebate_errors(rebates: list[dict[str, Any]], targets: dict[str, float]) -> 
     return errors
 
 
-def create_contract(db: sqlite_utils.Database, actor: Actor, quote_id: int, start: date, end: date, payment_terms: str = "prepaid",
-                    payment_days: int | None = None, handover_mode: str | None = None, handover_plan: str = "",
-                    rebates: list[dict[str, Any]] | None = None) -> int:
+def create_contract(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    quote_id: int,
+    start: date,
+    end: date,
+    payment_terms: str = "prepaid",
+    payment_days: int | None = None,
+    handover_mode: str | None = None,
+    handover_plan: str = "",
+    rebates: list[dict[str, Any]] | None = None,
+) -> int:
     """The contract of an accepted quote: its terms from the quote, its KPI targets from the order confirmation."""
     start, end = (_day(d) for d in (start, end))
     quote = one(db, "SELECT * FROM billing_quotes WHERE id = ?", [quote_id])
@@ -134,14 +159,31 @@ def create_contract(db: sqlite_utils.Database, actor: Actor, quote_id: int, star
     mode = handover_mode or handover_default(start, end)
     stamp = config.now_text()
     with write(db):
-        record = {"number": _next_number(db, start), "project_id": quote["project_id"], "quote_id": quote_id,
-                  "start_date": start.isoformat(), "end_date": end.isoformat(), "payment_terms": payment_terms, "payment_days": days,
-                  "handover_plan": json.dumps({"mode": mode, "text": (handover_plan or "").strip()}, ensure_ascii=False),
-                  "notice_rules": json.dumps(default_notice_rules()), "created_at": stamp, "created_by": actor.id}
+        record = {
+            "number": _next_number(db, start),
+            "project_id": quote["project_id"],
+            "quote_id": quote_id,
+            "start_date": start.isoformat(),
+            "end_date": end.isoformat(),
+            "payment_terms": payment_terms,
+            "payment_days": days,
+            "handover_plan": json.dumps({"mode": mode, "text": (handover_plan or "").strip()}, ensure_ascii=False),
+            "notice_rules": json.dumps(default_notice_rules()),
+            "created_at": stamp,
+            "created_by": actor.id,
+        }
         contract_id = int(db["billing_contracts"].insert(record).last_pk)
-        db["billing_contract_terms"].insert({"contract_id": contract_id, "seq": 0, "effective_from": start.isoformat(),
-                                             "terms": json.dumps(terms, ensure_ascii=False), "note": "", "created_at": stamp,
-                                             "created_by": actor.id})
+        db["billing_contract_terms"].insert(
+            {
+                "contract_id": contract_id,
+                "seq": 0,
+                "effective_from": start.isoformat(),
+                "terms": json.dumps(terms, ensure_ascii=False),
+                "note": "",
+                "created_at": stamp,
+                "created_by": actor.id,
+            }
+        )
         audit.record(db, actor, "create", "billing_contract", contract_id, None, {**record, "terms": terms})
     return contract_id
 
@@ -159,26 +201,46 @@ def _contract_row(db: sqlite_utils.Database, actor: Actor, contract_id: int, act
 
 
 def _terms_rows(db: sqlite_utils.Database, contract_id: int) -> list[dict]:
-    return [{**r, "terms": json.loads(r["terms"])} for r in rows(db, """SELECT t.*, u.display_name AS created_by_name FROM billing_contract_terms t
+    return [
+        {**r, "terms": json.loads(r["terms"])}
+        for r in rows(
+            db,
+            """SELECT t.*, u.display_name AS created_by_name FROM billing_contract_terms t
                                                                        LEFT JOIN users u ON u.id = t.created_by
-                                                                       WHERE t.contract_id = ? ORDER BY t.effective_from, t.seq""", [contract_id])]
+                                                                       WHERE t.contract_id = ? ORDER BY t.effective_from, t.seq""",
+            [contract_id],
+        )
+    ]
 
 
-def _amend_errors(db: sqlite_utils.Database, contract: dict, effective_from: Any, changes: dict[str, Any], note: str) -> list[FieldError]:
+def _amend_errors(
+    db: sqlite_utils.Database, contract: dict, effective_from: Any, changes: dict[str, Any], note: str
+) -> list[FieldError]:
     errors: list[FieldError] = []
     if not isinstance(effective_from, date):
         return [FieldError("billing.effective_from", "err.required")]
     if not contract["start_date"] < effective_from.isoformat() <= contract["end_date"]:
-        errors.append(FieldError("billing.effective_from", "err.billing.amend_outside", {"start": contract["start_date"], "end": contract["end_date"]}))
+        errors.append(
+            FieldError(
+                "billing.effective_from",
+                "err.billing.amend_outside",
+                {"start": contract["start_date"], "end": contract["end_date"]},
+            )
+        )
     month = f"{effective_from:%Y-%m}"
-    locked = one(db, "SELECT number, status FROM billing_invoices WHERE contract_id = ? AND month >= ? AND status <> 'draft' ORDER BY month LIMIT 1",
-                 [contract["id"], month])
+    locked = one(
+        db,
+        "SELECT number, status FROM billing_invoices WHERE contract_id = ? AND month >= ? AND status <> 'draft' ORDER BY month LIMIT 1",
+        [contract["id"], month],
+    )
     if locked:
         errors.append(FieldError("billing.effective_from", "err.billing.month_invoiced", {"number": locked["number"]}))
     unknown = [k for k in changes if k not in AMENDABLE]
     if unknown or not changes:
         errors.append(FieldError("billing.changes", "err.billing.no_changes"))
-    if "seats" in changes and (not isinstance(changes["seats"], int) or isinstance(changes["seats"], bool) or not 1 <= changes["seats"] <= 500):
+    if "seats" in changes and (
+        not isinstance(changes["seats"], int) or isinstance(changes["seats"], bool) or not 1 <= changes["seats"] <= 500
+    ):
         errors.append(FieldError("billing.seats", "err.billing.seats"))
     if "service_type" in changes and changes["service_type"] not in rules.SERVICE_TYPES:
         errors.append(FieldError("billing.service_type", "err.invalid_choice"))
@@ -201,7 +263,9 @@ def _amend_errors(db: sqlite_utils.Database, contract: dict, effective_from: Any
     return errors
 
 
-def amend(db: sqlite_utils.Database, actor: Actor, contract_id: int, effective_from: date, changes: dict[str, Any], note: str) -> int:
+def amend(
+    db: sqlite_utils.Database, actor: Actor, contract_id: int, effective_from: date, changes: dict[str, Any], note: str
+) -> int:
     """Record an amendment: the terms in force on its date with `changes` applied, from that date on."""
     contract = _contract_row(db, actor, contract_id, "billing.contract")
     effective_from = _day(effective_from)
@@ -209,15 +273,39 @@ def amend(db: sqlite_utils.Database, actor: Actor, contract_id: int, effective_f
     if errors:
         raise ValidationError(errors)
     before = terms_on(db, actor, contract_id, effective_from)
-    after = {**before, **{k: (float(v) if isinstance(v, (int, float)) and k != "seats" and not isinstance(v, bool) else v)
-                          for k, v in changes.items()}}
+    after = {
+        **before,
+        **{
+            k: (float(v) if isinstance(v, (int, float)) and k != "seats" and not isinstance(v, bool) else v)
+            for k, v in changes.items()
+        },
+    }
     with write(db):
         seq = one(db, "SELECT MAX(seq) AS s FROM billing_contract_terms WHERE contract_id = ?", [contract_id])["s"] + 1
-        row_id = int(db["billing_contract_terms"].insert({"contract_id": contract_id, "seq": seq, "effective_from": effective_from.isoformat(),
-                                                          "terms": json.dumps(after, ensure_ascii=False), "note": note.strip(),
-                                                          "created_at": config.now_text(), "created_by": actor.id}).last_pk)
-        audit.record(db, actor, "amend", "billing_contract", contract_id, {k: before.get(k) for k in changes},
-                     {**{k: after[k] for k in changes}, "effective_from": effective_from.isoformat(), "seq": seq})
+        row_id = int(
+            db["billing_contract_terms"]
+            .insert(
+                {
+                    "contract_id": contract_id,
+                    "seq": seq,
+                    "effective_from": effective_from.isoformat(),
+                    "terms": json.dumps(after, ensure_ascii=False),
+                    "note": note.strip(),
+                    "created_at": config.now_text(),
+                    "created_by": actor.id,
+                }
+            )
+            .last_pk
+        )
+        audit.record(
+            db,
+            actor,
+            "amend",
+            "billing_contract",
+            contract_id,
+            {k: before.get(k) for k in changes},
+            {**{k: after[k] for k in changes}, "effective_from": effective_from.isoformat(), "seq": seq},
+        )
     return row_id
 
 
@@ -245,29 +333,52 @@ def segments(db: sqlite_utils.Database, actor: Actor, contract_id: int, start: d
     result: list[dict[str, Any]] = []
     for index, row in enumerate(ordered):
         row_start = date.fromisoformat(row["effective_from"])
-        row_end = date.fromisoformat(ordered[index + 1]["effective_from"]) - timedelta(days=1) if index + 1 < len(ordered) else last
+        row_end = (
+            date.fromisoformat(ordered[index + 1]["effective_from"]) - timedelta(days=1)
+            if index + 1 < len(ordered)
+            else last
+        )
         a, b = max(first, row_start), min(last, row_end)
         if a <= b:
-            result.append({"start": a, "end": b, "days": (b - a).days + 1, "terms": row["terms"], "seq": row["seq"], "note": row["note"]})
+            result.append(
+                {
+                    "start": a,
+                    "end": b,
+                    "days": (b - a).days + 1,
+                    "terms": row["terms"],
+                    "seq": row["seq"],
+                    "note": row["note"],
+                }
+            )
     return result
 
 
 def _shape(db: sqlite_utils.Database, row: dict) -> dict[str, Any]:
-    return {**row, "handover": json.loads(row["handover_plan"]), "notice_rules": json.loads(row["notice_rules"]),
-            "terms_history": _terms_rows(db, row["id"])}
+    return {
+        **row,
+        "handover": json.loads(row["handover_plan"]),
+        "notice_rules": json.loads(row["notice_rules"]),
+        "terms_history": _terms_rows(db, row["id"]),
+    }
 
 
 def get_contract(db: sqlite_utils.Database, actor: Actor, contract_id: int) -> dict[str, Any]:
     """One contract with its merchant, project, quote number and every terms row (original and amendments)."""
     _contract_row(db, actor, contract_id, "billing.read")
-    row = one(db, """SELECT c.*, p.name AS project_name, p.merchant_id, m.name AS merchant_name, q.number AS quote_number,
+    row = one(
+        db,
+        """SELECT c.*, p.name AS project_name, p.merchant_id, m.name AS merchant_name, q.number AS quote_number,
                             q.version AS quote_version
                      FROM billing_contracts c JOIN projects p ON p.id = c.project_id JOIN merchants m ON m.id = p.merchant_id
-                     JOIN billing_quotes q ON q.id = c.quote_id WHERE c.id = ?""", [contract_id])
+                     JOIN billing_quotes q ON q.id = c.quote_id WHERE c.id = ?""",
+        [contract_id],
+    )
     return _shape(db, row)
 
 
-def list_contracts(db: sqlite_utils.Database, actor: Actor, search: str = "", active_on: date | None = None) -> list[dict[str, Any]]:
+def list_contracts(
+    db: sqlite_utils.Database, actor: Actor, search: str = "", active_on: date | None = None
+) -> list[dict[str, Any]]:
     """The contracts the actor may read, by merchant; `active_on` keeps those running that day."""
     require(actor, "billing.read")
     where, params = ["(c.number LIKE ? OR m.name LIKE ? OR p.name LIKE ?)"], [f"%{search.strip()}%"] * 3
@@ -280,17 +391,24 @@ def list_contracts(db: sqlite_utils.Database, actor: Actor, search: str = "", ac
     if active_on:
         where.append("c.start_date <= ? AND c.end_date >= ?")
         params += [active_on.isoformat()] * 2
-    found = rows(db, f"""SELECT c.*, p.name AS project_name, p.merchant_id, m.name AS merchant_name,
+    found = rows(
+        db,
+        f"""SELECT c.*, p.name AS project_name, p.merchant_id, m.name AS merchant_name,
                                 (SELECT COUNT(*) - 1 FROM billing_contract_terms t WHERE t.contract_id = c.id) AS amendments
                          FROM billing_contracts c JOIN projects p ON p.id = c.project_id JOIN merchants m ON m.id = p.merchant_id
-                         WHERE {' AND '.join(where)} ORDER BY m.name, p.name""", params)
+                         WHERE {" AND ".join(where)} ORDER BY m.name, p.name""",
+        params,
+    )
     return [_shape(db, r) for r in found]
 
 
 def acceptable_quotes(db: sqlite_utils.Database, actor: Actor) -> list[dict]:
     """Accepted quotes of projects that have no contract yet (what a new contract can start from)."""
     require(actor, "billing.contract")
-    return rows(db, """SELECT q.id, q.number, q.version, q.project_id, q.request, p.name AS project_name, m.name AS merchant_name
+    return rows(
+        db,
+        """SELECT q.id, q.number, q.version, q.project_id, q.request, p.name AS project_name, m.name AS merchant_name
                        FROM billing_quotes q JOIN projects p ON p.id = q.project_id JOIN merchants m ON m.id = p.merchant_id
                        WHERE q.status = 'accepted' AND NOT EXISTS (SELECT 1 FROM billing_contracts c WHERE c.project_id = q.project_id)
-                       ORDER BY m.name, p.name""")
+                       ORDER BY m.name, p.name""",
+    )

@@ -31,6 +31,7 @@ Access: admins and managers bill, approve and issue; only the admin (the directo
 payments and reads the receivables overview; a merchant reads its own issued and paid invoices
 and its statement, read-only.
 """
+
 from __future__ import annotations
 
 import html
@@ -42,12 +43,12 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
+from core.billing import contracts, rules
 from core.kernel import audit, config, formatting, i18n
-from core.billing import rules, contracts
-from core.kpi import store
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
 from core.kernel.permissions import Actor, PermissionDenied, require, require_project, visible_project_ids
+from core.kpi import store
 from core.salary.payroll import month_bounds, month_of, previous_month, recent_months  # noqa: F401  (month helpers shared with pay)
 
 INVOICE_STATUSES = ("draft", "approved", "issued", "paid")
@@ -63,15 +64,25 @@ def _input(label: str, value: Any) -> dict[str, str]:
 
 
 def _line(kind: str, amount: Decimal, explanation: dict[str, Any], **params: Any) -> dict[str, Any]:
-    return {"kind": kind, "label": f"billing.line.{kind}", "label_params": params, "amount": rules.money(amount), "explanation": explanation}
+    return {
+        "kind": kind,
+        "label": f"billing.line.{kind}",
+        "label_params": params,
+        "amount": rules.money(amount),
+        "explanation": explanation,
+    }
 
 
 def _segment_inputs(segment: dict, month_days: int) -> list[dict]:
     terms = segment["terms"]
-    return [_input("billing.in.period", f"{segment['start']} – {segment['end']}"), _input("billing.in.days", f"{segment['days']} / {month_days}"),
-            _input("billing.in.terms", f"#{segment['seq']}" + (f" {segment['note']}" if segment["note"] else "")),
-            _input("billing.in.seats", terms["seats"]), _input("billing.in.seat_price", formatting.amount(terms["seat_price"])),
-            _input("billing.in.hours", f"{terms['hours_start']}–{terms['hours_end']}")]
+    return [
+        _input("billing.in.period", f"{segment['start']} – {segment['end']}"),
+        _input("billing.in.days", f"{segment['days']} / {month_days}"),
+        _input("billing.in.terms", f"#{segment['seq']}" + (f" {segment['note']}" if segment["note"] else "")),
+        _input("billing.in.seats", terms["seats"]),
+        _input("billing.in.seat_price", formatting.amount(terms["seat_price"])),
+        _input("billing.in.hours", f"{terms['hours_start']}–{terms['hours_end']}"),
+    ]
 
 
 def _sales_days(frame: pd.DataFrame) -> tuple[Decimal, list[list[str]]]:
@@ -81,7 +92,13 @@ def _sales_days(frame: pd.DataFrame) -> tuple[Decimal, list[list[str]]]:
         amount = rules.ZERO if value is None or pd.isna(value) else rules.dec(value)
         total += amount
         converted = record.get("converted")
-        table.append([record["day"], "" if converted is None or pd.isna(converted) else str(int(converted)), formatting.amount(amount)])
+        table.append(
+            [
+                record["day"],
+                "" if converted is None or pd.isna(converted) else str(int(converted)),
+                formatting.amount(amount),
+            ]
+        )
     return total, table
 
 
@@ -92,42 +109,99 @@ def _segment_lines(segment: dict, month_days: int, frame: pd.DataFrame) -> list[
     inputs = _segment_inputs(segment, month_days)
     lines: list[dict[str, Any]] = []
     seat_fee = rules.money(rules.prorate(fees["seats"], days, month_days))
-    lines.append(_line("seats", seat_fee, {
-        "formula": "billing.f.seats",
-        "calc": f"{terms['seats']} × {formatting.amount(terms['seat_price'])} × {days} / {month_days} = {formatting.amount(seat_fee)}",
-        "inputs": inputs}, seats=terms["seats"], **period))
+    lines.append(
+        _line(
+            "seats",
+            seat_fee,
+            {
+                "formula": "billing.f.seats",
+                "calc": f"{terms['seats']} × {formatting.amount(terms['seat_price'])} × {days} / {month_days} = {formatting.amount(seat_fee)}",
+                "inputs": inputs,
+            },
+            seats=terms["seats"],
+            **period,
+        )
+    )
     if fees["night"]:
         amount = rules.money(rules.prorate(fees["night"], days, month_days))
-        lines.append(_line("night", amount, {
-            "formula": "billing.f.night",
-            "calc": f"{formatting.amount(fees['seats'])} × {rules.fmt_pct(fees['night_share'])} × {rules.fmt_pct(terms['night_surcharge'])}"
+        lines.append(
+            _line(
+                "night",
+                amount,
+                {
+                    "formula": "billing.f.night",
+                    "calc": f"{formatting.amount(fees['seats'])} × {rules.fmt_pct(fees['night_share'])} × {rules.fmt_pct(terms['night_surcharge'])}"
                     f" × {days} / {month_days} = {formatting.amount(amount)}",
-            "inputs": [*inputs, _input("billing.in.night_hours", f"{rules.night_hours(terms['hours_start'], terms['hours_end']).normalize()} h")]},
-            **period))
+                    "inputs": [
+                        *inputs,
+                        _input(
+                            "billing.in.night_hours",
+                            f"{rules.night_hours(terms['hours_start'], terms['hours_end']).normalize()} h",
+                        ),
+                    ],
+                },
+                **period,
+            )
+        )
     if fees["weekend"]:
         amount = rules.money(rules.prorate(fees["weekend"], days, month_days))
-        lines.append(_line("weekend", amount, {
-            "formula": "billing.f.weekend",
-            "calc": f"{formatting.amount(fees['seats'])} × {rules.fmt_pct(terms['weekend_surcharge'])} × {days} / {month_days} = {formatting.amount(amount)}",
-            "inputs": inputs}, **period))
+        lines.append(
+            _line(
+                "weekend",
+                amount,
+                {
+                    "formula": "billing.f.weekend",
+                    "calc": f"{formatting.amount(fees['seats'])} × {rules.fmt_pct(terms['weekend_surcharge'])} × {days} / {month_days} = {formatting.amount(amount)}",
+                    "inputs": inputs,
+                },
+                **period,
+            )
+        )
     if fees["discount"]:
         amount = rules.money(rules.prorate(fees["discount"], days, month_days))
-        lines.append(_line("discount", amount, {
-            "formula": "billing.f.discount",
-            "calc": f"−{formatting.amount(fees['seats'] + fees['night'] + fees['weekend'])} × {rules.fmt_pct(terms['discount'])}"
+        lines.append(
+            _line(
+                "discount",
+                amount,
+                {
+                    "formula": "billing.f.discount",
+                    "calc": f"−{formatting.amount(fees['seats'] + fees['night'] + fees['weekend'])} × {rules.fmt_pct(terms['discount'])}"
                     f" × {days} / {month_days} = {formatting.amount(amount)}",
-            "inputs": inputs}, rate=rules.fmt_pct(terms["discount"]), **period))
+                    "inputs": inputs,
+                },
+                rate=rules.fmt_pct(terms["discount"]),
+                **period,
+            )
+        )
     rate = rules.dec(terms.get("commission_rate") or 0)
     if rate > 0:
         sales, table = _sales_days(frame)
         amount = rules.money(sales * rate)
-        lines.append(_line("commission", amount, {
-            "formula": "billing.f.commission",
-            "calc": f"{formatting.amount(sales)} × {rules.fmt_pct(rate)} = {formatting.amount(amount)}",
-            "inputs": [_input("billing.in.period", f"{segment['start']} – {segment['end']}"), _input("billing.in.sales", formatting.amount(sales)),
-                       _input("billing.in.commission_rate", rules.fmt_pct(rate)), _input("billing.in.source", "kpi_shop_daily.sales")],
-            "tables": [{"title": "billing.t.sales_days", "columns": ["billing.c.day", "billing.c.converted", "billing.c.sales"], "rows": table}]},
-            rate=rules.fmt_pct(rate), **period))
+        lines.append(
+            _line(
+                "commission",
+                amount,
+                {
+                    "formula": "billing.f.commission",
+                    "calc": f"{formatting.amount(sales)} × {rules.fmt_pct(rate)} = {formatting.amount(amount)}",
+                    "inputs": [
+                        _input("billing.in.period", f"{segment['start']} – {segment['end']}"),
+                        _input("billing.in.sales", formatting.amount(sales)),
+                        _input("billing.in.commission_rate", rules.fmt_pct(rate)),
+                        _input("billing.in.source", "kpi_shop_daily.sales"),
+                    ],
+                    "tables": [
+                        {
+                            "title": "billing.t.sales_days",
+                            "columns": ["billing.c.day", "billing.c.converted", "billing.c.sales"],
+                            "rows": table,
+                        }
+                    ],
+                },
+                rate=rules.fmt_pct(rate),
+                **period,
+            )
+        )
     return lines
 
 
@@ -166,16 +240,30 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
     lines: list[dict[str, Any]] = []
     minimum = rules.ZERO
     for segment in parts:
-        frame = shop[(shop["day"] >= segment["start"].isoformat()) & (shop["day"] <= segment["end"].isoformat())] if not shop.empty else shop
+        frame = (
+            shop[(shop["day"] >= segment["start"].isoformat()) & (shop["day"] <= segment["end"].isoformat())]
+            if not shop.empty
+            else shop
+        )
         lines += _segment_lines(segment, month_days, frame)
         minimum += rules.prorate(segment["terms"].get("minimum_fee") or 0, segment["days"], month_days)
     minimum = rules.money(minimum)
     service = sum((l["amount"] for l in lines if l["kind"] in SERVICE_KINDS), rules.ZERO)
     if service < minimum:
-        lines.append(_line("minimum", minimum - service, {
-            "formula": "billing.f.minimum",
-            "calc": f"{formatting.amount(minimum)} − {formatting.amount(service)} = {formatting.amount(minimum - service)}",
-            "inputs": [_input("billing.in.minimum_prorated", formatting.amount(minimum)), _input("billing.in.service_fee", formatting.amount(service))]}))
+        lines.append(
+            _line(
+                "minimum",
+                minimum - service,
+                {
+                    "formula": "billing.f.minimum",
+                    "calc": f"{formatting.amount(minimum)} − {formatting.amount(service)} = {formatting.amount(minimum - service)}",
+                    "inputs": [
+                        _input("billing.in.minimum_prorated", formatting.amount(minimum)),
+                        _input("billing.in.service_fee", formatting.amount(service)),
+                    ],
+                },
+            )
+        )
         service = minimum
     closing = parts[-1]["terms"]
     targets = closing.get("kpi_targets") or {}
@@ -186,28 +274,67 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
         actual, target = month_kpi(served, kpi), targets.get(kpi)
         due = rules.rebate_due(actual, target, higher)
         sums = store.aggregate(served) if not served.empty else {}
-        inputs = [_input("billing.in.kpi", f"@kpi.m.{kpi}"), _input("billing.in.actual", _kpi_text(kpi, actual)),
-                  _input("billing.in.target", _kpi_text(kpi, target)), _input("billing.in.days_measured", len(served)),
-                  _input("billing.in.rebate_rate", rules.fmt_pct(rate)), _input("billing.in.service_fee", formatting.amount(service))]
+        inputs = [
+            _input("billing.in.kpi", f"@kpi.m.{kpi}"),
+            _input("billing.in.actual", _kpi_text(kpi, actual)),
+            _input("billing.in.target", _kpi_text(kpi, target)),
+            _input("billing.in.days_measured", len(served)),
+            _input("billing.in.rebate_rate", rules.fmt_pct(rate)),
+            _input("billing.in.service_fee", formatting.amount(service)),
+        ]
         if kpi == "response_30s_rate" and sums.get("waits"):
-            inputs.insert(2, _input("billing.in.counts", f"{int(round(sums['fast_replies']))} / {int(round(sums['waits']))}"))
+            inputs.insert(
+                2, _input("billing.in.counts", f"{int(round(sums['fast_replies']))} / {int(round(sums['waits']))}")
+            )
         if not due:
             continue
         amount = -rules.money(service * rate)
-        lines.append(_line("rebate", amount, {
-            "formula": "billing.f.rebate_higher" if higher else "billing.f.rebate_lower",
-            "calc": f"{_kpi_text(kpi, actual)} {'<' if higher else '>'} {_kpi_text(kpi, target)} → −{formatting.amount(service)} × {rules.fmt_pct(rate)}"
+        lines.append(
+            _line(
+                "rebate",
+                amount,
+                {
+                    "formula": "billing.f.rebate_higher" if higher else "billing.f.rebate_lower",
+                    "calc": f"{_kpi_text(kpi, actual)} {'<' if higher else '>'} {_kpi_text(kpi, target)} → −{formatting.amount(service)} × {rules.fmt_pct(rate)}"
                     f" = {formatting.amount(amount)}",
-            "inputs": inputs}, kpi_key=f"kpi.m.{kpi}"))
-    for credit in rows(db, "SELECT * FROM billing_credits WHERE project_id = ? AND month = ? ORDER BY id", [contract["project_id"], month]):
+                    "inputs": inputs,
+                },
+                kpi_key=f"kpi.m.{kpi}",
+            )
+        )
+    for credit in rows(
+        db,
+        "SELECT * FROM billing_credits WHERE project_id = ? AND month = ? ORDER BY id",
+        [contract["project_id"], month],
+    ):
         amount = -rules.money(credit["amount"])
-        lines.append(_line("credit", amount, {
-            "formula": "billing.f.credit", "calc": f"{formatting.amount(amount)}",
-            "inputs": [_input("billing.in.reason", credit["reason"]), _input("billing.in.granted_at", credit["created_at"])]},
-            reason=credit["reason"]))
-    return {"contract_id": contract_id, "project_id": contract["project_id"], "merchant_id": contract["merchant_id"], "month": month,
-            "period_start": first.isoformat(), "period_end": last.isoformat(), "days": sum(p["days"] for p in parts), "month_days": month_days,
-            "lines": lines, "total": sum((l["amount"] for l in lines), rules.ZERO).quantize(rules.FEN)}
+        lines.append(
+            _line(
+                "credit",
+                amount,
+                {
+                    "formula": "billing.f.credit",
+                    "calc": f"{formatting.amount(amount)}",
+                    "inputs": [
+                        _input("billing.in.reason", credit["reason"]),
+                        _input("billing.in.granted_at", credit["created_at"]),
+                    ],
+                },
+                reason=credit["reason"],
+            )
+        )
+    return {
+        "contract_id": contract_id,
+        "project_id": contract["project_id"],
+        "merchant_id": contract["merchant_id"],
+        "month": month,
+        "period_start": first.isoformat(),
+        "period_end": last.isoformat(),
+        "days": sum(p["days"] for p in parts),
+        "month_days": month_days,
+        "lines": lines,
+        "total": sum((l["amount"] for l in lines), rules.ZERO).quantize(rules.FEN),
+    }
 
 
 # --- the month's run and the invoice's life ------------------------------------------------------------------------
@@ -221,31 +348,56 @@ def _next_number(db: sqlite_utils.Database, month: str) -> str:
 
 
 def _event(db: sqlite_utils.Database, actor: Actor, invoice_id: int, action: str, note: str = "") -> None:
-    db["billing_invoice_events"].insert({"invoice_id": invoice_id, "at": config.now_text(), "by": actor.id, "action": action, "note": note})
+    db["billing_invoice_events"].insert(
+        {"invoice_id": invoice_id, "at": config.now_text(), "by": actor.id, "action": action, "note": note}
+    )
 
 
 def _store(db: sqlite_utils.Database, actor: Actor, computed: dict[str, Any], existing: dict | None) -> int:
     stamp = config.now_text()
-    record = {k: computed[k] for k in ("contract_id", "project_id", "merchant_id", "month", "period_start", "period_end", "days")}
+    record = {
+        k: computed[k]
+        for k in ("contract_id", "project_id", "merchant_id", "month", "period_start", "period_end", "days")
+    }
     record |= {"status": "draft", "total": float(computed["total"]), "computed_at": stamp, "computed_by": actor.id}
     if existing:
         invoice_id = existing["id"]
         db.execute("DELETE FROM billing_invoice_lines WHERE invoice_id = ?", [invoice_id])
         db["billing_invoices"].update(invoice_id, record)
-        audit.record(db, actor, "recompute", "billing_invoice", invoice_id, {"total": existing["total"]}, {"total": record["total"]})
+        audit.record(
+            db,
+            actor,
+            "recompute",
+            "billing_invoice",
+            invoice_id,
+            {"total": existing["total"]},
+            {"total": record["total"]},
+        )
     else:
         record["number"] = _next_number(db, computed["month"])
         invoice_id = int(db["billing_invoices"].insert(record).last_pk)
         audit.record(db, actor, "create", "billing_invoice", invoice_id, None, record)
-    db["billing_invoice_lines"].insert_all([{
-        "invoice_id": invoice_id, "position": index, "kind": line["kind"], "label": line["label"],
-        "label_params": json.dumps(line["label_params"], ensure_ascii=False), "amount": float(line["amount"]),
-        "explanation": json.dumps(line["explanation"], ensure_ascii=False)} for index, line in enumerate(computed["lines"])])
+    db["billing_invoice_lines"].insert_all(
+        [
+            {
+                "invoice_id": invoice_id,
+                "position": index,
+                "kind": line["kind"],
+                "label": line["label"],
+                "label_params": json.dumps(line["label_params"], ensure_ascii=False),
+                "amount": float(line["amount"]),
+                "explanation": json.dumps(line["explanation"], ensure_ascii=False),
+            }
+            for index, line in enumerate(computed["lines"])
+        ]
+    )
     _event(db, actor, invoice_id, "compute")
     return invoice_id
 
 
-def bill_contract(db: sqlite_utils.Database, actor: Actor, contract_id: int, month: str, today: date | None = None) -> int | None:
+def bill_contract(
+    db: sqlite_utils.Database, actor: Actor, contract_id: int, month: str, today: date | None = None
+) -> int | None:
     """Compute (or recompute) the draft invoice of one contract for a month; refused once it left draft."""
     require(actor, "billing.run")
     start, _ = month_bounds(month)
@@ -259,7 +411,9 @@ def bill_contract(db: sqlite_utils.Database, actor: Actor, contract_id: int, mon
         if computed is None:
             if existing:
                 db.execute("DELETE FROM billing_invoices WHERE id = ?", [existing["id"]])
-                audit.record(db, actor, "delete", "billing_invoice", existing["id"], {"number": existing["number"]}, None)
+                audit.record(
+                    db, actor, "delete", "billing_invoice", existing["id"], {"number": existing["number"]}, None
+                )
             return None
         return _store(db, actor, computed, existing)
 
@@ -270,11 +424,17 @@ def run_month(db: sqlite_utils.Database, actor: Actor, month: str, today: date |
     start, end = month_bounds(month)
     if start > (today or config.today()):
         raise ValidationError.single("billing.month", "err.billing.future_month")
-    found = rows(db, "SELECT id FROM billing_contracts WHERE start_date <= ? AND end_date >= ? ORDER BY id", [end.isoformat(), start.isoformat()])
+    found = rows(
+        db,
+        "SELECT id FROM billing_contracts WHERE start_date <= ? AND end_date >= ? ORDER BY id",
+        [end.isoformat(), start.isoformat()],
+    )
     result = {"computed": 0, "locked": 0}
     with write(db):
         for contract in found:
-            existing = one(db, "SELECT status FROM billing_invoices WHERE contract_id = ? AND month = ?", [contract["id"], month])
+            existing = one(
+                db, "SELECT status FROM billing_invoices WHERE contract_id = ? AND month = ?", [contract["id"], month]
+            )
             if existing and existing["status"] != "draft":
                 result["locked"] += 1
                 continue
@@ -297,15 +457,32 @@ def _invoice_row(db: sqlite_utils.Database, actor: Actor, invoice_id: int, actio
     return row
 
 
-def _move(db: sqlite_utils.Database, actor: Actor, invoice_id: int, action: str, frm: str, to: str, change: dict[str, Any],
-          event: str, note: str = "") -> None:
+def _move(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    invoice_id: int,
+    action: str,
+    frm: str,
+    to: str,
+    change: dict[str, Any],
+    event: str,
+    note: str = "",
+) -> None:
     row = _invoice_row(db, actor, invoice_id, action)
     if row["status"] != frm:
         raise ValidationError.single("billing.status", "err.billing.invoice_move", frm=row["status"], to=to)
     with write(db):
         db["billing_invoices"].update(invoice_id, {"status": to, **change})
         _event(db, actor, invoice_id, event, note)
-        audit.record(db, actor, event, "billing_invoice", invoice_id, {"status": frm}, {"status": to, **change, **({"note": note} if note else {})})
+        audit.record(
+            db,
+            actor,
+            event,
+            "billing_invoice",
+            invoice_id,
+            {"status": frm},
+            {"status": to, **change, **({"note": note} if note else {})},
+        )
 
 
 def pending_kpi_days(db: sqlite_utils.Database, actor: Actor, invoice_id: int) -> list[str]:
@@ -314,7 +491,9 @@ def pending_kpi_days(db: sqlite_utils.Database, actor: Actor, invoice_id: int) -
 
 
 def _pending_days(db: sqlite_utils.Database, row: dict) -> list[str]:
-    found = store.pending_in_period(db, date.fromisoformat(row["period_start"]), date.fromisoformat(row["period_end"]), [row["project_id"]])
+    found = store.pending_in_period(
+        db, date.fromisoformat(row["period_start"]), date.fromisoformat(row["period_end"]), [row["project_id"]]
+    )
     return sorted(found.get(row["project_id"], {}))
 
 
@@ -325,7 +504,16 @@ def approve(db: sqlite_utils.Database, actor: Actor, invoice_id: int, accept_pen
     pending = [] if accept_pending else _pending_days(db, row)
     if pending:
         raise ValidationError.single("billing.pending", "err.pending_figures", days="、".join(pending))
-    _move(db, actor, invoice_id, "billing.approve", "draft", "approved", {"approved_at": config.now_text(), "approved_by": actor.id}, "approve")
+    _move(
+        db,
+        actor,
+        invoice_id,
+        "billing.approve",
+        "draft",
+        "approved",
+        {"approved_at": config.now_text(), "approved_by": actor.id},
+        "approve",
+    )
 
 
 def reopen(db: sqlite_utils.Database, actor: Actor, invoice_id: int, reason: str) -> None:
@@ -334,7 +522,17 @@ def reopen(db: sqlite_utils.Database, actor: Actor, invoice_id: int, reason: str
         raise ValidationError.single("billing.reason", "err.required")
     if len(reason) > MAX_REASON:
         raise ValidationError.single("billing.reason", "err.too_long", n=MAX_REASON)
-    _move(db, actor, invoice_id, "billing.approve", "approved", "draft", {"approved_at": None, "approved_by": None}, "reopen", reason.strip())
+    _move(
+        db,
+        actor,
+        invoice_id,
+        "billing.approve",
+        "approved",
+        "draft",
+        {"approved_at": None, "approved_by": None},
+        "reopen",
+        reason.strip(),
+    )
 
 
 def issue(db: sqlite_utils.Database, actor: Actor, invoice_id: int, today: date | None = None) -> None:
@@ -343,8 +541,20 @@ def issue(db: sqlite_utils.Database, actor: Actor, invoice_id: int, today: date 
     day = today or config.today()
     contract = one(db, "SELECT payment_days FROM billing_contracts WHERE id = ?", [row["contract_id"]])
     due = day + timedelta(days=int(contract["payment_days"]))
-    _move(db, actor, invoice_id, "billing.issue", "approved", "issued",
-          {"issued_at": f"{day.isoformat()} {config.now_text()[11:]}", "issued_by": actor.id, "due_date": due.isoformat()}, "issue")
+    _move(
+        db,
+        actor,
+        invoice_id,
+        "billing.issue",
+        "approved",
+        "issued",
+        {
+            "issued_at": f"{day.isoformat()} {config.now_text()[11:]}",
+            "issued_by": actor.id,
+            "due_date": due.isoformat(),
+        },
+        "issue",
+    )
 
 
 def _amount(value: Any) -> Decimal | None:
@@ -356,8 +566,15 @@ def _amount(value: Any) -> Decimal | None:
     return amount if amount.is_finite() else None
 
 
-def record_payment(db: sqlite_utils.Database, actor: Actor, invoice_id: int, paid_on: date, amount: Any, note: str = "",
-                   today: date | None = None) -> None:
+def record_payment(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    invoice_id: int,
+    paid_on: date,
+    amount: Any,
+    note: str = "",
+    today: date | None = None,
+) -> None:
     """Record a payment of an issued invoice (date and amount); paid once the total is covered."""
     row = _invoice_row(db, actor, invoice_id, "billing.pay")
     if isinstance(paid_on, datetime):  # a datetime is a date too, but never compares with one
@@ -376,20 +593,33 @@ def record_payment(db: sqlite_utils.Database, actor: Actor, invoice_id: int, pai
     if value is None or value <= 0:
         errors.append(FieldError("billing.paid_amount", "err.positive"))
     elif value > outstanding:
-        errors.append(FieldError("billing.paid_amount", "err.billing.overpaid", {"outstanding": formatting.amount(outstanding)}))
+        errors.append(
+            FieldError("billing.paid_amount", "err.billing.overpaid", {"outstanding": formatting.amount(outstanding)})
+        )
     if len(note or "") > MAX_REASON:
         errors.append(FieldError("billing.payment_note", "err.too_long", {"n": MAX_REASON}))
     if errors:
         raise ValidationError(errors)
     paid = rules.money(row["paid_amount"] or 0) + value
-    change = {"paid_on": paid_on.isoformat(), "paid_amount": float(paid), "paid_by": actor.id,
-              "payment_note": "; ".join(p for p in (row["payment_note"], (note or "").strip()) if p)}
+    change = {
+        "paid_on": paid_on.isoformat(),
+        "paid_amount": float(paid),
+        "paid_by": actor.id,
+        "payment_note": "; ".join(p for p in (row["payment_note"], (note or "").strip()) if p),
+    }
     to = "paid" if paid >= rules.money(row["total"]) else "issued"
     with write(db):
         db["billing_invoices"].update(invoice_id, {"status": to, **change})
         _event(db, actor, invoice_id, "pay", f"{paid_on.isoformat()} {formatting.money(value)} {note or ''}".strip())
-        audit.record(db, actor, "pay", "billing_invoice", invoice_id, {"status": row["status"], "paid_amount": row["paid_amount"]},
-                     {"status": to, **change})
+        audit.record(
+            db,
+            actor,
+            "pay",
+            "billing_invoice",
+            invoice_id,
+            {"status": row["status"], "paid_amount": row["paid_amount"]},
+            {"status": to, **change},
+        )
 
 
 def add_credit(db: sqlite_utils.Database, actor: Actor, project_id: int, month: str, amount: Any, reason: str) -> int:
@@ -404,13 +634,23 @@ def add_credit(db: sqlite_utils.Database, actor: Actor, project_id: int, month: 
         errors.append(FieldError("billing.reason", "err.required"))
     elif len(reason) > MAX_REASON:
         errors.append(FieldError("billing.reason", "err.too_long", {"n": MAX_REASON}))
-    locked = one(db, "SELECT number FROM billing_invoices WHERE project_id = ? AND month = ? AND status <> 'draft'", [project_id, month])
+    locked = one(
+        db,
+        "SELECT number FROM billing_invoices WHERE project_id = ? AND month = ? AND status <> 'draft'",
+        [project_id, month],
+    )
     if locked:
         errors.append(FieldError("billing.month", "err.billing.invoice_locked", {"number": locked["number"]}))
     if errors:
         raise ValidationError(errors)
-    record = {"project_id": project_id, "month": month, "amount": float(value), "reason": reason.strip(), "created_at": config.now_text(),
-              "created_by": actor.id}
+    record = {
+        "project_id": project_id,
+        "month": month,
+        "amount": float(value),
+        "reason": reason.strip(),
+        "created_at": config.now_text(),
+        "created_by": actor.id,
+    }
     with write(db):
         credit_id = int(db["billing_credits"].insert(record).last_pk)
         audit.record(db, actor, "create", "billing_credit", credit_id, None, record)
@@ -428,8 +668,14 @@ def _shape_row(row: dict, today: date) -> dict[str, Any]:
     total, paid = rules.money(row["total"]), rules.money(row["paid_amount"] or 0)
     outstanding = total - paid if row["status"] in ("issued", "paid") else rules.ZERO
     overdue = _overdue(row, today)
-    return {**row, "total": total, "paid": paid, "outstanding": outstanding, "overdue": overdue,
-            "days_overdue": (today - date.fromisoformat(row["due_date"])).days if overdue else 0}
+    return {
+        **row,
+        "total": total,
+        "paid": paid,
+        "outstanding": outstanding,
+        "overdue": overdue,
+        "days_overdue": (today - date.fromisoformat(row["due_date"])).days if overdue else 0,
+    }
 
 
 INVOICE_SELECT = """SELECT i.*, p.name AS project_name, m.name AS merchant_name, c.number AS contract_number, c.payment_terms
@@ -437,8 +683,16 @@ INVOICE_SELECT = """SELECT i.*, p.name AS project_name, m.name AS merchant_name,
                     JOIN billing_contracts c ON c.id = i.contract_id"""
 
 
-def list_invoices(db: sqlite_utils.Database, actor: Actor, month: str | None = None, status: str | None = None, search: str = "",
-                  merchant_id: int | None = None, overdue_only: bool = False, today: date | None = None) -> list[dict[str, Any]]:
+def list_invoices(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    month: str | None = None,
+    status: str | None = None,
+    search: str = "",
+    merchant_id: int | None = None,
+    overdue_only: bool = False,
+    today: date | None = None,
+) -> list[dict[str, Any]]:
     """The invoices the actor may read (a merchant: its own issued and paid ones), newest month first."""
     require(actor, "billing.read")
     day = today or config.today()
@@ -469,11 +723,26 @@ def get_invoice(db: sqlite_utils.Database, actor: Actor, invoice_id: int, today:
     invoice = _shape_row(row, today or config.today())
     start, end = month_bounds(row["month"])
     invoice["month_days"] = (end - start).days + 1
-    invoice["lines"] = [{"kind": l["kind"], "label": l["label"], "label_params": json.loads(l["label_params"]), "amount": rules.money(l["amount"]),
-                         "explanation": json.loads(l["explanation"])}
-                        for l in rows(db, "SELECT * FROM billing_invoice_lines WHERE invoice_id = ? ORDER BY position", [invoice_id])]
-    invoice["events"] = rows(db, """SELECT e.*, u.display_name AS by_name FROM billing_invoice_events e LEFT JOIN users u ON u.id = e.by
-                                    WHERE e.invoice_id = ? ORDER BY e.id""", [invoice_id]) if actor.role != "merchant" else []
+    invoice["lines"] = [
+        {
+            "kind": l["kind"],
+            "label": l["label"],
+            "label_params": json.loads(l["label_params"]),
+            "amount": rules.money(l["amount"]),
+            "explanation": json.loads(l["explanation"]),
+        }
+        for l in rows(db, "SELECT * FROM billing_invoice_lines WHERE invoice_id = ? ORDER BY position", [invoice_id])
+    ]
+    invoice["events"] = (
+        rows(
+            db,
+            """SELECT e.*, u.display_name AS by_name FROM billing_invoice_events e LEFT JOIN users u ON u.id = e.by
+                                    WHERE e.invoice_id = ? ORDER BY e.id""",
+            [invoice_id],
+        )
+        if actor.role != "merchant"
+        else []
+    )
     return invoice
 
 
@@ -501,16 +770,24 @@ def statement(db: sqlite_utils.Database, actor: Actor, merchant_id: int, today: 
     merchant = one(db, "SELECT id, name FROM merchants WHERE id = ?", [merchant_id])
     if merchant is None:
         raise NotFound(f"merchant {merchant_id}")
-    found = [i for i in list_invoices(db, actor, merchant_id=merchant_id, today=day) if i["status"] in MERCHANT_STATUSES]
+    found = [
+        i for i in list_invoices(db, actor, merchant_id=merchant_id, today=day) if i["status"] in MERCHANT_STATUSES
+    ]
     found.sort(key=lambda i: (i["month"], i["number"]))
     balance = rules.ZERO
     entries = []
     for invoice in found:
         balance += invoice["outstanding"]
         entries.append({**invoice, "balance": balance})
-    return {"merchant": merchant, "as_of": day.isoformat(), "invoices": entries,
-            "billed": sum((i["total"] for i in found), rules.ZERO), "paid": sum((i["paid"] for i in found), rules.ZERO),
-            "outstanding": balance, "overdue": sum((i["outstanding"] for i in found if i["overdue"]), rules.ZERO)}
+    return {
+        "merchant": merchant,
+        "as_of": day.isoformat(),
+        "invoices": entries,
+        "billed": sum((i["total"] for i in found), rules.ZERO),
+        "paid": sum((i["paid"] for i in found), rules.ZERO),
+        "outstanding": balance,
+        "overdue": sum((i["outstanding"] for i in found if i["overdue"]), rules.ZERO),
+    }
 
 
 def receivables(db: sqlite_utils.Database, actor: Actor, today: date | None = None) -> list[dict[str, Any]]:
@@ -521,9 +798,20 @@ def receivables(db: sqlite_utils.Database, actor: Actor, today: date | None = No
     for invoice in list_invoices(db, actor, today=day):
         if invoice["status"] not in MERCHANT_STATUSES:
             continue
-        entry = result.setdefault(invoice["merchant_id"], {
-            "merchant_id": invoice["merchant_id"], "merchant": invoice["merchant_name"], "invoices": 0, "billed": rules.ZERO, "paid": rules.ZERO,
-            "outstanding": rules.ZERO, "not_due": rules.ZERO, **{f"overdue_{a}": rules.ZERO for a, _ in AGING_BUCKETS}, "max_days_overdue": 0})
+        entry = result.setdefault(
+            invoice["merchant_id"],
+            {
+                "merchant_id": invoice["merchant_id"],
+                "merchant": invoice["merchant_name"],
+                "invoices": 0,
+                "billed": rules.ZERO,
+                "paid": rules.ZERO,
+                "outstanding": rules.ZERO,
+                "not_due": rules.ZERO,
+                **{f"overdue_{a}": rules.ZERO for a, _ in AGING_BUCKETS},
+                "max_days_overdue": 0,
+            },
+        )
         entry["invoices"] += 1
         entry["billed"] += invoice["total"]
         entry["paid"] += invoice["paid"]
@@ -541,16 +829,23 @@ def receivables(db: sqlite_utils.Database, actor: Actor, today: date | None = No
 def month_summary(db: sqlite_utils.Database, actor: Actor, month: str) -> dict[str, Any]:
     """A month's invoices counted by status, with the month's total."""
     found = list_invoices(db, actor, month=month)
-    return {"count": len(found), "total": sum((i["total"] for i in found), rules.ZERO),
-            **{status: sum(1 for i in found if i["status"] == status) for status in INVOICE_STATUSES}}
+    return {
+        "count": len(found),
+        "total": sum((i["total"] for i in found), rules.ZERO),
+        **{status: sum(1 for i in found if i["status"] == status) for status in INVOICE_STATUSES},
+    }
 
 
 def list_credits(db: sqlite_utils.Database, actor: Actor, month: str) -> list[dict]:
     """The credits granted for a month, with the project."""
     require(actor, "billing.run")
     visible = visible_project_ids(db, actor)
-    found = rows(db, """SELECT c.*, p.name AS project_name, m.name AS merchant_name FROM billing_credits c
-                        JOIN projects p ON p.id = c.project_id JOIN merchants m ON m.id = p.merchant_id WHERE c.month = ? ORDER BY c.id""", [month])
+    found = rows(
+        db,
+        """SELECT c.*, p.name AS project_name, m.name AS merchant_name FROM billing_credits c
+                        JOIN projects p ON p.id = c.project_id JOIN merchants m ON m.id = p.merchant_id WHERE c.month = ? ORDER BY c.id""",
+        [month],
+    )
     return [c for c in found if visible is None or c["project_id"] in visible]
 
 
@@ -559,7 +854,10 @@ def list_credits(db: sqlite_utils.Database, actor: Actor, month: str) -> list[di
 
 def line_label(line: dict[str, Any], lang: str) -> str:
     """A line's label in the reader's language (a `<name>_key` parameter is translated)."""
-    params = {(k[:-4] if k.endswith("_key") else k): (i18n.t(v, lang) if k.endswith("_key") else v) for k, v in line["label_params"].items()}
+    params = {
+        (k[:-4] if k.endswith("_key") else k): (i18n.t(v, lang) if k.endswith("_key") else v)
+        for k, v in line["label_params"].items()
+    }
     return i18n.t(line["label"], lang, **params)
 
 
@@ -572,19 +870,35 @@ def input_value(item: dict[str, str], lang: str) -> str:
 def invoice_frames(invoice: dict[str, Any], lang: str = "zh") -> dict[str, pd.DataFrame]:
     """An invoice as Excel sheets: the head, then every line with its calculation."""
     t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
-    head = pd.DataFrame([(t("billing.company"), config.COMPANY_NAME), (t("billing.c.number"), invoice["number"]),
-                         (t("billing.c.merchant"), invoice["merchant_name"]), (t("billing.c.project"), invoice["project_name"]),
-                         (t("billing.c.contract"), invoice["contract_number"]), (t("billing.c.month"), invoice["month"]),
-                         (t("billing.c.period"), f"{invoice['period_start']} – {invoice['period_end']}"),
-                         (t("billing.c.days"), f"{invoice['days']} / {invoice['month_days']}"),
-                         (t("billing.c.status"), t(f"billing.status.{invoice['status']}")),
-                         (t("billing.c.due_date"), invoice["due_date"] or "—"), (t("billing.c.total"), formatting.amount(invoice["total"])),
-                         (t("billing.c.paid"), formatting.amount(invoice["paid"]))],
-                        columns=[t("billing.c.item"), t("billing.c.value")])
-    lines = pd.DataFrame([{t("billing.c.item"): line_label(l, lang), t("billing.c.formula"): t(l["explanation"]["formula"]),
-                           t("billing.c.calc"): l["explanation"].get("calc", ""), t("billing.c.amount"): float(l["amount"])}
-                          for l in invoice["lines"]],
-                         columns=[t("billing.c.item"), t("billing.c.formula"), t("billing.c.calc"), t("billing.c.amount")])
+    head = pd.DataFrame(
+        [
+            (t("billing.company"), config.COMPANY_NAME),
+            (t("billing.c.number"), invoice["number"]),
+            (t("billing.c.merchant"), invoice["merchant_name"]),
+            (t("billing.c.project"), invoice["project_name"]),
+            (t("billing.c.contract"), invoice["contract_number"]),
+            (t("billing.c.month"), invoice["month"]),
+            (t("billing.c.period"), f"{invoice['period_start']} – {invoice['period_end']}"),
+            (t("billing.c.days"), f"{invoice['days']} / {invoice['month_days']}"),
+            (t("billing.c.status"), t(f"billing.status.{invoice['status']}")),
+            (t("billing.c.due_date"), invoice["due_date"] or "—"),
+            (t("billing.c.total"), formatting.amount(invoice["total"])),
+            (t("billing.c.paid"), formatting.amount(invoice["paid"])),
+        ],
+        columns=[t("billing.c.item"), t("billing.c.value")],
+    )
+    lines = pd.DataFrame(
+        [
+            {
+                t("billing.c.item"): line_label(l, lang),
+                t("billing.c.formula"): t(l["explanation"]["formula"]),
+                t("billing.c.calc"): l["explanation"].get("calc", ""),
+                t("billing.c.amount"): float(l["amount"]),
+            }
+            for l in invoice["lines"]
+        ],
+        columns=[t("billing.c.item"), t("billing.c.formula"), t("billing.c.calc"), t("billing.c.amount")],
+    )
     return {t("billing.sheet.invoice"): head, t("billing.sheet.lines"): lines}
 
 
@@ -592,14 +906,26 @@ def invoice_html(invoice: dict[str, Any], lang: str = "zh") -> str:
     """An invoice as a printable A4 page with the outsourcer's name (every value escaped)."""
     t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
     e = lambda value: html.escape("" if value is None else str(value))  # noqa: E731
-    meta = [(t("billing.c.merchant"), invoice["merchant_name"]), (t("billing.c.project"), invoice["project_name"]),
-            (t("billing.c.contract"), invoice["contract_number"]), (t("billing.c.period"), f"{invoice['period_start']} – {invoice['period_end']}"),
-            (t("billing.c.days"), f"{invoice['days']} / {invoice['month_days']}"), (t("billing.c.status"), t(f"billing.status.{invoice['status']}")),
-            (t("billing.c.due_date"), invoice["due_date"] or "—")]
-    body = "".join(f"<tr><td>{e(line_label(l, lang))}</td><td class='calc'>{e(t(l['explanation']['formula']))}<br>{e(l['explanation'].get('calc', ''))}</td>"
-                   f"<td class='num'>{e(formatting.amount(l['amount']))}</td></tr>" for l in invoice["lines"])
+    meta = [
+        (t("billing.c.merchant"), invoice["merchant_name"]),
+        (t("billing.c.project"), invoice["project_name"]),
+        (t("billing.c.contract"), invoice["contract_number"]),
+        (t("billing.c.period"), f"{invoice['period_start']} – {invoice['period_end']}"),
+        (t("billing.c.days"), f"{invoice['days']} / {invoice['month_days']}"),
+        (t("billing.c.status"), t(f"billing.status.{invoice['status']}")),
+        (t("billing.c.due_date"), invoice["due_date"] or "—"),
+    ]
+    body = "".join(
+        f"<tr><td>{e(line_label(l, lang))}</td><td class='calc'>{e(t(l['explanation']['formula']))}<br>{e(l['explanation'].get('calc', ''))}</td>"
+        f"<td class='num'>{e(formatting.amount(l['amount']))}</td></tr>"
+        for l in invoice["lines"]
+    )
     title = t("billing.invoice_title", month=invoice["month"], number=invoice["number"])
-    not_final = "" if invoice["status"] in MERCHANT_STATUSES else f"<p class='draft'>{e(t('billing.not_final', status=t('billing.status.' + invoice['status'])))}</p>"
+    not_final = (
+        ""
+        if invoice["status"] in MERCHANT_STATUSES
+        else f"<p class='draft'>{e(t('billing.not_final', status=t('billing.status.' + invoice['status'])))}</p>"
+    )
     return f"""<!doctype html>
 <html lang="{e(lang)}"><head><meta charset="utf-8"><title>{e(title)}</title>
 <style>
@@ -614,24 +940,49 @@ tr.total td {{ font-weight: bold; background: #f1f3f5; font-size: 11pt; }} foote
 </style></head><body>
 <div class="company">{e(config.COMPANY_NAME)}</div>
 <h1>{e(title)}</h1>{not_final}
-<table class="meta">{''.join(f'<tr><td>{e(k)}</td><td>{e(v)}</td></tr>' for k, v in meta)}</table>
-<table><tr><th>{e(t('billing.c.item'))}</th><th>{e(t('billing.c.calc'))}</th><th class="num">{e(t('billing.c.amount'))}</th></tr>
+<table class="meta">{"".join(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in meta)}</table>
+<table><tr><th>{e(t("billing.c.item"))}</th><th>{e(t("billing.c.calc"))}</th><th class="num">{e(t("billing.c.amount"))}</th></tr>
 {body}
-<tr class="total"><td colspan="2">{e(t('billing.c.total'))}</td><td class="num">{e(formatting.amount(invoice['total']))}</td></tr></table>
-<footer>{e(t('billing.footer', at=config.now_text()))}</footer>
+<tr class="total"><td colspan="2">{e(t("billing.c.total"))}</td><td class="num">{e(formatting.amount(invoice["total"]))}</td></tr></table>
+<footer>{e(t("billing.footer", at=config.now_text()))}</footer>
 </body></html>"""
 
 
 def statement_frames(data: dict[str, Any], lang: str = "zh") -> dict[str, pd.DataFrame]:
     """A merchant's statement as an Excel sheet (one row per invoice, with the running balance)."""
     t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
-    columns = ["number", "month", "project", "status", "issued", "due_date", "total", "paid", "outstanding", "balance", "overdue"]
-    frame = pd.DataFrame([{t("billing.c.number"): i["number"], t("billing.c.month"): i["month"], t("billing.c.project"): i["project_name"],
-                           t("billing.c.status"): t(f"billing.status.{i['status']}"), t("billing.c.issued"): (i["issued_at"] or "")[:10],
-                           t("billing.c.due_date"): i["due_date"] or "", t("billing.c.total"): float(i["total"]), t("billing.c.paid"): float(i["paid"]),
-                           t("billing.c.outstanding"): float(i["outstanding"]), t("billing.c.balance"): float(i["balance"]),
-                           t("billing.c.overdue"): t("yes") if i["overdue"] else ""} for i in data["invoices"]],
-                         columns=[t(f"billing.c.{c}") for c in columns])
+    columns = [
+        "number",
+        "month",
+        "project",
+        "status",
+        "issued",
+        "due_date",
+        "total",
+        "paid",
+        "outstanding",
+        "balance",
+        "overdue",
+    ]
+    frame = pd.DataFrame(
+        [
+            {
+                t("billing.c.number"): i["number"],
+                t("billing.c.month"): i["month"],
+                t("billing.c.project"): i["project_name"],
+                t("billing.c.status"): t(f"billing.status.{i['status']}"),
+                t("billing.c.issued"): (i["issued_at"] or "")[:10],
+                t("billing.c.due_date"): i["due_date"] or "",
+                t("billing.c.total"): float(i["total"]),
+                t("billing.c.paid"): float(i["paid"]),
+                t("billing.c.outstanding"): float(i["outstanding"]),
+                t("billing.c.balance"): float(i["balance"]),
+                t("billing.c.overdue"): t("yes") if i["overdue"] else "",
+            }
+            for i in data["invoices"]
+        ],
+        columns=[t(f"billing.c.{c}") for c in columns],
+    )
     return {t("billing.sheet.statement"): frame}
 
 
@@ -641,14 +992,29 @@ def statement_html(data: dict[str, Any], lang: str = "zh") -> str:
 
     t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
     heading = t("billing.statement_title", merchant=data["merchant"]["name"], date=data["as_of"])
-    meta = (f"{config.COMPANY_NAME} · {t('billing.c.total')} {formatting.money(data['billed'])} · {t('billing.c.paid')} {formatting.money(data['paid'])}"
-            f" · {t('billing.c.outstanding')} {formatting.money(data['outstanding'])} · {t('billing.c.overdue')} {formatting.money(data['overdue'])}")
+    meta = (
+        f"{config.COMPANY_NAME} · {t('billing.c.total')} {formatting.money(data['billed'])} · {t('billing.c.paid')} {formatting.money(data['paid'])}"
+        f" · {t('billing.c.outstanding')} {formatting.money(data['outstanding'])} · {t('billing.c.overdue')} {formatting.money(data['overdue'])}"
+    )
     return merchant_report.html_document(heading, meta, statement_frames(data, lang), t("billing.none"))
 
 
 def receivables_frame(found: list[dict[str, Any]], lang: str = "zh") -> pd.DataFrame:
     """The receivables overview as a table (for the page and Excel)."""
     t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
-    keys = ["merchant", "invoices", "billed", "paid", "outstanding", "not_due", "overdue_1", "overdue_31", "overdue_61", "max_days_overdue"]
-    return pd.DataFrame([{t(f"billing.r.{k}"): (float(e[k]) if isinstance(e[k], Decimal) else e[k]) for k in keys} for e in found],
-                        columns=[t(f"billing.r.{k}") for k in keys])
+    keys = [
+        "merchant",
+        "invoices",
+        "billed",
+        "paid",
+        "outstanding",
+        "not_due",
+        "overdue_1",
+        "overdue_31",
+        "overdue_61",
+        "max_days_overdue",
+    ]
+    return pd.DataFrame(
+        [{t(f"billing.r.{k}"): (float(e[k]) if isinstance(e[k], Decimal) else e[k]) for k in keys} for e in found],
+        columns=[t(f"billing.r.{k}") for k in keys],
+    )

@@ -13,10 +13,10 @@ becomes a contract (`core.billing.contracts`). A quote past its valid-until date
 Access: admins and managers make, send and record the merchant's answer; a merchant reads the
 quotes of its own projects that were sent to it (never drafts), read-only.
 """
+
 from __future__ import annotations
 
 import copy
-import html
 import json
 import math
 from collections.abc import Callable
@@ -27,13 +27,14 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from core.kernel import audit, config, formatting, i18n
 from core.billing import rules
-from core.kpi import hourly
-from core.projects import merchants, order_confirmation as oc
+from core.kernel import audit, config, formatting, i18n
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
 from core.kernel.permissions import Actor, PermissionDenied, require, require_project, visible_project_ids
+from core.kpi import hourly
+from core.projects import merchants
+from core.projects import order_confirmation as oc
 
 QUOTE_STATUSES = ("draft", "sent", "accepted", "declined")
 MAX_NOTE = 1000
@@ -82,8 +83,13 @@ def price_errors(data: dict[str, Any]) -> list[FieldError]:
         for band in rules.HOURS_BANDS:
             value = _number((data.get("seat_prices") or {}).get(service, {}).get(str(band)))
             if value is None or value <= 0:
-                errors.append(FieldError(f"billing.seat_price.{service}.{band}", "err.billing.positive_price",
-                                         {"service": service, "band": band}))
+                errors.append(
+                    FieldError(
+                        f"billing.seat_price.{service}.{band}",
+                        "err.billing.positive_price",
+                        {"service": service, "band": band},
+                    )
+                )
     for key in ("night_surcharge", "weekend_surcharge", "commission_rate"):
         value = _number(data.get(key))
         if value is None or not 0 <= value <= 1:
@@ -111,16 +117,27 @@ def price_errors(data: dict[str, Any]) -> list[FieldError]:
 
 def _clean_prices(data: dict[str, Any]) -> dict[str, Any]:
     return {
-        "seat_prices": {s: {str(b): float(data["seat_prices"][s][str(b)]) for b in rules.HOURS_BANDS} for s in rules.SERVICE_TYPES},
-        **{k: float(data[k]) for k in ("night_surcharge", "weekend_surcharge", "commission_rate", "minimum_fee", "seat_daily_capacity")},
-        "term_discounts": sorted(({"months": int(float(d["months"])), "rate": float(d["rate"])} for d in data.get("term_discounts") or []),
-                                 key=lambda d: d["months"]),
-        "promotion_uplift": {k: float(v) for k, v in (data.get("promotion_uplift") or rules.PROMOTION_UPLIFT_DEFAULT).items()},
+        "seat_prices": {
+            s: {str(b): float(data["seat_prices"][s][str(b)]) for b in rules.HOURS_BANDS} for s in rules.SERVICE_TYPES
+        },
+        **{
+            k: float(data[k])
+            for k in ("night_surcharge", "weekend_surcharge", "commission_rate", "minimum_fee", "seat_daily_capacity")
+        },
+        "term_discounts": sorted(
+            ({"months": int(float(d["months"])), "rate": float(d["rate"])} for d in data.get("term_discounts") or []),
+            key=lambda d: d["months"],
+        ),
+        "promotion_uplift": {
+            k: float(v) for k, v in (data.get("promotion_uplift") or rules.PROMOTION_UPLIFT_DEFAULT).items()
+        },
         "validity_days": int(float(data["validity_days"])),
     }
 
 
-def save_price_list(db: sqlite_utils.Database, actor: Actor | None, data: dict[str, Any], effective_from: date, note: str = "") -> int:
+def save_price_list(
+    db: sqlite_utils.Database, actor: Actor | None, data: dict[str, Any], effective_from: date, note: str = ""
+) -> int:
     """A new price list version from a day on (quotes made from that day use it); refuses bad prices with every problem."""
     if actor is not None:
         require(actor, "billing.prices")
@@ -131,8 +148,13 @@ def save_price_list(db: sqlite_utils.Database, actor: Actor | None, data: dict[s
         errors.append(FieldError("billing.effective_from", "err.required"))
     if errors:
         raise ValidationError(errors)
-    record = {"effective_from": effective_from.isoformat(), "data": json.dumps(_clean_prices(data), ensure_ascii=False),
-              "note": (note or "").strip(), "created_at": config.now_text(), "created_by": actor.id if actor else None}
+    record = {
+        "effective_from": effective_from.isoformat(),
+        "data": json.dumps(_clean_prices(data), ensure_ascii=False),
+        "note": (note or "").strip(),
+        "created_at": config.now_text(),
+        "created_by": actor.id if actor else None,
+    }
     with write(db):
         price_id = int(db["billing_price_lists"].insert(record).last_pk)
         audit.record(db, actor, "create", "billing_price_list", price_id, None, record)
@@ -141,8 +163,11 @@ def save_price_list(db: sqlite_utils.Database, actor: Actor | None, data: dict[s
 
 def price_list_on(db: sqlite_utils.Database, day: date) -> dict[str, Any]:
     """The price list in force on a day (the newest that took effect by then); the standard one is saved on first use."""
-    row = one(db, "SELECT * FROM billing_price_lists WHERE effective_from <= ? ORDER BY effective_from DESC, id DESC LIMIT 1",
-              [day.isoformat()])
+    row = one(
+        db,
+        "SELECT * FROM billing_price_lists WHERE effective_from <= ? ORDER BY effective_from DESC, id DESC LIMIT 1",
+        [day.isoformat()],
+    )
     if row is None:
         row = one(db, "SELECT * FROM billing_price_lists ORDER BY effective_from, id LIMIT 1")
     if row is None:
@@ -154,9 +179,15 @@ def price_list_on(db: sqlite_utils.Database, day: date) -> dict[str, Any]:
 def list_price_lists(db: sqlite_utils.Database, actor: Actor) -> list[dict]:
     """Every price list version, newest first."""
     require(actor, "billing.prices")
-    return [{**r, "data": json.loads(r["data"])} for r in rows(db, """SELECT p.*, u.display_name AS created_by_name FROM billing_price_lists p
+    return [
+        {**r, "data": json.loads(r["data"])}
+        for r in rows(
+            db,
+            """SELECT p.*, u.display_name AS created_by_name FROM billing_price_lists p
                                                                      LEFT JOIN users u ON u.id = p.created_by
-                                                                     ORDER BY p.effective_from DESC, p.id DESC""")]
+                                                                     ORDER BY p.effective_from DESC, p.id DESC""",
+        )
+    ]
 
 
 # --- the quote's computation ------------------------------------------------------------------------------------
@@ -170,12 +201,16 @@ def request_defaults(db: sqlite_utils.Database, actor: Actor, project_id: int) -
     current = oc.current(db, actor, project_id)
     data = current["data"] if current else {}
     return {
-        "category": merchant["category"], "current_presales_agents": merchant["current_presales_agents"],
+        "category": merchant["category"],
+        "current_presales_agents": merchant["current_presales_agents"],
         "avg_daily_inquiries": merchant["avg_daily_inquiries"] or int(data.get("target_daily_inquiries") or 0),
         "promotion_frequency": merchant["promotion_frequency"] or "none",
         "service_type": data.get("service_type") or "presales",
-        "hours_start": data.get("service_hours_start") or "08:00", "hours_end": data.get("service_hours_end") or "23:00",
-        "weekends": True, "term_months": 12, "seats": None,
+        "hours_start": data.get("service_hours_start") or "08:00",
+        "hours_end": data.get("service_hours_end") or "23:00",
+        "weekends": True,
+        "term_months": 12,
+        "seats": None,
     }
 
 
@@ -218,8 +253,9 @@ def served_hours(start: str, end: str) -> set[int]:
     return {(h % 24) for h in range(48) if h * 60 < last and (h + 1) * 60 > first}
 
 
-def project_staffing(db: sqlite_utils.Database, actor: Actor, project_id: int, request: dict[str, Any], today: date
-                     ) -> tuple[Callable[[float], int], Decimal] | None:
+def project_staffing(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, request: dict[str, Any], today: date
+) -> tuple[Callable[[float], int], Decimal] | None:
     """The scheduling model of a project for its seat proposal, where the project has one: its
     scheduling settings saved and chats of the last weeks imported. Returns (agents needed for an
     hour's inquiries by Erlang C, peak factor) or None (the price list's capacity rule then applies).
@@ -245,49 +281,98 @@ def project_staffing(db: sqlite_utils.Database, actor: Actor, project_id: int, r
     return (lambda volume: staffing.agents_for_hour(volume, model)), peak
 
 
-def compute(prices: dict[str, Any], request: dict[str, Any],
-            staffing_model: tuple[Callable[[float], int], Decimal] | None = None) -> dict[str, Any]:
+def compute(
+    prices: dict[str, Any],
+    request: dict[str, Any],
+    staffing_model: tuple[Callable[[float], int], Decimal] | None = None,
+) -> dict[str, Any]:
     """The proposal of a request on a price list: seats (proposed and quoted), the terms and a full month's lines.
 
     `staffing_model` (from `project_staffing`) replaces the price list's capacity rule for the proposed seats.
     """
     hours = rules.service_hours(request["hours_start"], request["hours_end"])
     per_hour, peak = staffing_model if staffing_model else (None, 1)
-    proposal = rules.propose_seats(request["avg_daily_inquiries"], hours, prices["seat_daily_capacity"],
-                                   request.get("promotion_frequency") or "none", prices.get("promotion_uplift"),
-                                   per_hour=per_hour, peak_factor=peak)
+    proposal = rules.propose_seats(
+        request["avg_daily_inquiries"],
+        hours,
+        prices["seat_daily_capacity"],
+        request.get("promotion_frequency") or "none",
+        prices.get("promotion_uplift"),
+        per_hour=per_hour,
+        peak_factor=peak,
+    )
     seats = request.get("seats") or proposal.seats
     price = rules.seat_price(prices, request["service_type"], hours)
     discount = rules.term_discount(prices.get("term_discounts") or [], int(request["term_months"]))
     terms = {
-        "seats": int(seats), "service_type": request["service_type"], "hours_start": request["hours_start"],
-        "hours_end": request["hours_end"], "weekends": bool(request.get("weekends")), "seat_price": float(price),
-        "night_surcharge": float(prices["night_surcharge"]), "weekend_surcharge": float(prices["weekend_surcharge"]),
-        "discount": float(discount), "commission_rate": float(prices["commission_rate"]), "minimum_fee": float(prices["minimum_fee"]),
+        "seats": int(seats),
+        "service_type": request["service_type"],
+        "hours_start": request["hours_start"],
+        "hours_end": request["hours_end"],
+        "weekends": bool(request.get("weekends")),
+        "seat_price": float(price),
+        "night_surcharge": float(prices["night_surcharge"]),
+        "weekend_surcharge": float(prices["weekend_surcharge"]),
+        "discount": float(discount),
+        "commission_rate": float(prices["commission_rate"]),
+        "minimum_fee": float(prices["minimum_fee"]),
     }
     fees = rules.monthly_fees(terms)
-    lines = [{"kind": "seats", "amount": rules.money(fees["seats"]),
-              "calc": f"{seats} × {formatting.amount(price)} = {formatting.amount(fees['seats'])}"}]
+    lines = [
+        {
+            "kind": "seats",
+            "amount": rules.money(fees["seats"]),
+            "calc": f"{seats} × {formatting.amount(price)} = {formatting.amount(fees['seats'])}",
+        }
+    ]
     if fees["night"]:
-        lines.append({"kind": "night", "amount": rules.money(fees["night"]),
-                      "calc": f"{formatting.amount(fees['seats'])} × {rules.fmt_pct(fees['night_share'])} × {rules.fmt_pct(terms['night_surcharge'])}"})
+        lines.append(
+            {
+                "kind": "night",
+                "amount": rules.money(fees["night"]),
+                "calc": f"{formatting.amount(fees['seats'])} × {rules.fmt_pct(fees['night_share'])} × {rules.fmt_pct(terms['night_surcharge'])}",
+            }
+        )
     if fees["weekend"]:
-        lines.append({"kind": "weekend", "amount": rules.money(fees["weekend"]),
-                      "calc": f"{formatting.amount(fees['seats'])} × {rules.fmt_pct(terms['weekend_surcharge'])}"})
+        lines.append(
+            {
+                "kind": "weekend",
+                "amount": rules.money(fees["weekend"]),
+                "calc": f"{formatting.amount(fees['seats'])} × {rules.fmt_pct(terms['weekend_surcharge'])}",
+            }
+        )
     if fees["discount"]:
-        lines.append({"kind": "discount", "amount": rules.money(fees["discount"]),
-                      "calc": f"−{formatting.amount(fees['seats'] + fees['night'] + fees['weekend'])} × {rules.fmt_pct(discount)}"})
+        lines.append(
+            {
+                "kind": "discount",
+                "amount": rules.money(fees["discount"]),
+                "calc": f"−{formatting.amount(fees['seats'] + fees['night'] + fees['weekend'])} × {rules.fmt_pct(discount)}",
+            }
+        )
     subtotal = sum((line["amount"] for line in lines), rules.ZERO)
     if subtotal < rules.dec(terms["minimum_fee"]):
-        lines.append({"kind": "minimum", "amount": rules.money(rules.dec(terms["minimum_fee"]) - subtotal),
-                      "calc": f"{formatting.amount(terms['minimum_fee'])} − {formatting.amount(subtotal)}"})
+        lines.append(
+            {
+                "kind": "minimum",
+                "amount": rules.money(rules.dec(terms["minimum_fee"]) - subtotal),
+                "calc": f"{formatting.amount(terms['minimum_fee'])} − {formatting.amount(subtotal)}",
+            }
+        )
     total = sum((line["amount"] for line in lines), rules.ZERO)
     return {
-        "hours": str(hours), "band": rules.hours_band(hours), "night_hours": str(rules.night_hours(request["hours_start"], request["hours_end"])),
-        "seats_proposed": proposal.seats, "seats": int(seats), "seat_method": proposal.method, "seat_calc": proposal.calc,
-        "inquiries_per_hour": str(proposal.inquiries_per_hour.quantize(rules.FEN)), "capacity": str(proposal.capacity),
-        "uplift": str(proposal.uplift), "terms": terms,
-        "lines": [{**line, "amount": str(line["amount"])} for line in lines], "monthly_total": str(total),
+        "hours": str(hours),
+        "band": rules.hours_band(hours),
+        "night_hours": str(rules.night_hours(request["hours_start"], request["hours_end"])),
+        "seats_proposed": proposal.seats,
+        "seats": int(seats),
+        "seat_method": proposal.method,
+        "seat_calc": proposal.calc,
+        "inquiries_per_hour": str(proposal.inquiries_per_hour.quantize(rules.FEN)),
+        "capacity": str(proposal.capacity),
+        "uplift": str(proposal.uplift),
+        "terms": terms,
+        "lines": [{**line, "amount": str(line["amount"])} for line in lines],
+        "monthly_total": str(total),
     }
 
 
@@ -314,8 +399,18 @@ def _valid_until(value: Any, prices: dict[str, Any], today: date) -> tuple[date 
 
 
 def _clean_request(request: dict[str, Any]) -> dict[str, Any]:
-    keys = ("category", "current_presales_agents", "avg_daily_inquiries", "promotion_frequency", "service_type",
-            "hours_start", "hours_end", "weekends", "term_months", "seats")
+    keys = (
+        "category",
+        "current_presales_agents",
+        "avg_daily_inquiries",
+        "promotion_frequency",
+        "service_type",
+        "hours_start",
+        "hours_end",
+        "weekends",
+        "term_months",
+        "seats",
+    )
     clean = {k: request.get(k) for k in keys}
     clean["weekends"] = bool(clean["weekends"])
     clean["promotion_frequency"] = clean["promotion_frequency"] or "none"
@@ -324,8 +419,15 @@ def _clean_request(request: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def _priced(db: sqlite_utils.Database, actor: Actor, project_id: int, request: dict[str, Any], valid_until: Any, note: str,
-            today: date) -> tuple[dict[str, Any], dict[str, Any], date]:
+def _priced(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    project_id: int,
+    request: dict[str, Any],
+    valid_until: Any,
+    note: str,
+    today: date,
+) -> tuple[dict[str, Any], dict[str, Any], date]:
     errors = request_errors(request)
     if len(note or "") > MAX_NOTE:
         errors.append(FieldError("billing.note", "err.too_long", {"n": MAX_NOTE}))
@@ -339,7 +441,9 @@ def _priced(db: sqlite_utils.Database, actor: Actor, project_id: int, request: d
     return prices, compute(prices["data"], clean, model) | {"request": clean}, until
 
 
-def preview(db: sqlite_utils.Database, actor: Actor, project_id: int, request: dict[str, Any], today: date | None = None) -> dict[str, Any]:
+def preview(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, request: dict[str, Any], today: date | None = None
+) -> dict[str, Any]:
     """The proposal a request would get today, without saving anything."""
     require_project(db, actor, project_id, "billing.quote")
     day = today or config.today()
@@ -347,17 +451,34 @@ def preview(db: sqlite_utils.Database, actor: Actor, project_id: int, request: d
     return proposal
 
 
-def create_quote(db: sqlite_utils.Database, actor: Actor, project_id: int, request: dict[str, Any], valid_until: date | None = None,
-                 note: str = "", today: date | None = None) -> int:
+def create_quote(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    project_id: int,
+    request: dict[str, Any],
+    valid_until: date | None = None,
+    note: str = "",
+    today: date | None = None,
+) -> int:
     """A new quote (version 1, draft) for a project, priced on today's price list."""
     require_project(db, actor, project_id, "billing.quote")
     day = today or config.today()
     prices, proposal, until = _priced(db, actor, project_id, request, valid_until, note, day)
     with write(db):
-        record = {"number": _next_number(db, day), "version": 1, "project_id": project_id, "status": "draft",
-                  "price_list_id": prices["id"], "request": json.dumps(proposal.pop("request"), ensure_ascii=False),
-                  "proposal": json.dumps(proposal, ensure_ascii=False), "monthly_total": float(proposal["monthly_total"]),
-                  "valid_until": until.isoformat(), "note": (note or "").strip(), "created_at": config.now_text(), "created_by": actor.id}
+        record = {
+            "number": _next_number(db, day),
+            "version": 1,
+            "project_id": project_id,
+            "status": "draft",
+            "price_list_id": prices["id"],
+            "request": json.dumps(proposal.pop("request"), ensure_ascii=False),
+            "proposal": json.dumps(proposal, ensure_ascii=False),
+            "monthly_total": float(proposal["monthly_total"]),
+            "valid_until": until.isoformat(),
+            "note": (note or "").strip(),
+            "created_at": config.now_text(),
+            "created_by": actor.id,
+        }
         quote_id = int(db["billing_quotes"].insert(record).last_pk)
         audit.record(db, actor, "create", "billing_quote", quote_id, None, record)
     return quote_id
@@ -377,17 +498,29 @@ def _quote_row(db: sqlite_utils.Database, actor: Actor, quote_id: int, action: s
     return row
 
 
-def update_draft(db: sqlite_utils.Database, actor: Actor, quote_id: int, request: dict[str, Any], valid_until: date | None = None,
-                 note: str = "", today: date | None = None) -> None:
+def update_draft(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    quote_id: int,
+    request: dict[str, Any],
+    valid_until: date | None = None,
+    note: str = "",
+    today: date | None = None,
+) -> None:
     """Change a draft quote in place (re-priced on today's price list); a sent quote needs a new version."""
     row = _quote_row(db, actor, quote_id, "billing.quote")
     if row["status"] != "draft":
         raise ValidationError.single("billing.status", "err.billing.quote_not_draft")
     day = today or config.today()
     prices, proposal, until = _priced(db, actor, row["project_id"], request, valid_until, note, day)
-    change = {"price_list_id": prices["id"], "request": json.dumps(proposal.pop("request"), ensure_ascii=False),
-              "proposal": json.dumps(proposal, ensure_ascii=False), "monthly_total": float(proposal["monthly_total"]),
-              "valid_until": until.isoformat(), "note": (note or "").strip()}
+    change = {
+        "price_list_id": prices["id"],
+        "request": json.dumps(proposal.pop("request"), ensure_ascii=False),
+        "proposal": json.dumps(proposal, ensure_ascii=False),
+        "monthly_total": float(proposal["monthly_total"]),
+        "valid_until": until.isoformat(),
+        "note": (note or "").strip(),
+    }
     with write(db):
         db["billing_quotes"].update(quote_id, change)
         audit.record(db, actor, "update", "billing_quote", quote_id, {k: row[k] for k in change}, change)
@@ -398,27 +531,44 @@ def new_version(db: sqlite_utils.Database, actor: Actor, quote_id: int, today: d
     row = _quote_row(db, actor, quote_id, "billing.quote")
     latest = one(db, "SELECT * FROM billing_quotes WHERE number = ? ORDER BY version DESC LIMIT 1", [row["number"]])
     if latest["status"] in ("draft", "accepted"):
-        raise ValidationError.single("billing.status", "err.billing.version_exists" if latest["status"] == "draft" else "err.billing.quote_accepted")
+        raise ValidationError.single(
+            "billing.status",
+            "err.billing.version_exists" if latest["status"] == "draft" else "err.billing.quote_accepted",
+        )
     day = today or config.today()
     prices, proposal, until = _priced(db, actor, row["project_id"], json.loads(row["request"]), None, row["note"], day)
     with write(db):
-        record = {"number": row["number"], "version": latest["version"] + 1, "project_id": row["project_id"], "status": "draft",
-                  "price_list_id": prices["id"], "request": json.dumps(proposal.pop("request"), ensure_ascii=False),
-                  "proposal": json.dumps(proposal, ensure_ascii=False), "monthly_total": float(proposal["monthly_total"]),
-                  "valid_until": until.isoformat(), "note": row["note"], "created_at": config.now_text(), "created_by": actor.id}
+        record = {
+            "number": row["number"],
+            "version": latest["version"] + 1,
+            "project_id": row["project_id"],
+            "status": "draft",
+            "price_list_id": prices["id"],
+            "request": json.dumps(proposal.pop("request"), ensure_ascii=False),
+            "proposal": json.dumps(proposal, ensure_ascii=False),
+            "monthly_total": float(proposal["monthly_total"]),
+            "valid_until": until.isoformat(),
+            "note": row["note"],
+            "created_at": config.now_text(),
+            "created_by": actor.id,
+        }
         new_id = int(db["billing_quotes"].insert(record).last_pk)
         audit.record(db, actor, "create", "billing_quote", new_id, None, record)
     return new_id
 
 
-def _move(db: sqlite_utils.Database, actor: Actor, quote_id: int, allowed_from: tuple[str, ...], to: str, today: date | None) -> None:
+def _move(
+    db: sqlite_utils.Database, actor: Actor, quote_id: int, allowed_from: tuple[str, ...], to: str, today: date | None
+) -> None:
     row = _quote_row(db, actor, quote_id, "billing.quote")
     if row["status"] not in allowed_from:
         raise ValidationError.single("billing.status", "err.billing.quote_move", frm=row["status"], to=to)
     day = today or config.today()
     if to in ("sent", "accepted") and row["valid_until"] < day.isoformat():
         raise ValidationError.single("billing.valid_until", "err.billing.quote_expired", until=row["valid_until"])
-    if to == "accepted" and one(db, "SELECT id FROM billing_quotes WHERE project_id = ? AND status = 'accepted'", [row["project_id"]]):
+    if to == "accepted" and one(
+        db, "SELECT id FROM billing_quotes WHERE project_id = ? AND status = 'accepted'", [row["project_id"]]
+    ):
         raise ValidationError.single("billing.status", "err.billing.project_has_accepted")
     stamp = config.now_text()
     change: dict[str, Any] = {"status": to}
@@ -428,9 +578,23 @@ def _move(db: sqlite_utils.Database, actor: Actor, quote_id: int, allowed_from: 
         change |= {"decided_at": stamp, "decided_by": actor.id}
     with write(db):
         if to == "sent":  # an older sent version of the same quote is declined by the newer one
-            for older in rows(db, "SELECT id FROM billing_quotes WHERE number = ? AND status = 'sent' AND id <> ?", [row["number"], quote_id]):
-                db["billing_quotes"].update(older["id"], {"status": "declined", "decided_at": stamp, "decided_by": actor.id})
-                audit.record(db, actor, "update", "billing_quote", older["id"], {"status": "sent"}, {"status": "declined", "why": "superseded"})
+            for older in rows(
+                db,
+                "SELECT id FROM billing_quotes WHERE number = ? AND status = 'sent' AND id <> ?",
+                [row["number"], quote_id],
+            ):
+                db["billing_quotes"].update(
+                    older["id"], {"status": "declined", "decided_at": stamp, "decided_by": actor.id}
+                )
+                audit.record(
+                    db,
+                    actor,
+                    "update",
+                    "billing_quote",
+                    older["id"],
+                    {"status": "sent"},
+                    {"status": "declined", "why": "superseded"},
+                )
         db["billing_quotes"].update(quote_id, change)
         audit.record(db, actor, "update", "billing_quote", quote_id, {"status": row["status"]}, change)
 
@@ -457,16 +621,21 @@ def _shape(row: dict) -> dict[str, Any]:
 def get_quote(db: sqlite_utils.Database, actor: Actor, quote_id: int) -> dict[str, Any]:
     """One quote with its request, proposal, project and merchant (a merchant: only sent quotes of its own projects)."""
     _quote_row(db, actor, quote_id, "billing.read")
-    row = one(db, """SELECT q.*, p.name AS project_name, p.merchant_id, m.name AS merchant_name, m.shop_name, m.platform,
+    row = one(
+        db,
+        """SELECT q.*, p.name AS project_name, p.merchant_id, m.name AS merchant_name, m.shop_name, m.platform,
                             u.display_name AS created_by_name, pl.effective_from AS price_list_from
                      FROM billing_quotes q JOIN projects p ON p.id = q.project_id JOIN merchants m ON m.id = p.merchant_id
                      LEFT JOIN users u ON u.id = q.created_by JOIN billing_price_lists pl ON pl.id = q.price_list_id
-                     WHERE q.id = ?""", [quote_id])
+                     WHERE q.id = ?""",
+        [quote_id],
+    )
     return _shape(row)
 
 
-def list_quotes(db: sqlite_utils.Database, actor: Actor, search: str = "", status: str | None = None,
-                project_id: int | None = None) -> list[dict]:
+def list_quotes(
+    db: sqlite_utils.Database, actor: Actor, search: str = "", status: str | None = None, project_id: int | None = None
+) -> list[dict]:
     """The quotes the actor may read, newest first; a merchant never sees drafts."""
     require(actor, "billing.read")
     where, params = ["(q.number LIKE ? OR m.name LIKE ? OR p.name LIKE ?)"], [f"%{search.strip()}%"] * 3
@@ -484,9 +653,16 @@ def list_quotes(db: sqlite_utils.Database, actor: Actor, search: str = "", statu
     if project_id:
         where.append("q.project_id = ?")
         params.append(project_id)
-    return [_shape(r) for r in rows(db, f"""SELECT q.*, p.name AS project_name, p.merchant_id, m.name AS merchant_name
+    return [
+        _shape(r)
+        for r in rows(
+            db,
+            f"""SELECT q.*, p.name AS project_name, p.merchant_id, m.name AS merchant_name
                                             FROM billing_quotes q JOIN projects p ON p.id = q.project_id JOIN merchants m ON m.id = p.merchant_id
-                                            WHERE {' AND '.join(where)} ORDER BY q.created_at DESC, q.id DESC""", params)]
+                                            WHERE {" AND ".join(where)} ORDER BY q.created_at DESC, q.id DESC""",
+            params,
+        )
+    ]
 
 
 # --- the document: Excel and printable HTML ------------------------------------------------------------------------
@@ -496,13 +672,17 @@ def _facts(quote: dict[str, Any], t) -> list[tuple[str, str]]:
     request, proposal = quote["request"], quote["proposal"]
     terms = proposal["terms"]
     return [
-        (t("billing.c.merchant"), quote["merchant_name"]), (t("billing.c.project"), quote["project_name"]),
+        (t("billing.c.merchant"), quote["merchant_name"]),
+        (t("billing.c.project"), quote["project_name"]),
         (t("billing.c.category"), request.get("category") or "—"),
         (t("billing.c.current_agents"), str(request.get("current_presales_agents") or 0)),
         (t("billing.c.avg_daily_inquiries"), str(request["avg_daily_inquiries"])),
         (t("billing.c.promotion_frequency"), t(f"promo.{request.get('promotion_frequency') or 'none'}")),
         (t("billing.c.service_type"), t(f"billing.service.{terms['service_type']}")),
-        (t("billing.c.hours"), f"{terms['hours_start']}–{terms['hours_end']} ({rules.dec(proposal['hours']).normalize()} h)"),
+        (
+            t("billing.c.hours"),
+            f"{terms['hours_start']}–{terms['hours_end']} ({rules.dec(proposal['hours']).normalize()} h)",
+        ),
         (t("billing.c.weekends"), t("yes") if terms["weekends"] else t("no")),
         (t("billing.c.term_months"), str(request["term_months"])),
         (t("billing.c.seats_proposed"), f"{proposal['seats_proposed']} ({proposal['seat_calc']})"),
@@ -517,13 +697,29 @@ def _facts(quote: dict[str, Any], t) -> list[tuple[str, str]]:
 def document_frames(quote: dict[str, Any], lang: str = "zh") -> dict[str, pd.DataFrame]:
     """The quote as Excel sheets: the facts and terms, then a full month's lines."""
     t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
-    head = [(t("billing.company"), config.COMPANY_NAME), (t("billing.c.number"), f"{quote['number']} v{quote['version']}"),
-            (t("billing.c.status"), t(f"billing.quote_status.{quote['status']}"))]
+    head = [
+        (t("billing.company"), config.COMPANY_NAME),
+        (t("billing.c.number"), f"{quote['number']} v{quote['version']}"),
+        (t("billing.c.status"), t(f"billing.quote_status.{quote['status']}")),
+    ]
     facts = pd.DataFrame([*head, *_facts(quote, t)], columns=[t("billing.c.item"), t("billing.c.value")])
-    lines = pd.DataFrame([{t("billing.c.item"): t(f"billing.qline.{l['kind']}"), t("billing.c.calc"): l["calc"],
-                           t("billing.c.amount"): float(rules.money(l["amount"]))} for l in quote["proposal"]["lines"]]
-                         + [{t("billing.c.item"): t("billing.c.monthly_total"), t("billing.c.calc"): "",
-                             t("billing.c.amount"): float(rules.money(quote["proposal"]["monthly_total"]))}])
+    lines = pd.DataFrame(
+        [
+            {
+                t("billing.c.item"): t(f"billing.qline.{l['kind']}"),
+                t("billing.c.calc"): l["calc"],
+                t("billing.c.amount"): float(rules.money(l["amount"])),
+            }
+            for l in quote["proposal"]["lines"]
+        ]
+        + [
+            {
+                t("billing.c.item"): t("billing.c.monthly_total"),
+                t("billing.c.calc"): "",
+                t("billing.c.amount"): float(rules.money(quote["proposal"]["monthly_total"])),
+            }
+        ]
+    )
     return {t("billing.sheet.quote"): facts, t("billing.sheet.quote_lines"): lines}
 
 
@@ -534,6 +730,8 @@ def document_html(quote: dict[str, Any], lang: str = "zh") -> str:
     t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
     frames = document_frames(quote, lang)
     heading = t("billing.quote_title", number=quote["number"], version=quote["version"])
-    meta = f"{config.COMPANY_NAME} · {t('billing.c.status')} {t('billing.quote_status.' + quote['status'])} · " \
-           f"{t('billing.c.valid_until')} {quote['valid_until']} · {t('billing.note_commission')}"
+    meta = (
+        f"{config.COMPANY_NAME} · {t('billing.c.status')} {t('billing.quote_status.' + quote['status'])} · "
+        f"{t('billing.c.valid_until')} {quote['valid_until']} · {t('billing.note_commission')}"
+    )
     return merchant_report.html_document(heading, meta, frames, t("billing.none"))

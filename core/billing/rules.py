@@ -25,6 +25,7 @@ total is the sum of its rounded lines, so what a merchant adds up on paper is wh
 - Minimum fee: the month's service fee (seats, surcharges, discount) below the minimum fee
   pro-rated to the days served is topped up to it.
 """
+
 from __future__ import annotations
 
 import math
@@ -79,9 +80,15 @@ def night_hours(start: str | time, end: str | time) -> Decimal:
     return Decimal(night) / 60
 
 
-def propose_seats(inquiries_per_day: Any, hours: Any, seat_daily_capacity: Any, promotion_frequency: str = "none",
-                  uplifts: dict[str, Any] | None = None, per_hour: Callable[[float], int] | None = None,
-                  peak_factor: Any = 1) -> SeatProposal:
+def propose_seats(
+    inquiries_per_day: Any,
+    hours: Any,
+    seat_daily_capacity: Any,
+    promotion_frequency: str = "none",
+    uplifts: dict[str, Any] | None = None,
+    per_hour: Callable[[float], int] | None = None,
+    peak_factor: Any = 1,
+) -> SeatProposal:
     """Seats for a shop's day (see the module doc); `per_hour` plugs in the staffing model (Erlang C)
     for the busiest hour, `peak_factor` times the average hour."""
     daily, span = dec(inquiries_per_day), dec(hours)
@@ -93,8 +100,10 @@ def propose_seats(inquiries_per_day: Any, hours: Any, seat_daily_capacity: Any, 
         peak = max(Decimal(1), dec(peak_factor)).quantize(Decimal("0.01"))
         busiest = per_hour_volume * peak
         seats = max(1, int(per_hour(float(busiest))))
-        calc = (f"{daily} × (1 + {fmt_pct(uplift, 0)}) / {span} h × {peak} = {busiest.quantize(Decimal('0.1'))} / h "
-                f"→ Erlang C → {seats}")
+        calc = (
+            f"{daily} × (1 + {fmt_pct(uplift, 0)}) / {span} h × {peak} = {busiest.quantize(Decimal('0.1'))} / h "
+            f"→ Erlang C → {seats}"
+        )
         return SeatProposal(seats, daily, per_hour_volume, uplift, capacity, "model", calc)
     if capacity <= 0:
         raise ValueError("seat capacity must be positive")
@@ -120,7 +129,11 @@ def seat_price(prices: dict[str, Any], service_type: str, hours: Any) -> Decimal
 
 def term_discount(discounts: list[dict[str, Any]], term_months: int) -> Decimal:
     """The discount (a fraction) of the longest minimum term the contract reaches; 0 when none."""
-    reached = [dec(d["rate"]) for d in sorted(discounts or [], key=lambda d: int(d["months"])) if term_months >= int(d["months"])]
+    reached = [
+        dec(d["rate"])
+        for d in sorted(discounts or [], key=lambda d: int(d["months"]))
+        if term_months >= int(d["months"])
+    ]
     return reached[-1] if reached else ZERO
 
 
@@ -141,8 +154,14 @@ def monthly_fees(terms: dict[str, Any]) -> dict[str, Decimal]:
     night = seats * night_share * dec(terms.get("night_surcharge") or 0)
     weekend = seats * dec(terms.get("weekend_surcharge") or 0) if terms.get("weekends") else ZERO
     discount = -(seats + night + weekend) * dec(terms.get("discount") or 0)
-    return {"seats": seats, "night": night, "weekend": weekend, "discount": discount, "service": seats + night + weekend + discount,
-            "night_share": night_share}
+    return {
+        "seats": seats,
+        "night": night,
+        "weekend": weekend,
+        "discount": discount,
+        "service": seats + night + weekend + discount,
+        "night_share": night_share,
+    }
 
 
 def rebate_due(actual: Decimal | None, target: Any, higher_is_better: bool) -> bool:

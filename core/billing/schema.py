@@ -10,6 +10,7 @@ What the database itself guards (core checks first; triggers make sure):
 - the lines of an invoice that is not a draft cannot be inserted, changed or deleted, and an
   issued or paid invoice keeps its amounts, number and month for good.
 """
+
 from __future__ import annotations
 
 

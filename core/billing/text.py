@@ -1,4 +1,5 @@
 """UI text of quotes, contracts and billing: (zh, en) per key, merged into core.kernel.i18n.CATALOGUE."""
+
 from __future__ import annotations
 
 CATALOGUE: dict[str, tuple[str, str]] = {
@@ -50,7 +51,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "billing.qline.weekend": ("周末附加费", "Weekend surcharge"),
     "billing.qline.discount": ("长期合作折扣", "Term discount"),
     "billing.qline.minimum": ("最低消费补足", "Minimum fee top-up"),
-    "billing.line.seats": ("坐席费 {seats}席 · {start}~{end}（{days}天）", "Seats × {seats} · {start}–{end} ({days} days)"),
+    "billing.line.seats": (
+        "坐席费 {seats}席 · {start}~{end}（{days}天）",
+        "Seats × {seats} · {start}–{end} ({days} days)",
+    ),
     "billing.line.night": ("夜间附加费 · {start}~{end}", "Night surcharge · {start}–{end}"),
     "billing.line.weekend": ("周末附加费 · {start}~{end}", "Weekend surcharge · {start}–{end}"),
     "billing.line.discount": ("长期合作折扣 {rate} · {start}~{end}", "Term discount {rate} · {start}–{end}"),
@@ -58,16 +62,35 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "billing.line.minimum": ("最低消费补足", "Minimum fee top-up"),
     "billing.line.rebate": ("KPI未达标返还：{kpi}", "KPI rebate: {kpi}"),
     "billing.line.credit": ("抵扣：{reason}", "Credit: {reason}"),
-    "billing.f.seats": ("坐席数 × 每席月价 × 服务天数 / 当月天数", "seats × monthly seat price × days served / days of the month"),
-    "billing.f.night": ("坐席月费 × 夜间时段占比 × 夜间附加费率 × 服务天数 / 当月天数",
-                        "monthly seat fee × night share of the hours × night rate × days served / days of the month"),
-    "billing.f.weekend": ("坐席月费 × 周末附加费率 × 服务天数 / 当月天数", "monthly seat fee × weekend rate × days served / days of the month"),
-    "billing.f.discount": ("−（坐席费 + 附加费）× 折扣率 × 服务天数 / 当月天数",
-                           "−(seat fee + surcharges) × discount × days served / days of the month"),
+    "billing.f.seats": (
+        "坐席数 × 每席月价 × 服务天数 / 当月天数",
+        "seats × monthly seat price × days served / days of the month",
+    ),
+    "billing.f.night": (
+        "坐席月费 × 夜间时段占比 × 夜间附加费率 × 服务天数 / 当月天数",
+        "monthly seat fee × night share of the hours × night rate × days served / days of the month",
+    ),
+    "billing.f.weekend": (
+        "坐席月费 × 周末附加费率 × 服务天数 / 当月天数",
+        "monthly seat fee × weekend rate × days served / days of the month",
+    ),
+    "billing.f.discount": (
+        "−（坐席费 + 附加费）× 折扣率 × 服务天数 / 当月天数",
+        "−(seat fee + surcharges) × discount × days served / days of the month",
+    ),
     "billing.f.commission": ("询单销售额（KPI引擎归因）× 提成比例", "attributed sales (KPI engine) × commission rate"),
-    "billing.f.minimum": ("按服务天数折算的最低消费 − 服务费", "minimum fee pro-rated to the days served − service fee"),
-    "billing.f.rebate_higher": ("当月指标低于目标时：−服务费 × 返还比例", "when the month's KPI is below target: −service fee × rebate rate"),
-    "billing.f.rebate_lower": ("当月指标高于目标时：−服务费 × 返还比例", "when the month's KPI is above target: −service fee × rebate rate"),
+    "billing.f.minimum": (
+        "按服务天数折算的最低消费 − 服务费",
+        "minimum fee pro-rated to the days served − service fee",
+    ),
+    "billing.f.rebate_higher": (
+        "当月指标低于目标时：−服务费 × 返还比例",
+        "when the month's KPI is below target: −service fee × rebate rate",
+    ),
+    "billing.f.rebate_lower": (
+        "当月指标高于目标时：−服务费 × 返还比例",
+        "when the month's KPI is above target: −service fee × rebate rate",
+    ),
     "billing.f.credit": ("约定抵扣金额", "agreed credit"),
     "billing.in.period": ("期间", "period"),
     "billing.in.days": ("服务天数 / 当月天数", "days served / days of the month"),
@@ -223,28 +246,55 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "field.billing.paid_amount": ("收款金额", "Amount received"),
     "field.billing.payment_note": ("收款备注", "Payment note"),
     # errors
-    "err.billing.positive_price": ("{service} {band}小时档的每席月价须大于0", "the {band}-hour seat price of {service} must be above 0"),
-    "err.billing.term_months": ("最短合作月数须为不重复的正整数", "the minimum term must be a whole number of months, each once"),
-    "err.billing.inquiries": ("日均咨询量须为至少1的整数", "average daily inquiries must be a whole number of at least 1"),
+    "err.billing.positive_price": (
+        "{service} {band}小时档的每席月价须大于0",
+        "the {band}-hour seat price of {service} must be above 0",
+    ),
+    "err.billing.term_months": (
+        "最短合作月数须为不重复的正整数",
+        "the minimum term must be a whole number of months, each once",
+    ),
+    "err.billing.inquiries": (
+        "日均咨询量须为至少1的整数",
+        "average daily inquiries must be a whole number of at least 1",
+    ),
     "err.billing.term_range": ("合作期须为1–60个月", "the term must be 1–60 months"),
     "err.billing.seats": ("坐席数须为1–500的整数", "seats must be a whole number from 1 to 500"),
-    "err.billing.quote_not_draft": ("报价已发出，不能再修改，请生成新版本", "the quote was sent: make a new version to change it"),
+    "err.billing.quote_not_draft": (
+        "报价已发出，不能再修改，请生成新版本",
+        "the quote was sent: make a new version to change it",
+    ),
     "err.billing.version_exists": ("已有一个草稿版本，请先编辑该草稿", "a draft version already exists: edit that one"),
     "err.billing.quote_accepted": ("该报价已被接受，不能再生成新版本", "the quote was accepted: no new version"),
     "err.billing.quote_move": ("报价不能从“{frm}”变为“{to}”", "a quote cannot move from {frm} to {to}"),
-    "err.billing.quote_expired": ("报价已于{until}过期，请生成新版本", "the quote expired on {until}: make a new version"),
+    "err.billing.quote_expired": (
+        "报价已于{until}过期，请生成新版本",
+        "the quote expired on {until}: make a new version",
+    ),
     "err.billing.project_has_accepted": ("该项目已有一份被接受的报价", "the project already has an accepted quote"),
     "err.billing.quote_not_accepted": ("只有已接受的报价才能生成合同", "only an accepted quote becomes a contract"),
-    "err.billing.contract_exists": ("该项目已有合同，请用补充协议变更条款", "the project has a contract: change it by an amendment"),
+    "err.billing.contract_exists": (
+        "该项目已有合同，请用补充协议变更条款",
+        "the project has a contract: change it by an amendment",
+    ),
     "err.billing.end_before_start": ("结束日期不能早于开始日期", "the end cannot be before the start"),
     "err.billing.payment_days": ("付款期限须为0–90天", "days to pay must be 0–90"),
     "err.billing.no_target": ("订单确认中没有该指标的目标", "the order confirmation has no target for this KPI"),
     "err.billing.rebate_rate": ("返还比例须在0%以上、50%以内", "the rebate must be above 0% and at most 50%"),
-    "err.billing.amend_outside": ("生效日期须在合同期内（{start} 之后至 {end}）", "must fall within the contract (after {start}, up to {end})"),
-    "err.billing.month_invoiced": ("该月账单 {number} 已审核或开具，不能再变更该月条款", "invoice {number} of that month is approved or issued: its terms cannot change"),
+    "err.billing.amend_outside": (
+        "生效日期须在合同期内（{start} 之后至 {end}）",
+        "must fall within the contract (after {start}, up to {end})",
+    ),
+    "err.billing.month_invoiced": (
+        "该月账单 {number} 已审核或开具，不能再变更该月条款",
+        "invoice {number} of that month is approved or issued: its terms cannot change",
+    ),
     "err.billing.no_changes": ("没有要变更的条款", "nothing to change"),
     "err.billing.future_month": ("不能为尚未开始的月份出账", "a month that has not begun cannot be billed"),
-    "err.billing.invoice_locked": ("账单 {number} 已审核或开具，不能重新核算", "invoice {number} is approved or issued: it is not recomputed"),
+    "err.billing.invoice_locked": (
+        "账单 {number} 已审核或开具，不能重新核算",
+        "invoice {number} is approved or issued: it is not recomputed",
+    ),
     "err.billing.invoice_move": ("账单不能从“{frm}”变为“{to}”", "an invoice cannot move from {frm} to {to}"),
     "err.billing.not_issued": ("只有已开具的账单才能登记收款", "payments are recorded on issued invoices only"),
     "err.billing.future_payment": ("收款日期不能晚于今天", "cannot be after today"),
@@ -255,19 +305,32 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "billing.no_quotes": ("暂无报价。", "No quotes yet."),
     "billing.open_quote": ("查看报价", "Open a quote"),
     "billing.quote_title": ("报价单 {number} 第{version}版", "Quote {number} version {version}"),
-    "billing.quote_meta": ("状态：{status} · 有效期至 {until} · {by} 创建于 {at} · 价目表 {prices} 起生效",
-                           "Status: {status} · valid until {until} · made by {by} at {at} · price list of {prices}"),
-    "billing.seat_calc": ("建议坐席：{calc}（约每小时{per_hour}个咨询；服务时长档位 {band} 小时）",
-                          "Seats proposed: {calc} (about {per_hour} inquiries an hour; hours band {band} h)"),
-    "billing.seat_method.model": ("按项目排班模型测算：Erlang C（项目的处理时长、并发数、最高占用率与30秒应答率目标），"
-                                  "按近8周咨询最忙时段（峰值系数）配置在线坐席。",
-                                  "From the project's scheduling model: Erlang C (its handling time, concurrency, maximum occupancy "
-                                  "and 30-second target) for the busiest hour of the last 8 weeks (peak factor), agents online."),
-    "billing.seat_method.capacity": ("按价目表的每席日接待能力测算（项目尚无排班设置或咨询记录）。",
-                                     "From the price list's inquiries per seat a day (the project has no scheduling settings or chats yet)."),
-    "billing.commission_note": ("另按当月询单销售额收取 {rate} 业绩提成；月最低消费 {minimum}。",
-                                "Plus a commission of {rate} on the month's attributed sales; monthly minimum fee {minimum}."),
-    "billing.note_commission": ("底薪+业绩提成：月服务费另加询单销售额提成", "base plus commission: the monthly fee plus a commission on attributed sales"),
+    "billing.quote_meta": (
+        "状态：{status} · 有效期至 {until} · {by} 创建于 {at} · 价目表 {prices} 起生效",
+        "Status: {status} · valid until {until} · made by {by} at {at} · price list of {prices}",
+    ),
+    "billing.seat_calc": (
+        "建议坐席：{calc}（约每小时{per_hour}个咨询；服务时长档位 {band} 小时）",
+        "Seats proposed: {calc} (about {per_hour} inquiries an hour; hours band {band} h)",
+    ),
+    "billing.seat_method.model": (
+        "按项目排班模型测算：Erlang C（项目的处理时长、并发数、最高占用率与30秒应答率目标），"
+        "按近8周咨询最忙时段（峰值系数）配置在线坐席。",
+        "From the project's scheduling model: Erlang C (its handling time, concurrency, maximum occupancy "
+        "and 30-second target) for the busiest hour of the last 8 weeks (peak factor), agents online.",
+    ),
+    "billing.seat_method.capacity": (
+        "按价目表的每席日接待能力测算（项目尚无排班设置或咨询记录）。",
+        "From the price list's inquiries per seat a day (the project has no scheduling settings or chats yet).",
+    ),
+    "billing.commission_note": (
+        "另按当月询单销售额收取 {rate} 业绩提成；月最低消费 {minimum}。",
+        "Plus a commission of {rate} on the month's attributed sales; monthly minimum fee {minimum}.",
+    ),
+    "billing.note_commission": (
+        "底薪+业绩提成：月服务费另加询单销售额提成",
+        "base plus commission: the monthly fee plus a commission on attributed sales",
+    ),
     "billing.per_seat_month": ("席·月", "seat · month"),
     "billing.download_html": ("下载可打印版（HTML）", "Printable page (HTML)"),
     "billing.download_xlsx": ("导出 Excel", "Export to Excel"),
@@ -279,17 +342,29 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "billing.decline": ("商家拒绝", "Declined"),
     "billing.new_version": ("生成新版本", "New version"),
     "billing.to_contract": ("去生成合同", "Make the contract"),
-    "billing.facts_hint": ("店铺信息：类目 {category} · 现有售前 {agents} 人 · 日均咨询 {inquiries} · 活动频率 {promo}",
-                           "Shop facts: category {category} · {agents} pre-sales agents now · {inquiries} inquiries a day · promotions {promo}"),
+    "billing.facts_hint": (
+        "店铺信息：类目 {category} · 现有售前 {agents} 人 · 日均咨询 {inquiries} · 活动频率 {promo}",
+        "Shop facts: category {category} · {agents} pre-sales agents now · {inquiries} inquiries a day · promotions {promo}",
+    ),
     "billing.preview": ("预览报价", "Preview"),
     "billing.save_draft": ("保存为草稿", "Save as draft"),
-    "billing.help.hours": ("结束早于开始表示跨夜，例如 22:00–08:00", "an end before the start runs past midnight, e.g. 22:00–08:00"),
+    "billing.help.hours": (
+        "结束早于开始表示跨夜，例如 22:00–08:00",
+        "an end before the start runs past midnight, e.g. 22:00–08:00",
+    ),
     "billing.help.seats_override": ("填0按建议坐席数报价", "0 quotes the proposed seats"),
-    "billing.help.capacity": ("排班模块的Erlang模型接入前，建议坐席数 = 日均咨询量 ×（1+活动上浮）÷ 本值",
-                              "until the scheduling model is plugged in, seats = daily inquiries × (1 + promotion uplift) ÷ this"),
-    "billing.prices_current": ("当前价目表自 {date} 起生效。保存会新增一版价目表（不改动旧报价）。",
-                               "The price list in force since {date}. Saving adds a new version (old quotes keep theirs)."),
-    "billing.seat_prices": ("每席月价（元）：按服务类型与每日服务时长档位", "Seat price per month (¥) by service type and hours a day"),
+    "billing.help.capacity": (
+        "排班模块的Erlang模型接入前，建议坐席数 = 日均咨询量 ×（1+活动上浮）÷ 本值",
+        "until the scheduling model is plugged in, seats = daily inquiries × (1 + promotion uplift) ÷ this",
+    ),
+    "billing.prices_current": (
+        "当前价目表自 {date} 起生效。保存会新增一版价目表（不改动旧报价）。",
+        "The price list in force since {date}. Saving adds a new version (old quotes keep theirs).",
+    ),
+    "billing.seat_prices": (
+        "每席月价（元）：按服务类型与每日服务时长档位",
+        "Seat price per month (¥) by service type and hours a day",
+    ),
     "billing.band": ("≤{hours}小时", "≤{hours} h"),
     "billing.term_discounts": ("长期合作折扣：合作满N个月享受的折扣", "Term discounts: the discount from N months"),
     "billing.save_prices": ("保存新价目表", "Save the new price list"),
@@ -303,16 +378,24 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # contracts page
     "billing.new_contract": ("由已接受的报价生成合同", "Make a contract from an accepted quote"),
     "billing.no_accepted_quotes": ("没有待生成合同的已接受报价。", "No accepted quote is waiting for a contract."),
-    "billing.help.handover": ("例如：第1周接管30%咨询，第2周60%，第3周起全部", "e.g. week 1: 30% of inquiries, week 2: 60%, from week 3: all"),
-    "billing.targets_from_oc": ("KPI目标取自已确认的订单确认：{targets}", "KPI targets from the confirmed order confirmation: {targets}"),
+    "billing.help.handover": (
+        "例如：第1周接管30%咨询，第2周60%，第3周起全部",
+        "e.g. week 1: 30% of inquiries, week 2: 60%, from week 3: all",
+    ),
+    "billing.targets_from_oc": (
+        "KPI目标取自已确认的订单确认：{targets}",
+        "KPI targets from the confirmed order confirmation: {targets}",
+    ),
     "billing.no_rebate": ("不设KPI返还", "no KPI rebate"),
     "billing.create_contract": ("生成合同", "Make the contract"),
     "billing.done.contract": ("合同已生成。", "The contract was made."),
     "billing.search_contracts": ("合同编号、商家或项目", "contract, merchant or project"),
     "billing.no_contracts": ("暂无合同。", "No contracts yet."),
     "billing.open_contract": ("查看合同", "Open a contract"),
-    "billing.contract_meta": ("报价 {quote} · 合同期 {start} 至 {end} · {terms}，{days}天内付款 · {handover}",
-                              "Quote {quote} · from {start} to {end} · {terms}, {days} days to pay · {handover}"),
+    "billing.contract_meta": (
+        "报价 {quote} · 合同期 {start} 至 {end} · {terms}，{days}天内付款 · {handover}",
+        "Quote {quote} · from {start} to {end} · {terms}, {days} days to pay · {handover}",
+    ),
     "billing.notice_rules": ("咨询量上涨的提前通知规则：{rules}", "Notice for volume rises: {rules}"),
     "billing.notice_rule": ("上涨不超过{rise}须提前{days}天通知", "up to {rise} more: {days} days' notice"),
     "billing.terms_on_day": ("查看某日适用的条款", "Terms in force on"),
@@ -322,28 +405,43 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "billing.target_of": ("目标：{kpi}", "Target: {kpi}"),
     "billing.rebate_of": ("未达标返还：{kpi}", "Rebate below target: {kpi}"),
     "billing.amend": ("签订补充协议（变更条款）", "Record an amendment"),
-    "billing.help.amend": ("变更自生效日起适用，之前的账单不受影响；已审核或开具的月份不能再变更。",
-                           "The change applies from its effective date; months already approved or issued cannot change."),
+    "billing.help.amend": (
+        "变更自生效日起适用，之前的账单不受影响；已审核或开具的月份不能再变更。",
+        "The change applies from its effective date; months already approved or issued cannot change.",
+    ),
     "billing.save_amendment": ("保存补充协议", "Save the amendment"),
     "billing.done.amended": ("补充协议已保存。", "The amendment was saved."),
     # billing page
     "billing.run_month": ("生成 {month} 账单", "Bill {month}"),
-    "billing.run_hint": ("为当月有服务天数的每份合同生成或重算草稿账单；已审核、已开具的账单不会变动。",
-                         "Computes or recomputes the draft of every contract that served days of the month; approved and issued invoices stay as they are."),
-    "billing.done.run": ("{month}：已核算 {n} 份草稿账单，{locked} 份已锁定未动。", "{month}: {n} drafts computed, {locked} locked ones left alone."),
+    "billing.run_hint": (
+        "为当月有服务天数的每份合同生成或重算草稿账单；已审核、已开具的账单不会变动。",
+        "Computes or recomputes the draft of every contract that served days of the month; approved and issued invoices stay as they are.",
+    ),
+    "billing.done.run": (
+        "{month}：已核算 {n} 份草稿账单，{locked} 份已锁定未动。",
+        "{month}: {n} drafts computed, {locked} locked ones left alone.",
+    ),
     "billing.credits": ("本月抵扣（补偿）", "Credits of the month"),
     "billing.add_credit": ("登记抵扣", "Add the credit"),
-    "billing.done.credit": ("抵扣已登记，重算草稿后计入账单。", "The credit is recorded; it enters the draft when recomputed."),
+    "billing.done.credit": (
+        "抵扣已登记，重算草稿后计入账单。",
+        "The credit is recorded; it enters the draft when recomputed.",
+    ),
     "billing.search_invoices": ("账单编号、商家或项目", "invoice number, merchant or project"),
     "billing.no_invoices": ("暂无账单。", "No invoices."),
     "billing.open_invoice": ("查看账单", "Open an invoice"),
     "billing.invoice_title": ("{month} 服务账单 {number}", "Service invoice {month} {number}"),
-    "billing.invoice_head": ("{number} · {merchant} · {project} · 合同 {contract} · {start} 至 {end}，服务 {days}/{month_days} 天",
-                             "{number} · {merchant} · {project} · contract {contract} · {start} to {end}, {days}/{month_days} days served"),
+    "billing.invoice_head": (
+        "{number} · {merchant} · {project} · 合同 {contract} · {start} 至 {end}，服务 {days}/{month_days} 天",
+        "{number} · {merchant} · {project} · contract {contract} · {start} to {end}, {days}/{month_days} days served",
+    ),
     "billing.overdue_days": ("已逾期 {days} 天，未收 {amount}", "{days} days overdue, {amount} outstanding"),
     "billing.overdue_n": ("逾期{n}天", "{n} days"),
     "billing.overdue_only": ("只看逾期", "Overdue only"),
-    "billing.draft_hint": ("草稿可随时重算；审核后金额锁定。", "A draft can be recomputed at will; approving locks the figures."),
+    "billing.draft_hint": (
+        "草稿可随时重算；审核后金额锁定。",
+        "A draft can be recomputed at will; approving locks the figures.",
+    ),
     "billing.recompute": ("重新核算", "Recompute"),
     "billing.approve_confirm": ("我已核对每一行", "I have checked every line"),
     "billing.approve": ("审核并锁定", "Approve and lock"),
@@ -359,16 +457,25 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "billing.done.issued": ("账单已开具。", "The invoice is issued."),
     "billing.done.reopened": ("账单已退回草稿。", "The invoice is back to draft."),
     "billing.done.paid": ("收款已登记。", "The payment is recorded."),
-    "billing.not_final": ("本账单尚未开具（{status}），金额可能变动。", "Not issued yet ({status}): the figures may change."),
+    "billing.not_final": (
+        "本账单尚未开具（{status}），金额可能变动。",
+        "Not issued yet ({status}): the figures may change.",
+    ),
     "billing.footer": ("生成于 {at}", "Generated at {at}"),
     "billing.statement_title": ("{merchant} 对账单（截至 {date}）", "Statement of {merchant} as of {date}"),
     # receivables page
-    "billing.receivables_hint": ("截至 {date}：已开具账单的已收、未收与逾期账龄。", "As of {date}: issued invoices, paid, outstanding and overdue by age."),
+    "billing.receivables_hint": (
+        "截至 {date}：已开具账单的已收、未收与逾期账龄。",
+        "As of {date}: issued invoices, paid, outstanding and overdue by age.",
+    ),
     "billing.no_receivables": ("暂无已开具的账单。", "No issued invoices yet."),
     "billing.search_merchant": ("商家名称", "merchant name"),
     "billing.overdue_invoices": ("逾期账单", "Overdue invoices"),
     "billing.none_overdue": ("没有逾期账单。", "No overdue invoices."),
     "billing.to_billing": ("去月度账单登记收款", "Record payments on Monthly billing"),
     # home
-    "billing.alert.overdue_invoice": ("账单逾期：{project} {number} 逾期{days}天，未收 ¥{amount}", "Invoice overdue: {project} {number}, {days} days, ¥{amount} outstanding"),
+    "billing.alert.overdue_invoice": (
+        "账单逾期：{project} {number} 逾期{days}天，未收 ¥{amount}",
+        "Invoice overdue: {project} {number}, {days} days, ¥{amount} outstanding",
+    ),
 }

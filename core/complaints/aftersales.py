@@ -7,6 +7,7 @@
 - An after-sales case follows the shop's handling steps for its type as a checklist; it can be
   marked done only when every step is ticked.
 """
+
 from __future__ import annotations
 
 import json
@@ -55,7 +56,9 @@ def _project_clause(db: sqlite_utils.Database, actor: Actor, column: str) -> tup
     return f"{column} IN ({','.join('?' * len(visible))})", sorted(visible)
 
 
-def _texts(data: dict[str, Any], prefix: str, spec: dict[str, tuple[int, bool]]) -> tuple[dict[str, str], list[FieldError]]:
+def _texts(
+    data: dict[str, Any], prefix: str, spec: dict[str, tuple[int, bool]]
+) -> tuple[dict[str, str], list[FieldError]]:
     clean, errors = {}, []
     for key, (limit, required) in spec.items():
         text = str(data.get(key) or "").strip()
@@ -80,8 +83,16 @@ def missing_fields(row: dict) -> list[str]:
 
 
 def _reissue_clean(data: dict[str, Any]) -> tuple[dict[str, str], list[FieldError]]:
-    clean, errors = _texts(data, "reissue", {"order_no": (MAX_TEXT, False), "buyer_id": (MAX_TEXT, False),
-                                             "items": (MAX_LONG, False), "note": (MAX_LONG, False)})
+    clean, errors = _texts(
+        data,
+        "reissue",
+        {
+            "order_no": (MAX_TEXT, False),
+            "buyer_id": (MAX_TEXT, False),
+            "items": (MAX_LONG, False),
+            "note": (MAX_LONG, False),
+        },
+    )
     reason = str(data.get("reason") or "").strip()
     if reason and reason not in REISSUE_REASONS:
         errors.append(FieldError("reissue.reason", "err.invalid_choice"))
@@ -91,16 +102,28 @@ def _reissue_clean(data: dict[str, Any]) -> tuple[dict[str, str], list[FieldErro
     return clean, errors
 
 
-def add_reissue(db: sqlite_utils.Database, actor: Actor, project_id: int, data: dict[str, Any], day: date | None = None,
-                now: datetime | None = None) -> int:
+def add_reissue(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    project_id: int,
+    data: dict[str, Any],
+    day: date | None = None,
+    now: datetime | None = None,
+) -> int:
     """Log a reissue row for the day (today by default); missing details are allowed and flagged."""
     require_project(db, actor, project_id, "aftersales.write")
     clean, errors = _reissue_clean(data)
     if errors:
         raise ValidationError(errors)
     stamp = _stamp(now)
-    record = {"project_id": project_id, "day": (day or (now or config.now()).date()).isoformat(), **clean,
-              "logged_by": actor.id, "logged_at": stamp, "updated_at": stamp}
+    record = {
+        "project_id": project_id,
+        "day": (day or (now or config.now()).date()).isoformat(),
+        **clean,
+        "logged_by": actor.id,
+        "logged_at": stamp,
+        "updated_at": stamp,
+    }
     with write(db):
         row_id = db["reissues"].insert(record).last_pk
         audit.record(db, actor, "create", "reissue", row_id, None, record)
@@ -127,8 +150,15 @@ def delete_reissue(db: sqlite_utils.Database, actor: Actor, reissue_id: int) -> 
         audit.record(db, actor, "delete", "reissue", reissue_id, before, None)
 
 
-def list_reissues(db: sqlite_utils.Database, actor: Actor, project_id: int | None = None, day: date | None = None,
-                  start: date | None = None, end: date | None = None, search: str = "") -> list[dict]:
+def list_reissues(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    project_id: int | None = None,
+    day: date | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    search: str = "",
+) -> list[dict]:
     """Reissue rows with their missing fields and whether they are complete."""
     require(actor, "aftersales.read")
     clause, params = _project_clause(db, actor, "r.project_id")
@@ -148,23 +178,44 @@ def list_reissues(db: sqlite_utils.Database, actor: Actor, project_id: int | Non
     if search.strip():
         where.append("(r.order_no LIKE ? OR r.buyer_id LIKE ? OR r.items LIKE ?)")
         params += [f"%{search.strip()}%"] * 3
-    found = rows(db, f"""SELECT r.*, p.name AS project_name, u.display_name AS logged_by_name
+    found = rows(
+        db,
+        f"""SELECT r.*, p.name AS project_name, u.display_name AS logged_by_name
                          FROM reissues r JOIN projects p ON p.id = r.project_id LEFT JOIN users u ON u.id = r.logged_by
-                         WHERE {' AND '.join(where)} ORDER BY r.day DESC, r.id DESC""", params)
+                         WHERE {" AND ".join(where)} ORDER BY r.day DESC, r.id DESC""",
+        params,
+    )
     return [{**r, "missing": missing_fields(r), "complete": not missing_fields(r)} for r in found]
 
 
-def warehouse_export(db: sqlite_utils.Database, actor: Actor, project_id: int, day: date,
-                     headers: dict[str, str] | None = None, reason_labels: dict[str, str] | None = None) -> dict[str, Any]:
+def warehouse_export(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    project_id: int,
+    day: date,
+    headers: dict[str, str] | None = None,
+    reason_labels: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """The day-end file for the warehouse: complete rows of the day only; incomplete ones returned to be flagged."""
     require_project(db, actor, project_id, "aftersales.read")
     found = list_reissues(db, actor, project_id=project_id, day=day)
     complete = [r for r in found if r["complete"]]
     incomplete = [r for r in found if not r["complete"]]
-    headers = headers or {"order_no": "订单号", "buyer_id": "买家ID", "items": "补发商品", "reason": "补发原因", "note": "备注"}
+    headers = headers or {
+        "order_no": "订单号",
+        "buyer_id": "买家ID",
+        "items": "补发商品",
+        "reason": "补发原因",
+        "note": "备注",
+    }
     labels = reason_labels or {}
-    frame = pd.DataFrame([{headers[k]: (labels.get(r[k], r[k]) if k == "reason" else r[k]) for k in headers} for r in reversed(complete)],
-                         columns=list(headers.values()))
+    frame = pd.DataFrame(
+        [
+            {headers[k]: (labels.get(r[k], r[k]) if k == "reason" else r[k]) for k in headers}
+            for r in reversed(complete)
+        ],
+        columns=list(headers.values()),
+    )
     return {"complete": complete, "incomplete": incomplete, "xlsx": excel.to_xlsx({day.isoformat(): frame})}
 
 
@@ -182,10 +233,14 @@ def parse_amount(value: Any) -> Decimal | None:
     return amount
 
 
-def add_cashback(db: sqlite_utils.Database, actor: Actor, project_id: int, data: dict[str, Any], now: datetime | None = None) -> int:
+def add_cashback(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, data: dict[str, Any], now: datetime | None = None
+) -> int:
     """Log a cashback to pay: order, buyer, amount (yuan), reason; one good-review cashback per order."""
     require_project(db, actor, project_id, "aftersales.write")
-    clean, errors = _texts(data, "cashback", {"order_no": (MAX_TEXT, True), "buyer_id": (MAX_TEXT, True), "note": (MAX_LONG, False)})
+    clean, errors = _texts(
+        data, "cashback", {"order_no": (MAX_TEXT, True), "buyer_id": (MAX_TEXT, True), "note": (MAX_LONG, False)}
+    )
     amount = parse_amount(data.get("amount"))
     if amount is None:
         errors.append(FieldError("cashback.amount", "err.as.amount"))
@@ -194,21 +249,37 @@ def add_cashback(db: sqlite_utils.Database, actor: Actor, project_id: int, data:
     reason = data.get("reason")
     if reason not in CASHBACK_REASONS:
         errors.append(FieldError("cashback.reason", "err.invalid_choice"))
-    elif reason == "good_review" and clean["order_no"] and one(
-            db, "SELECT id FROM cashbacks WHERE project_id = ? AND order_no = ? AND reason = 'good_review'", [project_id, clean["order_no"]]):
+    elif (
+        reason == "good_review"
+        and clean["order_no"]
+        and one(
+            db,
+            "SELECT id FROM cashbacks WHERE project_id = ? AND order_no = ? AND reason = 'good_review'",
+            [project_id, clean["order_no"]],
+        )
+    ):
         errors.append(FieldError("cashback.order_no", "err.as.duplicate_cashback"))
     if errors:
         raise ValidationError(errors)
     stamp = _stamp(now)
-    record = {"project_id": project_id, **clean, "amount": float(amount), "reason": reason, "status": "to_pay",
-              "logged_by": actor.id, "logged_at": stamp}
+    record = {
+        "project_id": project_id,
+        **clean,
+        "amount": float(amount),
+        "reason": reason,
+        "status": "to_pay",
+        "logged_by": actor.id,
+        "logged_at": stamp,
+    }
     with write(db):
         row_id = db["cashbacks"].insert(record).last_pk
         audit.record(db, actor, "create", "cashback", row_id, None, record)
     return int(row_id)
 
 
-def settle_cashback(db: sqlite_utils.Database, actor: Actor, cashback_id: int, note: str = "", now: datetime | None = None) -> None:
+def settle_cashback(
+    db: sqlite_utils.Database, actor: Actor, cashback_id: int, note: str = "", now: datetime | None = None
+) -> None:
     """Mark a cashback paid once the shop owner has paid it."""
     before = _owned(db, actor, "cashbacks", cashback_id, "aftersales.settle")
     errors: list[FieldError] = []
@@ -225,8 +296,14 @@ def settle_cashback(db: sqlite_utils.Database, actor: Actor, cashback_id: int, n
         audit.record(db, actor, "settle", "cashback", cashback_id, {"status": before["status"]}, changes)
 
 
-def list_cashbacks(db: sqlite_utils.Database, actor: Actor, project_id: int | None = None, status: str | None = None,
-                   reason: str | None = None, search: str = "") -> list[dict]:
+def list_cashbacks(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    project_id: int | None = None,
+    status: str | None = None,
+    reason: str | None = None,
+    search: str = "",
+) -> list[dict]:
     """Cashback rows, to-pay first."""
     require(actor, "aftersales.read")
     clause, params = _project_clause(db, actor, "c.project_id")
@@ -238,10 +315,14 @@ def list_cashbacks(db: sqlite_utils.Database, actor: Actor, project_id: int | No
     if search.strip():
         where.append("(c.order_no LIKE ? OR c.buyer_id LIKE ?)")
         params += [f"%{search.strip()}%"] * 2
-    return rows(db, f"""SELECT c.*, p.name AS project_name, u.display_name AS logged_by_name, pu.display_name AS paid_by_name
+    return rows(
+        db,
+        f"""SELECT c.*, p.name AS project_name, u.display_name AS logged_by_name, pu.display_name AS paid_by_name
                         FROM cashbacks c JOIN projects p ON p.id = c.project_id LEFT JOIN users u ON u.id = c.logged_by
                         LEFT JOIN users pu ON pu.id = c.paid_by
-                        WHERE {' AND '.join(where)} ORDER BY c.status = 'paid', c.logged_at DESC, c.id DESC""", params)
+                        WHERE {" AND ".join(where)} ORDER BY c.status = 'paid', c.logged_at DESC, c.id DESC""",
+        params,
+    )
 
 
 def cashback_totals(found: list[dict]) -> dict[str, float]:
@@ -259,11 +340,16 @@ def steps_of(case_type: str) -> list[str]:
     return [f"as.step.{case_type}.{n}" for n in range(1, HANDLING_STEPS[case_type] + 1)]
 
 
-def open_case(db: sqlite_utils.Database, actor: Actor, project_id: int, data: dict[str, Any], now: datetime | None = None) -> int:
+def open_case(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, data: dict[str, Any], now: datetime | None = None
+) -> int:
     """Open an after-sales case of a type; its handling steps come from the shop's rules."""
     require_project(db, actor, project_id, "aftersales.write")
-    clean, errors = _texts(data, "as_case", {"order_no": (MAX_TEXT, False), "buyer_id": (MAX_TEXT, False),
-                                             "description": (MAX_LONG, False)})
+    clean, errors = _texts(
+        data,
+        "as_case",
+        {"order_no": (MAX_TEXT, False), "buyer_id": (MAX_TEXT, False), "description": (MAX_LONG, False)},
+    )
     if data.get("case_type") not in CASE_TYPES:
         errors.append(FieldError("as_case.case_type", "err.invalid_choice"))
     if not clean["order_no"] and not clean["buyer_id"]:
@@ -271,8 +357,16 @@ def open_case(db: sqlite_utils.Database, actor: Actor, project_id: int, data: di
     if errors:
         raise ValidationError(errors)
     stamp = _stamp(now)
-    record = {"project_id": project_id, "case_type": data["case_type"], **clean, "steps_done": "[]", "status": "open",
-              "logged_by": actor.id, "logged_at": stamp, "updated_at": stamp}
+    record = {
+        "project_id": project_id,
+        "case_type": data["case_type"],
+        **clean,
+        "steps_done": "[]",
+        "status": "open",
+        "logged_by": actor.id,
+        "logged_at": stamp,
+        "updated_at": stamp,
+    }
     with write(db):
         row_id = db["aftersales_cases"].insert(record).last_pk
         audit.record(db, actor, "create", "aftersales_case", row_id, None, record)
@@ -290,7 +384,9 @@ def set_steps(db: sqlite_utils.Database, actor: Actor, case_id: int, steps_done:
     done = sorted(set(steps_done))
     with write(db):
         db["aftersales_cases"].update(case_id, {"steps_done": json.dumps(done), "updated_at": config.now_text()})
-        audit.record(db, actor, "steps", "aftersales_case", case_id, {"steps_done": before["steps_done"]}, {"steps_done": done})
+        audit.record(
+            db, actor, "steps", "aftersales_case", case_id, {"steps_done": before["steps_done"]}, {"steps_done": done}
+        )
 
 
 def close_case(db: sqlite_utils.Database, actor: Actor, case_id: int, now: datetime | None = None) -> None:
@@ -307,8 +403,14 @@ def close_case(db: sqlite_utils.Database, actor: Actor, case_id: int, now: datet
         audit.record(db, actor, "close", "aftersales_case", case_id, {"status": "open"}, {"status": "done"})
 
 
-def list_cases(db: sqlite_utils.Database, actor: Actor, project_id: int | None = None, status: str | None = None,
-               case_type: str | None = None, search: str = "") -> list[dict]:
+def list_cases(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    project_id: int | None = None,
+    status: str | None = None,
+    case_type: str | None = None,
+    search: str = "",
+) -> list[dict]:
     """After-sales cases with their ticked steps (a list) and progress 'done / total', open first."""
     require(actor, "aftersales.read")
     clause, params = _project_clause(db, actor, "c.project_id")
@@ -320,7 +422,13 @@ def list_cases(db: sqlite_utils.Database, actor: Actor, project_id: int | None =
     if search.strip():
         where.append("(c.order_no LIKE ? OR c.buyer_id LIKE ? OR c.description LIKE ?)")
         params += [f"%{search.strip()}%"] * 3
-    found = rows(db, f"""SELECT c.*, p.name AS project_name, u.display_name AS logged_by_name
+    found = rows(
+        db,
+        f"""SELECT c.*, p.name AS project_name, u.display_name AS logged_by_name
                          FROM aftersales_cases c JOIN projects p ON p.id = c.project_id LEFT JOIN users u ON u.id = c.logged_by
-                         WHERE {' AND '.join(where)} ORDER BY c.status = 'done', c.logged_at DESC, c.id DESC""", params)
-    return [{**c, "steps_done": json.loads(c["steps_done"]), "steps_total": HANDLING_STEPS[c["case_type"]]} for c in found]
+                         WHERE {" AND ".join(where)} ORDER BY c.status = 'done', c.logged_at DESC, c.id DESC""",
+        params,
+    )
+    return [
+        {**c, "steps_done": json.loads(c["steps_done"]), "steps_total": HANDLING_STEPS[c["case_type"]]} for c in found
+    ]

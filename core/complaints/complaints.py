@@ -17,6 +17,7 @@ service quality index) by the date it was logged.
 
 Open complaints (new, in progress, escalated) past their promised completion time are overdue.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -26,10 +27,10 @@ from typing import Any
 import sqlite_utils
 
 from core.kernel import audit, config
-from core.qa import reviews
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
 from core.kernel.permissions import Actor, PermissionDenied, require, require_project, visible_project_ids
+from core.qa import reviews
 
 CHANNELS = ("chat", "phone", "platform", "merchant")
 CATEGORIES = ("service_attitude", "wrong_answer", "product_quality", "logistics", "refund", "other")
@@ -54,8 +55,25 @@ MAX_TEXT = 200
 MAX_DESCRIPTION = 4000
 MAX_NOTE = 2000
 # What a merchant user may read of a complaint: no agent, no finding, no internal notes.
-MERCHANT_FIELDS = ("id", "number", "project_id", "project_name", "merchant_name", "channel", "buyer_id", "order_no", "category",
-                   "description", "severity", "status", "promised_at", "logged_at", "resolved_at", "closed_at", "overdue")
+MERCHANT_FIELDS = (
+    "id",
+    "number",
+    "project_id",
+    "project_name",
+    "merchant_name",
+    "channel",
+    "buyer_id",
+    "order_no",
+    "category",
+    "description",
+    "severity",
+    "status",
+    "promised_at",
+    "logged_at",
+    "resolved_at",
+    "closed_at",
+    "overdue",
+)
 
 
 def _now(now: datetime | None) -> datetime:
@@ -75,8 +93,11 @@ def next_number(db: sqlite_utils.Database, day: date) -> str:
     """Take the day's next number; call only inside the write transaction that stores the complaint."""
     if not db.conn.in_transaction:
         raise RuntimeError("complaint numbers are taken inside a write transaction")
-    row = db.execute("""INSERT INTO complaint_counters (day, last) VALUES (?, 1)
-                        ON CONFLICT(day) DO UPDATE SET last = last + 1 RETURNING last""", [day.isoformat()]).fetchall()
+    row = db.execute(
+        """INSERT INTO complaint_counters (day, last) VALUES (?, 1)
+                        ON CONFLICT(day) DO UPDATE SET last = last + 1 RETURNING last""",
+        [day.isoformat()],
+    ).fetchall()
     return format_number(day, row[0][0])
 
 
@@ -102,7 +123,9 @@ def _parse_time(value: Any) -> datetime | None:
         return datetime.combine(value, datetime.min.time()).replace(hour=23, minute=59, second=59)
     if value in (None, ""):
         return None
-    return datetime.fromisoformat(str(value).strip()).replace(microsecond=0, tzinfo=None)  # wall time, as for a datetime above
+    return datetime.fromisoformat(str(value).strip()).replace(
+        microsecond=0, tzinfo=None
+    )  # wall time, as for a datetime above
 
 
 def log_complaint(db: sqlite_utils.Database, actor: Actor, data: dict[str, Any], now: datetime | None = None) -> int:
@@ -120,7 +143,11 @@ def log_complaint(db: sqlite_utils.Database, actor: Actor, data: dict[str, Any],
     for key, choices in (("channel", CHANNELS), ("category", CATEGORIES), ("severity", SEVERITIES)):
         if data.get(key) not in choices:
             errors.append(FieldError(f"complaint.{key}", "err.invalid_choice"))
-    for key, limit, required in (("buyer_id", MAX_TEXT, True), ("order_no", MAX_TEXT, False), ("description", MAX_DESCRIPTION, True)):
+    for key, limit, required in (
+        ("buyer_id", MAX_TEXT, True),
+        ("order_no", MAX_TEXT, False),
+        ("description", MAX_DESCRIPTION, True),
+    ):
         text = str(data.get(key) or "").strip()
         if required and not text:
             errors.append(FieldError(f"complaint.{key}", "err.required"))
@@ -128,7 +155,9 @@ def log_complaint(db: sqlite_utils.Database, actor: Actor, data: dict[str, Any],
             errors.append(FieldError(f"complaint.{key}", "err.too_long", {"n": limit}))
     agent_id = data.get("agent_id")
     agent_id = None if agent_id in (None, "") else agent_id
-    concerns = bool(data.get("concerns_agent")) or agent_id is not None  # an agent named is an agent concerned, always kept
+    concerns = (
+        bool(data.get("concerns_agent")) or agent_id is not None
+    )  # an agent named is an agent concerned, always kept
     chat_date = None
     try:
         chat_date = reviews._as_date(data.get("chat_date"))
@@ -138,8 +167,12 @@ def log_complaint(db: sqlite_utils.Database, actor: Actor, data: dict[str, Any],
         errors.append(FieldError("complaint.chat_date", "err.qa.date_future"))
     if concerns:
         if not isinstance(agent_id, int) or not one(db, "SELECT id FROM agents WHERE id = ?", [agent_id]):
-            errors.append(FieldError("complaint.agent", "err.required" if agent_id in (None, "") else "err.invalid_choice"))
-        elif not one(db, "SELECT 1 AS x FROM project_agents WHERE project_id = ? AND agent_id = ?", [project_id, agent_id]):
+            errors.append(
+                FieldError("complaint.agent", "err.required" if agent_id in (None, "") else "err.invalid_choice")
+            )
+        elif not one(
+            db, "SELECT 1 AS x FROM project_agents WHERE project_id = ? AND agent_id = ?", [project_id, agent_id]
+        ):
             errors.append(FieldError("complaint.agent", "err.qa.agent_not_on_team"))
         elif chat_date is not None and not reviews.on_team(db, project_id, agent_id, chat_date):
             errors.append(FieldError("complaint.agent", "err.qa.agent_not_on_team"))
@@ -156,33 +189,71 @@ def log_complaint(db: sqlite_utils.Database, actor: Actor, data: dict[str, Any],
     severity, category = data["severity"], data["category"]
     promised = promised or default_promise(severity, logged)
     stamp = _text(logged)
-    to_supervisor = category in SUPERVISOR_CATEGORIES  # attitude or service: to the project's supervisor, agent named or not
+    to_supervisor = (
+        category in SUPERVISOR_CATEGORIES
+    )  # attitude or service: to the project's supervisor, agent named or not
     manager = one(db, "SELECT manager_id FROM projects WHERE id = ?", [project_id])
     record = {
-        "project_id": project_id, "channel": data["channel"], "buyer_id": str(data["buyer_id"]).strip(),
-        "order_no": str(data.get("order_no") or "").strip(), "category": category,
-        "description": str(data["description"]).strip(), "severity": severity, "concerns_agent": int(concerns),
-        "agent_id": agent_id, "chat_date": chat_date.isoformat() if chat_date else None,
-        "status": "escalated" if to_supervisor else "new", "promised_at": _text(promised),
+        "project_id": project_id,
+        "channel": data["channel"],
+        "buyer_id": str(data["buyer_id"]).strip(),
+        "order_no": str(data.get("order_no") or "").strip(),
+        "category": category,
+        "description": str(data["description"]).strip(),
+        "severity": severity,
+        "concerns_agent": int(concerns),
+        "agent_id": agent_id,
+        "chat_date": chat_date.isoformat() if chat_date else None,
+        "status": "escalated" if to_supervisor else "new",
+        "promised_at": _text(promised),
         "assignee_id": manager["manager_id"] if to_supervisor else None,
-        "logged_by": actor.id, "logged_at": stamp, "updated_at": stamp,
+        "logged_by": actor.id,
+        "logged_at": stamp,
+        "updated_at": stamp,
     }
     with write(db):
         record["number"] = next_number(db, logged.date())
         complaint_id = db["complaints"].insert(record).last_pk
-        db["complaint_events"].insert({"complaint_id": complaint_id, "at": stamp, "by": actor.id, "action": "log",
-                                       "from_status": None, "to_status": "new", "note": ""})
+        db["complaint_events"].insert(
+            {
+                "complaint_id": complaint_id,
+                "at": stamp,
+                "by": actor.id,
+                "action": "log",
+                "from_status": None,
+                "to_status": "new",
+                "note": "",
+            }
+        )
         if to_supervisor:
-            db["complaint_events"].insert({"complaint_id": complaint_id, "at": stamp, "by": actor.id, "action": "escalate",
-                                           "from_status": "new", "to_status": "escalated", "note": "auto"})
+            db["complaint_events"].insert(
+                {
+                    "complaint_id": complaint_id,
+                    "at": stamp,
+                    "by": actor.id,
+                    "action": "escalate",
+                    "from_status": "new",
+                    "to_status": "escalated",
+                    "note": "auto",
+                }
+            )
         if concerns and chat_date is not None:
-            review_id = reviews.create_task(db, actor, project_id, agent_id, record["buyer_id"], chat_date, complaint_id, stamp)
+            review_id = reviews.create_task(
+                db, actor, project_id, agent_id, record["buyer_id"], chat_date, complaint_id, stamp
+            )
             db["complaints"].update(complaint_id, {"review_id": review_id})
             record["review_id"] = review_id
         audit.record(db, actor, "create", "complaint", complaint_id, None, record)
         if to_supervisor:  # the escalation is a step of its own: its audit row as for a hand escalation
-            audit.record(db, actor, "escalate", "complaint", complaint_id, {"status": "new"},
-                         {"status": "escalated", "assignee_id": record["assignee_id"], "note": "auto"})
+            audit.record(
+                db,
+                actor,
+                "escalate",
+                "complaint",
+                complaint_id,
+                {"status": "new"},
+                {"status": "escalated", "assignee_id": record["assignee_id"], "note": "auto"},
+            )
     return int(complaint_id)
 
 
@@ -219,12 +290,18 @@ def get_complaint(db: sqlite_utils.Database, actor: Actor, complaint_id: int, no
 def events(db: sqlite_utils.Database, actor: Actor, complaint_id: int) -> list[dict]:
     """The complaint's steps, oldest first; a merchant sees the life-cycle steps without the internal notes or findings."""
     get_complaint(db, actor, complaint_id)
-    found = rows(db, """SELECT e.at, e.action, e.from_status, e.to_status, e.note, u.display_name AS by_name
+    found = rows(
+        db,
+        """SELECT e.at, e.action, e.from_status, e.to_status, e.note, u.display_name AS by_name
                         FROM complaint_events e LEFT JOIN users u ON u.id = e.by WHERE e.complaint_id = ? ORDER BY e.id""",
-                 [complaint_id])
+        [complaint_id],
+    )
     if actor.role == "merchant":  # the steps only: no notes, and not the supervisor's finding on the agent
-        return [{"at": e["at"], "action": e["action"], "from_status": e["from_status"], "to_status": e["to_status"]}
-                for e in found if e["action"] in (*ACTIONS, "log")]
+        return [
+            {"at": e["at"], "action": e["action"], "from_status": e["from_status"], "to_status": e["to_status"]}
+            for e in found
+            if e["action"] in (*ACTIONS, "log")
+        ]
     return found
 
 
@@ -285,8 +362,9 @@ def list_complaints(
     return [_shape(actor, r, now) for r in found]
 
 
-def advance(db: sqlite_utils.Database, actor: Actor, complaint_id: int, action: str, note: str = "",
-            now: datetime | None = None) -> str:
+def advance(
+    db: sqlite_utils.Database, actor: Actor, complaint_id: int, action: str, note: str = "", now: datetime | None = None
+) -> str:
     """Take one step of the life-cycle (start, escalate, resolve, close, reopen); returns the new status."""
     complaint = get_complaint(db, actor, complaint_id)
     require_project(db, actor, complaint["project_id"], "complaint.write")
@@ -318,14 +396,31 @@ def advance(db: sqlite_utils.Database, actor: Actor, complaint_id: int, action: 
         changes |= {"resolved_at": None, "closed_at": None}
     with write(db):
         db["complaints"].update(complaint_id, changes)
-        db["complaint_events"].insert({"complaint_id": complaint_id, "at": stamp, "by": actor.id, "action": action,
-                                       "from_status": complaint["status"], "to_status": target, "note": note})
-        audit.record(db, actor, action, "complaint", complaint_id, {"status": complaint["status"]}, {**changes, "note": note})
+        db["complaint_events"].insert(
+            {
+                "complaint_id": complaint_id,
+                "at": stamp,
+                "by": actor.id,
+                "action": action,
+                "from_status": complaint["status"],
+                "to_status": target,
+                "note": note,
+            }
+        )
+        audit.record(
+            db, actor, action, "complaint", complaint_id, {"status": complaint["status"]}, {**changes, "note": note}
+        )
     return target
 
 
-def set_responsibility(db: sqlite_utils.Database, actor: Actor, complaint_id: int, responsible: bool, note: str,
-                       now: datetime | None = None) -> None:
+def set_responsibility(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    complaint_id: int,
+    responsible: bool,
+    note: str,
+    now: datetime | None = None,
+) -> None:
     """The supervisor's finding: was the named agent responsible? A yes counts the complaint against the agent."""
     complaint = get_complaint(db, actor, complaint_id)
     require_project(db, actor, complaint["project_id"], "complaint.judge")
@@ -344,15 +439,29 @@ def set_responsibility(db: sqlite_utils.Database, actor: Actor, complaint_id: in
     if errors:
         raise ValidationError(errors)
     stamp = _text(_now(now))
-    changes = {"responsible": int(responsible), "responsibility_note": note, "responsibility_by": actor.id,
-               "responsibility_at": stamp, "updated_at": stamp}
+    changes = {
+        "responsible": int(responsible),
+        "responsibility_note": note,
+        "responsibility_by": actor.id,
+        "responsibility_at": stamp,
+        "updated_at": stamp,
+    }
     with write(db):
         db["complaints"].update(complaint_id, changes)
-        db["complaint_events"].insert({"complaint_id": complaint_id, "at": stamp, "by": actor.id,
-                                       "action": "responsible" if responsible else "not_responsible",
-                                       "from_status": complaint["status"], "to_status": complaint["status"], "note": note})
-        audit.record(db, actor, "responsibility", "complaint", complaint_id,
-                     {"responsible": complaint["responsible"]}, changes)
+        db["complaint_events"].insert(
+            {
+                "complaint_id": complaint_id,
+                "at": stamp,
+                "by": actor.id,
+                "action": "responsible" if responsible else "not_responsible",
+                "from_status": complaint["status"],
+                "to_status": complaint["status"],
+                "note": note,
+            }
+        )
+        audit.record(
+            db, actor, "responsibility", "complaint", complaint_id, {"responsible": complaint["responsible"]}, changes
+        )
 
 
 def trend(db: sqlite_utils.Database, actor: Actor, start: date, end: date, project_id: int | None = None) -> list[dict]:
@@ -369,19 +478,32 @@ def overdue_by_project(db: sqlite_utils.Database, actor: Actor, now: datetime | 
     found = list_complaints(db, actor, overdue=True, now=now)
     per: dict[int, dict] = {}
     for c in found:
-        entry = per.setdefault(c["project_id"], {"project_id": c["project_id"], "project_name": c["project_name"],
-                                                 "merchant_name": c["merchant_name"], "overdue": 0, "oldest_promise": c["promised_at"]})
+        entry = per.setdefault(
+            c["project_id"],
+            {
+                "project_id": c["project_id"],
+                "project_name": c["project_name"],
+                "merchant_name": c["merchant_name"],
+                "overdue": 0,
+                "oldest_promise": c["promised_at"],
+            },
+        )
         entry["overdue"] += 1
         entry["oldest_promise"] = min(entry["oldest_promise"], c["promised_at"])
     return sorted(per.values(), key=lambda e: (-e["overdue"], e["project_name"]))
 
 
-def complaints_against_agent(db: sqlite_utils.Database, actor: Actor | None, agent_id: int, start: date, end: date) -> list[dict]:
+def complaints_against_agent(
+    db: sqlite_utils.Database, actor: Actor | None, agent_id: int, start: date, end: date
+) -> list[dict]:
     """Complaints logged in [start, end] that the supervisor found the agent responsible for (for pay and the service index)."""
     reviews._check_agent_access(db, actor, agent_id)
-    return rows(db, """SELECT c.id, c.number, c.project_id, c.category, c.severity, c.logged_at, c.status, c.review_id,
+    return rows(
+        db,
+        """SELECT c.id, c.number, c.project_id, c.category, c.severity, c.logged_at, c.status, c.review_id,
                               c.responsibility_at, c.responsibility_note, r.score AS review_score, r.critical_failed AS review_critical_failed
                        FROM complaints c LEFT JOIN qa_reviews r ON r.id = c.review_id
                        WHERE c.agent_id = ? AND c.responsible = 1 AND c.logged_at BETWEEN ? AND ?
                        ORDER BY c.logged_at, c.id""",
-                [agent_id, f"{start.isoformat()} 00:00:00", f"{end.isoformat()} 23:59:59"])
+        [agent_id, f"{start.isoformat()} 00:00:00", f"{end.isoformat()} 23:59:59"],
+    )

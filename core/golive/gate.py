@@ -41,10 +41,24 @@ def change_status(db: sqlite_utils.Database, actor: Actor, project_id: int, to_s
             check_can_go_live(db, actor, project_id)  # refuses unless ready or overridden by go_live
         db["projects"].update(project_id, {"status": to_status, "updated_at": stamp})
         db["project_status_history"].insert(
-            {"project_id": project_id, "from_status": project["status"], "to_status": to_status,
-             "changed_at": stamp, "changed_by": actor.id, "note": note.strip()}
+            {
+                "project_id": project_id,
+                "from_status": project["status"],
+                "to_status": to_status,
+                "changed_at": stamp,
+                "changed_by": actor.id,
+                "note": note.strip(),
+            }
         )
-        audit.record(db, actor, "status", "project", project_id, {"status": project["status"]}, {"status": to_status, "note": note})
+        audit.record(
+            db,
+            actor,
+            "status",
+            "project",
+            project_id,
+            {"status": project["status"]},
+            {"status": to_status, "note": note},
+        )
 
 
 def readiness(db: sqlite_utils.Database, actor: Actor, project_id: int) -> list[FieldError]:
@@ -55,39 +69,89 @@ def readiness(db: sqlite_utils.Database, actor: Actor, project_id: int) -> list[
         return [FieldError("team.go_live", "err.team.not_ready_oc")]
     missing: list[FieldError] = []
     data = confirmed["data"]
-    gap = one(db, "SELECT materials_gap_note FROM team_settings WHERE project_id = ? AND materials_gap_note IS NOT NULL", [project_id])
+    gap = one(
+        db,
+        "SELECT materials_gap_note FROM team_settings WHERE project_id = ? AND materials_gap_note IS NOT NULL",
+        [project_id],
+    )
     if not data.get("materials_complete") and gap is None:
-        missing.append(FieldError("team.go_live", "err.team.not_ready_materials",
-                                  {"missing": data.get("materials_missing") or "—", "due": data.get("materials_due_date") or "—"}))
+        missing.append(
+            FieldError(
+                "team.go_live",
+                "err.team.not_ready_materials",
+                {"missing": data.get("materials_missing") or "—", "due": data.get("materials_due_date") or "—"},
+            )
+        )
     stages = {s["stage"]: s for s in funnel.funnel(db, actor, project_id)["stages"]}
     if stages["admitted"]["short"]:
-        missing.append(FieldError("team.go_live", "err.team.not_ready_admitted",
-                                  {"have": stages["admitted"]["reached"], "need": stages["admitted"]["target"]}))
+        missing.append(
+            FieldError(
+                "team.go_live",
+                "err.team.not_ready_admitted",
+                {"have": stages["admitted"]["reached"], "need": stages["admitted"]["target"]},
+            )
+        )
     if stages["scheduled"]["short"]:
-        missing.append(FieldError("team.go_live", "err.team.not_ready_roster",
-                                  {"have": stages["scheduled"]["reached"], "need": stages["scheduled"]["target"]}))
+        missing.append(
+            FieldError(
+                "team.go_live",
+                "err.team.not_ready_roster",
+                {"have": stages["scheduled"]["reached"], "need": stages["scheduled"]["target"]},
+            )
+        )
     else:  # enough people: the first week from go-live must also be rostered with every shift's headcount
-        first = max(config.today(), date.fromisoformat(data["golive_committed_date"]) if data.get("golive_committed_date") else config.today())
+        first = max(
+            config.today(),
+            date.fromisoformat(data["golive_committed_date"]) if data.get("golive_committed_date") else config.today(),
+        )
         short = shifts.understaffed_shifts(db, project_id, first, first + timedelta(days=6))
         if short:
-            missing.append(FieldError("team.go_live", "err.team.not_ready_week_roster",
-                                      {"n": len(short), "start": first.isoformat(), "end": (first + timedelta(days=6)).isoformat()}))
+            missing.append(
+                FieldError(
+                    "team.go_live",
+                    "err.team.not_ready_week_roster",
+                    {"n": len(short), "start": first.isoformat(), "end": (first + timedelta(days=6)).isoformat()},
+                )
+            )
     return missing
 
 
-def _record_override(db: sqlite_utils.Database, actor: Actor, project_id: int, reason: str, missing: list[FieldError], used: bool) -> None:
+def _record_override(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, reason: str, missing: list[FieldError], used: bool
+) -> None:
     require(actor, "go_live.override")
     if len(reason) > funnel.MAX_NOTE:
         raise ValidationError.single("team.override_reason", "err.too_long", n=funnel.MAX_NOTE)
     listed = [{"key": m.key, **m.params} for m in missing]
     stamp = config.now_text()
-    override_id = db["go_live_overrides"].insert({"project_id": project_id, "reason": reason,
-                                                  "missing": json.dumps(listed, ensure_ascii=False), "created_by": actor.id,
-                                                  "created_at": stamp, "used_at": stamp if used else None}).last_pk
-    audit.record(db, actor, "go_live_override", "project", project_id, {"missing": listed}, {"reason": reason, "override_id": override_id})
+    override_id = (
+        db["go_live_overrides"]
+        .insert(
+            {
+                "project_id": project_id,
+                "reason": reason,
+                "missing": json.dumps(listed, ensure_ascii=False),
+                "created_by": actor.id,
+                "created_at": stamp,
+                "used_at": stamp if used else None,
+            }
+        )
+        .last_pk
+    )
+    audit.record(
+        db,
+        actor,
+        "go_live_override",
+        "project",
+        project_id,
+        {"missing": listed},
+        {"reason": reason, "override_id": override_id},
+    )
 
 
-def check_can_go_live(db: sqlite_utils.Database, actor: Actor, project_id: int, override_reason: str | None = None) -> list[FieldError]:
+def check_can_go_live(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, override_reason: str | None = None
+) -> list[FieldError]:
     """Refuse going live while something is missing: raise ValidationError listing every missing item.
 
     The admin may override with a reason (kept in the audit log and go_live_overrides); the
@@ -102,14 +166,20 @@ def check_can_go_live(db: sqlite_utils.Database, actor: Actor, project_id: int, 
         if reason:
             _record_override(db, actor, project_id, reason, missing, used=True)
             return missing
-        pending = one(db, "SELECT id FROM go_live_overrides WHERE project_id = ? AND used_at IS NULL ORDER BY id DESC LIMIT 1", [project_id])
+        pending = one(
+            db,
+            "SELECT id FROM go_live_overrides WHERE project_id = ? AND used_at IS NULL ORDER BY id DESC LIMIT 1",
+            [project_id],
+        )
         if pending:
             db["go_live_overrides"].update(pending["id"], {"used_at": config.now_text()})
             return missing
     raise ValidationError(missing)
 
 
-def go_live(db: sqlite_utils.Database, actor: Actor, project_id: int, override_reason: str | None = None) -> list[FieldError]:
+def go_live(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, override_reason: str | None = None
+) -> list[FieldError]:
     """Move the project to live when it is ready (or the admin overrides with a reason); return what was overridden."""
     require_project(db, actor, project_id, "project.write")
     reason = (override_reason or "").strip()
@@ -121,15 +191,22 @@ def go_live(db: sqlite_utils.Database, actor: Actor, project_id: int, override_r
             _record_override(db, actor, project_id, reason, missing, used=False)
         change_status(db, actor, project_id, "live", reason)
         # the status change may have used the override already (when it calls check_can_go_live)
-        db.execute("UPDATE go_live_overrides SET used_at = ? WHERE project_id = ? AND used_at IS NULL", [config.now_text(), project_id])
+        db.execute(
+            "UPDATE go_live_overrides SET used_at = ? WHERE project_id = ? AND used_at IS NULL",
+            [config.now_text(), project_id],
+        )
     return missing
 
 
 def overrides(db: sqlite_utils.Database, actor: Actor, project_id: int) -> list[dict]:
     """The admin's go-live overrides of the project, newest first."""
     require_project(db, actor, project_id, "team.internal")
-    found = rows(db, """SELECT o.created_at, o.reason, o.missing, u.display_name AS by_name FROM go_live_overrides o
-                        LEFT JOIN users u ON u.id = o.created_by WHERE o.project_id = ? ORDER BY o.id DESC""", [project_id])
+    found = rows(
+        db,
+        """SELECT o.created_at, o.reason, o.missing, u.display_name AS by_name FROM go_live_overrides o
+                        LEFT JOIN users u ON u.id = o.created_by WHERE o.project_id = ? ORDER BY o.id DESC""",
+        [project_id],
+    )
     for row in found:
         row["missing"] = json.loads(row["missing"])
     return found

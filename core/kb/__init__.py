@@ -1,2 +1,1 @@
-"""The knowledge base: articles and search, quick phrases, memos to the Monday meeting.
-"""
+"""The knowledge base: articles and search, quick phrases, memos to the Monday meeting."""

@@ -17,6 +17,7 @@ holding most of them follow as related results.
 
 Merchants read and comment on their own projects' articles only; agents read their projects'.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -26,11 +27,11 @@ from typing import Any
 
 import sqlite_utils
 
+from core.kb.schema import ARTICLE_OFFSET, FAQ_OFFSET, PHRASE_OFFSET, ROWID_STRIDE
 from core.kernel import audit, config
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
 from core.kernel.permissions import Actor, can, project_row, require, require_project, visible_project_ids
-from core.kb.schema import ARTICLE_OFFSET, FAQ_OFFSET, PHRASE_OFFSET, ROWID_STRIDE
 
 CATEGORIES = ("product", "platform_rules", "promotions", "logistics", "after_sales", "policy", "faq")
 OWNER_ROLES = ("admin", "manager", "trainer", "qa")
@@ -53,8 +54,33 @@ BM25_WEIGHTS = (10.0, 1.0, 5.0)
 SHORT_WEIGHTS = (10, 1, 5)
 SHORT_BODY_CAP = 5
 # two-character pieces too common to say anything about what the agent is looking for
-STOP_PIECES = frozenset({"怎么", "什么", "如何", "可以", "能不", "不能", "请问", "一下", "这个", "那个", "是不", "不是",
-                         "有没", "没有", "为什", "么时", "多少", "哪里", "吗？", "的话", "我的", "你们", "我们"})
+STOP_PIECES = frozenset(
+    {
+        "怎么",
+        "什么",
+        "如何",
+        "可以",
+        "能不",
+        "不能",
+        "请问",
+        "一下",
+        "这个",
+        "那个",
+        "是不",
+        "不是",
+        "有没",
+        "没有",
+        "为什",
+        "么时",
+        "多少",
+        "哪里",
+        "吗？",
+        "的话",
+        "我的",
+        "你们",
+        "我们",
+    }
+)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
@@ -89,16 +115,23 @@ def projects(db: sqlite_utils.Database, actor: Actor, action: str = "kb.read") -
     """The projects whose knowledge the actor may read (agents: those whose team they are on), live first."""
     require(actor, action)
     clause, params = visible_clause(db, actor, "p.id")
-    return rows(db, f"""SELECT p.id, p.name, p.platform, p.status, m.name AS merchant_name
+    return rows(
+        db,
+        f"""SELECT p.id, p.name, p.platform, p.status, m.name AS merchant_name
                         FROM projects p JOIN merchants m ON m.id = p.merchant_id WHERE {clause}
-                        ORDER BY p.status != 'live', m.name, p.name""", params)
+                        ORDER BY p.status != 'live', m.name, p.name""",
+        params,
+    )
 
 
 def owners(db: sqlite_utils.Database) -> list[dict]:
     """Active staff who can own an article (and answer for its review date)."""
     marks = ",".join("?" * len(OWNER_ROLES))
-    return rows(db, f"SELECT id, display_name, role FROM users WHERE active = 1 AND role IN ({marks}) ORDER BY display_name",
-                list(OWNER_ROLES))
+    return rows(
+        db,
+        f"SELECT id, display_name, role FROM users WHERE active = 1 AND role IN ({marks}) ORDER BY display_name",
+        list(OWNER_ROLES),
+    )
 
 
 def normalise_tags(value: str | list[str] | None) -> str:
@@ -125,7 +158,9 @@ def _as_date(value: Any) -> date | None:
 # --- articles ------------------------------------------------------------------------------------
 
 
-def _clean(db: sqlite_utils.Database, project_id: int, data: dict[str, Any], today: date) -> tuple[dict[str, Any], list[FieldError]]:
+def _clean(
+    db: sqlite_utils.Database, project_id: int, data: dict[str, Any], today: date
+) -> tuple[dict[str, Any], list[FieldError]]:
     errors: list[FieldError] = []
     title = str(data.get("title") or "").strip()
     body = str(data.get("body") or "").strip()
@@ -148,7 +183,9 @@ def _clean(db: sqlite_utils.Database, project_id: int, data: dict[str, Any], tod
     owner_id = data.get("owner_id")
     if owner_id is not None:
         marks = ",".join("?" * len(OWNER_ROLES))
-        if not one(db, f"SELECT id FROM users WHERE id = ? AND active = 1 AND role IN ({marks})", [owner_id, *OWNER_ROLES]):
+        if not one(
+            db, f"SELECT id FROM users WHERE id = ? AND active = 1 AND role IN ({marks})", [owner_id, *OWNER_ROLES]
+        ):
             errors.append(FieldError("kb.owner_id", "err.invalid_choice"))
     try:
         review_by = _as_date(data.get("review_by")) or today + timedelta(days=REVIEW_DAYS)
@@ -156,23 +193,44 @@ def _clean(db: sqlite_utils.Database, project_id: int, data: dict[str, Any], tod
         errors.append(FieldError("kb.review_by", "err.invalid_value"))
         review_by = None
     material_id = data.get("source_material_id")
-    if material_id is not None and not one(db, "SELECT id FROM training_materials WHERE id = ? AND project_id = ?", [material_id, project_id]):
+    if material_id is not None and not one(
+        db, "SELECT id FROM training_materials WHERE id = ? AND project_id = ?", [material_id, project_id]
+    ):
         errors.append(FieldError("kb.source_material_id", "err.invalid_choice"))
-    clean = {"title": title, "category": data.get("category"), "tags": tags, "body": body, "skus": skus,
-             "owner_id": owner_id, "review_by": review_by.isoformat() if review_by else None, "source_material_id": material_id}
+    clean = {
+        "title": title,
+        "category": data.get("category"),
+        "tags": tags,
+        "body": body,
+        "skus": skus,
+        "owner_id": owner_id,
+        "review_by": review_by.isoformat() if review_by else None,
+        "source_material_id": material_id,
+    }
     return clean, errors
 
 
 VERSIONED_FIELDS = ("title", "category", "tags", "body", "skus", "owner_id", "review_by")
 
 
-def _snapshot(db: sqlite_utils.Database, article_id: int, version: int, record: dict, note: str, stamp: str, actor: Actor | None) -> None:
-    db["kb_article_versions"].insert({"article_id": article_id, "version": version, **{k: record[k] for k in VERSIONED_FIELDS},
-                                      "note": note, "edited_at": stamp, "edited_by": actor.id if actor else None})
+def _snapshot(
+    db: sqlite_utils.Database, article_id: int, version: int, record: dict, note: str, stamp: str, actor: Actor | None
+) -> None:
+    db["kb_article_versions"].insert(
+        {
+            "article_id": article_id,
+            "version": version,
+            **{k: record[k] for k in VERSIONED_FIELDS},
+            "note": note,
+            "edited_at": stamp,
+            "edited_by": actor.id if actor else None,
+        }
+    )
 
 
-def create_article(db: sqlite_utils.Database, actor: Actor, project_id: int, data: dict[str, Any],
-                   now: datetime | None = None) -> int:
+def create_article(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, data: dict[str, Any], now: datetime | None = None
+) -> int:
     """Write a new article (version 1); the owner defaults to the writer, the review date to 90 days on."""
     require_project(db, actor, project_id, "kb.write")
     stamp = _now(now)
@@ -181,8 +239,16 @@ def create_article(db: sqlite_utils.Database, actor: Actor, project_id: int, dat
     if errors:
         raise ValidationError(errors)
     note = str(data.get("note") or "").strip()[:MAX_NOTE]
-    row = {"project_id": project_id, **record, "status": "active", "version": 1, "created_at": stamp, "created_by": actor.id,
-           "updated_at": stamp, "updated_by": actor.id}
+    row = {
+        "project_id": project_id,
+        **record,
+        "status": "active",
+        "version": 1,
+        "created_at": stamp,
+        "created_by": actor.id,
+        "updated_at": stamp,
+        "updated_by": actor.id,
+    }
     with write(db):
         article_id = int(db["kb_articles"].insert(row).last_pk)
         _snapshot(db, article_id, 1, record, note, stamp, actor)
@@ -195,8 +261,14 @@ def _article_row(db: sqlite_utils.Database, actor: Actor, article_id: int, actio
     return project_row(db, actor, "kb_articles", article_id, "kb.read", action, "kb article")
 
 
-def update_article(db: sqlite_utils.Database, actor: Actor, article_id: int, data: dict[str, Any], note: str = "",
-                   now: datetime | None = None) -> int | None:
+def update_article(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    article_id: int,
+    data: dict[str, Any],
+    note: str = "",
+    now: datetime | None = None,
+) -> int | None:
     """Save an edit as a new version (the old text stays in the history); None when nothing changed.
 
     Keys missing from `data` keep their current value.
@@ -226,12 +298,21 @@ def archive_article(db: sqlite_utils.Database, actor: Actor, article_id: int) ->
     """Take an article out of the knowledge base (it leaves search; its versions are kept)."""
     before = _article_row(db, actor, article_id, "kb.write")
     with write(db):
-        db["kb_articles"].update(article_id, {"status": "archived", "updated_at": config.now_text(), "updated_by": actor.id})
-        audit.record(db, actor, "archive", "kb_article", article_id, {"status": before["status"]}, {"status": "archived"})
+        db["kb_articles"].update(
+            article_id, {"status": "archived", "updated_at": config.now_text(), "updated_by": actor.id}
+        )
+        audit.record(
+            db, actor, "archive", "kb_article", article_id, {"status": before["status"]}, {"status": "archived"}
+        )
 
 
-def mark_reviewed(db: sqlite_utils.Database, actor: Actor, article_id: int, next_review: date | None = None,
-                  now: datetime | None = None) -> None:
+def mark_reviewed(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    article_id: int,
+    next_review: date | None = None,
+    now: datetime | None = None,
+) -> None:
     """The owner (or an editor) confirms the article is still right; the next review date moves on.
 
     The text does not change, so no version is written; the confirmation is dated and audited.
@@ -246,8 +327,15 @@ def mark_reviewed(db: sqlite_utils.Database, actor: Actor, article_id: int, next
     stamp = _now(now)
     with write(db):
         db["kb_articles"].update(article_id, {"review_by": next_review.isoformat(), "reviewed_at": stamp})
-        audit.record(db, actor, "review", "kb_article", article_id, {"review_by": row["review_by"]},
-                     {"review_by": next_review.isoformat(), "reviewed_at": stamp})
+        audit.record(
+            db,
+            actor,
+            "review",
+            "kb_article",
+            article_id,
+            {"review_by": row["review_by"]},
+            {"review_by": next_review.isoformat(), "reviewed_at": stamp},
+        )
 
 
 _ARTICLE_SELECT = """SELECT a.*, u.display_name AS owner_name, e.display_name AS editor_name, p.name AS project_name,
@@ -258,7 +346,9 @@ _ARTICLE_SELECT = """SELECT a.*, u.display_name AS owner_name, e.display_name AS
 
 
 def _flag_overdue(article: dict, today: date) -> dict:
-    article["overdue"] = bool(article["status"] == "active" and article["review_by"] and article["review_by"] < today.isoformat())
+    article["overdue"] = bool(
+        article["status"] == "active" and article["review_by"] and article["review_by"] < today.isoformat()
+    )
     return article
 
 
@@ -304,8 +394,13 @@ def list_articles(
     return [_flag_overdue(a, today) for a in found]
 
 
-def overdue(db: sqlite_utils.Database, actor: Actor, project_id: int | None = None, owner_id: int | None = None,
-            today: date | None = None) -> list[dict]:
+def overdue(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    project_id: int | None = None,
+    owner_id: int | None = None,
+    today: date | None = None,
+) -> list[dict]:
     """Articles past their review date, oldest date first (for the page's list and the owners' flags)."""
     found = list_articles(db, actor, project_id=project_id, owner_id=owner_id, overdue_only=True, today=today)
     return sorted(found, key=lambda a: (a["review_by"], a["id"]))
@@ -321,9 +416,13 @@ def my_overdue(db: sqlite_utils.Database, actor: Actor, today: date | None = Non
 def versions(db: sqlite_utils.Database, actor: Actor, article_id: int) -> list[dict]:
     """Every saved version of an article, newest first, with who saved it and the note."""
     _article_row(db, actor, article_id)
-    return rows(db, """SELECT v.*, u.display_name AS editor_name, o.display_name AS owner_name
+    return rows(
+        db,
+        """SELECT v.*, u.display_name AS editor_name, o.display_name AS owner_name
                        FROM kb_article_versions v LEFT JOIN users u ON u.id = v.edited_by LEFT JOIN users o ON o.id = v.owner_id
-                       WHERE v.article_id = ? ORDER BY v.version DESC""", [article_id])
+                       WHERE v.article_id = ? ORDER BY v.version DESC""",
+        [article_id],
+    )
 
 
 def diff(db: sqlite_utils.Database, actor: Actor, article_id: int, old: int, new: int) -> dict[str, Any]:
@@ -336,8 +435,11 @@ def diff(db: sqlite_utils.Database, actor: Actor, article_id: int, old: int, new
         raise NotFound(f"kb article {article_id} version")
     a, b = by_number[old], by_number[new]
     shown = {"owner_id": "owner_name"}  # a person is shown by name, not by id
-    fields = [{"field": k, "old": a[shown.get(k, k)], "new": b[shown.get(k, k)]}
-              for k in VERSIONED_FIELDS if k != "body" and a[k] != b[k]]
+    fields = [
+        {"field": k, "old": a[shown.get(k, k)], "new": b[shown.get(k, k)]}
+        for k in VERSIONED_FIELDS
+        if k != "body" and a[k] != b[k]
+    ]
     lines = []
     for line in difflib.ndiff(a["body"].splitlines(), b["body"].splitlines()):
         if line[:1] in (" ", "-", "+"):
@@ -345,7 +447,9 @@ def diff(db: sqlite_utils.Database, actor: Actor, article_id: int, old: int, new
     return {"fields": fields, "body": lines}
 
 
-def changes(db: sqlite_utils.Database, actor: Actor, start: date, end: date, project_id: int | None = None) -> list[dict]:
+def changes(
+    db: sqlite_utils.Database, actor: Actor, start: date, end: date, project_id: int | None = None
+) -> list[dict]:
     """'What changed this week': every version saved between start and end (inclusive), newest first.
 
     `change` is 'created' for a first version and 'edited' for the others.
@@ -358,12 +462,16 @@ def changes(db: sqlite_utils.Database, actor: Actor, start: date, end: date, pro
         require_project(db, actor, project_id, "kb.read")
         where.append("a.project_id = ?")
         params.append(project_id)
-    found = rows(db, f"""SELECT v.article_id, v.version, v.title, v.category, v.note, v.edited_at, u.display_name AS editor_name,
+    found = rows(
+        db,
+        f"""SELECT v.article_id, v.version, v.title, v.category, v.note, v.edited_at, u.display_name AS editor_name,
                                 a.project_id, a.status, p.name AS project_name, m.name AS merchant_name
                          FROM kb_article_versions v JOIN kb_articles a ON a.id = v.article_id
                          JOIN projects p ON p.id = a.project_id JOIN merchants m ON m.id = p.merchant_id
                          LEFT JOIN users u ON u.id = v.edited_by
-                         WHERE {' AND '.join(where)} ORDER BY v.edited_at DESC, v.id DESC""", params)
+                         WHERE {" AND ".join(where)} ORDER BY v.edited_at DESC, v.id DESC""",
+        params,
+    )
     for row in found:
         row["change"] = "created" if row["version"] == 1 else "edited"
     return found
@@ -378,7 +486,9 @@ def week_start(day: date | None = None) -> date:
 # --- comments ----------------------------------------------------------------------------------
 
 
-def add_comment(db: sqlite_utils.Database, actor: Actor, article_id: int, body: str, now: datetime | None = None) -> int:
+def add_comment(
+    db: sqlite_utils.Database, actor: Actor, article_id: int, body: str, now: datetime | None = None
+) -> int:
     """Comment on an article (a merchant on its own projects' articles; staff and agents on theirs)."""
     row = _article_row(db, actor, article_id, "kb.comment")
     body = body.strip()
@@ -396,8 +506,12 @@ def add_comment(db: sqlite_utils.Database, actor: Actor, article_id: int, body: 
 def comments(db: sqlite_utils.Database, actor: Actor, article_id: int) -> list[dict]:
     """An article's comments, oldest first, with the writer's name and role."""
     _article_row(db, actor, article_id)
-    return rows(db, """SELECT c.id, c.body, c.created_at, u.display_name AS author_name, u.role AS author_role
-                       FROM kb_comments c JOIN users u ON u.id = c.user_id WHERE c.article_id = ? ORDER BY c.id""", [article_id])
+    return rows(
+        db,
+        """SELECT c.id, c.body, c.created_at, u.display_name AS author_name, u.role AS author_role
+                       FROM kb_comments c JOIN users u ON u.id = c.user_id WHERE c.article_id = ? ORDER BY c.id""",
+        [article_id],
+    )
 
 
 # --- search ------------------------------------------------------------------------------------
@@ -420,7 +534,7 @@ def relaxed_pieces(terms: list[str]) -> list[str]:
     for term in terms:
         for run in re.findall(r"[\u3400-\u9fff\uf900-\ufaff]+|[^\u3400-\u9fff\uf900-\ufaff]+", term):
             if _CJK.match(run):
-                candidates = [run] if len(run) <= 2 else [run[i:i + 2] for i in range(len(run) - 1)]
+                candidates = [run] if len(run) <= 2 else [run[i : i + 2] for i in range(len(run) - 1)]
             else:
                 candidates = [run] if len(run) >= 2 else []
             for piece in candidates:
@@ -449,7 +563,9 @@ def _contains(column: str, term: str) -> str:
     return f"(instr({_col(column, term)}, ?) > 0)"
 
 
-def _scope(db: sqlite_utils.Database, actor: Actor, project_id: int | None, kinds: tuple[str, ...]) -> tuple[list[str], list]:
+def _scope(
+    db: sqlite_utils.Database, actor: Actor, project_id: int | None, kinds: tuple[str, ...]
+) -> tuple[list[str], list]:
     where, params = [], []
     visible = visible_project_ids(db, actor)
     if project_id is not None:
@@ -495,24 +611,35 @@ def search(
     where, params = _scope(db, actor, project_id, kinds)
     long_terms = [t for t in terms if len(t) >= 3]
     short_terms = [t.lower() for t in terms if len(t) < 3]
-    short_where = [f"({_contains('title', t)} OR {_contains('body', t)} OR {_contains('tags', t)})" for t in short_terms]
+    short_where = [
+        f"({_contains('title', t)} OR {_contains('body', t)} OR {_contains('tags', t)})" for t in short_terms
+    ]
     short_params = [v for t in short_terms for v in (t, t, t)]
     if long_terms:
         match = " AND ".join(_fts_phrase(t) for t in long_terms)
         # bm25 is negative (lower is better); short terms add their weighted counts on top
-        bonus = " + ".join(f"{SHORT_WEIGHTS[0]} * {_count('title', t)} + {SHORT_WEIGHTS[2]} * {_count('tags', t)}" for t in short_terms) or "0"
+        bonus = (
+            " + ".join(
+                f"{SHORT_WEIGHTS[0]} * {_count('title', t)} + {SHORT_WEIGHTS[2]} * {_count('tags', t)}"
+                for t in short_terms
+            )
+            or "0"
+        )
         bonus_params = [v for t in short_terms for v in (t, t, t, t)]
         sql = f"""SELECT rowid, kind, ref_id, project_id, title, body, tags,
-                         -bm25(kb_search, {', '.join(str(w) for w in BM25_WEIGHTS)}) + {bonus} AS score
-                  FROM kb_search WHERE kb_search MATCH ? AND {' AND '.join(where + short_where)}
+                         -bm25(kb_search, {", ".join(str(w) for w in BM25_WEIGHTS)}) + {bonus} AS score
+                  FROM kb_search WHERE kb_search MATCH ? AND {" AND ".join(where + short_where)}
                   ORDER BY score DESC, length(title), rowid LIMIT ?"""
         found = rows(db, sql, [*bonus_params, match, *params, *short_params, limit])
     else:
-        score = " + ".join(f"{SHORT_WEIGHTS[0]} * {_count('title', t)} + {SHORT_WEIGHTS[2]} * {_count('tags', t)}"
-                           f" + min({SHORT_BODY_CAP}, {_count('body', t)})" for t in short_terms)
+        score = " + ".join(
+            f"{SHORT_WEIGHTS[0]} * {_count('title', t)} + {SHORT_WEIGHTS[2]} * {_count('tags', t)}"
+            f" + min({SHORT_BODY_CAP}, {_count('body', t)})"
+            for t in short_terms
+        )
         score_params = [v for t in short_terms for v in (t, t, t, t, t, t)]
         sql = f"""SELECT rowid, kind, ref_id, project_id, title, body, tags, {score} AS score
-                  FROM kb_search WHERE {' AND '.join(where + short_where)}
+                  FROM kb_search WHERE {" AND ".join(where + short_where)}
                   ORDER BY score DESC, length(title), rowid LIMIT ?"""
         found = rows(db, sql, [*score_params, *params, *short_params, limit])
     hits = _decorate(db, found, terms, related=False)
@@ -521,12 +648,16 @@ def search(
         lowered = [p.lower() for p in pieces]
         same_query = len(terms) == 1 and lowered == [terms[0].lower()]  # relaxing would only ask the same again
         if lowered and not same_query:
-            presence = " + ".join(f"(3 * {_contains('title', p)} + 2 * {_contains('tags', p)} + {_contains('body', p)})" for p in lowered)
+            presence = " + ".join(
+                f"(3 * {_contains('title', p)} + 2 * {_contains('tags', p)} + {_contains('body', p)})" for p in lowered
+            )
             exclude = [r["rowid"] for r in found] or [-1]
             sql = f"""SELECT rowid, kind, ref_id, project_id, title, body, tags, {presence} AS score
-                      FROM kb_search WHERE {' AND '.join(where)} AND rowid NOT IN ({','.join('?' * len(exclude))})
+                      FROM kb_search WHERE {" AND ".join(where)} AND rowid NOT IN ({",".join("?" * len(exclude))})
                       AND score > 0 ORDER BY score DESC, length(title), rowid LIMIT ?"""
-            more = rows(db, sql, [*[v for p in lowered for v in (p, p, p)], *params, *exclude, RELATED_FILL - len(hits)])
+            more = rows(
+                db, sql, [*[v for p in lowered for v in (p, p, p)], *params, *exclude, RELATED_FILL - len(hits)]
+            )
             hits += _decorate(db, more, pieces, related=True)
     return hits
 
@@ -538,17 +669,33 @@ def _decorate(db: sqlite_utils.Database, found: list[dict], terms: list[str], re
     categories = {r["id"]: r["category"] for r in _by_ids(db, "SELECT id, category FROM kb_articles", ids["article"])}
     phrase_rows = {r["id"]: r for r in _by_ids(db, "SELECT id, number, shortcut FROM kb_phrases", ids["phrase"])}
     project_ids = sorted({r["project_id"] for r in found})
-    names = {r["id"]: f"{r['merchant_name']} · {r['name']}" for r in rows(
-        db, f"""SELECT p.id, p.name, m.name AS merchant_name FROM projects p JOIN merchants m ON m.id = p.merchant_id
-                WHERE p.id IN ({','.join('?' * len(project_ids))})""", project_ids)}
+    names = {
+        r["id"]: f"{r['merchant_name']} · {r['name']}"
+        for r in rows(
+            db,
+            f"""SELECT p.id, p.name, m.name AS merchant_name FROM projects p JOIN merchants m ON m.id = p.merchant_id
+                WHERE p.id IN ({",".join("?" * len(project_ids))})""",
+            project_ids,
+        )
+    }
     hits = []
     for r in found:
         plain = strip_markdown(r["body"])
-        hit = {"kind": r["kind"], "ref_id": r["ref_id"], "project_id": r["project_id"], "project_name": names.get(r["project_id"], ""),
-               "title": r["title"], "text": r["body"] if r["kind"] != "article" else "", "score": round(float(r["score"] or 0), 4),
-               "related": related, "category": categories.get(r["ref_id"]) if r["kind"] == "article" else None,
-               "shortcut": None, "number": None,
-               "title_html": highlight_html(r["title"], terms), "snippet_html": highlight_html(snippet(plain, terms), terms)}
+        hit = {
+            "kind": r["kind"],
+            "ref_id": r["ref_id"],
+            "project_id": r["project_id"],
+            "project_name": names.get(r["project_id"], ""),
+            "title": r["title"],
+            "text": r["body"] if r["kind"] != "article" else "",
+            "score": round(float(r["score"] or 0), 4),
+            "related": related,
+            "category": categories.get(r["ref_id"]) if r["kind"] == "article" else None,
+            "shortcut": None,
+            "number": None,
+            "title_html": highlight_html(r["title"], terms),
+            "snippet_html": highlight_html(snippet(plain, terms), terms),
+        }
         if r["kind"] == "phrase":
             phrase = phrase_rows.get(r["ref_id"], {})
             hit.update(shortcut=phrase.get("shortcut"), number=phrase.get("number"))

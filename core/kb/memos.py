@@ -9,6 +9,7 @@ sees the answer in "my memos", marked new until they have looked at it.
 
 Status: open (just noted) → queued (for the meeting) → answered; open → answered directly.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -16,8 +17,8 @@ from typing import Any
 
 import sqlite_utils
 
-from core.kernel import audit, config
 from core.kb import articles, phrases
+from core.kernel import audit, config
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
 from core.kernel.permissions import Actor, PermissionDenied, require, require_project
@@ -40,8 +41,15 @@ def _now(now: datetime | None) -> str:
     return (now or config.now()).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def note(db: sqlite_utils.Database, actor: Actor, project_id: int, text: str, kind: str = "question", chat_ref: str = "",
-         now: datetime | None = None) -> int:
+def note(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    project_id: int,
+    text: str,
+    kind: str = "question",
+    chat_ref: str = "",
+    now: datetime | None = None,
+) -> int:
     """Note a question or an idea on a project one works on; returns the memo's id."""
     require_project(db, actor, project_id, "memo.write")
     text, chat_ref = text.strip(), chat_ref.strip()
@@ -56,8 +64,15 @@ def note(db: sqlite_utils.Database, actor: Actor, project_id: int, text: str, ki
         errors.append(FieldError("kb.chat_ref", "err.too_long", {"n": MAX_CHAT_REF}))
     if errors:
         raise ValidationError(errors)
-    record = {"project_id": project_id, "author_id": actor.id, "kind": kind, "text": text, "chat_ref": chat_ref,
-              "status": "open", "created_at": _now(now)}
+    record = {
+        "project_id": project_id,
+        "author_id": actor.id,
+        "kind": kind,
+        "text": text,
+        "chat_ref": chat_ref,
+        "status": "open",
+        "created_at": _now(now),
+    }
     with write(db):
         memo_id = int(db["kb_memos"].insert(record).last_pk)
         audit.record(db, actor, "create", "kb_memo", memo_id, None, record)
@@ -65,7 +80,9 @@ def note(db: sqlite_utils.Database, actor: Actor, project_id: int, text: str, ki
 
 
 def _is_new(memo: dict) -> dict:
-    memo["is_new"] = bool(memo["status"] == "answered" and (memo["seen_at"] is None or memo["seen_at"] < memo["answered_at"]))
+    memo["is_new"] = bool(
+        memo["status"] == "answered" and (memo["seen_at"] is None or memo["seen_at"] < memo["answered_at"])
+    )
     return memo
 
 
@@ -89,15 +106,22 @@ def my_memos(db: sqlite_utils.Database, actor: Actor, status: str | None = None)
     if status:
         where.append("mm.status = ?")
         params.append(status)
-    return [_is_new(m) for m in rows(db, f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY mm.created_at DESC, mm.id DESC", params)]
+    return [
+        _is_new(m)
+        for m in rows(db, f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY mm.created_at DESC, mm.id DESC", params)
+    ]
 
 
 def unread_answers(db: sqlite_utils.Database, actor: Actor) -> int:
     """How many of the actor's memos have an answer they have not seen: the badge count."""
     if actor.role not in ("admin", "manager", "trainer", "qa", "agent"):
         return 0
-    row = one(db, """SELECT COUNT(*) AS n FROM kb_memos WHERE author_id = ? AND status = 'answered'
-                     AND (seen_at IS NULL OR seen_at < answered_at)""", [actor.id])
+    row = one(
+        db,
+        """SELECT COUNT(*) AS n FROM kb_memos WHERE author_id = ? AND status = 'answered'
+                     AND (seen_at IS NULL OR seen_at < answered_at)""",
+        [actor.id],
+    )
     return int(row["n"])
 
 
@@ -106,13 +130,21 @@ def mark_seen(db: sqlite_utils.Database, actor: Actor, now: datetime | None = No
     require(actor, "memo.write")
     stamp = _now(now)
     with write(db):
-        cursor = db.execute("""UPDATE kb_memos SET seen_at = ? WHERE author_id = ? AND status = 'answered'
-                               AND (seen_at IS NULL OR seen_at < answered_at)""", [stamp, actor.id])
+        cursor = db.execute(
+            """UPDATE kb_memos SET seen_at = ? WHERE author_id = ? AND status = 'answered'
+                               AND (seen_at IS NULL OR seen_at < answered_at)""",
+            [stamp, actor.id],
+        )
     return cursor.rowcount
 
 
-def inbox(db: sqlite_utils.Database, actor: Actor, project_id: int | None = None, statuses: tuple[str, ...] = ("open", "queued"),
-          search: str = "") -> list[dict]:
+def inbox(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    project_id: int | None = None,
+    statuses: tuple[str, ...] = ("open", "queued"),
+    search: str = "",
+) -> list[dict]:
     """Memos of the projects a supervisor may see, oldest first (the ones waiting longest on top)."""
     require(actor, "memo.answer")
     clause, params = articles.visible_clause(db, actor, "mm.project_id")
@@ -126,7 +158,11 @@ def inbox(db: sqlite_utils.Database, actor: Actor, project_id: int | None = None
         like = f"%{search.strip()}%"
         where.append("(mm.text LIKE ? OR mm.answer LIKE ? OR u.display_name LIKE ?)")
         params += [like, like, like]
-    order = "mm.created_at, mm.id" if "answered" not in statuses else "COALESCE(mm.answered_at, mm.created_at) DESC, mm.id DESC"
+    order = (
+        "mm.created_at, mm.id"
+        if "answered" not in statuses
+        else "COALESCE(mm.answered_at, mm.created_at) DESC, mm.id DESC"
+    )
     return [_is_new(m) for m in rows(db, f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY {order}", params)]
 
 
@@ -156,13 +192,25 @@ def _answer_errors(answer: str) -> list[FieldError]:
     return []
 
 
-def _record_answer(db: sqlite_utils.Database, actor: Actor, memo: dict, answer: str, stamp: str, extra: dict | None = None) -> None:
-    changes = {"status": "answered", "answer": answer.strip(), "answered_at": stamp, "answered_by": actor.id, **(extra or {})}
+def _record_answer(
+    db: sqlite_utils.Database, actor: Actor, memo: dict, answer: str, stamp: str, extra: dict | None = None
+) -> None:
+    changes = {
+        "status": "answered",
+        "answer": answer.strip(),
+        "answered_at": stamp,
+        "answered_by": actor.id,
+        **(extra or {}),
+    }
     db["kb_memos"].update(memo["id"], changes)
-    audit.record(db, actor, "answer", "kb_memo", memo["id"], {"status": memo["status"], "answer": memo["answer"]}, changes)
+    audit.record(
+        db, actor, "answer", "kb_memo", memo["id"], {"status": memo["status"], "answer": memo["answer"]}, changes
+    )
 
 
-def answer(db: sqlite_utils.Database, actor: Actor, memo_id: int, answer_text: str, now: datetime | None = None) -> None:
+def answer(
+    db: sqlite_utils.Database, actor: Actor, memo_id: int, answer_text: str, now: datetime | None = None
+) -> None:
     """Answer a memo (now, or in the meeting); the author sees it marked new. A later answer replaces it."""
     memo = _for_supervisor(db, actor, memo_id)
     errors = _answer_errors(answer_text)
@@ -183,8 +231,16 @@ def default_title(memo: dict) -> str:
     return text if len(text) <= TITLE_LENGTH else text[:TITLE_LENGTH] + "…"
 
 
-def to_article(db: sqlite_utils.Database, actor: Actor, memo_id: int, answer_text: str | None = None, title: str = "",
-               category: str = "faq", tags: str = "", now: datetime | None = None) -> int:
+def to_article(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    memo_id: int,
+    answer_text: str | None = None,
+    title: str = "",
+    category: str = "faq",
+    tags: str = "",
+    now: datetime | None = None,
+) -> int:
     """Answer the memo (or take its answer) and make it a knowledge-base article, in one action.
 
     The article's body holds the question and the answer; its owner is the supervisor, its review
@@ -200,15 +256,33 @@ def to_article(db: sqlite_utils.Database, actor: Actor, memo_id: int, answer_tex
     body = f"**问：** {memo['text']}\n\n**答：** {text}"
     stamp = _now(now)
     with write(db):
-        article_id = articles.create_article(db, actor, memo["project_id"], {
-            "title": title.strip() or default_title(memo), "category": category, "tags": tags, "body": body,
-            "note": f"memo #{memo_id}"}, now=now)
+        article_id = articles.create_article(
+            db,
+            actor,
+            memo["project_id"],
+            {
+                "title": title.strip() or default_title(memo),
+                "category": category,
+                "tags": tags,
+                "body": body,
+                "note": f"memo #{memo_id}",
+            },
+            now=now,
+        )
         _record_answer(db, actor, memo, text, stamp, {"article_id": article_id})
     return article_id
 
 
-def to_phrase(db: sqlite_utils.Database, actor: Actor, memo_id: int, shortcut: str, group_name: str = "",
-              phrase_text: str | None = None, answer_text: str | None = None, now: datetime | None = None) -> int:
+def to_phrase(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    memo_id: int,
+    shortcut: str,
+    group_name: str = "",
+    phrase_text: str | None = None,
+    answer_text: str | None = None,
+    now: datetime | None = None,
+) -> int:
     """Answer the memo (or take its answer) and make it a quick phrase, in one action.
 
     The phrase's text is `phrase_text`, or the answer itself. Returns the phrase's id.
@@ -222,14 +296,22 @@ def to_phrase(db: sqlite_utils.Database, actor: Actor, memo_id: int, shortcut: s
         raise ValidationError(errors)
     stamp = _now(now)
     with write(db):
-        phrase_id = phrases.create_phrase(db, actor, memo["project_id"], {
-            "group_name": group_name, "shortcut": shortcut, "text": phrase_text if phrase_text is not None else text},
-            source="memo", note=f"memo #{memo_id}", now=now)
+        phrase_id = phrases.create_phrase(
+            db,
+            actor,
+            memo["project_id"],
+            {"group_name": group_name, "shortcut": shortcut, "text": phrase_text if phrase_text is not None else text},
+            source="memo",
+            note=f"memo #{memo_id}",
+            now=now,
+        )
         _record_answer(db, actor, memo, text, stamp, {"phrase_id": phrase_id})
     return phrase_id
 
 
-def queue_for_meeting(db: sqlite_utils.Database, actor: Actor, week_start: date, project_id: int | None = None) -> list[dict]:
+def queue_for_meeting(
+    db: sqlite_utils.Database, actor: Actor, week_start: date, project_id: int | None = None
+) -> list[dict]:
     """The memos to work through at the Monday meeting that reviews the week starting `week_start`.
 
     That meeting is held on the Monday after the week, so the list holds every memo still queued
@@ -250,5 +332,8 @@ def summary(db: sqlite_utils.Database, actor: Actor, project_id: int | None = No
     require(actor, "memo.answer")
     since = (config.now() - timedelta(days=7)).strftime("%Y-%m-%d %H:%M:%S")
     every = inbox(db, actor, project_id, statuses=STATUSES)
-    return {"open": sum(m["status"] == "open" for m in every), "queued": sum(m["status"] == "queued" for m in every),
-            "answered_7d": sum(m["status"] == "answered" and m["answered_at"] >= since for m in every)}
+    return {
+        "open": sum(m["status"] == "open" for m in every),
+        "queued": sum(m["status"] == "queued" for m in every),
+        "answered_7d": sum(m["status"] == "answered" and m["answered_at"] >= since for m in every),
+    }

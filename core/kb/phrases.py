@@ -11,6 +11,7 @@ memo's answer). QA inspectors and managers flag a phrase as wrong or outdated; a
 flag on the Monday meeting's rewrite list, and the meeting's decision rewrites the phrase (a new
 dated version) and closes its flags.
 """
+
 from __future__ import annotations
 
 import csv
@@ -22,10 +23,10 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
+from core.kb.articles import visible_clause
 from core.kernel import audit, config, excel
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
-from core.kb.articles import visible_clause
 from core.kernel.permissions import Actor, project_row, require, require_project
 
 MAX_TEXT = 500  # the shop backends refuse longer quick phrases
@@ -39,9 +40,20 @@ SOURCES = ("edit", "import", "meeting", "memo")
 # the bulk upload layout of the shop backends: (column, header)
 EXPORT_COLUMNS = (("group_name", "分组"), ("shortcut", "快捷编码"), ("text", "短语内容"))
 IMPORT_HEADERS = {
-    "分组": "group_name", "group": "group_name", "组": "group_name", "短语分组": "group_name",
-    "快捷编码": "shortcut", "shortcut": "shortcut", "快捷码": "shortcut", "编码": "shortcut", "快捷键": "shortcut",
-    "短语内容": "text", "text": "text", "内容": "text", "快捷短语": "text", "短语": "text",
+    "分组": "group_name",
+    "group": "group_name",
+    "组": "group_name",
+    "短语分组": "group_name",
+    "快捷编码": "shortcut",
+    "shortcut": "shortcut",
+    "快捷码": "shortcut",
+    "编码": "shortcut",
+    "快捷键": "shortcut",
+    "短语内容": "text",
+    "text": "text",
+    "内容": "text",
+    "快捷短语": "text",
+    "短语": "text",
 }
 
 
@@ -75,30 +87,70 @@ def _clean(data: dict[str, Any], prefix: str = "") -> tuple[dict[str, str], list
     return {"group_name": group, "shortcut": shortcut, "text": text}, errors
 
 
-def _version(db: sqlite_utils.Database, phrase_id: int, version: int, record: dict, active: int, source: str, note: str,
-             stamp: str, actor: Actor | None) -> None:
-    db["kb_phrase_versions"].insert({"phrase_id": phrase_id, "version": version, "group_name": record["group_name"],
-                                     "shortcut": record["shortcut"], "text": record["text"], "active": active,
-                                     "source": source, "note": note, "changed_at": stamp, "changed_by": actor.id if actor else None})
+def _version(
+    db: sqlite_utils.Database,
+    phrase_id: int,
+    version: int,
+    record: dict,
+    active: int,
+    source: str,
+    note: str,
+    stamp: str,
+    actor: Actor | None,
+) -> None:
+    db["kb_phrase_versions"].insert(
+        {
+            "phrase_id": phrase_id,
+            "version": version,
+            "group_name": record["group_name"],
+            "shortcut": record["shortcut"],
+            "text": record["text"],
+            "active": active,
+            "source": source,
+            "note": note,
+            "changed_at": stamp,
+            "changed_by": actor.id if actor else None,
+        }
+    )
 
 
 def _shortcut_taken(db: sqlite_utils.Database, project_id: int, shortcut: str, phrase_id: int | None) -> bool:
-    clash = one(db, "SELECT id FROM kb_phrases WHERE project_id = ? AND shortcut = ? AND active = 1", [project_id, shortcut])
+    clash = one(
+        db, "SELECT id FROM kb_phrases WHERE project_id = ? AND shortcut = ? AND active = 1", [project_id, shortcut]
+    )
     return clash is not None and clash["id"] != phrase_id
 
 
-def _insert(db: sqlite_utils.Database, actor: Actor, project_id: int, record: dict, source: str, note: str, stamp: str) -> int:
+def _insert(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, record: dict, source: str, note: str, stamp: str
+) -> int:
     number = one(db, "SELECT COALESCE(MAX(number), 0) + 1 AS n FROM kb_phrases WHERE project_id = ?", [project_id])["n"]
-    row = {"project_id": project_id, "number": number, **record, "active": 1, "version": 1, "created_at": stamp,
-           "created_by": actor.id, "updated_at": stamp, "updated_by": actor.id}
+    row = {
+        "project_id": project_id,
+        "number": number,
+        **record,
+        "active": 1,
+        "version": 1,
+        "created_at": stamp,
+        "created_by": actor.id,
+        "updated_at": stamp,
+        "updated_by": actor.id,
+    }
     phrase_id = int(db["kb_phrases"].insert(row).last_pk)
     _version(db, phrase_id, 1, record, 1, source, note, stamp, actor)
     audit.record(db, actor, "create", "kb_phrase", phrase_id, None, row)
     return phrase_id
 
 
-def create_phrase(db: sqlite_utils.Database, actor: Actor, project_id: int, data: dict[str, Any], source: str = "edit",
-                  note: str = "", now: datetime | None = None) -> int:
+def create_phrase(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    project_id: int,
+    data: dict[str, Any],
+    source: str = "edit",
+    note: str = "",
+    now: datetime | None = None,
+) -> int:
     """Add a phrase under the project's next number; the shortcut must be free in the project."""
     require_project(db, actor, project_id, "phrase.write")
     record, errors = _clean(data)
@@ -114,19 +166,34 @@ def _phrase_row(db: sqlite_utils.Database, actor: Actor, phrase_id: int, action:
     return project_row(db, actor, "kb_phrases", phrase_id, "phrase.read", action, "phrase")
 
 
-def _change(db: sqlite_utils.Database, actor: Actor, before: dict, record: dict, active: int, source: str, note: str,
-            stamp: str) -> int:
+def _change(
+    db: sqlite_utils.Database, actor: Actor, before: dict, record: dict, active: int, source: str, note: str, stamp: str
+) -> int:
     version = before["version"] + 1
     changes = {**record, "active": active, "version": version, "updated_at": stamp, "updated_by": actor.id}
     db["kb_phrases"].update(before["id"], changes)
     _version(db, before["id"], version, record, active, source, note, stamp, actor)
-    audit.record(db, actor, "update", "kb_phrase", before["id"],
-                 {k: before[k] for k in ("group_name", "shortcut", "text", "active")}, {**record, "active": active, "source": source})
+    audit.record(
+        db,
+        actor,
+        "update",
+        "kb_phrase",
+        before["id"],
+        {k: before[k] for k in ("group_name", "shortcut", "text", "active")},
+        {**record, "active": active, "source": source},
+    )
     return version
 
 
-def update_phrase(db: sqlite_utils.Database, actor: Actor, phrase_id: int, data: dict[str, Any], note: str = "",
-                  source: str = "edit", now: datetime | None = None) -> int | None:
+def update_phrase(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    phrase_id: int,
+    data: dict[str, Any],
+    note: str = "",
+    source: str = "edit",
+    now: datetime | None = None,
+) -> int | None:
     """Edit a phrase as a new dated version; None when nothing changed. Missing keys keep their value."""
     before = _phrase_row(db, actor, phrase_id, "phrase.write")
     if not before["active"]:
@@ -159,7 +226,9 @@ def get_phrase(db: sqlite_utils.Database, actor: Actor, phrase_id: int) -> dict:
     return _phrase_row(db, actor, phrase_id)
 
 
-def list_phrases(db: sqlite_utils.Database, actor: Actor, project_id: int, search: str = "", group: str | None = None) -> list[dict]:
+def list_phrases(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, search: str = "", group: str | None = None
+) -> list[dict]:
     """The project's active phrases in number order, with their open flag count, filtered by text and group."""
     require_project(db, actor, project_id, "phrase.read")
     where, params = ["p.project_id = ?", "p.active = 1"], [project_id]
@@ -170,32 +239,50 @@ def list_phrases(db: sqlite_utils.Database, actor: Actor, project_id: int, searc
     if group is not None:
         where.append("p.group_name = ?")
         params.append(group)
-    return rows(db, f"""SELECT p.*, u.display_name AS editor_name,
+    return rows(
+        db,
+        f"""SELECT p.*, u.display_name AS editor_name,
                                (SELECT COUNT(*) FROM kb_phrase_flags f WHERE f.phrase_id = p.id AND f.status IN ('open','meeting')) AS open_flags
                         FROM kb_phrases p LEFT JOIN users u ON u.id = p.updated_by
-                        WHERE {' AND '.join(where)} ORDER BY p.number""", params)
+                        WHERE {" AND ".join(where)} ORDER BY p.number""",
+        params,
+    )
 
 
 def groups(db: sqlite_utils.Database, actor: Actor, project_id: int) -> list[str]:
     """The project's phrase groups in the order of their first phrase."""
     require_project(db, actor, project_id, "phrase.read")
-    return [r["group_name"] for r in db.query("""SELECT group_name, MIN(number) AS first FROM kb_phrases
-                                                 WHERE project_id = ? AND active = 1 GROUP BY group_name ORDER BY first""", [project_id])]
+    return [
+        r["group_name"]
+        for r in db.query(
+            """SELECT group_name, MIN(number) AS first FROM kb_phrases
+                                                 WHERE project_id = ? AND active = 1 GROUP BY group_name ORDER BY first""",
+            [project_id],
+        )
+    ]
 
 
 def history(db: sqlite_utils.Database, actor: Actor, phrase_id: int) -> list[dict]:
     """Every version of a phrase, newest first, dated, with who changed it and why."""
     _phrase_row(db, actor, phrase_id)
-    return rows(db, """SELECT v.*, u.display_name AS editor_name FROM kb_phrase_versions v LEFT JOIN users u ON u.id = v.changed_by
-                       WHERE v.phrase_id = ? ORDER BY v.version DESC""", [phrase_id])
+    return rows(
+        db,
+        """SELECT v.*, u.display_name AS editor_name FROM kb_phrase_versions v LEFT JOIN users u ON u.id = v.changed_by
+                       WHERE v.phrase_id = ? ORDER BY v.version DESC""",
+        [phrase_id],
+    )
 
 
 def recent_changes(db: sqlite_utils.Database, actor: Actor, project_id: int, since: str) -> list[dict]:
     """Phrase versions saved since a time ('YYYY-MM-DD HH:MM:SS'), newest first: the optimised set to upload."""
     require_project(db, actor, project_id, "phrase.read")
-    return rows(db, """SELECT v.*, p.number, u.display_name AS editor_name FROM kb_phrase_versions v
+    return rows(
+        db,
+        """SELECT v.*, p.number, u.display_name AS editor_name FROM kb_phrase_versions v
                        JOIN kb_phrases p ON p.id = v.phrase_id LEFT JOIN users u ON u.id = v.changed_by
-                       WHERE p.project_id = ? AND v.changed_at >= ? ORDER BY v.changed_at DESC, v.id DESC""", [project_id, since])
+                       WHERE p.project_id = ? AND v.changed_at >= ? ORDER BY v.changed_at DESC, v.id DESC""",
+        [project_id, since],
+    )
 
 
 # --- import / export ---------------------------------------------------------------------------
@@ -253,7 +340,9 @@ def parse_import(data: bytes, filename: str) -> list[dict[str, str]]:
         clean, row_errors = _clean(record, f"row {index}: ")
         errors += row_errors
         if clean["shortcut"] and clean["shortcut"] in seen:
-            errors.append(FieldError(f"row {index}: kb.shortcut", "err.duplicate_of_row", {"row": seen[clean["shortcut"]]}))
+            errors.append(
+                FieldError(f"row {index}: kb.shortcut", "err.duplicate_of_row", {"row": seen[clean["shortcut"]]})
+            )
         seen.setdefault(clean["shortcut"], index)
         items.append(clean)
     if errors:
@@ -263,8 +352,15 @@ def parse_import(data: bytes, filename: str) -> list[dict[str, str]]:
     return items
 
 
-def import_file(db: sqlite_utils.Database, actor: Actor, project_id: int, data: bytes, filename: str, replace: bool = False,
-                now: datetime | None = None) -> dict[str, int]:
+def import_file(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    project_id: int,
+    data: bytes,
+    filename: str,
+    replace: bool = False,
+    now: datetime | None = None,
+) -> dict[str, int]:
     """Import a bulk file, keyed on the shortcut: known shortcuts are updated, new ones added (in file order).
 
     With `replace`, phrases whose shortcut is not in the file are removed, so the project's set
@@ -275,7 +371,10 @@ def import_file(db: sqlite_utils.Database, actor: Actor, project_id: int, data: 
     stamp = _now(now)
     counts = {"added": 0, "updated": 0, "unchanged": 0, "removed": 0}
     with write(db):
-        current = {r["shortcut"]: r for r in db.query("SELECT * FROM kb_phrases WHERE project_id = ? AND active = 1", [project_id])}
+        current = {
+            r["shortcut"]: r
+            for r in db.query("SELECT * FROM kb_phrases WHERE project_id = ? AND active = 1", [project_id])
+        }
         for item in items:
             existing = current.get(item["shortcut"])
             if existing is None:
@@ -290,17 +389,29 @@ def import_file(db: sqlite_utils.Database, actor: Actor, project_id: int, data: 
             wanted = {i["shortcut"] for i in items}
             for shortcut, existing in current.items():
                 if shortcut not in wanted:
-                    _change(db, actor, existing, {k: existing[k] for k in ("group_name", "shortcut", "text")}, 0, "import",
-                            filename[:MAX_NOTE], stamp)
+                    _change(
+                        db,
+                        actor,
+                        existing,
+                        {k: existing[k] for k in ("group_name", "shortcut", "text")},
+                        0,
+                        "import",
+                        filename[:MAX_NOTE],
+                        stamp,
+                    )
                     counts["removed"] += 1
-        audit.record(db, actor, "import", "kb_phrase", project_id, None, {"file": filename, "replace": replace, **counts})
+        audit.record(
+            db, actor, "import", "kb_phrase", project_id, None, {"file": filename, "replace": replace, **counts}
+        )
     return counts
 
 
 # --- QA flags and the Monday meeting's rewrites -----------------------------------------------------
 
 
-def flag(db: sqlite_utils.Database, actor: Actor, phrase_id: int, reason: str, note: str = "", now: datetime | None = None) -> int:
+def flag(
+    db: sqlite_utils.Database, actor: Actor, phrase_id: int, reason: str, note: str = "", now: datetime | None = None
+) -> int:
     """A QA inspector or manager marks a phrase wrong or outdated, with a note of what is wrong."""
     phrase = _phrase_row(db, actor, phrase_id, "phrase.flag")
     errors = []
@@ -314,8 +425,14 @@ def flag(db: sqlite_utils.Database, actor: Actor, phrase_id: int, reason: str, n
         errors.append(FieldError("kb.text", "err.kb.phrase_removed"))
     if errors:
         raise ValidationError(errors)
-    record = {"phrase_id": phrase_id, "reason": reason, "note": note.strip(), "status": "open", "flagged_by": actor.id,
-              "flagged_at": _now(now)}
+    record = {
+        "phrase_id": phrase_id,
+        "reason": reason,
+        "note": note.strip(),
+        "status": "open",
+        "flagged_by": actor.id,
+        "flagged_at": _now(now),
+    }
     with write(db):
         flag_id = int(db["kb_phrase_flags"].insert(record).last_pk)
         audit.record(db, actor, "create", "kb_phrase_flag", flag_id, None, record)
@@ -352,12 +469,27 @@ def dismiss_flag(db: sqlite_utils.Database, actor: Actor, flag_id: int, note: st
     if not note.strip():
         raise ValidationError.single("kb.resolution", "err.required")
     with write(db):
-        _set_flag(db, actor, row, {"status": "dismissed", "resolved_by": actor.id, "resolved_at": _now(now),
-                                   "resolution": note.strip()[:MAX_NOTE]})
+        _set_flag(
+            db,
+            actor,
+            row,
+            {
+                "status": "dismissed",
+                "resolved_by": actor.id,
+                "resolved_at": _now(now),
+                "resolution": note.strip()[:MAX_NOTE],
+            },
+        )
 
 
-def apply_decision(db: sqlite_utils.Database, actor: Actor, phrase_id: int, data: dict[str, Any], note: str,
-                   now: datetime | None = None) -> int:
+def apply_decision(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    phrase_id: int,
+    data: dict[str, Any],
+    note: str,
+    now: datetime | None = None,
+) -> int:
     """The meeting's decision: the phrase is rewritten as a dated version and its open flags are resolved.
 
     `data` holds the new text (and group or shortcut when they change too); `note` the decision.
@@ -377,13 +509,27 @@ def apply_decision(db: sqlite_utils.Database, actor: Actor, phrase_id: int, data
     stamp = _now(now)
     with write(db):
         version = _change(db, actor, before, record, 1, "meeting", note.strip()[:MAX_NOTE], stamp)
-        for row in rows(db, "SELECT * FROM kb_phrase_flags WHERE phrase_id = ? AND status IN ('open','meeting')", [phrase_id]):
-            _set_flag(db, actor, row, {"status": "resolved", "resolved_by": actor.id, "resolved_at": stamp,
-                                       "resolution": note.strip()[:MAX_NOTE], "resolved_version": version})
+        for row in rows(
+            db, "SELECT * FROM kb_phrase_flags WHERE phrase_id = ? AND status IN ('open','meeting')", [phrase_id]
+        ):
+            _set_flag(
+                db,
+                actor,
+                row,
+                {
+                    "status": "resolved",
+                    "resolved_by": actor.id,
+                    "resolved_at": stamp,
+                    "resolution": note.strip()[:MAX_NOTE],
+                    "resolved_version": version,
+                },
+            )
     return version
 
 
-def flags(db: sqlite_utils.Database, actor: Actor, project_id: int | None = None, statuses: tuple[str, ...] | None = None) -> list[dict]:
+def flags(
+    db: sqlite_utils.Database, actor: Actor, project_id: int | None = None, statuses: tuple[str, ...] | None = None
+) -> list[dict]:
     """Flags of the phrases the actor may read, newest first, with the phrase and who flagged it."""
     require(actor, "phrase.read")
     clause, params = visible_clause(db, actor, "p.project_id")
@@ -395,13 +541,17 @@ def flags(db: sqlite_utils.Database, actor: Actor, project_id: int | None = None
     if statuses:
         where.append(f"f.status IN ({','.join('?' * len(statuses))})")
         params += list(statuses)
-    return rows(db, f"""SELECT f.*, p.project_id, p.number, p.shortcut, p.group_name, p.text, p.version AS phrase_version,
+    return rows(
+        db,
+        f"""SELECT f.*, p.project_id, p.number, p.shortcut, p.group_name, p.text, p.version AS phrase_version,
                                u.display_name AS flagged_by_name, r.display_name AS resolved_by_name,
                                pr.name AS project_name, m.name AS merchant_name
                         FROM kb_phrase_flags f JOIN kb_phrases p ON p.id = f.phrase_id
                         JOIN projects pr ON pr.id = p.project_id JOIN merchants m ON m.id = pr.merchant_id
                         LEFT JOIN users u ON u.id = f.flagged_by LEFT JOIN users r ON r.id = f.resolved_by
-                        WHERE {' AND '.join(where)} ORDER BY f.flagged_at DESC, f.id DESC""", params)
+                        WHERE {" AND ".join(where)} ORDER BY f.flagged_at DESC, f.id DESC""",
+        params,
+    )
 
 
 def rewrite_list(db: sqlite_utils.Database, actor: Actor, project_id: int | None = None) -> list[dict]:
@@ -414,8 +564,12 @@ def flag_summary(db: sqlite_utils.Database, actor: Actor, project_id: int) -> li
     """Per phrase that was ever flagged: how often as wrong and as outdated, how many are still open,
     and when it last changed — the usage view of which phrases QA finds fault with."""
     require_project(db, actor, project_id, "phrase.read")
-    return rows(db, """SELECT p.id, p.number, p.shortcut, p.group_name, p.text, p.updated_at, p.active,
+    return rows(
+        db,
+        """SELECT p.id, p.number, p.shortcut, p.group_name, p.text, p.updated_at, p.active,
                               SUM(f.reason = 'wrong') AS wrong, SUM(f.reason = 'outdated') AS outdated,
                               SUM(f.status IN ('open','meeting')) AS still_open, SUM(f.status = 'meeting') AS on_meeting_list
                        FROM kb_phrase_flags f JOIN kb_phrases p ON p.id = f.phrase_id
-                       WHERE p.project_id = ? GROUP BY p.id ORDER BY still_open DESC, COUNT(*) DESC, p.number""", [project_id])
+                       WHERE p.project_id = ? GROUP BY p.id ORDER BY still_open DESC, COUNT(*) DESC, p.number""",
+        [project_id],
+    )

@@ -10,6 +10,7 @@ shorter queries are answered by a LIKE scan of the same table (see core.kb.artic
 A change after this migration has shipped is a new migration appended to core.kernel.migrations,
 never an edit here.
 """
+
 from __future__ import annotations
 
 # rowid = source id * ROWID_STRIDE + offset; core.kb.articles decodes it

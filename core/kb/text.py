@@ -1,4 +1,5 @@
 """UI text of the knowledge base, quick phrases and memos: (zh, en) per key."""
+
 from __future__ import annotations
 
 CATALOGUE: dict[str, tuple[str, str]] = {
@@ -56,8 +57,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # errors
     "err.kb.archived": ("该文章已归档，不能再修改", "this article is archived and cannot be edited"),
     "err.kb.review_in_future": ("下次复核日期须晚于今天", "the next review date must be after today"),
-    "err.kb.shortcut_format": ("须为 / 加1-20位字母、数字或下划线，例如 /fh", "a / and 1–20 letters, digits or _, e.g. /fh"),
-    "err.kb.shortcut_taken": ("快捷编码 {shortcut} 已被本项目其他短语使用", "shortcut {shortcut} is already used in this project"),
+    "err.kb.shortcut_format": (
+        "须为 / 加1-20位字母、数字或下划线，例如 /fh",
+        "a / and 1–20 letters, digits or _, e.g. /fh",
+    ),
+    "err.kb.shortcut_taken": (
+        "快捷编码 {shortcut} 已被本项目其他短语使用",
+        "shortcut {shortcut} is already used in this project",
+    ),
     "err.kb.phrase_removed": ("该短语已删除", "this phrase has been removed"),
     "err.kb.unchanged": ("内容没有变化", "nothing was changed"),
     "err.kb.flag_not_open": ("该标记已处理", "this flag has already been dealt with"),
@@ -66,8 +73,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "err.kb.memo_has_phrase": ("该备忘已生成过快捷短语", "this memo already became a quick phrase"),
     # knowledge base page
     "kb.title": ("知识库", "Knowledge base"),
-    "kb.my_overdue": ("您负责的 {n} 篇文章已过复核日期：{titles}。请在“待复核”中查看并确认或更新。",
-                      "{n} of your articles are past their review date: {titles}. See “Review due” to confirm or update them."),
+    "kb.my_overdue": (
+        "您负责的 {n} 篇文章已过复核日期：{titles}。请在“待复核”中查看并确认或更新。",
+        "{n} of your articles are past their review date: {titles}. See “Review due” to confirm or update them.",
+    ),
     "kb.tab.search": ("搜索", "Search"),
     "kb.tab.articles": ("全部文章", "Articles"),
     "kb.tab.changes": ("本周变更", "Changed this week"),
@@ -77,8 +86,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "kb.tab.versions": ("版本历史", "Versions"),
     "kb.tab.edit": ("编辑", "Edit"),
     "kb.search_label": ("搜索知识库", "Search the knowledge base"),
-    "kb.search_hint": ("输入关键词，例如：发货、退换货、优惠券、尺码、发票", "Type a word, e.g. 发货, 退换货, 优惠券, 尺码, 发票"),
-    "kb.no_hits": ("没有找到相关内容，可以换个说法，或记一条备忘问主管。", "Nothing found. Try other words, or note a memo for your supervisor."),
+    "kb.search_hint": (
+        "输入关键词，例如：发货、退换货、优惠券、尺码、发票",
+        "Type a word, e.g. 发货, 退换货, 优惠券, 尺码, 发票",
+    ),
+    "kb.no_hits": (
+        "没有找到相关内容，可以换个说法，或记一条备忘问主管。",
+        "Nothing found. Try other words, or note a memo for your supervisor.",
+    ),
     "kb.related_only": ("没有完全匹配的结果，以下是相关内容：", "No exact match; these are related:"),
     "kb.related": ("相关内容（不含全部关键词）：", "Related (not every word matches):"),
     "kb.open": ("打开文章", "Open the article"),
@@ -105,12 +120,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "kb.body_help": ("支持Markdown：## 小标题、- 列表、**加粗**", "Markdown: ## heading, - list, **bold**"),
     "kb.note_hint": ("本次改了什么（可选）", "What changed (optional)"),
     "kb.created_ok": ("文章已创建。", "Article created."),
-    "kb.saved_version": ("已保存为新版本，旧版本保留在版本历史中。", "Saved as a new version; the old one stays in the history."),
+    "kb.saved_version": (
+        "已保存为新版本，旧版本保留在版本历史中。",
+        "Saved as a new version; the old one stays in the history.",
+    ),
     "kb.nothing_changed": ("内容没有变化，未保存新版本。", "Nothing changed; no new version saved."),
-    "kb.article_line": ("{project} · {category} · v{version} · 负责人 {owner} · 复核日期 {review_by} · {editor} 更新于 {at}",
-                        "{project} · {category} · v{version} · owner {owner} · review by {review_by} · updated {at} by {editor}"),
+    "kb.article_line": (
+        "{project} · {category} · v{version} · 负责人 {owner} · 复核日期 {review_by} · {editor} 更新于 {at}",
+        "{project} · {category} · v{version} · owner {owner} · review by {review_by} · updated {at} by {editor}",
+    ),
     "kb.archived": ("该文章已归档，不再出现在搜索结果中。", "This article is archived and no longer found by search."),
-    "kb.overdue_flag": ("已过复核日期（{date}），请负责人确认内容是否仍然准确。", "Past its review date ({date}): the owner should confirm it is still right."),
+    "kb.overdue_flag": (
+        "已过复核日期（{date}），请负责人确认内容是否仍然准确。",
+        "Past its review date ({date}): the owner should confirm it is still right.",
+    ),
     "kb.next_review": ("下次复核日期", "Next review date"),
     "kb.mark_reviewed": ("内容仍然准确，确认复核", "Still right: mark reviewed"),
     "kb.reviewed_ok": ("已确认复核。", "Marked reviewed."),
@@ -135,21 +158,33 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "kb.phrases.tab.edit": ("新增/编辑", "Add / edit"),
     "kb.phrases.search_hint": ("内容、快捷编码或分组", "Text, shortcut or group"),
     "kb.phrases.empty": ("没有符合条件的快捷短语。", "No quick phrase matches."),
-    "kb.phrases.copy_hint": ("点击短语右上角的复制按钮即可复制。", "Click the copy icon at the top right of a phrase to copy it."),
+    "kb.phrases.copy_hint": (
+        "点击短语右上角的复制按钮即可复制。",
+        "Click the copy icon at the top right of a phrase to copy it.",
+    ),
     "kb.phrases.flagged": ("{n} 个问题标记", "{n} open flags"),
     "kb.phrases.phrase": ("短语", "Phrase"),
     "kb.phrases.number": ("编号", "No."),
     "kb.phrases.flag_new": ("标记有问题的短语", "Flag a phrase"),
-    "kb.phrases.flag_hint": ("哪里错了或过时了，例如：运费政策已改为包邮", "What is wrong or outdated, e.g. shipping is now free"),
+    "kb.phrases.flag_hint": (
+        "哪里错了或过时了，例如：运费政策已改为包邮",
+        "What is wrong or outdated, e.g. shipping is now free",
+    ),
     "kb.phrases.flag_go": ("提交标记", "Flag it"),
     "kb.phrases.flag_ok": ("已标记，等待经理处理。", "Flagged; a manager will take it up."),
     "kb.phrases.flag_says": ("问题说明：{note}", "Flag: {note}"),
     "kb.phrases.meeting_list": ("周例会改写清单（{n}）", "The Monday meeting's rewrite list ({n})"),
     "kb.phrases.meeting_empty": ("改写清单为空。", "Nothing on the rewrite list."),
     "kb.phrases.new_text": ("改写后的内容", "Rewritten text"),
-    "kb.phrases.decision_hint": ("例会决定，例如：按新运费政策改写", "The meeting's decision, e.g. rewritten for the new shipping policy"),
+    "kb.phrases.decision_hint": (
+        "例会决定，例如：按新运费政策改写",
+        "The meeting's decision, e.g. rewritten for the new shipping policy",
+    ),
     "kb.phrases.apply_decision": ("按例会决定改写", "Apply the decision"),
-    "kb.phrases.decision_ok": ("已改写为第 {version} 版，相关标记已关闭。", "Rewritten as version {version}; its flags are closed."),
+    "kb.phrases.decision_ok": (
+        "已改写为第 {version} 版，相关标记已关闭。",
+        "Rewritten as version {version}; its flags are closed.",
+    ),
     "kb.phrases.open_flags": ("待处理的标记（{n}）", "Open flags ({n})"),
     "kb.phrases.no_open_flags": ("没有待处理的标记。", "No open flags."),
     "kb.phrases.to_meeting": ("列入周例会改写清单", "Put on the meeting's list"),
@@ -163,22 +198,38 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "kb.phrases.closed_flags": ("已处理的标记（{n}）", "Closed flags ({n})"),
     "kb.phrases.flag_status": ("状态", "Status"),
     "kb.phrases.resolved_at": ("处理时间", "Closed at"),
-    "kb.phrases.bulk_hint": ("格式与店铺后台批量上传快捷短语一致：分组、快捷编码、短语内容三列。导出后可直接上传到平台，也可修改后导入回来。",
-                             "The layout of the shop backend's bulk upload: group, shortcut, text. Upload an export to the platform as is, or edit it and import it back."),
+    "kb.phrases.bulk_hint": (
+        "格式与店铺后台批量上传快捷短语一致：分组、快捷编码、短语内容三列。导出后可直接上传到平台，也可修改后导入回来。",
+        "The layout of the shop backend's bulk upload: group, shortcut, text. Upload an export to the platform as is, or edit it and import it back.",
+    ),
     "kb.phrases.export_xlsx": ("导出 Excel", "Export Excel"),
     "kb.phrases.export_csv": ("导出 CSV", "Export CSV"),
-    "kb.phrases.changed_this_week": ("本周（{start} 起）修改过的短语：需要同步到店铺后台", "Changed this week (since {start}): to upload to the shop backend"),
+    "kb.phrases.changed_this_week": (
+        "本周（{start} 起）修改过的短语：需要同步到店铺后台",
+        "Changed this week (since {start}): to upload to the shop backend",
+    ),
     "kb.phrases.none_changed": ("本周没有修改过的短语。", "No phrase changed this week."),
     "kb.phrases.import": ("导入", "Import"),
     "kb.phrases.import_file": ("选择 .xlsx 或 .csv 文件", "Choose an .xlsx or .csv file"),
-    "kb.phrases.replace": ("以文件为准（文件中没有的短语将被删除）", "Replace the set (phrases not in the file are removed)"),
-    "kb.phrases.replace_help": ("关闭时只新增和更新，按快捷编码匹配", "Off: only add and update, matched on the shortcut"),
+    "kb.phrases.replace": (
+        "以文件为准（文件中没有的短语将被删除）",
+        "Replace the set (phrases not in the file are removed)",
+    ),
+    "kb.phrases.replace_help": (
+        "关闭时只新增和更新，按快捷编码匹配",
+        "Off: only add and update, matched on the shortcut",
+    ),
     "kb.phrases.replace_confirm": ("我确认删除文件中没有的短语", "Yes, remove the phrases missing from the file"),
     "kb.phrases.import_go": ("导入", "Import"),
-    "kb.phrases.imported": ("导入完成：新增 {added}，更新 {updated}，未变 {unchanged}，删除 {removed}。",
-                            "Imported: {added} added, {updated} updated, {unchanged} unchanged, {removed} removed."),
+    "kb.phrases.imported": (
+        "导入完成：新增 {added}，更新 {updated}，未变 {unchanged}，删除 {removed}。",
+        "Imported: {added} added, {updated} updated, {unchanged} unchanged, {removed} removed.",
+    ),
     "kb.phrases.new": ("（新增短语）", "(new phrase)"),
-    "kb.phrases.shortcut_help": ("客服在聊天工具中输入的编码，例如 /fh 表示发货时间", "What agents type in the chat tool, e.g. /fh for shipping time"),
+    "kb.phrases.shortcut_help": (
+        "客服在聊天工具中输入的编码，例如 /fh 表示发货时间",
+        "What agents type in the chat tool, e.g. /fh for shipping time",
+    ),
     "kb.phrases.saved": ("短语已保存。", "Phrase saved."),
     "kb.phrases.history": ("修改历史", "History"),
     "kb.phrases.changed_at": ("修改时间", "Changed at"),
@@ -192,7 +243,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "kb.memo.project": ("项目", "Project"),
     "kb.memo.kind.question": ("问题", "Question"),
     "kb.memo.kind.idea": ("想法/建议", "Idea"),
-    "kb.memo.text_hint": ("例如：买家问能不能开专票，不确定怎么回答", "E.g. a buyer asked for a special VAT invoice; not sure what to say"),
+    "kb.memo.text_hint": (
+        "例如：买家问能不能开专票，不确定怎么回答",
+        "E.g. a buyer asked for a special VAT invoice; not sure what to say",
+    ),
     "kb.memo.chat_ref_hint": ("买家昵称、订单号或聊天时间", "Buyer nickname, order number or chat time"),
     "kb.memo.note_go": ("记下", "Note it"),
     "kb.memo.noted": ("已记下，主管回答后会显示在“我的备忘”。", "Noted; the answer will show under “My memos”."),
@@ -225,7 +279,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "kb.memo.tab.answered": ("已回答", "Answered"),
     "kb.memo.search_hint": ("内容或提问人", "Text or author"),
     "kb.memo.inbox_empty": ("没有待回答的备忘。", "No memo is waiting."),
-    "kb.memo.queue_hint": ("排入周例会的备忘，按排入时间先后；例会上逐条回答。", "Memos queued for the Monday meeting, oldest first; answer them there."),
+    "kb.memo.queue_hint": (
+        "排入周例会的备忘，按排入时间先后；例会上逐条回答。",
+        "Memos queued for the Monday meeting, oldest first; answer them there.",
+    ),
     "kb.memo.queue_empty": ("周例会队列为空。", "The Monday queue is empty."),
     "kb.memo.none_answered": ("还没有已回答的备忘。", "No answered memo yet."),
 }

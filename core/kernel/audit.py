@@ -1,4 +1,5 @@
 """The audit trail: who changed which business record, when, from what to what."""
+
 from __future__ import annotations
 
 import json
@@ -80,19 +81,45 @@ HIDDEN_FIELDS = ("updated_at",)  # bookkeeping stamped on every write, not a cha
 MAX_VALUE = 60  # characters of one value in the sentence; the JSON behind the toggle has it whole
 # entity -> the catalogue namespaces of its field labels (field.<namespace>.<name>), after field.<entity>.<name>
 FIELD_NAMESPACES: dict[str, tuple[str, ...]] = {
-    "agent": ("team",), "agent_alias": ("team",), "agent_track": ("team",), "exam": ("team",), "exam_pass_mark": ("team",),
-    "project_agent": ("team",), "project_candidate": ("team",), "required_exams": ("team",), "team_settings": ("team",),
-    "training_material": ("team",), "training_plan": ("team",), "training_session": ("team",),
-    "qa_review": ("qa",), "qa_review_task": ("qa",), "qa_dispute": ("qa",), "qa_calibration": ("qa",), "qa_scorecard": ("qa",),
-    "qa_project_settings": ("qa",), "complaint": ("complaint", "qa"),
-    "reissue": ("aftersales",), "cashback": ("aftersales",), "aftersales_case": ("aftersales",),
-    "pay_run": ("salary",), "salary_scheme": ("salary",), "salary_scheme_assignment": ("salary",), "attendance": ("salary",),
-    "order_confirmation": ("oc",), "faq_item": ("faq",),
+    "agent": ("team",),
+    "agent_alias": ("team",),
+    "agent_track": ("team",),
+    "exam": ("team",),
+    "exam_pass_mark": ("team",),
+    "project_agent": ("team",),
+    "project_candidate": ("team",),
+    "required_exams": ("team",),
+    "team_settings": ("team",),
+    "training_material": ("team",),
+    "training_plan": ("team",),
+    "training_session": ("team",),
+    "qa_review": ("qa",),
+    "qa_review_task": ("qa",),
+    "qa_dispute": ("qa",),
+    "qa_calibration": ("qa",),
+    "qa_scorecard": ("qa",),
+    "qa_project_settings": ("qa",),
+    "complaint": ("complaint", "qa"),
+    "reissue": ("aftersales",),
+    "cashback": ("aftersales",),
+    "aftersales_case": ("aftersales",),
+    "pay_run": ("salary",),
+    "salary_scheme": ("salary",),
+    "salary_scheme_assignment": ("salary",),
+    "attendance": ("salary",),
+    "order_confirmation": ("oc",),
+    "faq_item": ("faq",),
 }
 # entity -> catalogue prefix of its status values
-STATUS_VALUES: dict[str, str] = {"project": "status.", "agent": "team.agent_status.", "complaint": "complaint.status.",
-                                 "qa_review": "qa.status.", "qa_dispute": "qa.dispute.", "billing_invoice": "billing.status.",
-                                 "billing_quote": "billing.quote_status."}
+STATUS_VALUES: dict[str, str] = {
+    "project": "status.",
+    "agent": "team.agent_status.",
+    "complaint": "complaint.status.",
+    "qa_review": "qa.status.",
+    "qa_dispute": "qa.dispute.",
+    "billing_invoice": "billing.status.",
+    "billing_quote": "billing.quote_status.",
+}
 
 
 def field_label(entity: str, name: str, lang: str = "zh") -> str:
@@ -125,7 +152,7 @@ def value_text(entity: str, name: str, value: Any, lang: str = "zh") -> str:
     else:
         text = str(value)
     text = " ".join(text.split())
-    return text if len(text) <= MAX_VALUE else text[:MAX_VALUE - 1] + "…"
+    return text if len(text) <= MAX_VALUE else text[: MAX_VALUE - 1] + "…"
 
 
 def _load(text: str | None) -> Any:
@@ -173,9 +200,19 @@ def describe(row: dict, lang: str = "zh") -> dict[str, Any]:
     from core.kernel import i18n
 
     entity = row["entity"]
-    changes = [{"field": field_label(entity, name, lang) if name else i18n.t("audit.value", lang),
-                "before": value_text(entity, name, old, lang), "after": value_text(entity, name, new, lang)}
-               for name, old, new in field_changes(_load(row.get("before")), _load(row.get("after")))]
+    changes = [
+        {
+            "field": field_label(entity, name, lang) if name else i18n.t("audit.value", lang),
+            "before": value_text(entity, name, old, lang),
+            "after": value_text(entity, name, new, lang),
+        }
+        for name, old, new in field_changes(_load(row.get("before")), _load(row.get("after")))
+    ]
     changes = [c for c in changes if c["before"] != c["after"]]  # None and "" read the same: no change to show
     text = "；".join(f"{c['field']}：{c['before']} → {c['after']}" for c in changes) or i18n.t("audit.no_change", lang)
-    return {"action": action_label(row["action"], lang), "entity": entity_label(entity, lang), "changes": changes, "text": text}
+    return {
+        "action": action_label(row["action"], lang),
+        "entity": entity_label(entity, lang),
+        "changes": changes,
+        "text": text,
+    }

@@ -3,6 +3,7 @@
 `python -m core.kernel.backup OUT` writes a copy of the live database (readers and writers may keep
 working meanwhile); restoring is copying that file back while the app is stopped.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,7 +50,9 @@ def backup_bytes(db: sqlite_utils.Database, actor: Actor) -> bytes:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: back up APP_DB (or data/app.db) to OUT."""
-    parser = argparse.ArgumentParser(prog="python -m core.kernel.backup", description="Back up the app database (SQLite online backup).")
+    parser = argparse.ArgumentParser(
+        prog="python -m core.kernel.backup", description="Back up the app database (SQLite online backup)."
+    )
     parser.add_argument("out", help="path of the backup file to write")
     args = parser.parse_args(argv)
     source_path = config.db_path()

@@ -3,6 +3,7 @@
 `APP_DB` overrides the database path (tests point it at a temp file); uploads and the
 cookie key live beside the database, in the git-ignored `data/` folder by default.
 """
+
 from __future__ import annotations
 
 import os

@@ -15,6 +15,7 @@ the counter, is the key: two copies of a file that diverge, or a restored backup
 Writes made outside `write()` do not bump it; everything that changes business data goes through
 `write()` (house rule), so cached figures are never stale after a save.
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -1,4 +1,5 @@
 """Errors core raises for bad input: message keys of the i18n catalogue, never UI text."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -4,6 +4,7 @@ Every text cell that a spreadsheet would read as a formula (starting with =, +, 
 or carriage return) is prefixed with a quote, so data typed by a buyer or a merchant can never
 run as a formula on a colleague's machine.
 """
+
 from __future__ import annotations
 
 import io
@@ -22,7 +23,9 @@ def escape_cell(value: Any) -> Any:
     return value
 
 
-def to_xlsx(sheets: dict[str, pd.DataFrame], formats: dict[str, dict[str, str | list[str | None]]] | None = None) -> bytes:
+def to_xlsx(
+    sheets: dict[str, pd.DataFrame], formats: dict[str, dict[str, str | list[str | None]]] | None = None
+) -> bytes:
     """An .xlsx file with one sheet per entry, text cells escaped, header row bold and frozen.
 
     `formats` gives number formats per sheet and column (one for the column, or one per row), so

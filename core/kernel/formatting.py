@@ -13,6 +13,7 @@ same everywhere (issue 18: "¥49876.33", "¥4,044.32", "¥-20.00" and "-¥20.00"
 Nothing (None, NaN) is "—", never 0 and never "None". Rounding is decimal, not binary: 2.675 yuan
 is 2.68 (the float 2.675 is 2.67499…, the text people typed is what counts).
 """
+
 from __future__ import annotations
 
 import math
@@ -29,8 +30,17 @@ RATE_KPIS = ("response_30s_rate", "effective_reply_rate", "conversion_rate", "sa
 SECOND_KPIS = ("avg_response_s", "first_response_s")
 MONEY_KPIS = ("sales", "aov", "amount")
 RATIO_KPIS = ("items_per_buyer",)
-COUNT_KPIS = ("consultations", "converted", "items", "waits", "fast_replies", "reviews", "critical_failures", "problem_cases",
-              "excellent_cases")
+COUNT_KPIS = (
+    "consultations",
+    "converted",
+    "items",
+    "waits",
+    "fast_replies",
+    "reviews",
+    "critical_failures",
+    "problem_cases",
+    "excellent_cases",
+)
 SCORE_KPIS = ("mean_score", "target")
 
 
@@ -39,7 +49,9 @@ def missing(value: Any) -> bool:
     if value is None:
         return True
     try:
-        return bool(value != value) or (isinstance(value, float) and math.isnan(value))  # NaN and pd.NA are not equal to themselves
+        return bool(value != value) or (
+            isinstance(value, float) and math.isnan(value)
+        )  # NaN and pd.NA are not equal to themselves
     except TypeError:  # pd.NA != pd.NA is NA, whose truth value is ambiguous
         return True
 

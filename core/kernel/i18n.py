@@ -4,6 +4,7 @@ Pages never hard-code text: they call `t(key, lang, **params)`. Core raises erro
 keys (`core.kernel.errors`), so the same rule speaks both languages. A missing key shows as the key
 itself (and a test fails on any key a page uses that is not here).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -32,8 +33,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "btn.save": ("保存", "Save"),
     "msg.not_found": ("找不到该记录，或您无权查看。", "Not found, or you may not see it."),
     "msg.saved": ("已保存。", "Saved."),
-    "msg.unexpected_error": ("出现了意外错误，您的操作未完成，数据未被改动。问题已记录，请稍后重试或联系管理员。",
-                             "Something unexpected went wrong; your action did not complete and no data was changed. It has been logged; try again or ask the admin."),
+    "msg.unexpected_error": (
+        "出现了意外错误，您的操作未完成，数据未被改动。问题已记录，请稍后重试或联系管理员。",
+        "Something unexpected went wrong; your action did not complete and no data was changed. It has been logged; try again or ask the admin.",
+    ),
     "msg.not_saved": ("未保存，请修改以下问题：", "Nothing was saved. Please fix the following:"),
     # navigation
     "nav.group.main": ("工作台", "Workspace"),
@@ -75,10 +78,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "login.password": ("密码", "Password"),
     "login.submit": ("登录", "Log in"),
     "login.failed": ("用户名或密码错误。", "Wrong username or password."),
-    "login.locked": ("登录失败次数过多，该账号已锁定{minutes}分钟（至 {until}），请稍后再试。",
-                     "Too many failed logins: this account is locked for {minutes} minutes (until {until}). Try again later."),
-    "login.session_ended": ("您的会话已结束（账号已停用或密码已修改），请重新登录。",
-                            "Your session has ended (account deactivated or password changed). Please log in again."),
+    "login.locked": (
+        "登录失败次数过多，该账号已锁定{minutes}分钟（至 {until}），请稍后再试。",
+        "Too many failed logins: this account is locked for {minutes} minutes (until {until}). Try again later.",
+    ),
+    "login.session_ended": (
+        "您的会话已结束（账号已停用或密码已修改），请重新登录。",
+        "Your session has ended (account deactivated or password changed). Please log in again.",
+    ),
     # fields
     "field.name": ("名称", "Name"),
     "field.platform": ("平台", "Platform"),
@@ -175,7 +182,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "err.username_format": ("用户名须为2-32位小写字母、数字或 _ . -", "2–32 lowercase letters, digits or _ . -"),
     "err.username_taken": ("用户名已被占用", "username already taken"),
     "err.merchant_required": ("商家账号须关联一个商家", "a merchant account must be tied to a merchant"),
-    "err.cannot_demote_self": ("不能停用自己或取消自己的管理员角色", "you cannot deactivate yourself or drop your own admin role"),
+    "err.cannot_demote_self": (
+        "不能停用自己或取消自己的管理员角色",
+        "you cannot deactivate yourself or drop your own admin role",
+    ),
     "err.password_short": ("密码至少{n}位", "at least {n} characters"),
     "err.password_same": ("新密码不能与当前密码相同", "must differ from the current password"),
     "err.password_mismatch": ("两次输入的新密码不一致。", "The two new passwords differ."),
@@ -184,25 +194,38 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "err.standard_question": ("标准问题不能删除", "standard questions cannot be deleted"),
     "err.file_empty": ("文件为空", "the file is empty"),
     "err.file_name": ("文件名无效", "invalid file name"),
-    "err.file_type": ("不支持的文件类型 .{ext}（允许：{allowed}）", "file type .{ext} is not allowed (allowed: {allowed})"),
+    "err.file_type": (
+        "不支持的文件类型 .{ext}（允许：{allowed}）",
+        "file type .{ext} is not allowed (allowed: {allowed})",
+    ),
     "err.file_size": ("文件超过{mb}MB上限", "the file is larger than {mb} MB"),
     "err.file_type_table": ("请上传 .xlsx 或 .csv 文件", "upload an .xlsx or .csv file"),
     "err.file_encoding": ("无法识别文件编码，请另存为 UTF-8", "unknown text encoding; save as UTF-8"),
     "err.file_unreadable": ("无法读取该文件，请确认是有效的表格文件", "the file could not be read as a table"),
     "err.missing_columns": ("缺少列：{columns}", "missing columns: {columns}"),
     "err.duplicate_columns": ("列重复：{columns}", "columns appear more than once: {columns}"),
-    "warn.golive_too_soon": ("商家要求的上线日期早于确认后{n}个工作日，最早可于 {earliest} 上线。",
-                             "The merchant's date is sooner than {n} working days after confirmation; the earliest is {earliest}."),
+    "warn.golive_too_soon": (
+        "商家要求的上线日期早于确认后{n}个工作日，最早可于 {earliest} 上线。",
+        "The merchant's date is sooner than {n} working days after confirmation; the earliest is {earliest}.",
+    ),
     # account
     "account.title": ("我的账户", "My account"),
     "account.language": ("语言", "Language"),
     "account.change_password": ("修改密码", "Change password"),
-    "account.password_changed": ("密码已修改，其他设备上的登录已失效。", "Password changed; your other sessions have ended."),
+    "account.password_changed": (
+        "密码已修改，其他设备上的登录已失效。",
+        "Password changed; your other sessions have ended.",
+    ),
     # home
     "home.title": ("你好，{name}", "Hello, {name}"),
-    "home.agent_intro": ("欢迎使用客服运营平台。您的KPI、质检与薪资将在相关功能上线后显示在这里。",
-                         "Welcome. Your KPIs, QA results and pay will show here as those features go live."),
-    "home.empty": ("还没有项目。先在“商家”页面添加商家并创建项目。", "No projects yet. Add a merchant and a project on the Merchants page."),
+    "home.agent_intro": (
+        "欢迎使用客服运营平台。您的KPI、质检与薪资将在相关功能上线后显示在这里。",
+        "Welcome. Your KPIs, QA results and pay will show here as those features go live.",
+    ),
+    "home.empty": (
+        "还没有项目。先在“商家”页面添加商家并创建项目。",
+        "No projects yet. Add a merchant and a project on the Merchants page.",
+    ),
     "home.merchant_empty": ("您的账号下还没有项目。", "There are no projects on your account yet."),
     "home.merchants": ("商家", "Merchants"),
     "home.projects": ("项目", "Projects"),
@@ -256,17 +279,24 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "oc.not_confirmed": ("订单确认表尚未确认。", "The order confirmation is not confirmed yet."),
     "oc.state.draft": ("草稿", "draft"),
     "oc.state.confirmed": ("已确认", "confirmed"),
-    "oc.version_line": ("当前版本 v{version}（{state}），最后保存 {at}", "Current version v{version} ({state}), last saved {at}"),
+    "oc.version_line": (
+        "当前版本 v{version}（{state}），最后保存 {at}",
+        "Current version v{version} ({state}), last saved {at}",
+    ),
     "oc.confirmed_line": ("已确认版本 v{version}，确认时间 {at}", "Confirmed version v{version}, confirmed {at}"),
-    "oc.golive_proposal": ("建议上线日期：{date}（确认后{n}-{m}个工作日，按国家法定节假日及调休计算）",
-                           "Proposed go-live: {date} ({n}–{m} working days after confirmation, by China's official calendar)"),
+    "oc.golive_proposal": (
+        "建议上线日期：{date}（确认后{n}-{m}个工作日，按国家法定节假日及调休计算）",
+        "Proposed go-live: {date} ({n}–{m} working days after confirmation, by China's official calendar)",
+    ),
     "oc.qa_upload": ("上传商家质检标准", "Upload the merchant's QA standard"),
     "oc.qa_uploaded": ("已上传：{name}", "Uploaded: {name}"),
     "oc.save_draft": ("保存草稿", "Save draft"),
     "oc.confirm": ("确认并冻结版本", "Confirm and freeze"),
     "oc.saved_ok": ("草稿已保存。", "Draft saved."),
-    "oc.confirmed_ok": ("订单确认表已确认，此版本已冻结；再次修改将生成新版本。",
-                        "Confirmed: this version is frozen; a later edit starts a new version."),
+    "oc.confirmed_ok": (
+        "订单确认表已确认，此版本已冻结；再次修改将生成新版本。",
+        "Confirmed: this version is frozen; a later edit starts a new version.",
+    ),
     "oc.versions_need_two": ("至少需要两个版本才能对比。", "Comparing needs two versions."),
     "oc.version_a": ("版本A", "Version A"),
     "oc.version_b": ("版本B", "Version B"),
@@ -279,8 +309,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "faq.answer": ("答案/话术", "Answer / script"),
     "faq.saved": ("已保存，{n} 行有变化。", "Saved: {n} rows changed."),
     "faq.import": ("从 Excel 导入", "Import from Excel"),
-    "faq.import_hint": ("表头：问题、答案/话术。已有问题更新答案，新问题追加；有错误时不导入任何行。",
-                        "Headers: question, answer. Known questions get the new answer, new ones are added; on any error nothing is imported."),
+    "faq.import_hint": (
+        "表头：问题、答案/话术。已有问题更新答案，新问题追加；有错误时不导入任何行。",
+        "Headers: question, answer. Known questions get the new answer, new ones are added; on any error nothing is imported.",
+    ),
     "faq.import_file": ("选择文件", "File"),
     "faq.import_go": ("导入", "Import"),
     "faq.imported": ("已导入，{n} 行有变化。", "Imported: {n} rows changed."),
@@ -297,9 +329,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "users.username_help": ("2-32位小写字母、数字或 _ . -", "2–32 lowercase letters, digits or _ . -"),
     "users.merchant_help": ("仅商家账号需要", "Only for merchant accounts"),
     "users.password_help": ("至少8位", "At least 8 characters"),
-    "users.active_help": ("停用后该用户立即无法登录，已登录的会话也会结束", "Deactivating logs the user out everywhere at once"),
+    "users.active_help": (
+        "停用后该用户立即无法登录，已登录的会话也会结束",
+        "Deactivating logs the user out everywhere at once",
+    ),
     "users.reset_password": ("重置密码", "Reset password"),
-    "users.password_reset_done": ("{username} 的密码已重置，其已登录会话已结束。", "Password of {username} reset; their sessions have ended."),
+    "users.password_reset_done": (
+        "{username} 的密码已重置，其已登录会话已结束。",
+        "Password of {username} reset; their sessions have ended.",
+    ),
     # charts (ui/charts.py): units of axis titles, shared axis names
     "chart.unit.seconds": ("秒", "s"),
     "chart.unit.pct": ("%", "%"),
@@ -450,13 +488,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # system
     "system.title": ("备份与日历", "Backup & calendar"),
     "system.backup": ("数据库备份", "Database backup"),
-    "system.backup_hint": ("使用SQLite在线备份生成一致的副本，用户可继续操作。恢复方法见README。",
-                           "A consistent copy made with SQLite's online backup while people keep working. Restoring: see the README."),
+    "system.backup_hint": (
+        "使用SQLite在线备份生成一致的副本，用户可继续操作。恢复方法见README。",
+        "A consistent copy made with SQLite's online backup while people keep working. Restoring: see the README.",
+    ),
     "system.make_backup": ("生成备份", "Make a backup"),
     "system.download_backup": ("下载备份文件", "Download the backup"),
     "system.days_off": ("公司额外休息日", "Company extra days off"),
-    "system.days_off_hint": ("工作日按国家法定节假日及调休计算，并扣除这里的额外休息日。",
-                             "Working days follow China's official calendar (with swapped days) minus these days."),
+    "system.days_off_hint": (
+        "工作日按国家法定节假日及调休计算，并扣除这里的额外休息日。",
+        "Working days follow China's official calendar (with swapped days) minus these days.",
+    ),
     "system.day": ("日期", "Day"),
     "system.no_days_off": ("没有额外休息日。", "No extra days off."),
 }

@@ -4,6 +4,7 @@ Pages call `page_allowed` to build the navigation, but that is only a convenienc
 function that reads or writes project data takes the acting user and calls `require` or filters
 by `visible_project_ids`, so the CLI, tests and any later API get the same control.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -109,8 +110,12 @@ ACTIONS: dict[str, frozenset[str]] = {
     # an agent's phone and base salary: the director, and a manager for the agents of the projects it manages
     # (core.agents.directory scopes the manager to them); an agent reads its own; qa and trainers see names, status, teams
     "agent.personal": frozenset({"admin", "manager"}),
-    "team.read": frozenset({"admin", "manager", "trainer", "qa", "merchant"}),  # a merchant: names, on duty or reserve, shifts
-    "team.internal": frozenset({"admin", "manager", "trainer", "qa"}),  # funnel, readiness, candidates, overrides, settings
+    "team.read": frozenset(
+        {"admin", "manager", "trainer", "qa", "merchant"}
+    ),  # a merchant: names, on duty or reserve, shifts
+    "team.internal": frozenset(
+        {"admin", "manager", "trainer", "qa"}
+    ),  # funnel, readiness, candidates, overrides, settings
     "team.screen": frozenset({"admin", "manager", "trainer"}),
     "go_live.override": frozenset({"admin"}),
     "material.read": frozenset({"admin", "manager", "trainer", "qa", "merchant", "agent"}),
@@ -146,7 +151,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "handover.write": frozenset({"admin", "manager", "agent"}),
     "staffing.read": frozenset({"admin", "manager"}),  # forecast, headcount, surge plan
     # -- billing --
-    "billing.read": frozenset({"admin", "manager", "merchant"}),  # a merchant: its own sent quotes, contract, issued invoices, statement
+    "billing.read": frozenset(
+        {"admin", "manager", "merchant"}
+    ),  # a merchant: its own sent quotes, contract, issued invoices, statement
     "billing.prices": frozenset({"admin", "manager"}),  # the price list
     "billing.quote": frozenset({"admin", "manager"}),  # make, send, record the merchant's answer
     "billing.contract": frozenset({"admin", "manager"}),  # contracts and amendments
@@ -199,8 +206,13 @@ def visible_project_ids(db: sqlite_utils.Database, actor: Actor) -> set[int] | N
             return set()
         return {r["id"] for r in db.query("SELECT id FROM projects WHERE merchant_id = ?", [actor.merchant_id])}
     if actor.role == "agent":  # the projects whose team the agent is (or was) on
-        return {r["project_id"] for r in db.query(
-            "SELECT DISTINCT pa.project_id FROM project_agents pa JOIN agents a ON a.id = pa.agent_id WHERE a.user_id = ?", [actor.id])}
+        return {
+            r["project_id"]
+            for r in db.query(
+                "SELECT DISTINCT pa.project_id FROM project_agents pa JOIN agents a ON a.id = pa.agent_id WHERE a.user_id = ?",
+                [actor.id],
+            )
+        }
     return set()
 
 
@@ -212,8 +224,15 @@ def require_project(db: sqlite_utils.Database, actor: Actor, project_id: int, ac
         raise PermissionDenied(f"{action}:{project_id}")
 
 
-def project_row(db: sqlite_utils.Database, actor: Actor, table: str, row_id: int, read_action: str, action: str,
-                label: str | None = None) -> dict:
+def project_row(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    table: str,
+    row_id: int,
+    read_action: str,
+    action: str,
+    label: str | None = None,
+) -> dict:
     """A row of a project-scoped table for the actor, checked for `action`.
 
     A row that does not exist and a row of a project the actor may not read both raise the

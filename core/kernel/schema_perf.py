@@ -5,6 +5,7 @@ indexes for the heavy queries of a large firm (100 merchants, 500 agents, years 
 A change after this migration has shipped is a new migration appended to core.kernel.migrations,
 never an edit here.
 """
+
 from __future__ import annotations
 
 M011_PERF: list[str] = [

@@ -6,6 +6,7 @@ size limit are settings (see `core.settings`), but types a browser would run or 
 download is served with comes from the extension, never from what the uploading browser claimed.
 Stored files are named by their hash, without extension, readable by the app's user only.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,23 +21,81 @@ from core.kernel.errors import FieldError, NotFound, ValidationError
 from core.kernel.permissions import Actor
 
 DEFAULT_ALLOWED_EXTENSIONS = (
-    "pdf", "doc", "docx", "xls", "xlsx", "csv", "ppt", "pptx", "png", "jpg", "jpeg", "gif", "txt", "md", "mp4", "mov",
+    "pdf",
+    "doc",
+    "docx",
+    "xls",
+    "xlsx",
+    "csv",
+    "ppt",
+    "pptx",
+    "png",
+    "jpg",
+    "jpeg",
+    "gif",
+    "txt",
+    "md",
+    "mp4",
+    "mov",
 )
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 MAX_NAME_LENGTH = 200
 # never accepted, even if an admin lists them: a browser renders or runs these
-NEVER_ALLOWED_EXTENSIONS = frozenset({
-    "html", "htm", "xhtml", "shtml", "xht", "svg", "svgz", "xml", "xsl", "js", "mjs", "css", "swf", "php", "asp", "aspx", "jsp",
-    "exe", "msi", "com", "scr", "bat", "cmd", "ps1", "vbs", "hta", "sh", "py", "pl", "rb", "jar", "dll", "so", "app",
-})
+NEVER_ALLOWED_EXTENSIONS = frozenset(
+    {
+        "html",
+        "htm",
+        "xhtml",
+        "shtml",
+        "xht",
+        "svg",
+        "svgz",
+        "xml",
+        "xsl",
+        "js",
+        "mjs",
+        "css",
+        "swf",
+        "php",
+        "asp",
+        "aspx",
+        "jsp",
+        "exe",
+        "msi",
+        "com",
+        "scr",
+        "bat",
+        "cmd",
+        "ps1",
+        "vbs",
+        "hta",
+        "sh",
+        "py",
+        "pl",
+        "rb",
+        "jar",
+        "dll",
+        "so",
+        "app",
+    }
+)
 SAFE_CONTENT_TYPES = {  # what a download is served with, by extension; anything else is a plain byte stream
-    "pdf": "application/pdf", "doc": "application/msword",
+    "pdf": "application/pdf",
+    "doc": "application/msword",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xls": "application/vnd.ms-excel", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xls": "application/vnd.ms-excel",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "ppt": "application/vnd.ms-powerpoint",
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "csv": "text/csv", "txt": "text/plain", "md": "text/markdown",
-    "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif", "mp4": "video/mp4", "mov": "video/quicktime",
+    "csv": "text/csv",
+    "txt": "text/plain",
+    "md": "text/markdown",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "mp4": "video/mp4",
+    "mov": "video/quicktime",
 }
 
 
@@ -46,7 +105,12 @@ def safe_display_name(filename: str) -> str:
     return name[:MAX_NAME_LENGTH]
 
 
-def validate(data: bytes, filename: str, allowed: tuple[str, ...] = DEFAULT_ALLOWED_EXTENSIONS, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+def validate(
+    data: bytes,
+    filename: str,
+    allowed: tuple[str, ...] = DEFAULT_ALLOWED_EXTENSIONS,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> str:
     """Check an upload; return its clean display name or raise ValidationError."""
     name = safe_display_name(filename)
     errors: list[FieldError] = []

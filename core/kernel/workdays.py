@@ -4,6 +4,7 @@ Uses the `holidays` package's China calendar (`is_working_day` knows the weekend
 and works for any year, unlike `chinese-calendar`, which raises for years it has no data for),
 plus extra days off the admin adds (company outings, local closures).
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta

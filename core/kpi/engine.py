@@ -106,11 +106,25 @@ AGENT_COLUMNS: list[str] = [
 ]
 SHOP_COLUMNS: list[str] = [c for c in AGENT_COLUMNS if c != "agent"]
 WAIT_COLUMNS: list[str] = [
-    "date", "agent", "buyer", "start", "in_window", "answered", "response_s", "fast",
+    "date",
+    "agent",
+    "buyer",
+    "start",
+    "in_window",
+    "answered",
+    "response_s",
+    "fast",
 ]
 CHAT_COLUMNS: list[str] = [
-    "date", "agent", "buyer", "first_response_s", "effectively_replied",
-    "converted", "sales", "items", "order_ids",
+    "date",
+    "agent",
+    "buyer",
+    "first_response_s",
+    "effectively_replied",
+    "converted",
+    "sales",
+    "items",
+    "order_ids",
 ]
 ATTRIBUTION_COLUMNS: list[str] = ["order_id", "buyer", "valid", "date", "agent"]
 
@@ -209,9 +223,7 @@ class KpiSettings:
             )
         _check_int(self.fast_threshold_s, "fast_threshold_s")
         if self.response_unit not in ("message", "turn"):
-            raise ValueError(
-                f"response_unit must be 'message' or 'turn', got {self.response_unit!r}"
-            )
+            raise ValueError(f"response_unit must be 'message' or 'turn', got {self.response_unit!r}")
         _check_int(self.attribution_days, "attribution_days")
 
     @property
@@ -246,9 +258,7 @@ class KpiSettings:
 
 # --------------------------------------------------------------------------- parsing helpers
 
-_TIME_RE = re.compile(
-    r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T]|\s+)(\d{1,2}):(\d{2}):(\d{2})$"
-)
+_TIME_RE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T]|\s+)(\d{1,2}):(\d{2}):(\d{2})$")
 _FAST_FORMAT = "%Y-%m-%d %H:%M:%S"
 _EPOCH = _dt.datetime(1970, 1, 1)
 
@@ -369,10 +379,10 @@ def _fixed_width_seconds(col: pd.Series) -> tuple[np.ndarray, np.ndarray] | None
     if values.null_count:
         return None
     width = np.int32 if values.type == pa.string() else np.int64
-    offsets = np.frombuffer(values.buffers()[1], dtype=width)[values.offset:values.offset + n + 1]
+    offsets = np.frombuffer(values.buffers()[1], dtype=width)[values.offset : values.offset + n + 1]
     if not (np.diff(offsets) == 19).all():
         return None
-    raw = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[0] + 19 * n].reshape(n, 19)
+    raw = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[0] + 19 * n].reshape(n, 19)
     ok = np.ones(n, dtype=bool)
     for position, char in _SEPARATORS.items():
         ok &= raw[:, position] == char
@@ -413,8 +423,9 @@ def _empty_mask(col: pd.Series) -> np.ndarray:
 def _sender_codes(col: pd.Series) -> np.ndarray:
     """0 buyer, 1 agent, 2 auto, 3 system, -1 anything else."""
     codes, uniques = pd.factorize(col, use_na_sentinel=True)
-    lut = np.array([SENDERS.index(u) if isinstance(u, str) and u in SENDERS else -1 for u in uniques] + [-1],
-                   dtype=np.int8)
+    lut = np.array(
+        [SENDERS.index(u) if isinstance(u, str) and u in SENDERS else -1 for u in uniques] + [-1], dtype=np.int8
+    )
     return lut[codes]  # code -1 (NA) -> lut[-1] == -1
 
 
@@ -673,11 +684,29 @@ def _compute(messages: pd.DataFrame, orders: pd.DataFrame | None, settings: KpiS
         c_items = np.bincount(o_chat[hit], weights=o.items[hit], minlength=nc).astype(np.int64)
 
     return _Result(
-        m=m, s=s, bpos=bpos, b_ans=b_ans, b_resp=b_resp,
-        w_pos=bpos[w_idx], w_chat=w_chat, w_in=w_in, w_ans=w_ans, w_resp=w_resp, w_fast=w_fast,
-        has_buyer=has_buyer, c_waits=c_waits, c_fast=c_fast, c_resp_sum=c_resp_sum,
-        c_resp_cnt=c_resp_cnt, c_first=c_first, c_eff=c_eff,
-        c_orders=c_orders, c_sales=c_sales, c_items=c_items, o=o, o_chat=o_chat,
+        m=m,
+        s=s,
+        bpos=bpos,
+        b_ans=b_ans,
+        b_resp=b_resp,
+        w_pos=bpos[w_idx],
+        w_chat=w_chat,
+        w_in=w_in,
+        w_ans=w_ans,
+        w_resp=w_resp,
+        w_fast=w_fast,
+        has_buyer=has_buyer,
+        c_waits=c_waits,
+        c_fast=c_fast,
+        c_resp_sum=c_resp_sum,
+        c_resp_cnt=c_resp_cnt,
+        c_first=c_first,
+        c_eff=c_eff,
+        c_orders=c_orders,
+        c_sales=c_sales,
+        c_items=c_items,
+        o=o,
+        o_chat=o_chat,
     )
 
 
@@ -720,7 +749,11 @@ def _attribute(m: _Msgs, o: _Orders, c_first_t: np.ndarray, attribution_days: in
         np.not_equal(e_q[1:], e_q[:-1], out=first[1:])
     e_q, e_chat, e_t, e_b = e_q[first], e_chat[first], e_t[first], e_b[first]
 
-    ob = m.buyers.get_indexer(pd.Index(o.buyer, dtype=object)).astype(np.int64) if len(m.buyers) else np.full(len(o.buyer), -1, np.int64)
+    ob = (
+        m.buyers.get_indexer(pd.Index(o.buyer, dtype=object)).astype(np.int64)
+        if len(m.buyers)
+        else np.full(len(o.buyer), -1, np.int64)
+    )
     ok = o.valid & (ob >= 0)
     rel = np.clip(o.created - tmin, -1, span - 1)
     q = ob * span + rel
@@ -1020,8 +1053,7 @@ def _raw_table(path_or_buffer: Any, filename: str | None) -> pd.DataFrame:
         # Excel stores times as fractions of a day: round datetime cells to the second
         for c in df.columns:
             df[c] = [
-                pd.Timestamp(v).round("s").to_pydatetime() if isinstance(v, _dt.datetime) else v
-                for v in df[c].tolist()
+                pd.Timestamp(v).round("s").to_pydatetime() if isinstance(v, _dt.datetime) else v for v in df[c].tolist()
             ]
     else:
         df = arrow_csv(data)
@@ -1070,8 +1102,12 @@ def arrow_csv(data: bytes) -> pd.DataFrame | None:
             pa.py_buffer(body),
             read_options=pacsv.ReadOptions(column_names=generic, skip_rows=1, use_threads=False, block_size=1 << 20),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in generic}, strings_can_be_null=False,
-                                                 quoted_strings_can_be_null=False, check_utf8=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in generic},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                check_utf8=True,
+            ),
         )
     except (pa.ArrowInvalid, pa.ArrowException):
         return None
@@ -1111,7 +1147,10 @@ def _clean_text(col: pd.Series) -> pd.Series:
     if col.dtype != object:
         col = _as_text(col)
         return col.str.strip() if _may_need_trim(col) else col
-    out = [("" if _is_empty(v) else (v.strip() if isinstance(v, str) else _cell_text(v))) for v in col.to_numpy(dtype=object)]
+    out = [
+        ("" if _is_empty(v) else (v.strip() if isinstance(v, str) else _cell_text(v)))
+        for v in col.to_numpy(dtype=object)
+    ]
     return pd.Series(out, index=col.index, dtype="str")
 
 
@@ -1135,14 +1174,14 @@ def _may_need_trim(col: pd.Series) -> bool:
         return True
     import pyarrow as pa
 
-    for chunk in (chunks.chunks if isinstance(chunks, pa.ChunkedArray) else [chunks]):
+    for chunk in chunks.chunks if isinstance(chunks, pa.ChunkedArray) else [chunks]:
         if chunk.type not in (pa.string(), pa.large_string()):
             return True
         n = len(chunk)
         if n == 0:
             continue
         width = np.int32 if chunk.type == pa.string() else np.int64
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=width)[chunk.offset:chunk.offset + n + 1]
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=width)[chunk.offset : chunk.offset + n + 1]
         data = chunk.buffers()[2]
         if data is None:  # every cell empty
             continue
@@ -1213,8 +1252,7 @@ def validate_messages(df: pd.DataFrame) -> pd.DataFrame:
     codes = _sender_codes(sender)
     for i in np.flatnonzero(codes < 0).tolist():
         v = sender.iloc[i]
-        errors.append((i + 2, "sender is empty" if v == "" else
-                       f"sender {v!r} is not one of {', '.join(SENDERS)}"))
+        errors.append((i + 2, "sender is empty" if v == "" else f"sender {v!r} is not one of {', '.join(SENDERS)}"))
     for name, col in (("buyer", buyer), ("agent", agent)):
         for i in np.flatnonzero(_empty_mask(col)).tolist():
             errors.append((i + 2, f"{name} is empty"))
@@ -1346,7 +1384,9 @@ def _items_value(v: Any) -> tuple[bool, int]:
         f = float(v)
         ok = math.isfinite(f) and 0 <= f <= _MAX_ITEMS and f.is_integer()
         return ok, int(f) if ok else 0
-    if isinstance(v, str) and _ITEMS_RE.match(v.strip()) and len(v.strip()) <= 18:  # 19 digits and more may overflow int64
+    if (
+        isinstance(v, str) and _ITEMS_RE.match(v.strip()) and len(v.strip()) <= 18
+    ):  # 19 digits and more may overflow int64
         return True, int(v.strip())
     return False, 0
 

@@ -16,6 +16,7 @@ recomputes (`core.kpi.store.recompute` calls `store`), with the settings the day
 computed with. Reading a month is a few hundred rows instead of re-running the engine on every
 message. Pure Python; no Streamlit.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -42,16 +43,37 @@ def hourly_rows(messages: pd.DataFrame, settings: engine.KpiSettings | None = No
         return pd.DataFrame(columns=COLUMNS)
     times = messages["time"].astype(str)
     buyer_rows = messages["sender"].astype(str) == "buyer"
-    firsts = (pd.DataFrame({"day": times[buyer_rows].str.slice(0, 10), "buyer": messages.loc[buyer_rows, "buyer"].astype(str),
-                            "time": times[buyer_rows]})
-              .groupby(["day", "buyer"], sort=False)["time"].min())
-    inquiries = (pd.DataFrame({"day": firsts.index.get_level_values("day"), "hour": firsts.str.slice(11, 13).astype(int).to_numpy()})
-                 .groupby(["day", "hour"]).size().rename("inquiries"))
+    firsts = (
+        pd.DataFrame(
+            {
+                "day": times[buyer_rows].str.slice(0, 10),
+                "buyer": messages.loc[buyer_rows, "buyer"].astype(str),
+                "time": times[buyer_rows],
+            }
+        )
+        .groupby(["day", "buyer"], sort=False)["time"]
+        .min()
+    )
+    inquiries = (
+        pd.DataFrame(
+            {"day": firsts.index.get_level_values("day"), "hour": firsts.str.slice(11, 13).astype(int).to_numpy()}
+        )
+        .groupby(["day", "hour"])
+        .size()
+        .rename("inquiries")
+    )
     waits = engine.wait_table(messages[["time", "buyer", "agent", "sender"]], settings)
-    per_wait = pd.DataFrame({"day": waits["date"], "hour": waits["start"].dt.hour.astype(int),
-                             "answered": waits["answered"].astype(int), "response_s": waits["response_s"].fillna(0.0)})
-    by_hour = per_wait.groupby(["day", "hour"]).agg(waits=("answered", "size"), answered=("answered", "sum"),
-                                                    response_s_sum=("response_s", "sum"))
+    per_wait = pd.DataFrame(
+        {
+            "day": waits["date"],
+            "hour": waits["start"].dt.hour.astype(int),
+            "answered": waits["answered"].astype(int),
+            "response_s": waits["response_s"].fillna(0.0),
+        }
+    )
+    by_hour = per_wait.groupby(["day", "hour"]).agg(
+        waits=("answered", "size"), answered=("answered", "sum"), response_s_sum=("response_s", "sum")
+    )
     table = pd.concat([inquiries, by_hour], axis=1).fillna(0).reset_index()
     for column in ("inquiries", "waits", "answered"):
         table[column] = table[column].astype(int)
@@ -59,8 +81,14 @@ def hourly_rows(messages: pd.DataFrame, settings: engine.KpiSettings | None = No
     return table[COLUMNS].sort_values(["day", "hour"]).reset_index(drop=True)
 
 
-def store(db: sqlite_utils.Database, project_id: int, day_from: date, day_to: date, messages: pd.DataFrame,
-          settings: engine.KpiSettings | None = None) -> int:
+def store(
+    db: sqlite_utils.Database,
+    project_id: int,
+    day_from: date,
+    day_to: date,
+    messages: pd.DataFrame,
+    settings: engine.KpiSettings | None = None,
+) -> int:
     """Replace the project's rows of [day_from, day_to] with those of `messages` on these days; return rows written.
 
     `messages` may hold other days too (they are left out). Call inside a write transaction.
@@ -72,16 +100,23 @@ def store(db: sqlite_utils.Database, project_id: int, day_from: date, day_to: da
     db.execute("DELETE FROM kpi_hourly WHERE project_id = ? AND day BETWEEN ? AND ?", [project_id, low, high])
     db.conn.executemany(
         "INSERT INTO kpi_hourly (project_id, day, hour, inquiries, waits, answered, response_s_sum) VALUES (?,?,?,?,?,?,?)",
-        [(project_id, d, int(h), int(i), int(w), int(a), float(s)) for d, h, i, w, a, s in table[COLUMNS].itertuples(index=False)],
+        [
+            (project_id, d, int(h), int(i), int(w), int(a), float(s))
+            for d, h, i, w, a, s in table[COLUMNS].itertuples(index=False)
+        ],
     )
     return len(table)
 
 
-def refresh(db: sqlite_utils.Database, project_id: int, day_from: date, day_to: date, settings: engine.KpiSettings | None = None) -> int:
+def refresh(
+    db: sqlite_utils.Database, project_id: int, day_from: date, day_to: date, settings: engine.KpiSettings | None = None
+) -> int:
     """Recompute the rows of [day_from, day_to] from the stored messages (the project's settings by default)."""
     settings = settings or settings_for(db, project_id)
-    cursor = db.conn.execute("SELECT time, buyer, agent, sender FROM chat_messages WHERE project_id = ? AND day BETWEEN ? AND ?",
-                             [project_id, day_from.isoformat(), day_to.isoformat()])
+    cursor = db.conn.execute(
+        "SELECT time, buyer, agent, sender FROM chat_messages WHERE project_id = ? AND day BETWEEN ? AND ?",
+        [project_id, day_from.isoformat(), day_to.isoformat()],
+    )
     messages = pd.DataFrame(cursor.fetchall(), columns=["time", "buyer", "agent", "sender"])
     with write(db):
         return store(db, project_id, day_from, day_to, messages, settings)
@@ -102,24 +137,34 @@ def backfill(db: sqlite_utils.Database) -> int:
 
 def load(db: sqlite_utils.Database, project_id: int, start: date, end: date) -> pd.DataFrame:
     """Waits by weekday (0 = Monday) and hour over [start, end] with their mean response time (NaN: none answered)."""
-    cursor = db.conn.execute("""SELECT day, hour, waits, answered, response_s_sum FROM kpi_hourly
+    cursor = db.conn.execute(
+        """SELECT day, hour, waits, answered, response_s_sum FROM kpi_hourly
                                 WHERE project_id = ? AND day BETWEEN ? AND ? AND waits > 0""",
-                             [project_id, start.isoformat(), end.isoformat()])
+        [project_id, start.isoformat(), end.isoformat()],
+    )
     frame = pd.DataFrame(cursor.fetchall(), columns=["day", "hour", "waits", "answered", "response_s_sum"])
     if frame.empty:
         return pd.DataFrame(columns=LOAD_COLUMNS)
     frame["weekday"] = pd.to_datetime(frame["day"]).dt.day_of_week
-    grouped = frame.groupby(["weekday", "hour"]).agg(waits=("waits", "sum"), answered=("answered", "sum"),
-                                                     response_s_sum=("response_s_sum", "sum")).reset_index()
-    grouped["avg_response_s"] = np.where(grouped["answered"] > 0, grouped["response_s_sum"] / grouped["answered"].where(grouped["answered"] > 0, 1),
-                                         np.nan)
+    grouped = (
+        frame.groupby(["weekday", "hour"])
+        .agg(waits=("waits", "sum"), answered=("answered", "sum"), response_s_sum=("response_s_sum", "sum"))
+        .reset_index()
+    )
+    grouped["avg_response_s"] = np.where(
+        grouped["answered"] > 0,
+        grouped["response_s_sum"] / grouped["answered"].where(grouped["answered"] > 0, 1),
+        np.nan,
+    )
     return grouped[LOAD_COLUMNS]
 
 
 def inquiries(db: sqlite_utils.Database, project_id: int, start: date, end: date) -> dict[tuple[date, int], float]:
     """(day, hour) → chats started, every day with an inquiry present with all its 24 hours (zeros included)."""
-    found = db.conn.execute("SELECT day, hour, inquiries FROM kpi_hourly WHERE project_id = ? AND day BETWEEN ? AND ? AND inquiries > 0",
-                            [project_id, start.isoformat(), end.isoformat()]).fetchall()
+    found = db.conn.execute(
+        "SELECT day, hour, inquiries FROM kpi_hourly WHERE project_id = ? AND day BETWEEN ? AND ? AND inquiries > 0",
+        [project_id, start.isoformat(), end.isoformat()],
+    ).fetchall()
     days = {date.fromisoformat(d) for d, _h, _n in found}
     history = {(d, h): 0.0 for d in days for h in range(24)}
     for d, h, n in found:

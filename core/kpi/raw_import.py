@@ -22,6 +22,7 @@ which core.kpi.engine validates (every reason as for our own format); core.kpi.s
 Our canonical format (time, buyer, agent, sender, content / order_id, buyer, created_at, …)
 maps to itself with no work. No streamlit here.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -41,21 +42,83 @@ KIND_MESSAGES = "raw_messages"
 KIND_ORDERS = "raw_orders"
 
 MESSAGE_FIELDS = ("time", "date", "clock", "buyer", "agent", "sender", "content", "auto_flag", "manual_flag")
-ORDER_FIELDS = ("order_id", "main_order_id", "buyer", "created_at", "paid_at", "amount", "items", "status",
-                "refund_status", "close_reason")
+ORDER_FIELDS = (
+    "order_id",
+    "main_order_id",
+    "buyer",
+    "created_at",
+    "paid_at",
+    "amount",
+    "items",
+    "status",
+    "refund_status",
+    "close_reason",
+)
 SENDER_CLASSES = ("buyer", "agent", "auto", "robot", "system", "ignore")
 ROBOT_AS = ("auto", "agent")
 ORDER_STATUS_CHOICES = (*kpi.ORDER_STATUSES, "ignore")
 
 # header wordings → field, compared normalised (NFKC, no spaces, lower case), also without a bracketed part
 MESSAGE_HEADERS: dict[str, tuple[str, ...]] = {
-    "time": ("time", "发送时间", "消息时间", "时间", "聊天时间", "send_time", "sendtime", "timestamp", "ts", "msg_time", "created_at", "createtime"),
+    "time": (
+        "time",
+        "发送时间",
+        "消息时间",
+        "时间",
+        "聊天时间",
+        "send_time",
+        "sendtime",
+        "timestamp",
+        "ts",
+        "msg_time",
+        "created_at",
+        "createtime",
+    ),
     "date": ("date", "日期", "发送日期", "消息日期"),
     "clock": ("clock", "时刻", "发送时刻"),
-    "buyer": ("buyer", "买家", "买家昵称", "买家账号", "买家会员名", "顾客", "客户", "用户", "buyer_nick", "buyer_id", "customer", "user",
-              "from_uid", "uid", "访客"),
-    "agent": ("agent", "客服", "客服账号", "客服昵称", "客服名称", "子账号", "旺旺账号", "接待客服", "cs", "cs_id", "seller_nick", "mall_cs_id"),
-    "sender": ("sender", "发送方", "发送者", "发送人", "角色", "消息来源", "from.role", "from_role", "role", "sender_role"),
+    "buyer": (
+        "buyer",
+        "买家",
+        "买家昵称",
+        "买家账号",
+        "买家会员名",
+        "顾客",
+        "客户",
+        "用户",
+        "buyer_nick",
+        "buyer_id",
+        "customer",
+        "user",
+        "from_uid",
+        "uid",
+        "访客",
+    ),
+    "agent": (
+        "agent",
+        "客服",
+        "客服账号",
+        "客服昵称",
+        "客服名称",
+        "子账号",
+        "旺旺账号",
+        "接待客服",
+        "cs",
+        "cs_id",
+        "seller_nick",
+        "mall_cs_id",
+    ),
+    "sender": (
+        "sender",
+        "发送方",
+        "发送者",
+        "发送人",
+        "角色",
+        "消息来源",
+        "from.role",
+        "from_role",
+        "role",
+        "sender_role",
+    ),
     "content": ("content", "消息内容", "内容", "消息", "聊天内容", "message", "text", "msg", "msg_content"),
     "auto_flag": ("is_aut", "is_auto", "自动回复", "auto", "is_robot"),
     "manual_flag": ("manual_reply", "人工回复", "is_manual"),
@@ -76,20 +139,59 @@ REQUIRED = {KIND_MESSAGES: ("buyer", "agent", "sender"), KIND_ORDERS: ("order_id
 
 SENDER_VALUES: dict[str, tuple[str, ...]] = {
     "buyer": ("buyer", "user", "买家", "顾客", "客户", "用户", "customer", "访客", "guest", "consumer"),
-    "agent": ("agent", "mall_cs", "客服", "seller", "卖家", "cs", "人工", "人工客服", "staff", "商家", "human", "waiter"),
+    "agent": (
+        "agent",
+        "mall_cs",
+        "客服",
+        "seller",
+        "卖家",
+        "cs",
+        "人工",
+        "人工客服",
+        "staff",
+        "商家",
+        "human",
+        "waiter",
+    ),
     "auto": ("auto", "自动回复", "自动", "auto_reply", "autoreply", "自动应答"),
     "robot": ("robot", "机器人", "智能辅助", "bot", "ai", "智能客服", "机器人客服", "robot_reply", "小蜜", "店小蜜"),
     "system": ("system", "系统", "系统消息", "平台", "notice", "系统通知", "服务助手", "platform", "sys"),
 }
 # status texts of the backends → canonical status (shared/spec/kpi.md)
 STATUS_VALUES: dict[str, str] = {
-    "paid": "paid", "shipped": "shipped", "completed": "completed", "refunded": "refunded", "cancelled": "cancelled", "unpaid": "unpaid",
-    "交易成功": "completed", "交易关闭": "cancelled", "卖家已发货，等待买家确认": "shipped", "买家已付款，等待卖家发货": "paid",
-    "等待买家付款": "unpaid", "部分发货": "shipped", "卖家部分发货": "shipped", "交易完成": "completed", "已完成": "completed",
-    "待发货": "paid", "已付款": "paid", "待成团": "paid", "已发货，待签收": "shipped", "已发货，待收货": "shipped", "已发货": "shipped",
-    "待收货": "shipped", "已签收": "completed", "已收货": "completed", "已取消": "cancelled", "交易取消": "cancelled",
-    "待支付": "unpaid", "待付款": "unpaid", "未支付": "unpaid", "未发货，退款成功": "refunded", "已发货，退款成功": "refunded",
-    "退款成功": "refunded", "已退款": "refunded",
+    "paid": "paid",
+    "shipped": "shipped",
+    "completed": "completed",
+    "refunded": "refunded",
+    "cancelled": "cancelled",
+    "unpaid": "unpaid",
+    "交易成功": "completed",
+    "交易关闭": "cancelled",
+    "卖家已发货，等待买家确认": "shipped",
+    "买家已付款，等待卖家发货": "paid",
+    "等待买家付款": "unpaid",
+    "部分发货": "shipped",
+    "卖家部分发货": "shipped",
+    "交易完成": "completed",
+    "已完成": "completed",
+    "待发货": "paid",
+    "已付款": "paid",
+    "待成团": "paid",
+    "已发货，待签收": "shipped",
+    "已发货，待收货": "shipped",
+    "已发货": "shipped",
+    "待收货": "shipped",
+    "已签收": "completed",
+    "已收货": "completed",
+    "已取消": "cancelled",
+    "交易取消": "cancelled",
+    "待支付": "unpaid",
+    "待付款": "unpaid",
+    "未支付": "unpaid",
+    "未发货，退款成功": "refunded",
+    "已发货，退款成功": "refunded",
+    "退款成功": "refunded",
+    "已退款": "refunded",
 }
 _TRUE = {"1", "true", "yes", "y", "t", "是", "√"}
 _FALSE = {"0", "false", "no", "n", "f", "否"}
@@ -161,7 +263,9 @@ def read_cells(data: bytes, filename: str) -> Cells:
         if table is None:
             body = raw.decode("utf-8-sig")
             try:
-                table = pd.read_csv(io.StringIO(body), dtype=str, keep_default_na=False, na_filter=False, sep=sep, skip_blank_lines=True)
+                table = pd.read_csv(
+                    io.StringIO(body), dtype=str, keep_default_na=False, na_filter=False, sep=sep, skip_blank_lines=True
+                )
             except pd.errors.EmptyDataError:
                 raise kpi.KpiInputError([(1, "the file is empty")]) from None
             except pd.errors.ParserError:
@@ -199,7 +303,11 @@ def _text(col: pd.Series, *, apostrophe: bool = False) -> pd.Series:
     """Cells as clean text: trimmed (tabs too), `="…"` unwrapped, a lone tab empty; with
     `apostrophe` also the `'` Excel users put before long numbers (Taobao phones, ids)."""
     if col.dtype == object:
-        col = pd.Series(["" if _blank(v) else (v if isinstance(v, str) else str(v)) for v in col.tolist()], index=col.index, dtype="str")
+        col = pd.Series(
+            ["" if _blank(v) else (v if isinstance(v, str) else str(v)) for v in col.tolist()],
+            index=col.index,
+            dtype="str",
+        )
     text = col.fillna("").astype("str")
     text = text.str.strip()
     if text.str.startswith("=").any():
@@ -267,7 +375,10 @@ def propose_mapping(kind: str, headers: list[str], table: pd.DataFrame | None = 
                 taken.add(found)
     if kind == KIND_MESSAGES and table is not None:
         # 日期 + 时间: a "time" column that holds only the time of day is the clock beside a date column
-        time_h, date_h = next((h for h, f in mapping.items() if f == "time"), None), next((h for h, f in mapping.items() if f == "date"), None)
+        time_h, date_h = (
+            next((h for h, f in mapping.items() if f == "time"), None),
+            next((h for h, f in mapping.items() if f == "date"), None),
+        )
         if time_h and date_h and _looks_like_clock(table[time_h]):
             mapping[time_h] = "clock"
     if kind == KIND_ORDERS and "main_order_id" in taken:
@@ -279,7 +390,9 @@ def propose_mapping(kind: str, headers: list[str], table: pd.DataFrame | None = 
 
 def _looks_like_clock(col: pd.Series) -> bool:
     sample = [v for v in col.head(50).tolist() if not _blank(v)]
-    return bool(sample) and all(isinstance(v, dt.time) or re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", str(v).strip()) for v in sample)
+    return bool(sample) and all(
+        isinstance(v, dt.time) or re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", str(v).strip()) for v in sample
+    )
 
 
 def propose_sender(value: str) -> str | None:
@@ -310,8 +423,14 @@ def is_canonical(kind: str, headers: list[str]) -> bool:
     return required <= names and names <= allowed
 
 
-def build_layout(kind: str, filename: str, cells: Cells, template: dict | None = None,
-                 mapping: dict[str, str | None] | None = None, options: dict[str, Any] | None = None) -> Layout:
+def build_layout(
+    kind: str,
+    filename: str,
+    cells: Cells,
+    template: dict | None = None,
+    mapping: dict[str, str | None] | None = None,
+    options: dict[str, Any] | None = None,
+) -> Layout:
     """The layout of a read file: the user's mapping, else the saved template's, else a proposal."""
     if kind not in (KIND_MESSAGES, KIND_ORDERS):
         raise ValueError(kind)
@@ -329,14 +448,22 @@ def build_layout(kind: str, filename: str, cells: Cells, template: dict | None =
         mapping = propose_mapping(kind, cells.headers, cells.table)
         source = "proposed"
     mapping = {h: mapping.get(h) for h in cells.headers}
-    layout = Layout(kind=kind, filename=filename, cells=cells, mapping=mapping,
-                    options={**default_options(kind), **(options or {})}, source=source,
-                    template_id=template["id"] if template and source == "template" else None,
-                    template_name=template["name"] if template and source == "template" else None)
+    layout = Layout(
+        kind=kind,
+        filename=filename,
+        cells=cells,
+        mapping=mapping,
+        options={**default_options(kind), **(options or {})},
+        source=source,
+        template_id=template["id"] if template and source == "template" else None,
+        template_name=template["name"] if template and source == "template" else None,
+    )
     return analyse(layout)
 
 
-def with_choices(layout: Layout, mapping: dict[str, str | None] | None = None, options: dict[str, Any] | None = None) -> Layout:
+def with_choices(
+    layout: Layout, mapping: dict[str, str | None] | None = None, options: dict[str, Any] | None = None
+) -> Layout:
     """The same file with the user's changes (a header's field, a value's class, robot_as, …)."""
     new_mapping = {**layout.mapping, **(mapping or {})}
     new_options = {**layout.options, **(options or {})}
@@ -345,14 +472,24 @@ def with_choices(layout: Layout, mapping: dict[str, str | None] | None = None, o
             new_options[key] = {**layout.options.get(key, {}), **options[key]}
     changed = new_mapping != layout.mapping or new_options != layout.options
     source = "user" if changed else layout.source
-    return analyse(replace(layout, mapping=new_mapping, options=new_options, source=source,
-                           template_id=layout.template_id, template_name=layout.template_name))
+    return analyse(
+        replace(
+            layout,
+            mapping=new_mapping,
+            options=new_options,
+            source=source,
+            template_id=layout.template_id,
+            template_name=layout.template_name,
+        )
+    )
 
 
 def analyse(layout: Layout) -> Layout:
     """Fill in what the mapping makes of the file: missing fields, value counts, unmapped values, notes."""
     fields = [f for f in layout.mapping.values() if f]
-    layout.missing = [f for f in REQUIRED[layout.kind] if f not in fields and not (f == "order_id" and "main_order_id" in fields)]
+    layout.missing = [
+        f for f in REQUIRED[layout.kind] if f not in fields and not (f == "order_id" and "main_order_id" in fields)
+    ]
     if layout.kind == KIND_MESSAGES and "time" not in fields and not {"date", "clock"} <= set(fields):
         layout.missing.insert(0, "time")
     dup = sorted({f for f in fields if fields.count(f) > 1})
@@ -378,8 +515,11 @@ def _sender_classes(layout: Layout) -> tuple[pd.Series, pd.Series, np.ndarray] |
     values = _text(table[column])
     codes, uniques = pd.factorize(values)
     sender_map = {_norm_value(k): v for k, v in layout.options.get("sender_map", {}).items()}
-    classes = np.array([sender_map[_norm_value(u)] if _norm_value(u) in sender_map else (propose_sender(u) or "")
-                        for u in uniques] + [""], dtype=object)
+    classes = np.array(
+        [sender_map[_norm_value(u)] if _norm_value(u) in sender_map else (propose_sender(u) or "") for u in uniques]
+        + [""],
+        dtype=object,
+    )
     klass = pd.Series(classes[codes], index=table.index, dtype=object)
     named = np.zeros(len(table), dtype=bool)
     if layout.options.get("sender_names"):
@@ -400,13 +540,24 @@ def _analyse_senders(layout: Layout) -> None:
         return
     klass, values, named = found
     # a column of names (千牛 page text: the sender is the agent's or the buyer's name) → the name rule
-    if "sender_names" not in layout.options.get("set_by_user", []) and not layout.options.get("sender_names") and values.nunique() > 20:
+    if (
+        "sender_names" not in layout.options.get("set_by_user", [])
+        and not layout.options.get("sender_names")
+        and values.nunique() > 20
+    ):
         trial = _sender_classes(replace(layout, options={**layout.options, "sender_names": True}))
         if trial is not None and trial[2].mean() > 0.5:
             layout.options["sender_names"] = True
             klass, values, named = trial
-    grouped = pd.DataFrame({"v": values[~named].astype(object), "c": klass[~named]}).groupby("v", sort=False)["c"].agg(["first", "size"])
-    rows = [{"value": str(v), "count": int(n), "class": c or None} for v, c, n in zip(grouped.index, grouped["first"], grouped["size"])]
+    grouped = (
+        pd.DataFrame({"v": values[~named].astype(object), "c": klass[~named]})
+        .groupby("v", sort=False)["c"]
+        .agg(["first", "size"])
+    )
+    rows = [
+        {"value": str(v), "count": int(n), "class": c or None}
+        for v, c, n in zip(grouped.index, grouped["first"], grouped["size"])
+    ]
     for side in ("agent", "buyer"):
         n = int((named & (klass == side).to_numpy()).sum())
         if n:
@@ -478,8 +629,11 @@ def _times(table: pd.DataFrame, time_h: str | None, date_h: str | None, clock_h:
     if time_h is not None:
         col = table[time_h]
         if col.dtype == object and any(isinstance(v, dt.datetime) for v in col.head(20).tolist()):
-            return pd.Series([v if isinstance(v, dt.datetime) else ("" if _blank(v) else str(v).strip()) for v in col.tolist()],
-                             index=table.index, dtype=object)
+            return pd.Series(
+                [v if isinstance(v, dt.datetime) else ("" if _blank(v) else str(v).strip()) for v in col.tolist()],
+                index=table.index,
+                dtype=object,
+            )
         text = _text(col)
         epoch = text.str.fullmatch(r"\d{10}|\d{13}")
         if epoch.any() and epoch.all():  # socket records: seconds or milliseconds since 1970, shown in China time
@@ -487,11 +641,23 @@ def _times(table: pd.DataFrame, time_h: str | None, date_h: str | None, clock_h:
             seconds = seconds.where(text.str.len() == 10, seconds // 1000)
             local = pd.to_datetime(seconds, unit="s", utc=True).dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
             return local.dt.strftime("%Y-%m-%d %H:%M:%S")
-        return _clock_text(text.str.replace(".", "-", regex=False) if text.str.fullmatch(r"\d{4}\.\d{1,2}\.\d{1,2}.*").all() else text)
-    dates = [(v.date().isoformat() if isinstance(v, dt.datetime) else v.isoformat() if isinstance(v, dt.date) else
-              ("" if _blank(v) else str(v).strip())) for v in table[date_h].tolist()]
-    clocks = [(v.strftime("%H:%M:%S") if isinstance(v, (dt.time, dt.datetime)) else ("" if _blank(v) else str(v).strip()))
-              for v in table[clock_h].tolist()]
+        return _clock_text(
+            text.str.replace(".", "-", regex=False) if text.str.fullmatch(r"\d{4}\.\d{1,2}\.\d{1,2}.*").all() else text
+        )
+    dates = [
+        (
+            v.date().isoformat()
+            if isinstance(v, dt.datetime)
+            else v.isoformat()
+            if isinstance(v, dt.date)
+            else ("" if _blank(v) else str(v).strip())
+        )
+        for v in table[date_h].tolist()
+    ]
+    clocks = [
+        (v.strftime("%H:%M:%S") if isinstance(v, (dt.time, dt.datetime)) else ("" if _blank(v) else str(v).strip()))
+        for v in table[clock_h].tolist()
+    ]
     joined = pd.Series([f"{d} {c}" if d and c else "" for d, c in zip(dates, clocks)], index=table.index, dtype="str")
     return _clock_text(joined)
 
@@ -508,13 +674,15 @@ def messages_frame(layout: Layout) -> tuple[pd.DataFrame, np.ndarray]:
     klass = _apply_flags(layout, klass)
     keep = (klass != "ignore").to_numpy()
     content_h = layout.column("content")
-    frame = pd.DataFrame({
-        "time": _times(table, layout.column("time"), layout.column("date"), layout.column("clock")),
-        "buyer": _text(table[layout.column("buyer")]),
-        "agent": _text(table[layout.column("agent")]),
-        "sender": pd.Series(klass.to_numpy(dtype=object), index=table.index, dtype="str"),
-        "content": _text(table[content_h]) if content_h else pd.Series([""] * len(table), dtype="str"),
-    })
+    frame = pd.DataFrame(
+        {
+            "time": _times(table, layout.column("time"), layout.column("date"), layout.column("clock")),
+            "buyer": _text(table[layout.column("buyer")]),
+            "agent": _text(table[layout.column("agent")]),
+            "sender": pd.Series(klass.to_numpy(dtype=object), index=table.index, dtype="str"),
+            "content": _text(table[content_h]) if content_h else pd.Series([""] * len(table), dtype="str"),
+        }
+    )
     rows = np.arange(len(table)) + layout.cells.rows_offset
     if not keep.all():
         frame = frame[keep].reset_index(drop=True)
@@ -535,16 +703,30 @@ def orders_frame(layout: Layout) -> tuple[pd.DataFrame, np.ndarray]:
     _check_complete(layout)
     table = layout.cells.table
     col = lambda name: layout.column(name)  # noqa: E731
-    text = lambda name: _text(table[col(name)], apostrophe=True) if col(name) else pd.Series([""] * len(table), index=table.index, dtype="str")  # noqa: E731
+    text = lambda name: (
+        _text(table[col(name)], apostrophe=True)
+        if col(name)
+        else pd.Series([""] * len(table), index=table.index, dtype="str")
+    )  # noqa: E731
     status_map = {_norm_value(k): v for k, v in layout.options.get("status_map", {}).items()}
     raw_status = text("status")
-    status = pd.Series([status_map.get(_norm_value(v)) or propose_status(v) or "" for v in raw_status.tolist()], index=table.index, dtype=object)
+    status = pd.Series(
+        [status_map.get(_norm_value(v)) or propose_status(v) or "" for v in raw_status.tolist()],
+        index=table.index,
+        dtype=object,
+    )
     created = _times(table, col("created_at"), None, None)
     paid = _times(table, col("paid_at"), None, None) if col("paid_at") else None
     if paid is None:  # PDD: 订单成交时间 is when the order was paid
         paid = created.where(status.isin(["paid", "shipped", "completed", "refunded"]), "")
-    paid_text = pd.Series([v if isinstance(v, dt.datetime) else ("" if _blank(v) else str(v)) for v in paid.tolist()], index=table.index, dtype=object)
-    refund = np.array([("退款成功" in v or v in ("已退款", "退款完成")) for v in text("refund_status").tolist()], dtype=bool)
+    paid_text = pd.Series(
+        [v if isinstance(v, dt.datetime) else ("" if _blank(v) else str(v)) for v in paid.tolist()],
+        index=table.index,
+        dtype=object,
+    )
+    refund = np.array(
+        [("退款成功" in v or v in ("已退款", "退款完成")) for v in text("refund_status").tolist()], dtype=bool
+    )
     reason = np.array(["退款" in v for v in text("close_reason").tolist()], dtype=bool)
     has_paid = np.array([isinstance(v, dt.datetime) or bool(v) for v in paid_text.tolist()], dtype=bool)
     status_values = status.to_numpy(dtype=object)
@@ -553,10 +735,22 @@ def orders_frame(layout: Layout) -> tuple[pd.DataFrame, np.ndarray]:
     refunded = (refund & live) | (cancelled & (reason | has_paid))
     status = pd.Series(np.where(refunded, "refunded", status_values), index=table.index, dtype=object)
     amount = text("amount").str.replace(r"[¥￥元,，\s]", "", regex=True)
-    items = text("items").str.replace(r"[件\s]", "", regex=True) if col("items") else pd.Series(["1"] * len(table), index=table.index, dtype="str")
-    frame = pd.DataFrame({"order_id": text("main_order_id") if col("main_order_id") else text("order_id"),
-                          "buyer": text("buyer"), "created_at": created, "paid_at": paid_text,
-                          "amount": amount, "items": items, "status": status})
+    items = (
+        text("items").str.replace(r"[件\s]", "", regex=True)
+        if col("items")
+        else pd.Series(["1"] * len(table), index=table.index, dtype="str")
+    )
+    frame = pd.DataFrame(
+        {
+            "order_id": text("main_order_id") if col("main_order_id") else text("order_id"),
+            "buyer": text("buyer"),
+            "created_at": created,
+            "paid_at": paid_text,
+            "amount": amount,
+            "items": items,
+            "status": status,
+        }
+    )
     keep = (status != "ignore").to_numpy()
     rows = np.arange(len(table)) + layout.cells.rows_offset
     frame, rows = frame[keep].reset_index(drop=True), rows[keep]
@@ -586,10 +780,17 @@ def _per_main_order(frame: pd.DataFrame, rows: np.ndarray) -> tuple[pd.DataFrame
         numbers = pd.to_numeric(group["amount"], errors="coerce")
         counts = pd.to_numeric(group["items"], errors="coerce")
         paid = [p for p in group["paid_at"].tolist() if p]
-        out.append({"order_id": order_id, "buyer": next((b for b in group["buyer"] if b), ""),
-                    "created_at": min(group["created_at"].tolist(), key=str), "paid_at": min(paid, key=str) if paid else "",
-                    "amount": f"{numbers.sum():.2f}" if numbers.notna().all() else group["amount"].iloc[0],
-                    "items": str(int(counts.sum())) if counts.notna().all() else group["items"].iloc[0], "status": status})
+        out.append(
+            {
+                "order_id": order_id,
+                "buyer": next((b for b in group["buyer"] if b), ""),
+                "created_at": min(group["created_at"].tolist(), key=str),
+                "paid_at": min(paid, key=str) if paid else "",
+                "amount": f"{numbers.sum():.2f}" if numbers.notna().all() else group["amount"].iloc[0],
+                "items": str(int(counts.sum())) if counts.notna().all() else group["items"].iloc[0],
+                "status": status,
+            }
+        )
         first_rows.append(rows[group.index[0]])
     return pd.DataFrame(out, columns=frame.columns), np.asarray(first_rows, dtype=np.int64)
 
@@ -629,7 +830,9 @@ def sniff_headers(data: bytes, filename: str) -> list[str] | None:
     if not sample.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\n" in sample:
         sample = sample[: sample.index(b"\n")]
     try:
-        text, _ = _decode(sample if not sample.startswith((b"\xff\xfe", b"\xfe\xff")) else sample[: len(sample) // 2 * 2])
+        text, _ = _decode(
+            sample if not sample.startswith((b"\xff\xfe", b"\xfe\xff")) else sample[: len(sample) // 2 * 2]
+        )
     except (kpi.KpiInputError, UnicodeDecodeError):
         try:
             text = sample.decode("utf-8-sig", errors="ignore")

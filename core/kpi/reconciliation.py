@@ -57,6 +57,7 @@ Access
     Managers and the admin read and set the tolerance; QA reads; merchants, trainers and agents
     never: this is an internal comparison (a merchant gets our report, not our working).
 """
+
 from __future__ import annotations
 
 import json
@@ -70,10 +71,10 @@ import pandas as pd
 import sqlite_utils
 
 from core.kernel import audit, config, formatting, i18n
-from core.kpi import store
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, ValidationError
 from core.kernel.permissions import Actor, can, require_project
+from core.kpi import store
 
 READ, WRITE = "kpi.reconcile.read", "kpi.reconcile.write"
 DEFAULT_TOLERANCE = store.DEFAULT_TOLERANCE
@@ -135,17 +136,37 @@ PLATFORM_RULES: dict[str, PlatformRule] = {
     "taobao": PlatformRule("taobao", unit="turn", attribution="询单最终付款"),
     "tmall": PlatformRule("tmall", unit="turn", attribution="询单最终付款"),
     # 首响/平响 counted 08:00:00–22:59:59; 工作时间 figures likewise; robot 智能辅助 replies count as human
-    "douyin": PlatformRule("douyin", robot_as_human=True, service_window=("08:00", "23:00"),
-                           plain_windows={"avg_response_s": ("08:00", "23:00"), "first_response_s": ("08:00", "23:00")},
-                           attribution="询单支付"),
+    "douyin": PlatformRule(
+        "douyin",
+        robot_as_human=True,
+        service_window=("08:00", "23:00"),
+        plain_windows={"avg_response_s": ("08:00", "23:00"), "first_response_s": ("08:00", "23:00")},
+        attribution="询单支付",
+    ),
     # the 30-second rate leaves out chats started 23:00–09:00
     "jd": PlatformRule("jd", plain_windows={"response_30s_rate": ("09:00", "23:00")}, attribution="促成下单"),
     "kuaishou": PlatformRule("kuaishou"),
 }
 PLATFORM_ALIASES = {"pinduoduo": "pdd", "tb": "taobao", "dy": "douyin", "ks": "kuaishou"}
 
-CELL_COLUMNS = ["day", "agent_id", "agent", "our_name", "platform_name", "profile", "kpi", "kind", "variant",
-                "ours", "platform", "diff", "rel_diff", "flagged", "pending", "reasons"]
+CELL_COLUMNS = [
+    "day",
+    "agent_id",
+    "agent",
+    "our_name",
+    "platform_name",
+    "profile",
+    "kpi",
+    "kind",
+    "variant",
+    "ours",
+    "platform",
+    "diff",
+    "rel_diff",
+    "flagged",
+    "pending",
+    "reasons",
+]
 SIDE_COLUMNS = ["day", "agent_id", "agent", "name"]
 
 
@@ -161,8 +182,9 @@ def get_settings(db: sqlite_utils.Database, actor: Actor, project_id: int) -> di
     return import_settings(db, project_id)
 
 
-def save_settings(db: sqlite_utils.Database, actor: Actor, project_id: int, tolerance: float | None = None,
-                  flavour: str | None = None) -> dict[str, Any]:
+def save_settings(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, tolerance: float | None = None, flavour: str | None = None
+) -> dict[str, Any]:
     """Set the project's reconciliation tolerance (a fraction, 0–1) and/or flavour; audited.
 
     None leaves a value as it is. Returns the settings after the change.
@@ -191,10 +213,25 @@ def save_settings(db: sqlite_utils.Database, actor: Actor, project_id: int, tole
     if after == {"flavour": before["flavour"], "tolerance": before["tolerance"]} and before["updated_at"] is not None:
         return import_settings(db, project_id)
     with write(db):
-        db["project_import_settings"].insert({"project_id": project_id, "flavour": new_flavour, "reconcile_tolerance": new_tolerance,
-                                              "updated_by": actor.id, "updated_at": config.now_text()}, replace=True)
-        audit.record(db, actor, "update", "project_import_settings", project_id,
-                     {"flavour": before["flavour"], "tolerance": before["tolerance"]}, after)
+        db["project_import_settings"].insert(
+            {
+                "project_id": project_id,
+                "flavour": new_flavour,
+                "reconcile_tolerance": new_tolerance,
+                "updated_by": actor.id,
+                "updated_at": config.now_text(),
+            },
+            replace=True,
+        )
+        audit.record(
+            db,
+            actor,
+            "update",
+            "project_import_settings",
+            project_id,
+            {"flavour": before["flavour"], "tolerance": before["tolerance"]},
+            after,
+        )
     return import_settings(db, project_id)
 
 
@@ -242,7 +279,9 @@ def choose_variant(rule: KpiRule, keys: list[str]) -> str | None:
         base, suffixes = split_field(key)
         fields = (rule.name, *rule.stand_ins)
         if base in fields:
-            candidates.append(((fields.index(base), _dimension_rank(rule, suffixes), _window_rank(rule, suffixes), key), key))
+            candidates.append(
+                ((fields.index(base), _dimension_rank(rule, suffixes), _window_rank(rule, suffixes), key), key)
+            )
     return min(candidates)[1] if candidates else None
 
 
@@ -255,7 +294,9 @@ def _clock(text: str) -> str:
     return f"{int(hours):02d}:{int(minutes or 0):02d}"
 
 
-def reasons_for(rule: KpiRule, variant: str, platform: PlatformRule, settings: dict[str, Any], auto_replies: int = 0) -> list[tuple[str, dict]]:
+def reasons_for(
+    rule: KpiRule, variant: str, platform: PlatformRule, settings: dict[str, Any], auto_replies: int = 0
+) -> list[tuple[str, dict]]:
     """The likely reasons a figure of ours and the platform's `variant` differ (see the module docstring)."""
     base, suffixes = split_field(variant)
     ours_window = (_clock(settings["window_start"]), _clock(settings["window_end"]))
@@ -264,7 +305,11 @@ def reasons_for(rule: KpiRule, variant: str, platform: PlatformRule, settings: d
         if "allday" in suffixes:
             found.append(("window_allday", {"ours": _window_text(ours_window)}))
         else:
-            theirs = (platform.service_window or DEFAULT_WINDOW) if "service" in suffixes else platform.plain_windows.get(rule.name)
+            theirs = (
+                (platform.service_window or DEFAULT_WINDOW)
+                if "service" in suffixes
+                else platform.plain_windows.get(rule.name)
+            )
             if theirs is not None and theirs != ours_window:
                 found.append(("window", {"ours": _window_text(ours_window), "platform": _window_text(theirs)}))
     elif "service" in suffixes:
@@ -280,7 +325,9 @@ def reasons_for(rule: KpiRule, variant: str, platform: PlatformRule, settings: d
     if base != rule.name:
         found.append(("stand_in", {"field": base}))
     if rule.attributed:
-        found.append(("attribution", {"days": int(settings.get("attribution_days", 1)), "platform": platform.attribution}))
+        found.append(
+            ("attribution", {"days": int(settings.get("attribution_days", 1)), "platform": platform.attribution})
+        )
     return found or [("unexplained", {})]
 
 
@@ -375,13 +422,26 @@ def reconcile(db: sqlite_utils.Database, actor: Actor, project_id: int, start: d
     """Per agent and day of [start, end], every KPI both sides have: ours, the platform's, the difference, flag and reasons."""
     require_project(db, actor, project_id, READ)
     span = [project_id, start.isoformat(), end.isoformat()]
-    ours = rows(db, f"""SELECT day, agent, {', '.join(store.STORED_METRICS)} FROM kpi_agent_daily
-                        WHERE project_id = ? AND day BETWEEN ? AND ? AND source = 'raw' ORDER BY day, agent""", span)
-    theirs = rows(db, """SELECT day, agent, profile, figures, pending FROM platform_agent_daily
-                         WHERE project_id = ? AND day BETWEEN ? AND ? ORDER BY day, agent""", span)
-    autos = {(r["day"], r["agent"]): r["n"] for r in db.query(
-        """SELECT day, agent, COUNT(*) AS n FROM chat_messages WHERE project_id = ? AND day BETWEEN ? AND ? AND sender = 'auto'
-           GROUP BY day, agent""", span)}
+    ours = rows(
+        db,
+        f"""SELECT day, agent, {", ".join(store.STORED_METRICS)} FROM kpi_agent_daily
+                        WHERE project_id = ? AND day BETWEEN ? AND ? AND source = 'raw' ORDER BY day, agent""",
+        span,
+    )
+    theirs = rows(
+        db,
+        """SELECT day, agent, profile, figures, pending FROM platform_agent_daily
+                         WHERE project_id = ? AND day BETWEEN ? AND ? ORDER BY day, agent""",
+        span,
+    )
+    autos = {
+        (r["day"], r["agent"]): r["n"]
+        for r in db.query(
+            """SELECT day, agent, COUNT(*) AS n FROM chat_messages WHERE project_id = ? AND day BETWEEN ? AND ? AND sender = 'auto'
+           GROUP BY day, agent""",
+            span,
+        )
+    }
     settings = store.settings_for(db, project_id).to_dict()
     stored = import_settings(db, project_id)
     tolerance = stored["tolerance"]
@@ -390,7 +450,9 @@ def reconcile(db: sqlite_utils.Database, actor: Actor, project_id: int, start: d
     our_groups: dict[tuple, dict] = {}
     for row in ours:
         key, agent_id, label = key_of(row["agent"])
-        group = our_groups.setdefault((row["day"], key), {"agent_id": agent_id, "agent": label, "names": [], "rows": []})
+        group = our_groups.setdefault(
+            (row["day"], key), {"agent_id": agent_id, "agent": label, "names": [], "rows": []}
+        )
         group["names"].append(row["agent"])
         group["rows"].append(row)
     their_groups: dict[tuple, dict] = {}
@@ -400,9 +462,14 @@ def reconcile(db: sqlite_utils.Database, actor: Actor, project_id: int, start: d
             continue  # the summary import keeps one row per agent and day; a second spelling adds nothing new
         figures = json.loads(row["figures"] or "{}")
         pending = json.loads(row["pending"] or "[]")
-        their_groups[(row["day"], key)] = {"agent_id": agent_id, "agent": label, "name": row["agent"], "profile": row["profile"] or "",
-                                           "figures": figures if isinstance(figures, dict) else {},
-                                           "pending": [p for p in pending if isinstance(p, str)] if isinstance(pending, list) else []}
+        their_groups[(row["day"], key)] = {
+            "agent_id": agent_id,
+            "agent": label,
+            "name": row["agent"],
+            "profile": row["profile"] or "",
+            "figures": figures if isinstance(figures, dict) else {},
+            "pending": [p for p in pending if isinstance(p, str)] if isinstance(pending, list) else [],
+        }
 
     cells: list[dict[str, Any]] = []
     for group_key in sorted(set(our_groups) & set(their_groups), key=lambda k: (k[0], our_groups[k]["agent"])):
@@ -419,37 +486,74 @@ def reconcile(db: sqlite_utils.Database, actor: Actor, project_id: int, start: d
             value = _number_of(figures.get(rule.name))
             if value is None:
                 continue
-            base = {"day": group_key[0], "agent_id": mine["agent_id"], "agent": mine["agent"], "our_name": "、".join(mine["names"]),
-                    "platform_name": platform["name"], "profile": platform["profile"], "kpi": rule.name, "kind": rule.kind,
-                    "ours": value}
+            base = {
+                "day": group_key[0],
+                "agent_id": mine["agent_id"],
+                "agent": mine["agent"],
+                "our_name": "、".join(mine["names"]),
+                "platform_name": platform["name"],
+                "profile": platform["profile"],
+                "kpi": rule.name,
+                "kind": rule.kind,
+                "ours": value,
+            }
             variant = choose_variant(rule, list(values))
             if variant is None:
                 waiting = choose_variant(rule, platform["pending"])
                 if waiting is not None:
-                    cells.append({**base, "variant": waiting, "platform": None, "diff": None, "rel_diff": None, "flagged": False,
-                                  "pending": True, "reasons": [("pending", {})]})
+                    cells.append(
+                        {
+                            **base,
+                            "variant": waiting,
+                            "platform": None,
+                            "diff": None,
+                            "rel_diff": None,
+                            "flagged": False,
+                            "pending": True,
+                            "reasons": [("pending", {})],
+                        }
+                    )
                 continue
             result = compare(rule.kind, value, values[variant], tolerance)
-            reasons = reasons_for(rule, variant, rule_of_platform, settings, auto_replies) if result["diff"] != 0 else []
+            reasons = (
+                reasons_for(rule, variant, rule_of_platform, settings, auto_replies) if result["diff"] != 0 else []
+            )
             if reasons == [("unexplained", {})] and not result["flagged"]:
                 reasons = []  # a small difference the definitions do not explain: not worth a warning
-            cells.append({**base, "variant": variant, "platform": values[variant], **result, "pending": False, "reasons": reasons})
+            cells.append(
+                {
+                    **base,
+                    "variant": variant,
+                    "platform": values[variant],
+                    **result,
+                    "pending": False,
+                    "reasons": reasons,
+                }
+            )
 
     def one_side(groups: dict, other: dict, name_of) -> pd.DataFrame:
-        records = [{"day": k[0], "agent_id": g["agent_id"], "agent": g["agent"], "name": name_of(g)}
-                   for k, g in groups.items() if k not in other]
+        records = [
+            {"day": k[0], "agent_id": g["agent_id"], "agent": g["agent"], "name": name_of(g)}
+            for k, g in groups.items()
+            if k not in other
+        ]
         return pd.DataFrame(sorted(records, key=lambda r: (r["day"], r["agent"])), columns=SIDE_COLUMNS)
 
     frame = pd.DataFrame(cells, columns=CELL_COLUMNS)
     for column in ("agent_id", "platform", "diff", "rel_diff"):  # a missing figure stays None, never NaN
         frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     return Reconciliation(
-        project_id=project_id, start=start, end=end,
+        project_id=project_id,
+        start=start,
+        end=end,
         cells=frame,
         only_ours=one_side(our_groups, their_groups, lambda g: "、".join(g["names"])),
         only_platform=one_side(their_groups, our_groups, lambda g: g["name"]),
-        raw_days=sorted({r["day"] for r in ours}), platform_days=sorted({r["day"] for r in theirs}),
-        tolerance=tolerance, flavour=stored["flavour"], settings=settings,
+        raw_days=sorted({r["day"] for r in ours}),
+        platform_days=sorted({r["day"] for r in theirs}),
+        tolerance=tolerance,
+        flavour=stored["flavour"],
+        settings=settings,
         profiles=sorted({r["profile"] or "" for r in theirs}),
     )
 
@@ -462,15 +566,22 @@ def data_span(db: sqlite_utils.Database, actor: Actor, project_id: int) -> dict[
         row = one(db, sql, [project_id])
         return (date.fromisoformat(row["a"]), date.fromisoformat(row["b"])) if row and row["a"] else None
 
-    both = one(db, """SELECT MIN(p.day) AS a, MAX(p.day) AS b FROM (SELECT DISTINCT day FROM platform_agent_daily WHERE project_id = ?) p
+    both = one(
+        db,
+        """SELECT MIN(p.day) AS a, MAX(p.day) AS b FROM (SELECT DISTINCT day FROM platform_agent_daily WHERE project_id = ?) p
                       WHERE EXISTS (SELECT 1 FROM kpi_agent_daily k WHERE k.project_id = ? AND k.day = p.day AND k.source = 'raw')""",
-               [project_id, project_id])
-    return {"raw": span("SELECT MIN(day) AS a, MAX(day) AS b FROM kpi_agent_daily WHERE project_id = ? AND source = 'raw'"),
-            "platform": span("SELECT MIN(day) AS a, MAX(day) AS b FROM platform_agent_daily WHERE project_id = ?"),
-            "both": (date.fromisoformat(both["a"]), date.fromisoformat(both["b"])) if both and both["a"] else None}
+        [project_id, project_id],
+    )
+    return {
+        "raw": span("SELECT MIN(day) AS a, MAX(day) AS b FROM kpi_agent_daily WHERE project_id = ? AND source = 'raw'"),
+        "platform": span("SELECT MIN(day) AS a, MAX(day) AS b FROM platform_agent_daily WHERE project_id = ?"),
+        "both": (date.fromisoformat(both["a"]), date.fromisoformat(both["b"])) if both and both["a"] else None,
+    }
 
 
-def default_period(span: dict[str, tuple[date, date] | None], days: int = DEFAULT_PERIOD_DAYS) -> tuple[date, date] | None:
+def default_period(
+    span: dict[str, tuple[date, date] | None], days: int = DEFAULT_PERIOD_DAYS
+) -> tuple[date, date] | None:
     """The last `days` days up to the last day both sides have (else the last day either has); None without data."""
     chosen = span.get("both") or span.get("platform") or span.get("raw")
     if chosen is None:
@@ -484,9 +595,11 @@ def filter_cells(cells: pd.DataFrame, agent_query: str = "", flagged_only: bool 
     keep = pd.Series(True, index=cells.index)
     query = agent_query.strip().lower()
     if query:
-        keep &= (cells["agent"].astype(str).str.lower().str.contains(query, regex=False)
-                 | cells["our_name"].astype(str).str.lower().str.contains(query, regex=False)
-                 | cells["platform_name"].astype(str).str.lower().str.contains(query, regex=False))
+        keep &= (
+            cells["agent"].astype(str).str.lower().str.contains(query, regex=False)
+            | cells["our_name"].astype(str).str.lower().str.contains(query, regex=False)
+            | cells["platform_name"].astype(str).str.lower().str.contains(query, regex=False)
+        )
     if flagged_only:
         keep &= cells["flagged"].astype(bool)
     return cells[keep].reset_index(drop=True)
@@ -497,15 +610,18 @@ def filter_side(side: pd.DataFrame, agent_query: str = "") -> pd.DataFrame:
     query = agent_query.strip().lower()
     if not query:
         return side
-    keep = side["agent"].astype(str).str.lower().str.contains(query, regex=False) | side["name"].astype(str).str.lower().str.contains(query, regex=False)
+    keep = side["agent"].astype(str).str.lower().str.contains(query, regex=False) | side["name"].astype(
+        str
+    ).str.lower().str.contains(query, regex=False)
     return side[keep].reset_index(drop=True)
 
 
 # --- home alerts --------------------------------------------------------------------------------
 
 
-def flagged_by_project(db: sqlite_utils.Database, actor: Actor, today: date | None = None,
-                       lookback: int = ALERT_LOOKBACK_DAYS) -> list[dict[str, Any]]:
+def flagged_by_project(
+    db: sqlite_utils.Database, actor: Actor, today: date | None = None, lookback: int = ALERT_LOOKBACK_DAYS
+) -> list[dict[str, Any]]:
     """For the home alerts: per project, the latest day of the last `lookback` days that both sides
     have, with its number of cells above the tolerance; only projects with at least one.
 
@@ -518,11 +634,14 @@ def flagged_by_project(db: sqlite_utils.Database, actor: Actor, today: date | No
 
     day = today or config.today()
     labels = {p["id"]: f"{p['merchant_name']} · {p['name']}" for p in merchants.list_projects(db, actor)}
-    latest = rows(db, """SELECT p.project_id, MAX(p.day) AS day FROM platform_agent_daily p
+    latest = rows(
+        db,
+        """SELECT p.project_id, MAX(p.day) AS day FROM platform_agent_daily p
                          WHERE p.day BETWEEN ? AND ? AND EXISTS (SELECT 1 FROM kpi_agent_daily k WHERE k.project_id = p.project_id
                                                                  AND k.day = p.day AND k.source = 'raw')
                          GROUP BY p.project_id ORDER BY p.project_id""",
-                  [(day - timedelta(days=lookback)).isoformat(), day.isoformat()])
+        [(day - timedelta(days=lookback)).isoformat(), day.isoformat()],
+    )
     found = []
     for entry in latest:
         if entry["project_id"] not in labels:
@@ -530,7 +649,9 @@ def flagged_by_project(db: sqlite_utils.Database, actor: Actor, today: date | No
         on = date.fromisoformat(entry["day"])
         n = reconcile(db, actor, entry["project_id"], on, on).flagged_count
         if n:
-            found.append({"project_id": entry["project_id"], "project": labels[entry["project_id"]], "day": entry["day"], "n": n})
+            found.append(
+                {"project_id": entry["project_id"], "project": labels[entry["project_id"]], "day": entry["day"], "n": n}
+            )
     return found
 
 
@@ -620,21 +741,43 @@ def profile_text(profile: str, lang: str = "zh") -> str:
 def table(cells: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """The cells as the page shows them: text columns in the user's language, rates as %."""
     t = lambda key: i18n.t(key, lang)  # noqa: E731
-    columns = [t("recon.col.day"), t("recon.col.agent"), t("recon.col.kpi"), t("recon.col.ours"), t("recon.col.platform"),
-               t("recon.col.diff"), t("recon.col.flag"), t("recon.col.variant"), t("recon.col.reasons")]
+    columns = [
+        t("recon.col.day"),
+        t("recon.col.agent"),
+        t("recon.col.kpi"),
+        t("recon.col.ours"),
+        t("recon.col.platform"),
+        t("recon.col.diff"),
+        t("recon.col.flag"),
+        t("recon.col.variant"),
+        t("recon.col.reasons"),
+    ]
     records = []
     for cell in cells.to_dict("records"):
-        records.append(dict(zip(columns, [
-            cell["day"], cell["agent"], t(f"kpi.m.{cell['kpi']}"), format_value(cell["kind"], cell["ours"]),
-            t("recon.pending") if cell["pending"] else format_value(cell["kind"], cell["platform"]),
-            format_diff(cell["kind"], cell["diff"], cell["rel_diff"], lang),
-            "⚠️" if cell["flagged"] else "", variant_text(cell["kpi"], cell["variant"], lang),
-            _reasons_text(cell["reasons"], lang),
-        ])))
+        records.append(
+            dict(
+                zip(
+                    columns,
+                    [
+                        cell["day"],
+                        cell["agent"],
+                        t(f"kpi.m.{cell['kpi']}"),
+                        format_value(cell["kind"], cell["ours"]),
+                        t("recon.pending") if cell["pending"] else format_value(cell["kind"], cell["platform"]),
+                        format_diff(cell["kind"], cell["diff"], cell["rel_diff"], lang),
+                        "⚠️" if cell["flagged"] else "",
+                        variant_text(cell["kpi"], cell["variant"], lang),
+                        _reasons_text(cell["reasons"], lang),
+                    ],
+                )
+            )
+        )
     return pd.DataFrame(records, columns=columns)
 
 
-def export_sheets(result: Reconciliation, cells: pd.DataFrame | None = None, lang: str = "zh") -> dict[str, pd.DataFrame]:
+def export_sheets(
+    result: Reconciliation, cells: pd.DataFrame | None = None, lang: str = "zh"
+) -> dict[str, pd.DataFrame]:
     """The workbook of a reconciliation: the cells as numbers in people's units (rates in %, points for
     their differences), the agents of one side only, and the settings it was made with."""
     t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
@@ -646,31 +789,80 @@ def export_sheets(result: Reconciliation, cells: pd.DataFrame | None = None, lan
         if cell["diff"] is not None and not (isinstance(cell["diff"], float) and cell["diff"] != cell["diff"]):
             diff = round(cell["diff"] * 100, 2) if cell["kind"] == RATE else _number(cell["kind"], cell["diff"])
         rel = cell["rel_diff"]
-        records.append({
-            t("recon.col.day"): cell["day"], t("recon.col.agent"): cell["agent"], t("recon.col.our_name"): cell["our_name"],
-            t("recon.col.platform_name"): cell["platform_name"], t("recon.col.kpi"): t(f"kpi.m.{cell['kpi']}"),
-            t("recon.col.unit"): unit[cell["kind"]], t("recon.col.ours"): _number(cell["kind"], cell["ours"]),
-            t("recon.col.platform"): t("recon.pending") if cell["pending"] else _number(cell["kind"], cell["platform"]),
-            t("recon.col.diff_x"): diff,
-            t("recon.col.rel_diff"): None if rel is None or rel != rel else round(rel * 100, 2),
-            t("recon.col.flag"): t("yes") if cell["flagged"] else t("no"),
-            t("recon.col.variant"): variant_text(cell["kpi"], cell["variant"], lang),
-            t("recon.col.field"): cell["variant"],
-            t("recon.col.reasons"): _reasons_text(cell["reasons"], lang),
-        })
-    sides = [{t("recon.col.side"): t(label), t("recon.col.day"): r["day"], t("recon.col.agent"): r["agent"], t("recon.col.name"): r["name"]}
-             for label, frame in (("recon.only_ours", result.only_ours), ("recon.only_platform", result.only_platform))
-             for r in frame.to_dict("records")]
-    settings = [
-        {t("recon.col.setting"): t("recon.set.period"), t("recon.col.value"): f"{result.start.isoformat()} – {result.end.isoformat()}"},
-        {t("recon.col.setting"): t("recon.set.tolerance"), t("recon.col.value"): t("recon.tolerance_rule", pct=f"{result.tolerance * 100:g}")},
-        {t("recon.col.setting"): t("recon.set.window"), t("recon.col.value"): f"{result.settings['window_start']}–{result.settings['window_end']}"},
-        {t("recon.col.setting"): t("recon.set.unit"), t("recon.col.value"): t(f"recon.dim.{result.settings['response_unit']}")},
-        {t("recon.col.setting"): t("recon.set.platform"), t("recon.col.value"): "、".join(profile_text(p, lang) for p in result.profiles) or "—"},
+        records.append(
+            {
+                t("recon.col.day"): cell["day"],
+                t("recon.col.agent"): cell["agent"],
+                t("recon.col.our_name"): cell["our_name"],
+                t("recon.col.platform_name"): cell["platform_name"],
+                t("recon.col.kpi"): t(f"kpi.m.{cell['kpi']}"),
+                t("recon.col.unit"): unit[cell["kind"]],
+                t("recon.col.ours"): _number(cell["kind"], cell["ours"]),
+                t("recon.col.platform"): t("recon.pending")
+                if cell["pending"]
+                else _number(cell["kind"], cell["platform"]),
+                t("recon.col.diff_x"): diff,
+                t("recon.col.rel_diff"): None if rel is None or rel != rel else round(rel * 100, 2),
+                t("recon.col.flag"): t("yes") if cell["flagged"] else t("no"),
+                t("recon.col.variant"): variant_text(cell["kpi"], cell["variant"], lang),
+                t("recon.col.field"): cell["variant"],
+                t("recon.col.reasons"): _reasons_text(cell["reasons"], lang),
+            }
+        )
+    sides = [
+        {
+            t("recon.col.side"): t(label),
+            t("recon.col.day"): r["day"],
+            t("recon.col.agent"): r["agent"],
+            t("recon.col.name"): r["name"],
+        }
+        for label, frame in (("recon.only_ours", result.only_ours), ("recon.only_platform", result.only_platform))
+        for r in frame.to_dict("records")
     ]
-    return {t("recon.sheet.cells"): pd.DataFrame(records, columns=[
-                t("recon.col.day"), t("recon.col.agent"), t("recon.col.our_name"), t("recon.col.platform_name"), t("recon.col.kpi"),
-                t("recon.col.unit"), t("recon.col.ours"), t("recon.col.platform"), t("recon.col.diff_x"), t("recon.col.rel_diff"),
-                t("recon.col.flag"), t("recon.col.variant"), t("recon.col.field"), t("recon.col.reasons")]),
-            t("recon.sheet.one_side"): pd.DataFrame(sides, columns=[t("recon.col.side"), t("recon.col.day"), t("recon.col.agent"), t("recon.col.name")]),
-            t("recon.sheet.settings"): pd.DataFrame(settings)}
+    settings = [
+        {
+            t("recon.col.setting"): t("recon.set.period"),
+            t("recon.col.value"): f"{result.start.isoformat()} – {result.end.isoformat()}",
+        },
+        {
+            t("recon.col.setting"): t("recon.set.tolerance"),
+            t("recon.col.value"): t("recon.tolerance_rule", pct=f"{result.tolerance * 100:g}"),
+        },
+        {
+            t("recon.col.setting"): t("recon.set.window"),
+            t("recon.col.value"): f"{result.settings['window_start']}–{result.settings['window_end']}",
+        },
+        {
+            t("recon.col.setting"): t("recon.set.unit"),
+            t("recon.col.value"): t(f"recon.dim.{result.settings['response_unit']}"),
+        },
+        {
+            t("recon.col.setting"): t("recon.set.platform"),
+            t("recon.col.value"): "、".join(profile_text(p, lang) for p in result.profiles) or "—",
+        },
+    ]
+    return {
+        t("recon.sheet.cells"): pd.DataFrame(
+            records,
+            columns=[
+                t("recon.col.day"),
+                t("recon.col.agent"),
+                t("recon.col.our_name"),
+                t("recon.col.platform_name"),
+                t("recon.col.kpi"),
+                t("recon.col.unit"),
+                t("recon.col.ours"),
+                t("recon.col.platform"),
+                t("recon.col.diff_x"),
+                t("recon.col.rel_diff"),
+                t("recon.col.flag"),
+                t("recon.col.variant"),
+                t("recon.col.field"),
+                t("recon.col.reasons"),
+            ],
+        ),
+        t("recon.sheet.one_side"): pd.DataFrame(
+            sides, columns=[t("recon.col.side"), t("recon.col.day"), t("recon.col.agent"), t("recon.col.name")]
+        ),
+        t("recon.sheet.settings"): pd.DataFrame(settings),
+    }

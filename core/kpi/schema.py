@@ -3,6 +3,7 @@
 Applied by core.kernel.migrations in its numbered slot. A change after this migration has shipped is
 a new migration appended to core.kernel.migrations, never an edit here.
 """
+
 from __future__ import annotations
 
 _METRICS = """

@@ -5,6 +5,7 @@ migration the composition root (core.bootstrap) fills it once from the messages 
 hour-of-day heat map and the staffing volume read it on databases imported before it.
 A change after this migration has shipped is a new migration, never an edit here.
 """
+
 from __future__ import annotations
 
 M012_KPI_HOURLY: list[str] = [

@@ -14,6 +14,7 @@
 A change after this migration has shipped is a new migration appended to core.kernel.migrations,
 never an edit here.
 """
+
 from __future__ import annotations
 
 M013_IMPORTS: list[str] = [

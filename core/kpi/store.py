@@ -10,6 +10,7 @@ attribution days, and candidate chats of one order span [paid - a, paid]. So an 
 [f, t] recomputes the rows of [f - a, t + a] from the messages of [f - 2a, t + 2a] and all the
 project's orders: the same figures a one-shot computation over all days gives.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,12 +25,12 @@ import pandas as pd
 import sqlite_utils
 
 from core.kernel import audit, config
-from core.kpi import templates, engine, hourly, raw_import, summary_import
-from core.kpi.settings import settings_for
-from core.projects import order_confirmation as oc
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, ValidationError
 from core.kernel.permissions import Actor, require_project
+from core.kpi import engine, hourly, raw_import, summary_import, templates
+from core.kpi.settings import settings_for
+from core.projects import order_confirmation as oc
 
 METRICS = [c for c in engine.SHOP_COLUMNS if c != "date"]
 STORED_METRICS = [*METRICS, "satisfaction"]
@@ -66,7 +67,10 @@ _REASONS_ZH: list[tuple[re.Pattern, str]] = [
     (re.compile(r"^(\w+) (.+) is outside the years (\d+)-(\d+)$"), r"\1 \2 不在\3–\4年之间"),
     (re.compile(r"^the file is not UTF-8, GB18030 or UTF-16 text$"), "文件不是UTF-8、GB18030或UTF-16文本"),
     (re.compile(r"^no column is mapped to '([^']+)'$"), r"没有列对应到“\1”，请在表头对应中选择"),
-    (re.compile(r"^value (.+) \((\d+) rows\) is not mapped$"), r"值 \1（\2行）尚未指定含义，请在取值对应中选择（或选择“忽略”）"),
+    (
+        re.compile(r"^value (.+) \((\d+) rows\) is not mapped$"),
+        r"值 \1（\2行）尚未指定含义，请在取值对应中选择（或选择“忽略”）",
+    ),
     (re.compile(r"^(\w+): (.*)$"), r"\1 格式错误：\2"),
 ]
 
@@ -82,7 +86,9 @@ def translate_reason(reason: str, lang: str = "zh") -> str:
 
 
 def _input_errors(exc: engine.KpiInputError, file_label: str) -> ValidationError:
-    return ValidationError([FieldError(f"row {row}: {file_label}", "kpi.err.row", {"reason": reason}) for row, reason in exc.errors])
+    return ValidationError(
+        [FieldError(f"row {row}: {file_label}", "kpi.err.row", {"reason": reason}) for row, reason in exc.errors]
+    )
 
 
 # --- agent names ----------------------------------------------------------------------------
@@ -96,7 +102,10 @@ def name_key(name: str) -> str:
 def agent_name_map(db: sqlite_utils.Database, project_id: int) -> dict[str, int]:
     """Names as files write them → roster agent id: team sub-accounts, their short form, aliases."""
     mapping: dict[str, int] = {}
-    for row in db.query("SELECT a.id, a.name, pa.sub_account FROM project_agents pa JOIN agents a ON a.id = pa.agent_id WHERE pa.project_id = ?", [project_id]):
+    for row in db.query(
+        "SELECT a.id, a.name, pa.sub_account FROM project_agents pa JOIN agents a ON a.id = pa.agent_id WHERE pa.project_id = ?",
+        [project_id],
+    ):
         for name in (row["sub_account"], name_key(row["sub_account"]) if row["sub_account"] else "", row["name"]):
             if name:
                 mapping.setdefault(name, row["id"])
@@ -124,8 +133,16 @@ def map_agent(db: sqlite_utils.Database, actor: Actor, project_id: int, name: st
     if one(db, "SELECT id FROM agents WHERE id = ?", [agent_id]) is None:
         raise ValidationError.single("agent_id", "err.invalid_choice")
     with write(db):
-        db["agent_aliases"].insert({"project_id": project_id, "name": name.strip(), "agent_id": agent_id,
-                                    "created_by": actor.id, "created_at": config.now_text()}, replace=True)
+        db["agent_aliases"].insert(
+            {
+                "project_id": project_id,
+                "name": name.strip(),
+                "agent_id": agent_id,
+                "created_by": actor.id,
+                "created_at": config.now_text(),
+            },
+            replace=True,
+        )
         audit.record(db, actor, "map", "agent_alias", f"{project_id}/{name}", None, {"agent_id": agent_id})
 
 
@@ -159,7 +176,9 @@ class RawPreview:
         return {k: int(v) for k, v in self.messages["sender"].value_counts().items()}
 
 
-def raw_layout(db: sqlite_utils.Database, actor: Actor, project_id: int, kind: str, data: bytes, filename: str) -> raw_import.Layout:
+def raw_layout(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, kind: str, data: bytes, filename: str
+) -> raw_import.Layout:
     """Read a chat log or order file and map it: the project's saved template of that layout,
     else our canonical format, else a proposal from the headers and values. Raises ValidationError
     when the file cannot be read at all."""
@@ -172,8 +191,14 @@ def raw_layout(db: sqlite_utils.Database, actor: Actor, project_id: int, kind: s
     return raw_import.build_layout(kind, filename, cells, template=template)
 
 
-def _mapped(layout: raw_import.Layout, label: str, to_frame: Callable, validate: Callable,
-            drop_no_buyer: bool = False, messages: pd.DataFrame | None = None) -> tuple[pd.DataFrame | None, list[FieldError], int, int]:
+def _mapped(
+    layout: raw_import.Layout,
+    label: str,
+    to_frame: Callable,
+    validate: Callable,
+    drop_no_buyer: bool = False,
+    messages: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame | None, list[FieldError], int, int]:
     """A layout through its mapping and core.kpi.engine's checks; errors name the rows of the file."""
     try:
         frame, rows = to_frame(layout)
@@ -190,7 +215,9 @@ def _mapped(layout: raw_import.Layout, label: str, to_frame: Callable, validate:
     try:
         return validate(frame), [], without, from_chats
     except engine.KpiInputError as exc:
-        shifted = engine.KpiInputError([(row if row == 1 else int(rows[row - 2]), reason) for row, reason in exc.errors])
+        shifted = engine.KpiInputError(
+            [(row if row == 1 else int(rows[row - 2]), reason) for row, reason in exc.errors]
+        )
         return None, _input_errors(shifted, label).errors, without, from_chats
 
 
@@ -228,7 +255,9 @@ def preview_raw(
         except engine.KpiInputError as exc:
             errors += _input_errors(exc, messages_name).errors
     elif not errors:
-        messages, found, _, _ = _mapped(messages_layout, messages_name, raw_import.messages_frame, engine.validate_messages)
+        messages, found, _, _ = _mapped(
+            messages_layout, messages_name, raw_import.messages_frame, engine.validate_messages
+        )
         errors += found
     if orders_data is not None:
         label = orders_name or "orders"
@@ -246,8 +275,14 @@ def preview_raw(
                 errors += _input_errors(exc, label).errors
         elif orders_layout:
             no_buyer = orders_layout.column("buyer") is None
-            orders, found, without, from_chats = _mapped(orders_layout, label, raw_import.orders_frame, engine.validate_orders,
-                                                         drop_no_buyer=no_buyer, messages=messages)
+            orders, found, without, from_chats = _mapped(
+                orders_layout,
+                label,
+                raw_import.orders_frame,
+                engine.validate_orders,
+                drop_no_buyer=no_buyer,
+                messages=messages,
+            )
             errors += found
         else:
             orders_layout = None
@@ -309,7 +344,9 @@ def _format_seconds(values: np.ndarray) -> pd.Series:
     hour, rest = np.divmod(tod, 3600)
     minute, second = np.divmod(rest, 60)
     out = np.empty((len(secs), 19), dtype=np.uint8)
-    for position, (number, width) in zip((0, 5, 8, 11, 14, 17), ((year, 4), (month, 2), (day, 2), (hour, 2), (minute, 2), (second, 2))):
+    for position, (number, width) in zip(
+        (0, 5, 8, 11, 14, 17), ((year, 4), (month, 2), (day, 2), (hour, 2), (minute, 2), (second, 2))
+    ):
         for k in range(width):
             out[:, position + width - 1 - k] = 48 + (number // 10**k) % 10
     out[:, [4, 7]] = ord("-")
@@ -349,22 +386,43 @@ def import_raw(
     frame = preview.messages
     times = _text_times(frame["time"])
     # plain lists first: iterating pyarrow-backed columns cell by cell costs more than the inserts
-    records = list(zip(
-        [project_id] * len(frame), times.str.slice(0, 10).tolist(), times.tolist(), frame["buyer"].astype(str).tolist(),
-        frame["agent"].astype(str).tolist(), frame["sender"].astype(str).tolist(),
-        frame["content"].astype(str).tolist() if "content" in frame else [""] * len(frame),
-    ))
+    records = list(
+        zip(
+            [project_id] * len(frame),
+            times.str.slice(0, 10).tolist(),
+            times.tolist(),
+            frame["buyer"].astype(str).tolist(),
+            frame["agent"].astype(str).tolist(),
+            frame["sender"].astype(str).tolist(),
+            frame["content"].astype(str).tolist() if "content" in frame else [""] * len(frame),
+        )
+    )
     with write(db):
-        import_id = db["kpi_imports"].insert({
-            "project_id": project_id, "kind": "raw", "filenames": ", ".join(preview.filenames),
-            "date_from": preview.date_from.isoformat(), "date_to": preview.date_to.isoformat(),
-            "messages": len(frame), "orders": 0 if preview.orders is None else len(preview.orders), "rows": 0,
-            "settings": json.dumps(settings.to_dict()), "created_by": actor.id, "created_at": config.now_text(),
-        }).last_pk
-        db.execute("DELETE FROM chat_messages WHERE project_id = ? AND day BETWEEN ? AND ?",
-                   [project_id, preview.date_from.isoformat(), preview.date_to.isoformat()])
+        import_id = (
+            db["kpi_imports"]
+            .insert(
+                {
+                    "project_id": project_id,
+                    "kind": "raw",
+                    "filenames": ", ".join(preview.filenames),
+                    "date_from": preview.date_from.isoformat(),
+                    "date_to": preview.date_to.isoformat(),
+                    "messages": len(frame),
+                    "orders": 0 if preview.orders is None else len(preview.orders),
+                    "rows": 0,
+                    "settings": json.dumps(settings.to_dict()),
+                    "created_by": actor.id,
+                    "created_at": config.now_text(),
+                }
+            )
+            .last_pk
+        )
+        db.execute(
+            "DELETE FROM chat_messages WHERE project_id = ? AND day BETWEEN ? AND ?",
+            [project_id, preview.date_from.isoformat(), preview.date_to.isoformat()],
+        )
         for start in range(0, len(records), INSERT_CHUNK):
-            chunk = records[start:start + INSERT_CHUNK]
+            chunk = records[start : start + INSERT_CHUNK]
             db.conn.executemany(
                 "INSERT INTO chat_messages (project_id, day, time, buyer, agent, sender, content, import_id) VALUES (?,?,?,?,?,?,?,?)",
                 [(*r, import_id) for r in chunk],
@@ -379,26 +437,74 @@ def import_raw(
                    ON CONFLICT(project_id, order_id) DO UPDATE SET buyer=excluded.buyer, created_at=excluded.created_at,
                    paid_at=excluded.paid_at, amount=excluded.amount, items=excluded.items, status=excluded.status,
                    import_id=excluded.import_id""",
-                list(zip([project_id] * len(o), o["order_id"].astype(str).tolist(), o["buyer"].astype(str).tolist(), _text_times(o["created_at"]).tolist(),
-                         [None if (p is None or (isinstance(p, float) and np.isnan(p)) or p in ("NaT", "None", "nan")) else p for p in paid.tolist()],
-                         o["amount"].astype(float).round(2).tolist(), o["items"].astype(int).tolist(), o["status"].astype(str).tolist(),
-                         [import_id] * len(o))),
+                list(
+                    zip(
+                        [project_id] * len(o),
+                        o["order_id"].astype(str).tolist(),
+                        o["buyer"].astype(str).tolist(),
+                        _text_times(o["created_at"]).tolist(),
+                        [
+                            None
+                            if (p is None or (isinstance(p, float) and np.isnan(p)) or p in ("NaT", "None", "nan"))
+                            else p
+                            for p in paid.tolist()
+                        ],
+                        o["amount"].astype(float).round(2).tolist(),
+                        o["items"].astype(int).tolist(),
+                        o["status"].astype(str).tolist(),
+                        [import_id] * len(o),
+                    )
+                ),
             )
         report(0.7, "orders")
         margin = timedelta(days=settings.attribution_days)
-        fresh = pd.DataFrame({"time": times, "buyer": frame["buyer"], "agent": frame["agent"], "sender": frame["sender"],
-                              "content": frame["content"] if "content" in frame else ""})
-        written = recompute(db, project_id, preview.date_from - margin, preview.date_to + margin, import_id, settings,
-                            fresh=(preview.date_from, preview.date_to, fresh))
+        fresh = pd.DataFrame(
+            {
+                "time": times,
+                "buyer": frame["buyer"],
+                "agent": frame["agent"],
+                "sender": frame["sender"],
+                "content": frame["content"] if "content" in frame else "",
+            }
+        )
+        written = recompute(
+            db,
+            project_id,
+            preview.date_from - margin,
+            preview.date_to + margin,
+            import_id,
+            settings,
+            fresh=(preview.date_from, preview.date_to, fresh),
+        )
         db["kpi_imports"].update(import_id, {"rows": written})
         for layout in (preview.messages_layout, preview.orders_layout):
             if layout is not None and not layout.canonical:  # the next file of this layout maps itself
-                template_id = templates.save_template(db, actor, project_id, layout.kind, layout.headers, layout.mapping,
-                                                             _template_options(layout), name=layout.template_name or layout.filename[:templates.NAME_MAX])
+                template_id = templates.save_template(
+                    db,
+                    actor,
+                    project_id,
+                    layout.kind,
+                    layout.headers,
+                    layout.mapping,
+                    _template_options(layout),
+                    name=layout.template_name or layout.filename[: templates.NAME_MAX],
+                )
                 layout.template_id = template_id
-        audit.record(db, actor, "import", "kpi_raw", import_id, None,
-                     {"project_id": project_id, "from": preview.date_from.isoformat(), "to": preview.date_to.isoformat(),
-                      "messages": len(frame), "rows": written})
+        audit.record(
+            db,
+            actor,
+            "import",
+            "kpi_raw",
+            import_id,
+            None,
+            {
+                "project_id": project_id,
+                "from": preview.date_from.isoformat(),
+                "to": preview.date_to.isoformat(),
+                "messages": len(frame),
+                "rows": written,
+            },
+        )
     report(1.0, "done")
     return int(import_id)
 
@@ -417,14 +523,21 @@ def _template_options(layout: raw_import.Layout) -> dict[str, Any]:
 
 def _stored_messages(db: sqlite_utils.Database, project_id: int, day_from: date, day_to: date) -> pd.DataFrame:
     # tuples straight into the frame: building a dict per row costs more than the query on large projects
-    cursor = db.conn.execute("SELECT time, buyer, agent, sender, content FROM chat_messages WHERE project_id = ? AND day BETWEEN ? AND ?",
-                             [project_id, day_from.isoformat(), day_to.isoformat()])
+    cursor = db.conn.execute(
+        "SELECT time, buyer, agent, sender, content FROM chat_messages WHERE project_id = ? AND day BETWEEN ? AND ?",
+        [project_id, day_from.isoformat(), day_to.isoformat()],
+    )
     return pd.DataFrame(cursor.fetchall(), columns=["time", "buyer", "agent", "sender", "content"])
 
 
 def _stored_orders(db: sqlite_utils.Database, project_id: int) -> pd.DataFrame:
-    cursor = db.conn.execute("SELECT order_id, buyer, created_at, paid_at, amount, items, status FROM chat_orders WHERE project_id = ?", [project_id])
-    frame = pd.DataFrame(cursor.fetchall(), columns=["order_id", "buyer", "created_at", "paid_at", "amount", "items", "status"])
+    cursor = db.conn.execute(
+        "SELECT order_id, buyer, created_at, paid_at, amount, items, status FROM chat_orders WHERE project_id = ?",
+        [project_id],
+    )
+    frame = pd.DataFrame(
+        cursor.fetchall(), columns=["order_id", "buyer", "created_at", "paid_at", "amount", "items", "status"]
+    )
     frame["paid_at"] = frame["paid_at"].fillna("")
     return frame
 
@@ -462,11 +575,18 @@ def recompute(
         if high > last:
             parts.append(_stored_messages(db, project_id, last + timedelta(days=1), high))
         parts = [p for p in parts if len(p)]
-        messages = pd.concat(parts, ignore_index=True) if len(parts) > 1 else (parts[0].reset_index(drop=True) if parts else parts)
+        messages = (
+            pd.concat(parts, ignore_index=True)
+            if len(parts) > 1
+            else (parts[0].reset_index(drop=True) if parts else parts)
+        )
         if isinstance(messages, list):
             messages = pd.DataFrame(columns=["time", "buyer", "agent", "sender", "content"])
-    agent_frame, shop_frame = (engine.daily(messages, _stored_orders(db, project_id), settings)
-                               if len(messages) else (pd.DataFrame(columns=engine.AGENT_COLUMNS), pd.DataFrame(columns=engine.SHOP_COLUMNS)))
+    agent_frame, shop_frame = (
+        engine.daily(messages, _stored_orders(db, project_id), settings)
+        if len(messages)
+        else (pd.DataFrame(columns=engine.AGENT_COLUMNS), pd.DataFrame(columns=engine.SHOP_COLUMNS))
+    )
     inside = lambda f: f[(f["date"] >= day_from.isoformat()) & (f["date"] <= day_to.isoformat())]  # noqa: E731
     agent_frame, shop_frame = inside(agent_frame), inside(shop_frame)
     stamp, settings_json = config.now_text(), json.dumps(settings.to_dict())
@@ -505,11 +625,19 @@ def import_settings(db: sqlite_utils.Database, project_id: int) -> dict[str, Any
     figure counts for its targets (`service_hours` by default: PDD's (8-23点), Douyin's 工作时间)
     and the reconciliation tolerance. For core callers that checked their own permission; pages
     read it through `reconciliation.get_settings` and change it with `reconciliation.save_settings`."""
-    row = one(db, "SELECT flavour, reconcile_tolerance, updated_by, updated_at FROM project_import_settings WHERE project_id = ?", [project_id])
+    row = one(
+        db,
+        "SELECT flavour, reconcile_tolerance, updated_by, updated_at FROM project_import_settings WHERE project_id = ?",
+        [project_id],
+    )
     if row is None:
         return {"flavour": DEFAULT_FLAVOUR, "tolerance": DEFAULT_TOLERANCE, "updated_by": None, "updated_at": None}
-    return {"flavour": row["flavour"], "tolerance": float(row["reconcile_tolerance"]), "updated_by": row["updated_by"],
-            "updated_at": row["updated_at"]}
+    return {
+        "flavour": row["flavour"],
+        "tolerance": float(row["reconcile_tolerance"]),
+        "updated_by": row["updated_by"],
+        "updated_at": row["updated_at"],
+    }
 
 
 @dataclass
@@ -521,7 +649,9 @@ class SummaryImportPreview:
     unknown_agents: list[str]
     missing_targets: list[str] = field(default_factory=list)  # KPIs with a target and no column in the file
     flavour: str = "service_hours"
-    raw_days: list[str] = field(default_factory=list)  # days that already have raw-log figures (kept; platform's kept beside)
+    raw_days: list[str] = field(
+        default_factory=list
+    )  # days that already have raw-log figures (kept; platform's kept beside)
 
     @property
     def ok(self) -> bool:
@@ -529,9 +659,16 @@ class SummaryImportPreview:
 
 
 def preview_summary(
-    db: sqlite_utils.Database, actor: Actor, project_id: int, data: bytes, filename: str,
-    progress: Callable[[float, str], None] | None = None, *, profile: str | None = None,
-    overrides: dict[str, str | None] | None = None, day: date | None = None,
+    db: sqlite_utils.Database,
+    actor: Actor,
+    project_id: int,
+    data: bytes,
+    filename: str,
+    progress: Callable[[float, str], None] | None = None,
+    *,
+    profile: str | None = None,
+    overrides: dict[str, str | None] | None = None,
+    day: date | None = None,
 ) -> SummaryImportPreview:
     """Parse a platform's per-agent summary export; nothing is saved. The project's saved
     template of this layout maps it unless `overrides` say otherwise; `profile`, `day` and
@@ -540,23 +677,42 @@ def preview_summary(
     from core.kpi import templates  # the template store (same permission)
 
     lookup = lambda headers: templates.find_template(db, actor, project_id, "summary", headers)  # noqa: E731
-    parsed = summary_import.read_summary(data, filename, progress=progress, profile=profile, overrides=overrides, day=day,
-                                         template_lookup=lookup)
-    names = parsed.rows["agent"].astype(str).unique().tolist() if parsed.ok and len(parsed.rows) and "agent" in parsed.rows else []
+    parsed = summary_import.read_summary(
+        data, filename, progress=progress, profile=profile, overrides=overrides, day=day, template_lookup=lookup
+    )
+    names = (
+        parsed.rows["agent"].astype(str).unique().tolist()
+        if parsed.ok and len(parsed.rows) and "agent" in parsed.rows
+        else []
+    )
     settings = import_settings(db, project_id)
     present = parsed.fields
     goal = targets(db, actor, project_id) if actor.role != "merchant" else {}
-    missing = [k for k in goal if not any(f == k or f.startswith(f"{k}_") for f in present)
-               and not (k == "consultations" and any(f.startswith("receptions") for f in present))
-               and not (k == "satisfaction" and {"good_reviews", "reviews"} <= present)]
+    missing = [
+        k
+        for k in goal
+        if not any(f == k or f.startswith(f"{k}_") for f in present)
+        and not (k == "consultations" and any(f.startswith("receptions") for f in present))
+        and not (k == "satisfaction" and {"good_reviews", "reviews"} <= present)
+    ]
     raw_days: list[str] = []
     if parsed.ok and len(parsed.rows):
         days = sorted({d.isoformat() for d in parsed.rows["date"]})
         marks = ",".join("?" * len(days))
-        raw_days = [r["day"] for r in db.query(
-            f"SELECT DISTINCT day FROM kpi_shop_daily WHERE project_id = ? AND source = 'raw' AND day IN ({marks})", [project_id, *days])]
-    return SummaryImportPreview(parsed=parsed, unknown_agents=unknown_agents(db, project_id, names), missing_targets=missing,
-                                flavour=settings["flavour"], raw_days=raw_days)
+        raw_days = [
+            r["day"]
+            for r in db.query(
+                f"SELECT DISTINCT day FROM kpi_shop_daily WHERE project_id = ? AND source = 'raw' AND day IN ({marks})",
+                [project_id, *days],
+            )
+        ]
+    return SummaryImportPreview(
+        parsed=parsed,
+        unknown_agents=unknown_agents(db, project_id, names),
+        missing_targets=missing,
+        flavour=settings["flavour"],
+        raw_days=raw_days,
+    )
 
 
 def _present(value: Any) -> bool:
@@ -568,7 +724,10 @@ def _candidates(column: str, flavour: str) -> list[tuple[str, str]]:
     mine = _FLAVOUR_SUFFIX.get(flavour, "service")
     other = "allday" if mine == "service" else "service"
     plain = [(f"{column}_{mine}", mine), (column, "plain"), (f"{column}_new", "new"), (f"{column}_{other}", other)]
-    person = [(f"{column}_person{'' if s == column else s[len(column):]}", f"person{'' if d == 'plain' else '_' + d}") for s, d in plain]
+    person = [
+        (f"{column}_person{'' if s == column else s[len(column) :]}", f"person{'' if d == 'plain' else '_' + d}")
+        for s, d in plain
+    ]
     return plain + person
 
 
@@ -588,7 +747,10 @@ def metrics_frame(frame: pd.DataFrame, flavour: str = "service_hours") -> tuple[
         variant = pd.Series(None, index=frame.index, dtype=object)
         sources = _candidates(column, flavour)
         if column == "consultations":
-            sources += [(f"receptions{suffix}", "receptions") for suffix in ("", f"_{_FLAVOUR_SUFFIX.get(flavour, 'service')}", "_service", "_allday")]
+            sources += [
+                (f"receptions{suffix}", "receptions")
+                for suffix in ("", f"_{_FLAVOUR_SUFFIX.get(flavour, 'service')}", "_service", "_allday")
+            ]
         for source, name in sources:
             if source not in frame:
                 continue
@@ -609,7 +771,12 @@ def metrics_frame(frame: pd.DataFrame, flavour: str = "service_hours") -> tuple[
 
 def _clean_values(frame: pd.DataFrame) -> list[list[Any]]:
     """Rows of a frame as Python values, None for missing."""
-    return frame.astype(object).where(frame.notna(), None).map(lambda v: v.item() if hasattr(v, "item") else v).values.tolist()
+    return (
+        frame.astype(object)
+        .where(frame.notna(), None)
+        .map(lambda v: v.item() if hasattr(v, "item") else v)
+        .values.tolist()
+    )
 
 
 def summary_to_metrics(record: dict[str, Any], flavour: str = "service_hours") -> tuple[dict[str, Any], dict[str, Any]]:
@@ -619,8 +786,11 @@ def summary_to_metrics(record: dict[str, Any], flavour: str = "service_hours") -
     metrics = {k: (v.item() if hasattr(v, "item") else v) for k, v in values.iloc[0].items() if _present(v)}
     if "consultations" in metrics:
         metrics["consultations"] = int(metrics["consultations"])
-    extra = {k: (v.item() if hasattr(v, "item") else v) for k, v in record.items()
-             if k not in ("date", "agent", "agent_key") and _present(v) and k not in metrics}
+    extra = {
+        k: (v.item() if hasattr(v, "item") else v)
+        for k, v in record.items()
+        if k not in ("date", "agent", "agent_key") and _present(v) and k not in metrics
+    }
     extra["dimensions"] = {k: v for k, v in used.iloc[0].items() if v is not None and v != "plain"}
     return metrics, extra
 
@@ -632,8 +802,18 @@ def _json_lines(frame: pd.DataFrame) -> list[str]:
     text = frame.reset_index(drop=True).to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
     lines = text.splitlines() if text else []
     if len(lines) != len(frame):  # a value with a line break inside: fall back to one dumps per row
-        return [json.dumps({k: _json_value(v) for k, v in row.items() if _present(v) and not isinstance(v, (list, dict)) or
-                            isinstance(v, (list, dict)) and v}, ensure_ascii=False, default=str) for row in frame.to_dict("records")]
+        return [
+            json.dumps(
+                {
+                    k: _json_value(v)
+                    for k, v in row.items()
+                    if _present(v) and not isinstance(v, (list, dict)) or isinstance(v, (list, dict)) and v
+                },
+                ensure_ascii=False,
+                default=str,
+            )
+            for row in frame.to_dict("records")
+        ]
     return [_strip_nulls(line) for line in lines]
 
 
@@ -682,19 +862,30 @@ def import_summary(
         raise ValidationError.single("file", "err.file_empty")
     report = progress or (lambda fraction, stage: None)
     flavour = import_settings(db, project_id)["flavour"]
-    settings_json = json.dumps({"source": "summary", "file": parsed.filename, "profile": parsed.profile, "flavour": flavour},
-                               ensure_ascii=False)
+    settings_json = json.dumps(
+        {"source": "summary", "file": parsed.filename, "profile": parsed.profile, "flavour": flavour},
+        ensure_ascii=False,
+    )
     stamp = config.now_text()
     days = sorted({d.isoformat() for d in frame["date"]})
     marks = ",".join("?" * len(days))
-    raw_days = {r["day"] for r in db.query(
-        f"SELECT DISTINCT day FROM kpi_shop_daily WHERE project_id = ? AND source = 'raw' AND day IN ({marks})", [project_id, *days])}
+    raw_days = {
+        r["day"]
+        for r in db.query(
+            f"SELECT DISTINCT day FROM kpi_shop_daily WHERE project_id = ? AND source = 'raw' AND day IN ({marks})",
+            [project_id, *days],
+        )
+    }
     summary_days = [d for d in days if d not in raw_days]
     columns = ["project_id", "day", "agent", *STORED_METRICS, "source", "extra", "settings", "import_id", "computed_at"]
     insert = f"INSERT INTO kpi_agent_daily ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    platform_insert = ("INSERT OR REPLACE INTO platform_agent_daily (project_id, day, agent, profile, figures, pending, import_id, imported_at) "
-                       "VALUES (?,?,?,?,?,?,?,?)")
-    shop_level = bool(parsed.profile and summary_import.profiles.BY_KEY[parsed.profile].shop_level) or ("agent" not in parsed.fields)
+    platform_insert = (
+        "INSERT OR REPLACE INTO platform_agent_daily (project_id, day, agent, profile, figures, pending, import_id, imported_at) "
+        "VALUES (?,?,?,?,?,?,?,?)"
+    )
+    shop_level = bool(parsed.profile and summary_import.profiles.BY_KEY[parsed.profile].shop_level) or (
+        "agent" not in parsed.fields
+    )
     # Column by column: spec figures, the variant each came from, the platform's figures and the
     # row's extra as JSON (pandas writes JSON lines in C; a json.dumps per row took seconds).
     metric_values, variants = metrics_frame(frame, flavour)
@@ -705,35 +896,82 @@ def import_summary(
     figures_json = _json_lines(body)
     extra_frame = frame.drop(columns=[c for c in ("date", "agent", "agent_key", *STORED_METRICS) if c in frame])
     extra_frame = extra_frame.assign(
-        dimensions=[{k: v for k, v in zip(variants.columns, row) if v is not None and v != "plain"} for row in variants.itertuples(index=False)],
-        pending=[p or None for p in pending_of])
+        dimensions=[
+            {k: v for k, v in zip(variants.columns, row) if v is not None and v != "plain"}
+            for row in variants.itertuples(index=False)
+        ],
+        pending=[p or None for p in pending_of],
+    )
     extra_json = _json_lines(extra_frame)
     metric_rows = _clean_values(metric_values[STORED_METRICS])
     with write(db):
-        import_id = db["kpi_imports"].insert({
-            "project_id": project_id, "kind": "summary", "filenames": parsed.filename, "date_from": days[0], "date_to": days[-1],
-            "rows": len(frame), "settings": settings_json, "created_by": actor.id, "created_at": stamp,
-        }).last_pk
+        import_id = (
+            db["kpi_imports"]
+            .insert(
+                {
+                    "project_id": project_id,
+                    "kind": "summary",
+                    "filenames": parsed.filename,
+                    "date_from": days[0],
+                    "date_to": days[-1],
+                    "rows": len(frame),
+                    "settings": settings_json,
+                    "created_by": actor.id,
+                    "created_at": stamp,
+                }
+            )
+            .last_pk
+        )
         db.execute(f"DELETE FROM platform_agent_daily WHERE project_id = ? AND day IN ({marks})", [project_id, *days])
         db.execute(f"DELETE FROM platform_benchmarks WHERE project_id = ? AND day IN ({marks})", [project_id, *days])
         if summary_days:
             summary_marks = ",".join("?" * len(summary_days))
-            db.execute(f"DELETE FROM kpi_agent_daily WHERE project_id = ? AND day IN ({summary_marks})", [project_id, *summary_days])
-            db.execute(f"DELETE FROM kpi_shop_daily WHERE project_id = ? AND day IN ({summary_marks})", [project_id, *summary_days])
+            db.execute(
+                f"DELETE FROM kpi_agent_daily WHERE project_id = ? AND day IN ({summary_marks})",
+                [project_id, *summary_days],
+            )
+            db.execute(
+                f"DELETE FROM kpi_shop_daily WHERE project_id = ? AND day IN ({summary_marks})",
+                [project_id, *summary_days],
+            )
         per_day: dict[str, list[dict]] = {}
         profile_key = parsed.profile or ""
         for start in range(0, len(frame), INSERT_CHUNK):
             values, platform_values = [], []
             for i in range(start, min(len(frame), start + INSERT_CHUNK)):
                 day, pending = day_text[i], pending_of[i]
-                platform_values.append((project_id, day, agent_text[i], profile_key, figures_json[i],
-                                        json.dumps(pending, ensure_ascii=False), import_id, stamp))
+                platform_values.append(
+                    (
+                        project_id,
+                        day,
+                        agent_text[i],
+                        profile_key,
+                        figures_json[i],
+                        json.dumps(pending, ensure_ascii=False),
+                        import_id,
+                        stamp,
+                    )
+                )
                 if day in raw_days:
                     continue
                 metrics = metric_rows[i]
-                per_day.setdefault(day, []).append({**{c: v for c, v in zip(STORED_METRICS, metrics) if v is not None}, "_pending": pending})
+                per_day.setdefault(day, []).append(
+                    {**{c: v for c, v in zip(STORED_METRICS, metrics) if v is not None}, "_pending": pending}
+                )
                 if not shop_level:
-                    values.append((project_id, day, agent_text[i], *metrics, "summary", extra_json[i], settings_json, import_id, stamp))
+                    values.append(
+                        (
+                            project_id,
+                            day,
+                            agent_text[i],
+                            *metrics,
+                            "summary",
+                            extra_json[i],
+                            settings_json,
+                            import_id,
+                            stamp,
+                        )
+                    )
             db.conn.executemany(insert, values)
             db.conn.executemany(platform_insert, platform_values)
             report(0.9 * min(1.0, (start + INSERT_CHUNK) / len(frame)), "rows")
@@ -743,39 +981,75 @@ def import_summary(
             shop_extra = {"derived_from": "shop row" if shop_level else "agent summaries"}
             if pending:
                 shop_extra["pending"] = pending
-            db["kpi_shop_daily"].insert({"project_id": project_id, "day": day, **{k: v for k, v in shop.items() if k in STORED_METRICS},
-                                         "source": "summary", "extra": json.dumps(shop_extra, ensure_ascii=False),
-                                         "settings": settings_json, "import_id": import_id, "computed_at": stamp})
+            db["kpi_shop_daily"].insert(
+                {
+                    "project_id": project_id,
+                    "day": day,
+                    **{k: v for k, v in shop.items() if k in STORED_METRICS},
+                    "source": "summary",
+                    "extra": json.dumps(shop_extra, ensure_ascii=False),
+                    "settings": settings_json,
+                    "import_id": import_id,
+                    "computed_at": stamp,
+                }
+            )
         if len(parsed.benchmarks) and parsed.day:
             for label, bench in parsed.benchmarks.iterrows():
                 figures = {k: _json_value(v) for k, v in bench.items() if _present(v)}
-                db["platform_benchmarks"].insert({"project_id": project_id, "day": parsed.day.isoformat(), "label": str(label),
-                                                  "profile": parsed.profile or "", "figures": json.dumps(figures, ensure_ascii=False),
-                                                  "import_id": import_id}, replace=True)
+                db["platform_benchmarks"].insert(
+                    {
+                        "project_id": project_id,
+                        "day": parsed.day.isoformat(),
+                        "label": str(label),
+                        "profile": parsed.profile or "",
+                        "figures": json.dumps(figures, ensure_ascii=False),
+                        "import_id": import_id,
+                    },
+                    replace=True,
+                )
         if save_template and any(source == "user" for source in parsed.sources.values()):
             from core.kpi import templates
 
-            templates.save_template(db, actor, project_id, "summary", parsed.headers, dict(parsed.mapping),
-                                           {"profile": parsed.profile})
-        audit.record(db, actor, "import", "kpi_summary", import_id, None,
-                     {"project_id": project_id, "days": len(days), "rows": len(frame), "profile": parsed.profile,
-                      "kept_raw_days": sorted(raw_days)})
+            templates.save_template(
+                db, actor, project_id, "summary", parsed.headers, dict(parsed.mapping), {"profile": parsed.profile}
+            )
+        audit.record(
+            db,
+            actor,
+            "import",
+            "kpi_summary",
+            import_id,
+            None,
+            {
+                "project_id": project_id,
+                "days": len(days),
+                "rows": len(frame),
+                "profile": parsed.profile,
+                "kept_raw_days": sorted(raw_days),
+            },
+        )
     report(1.0, "done")
     return int(import_id)
 
 
-def pending_figures(db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date) -> dict[str, list[str]]:
+def pending_figures(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date
+) -> dict[str, list[str]]:
     """Per day in [start, end], the figures the platform had not settled when they were imported
     (延迟统计): shown as 待更新, and a pay run or an invoice using those days says so before approval."""
     require_project(db, actor, project_id, "kpi.read")
     return pending_in_period(db, start, end, [project_id]).get(project_id, {})
 
 
-def pending_in_period(db: sqlite_utils.Database, start: date, end: date, project_ids: list[int] | None = None) -> dict[int, dict[str, list[str]]]:
+def pending_in_period(
+    db: sqlite_utils.Database, start: date, end: date, project_ids: list[int] | None = None
+) -> dict[int, dict[str, list[str]]]:
     """Pending (延迟统计) figures of [start, end] per project and day, for the pay run and the
     invoice that would use them (they check before approval; no actor: called from inside core)."""
-    sql = ("SELECT project_id, day, extra FROM kpi_shop_daily WHERE day BETWEEN ? AND ? AND source = 'summary' "
-           "AND extra LIKE '%\"pending\"%'")
+    sql = (
+        "SELECT project_id, day, extra FROM kpi_shop_daily WHERE day BETWEEN ? AND ? AND source = 'summary' "
+        "AND extra LIKE '%\"pending\"%'"
+    )
     params: list[Any] = [start.isoformat(), end.isoformat()]
     if project_ids is not None:
         sql += f" AND project_id IN ({','.join('?' * len(project_ids))})"
@@ -811,7 +1085,9 @@ def shop_from_agent_summaries(agent_rows: list[dict[str, Any]]) -> dict[str, Any
         if column in frame and frame[column].notna().any():
             mask = frame[column].notna() & weights.notna()
             total = float(weights[mask].sum())
-            result[column] = float((frame.loc[mask, column] * weights[mask]).sum() / total) if total else float(frame[column].mean())
+            result[column] = (
+                float((frame.loc[mask, column] * weights[mask]).sum() / total) if total else float(frame[column].mean())
+            )
     return result
 
 
@@ -826,7 +1102,9 @@ def _frame(data: list[dict], columns: list[str]) -> pd.DataFrame:
     return frame
 
 
-def agent_days(db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date, agent: str | None = None) -> pd.DataFrame:
+def agent_days(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date, agent: str | None = None
+) -> pd.DataFrame:
     """The stored per-agent days of a project in [start, end], with the roster name of each agent."""
     require_project(db, actor, project_id, "kpi.read")
     sql = f"SELECT day, agent, {', '.join(STORED_METRICS)}, source, settings FROM kpi_agent_daily WHERE project_id = ? AND day BETWEEN ? AND ?"
@@ -834,7 +1112,9 @@ def agent_days(db: sqlite_utils.Database, actor: Actor, project_id: int, start: 
     if agent:
         sql += " AND agent = ?"
         params.append(agent)
-    frame = _frame(rows(db, sql + " ORDER BY day, agent", params), ["day", "agent", *STORED_METRICS, "source", "settings"])
+    frame = _frame(
+        rows(db, sql + " ORDER BY day, agent", params), ["day", "agent", *STORED_METRICS, "source", "settings"]
+    )
     mapping = agent_name_map(db, project_id)
     names = {r["id"]: r["name"] for r in db.query("SELECT id, name FROM agents")}
     frame["agent_id"] = [resolve_agent(mapping, a) for a in frame["agent"]]
@@ -845,27 +1125,40 @@ def agent_days(db: sqlite_utils.Database, actor: Actor, project_id: int, start: 
 def shop_days(db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date) -> pd.DataFrame:
     """The stored shop days of a project in [start, end]."""
     require_project(db, actor, project_id, "kpi.read")
-    data = rows(db, f"SELECT day, {', '.join(STORED_METRICS)}, source, settings FROM kpi_shop_daily WHERE project_id = ? AND day BETWEEN ? AND ? ORDER BY day",
-                [project_id, start.isoformat(), end.isoformat()])
+    data = rows(
+        db,
+        f"SELECT day, {', '.join(STORED_METRICS)}, source, settings FROM kpi_shop_daily WHERE project_id = ? AND day BETWEEN ? AND ? ORDER BY day",
+        [project_id, start.isoformat(), end.isoformat()],
+    )
     return _frame(data, ["day", *STORED_METRICS, "source", "settings"])
 
 
-def shop_days_of(db: sqlite_utils.Database, actor: Actor, project_ids: list[int], start: date, end: date) -> dict[int, pd.DataFrame]:
+def shop_days_of(
+    db: sqlite_utils.Database, actor: Actor, project_ids: list[int], start: date, end: date
+) -> dict[int, pd.DataFrame]:
     """shop_days of many projects in one query (the company view and the meeting read every live project)."""
     for project_id in project_ids:
         require_project(db, actor, project_id, "kpi.read")
     columns = ["day", *STORED_METRICS, "source", "settings"]
     data: list[dict] = []
     for start_at in range(0, len(project_ids), 500):  # SQLite's limit on parameters
-        chunk = project_ids[start_at:start_at + 500]
-        data += rows(db, f"SELECT project_id, {', '.join(columns)} FROM kpi_shop_daily WHERE project_id IN ({','.join('?' * len(chunk))}) "
-                         "AND day BETWEEN ? AND ? ORDER BY project_id, day", [*chunk, start.isoformat(), end.isoformat()])
+        chunk = project_ids[start_at : start_at + 500]
+        data += rows(
+            db,
+            f"SELECT project_id, {', '.join(columns)} FROM kpi_shop_daily WHERE project_id IN ({','.join('?' * len(chunk))}) "
+            "AND day BETWEEN ? AND ? ORDER BY project_id, day",
+            [*chunk, start.isoformat(), end.isoformat()],
+        )
     every = _frame(data, ["project_id", *columns])
     ids = every["project_id"].to_numpy()
     body = every.drop(columns="project_id")
     # rows come ordered by project: cut them at each change of project (one slice each, not a groupby and a drop per project)
     cuts = [0, *(np.flatnonzero(ids[1:] != ids[:-1]) + 1).tolist(), len(ids)]
-    parts = {int(ids[low]): body.iloc[low:high].reset_index(drop=True) for low, high in zip(cuts[:-1], cuts[1:]) if high > low}
+    parts = {
+        int(ids[low]): body.iloc[low:high].reset_index(drop=True)
+        for low, high in zip(cuts[:-1], cuts[1:])
+        if high > low
+    }
     empty = body.iloc[0:0]
     return {project_id: parts.get(project_id, empty) for project_id in project_ids}
 
@@ -883,7 +1176,11 @@ def targets(db: sqlite_utils.Database, actor: Actor, project_id: int) -> dict[st
     """The KPI targets of the project's confirmed order confirmation (missing ones left out)."""
     confirmed = oc.latest_confirmed(db, actor, project_id)
     data = confirmed["data"] if confirmed else {}
-    return {kpi_name: float(data[field_name]) for kpi_name, (field_name, _) in TARGETS.items() if data.get(field_name) is not None}
+    return {
+        kpi_name: float(data[field_name])
+        for kpi_name, (field_name, _) in TARGETS.items()
+        if data.get(field_name) is not None
+    }
 
 
 def meets_target(kpi_name: str, actual: float | None, target: float | None) -> tuple[bool | None, float | None]:
@@ -911,10 +1208,16 @@ def aggregate(frame: pd.DataFrame) -> dict[str, float | None]:
     total = lambda c: float(frame[c].fillna(0).sum()) if c in frame else 0.0  # noqa: E731
     result: dict[str, float | None] = {c: total(c) for c in COUNT_METRICS}
     result["sales"] = round(total("sales"), 2)
-    result["response_30s_rate"] = result["fast_replies"] / result["waits"] if result["waits"] else _weighted(frame, "response_30s_rate", "consultations")
+    result["response_30s_rate"] = (
+        result["fast_replies"] / result["waits"]
+        if result["waits"]
+        else _weighted(frame, "response_30s_rate", "consultations")
+    )
     result["conversion_rate"] = result["converted"] / result["consultations"] if result["consultations"] else None
     result["aov"] = result["sales"] / result["converted"] if result["converted"] else None
-    result["items_per_buyer"] = result["items"] / result["converted"] if result["converted"] and result["items"] else None
+    result["items_per_buyer"] = (
+        result["items"] / result["converted"] if result["converted"] and result["items"] else None
+    )
     result["avg_response_s"] = _weighted(frame, "avg_response_s", "waits" if result["waits"] else "consultations")
     result["first_response_s"] = _weighted(frame, "first_response_s", "consultations")
     result["effective_reply_rate"] = _weighted(frame, "effective_reply_rate", "consultations")
@@ -944,8 +1247,11 @@ def _weighted(frame: pd.DataFrame, column: str, weight: str) -> float | None:
 def tiles(db: sqlite_utils.Database, actor: Actor, project_id: int, today: date | None = None) -> list[dict[str, Any]]:
     """Today, yesterday and the last 7 days (to yesterday) against the targets."""
     day = today or config.today()
-    periods = [("today", day, day), ("yesterday", day - timedelta(days=1), day - timedelta(days=1)),
-               ("last7", day - timedelta(days=7), day - timedelta(days=1))]
+    periods = [
+        ("today", day, day),
+        ("yesterday", day - timedelta(days=1), day - timedelta(days=1)),
+        ("last7", day - timedelta(days=7), day - timedelta(days=1)),
+    ]
     goal = targets(db, actor, project_id)
     result = []
     for label, start, end in periods:
@@ -957,8 +1263,17 @@ def tiles(db: sqlite_utils.Database, actor: Actor, project_id: int, today: date 
             if name == "consultations" and actual is not None:
                 actual = actual / days  # the target is per day
             ok, gap = meets_target(name, actual, goal.get(name))
-            result.append({"period": label, "kpi": name, "actual": actual, "target": goal.get(name), "ok": ok, "gap": gap,
-                           "pending": bool(pending & PENDING_INPUTS.get(name, {name}))})
+            result.append(
+                {
+                    "period": label,
+                    "kpi": name,
+                    "actual": actual,
+                    "target": goal.get(name),
+                    "ok": ok,
+                    "gap": gap,
+                    "pending": bool(pending & PENDING_INPUTS.get(name, {name})),
+                }
+            )
     return result
 
 
@@ -978,8 +1293,11 @@ def platform_figures(db: sqlite_utils.Database, actor: Actor, project_id: int, s
     rates, scores and ratios are the mean of the days that have them. Only fields some day has
     are columns; `pending` lists the fields pending on any of the agent's days."""
     require_project(db, actor, project_id, "kpi.read")
-    data = rows(db, "SELECT day, agent, figures, pending FROM platform_agent_daily WHERE project_id = ? AND day BETWEEN ? AND ? ORDER BY day",
-                [project_id, start.isoformat(), end.isoformat()])
+    data = rows(
+        db,
+        "SELECT day, agent, figures, pending FROM platform_agent_daily WHERE project_id = ? AND day BETWEEN ? AND ? ORDER BY day",
+        [project_id, start.isoformat(), end.isoformat()],
+    )
     if not data:
         return pd.DataFrame(columns=["agent", "agent_name", "pending"])
     mapping = agent_name_map(db, project_id)
@@ -1010,13 +1328,22 @@ def platform_figures(db: sqlite_utils.Database, actor: Actor, project_id: int, s
                 continue
             if kind in (summary_import.COUNT, summary_import.MONEY, summary_import.DURATION):
                 total = sum(numbers)
-                record[key] = round(total, 2) if kind == summary_import.MONEY else (int(total) if kind == summary_import.COUNT else total)
+                record[key] = (
+                    round(total, 2)
+                    if kind == summary_import.MONEY
+                    else (int(total) if kind == summary_import.COUNT else total)
+                )
             else:
                 record[key] = sum(numbers) / len(numbers)
         record["pending"] = sorted(pending.get(name, set()))
         out.append(record)
     frame = pd.DataFrame(out)
-    ordered = ["agent", "agent_name", *[f for f in summary_import.FIELDS if f in frame.columns and f not in ("agent", "agent_name")], "pending"]
+    ordered = [
+        "agent",
+        "agent_name",
+        *[f for f in summary_import.FIELDS if f in frame.columns and f not in ("agent", "agent_name")],
+        "pending",
+    ]
     return frame[ordered].sort_values("agent_name").reset_index(drop=True)
 
 
@@ -1027,7 +1354,14 @@ def agent_table(db: sqlite_utils.Database, actor: Actor, project_id: int, start:
         return pd.DataFrame(columns=["agent", "agent_name", *STORED_METRICS, "rank"])
     out = []
     for agent_name, group in frame.groupby("agent_name", sort=True):
-        out.append({"agent": group["agent"].iloc[0], "agent_name": agent_name, "agent_id": group["agent_id"].iloc[0], **aggregate(group)})
+        out.append(
+            {
+                "agent": group["agent"].iloc[0],
+                "agent_name": agent_name,
+                "agent_id": group["agent_id"].iloc[0],
+                **aggregate(group),
+            }
+        )
     table = pd.DataFrame(out)
     table["rank"] = table["conversion_rate"].rank(ascending=False, method="min").astype("Int64")
     return table.sort_values(["rank", "agent_name"]).reset_index(drop=True)
@@ -1060,7 +1394,11 @@ def company_overview(db: sqlite_utils.Database, actor: Actor, start: date, end: 
         goal = targets(db, actor, project["id"])
         figures = aggregate(shop)
         days = max(1, len(shop))
-        record = {"project_id": project["id"], "project": f"{project['merchant_name']} · {project['name']}", "days": len(shop)}
+        record = {
+            "project_id": project["id"],
+            "project": f"{project['merchant_name']} · {project['name']}",
+            "days": len(shop),
+        }
         for name in TARGETS:
             actual = figures.get(name)
             if name == "consultations" and actual is not None:
@@ -1089,21 +1427,29 @@ def _orders_for_day(db: sqlite_utils.Database, project_id: int, day: date, margi
     A chat of the day wins an order only with a message at or before created_at (so created on or
     after the day's start) and when paid by the end of day + attribution days.
     """
-    cursor = db.conn.execute("""SELECT order_id, buyer, created_at, paid_at, amount, items, status FROM chat_orders
+    cursor = db.conn.execute(
+        """SELECT order_id, buyer, created_at, paid_at, amount, items, status FROM chat_orders
                                 WHERE project_id = ? AND created_at >= ? AND paid_at IS NOT NULL AND paid_at < ?""",
-                             [project_id, day.isoformat(), (day + margin + timedelta(days=1)).isoformat()])
-    frame = pd.DataFrame(cursor.fetchall(), columns=["order_id", "buyer", "created_at", "paid_at", "amount", "items", "status"])
+        [project_id, day.isoformat(), (day + margin + timedelta(days=1)).isoformat()],
+    )
+    frame = pd.DataFrame(
+        cursor.fetchall(), columns=["order_id", "buyer", "created_at", "paid_at", "amount", "items", "status"]
+    )
     frame["paid_at"] = frame["paid_at"].fillna("")
     return frame
 
 
-def chats_of_day(db: sqlite_utils.Database, actor: Actor, project_id: int, day: date, agent: str | None = None) -> pd.DataFrame:
+def chats_of_day(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, day: date, agent: str | None = None
+) -> pd.DataFrame:
     """The chats behind a day's figures (raw logs only), with first response and attributed orders."""
     require_project(db, actor, project_id, "kpi.read")
     settings = settings_for(db, project_id)
     margin = timedelta(days=settings.attribution_days)
-    cursor = db.conn.execute("SELECT time, buyer, agent, sender FROM chat_messages WHERE project_id = ? AND day BETWEEN ? AND ?",
-                             [project_id, (day - 2 * margin).isoformat(), (day + 2 * margin).isoformat()])  # no text: the KPIs ignore it
+    cursor = db.conn.execute(
+        "SELECT time, buyer, agent, sender FROM chat_messages WHERE project_id = ? AND day BETWEEN ? AND ?",
+        [project_id, (day - 2 * margin).isoformat(), (day + 2 * margin).isoformat()],
+    )  # no text: the KPIs ignore it
     messages = pd.DataFrame(cursor.fetchall(), columns=engine.MESSAGE_COLUMNS)
     if messages.empty:
         return pd.DataFrame(columns=engine.CHAT_COLUMNS)
@@ -1119,10 +1465,20 @@ def account_labels(db: sqlite_utils.Database, actor: Actor, project_id: int, acc
     (`小美（店铺:小美）`), the account alone where it names no roster agent or is the name itself."""
     require_project(db, actor, project_id, "kpi.read")
     mapping = agent_name_map(db, project_id)
-    names = {r["id"]: r["name"] for r in db.query(
-        "SELECT a.id, a.name FROM agents a JOIN project_agents pa ON pa.agent_id = a.id WHERE pa.project_id = ?", [project_id])}
-    names |= {r["id"]: r["name"] for r in db.query(
-        "SELECT a.id, a.name FROM agents a JOIN agent_aliases x ON x.agent_id = a.id WHERE x.project_id = ?", [project_id])}
+    names = {
+        r["id"]: r["name"]
+        for r in db.query(
+            "SELECT a.id, a.name FROM agents a JOIN project_agents pa ON pa.agent_id = a.id WHERE pa.project_id = ?",
+            [project_id],
+        )
+    }
+    names |= {
+        r["id"]: r["name"]
+        for r in db.query(
+            "SELECT a.id, a.name FROM agents a JOIN agent_aliases x ON x.agent_id = a.id WHERE x.project_id = ?",
+            [project_id],
+        )
+    }
     labels = {}
     for account in accounts:
         name = names.get(resolve_agent(mapping, account))
@@ -1130,20 +1486,29 @@ def account_labels(db: sqlite_utils.Database, actor: Actor, project_id: int, acc
     return labels
 
 
-def transcript(db: sqlite_utils.Database, actor: Actor, project_id: int, day: date, agent: str, buyer: str) -> pd.DataFrame:
+def transcript(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, day: date, agent: str, buyer: str
+) -> pd.DataFrame:
     """The messages of one chat in time order."""
     require_project(db, actor, project_id, "kpi.read")
-    data = rows(db, "SELECT time, sender, content FROM chat_messages WHERE project_id = ? AND day = ? AND agent = ? AND buyer = ? ORDER BY time, id",
-                [project_id, day.isoformat(), agent, buyer])
+    data = rows(
+        db,
+        "SELECT time, sender, content FROM chat_messages WHERE project_id = ? AND day = ? AND agent = ? AND buyer = ? ORDER BY time, id",
+        [project_id, day.isoformat(), agent, buyer],
+    )
     return pd.DataFrame(data, columns=["time", "sender", "content"])
 
 
 def imports(db: sqlite_utils.Database, actor: Actor, project_id: int) -> list[dict]:
     """The project's imports, newest first."""
     require_project(db, actor, project_id, "kpi.read")
-    return rows(db, """SELECT i.id, i.kind, i.filenames, i.date_from, i.date_to, i.messages, i.orders, i.rows, i.created_at,
+    return rows(
+        db,
+        """SELECT i.id, i.kind, i.filenames, i.date_from, i.date_to, i.messages, i.orders, i.rows, i.created_at,
                               u.display_name AS created_by FROM kpi_imports i LEFT JOIN users u ON u.id = i.created_by
-                       WHERE i.project_id = ? ORDER BY i.id DESC""", [project_id])
+                       WHERE i.project_id = ? ORDER BY i.id DESC""",
+        [project_id],
+    )
 
 
 # --- the agent's own view -----------------------------------------------------------------------
@@ -1160,10 +1525,15 @@ def own_kpis(db: sqlite_utils.Database, actor: Actor, start: date, end: date) ->
     if agent is None:
         return {"agent": None, "projects": []}
     result = []
-    for project_id in sorted({r["project_id"] for r in db.query("SELECT project_id FROM project_agents WHERE agent_id = ?", [agent["id"]])}):
+    for project_id in sorted(
+        {r["project_id"] for r in db.query("SELECT project_id FROM project_agents WHERE agent_id = ?", [agent["id"]])}
+    ):
         mapping = agent_name_map(db, project_id)
-        data = rows(db, f"SELECT day, agent, {', '.join(STORED_METRICS)} FROM kpi_agent_daily WHERE project_id = ? AND day BETWEEN ? AND ? ORDER BY day",
-                    [project_id, start.isoformat(), end.isoformat()])
+        data = rows(
+            db,
+            f"SELECT day, agent, {', '.join(STORED_METRICS)} FROM kpi_agent_daily WHERE project_id = ? AND day BETWEEN ? AND ? ORDER BY day",
+            [project_id, start.isoformat(), end.isoformat()],
+        )
         frame = _frame(data, ["day", "agent", *STORED_METRICS])
         if frame.empty:
             continue
@@ -1174,16 +1544,31 @@ def own_kpis(db: sqlite_utils.Database, actor: Actor, start: date, end: date) ->
         rank = None
         if figures["conversion_rate"] is not None:
             rank = 1 + sum(1 for other in team if (other["conversion_rate"] or 0) > figures["conversion_rate"])
-        project = one(db, "SELECT p.name, m.name AS merchant_name FROM projects p JOIN merchants m ON m.id = p.merchant_id WHERE p.id = ?", [project_id])
-        result.append({"project_id": project_id, "project": f"{project['merchant_name']} · {project['name']}",
-                       "figures": figures, "days": mine.drop(columns=["agent_id"]).reset_index(drop=True),
-                       "rank": rank, "team_size": len(team)})
+        project = one(
+            db,
+            "SELECT p.name, m.name AS merchant_name FROM projects p JOIN merchants m ON m.id = p.merchant_id WHERE p.id = ?",
+            [project_id],
+        )
+        result.append(
+            {
+                "project_id": project_id,
+                "project": f"{project['merchant_name']} · {project['name']}",
+                "figures": figures,
+                "days": mine.drop(columns=["agent_id"]).reset_index(drop=True),
+                "rank": rank,
+                "team_size": len(team),
+            }
+        )
     return {"agent": agent, "projects": result}
 
 
 def roster_choices(db: sqlite_utils.Database, actor: Actor, project_id: int) -> list[dict]:
     """Roster agents a file name can be mapped to: the project's team first, then everyone else."""
     require_project(db, actor, project_id, "kpi.import")
-    return rows(db, """SELECT a.id, a.name, a.employee_no,
+    return rows(
+        db,
+        """SELECT a.id, a.name, a.employee_no,
                               EXISTS (SELECT 1 FROM project_agents pa WHERE pa.agent_id = a.id AND pa.project_id = ?) AS on_team
-                       FROM agents a WHERE a.status != 'left' ORDER BY on_team DESC, a.name""", [project_id])
+                       FROM agents a WHERE a.status != 'left' ORDER BY on_team DESC, a.name""",
+        [project_id],
+    )

@@ -67,6 +67,7 @@ Errors
     of `MESSAGES` with params, so pages can render it in the user's language; `format_error`
     gives "第5行 30秒应答率: 超过100%：150%" or "Row 5, 30秒应答率: rate over 100%: 150%".
 """
+
 from __future__ import annotations
 
 import csv
@@ -85,8 +86,8 @@ import numpy as np
 import pandas as pd
 import python_calamine
 
-from core.kpi import profiles
 from core.kernel.excel import FORMULA_PREFIXES, unescape_cell
+from core.kpi import profiles
 from core.kpi.profiles import row_label_kind
 
 MAX_BYTES = 20_000_000
@@ -170,11 +171,37 @@ _BASE_FIELDS = (
     FieldSpec("not_served_rate", RATE, "不服务率", "not-served rate"),
     FieldSpec("bad_review_rate", RATE, "差评率", "bad-review rate"),
 )
-PLATFORM_ONLY_FIELDS = ("valid_receptions", "needs_human", "unreplied", "unreplied_3min", "slow_responses", "answer_ratio",
-                        "lost_inquiries", "refund_buyers", "refund_amount", "service_score", "ratings", "low_rating_orders",
-                        "low_rating_rate", "dispute_refunds", "dissatisfaction_rate", "reviews", "good_reviews", "bad_reviews",
-                        "warning_sessions", "problem_sessions", "waiting_sessions", "transferred_sessions", "online_days",
-                        "online_s", "break_s", "offline_s", "cpd", "not_served_rate", "bad_review_rate")
+PLATFORM_ONLY_FIELDS = (
+    "valid_receptions",
+    "needs_human",
+    "unreplied",
+    "unreplied_3min",
+    "slow_responses",
+    "answer_ratio",
+    "lost_inquiries",
+    "refund_buyers",
+    "refund_amount",
+    "service_score",
+    "ratings",
+    "low_rating_orders",
+    "low_rating_rate",
+    "dispute_refunds",
+    "dissatisfaction_rate",
+    "reviews",
+    "good_reviews",
+    "bad_reviews",
+    "warning_sessions",
+    "problem_sessions",
+    "waiting_sessions",
+    "transferred_sessions",
+    "online_days",
+    "online_s",
+    "break_s",
+    "offline_s",
+    "cpd",
+    "not_served_rate",
+    "bad_review_rate",
+)
 """Figures only the platform gives (not computed from chat logs): stored with the day and shown in
 the agent table and the merchant report where a file has them."""
 
@@ -184,8 +211,26 @@ the agent table and the merchant report where a file has them."""
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "date": ("日期", "统计日期", "数据日期", "业务日期", "报表日期", "时间", "day", "stat date", "report date"),
     "agent": (
-        "客服", "客服账号", "客服子账号", "子账号", "子账号名称", "客服旺旺", "旺旺", "旺旺昵称", "旺旺账号", "旺旺账号名称",
-        "账号", "账号名称", "客服人员", "agent", "agent account", "staff", "cs agent", "sub account", "account", "uid",
+        "客服",
+        "客服账号",
+        "客服子账号",
+        "子账号",
+        "子账号名称",
+        "客服旺旺",
+        "旺旺",
+        "旺旺昵称",
+        "旺旺账号",
+        "旺旺账号名称",
+        "账号",
+        "账号名称",
+        "客服人员",
+        "agent",
+        "agent account",
+        "staff",
+        "cs agent",
+        "sub account",
+        "account",
+        "uid",
     ),
     # a display name beside the account; the agent when the file has no account column
     "agent_name": ("客服昵称", "客服名称", "客服名", "客服姓名", "昵称", "agent name", "nickname", "display name"),
@@ -220,53 +265,216 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "cpd": ("cpd",),
     "not_served_rate": ("不服务率",),
     "bad_review_rate": ("差评率",),
-    "consultations": ("咨询人数", "咨询量", "咨询客户数", "咨询买家数", "咨询用户数", "consultation", "consults", "buyers consulted"),
-    "receptions": ("接待人数", "人工接待人数", "接待客户数", "接待买家数", "接待量", "已接待人数", "人工已接待人数", "receptions",
-                   "buyers received", "received buyers"),
-    "inquiries": ("询单人数", "询单客户数", "询单买家数", "询单量", "售前接待人数", "inquiry", "enquiries", "inquiry buyers"),
-    "ordered_buyers": ("下单人数", "询单下单人数", "下单买家数", "下单客户数", "促成下单人数", "ordered buyers", "buyers ordered"),
-    "converted": (
-        "成交人数", "询单成交人数", "最终成团人数", "成团人数", "询单最终付款人数", "最终付款人数", "销售人数", "支付人数", "询单支付人数", "付款人数", "询单付款人数",
-        "支付买家数", "成交客户数", "buyers paid", "paid buyers", "converted buyers", "conversions",
+    "consultations": (
+        "咨询人数",
+        "咨询量",
+        "咨询客户数",
+        "咨询买家数",
+        "咨询用户数",
+        "consultation",
+        "consults",
+        "buyers consulted",
     ),
-    "sessions": ("会话数", "接待会话数", "会话量", "接待会话量", "人工接待会话量", "人工已接待会话量", "人工会话量", "session count",
-                 "conversations", "chats"),
+    "receptions": (
+        "接待人数",
+        "人工接待人数",
+        "接待客户数",
+        "接待买家数",
+        "接待量",
+        "已接待人数",
+        "人工已接待人数",
+        "receptions",
+        "buyers received",
+        "received buyers",
+    ),
+    "inquiries": (
+        "询单人数",
+        "询单客户数",
+        "询单买家数",
+        "询单量",
+        "售前接待人数",
+        "inquiry",
+        "enquiries",
+        "inquiry buyers",
+    ),
+    "ordered_buyers": (
+        "下单人数",
+        "询单下单人数",
+        "下单买家数",
+        "下单客户数",
+        "促成下单人数",
+        "ordered buyers",
+        "buyers ordered",
+    ),
+    "converted": (
+        "成交人数",
+        "询单成交人数",
+        "最终成团人数",
+        "成团人数",
+        "询单最终付款人数",
+        "最终付款人数",
+        "销售人数",
+        "支付人数",
+        "询单支付人数",
+        "付款人数",
+        "询单付款人数",
+        "支付买家数",
+        "成交客户数",
+        "buyers paid",
+        "paid buyers",
+        "converted buyers",
+        "conversions",
+    ),
+    "sessions": (
+        "会话数",
+        "接待会话数",
+        "会话量",
+        "接待会话量",
+        "人工接待会话量",
+        "人工已接待会话量",
+        "人工会话量",
+        "session count",
+        "conversations",
+        "chats",
+    ),
     "response_30s_rate": (
-        "30秒应答率", "30秒回复率", "30秒响应率", "30秒内应答率", "30秒内回复率", "30秒人工应答率", "30秒人工回复率",
-        "30s response rate", "30 second response rate", "30 sec response rate", "response rate 30s", "30s reply rate",
+        "30秒应答率",
+        "30秒回复率",
+        "30秒响应率",
+        "30秒内应答率",
+        "30秒内回复率",
+        "30秒人工应答率",
+        "30秒人工回复率",
+        "30s response rate",
+        "30 second response rate",
+        "30 sec response rate",
+        "response rate 30s",
+        "30s reply rate",
     ),
     "response_1min_rate": (
-        "1分钟应答率", "1分钟回复率", "1分钟响应率", "1分钟内回复率", "60秒应答率", "60秒回复率",
-        "1min response rate", "1 minute response rate", "60s response rate", "1min reply rate",
+        "1分钟应答率",
+        "1分钟回复率",
+        "1分钟响应率",
+        "1分钟内回复率",
+        "60秒应答率",
+        "60秒回复率",
+        "1min response rate",
+        "1 minute response rate",
+        "60s response rate",
+        "1min reply rate",
     ),
     "response_3min_rate": (
-        "3分钟应答率", "3分钟回复率", "3分钟响应率", "3分钟内回复率", "3分钟人工回复率", "3分钟人工响应率", "3分钟人工应答率",
-        "客服3分钟人工回复率", "三分钟回复率", "三分钟人工回复率", "180秒回复率",
-        "3min response rate", "3 minute response rate", "3min reply rate", "180s response rate",
+        "3分钟应答率",
+        "3分钟回复率",
+        "3分钟响应率",
+        "3分钟内回复率",
+        "3分钟人工回复率",
+        "3分钟人工响应率",
+        "3分钟人工应答率",
+        "客服3分钟人工回复率",
+        "三分钟回复率",
+        "三分钟人工回复率",
+        "180秒回复率",
+        "3min response rate",
+        "3 minute response rate",
+        "3min reply rate",
+        "180s response rate",
     ),
     "avg_response_s": (
-        "平均响应时长", "平均人工响应时长", "平均响应时间", "平均人工响应时间", "平响时长", "平响", "平均回复时长",
-        "平均回复时间", "平均应答时长", "人工平均回复时长", "人工平均响应时长", "avg response time", "average response time", "mean response time",
-        "avg response", "avg reply time",
+        "平均响应时长",
+        "平均人工响应时长",
+        "平均响应时间",
+        "平均人工响应时间",
+        "平响时长",
+        "平响",
+        "平均回复时长",
+        "平均回复时间",
+        "平均应答时长",
+        "人工平均回复时长",
+        "人工平均响应时长",
+        "avg response time",
+        "average response time",
+        "mean response time",
+        "avg response",
+        "avg reply time",
     ),
     "first_response_s": (
-        "首次响应时长", "首响时长", "首次响应时间", "首响时间", "首响", "平均首次响应时长", "平均首响时长",
-        "平均首次响应时间", "首次人工响应时长", "first response", "avg first response time", "average first response time",
+        "首次响应时长",
+        "首响时长",
+        "首次响应时间",
+        "首响时间",
+        "首响",
+        "平均首次响应时长",
+        "平均首响时长",
+        "平均首次响应时间",
+        "首次人工响应时长",
+        "first response",
+        "avg first response time",
+        "average first response time",
     ),
-    "effective_reply_rate": ("有效回复率", "回复率", "有效应答率", "旺旺回复率", "reply rate", "effective response rate", "valid reply rate"),
+    "effective_reply_rate": (
+        "有效回复率",
+        "回复率",
+        "有效应答率",
+        "旺旺回复率",
+        "reply rate",
+        "effective response rate",
+        "valid reply rate",
+    ),
     "conversion_rate": (
-        "询单转化率", "转化率", "询单成交转化率", "询单最终付款转化率", "最终付款转化率", "询单到成交转化率", "询单支付转化率", "咨询转化率", "成交转化率",
-        "inquiry conversion rate", "cvr",
+        "询单转化率",
+        "转化率",
+        "询单成交转化率",
+        "询单最终付款转化率",
+        "最终付款转化率",
+        "询单到成交转化率",
+        "询单支付转化率",
+        "咨询转化率",
+        "成交转化率",
+        "inquiry conversion rate",
+        "cvr",
     ),
     "sales": (
-        "询单销售额", "销售额", "成交金额", "询单成交金额", "询单支付额", "询单支付金额", "客服询单支付额",
-        "客服销售额", "支付金额", "成交额", "询单最终付款金额", "最终付款金额", "促成下单商品金额", "sales amount", "inquiry sales", "revenue", "gmv", "paid amount",
+        "询单销售额",
+        "销售额",
+        "成交金额",
+        "询单成交金额",
+        "询单支付额",
+        "询单支付金额",
+        "客服询单支付额",
+        "客服销售额",
+        "支付金额",
+        "成交额",
+        "询单最终付款金额",
+        "最终付款金额",
+        "促成下单商品金额",
+        "sales amount",
+        "inquiry sales",
+        "revenue",
+        "gmv",
+        "paid amount",
     ),
-    "sales_after_refund": ("退款后销售额", "扣除退款后销售额", "净销售额", "去退销售额", "sales after refund", "net sales"),
+    "sales_after_refund": (
+        "退款后销售额",
+        "扣除退款后销售额",
+        "净销售额",
+        "去退销售额",
+        "sales after refund",
+        "net sales",
+    ),
     "aov": ("客单价", "询单客单价", "average order value", "avg order value", "atv"),
     "items": ("销售件数", "成交件数", "支付件数", "件数", "items", "items sold", "units sold"),
     "items_per_buyer": ("客件数", "items per buyer", "units per buyer", "upt"),
-    "satisfaction": ("满意度", "满意率", "客户满意度", "客户满意率", "买家满意度", "好评率", "satisfaction rate", "csat"),
+    "satisfaction": (
+        "满意度",
+        "满意率",
+        "客户满意度",
+        "客户满意率",
+        "买家满意度",
+        "好评率",
+        "satisfaction rate",
+        "csat",
+    ),
     "complaints": ("投诉数", "投诉次数", "投诉量", "投诉单数", "complaint count"),
     "complaint_rate": ("投诉率", "complaint rate"),
 }
@@ -275,18 +483,44 @@ DIMENSIONS: dict[str, tuple[str, str]] = {"person": ("人维度", "per person"),
 # Flavours of one figure that platforms give side by side (PDD `(8-23点)` / `(全天)`, Douyin 工作时间 /
 # 全天, Douyin's and JD's 新 response time): kept apart as `<field>[_<dimension>]_<flavour>`.
 FLAVOURS: dict[str, tuple[str, str]] = {
-    "service": ("服务时间", "service hours"), "allday": ("全天", "whole day"), "new": ("新口径", "new definition"),
+    "service": ("服务时间", "service hours"),
+    "allday": ("全天", "whole day"),
+    "new": ("新口径", "new definition"),
 }
-_FLAVOUR_PREFIXES = (("工作时间", "service"), ("服务时间", "service"), ("全天", "allday"), ("全日", "allday"), ("新", "new"))
-_FLAVOUR_WORDS = {"工作时间": "service", "服务时间": "service", "全天": "allday", "全日": "allday", "新": "new", "新标": "new",
-                  "新标准": "new"}
+_FLAVOUR_PREFIXES = (
+    ("工作时间", "service"),
+    ("服务时间", "service"),
+    ("全天", "allday"),
+    ("全日", "allday"),
+    ("新", "new"),
+)
+_FLAVOUR_WORDS = {
+    "工作时间": "service",
+    "服务时间": "service",
+    "全天": "allday",
+    "全日": "allday",
+    "新": "new",
+    "新标": "new",
+    "新标准": "new",
+}
 _SERVICE_HOURS = re.compile(r"^\d{1,2}(?::\d{2})?\s*[-~－～至到]\s*\d{1,2}(?::\d{2})?\s*[点时]?$")
 
 # Bracketed or inline words that mark a dimension (compared normalised).
 _DIMENSION_MARKERS = {
-    "人维度": "person", "按人": "person", "person": "person", "perperson": "person", "byperson": "person",
-    "perbuyer": "person", "会话维度": "session", "按会话": "session", "会话": "session", "session": "session",
-    "persession": "session", "bysession": "session", "conversation": "session", "perconversation": "session",
+    "人维度": "person",
+    "按人": "person",
+    "person": "person",
+    "perperson": "person",
+    "byperson": "person",
+    "perbuyer": "person",
+    "会话维度": "session",
+    "按会话": "session",
+    "会话": "session",
+    "session": "session",
+    "persession": "session",
+    "bysession": "session",
+    "conversation": "session",
+    "perconversation": "session",
 }
 # Tried inside an unknown header, longest first, when the whole header is not an alias.
 _INLINE_DIMENSION_MARKERS = sorted(_DIMENSION_MARKERS, key=len, reverse=True)
@@ -294,20 +528,79 @@ _NOISE_PREFIXES = ("当日", "当天", "今日", "每日")
 
 # Units: normalised word → (kind it applies to, factor to the stored unit).
 _UNITS: dict[str, tuple[str, float]] = {
-    "秒": (DURATION, 1), "秒钟": (DURATION, 1), "s": (DURATION, 1), "sec": (DURATION, 1), "secs": (DURATION, 1),
-    "second": (DURATION, 1), "seconds": (DURATION, 1), "分钟": (DURATION, 60), "分": (DURATION, 60),
-    "min": (DURATION, 60), "mins": (DURATION, 60), "minute": (DURATION, 60), "minutes": (DURATION, 60),
-    "小时": (DURATION, 3600), "h": (DURATION, 3600), "hr": (DURATION, 3600), "hour": (DURATION, 3600),
-    "hours": (DURATION, 3600), "毫秒": (DURATION, 0.001), "ms": (DURATION, 0.001),
-    "元": (MONEY, 1), "yuan": (MONEY, 1), "cny": (MONEY, 1), "rmb": (MONEY, 1), "万元": (MONEY, 10_000),
-    "万": (MONEY, 10_000), "时": (DURATION, 3600), "人": (COUNT, 1), "个": (COUNT, 1), "次": (COUNT, 1), "件": (COUNT, 1), "单": (COUNT, 1),
+    "秒": (DURATION, 1),
+    "秒钟": (DURATION, 1),
+    "s": (DURATION, 1),
+    "sec": (DURATION, 1),
+    "secs": (DURATION, 1),
+    "second": (DURATION, 1),
+    "seconds": (DURATION, 1),
+    "分钟": (DURATION, 60),
+    "分": (DURATION, 60),
+    "min": (DURATION, 60),
+    "mins": (DURATION, 60),
+    "minute": (DURATION, 60),
+    "minutes": (DURATION, 60),
+    "小时": (DURATION, 3600),
+    "h": (DURATION, 3600),
+    "hr": (DURATION, 3600),
+    "hour": (DURATION, 3600),
+    "hours": (DURATION, 3600),
+    "毫秒": (DURATION, 0.001),
+    "ms": (DURATION, 0.001),
+    "元": (MONEY, 1),
+    "yuan": (MONEY, 1),
+    "cny": (MONEY, 1),
+    "rmb": (MONEY, 1),
+    "万元": (MONEY, 10_000),
+    "万": (MONEY, 10_000),
+    "时": (DURATION, 3600),
+    "人": (COUNT, 1),
+    "个": (COUNT, 1),
+    "次": (COUNT, 1),
+    "件": (COUNT, 1),
+    "单": (COUNT, 1),
 }
 # A unit written after the name without brackets ("客单价元", "avg response time sec").
 _SUFFIX_UNITS = sorted((u for u in _UNITS if len(u) > 1 or not u.isascii()), key=len, reverse=True)
 
-_TOTAL_MARKERS = {"合计", "总计", "汇总", "总和", "小计", "平均", "平均值", "均值", "total", "totals", "sum", "average", "avg"}
-_MISSING_TOKENS = ["", "-", "--", "---", "—", "——", "/", "n/a", "na", "null", "none", "nan", "无", "暂无", "暂无数据", "#n/a",
-                   "#div/0!", "--分--秒", "-分-秒", "--:--"]
+_TOTAL_MARKERS = {
+    "合计",
+    "总计",
+    "汇总",
+    "总和",
+    "小计",
+    "平均",
+    "平均值",
+    "均值",
+    "total",
+    "totals",
+    "sum",
+    "average",
+    "avg",
+}
+_MISSING_TOKENS = [
+    "",
+    "-",
+    "--",
+    "---",
+    "—",
+    "——",
+    "/",
+    "n/a",
+    "na",
+    "null",
+    "none",
+    "nan",
+    "无",
+    "暂无",
+    "暂无数据",
+    "#n/a",
+    "#div/0!",
+    "--分--秒",
+    "-分-秒",
+    "--:--",
+]
 # A figure the platform has not settled yet: pending, neither zero nor missing; a later export fills it.
 PENDING_TOKENS = ["延迟统计", "统计中", "待统计", "待更新", "计算中", "数据延迟"]
 
@@ -329,7 +622,9 @@ def _with_dimensions(base: tuple[FieldSpec, ...]) -> dict[str, FieldSpec]:
         for name, zh_label, en_label in variants:
             for flavour, (zh, en) in FLAVOURS.items():
                 flavoured = f"{name}_{flavour}"
-                fields[flavoured] = FieldSpec(flavoured, spec.kind, f"{zh_label}[{zh}]", f"{en_label} [{en}]", spec.allow_negative)
+                fields[flavoured] = FieldSpec(
+                    flavoured, spec.kind, f"{zh_label}[{zh}]", f"{en_label} [{en}]", spec.allow_negative
+                )
     return fields
 
 
@@ -359,9 +654,15 @@ class SummaryError:
 
 
 MESSAGES: dict[str, tuple[str, str]] = {
-    "file_too_large": ("文件过大（{size:,} 字节，上限 {limit:,} 字节）", "file too large ({size:,} bytes, limit {limit:,})"),
+    "file_too_large": (
+        "文件过大（{size:,} 字节，上限 {limit:,} 字节）",
+        "file too large ({size:,} bytes, limit {limit:,})",
+    ),
     "empty_file": ("文件为空", "the file is empty"),
-    "legacy_xls": ("不支持旧版 .xls 文件，请另存为 .xlsx 或 CSV", "legacy .xls files are not supported; save as .xlsx or CSV"),
+    "legacy_xls": (
+        "不支持旧版 .xls 文件，请另存为 .xlsx 或 CSV",
+        "legacy .xls files are not supported; save as .xlsx or CSV",
+    ),
     "bad_xlsx": ("无法读取这个 Excel 文件", "this Excel file cannot be read"),
     "bad_encoding": ("无法识别文本编码（应为 UTF-8 或 GBK）", "unknown text encoding (UTF-8 or GBK expected)"),
     "not_a_table": ("文件内容不是表格（应为 CSV 或 Excel）", "the file is not a table (CSV or Excel expected)"),
@@ -379,11 +680,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "negative": ("不能为负数：{value}", "must not be negative: {value}"),
     "rate_over_100": ("超过100%：{value}", "rate over 100%: {value}"),
     "duplicate_row": ("与第{first_row}行重复（同一日期和客服）", "duplicate of row {first_row} (same date and agent)"),
-    "missing_day": ("文件里没有日期列，文件名和标题行中也没有日期：请在下方选择这份数据是哪一天的",
-                    "the file has no date column and its name and banner name no day: pick the day below"),
-    "range_file": ("文件名显示这是 {start} 至 {end} 多天的合计数据，不能当作某一天保存。请在后台把开始和结束日期选成同一天，按天导出后逐个导入",
-                   "the file name says these are the totals of {start} to {end}, not one day; export one day at a time "
-                   "(same start and end date in the backend) and import each"),
+    "missing_day": (
+        "文件里没有日期列，文件名和标题行中也没有日期：请在下方选择这份数据是哪一天的",
+        "the file has no date column and its name and banner name no day: pick the day below",
+    ),
+    "range_file": (
+        "文件名显示这是 {start} 至 {end} 多天的合计数据，不能当作某一天保存。请在后台把开始和结束日期选成同一天，按天导出后逐个导入",
+        "the file name says these are the totals of {start} to {end}, not one day; export one day at a time "
+        "(same start and end date in the backend) and import each",
+    ),
     "pending": ("待更新（平台尚未结算）", "pending (not settled by the platform yet)"),
 }
 
@@ -440,7 +745,9 @@ class SummaryPreview:
     day: dt.date | None = None
     day_source: str | None = None  # "column", "filename", "banner", "user"
     day_range: tuple[dt.date, dt.date] | None = None  # a file name or banner naming several days
-    skipped: list[tuple[int, str, str]] = field(default_factory=list)  # (row, label, "summary" | "benchmark" | "empty_agent")
+    skipped: list[tuple[int, str, str]] = field(
+        default_factory=list
+    )  # (row, label, "summary" | "benchmark" | "empty_agent")
     benchmarks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame())  # peer rows by label
     pending: dict[int, list[str]] = field(default_factory=dict)  # row → fields the platform has not settled (延迟统计)
     unused_figures: list[str] = field(default_factory=list)  # unmapped headers that look like a figure
@@ -498,8 +805,9 @@ def read_summary(
         report(1.0, "done")
         return SummaryPreview(filename, [], _empty_rows(), [refused.error])
     report(0.5, "validate")
-    preview = _preview_from_grid(filename, grid, report, profile=profile, overrides=overrides, day=day,
-                                 template_lookup=template_lookup)
+    preview = _preview_from_grid(
+        filename, grid, report, profile=profile, overrides=overrides, day=day, template_lookup=template_lookup
+    )
     report(1.0, "done")
     return preview
 
@@ -547,7 +855,7 @@ def _lookup(key: str) -> tuple[str | None, str | None]:
     """(base field, unit word written after the name) for a normalised header without brackets."""
     for prefix in _NOISE_PREFIXES:
         if key.startswith(prefix) and len(key) > len(prefix):
-            key = key[len(prefix):]
+            key = key[len(prefix) :]
             break
     if key in _ALIAS_INDEX:
         return _ALIAS_INDEX[key], None
@@ -561,7 +869,7 @@ def _flavour_prefix(key: str) -> tuple[str, str | None]:
     """(key without a flavour prefix, flavour) when the rest is a known header ("全天平响时长")."""
     for prefix, flavour in _FLAVOUR_PREFIXES:
         if key.startswith(prefix) and len(key) > len(prefix):
-            rest = key[len(prefix):]
+            rest = key[len(prefix) :]
             if _lookup(rest)[0] is not None or any(m in rest for m in _INLINE_DIMENSION_MARKERS):
                 return rest, flavour
     return key, None
@@ -781,13 +1089,17 @@ def _percent_styles(archive: zipfile.ZipFile) -> set[int]:
     cell_xfs = styles.find(f"{_MAIN_NS}cellXfs")
     if cell_xfs is None:
         return set()
-    return {i for i, xf in enumerate(cell_xfs.findall(f"{_MAIN_NS}xf")) if int(xf.get("numFmtId", "0")) in percent_formats}
+    return {
+        i for i, xf in enumerate(cell_xfs.findall(f"{_MAIN_NS}xf")) if int(xf.get("numFmtId", "0")) in percent_formats
+    }
 
 
 def _sheet_path(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
     """The zip member of the worksheet called `sheet_name` (workbook.xml → its relationships)."""
     workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    rel_id = next((s.get(f"{_REL_NS}id") for s in workbook.iter(f"{_MAIN_NS}sheet") if s.get("name") == sheet_name), None)
+    rel_id = next(
+        (s.get(f"{_REL_NS}id") for s in workbook.iter(f"{_MAIN_NS}sheet") if s.get("name") == sheet_name), None
+    )
     rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     target = next((r.get("Target") for r in rels.iter(f"{_PKG_REL_NS}Relationship") if r.get("Id") == rel_id), None)
     if not target:
@@ -983,8 +1295,10 @@ def _preview_from_grid(
         order = [profiles.header_key(h) for h in (chosen.agent_headers if chosen else ())]
         rank = lambda ph: order.index(profiles.header_key(ph[1])) if profiles.header_key(ph[1]) in order else len(order)  # noqa: E731
         keep = min(agent_like, key=lambda ph: (rank(ph), ph[0]))
-        infos = [(p, h, HeaderInfo("agent_name") if i.field == "agent" and (p, h) != keep and sources[h] != "user" else i)
-                 for p, h, i in infos]
+        infos = [
+            (p, h, HeaderInfo("agent_name") if i.field == "agent" and (p, h) != keep and sources[h] != "user" else i)
+            for p, h, i in infos
+        ]
     if not any(i.field == "agent" for _, _, i in infos):
         names = [(p, h) for p, h, i in infos if i.field == "agent_name"]
         if names:  # a display name is the agent when the file has no account column
@@ -1000,12 +1314,17 @@ def _preview_from_grid(
             file_errors.append(SummaryError(None, header, "duplicate_column", {"field": info.field, "other": other}))
         else:
             columns[info.field] = (position, header, info)
-    unused_figures = [h for h, name in mapping if name is None and sources.get(h) == "unused" and looks_like_figure(h)
-                      and h not in user_map]
+    unused_figures = [
+        h
+        for h, name in mapping
+        if name is None and sources.get(h) == "unused" and looks_like_figure(h) and h not in user_map
+    ]
 
     # The day: a date column, else the file name, else a banner row above the header, else the user.
     shop_level = bool(chosen and chosen.shop_level) or (
-        "agent" not in columns and _shop_level_grid(grid, header_index, columns["date"][0] if "date" in columns else None))
+        "agent" not in columns
+        and _shop_level_grid(grid, header_index, columns["date"][0] if "date" in columns else None)
+    )
     day_source: str | None = "column" if "date" in columns else None
     day_range: tuple[dt.date, dt.date] | None = None
     the_day: dt.date | None = None
@@ -1016,7 +1335,11 @@ def _preview_from_grid(
                 day_source, day_range = source, found
                 break
         if day_range and day_range[0] != day_range[1]:
-            file_errors.append(SummaryError(None, None, "range_file", {"start": day_range[0].isoformat(), "end": day_range[1].isoformat()}))
+            file_errors.append(
+                SummaryError(
+                    None, None, "range_file", {"start": day_range[0].isoformat(), "end": day_range[1].isoformat()}
+                )
+            )
         elif day_range:
             the_day = day_range[0]
         elif day is not None:
@@ -1027,10 +1350,23 @@ def _preview_from_grid(
         file_errors.append(SummaryError(None, None, "missing_column", {"field": "agent"}))
     if not any(FIELDS[name].kind not in (DATE, TEXT) for name in columns):
         file_errors.append(SummaryError(None, None, "no_metric_column"))
-    base = dict(header_row=header_index + 1, sources=sources, profile=chosen.key if chosen else None,
-                profile_source=profile_source, template=template, day=the_day, day_source=day_source, day_range=day_range,
-                unused_figures=unused_figures, headers=written)
-    if ("agent" not in columns and not shop_level) or (day_source is None) or (day_range and day_range[0] != day_range[1]):
+    base = dict(
+        header_row=header_index + 1,
+        sources=sources,
+        profile=chosen.key if chosen else None,
+        profile_source=profile_source,
+        template=template,
+        day=the_day,
+        day_source=day_source,
+        day_range=day_range,
+        unused_figures=unused_figures,
+        headers=written,
+    )
+    if (
+        ("agent" not in columns and not shop_level)
+        or (day_source is None)
+        or (day_range and day_range[0] != day_range[1])
+    ):
         # Without an agent or a day no row can be used: one clear error, not one per row.
         return SummaryPreview(filename, mapping, _empty_rows(), file_errors, **base)
 
@@ -1131,21 +1467,31 @@ def _preview_from_grid(
     benchmarks = benchmarks[~benchmarks.index.duplicated(keep="first")] if len(benchmarks) else benchmarks
     cell_errors.sort(key=lambda item: (item[0], item[1]))
     return SummaryPreview(
-        filename, mapping, rows, file_errors + [err for _, _, err in cell_errors], skipped_rows=skipped_rows, skipped=skipped,
-        benchmarks=benchmarks, pending=pending, **base,
+        filename,
+        mapping,
+        rows,
+        file_errors + [err for _, _, err in cell_errors],
+        skipped_rows=skipped_rows,
+        skipped=skipped,
+        benchmarks=benchmarks,
+        pending=pending,
+        **base,
     )
 
 
 def _shop_level_grid(grid: list[list[str]], header_index: int, date_position: int | None) -> bool:
     """A file with no agent column is the shop's when its data is one row (Kuaishou's 店铺数据) or
     one row per date (a shop's daily series); otherwise its agent column is missing."""
-    data_rows = [r for r in grid[header_index + 1:] if not _blank(r)]
+    data_rows = [r for r in grid[header_index + 1 :] if not _blank(r)]
     if len(data_rows) == 1:
         return True
     if date_position is None:
         return False
-    dates = [r[date_position].strip() if date_position < len(r) else "" for r in data_rows
-             if not any(row_label_kind(c) for c in r if isinstance(c, str))]
+    dates = [
+        r[date_position].strip() if date_position < len(r) else ""
+        for r in data_rows
+        if not any(row_label_kind(c) for c in r if isinstance(c, str))
+    ]
     return bool(dates) and len(set(dates)) == len(dates)
 
 
@@ -1170,7 +1516,9 @@ def _agent_key(agent: pd.Series) -> pd.Series:
     return agent.str.replace(r"^.*[:：]", "", regex=True).str.strip()
 
 
-def _duplicate_rows(dates: pd.Series, keys: pd.Series, agent_column: tuple[int, str]) -> list[tuple[int, int, SummaryError]]:
+def _duplicate_rows(
+    dates: pd.Series, keys: pd.Series, agent_column: tuple[int, str]
+) -> list[tuple[int, int, SummaryError]]:
     position, header = agent_column
     valid = dates.notna() & keys.notna() & (keys != "")
     frame = pd.DataFrame({"date": dates[valid], "key": keys[valid], "row": dates.index[valid.to_numpy()]})
@@ -1201,7 +1549,13 @@ def _parse_column(series: pd.Series, spec: FieldSpec, info: HeaderInfo) -> tuple
     if spec.kind == DATE:
         values, bad = _parse_dates(text)
         return values, _codes(series.index, (missing, "missing_value"), (bad & ~missing, "bad_date"))
-    parse = {COUNT: _parse_count, RATE: _parse_rate, DURATION: _parse_duration, MONEY: _parse_money, NUMBER: _parse_number}
+    parse = {
+        COUNT: _parse_count,
+        RATE: _parse_rate,
+        DURATION: _parse_duration,
+        MONEY: _parse_money,
+        NUMBER: _parse_number,
+    }
     return parse[spec.kind](text, missing, spec, info)
 
 
@@ -1323,7 +1677,9 @@ def _parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     ymd = parts.apply(pd.to_numeric, errors="coerce")
     ymd.columns = ["year", "month", "day"]
     ymd = ymd.where((ymd["year"] >= 1900) & (ymd["year"] <= 2200))
-    stamps = pd.to_datetime(ymd, errors="coerce") if ymd.notna().all(axis=1).any() else pd.Series(pd.NaT, index=text.index)
+    stamps = (
+        pd.to_datetime(ymd, errors="coerce") if ymd.notna().all(axis=1).any() else pd.Series(pd.NaT, index=text.index)
+    )
     serial = pd.to_numeric(lower.str.extract(_EXCEL_SERIAL)[0], errors="coerce")
     serial = serial.where((serial >= 20_000) & (serial <= 80_000))
     if serial.notna().any():

@@ -10,6 +10,7 @@ one header more or less does not. `mapping` is header as written → field (or N
 Saving a template for a layout that already has one replaces its mapping and keeps its name.
 Every change is audited; reading and writing need the project's `kpi.import` permission.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,16 +45,25 @@ def _check_kind(kind: str) -> None:
 
 
 def _decode(row: dict) -> dict:
-    return {**row, "headers": json.loads(row["headers"]), "mapping": json.loads(row["mapping"]),
-            "options": json.loads(row["options"])}
+    return {
+        **row,
+        "headers": json.loads(row["headers"]),
+        "mapping": json.loads(row["mapping"]),
+        "options": json.loads(row["options"]),
+    }
 
 
-def find_template(db: sqlite_utils.Database, actor: Actor, project_id: int, kind: str, headers: list[str]) -> dict | None:
+def find_template(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, kind: str, headers: list[str]
+) -> dict | None:
     """The project's saved template for exactly this set of headers, or None."""
     require_project(db, actor, project_id, "kpi.import")
     _check_kind(kind)
-    row = one(db, "SELECT * FROM import_templates WHERE project_id = ? AND kind = ? AND header_key = ?",
-              [project_id, kind, layout_key(headers)])
+    row = one(
+        db,
+        "SELECT * FROM import_templates WHERE project_id = ? AND kind = ? AND header_key = ?",
+        [project_id, kind, layout_key(headers)],
+    )
     return _decode(row) if row else None
 
 
@@ -82,22 +92,44 @@ def save_template(
         raise ValidationError.single("name", "err.too_long", n=NAME_MAX)
     stamp = config.now_text()
     with write(db):
-        old = one(db, "SELECT * FROM import_templates WHERE project_id = ? AND kind = ? AND header_key = ?", [project_id, kind, key])
-        values = {"headers": json.dumps([str(h) for h in headers], ensure_ascii=False),
-                  "mapping": json.dumps(mapping, ensure_ascii=False), "options": json.dumps(options or {}, ensure_ascii=False),
-                  "updated_at": stamp}
+        old = one(
+            db,
+            "SELECT * FROM import_templates WHERE project_id = ? AND kind = ? AND header_key = ?",
+            [project_id, kind, key],
+        )
+        values = {
+            "headers": json.dumps([str(h) for h in headers], ensure_ascii=False),
+            "mapping": json.dumps(mapping, ensure_ascii=False),
+            "options": json.dumps(options or {}, ensure_ascii=False),
+            "updated_at": stamp,
+        }
         if old:
             if name:
                 values["name"] = name
             db["import_templates"].update(old["id"], values)
             template_id = old["id"]
         else:
-            count = one(db, "SELECT COUNT(*) AS n FROM import_templates WHERE project_id = ? AND kind = ?", [project_id, kind])["n"]
-            template_id = db["import_templates"].insert({
-                "project_id": project_id, "kind": kind, "name": name or f"{kind} #{count + 1}", "header_key": key,
-                **values, "created_by": actor.id, "created_at": stamp,
-            }).last_pk
-        audit.record(db, actor, "save", "import_template", template_id, _decode(old)["mapping"] if old else None, mapping)
+            count = one(
+                db, "SELECT COUNT(*) AS n FROM import_templates WHERE project_id = ? AND kind = ?", [project_id, kind]
+            )["n"]
+            template_id = (
+                db["import_templates"]
+                .insert(
+                    {
+                        "project_id": project_id,
+                        "kind": kind,
+                        "name": name or f"{kind} #{count + 1}",
+                        "header_key": key,
+                        **values,
+                        "created_by": actor.id,
+                        "created_at": stamp,
+                    }
+                )
+                .last_pk
+            )
+        audit.record(
+            db, actor, "save", "import_template", template_id, _decode(old)["mapping"] if old else None, mapping
+        )
     return int(template_id)
 
 
@@ -106,9 +138,15 @@ def list_templates(db: sqlite_utils.Database, actor: Actor, project_id: int, kin
     require_project(db, actor, project_id, "kpi.import")
     if kind is not None:
         _check_kind(kind)
-        found = rows(db, "SELECT * FROM import_templates WHERE project_id = ? AND kind = ? ORDER BY updated_at DESC, id DESC", [project_id, kind])
+        found = rows(
+            db,
+            "SELECT * FROM import_templates WHERE project_id = ? AND kind = ? ORDER BY updated_at DESC, id DESC",
+            [project_id, kind],
+        )
     else:
-        found = rows(db, "SELECT * FROM import_templates WHERE project_id = ? ORDER BY updated_at DESC, id DESC", [project_id])
+        found = rows(
+            db, "SELECT * FROM import_templates WHERE project_id = ? ORDER BY updated_at DESC, id DESC", [project_id]
+        )
     return [_decode(r) for r in found]
 
 

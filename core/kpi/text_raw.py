@@ -1,17 +1,29 @@
 """UI text of the raw chat-log and order import (core.kpi.raw_import, ui.raw_import_widgets)."""
+
 from __future__ import annotations
 
 CATALOGUE: dict[str, tuple[str, str]] = {
-    "raw.hint": ("上传聊天记录（每行一条消息，如采集工具导出的 会话ID/买家/客服/发送时间/发送方/消息内容）和订单导出（淘宝 ExportOrderList、拼多多订单CSV、新版商品明细xlsx，或本系统的标准格式）。CSV（UTF-8、GBK/GB18030、UTF-16）或Excel。系统识别表头并给出对应，您可修改，保存后同样表头的文件自动对应。",
-                 "Upload the chat log (one message per row, as scrapers write it: session/buyer/agent/time/sender/content) and the order export (Taobao ExportOrderList, PDD order CSV, the newer xlsx item export, or our standard format). CSV (UTF-8, GBK/GB18030, UTF-16) or Excel. The headers are mapped for you; change anything, and the next file with the same headers maps itself."),
+    "raw.hint": (
+        "上传聊天记录（每行一条消息，如采集工具导出的 会话ID/买家/客服/发送时间/发送方/消息内容）和订单导出（淘宝 ExportOrderList、拼多多订单CSV、新版商品明细xlsx，或本系统的标准格式）。CSV（UTF-8、GBK/GB18030、UTF-16）或Excel。系统识别表头并给出对应，您可修改，保存后同样表头的文件自动对应。",
+        "Upload the chat log (one message per row, as scrapers write it: session/buyer/agent/time/sender/content) and the order export (Taobao ExportOrderList, PDD order CSV, the newer xlsx item export, or our standard format). CSV (UTF-8, GBK/GB18030, UTF-16) or Excel. The headers are mapped for you; change anything, and the next file with the same headers maps itself.",
+    ),
     "raw.read": ("读取文件", "Read the files"),
     "raw.messages_layout": ("聊天记录：表头对应", "Chat log: header mapping"),
     "raw.orders_layout": ("订单：表头对应", "Orders: header mapping"),
     "raw.source.canonical": ("标准格式，无需对应。", "Our standard format: nothing to map."),
     "raw.source.template": ("已按模板“{name}”自动对应。", "Mapped by the saved template “{name}”."),
-    "raw.source.proposed": ("按常见表头自动识别，请核对；导入后保存为本项目的模板。", "Proposed from common headers: please check; saved as the project's template on import."),
-    "raw.source.user": ("已按您的选择对应；导入后保存为本项目的模板{name}。", "Mapped as you chose; saved as the project's template{name} on import."),
-    "raw.encoding": ("文件编码：{encoding}，{rows}行，{columns}列。", "Encoding: {encoding}, {rows} rows, {columns} columns."),
+    "raw.source.proposed": (
+        "按常见表头自动识别，请核对；导入后保存为本项目的模板。",
+        "Proposed from common headers: please check; saved as the project's template on import.",
+    ),
+    "raw.source.user": (
+        "已按您的选择对应；导入后保存为本项目的模板{name}。",
+        "Mapped as you chose; saved as the project's template{name} on import.",
+    ),
+    "raw.encoding": (
+        "文件编码：{encoding}，{rows}行，{columns}列。",
+        "Encoding: {encoding}, {rows} rows, {columns} columns.",
+    ),
     "raw.header": ("文件表头", "File header"),
     "raw.field": ("对应字段", "Field"),
     "raw.sample": ("示例", "Example"),
@@ -24,14 +36,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "raw.value": ("取值", "Value"),
     "raw.count": ("条数", "Rows"),
     "raw.meaning": ("含义", "Meaning"),
-    "raw.unmapped": ("有{n}个取值尚未指定含义（共{rows}行），指定或选择“忽略”之前不能导入：{values}",
-                     "{n} values have no meaning yet ({rows} rows); map them or choose “ignore” before importing: {values}"),
+    "raw.unmapped": (
+        "有{n}个取值尚未指定含义（共{rows}行），指定或选择“忽略”之前不能导入：{values}",
+        "{n} values have no meaning yet ({rows} rows); map them or choose “ignore” before importing: {values}",
+    ),
     "raw.robot_as": ("机器人回复计为", "Robot replies count as"),
     "raw.robot_as.auto": ("自动回复（不计入响应时长，默认）", "Automatic replies (not a response; default)"),
     "raw.robot_as.agent": ("人工回复（如抖音“智能辅助”口径）", "Human replies (as Douyin counts 智能辅助)"),
-    "raw.sender_names": ("发送方一列写的是客服或买家的名字（千牛页面文本）", "The sender column holds the agent's or buyer's name (千牛 page text)"),
-    "raw.counts": ("消息分类：买家 {buyer}，客服 {agent}，自动回复 {auto}，机器人 {robot}（计为{robot_as}），系统 {system}，忽略 {ignore}；计入人工回复 {counted_agent}，自动回复 {counted_auto}。",
-                   "Messages: buyer {buyer}, agent {agent}, auto {auto}, robot {robot} (counted as {robot_as}), system {system}, ignored {ignore}; counted as human {counted_agent}, automatic {counted_auto}."),
+    "raw.sender_names": (
+        "发送方一列写的是客服或买家的名字（千牛页面文本）",
+        "The sender column holds the agent's or buyer's name (千牛 page text)",
+    ),
+    "raw.counts": (
+        "消息分类：买家 {buyer}，客服 {agent}，自动回复 {auto}，机器人 {robot}（计为{robot_as}），系统 {system}，忽略 {ignore}；计入人工回复 {counted_agent}，自动回复 {counted_auto}。",
+        "Messages: buyer {buyer}, agent {agent}, auto {auto}, robot {robot} (counted as {robot_as}), system {system}, ignored {ignore}; counted as human {counted_agent}, automatic {counted_auto}.",
+    ),
     "raw.class.buyer": ("买家", "Buyer"),
     "raw.class.agent": ("客服（人工）", "Agent (human)"),
     "raw.class.auto": ("自动回复", "Automatic reply"),
@@ -48,16 +67,31 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "raw.status.cancelled": ("已取消", "Cancelled"),
     "raw.status.unpaid": ("未付款", "Unpaid"),
     "raw.status.ignore": ("忽略（不导入）", "Ignore (not imported)"),
-    "raw.note.no_buyer": ("该订单文件没有买家列（如拼多多）：订单只有在聊天中出现订单号时才能归属到该聊天的买家，其余订单不计入任何客服。",
-                          "This order file has no buyer column (as PDD's): an order can be credited to a chat only when the chat quotes its order number; the others count for no one."),
-    "raw.note.paid_from_created": ("没有付款时间列：已付款、已发货、已完成、已退款的订单以成交时间为付款时间。", "No payment-time column: paid, shipped, completed and refunded orders use the order time as payment time."),
+    "raw.note.no_buyer": (
+        "该订单文件没有买家列（如拼多多）：订单只有在聊天中出现订单号时才能归属到该聊天的买家，其余订单不计入任何客服。",
+        "This order file has no buyer column (as PDD's): an order can be credited to a chat only when the chat quotes its order number; the others count for no one.",
+    ),
+    "raw.note.paid_from_created": (
+        "没有付款时间列：已付款、已发货、已完成、已退款的订单以成交时间为付款时间。",
+        "No payment-time column: paid, shipped, completed and refunded orders use the order time as payment time.",
+    ),
     "raw.note.items_one": ("没有件数列：每个订单按1件计。", "No item-count column: 1 item per order."),
-    "raw.note.per_main_order": ("商品明细导出：按主订单合并（金额、件数相加）。", "Item export: rows are merged per main order (amounts and items summed)."),
-    "raw.note.refunds": ("退款：售后/退款状态为退款成功的订单，以及交易关闭但已付款或关闭原因含“退款”的订单，计为已退款（仍算成交，退款另计）。",
-                         "Refunds: orders whose after-sales status says 退款成功, and closed orders that were paid or closed for 退款, count as refunded (still converted; refunds tracked apart)."),
-    "raw.from_chats": ("{n}个订单通过聊天中的订单号找到了买家；{without}个订单无法归属到聊天（不导入）。",
-                       "{n} orders found their buyer through the order number quoted in a chat; {without} cannot be credited to a chat (not imported)."),
-    "raw.senders_stored": ("将导入的消息：买家 {buyer}，人工回复 {agent}，自动回复 {auto}，系统 {system}。", "Messages to import: buyer {buyer}, human {agent}, automatic {auto}, system {system}."),
+    "raw.note.per_main_order": (
+        "商品明细导出：按主订单合并（金额、件数相加）。",
+        "Item export: rows are merged per main order (amounts and items summed).",
+    ),
+    "raw.note.refunds": (
+        "退款：售后/退款状态为退款成功的订单，以及交易关闭但已付款或关闭原因含“退款”的订单，计为已退款（仍算成交，退款另计）。",
+        "Refunds: orders whose after-sales status says 退款成功, and closed orders that were paid or closed for 退款, count as refunded (still converted; refunds tracked apart).",
+    ),
+    "raw.from_chats": (
+        "{n}个订单通过聊天中的订单号找到了买家；{without}个订单无法归属到聊天（不导入）。",
+        "{n} orders found their buyer through the order number quoted in a chat; {without} cannot be credited to a chat (not imported).",
+    ),
+    "raw.senders_stored": (
+        "将导入的消息：买家 {buyer}，人工回复 {agent}，自动回复 {auto}，系统 {system}。",
+        "Messages to import: buyer {buyer}, human {agent}, automatic {auto}, system {system}.",
+    ),
     "raw.templates": ("本项目已保存的导入模板", "This project's saved import templates"),
     "raw.template_name": ("模板名称", "Template"),
     "raw.template_kind": ("类型", "Kind"),

@@ -1,19 +1,30 @@
 """UI text of the reconciliation (our figures from raw logs beside the platform's own figures)."""
+
 from __future__ import annotations
 
 CATALOGUE: dict[str, tuple[str, str]] = {
     "nav.reconcile": ("数据核对", "Reconciliation"),
     "recon.title": ("数据核对：我方数据 vs 平台后台", "Reconciliation: our figures vs the platform's"),
-    "recon.intro": ("按客服和日期，把原始聊天记录算出的KPI与平台日报的同一指标并排比较，给出差异、是否超出容差和可能原因。商家拿后台数据来问时，用这页回答。",
-                    "Per agent and day, the KPIs computed from the raw chat logs beside the same figures of the platform's summary: the difference, "
-                    "whether it is above the tolerance, and the likely reason. Use it when a merchant compares our report with the backend."),
+    "recon.intro": (
+        "按客服和日期，把原始聊天记录算出的KPI与平台日报的同一指标并排比较，给出差异、是否超出容差和可能原因。商家拿后台数据来问时，用这页回答。",
+        "Per agent and day, the KPIs computed from the raw chat logs beside the same figures of the platform's summary: the difference, "
+        "whether it is above the tolerance, and the likely reason. Use it when a merchant compares our report with the backend.",
+    ),
     "recon.period": ("日期范围", "Period"),
     "recon.search": ("搜索客服", "Search agents"),
-    "recon.search_hint": ("花名册姓名、聊天记录或平台里的写法均可", "Roster name, or as the log or the platform writes it"),
+    "recon.search_hint": (
+        "花名册姓名、聊天记录或平台里的写法均可",
+        "Roster name, or as the log or the platform writes it",
+    ),
     "recon.flagged_only": ("只看超出容差的差异", "Only differences above the tolerance"),
-    "recon.context": ("我方口径：考核时段 {window}，{unit}，转化归属 {days} 天 · 平台：{platform} · 容差 {tolerance}",
-                      "Our definitions: window {window}, {unit}, attribution {days} days · platform: {platform} · tolerance {tolerance}"),
-    "recon.tolerance_rule": ("{pct}%（比率为百分点，其余为相对差异）", "{pct}% (points for rates, relative for the rest)"),
+    "recon.context": (
+        "我方口径：考核时段 {window}，{unit}，转化归属 {days} 天 · 平台：{platform} · 容差 {tolerance}",
+        "Our definitions: window {window}, {unit}, attribution {days} days · platform: {platform} · tolerance {tolerance}",
+    ),
+    "recon.tolerance_rule": (
+        "{pct}%（比率为百分点，其余为相对差异）",
+        "{pct}% (points for rates, relative for the rest)",
+    ),
     "recon.m.agents": ("核对客服·天", "Agent-days compared"),
     "recon.m.cells": ("核对指标", "Figures compared"),
     "recon.m.flagged": ("超出容差", "Above tolerance"),
@@ -25,25 +36,44 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "recon.only_ours": ("只在我方数据中", "Only in our figures"),
     "recon.only_platform": ("只在平台数据中", "Only in the platform's figures"),
     "recon.one_side": ("只出现在一边的客服（{n}）", "Agents on one side only ({n})"),
-    "recon.one_side_hint": ("未能对应到另一边：可能是名称未关联花名册（在数据导入页关联），或该客服当天只在一边有数据。",
-                            "Not matched on the other side: the name may not be mapped to the roster (map it on the import page), or the agent had data on one side only that day."),
-    "recon.missing_platform": ("以下日期有原始聊天记录，但缺少平台日报（请导入平台日报）：{days}", "These days have raw chat logs but no platform summary (import the summary): {days}"),
-    "recon.missing_raw": ("以下日期有平台日报，但缺少原始聊天记录（请导入原始记录）：{days}", "These days have a platform summary but no raw chat logs (import the raw logs): {days}"),
-    "recon.empty.none": ("本项目还没有原始聊天记录，也没有平台日报。核对需要两者：先在数据导入页导入。",
-                         "This project has neither raw chat logs nor a platform summary yet. Reconciliation needs both: import them first."),
-    "recon.empty.no_raw": ("本项目还没有原始聊天记录（我方数据由原始记录计算），无法核对。请导入原始聊天记录。",
-                           "This project has no raw chat logs yet (our figures are computed from them), so there is nothing to compare. Import the raw logs."),
-    "recon.empty.no_platform": ("本项目还没有平台日报，无法核对。请导入平台后台导出的客服绩效文件。",
-                                "This project has no platform summary yet, so there is nothing to compare. Import the platform's per-agent performance file."),
+    "recon.one_side_hint": (
+        "未能对应到另一边：可能是名称未关联花名册（在数据导入页关联），或该客服当天只在一边有数据。",
+        "Not matched on the other side: the name may not be mapped to the roster (map it on the import page), or the agent had data on one side only that day.",
+    ),
+    "recon.missing_platform": (
+        "以下日期有原始聊天记录，但缺少平台日报（请导入平台日报）：{days}",
+        "These days have raw chat logs but no platform summary (import the summary): {days}",
+    ),
+    "recon.missing_raw": (
+        "以下日期有平台日报，但缺少原始聊天记录（请导入原始记录）：{days}",
+        "These days have a platform summary but no raw chat logs (import the raw logs): {days}",
+    ),
+    "recon.empty.none": (
+        "本项目还没有原始聊天记录，也没有平台日报。核对需要两者：先在数据导入页导入。",
+        "This project has neither raw chat logs nor a platform summary yet. Reconciliation needs both: import them first.",
+    ),
+    "recon.empty.no_raw": (
+        "本项目还没有原始聊天记录（我方数据由原始记录计算），无法核对。请导入原始聊天记录。",
+        "This project has no raw chat logs yet (our figures are computed from them), so there is nothing to compare. Import the raw logs.",
+    ),
+    "recon.empty.no_platform": (
+        "本项目还没有平台日报，无法核对。请导入平台后台导出的客服绩效文件。",
+        "This project has no platform summary yet, so there is nothing to compare. Import the platform's per-agent performance file.",
+    ),
     "recon.empty.no_overlap": ("所选日期内没有两边都有数据的日子。", "No day in this period has both sides."),
     "recon.open_import": ("打开数据导入", "Open the data import"),
     "recon.export": ("导出 Excel", "Export to Excel"),
     "recon.settings": ("核对设置", "Reconciliation settings"),
-    "recon.settings_hint": ("容差：比率类指标（30秒应答率、转化率等）按百分点比较，其余（人数、时长、金额）按相对差异比较；恰好等于容差不算超出。",
-                            "Tolerance: rates (30-second rate, conversion, …) in percentage points, everything else (counts, times, money) as a relative difference; exactly at the tolerance is not above it."),
+    "recon.settings_hint": (
+        "容差：比率类指标（30秒应答率、转化率等）按百分点比较，其余（人数、时长、金额）按相对差异比较；恰好等于容差不算超出。",
+        "Tolerance: rates (30-second rate, conversion, …) in percentage points, everything else (counts, times, money) as a relative difference; exactly at the tolerance is not above it.",
+    ),
     "recon.tolerance": ("容差（%）", "Tolerance (%)"),
     "recon.flavour": ("考核口径（两种口径的指标以哪个为准）", "Which flavour counts for targets"),
-    "recon.flavour.service_hours": ("服务时段（如拼多多8-23点、抖音工作时间）", "Service hours (PDD 8-23点, Douyin 工作时间)"),
+    "recon.flavour.service_hours": (
+        "服务时段（如拼多多8-23点、抖音工作时间）",
+        "Service hours (PDD 8-23点, Douyin 工作时间)",
+    ),
     "recon.flavour.whole_day": ("全天", "Whole day"),
     "recon.read_only": ("质检只读：容差由项目经理设置。", "QA reads only: the manager sets the tolerance."),
     "field.reconcile_tolerance": ("容差", "Tolerance"),
@@ -96,22 +126,61 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "recon.platform.jd": ("京东", "JD"),
     "recon.platform.kuaishou": ("快手", "Kuaishou"),
     # reasons
-    "recon.reason.pending": ("平台尚未结算（延迟统计），稍后导入同一天的日报即可补上", "not settled by the platform yet (延迟统计); a later summary of the same day fills it"),
-    "recon.reason.window_allday": ("时段口径：平台为全天数据，我方只计考核时段 {ours}", "service window: the platform counts the whole day, we count {ours} only"),
-    "recon.reason.window": ("时段口径：平台按 {platform} 统计，我方考核时段为 {ours}", "service window: the platform counts {platform}, our window is {ours}"),
-    "recon.reason.window_service": ("时段口径：平台只计服务时段 {platform}，我方为全天", "service window: the platform counts {platform} only, we count the whole day"),
-    "recon.reason.unit": ("应答口径：我方{ours}计算，平台{platform}计算", "waits: we count {ours}, the platform {platform}"),
-    "recon.reason.robot": ("机器人回复：平台把机器人（智能辅助）回复算作人工，我方不算（当天聊天记录中有{n}条自动回复）",
-                           "robot replies: the platform counts robot (智能辅助) replies as human, we do not ({n} automatic replies in our log that day)"),
-    "recon.reason.robot_none": ("机器人回复：平台把机器人（智能辅助）回复算作人工，我方不算", "robot replies: the platform counts robot (智能辅助) replies as human, we do not"),
-    "recon.reason.per_session": ("统计维度：平台按会话统计，我方{ours}", "dimension: the platform counts per session, we count {ours}"),
-    "recon.reason.per_person": ("统计维度：平台按人统计，我方{ours}", "dimension: the platform counts per person, we count {ours}"),
-    "recon.reason.stand_in": ("平台没有该指标，用“{field}”对比", "the platform has no such figure; compared with {field}"),
-    "recon.reason.attribution": ("订单归属：平台按“{platform}”口径计入客服，我方按下单前最近的聊天、{days}天内付款计入",
-                                 "order attribution: the platform credits orders by its {platform} rule, we credit the last chat before the order, paid within {days} days"),
-    "recon.reason.attribution_plain": ("订单归属：平台有自己的计入规则，我方按下单前最近的聊天、{days}天内付款计入",
-                                       "order attribution: the platform has its own rule, we credit the last chat before the order, paid within {days} days"),
-    "recon.reason.unexplained": ("口径一致，需查数据：聊天记录是否缺失、客服名称是否关联错", "definitions agree: check the data (missing chats in the log, a name mapped to the wrong agent)"),
+    "recon.reason.pending": (
+        "平台尚未结算（延迟统计），稍后导入同一天的日报即可补上",
+        "not settled by the platform yet (延迟统计); a later summary of the same day fills it",
+    ),
+    "recon.reason.window_allday": (
+        "时段口径：平台为全天数据，我方只计考核时段 {ours}",
+        "service window: the platform counts the whole day, we count {ours} only",
+    ),
+    "recon.reason.window": (
+        "时段口径：平台按 {platform} 统计，我方考核时段为 {ours}",
+        "service window: the platform counts {platform}, our window is {ours}",
+    ),
+    "recon.reason.window_service": (
+        "时段口径：平台只计服务时段 {platform}，我方为全天",
+        "service window: the platform counts {platform} only, we count the whole day",
+    ),
+    "recon.reason.unit": (
+        "应答口径：我方{ours}计算，平台{platform}计算",
+        "waits: we count {ours}, the platform {platform}",
+    ),
+    "recon.reason.robot": (
+        "机器人回复：平台把机器人（智能辅助）回复算作人工，我方不算（当天聊天记录中有{n}条自动回复）",
+        "robot replies: the platform counts robot (智能辅助) replies as human, we do not ({n} automatic replies in our log that day)",
+    ),
+    "recon.reason.robot_none": (
+        "机器人回复：平台把机器人（智能辅助）回复算作人工，我方不算",
+        "robot replies: the platform counts robot (智能辅助) replies as human, we do not",
+    ),
+    "recon.reason.per_session": (
+        "统计维度：平台按会话统计，我方{ours}",
+        "dimension: the platform counts per session, we count {ours}",
+    ),
+    "recon.reason.per_person": (
+        "统计维度：平台按人统计，我方{ours}",
+        "dimension: the platform counts per person, we count {ours}",
+    ),
+    "recon.reason.stand_in": (
+        "平台没有该指标，用“{field}”对比",
+        "the platform has no such figure; compared with {field}",
+    ),
+    "recon.reason.attribution": (
+        "订单归属：平台按“{platform}”口径计入客服，我方按下单前最近的聊天、{days}天内付款计入",
+        "order attribution: the platform credits orders by its {platform} rule, we credit the last chat before the order, paid within {days} days",
+    ),
+    "recon.reason.attribution_plain": (
+        "订单归属：平台有自己的计入规则，我方按下单前最近的聊天、{days}天内付款计入",
+        "order attribution: the platform has its own rule, we credit the last chat before the order, paid within {days} days",
+    ),
+    "recon.reason.unexplained": (
+        "口径一致，需查数据：聊天记录是否缺失、客服名称是否关联错",
+        "definitions agree: check the data (missing chats in the log, a name mapped to the wrong agent)",
+    ),
     # home
-    "home.alert.reconcile": ("数据核对：{project} {day} 有 {n} 项与平台数据的差异超出容差", "Reconciliation: {project} has {n} figures off the platform's beyond the tolerance on {day}"),
+    "home.alert.reconcile": (
+        "数据核对：{project} {day} 有 {n} 项与平台数据的差异超出容差",
+        "Reconciliation: {project} has {n} figures off the platform's beyond the tolerance on {day}",
+    ),
 }

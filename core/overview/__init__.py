@@ -1,2 +1,1 @@
-"""Overview: the home page's alerts and the Monday meeting.
-"""
+"""Overview: the home page's alerts and the Monday meeting."""

@@ -1,4 +1,5 @@
 """Today's alerts and numbers per role, for the home page: everything that needs attention, in one place."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -8,18 +9,19 @@ import sqlite_utils
 
 from core.complaints import complaints
 from core.kernel import config, formatting
+from core.kernel.permissions import Actor, can
 from core.kpi import store
 from core.projects import merchants
+from core.projects import order_confirmation as oc
 from core.qa import reviews
 from core.team import funnel, training
-from core.projects import order_confirmation as oc
-from core.kernel.permissions import Actor, can
-
 
 BEFORE_GOLIVE = ("negotiating", "signed", "training")
 
 
-def data_outlook(db: sqlite_utils.Database, actor: Actor, project_id: int, day: date | None = None) -> dict[str, Any] | None:
+def data_outlook(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, day: date | None = None
+) -> dict[str, Any] | None:
     """Why a project has no figures for `day` (default yesterday) and when it will: None when it has them.
 
     {kind, project, date}: kind 'before_golive' (date: the go-live day of the confirmed order
@@ -45,10 +47,14 @@ def outlook_text(outlook: dict[str, Any], t) -> str:
     """The sentence of a `data_outlook`: what the reader will see, and when."""
     if outlook["kind"] == "before_golive" and outlook["date"] is None:
         return t("outlook.before_golive_no_date", project=outlook["project"])
-    return t(f"outlook.{outlook['kind']}", project=outlook["project"], date=str(outlook["date"]), day=str(outlook["date"]))
+    return t(
+        f"outlook.{outlook['kind']}", project=outlook["project"], date=str(outlook["date"]), day=str(outlook["date"])
+    )
 
 
-def alerts(db: sqlite_utils.Database, actor: Actor, today: date | None = None, now: datetime | None = None) -> list[dict[str, Any]]:
+def alerts(
+    db: sqlite_utils.Database, actor: Actor, today: date | None = None, now: datetime | None = None
+) -> list[dict[str, Any]]:
     """The admin's and manager's alerts: each {kind, project_id, project, detail params}.
 
     Kinds: below_target (a KPI below target 3 days in a row), overdue_complaints, short_funnel,
@@ -64,26 +70,56 @@ def alerts(db: sqlite_utils.Database, actor: Actor, today: date | None = None, n
         overview = store.company_overview(db, actor, day - timedelta(days=7), day)
         for record in overview.to_dict("records") if not overview.empty else []:
             if record["alerts"]:
-                found.append({"kind": "below_target", "project_id": record["project_id"], "project": record["project"],
-                              "kpis": record["alerts"]})
+                found.append(
+                    {
+                        "kind": "below_target",
+                        "project_id": record["project_id"],
+                        "project": record["project"],
+                        "kpis": record["alerts"],
+                    }
+                )
     if can(actor, "complaint.read"):
         for entry in complaints.overdue_by_project(db, actor, now=now):
-            found.append({"kind": "overdue_complaints", "project_id": entry["project_id"],
-                          "project": f"{entry['merchant_name']} · {entry['project_name']}", "n": entry["overdue"]})
+            found.append(
+                {
+                    "kind": "overdue_complaints",
+                    "project_id": entry["project_id"],
+                    "project": f"{entry['merchant_name']} · {entry['project_name']}",
+                    "n": entry["overdue"],
+                }
+            )
     for entry in funnel.short_funnels(db, actor):
-        found.append({"kind": "short_funnel", "project_id": entry["id"], "project": f"{entry['merchant_name']} · {entry['name']}",
-                      "stages": [s.get("stage", s.get("key", "")) for s in entry["stages"]]})
+        found.append(
+            {
+                "kind": "short_funnel",
+                "project_id": entry["id"],
+                "project": f"{entry['merchant_name']} · {entry['name']}",
+                "stages": [s.get("stage", s.get("key", "")) for s in entry["stages"]],
+            }
+        )
     if can(actor, "material.read"):
         for project in merchants.list_projects(db, actor):
             if project["status"] in ("signed", "training"):
                 status = training.materials_status(db, actor, project["id"], day)
                 if status["overdue"]:
-                    found.append({"kind": "materials_overdue", "project_id": project["id"],
-                                  "project": f"{project['merchant_name']} · {project['name']}", "due": status["due_date"]})
+                    found.append(
+                        {
+                            "kind": "materials_overdue",
+                            "project_id": project["id"],
+                            "project": f"{project['merchant_name']} · {project['name']}",
+                            "due": status["due_date"],
+                        }
+                    )
     if can(actor, "order_confirmation.write"):
         for draft in merchants.home_summary(db, actor)["drafts"]:
-            found.append({"kind": "draft", "project_id": draft["project_id"], "project": f"{draft['merchant_name']} · {draft['name']}",
-                          "version": draft["version"]})
+            found.append(
+                {
+                    "kind": "draft",
+                    "project_id": draft["project_id"],
+                    "project": f"{draft['merchant_name']} · {draft['name']}",
+                    "version": draft["version"],
+                }
+            )
     found += _pay_run_alerts(db, actor)
     found += _schedule_alerts(db, actor, day)
     found += _overdue_invoice_alerts(db, actor, day)
@@ -95,8 +131,16 @@ def _reconcile_alerts(db: sqlite_utils.Database, actor: Actor, day: date) -> lis
     """Per project, the figures of its latest reconciled day that differ from the platform's beyond the tolerance."""
     from core.kpi import reconciliation  # late: it builds on the KPI store and the summary import
 
-    return [{"kind": "reconcile", "project_id": entry["project_id"], "project": entry["project"], "day": entry["day"], "n": entry["n"]}
-            for entry in reconciliation.flagged_by_project(db, actor, day)]
+    return [
+        {
+            "kind": "reconcile",
+            "project_id": entry["project_id"],
+            "project": entry["project"],
+            "day": entry["day"],
+            "n": entry["n"],
+        }
+        for entry in reconciliation.flagged_by_project(db, actor, day)
+    ]
 
 
 def _schedule_alerts(db: sqlite_utils.Database, actor: Actor, day: date) -> list[dict[str, Any]]:
@@ -112,8 +156,15 @@ def _schedule_alerts(db: sqlite_utils.Database, actor: Actor, day: date) -> list
     for project in merchants.list_projects(db, actor, status="live"):
         short = shifts.understaffed_shifts(db, project["id"], day, day + timedelta(days=6))
         if short:
-            found.append({"kind": "roster_short", "project_id": project["id"], "project": f"{project['merchant_name']} · {project['name']}",
-                          "n": len(short), "first": short[0][0]})
+            found.append(
+                {
+                    "kind": "roster_short",
+                    "project_id": project["id"],
+                    "project": f"{project['merchant_name']} · {project['name']}",
+                    "n": len(short),
+                    "first": short[0][0],
+                }
+            )
     return found
 
 
@@ -123,9 +174,17 @@ def _overdue_invoice_alerts(db: sqlite_utils.Database, actor: Actor, day: date) 
         return []
     from core.billing import invoices  # late import: billing builds on contracts and the KPI store
 
-    return [{"kind": "overdue_invoice", "project_id": None, "project": f"{i['merchant_name']} · {i['project_name']}",
-             "number": i["number"], "days": i["days_overdue"], "amount": formatting.amount(i["outstanding"])}
-            for i in invoices.overdue_invoices(db, actor, day)]
+    return [
+        {
+            "kind": "overdue_invoice",
+            "project_id": None,
+            "project": f"{i['merchant_name']} · {i['project_name']}",
+            "number": i["number"],
+            "days": i["days_overdue"],
+            "amount": formatting.amount(i["outstanding"]),
+        }
+        for i in invoices.overdue_invoices(db, actor, day)
+    ]
 
 
 def _pay_run_alerts(db: sqlite_utils.Database, actor: Actor) -> list[dict[str, Any]]:
@@ -148,8 +207,14 @@ def qa_due_today(db: sqlite_utils.Database, actor: Actor, today: date | None = N
         due = [a for a in reviews.sampling_proposal(db, actor, project["id"], day) if a.get("due")]
         tasks = reviews.tasks(db, actor, project["id"])
         if due or tasks:
-            result.append({"project_id": project["id"], "project": f"{project['merchant_name']} · {project['name']}",
-                           "due": due, "tasks": len(tasks)})
+            result.append(
+                {
+                    "project_id": project["id"],
+                    "project": f"{project['merchant_name']} · {project['name']}",
+                    "due": due,
+                    "tasks": len(tasks),
+                }
+            )
     return result
 
 
@@ -158,5 +223,8 @@ def agent_today(db: sqlite_utils.Database, actor: Actor, today: date | None = No
     day = today or config.today()
     monday = day - timedelta(days=day.weekday())
     open_disputes = [d for d in reviews.list_disputes(db, actor) if d.get("status") == "open"]
-    return {"yesterday": store.own_kpis(db, actor, day - timedelta(days=1), day - timedelta(days=1)),
-            "week": store.own_kpis(db, actor, monday, day), "open_disputes": open_disputes}
+    return {
+        "yesterday": store.own_kpis(db, actor, day - timedelta(days=1), day - timedelta(days=1)),
+        "week": store.own_kpis(db, actor, monday, day),
+        "open_disputes": open_disputes,
+    }

@@ -1,4 +1,5 @@
 """UI text of the Monday meeting and the merchant reports: (zh, en) per key."""
+
 from __future__ import annotations
 
 CATALOGUE: dict[str, tuple[str, str]] = {
@@ -27,7 +28,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "monday.no_memos": ("没有待讨论的备忘录。", "No memos queued for the meeting."),
     "monday.memo_from": ("提出人", "From"),
     "monday.memo_text": ("内容", "Memo"),
-    "monday.answer_memos": ("在备忘录页回答（可一键转为知识库文章或快捷短语）", "Answer on the memo page (one click to an article or a quick phrase)"),
+    "monday.answer_memos": (
+        "在备忘录页回答（可一键转为知识库文章或快捷短语）",
+        "Answer on the memo page (one click to an article or a quick phrase)",
+    ),
     "monday.this_week": ("本周", "This week"),
     "monday.last_week": ("上周", "Last week"),
     "monday.vs_last_week": ("较上周", "vs last week"),
@@ -35,13 +39,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "monday.criticism": ("未达标", "Below target"),
     "monday.none": ("无。", "None."),
     "monday.missed": ("未达标指标", "Missed"),
-    "monday.why": ("当天投诉：{complaints}；质检不合格：{failures}条", "Complaints that day: {complaints}; QA failures: {failures}"),
+    "monday.why": (
+        "当天投诉：{complaints}；质检不合格：{failures}条",
+        "Complaints that day: {complaints}; QA failures: {failures}",
+    ),
     "monday.complaints_that_day": ("当天投诉", "Complaints that day"),
     "monday.qa_failures_that_day": ("当天质检不合格", "QA failures that day"),
     "monday.hour_load": ("本周分时段应答次数", "This week's waits by hour"),
     "monday.hour_load_company": ("本周全公司分时段应答次数", "This week's waits by hour, whole company"),
     "monday.s.hour_load": ("分时段应答次数", "Waits by hour"),
-    "monday.no_hour_load": ("本周没有原始聊天记录，无法按时段统计。", "No raw chat logs this week: no hour-of-day figures."),
+    "monday.no_hour_load": (
+        "本周没有原始聊天记录，无法按时段统计。",
+        "No raw chat logs this week: no hour-of-day figures.",
+    ),
     "monday.s.projects_below": ("未达标项目", "Projects below target"),
     "monday.projects_below": ("未达到自身目标的项目", "Projects below their own targets"),
     "monday.all_projects_met": ("所有项目本周都达到了自身目标。", "Every project met its own targets this week."),
@@ -78,11 +88,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # home
     "home.alerts": ("今日预警", "Today's alerts"),
     "home.no_alerts": ("没有需要处理的预警。", "Nothing needs attention."),
-    "home.alert.below_target": ("系统预警：{project} 的 {kpis} 连续3天未达标", "{project}: {kpis} below target 3 days in a row"),
+    "home.alert.below_target": (
+        "系统预警：{project} 的 {kpis} 连续3天未达标",
+        "{project}: {kpis} below target 3 days in a row",
+    ),
     "home.alert.overdue_complaints": ("{project} 有 {n} 个超期投诉", "{project}: {n} overdue complaints"),
     "home.alert.short_funnel": ("{project} 人员漏斗不足：{stages}", "{project}: staffing funnel short at {stages}"),
-    "home.alert.materials_overdue": ("{project} 培训资料已超过约定日期 {due}", "{project}: training materials overdue since {due}"),
-    "home.alert.draft": ("{project} 的订单确认表 v{version} 待确认", "{project}: order confirmation v{version} waiting"),
+    "home.alert.materials_overdue": (
+        "{project} 培训资料已超过约定日期 {due}",
+        "{project}: training materials overdue since {due}",
+    ),
+    "home.alert.draft": (
+        "{project} 的订单确认表 v{version} 待确认",
+        "{project}: order confirmation v{version} waiting",
+    ),
     "home.alert.pay_run": ("{month} 薪资待审批", "Pay run {month} waiting for approval"),
     "home.this_week": ("本周", "This week"),
     "home.open_disputes": ("我的申诉", "My open disputes"),
@@ -90,7 +109,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "home.open_reports": ("查看日报/周报/月报", "Open the reports"),
     "home.qa_due": ("今天待抽检（昨日会话）", "Reviews due today (yesterday's chats)"),
     "home.qa_nothing_due": ("今天没有待抽检的客服。", "Nobody is due a review today."),
-    "home.qa_line": ("**{project}**：待抽检 {agents}；待评分任务 {tasks} 个", "**{project}**: due {agents}; {tasks} tasks to score"),
+    "home.qa_line": (
+        "**{project}**：待抽检 {agents}；待评分任务 {tasks} 个",
+        "**{project}**: due {agents}; {tasks} tasks to score",
+    ),
     "home.open_qa": ("打开质检", "Open QA"),
     "home.trainees": ("培训中的新人", "Trainees"),
     "home.track": ("路径", "Track"),
@@ -110,15 +132,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "report.none": ("无", "None"),
     "report.download_xlsx": ("下载 Excel", "Download Excel"),
     "report.download_html": ("下载可打印版（HTML，可打印为PDF）", "Download printable (HTML, prints to PDF)"),
-    "report.intro": ("**欢迎查看您的服务报表。** 这里的数字由我们按与您确认的口径计算：\n\n"
-                     "- **咨询人数**：当天与客服对话的买家数；\n- **30秒应答率**：买家消息在30秒内得到人工回复的比例（自动回复不算）；\n"
-                     "- **首次/平均响应时长**：买家发问到人工首次回复的秒数，越低越好；\n- **询单转化率**：咨询后在约定时间内付款的买家比例；\n"
-                     "- **客单价**：成交买家平均付款金额。\n\n日报、周报、月报都可下载为 Excel 或打印版。",
-                     "**Welcome to your service reports.** The figures follow the definitions agreed with you:\n\n"
-                     "- **Consultations**: buyers who chatted with an agent that day;\n- **30-second response rate**: buyer messages answered by a person within 30 s (auto replies do not count);\n"
-                     "- **First / average response time**: seconds from a buyer's question to a person's reply, lower is better;\n"
-                     "- **Conversion rate**: buyers who paid within the agreed window after chatting;\n- **AOV**: average paid amount per converted buyer.\n\n"
-                     "Every report downloads as Excel or a printable page."),
+    "report.intro": (
+        "**欢迎查看您的服务报表。** 这里的数字由我们按与您确认的口径计算：\n\n"
+        "- **咨询人数**：当天与客服对话的买家数；\n- **30秒应答率**：买家消息在30秒内得到人工回复的比例（自动回复不算）；\n"
+        "- **首次/平均响应时长**：买家发问到人工首次回复的秒数，越低越好；\n- **询单转化率**：咨询后在约定时间内付款的买家比例；\n"
+        "- **客单价**：成交买家平均付款金额。\n\n日报、周报、月报都可下载为 Excel 或打印版。",
+        "**Welcome to your service reports.** The figures follow the definitions agreed with you:\n\n"
+        "- **Consultations**: buyers who chatted with an agent that day;\n- **30-second response rate**: buyer messages answered by a person within 30 s (auto replies do not count);\n"
+        "- **First / average response time**: seconds from a buyer's question to a person's reply, lower is better;\n"
+        "- **Conversion rate**: buyers who paid within the agreed window after chatting;\n- **AOV**: average paid amount per converted buyer.\n\n"
+        "Every report downloads as Excel or a printable page.",
+    ),
     "report.intro_ok": ("知道了", "Got it"),
     "report.kpi": ("指标", "KPI"),
     "report.actual": ("实际", "Actual"),

@@ -1,2 +1,1 @@
-"""Projects: merchants, their projects and status, the order confirmation (订单确认), FAQ & scripts.
-"""
+"""Projects: merchants, their projects and status, the order confirmation (订单确认), FAQ & scripts."""

@@ -3,6 +3,7 @@
 The manager fills the answers, adds the shop's own questions, and round-trips the table through
 Excel; an import either lands whole or not at all.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -29,33 +30,58 @@ STANDARD_QUESTIONS = (
 MAX_QUESTION = 200
 MAX_ANSWER = 2000
 EXPORT_COLUMNS = ("question", "answer")
-IMPORT_HEADERS = {"question": "question", "问题": "question", "answer": "answer", "答案/话术": "answer", "答案": "answer", "话术": "answer"}
+IMPORT_HEADERS = {
+    "question": "question",
+    "问题": "question",
+    "answer": "answer",
+    "答案/话术": "answer",
+    "答案": "answer",
+    "话术": "answer",
+}
 
 
 def ensure_standard_questions(db: sqlite_utils.Database, project_id: int) -> None:
     """Add the standard questions the project does not have yet (at the top, in order)."""
     stamp = config.now_text()
     with write(db):
-        existing = {r["question"] for r in db.query("SELECT question FROM faq_items WHERE project_id = ?", [project_id])}
+        existing = {
+            r["question"] for r in db.query("SELECT question FROM faq_items WHERE project_id = ?", [project_id])
+        }
         for position, question in enumerate(STANDARD_QUESTIONS, start=1):
             if question not in existing:
-                db["faq_items"].insert({"project_id": project_id, "position": position, "question": question,
-                                        "answer": "", "is_standard": 1, "updated_at": stamp, "updated_by": None})
+                db["faq_items"].insert(
+                    {
+                        "project_id": project_id,
+                        "position": position,
+                        "question": question,
+                        "answer": "",
+                        "is_standard": 1,
+                        "updated_at": stamp,
+                        "updated_by": None,
+                    }
+                )
 
 
 def list_items(db: sqlite_utils.Database, actor: Actor, project_id: int, search: str = "") -> list[dict]:
     """The project's questions in order, optionally filtered by a search over both columns."""
     require_project(db, actor, project_id)
     like = f"%{search.strip()}%"
-    return rows(db, """SELECT id, position, question, answer, is_standard, updated_at FROM faq_items
+    return rows(
+        db,
+        """SELECT id, position, question, answer, is_standard, updated_at FROM faq_items
                        WHERE project_id = ? AND (question LIKE ? OR answer LIKE ?) ORDER BY position, id""",
-                [project_id, like, like])
+        [project_id, like, like],
+    )
 
 
 def progress(db: sqlite_utils.Database, actor: Actor, project_id: int) -> tuple[int, int]:
     """(answered, total) questions of the project."""
     require_project(db, actor, project_id)
-    row = one(db, "SELECT COUNT(*) AS total, SUM(CASE WHEN TRIM(answer) != '' THEN 1 ELSE 0 END) AS answered FROM faq_items WHERE project_id = ?", [project_id])
+    row = one(
+        db,
+        "SELECT COUNT(*) AS total, SUM(CASE WHEN TRIM(answer) != '' THEN 1 ELSE 0 END) AS answered FROM faq_items WHERE project_id = ?",
+        [project_id],
+    )
     return int(row["answered"] or 0), int(row["total"] or 0)
 
 
@@ -96,20 +122,45 @@ def save_items(db: sqlite_utils.Database, actor: Actor, project_id: int, items: 
         for item in items:
             question, answer = str(item.get("question") or "").strip(), str(item.get("answer") or "").strip()
             item_id = item.get("id")
-            existing = current.get(int(item_id)) if item_id not in (None, "") and not pd.isna(item_id) else by_question.get(question)
+            existing = (
+                current.get(int(item_id))
+                if item_id not in (None, "") and not pd.isna(item_id)
+                else by_question.get(question)
+            )
             if existing is None:
-                db["faq_items"].insert({"project_id": project_id, "position": next_position, "question": question,
-                                        "answer": answer, "is_standard": 0, "updated_at": stamp, "updated_by": actor.id})
+                db["faq_items"].insert(
+                    {
+                        "project_id": project_id,
+                        "position": next_position,
+                        "question": question,
+                        "answer": answer,
+                        "is_standard": 0,
+                        "updated_at": stamp,
+                        "updated_by": actor.id,
+                    }
+                )
                 next_position += 1
-                audit.record(db, actor, "create", "faq_item", f"{project_id}", None, {"question": question, "answer": answer})
+                audit.record(
+                    db, actor, "create", "faq_item", f"{project_id}", None, {"question": question, "answer": answer}
+                )
                 changed += 1
             elif (existing["question"], existing["answer"]) != (question, answer):
                 clash = by_question.get(question)
                 if clash and clash["id"] != existing["id"]:
                     raise ValidationError.single("question", "err.duplicate")
-                db["faq_items"].update(existing["id"], {"question": question, "answer": answer, "updated_at": stamp, "updated_by": actor.id})
-                audit.record(db, actor, "update", "faq_item", existing["id"],
-                             {"question": existing["question"], "answer": existing["answer"]}, {"question": question, "answer": answer})
+                db["faq_items"].update(
+                    existing["id"],
+                    {"question": question, "answer": answer, "updated_at": stamp, "updated_by": actor.id},
+                )
+                audit.record(
+                    db,
+                    actor,
+                    "update",
+                    "faq_item",
+                    existing["id"],
+                    {"question": existing["question"], "answer": existing["answer"]},
+                    {"question": question, "answer": answer},
+                )
                 changed += 1
     return changed
 
@@ -127,7 +178,9 @@ def delete_item(db: sqlite_utils.Database, actor: Actor, project_id: int, item_i
         audit.record(db, actor, "delete", "faq_item", item_id, row, None)
 
 
-def export_xlsx(db: sqlite_utils.Database, actor: Actor, project_id: int, headers: tuple[str, str] = ("问题", "答案/话术")) -> bytes:
+def export_xlsx(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, headers: tuple[str, str] = ("问题", "答案/话术")
+) -> bytes:
     """The table as an Excel file (question, answer) that `import_xlsx` reads back."""
     items = list_items(db, actor, project_id)
     frame = pd.DataFrame([[i["question"], i["answer"]] for i in items], columns=list(headers))

@@ -1,4 +1,5 @@
 """Merchants (the shops we serve) and their projects, with each project's status history."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -120,7 +121,10 @@ def list_merchants(
 ) -> list[dict]:
     """Merchants with their project count, statuses and managers, filtered for the list page."""
     require(actor, "merchant.read")
-    where, params = ["(m.name LIKE ? OR m.shop_name LIKE ? OR m.contact_name LIKE ? OR m.category LIKE ?)"], [f"%{search.strip()}%"] * 4
+    where, params = (
+        ["(m.name LIKE ? OR m.shop_name LIKE ? OR m.contact_name LIKE ? OR m.category LIKE ?)"],
+        [f"%{search.strip()}%"] * 4,
+    )
     if platform:
         where.append("m.platform = ?")
         params.append(platform)
@@ -139,7 +143,7 @@ def list_merchants(
         FROM merchants m
         LEFT JOIN projects p ON p.merchant_id = m.id
         LEFT JOIN users u ON u.id = p.manager_id
-        WHERE {' AND '.join(where)}
+        WHERE {" AND ".join(where)}
         GROUP BY m.id ORDER BY m.name
     """
     return rows(db, sql, params)
@@ -147,7 +151,10 @@ def list_merchants(
 
 def managers(db: sqlite_utils.Database) -> list[dict]:
     """Active users who can manage a project (managers and admins)."""
-    return rows(db, "SELECT id, display_name, username FROM users WHERE active = 1 AND role IN ('manager','admin') ORDER BY display_name")
+    return rows(
+        db,
+        "SELECT id, display_name, username FROM users WHERE active = 1 AND role IN ('manager','admin') ORDER BY display_name",
+    )
 
 
 # --- projects --------------------------------------------------------------------------------
@@ -177,7 +184,9 @@ def create_project(
         errors.append(FieldError("name", "err.duplicate"))
     if platform is not None and platform not in PLATFORMS:
         errors.append(FieldError("platform", "err.invalid_choice"))
-    if manager_id is not None and not one(db, "SELECT id FROM users WHERE id = ? AND role IN ('manager','admin')", [manager_id]):
+    if manager_id is not None and not one(
+        db, "SELECT id FROM users WHERE id = ? AND role IN ('manager','admin')", [manager_id]
+    ):
         errors.append(FieldError("manager_id", "err.invalid_choice"))
     if errors:
         raise ValidationError(errors)
@@ -194,8 +203,14 @@ def create_project(
     with write(db):
         project_id = db["projects"].insert(record).last_pk
         db["project_status_history"].insert(
-            {"project_id": project_id, "from_status": None, "to_status": "negotiating", "changed_at": stamp,
-             "changed_by": actor.id if actor else None, "note": ""}
+            {
+                "project_id": project_id,
+                "from_status": None,
+                "to_status": "negotiating",
+                "changed_at": stamp,
+                "changed_by": actor.id if actor else None,
+                "note": "",
+            }
         )
         audit.record(db, actor, "create", "project", project_id, None, record)
         from core.projects import faq  # late import: faq builds on projects
@@ -248,7 +263,7 @@ def list_projects(
                      p.manager_id, u.display_name AS manager_name, p.updated_at
               FROM projects p JOIN merchants m ON m.id = p.merchant_id
               LEFT JOIN users u ON u.id = p.manager_id
-              WHERE {' AND '.join(where)} ORDER BY m.name, p.name"""
+              WHERE {" AND ".join(where)} ORDER BY m.name, p.name"""
     return rows(db, sql, params)
 
 
@@ -267,16 +282,30 @@ def update_project(db: sqlite_utils.Database, actor: Actor, project_id: int, nam
         errors.append(FieldError("name", "err.required"))
     elif len(name) > MAX_TEXT:
         errors.append(FieldError("name", "err.too_long", {"n": MAX_TEXT}))
-    elif one(db, "SELECT id FROM projects WHERE merchant_id = ? AND name = ? AND id != ?", [before["merchant_id"], name, project_id]):
+    elif one(
+        db,
+        "SELECT id FROM projects WHERE merchant_id = ? AND name = ? AND id != ?",
+        [before["merchant_id"], name, project_id],
+    ):
         errors.append(FieldError("name", "err.duplicate"))
-    if manager_id is not None and not one(db, "SELECT id FROM users WHERE id = ? AND role IN ('manager','admin')", [manager_id]):
+    if manager_id is not None and not one(
+        db, "SELECT id FROM users WHERE id = ? AND role IN ('manager','admin')", [manager_id]
+    ):
         errors.append(FieldError("manager_id", "err.invalid_choice"))
     if errors:
         raise ValidationError(errors)
     changes = {"name": name, "manager_id": manager_id, "updated_at": config.now_text()}
     with write(db):
         db["projects"].update(project_id, changes)
-        audit.record(db, actor, "update", "project", project_id, {"name": before["name"], "manager_id": before["manager_id"]}, changes)
+        audit.record(
+            db,
+            actor,
+            "update",
+            "project",
+            project_id,
+            {"name": before["name"], "manager_id": before["manager_id"]},
+            changes,
+        )
 
 
 def status_history(db: sqlite_utils.Database, actor: Actor, project_id: int) -> list[dict]:
@@ -299,16 +328,30 @@ def home_summary(db: sqlite_utils.Database, actor: Actor) -> dict[str, Any]:
     if not ids:
         return {"projects": projects, "by_status": by_status, "drafts": [], "golives": [], "merchants": 0}
     marks = ",".join("?" * len(ids))
-    drafts = rows(db, f"""SELECT o.project_id, o.version, o.updated_at, p.name, m.name AS merchant_name
+    drafts = rows(
+        db,
+        f"""SELECT o.project_id, o.version, o.updated_at, p.name, m.name AS merchant_name
                           FROM order_confirmations o JOIN projects p ON p.id = o.project_id
                           JOIN merchants m ON m.id = p.merchant_id
-                          WHERE o.status = 'draft' AND o.project_id IN ({marks}) ORDER BY o.updated_at""", ids)
-    golives = rows(db, f"""SELECT o.project_id, json_extract(o.data, '$.golive_committed_date') AS golive, p.name, p.status,
+                          WHERE o.status = 'draft' AND o.project_id IN ({marks}) ORDER BY o.updated_at""",
+        ids,
+    )
+    golives = rows(
+        db,
+        f"""SELECT o.project_id, json_extract(o.data, '$.golive_committed_date') AS golive, p.name, p.status,
                                   m.name AS merchant_name
                            FROM order_confirmations o JOIN projects p ON p.id = o.project_id
                            JOIN merchants m ON m.id = p.merchant_id
                            WHERE o.status = 'confirmed' AND p.status IN ('signed','training') AND o.project_id IN ({marks})
                              AND o.version = (SELECT MAX(version) FROM order_confirmations x WHERE x.project_id = o.project_id AND x.status = 'confirmed')
-                           ORDER BY golive""", ids)
+                           ORDER BY golive""",
+        ids,
+    )
     merchant_count = len({p["merchant_id"] for p in projects})
-    return {"projects": projects, "by_status": by_status, "drafts": drafts, "golives": golives, "merchants": merchant_count}
+    return {
+        "projects": projects,
+        "by_status": by_status,
+        "drafts": drafts,
+        "golives": golives,
+        "merchants": merchant_count,
+    }

@@ -5,6 +5,7 @@ definition. Values are stored in storage units: rates as fractions, times in sec
 yuan. Confirming freezes a version (a trigger refuses any later update of a confirmed row); a
 later edit starts a new draft version.
 """
+
 from __future__ import annotations
 
 import json
@@ -197,7 +198,9 @@ def validate(data: dict[str, Any], confirming: bool, today: date | None = None) 
     return errors
 
 
-def golive_proposal(confirm_day: date, requested: date | None, extra_days_off: frozenset[date] = frozenset()) -> tuple[date, list[FieldError]]:
+def golive_proposal(
+    confirm_day: date, requested: date | None, extra_days_off: frozenset[date] = frozenset()
+) -> tuple[date, list[FieldError]]:
     """The go-live date to commit to, and warnings.
 
     Earliest is 3 working days after confirmation (China's calendar with 调休 and the admin's
@@ -209,8 +212,13 @@ def golive_proposal(confirm_day: date, requested: date | None, extra_days_off: f
     if requested is None:
         return earliest, warnings
     if requested < earliest:
-        warnings.append(FieldError("golive_requested_date", "warn.golive_too_soon",
-                                   {"n": MIN_GOLIVE_WORKING_DAYS, "earliest": earliest.isoformat()}))
+        warnings.append(
+            FieldError(
+                "golive_requested_date",
+                "warn.golive_too_soon",
+                {"n": MIN_GOLIVE_WORKING_DAYS, "earliest": earliest.isoformat()},
+            )
+        )
         return earliest, warnings
     return requested, warnings
 
@@ -244,7 +252,10 @@ def _parse(row: dict | None) -> dict | None:
 def versions(db: sqlite_utils.Database, actor: Actor, project_id: int) -> list[dict]:
     """Every version of the project's form, newest first."""
     require_project(db, actor, project_id)
-    return [_parse(r) for r in rows(db, "SELECT * FROM order_confirmations WHERE project_id = ? ORDER BY version DESC", [project_id])]
+    return [
+        _parse(r)
+        for r in rows(db, "SELECT * FROM order_confirmations WHERE project_id = ? ORDER BY version DESC", [project_id])
+    ]
 
 
 def current(db: sqlite_utils.Database, actor: Actor, project_id: int) -> dict | None:
@@ -256,10 +267,18 @@ def current(db: sqlite_utils.Database, actor: Actor, project_id: int) -> dict | 
 def latest_confirmed(db: sqlite_utils.Database, actor: Actor, project_id: int) -> dict | None:
     """The version in force: the newest confirmed one."""
     require_project(db, actor, project_id)
-    return _parse(one(db, "SELECT * FROM order_confirmations WHERE project_id = ? AND status = 'confirmed' ORDER BY version DESC LIMIT 1", [project_id]))
+    return _parse(
+        one(
+            db,
+            "SELECT * FROM order_confirmations WHERE project_id = ? AND status = 'confirmed' ORDER BY version DESC LIMIT 1",
+            [project_id],
+        )
+    )
 
 
-def _save(db: sqlite_utils.Database, actor: Actor, project_id: int, data: dict, status: str, qa_upload_id: int | None) -> int:
+def _save(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, data: dict, status: str, qa_upload_id: int | None
+) -> int:
     stamp = config.now_text()
     with write(db):
         draft = one(db, "SELECT * FROM order_confirmations WHERE project_id = ? AND status = 'draft'", [project_id])
@@ -275,20 +294,43 @@ def _save(db: sqlite_utils.Database, actor: Actor, project_id: int, data: dict, 
             db["order_confirmations"].update(draft["id"], fields)
             row_id, version, before = draft["id"], draft["version"], json.loads(draft["data"])
         else:
-            previous = one(db, "SELECT MAX(version) AS v, (SELECT qa_standard_upload_id FROM order_confirmations WHERE project_id = ? ORDER BY version DESC LIMIT 1) AS qa FROM order_confirmations WHERE project_id = ?", [project_id, project_id])
+            previous = one(
+                db,
+                "SELECT MAX(version) AS v, (SELECT qa_standard_upload_id FROM order_confirmations WHERE project_id = ? ORDER BY version DESC LIMIT 1) AS qa FROM order_confirmations WHERE project_id = ?",
+                [project_id, project_id],
+            )
             version = (previous["v"] or 0) + 1
             if qa_upload_id is None:
                 fields["qa_standard_upload_id"] = previous["qa"]
-            row_id = db["order_confirmations"].insert(
-                {"project_id": project_id, "version": version, "created_at": stamp, "created_by": actor.id, **fields}
-            ).last_pk
+            row_id = (
+                db["order_confirmations"]
+                .insert(
+                    {
+                        "project_id": project_id,
+                        "version": version,
+                        "created_at": stamp,
+                        "created_by": actor.id,
+                        **fields,
+                    }
+                )
+                .last_pk
+            )
             before = None
-        audit.record(db, actor, "confirm" if status == "confirmed" else "save_draft", "order_confirmation",
-                     f"{project_id}/v{version}", before, data)
+        audit.record(
+            db,
+            actor,
+            "confirm" if status == "confirmed" else "save_draft",
+            "order_confirmation",
+            f"{project_id}/v{version}",
+            before,
+            data,
+        )
     return int(row_id)
 
 
-def save_draft(db: sqlite_utils.Database, actor: Actor, project_id: int, data: dict[str, Any], qa_upload_id: int | None = None) -> int:
+def save_draft(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, data: dict[str, Any], qa_upload_id: int | None = None
+) -> int:
     """Save the form as it is (types and ranges checked, required fields not yet)."""
     require_project(db, actor, project_id, "order_confirmation.write")
     clean = normalise(data)
@@ -298,13 +340,24 @@ def save_draft(db: sqlite_utils.Database, actor: Actor, project_id: int, data: d
     return _save(db, actor, project_id, clean, "draft", qa_upload_id)
 
 
-def confirm(db: sqlite_utils.Database, actor: Actor, project_id: int, data: dict[str, Any], qa_upload_id: int | None = None, today: date | None = None) -> int:
+def confirm(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    project_id: int,
+    data: dict[str, Any],
+    qa_upload_id: int | None = None,
+    today: date | None = None,
+) -> int:
     """Validate the whole form and freeze it as a confirmed version."""
     require_project(db, actor, project_id, "order_confirmation.write")
     clean = normalise(data)
     errors = validate(clean, confirming=True, today=today)
     if clean.get("qa_standard") == "merchant":
-        existing = one(db, "SELECT qa_standard_upload_id FROM order_confirmations WHERE project_id = ? ORDER BY version DESC LIMIT 1", [project_id])
+        existing = one(
+            db,
+            "SELECT qa_standard_upload_id FROM order_confirmations WHERE project_id = ? ORDER BY version DESC LIMIT 1",
+            [project_id],
+        )
         if qa_upload_id is None and not (existing and existing["qa_standard_upload_id"]):
             errors.append(FieldError("qa_standard", "err.qa_upload_required"))
     if errors:
@@ -319,14 +372,24 @@ def compare(db: sqlite_utils.Database, actor: Actor, project_id: int, version_a:
         raise NotFound("version")
     a, b = by_version[version_a]["data"], by_version[version_b]["data"]
     return [
-        {"section": f.section, "field": f.name, "a": a.get(f.name), "b": b.get(f.name), "changed": a.get(f.name) != b.get(f.name)}
+        {
+            "section": f.section,
+            "field": f.name,
+            "a": a.get(f.name),
+            "b": b.get(f.name),
+            "changed": a.get(f.name) != b.get(f.name),
+        }
         for f in FIELDS
     ]
 
 
 def kpi_settings(db: sqlite_utils.Database, project_id: int) -> dict[str, Any]:
     """The KPI settings agreed with the merchant (spec defaults until a version is confirmed)."""
-    row = one(db, "SELECT data FROM order_confirmations WHERE project_id = ? AND status = 'confirmed' ORDER BY version DESC LIMIT 1", [project_id])
+    row = one(
+        db,
+        "SELECT data FROM order_confirmations WHERE project_id = ? AND status = 'confirmed' ORDER BY version DESC LIMIT 1",
+        [project_id],
+    )
     data = json.loads(row["data"]) if row else {}
     return {
         "window_start": data.get("kpi_window_start") or "08:00",

@@ -1,2 +1,1 @@
-"""Quality assurance (质检): scorecards, scoring, reviews, disputes, the case library, calibration.
-"""
+"""Quality assurance (质检): scorecards, scoring, reviews, disputes, the case library, calibration."""

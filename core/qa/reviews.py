@@ -19,6 +19,7 @@ The project's QA target is a per-project setting (`qa_project_settings.target`, 
 points). We do not reuse the order confirmation's satisfaction target: that is the buyers' rating
 of the shop (a rate), a different measure from the inspectors' score.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,10 +33,10 @@ import pandas as pd
 import sqlite_utils
 
 from core.kernel import audit, config, excel, i18n
-from core.kpi import store
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
 from core.kernel.permissions import Actor, PermissionDenied, require, require_project, visible_project_ids
+from core.kpi import store
 
 SCALES: dict[str, tuple[int, int]] = {"pass_fail": (0, 1), "3": (1, 3), "4": (1, 4), "5": (1, 5)}
 ITEM_KINDS = ("standard", "bonus")
@@ -254,17 +255,30 @@ def projects_for(db: sqlite_utils.Database, actor: Actor, action: str) -> list[d
     """The projects the actor may see for an action (agents: the projects whose team they are on), for pickers."""
     require(actor, action)
     clause, params = _project_clause(db, actor, "p.id")
-    return rows(db, f"""SELECT p.id, p.name, p.platform, p.status, p.merchant_id, m.name AS merchant_name
-                        FROM projects p JOIN merchants m ON m.id = p.merchant_id WHERE {clause} ORDER BY m.name, p.name""", params)
+    return rows(
+        db,
+        f"""SELECT p.id, p.name, p.platform, p.status, p.merchant_id, m.name AS merchant_name
+                        FROM projects p JOIN merchants m ON m.id = p.merchant_id WHERE {clause} ORDER BY m.name, p.name""",
+        params,
+    )
 
 
 def on_team(db: sqlite_utils.Database, project_id: int, agent_id: int, day: date) -> bool:
     """True when the agent was on the project's team (online or reserve) on that day."""
-    return one(db, """SELECT 1 AS x FROM project_agents WHERE project_id = ? AND agent_id = ? AND from_date <= ?
-                      AND (to_date IS NULL OR to_date >= ?)""", [project_id, agent_id, day.isoformat(), day.isoformat()]) is not None
+    return (
+        one(
+            db,
+            """SELECT 1 AS x FROM project_agents WHERE project_id = ? AND agent_id = ? AND from_date <= ?
+                      AND (to_date IS NULL OR to_date >= ?)""",
+            [project_id, agent_id, day.isoformat(), day.isoformat()],
+        )
+        is not None
+    )
 
 
-def team_agents(db: sqlite_utils.Database, actor: Actor, project_id: int, day: date | None = None, online_only: bool = False) -> list[dict]:
+def team_agents(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, day: date | None = None, online_only: bool = False
+) -> list[dict]:
     """The agents on a project's team on a day (any day when `day` is None), for pickers."""
     require_project(db, actor, project_id)
     where, params = ["pa.project_id = ?"], [project_id]
@@ -273,10 +287,14 @@ def team_agents(db: sqlite_utils.Database, actor: Actor, project_id: int, day: d
         params += [day.isoformat(), day.isoformat()]
     if online_only:
         where.append("pa.role = 'online' AND a.status != 'left'")
-    return rows(db, f"""SELECT a.id, a.name, a.employee_no, MAX(pa.sub_account) AS sub_account,
+    return rows(
+        db,
+        f"""SELECT a.id, a.name, a.employee_no, MAX(pa.sub_account) AS sub_account,
                                MAX(CASE WHEN pa.role = 'online' THEN 1 ELSE 0 END) AS online
                         FROM project_agents pa JOIN agents a ON a.id = pa.agent_id
-                        WHERE {' AND '.join(where)} GROUP BY a.id ORDER BY a.name""", params)
+                        WHERE {" AND ".join(where)} GROUP BY a.id ORDER BY a.name""",
+        params,
+    )
 
 
 # --- scorecards ------------------------------------------------------------------------------------
@@ -288,13 +306,31 @@ def load_card(db: sqlite_utils.Database, scorecard_id: int) -> Card:
     if head is None:
         raise NotFound(f"scorecard {scorecard_id}")
     items = tuple(
-        Item(id=r["id"], category=r["category"], name=r["name"], scale=r["scale"], kind=r["kind"], weight=r["weight"],
-             points=r["points"], critical=bool(r["critical"]), allow_na=bool(r["allow_na"]), position=r["position"],
-             description=r["description"])
-        for r in db.query("SELECT * FROM qa_scorecard_items WHERE scorecard_id = ? ORDER BY position, id", [scorecard_id])
+        Item(
+            id=r["id"],
+            category=r["category"],
+            name=r["name"],
+            scale=r["scale"],
+            kind=r["kind"],
+            weight=r["weight"],
+            points=r["points"],
+            critical=bool(r["critical"]),
+            allow_na=bool(r["allow_na"]),
+            position=r["position"],
+            description=r["description"],
+        )
+        for r in db.query(
+            "SELECT * FROM qa_scorecard_items WHERE scorecard_id = ? ORDER BY position, id", [scorecard_id]
+        )
     )
-    return Card(id=head["id"], name=head["name"], items=items, critical_mode=head["critical_mode"],
-                critical_cap=head["critical_cap"], bonus_cap=head["bonus_cap"])
+    return Card(
+        id=head["id"],
+        name=head["name"],
+        items=items,
+        critical_mode=head["critical_mode"],
+        critical_cap=head["critical_cap"],
+        bonus_cap=head["bonus_cap"],
+    )
 
 
 def default_scorecard_id(db: sqlite_utils.Database) -> int:
@@ -307,8 +343,12 @@ def default_scorecard_id(db: sqlite_utils.Database) -> int:
 
 def merchant_standard(db: sqlite_utils.Database, project_id: int) -> dict:
     """What the confirmed order confirmation says about the QA standard: {'merchant': bool, 'upload_id': id|None}."""
-    row = one(db, """SELECT json_extract(data, '$.qa_standard') AS standard, qa_standard_upload_id FROM order_confirmations
-                     WHERE project_id = ? AND status = 'confirmed' ORDER BY version DESC LIMIT 1""", [project_id])
+    row = one(
+        db,
+        """SELECT json_extract(data, '$.qa_standard') AS standard, qa_standard_upload_id FROM order_confirmations
+                     WHERE project_id = ? AND status = 'confirmed' ORDER BY version DESC LIMIT 1""",
+        [project_id],
+    )
     if row is None:
         return {"merchant": False, "upload_id": None}
     return {"merchant": row["standard"] == "merchant", "upload_id": row["qa_standard_upload_id"]}
@@ -330,7 +370,9 @@ def effective_scorecard_id(db: sqlite_utils.Database, project_id: int) -> int:
     return default_scorecard_id(db)
 
 
-def list_scorecards(db: sqlite_utils.Database, actor: Actor, project_id: int | None = None, include_old: bool = False) -> list[dict]:
+def list_scorecards(
+    db: sqlite_utils.Database, actor: Actor, project_id: int | None = None, include_old: bool = False
+) -> list[dict]:
     """Scorecards with their project and item count: ours, and those of the projects the actor may see."""
     require(actor, "qa.read")
     clause, params = _project_clause(db, actor, "s.project_id")
@@ -340,12 +382,16 @@ def list_scorecards(db: sqlite_utils.Database, actor: Actor, project_id: int | N
         params.append(project_id)
     if not include_old:
         where.append("s.active = 1")
-    return rows(db, f"""SELECT s.*, p.name AS project_name, u.display_name AS created_by_name,
+    return rows(
+        db,
+        f"""SELECT s.*, p.name AS project_name, u.display_name AS created_by_name,
                                (SELECT COUNT(*) FROM qa_scorecard_items i WHERE i.scorecard_id = s.id) AS items,
                                (SELECT original_name FROM uploads x WHERE x.id = s.upload_id) AS upload_name
                         FROM qa_scorecards s LEFT JOIN projects p ON p.id = s.project_id
                         LEFT JOIN users u ON u.id = s.created_by
-                        WHERE {' AND '.join(where)} ORDER BY s.project_id IS NOT NULL, p.name, s.version DESC""", params)
+                        WHERE {" AND ".join(where)} ORDER BY s.project_id IS NOT NULL, p.name, s.version DESC""",
+        params,
+    )
 
 
 def get_scorecard(db: sqlite_utils.Database, actor: Actor, scorecard_id: int) -> dict:
@@ -420,11 +466,20 @@ def _clean_items(items: list[dict]) -> tuple[list[dict], list[FieldError]]:
         description = str(raw.get("description") or "").strip()
         if len(description) > MAX_COMMENT:
             errors.append(FieldError(prefix + "qa.item_description", "err.too_long", {"n": MAX_COMMENT}))
-        clean.append({"position": len(clean) + 1, "category": category, "name": name, "scale": scale, "kind": kind,
-                      "weight": weight if kind == "standard" and weight is not None else 0.0,
-                      "points": points if kind == "bonus" and points is not None else 0.0,
-                      "critical": int(critical and kind == "standard"), "allow_na": int(_bool(raw.get("allow_na"))),
-                      "description": description})
+        clean.append(
+            {
+                "position": len(clean) + 1,
+                "category": category,
+                "name": name,
+                "scale": scale,
+                "kind": kind,
+                "weight": weight if kind == "standard" and weight is not None else 0.0,
+                "points": points if kind == "bonus" and points is not None else 0.0,
+                "critical": int(critical and kind == "standard"),
+                "allow_na": int(_bool(raw.get("allow_na"))),
+                "description": description,
+            }
+        )
     if not errors and not any(i["kind"] == "standard" and i["weight"] > 0 for i in clean):
         errors.append(FieldError("qa.items", "err.qa.no_weighted_item"))
     return clean, errors
@@ -467,18 +522,41 @@ def save_scorecard(
         raise ValidationError(errors)
     stamp = config.now_text()
     with write(db):
-        previous = one(db, "SELECT id, version FROM qa_scorecards WHERE COALESCE(project_id, 0) = ? AND active = 1", [project_id or 0])
-        latest = one(db, "SELECT MAX(version) AS v FROM qa_scorecards WHERE COALESCE(project_id, 0) = ?", [project_id or 0])
+        previous = one(
+            db,
+            "SELECT id, version FROM qa_scorecards WHERE COALESCE(project_id, 0) = ? AND active = 1",
+            [project_id or 0],
+        )
+        latest = one(
+            db, "SELECT MAX(version) AS v FROM qa_scorecards WHERE COALESCE(project_id, 0) = ?", [project_id or 0]
+        )
         if previous:
             db.execute("UPDATE qa_scorecards SET active = 0 WHERE id = ?", [previous["id"]])
-        record = {"name": name, "project_id": project_id, "source": source, "upload_id": upload_id,
-                  "version": (latest["v"] or 0) + 1, "active": 1, "critical_mode": critical_mode,
-                  "critical_cap": cap, "bonus_cap": bonus, "created_at": stamp, "created_by": actor.id}
+        record = {
+            "name": name,
+            "project_id": project_id,
+            "source": source,
+            "upload_id": upload_id,
+            "version": (latest["v"] or 0) + 1,
+            "active": 1,
+            "critical_mode": critical_mode,
+            "critical_cap": cap,
+            "bonus_cap": bonus,
+            "created_at": stamp,
+            "created_by": actor.id,
+        }
         scorecard_id = db["qa_scorecards"].insert(record).last_pk
         for item in clean:
             db["qa_scorecard_items"].insert({**item, "scorecard_id": scorecard_id})
-        audit.record(db, actor, "create", "qa_scorecard", scorecard_id, {"replaces": previous["id"]} if previous else None,
-                     {**record, "items": clean})
+        audit.record(
+            db,
+            actor,
+            "create",
+            "qa_scorecard",
+            scorecard_id,
+            {"replaces": previous["id"]} if previous else None,
+            {**record, "items": clean},
+        )
     return int(scorecard_id)
 
 
@@ -493,9 +571,26 @@ SCORECARD_HEADERS = {
     "allow_na": ("可不适用", "允许N/A", "n/a", "na", "allow n/a"),
     "description": ("说明", "评分标准", "description"),
 }
-SCALE_ALIASES = {"pass_fail": "pass_fail", "pass/fail": "pass_fail", "通过/不通过": "pass_fail", "是否": "pass_fail",
-                 "3": "3", "3分": "3", "4": "4", "4分": "4", "5": "5", "5分": "5"}
-KIND_ALIASES = {"": "standard", "standard": "standard", "标准": "standard", "扣分": "standard", "bonus": "bonus", "加分": "bonus"}
+SCALE_ALIASES = {
+    "pass_fail": "pass_fail",
+    "pass/fail": "pass_fail",
+    "通过/不通过": "pass_fail",
+    "是否": "pass_fail",
+    "3": "3",
+    "3分": "3",
+    "4": "4",
+    "4分": "4",
+    "5": "5",
+    "5分": "5",
+}
+KIND_ALIASES = {
+    "": "standard",
+    "standard": "standard",
+    "标准": "standard",
+    "扣分": "standard",
+    "bonus": "bonus",
+    "加分": "bonus",
+}
 
 
 def parse_scorecard_table(data: bytes, filename: str) -> list[dict]:
@@ -508,8 +603,11 @@ def parse_scorecard_table(data: bytes, filename: str) -> list[dict]:
         raise ValidationError.single("file", keys.get(reason, "err.file_unreadable")) from None
     lookup = {alias.lower(): key for key, aliases in SCORECARD_HEADERS.items() for alias in aliases}
     mapping = {c: lookup.get(str(c).strip().lower()) for c in frame.columns}
-    missing = [SCORECARD_HEADERS[k][0] + "/" + SCORECARD_HEADERS[k][-1] for k in ("category", "name", "scale")
-               if k not in mapping.values()]
+    missing = [
+        SCORECARD_HEADERS[k][0] + "/" + SCORECARD_HEADERS[k][-1]
+        for k in ("category", "name", "scale")
+        if k not in mapping.values()
+    ]
     if missing:
         raise ValidationError.single("file", "err.missing_columns", columns=", ".join(missing))
     twice = [c for c in frame.columns if mapping[c] and list(mapping.values()).count(mapping[c]) > 1]
@@ -528,9 +626,22 @@ def parse_scorecard_table(data: bytes, filename: str) -> list[dict]:
 def scorecard_xlsx(db: sqlite_utils.Database, actor: Actor, scorecard_id: int) -> bytes:
     """A scorecard as an Excel table that `parse_scorecard_table` reads back (the template for a merchant's standard)."""
     card = get_scorecard(db, actor, scorecard_id)
-    frame = pd.DataFrame([{"类别": i["category"], "评分项": i["name"], "评分方式": i["scale"], "类型": i["kind"],
-                           "权重": i["weight"], "加分": i["points"], "红线": "是" if i["critical"] else "",
-                           "可不适用": "是" if i["allow_na"] else "", "说明": i["description"]} for i in card["items"]])
+    frame = pd.DataFrame(
+        [
+            {
+                "类别": i["category"],
+                "评分项": i["name"],
+                "评分方式": i["scale"],
+                "类型": i["kind"],
+                "权重": i["weight"],
+                "加分": i["points"],
+                "红线": "是" if i["critical"] else "",
+                "可不适用": "是" if i["allow_na"] else "",
+                "说明": i["description"],
+            }
+            for i in card["items"]
+        ]
+    )
     return excel.to_xlsx({"scorecard": frame})
 
 
@@ -557,8 +668,15 @@ def build_from_merchant_standard(db: sqlite_utils.Database, actor: Actor, projec
     if items is None:
         items = [dict(i) for i in get_scorecard(db, actor, default_scorecard_id(db))["items"]]
     project = one(db, "SELECT name FROM projects WHERE id = ?", [project_id])
-    card_id = save_scorecard(db, actor, project_id, f"{project['name']} · 商家质检标准", items, source="merchant",
-                             upload_id=standard["upload_id"])
+    card_id = save_scorecard(
+        db,
+        actor,
+        project_id,
+        f"{project['name']} · 商家质检标准",
+        items,
+        source="merchant",
+        upload_id=standard["upload_id"],
+    )
     return card_id, parsed
 
 
@@ -573,20 +691,31 @@ def project_settings(db: sqlite_utils.Database, project_id: int) -> dict[str, An
     return {"target": row["target"], "reviews_per_week": row["reviews_per_week"]}
 
 
-def set_project_settings(db: sqlite_utils.Database, actor: Actor, project_id: int, target: float, reviews_per_week: int) -> None:
+def set_project_settings(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, target: float, reviews_per_week: int
+) -> None:
     """Set a project's QA target and weekly sampling quota."""
     require_project(db, actor, project_id, "qa.settings")
     errors: list[FieldError] = []
     value = _number(target)
     if value is None or not 0 < value <= MAX_SCORE_SETTING:
         errors.append(FieldError("qa.target", "err.qa.points_range", {"max": int(MAX_SCORE_SETTING)}))
-    if isinstance(reviews_per_week, bool) or not isinstance(reviews_per_week, int) or not 1 <= reviews_per_week <= MAX_REVIEWS_PER_WEEK:
+    if (
+        isinstance(reviews_per_week, bool)
+        or not isinstance(reviews_per_week, int)
+        or not 1 <= reviews_per_week <= MAX_REVIEWS_PER_WEEK
+    ):
         errors.append(FieldError("qa.reviews_per_week", "err.qa.count_range", {"max": MAX_REVIEWS_PER_WEEK}))
     if errors:
         raise ValidationError(errors)
     before = project_settings(db, project_id)
-    record = {"project_id": project_id, "target": round(value, 2), "reviews_per_week": reviews_per_week,
-              "updated_at": config.now_text(), "updated_by": actor.id}
+    record = {
+        "project_id": project_id,
+        "target": round(value, 2),
+        "reviews_per_week": reviews_per_week,
+        "updated_at": config.now_text(),
+        "updated_by": actor.id,
+    }
     with write(db):
         db["qa_project_settings"].insert(record, replace=True)
         audit.record(db, actor, "update", "qa_project_settings", project_id, before, record)
@@ -596,9 +725,14 @@ def set_project_settings(db: sqlite_utils.Database, actor: Actor, project_id: in
 
 
 def _chat_errors(db: sqlite_utils.Database, data: dict[str, Any], today: date) -> tuple[date | None, list[FieldError]]:
-    errors = _text_errors(data, {"chat_buyer_id": ("qa.chat_buyer_id", MAX_TEXT, True),
-                                 "transcript": ("qa.transcript", MAX_TRANSCRIPT, False),
-                                 "comment": ("qa.comment", MAX_COMMENT, False)})
+    errors = _text_errors(
+        data,
+        {
+            "chat_buyer_id": ("qa.chat_buyer_id", MAX_TEXT, True),
+            "transcript": ("qa.transcript", MAX_TRANSCRIPT, False),
+            "comment": ("qa.comment", MAX_COMMENT, False),
+        },
+    )
     try:
         chat_date = _as_date(data.get("chat_date"))
     except ValueError:
@@ -612,7 +746,9 @@ def _chat_errors(db: sqlite_utils.Database, data: dict[str, Any], today: date) -
     return chat_date, errors
 
 
-def _agent_errors(db: sqlite_utils.Database, actor: Actor, project_id: int, agent_id: Any, chat_date: date | None) -> list[FieldError]:
+def _agent_errors(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, agent_id: Any, chat_date: date | None
+) -> list[FieldError]:
     agent = one(db, "SELECT id, user_id FROM agents WHERE id = ?", [agent_id]) if isinstance(agent_id, int) else None
     if agent is None:
         return [FieldError("qa.agent", "err.invalid_choice")]
@@ -634,8 +770,12 @@ def has_raw_logs(db: sqlite_utils.Database, project_id: int) -> bool:
 def _agent_accounts(db: sqlite_utils.Database, project_id: int, day: date, agent_id: int) -> list[str]:
     """The account names of the day's logs that are this roster agent (sub-accounts, short forms, aliases)."""
     mapping = store.agent_name_map(db, project_id)
-    names = [r["agent"] for r in db.query("SELECT DISTINCT agent FROM chat_messages WHERE project_id = ? AND day = ?",
-                                          [project_id, day.isoformat()])]
+    names = [
+        r["agent"]
+        for r in db.query(
+            "SELECT DISTINCT agent FROM chat_messages WHERE project_id = ? AND day = ?", [project_id, day.isoformat()]
+        )
+    ]
     return sorted(n for n in names if store.resolve_agent(mapping, n) == agent_id)
 
 
@@ -646,9 +786,13 @@ def agent_chats(db: sqlite_utils.Database, actor: Actor, project_id: int, day: d
     if not accounts:
         return []
     marks = ",".join("?" * len(accounts))
-    return rows(db, f"""SELECT buyer, agent AS account, MIN(time) AS first_at, MAX(time) AS last_at, COUNT(*) AS messages
+    return rows(
+        db,
+        f"""SELECT buyer, agent AS account, MIN(time) AS first_at, MAX(time) AS last_at, COUNT(*) AS messages
                         FROM chat_messages WHERE project_id = ? AND day = ? AND agent IN ({marks})
-                        GROUP BY buyer, agent ORDER BY first_at, buyer""", [project_id, day.isoformat(), *accounts])
+                        GROUP BY buyer, agent ORDER BY first_at, buyer""",
+        [project_id, day.isoformat(), *accounts],
+    )
 
 
 def _messages(db: sqlite_utils.Database, project_id: int, day: date, agent_id: int, buyer: str) -> list[dict]:
@@ -656,12 +800,17 @@ def _messages(db: sqlite_utils.Database, project_id: int, day: date, agent_id: i
     if not accounts:
         return []
     marks = ",".join("?" * len(accounts))
-    return rows(db, f"""SELECT time, sender, content FROM chat_messages
+    return rows(
+        db,
+        f"""SELECT time, sender, content FROM chat_messages
                         WHERE project_id = ? AND day = ? AND buyer = ? AND agent IN ({marks}) ORDER BY time, id""",
-                [project_id, day.isoformat(), buyer, *accounts])
+        [project_id, day.isoformat(), buyer, *accounts],
+    )
 
 
-def chat_messages(db: sqlite_utils.Database, actor: Actor, project_id: int, day: date, agent_id: int, buyer: str) -> list[dict]:
+def chat_messages(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, day: date, agent_id: int, buyer: str
+) -> list[dict]:
     """The messages of the agent's chat with a buyer on a day, in time order ([] when the agent had no such chat)."""
     require_project(db, actor, project_id, "qa.read")
     return _messages(db, project_id, day, agent_id, buyer)
@@ -669,13 +818,21 @@ def chat_messages(db: sqlite_utils.Database, actor: Actor, project_id: int, day:
 
 def transcript_text(messages: list[dict], lang: str = "zh") -> str:
     """A chat as the review keeps it: one line per message, `HH:MM:SS 发送方：内容`."""
-    return "\n".join(f"{m['time'][11:19]} {i18n.t('kpi.sender.' + m['sender'], lang)}：{m['content']}" for m in messages)
+    return "\n".join(
+        f"{m['time'][11:19]} {i18n.t('kpi.sender.' + m['sender'], lang)}：{m['content']}" for m in messages
+    )
 
 
-def _chat_of_agent_errors(db: sqlite_utils.Database, project_id: int, agent_id: Any, chat_date: date | None,
-                          buyer: Any) -> tuple[list[dict], list[FieldError]]:
+def _chat_of_agent_errors(
+    db: sqlite_utils.Database, project_id: int, agent_id: Any, chat_date: date | None, buyer: Any
+) -> tuple[list[dict], list[FieldError]]:
     """With raw logs, the chat must be one of the agent's stored chats of that day; returns its messages."""
-    if chat_date is None or not isinstance(agent_id, int) or not str(buyer or "").strip() or not has_raw_logs(db, project_id):
+    if (
+        chat_date is None
+        or not isinstance(agent_id, int)
+        or not str(buyer or "").strip()
+        or not has_raw_logs(db, project_id)
+    ):
         return [], []
     found = _messages(db, project_id, chat_date, agent_id, str(buyer).strip())
     if not found:
@@ -687,19 +844,51 @@ def _case_errors(case_type: Any) -> list[FieldError]:
     return [] if case_type in (None, "", *CASE_TYPES) else [FieldError("qa.case_type", "err.invalid_choice")]
 
 
-def _apply(db: sqlite_utils.Database, actor: Actor, review_id: int, card: Card, result: Result, ratings: dict[int, int | None],
-           event: str, note: str, stamp: str, extra: dict[str, Any]) -> None:
+def _apply(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    review_id: int,
+    card: Card,
+    result: Result,
+    ratings: dict[int, int | None],
+    event: str,
+    note: str,
+    stamp: str,
+    extra: dict[str, Any],
+) -> None:
     """Store a computed result on a review (inside the caller's transaction) and keep it in the history."""
     db.execute("DELETE FROM qa_review_items WHERE review_id = ?", [review_id])
     for item in card.items:
-        db["qa_review_items"].insert({"review_id": review_id, "item_id": item.id, "rating": ratings.get(item.id),
-                                      "score": None if result.item_scores[item.id] is None else round(result.item_scores[item.id], 4)})
-    changes = {"scorecard_id": card.id, "base_score": result.base, "bonus": result.bonus, "score": result.score,
-               "critical_failed": int(bool(result.critical_failed)), "updated_at": stamp, **extra}
+        db["qa_review_items"].insert(
+            {
+                "review_id": review_id,
+                "item_id": item.id,
+                "rating": ratings.get(item.id),
+                "score": None if result.item_scores[item.id] is None else round(result.item_scores[item.id], 4),
+            }
+        )
+    changes = {
+        "scorecard_id": card.id,
+        "base_score": result.base,
+        "bonus": result.bonus,
+        "score": result.score,
+        "critical_failed": int(bool(result.critical_failed)),
+        "updated_at": stamp,
+        **extra,
+    }
     db["qa_reviews"].update(review_id, changes)
-    db["qa_review_history"].insert({"review_id": review_id, "at": stamp, "by": actor.id, "event": event, "score": result.score,
-                                    "critical_failed": int(bool(result.critical_failed)),
-                                    "ratings": json.dumps({str(k): v for k, v in ratings.items()}, sort_keys=True), "note": note})
+    db["qa_review_history"].insert(
+        {
+            "review_id": review_id,
+            "at": stamp,
+            "by": actor.id,
+            "event": event,
+            "score": result.score,
+            "critical_failed": int(bool(result.critical_failed)),
+            "ratings": json.dumps({str(k): v for k, v in ratings.items()}, sort_keys=True),
+            "note": note,
+        }
+    )
 
 
 def record_review(
@@ -725,7 +914,9 @@ def record_review(
     errors += agent_errors
     messages: list[dict] = []
     if not agent_errors:
-        messages, chat_errors = _chat_of_agent_errors(db, project_id, data.get("agent_id"), chat_date, data.get("chat_buyer_id"))
+        messages, chat_errors = _chat_of_agent_errors(
+            db, project_id, data.get("agent_id"), chat_date, data.get("chat_buyer_id")
+        )
         errors += chat_errors
     errors += _case_errors(data.get("case_type"))
     card = None
@@ -740,31 +931,89 @@ def record_review(
     result = compute(card, ratings)
     stamp = _stamp(now)
     case_type = data.get("case_type") or None
-    record = {"kind": "review", "project_id": project_id, "agent_id": data["agent_id"], "scorecard_id": card.id,
-              "inspector_id": actor.id, "chat_buyer_id": str(data["chat_buyer_id"]).strip(), "chat_date": chat_date.isoformat(),
-              # with raw logs the stored chat is the transcript (what the inspector read), never a pasted text
-              "transcript": transcript_text(messages, actor.language) if messages else str(data.get("transcript") or "").strip(),
-              "comment": str(data.get("comment") or "").strip(), "status": "scored", "case_type": case_type, "case_status": "to_discuss" if case_type else None,
-              "created_at": stamp, "created_by": actor.id, "reviewed_at": stamp, "updated_at": stamp}
+    record = {
+        "kind": "review",
+        "project_id": project_id,
+        "agent_id": data["agent_id"],
+        "scorecard_id": card.id,
+        "inspector_id": actor.id,
+        "chat_buyer_id": str(data["chat_buyer_id"]).strip(),
+        "chat_date": chat_date.isoformat(),
+        # with raw logs the stored chat is the transcript (what the inspector read), never a pasted text
+        "transcript": transcript_text(messages, actor.language)
+        if messages
+        else str(data.get("transcript") or "").strip(),
+        "comment": str(data.get("comment") or "").strip(),
+        "status": "scored",
+        "case_type": case_type,
+        "case_status": "to_discuss" if case_type else None,
+        "created_at": stamp,
+        "created_by": actor.id,
+        "reviewed_at": stamp,
+        "updated_at": stamp,
+    }
     with write(db):
         review_id = db["qa_reviews"].insert(record).last_pk
         _apply(db, actor, review_id, card, result, ratings, "scored", "", stamp, {})
-        audit.record(db, actor, "create", "qa_review", review_id, None,
-                     {**record, "score": result.score, "critical_failed": list(result.critical_failed), "ratings": ratings})
+        audit.record(
+            db,
+            actor,
+            "create",
+            "qa_review",
+            review_id,
+            None,
+            {**record, "score": result.score, "critical_failed": list(result.critical_failed), "ratings": ratings},
+        )
     return int(review_id)
 
 
-def create_task(db: sqlite_utils.Database, actor: Actor | None, project_id: int, agent_id: int, chat_buyer_id: str,
-                chat_date: date, complaint_id: int | None, stamp: str) -> int:
+def create_task(
+    db: sqlite_utils.Database,
+    actor: Actor | None,
+    project_id: int,
+    agent_id: int,
+    chat_buyer_id: str,
+    chat_date: date,
+    complaint_id: int | None,
+    stamp: str,
+) -> int:
     """A review waiting to be scored (a complaint named the agent and the chat); joins the caller's transaction."""
     with write(db):
-        review_id = db["qa_reviews"].insert({
-            "kind": "review", "project_id": project_id, "agent_id": agent_id, "scorecard_id": None, "inspector_id": None,
-            "chat_buyer_id": chat_buyer_id, "chat_date": chat_date.isoformat(), "status": "task", "complaint_id": complaint_id,
-            "created_at": stamp, "created_by": actor.id if actor else None, "updated_at": stamp}).last_pk
-        db["qa_review_history"].insert({"review_id": review_id, "at": stamp, "by": actor.id if actor else None, "event": "task",
-                                        "score": None, "critical_failed": 0, "ratings": "{}", "note": ""})
-        audit.record(db, actor, "create", "qa_review_task", review_id, None, {"complaint_id": complaint_id, "agent_id": agent_id})
+        review_id = (
+            db["qa_reviews"]
+            .insert(
+                {
+                    "kind": "review",
+                    "project_id": project_id,
+                    "agent_id": agent_id,
+                    "scorecard_id": None,
+                    "inspector_id": None,
+                    "chat_buyer_id": chat_buyer_id,
+                    "chat_date": chat_date.isoformat(),
+                    "status": "task",
+                    "complaint_id": complaint_id,
+                    "created_at": stamp,
+                    "created_by": actor.id if actor else None,
+                    "updated_at": stamp,
+                }
+            )
+            .last_pk
+        )
+        db["qa_review_history"].insert(
+            {
+                "review_id": review_id,
+                "at": stamp,
+                "by": actor.id if actor else None,
+                "event": "task",
+                "score": None,
+                "critical_failed": 0,
+                "ratings": "{}",
+                "note": "",
+            }
+        )
+        audit.record(
+            db, actor, "create", "qa_review_task", review_id, None, {"complaint_id": complaint_id, "agent_id": agent_id}
+        )
     return int(review_id)
 
 
@@ -800,9 +1049,14 @@ def score_review(
         raise ValidationError.single("qa.review", "err.qa.review_disputed")
     errors = _agent_errors(db, actor, review["project_id"], review["agent_id"], None)
     errors += _case_errors(case_type)
-    errors += _text_errors({"comment": comment, "transcript": transcript, "note": note},
-                           {"comment": ("qa.comment", MAX_COMMENT, False), "transcript": ("qa.transcript", MAX_TRANSCRIPT, False),
-                            "note": ("note", MAX_COMMENT, False)})
+    errors += _text_errors(
+        {"comment": comment, "transcript": transcript, "note": note},
+        {
+            "comment": ("qa.comment", MAX_COMMENT, False),
+            "transcript": ("qa.transcript", MAX_TRANSCRIPT, False),
+            "note": ("note", MAX_COMMENT, False),
+        },
+    )
     card = None
     try:
         card = load_card(db, review["scorecard_id"] or effective_scorecard_id(db, review["project_id"]))
@@ -824,9 +1078,27 @@ def score_review(
     if case_type is not None:
         extra |= _case_fields(review, case_type or None)
     with write(db):
-        _apply(db, actor, review_id, card, result, ratings, "scored" if review["status"] == "task" else "rescored", note.strip(), stamp, extra)
-        audit.record(db, actor, "score", "qa_review", review_id, {"score": review["score"], "status": review["status"]},
-                     {"score": result.score, "critical_failed": list(result.critical_failed), "ratings": ratings})
+        _apply(
+            db,
+            actor,
+            review_id,
+            card,
+            result,
+            ratings,
+            "scored" if review["status"] == "task" else "rescored",
+            note.strip(),
+            stamp,
+            extra,
+        )
+        audit.record(
+            db,
+            actor,
+            "score",
+            "qa_review",
+            review_id,
+            {"score": review["score"], "status": review["status"]},
+            {"score": result.score, "critical_failed": list(result.critical_failed), "ratings": ratings},
+        )
 
 
 def _case_fields(review: dict, case_type: str | None) -> dict[str, Any]:
@@ -876,8 +1148,13 @@ def list_reviews(
         clause, extra = _project_clause(db, actor, "r.project_id")
         where.append(clause)
         params += extra
-    for column, value in (("r.project_id", project_id), ("r.agent_id", agent_id), ("r.inspector_id", inspector_id),
-                          ("r.status", status), ("r.case_type", case_type)):
+    for column, value in (
+        ("r.project_id", project_id),
+        ("r.agent_id", agent_id),
+        ("r.inspector_id", inspector_id),
+        ("r.status", status),
+        ("r.case_type", case_type),
+    ):
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)
@@ -918,25 +1195,50 @@ def get_review(db: sqlite_utils.Database, actor: Actor, review_id: int) -> dict:
     full = one(db, "SELECT transcript FROM qa_reviews WHERE id = ?", [review_id])
     items = []
     if head["scorecard_id"]:
-        items = rows(db, """SELECT i.id AS item_id, i.category, i.name, i.scale, i.kind, i.weight, i.points, i.critical, i.allow_na,
+        items = rows(
+            db,
+            """SELECT i.id AS item_id, i.category, i.name, i.scale, i.kind, i.weight, i.points, i.critical, i.allow_na,
                                    ri.rating, ri.score
                             FROM qa_scorecard_items i LEFT JOIN qa_review_items ri ON ri.item_id = i.id AND ri.review_id = ?
-                            WHERE i.scorecard_id = ? ORDER BY i.position, i.id""", [review_id, head["scorecard_id"]])
-    history = rows(db, """SELECT h.at, h.event, h.score, h.critical_failed, h.note, h.ratings, u.display_name AS by_name
-                          FROM qa_review_history h LEFT JOIN users u ON u.id = h.by WHERE h.review_id = ? ORDER BY h.id""", [review_id])
-    disputes = rows(db, """SELECT d.*, ru.display_name AS raised_by_name, vu.display_name AS resolved_by_name
+                            WHERE i.scorecard_id = ? ORDER BY i.position, i.id""",
+            [review_id, head["scorecard_id"]],
+        )
+    history = rows(
+        db,
+        """SELECT h.at, h.event, h.score, h.critical_failed, h.note, h.ratings, u.display_name AS by_name
+                          FROM qa_review_history h LEFT JOIN users u ON u.id = h.by WHERE h.review_id = ? ORDER BY h.id""",
+        [review_id],
+    )
+    disputes = rows(
+        db,
+        """SELECT d.*, ru.display_name AS raised_by_name, vu.display_name AS resolved_by_name
                            FROM qa_disputes d LEFT JOIN users ru ON ru.id = d.raised_by LEFT JOIN users vu ON vu.id = d.resolved_by
-                           WHERE d.review_id = ? ORDER BY d.id""", [review_id])
+                           WHERE d.review_id = ? ORDER BY d.id""",
+        [review_id],
+    )
     complaint = None
     if head["complaint_id"]:
-        complaint = one(db, """SELECT id, number, category, status, responsible, logged_at FROM complaints WHERE id = ?""",
-                        [head["complaint_id"]])
-    return {**head, "transcript": full["transcript"], "items": items, "history": history, "disputes": disputes, "complaint": complaint}
+        complaint = one(
+            db,
+            """SELECT id, number, category, status, responsible, logged_at FROM complaints WHERE id = ?""",
+            [head["complaint_id"]],
+        )
+    return {
+        **head,
+        "transcript": full["transcript"],
+        "items": items,
+        "history": history,
+        "disputes": disputes,
+        "complaint": complaint,
+    }
 
 
 def current_ratings(db: sqlite_utils.Database, review_id: int) -> dict[int, int | None]:
     """The review's ratings by item id (for pre-filling a re-score or a dispute resolution)."""
-    return {r["item_id"]: r["rating"] for r in db.query("SELECT item_id, rating FROM qa_review_items WHERE review_id = ?", [review_id])}
+    return {
+        r["item_id"]: r["rating"]
+        for r in db.query("SELECT item_id, rating FROM qa_review_items WHERE review_id = ?", [review_id])
+    }
 
 
 def tasks(db: sqlite_utils.Database, actor: Actor, project_id: int | None = None) -> list[dict]:
@@ -948,7 +1250,9 @@ def tasks(db: sqlite_utils.Database, actor: Actor, project_id: int | None = None
 # --- disputes --------------------------------------------------------------------------------------
 
 
-def raise_dispute(db: sqlite_utils.Database, actor: Actor, review_id: int, reason: str, now: datetime | None = None) -> int:
+def raise_dispute(
+    db: sqlite_utils.Database, actor: Actor, review_id: int, reason: str, now: datetime | None = None
+) -> int:
     """The reviewed agent disputes a scored review with a reason."""
     require(actor, "qa.dispute")
     review = _readable_review(db, actor, review_id)
@@ -958,18 +1262,34 @@ def raise_dispute(db: sqlite_utils.Database, actor: Actor, review_id: int, reaso
     if len(reason) > MAX_COMMENT:
         raise ValidationError.single("qa.dispute_reason", "err.too_long", n=MAX_COMMENT)
     if review["status"] != "scored":
-        key = {"locked": "err.qa.review_locked", "disputed": "err.qa.review_disputed"}.get(review["status"], "err.qa.not_scored")
+        key = {"locked": "err.qa.review_locked", "disputed": "err.qa.review_disputed"}.get(
+            review["status"], "err.qa.not_scored"
+        )
         raise ValidationError.single("qa.review", key)
     stamp = _stamp(now)
-    record = {"review_id": review_id, "raised_by": actor.id, "raised_at": stamp, "reason": reason, "status": "open",
-              "score_before": review["score"]}
+    record = {
+        "review_id": review_id,
+        "raised_by": actor.id,
+        "raised_at": stamp,
+        "reason": reason,
+        "status": "open",
+        "score_before": review["score"],
+    }
     with write(db):
         dispute_id = db["qa_disputes"].insert(record).last_pk
         db["qa_reviews"].update(review_id, {"status": "disputed", "updated_at": stamp})
-        db["qa_review_history"].insert({"review_id": review_id, "at": stamp, "by": actor.id, "event": "disputed",
-                                        "score": review["score"], "critical_failed": review["critical_failed"],
-                                        "ratings": json.dumps({str(k): v for k, v in current_ratings(db, review_id).items()}, sort_keys=True),
-                                        "note": reason})
+        db["qa_review_history"].insert(
+            {
+                "review_id": review_id,
+                "at": stamp,
+                "by": actor.id,
+                "event": "disputed",
+                "score": review["score"],
+                "critical_failed": review["critical_failed"],
+                "ratings": json.dumps({str(k): v for k, v in current_ratings(db, review_id).items()}, sort_keys=True),
+                "note": reason,
+            }
+        )
         audit.record(db, actor, "create", "qa_dispute", dispute_id, None, record)
     return int(dispute_id)
 
@@ -1013,21 +1333,59 @@ def resolve_dispute(
     stamp = _stamp(now)
     score_after = result.score if result else review["score"]
     with write(db):
-        db["qa_disputes"].update(dispute_id, {"status": outcome, "resolved_by": actor.id, "resolved_at": stamp,
-                                              "resolution_comment": comment, "score_after": score_after})
+        db["qa_disputes"].update(
+            dispute_id,
+            {
+                "status": outcome,
+                "resolved_by": actor.id,
+                "resolved_at": stamp,
+                "resolution_comment": comment,
+                "score_after": score_after,
+            },
+        )
         if result is not None:
-            _apply(db, actor, review["id"], card, result, ratings, f"dispute_{outcome}", comment, stamp, {"status": "scored"})
+            _apply(
+                db,
+                actor,
+                review["id"],
+                card,
+                result,
+                ratings,
+                f"dispute_{outcome}",
+                comment,
+                stamp,
+                {"status": "scored"},
+            )
         else:
             db["qa_reviews"].update(review["id"], {"status": "locked", "updated_at": stamp})
-            db["qa_review_history"].insert({"review_id": review["id"], "at": stamp, "by": actor.id, "event": "dispute_rejected",
-                                            "score": review["score"], "critical_failed": review["critical_failed"],
-                                            "ratings": json.dumps({str(k): v for k, v in current_ratings(db, review["id"]).items()}, sort_keys=True),
-                                            "note": comment})
-        audit.record(db, actor, "resolve", "qa_dispute", dispute_id, {"status": "open", "score": review["score"]},
-                     {"status": outcome, "score": score_after, "comment": comment})
+            db["qa_review_history"].insert(
+                {
+                    "review_id": review["id"],
+                    "at": stamp,
+                    "by": actor.id,
+                    "event": "dispute_rejected",
+                    "score": review["score"],
+                    "critical_failed": review["critical_failed"],
+                    "ratings": json.dumps(
+                        {str(k): v for k, v in current_ratings(db, review["id"]).items()}, sort_keys=True
+                    ),
+                    "note": comment,
+                }
+            )
+        audit.record(
+            db,
+            actor,
+            "resolve",
+            "qa_dispute",
+            dispute_id,
+            {"status": "open", "score": review["score"]},
+            {"status": outcome, "score": score_after, "comment": comment},
+        )
 
 
-def list_disputes(db: sqlite_utils.Database, actor: Actor, project_id: int | None = None, status: str | None = None) -> list[dict]:
+def list_disputes(
+    db: sqlite_utils.Database, actor: Actor, project_id: int | None = None, status: str | None = None
+) -> list[dict]:
     """Disputes with their review, agent and inspector: QA staff of the projects, or an agent's own."""
     where, params = ["1=1"], []
     if actor.role == "agent":
@@ -1045,21 +1403,27 @@ def list_disputes(db: sqlite_utils.Database, actor: Actor, project_id: int | Non
     if status is not None:
         where.append("d.status = ?")
         params.append(status)
-    return rows(db, f"""SELECT d.id, d.review_id, d.status, d.reason, d.raised_at, d.resolved_at, d.resolution_comment,
+    return rows(
+        db,
+        f"""SELECT d.id, d.review_id, d.status, d.reason, d.raised_at, d.resolved_at, d.resolution_comment,
                                d.score_before, d.score_after, r.project_id, p.name AS project_name, a.name AS agent_name,
                                r.chat_date, r.chat_buyer_id, r.inspector_id, u.display_name AS inspector_name,
                                vu.display_name AS resolved_by_name
                         FROM qa_disputes d JOIN qa_reviews r ON r.id = d.review_id JOIN projects p ON p.id = r.project_id
                         JOIN agents a ON a.id = r.agent_id LEFT JOIN users u ON u.id = r.inspector_id
                         LEFT JOIN users vu ON vu.id = d.resolved_by
-                        WHERE {' AND '.join(where)} ORDER BY d.status != 'open', d.raised_at DESC""", params)
+                        WHERE {" AND ".join(where)} ORDER BY d.status != 'open', d.raised_at DESC""",
+        params,
+    )
 
 
 def _seconds_between(start: str, end: str) -> float:
     return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
 
 
-def dispute_stats(db: sqlite_utils.Database, actor: Actor, start: date | None = None, end: date | None = None) -> list[dict]:
+def dispute_stats(
+    db: sqlite_utils.Database, actor: Actor, start: date | None = None, end: date | None = None
+) -> list[dict]:
     """Per inspector: disputes raised against their reviews, how they ended, and the mean resolution time in seconds."""
     require(actor, "qa.read")
     clause, params = _project_clause(db, actor, "r.project_id")
@@ -1070,14 +1434,28 @@ def dispute_stats(db: sqlite_utils.Database, actor: Actor, start: date | None = 
     if end:
         where.append("d.raised_at <= ?")
         params.append(f"{end.isoformat()} 23:59:59")
-    found = rows(db, f"""SELECT r.inspector_id, u.display_name AS inspector_name, d.status, d.raised_at, d.resolved_at
+    found = rows(
+        db,
+        f"""SELECT r.inspector_id, u.display_name AS inspector_name, d.status, d.raised_at, d.resolved_at
                          FROM qa_disputes d JOIN qa_reviews r ON r.id = d.review_id LEFT JOIN users u ON u.id = r.inspector_id
-                         WHERE {' AND '.join(where)}""", params)
+                         WHERE {" AND ".join(where)}""",
+        params,
+    )
     stats: dict[Any, dict] = {}
     for row in found:
-        entry = stats.setdefault(row["inspector_id"], {"inspector_id": row["inspector_id"], "inspector_name": row["inspector_name"],
-                                                       "disputes": 0, "open": 0, "accepted": 0, "partly_accepted": 0,
-                                                       "rejected": 0, "_durations": []})
+        entry = stats.setdefault(
+            row["inspector_id"],
+            {
+                "inspector_id": row["inspector_id"],
+                "inspector_name": row["inspector_name"],
+                "disputes": 0,
+                "open": 0,
+                "accepted": 0,
+                "partly_accepted": 0,
+                "rejected": 0,
+                "_durations": [],
+            },
+        )
         entry["disputes"] += 1
         entry[row["status"]] += 1
         if row["resolved_at"]:
@@ -1104,14 +1482,32 @@ def set_case(db: sqlite_utils.Database, actor: Actor, review_id: int, case_type:
         errors.append(FieldError("qa.review", "err.qa.not_scored"))
     if errors:
         raise ValidationError(errors)
-    changes = {**_case_fields(review, case_type or None), "case_note": (note or "").strip(), "updated_at": config.now_text()}
+    changes = {
+        **_case_fields(review, case_type or None),
+        "case_note": (note or "").strip(),
+        "updated_at": config.now_text(),
+    }
     with write(db):
         db["qa_reviews"].update(review_id, changes)
-        audit.record(db, actor, "case", "qa_review", review_id,
-                     {"case_type": review["case_type"], "case_status": review["case_status"]}, changes)
+        audit.record(
+            db,
+            actor,
+            "case",
+            "qa_review",
+            review_id,
+            {"case_type": review["case_type"], "case_status": review["case_status"]},
+            changes,
+        )
 
 
-def mark_case(db: sqlite_utils.Database, actor: Actor, review_id: int, status: str, discussed_on: date | None = None, note: str | None = None) -> None:
+def mark_case(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    review_id: int,
+    status: str,
+    discussed_on: date | None = None,
+    note: str | None = None,
+) -> None:
     """A trainer records that a case was discussed in improvement training (提升培训) on a date, or puts it back to discuss."""
     review = _review_row(db, review_id)
     require_project(db, actor, review["project_id"], "qa.case_write")
@@ -1128,18 +1524,33 @@ def mark_case(db: sqlite_utils.Database, actor: Actor, review_id: int, status: s
         errors.append(FieldError("qa.case_note", "err.too_long", {"n": MAX_COMMENT}))
     if errors:
         raise ValidationError(errors)
-    changes: dict[str, Any] = {"case_status": status, "case_discussed_on": discussed_on.isoformat() if status == "discussed" else None,
-                               "updated_at": config.now_text()}
+    changes: dict[str, Any] = {
+        "case_status": status,
+        "case_discussed_on": discussed_on.isoformat() if status == "discussed" else None,
+        "updated_at": config.now_text(),
+    }
     if note is not None:
         changes["case_note"] = note.strip()
     with write(db):
         db["qa_reviews"].update(review_id, changes)
-        audit.record(db, actor, "case_status", "qa_review", review_id,
-                     {"case_status": review["case_status"], "case_discussed_on": review["case_discussed_on"]}, changes)
+        audit.record(
+            db,
+            actor,
+            "case_status",
+            "qa_review",
+            review_id,
+            {"case_status": review["case_status"], "case_discussed_on": review["case_discussed_on"]},
+            changes,
+        )
 
 
-def case_library(db: sqlite_utils.Database, actor: Actor, project_id: int | None = None, case_type: str | None = None,
-                 status: str | None = None) -> list[dict]:
+def case_library(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    project_id: int | None = None,
+    case_type: str | None = None,
+    status: str | None = None,
+) -> list[dict]:
     """Problem and excellent cases for improvement training, to-discuss first."""
     require(actor, "qa.read")
     clause, params = _project_clause(db, actor, "r.project_id")
@@ -1148,13 +1559,19 @@ def case_library(db: sqlite_utils.Database, actor: Actor, project_id: int | None
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)
-    return rows(db, f"{_REVIEW_SELECT} WHERE {' AND '.join(where)} ORDER BY r.case_status = 'discussed', r.chat_date DESC", params)
+    return rows(
+        db,
+        f"{_REVIEW_SELECT} WHERE {' AND '.join(where)} ORDER BY r.case_status = 'discussed', r.chat_date DESC",
+        params,
+    )
 
 
 # --- calibration -------------------------------------------------------------------------------------
 
 
-def create_calibration(db: sqlite_utils.Database, actor: Actor, data: dict[str, Any], now: datetime | None = None) -> int:
+def create_calibration(
+    db: sqlite_utils.Database, actor: Actor, data: dict[str, Any], now: datetime | None = None
+) -> int:
     """A chat several inspectors score independently, to see how far apart they are (校准)."""
     project_id = data.get("project_id")
     if not isinstance(project_id, int) or one(db, "SELECT id FROM projects WHERE id = ?", [project_id]) is None:
@@ -1175,10 +1592,17 @@ def create_calibration(db: sqlite_utils.Database, actor: Actor, data: dict[str, 
     if errors:
         raise ValidationError(errors)
     stamp = _stamp(now)
-    record = {"project_id": project_id, "agent_id": agent_id, "scorecard_id": scorecard_id,
-              "title": str(data.get("title") or "").strip(), "chat_buyer_id": str(data["chat_buyer_id"]).strip(),
-              "chat_date": chat_date.isoformat(), "transcript": str(data.get("transcript") or "").strip(),
-              "created_at": stamp, "created_by": actor.id}
+    record = {
+        "project_id": project_id,
+        "agent_id": agent_id,
+        "scorecard_id": scorecard_id,
+        "title": str(data.get("title") or "").strip(),
+        "chat_buyer_id": str(data["chat_buyer_id"]).strip(),
+        "chat_date": chat_date.isoformat(),
+        "transcript": str(data.get("transcript") or "").strip(),
+        "created_at": stamp,
+        "created_by": actor.id,
+    }
     with write(db):
         calibration_id = db["qa_calibrations"].insert(record).last_pk
         audit.record(db, actor, "create", "qa_calibration", calibration_id, None, record)
@@ -1206,37 +1630,70 @@ def list_calibrations(db: sqlite_utils.Database, actor: Actor, project_id: int |
     if project_id is not None:
         where.append("c.project_id = ?")
         params.append(project_id)
-    return rows(db, f"""SELECT c.id, c.title, c.project_id, p.name AS project_name, a.name AS agent_name, c.chat_buyer_id,
+    return rows(
+        db,
+        f"""SELECT c.id, c.title, c.project_id, p.name AS project_name, a.name AS agent_name, c.chat_buyer_id,
                                c.chat_date, c.created_at, c.transcript,
                                (SELECT COUNT(*) FROM qa_reviews r WHERE r.calibration_id = c.id) AS scorings
                         FROM qa_calibrations c JOIN projects p ON p.id = c.project_id JOIN agents a ON a.id = c.agent_id
-                        WHERE {' AND '.join(where)} ORDER BY c.created_at DESC""", params)
+                        WHERE {" AND ".join(where)} ORDER BY c.created_at DESC""",
+        params,
+    )
 
 
-def score_calibration(db: sqlite_utils.Database, actor: Actor, calibration_id: int, ratings: dict[int, int | None],
-                      comment: str = "", now: datetime | None = None) -> int:
+def score_calibration(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    calibration_id: int,
+    ratings: dict[int, int | None],
+    comment: str = "",
+    now: datetime | None = None,
+) -> int:
     """An inspector's own scoring of a calibration chat (scoring again replaces it); never counts for the agent."""
     session = _calibration(db, actor, calibration_id, "qa.score")
     card = load_card(db, session["scorecard_id"])
-    errors = rating_errors(card, ratings) + _text_errors({"comment": comment}, {"comment": ("qa.comment", MAX_COMMENT, False)})
+    errors = rating_errors(card, ratings) + _text_errors(
+        {"comment": comment}, {"comment": ("qa.comment", MAX_COMMENT, False)}
+    )
     if errors:
         raise ValidationError(errors)
     result = compute(card, ratings)
     stamp = _stamp(now)
     with write(db):
-        existing = one(db, "SELECT id FROM qa_reviews WHERE calibration_id = ? AND inspector_id = ?", [calibration_id, actor.id])
+        existing = one(
+            db, "SELECT id FROM qa_reviews WHERE calibration_id = ? AND inspector_id = ?", [calibration_id, actor.id]
+        )
         if existing:
             review_id = existing["id"]
             db["qa_reviews"].update(review_id, {"comment": (comment or "").strip(), "reviewed_at": stamp})
         else:
-            review_id = db["qa_reviews"].insert({
-                "kind": "calibration", "project_id": session["project_id"], "agent_id": session["agent_id"],
-                "scorecard_id": card.id, "inspector_id": actor.id, "chat_buyer_id": session["chat_buyer_id"],
-                "chat_date": session["chat_date"], "transcript": "", "comment": (comment or "").strip(), "status": "scored",
-                "calibration_id": calibration_id, "created_at": stamp, "created_by": actor.id, "reviewed_at": stamp,
-                "updated_at": stamp}).last_pk
+            review_id = (
+                db["qa_reviews"]
+                .insert(
+                    {
+                        "kind": "calibration",
+                        "project_id": session["project_id"],
+                        "agent_id": session["agent_id"],
+                        "scorecard_id": card.id,
+                        "inspector_id": actor.id,
+                        "chat_buyer_id": session["chat_buyer_id"],
+                        "chat_date": session["chat_date"],
+                        "transcript": "",
+                        "comment": (comment or "").strip(),
+                        "status": "scored",
+                        "calibration_id": calibration_id,
+                        "created_at": stamp,
+                        "created_by": actor.id,
+                        "reviewed_at": stamp,
+                        "updated_at": stamp,
+                    }
+                )
+                .last_pk
+            )
         _apply(db, actor, review_id, card, result, ratings, "calibration", "", stamp, {})
-        audit.record(db, actor, "score", "qa_calibration", calibration_id, None, {"score": result.score, "ratings": ratings})
+        audit.record(
+            db, actor, "score", "qa_calibration", calibration_id, None, {"score": result.score, "ratings": ratings}
+        )
     return int(review_id)
 
 
@@ -1249,40 +1706,68 @@ def calibration_spread(db: sqlite_utils.Database, actor: Actor, calibration_id: 
     """How far apart the inspectors are: per item each inspector's item score, min, max, spread (max − min) and standard deviation."""
     session = _calibration(db, actor, calibration_id)
     card = load_card(db, session["scorecard_id"])
-    scorings = rows(db, """SELECT r.id, r.inspector_id, u.display_name AS inspector_name, r.score, r.critical_failed, r.comment
+    scorings = rows(
+        db,
+        """SELECT r.id, r.inspector_id, u.display_name AS inspector_name, r.score, r.critical_failed, r.comment
                            FROM qa_reviews r LEFT JOIN users u ON u.id = r.inspector_id
-                           WHERE r.calibration_id = ? ORDER BY u.display_name, r.id""", [calibration_id])
+                           WHERE r.calibration_id = ? ORDER BY u.display_name, r.id""",
+        [calibration_id],
+    )
     by_review = defaultdict(dict)
-    for r in db.query("""SELECT ri.review_id, ri.item_id, ri.score FROM qa_review_items ri JOIN qa_reviews r ON r.id = ri.review_id
-                         WHERE r.calibration_id = ?""", [calibration_id]):
+    for r in db.query(
+        """SELECT ri.review_id, ri.item_id, ri.score FROM qa_review_items ri JOIN qa_reviews r ON r.id = ri.review_id
+                         WHERE r.calibration_id = ?""",
+        [calibration_id],
+    ):
         by_review[r["review_id"]][r["item_id"]] = r["score"]
     items = []
     for item in card.items:
         per = {s["inspector_name"]: by_review[s["id"]].get(item.id) for s in scorings}
         values = [v for v in per.values() if v is not None]
-        items.append({"item_id": item.id, "category": item.category, "name": item.name, "scores": per,
-                      "min": min(values) if values else None, "max": max(values) if values else None,
-                      "spread": (max(values) - min(values)) if values else None,
-                      "stdev": _pstdev(values) if values else None})
+        items.append(
+            {
+                "item_id": item.id,
+                "category": item.category,
+                "name": item.name,
+                "scores": per,
+                "min": min(values) if values else None,
+                "max": max(values) if values else None,
+                "spread": (max(values) - min(values)) if values else None,
+                "stdev": _pstdev(values) if values else None,
+            }
+        )
     totals = [s["score"] for s in scorings]
-    return {"session": session, "scorings": scorings, "items": items,
-            "total": {"min": min(totals) if totals else None, "max": max(totals) if totals else None,
-                      "spread": (max(totals) - min(totals)) if totals else None, "stdev": _pstdev(totals) if totals else None}}
+    return {
+        "session": session,
+        "scorings": scorings,
+        "items": items,
+        "total": {
+            "min": min(totals) if totals else None,
+            "max": max(totals) if totals else None,
+            "spread": (max(totals) - min(totals)) if totals else None,
+            "stdev": _pstdev(totals) if totals else None,
+        },
+    }
 
 
 # --- numbers: IQS, charts, sampling, salary feeds -------------------------------------------------------
 
 
 def _scored_reviews(db: sqlite_utils.Database, where: list[str], params: list) -> list[dict]:
-    return rows(db, f"""SELECT r.id, r.project_id, r.agent_id, a.name AS agent_name, r.chat_date, r.score, r.critical_failed,
+    return rows(
+        db,
+        f"""SELECT r.id, r.project_id, r.agent_id, a.name AS agent_name, r.chat_date, r.score, r.critical_failed,
                                r.scorecard_id, r.case_type
                         FROM qa_reviews r JOIN agents a ON a.id = r.agent_id
-                        WHERE r.kind = 'review' AND r.status != 'task' AND {' AND '.join(where)}
-                        ORDER BY r.chat_date, r.id""", params)
+                        WHERE r.kind = 'review' AND r.status != 'task' AND {" AND ".join(where)}
+                        ORDER BY r.chat_date, r.id""",
+        params,
+    )
 
 
-def agent_iqs(db: sqlite_utils.Database, actor: Actor | None, agent_id: int, start: date, end: date,
-              project_id: int | None = None) -> float | None:
+def agent_iqs(
+    db: sqlite_utils.Database, actor: Actor | None, agent_id: int, start: date, end: date, project_id: int | None = None
+) -> float | None:
     """The agent's quality score for the period: mean score of its scored reviews of chats in [start, end]; None without reviews."""
     _check_agent_access(db, actor, agent_id)
     where, params = ["r.agent_id = ?", "r.chat_date BETWEEN ? AND ?"], [agent_id, start.isoformat(), end.isoformat()]
@@ -1293,17 +1778,22 @@ def agent_iqs(db: sqlite_utils.Database, actor: Actor | None, agent_id: int, sta
     return round(sum(scores) / len(scores), 2) if scores else None
 
 
-def critical_failures(db: sqlite_utils.Database, actor: Actor | None, agent_id: int, start: date, end: date) -> list[dict]:
+def critical_failures(
+    db: sqlite_utils.Database, actor: Actor | None, agent_id: int, start: date, end: date
+) -> list[dict]:
     """The agent's reviews of chats in [start, end] that currently stand as critical failures (for pay deductions)."""
     _check_agent_access(db, actor, agent_id)
-    return rows(db, """SELECT r.id AS review_id, r.project_id, r.chat_date, r.chat_buyer_id, r.score, r.status, r.complaint_id,
+    return rows(
+        db,
+        """SELECT r.id AS review_id, r.project_id, r.chat_date, r.chat_buyer_id, r.score, r.status, r.complaint_id,
                               c.number AS complaint_number,
                               (SELECT GROUP_CONCAT(i.name, '、') FROM qa_review_items ri JOIN qa_scorecard_items i ON i.id = ri.item_id
                                WHERE ri.review_id = r.id AND i.critical = 1 AND ri.score < ?) AS failed_items
                        FROM qa_reviews r LEFT JOIN complaints c ON c.id = r.complaint_id
                        WHERE r.kind = 'review' AND r.status != 'task' AND r.critical_failed = 1 AND r.agent_id = ?
                          AND r.chat_date BETWEEN ? AND ? ORDER BY r.chat_date, r.id""",
-                [CRITICAL_THRESHOLD, agent_id, start.isoformat(), end.isoformat()])
+        [CRITICAL_THRESHOLD, agent_id, start.isoformat(), end.isoformat()],
+    )
 
 
 def week_start(day: date) -> date:
@@ -1311,11 +1801,21 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def score_series(db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date, by_agent: bool = False,
-                 agent_id: int | None = None) -> list[dict]:
+def score_series(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    project_id: int,
+    start: date,
+    end: date,
+    by_agent: bool = False,
+    agent_id: int | None = None,
+) -> list[dict]:
     """Mean review score per week (Monday) of the project, optionally per agent: {week, agent, score, reviews}."""
     require_project(db, actor, project_id, "qa.read")
-    where, params = ["r.project_id = ?", "r.chat_date BETWEEN ? AND ?"], [project_id, start.isoformat(), end.isoformat()]
+    where, params = (
+        ["r.project_id = ?", "r.chat_date BETWEEN ? AND ?"],
+        [project_id, start.isoformat(), end.isoformat()],
+    )
     if agent_id is not None:
         where.append("r.agent_id = ?")
         params.append(agent_id)
@@ -1327,12 +1827,15 @@ def _weekly(reviews: list[dict], by_agent: bool) -> list[dict]:
     for r in reviews:
         key = (week_start(date.fromisoformat(r["chat_date"])).isoformat(), r["agent_name"] if by_agent else None)
         buckets[key].append(r["score"])
-    return [{"week": week, "agent": agent, "score": round(sum(v) / len(v), 2), "reviews": len(v)}
-            for (week, agent), v in sorted(buckets.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))]
+    return [
+        {"week": week, "agent": agent, "score": round(sum(v) / len(v), 2), "reviews": len(v)}
+        for (week, agent), v in sorted(buckets.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
+    ]
 
 
-def lost_points(db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date,
-                agent_id: int | None = None) -> list[dict]:
+def lost_points(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date, agent_id: int | None = None
+) -> list[dict]:
     """The items that lose most points: per item name, points lost per review on average, most first.
 
     Per review an item loses its weight share × (100 − its score) (N/A items lose nothing), and a
@@ -1342,8 +1845,13 @@ def lost_points(db: sqlite_utils.Database, actor: Actor, project_id: int, start:
     return _lost_points(db, project_id, start, end, agent_id)
 
 
-def _lost_points(db: sqlite_utils.Database, project_id: int, start: date, end: date, agent_id: int | None) -> list[dict]:
-    where, params = ["r.project_id = ?", "r.chat_date BETWEEN ? AND ?"], [project_id, start.isoformat(), end.isoformat()]
+def _lost_points(
+    db: sqlite_utils.Database, project_id: int, start: date, end: date, agent_id: int | None
+) -> list[dict]:
+    where, params = (
+        ["r.project_id = ?", "r.chat_date BETWEEN ? AND ?"],
+        [project_id, start.isoformat(), end.isoformat()],
+    )
     if agent_id is not None:
         where.append("r.agent_id = ?")
         params.append(agent_id)
@@ -1354,12 +1862,17 @@ def _lost_points(db: sqlite_utils.Database, project_id: int, start: date, end: d
     scores: dict[int, dict[int, float | None]] = defaultdict(dict)
     ids = [r["id"] for r in reviews]
     for chunk in range(0, len(ids), 500):
-        part = ids[chunk:chunk + 500]
-        for r in db.query(f"SELECT review_id, item_id, score FROM qa_review_items WHERE review_id IN ({','.join('?' * len(part))})", part):
+        part = ids[chunk : chunk + 500]
+        for r in db.query(
+            f"SELECT review_id, item_id, score FROM qa_review_items WHERE review_id IN ({','.join('?' * len(part))})",
+            part,
+        ):
             scores[r["review_id"]][r["item_id"]] = r["score"]
     totals: dict[tuple[str, str], float] = defaultdict(float)
     for review in reviews:
-        card = cards.get(review["scorecard_id"]) or cards.setdefault(review["scorecard_id"], load_card(db, review["scorecard_id"]))
+        card = cards.get(review["scorecard_id"]) or cards.setdefault(
+            review["scorecard_id"], load_card(db, review["scorecard_id"])
+        )
         names = {i.id: (i.category, i.name) for i in card.items}
         for item_id, lost in lost_points_of(card, scores[review["id"]], review["score"]).items():
             totals[names[item_id]] += lost
@@ -1373,7 +1886,9 @@ def qa_summary(db: sqlite_utils.Database, actor: Actor, project_id: int, start: 
     Never comments, transcripts, buyer ids or agent names: only numbers.
     """
     require_project(db, actor, project_id, "qa.summary")
-    reviews = _scored_reviews(db, ["r.project_id = ?", "r.chat_date BETWEEN ? AND ?"], [project_id, start.isoformat(), end.isoformat()])
+    reviews = _scored_reviews(
+        db, ["r.project_id = ?", "r.chat_date BETWEEN ? AND ?"], [project_id, start.isoformat(), end.isoformat()]
+    )
     settings = project_settings(db, project_id)
     scores = [r["score"] for r in reviews]
     weekly = [{"week": w["week"], "score": w["score"], "reviews": w["reviews"]} for w in _weekly(reviews, False)]
@@ -1394,11 +1909,23 @@ def qa_summary(db: sqlite_utils.Database, actor: Actor, project_id: int, start: 
 def agent_scores(db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date) -> list[dict]:
     """Per agent of the project: reviews, IQS, critical failures and cases in the period, lowest IQS first."""
     require_project(db, actor, project_id, "qa.read")
-    reviews = _scored_reviews(db, ["r.project_id = ?", "r.chat_date BETWEEN ? AND ?"], [project_id, start.isoformat(), end.isoformat()])
+    reviews = _scored_reviews(
+        db, ["r.project_id = ?", "r.chat_date BETWEEN ? AND ?"], [project_id, start.isoformat(), end.isoformat()]
+    )
     per: dict[int, dict] = {}
     for r in reviews:
-        entry = per.setdefault(r["agent_id"], {"agent_id": r["agent_id"], "agent_name": r["agent_name"], "reviews": 0, "_sum": 0.0,
-                                               "critical_failures": 0, "problem_cases": 0, "excellent_cases": 0})
+        entry = per.setdefault(
+            r["agent_id"],
+            {
+                "agent_id": r["agent_id"],
+                "agent_name": r["agent_name"],
+                "reviews": 0,
+                "_sum": 0.0,
+                "critical_failures": 0,
+                "problem_cases": 0,
+                "excellent_cases": 0,
+            },
+        )
         entry["reviews"] += 1
         entry["_sum"] += r["score"]
         entry["critical_failures"] += r["critical_failed"]
@@ -1424,14 +1951,30 @@ def sampling_proposal(db: sqlite_utils.Database, actor: Actor, project_id: int, 
     monday = week_start(day)
     pace = math.ceil(quota * (day.weekday() + 1) / 7)
     team = team_agents(db, actor, project_id, day, online_only=True)
-    counts = {r["agent_id"]: (r["n"], r["last"]) for r in db.query(
-        """SELECT agent_id, COUNT(*) AS n, MAX(chat_date) AS last FROM qa_reviews
+    counts = {
+        r["agent_id"]: (r["n"], r["last"])
+        for r in db.query(
+            """SELECT agent_id, COUNT(*) AS n, MAX(chat_date) AS last FROM qa_reviews
            WHERE kind = 'review' AND project_id = ? AND chat_date BETWEEN ? AND ? GROUP BY agent_id""",
-        [project_id, monday.isoformat(), (monday + timedelta(days=6)).isoformat()])}
+            [project_id, monday.isoformat(), (monday + timedelta(days=6)).isoformat()],
+        )
+    }
     proposal = []
     for agent in team:
         done, last = counts.get(agent["id"], (0, None))
-        proposal.append({"agent_id": agent["id"], "agent_name": agent["name"], "sub_account": agent["sub_account"],
-                         "reviews_this_week": done, "quota": quota, "pace": pace, "remaining": max(0, quota - done),
-                         "due": done < pace, "last_reviewed_chat": last})
-    return sorted(proposal, key=lambda p: (not p["due"], p["reviews_this_week"], p["last_reviewed_chat"] or "", p["agent_name"]))
+        proposal.append(
+            {
+                "agent_id": agent["id"],
+                "agent_name": agent["name"],
+                "sub_account": agent["sub_account"],
+                "reviews_this_week": done,
+                "quota": quota,
+                "pace": pace,
+                "remaining": max(0, quota - done),
+                "due": done < pace,
+                "last_reviewed_chat": last,
+            }
+        )
+    return sorted(
+        proposal, key=lambda p: (not p["due"], p["reviews_this_week"], p["last_reviewed_chat"] or "", p["agent_name"])
+    )

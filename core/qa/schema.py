@@ -8,6 +8,7 @@ a project gets its own when the merchant has its own QA standard. A scorecard is
 place once saved: saving makes a new version and deactivates the old one, so every review keeps
 the items it was scored on.
 """
+
 from __future__ import annotations
 
 # Our default scorecard: (category, name, scale, kind, weight, bonus points, critical, N/A allowed).
@@ -39,7 +40,9 @@ def _default_scorecard_statements() -> list[str]:
         f"""INSERT INTO qa_scorecards (id, name, project_id, source, version, active, critical_mode, critical_cap, bonus_cap, created_at)
             VALUES (1, {_quote(DEFAULT_SCORECARD_NAME)}, NULL, 'ours', 1, 1, 'zero', 60, 5, {stamp})"""
     ]
-    for position, (category, name, scale, kind, weight, points, critical, allow_na) in enumerate(DEFAULT_ITEMS, start=1):
+    for position, (category, name, scale, kind, weight, points, critical, allow_na) in enumerate(
+        DEFAULT_ITEMS, start=1
+    ):
         statements.append(
             f"""INSERT INTO qa_scorecard_items (scorecard_id, position, category, name, scale, kind, weight, points, critical, allow_na)
                 VALUES (1, {position}, {_quote(category)}, {_quote(name)}, '{scale}', '{kind}', {weight}, {points}, {critical}, {allow_na})"""

@@ -1,2 +1,1 @@
-"""The merchant's reports (weekly, monthly) and the merchant's read-only views.
-"""
+"""The merchant's reports (weekly, monthly) and the merchant's read-only views."""

@@ -4,6 +4,7 @@ A merchant reads only its own projects: every function goes through `require_pro
 changed in a URL or a widget gets PermissionDenied, not another shop's figures. A report carries
 no salaries and no internal QA comments: scores and case counts only.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -14,16 +15,26 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from core.complaints import aftersales, complaints
 from core.agents import directory
+from core.complaints import aftersales, complaints
 from core.kernel import config, excel, formatting
+from core.kernel.permissions import Actor, require_project
 from core.kpi import store
 from core.projects import merchants
 from core.qa import reviews
-from core.kernel.permissions import Actor, require_project
 
 KINDS = ("daily", "weekly", "monthly")
-REPORT_KPIS = ("consultations", "response_30s_rate", "first_response_s", "avg_response_s", "conversion_rate", "converted", "sales", "aov", "satisfaction")
+REPORT_KPIS = (
+    "consultations",
+    "response_30s_rate",
+    "first_response_s",
+    "avg_response_s",
+    "conversion_rate",
+    "converted",
+    "sales",
+    "aov",
+    "satisfaction",
+)
 # over several days, consultations are a daily mean (the target is per day) and converted buyers and sales are totals:
 # the headline says which, so nobody divides a total by a mean
 MEAN_KPIS = ("consultations",)
@@ -35,8 +46,15 @@ CODE_LABELS: dict[str, dict[str, str]] = {
     "cashbacks": {"reason": "as.cashback_reason", "status": "as.cashback_status"},
     "cases": {"case_type": "as.case_type", "status": "as.case_status"},
 }
-QA_KPI = {"reviews": "reviews", "mean_score": "mean_score", "target": "target", "at_target_rate": "at_target_rate",
-          "critical_failures": "critical_failures", "problem_cases": "problem_cases", "excellent_cases": "excellent_cases"}
+QA_KPI = {
+    "reviews": "reviews",
+    "mean_score": "mean_score",
+    "target": "target",
+    "at_target_rate": "at_target_rate",
+    "critical_failures": "critical_failures",
+    "problem_cases": "problem_cases",
+    "excellent_cases": "excellent_cases",
+}
 
 
 def period(kind: str, anchor: date) -> tuple[date, date]:
@@ -63,7 +81,9 @@ def default_anchor(kind: str, today: date | None = None) -> date:
     raise ValueError(kind)
 
 
-def build(db: sqlite_utils.Database, actor: Actor, project_id: int, kind: str, anchor: date, today: date | None = None) -> dict[str, Any]:
+def build(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, kind: str, anchor: date, today: date | None = None
+) -> dict[str, Any]:
     """Everything one report shows, computed from the store; refused for a project the actor may not read.
 
     A period that has not ended by `today` (default: the clock) is in progress: `in_progress` is
@@ -82,8 +102,17 @@ def build(db: sqlite_utils.Database, actor: Actor, project_id: int, kind: str, a
         if name in MEAN_KPIS and actual is not None:
             actual = actual / days
         ok, gap = store.meets_target(name, actual, goal.get(name))
-        headline.append({"kpi": name, "actual": actual, "target": goal.get(name), "ok": ok, "gap": gap,
-                         "mean": name in MEAN_KPIS, "total": name in TOTAL_KPIS and kind != "daily"})
+        headline.append(
+            {
+                "kpi": name,
+                "actual": actual,
+                "target": goal.get(name),
+                "ok": ok,
+                "gap": gap,
+                "mean": name in MEAN_KPIS,
+                "total": name in TOTAL_KPIS and kind != "daily",
+            }
+        )
     shown_days = shop[["day", *[k for k in REPORT_KPIS if k in shop]]].to_dict("records") if not shop.empty else []
     found_complaints = complaints.list_complaints(db, actor, project_id=project_id, start=start, end=end)
     in_progress = end >= (today or config.today())
@@ -93,23 +122,47 @@ def build(db: sqlite_utils.Database, actor: Actor, project_id: int, kind: str, a
         "start": start,
         "end": end,
         "in_progress": in_progress,
-        "through": (date.fromisoformat(str(shop["day"].max())[:10]) if not shop.empty else None) if in_progress else None,
+        "through": (date.fromisoformat(str(shop["day"].max())[:10]) if not shop.empty else None)
+        if in_progress
+        else None,
         "generated_at": config.now_text(),
-        "project": {"id": project_id, "name": project["name"], "merchant": project["merchant_name"], "platform": project["platform"]},
+        "project": {
+            "id": project_id,
+            "name": project["name"],
+            "merchant": project["merchant_name"],
+            "platform": project["platform"],
+        },
         "headline": headline,
         "days": shown_days,
-        "complaints": [{k: c.get(k) for k in ("number", "logged_at", "category", "severity", "status", "promised_at", "overdue")} for c in found_complaints],
-        "reissues": [{k: r.get(k) for k in ("day", "order_no", "buyer_id", "items", "reason", "complete")}
-                     for r in aftersales.list_reissues(db, actor, project_id=project_id, start=start, end=end)],
-        "cashbacks": [{k: c.get(k) for k in ("logged_at", "order_no", "buyer_id", "amount", "reason", "status")}
-                      for c in aftersales.list_cashbacks(db, actor, project_id=project_id)
-                      if start.isoformat() <= str(c.get("logged_at", ""))[:10] <= end.isoformat()],
-        "cases": [{"logged_at": c.get("logged_at"), "case_type": c.get("case_type"), "order_no": c.get("order_no"), "status": c.get("status"),
-                   "progress": f"{len(c.get('steps_done') or [])}/{c.get('steps_total')}"}
-                  for c in aftersales.list_cases(db, actor, project_id=project_id)
-                  if start.isoformat() <= str(c.get("logged_at", ""))[:10] <= end.isoformat()],
+        "complaints": [
+            {k: c.get(k) for k in ("number", "logged_at", "category", "severity", "status", "promised_at", "overdue")}
+            for c in found_complaints
+        ],
+        "reissues": [
+            {k: r.get(k) for k in ("day", "order_no", "buyer_id", "items", "reason", "complete")}
+            for r in aftersales.list_reissues(db, actor, project_id=project_id, start=start, end=end)
+        ],
+        "cashbacks": [
+            {k: c.get(k) for k in ("logged_at", "order_no", "buyer_id", "amount", "reason", "status")}
+            for c in aftersales.list_cashbacks(db, actor, project_id=project_id)
+            if start.isoformat() <= str(c.get("logged_at", ""))[:10] <= end.isoformat()
+        ],
+        "cases": [
+            {
+                "logged_at": c.get("logged_at"),
+                "case_type": c.get("case_type"),
+                "order_no": c.get("order_no"),
+                "status": c.get("status"),
+                "progress": f"{len(c.get('steps_done') or [])}/{c.get('steps_total')}",
+            }
+            for c in aftersales.list_cases(db, actor, project_id=project_id)
+            if start.isoformat() <= str(c.get("logged_at", ""))[:10] <= end.isoformat()
+        ],
         "qa": _qa_numbers(reviews.qa_summary(db, actor, project_id, start, end)),
-        "team": [{"name": m["name"], "role": m["role"], "shift": m["shift"]} for m in directory.project_team(db, actor, project_id, min(end, today or config.today()))],
+        "team": [
+            {"name": m["name"], "role": m["role"], "shift": m["shift"]}
+            for m in directory.project_team(db, actor, project_id, min(end, today or config.today()))
+        ],
     }
 
 
@@ -122,7 +175,11 @@ def title(report: dict[str, Any], t) -> str:
     span = report["start"].isoformat() if report["start"] == report["end"] else f"{report['start']} ~ {report['end']}"
     text = f"{report['project']['merchant']} · {report['project']['name']} {t('report.kind.' + report['kind'])} {span}"
     if report.get("in_progress"):
-        text += t("report.in_progress_through", through=report["through"].isoformat()) if report.get("through") else t("report.in_progress")
+        text += (
+            t("report.in_progress_through", through=report["through"].isoformat())
+            if report.get("through")
+            else t("report.in_progress")
+        )
     return text
 
 
@@ -143,15 +200,31 @@ def _value(kpi_name: str, value: Any) -> str:
 
 def _headline_rows(report: dict[str, Any], t, numbers: bool) -> list[dict[str, Any]]:
     write = formatting.kpi_number if numbers else formatting.kpi
-    return [{t("report.kpi"): headline_label(h, report["kind"], t), t("report.actual"): write(h["kpi"], h["actual"], mean=h["mean"]),
-             t("report.target"): write(h["kpi"], h["target"], mean=h["mean"]),
-             t("report.met"): "" if h["ok"] is None else (t("yes") if h["ok"] else t("no"))} for h in report["headline"]]
+    return [
+        {
+            t("report.kpi"): headline_label(h, report["kind"], t),
+            t("report.actual"): write(h["kpi"], h["actual"], mean=h["mean"]),
+            t("report.target"): write(h["kpi"], h["target"], mean=h["mean"]),
+            t("report.met"): "" if h["ok"] is None else (t("yes") if h["ok"] else t("no")),
+        }
+        for h in report["headline"]
+    ]
 
 
 def _tables(report: dict[str, Any], t, numbers: bool) -> dict[str, pd.DataFrame]:
     write = formatting.kpi_number if numbers else formatting.kpi
-    days = pd.DataFrame([{t("kpi.day"): d["day"], **{t(f"kpi.m.{k}"): write(k, d.get(k)) for k in REPORT_KPIS if k in d}} for d in report["days"]])
-    qa_frame = pd.DataFrame([{t("report.item"): t(f"report.qa.{k}"), t("report.value"): write(QA_KPI[k], v)} for k, v in report["qa"].items()])
+    days = pd.DataFrame(
+        [
+            {t("kpi.day"): d["day"], **{t(f"kpi.m.{k}"): write(k, d.get(k)) for k in REPORT_KPIS if k in d}}
+            for d in report["days"]
+        ]
+    )
+    qa_frame = pd.DataFrame(
+        [
+            {t("report.item"): t(f"report.qa.{k}"), t("report.value"): write(QA_KPI[k], v)}
+            for k, v in report["qa"].items()
+        ]
+    )
     return {
         t("report.sheet.summary"): pd.DataFrame(_headline_rows(report, t, numbers)),
         t("report.sheet.days"): days,
@@ -160,8 +233,16 @@ def _tables(report: dict[str, Any], t, numbers: bool) -> dict[str, pd.DataFrame]
         t("report.sheet.cashbacks"): _labelled(report["cashbacks"], CODE_LABELS["cashbacks"], t, numbers),
         t("report.sheet.cases"): _labelled(report["cases"], CODE_LABELS["cases"], t, numbers),
         t("report.sheet.qa"): qa_frame,
-        t("report.sheet.team"): pd.DataFrame([{t("report.name"): m["name"], t("report.role"): t(f"report.team_role.{m['role']}"),
-                                               t("report.shift"): t(f"report.shift.{m['shift']}")} for m in report["team"]]),
+        t("report.sheet.team"): pd.DataFrame(
+            [
+                {
+                    t("report.name"): m["name"],
+                    t("report.role"): t(f"report.team_role.{m['role']}"),
+                    t("report.shift"): t(f"report.shift.{m['shift']}"),
+                }
+                for m in report["team"]
+            ]
+        ),
     }
 
 
@@ -173,7 +254,9 @@ def sections(report: dict[str, Any], t) -> dict[str, pd.DataFrame]:
 def _excel_formats(report: dict[str, Any], t) -> dict[str, dict[str, str | list[str | None]]]:
     """Number formats of the workbook's cells: per row in the summary and QA sheets (their rows are different KPIs)."""
     actual = [formatting.excel_format(h["kpi"], mean=h["mean"]) for h in report["headline"]]
-    target = [formatting.excel_format(h["kpi"]) for h in report["headline"]]  # a per-day target is a whole count: 120, not 120.0
+    target = [
+        formatting.excel_format(h["kpi"]) for h in report["headline"]
+    ]  # a per-day target is a whole count: 120, not 120.0
     return {
         t("report.sheet.summary"): {t("report.actual"): actual, t("report.target"): target},
         t("report.sheet.days"): {t(f"kpi.m.{k}"): formatting.excel_format(k) for k in REPORT_KPIS},
@@ -186,7 +269,9 @@ def _labelled(records: list[dict], codes: dict[str, str], t, numbers: bool = Fal
     frame = pd.DataFrame(records)
     for column in frame.columns:
         if column == "amount":
-            frame[column] = frame[column].map(lambda v: (formatting.kpi_number if numbers else formatting.kpi)("amount", v))
+            frame[column] = frame[column].map(
+                lambda v: (formatting.kpi_number if numbers else formatting.kpi)("amount", v)
+            )
         elif column in ("complete", "overdue"):
             frame[column] = frame[column].map(lambda v: t("yes") if v else t("no"))
         elif column in codes:
@@ -196,9 +281,15 @@ def _labelled(records: list[dict], codes: dict[str, str], t, numbers: bool = Fal
 
 def to_xlsx(report: dict[str, Any], t) -> bytes:
     """The report as an Excel workbook: a title sheet, then one sheet per section, figures as numbers."""
-    cover = pd.DataFrame({t("report.item"): [t("report.company"), t("report.title"), t("report.generated")],
-                          t("report.value"): [report["company"], title(report, t), report["generated_at"]]})
-    return excel.to_xlsx({t("report.sheet.cover"): cover, **_tables(report, t, numbers=True)}, _excel_formats(report, t))
+    cover = pd.DataFrame(
+        {
+            t("report.item"): [t("report.company"), t("report.title"), t("report.generated")],
+            t("report.value"): [report["company"], title(report, t), report["generated_at"]],
+        }
+    )
+    return excel.to_xlsx(
+        {t("report.sheet.cover"): cover, **_tables(report, t, numbers=True)}, _excel_formats(report, t)
+    )
 
 
 def to_html(report: dict[str, Any], t) -> str:
@@ -207,7 +298,9 @@ def to_html(report: dict[str, Any], t) -> str:
     return html_document(title(report, t), meta, sections(report, t), t("report.none"))
 
 
-def html_document(heading: str, meta: str, tables: dict[str, pd.DataFrame], empty_text: str, charts: dict[str, str] | None = None) -> str:
+def html_document(
+    heading: str, meta: str, tables: dict[str, pd.DataFrame], empty_text: str, charts: dict[str, str] | None = None
+) -> str:
     """A printable A4 HTML page: a title, a meta line, one section per table (escaped), optional chart HTML per section."""
     parts = [f"<h1>{html.escape(heading)}</h1>", f"<p class='meta'>{html.escape(meta)}</p>"]
     for name, frame in tables.items():
@@ -219,8 +312,10 @@ def html_document(heading: str, meta: str, tables: dict[str, pd.DataFrame], empt
         else:
             parts.append(frame.to_html(index=False, escape=True, border=0, na_rep="—"))
         parts.append("</section>")
-    style = ("@page{size:A4;margin:14mm}body{font-family:'Noto Sans CJK SC','WenQuanYi Micro Hei',sans-serif;font-size:11pt;color:#222}"
-             "h1{font-size:16pt;margin:0 0 4px}h2{font-size:13pt;border-bottom:2px solid #d9480f;padding-bottom:2px;margin-top:18px}"
-             ".meta{color:#666}table{border-collapse:collapse;width:100%;page-break-inside:auto}tr{page-break-inside:avoid}"
-             "th,td{border:1px solid #ccc;padding:3px 6px;text-align:left}th{background:#f6f1ee}.empty{color:#888}")
+    style = (
+        "@page{size:A4;margin:14mm}body{font-family:'Noto Sans CJK SC','WenQuanYi Micro Hei',sans-serif;font-size:11pt;color:#222}"
+        "h1{font-size:16pt;margin:0 0 4px}h2{font-size:13pt;border-bottom:2px solid #d9480f;padding-bottom:2px;margin-top:18px}"
+        ".meta{color:#666}table{border-collapse:collapse;width:100%;page-break-inside:auto}tr{page-break-inside:avoid}"
+        "th,td{border:1px solid #ccc;padding:3px 6px;text-align:left}th{background:#f6f1ee}.empty{color:#888}"
+    )
     return f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>{html.escape(heading)}</title><style>{style}</style></head><body>{''.join(parts)}</body></html>"

@@ -1,2 +1,1 @@
-"""Pay: salary rules and schemes, attendance, statements, pay runs and their exports.
-"""
+"""Pay: salary rules and schemes, attendance, statements, pay runs and their exports."""

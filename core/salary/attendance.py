@@ -10,6 +10,7 @@ assigned day present, every seventh day a rest day, staggered per agent.
 Pay reads it through `summary`: the attendance rate is (present + late) / (present + late +
 absent + leave); rest days and days without a record do not count.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -61,7 +62,9 @@ def _clean(record: dict[str, Any], today: date) -> tuple[dict[str, Any] | None, 
             day = date.fromisoformat(day)
         except ValueError:
             day = None
-    label = day.isoformat() if isinstance(day, date) else "salary.day"  # the day itself names the field: "2026-11-03: ..."
+    label = (
+        day.isoformat() if isinstance(day, date) else "salary.day"
+    )  # the day itself names the field: "2026-11-03: ..."
     if not isinstance(day, date):
         return None, [FieldError(label, "err.invalid_value")]
     shift = record.get("shift") or "day"
@@ -87,8 +90,13 @@ def _clean(record: dict[str, Any], today: date) -> tuple[dict[str, Any] | None, 
         errors.append(FieldError(label, "err.too_long", {"n": MAX_NOTE}))
     if errors:
         return None, errors
-    return {"day": day.isoformat(), "shift": shift, "status": status,
-            "check_in": check_in.strftime("%H:%M") if check_in else None, "note": note}, []
+    return {
+        "day": day.isoformat(),
+        "shift": shift,
+        "status": status,
+        "check_in": check_in.strftime("%H:%M") if check_in else None,
+        "note": note,
+    }, []
 
 
 def save_days(db: sqlite_utils.Database, actor: Actor, agent_id: int, records: list[dict[str, Any]]) -> int:
@@ -107,23 +115,41 @@ def save_days(db: sqlite_utils.Database, actor: Actor, agent_id: int, records: l
     stamp, changed = config.now_text(), 0
     with write(db):
         for row in cleaned:
-            before = one(db, "SELECT day, shift, status, check_in, note FROM attendance WHERE agent_id = ? AND day = ?", [agent_id, row["day"]])
+            before = one(
+                db,
+                "SELECT day, shift, status, check_in, note FROM attendance WHERE agent_id = ? AND day = ?",
+                [agent_id, row["day"]],
+            )
             if before == row:
                 continue
-            db["attendance"].insert({"agent_id": agent_id, **row, "source": "supervisor", "recorded_by": actor.id,
-                                     "recorded_at": stamp}, replace=True)
-            audit.record(db, actor, "update" if before else "create", "attendance", f"{agent_id}/{row['day']}", before, row)
+            db["attendance"].insert(
+                {"agent_id": agent_id, **row, "source": "supervisor", "recorded_by": actor.id, "recorded_at": stamp},
+                replace=True,
+            )
+            audit.record(
+                db, actor, "update" if before else "create", "attendance", f"{agent_id}/{row['day']}", before, row
+            )
             changed += 1
     return changed
 
 
-def set_day(db: sqlite_utils.Database, actor: Actor, agent_id: int, day: date, status: str | None = None,
-            shift: str = "day", check_in: str | None = None, note: str = "") -> None:
+def set_day(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    agent_id: int,
+    day: date,
+    status: str | None = None,
+    shift: str = "day",
+    check_in: str | None = None,
+    note: str = "",
+) -> None:
     """Record one day: a status, or a check-in time from which present or late follows."""
     save_days(db, actor, agent_id, [{"day": day, "status": status, "shift": shift, "check_in": check_in, "note": note}])
 
 
-def _assigned_days(db: sqlite_utils.Database, start: date, end: date, agent_ids: list[int] | None) -> dict[tuple[int, str], str]:
+def _assigned_days(
+    db: sqlite_utils.Database, start: date, end: date, agent_ids: list[int] | None
+) -> dict[tuple[int, str], str]:
     """(agent, day) → shift, for every day an agent is on a team in [start, end] (the newest assignment wins)."""
     params: list[Any] = [end.isoformat(), start.isoformat()]
     where = "from_date <= ? AND (to_date IS NULL OR to_date >= ?)"
@@ -131,7 +157,9 @@ def _assigned_days(db: sqlite_utils.Database, start: date, end: date, agent_ids:
         where += f" AND agent_id IN ({','.join('?' * len(agent_ids)) or 'NULL'})"
         params += list(agent_ids)
     found: dict[tuple[int, str], str] = {}
-    for row in db.query(f"SELECT agent_id, shift, from_date, to_date FROM project_agents WHERE {where} ORDER BY from_date, id", params):
+    for row in db.query(
+        f"SELECT agent_id, shift, from_date, to_date FROM project_agents WHERE {where} ORDER BY from_date, id", params
+    ):
         first = max(start, date.fromisoformat(row["from_date"]))
         last = min(end, date.fromisoformat(row["to_date"])) if row["to_date"] else end
         day = first
@@ -141,16 +169,25 @@ def _assigned_days(db: sqlite_utils.Database, start: date, end: date, agent_ids:
     return found
 
 
-def fill_schedule(db: sqlite_utils.Database, actor: Actor, start: date, end: date, agent_ids: list[int] | None = None) -> int:
+def fill_schedule(
+    db: sqlite_utils.Database, actor: Actor, start: date, end: date, agent_ids: list[int] | None = None
+) -> int:
     """Fill the days without a record, up to today, from the schedule: present on the team's shift, or a rest day."""
     require(actor, "attendance.write")
     if end < start:
         raise ValidationError.single("salary.period", "err.end_before_start")
     last = min(end, config.today())
-    existing = {(r["agent_id"], r["day"]) for r in db.query(
-        "SELECT agent_id, day FROM attendance WHERE day BETWEEN ? AND ?", [start.isoformat(), last.isoformat()])}
+    existing = {
+        (r["agent_id"], r["day"])
+        for r in db.query(
+            "SELECT agent_id, day FROM attendance WHERE day BETWEEN ? AND ?", [start.isoformat(), last.isoformat()]
+        )
+    }
     rostered: dict[tuple[int, str], str] = {}  # the roster's cell of the day, a working shift before rest or leave
-    for cell in db.query("SELECT agent_id, day, shift FROM roster_entries WHERE day BETWEEN ? AND ?", [start.isoformat(), last.isoformat()]):
+    for cell in db.query(
+        "SELECT agent_id, day, shift FROM roster_entries WHERE day BETWEEN ? AND ?",
+        [start.isoformat(), last.isoformat()],
+    ):
         key = (cell["agent_id"], cell["day"])
         if key not in rostered or cell["shift"] in SHIFTS:
             rostered[key] = cell["shift"]
@@ -163,21 +200,43 @@ def fill_schedule(db: sqlite_utils.Database, actor: Actor, start: date, end: dat
             status = "rest" if is_rest_day(agent_id, date.fromisoformat(day)) else "present"
         else:
             status, shift = ("present", cell) if cell in SHIFTS else (cell, shift)
-        new.append({"agent_id": agent_id, "day": day, "shift": shift, "status": status, "check_in": None, "note": "",
-                    "source": "schedule", "recorded_by": actor.id, "recorded_at": stamp})
+        new.append(
+            {
+                "agent_id": agent_id,
+                "day": day,
+                "shift": shift,
+                "status": status,
+                "check_in": None,
+                "note": "",
+                "source": "schedule",
+                "recorded_by": actor.id,
+                "recorded_at": stamp,
+            }
+        )
     if not new:
         return 0
     with write(db):
         db["attendance"].insert_all(new)
-        audit.record(db, actor, "fill", "attendance", f"{start.isoformat()}..{last.isoformat()}", None,
-                     {"days": len(new), "agents": sorted({r["agent_id"] for r in new})})
+        audit.record(
+            db,
+            actor,
+            "fill",
+            "attendance",
+            f"{start.isoformat()}..{last.isoformat()}",
+            None,
+            {"days": len(new), "agents": sorted({r["agent_id"] for r in new})},
+        )
     return len(new)
 
 
 def days_of(db: sqlite_utils.Database, agent_id: int, start: date, end: date) -> list[dict]:
     """An agent's records in [start, end], oldest first (no access check: callers check)."""
-    return rows(db, """SELECT day, shift, status, check_in, note, source FROM attendance
-                       WHERE agent_id = ? AND day BETWEEN ? AND ? ORDER BY day""", [agent_id, start.isoformat(), end.isoformat()])
+    return rows(
+        db,
+        """SELECT day, shift, status, check_in, note, source FROM attendance
+                       WHERE agent_id = ? AND day BETWEEN ? AND ? ORDER BY day""",
+        [agent_id, start.isoformat(), end.isoformat()],
+    )
 
 
 def agent_days(db: sqlite_utils.Database, actor: Actor, agent_id: int, start: date, end: date) -> list[dict]:
@@ -199,20 +258,27 @@ def summary(records: list[dict]) -> dict[str, Any]:
     return {**counts, "scheduled": scheduled, "worked": worked, "rate": (worked / scheduled) if scheduled else None}
 
 
-def month_grid(db: sqlite_utils.Database, actor: Actor, start: date, end: date, project_id: int | None = None,
-               search: str = "") -> list[dict]:
+def month_grid(
+    db: sqlite_utils.Database, actor: Actor, start: date, end: date, project_id: int | None = None, search: str = ""
+) -> list[dict]:
     """Every agent on a team in [start, end] (optionally of one project) with their days: {agent_id, name, ..., days: {day: status}}."""
     require(actor, "attendance.read")
-    where, params = ["pa.from_date <= ?", "(pa.to_date IS NULL OR pa.to_date >= ?)", "(a.name LIKE ? OR a.employee_no LIKE ?)"], \
-        [end.isoformat(), start.isoformat(), f"%{search.strip()}%", f"%{search.strip()}%"]
+    where, params = (
+        ["pa.from_date <= ?", "(pa.to_date IS NULL OR pa.to_date >= ?)", "(a.name LIKE ? OR a.employee_no LIKE ?)"],
+        [end.isoformat(), start.isoformat(), f"%{search.strip()}%", f"%{search.strip()}%"],
+    )
     if project_id is not None:
         where.append("pa.project_id = ?")
         params.append(project_id)
-    people = rows(db, f"""SELECT a.id AS agent_id, a.name, a.employee_no,
+    people = rows(
+        db,
+        f"""SELECT a.id AS agent_id, a.name, a.employee_no,
                                  GROUP_CONCAT(DISTINCT m.name) AS projects, MAX(pa.shift) AS shift
                           FROM project_agents pa JOIN agents a ON a.id = pa.agent_id
                           JOIN projects p ON p.id = pa.project_id JOIN merchants m ON m.id = p.merchant_id
-                          WHERE {' AND '.join(where)} GROUP BY a.id ORDER BY a.employee_no""", params)
+                          WHERE {" AND ".join(where)} GROUP BY a.id ORDER BY a.employee_no""",
+        params,
+    )
     for person in people:
         records = days_of(db, person["agent_id"], start, end)
         person["days"] = {r["day"]: r["status"] for r in records}

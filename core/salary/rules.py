@@ -14,6 +14,7 @@ Money is `Decimal` throughout and every amount a statement shows is rounded to t
   for another below it, never lifts the score over 100);
 - grade: gold from 90, silver from 80, bronze from 70 (thresholds are scheme settings).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

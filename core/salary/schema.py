@@ -8,6 +8,7 @@ insert, update or delete of the statements and lines of an approved run, so figu
 approved cannot change whatever happens to the data they came from. Scheme versions are never
 updated either: a change is a new version.
 """
+
 from __future__ import annotations
 
 

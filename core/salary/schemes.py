@@ -14,6 +14,7 @@ target) 30 %, final inquiry conversion 20 %, average order value 20 %, reply rat
 response rate: the platforms' timed reply rate) 20 %, response time 5 %, attendance 5 %, each
 scored in tiers of achievement; gold from 90 points, silver from 80, bronze from 70.
 """
+
 from __future__ import annotations
 
 import json
@@ -52,8 +53,13 @@ MAX_NOTE = 500
 MAX_MONEY = 10_000_000
 
 DEFAULT_SCORE_TIERS = [
-    {"from": 1.2, "points": 120}, {"from": 1.1, "points": 110}, {"from": 1.0, "points": 100}, {"from": 0.9, "points": 90},
-    {"from": 0.8, "points": 80}, {"from": 0.7, "points": 70}, {"from": 0.6, "points": 60},
+    {"from": 1.2, "points": 120},
+    {"from": 1.1, "points": 110},
+    {"from": 1.0, "points": 100},
+    {"from": 0.9, "points": 90},
+    {"from": 0.8, "points": 80},
+    {"from": 0.7, "points": 70},
+    {"from": 0.6, "points": 60},
 ]
 DEFAULT_SCHEME: dict[str, Any] = {
     "base_amount": None,  # None: the agent's base salary on the roster
@@ -72,14 +78,36 @@ DEFAULT_SCHEME: dict[str, Any] = {
         {"kpi": "attendance", "weight": 0.05, "target": 1.0, "scoring": "tiers"},
     ],
     "score_tiers": DEFAULT_SCORE_TIERS,
-    "grade_gold": 90.0, "grade_silver": 80.0, "grade_bronze": 70.0,
-    "bonus_gold": 0.0, "bonus_silver": 0.0, "bonus_bronze": 0.0,
-    "deduct_complaint": 50.0, "deduct_critical": 100.0, "deduct_absence": 100.0, "deduct_late": 20.0, "deduct_leave": 0.0,
-    "deduction_cap": None, "total_floor": 0.0, "total_cap": None,
-    "complaint_coefficient": 5.0, "absence_coefficient": 5.0, "volume_target": 1000.0,
+    "grade_gold": 90.0,
+    "grade_silver": 80.0,
+    "grade_bronze": 70.0,
+    "bonus_gold": 0.0,
+    "bonus_silver": 0.0,
+    "bonus_bronze": 0.0,
+    "deduct_complaint": 50.0,
+    "deduct_critical": 100.0,
+    "deduct_absence": 100.0,
+    "deduct_late": 20.0,
+    "deduct_leave": 0.0,
+    "deduction_cap": None,
+    "total_floor": 0.0,
+    "total_cap": None,
+    "complaint_coefficient": 5.0,
+    "absence_coefficient": 5.0,
+    "volume_target": 1000.0,
 }
-MONEY_KEYS = ("performance_amount", "bonus_gold", "bonus_silver", "bonus_bronze", "deduct_complaint", "deduct_critical",
-              "deduct_absence", "deduct_late", "deduct_leave", "total_floor")
+MONEY_KEYS = (
+    "performance_amount",
+    "bonus_gold",
+    "bonus_silver",
+    "bonus_bronze",
+    "deduct_complaint",
+    "deduct_critical",
+    "deduct_absence",
+    "deduct_late",
+    "deduct_leave",
+    "total_floor",
+)
 OPTIONAL_MONEY_KEYS = ("base_amount", "commission_cap", "deduction_cap", "total_cap")
 GRADE_KEYS = ("grade_gold", "grade_silver", "grade_bronze")
 
@@ -89,7 +117,9 @@ def default_scheme() -> dict[str, Any]:
     return json.loads(json.dumps(DEFAULT_SCHEME))
 
 
-def _number(data: dict, key: str, errors: list[FieldError], optional: bool = False, field: str | None = None) -> float | None:
+def _number(
+    data: dict, key: str, errors: list[FieldError], optional: bool = False, field: str | None = None
+) -> float | None:
     value = data.get(key)
     name = field or f"salary.{key}"
     if value is None or value == "":
@@ -208,7 +238,11 @@ def validate(data: dict[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
     if volume is not None and volume <= 0:
         errors.append(FieldError("salary.volume_target", "err.positive"))
     clean["volume_target"] = volume
-    if clean.get("total_floor") is not None and clean.get("total_cap") is not None and clean["total_cap"] < clean["total_floor"]:
+    if (
+        clean.get("total_floor") is not None
+        and clean.get("total_cap") is not None
+        and clean["total_cap"] < clean["total_floor"]
+    ):
         errors.append(FieldError("salary.total_cap", "err.salary.cap_below_floor"))
     return clean, errors
 
@@ -240,14 +274,28 @@ def create_scheme(db: sqlite_utils.Database, actor: Actor, name: str, data: dict
     stamp = config.now_text()
     with write(db):
         scheme_id = db["salary_schemes"].insert({"name": name, "created_at": stamp, "created_by": actor.id}).last_pk
-        db["salary_scheme_versions"].insert({"scheme_id": scheme_id, "version": 1, "data": json.dumps(clean, ensure_ascii=False),
-                                             "note": note, "created_at": stamp, "created_by": actor.id})
+        db["salary_scheme_versions"].insert(
+            {
+                "scheme_id": scheme_id,
+                "version": 1,
+                "data": json.dumps(clean, ensure_ascii=False),
+                "note": note,
+                "created_at": stamp,
+                "created_by": actor.id,
+            }
+        )
         audit.record(db, actor, "create", "salary_scheme", scheme_id, None, {"name": name, "version": 1, "data": clean})
     return int(scheme_id)
 
 
-def save_version(db: sqlite_utils.Database, actor: Actor, scheme_id: int, data: dict[str, Any], note: str = "",
-                 name: str | None = None) -> int:
+def save_version(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    scheme_id: int,
+    data: dict[str, Any],
+    note: str = "",
+    name: str | None = None,
+) -> int:
     """Save a changed scheme as its next version (the old versions stay); returns the version number."""
     require(actor, "salary.scheme")
     current = latest(db, scheme_id)
@@ -263,18 +311,36 @@ def save_version(db: sqlite_utils.Database, actor: Actor, scheme_id: int, data: 
     with write(db):
         if new_name != current["name"]:
             db["salary_schemes"].update(scheme_id, {"name": new_name})
-        db["salary_scheme_versions"].insert({"scheme_id": scheme_id, "version": version, "data": json.dumps(clean, ensure_ascii=False),
-                                             "note": note, "created_at": config.now_text(), "created_by": actor.id})
-        audit.record(db, actor, "version", "salary_scheme", scheme_id,
-                     {"name": current["name"], "version": current["version"], "data": current["data"]},
-                     {"name": new_name, "version": version, "data": clean, "note": note})
+        db["salary_scheme_versions"].insert(
+            {
+                "scheme_id": scheme_id,
+                "version": version,
+                "data": json.dumps(clean, ensure_ascii=False),
+                "note": note,
+                "created_at": config.now_text(),
+                "created_by": actor.id,
+            }
+        )
+        audit.record(
+            db,
+            actor,
+            "version",
+            "salary_scheme",
+            scheme_id,
+            {"name": current["name"], "version": current["version"], "data": current["data"]},
+            {"name": new_name, "version": version, "data": clean, "note": note},
+        )
     return version
 
 
 def latest(db: sqlite_utils.Database, scheme_id: int) -> dict[str, Any]:
     """A scheme's newest version: {id, name, version, data, note, created_at} (no access check: callers check)."""
-    row = one(db, """SELECT s.id, s.name, v.version, v.data, v.note, v.created_at FROM salary_schemes s
-                     JOIN salary_scheme_versions v ON v.scheme_id = s.id WHERE s.id = ? ORDER BY v.version DESC LIMIT 1""", [scheme_id])
+    row = one(
+        db,
+        """SELECT s.id, s.name, v.version, v.data, v.note, v.created_at FROM salary_schemes s
+                     JOIN salary_scheme_versions v ON v.scheme_id = s.id WHERE s.id = ? ORDER BY v.version DESC LIMIT 1""",
+        [scheme_id],
+    )
     if row is None:
         raise NotFound(f"salary scheme {scheme_id}")
     return {**row, "data": json.loads(row["data"])}
@@ -289,26 +355,40 @@ def get_scheme(db: sqlite_utils.Database, actor: Actor, scheme_id: int) -> dict[
 def versions(db: sqlite_utils.Database, actor: Actor, scheme_id: int) -> list[dict]:
     """Every version of a scheme, newest first, with who saved it."""
     require(actor, "salary.scheme")
-    found = rows(db, """SELECT v.version, v.note, v.created_at, v.data, u.display_name AS created_by
+    found = rows(
+        db,
+        """SELECT v.version, v.note, v.created_at, v.data, u.display_name AS created_by
                         FROM salary_scheme_versions v LEFT JOIN users u ON u.id = v.created_by
-                        WHERE v.scheme_id = ? ORDER BY v.version DESC""", [scheme_id])
+                        WHERE v.scheme_id = ? ORDER BY v.version DESC""",
+        [scheme_id],
+    )
     return [{**r, "data": json.loads(r["data"])} for r in found]
 
 
 def list_schemes(db: sqlite_utils.Database, actor: Actor, search: str = "") -> list[dict]:
     """Schemes with their newest version and where they are in use."""
     require(actor, "salary.scheme")
-    return rows(db, """SELECT s.id, s.name, MAX(v.version) AS version, MAX(v.created_at) AS updated_at,
+    return rows(
+        db,
+        """SELECT s.id, s.name, MAX(v.version) AS version, MAX(v.created_at) AS updated_at,
                               (SELECT COUNT(*) FROM salary_scheme_assignments a WHERE a.scheme_id = s.id) AS assignments
                        FROM salary_schemes s JOIN salary_scheme_versions v ON v.scheme_id = s.id
-                       WHERE s.name LIKE ? GROUP BY s.id ORDER BY s.name""", [f"%{search.strip()}%"])
+                       WHERE s.name LIKE ? GROUP BY s.id ORDER BY s.name""",
+        [f"%{search.strip()}%"],
+    )
 
 
 # --- choosing a scheme ------------------------------------------------------------------------------------
 
 
-def assign(db: sqlite_utils.Database, actor: Actor, scheme_id: int, from_date: date, project_id: int | None = None,
-           agent_id: int | None = None) -> int:
+def assign(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    scheme_id: int,
+    from_date: date,
+    project_id: int | None = None,
+    agent_id: int | None = None,
+) -> int:
     """Choose a scheme from a date: for an agent, a project, or (neither given) the company."""
     require(actor, "salary.scheme")
     errors: list[FieldError] = []
@@ -324,8 +404,14 @@ def assign(db: sqlite_utils.Database, actor: Actor, scheme_id: int, from_date: d
         errors.append(FieldError("salary.from_date", "err.required"))
     if errors:
         raise ValidationError(errors)
-    record = {"scheme_id": scheme_id, "project_id": project_id, "agent_id": agent_id, "from_date": from_date.isoformat(),
-              "created_at": config.now_text(), "created_by": actor.id}
+    record = {
+        "scheme_id": scheme_id,
+        "project_id": project_id,
+        "agent_id": agent_id,
+        "from_date": from_date.isoformat(),
+        "created_at": config.now_text(),
+        "created_by": actor.id,
+    }
     with write(db):
         row_id = db["salary_scheme_assignments"].insert(record).last_pk
         audit.record(db, actor, "create", "salary_scheme_assignment", row_id, None, record)
@@ -346,14 +432,17 @@ def unassign(db: sqlite_utils.Database, actor: Actor, assignment_id: int) -> Non
 def assignments(db: sqlite_utils.Database, actor: Actor) -> list[dict]:
     """Every choice of scheme, company first, then projects, then agents, newest date first."""
     require(actor, "salary.scheme")
-    return rows(db, """SELECT x.id, x.scheme_id, s.name AS scheme_name, x.project_id, x.agent_id, x.from_date,
+    return rows(
+        db,
+        """SELECT x.id, x.scheme_id, s.name AS scheme_name, x.project_id, x.agent_id, x.from_date,
                               m.name || ' · ' || p.name AS project_name, a.name AS agent_name,
                               CASE WHEN x.agent_id IS NOT NULL THEN 'agent' WHEN x.project_id IS NOT NULL THEN 'project' ELSE 'company' END AS level
                        FROM salary_scheme_assignments x JOIN salary_schemes s ON s.id = x.scheme_id
                        LEFT JOIN projects p ON p.id = x.project_id LEFT JOIN merchants m ON m.id = p.merchant_id
                        LEFT JOIN agents a ON a.id = x.agent_id
                        ORDER BY CASE WHEN x.agent_id IS NOT NULL THEN 3 WHEN x.project_id IS NOT NULL THEN 2 ELSE 1 END,
-                                x.from_date DESC, x.id DESC""")
+                                x.from_date DESC, x.id DESC""",
+    )
 
 
 class Chooser:
@@ -361,16 +450,25 @@ class Chooser:
 
     def __init__(self, db: sqlite_utils.Database):
         self.db = db
-        self.choices = rows(db, "SELECT id, scheme_id, project_id, agent_id, from_date FROM salary_scheme_assignments ORDER BY from_date, id")
+        self.choices = rows(
+            db,
+            "SELECT id, scheme_id, project_id, agent_id, from_date FROM salary_scheme_assignments ORDER BY from_date, id",
+        )
         self._versions: dict[int, dict[str, Any]] = {}
 
     def scheme_id(self, agent_id: int, project_id: int, day: date) -> int | None:
         text = day.isoformat()
         for level in ("agent", "project", "company"):
-            found = [c for c in self.choices if c["from_date"] <= text and (
-                (level == "agent" and c["agent_id"] == agent_id) or
-                (level == "project" and c["agent_id"] is None and c["project_id"] == project_id) or
-                (level == "company" and c["agent_id"] is None and c["project_id"] is None))]
+            found = [
+                c
+                for c in self.choices
+                if c["from_date"] <= text
+                and (
+                    (level == "agent" and c["agent_id"] == agent_id)
+                    or (level == "project" and c["agent_id"] is None and c["project_id"] == project_id)
+                    or (level == "company" and c["agent_id"] is None and c["project_id"] is None)
+                )
+            ]
             if found:
                 return found[-1]["scheme_id"]
         return None
@@ -409,10 +507,21 @@ def to_form(data: dict[str, Any]) -> dict[str, Any]:
     form = {k: v for k, v in data.items() if k not in ("kpis", "commission_tiers", "score_tiers")}
     form["commission_rate"] = _scaled(data.get("commission_rate"), 100)
     form["achievement_cap"] = _scaled(data.get("achievement_cap"), 100)
-    form["commission_tiers"] = [{"from": t["from"], "rate": _scaled(t["rate"], 100)} for t in data.get("commission_tiers") or []]
-    form["score_tiers"] = [{"from": _scaled(t["from"], 100), "points": t["points"]} for t in data.get("score_tiers") or []]
-    form["kpis"] = [{"kpi": k["kpi"], "weight": _scaled(k["weight"], 100), "target": target_to_display(k["kpi"], k.get("target")),
-                     "scoring": k.get("scoring") or "tiers"} for k in data.get("kpis") or []]
+    form["commission_tiers"] = [
+        {"from": t["from"], "rate": _scaled(t["rate"], 100)} for t in data.get("commission_tiers") or []
+    ]
+    form["score_tiers"] = [
+        {"from": _scaled(t["from"], 100), "points": t["points"]} for t in data.get("score_tiers") or []
+    ]
+    form["kpis"] = [
+        {
+            "kpi": k["kpi"],
+            "weight": _scaled(k["weight"], 100),
+            "target": target_to_display(k["kpi"], k.get("target")),
+            "scoring": k.get("scoring") or "tiers",
+        }
+        for k in data.get("kpis") or []
+    ]
     return form
 
 
@@ -423,11 +532,24 @@ def from_form(form: dict[str, Any]) -> dict[str, Any]:
     data["achievement_cap"] = _scaled(form.get("achievement_cap"), 0.01)
     blank = lambda row: all(v is None or v == "" or v != v for v in row.values())  # noqa: E731  (v != v: NaN)
     clean = lambda v: None if v is None or v == "" or v != v else v  # noqa: E731
-    data["commission_tiers"] = [{"from": clean(r.get("from")), "rate": _scaled(clean(r.get("rate")), 0.01)}
-                                for r in form.get("commission_tiers") or [] if not blank(r)]
-    data["score_tiers"] = [{"from": _scaled(clean(r.get("from")), 0.01), "points": clean(r.get("points"))}
-                           for r in form.get("score_tiers") or [] if not blank(r)]
-    data["kpis"] = [{"kpi": clean(r.get("kpi")), "weight": _scaled(clean(r.get("weight")), 0.01),
-                     "target": target_from_display(clean(r.get("kpi")) or "", clean(r.get("target"))), "scoring": clean(r.get("scoring")) or "tiers"}
-                    for r in form.get("kpis") or [] if not blank(r)]
+    data["commission_tiers"] = [
+        {"from": clean(r.get("from")), "rate": _scaled(clean(r.get("rate")), 0.01)}
+        for r in form.get("commission_tiers") or []
+        if not blank(r)
+    ]
+    data["score_tiers"] = [
+        {"from": _scaled(clean(r.get("from")), 0.01), "points": clean(r.get("points"))}
+        for r in form.get("score_tiers") or []
+        if not blank(r)
+    ]
+    data["kpis"] = [
+        {
+            "kpi": clean(r.get("kpi")),
+            "weight": _scaled(clean(r.get("weight")), 0.01),
+            "target": target_from_display(clean(r.get("kpi")) or "", clean(r.get("target"))),
+            "scoring": clean(r.get("scoring")) or "tiers",
+        }
+        for r in form.get("kpis") or []
+        if not blank(r)
+    ]
     return data

@@ -1,4 +1,5 @@
 """UI text of salary and performance: (zh, en) per key, merged into core.kernel.i18n.CATALOGUE."""
+
 from __future__ import annotations
 
 KPI_LABELS: dict[str, tuple[str, str]] = {
@@ -33,7 +34,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "salary.no_run": ("{month} 尚未核算。", "{month} has not been run yet."),
     "salary.run": ("核算本月工资", "Run this month"),
     "salary.rerun": ("重新核算", "Run again"),
-    "salary.rerun_hint": ("草稿可随时按最新数据重新核算。", "A draft can be recomputed from the latest data at any time."),
+    "salary.rerun_hint": (
+        "草稿可随时按最新数据重新核算。",
+        "A draft can be recomputed from the latest data at any time.",
+    ),
     "salary.approve": ("审批并锁定", "Approve and lock"),
     "salary.approve_confirm": ("我已核对，审批后本月数据将锁定", "I have checked it; approving locks the month"),
     "salary.reopen": ("重新开放本月（仅总监）", "Reopen this month (director only)"),
@@ -43,10 +47,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "salary.done.run": ("{month} 已核算（草稿）。", "{month} computed (draft)."),
     "salary.done.approve": ("{month} 已审批并锁定。", "{month} approved and locked."),
     "salary.done.reopen": ("{month} 已重新开放为草稿。", "{month} reopened as a draft."),
-    "salary.run.approved": ("{month} 已审批锁定（{by}，{at}）：数据变化不会再影响本月工资。",
-                            "{month} is approved and locked ({by}, {at}): later data changes no longer touch it."),
-    "salary.run.draft": ("{month} 为草稿（最近核算 {at}，第{n}次），审批前可重新核算。",
-                         "{month} is a draft (last computed {at}, run {n}); it can be run again until approved."),
+    "salary.run.approved": (
+        "{month} 已审批锁定（{by}，{at}）：数据变化不会再影响本月工资。",
+        "{month} is approved and locked ({by}, {at}): later data changes no longer touch it.",
+    ),
+    "salary.run.draft": (
+        "{month} 为草稿（最近核算 {at}，第{n}次），审批前可重新核算。",
+        "{month} is a draft (last computed {at}, run {n}); it can be run again until approved.",
+    ),
     "salary.status.draft": ("草稿", "Draft"),
     "salary.status.approved": ("已审批", "Approved"),
     "salary.status.estimate": ("本月预估", "Estimate"),
@@ -67,35 +75,56 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "salary.no_data_index": ("无数据", "no data"),
     # what a statement's figures mean (core.salary.payroll.statement_notes)
     "salary.notes": ("说明", "What these figures mean"),
-    "salary.note.days": ("在岗 {days}/{month_days} 天：{start} 至 {end} 在项目团队中的日历天数（含休息日），底薪和绩效按 在岗天数 ÷ 当月天数 折算；"
-                         "不是“本月考勤”里的出勤天数（那里只数已排班的班次）。",
-                         "On duty {days}/{month_days} days: calendar days on a project team from {start} to {end} (rest days included); base and "
-                         "performance pay are pro-rated by days on duty ÷ days of the month. Not the attended shifts of the attendance tab (those count scheduled shifts only)."),
-    "salary.note.days_estimate": ("在岗 {days}/{month_days} 天：本月 {start} 至今天（{end}）在项目团队中的日历天数（含休息日）；预估的底薪和绩效按 在岗天数 ÷ 当月天数 折算，"
-                                  "月底按整月重算。不是“本月考勤”里的出勤天数（那里只数已排班的班次）。",
-                                  "On duty {days}/{month_days} days: calendar days on a project team from {start} to today ({end}), rest days included; the estimate "
-                                  "pro-rates base and performance pay by days on duty ÷ days of the month, and the month end recomputes the whole month. "
-                                  "Not the attended shifts of the attendance tab (those count scheduled shifts only)."),
+    "salary.note.days": (
+        "在岗 {days}/{month_days} 天：{start} 至 {end} 在项目团队中的日历天数（含休息日），底薪和绩效按 在岗天数 ÷ 当月天数 折算；"
+        "不是“本月考勤”里的出勤天数（那里只数已排班的班次）。",
+        "On duty {days}/{month_days} days: calendar days on a project team from {start} to {end} (rest days included); base and "
+        "performance pay are pro-rated by days on duty ÷ days of the month. Not the attended shifts of the attendance tab (those count scheduled shifts only).",
+    ),
+    "salary.note.days_estimate": (
+        "在岗 {days}/{month_days} 天：本月 {start} 至今天（{end}）在项目团队中的日历天数（含休息日）；预估的底薪和绩效按 在岗天数 ÷ 当月天数 折算，"
+        "月底按整月重算。不是“本月考勤”里的出勤天数（那里只数已排班的班次）。",
+        "On duty {days}/{month_days} days: calendar days on a project team from {start} to today ({end}), rest days included; the estimate "
+        "pro-rates base and performance pay by days on duty ÷ days of the month, and the month end recomputes the whole month. "
+        "Not the attended shifts of the attendance tab (those count scheduled shifts only).",
+    ),
     "salary.note.index_missing": ("{index}无数据：{missing}。{effect}", "{index} has no figure: {missing}. {effect}"),
     "salary.note.missing.exam_score": ("还没有考核成绩", "no exam result yet"),
     "salary.note.missing.qa_score": ("本月还没有质检评分", "no QA review this month yet"),
     "salary.note.missing.volume_target": ("方案没有设定月度接待量目标", "the scheme sets no monthly volume target"),
-    "salary.note.effect_weighed": ("本方案按 {weight} 的权重考核此指标，无数据按0分计入KPI得分，会拉低绩效。",
-                                   "The scheme weighs it at {weight}: without a figure it scores 0 points in the KPI score and lowers performance pay."),
-    "salary.note.effect_not_weighed": ("本方案不考核此指标，它不影响本月工资。", "The scheme does not weigh it: it does not change this month's pay."),
-    "salary.note.no_grade": ("未定级：等级按本月KPI得分评定（金牌 ≥ {gold}、银牌 ≥ {silver}、铜牌 ≥ {bronze}），KPI得分 {score} 低于铜牌线 {bronze}，所以没有等级和等级奖金。",
-                             "No grade: the grade follows the month's KPI score (gold ≥ {gold}, silver ≥ {silver}, bronze ≥ {bronze}); a KPI score of {score} "
-                             "is below bronze ({bronze}), so there is no grade and no grade bonus."),
-    "salary.note.grade": ("等级{grade}：KPI得分 {score} ≥ {grade}线 {limit}（金牌 ≥ {gold}、银牌 ≥ {silver}、铜牌 ≥ {bronze}）。",
-                          "Grade {grade}: a KPI score of {score} ≥ the {grade} line {limit} (gold ≥ {gold}, silver ≥ {silver}, bronze ≥ {bronze})."),
-    "salary.note.grade_estimate": ("月中的等级只是预估：以月底审批后的工资条为准。", "A grade mid-month is an estimate: the approved statement at month end settles it."),
-    "salary.statement.head": ("**{agent}**（{no}）· {projects} · 在岗 {days}/{month_days} 天 · KPI得分 {score} · 等级 {grade}",
-                              "**{agent}** ({no}) · {projects} · on duty {days}/{month_days} days · KPI score {score} · grade {grade}"),
+    "salary.note.effect_weighed": (
+        "本方案按 {weight} 的权重考核此指标，无数据按0分计入KPI得分，会拉低绩效。",
+        "The scheme weighs it at {weight}: without a figure it scores 0 points in the KPI score and lowers performance pay.",
+    ),
+    "salary.note.effect_not_weighed": (
+        "本方案不考核此指标，它不影响本月工资。",
+        "The scheme does not weigh it: it does not change this month's pay.",
+    ),
+    "salary.note.no_grade": (
+        "未定级：等级按本月KPI得分评定（金牌 ≥ {gold}、银牌 ≥ {silver}、铜牌 ≥ {bronze}），KPI得分 {score} 低于铜牌线 {bronze}，所以没有等级和等级奖金。",
+        "No grade: the grade follows the month's KPI score (gold ≥ {gold}, silver ≥ {silver}, bronze ≥ {bronze}); a KPI score of {score} "
+        "is below bronze ({bronze}), so there is no grade and no grade bonus.",
+    ),
+    "salary.note.grade": (
+        "等级{grade}：KPI得分 {score} ≥ {grade}线 {limit}（金牌 ≥ {gold}、银牌 ≥ {silver}、铜牌 ≥ {bronze}）。",
+        "Grade {grade}: a KPI score of {score} ≥ the {grade} line {limit} (gold ≥ {gold}, silver ≥ {silver}, bronze ≥ {bronze}).",
+    ),
+    "salary.note.grade_estimate": (
+        "月中的等级只是预估：以月底审批后的工资条为准。",
+        "A grade mid-month is an estimate: the approved statement at month end settles it.",
+    ),
+    "salary.statement.head": (
+        "**{agent}**（{no}）· {projects} · 在岗 {days}/{month_days} 天 · KPI得分 {score} · 等级 {grade}",
+        "**{agent}** ({no}) · {projects} · on duty {days}/{month_days} days · KPI score {score} · grade {grade}",
+    ),
     "salary.statement.title": ("{month} 工资条", "Pay statement {month}"),
     "salary.statement.not_final": ("状态：{status}，非最终工资", "Status: {status}; not the final pay"),
     "salary.statement.lines": ("工资构成", "Pay lines"),
     "salary.statement.kpis": ("KPI 考核", "KPI assessment"),
-    "salary.statement.footer": ("生成时间 {at}（北京时间）。如有疑问请联系项目经理。", "Generated {at} (Beijing time). Questions: ask your project manager."),
+    "salary.statement.footer": (
+        "生成时间 {at}（北京时间）。如有疑问请联系项目经理。",
+        "Generated {at} (Beijing time). Questions: ask your project manager.",
+    ),
     "salary.charts_for": ("{month}（{status}）", "{month} ({status})"),
     "salary.no_previous": ("没有上月的核算，无法比较环比。", "There is no run of the previous month to compare with."),
     "salary.chart.scatter": ("工资与KPI得分", "Pay vs KPI score"),
@@ -103,11 +132,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "salary.chart.mom": ("工资环比变化", "Change since last month"),
     "salary.chart.kpi_moves": ("影响工资最大的KPI", "The KPI that moved pay most"),
     # schemes
-    "salary.schemes_hint": ("方案即数据：每次保存生成新版本，旧版本保留；核算使用各方案的最新版本，已审批月份不受影响。",
-                            "A scheme is data: each save makes a new version and keeps the old; a run uses each scheme's newest version; approved months never change."),
+    "salary.schemes_hint": (
+        "方案即数据：每次保存生成新版本，旧版本保留；核算使用各方案的最新版本，已审批月份不受影响。",
+        "A scheme is data: each save makes a new version and keeps the old; a run uses each scheme's newest version; approved months never change.",
+    ),
     "salary.scheme_new": ("新建方案（按行业惯例的默认值）", "New scheme (trade-practice defaults)"),
     "salary.scheme_create": ("创建方案", "Create the scheme"),
-    "salary.no_schemes": ("还没有薪资方案。请先创建一个方案并指定适用范围。", "No pay scheme yet. Create one and choose where it applies."),
+    "salary.no_schemes": (
+        "还没有薪资方案。请先创建一个方案并指定适用范围。",
+        "No pay scheme yet. Create one and choose where it applies.",
+    ),
     "salary.scheme_edit": ("编辑方案", "Edit a scheme"),
     "salary.scheme_version": ("当前版本 v{version}（{at}）", "Current version v{version} ({at})"),
     "salary.change_note": ("修改说明", "What changed"),
@@ -120,21 +154,34 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "salary.section.limits": ("封顶与保底", "Caps and floor"),
     "salary.section.indices": ("综合指标系数", "Composite index settings"),
     "salary.help.base_amount": ("留空则使用花名册中的底薪", "Leave empty to use the roster's base salary"),
-    "salary.help.kpis": ("权重合计须为100%；目标留空则取订单确认表（质检得分取项目质检目标）；比率类目标按百分比填写，销售额目标为每月金额（按在岗天数折算）。",
-                         "Weights must add up to 100 %; an empty target comes from the order confirmation (QA score: the project's QA target); "
-                         "rates in percent; the sales target is per month (pro-rated by days on duty)."),
+    "salary.help.kpis": (
+        "权重合计须为100%；目标留空则取订单确认表（质检得分取项目质检目标）；比率类目标按百分比填写，销售额目标为每月金额（按在岗天数折算）。",
+        "Weights must add up to 100 %; an empty target comes from the order confirmation (QA score: the project's QA target); "
+        "rates in percent; the sales target is per month (pro-rated by days on duty).",
+    ),
     "salary.commission_mode.flat": ("固定比例", "Flat rate"),
     "salary.commission_mode.tiers": ("超额累进（分段）", "Marginal tiers"),
     "salary.scoring.tiers": ("分档计分", "Tiers"),
     "salary.scoring.linear": ("按比例计分", "Linear"),
     "salary.assignments": ("方案适用范围", "Where schemes apply"),
-    "salary.assignments_hint": ("某天适用的方案：客服个人的 > 项目的 > 公司的，均取该日之前最近的起始日期。",
-                                "On a day an agent is paid by: its own scheme, else its project's, else the company's; each the latest from-date on or before that day."),
-    "salary.no_assignments": ("还没有指定任何方案，核算前请至少为公司指定一个。", "No scheme is chosen anywhere yet; choose at least the company's before a run."),
+    "salary.assignments_hint": (
+        "某天适用的方案：客服个人的 > 项目的 > 公司的，均取该日之前最近的起始日期。",
+        "On a day an agent is paid by: its own scheme, else its project's, else the company's; each the latest from-date on or before that day.",
+    ),
+    "salary.no_assignments": (
+        "还没有指定任何方案，核算前请至少为公司指定一个。",
+        "No scheme is chosen anywhere yet; choose at least the company's before a run.",
+    ),
     "salary.assign": ("指定方案", "Choose the scheme"),
-    "salary.assign_hint": ("适用范围为“公司”时忽略项目和客服；为“项目”时忽略客服。", "For the company, project and agent are ignored; for a project, the agent is ignored."),
+    "salary.assign_hint": (
+        "适用范围为“公司”时忽略项目和客服；为“项目”时忽略客服。",
+        "For the company, project and agent are ignored; for a project, the agent is ignored.",
+    ),
     "salary.unassign": ("撤销一项指定", "Withdraw a choice"),
-    "salary.unassign_confirm": ("我确认撤销（已审批的月份不受影响）", "Yes, withdraw it (approved months are not affected)"),
+    "salary.unassign_confirm": (
+        "我确认撤销（已审批的月份不受影响）",
+        "Yes, withdraw it (approved months are not affected)",
+    ),
     "salary.level.company": ("公司", "Company"),
     "salary.level.project": ("项目", "Project"),
     "salary.level.agent": ("客服个人", "Agent"),
@@ -164,7 +211,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "salary.line.performance": ("KPI绩效 · {project}", "KPI performance pay · {project}"),
     "salary.line.grade_bonus": ("等级奖金 · {grade}", "Grade bonus · {grade}"),
     "salary.line.complaint": ("投诉扣款 · {number}（{day}）", "Complaint deduction · {number} ({day})"),
-    "salary.line.critical": ("质检致命错误扣款 · 质检单#{review}（{day}）", "QA critical failure deduction · review #{review} ({day})"),
+    "salary.line.critical": (
+        "质检致命错误扣款 · 质检单#{review}（{day}）",
+        "QA critical failure deduction · review #{review} ({day})",
+    ),
     "salary.line.absence": ("缺勤扣款 · {day}", "Absence deduction · {day}"),
     "salary.line.late": ("迟到扣款 · {day}", "Late arrival deduction · {day}"),
     "salary.line.leave": ("请假扣款 · {day}", "Leave deduction · {day}"),
@@ -173,10 +223,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "salary.line.cap": ("工资封顶", "Pay cap"),
     "salary.f.base": ("月底薪 × 在岗天数 / 当月天数", "monthly base × days on duty / days of the month"),
     "salary.f.commission_flat": ("销售额 × 提成比例", "sales × commission rate"),
-    "salary.f.commission_tiers": ("各分段销售额 × 该段比例之和（超额累进）", "the sum of each tier's sales × its rate (marginal tiers)"),
-    "salary.f.performance": ("绩效金额 × 在岗天数 / 当月天数 × KPI得分 / 100", "performance amount × days on duty / days of the month × KPI score / 100"),
+    "salary.f.commission_tiers": (
+        "各分段销售额 × 该段比例之和（超额累进）",
+        "the sum of each tier's sales × its rate (marginal tiers)",
+    ),
+    "salary.f.performance": (
+        "绩效金额 × 在岗天数 / 当月天数 × KPI得分 / 100",
+        "performance amount × days on duty / days of the month × KPI score / 100",
+    ),
     "salary.f.grade_bonus": ("本月KPI得分对应等级的奖金", "the bonus of the month's grade"),
-    "salary.f.deduct_complaint": ("每次经主管认定客服有责的投诉扣款", "per complaint the supervisor found the agent responsible for"),
+    "salary.f.deduct_complaint": (
+        "每次经主管认定客服有责的投诉扣款",
+        "per complaint the supervisor found the agent responsible for",
+    ),
     "salary.f.deduct_critical": ("每次质检致命错误扣款", "per QA review standing as a critical failure"),
     "salary.f.deduct_absence": ("每次缺勤扣款", "per absence"),
     "salary.f.deduct_late": ("每次迟到扣款", "per late arrival"),
@@ -281,17 +340,23 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "salary.c.check_in": ("到岗时间", "Check-in"),
     # attendance
     "salary.att.title": ("考勤", "Attendance"),
-    "salary.att.rules": ("班次：白班 08:30–16:00，晚班 16:00–23:30；上六休一。出勤率 =（出勤+迟到）/（出勤+迟到+缺勤+请假）。",
-                         "Shifts: day 08:30–16:00, night 16:00–23:30; six days on, one off. Attendance = (present + late) / (present + late + absent + leave)."),
+    "salary.att.rules": (
+        "班次：白班 08:30–16:00，晚班 16:00–23:30；上六休一。出勤率 =（出勤+迟到）/（出勤+迟到+缺勤+请假）。",
+        "Shifts: day 08:30–16:00, night 16:00–23:30; six days on, one off. Attendance = (present + late) / (present + late + absent + leave).",
+    ),
     "salary.att.fill": ("按排班补全本月", "Fill the month from the schedule"),
-    "salary.att.fill_help": ("为截至今天尚无记录的在岗日期写入“出勤”或“休息”（上六休一），不覆盖已有记录。",
-                             "Writes present or rest (six on, one off) on every day so far without a record; existing records are kept."),
+    "salary.att.fill_help": (
+        "为截至今天尚无记录的在岗日期写入“出勤”或“休息”（上六休一），不覆盖已有记录。",
+        "Writes present or rest (six on, one off) on every day so far without a record; existing records are kept.",
+    ),
     "salary.att.filled": ("已补全 {n} 天的考勤。", "{n} days filled in."),
     "salary.att.none": ("本月没有考勤记录。", "No attendance recorded for this month."),
     "salary.att.rate": ("出勤率", "Attendance"),
     "salary.att.edit": ("录入或修改考勤", "Record or correct days"),
-    "salary.att.edit_hint": ("填写到岗时间（HH:MM）会自动判断出勤或迟到；未来日期只能记录请假或休息。",
-                             "A check-in time (HH:MM) decides present or late; days to come can only be leave or rest."),
+    "salary.att.edit_hint": (
+        "填写到岗时间（HH:MM）会自动判断出勤或迟到；未来日期只能记录请假或休息。",
+        "A check-in time (HH:MM) decides present or late; days to come can only be leave or rest.",
+    ),
     "salary.att.check_in_help": ("例如 08:41", "e.g. 08:41"),
     "salary.att.saved": ("已保存，{n} 天有变化。", "Saved: {n} days changed."),
     "salary.att.status.present": ("出勤", "Present"),
@@ -306,21 +371,30 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "salary.att.sym.rest": ("休", "R"),
     # my pay
     "salary.mine.title": ("我的工资", "My pay"),
-    "salary.mine.not_linked": ("您的账号尚未关联花名册，请联系项目经理。", "Your login is not linked to the roster yet; ask your project manager."),
+    "salary.mine.not_linked": (
+        "您的账号尚未关联花名册，请联系项目经理。",
+        "Your login is not linked to the roster yet; ask your project manager.",
+    ),
     "salary.mine.estimate": ("本月预估", "This month so far"),
     "salary.mine.statements": ("历史工资条", "Statements"),
     "salary.mine.attendance": ("本月考勤", "Attendance this month"),
-    "salary.mine.estimate_hint": ("按 {start} 至 {today} 的数据预估，仅供参考；以审批后的工资条为准。",
-                                  "Estimated from {start} to {today}; for guidance only: the approved statement is what is paid."),
+    "salary.mine.estimate_hint": (
+        "按 {start} 至 {today} 的数据预估，仅供参考；以审批后的工资条为准。",
+        "Estimated from {start} to {today}; for guidance only: the approved statement is what is paid.",
+    ),
     "salary.mine.estimate_unavailable": ("暂时无法预估本月工资：", "This month cannot be estimated yet:"),
     "salary.mine.no_estimate": ("本月暂无可预估的数据。", "Nothing to estimate for this month yet."),
     "salary.mine.no_statements": ("还没有已审批的工资条。", "No approved statement yet."),
-    "salary.mine.attendance_summary": ("出勤 {worked}/{scheduled} 天 · 迟到 {late} · 缺勤 {absent} · 请假 {leave}",
-                                       "Worked {worked} of {scheduled} days · late {late} · absent {absent} · leave {leave}"),
-    "salary.mine.attendance_hint": ("出勤 = 已排班的班次中出勤或迟到的天数 / 截至今天已排班的天数（出勤、迟到、缺勤、请假；休息日不算）。"
-                                    "工资条上的“在岗天数”是在项目团队中的日历天数（含休息日），用于折算底薪，两者不同。",
-                                    "Worked = scheduled shifts attended (present or late) / shifts scheduled up to today (present, late, absent, leave; rest days "
-                                    "not counted). The statement's days on duty are calendar days on a project team (rest days included), used to pro-rate the base: a different count."),
+    "salary.mine.attendance_summary": (
+        "出勤 {worked}/{scheduled} 天 · 迟到 {late} · 缺勤 {absent} · 请假 {leave}",
+        "Worked {worked} of {scheduled} days · late {late} · absent {absent} · leave {leave}",
+    ),
+    "salary.mine.attendance_hint": (
+        "出勤 = 已排班的班次中出勤或迟到的天数 / 截至今天已排班的天数（出勤、迟到、缺勤、请假；休息日不算）。"
+        "工资条上的“在岗天数”是在项目团队中的日历天数（含休息日），用于折算底薪，两者不同。",
+        "Worked = scheduled shifts attended (present or late) / shifts scheduled up to today (present, late, absent, leave; rest days "
+        "not counted). The statement's days on duty are calendar days on a project team (rest days included), used to pro-rate the base: a different count.",
+    ),
     # field labels (forms and error messages)
     "field.salary.scheme_name": ("方案名称", "Scheme name"),
     "field.salary.scheme_note": ("说明", "Description"),
@@ -362,14 +436,24 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "field.salary.volume_target": ("话务量目标（咨询人数/月）", "Volume target (consultations / month)"),
     # errors
     "err.salary.attendance_future": ("未来日期只能记录请假或休息", "a day to come can only be leave or a rest day"),
-    "err.salary.no_scheme": ("{agent}（{project}）没有适用的薪资方案：请在“薪资方案”中为公司、项目或该客服指定一个",
-                             "{agent} ({project}) has no pay scheme: choose one for the company, the project or the agent"),
-    "err.salary.missing_target": ("{agent}（{project}）缺少目标：请在方案“{scheme}”中设置，或在订单确认表中填写",
-                                  "{agent} ({project}) has no target: set it in scheme “{scheme}” or in the order confirmation"),
-    "err.salary.locked": ("{month} 已审批锁定，只有总监可以重新开放", "{month} is approved and locked; only the director can reopen it"),
+    "err.salary.no_scheme": (
+        "{agent}（{project}）没有适用的薪资方案：请在“薪资方案”中为公司、项目或该客服指定一个",
+        "{agent} ({project}) has no pay scheme: choose one for the company, the project or the agent",
+    ),
+    "err.salary.missing_target": (
+        "{agent}（{project}）缺少目标：请在方案“{scheme}”中设置，或在订单确认表中填写",
+        "{agent} ({project}) has no target: set it in scheme “{scheme}” or in the order confirmation",
+    ),
+    "err.salary.locked": (
+        "{month} 已审批锁定，只有总监可以重新开放",
+        "{month} is approved and locked; only the director can reopen it",
+    ),
     "err.salary.month_future": ("该月份尚未开始", "this month has not begun"),
     "err.salary.no_agents": ("{month} 没有在岗的客服", "nobody was on a team in {month}"),
-    "err.salary.month_not_over": ("{month} 尚未结束，月末之后才能审批", "{month} is not over yet; approve it after its last day"),
+    "err.salary.month_not_over": (
+        "{month} 尚未结束，月末之后才能审批",
+        "{month} is not over yet; approve it after its last day",
+    ),
     "err.salary.not_approved": ("只有已审批的月份需要重新开放", "only an approved month can be reopened"),
     "err.salary.tiers_from_zero": ("分段须从0元开始", "the tiers must start at 0"),
     "err.salary.tiers_repeat": ("分段起点不能重复", "two tiers start at the same amount"),

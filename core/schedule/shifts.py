@@ -15,6 +15,7 @@ on a day they work for another project. The manager edits cells in place; confli
 on two projects at overlapping times, a seventh day in a row, a shift below its headcount, a
 shift on a day of approved leave) are listed, never silently allowed.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,12 +29,12 @@ import sqlite_utils
 
 from core.agents import directory
 from core.kernel import audit, config
-from core.kpi import hourly
-from core.schedule import staffing
-from core.team import training
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
 from core.kernel.permissions import Actor, PermissionDenied, can, require, require_project, visible_project_ids
+from core.kpi import hourly
+from core.schedule import staffing
+from core.team import training
 
 WORK_SHIFTS = ("day", "night")
 CELL_VALUES = ("day", "night", "rest", "leave")
@@ -63,23 +64,30 @@ def settings(db: sqlite_utils.Database, actor: Actor, project_id: int) -> dict[s
     """The project's shift times, headcount per shift, and the staffing model's inputs, defaults filled in."""
     require_project(db, actor, project_id, "handover.read")
     row = one(db, "SELECT * FROM schedule_settings WHERE project_id = ?", [project_id]) or {}
-    confirmed = one(db, "SELECT data FROM order_confirmations WHERE project_id = ? AND status = 'confirmed' ORDER BY version DESC LIMIT 1",
-                    [project_id])
+    confirmed = one(
+        db,
+        "SELECT data FROM order_confirmations WHERE project_id = ? AND status = 'confirmed' ORDER BY version DESC LIMIT 1",
+        [project_id],
+    )
     data = json.loads(confirmed["data"]) if confirmed else {}
     fallback = default_required(data.get("agents_required"))
     return {
-        "day_start": row.get("day_start") or DEFAULT_SHIFT_TIMES["day"][0], "day_end": row.get("day_end") or DEFAULT_SHIFT_TIMES["day"][1],
+        "day_start": row.get("day_start") or DEFAULT_SHIFT_TIMES["day"][0],
+        "day_end": row.get("day_end") or DEFAULT_SHIFT_TIMES["day"][1],
         "night_start": row.get("night_start") or DEFAULT_SHIFT_TIMES["night"][0],
         "night_end": row.get("night_end") or DEFAULT_SHIFT_TIMES["night"][1],
         # 0 is a headcount (no night shift), only a missing setting falls back
         "required_day": fallback["day"] if row.get("required_day") is None else row["required_day"],
         "required_night": fallback["night"] if row.get("required_night") is None else row["required_night"],
-        "aht_s": float(row.get("aht_s") or DEFAULTS["aht_s"]), "concurrency": int(row.get("concurrency") or DEFAULTS["concurrency"]),
+        "aht_s": float(row.get("aht_s") or DEFAULTS["aht_s"]),
+        "concurrency": int(row.get("concurrency") or DEFAULTS["concurrency"]),
         "shrinkage": float(row["shrinkage"]) if row.get("shrinkage") is not None else DEFAULTS["shrinkage"],
         "max_occupancy": float(row.get("max_occupancy") or DEFAULTS["max_occupancy"]),
         "agents_required": int(data.get("agents_required") or 0) or None,
-        "target_rate": float(data.get("target_response_30s_rate") or 0.8), "target_s": 30.0,
-        "service_start": data.get("service_hours_start") or "08:00", "service_end": data.get("service_hours_end") or "23:00",
+        "target_rate": float(data.get("target_response_30s_rate") or 0.8),
+        "target_s": 30.0,
+        "service_start": data.get("service_hours_start") or "08:00",
+        "service_end": data.get("service_hours_end") or "23:00",
         "saved": bool(row),
     }
 
@@ -94,7 +102,11 @@ def settings_errors(values: dict[str, Any]) -> list[FieldError]:
         except ValueError:
             errors.append(FieldError(f"schedule.{key}", "err.time_format"))
     for shift in WORK_SHIFTS:
-        if f"{shift}_start" in parsed and f"{shift}_end" in parsed and parsed[f"{shift}_start"] >= parsed[f"{shift}_end"]:
+        if (
+            f"{shift}_start" in parsed
+            and f"{shift}_end" in parsed
+            and parsed[f"{shift}_start"] >= parsed[f"{shift}_end"]
+        ):
             errors.append(FieldError(f"schedule.{shift}_end", "err.end_before_start"))
     ranges = {"required_day": (0, 500), "required_night": (0, 500), "aht_s": (1, 7200), "concurrency": (1, 10)}
     for key, (low, high) in ranges.items():
@@ -104,7 +116,9 @@ def settings_errors(values: dict[str, Any]) -> list[FieldError]:
     for key, (low, high) in {"shrinkage": (0, 0.9), "max_occupancy": (0.1, 1)}.items():
         value = values.get(key)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-            errors.append(FieldError(f"schedule.{key}", "err.schedule.range", {"min": f"{low:.0%}", "max": f"{high:.0%}"}))
+            errors.append(
+                FieldError(f"schedule.{key}", "err.schedule.range", {"min": f"{low:.0%}", "max": f"{high:.0%}"})
+            )
     return errors
 
 
@@ -115,20 +129,32 @@ def save_settings(db: sqlite_utils.Database, actor: Actor, project_id: int, valu
     if errors:
         raise ValidationError(errors)
     record = {key: values[key] for key in ("day_start", "day_end", "night_start", "night_end")}
-    record |= {"required_day": int(values["required_day"]), "required_night": int(values["required_night"]),
-               "aht_s": float(values["aht_s"]), "concurrency": int(values["concurrency"]),
-               "shrinkage": float(values["shrinkage"]), "max_occupancy": float(values["max_occupancy"])}
+    record |= {
+        "required_day": int(values["required_day"]),
+        "required_night": int(values["required_night"]),
+        "aht_s": float(values["aht_s"]),
+        "concurrency": int(values["concurrency"]),
+        "shrinkage": float(values["shrinkage"]),
+        "max_occupancy": float(values["max_occupancy"]),
+    }
     before = one(db, "SELECT * FROM schedule_settings WHERE project_id = ?", [project_id])
     with write(db):
-        db["schedule_settings"].insert({"project_id": project_id, **record, "updated_by": actor.id, "updated_at": config.now_text()},
-                                       replace=True)
+        db["schedule_settings"].insert(
+            {"project_id": project_id, **record, "updated_by": actor.id, "updated_at": config.now_text()}, replace=True
+        )
         audit.record(db, actor, "update" if before else "create", "schedule_settings", project_id, before, record)
 
 
 def model_of(conf: dict[str, Any]) -> staffing.StaffingModel:
     """The staffing model of a project's settings."""
-    return staffing.StaffingModel(aht_s=conf["aht_s"], concurrency=conf["concurrency"], target_rate=conf["target_rate"],
-                                  target_s=conf["target_s"], shrinkage=conf["shrinkage"], max_occupancy=conf["max_occupancy"])
+    return staffing.StaffingModel(
+        aht_s=conf["aht_s"],
+        concurrency=conf["concurrency"],
+        target_rate=conf["target_rate"],
+        target_s=conf["target_s"],
+        shrinkage=conf["shrinkage"],
+        max_occupancy=conf["max_occupancy"],
+    )
 
 
 def shift_hours(start: str, end: str) -> list[int]:
@@ -170,8 +196,13 @@ def days_of(start: date, end: date) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
-def build_proposal(pool: list[PoolAgent], days: list[date], required: dict[str, int],
-                   leave: set[tuple[int, date]] = frozenset(), busy: set[tuple[int, date]] = frozenset()) -> dict[tuple[int, date], str]:
+def build_proposal(
+    pool: list[PoolAgent],
+    days: list[date],
+    required: dict[str, int],
+    leave: set[tuple[int, date]] = frozenset(),
+    busy: set[tuple[int, date]] = frozenset(),
+) -> dict[tuple[int, date], str]:
     """(agent, day) → 'day' | 'night' | 'rest' | 'leave' for the period (busy days elsewhere left out).
 
     Online agents work their own shift six days in seven, rest days staggered within each shift
@@ -213,7 +244,11 @@ def build_proposal(pool: list[PoolAgent], days: list[date], required: dict[str, 
             for agent in candidates:
                 if short <= 0:
                     break
-                if agent.agent_id in working_today or not free(agent, day) or streak[agent.agent_id] >= MAX_DAYS_IN_A_ROW:
+                if (
+                    agent.agent_id in working_today
+                    or not free(agent, day)
+                    or streak[agent.agent_id] >= MAX_DAYS_IN_A_ROW
+                ):
                     continue
                 result[(agent.agent_id, day)] = shift
                 working_today.add(agent.agent_id)
@@ -225,8 +260,9 @@ def build_proposal(pool: list[PoolAgent], days: list[date], required: dict[str, 
             elif key not in result and key not in busy:
                 result[key] = "rest"
         for agent in pool:
-            streak[agent.agent_id] = streak[agent.agent_id] + 1 if agent.agent_id in working_today or (
-                (agent.agent_id, day) in busy) else 0
+            streak[agent.agent_id] = (
+                streak[agent.agent_id] + 1 if agent.agent_id in working_today or ((agent.agent_id, day) in busy) else 0
+            )
     return result
 
 
@@ -265,21 +301,31 @@ def _check_period(start: date, end: date) -> None:
 def team_pool(db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date) -> list[dict]:
     """The project's online and reserve agents of the period (not left), newest assignment per agent, admission flag."""
     require_project(db, actor, project_id, "handover.read")
-    found = rows(db, """SELECT pa.agent_id, pa.role, pa.shift, pa.from_date, pa.to_date, a.name, a.employee_no, a.status
+    found = rows(
+        db,
+        """SELECT pa.agent_id, pa.role, pa.shift, pa.from_date, pa.to_date, a.name, a.employee_no, a.status
                         FROM project_agents pa JOIN agents a ON a.id = pa.agent_id
                         WHERE pa.project_id = ? AND pa.from_date <= ? AND (pa.to_date IS NULL OR pa.to_date >= ?)
                           AND a.status != 'left'
-                        ORDER BY pa.from_date, pa.id""", [project_id, end.isoformat(), start.isoformat()])
+                        ORDER BY pa.from_date, pa.id""",
+        [project_id, end.isoformat(), start.isoformat()],
+    )
     by_agent = {r["agent_id"]: r for r in found}  # the newest assignment wins
     members = sorted(by_agent.values(), key=lambda r: (r["role"] != "online", r["shift"], r["employee_no"]))
     # an agent choosing a swap partner sees the team, not its exam results
-    status = training.admissions(db, actor, project_id, [m["agent_id"] for m in members]) if members and can(actor, "project.read") else {}
+    status = (
+        training.admissions(db, actor, project_id, [m["agent_id"] for m in members])
+        if members and can(actor, "project.read")
+        else {}
+    )
     for member in members:
         member["admitted"] = bool(status.get(member["agent_id"], {}).get("admitted"))
     return members
 
 
-def _cells(db: sqlite_utils.Database, project_id: int | None, start: date, end: date, agent_ids: list[int] | None = None) -> list[dict]:
+def _cells(
+    db: sqlite_utils.Database, project_id: int | None, start: date, end: date, agent_ids: list[int] | None = None
+) -> list[dict]:
     where, params = ["day BETWEEN ? AND ?"], [start.isoformat(), end.isoformat()]
     if project_id is not None:
         where.append("project_id = ?")
@@ -287,22 +333,28 @@ def _cells(db: sqlite_utils.Database, project_id: int | None, start: date, end: 
     if agent_ids is not None:
         where.append(f"agent_id IN ({','.join('?' * len(agent_ids)) or 'NULL'})")
         params += agent_ids
-    return rows(db, f"SELECT project_id, agent_id, day, shift, source FROM roster_entries WHERE {' AND '.join(where)}", params)
+    return rows(
+        db, f"SELECT project_id, agent_id, day, shift, source FROM roster_entries WHERE {' AND '.join(where)}", params
+    )
 
 
 def _approved_leave(db: sqlite_utils.Database, agent_ids: list[int], start: date, end: date) -> set[tuple[int, date]]:
     found: set[tuple[int, date]] = set()
     if not agent_ids:
         return found
-    for r in db.query(f"""SELECT agent_id, day, end_day FROM shift_requests WHERE kind = 'leave' AND status = 'approved'
-                          AND agent_id IN ({','.join('?' * len(agent_ids))}) AND day <= ? AND end_day >= ?""",
-                      [*agent_ids, end.isoformat(), start.isoformat()]):
+    for r in db.query(
+        f"""SELECT agent_id, day, end_day FROM shift_requests WHERE kind = 'leave' AND status = 'approved'
+                          AND agent_id IN ({",".join("?" * len(agent_ids))}) AND day <= ? AND end_day >= ?""",
+        [*agent_ids, end.isoformat(), start.isoformat()],
+    ):
         for day in days_of(max(start, date.fromisoformat(r["day"])), min(end, date.fromisoformat(r["end_day"]))):
             found.add((r["agent_id"], day))
     return found
 
 
-def propose(db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date) -> dict[tuple[int, date], str]:
+def propose(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date
+) -> dict[tuple[int, date], str]:
     """A proposal for the period from the team, approved leave, other projects' rosters and the days before."""
     require_project(db, actor, project_id, "schedule.write")
     _check_period(start, end)
@@ -318,12 +370,21 @@ def propose(db: sqlite_utils.Database, actor: Actor, project_id: int, start: dat
             history[cell["agent_id"]].append((day, cell["shift"]))
         elif cell["project_id"] != project_id and cell["shift"] in WORK_SHIFTS:
             busy.add((cell["agent_id"], day))
-    pool = [PoolAgent(m["agent_id"], m["shift"], m["role"], streak_before(history[m["agent_id"]], start)) for m in members]
-    active = {m["agent_id"]: (date.fromisoformat(m["from_date"]), date.fromisoformat(m["to_date"]) if m["to_date"] else end)
-              for m in members}
+    pool = [
+        PoolAgent(m["agent_id"], m["shift"], m["role"], streak_before(history[m["agent_id"]], start)) for m in members
+    ]
+    active = {
+        m["agent_id"]: (date.fromisoformat(m["from_date"]), date.fromisoformat(m["to_date"]) if m["to_date"] else end)
+        for m in members
+    }
     off_team = {(a, d) for a, (first, last) in active.items() for d in days_of(start, end) if not first <= d <= last}
-    proposal = build_proposal(pool, days_of(start, end), {"day": conf["required_day"], "night": conf["required_night"]},
-                              _approved_leave(db, ids, start, end), busy | off_team)
+    proposal = build_proposal(
+        pool,
+        days_of(start, end),
+        {"day": conf["required_day"], "night": conf["required_night"]},
+        _approved_leave(db, ids, start, end),
+        busy | off_team,
+    )
     return {key: value for key, value in proposal.items() if key not in off_team}
 
 
@@ -332,13 +393,33 @@ def apply_proposal(db: sqlite_utils.Database, actor: Actor, project_id: int, sta
     proposal = propose(db, actor, project_id, start, end)
     stamp = config.now_text()
     with write(db):
-        removed = db.execute("DELETE FROM roster_entries WHERE project_id = ? AND day BETWEEN ? AND ?",
-                             [project_id, start.isoformat(), end.isoformat()]).rowcount
-        db["roster_entries"].insert_all([{"project_id": project_id, "agent_id": a, "day": d.isoformat(), "shift": s,
-                                          "source": "proposal", "updated_by": actor.id, "updated_at": stamp}
-                                         for (a, d), s in sorted(proposal.items(), key=lambda kv: (kv[0][1], kv[0][0]))])
-        audit.record(db, actor, "propose", "roster", f"{project_id}:{start.isoformat()}..{end.isoformat()}",
-                     {"cells_replaced": removed}, {"cells": len(proposal)})
+        removed = db.execute(
+            "DELETE FROM roster_entries WHERE project_id = ? AND day BETWEEN ? AND ?",
+            [project_id, start.isoformat(), end.isoformat()],
+        ).rowcount
+        db["roster_entries"].insert_all(
+            [
+                {
+                    "project_id": project_id,
+                    "agent_id": a,
+                    "day": d.isoformat(),
+                    "shift": s,
+                    "source": "proposal",
+                    "updated_by": actor.id,
+                    "updated_at": stamp,
+                }
+                for (a, d), s in sorted(proposal.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+            ]
+        )
+        audit.record(
+            db,
+            actor,
+            "propose",
+            "roster",
+            f"{project_id}:{start.isoformat()}..{end.isoformat()}",
+            {"cells_replaced": removed},
+            {"cells": len(proposal)},
+        )
     return len(proposal)
 
 
@@ -352,10 +433,21 @@ def grid(db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, 
     extra = sorted({a for a, _d in cells} - listed)  # rostered but no longer on the team: still shown
     for agent_id in extra:
         agent = directory.get_agent(db, agent_id)
-        members.append({"agent_id": agent_id, "name": agent["name"], "employee_no": agent["employee_no"], "role": "-",
-                        "shift": "-", "status": agent["status"], "admitted": False})
+        members.append(
+            {
+                "agent_id": agent_id,
+                "name": agent["name"],
+                "employee_no": agent["employee_no"],
+                "role": "-",
+                "shift": "-",
+                "status": agent["status"],
+                "admitted": False,
+            }
+        )
     for member in members:
-        member["days"] = {d.isoformat(): cells.get((member["agent_id"], d.isoformat()), "") for d in days_of(start, end)}
+        member["days"] = {
+            d.isoformat(): cells.get((member["agent_id"], d.isoformat()), "") for d in days_of(start, end)
+        }
     return members
 
 
@@ -398,18 +490,30 @@ def save_cells(db: sqlite_utils.Database, actor: Actor, project_id: int, cells: 
     stamp, changed = config.now_text(), 0
     with write(db):
         for agent_id, day, value in cleaned:
-            before = one(db, "SELECT shift FROM roster_entries WHERE project_id = ? AND agent_id = ? AND day = ?", [project_id, agent_id, day])
+            before = one(
+                db,
+                "SELECT shift FROM roster_entries WHERE project_id = ? AND agent_id = ? AND day = ?",
+                [project_id, agent_id, day],
+            )
             old = before["shift"] if before else None
             if old == value:
                 continue
             if value is None:
-                db.execute("DELETE FROM roster_entries WHERE project_id = ? AND agent_id = ? AND day = ?", [project_id, agent_id, day])
+                db.execute(
+                    "DELETE FROM roster_entries WHERE project_id = ? AND agent_id = ? AND day = ?",
+                    [project_id, agent_id, day],
+                )
             else:
-                db.execute("""INSERT INTO roster_entries (project_id, agent_id, day, shift, source, updated_by, updated_at)
+                db.execute(
+                    """INSERT INTO roster_entries (project_id, agent_id, day, shift, source, updated_by, updated_at)
                               VALUES (?, ?, ?, ?, 'manual', ?, ?) ON CONFLICT (project_id, agent_id, day)
                               DO UPDATE SET shift = excluded.shift, source = 'manual', updated_by = excluded.updated_by,
-                                            updated_at = excluded.updated_at""", [project_id, agent_id, day, value, actor.id, stamp])
-            audit.record(db, actor, "update", "roster", f"{project_id}/{agent_id}/{day}", {"shift": old}, {"shift": value})
+                                            updated_at = excluded.updated_at""",
+                    [project_id, agent_id, day, value, actor.id, stamp],
+                )
+            audit.record(
+                db, actor, "update", "roster", f"{project_id}/{agent_id}/{day}", {"shift": old}, {"shift": value}
+            )
             changed += 1
     return changed
 
@@ -429,10 +533,18 @@ def conflicts(db: sqlite_utils.Database, actor: Actor, project_id: int, start: d
     conf = settings(db, actor, project_id)
     own = _cells(db, project_id, start, end)
     ids = sorted({c["agent_id"] for c in own})
-    names = {r["id"]: r["name"] for r in db.query(f"SELECT id, name FROM agents WHERE id IN ({','.join('?' * len(ids)) or 'NULL'})", ids)}
+    names = {
+        r["id"]: r["name"]
+        for r in db.query(f"SELECT id, name FROM agents WHERE id IN ({','.join('?' * len(ids)) or 'NULL'})", ids)
+    }
     found: list[dict[str, Any]] = []
     times = {"day": (conf["day_start"], conf["day_end"]), "night": (conf["night_start"], conf["night_end"])}
-    others = [c for c in _cells(db, None, start - timedelta(days=MAX_DAYS_IN_A_ROW), end + timedelta(days=MAX_DAYS_IN_A_ROW), ids)]
+    others = [
+        c
+        for c in _cells(
+            db, None, start - timedelta(days=MAX_DAYS_IN_A_ROW), end + timedelta(days=MAX_DAYS_IN_A_ROW), ids
+        )
+    ]
     other_settings: dict[int, dict] = {}
     by_agent_day: dict[tuple[int, str], list[dict]] = {}
     for cell in others:
@@ -446,23 +558,54 @@ def conflicts(db: sqlite_utils.Database, actor: Actor, project_id: int, start: d
             if other["project_id"] not in other_settings:
                 other_settings[other["project_id"]] = _shift_times_of(db, other["project_id"])
             if _overlap(times[cell["shift"]], other_settings[other["project_id"]][other["shift"]]):
-                project = one(db, "SELECT p.name, m.name AS merchant FROM projects p JOIN merchants m ON m.id = p.merchant_id WHERE p.id = ?",
-                              [other["project_id"]])
-                found.append({"kind": "double_booked", "day": cell["day"], "agent_id": cell["agent_id"], "name": names.get(cell["agent_id"], ""),
-                              "shift": cell["shift"], "detail": f"{project['merchant']} · {project['name']}"})
+                project = one(
+                    db,
+                    "SELECT p.name, m.name AS merchant FROM projects p JOIN merchants m ON m.id = p.merchant_id WHERE p.id = ?",
+                    [other["project_id"]],
+                )
+                found.append(
+                    {
+                        "kind": "double_booked",
+                        "day": cell["day"],
+                        "agent_id": cell["agent_id"],
+                        "name": names.get(cell["agent_id"], ""),
+                        "shift": cell["shift"],
+                        "detail": f"{project['merchant']} · {project['name']}",
+                    }
+                )
     for agent_id in ids:
-        worked = [date.fromisoformat(c["day"]) for c in others if c["agent_id"] == agent_id and c["shift"] in WORK_SHIFTS]
+        worked = [
+            date.fromisoformat(c["day"]) for c in others if c["agent_id"] == agent_id and c["shift"] in WORK_SHIFTS
+        ]
         for first, length in longest_runs(worked):
             for n in range(MAX_DAYS_IN_A_ROW, length):
                 day = first + timedelta(days=n)
-                if start <= day <= end and (agent_id, day.isoformat()) in {(c["agent_id"], c["day"]) for c in own if c["shift"] in WORK_SHIFTS}:
-                    found.append({"kind": "seventh_day", "day": day.isoformat(), "agent_id": agent_id, "name": names.get(agent_id, ""),
-                                  "shift": "", "detail": str(n + 1)})
+                if start <= day <= end and (agent_id, day.isoformat()) in {
+                    (c["agent_id"], c["day"]) for c in own if c["shift"] in WORK_SHIFTS
+                }:
+                    found.append(
+                        {
+                            "kind": "seventh_day",
+                            "day": day.isoformat(),
+                            "agent_id": agent_id,
+                            "name": names.get(agent_id, ""),
+                            "shift": "",
+                            "detail": str(n + 1),
+                        }
+                    )
     leave = _approved_leave(db, ids, start, end)
     for cell in own:
         if cell["shift"] in WORK_SHIFTS and (cell["agent_id"], date.fromisoformat(cell["day"])) in leave:
-            found.append({"kind": "on_leave", "day": cell["day"], "agent_id": cell["agent_id"], "name": names.get(cell["agent_id"], ""),
-                          "shift": cell["shift"], "detail": ""})
+            found.append(
+                {
+                    "kind": "on_leave",
+                    "day": cell["day"],
+                    "agent_id": cell["agent_id"],
+                    "name": names.get(cell["agent_id"], ""),
+                    "shift": cell["shift"],
+                    "detail": "",
+                }
+            )
     counts: dict[tuple[str, str], int] = {}
     for cell in own:
         if cell["shift"] in WORK_SHIFTS:
@@ -472,14 +615,26 @@ def conflicts(db: sqlite_utils.Database, actor: Actor, project_id: int, start: d
             need = conf[f"required_{shift}"]
             have = counts.get((day.isoformat(), shift), 0)
             if have < need:
-                found.append({"kind": "understaffed", "day": day.isoformat(), "agent_id": None, "name": "", "shift": shift,
-                              "detail": f"{have}/{need}"})
+                found.append(
+                    {
+                        "kind": "understaffed",
+                        "day": day.isoformat(),
+                        "agent_id": None,
+                        "name": "",
+                        "shift": shift,
+                        "detail": f"{have}/{need}",
+                    }
+                )
     order = {"double_booked": 0, "seventh_day": 1, "on_leave": 2, "understaffed": 3}
     return sorted(found, key=lambda c: (c["day"], order[c["kind"]], c["name"]))
 
 
 def _shift_times_of(db: sqlite_utils.Database, project_id: int) -> dict[str, tuple[str, str]]:
-    row = one(db, "SELECT day_start, day_end, night_start, night_end FROM schedule_settings WHERE project_id = ?", [project_id])
+    row = one(
+        db,
+        "SELECT day_start, day_end, night_start, night_end FROM schedule_settings WHERE project_id = ?",
+        [project_id],
+    )
     if row is None:
         return dict(DEFAULT_SHIFT_TIMES)
     return {"day": (row["day_start"], row["day_end"]), "night": (row["night_start"], row["night_end"])}
@@ -488,18 +643,28 @@ def _shift_times_of(db: sqlite_utils.Database, project_id: int) -> dict[str, tup
 def understaffed_shifts(db: sqlite_utils.Database, project_id: int, start: date, end: date) -> list[tuple[str, str]]:
     """(day, shift) of [start, end] rostered below the shift's headcount (no access check: the go-live gate's callers check)."""
     row = one(db, "SELECT required_day, required_night FROM schedule_settings WHERE project_id = ?", [project_id]) or {}
-    confirmed = one(db, "SELECT data FROM order_confirmations WHERE project_id = ? AND status = 'confirmed' ORDER BY version DESC LIMIT 1",
-                    [project_id])
+    confirmed = one(
+        db,
+        "SELECT data FROM order_confirmations WHERE project_id = ? AND status = 'confirmed' ORDER BY version DESC LIMIT 1",
+        [project_id],
+    )
     fallback = default_required(json.loads(confirmed["data"]).get("agents_required") if confirmed else None)
     need = {s: fallback[s] if row.get(f"required_{s}") is None else row[f"required_{s}"] for s in WORK_SHIFTS}
     counts: dict[tuple[str, str], int] = {}
     for cell in _cells(db, project_id, start, end):
         if cell["shift"] in WORK_SHIFTS:
             counts[(cell["day"], cell["shift"])] = counts.get((cell["day"], cell["shift"]), 0) + 1
-    return [(d.isoformat(), s) for d in days_of(start, end) for s in WORK_SHIFTS if counts.get((d.isoformat(), s), 0) < need[s]]
+    return [
+        (d.isoformat(), s)
+        for d in days_of(start, end)
+        for s in WORK_SHIFTS
+        if counts.get((d.isoformat(), s), 0) < need[s]
+    ]
 
 
-def staffed_by_hour(db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date) -> dict[tuple[date, int], int]:
+def staffed_by_hour(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date
+) -> dict[tuple[date, int], int]:
     """(day, hour) → agents rostered on duty in that hour."""
     require_project(db, actor, project_id, "handover.read")
     conf = settings(db, actor, project_id)
@@ -535,14 +700,25 @@ def coverage(db: sqlite_utils.Database, actor: Actor, project_id: int, start: da
     for day in days_of(start, end):
         for hour in hours:
             have, want = staffed.get((day, hour), 0), need.get((day, hour), 0)
-            result.append({"day": day.isoformat(), "hour": hour, "staffed": have, "required": want, "gap": have - want, "basis": basis})
+            result.append(
+                {
+                    "day": day.isoformat(),
+                    "hour": hour,
+                    "staffed": have,
+                    "required": want,
+                    "gap": have - want,
+                    "basis": basis,
+                }
+            )
     return result
 
 
 # --- volume and requirement ------------------------------------------------------------------------------
 
 
-def inquiry_history(db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date) -> dict[tuple[date, int], float]:
+def inquiry_history(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date
+) -> dict[tuple[date, int], float]:
     """(day, hour) → inquiries (chats started: a buyer's first message of the day) from the imported raw logs.
 
     Every day with messages is present with all its hours (zeros included), so averages see quiet hours.
@@ -555,8 +731,14 @@ def inquiry_history(db: sqlite_utils.Database, actor: Actor, project_id: int, st
 HISTORY_WEEKS = 8
 
 
-def requirement(db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date,
-                extra_rise: dict[date, float] | None = None) -> dict[tuple[date, int], int]:
+def requirement(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    project_id: int,
+    start: date,
+    end: date,
+    extra_rise: dict[date, float] | None = None,
+) -> dict[tuple[date, int], int]:
     """(day, hour) → agents needed over the service time, from the last weeks' volume (empty without chat history).
 
     Promotion days of the period take their expected rise (or the rise learned from past ones);
@@ -568,8 +750,14 @@ def requirement(db: sqlite_utils.Database, actor: Actor, project_id: int, start:
     return staffing.required_by_hour(forecast_map, model_of(settings(db, actor, project_id)))
 
 
-def volume_forecast(db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date,
-                    extra_rise: dict[date, float] | None = None) -> dict[tuple[date, int], float]:
+def volume_forecast(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    project_id: int,
+    start: date,
+    end: date,
+    extra_rise: dict[date, float] | None = None,
+) -> dict[tuple[date, int], float]:
     """(day, hour) → expected inquiries over the service time (empty without chat history)."""
     require_project(db, actor, project_id, "schedule.read")
     conf = settings(db, actor, project_id)
@@ -579,9 +767,16 @@ def volume_forecast(db: sqlite_utils.Database, actor: Actor, project_id: int, st
         if not last or not last["day"]:
             return {}
         last_day = date.fromisoformat(last["day"])
-        history = inquiry_history(db, actor, project_id, last_day - timedelta(weeks=HISTORY_WEEKS) + timedelta(days=1), last_day)
+        history = inquiry_history(
+            db, actor, project_id, last_day - timedelta(weeks=HISTORY_WEEKS) + timedelta(days=1), last_day
+        )
     promos = promotions(db, actor, project_id)
-    past_days = [d for p in promos for d in days_of(date.fromisoformat(p["start_day"]), date.fromisoformat(p["end_day"])) if d < start]
+    past_days = [
+        d
+        for p in promos
+        for d in days_of(date.fromisoformat(p["start_day"]), date.fromisoformat(p["end_day"]))
+        if d < start
+    ]
     coming: dict[date, float | None] = {}
     for p in promos:
         for d in days_of(date.fromisoformat(p["start_day"]), date.fromisoformat(p["end_day"])):
@@ -589,8 +784,14 @@ def volume_forecast(db: sqlite_utils.Database, actor: Actor, project_id: int, st
                 coming[d] = p["expected_rise"]
     for d, rise in (extra_rise or {}).items():
         coming[d] = rise
-    return staffing.forecast(history, start, (end - start).days + 1, service_hours(conf["service_start"], conf["service_end"]),
-                             coming, past_days)
+    return staffing.forecast(
+        history,
+        start,
+        (end - start).days + 1,
+        service_hours(conf["service_start"], conf["service_end"]),
+        coming,
+        past_days,
+    )
 
 
 # --- promotions and the surge plan ------------------------------------------------------------------------
@@ -635,11 +836,17 @@ def add_promotion(db: sqlite_utils.Database, actor: Actor, project_id: int, valu
     errors = promotion_errors(values)
     if errors:
         raise ValidationError(errors)
-    record = {"project_id": project_id, "name": str(values["name"]).strip(), "start_day": values["start_day"].isoformat(),
-              "end_day": values["end_day"].isoformat(),
-              "expected_rise": None if values.get("expected_rise") is None else round(float(values["expected_rise"]), 4),
-              "announced_on": values["announced_on"].isoformat(), "note": str(values.get("note") or "").strip(),
-              "created_by": actor.id, "created_at": config.now_text()}
+    record = {
+        "project_id": project_id,
+        "name": str(values["name"]).strip(),
+        "start_day": values["start_day"].isoformat(),
+        "end_day": values["end_day"].isoformat(),
+        "expected_rise": None if values.get("expected_rise") is None else round(float(values["expected_rise"]), 4),
+        "announced_on": values["announced_on"].isoformat(),
+        "note": str(values.get("note") or "").strip(),
+        "created_by": actor.id,
+        "created_at": config.now_text(),
+    }
     with write(db):
         promo_id = db["promotions"].insert(record).last_pk
         audit.record(db, actor, "create", "promotion", promo_id, None, record)
@@ -705,7 +912,7 @@ def surge_plan(db: sqlite_utils.Database, actor: Actor, promotion_id: int) -> di
         for shift in WORK_SHIFTS:
             need = peak[shift].get(day.isoformat(), 0)
             chosen = [m for m in pool if m["shift"] == shift][:need]
-            chosen += [m for m in pool if m not in chosen and m["shift"] != shift][:need - len(chosen)]
+            chosen += [m for m in pool if m not in chosen and m["shift"] != shift][: need - len(chosen)]
             for m in chosen:
                 pool.remove(m)
                 proposal.append({"day": day.isoformat(), "shift": shift, "agent_id": m["agent_id"], "name": m["name"]})
@@ -720,8 +927,17 @@ def surge_plan(db: sqlite_utils.Database, actor: Actor, promotion_id: int) -> di
     if len(reserves) > len(ready):
         risks.append("reserve_not_admitted")
     required = conf["agents_required"] or conf["required_day"]
-    return {"promotion": promo, "notice": notice, "extra": extra, "peak": peak, "reserves": reserves, "proposal": proposal,
-            "shortfall": shortfall, "reserve_target": staffing.reserve_target(required), "risks": risks}
+    return {
+        "promotion": promo,
+        "notice": notice,
+        "extra": extra,
+        "peak": peak,
+        "reserves": reserves,
+        "proposal": proposal,
+        "shortfall": shortfall,
+        "reserve_target": staffing.reserve_target(required),
+        "risks": risks,
+    }
 
 
 def replacements(db: sqlite_utils.Database, actor: Actor, project_id: int, today: date | None = None) -> dict[str, Any]:
@@ -729,20 +945,29 @@ def replacements(db: sqlite_utils.Database, actor: Actor, project_id: int, today
     require_project(db, actor, project_id, "schedule.read")
     day = today or config.today()
     since = (day - timedelta(days=30)).isoformat()
-    left = rows(db, """SELECT DISTINCT a.id AS agent_id, a.name, a.employee_no, pa.shift,
+    left = rows(
+        db,
+        """SELECT DISTINCT a.id AS agent_id, a.name, a.employee_no, pa.shift,
                               COALESCE(pa.to_date, (SELECT MAX(substr(h.changed_at, 1, 10)) FROM agent_status_history h
                                                     WHERE h.agent_id = a.id AND h.to_status = 'left')) AS left_on
                        FROM project_agents pa JOIN agents a ON a.id = pa.agent_id
                        WHERE pa.project_id = ? AND pa.role = 'online'
                          AND (a.status = 'left' OR (pa.to_date IS NOT NULL AND pa.to_date < ? AND pa.to_date >= ?))""",
-                [project_id, day.isoformat(), since])
+        [project_id, day.isoformat(), since],
+    )
     left = [r for r in left if r["left_on"] and r["left_on"] >= since]
     members = team_pool(db, actor, project_id, day, day)
     online = [m for m in members if m["role"] == "online"]
     conf = settings(db, actor, project_id)
     required = conf["agents_required"] or conf["required_day"]
-    return {"left": left, "online": len(online), "required": required, "gap": max(0, required - len(online)),
-            "reserves": [m for m in members if m["role"] == "reserve"], "reserve_target": staffing.reserve_target(required)}
+    return {
+        "left": left,
+        "online": len(online),
+        "required": required,
+        "gap": max(0, required - len(online)),
+        "reserves": [m for m in members if m["role"] == "reserve"],
+        "reserve_target": staffing.reserve_target(required),
+    }
 
 
 # --- handover ---------------------------------------------------------------------------------------------
@@ -753,8 +978,16 @@ def previous_shift(day: date, shift: str) -> tuple[date, str]:
     return (day - timedelta(days=1), "night") if shift == "day" else (day, "day")
 
 
-def add_handover(db: sqlite_utils.Database, actor: Actor, project_id: int, day: date, shift: str,
-                 marked_buyers: str = "", unresolved: str = "", note: str = "") -> int:
+def add_handover(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    project_id: int,
+    day: date,
+    shift: str,
+    marked_buyers: str = "",
+    unresolved: str = "",
+    note: str = "",
+) -> int:
     """The outgoing shift's notes for the next one: marked buyers, unresolved issues, anything else."""
     require_project(db, actor, project_id, "handover.write")
     errors = []
@@ -768,7 +1001,14 @@ def add_handover(db: sqlite_utils.Database, actor: Actor, project_id: int, day: 
             errors.append(FieldError(f"schedule.{key}", "err.too_long", {"n": MAX_TEXT}))
     if errors:
         raise ValidationError(errors)
-    record = {"project_id": project_id, "day": day.isoformat(), "shift": shift, **texts, "author_id": actor.id, "created_at": config.now_text()}
+    record = {
+        "project_id": project_id,
+        "day": day.isoformat(),
+        "shift": shift,
+        **texts,
+        "author_id": actor.id,
+        "created_at": config.now_text(),
+    }
     with write(db):
         note_id = db["handover_notes"].insert(record).last_pk
         audit.record(db, actor, "create", "handover_note", note_id, None, record)
@@ -779,17 +1019,24 @@ def handover_for(db: sqlite_utils.Database, actor: Actor, project_id: int, day: 
     """What the incoming shift (day, shift) reads first: the notes the shift before it left, newest first."""
     require_project(db, actor, project_id, "handover.read")
     prev_day, prev_shift = previous_shift(day, shift)
-    return rows(db, """SELECT n.*, u.display_name AS author FROM handover_notes n LEFT JOIN users u ON u.id = n.author_id
+    return rows(
+        db,
+        """SELECT n.*, u.display_name AS author FROM handover_notes n LEFT JOIN users u ON u.id = n.author_id
                        WHERE n.project_id = ? AND n.day = ? AND n.shift = ? ORDER BY n.id DESC""",
-                [project_id, prev_day.isoformat(), prev_shift])
+        [project_id, prev_day.isoformat(), prev_shift],
+    )
 
 
 def recent_handovers(db: sqlite_utils.Database, actor: Actor, project_id: int, days: int = 7) -> list[dict]:
     """The project's handover notes of the last days, newest first."""
     require_project(db, actor, project_id, "handover.read")
     since = (config.today() - timedelta(days=days)).isoformat()
-    return rows(db, """SELECT n.*, u.display_name AS author FROM handover_notes n LEFT JOIN users u ON u.id = n.author_id
-                       WHERE n.project_id = ? AND n.day >= ? ORDER BY n.day DESC, n.id DESC""", [project_id, since])
+    return rows(
+        db,
+        """SELECT n.*, u.display_name AS author FROM handover_notes n LEFT JOIN users u ON u.id = n.author_id
+                       WHERE n.project_id = ? AND n.day >= ? ORDER BY n.day DESC, n.id DESC""",
+        [project_id, since],
+    )
 
 
 # --- the agent: own roster, leave and swaps ------------------------------------------------------------------
@@ -806,9 +1053,13 @@ def _own_agent(db: sqlite_utils.Database, actor: Actor) -> dict:
 def my_roster(db: sqlite_utils.Database, actor: Actor, start: date, end: date) -> list[dict]:
     """The agent's own cells of every project in [start, end], with the project's shift times."""
     agent = _own_agent(db, actor)
-    found = rows(db, """SELECT r.project_id, r.day, r.shift, p.name AS project, m.name AS merchant_name
+    found = rows(
+        db,
+        """SELECT r.project_id, r.day, r.shift, p.name AS project, m.name AS merchant_name
                         FROM roster_entries r JOIN projects p ON p.id = r.project_id JOIN merchants m ON m.id = p.merchant_id
-                        WHERE r.agent_id = ? AND r.day BETWEEN ? AND ? ORDER BY r.day""", [agent["id"], start.isoformat(), end.isoformat()])
+                        WHERE r.agent_id = ? AND r.day BETWEEN ? AND ? ORDER BY r.day""",
+        [agent["id"], start.isoformat(), end.isoformat()],
+    )
     for row in found:
         times = _shift_times_of(db, row["project_id"])
         row["hours"] = "–".join(times[row["shift"]]) if row["shift"] in WORK_SHIFTS else ""
@@ -819,8 +1070,12 @@ def my_projects(db: sqlite_utils.Database, actor: Actor) -> list[dict]:
     """The projects of the agent's teams (now or before), for its handover and request forms."""
     _own_agent(db, actor)
     ids = sorted(visible_project_ids(db, actor) or [])
-    return rows(db, f"""SELECT p.id, p.name, m.name AS merchant_name FROM projects p JOIN merchants m ON m.id = p.merchant_id
-                        WHERE p.id IN ({','.join('?' * len(ids)) or 'NULL'}) ORDER BY m.name, p.name""", ids)
+    return rows(
+        db,
+        f"""SELECT p.id, p.name, m.name AS merchant_name FROM projects p JOIN merchants m ON m.id = p.merchant_id
+                        WHERE p.id IN ({",".join("?" * len(ids)) or "NULL"}) ORDER BY m.name, p.name""",
+        ids,
+    )
 
 
 def request_errors(kind: str, day: Any, end_day: Any, reason: str, today: date) -> list[FieldError]:
@@ -845,18 +1100,30 @@ def request_errors(kind: str, day: Any, end_day: Any, reason: str, today: date) 
     return errors
 
 
-def request_leave(db: sqlite_utils.Database, actor: Actor, project_id: int, day: date, end_day: date, reason: str) -> int:
+def request_leave(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, day: date, end_day: date, reason: str
+) -> int:
     """The agent asks for leave on [day, end_day] on a project of its team."""
     return _request(db, actor, project_id, "leave", day, end_day, None, reason)
 
 
-def request_swap(db: sqlite_utils.Database, actor: Actor, project_id: int, day: date, swap_agent_id: int, reason: str) -> int:
+def request_swap(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, day: date, swap_agent_id: int, reason: str
+) -> int:
     """The agent asks to swap its shift of `day` with a teammate's."""
     return _request(db, actor, project_id, "swap", day, day, swap_agent_id, reason)
 
 
-def _request(db: sqlite_utils.Database, actor: Actor, project_id: int, kind: str, day: date, end_day: date,
-             swap_agent_id: int | None, reason: str) -> int:
+def _request(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    project_id: int,
+    kind: str,
+    day: date,
+    end_day: date,
+    swap_agent_id: int | None,
+    reason: str,
+) -> int:
     agent = _own_agent(db, actor)
     visible = visible_project_ids(db, actor)
     if visible is not None and project_id not in visible:
@@ -869,16 +1136,27 @@ def _request(db: sqlite_utils.Database, actor: Actor, project_id: int, kind: str
             errors.append(FieldError("schedule.swap_agent", "err.invalid_choice"))
     if errors:
         raise ValidationError(errors)
-    record = {"project_id": project_id, "agent_id": agent["id"], "kind": kind, "day": day.isoformat(), "end_day": end_day.isoformat(),
-              "swap_agent_id": swap_agent_id, "reason": reason.strip(), "status": "pending", "created_by": actor.id,
-              "created_at": config.now_text()}
+    record = {
+        "project_id": project_id,
+        "agent_id": agent["id"],
+        "kind": kind,
+        "day": day.isoformat(),
+        "end_day": end_day.isoformat(),
+        "swap_agent_id": swap_agent_id,
+        "reason": reason.strip(),
+        "status": "pending",
+        "created_by": actor.id,
+        "created_at": config.now_text(),
+    }
     with write(db):
         request_id = db["shift_requests"].insert(record).last_pk
         audit.record(db, actor, "create", "shift_request", request_id, None, record)
     return int(request_id)
 
 
-def requests(db: sqlite_utils.Database, actor: Actor, project_id: int | None = None, status: str | None = None) -> list[dict]:
+def requests(
+    db: sqlite_utils.Database, actor: Actor, project_id: int | None = None, status: str | None = None
+) -> list[dict]:
     """Leave and swap requests: an agent's own, or those of the projects a supervisor may see."""
     where, params = [], []
     if actor.role == "agent":
@@ -896,10 +1174,14 @@ def requests(db: sqlite_utils.Database, actor: Actor, project_id: int | None = N
     if status:
         where.append("r.status = ?")
         params.append(status)
-    return rows(db, f"""SELECT r.*, a.name AS agent_name, s.name AS swap_name, p.name AS project, m.name AS merchant_name
+    return rows(
+        db,
+        f"""SELECT r.*, a.name AS agent_name, s.name AS swap_name, p.name AS project, m.name AS merchant_name
                         FROM shift_requests r JOIN agents a ON a.id = r.agent_id LEFT JOIN agents s ON s.id = r.swap_agent_id
                         JOIN projects p ON p.id = r.project_id JOIN merchants m ON m.id = p.merchant_id
-                        {'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY r.status != 'pending', r.day, r.id""", params)
+                        {"WHERE " + " AND ".join(where) if where else ""} ORDER BY r.status != 'pending', r.day, r.id""",
+        params,
+    )
 
 
 def decide(db: sqlite_utils.Database, actor: Actor, request_id: int, approve: bool, note: str = "") -> None:
@@ -916,21 +1198,38 @@ def decide(db: sqlite_utils.Database, actor: Actor, request_id: int, approve: bo
     with write(db):
         if approve and req["kind"] == "leave":
             for day in days_of(date.fromisoformat(req["day"]), date.fromisoformat(req["end_day"])):
-                db.execute("""INSERT INTO roster_entries (project_id, agent_id, day, shift, source, updated_by, updated_at)
+                db.execute(
+                    """INSERT INTO roster_entries (project_id, agent_id, day, shift, source, updated_by, updated_at)
                               VALUES (?, ?, ?, 'leave', 'request', ?, ?) ON CONFLICT (project_id, agent_id, day)
                               DO UPDATE SET shift = 'leave', source = 'request', updated_by = excluded.updated_by,
-                                            updated_at = excluded.updated_at""", [req["project_id"], req["agent_id"], day.isoformat(), actor.id, stamp])
+                                            updated_at = excluded.updated_at""",
+                    [req["project_id"], req["agent_id"], day.isoformat(), actor.id, stamp],
+                )
         elif approve:
-            mine = one(db, "SELECT shift FROM roster_entries WHERE project_id = ? AND agent_id = ? AND day = ?",
-                       [req["project_id"], req["agent_id"], req["day"]])
-            theirs = one(db, "SELECT shift FROM roster_entries WHERE project_id = ? AND agent_id = ? AND day = ?",
-                         [req["project_id"], req["swap_agent_id"], req["day"]])
+            mine = one(
+                db,
+                "SELECT shift FROM roster_entries WHERE project_id = ? AND agent_id = ? AND day = ?",
+                [req["project_id"], req["agent_id"], req["day"]],
+            )
+            theirs = one(
+                db,
+                "SELECT shift FROM roster_entries WHERE project_id = ? AND agent_id = ? AND day = ?",
+                [req["project_id"], req["swap_agent_id"], req["day"]],
+            )
             if mine is None or theirs is None:
                 raise ValidationError.single("schedule.request", "err.schedule.swap_not_rostered")
             for agent_id, shift in ((req["agent_id"], theirs["shift"]), (req["swap_agent_id"], mine["shift"])):
-                db.execute("UPDATE roster_entries SET shift = ?, source = 'request', updated_by = ?, updated_at = ? "
-                           "WHERE project_id = ? AND agent_id = ? AND day = ?", [shift, actor.id, stamp, req["project_id"], agent_id, req["day"]])
-        changes = {"status": "approved" if approve else "rejected", "decided_by": actor.id, "decided_at": stamp, "decision_note": note.strip()}
+                db.execute(
+                    "UPDATE roster_entries SET shift = ?, source = 'request', updated_by = ?, updated_at = ? "
+                    "WHERE project_id = ? AND agent_id = ? AND day = ?",
+                    [shift, actor.id, stamp, req["project_id"], agent_id, req["day"]],
+                )
+        changes = {
+            "status": "approved" if approve else "rejected",
+            "decided_by": actor.id,
+            "decided_at": stamp,
+            "decision_note": note.strip(),
+        }
         db["shift_requests"].update(request_id, changes)
         audit.record(db, actor, "decide", "shift_request", request_id, {"status": "pending"}, changes)
 

@@ -20,6 +20,7 @@ Pure arithmetic, no store: `core.schedule.shifts` and the pages feed it numbers 
   beyond +60 % is outside the plan. The extra agents per hour come from the reserve (kept at
   0.5 × required: the 1:1.5 rule); what the reserve cannot cover is a shortfall.
 """
+
 from __future__ import annotations
 
 import math
@@ -90,8 +91,15 @@ def service_level(agents: int, traffic: float, aht_s: float, target_s: float) ->
     return max(0.0, 1 - waiting_probability(agents, traffic) * math.exp(-(agents - traffic) * target_s / aht_s))
 
 
-def erlang_c(contacts: float, interval_s: float, aht_s: float | Fraction, target_rate: float, target_s: float,
-             shrinkage: float = 0.0, max_occupancy: float = 1.0) -> dict[str, Any]:
+def erlang_c(
+    contacts: float,
+    interval_s: float,
+    aht_s: float | Fraction,
+    target_rate: float,
+    target_s: float,
+    shrinkage: float = 0.0,
+    max_occupancy: float = 1.0,
+) -> dict[str, Any]:
     """Agents needed for `contacts` arriving in `interval_s` (Erlang C): raw (on the phones) and with shrinkage.
 
     raw is the fewest agents, above the traffic, that answer `target_rate` of contacts within
@@ -115,16 +123,24 @@ def erlang_c(contacts: float, interval_s: float, aht_s: float | Fraction, target
     while service_level(agents, traffic, aht, target) < target_rate:
         agents += 1
     raw = max(agents, math.ceil(exact_traffic / _exact(max_occupancy)))
-    return {"raw_positions": raw, "positions": math.ceil(raw / (1 - _exact(shrinkage))),
-            "service_level": service_level(raw, traffic, aht, target), "occupancy": traffic / raw,
-            "waiting_probability": waiting_probability(raw, traffic)}
+    return {
+        "raw_positions": raw,
+        "positions": math.ceil(raw / (1 - _exact(shrinkage))),
+        "service_level": service_level(raw, traffic, aht, target),
+        "occupancy": traffic / raw,
+        "waiting_probability": waiting_probability(raw, traffic),
+    }
 
 
 def agents_for_hour(inquiries: float, model: StaffingModel) -> int:
     """Agents to staff an hour with `inquiries` chats starting in it, shrinkage included."""
     # the effective handling time as an exact fraction, so an hour whose traffic is a whole number of erlangs stays one
     aht = _exact(model.aht_s) / _exact(concurrency_factor(model.concurrency, model.concurrency_factors))
-    return int(erlang_c(inquiries, 3600, aht, model.target_rate, model.target_s, model.shrinkage, model.max_occupancy)["positions"])
+    return int(
+        erlang_c(inquiries, 3600, aht, model.target_rate, model.target_s, model.shrinkage, model.max_occupancy)[
+            "positions"
+        ]
+    )
 
 
 def required_by_hour(forecast: dict[tuple[date, int], float], model: StaffingModel) -> dict[tuple[date, int], int]:
@@ -142,7 +158,9 @@ def required_by_hour(forecast: dict[tuple[date, int], float], model: StaffingMod
 # --- forecast --------------------------------------------------------------------------------------------
 
 
-def baseline(history: dict[tuple[date, int], float], promotion_days: Iterable[date] = ()) -> dict[tuple[int, int], float]:
+def baseline(
+    history: dict[tuple[date, int], float], promotion_days: Iterable[date] = ()
+) -> dict[tuple[int, int], float]:
     """(weekday, hour) → mean inquiries over the history's days of that weekday, promotion days left out.
 
     Every non-promotion day of the history counts for each weekday it is (an hour without chats on
@@ -178,8 +196,14 @@ def learned_uplift(history: dict[tuple[date, int], float], promotion_days: Itera
     return actual / expected - 1
 
 
-def forecast(history: dict[tuple[date, int], float], start: date, days: int, hours: Iterable[int],
-             promotions: dict[date, float] | None = None, past_promotion_days: Iterable[date] = ()) -> dict[tuple[date, int], float]:
+def forecast(
+    history: dict[tuple[date, int], float],
+    start: date,
+    days: int,
+    hours: Iterable[int],
+    promotions: dict[date, float] | None = None,
+    past_promotion_days: Iterable[date] = (),
+) -> dict[tuple[date, int], float]:
     """(day, hour) → expected inquiries for `days` days from `start`.
 
     `promotions` maps a coming promotion day to its expected rise (a fraction), or to None when
@@ -217,7 +241,12 @@ def check_notice(rise: float, announced_on: date, starts_on: date) -> dict[str, 
     """The notice rule on a promotion: {needed, given, ok, beyond_plan}."""
     needed = notice_needed(rise)
     given = (starts_on - announced_on).days
-    return {"needed": needed, "given": given, "ok": needed is not None and given >= needed, "beyond_plan": needed is None}
+    return {
+        "needed": needed,
+        "given": given,
+        "ok": needed is not None and given >= needed,
+        "beyond_plan": needed is None,
+    }
 
 
 def reserve_target(required: int) -> int:

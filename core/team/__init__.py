@@ -1,2 +1,1 @@
-"""Team building and training: the staffing funnel, materials, exams, training plans and tracks.
-"""
+"""Team building and training: the staffing funnel, materials, exams, training plans and tracks."""

@@ -20,6 +20,7 @@ rostered with its headcount (core.schedule.shifts).
 The go-live gate itself (readiness, overrides, the move to live) is core.golive.gate: it also
 reads the shift plan, which builds on this package.
 """
+
 from __future__ import annotations
 
 import math
@@ -31,11 +32,12 @@ import sqlite_utils
 
 from core.agents import directory
 from core.kernel import audit, config, workdays
-from core.projects import merchants, order_confirmation as oc
-from core.team import training
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, ValidationError
 from core.kernel.permissions import Actor, can, require_project
+from core.projects import merchants
+from core.projects import order_confirmation as oc
+from core.team import training
 
 DEFAULT_RATIOS = {"screen_ratio": 3.0, "admit_ratio": 2.0, "schedule_ratio": 1.5}
 DEFAULT_SCREENING_DAYS = 3
@@ -55,10 +57,15 @@ def target(required: int, ratio: float) -> int:
     return math.ceil(Decimal(str(required)) * Decimal(str(ratio)))
 
 
-def funnel_targets(required: int, screen_ratio: float = 3.0, admit_ratio: float = 2.0, schedule_ratio: float = 1.5) -> dict[str, int]:
+def funnel_targets(
+    required: int, screen_ratio: float = 3.0, admit_ratio: float = 2.0, schedule_ratio: float = 1.5
+) -> dict[str, int]:
     """The numbers each funnel stage needs: 5 required → 15 screened, 10 admitted, 8 scheduled."""
-    return {"screened": target(required, screen_ratio), "admitted": target(required, admit_ratio),
-            "scheduled": target(required, schedule_ratio)}
+    return {
+        "screened": target(required, screen_ratio),
+        "admitted": target(required, admit_ratio),
+        "scheduled": target(required, schedule_ratio),
+    }
 
 
 def screening_due(requested_on: date, days: int, extra_days_off: frozenset[date] = frozenset()) -> date:
@@ -102,8 +109,18 @@ def _settings_errors(ratios: dict[str, Any], screening_days: Any) -> list[FieldE
                 errors.append(FieldError(f"team.{key}", "err.team.range", {"min": 0, "max": MAX_RATIO}))
         except (TypeError, ValueError):
             errors.append(FieldError(f"team.{key}", "err.invalid_value"))
-    if isinstance(screening_days, bool) or not isinstance(screening_days, int) or not SCREENING_DAYS_RANGE[0] <= screening_days <= SCREENING_DAYS_RANGE[1]:
-        errors.append(FieldError("team.screening_days", "err.team.range", {"min": SCREENING_DAYS_RANGE[0], "max": SCREENING_DAYS_RANGE[1]}))
+    if (
+        isinstance(screening_days, bool)
+        or not isinstance(screening_days, int)
+        or not SCREENING_DAYS_RANGE[0] <= screening_days <= SCREENING_DAYS_RANGE[1]
+    ):
+        errors.append(
+            FieldError(
+                "team.screening_days",
+                "err.team.range",
+                {"min": SCREENING_DAYS_RANGE[0], "max": SCREENING_DAYS_RANGE[1]},
+            )
+        )
     return errors
 
 
@@ -124,8 +141,11 @@ def update_settings(
     if errors:
         raise ValidationError(errors)
     before = settings(db, actor, project_id)
-    changes = {**{k: round(float(v), 3) for k, v in values.items()}, "screening_days": screening_days,
-               "screening_requested_on": screening_requested_on.isoformat() if screening_requested_on else None}
+    changes = {
+        **{k: round(float(v), 3) for k, v in values.items()},
+        "screening_days": screening_days,
+        "screening_requested_on": screening_requested_on.isoformat() if screening_requested_on else None,
+    }
     with write(db):
         _upsert(db, actor, project_id, changes)
         audit.record(db, actor, "update", "team_settings", project_id, before, changes)
@@ -161,9 +181,19 @@ def save_settings(
     implied = training.default_required_exams(confirmed["data"].get("examiner") if confirmed else None)
     current_marks = training.pass_marks(db, project_id)
     with write(db):
-        update_settings(db, actor, project_id, ratios["screen_ratio"], ratios["admit_ratio"], ratios["schedule_ratio"],
-                        screening_days, screening_requested_on)
-        training.set_required_exams(db, actor, project_id, None if set(required_exams) == set(implied) else required_exams)
+        update_settings(
+            db,
+            actor,
+            project_id,
+            ratios["screen_ratio"],
+            ratios["admit_ratio"],
+            ratios["schedule_ratio"],
+            screening_days,
+            screening_requested_on,
+        )
+        training.set_required_exams(
+            db, actor, project_id, None if set(required_exams) == set(implied) else required_exams
+        )
         for exam_type, mark in pass_marks.items():
             if abs(mark - current_marks[exam_type]) > 1e-9:
                 training.set_pass_mark(db, actor, project_id, exam_type, mark)
@@ -178,7 +208,12 @@ def accept_materials_gap(db: sqlite_utils.Database, actor: Actor, project_id: in
     if len(note) > MAX_NOTE:
         raise ValidationError.single("team.materials_gap_note", "err.too_long", n=MAX_NOTE)
     with write(db):
-        _upsert(db, actor, project_id, {"materials_gap_note": note, "materials_gap_by": actor.id, "materials_gap_at": config.now_text()})
+        _upsert(
+            db,
+            actor,
+            project_id,
+            {"materials_gap_note": note, "materials_gap_by": actor.id, "materials_gap_at": config.now_text()},
+        )
         audit.record(db, actor, "accept_gap", "team_settings", project_id, None, {"materials_gap_note": note})
 
 
@@ -198,12 +233,19 @@ def eligible_agents(db: sqlite_utils.Database, actor: Actor, project_id: int, sk
     """Agents screening may match to the project: basic exam passed, not left, not matched yet."""
     require_project(db, actor, project_id, "team.screen")
     qualified = training.basic_qualified_ids(db)
-    matched = {r["agent_id"] for r in db.query("SELECT agent_id FROM project_candidates WHERE project_id = ? AND withdrawn_on IS NULL", [project_id])}
+    matched = {
+        r["agent_id"]
+        for r in db.query(
+            "SELECT agent_id FROM project_candidates WHERE project_id = ? AND withdrawn_on IS NULL", [project_id]
+        )
+    }
     pool = directory.list_agents(db, actor, skill=skill)
     return [a for a in pool if a["id"] in qualified and a["id"] not in matched and a["status"] != "left"]
 
 
-def match_candidates(db: sqlite_utils.Database, actor: Actor, project_id: int, agent_ids: list[int], on: date | None = None) -> int:
+def match_candidates(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, agent_ids: list[int], on: date | None = None
+) -> int:
     """Match agents to the project as candidates (dated, default today); return how many were added.
 
     Only agents who passed the basic training exam and have not left may be matched.
@@ -229,11 +271,19 @@ def match_candidates(db: sqlite_utils.Database, actor: Actor, project_id: int, a
     added = 0
     with write(db):
         for agent_id in dict.fromkeys(agent_ids):
-            existing = one(db, "SELECT * FROM project_candidates WHERE project_id = ? AND agent_id = ?", [project_id, agent_id])
+            existing = one(
+                db, "SELECT * FROM project_candidates WHERE project_id = ? AND agent_id = ?", [project_id, agent_id]
+            )
             if existing and existing["withdrawn_on"] is None:
                 continue
-            record = {"project_id": project_id, "agent_id": agent_id, "matched_on": day.isoformat(), "matched_by": actor.id,
-                      "withdrawn_on": None, "withdrawn_note": ""}
+            record = {
+                "project_id": project_id,
+                "agent_id": agent_id,
+                "matched_on": day.isoformat(),
+                "matched_by": actor.id,
+                "withdrawn_on": None,
+                "withdrawn_note": "",
+            }
             if existing:
                 db["project_candidates"].update(existing["id"], record)
             else:
@@ -246,7 +296,11 @@ def match_candidates(db: sqlite_utils.Database, actor: Actor, project_id: int, a
 def withdraw_candidate(db: sqlite_utils.Database, actor: Actor, project_id: int, agent_id: int, note: str = "") -> None:
     """Take a candidate out of the project's funnel (kept as history, with the reason)."""
     require_project(db, actor, project_id, "team.screen")
-    existing = one(db, "SELECT * FROM project_candidates WHERE project_id = ? AND agent_id = ? AND withdrawn_on IS NULL", [project_id, agent_id])
+    existing = one(
+        db,
+        "SELECT * FROM project_candidates WHERE project_id = ? AND agent_id = ? AND withdrawn_on IS NULL",
+        [project_id, agent_id],
+    )
     if existing is None:
         raise ValidationError.single("team.agent_id", "err.team.not_candidate")
     if len(note) > MAX_NOTE:
@@ -261,19 +315,30 @@ def candidates(db: sqlite_utils.Database, actor: Actor, project_id: int) -> list
     """The project's active candidates: matched day, status, team role, and which required exams are missing."""
     require_project(db, actor, project_id, "team.internal")
     day = config.today().isoformat()
-    found = rows(db, """SELECT c.agent_id, c.matched_on, a.name, a.employee_no, a.status, a.skills,
+    found = rows(
+        db,
+        """SELECT c.agent_id, c.matched_on, a.name, a.employee_no, a.status, a.skills,
                                (SELECT pa.role || ':' || pa.shift FROM project_agents pa WHERE pa.project_id = c.project_id
                                   AND pa.agent_id = c.agent_id AND (pa.to_date IS NULL OR pa.to_date >= ?)
                                   ORDER BY pa.from_date DESC LIMIT 1) AS team
                         FROM project_candidates c JOIN agents a ON a.id = c.agent_id
-                        WHERE c.project_id = ? AND c.withdrawn_on IS NULL ORDER BY c.matched_on, a.employee_no""", [day, project_id])
+                        WHERE c.project_id = ? AND c.withdrawn_on IS NULL ORDER BY c.matched_on, a.employee_no""",
+        [day, project_id],
+    )
     status = training.admissions(db, actor, project_id, [c["agent_id"] for c in found])
     for c in found:
         info = status[c["agent_id"]]
         c["admitted"] = info["admitted"] and c["status"] != "left"
         c["missing"] = info["missing"]
-        c["results"] = {t: {"passed": bool(e["passed"]), "score": e["score"], "max_score": e["max_score"], "exam_date": e["exam_date"]}
-                        for t, e in info["latest"].items()}
+        c["results"] = {
+            t: {
+                "passed": bool(e["passed"]),
+                "score": e["score"],
+                "max_score": e["max_score"],
+                "exam_date": e["exam_date"],
+            }
+            for t, e in info["latest"].items()
+        }
     return found
 
 
@@ -297,10 +362,18 @@ def add_to_team(
         raise ValidationError.single("team.agent_id", "err.team.agent_left", name=agent["name"])
     with write(db):
         assignment_id = directory.assign(db, actor, project_id, agent_id, role, shift, from_date, sub_account)
-        candidate = one(db, "SELECT * FROM project_candidates WHERE project_id = ? AND agent_id = ?", [project_id, agent_id])
+        candidate = one(
+            db, "SELECT * FROM project_candidates WHERE project_id = ? AND agent_id = ?", [project_id, agent_id]
+        )
         if candidate is None or candidate["withdrawn_on"] is not None:
-            record = {"project_id": project_id, "agent_id": agent_id, "matched_on": min(from_date, config.today()).isoformat(),
-                      "matched_by": actor.id, "withdrawn_on": None, "withdrawn_note": ""}
+            record = {
+                "project_id": project_id,
+                "agent_id": agent_id,
+                "matched_on": min(from_date, config.today()).isoformat(),
+                "matched_by": actor.id,
+                "withdrawn_on": None,
+                "withdrawn_note": "",
+            }
             if candidate:
                 db["project_candidates"].update(candidate["id"], record)
             else:
@@ -319,11 +392,15 @@ def team(db: sqlite_utils.Database, actor: Actor, project_id: int) -> list[dict]
     """
     require_project(db, actor, project_id, "team.read")
     day = config.today().isoformat()
-    found = rows(db, """SELECT pa.id AS assignment_id, pa.role, pa.shift, pa.from_date, pa.to_date, pa.sub_account,
+    found = rows(
+        db,
+        """SELECT pa.id AS assignment_id, pa.role, pa.shift, pa.from_date, pa.to_date, pa.sub_account,
                                a.id AS agent_id, a.name, a.employee_no, a.status
                         FROM project_agents pa JOIN agents a ON a.id = pa.agent_id
                         WHERE pa.project_id = ? AND (pa.to_date IS NULL OR pa.to_date >= ?)
-                        ORDER BY pa.role, pa.shift, a.employee_no""", [project_id, day])
+                        ORDER BY pa.role, pa.shift, a.employee_no""",
+        [project_id, day],
+    )
     if not can(actor, "team.internal"):
         return [{k: m[k] for k in MERCHANT_TEAM_FIELDS} for m in found]
     status = training.admissions(db, actor, project_id, [m["agent_id"] for m in found])
@@ -339,7 +416,11 @@ def team(db: sqlite_utils.Database, actor: Actor, project_id: int) -> list[dict]
 def _requested_on(db: sqlite_utils.Database, project_id: int, configured: str | None) -> date | None:
     if configured:
         return date.fromisoformat(configured)
-    first = one(db, "SELECT MIN(confirmed_at) AS at FROM order_confirmations WHERE project_id = ? AND status = 'confirmed'", [project_id])
+    first = one(
+        db,
+        "SELECT MIN(confirmed_at) AS at FROM order_confirmations WHERE project_id = ? AND status = 'confirmed'",
+        [project_id],
+    )
     return date.fromisoformat(first["at"][:10]) if first and first["at"] else None
 
 
@@ -350,30 +431,64 @@ def funnel(db: sqlite_utils.Database, actor: Actor, project_id: int, today: date
     conf = settings(db, actor, project_id)
     confirmed = oc.latest_confirmed(db, actor, project_id)
     required = int(confirmed["data"].get("agents_required") or 0) if confirmed else None
-    active = rows(db, """SELECT c.agent_id, c.matched_on FROM project_candidates c JOIN agents a ON a.id = c.agent_id
-                         WHERE c.project_id = ? AND c.withdrawn_on IS NULL AND a.status != 'left' ORDER BY c.matched_on""", [project_id])
+    active = rows(
+        db,
+        """SELECT c.agent_id, c.matched_on FROM project_candidates c JOIN agents a ON a.id = c.agent_id
+                         WHERE c.project_id = ? AND c.withdrawn_on IS NULL AND a.status != 'left' ORDER BY c.matched_on""",
+        [project_id],
+    )
     status = training.admissions(db, actor, project_id, [c["agent_id"] for c in active])
-    scheduled = db.execute("""SELECT COUNT(DISTINCT pa.agent_id) FROM project_agents pa JOIN agents a ON a.id = pa.agent_id
+    scheduled = db.execute(
+        """SELECT COUNT(DISTINCT pa.agent_id) FROM project_agents pa JOIN agents a ON a.id = pa.agent_id
                               WHERE pa.project_id = ? AND (pa.to_date IS NULL OR pa.to_date >= ?) AND a.status != 'left'""",
-                           [project_id, today.isoformat()]).fetchone()[0]
-    reached = {"screened": len(active), "admitted": sum(1 for c in active if status[c["agent_id"]]["admitted"]), "scheduled": scheduled}
-    targets = funnel_targets(required, conf["screen_ratio"], conf["admit_ratio"], conf["schedule_ratio"]) if required else None
-    stages = [{"stage": s, "ratio": conf[STAGE_RATIO[s]], "target": targets[s] if targets else None, "reached": reached[s],
-               "short": bool(targets) and reached[s] < targets[s]} for s in STAGES]
+        [project_id, today.isoformat()],
+    ).fetchone()[0]
+    reached = {
+        "screened": len(active),
+        "admitted": sum(1 for c in active if status[c["agent_id"]]["admitted"]),
+        "scheduled": scheduled,
+    }
+    targets = (
+        funnel_targets(required, conf["screen_ratio"], conf["admit_ratio"], conf["schedule_ratio"])
+        if required
+        else None
+    )
+    stages = [
+        {
+            "stage": s,
+            "ratio": conf[STAGE_RATIO[s]],
+            "target": targets[s] if targets else None,
+            "reached": reached[s],
+            "short": bool(targets) and reached[s] < targets[s],
+        }
+        for s in STAGES
+    ]
     requested_on = _requested_on(db, project_id, conf["screening_requested_on"])
-    screening: dict[str, Any] = {"requested_on": requested_on, "days": conf["screening_days"], "due": None, "reached_on": None, "late": False}
+    screening: dict[str, Any] = {
+        "requested_on": requested_on,
+        "days": conf["screening_days"],
+        "due": None,
+        "reached_on": None,
+        "late": False,
+    }
     if requested_on is not None:
         due = screening_due(requested_on, conf["screening_days"], workdays.extra_days_off(db))
         reached_on = None
         if targets and len(active) >= targets["screened"]:
             reached_on = date.fromisoformat(sorted(c["matched_on"] for c in active)[targets["screened"] - 1])
-        screening |= {"due": due, "reached_on": reached_on, "late": bool(targets) and screening_late(due, reached_on, today)}
+        screening |= {
+            "due": due,
+            "reached_on": reached_on,
+            "late": bool(targets) and screening_late(due, reached_on, today),
+        }
     return {"required": required, "stages": stages, "short": any(s["short"] for s in stages), "screening": screening}
 
 
 def short_funnels(db: sqlite_utils.Database, actor: Actor) -> list[dict]:
     """The actor's signed, training and live projects whose funnel is short, with the short stages."""
-    if not can(actor, "team.internal"):  # a role that may not see our staffing (a merchant, an agent) sees no funnel warnings
+    if not can(
+        actor, "team.internal"
+    ):  # a role that may not see our staffing (a merchant, an agent) sees no funnel warnings
         return []
     found = []
     for project in merchants.list_projects(db, actor):
@@ -381,5 +496,7 @@ def short_funnels(db: sqlite_utils.Database, actor: Actor) -> list[dict]:
             continue
         result = funnel(db, actor, project["id"])
         if result["short"]:
-            found.append({**project, "stages": [s for s in result["stages"] if s["short"]], "screening": result["screening"]})
+            found.append(
+                {**project, "stages": [s for s in result["stages"] if s["short"]], "screening": result["screening"]}
+            )
     return found

@@ -3,6 +3,7 @@
 Builds on M002 (agents, agent_status_history, project_agents). A change after this migration has
 shipped is a new migration appended to core.kernel.migrations, never an edit here.
 """
+
 from __future__ import annotations
 
 M004_TEAM: list[str] = [

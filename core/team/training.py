@@ -14,6 +14,7 @@
   the exam types its order confirmation's examiner implies (or the types its manager set); an
   agent is admitted when the latest attempt of every required type passed.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,10 +28,10 @@ import sqlite_utils
 
 from core.agents import directory
 from core.kernel import audit, config, uploads, workdays
-from core.projects import order_confirmation as oc
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
 from core.kernel.permissions import Actor, PermissionDenied, require, require_project, visible_project_ids
+from core.projects import order_confirmation as oc
 
 CATEGORIES = ("product", "platform_rules", "scripts", "aftersales", "qa_standard", "courseware", "other")
 REVIEW_STATUSES = ("not_required", "pending", "confirmed", "returned")
@@ -68,11 +69,22 @@ class Stage:
 # The newcomers' tracks from practice: no e-commerce experience (about 3 weeks), experienced
 # (about 1 week), after-sales (about 2 weeks).
 TRACKS: dict[str, tuple[Stage, ...]] = {
-    "no_experience": (Stage("platform_basics", 3), Stage("product", 3), Stage("scripts", 3), Stage("mock", 3),
-                      Stage("shadowing", 2), Stage("exam", 1)),
+    "no_experience": (
+        Stage("platform_basics", 3),
+        Stage("product", 3),
+        Stage("scripts", 3),
+        Stage("mock", 3),
+        Stage("shadowing", 2),
+        Stage("exam", 1),
+    ),
     "experienced": (Stage("product", 2), Stage("scripts", 1), Stage("mock", 1), Stage("exam", 1)),
-    "aftersales": (Stage("aftersales_process", 3), Stage("aftersales_tools", 2), Stage("disputes", 2), Stage("mock", 2),
-                   Stage("exam", 1)),
+    "aftersales": (
+        Stage("aftersales_process", 3),
+        Stage("aftersales_tools", 2),
+        Stage("disputes", 2),
+        Stage("mock", 2),
+        Stage("exam", 1),
+    ),
 }
 
 
@@ -154,8 +166,15 @@ def _file_errors(db: sqlite_utils.Database, data: bytes, filename: str) -> list[
 
 
 def _store(db: sqlite_utils.Database, actor: Actor, data: bytes, filename: str, content_type: str) -> int:
-    return uploads.store(db, actor, data, filename, content_type or "application/octet-stream",
-                         allowed_extensions(db), max_upload_mb(db) * 1024 * 1024)
+    return uploads.store(
+        db,
+        actor,
+        data,
+        filename,
+        content_type or "application/octet-stream",
+        allowed_extensions(db),
+        max_upload_mb(db) * 1024 * 1024,
+    )
 
 
 def upload_material(
@@ -184,9 +203,16 @@ def upload_material(
     stamp = config.now_text()
     with write(db):
         upload_id = _store(db, actor, data, filename, content_type)
-        record = {"project_id": project_id, "version": 1, "title": title.strip(), "category": category,
-                  "upload_id": upload_id, "review_status": "pending" if confirm else "not_required",
-                  "uploaded_by": actor.id, "uploaded_at": stamp}
+        record = {
+            "project_id": project_id,
+            "version": 1,
+            "title": title.strip(),
+            "category": category,
+            "upload_id": upload_id,
+            "review_status": "pending" if confirm else "not_required",
+            "uploaded_by": actor.id,
+            "uploaded_at": stamp,
+        }
         material_id = db["training_materials"].insert(record).last_pk
         db["training_materials"].update(material_id, {"series_id": material_id})
         audit.record(db, actor, "create", "training_material", material_id, None, record)
@@ -195,11 +221,15 @@ def upload_material(
 
 def get_material(db: sqlite_utils.Database, actor: Actor, material_id: int) -> dict:
     """One material version, if the actor may read the project's materials."""
-    row = one(db, """SELECT tm.*, u.original_name, u.size, u.content_type, u.sha256, us.display_name AS uploader,
+    row = one(
+        db,
+        """SELECT tm.*, u.original_name, u.size, u.content_type, u.sha256, us.display_name AS uploader,
                             rv.display_name AS reviewer
                      FROM training_materials tm JOIN uploads u ON u.id = tm.upload_id
                      LEFT JOIN users us ON us.id = tm.uploaded_by LEFT JOIN users rv ON rv.id = tm.reviewed_by
-                     WHERE tm.id = ?""", [material_id])
+                     WHERE tm.id = ?""",
+        [material_id],
+    )
     if row is None:
         raise NotFound(f"material {material_id}")
     try:
@@ -236,12 +266,27 @@ def upload_new_version(
     stamp = config.now_text()
     with write(db):
         upload_id = _store(db, actor, data, filename, content_type)
-        record = {"project_id": latest["project_id"], "series_id": latest["series_id"], "version": latest["version"] + 1,
-                  "title": new_title.strip(), "category": latest["category"], "upload_id": upload_id,
-                  "review_status": "not_required" if latest["review_status"] == "not_required" else "pending",
-                  "uploaded_by": actor.id, "uploaded_at": stamp}
+        record = {
+            "project_id": latest["project_id"],
+            "series_id": latest["series_id"],
+            "version": latest["version"] + 1,
+            "title": new_title.strip(),
+            "category": latest["category"],
+            "upload_id": upload_id,
+            "review_status": "not_required" if latest["review_status"] == "not_required" else "pending",
+            "uploaded_by": actor.id,
+            "uploaded_at": stamp,
+        }
         new_id = db["training_materials"].insert(record).last_pk
-        audit.record(db, actor, "new_version", "training_material", new_id, {"id": latest["id"], "version": latest["version"]}, record)
+        audit.record(
+            db,
+            actor,
+            "new_version",
+            "training_material",
+            new_id,
+            {"id": latest["id"], "version": latest["version"]},
+            record,
+        )
     return int(new_id)
 
 
@@ -255,8 +300,11 @@ def list_materials(
 ) -> list[dict]:
     """The latest version of each of the project's materials, with how many versions it has."""
     require_project(db, actor, project_id, "material.read")
-    where = ["tm.project_id = ?", "tm.version = (SELECT MAX(x.version) FROM training_materials x WHERE x.series_id = tm.series_id)",
-             "(tm.title LIKE ? OR u.original_name LIKE ?)"]
+    where = [
+        "tm.project_id = ?",
+        "tm.version = (SELECT MAX(x.version) FROM training_materials x WHERE x.series_id = tm.series_id)",
+        "(tm.title LIKE ? OR u.original_name LIKE ?)",
+    ]
     params: list[Any] = [project_id, f"%{search.strip()}%", f"%{search.strip()}%"]
     if category:
         where.append("tm.category = ?")
@@ -264,23 +312,31 @@ def list_materials(
     if review_status:
         where.append("tm.review_status = ?")
         params.append(review_status)
-    return rows(db, f"""SELECT tm.id, tm.series_id, tm.version, tm.title, tm.category, tm.review_status, tm.review_comment,
+    return rows(
+        db,
+        f"""SELECT tm.id, tm.series_id, tm.version, tm.title, tm.category, tm.review_status, tm.review_comment,
                                tm.reviewed_at, tm.uploaded_at, u.original_name, u.size, us.display_name AS uploader,
                                rv.display_name AS reviewer
                         FROM training_materials tm JOIN uploads u ON u.id = tm.upload_id
                         LEFT JOIN users us ON us.id = tm.uploaded_by LEFT JOIN users rv ON rv.id = tm.reviewed_by
-                        WHERE {' AND '.join(where)}
-                        ORDER BY CASE tm.category WHEN 'courseware' THEN 0 ELSE 1 END, tm.category, tm.title""", params)
+                        WHERE {" AND ".join(where)}
+                        ORDER BY CASE tm.category WHEN 'courseware' THEN 0 ELSE 1 END, tm.category, tm.title""",
+        params,
+    )
 
 
 def material_versions(db: sqlite_utils.Database, actor: Actor, material_id: int) -> list[dict]:
     """Every version of a material's series, newest first."""
     current = get_material(db, actor, material_id)
-    return rows(db, """SELECT tm.id, tm.version, tm.title, tm.review_status, tm.review_comment, tm.uploaded_at, tm.reviewed_at,
+    return rows(
+        db,
+        """SELECT tm.id, tm.version, tm.title, tm.review_status, tm.review_comment, tm.uploaded_at, tm.reviewed_at,
                               u.original_name, u.size, us.display_name AS uploader, rv.display_name AS reviewer
                        FROM training_materials tm JOIN uploads u ON u.id = tm.upload_id
                        LEFT JOIN users us ON us.id = tm.uploaded_by LEFT JOIN users rv ON rv.id = tm.reviewed_by
-                       WHERE tm.series_id = ? ORDER BY tm.version DESC""", [current["series_id"]])
+                       WHERE tm.series_id = ? ORDER BY tm.version DESC""",
+        [current["series_id"]],
+    )
 
 
 def material_file(db: sqlite_utils.Database, actor: Actor, material_id: int) -> tuple[str, bytes, str]:
@@ -291,7 +347,9 @@ def material_file(db: sqlite_utils.Database, actor: Actor, material_id: int) -> 
     return row["original_name"], data, uploads.content_type_for(row["original_name"])
 
 
-def review_material(db: sqlite_utils.Database, actor: Actor, material_id: int, decision: str, comment: str = "") -> None:
+def review_material(
+    db: sqlite_utils.Database, actor: Actor, material_id: int, decision: str, comment: str = ""
+) -> None:
     """The merchant confirms a material or returns it with a comment (its latest version, while pending)."""
     material = get_material(db, actor, material_id)
     require_project(db, actor, material["project_id"], "material.review")
@@ -309,10 +367,17 @@ def review_material(db: sqlite_utils.Database, actor: Actor, material_id: int, d
         errors.append(FieldError("team.review_comment", "err.too_long", {"n": MAX_TEXT}))
     if errors:
         raise ValidationError(errors)
-    changes = {"review_status": decision, "review_comment": comment.strip(), "reviewed_by": actor.id, "reviewed_at": config.now_text()}
+    changes = {
+        "review_status": decision,
+        "review_comment": comment.strip(),
+        "reviewed_by": actor.id,
+        "reviewed_at": config.now_text(),
+    }
     with write(db):
         db["training_materials"].update(material_id, changes)
-        audit.record(db, actor, "review", "training_material", material_id, {"review_status": material["review_status"]}, changes)
+        audit.record(
+            db, actor, "review", "training_material", material_id, {"review_status": material["review_status"]}, changes
+        )
 
 
 def request_review(db: sqlite_utils.Database, actor: Actor, material_id: int) -> None:
@@ -323,12 +388,23 @@ def request_review(db: sqlite_utils.Database, actor: Actor, material_id: int) ->
     if latest["review_status"] == "pending":
         return
     with write(db):
-        db["training_materials"].update(latest["id"], {"review_status": "pending", "review_comment": "", "reviewed_by": None, "reviewed_at": None})
-        audit.record(db, actor, "request_review", "training_material", latest["id"], {"review_status": latest["review_status"]},
-                     {"review_status": "pending"})
+        db["training_materials"].update(
+            latest["id"], {"review_status": "pending", "review_comment": "", "reviewed_by": None, "reviewed_at": None}
+        )
+        audit.record(
+            db,
+            actor,
+            "request_review",
+            "training_material",
+            latest["id"],
+            {"review_status": latest["review_status"]},
+            {"review_status": "pending"},
+        )
 
 
-def materials_status(db: sqlite_utils.Database, actor: Actor, project_id: int, today: date | None = None) -> dict[str, Any]:
+def materials_status(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, today: date | None = None
+) -> dict[str, Any]:
     """What the order confirmation says of the materials, whether its due date is overdue, and review counts."""
     require_project(db, actor, project_id, "material.read")
     confirmed = oc.latest_confirmed(db, actor, project_id)
@@ -339,11 +415,23 @@ def materials_status(db: sqlite_utils.Database, actor: Actor, project_id: int, t
     counts = {s: 0 for s in REVIEW_STATUSES}
     for m in list_materials(db, actor, project_id):
         counts[m["review_status"]] += 1
-    gap = one(db, """SELECT s.materials_gap_note AS note, s.materials_gap_at AS at, u.display_name AS by_name
+    gap = one(
+        db,
+        """SELECT s.materials_gap_note AS note, s.materials_gap_at AS at, u.display_name AS by_name
                      FROM team_settings s LEFT JOIN users u ON u.id = s.materials_gap_by
-                     WHERE s.project_id = ? AND s.materials_gap_note IS NOT NULL""", [project_id])
-    return {"confirmed": confirmed is not None, "submitted": bool(data.get("materials_submitted")), "complete": complete,
-            "missing": data.get("materials_missing") or "", "due_date": due, "overdue": overdue, "gap": gap, "reviews": counts}
+                     WHERE s.project_id = ? AND s.materials_gap_note IS NOT NULL""",
+        [project_id],
+    )
+    return {
+        "confirmed": confirmed is not None,
+        "submitted": bool(data.get("materials_submitted")),
+        "complete": complete,
+        "missing": data.get("materials_missing") or "",
+        "due_date": due,
+        "overdue": overdue,
+        "gap": gap,
+        "reviews": counts,
+    }
 
 
 # --- exams: configuration --------------------------------------------------------------------------
@@ -374,8 +462,18 @@ def set_pass_mark(db: sqlite_utils.Database, actor: Actor, project_id: int, exam
         raise ValidationError(errors)
     before = pass_marks(db, project_id)[exam_type]
     with write(db):
-        db["exam_pass_marks"].insert({"project_id": project_id, "exam_type": exam_type, "pass_mark": round(mark, 4)}, replace=True)
-        audit.record(db, actor, "update", "exam_pass_mark", f"{project_id}/{exam_type}", {"pass_mark": before}, {"pass_mark": round(mark, 4)})
+        db["exam_pass_marks"].insert(
+            {"project_id": project_id, "exam_type": exam_type, "pass_mark": round(mark, 4)}, replace=True
+        )
+        audit.record(
+            db,
+            actor,
+            "update",
+            "exam_pass_mark",
+            f"{project_id}/{exam_type}",
+            {"pass_mark": before},
+            {"pass_mark": round(mark, 4)},
+        )
 
 
 def default_required_exams(examiner: str | None) -> tuple[str, ...]:
@@ -407,10 +505,22 @@ def set_required_exams(db: sqlite_utils.Database, actor: Actor, project_id: int,
     stamp = config.now_text()
     with write(db):
         if one(db, "SELECT 1 AS x FROM team_settings WHERE project_id = ?", [project_id]):
-            db["team_settings"].update(project_id, {"required_exams": value, "updated_at": stamp, "updated_by": actor.id})
+            db["team_settings"].update(
+                project_id, {"required_exams": value, "updated_at": stamp, "updated_by": actor.id}
+            )
         else:
-            db["team_settings"].insert({"project_id": project_id, "required_exams": value, "updated_at": stamp, "updated_by": actor.id})
-        audit.record(db, actor, "update", "required_exams", project_id, {"required_exams": list(before)}, {"required_exams": value})
+            db["team_settings"].insert(
+                {"project_id": project_id, "required_exams": value, "updated_at": stamp, "updated_by": actor.id}
+            )
+        audit.record(
+            db,
+            actor,
+            "update",
+            "required_exams",
+            project_id,
+            {"required_exams": list(before)},
+            {"required_exams": value},
+        )
 
 
 # --- exams: records ----------------------------------------------------------------------------------
@@ -485,10 +595,20 @@ def record_exam(db: sqlite_utils.Database, actor: Actor, data: dict[str, Any]) -
     if errors:
         raise ValidationError(errors)
     mark = pass_marks(db, project_id)[exam_type]
-    record = {"agent_id": agent["id"], "project_id": project_id, "exam_type": exam_type, "score": round(score, 2),
-              "max_score": round(max_score, 2), "pass_mark": mark, "passed": int(is_pass(score, max_score, mark)),
-              "examiner": examiner or actor.display_name or actor.username, "exam_date": exam_day.isoformat(), "notes": notes,
-              "created_by": actor.id, "created_at": config.now_text()}
+    record = {
+        "agent_id": agent["id"],
+        "project_id": project_id,
+        "exam_type": exam_type,
+        "score": round(score, 2),
+        "max_score": round(max_score, 2),
+        "pass_mark": mark,
+        "passed": int(is_pass(score, max_score, mark)),
+        "examiner": examiner or actor.display_name or actor.username,
+        "exam_date": exam_day.isoformat(),
+        "notes": notes,
+        "created_by": actor.id,
+        "created_at": config.now_text(),
+    }
     with write(db):
         exam_id = db["exams"].insert(record).last_pk
         audit.record(db, actor, "create", "exam", exam_id, None, record)
@@ -507,7 +627,10 @@ def list_exams(
 ) -> list[dict]:
     """Exam records, newest first: staff see all, a merchant its projects' exams, an agent their own."""
     require(actor, "training.read")
-    where, params = ["(a.name LIKE ? OR a.employee_no LIKE ? OR e.examiner LIKE ? OR e.notes LIKE ?)"], [f"%{search.strip()}%"] * 4
+    where, params = (
+        ["(a.name LIKE ? OR a.employee_no LIKE ? OR e.examiner LIKE ? OR e.notes LIKE ?)"],
+        [f"%{search.strip()}%"] * 4,
+    )
     if actor.role == "agent":
         own = directory.my_agent(db, actor)
         if own is None:
@@ -534,10 +657,14 @@ def list_exams(
     if passed is not None:
         where.append("e.passed = ?")
         params.append(int(passed))
-    return rows(db, f"""SELECT e.*, a.name AS agent_name, a.employee_no, p.name AS project_name,
+    return rows(
+        db,
+        f"""SELECT e.*, a.name AS agent_name, a.employee_no, p.name AS project_name,
                                ROUND(e.score / e.max_score, 4) AS ratio
                         FROM exams e JOIN agents a ON a.id = e.agent_id LEFT JOIN projects p ON p.id = e.project_id
-                        WHERE {' AND '.join(where)} ORDER BY e.exam_date DESC, e.id DESC""", params)
+                        WHERE {" AND ".join(where)} ORDER BY e.exam_date DESC, e.id DESC""",
+        params,
+    )
 
 
 def admission(required: tuple[str, ...], exams: list[dict]) -> dict[str, Any]:
@@ -553,12 +680,17 @@ def admission(required: tuple[str, ...], exams: list[dict]) -> dict[str, Any]:
     return {"admitted": not missing, "missing": missing, "latest": latest}
 
 
-def admissions(db: sqlite_utils.Database, actor: Actor, project_id: int, agent_ids: list[int] | None = None) -> dict[int, dict]:
+def admissions(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, agent_ids: list[int] | None = None
+) -> dict[int, dict]:
     """`admission` of each agent with exams on the project (or of the agents given)."""
     require_project(db, actor, project_id)
     required = required_exams(db, actor, project_id)
     by_agent: dict[int, list[dict]] = {a: [] for a in (agent_ids or [])}
-    for exam in db.query("SELECT id, agent_id, exam_type, exam_date, passed, score, max_score FROM exams WHERE project_id = ?", [project_id]):
+    for exam in db.query(
+        "SELECT id, agent_id, exam_type, exam_date, passed, score, max_score FROM exams WHERE project_id = ?",
+        [project_id],
+    ):
         if agent_ids is None or exam["agent_id"] in by_agent:
             by_agent.setdefault(exam["agent_id"], []).append(exam)
     return {agent_id: admission(required, exams) for agent_id, exams in by_agent.items()}
@@ -566,22 +698,32 @@ def admissions(db: sqlite_utils.Database, actor: Actor, project_id: int, agent_i
 
 def basic_qualified_ids(db: sqlite_utils.Database) -> set[int]:
     """Agents who passed the basic training exam (the pool screening draws from)."""
-    return {r["agent_id"] for r in db.query("SELECT DISTINCT agent_id FROM exams WHERE project_id IS NULL AND passed = 1")}
+    return {
+        r["agent_id"] for r in db.query("SELECT DISTINCT agent_id FROM exams WHERE project_id IS NULL AND passed = 1")
+    }
 
 
 def project_exam_stats(db: sqlite_utils.Database, actor: Actor, project_id: int) -> dict[str, Any]:
     """Per exam type: attempts, passes, pass rate and average score; and who failed, why."""
     require_project(db, actor, project_id, "training.read")
-    by_type = rows(db, """SELECT exam_type, COUNT(*) AS attempts, SUM(passed) AS passed,
+    by_type = rows(
+        db,
+        """SELECT exam_type, COUNT(*) AS attempts, SUM(passed) AS passed,
                                  ROUND(1.0 * SUM(passed) / COUNT(*), 4) AS pass_rate,
                                  ROUND(AVG(score / max_score), 4) AS average
-                          FROM exams WHERE project_id = ? GROUP BY exam_type""", [project_id])
+                          FROM exams WHERE project_id = ? GROUP BY exam_type""",
+        [project_id],
+    )
     order = {t: i for i, t in enumerate(EXAM_TYPES)}
     by_type.sort(key=lambda r: order[r["exam_type"]])
-    failures = rows(db, """SELECT e.exam_date, e.exam_type, e.score, e.max_score, e.pass_mark, e.examiner, e.notes,
+    failures = rows(
+        db,
+        """SELECT e.exam_date, e.exam_type, e.score, e.max_score, e.pass_mark, e.examiner, e.notes,
                                   a.name AS agent_name, a.employee_no
                            FROM exams e JOIN agents a ON a.id = e.agent_id
-                           WHERE e.project_id = ? AND e.passed = 0 ORDER BY e.exam_date DESC, e.id DESC""", [project_id])
+                           WHERE e.project_id = ? AND e.passed = 0 ORDER BY e.exam_date DESC, e.id DESC""",
+        [project_id],
+    )
     return {"by_type": by_type, "failures": failures}
 
 
@@ -604,7 +746,13 @@ def plan_warnings(start: date, end: date, extra_days_off: frozenset[date] = froz
     """A warning when the period is not the usual 1–3 working days."""
     days = plan_working_days(start, end, extra_days_off)
     if end >= start and not PLAN_WORKING_DAYS[0] <= days <= PLAN_WORKING_DAYS[1]:
-        return [FieldError("team.end_date", "warn.team.plan_period", {"n": days, "lo": PLAN_WORKING_DAYS[0], "hi": PLAN_WORKING_DAYS[1]})]
+        return [
+            FieldError(
+                "team.end_date",
+                "warn.team.plan_period",
+                {"n": days, "lo": PLAN_WORKING_DAYS[0], "hi": PLAN_WORKING_DAYS[1]},
+            )
+        ]
     return []
 
 
@@ -615,7 +763,12 @@ def get_plan(db: sqlite_utils.Database, actor: Actor, project_id: int) -> dict |
     if plan is None:
         return None
     plan["content"] = json.loads(plan["content"])
-    plan["participants"] = [r["agent_id"] for r in db.query("SELECT agent_id FROM training_participants WHERE plan_id = ? ORDER BY agent_id", [plan["id"]])]
+    plan["participants"] = [
+        r["agent_id"]
+        for r in db.query(
+            "SELECT agent_id FROM training_participants WHERE plan_id = ? ORDER BY agent_id", [plan["id"]]
+        )
+    ]
     return plan
 
 
@@ -623,12 +776,17 @@ def default_participants(db: sqlite_utils.Database, actor: Actor, project_id: in
     """The project's matched candidates and its current team, online and reserve alike (not who left)."""
     require_project(db, actor, project_id, "training.read")
     day = config.today().isoformat()
-    return [r["agent_id"] for r in db.query(
-        """SELECT agent_id FROM project_candidates WHERE project_id = ? AND withdrawn_on IS NULL
+    return [
+        r["agent_id"]
+        for r in db.query(
+            """SELECT agent_id FROM project_candidates WHERE project_id = ? AND withdrawn_on IS NULL
              AND agent_id IN (SELECT id FROM agents WHERE status != 'left')
            UNION SELECT agent_id FROM project_agents WHERE project_id = ? AND (to_date IS NULL OR to_date >= ?)
              AND agent_id IN (SELECT id FROM agents WHERE status != 'left')
-           ORDER BY agent_id""", [project_id, project_id, day])]
+           ORDER BY agent_id""",
+            [project_id, project_id, day],
+        )
+    ]
 
 
 def save_plan(
@@ -662,9 +820,16 @@ def save_plan(
         errors.append(FieldError("team.notes", "err.too_long", {"n": MAX_TEXT}))
     if errors:
         raise ValidationError(errors)
-    record = {"project_id": project_id, "method": method, "start_date": start_date.isoformat(), "end_date": end_date.isoformat(),
-              "content": json.dumps([c for c in CONTENT_ITEMS if c in content]), "notes": notes.strip(),
-              "updated_at": config.now_text(), "updated_by": actor.id}
+    record = {
+        "project_id": project_id,
+        "method": method,
+        "start_date": start_date.isoformat(),
+        "end_date": end_date.isoformat(),
+        "content": json.dumps([c for c in CONTENT_ITEMS if c in content]),
+        "notes": notes.strip(),
+        "updated_at": config.now_text(),
+        "updated_by": actor.id,
+    }
     with write(db):
         existing = one(db, "SELECT * FROM training_plans WHERE project_id = ?", [project_id])
         if existing:
@@ -674,12 +839,21 @@ def save_plan(
             plan_id = db["training_plans"].insert(record).last_pk
         db.execute("DELETE FROM training_participants WHERE plan_id = ?", [plan_id])
         db["training_participants"].insert_all([{"plan_id": plan_id, "agent_id": a} for a in sorted(set(participants))])
-        audit.record(db, actor, "update" if existing else "create", "training_plan", plan_id, existing,
-                     {**record, "participants": sorted(set(participants))})
+        audit.record(
+            db,
+            actor,
+            "update" if existing else "create",
+            "training_plan",
+            plan_id,
+            existing,
+            {**record, "participants": sorted(set(participants))},
+        )
     return int(plan_id)
 
 
-def add_session(db: sqlite_utils.Database, actor: Actor, project_id: int, day: date, topic: str, present: list[int]) -> int:
+def add_session(
+    db: sqlite_utils.Database, actor: Actor, project_id: int, day: date, topic: str, present: list[int]
+) -> int:
     """Record a training session of the project's plan and who of the participants attended it."""
     require_project(db, actor, project_id, "training.write")
     plan = get_plan(db, actor, project_id)
@@ -697,12 +871,31 @@ def add_session(db: sqlite_utils.Database, actor: Actor, project_id: int, day: d
     if errors:
         raise ValidationError(errors)
     with write(db):
-        session_id = db["training_sessions"].insert({"plan_id": plan["id"], "day": day.isoformat(), "topic": topic.strip(),
-                                                     "created_by": actor.id, "created_at": config.now_text()}).last_pk
-        db["training_attendance"].insert_all([{"session_id": session_id, "agent_id": a, "present": int(a in present)}
-                                              for a in plan["participants"]])
-        audit.record(db, actor, "create", "training_session", session_id, None,
-                     {"project_id": project_id, "day": day.isoformat(), "topic": topic.strip(), "present": sorted(present)})
+        session_id = (
+            db["training_sessions"]
+            .insert(
+                {
+                    "plan_id": plan["id"],
+                    "day": day.isoformat(),
+                    "topic": topic.strip(),
+                    "created_by": actor.id,
+                    "created_at": config.now_text(),
+                }
+            )
+            .last_pk
+        )
+        db["training_attendance"].insert_all(
+            [{"session_id": session_id, "agent_id": a, "present": int(a in present)} for a in plan["participants"]]
+        )
+        audit.record(
+            db,
+            actor,
+            "create",
+            "training_session",
+            session_id,
+            None,
+            {"project_id": project_id, "day": day.isoformat(), "topic": topic.strip(), "present": sorted(present)},
+        )
     return int(session_id)
 
 
@@ -712,12 +905,19 @@ def attendance(db: sqlite_utils.Database, actor: Actor, project_id: int) -> dict
     if plan is None:
         return {"sessions": [], "agents": []}
     sessions = rows(db, "SELECT id, day, topic FROM training_sessions WHERE plan_id = ? ORDER BY day, id", [plan["id"]])
-    marks = {(r["session_id"], r["agent_id"]): r["present"] for r in db.query(
-        "SELECT ta.session_id, ta.agent_id, ta.present FROM training_attendance ta JOIN training_sessions s ON s.id = ta.session_id WHERE s.plan_id = ?",
-        [plan["id"]])}
-    people = rows(db, f"""SELECT a.id, a.name, a.employee_no, a.status FROM agents a
-                          WHERE a.id IN ({','.join('?' * len(plan['participants'])) or 'NULL'}) ORDER BY a.employee_no""",
-                  plan["participants"])
+    marks = {
+        (r["session_id"], r["agent_id"]): r["present"]
+        for r in db.query(
+            "SELECT ta.session_id, ta.agent_id, ta.present FROM training_attendance ta JOIN training_sessions s ON s.id = ta.session_id WHERE s.plan_id = ?",
+            [plan["id"]],
+        )
+    }
+    people = rows(
+        db,
+        f"""SELECT a.id, a.name, a.employee_no, a.status FROM agents a
+                          WHERE a.id IN ({",".join("?" * len(plan["participants"])) or "NULL"}) ORDER BY a.employee_no""",
+        plan["participants"],
+    )
     result = []
     for person in people:
         attended = {s["id"]: marks.get((s["id"], person["id"])) for s in sessions}
@@ -734,19 +934,34 @@ def nth_working_day(start: date, n: int, extra_days_off: frozenset[date] = froze
     return workdays.add_working_days(start - timedelta(days=1), n, extra_days_off)
 
 
-def track_progress(track: str, start: date, done: list[str], today: date, extra_days_off: frozenset[date] = frozenset()) -> dict[str, Any]:
+def track_progress(
+    track: str, start: date, done: list[str], today: date, extra_days_off: frozenset[date] = frozenset()
+) -> dict[str, Any]:
     """A trainee's way through a track: each stage's planned end and completion, the current stage, behind or not."""
     stages = []
     total_days = 0
     for index, stage in enumerate(TRACKS[track]):
         total_days += stage.working_days
-        stages.append({"index": index, "key": stage.key, "working_days": stage.working_days,
-                       "planned_end": nth_working_day(start, total_days, extra_days_off),
-                       "completed_on": done[index] if index < len(done) else None})
+        stages.append(
+            {
+                "index": index,
+                "key": stage.key,
+                "working_days": stage.working_days,
+                "planned_end": nth_working_day(start, total_days, extra_days_off),
+                "completed_on": done[index] if index < len(done) else None,
+            }
+        )
     current = stages[len(done)] if len(done) < len(stages) else None
-    return {"track": track, "stages": stages, "done": len(done), "total": len(stages), "current": current,
-            "finished": current is None, "behind": current is not None and today > current["planned_end"],
-            "planned_end": stages[-1]["planned_end"]}
+    return {
+        "track": track,
+        "stages": stages,
+        "done": len(done),
+        "total": len(stages),
+        "current": current,
+        "finished": current is None,
+        "behind": current is not None and today > current["planned_end"],
+        "planned_end": stages[-1]["planned_end"],
+    }
 
 
 def start_track(db: sqlite_utils.Database, actor: Actor, agent_id: int, track: str, start_date: date) -> int:
@@ -760,15 +975,22 @@ def start_track(db: sqlite_utils.Database, actor: Actor, agent_id: int, track: s
         errors.append(FieldError("team.track", "err.team.track_open"))
     if errors:
         raise ValidationError(errors)
-    record = {"agent_id": agent_id, "track": track, "start_date": start_date.isoformat(), "created_by": actor.id,
-              "created_at": config.now_text()}
+    record = {
+        "agent_id": agent_id,
+        "track": track,
+        "start_date": start_date.isoformat(),
+        "created_by": actor.id,
+        "created_at": config.now_text(),
+    }
     with write(db):
         track_id = db["agent_tracks"].insert(record).last_pk
         audit.record(db, actor, "create", "agent_track", track_id, None, record)
     return int(track_id)
 
 
-def complete_stage(db: sqlite_utils.Database, actor: Actor, track_id: int, on: date | None = None, note: str = "") -> None:
+def complete_stage(
+    db: sqlite_utils.Database, actor: Actor, track_id: int, on: date | None = None, note: str = ""
+) -> None:
     """Mark the trainee's current stage done (stages go in order); the last one finishes the track."""
     require(actor, "training.write")
     track = one(db, "SELECT * FROM agent_tracks WHERE id = ?", [track_id])
@@ -789,16 +1011,35 @@ def complete_stage(db: sqlite_utils.Database, actor: Actor, track_id: int, on: d
         raise ValidationError(errors)
     finished = done + 1 == len(TRACKS[track["track"]])
     with write(db):
-        db["agent_track_stages"].insert({"track_id": track_id, "stage": done, "completed_on": day.isoformat(), "note": note.strip(),
-                                         "completed_by": actor.id})
+        db["agent_track_stages"].insert(
+            {
+                "track_id": track_id,
+                "stage": done,
+                "completed_on": day.isoformat(),
+                "note": note.strip(),
+                "completed_by": actor.id,
+            }
+        )
         if finished:
             db["agent_tracks"].update(track_id, {"completed_on": day.isoformat()})
-        audit.record(db, actor, "stage_done", "agent_track", track_id, {"stages_done": done},
-                     {"stages_done": done + 1, "stage": TRACKS[track["track"]][done].key, "on": day.isoformat()})
+        audit.record(
+            db,
+            actor,
+            "stage_done",
+            "agent_track",
+            track_id,
+            {"stages_done": done},
+            {"stages_done": done + 1, "stage": TRACKS[track["track"]][done].key, "on": day.isoformat()},
+        )
 
 
-def list_tracks(db: sqlite_utils.Database, actor: Actor, agent_id: int | None = None, open_only: bool = False,
-                today: date | None = None) -> list[dict]:
+def list_tracks(
+    db: sqlite_utils.Database,
+    actor: Actor,
+    agent_id: int | None = None,
+    open_only: bool = False,
+    today: date | None = None,
+) -> list[dict]:
     """Tracks with the trainee's name and progress; an agent sees only their own."""
     require(actor, "training.read")
     where, params = ["1=1"], []
@@ -814,28 +1055,47 @@ def list_tracks(db: sqlite_utils.Database, actor: Actor, agent_id: int | None = 
         params.append(agent_id)
     if open_only:
         where.append("t.completed_on IS NULL")
-    tracks = rows(db, f"""SELECT t.*, a.name AS agent_name, a.employee_no, a.status AS agent_status
+    tracks = rows(
+        db,
+        f"""SELECT t.*, a.name AS agent_name, a.employee_no, a.status AS agent_status
                           FROM agent_tracks t JOIN agents a ON a.id = t.agent_id
-                          WHERE {' AND '.join(where)} ORDER BY t.completed_on IS NOT NULL, t.start_date DESC, t.id DESC""", params)
+                          WHERE {" AND ".join(where)} ORDER BY t.completed_on IS NOT NULL, t.start_date DESC, t.id DESC""",
+        params,
+    )
     days_off = workdays.extra_days_off(db)
     for track in tracks:
-        done = [r["completed_on"] for r in db.query("SELECT completed_on FROM agent_track_stages WHERE track_id = ? ORDER BY stage", [track["id"]])]
-        track["progress"] = track_progress(track["track"], date.fromisoformat(track["start_date"]), done, today or config.today(), days_off)
+        done = [
+            r["completed_on"]
+            for r in db.query(
+                "SELECT completed_on FROM agent_track_stages WHERE track_id = ? ORDER BY stage", [track["id"]]
+            )
+        ]
+        track["progress"] = track_progress(
+            track["track"], date.fromisoformat(track["start_date"]), done, today or config.today(), days_off
+        )
     return tracks
 
 
 def agent_training_history(db: sqlite_utils.Database, actor: Actor, agent_id: int) -> dict[str, Any]:
     """An agent's tracks, training plans (with sessions attended) and exams, for the agent's record."""
     directory.read_agent(db, actor, agent_id)
-    plans = rows(db, """SELECT p.id AS project_id, p.name AS project_name, tp.method, tp.start_date, tp.end_date,
+    plans = rows(
+        db,
+        """SELECT p.id AS project_id, p.name AS project_name, tp.method, tp.start_date, tp.end_date,
                                (SELECT COUNT(*) FROM training_sessions s WHERE s.plan_id = tp.id) AS sessions,
                                (SELECT COUNT(*) FROM training_attendance ta JOIN training_sessions s ON s.id = ta.session_id
                                  WHERE s.plan_id = tp.id AND ta.agent_id = ? AND ta.present = 1) AS attended
                         FROM training_participants tpp JOIN training_plans tp ON tp.id = tpp.plan_id
                         JOIN projects p ON p.id = tp.project_id
-                        WHERE tpp.agent_id = ? ORDER BY tp.start_date DESC""", [agent_id, agent_id])
-    exams = rows(db, """SELECT e.*, p.name AS project_name, ROUND(e.score / e.max_score, 4) AS ratio
+                        WHERE tpp.agent_id = ? ORDER BY tp.start_date DESC""",
+        [agent_id, agent_id],
+    )
+    exams = rows(
+        db,
+        """SELECT e.*, p.name AS project_name, ROUND(e.score / e.max_score, 4) AS ratio
                         FROM exams e LEFT JOIN projects p ON p.id = e.project_id
-                        WHERE e.agent_id = ? ORDER BY e.exam_date, e.id""", [agent_id])
+                        WHERE e.agent_id = ? ORDER BY e.exam_date, e.id""",
+        [agent_id],
+    )
     tracks = list_tracks(db, actor, agent_id=agent_id)
     return {"tracks": tracks, "plans": plans, "exams": exams}

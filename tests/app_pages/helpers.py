@@ -1,4 +1,5 @@
 """AppTest helpers: an app session as a given user, and opening a page in it."""
+
 from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
@@ -6,7 +7,14 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import ROOT
 
 HOME = str(ROOT / "Home.py")
-ROLE_USER = {"admin": "admin", "manager": "manager", "trainer": "trainer", "qa": "qa", "agent": "agent", "merchant": "merchant"}
+ROLE_USER = {
+    "admin": "admin",
+    "manager": "manager",
+    "trainer": "trainer",
+    "qa": "qa",
+    "agent": "agent",
+    "merchant": "merchant",
+}
 
 
 def logged_in(username: str) -> AppTest:

@@ -1,4 +1,5 @@
 """The app never shows users a traceback or the developer toolbar."""
+
 from __future__ import annotations
 
 import tomllib

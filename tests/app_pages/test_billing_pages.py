@@ -1,9 +1,10 @@
 """AppTest runs of the billing pages on the demo firm (quotes in every status, two contracts, three months of invoices, one overdue)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 
-from core.billing import invoices, contracts, quotes
+from core.billing import contracts, invoices, quotes
 from core.kernel import config
 from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
@@ -26,7 +27,9 @@ def test_manager_makes_a_quote_sends_it_and_records_the_acceptance(demo_db):
     assert not at.exception, at.exception
     assert at.title[0].value == "报价"
     assert len(_table(at, "有效期至")) == before
-    digital = db.execute("SELECT p.id FROM projects p JOIN merchants m ON m.id = p.merchant_id WHERE m.name = '数码先锋'").fetchone()[0]
+    digital = db.execute(
+        "SELECT p.id FROM projects p JOIN merchants m ON m.id = p.merchant_id WHERE m.name = '数码先锋'"
+    ).fetchone()[0]
     at.selectbox(key="new_quote_project").select(digital).run()
     _button(at, "保存为草稿").click().run()
     assert not at.exception, at.exception

@@ -3,6 +3,7 @@
 The figures are read back from what the page sent (AppTest keeps each chart's spec JSON), so a
 chart drawn without `ui.charts.finish` fails here, whichever page it is on.
 """
+
 from __future__ import annotations
 
 import json
@@ -59,17 +60,25 @@ def check(spec: dict, date_ticks: str, date_hover: str) -> list[str]:
         if not text_of(axis.get("title")):
             problems.append(f"{title}: no {letter} axis title")
         traces = [t for t in spec["data"] if t.get("type") not in ("heatmap", "funnel")]
-        if any(is_dates(t.get(letter)) for t in traces) and (axis.get("tickformat"), axis.get("hoverformat")) != (date_ticks, date_hover):
-            problems.append(f"{title}: {letter} axis of dates formatted {axis.get('tickformat')!r}/{axis.get('hoverformat')!r}")
+        if any(is_dates(t.get(letter)) for t in traces) and (axis.get("tickformat"), axis.get("hoverformat")) != (
+            date_ticks,
+            date_hover,
+        ):
+            problems.append(
+                f"{title}: {letter} axis of dates formatted {axis.get('tickformat')!r}/{axis.get('hoverformat')!r}"
+            )
     if any(t.get("type") == "heatmap" for t in spec["data"]):
         colour = layout.get("coloraxis", {}).get("colorbar", {}).get("title") or next(
-            (t.get("colorbar", {}).get("title") for t in spec["data"] if t.get("colorbar")), None)
+            (t.get("colorbar", {}).get("title") for t in spec["data"] if t.get("colorbar")), None
+        )
         if not text_of(colour):
             problems.append(f"{title}: heat map without a colour title")
     return problems
 
 
-@pytest.mark.parametrize(("user", "path", "query", "least"), PAGES, ids=[f"{u}-{p.split('/')[-1][:-3]}" for u, p, _q, _n in PAGES])
+@pytest.mark.parametrize(
+    ("user", "path", "query", "least"), PAGES, ids=[f"{u}-{p.split('/')[-1][:-3]}" for u, p, _q, _n in PAGES]
+)
 def test_every_chart_has_a_title_axis_titles_and_chinese_dates(demo_db, user, path, query, least):
     at = logged_in(user)
     if path.endswith("salary.py"):
@@ -84,8 +93,11 @@ def test_every_chart_has_a_title_axis_titles_and_chinese_dates(demo_db, user, pa
 
 def test_an_agents_exam_chart_is_finished_too(demo_db):
     db, _ = demo_db
-    examined = next(a for a in directory.list_agents(db, actor_of(db, "manager"))
-                    if db.execute("SELECT COUNT(*) FROM exams WHERE agent_id = ?", [a["id"]]).fetchone()[0])
+    examined = next(
+        a
+        for a in directory.list_agents(db, actor_of(db, "manager"))
+        if db.execute("SELECT COUNT(*) FROM exams WHERE agent_id = ?", [a["id"]]).fetchone()[0]
+    )
     at = open_page(logged_in("manager"), "app_pages/agents.py", agent=examined["id"])
     assert not at.exception
     found = specs(at)

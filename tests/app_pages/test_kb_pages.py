@@ -1,4 +1,5 @@
 """AppTest runs of the knowledge base, quick phrase and memo pages: flows per role and refusals."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -98,10 +99,14 @@ def test_malformed_phrase_import_message_names_the_row_and_the_field(demo_db):
     project_id = project_of(db, "优品家居旗舰店-售前客服")
     manager = actor_of(db, "manager")
     before = phrases.list_phrases(db, manager, project_id)
-    bad = pd.DataFrame([["物流", "/fh", "新的发货话术"], ["物流", "", "没有编码"]], columns=["分组", "快捷编码", "短语内容"])
+    bad = pd.DataFrame(
+        [["物流", "/fh", "新的发货话术"], ["物流", "", "没有编码"]], columns=["分组", "快捷编码", "短语内容"]
+    )
     with pytest.raises(ValidationError) as exc:
         phrases.import_file(db, manager, project_id, bad.to_csv(index=False).encode(), "bad.csv")
-    assert [error_text(Context(db=db, actor=manager, lang="zh"), e) for e in exc.value.errors] == ["第3行 快捷编码: 必填"]
+    assert [error_text(Context(db=db, actor=manager, lang="zh"), e) for e in exc.value.errors] == [
+        "第3行 快捷编码: 必填"
+    ]
     assert phrases.list_phrases(db, manager, project_id) == before
 
 
@@ -115,7 +120,9 @@ def test_qa_flags_a_phrase_and_the_manager_applies_the_meetings_decision(demo_db
     next(a for a in at.text_area if a.form_id == "ph_flag").input("应先安抚再查物流")
     form_button(at, "ph_flag", "提交标记").click().run()
     assert not at.exception
-    flag = next(f for f in phrases.flags(db, actor_of(db, "qa"), project_id, ("open",)) if f["phrase_id"] == phrase["id"])
+    flag = next(
+        f for f in phrases.flags(db, actor_of(db, "qa"), project_id, ("open",)) if f["phrase_id"] == phrase["id"]
+    )
     assert not [b for b in at.button if b.label == "列入周例会改写清单"]  # QA flags; the manager decides
     at = open_page(logged_in("manager"), "app_pages/phrases.py", project=project_id)
     at.button(key=f"ph_meet_{flag['id']}").click().run()
@@ -125,7 +132,11 @@ def test_qa_flags_a_phrase_and_the_manager_applies_the_meetings_decision(demo_db
     form_button(at, f"ph_decide_{flag['id']}", "按例会决定改写").click().run()
     assert not at.exception
     latest = phrases.history(db, actor_of(db, "manager"), phrase["id"])[0]
-    assert (latest["source"], latest["note"], latest["text"]) == ("meeting", "周例会：先安抚", "亲，别着急，麻烦提供一下订单号，我马上帮您查询～")
+    assert (latest["source"], latest["note"], latest["text"]) == (
+        "meeting",
+        "周例会：先安抚",
+        "亲，别着急，麻烦提供一下订单号，我马上帮您查询～",
+    )
 
 
 def test_agent_notes_a_memo_and_sees_it_answered_after_the_manager_makes_it_an_article(demo_db):

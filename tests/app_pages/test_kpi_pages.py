@@ -1,4 +1,5 @@
 """AppTest runs of the KPI pages on the demo firm (90 days of generated chats)."""
+
 from __future__ import annotations
 
 from core.projects import merchants
@@ -28,7 +29,11 @@ def test_dashboard_agent_filter_narrows_the_table(demo_db):
 def test_merchant_dashboard_refuses_another_merchants_project_id(demo_db):
     db, _ = demo_db
     own = {p["id"] for p in merchants.list_projects(db, actor_of(db, "merchant"))}
-    other = next(p["id"] for p in merchants.list_projects(db, actor_of(db, "admin")) if p["id"] not in own and p["status"] == "live")
+    other = next(
+        p["id"]
+        for p in merchants.list_projects(db, actor_of(db, "admin"))
+        if p["id"] not in own and p["status"] == "live"
+    )
     at = open_page(logged_in("merchant"), "app_pages/kpi_dashboard.py", project=other)
     assert any("找不到" in e.value for e in at.error)
     assert not at.metric
@@ -60,8 +65,12 @@ def test_agent_sees_own_kpis_and_rank_only(demo_db):
 def test_dashboard_heat_map_and_drill_down_show_the_stored_hours_and_the_days_chats(demo_db):
     at = open_page(logged_in("manager"), "app_pages/kpi_dashboard.py")
     assert not at.exception
-    assert not [i for i in at.info if i.value.startswith("分时段分析需要原始聊天记录")]  # the demo's raw logs fill the heat map
-    assert len(at.get("plotly_chart")) == 9  # six trends, the ranking, the weekday × hour heat map and the response by hour
+    assert not [
+        i for i in at.info if i.value.startswith("分时段分析需要原始聊天记录")
+    ]  # the demo's raw logs fill the heat map
+    assert (
+        len(at.get("plotly_chart")) == 9
+    )  # six trends, the ranking, the weekday × hour heat map and the response by hour
     chooser = next(s for s in at.selectbox if s.key and s.key.startswith("drill_chat_"))
     table = at.dataframe[-2].value  # the day's chats, then the transcript
     assert chooser.options == [f"{agent} · {buyer}" for agent, buyer in zip(table.iloc[:, 0], table.iloc[:, 1])]

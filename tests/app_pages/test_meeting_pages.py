@@ -1,4 +1,5 @@
 """AppTest runs of the Monday meeting and the merchant reports."""
+
 from __future__ import annotations
 
 import json
@@ -75,7 +76,9 @@ def test_the_scope_opens_on_the_company_for_the_director_and_on_the_first_projec
     at = open_page(logged_in("manager"), "app_pages/monday.py")
     first = merchants.list_projects(db, actor_of(db, "manager"), status="live")[0]
     scope = at.selectbox(key="monday_scope")
-    assert scope.value == first["id"] and shown(scope) == f"{first['merchant_name']} · {first['name']}"  # what it shows is what it holds
+    assert (
+        scope.value == first["id"] and shown(scope) == f"{first['merchant_name']} · {first['name']}"
+    )  # what it shows is what it holds
     assert [h.value for h in at.header][1:3] == ["表扬及批评", "数据分析"]
 
 
@@ -87,9 +90,13 @@ def test_the_company_meeting_has_praise_and_analysis_across_projects(demo_db):
     assert [i.value for i in at.info].count("请选择一个项目查看此部分。") == 2
     subheaders = [s.value for s in at.subheader]
     assert {"未达到自身目标的项目", "进步最大", "未达标", "各项目最差的一天"} <= set(subheaders)
-    live = {f"{p['merchant_name']} · {p['name']}" for p in merchants.list_projects(db, actor_of(db, "admin"), status="live")}
+    live = {
+        f"{p['merchant_name']} · {p['name']}" for p in merchants.list_projects(db, actor_of(db, "admin"), status="live")
+    }
     praise_lines = [m.value for m in at.markdown if m.value.startswith(("👍", "⚠️"))]
-    assert praise_lines and all(any(f"（{name}）" in line for name in live) for line in praise_lines)  # each agent with its project
+    assert praise_lines and all(
+        any(f"（{name}）" in line for name in live) for line in praise_lines
+    )  # each agent with its project
     titles = [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
     assert "本周全公司分时段应答次数" in titles
 
@@ -110,7 +117,9 @@ def test_presentation_hides_the_pickers_and_leaving_it_keeps_the_week_and_scope(
     at.button(key="slide_exit").click().run()
     assert not at.exception
     scope = at.selectbox(key="monday_scope")
-    assert scope.value == chosen and shown(scope) == next(f"{p['merchant_name']} · {p['name']}" for p in projects if p["id"] == chosen)
+    assert scope.value == chosen and shown(scope) == next(
+        f"{p['merchant_name']} · {p['name']}" for p in projects if p["id"] == chosen
+    )
     assert at.date_input(key="monday_week").value == date(2026, 11, 11)
     assert len(at.header) == 7 and at.toggle(key="monday_present").value is False
 

@@ -3,6 +3,7 @@
 Per role: the merchant's pages carry no internal code and no internal note; an empty page says what
 will happen and when, in words for the reader's role.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -10,11 +11,11 @@ import shutil
 import pandas as pd
 import pytest
 
+from core.bootstrap import open_store
 from core.kernel import config
 from core.projects import merchants
 from core.reports import merchant_report
 from core.team import funnel
-from core.bootstrap import open_store
 from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
 from tests.core.reports.report_support import known_codes, leaks, plant_every_code
@@ -32,8 +33,11 @@ def db(_demo_template, tmp_path, monkeypatch):
 
 
 def texts(at) -> str:
-    return "\n".join(str(e.value) for kind in ("title", "subheader", "markdown", "caption", "info", "warning", "error", "success")
-                     for e in getattr(at, kind))
+    return "\n".join(
+        str(e.value)
+        for kind in ("title", "subheader", "markdown", "caption", "info", "warning", "error", "success")
+        for e in getattr(at, kind)
+    )
 
 
 def shown_values(at) -> list:
@@ -46,7 +50,9 @@ def shown_values(at) -> list:
 
 
 def own_project(db, username: str = "merchant", status: str | None = None) -> int:
-    return next(p["id"] for p in merchants.list_projects(db, actor_of(db, username)) if status is None or p["status"] == status)
+    return next(
+        p["id"] for p in merchants.list_projects(db, actor_of(db, username)) if status is None or p["status"] == status
+    )
 
 
 # --- the merchant's report ---------------------------------------------------------------------------------------
@@ -75,8 +81,12 @@ def test_the_weekly_and_monthly_report_open_on_the_last_complete_period(db):
         assert f"{start} ~ {end}" in heading and "进行中" not in heading
         assert end < config.today()
         labels = [m.label for m in at.metric]
-        assert any(label.startswith("日均咨询人数") for label in labels) and any(label.startswith("询单成交人数（合计）") for label in labels)
-        assert not [m.value for m in at.metric if m.value.endswith(".0")]  # counts and whole means print without decimals
+        assert any(label.startswith("日均咨询人数") for label in labels) and any(
+            label.startswith("询单成交人数（合计）") for label in labels
+        )
+        assert not [
+            m.value for m in at.metric if m.value.endswith(".0")
+        ]  # counts and whole means print without decimals
 
 
 def test_a_report_of_the_running_month_says_through_which_day(db):
@@ -89,14 +99,27 @@ def test_a_report_of_the_running_month_says_through_which_day(db):
 # --- the merchant's team -------------------------------------------------------------------------------------
 
 
-INTERNAL = ("特批上线记录", "当时缺少", "人员漏斗", "经理未接受缺口", "上线条件", "候选与录取", "客服筛选", "录取", "排班上线", "演示数据：系统启用前已上线")
+INTERNAL = (
+    "特批上线记录",
+    "当时缺少",
+    "人员漏斗",
+    "经理未接受缺口",
+    "上线条件",
+    "候选与录取",
+    "客服筛选",
+    "录取",
+    "排班上线",
+    "演示数据：系统启用前已上线",
+)
 
 
 @pytest.mark.parametrize("username", ["merchant", "merchant2"])
 def test_a_merchant_sees_its_team_and_none_of_our_internal_notes(db, username):
     admin = actor_of(db, "admin")
     for project in merchants.list_projects(db, actor_of(db, username)):
-        funnel.update_settings(db, admin, project["id"], 9.0, 9.0, 9.0)  # every funnel stage short: the warnings staff see
+        funnel.update_settings(
+            db, admin, project["id"], 9.0, 9.0, 9.0
+        )  # every funnel stage short: the warnings staff see
         at = open_page(logged_in(username), "app_pages/team.py", project=project["id"])
         assert not at.exception
         page = texts(at) + "\n" + "\n".join(str(v) for v in shown_values(at))
@@ -124,8 +147,11 @@ def test_the_admin_sees_the_same_team_with_funnel_and_override_record(db):
 
 def test_a_merchant_before_go_live_is_told_the_day_not_shown_dashes(db):
     project_id = own_project(db, "merchant2", status="training")
-    golive = db.execute("SELECT json_extract(data, '$.golive_committed_date') FROM order_confirmations WHERE project_id = ? AND status = 'confirmed' "
-                        "ORDER BY version DESC LIMIT 1", [project_id]).fetchone()[0]
+    golive = db.execute(
+        "SELECT json_extract(data, '$.golive_committed_date') FROM order_confirmations WHERE project_id = ? AND status = 'confirmed' "
+        "ORDER BY version DESC LIMIT 1",
+        [project_id],
+    ).fetchone()[0]
     at = open_page(logged_in("merchant2"), "app_pages/home.py")
     assert not at.exception
     assert any(f"预计于 {golive} 上线" in i.value for i in at.info)
@@ -141,12 +167,15 @@ def test_a_live_merchant_home_shows_yesterdays_tiles(db):
     assert len(at.metric) >= 8 and not at.info
 
 
-@pytest.mark.parametrize("username, expected, forbidden", [
-    ("manager", "请在“数据导入”上传", None),
-    ("admin", "请在“数据导入”上传", None),
-    ("trainer", "项目经理在“数据导入”上传", "请在“数据导入”上传"),
-    ("qa", "项目经理在“数据导入”上传", "请在“数据导入”上传"),
-])
+@pytest.mark.parametrize(
+    "username, expected, forbidden",
+    [
+        ("manager", "请在“数据导入”上传", None),
+        ("admin", "请在“数据导入”上传", None),
+        ("trainer", "项目经理在“数据导入”上传", "请在“数据导入”上传"),
+        ("qa", "项目经理在“数据导入”上传", "请在“数据导入”上传"),
+    ],
+)
 def test_the_kpi_dashboard_without_data_speaks_to_each_role(db, username, expected, forbidden):
     project_id = own_project(db, "merchant2", status="training")
     at = open_page(logged_in(username), "app_pages/kpi_dashboard.py", project=project_id)
@@ -165,7 +194,9 @@ def test_count_axes_tick_in_whole_numbers():
 
     few = count_axis(px.bar(pd.DataFrame({"week": ["W1", "W2"], "n": [0, 1]}), x="week", y="n"))
     assert few.layout.yaxis.tickformat == ",d" and few.layout.yaxis.dtick == 1  # not 0 / 0.2 / … / 1 complaints
-    stacked = count_axis(px.bar(pd.DataFrame({"week": ["W1", "W1"], "n": [6, 7], "c": ["a", "b"]}), x="week", y="n", color="c"))
+    stacked = count_axis(
+        px.bar(pd.DataFrame({"week": ["W1", "W1"], "n": [6, 7], "c": ["a", "b"]}), x="week", y="n", color="c")
+    )
     assert stacked.layout.yaxis.dtick is None  # 13 stacked: plotly's own whole steps
     many = count_axis(px.bar(pd.DataFrame({"day": ["d1", "d2"], "n": [120, 480]}), x="day", y="n"))
     assert many.layout.yaxis.tickformat == ",d" and many.layout.yaxis.dtick is None

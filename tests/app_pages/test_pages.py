@@ -1,12 +1,14 @@
 """AppTest runs of every page: for each role that may open it, and one that may not."""
+
 from __future__ import annotations
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.projects import merchants, order_confirmation as oc
 from core.accounts import users
 from core.kernel.permissions import PAGE_ACCESS, ROLES
+from core.projects import merchants
+from core.projects import order_confirmation as oc
 from tests.app_pages.helpers import HOME, ROLE_USER, logged_in, open_page
 from tests.conftest import actor_of
 from ui.nav import PAGES

@@ -2,6 +2,7 @@
 
 The demo firm is seeded once for the module and copied for each test (seeding takes seconds).
 """
+
 from __future__ import annotations
 
 import json
@@ -11,10 +12,10 @@ from datetime import timedelta
 
 import pytest
 
+from core.bootstrap import open_store
 from core.complaints import complaints
 from core.kernel import config
 from core.qa import reviews
-from core.bootstrap import open_store
 from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
 
@@ -108,7 +109,9 @@ def test_an_inspector_records_a_review_with_a_critical_failure_and_sees_the_tota
     at.button(key="qa_save_0").click().run()
     assert not at.exception
     saved = reviews.list_reviews(site, inspector, project_id=project_id, agent_id=agent_id, search=chat["buyer"])
-    assert [(r["score"], r["critical_failed"], r["case_type"], r["inspector_name"]) for r in saved][-1:] == [(0.0, 1, "problem", "赵质检")]
+    assert [(r["score"], r["critical_failed"], r["case_type"], r["inspector_name"]) for r in saved][-1:] == [
+        (0.0, 1, "problem", "赵质检")
+    ]
 
 
 def test_a_new_review_starts_unrated_and_saving_it_so_is_refused_naming_every_item(site):
@@ -227,7 +230,9 @@ def test_a_manager_logs_a_complaint_and_steps_it_through_its_life(site):
     at = open_page(logged_in("manager"), "app_pages/complaints.py")
     form_inputs = {t.label: t for t in at.text_input}
     form_inputs["买家ID"].input("tb_page_buyer")
-    [w for w in at.selectbox if w.label == "投诉类别"][-1].set_value("logistics")  # a parcel complaint: not one for the supervisor
+    [w for w in at.selectbox if w.label == "投诉类别"][-1].set_value(
+        "logistics"
+    )  # a parcel complaint: not one for the supervisor
     next(t for t in at.text_area if t.label == "投诉内容").input("快递破损")
     button(at, "登记").click().run()
     assert not at.exception
@@ -245,7 +250,9 @@ def test_a_manager_logs_a_complaint_and_steps_it_through_its_life(site):
     assert [e["action"] for e in complaints.events(site, manager, complaint_id)] == ["log", "start", "resolve", "close"]
 
 
-def test_the_agent_chosen_on_the_complaint_form_is_saved_and_an_attitude_complaint_goes_to_the_projects_supervisor(site):
+def test_the_agent_chosen_on_the_complaint_form_is_saved_and_an_attitude_complaint_goes_to_the_projects_supervisor(
+    site,
+):
     manager = actor_of(site, "manager")
     at = open_page(logged_in("manager"), "app_pages/complaints.py")
     assert not [c for c in at.checkbox if c.label == "涉及客服"]  # one field says which agent: no second tick
@@ -280,7 +287,11 @@ def test_an_incomplete_reissue_is_flagged_and_left_out_of_the_warehouse_file(sit
     assert any("信息不完整" in w.value for w in at.warning)
     from core.complaints import aftersales
 
-    row = next(r for r in aftersales.list_reissues(site, actor_of(site, "agent"), day=config.today()) if r["order_no"] == "2611239999")
+    row = next(
+        r
+        for r in aftersales.list_reissues(site, actor_of(site, "agent"), day=config.today())
+        if r["order_no"] == "2611239999"
+    )
     assert row["missing"] == ["buyer_id", "items", "reason"]
 
 

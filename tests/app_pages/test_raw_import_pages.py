@@ -1,5 +1,6 @@
 """AppTest of the import page's raw tab: a scraped log in its own layout is mapped, fixed by hand
 where a sender value is unknown, checked, imported, and its layout maps itself the next time."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,10 +11,12 @@ from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
 
 HEADERS = ["会话ID", "买家(昵称)", "客服(账号)", "发送时间", "发送方", "消息内容", "消息类型"]
-ROWS = [["s1", "tb001", "店铺:小美", "2026-11-02 09:00:00", "买家", "在吗", "文本"],
-        ["s1", "tb001", "店铺:小美", "2026-11-02 09:00:05", "智能辅助", "您好", "文本"],
-        ["s1", "tb001", "店铺:小美", "2026-11-02 09:00:20", "客服", "在的亲", "文本"],
-        ["s1", "tb001", "店铺:小美", "2026-11-02 09:01:00", "撤回", "X 撤回了一条消息", "系统"]]
+ROWS = [
+    ["s1", "tb001", "店铺:小美", "2026-11-02 09:00:00", "买家", "在吗", "文本"],
+    ["s1", "tb001", "店铺:小美", "2026-11-02 09:00:05", "智能辅助", "您好", "文本"],
+    ["s1", "tb001", "店铺:小美", "2026-11-02 09:00:20", "客服", "在的亲", "文本"],
+    ["s1", "tb001", "店铺:小美", "2026-11-02 09:01:00", "撤回", "X 撤回了一条消息", "系统"],
+]
 
 
 def chat_file() -> bytes:
@@ -59,7 +62,12 @@ def test_a_scraped_log_is_mapped_fixed_checked_and_imported_and_its_layout_remem
     assert any("导入完成" in s.value for s in at.success)
     saved = templates.list_templates(db, actor_of(db, "admin"), project_id, "raw_messages")
     assert [t["name"] for t in saved] == ["chat.csv"] and saved[0]["options"]["robot_as"] == "agent"
-    row = next(db.query("SELECT first_response_s FROM kpi_agent_daily WHERE project_id = ? AND day = '2026-11-02' AND agent = '店铺:小美'", [project_id]))
+    row = next(
+        db.query(
+            "SELECT first_response_s FROM kpi_agent_daily WHERE project_id = ? AND day = '2026-11-02' AND agent = '店铺:小美'",
+            [project_id],
+        )
+    )
     assert row["first_response_s"] == 5.0  # the robot's reply, counted as the agent's, answered in 5 s
     # the next file of this layout maps itself, the template named
     again = open_import(project_id)
@@ -73,7 +81,9 @@ def test_the_canonical_sample_needs_no_mapping(demo_db):
 
     db, _ = demo_db
     at = open_import(live_project(db))
-    at.file_uploader(key="raw_messages").set_value(("messages.csv", (SAMPLES / "messages.csv").read_bytes(), "text/csv")).run()
+    at.file_uploader(key="raw_messages").set_value(
+        ("messages.csv", (SAMPLES / "messages.csv").read_bytes(), "text/csv")
+    ).run()
     assert any("标准格式，无需对应" in i.value for i in at.info)
     at.button(key="raw_check").click().run()
     assert any("检查通过：3003条消息" in s.value for s in at.success)

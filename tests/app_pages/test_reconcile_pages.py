@@ -1,13 +1,14 @@
 """AppTest runs of the reconciliation page on the demo firm (its live projects have the platform's figures of the last days)."""
+
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
 
-from core.projects import merchants
-from core.kpi import reconciliation as recon
 from core.kernel.db import write
+from core.kpi import reconciliation as recon
+from core.projects import merchants
 from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
 
@@ -29,7 +30,17 @@ def test_managers_see_the_comparison_with_flags_reasons_and_the_tolerance_form(d
     assert not at.exception
     assert at.title[0].value == "数据核对：我方数据 vs 平台后台"
     table = at.dataframe[0].value
-    assert list(table.columns) == ["日期", "客服", "指标", "我方", "平台", "差异", "超出容差", "对比的平台口径", "可能原因"]
+    assert list(table.columns) == [
+        "日期",
+        "客服",
+        "指标",
+        "我方",
+        "平台",
+        "差异",
+        "超出容差",
+        "对比的平台口径",
+        "可能原因",
+    ]
     assert len(table) > 0 and table["我方"].str.len().gt(0).all()
     assert any(v.endswith("%") for v in table["我方"])  # rates shown as percentages
     assert at.get("download_button"), "no Excel export"
@@ -127,7 +138,9 @@ def test_a_day_without_the_platform_file_is_named(demo_db):
     with write(db):
         db.execute("DELETE FROM platform_agent_daily WHERE project_id = ? AND day = ?", [project["id"], newest])
     at = open_page(logged_in("manager"), PAGE, project=project["id"])
-    days = sorted({r[0] for r in db.execute("SELECT day FROM platform_agent_daily WHERE project_id = ?", [project["id"]])})
+    days = sorted(
+        {r[0] for r in db.execute("SELECT day FROM platform_agent_daily WHERE project_id = ?", [project["id"]])}
+    )
     at.date_input[0].set_value((date.fromisoformat(days[0]), date.fromisoformat(newest))).run()
     assert not at.exception
     assert any("缺少平台日报" in w.value and newest in w.value for w in at.warning)

@@ -1,12 +1,13 @@
 """AppTest runs of the salary pages on the demo firm (three months of runs, the last a draft), per role."""
+
 from __future__ import annotations
 
 import sqlite3
 
 import pytest
 
-from core.salary import payroll
 from core.bootstrap import open_store
+from core.salary import payroll
 from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
 
@@ -48,7 +49,11 @@ def test_manager_sees_the_draft_month_its_statements_and_a_line_that_opens(demo_
     assert not at.exception, at.exception
     assert at.title[0].value == "薪资核算"
     assert any("草稿" in w.value for w in at.warning)
-    table = at.dataframe[0].value if "工号" in at.dataframe[0].value.columns else next(d.value for d in at.dataframe if "工号" in d.value.columns)
+    table = (
+        at.dataframe[0].value
+        if "工号" in at.dataframe[0].value.columns
+        else next(d.value for d in at.dataframe if "工号" in d.value.columns)
+    )
     assert len(table) > 10
     labels = [e.label for e in at.expander]
     assert any(label.startswith("底薪") for label in labels) and any(label.startswith("KPI绩效") for label in labels)
@@ -141,8 +146,12 @@ def test_an_agent_opening_another_agents_statement_is_refused(demo_copy):
     db = demo_copy
     runs = runs_by_month(db)
     approved = next(r for r in runs.values() if r["status"] == "approved")
-    own = db.execute("SELECT id FROM agents WHERE user_id = (SELECT id FROM users WHERE username = 'agent')").fetchone()[0]
-    other = db.execute("SELECT agent_id FROM pay_statements WHERE run_id = ? AND agent_id != ? LIMIT 1", [approved["id"], own]).fetchone()[0]
+    own = db.execute(
+        "SELECT id FROM agents WHERE user_id = (SELECT id FROM users WHERE username = 'agent')"
+    ).fetchone()[0]
+    other = db.execute(
+        "SELECT agent_id FROM pay_statements WHERE run_id = ? AND agent_id != ? LIMIT 1", [approved["id"], own]
+    ).fetchone()[0]
     other_name = db.execute("SELECT name FROM agents WHERE id = ?", [other]).fetchone()[0]
     at = open_page(logged_in("agent"), "app_pages/my_pay.py", run=approved["id"], agent=other)
     assert any("找不到" in e.value for e in at.error)

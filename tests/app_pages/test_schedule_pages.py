@@ -1,13 +1,14 @@
 """AppTest runs of the roster, staffing and my-shifts pages: each role's flows and refusals."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 
+from core.accounts import users
 from core.agents import directory
 from core.kernel import config
 from core.projects import merchants
 from core.schedule import shifts
-from core.accounts import users
 from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
 
@@ -17,7 +18,9 @@ def live_project(db) -> int:
 
 
 def texts(at) -> str:
-    parts = [e.value for kind in ("error", "warning", "success", "info", "caption", "markdown") for e in getattr(at, kind)]
+    parts = [
+        e.value for kind in ("error", "warning", "success", "info", "caption", "markdown") for e in getattr(at, kind)
+    ]
     return "\n".join(str(p) for p in parts)
 
 
@@ -47,8 +50,12 @@ def test_a_conflict_is_listed_on_the_page(demo_db):
     today = config.today()
     monday = today - timedelta(days=today.weekday())
     member = shifts.grid(db, manager, project_id, monday, monday + timedelta(days=6))[0]
-    shifts.save_cells(db, manager, project_id, [{"agent_id": member["agent_id"], "day": monday + timedelta(days=d), "shift": "day"}
-                                                for d in range(-7, 7)])
+    shifts.save_cells(
+        db,
+        manager,
+        project_id,
+        [{"agent_id": member["agent_id"], "day": monday + timedelta(days=d), "shift": "day"} for d in range(-7, 7)],
+    )
     at = open_page(logged_in("manager"), "app_pages/schedule.py", project=project_id)
     assert any("冲突" in w.value for w in at.warning)
     shown = "\n".join(frame.value.to_string() for frame in at.dataframe)
@@ -75,8 +82,10 @@ def test_the_manager_approves_a_leave_request_and_the_roster_shows_it(demo_db):
     assert shifts.requests(db, actor_of(db, "manager"))[0]["status"] in ("approved", "rejected")
     decided = next(r for r in shifts.requests(db, actor_of(db, "manager")) if r["id"] == request["id"])
     assert decided["status"] == "approved"
-    cell = db.execute("SELECT shift FROM roster_entries WHERE project_id = ? AND agent_id = ? AND day = ?",
-                      [request["project_id"], request["agent_id"], request["day"]]).fetchone()
+    cell = db.execute(
+        "SELECT shift FROM roster_entries WHERE project_id = ? AND agent_id = ? AND day = ?",
+        [request["project_id"], request["agent_id"], request["day"]],
+    ).fetchone()
     assert cell[0] == "leave"
 
 
@@ -152,7 +161,12 @@ def test_an_agent_sees_only_its_own_shifts(demo_db):
     db, _ = demo_db
     me = directory.my_agent(db, actor_of(db, "agent"))
     at = open_page(logged_in("agent"), "app_pages/my_schedule.py")
-    own = {c["day"] for c in shifts.my_roster(db, actor_of(db, "agent"), config.today() - timedelta(days=1), config.today() + timedelta(days=13))}
+    own = {
+        c["day"]
+        for c in shifts.my_roster(
+            db, actor_of(db, "agent"), config.today() - timedelta(days=1), config.today() + timedelta(days=13)
+        )
+    }
     table = at.dataframe[0].value
     assert len(table) == len(own)
     others = [r for r in db.query("SELECT DISTINCT agent_id FROM roster_entries WHERE agent_id != ?", [me["id"]])]
@@ -166,12 +180,20 @@ def test_the_agent_leaves_a_handover_that_the_next_shift_reads(demo_db):
     next(b for b in at.button if b.label == "保存").click().run()
     assert not at.exception
     assert any("已保存" in s.value for s in at.success)
-    note = db.execute("SELECT project_id, day, shift, unresolved FROM handover_notes ORDER BY id DESC LIMIT 1").fetchone()
+    note = db.execute(
+        "SELECT project_id, day, shift, unresolved FROM handover_notes ORDER BY id DESC LIMIT 1"
+    ).fetchone()
     assert note[3].startswith("买家 tb_1")
     from datetime import date
 
-    next_day, next_shift = (date.fromisoformat(note[1]), "night") if note[2] == "day" else (date.fromisoformat(note[1]) + timedelta(days=1), "day")
-    assert [n["unresolved"] for n in shifts.handover_for(db, actor_of(db, "manager"), note[0], next_day, next_shift)][0].startswith("买家 tb_1")
+    next_day, next_shift = (
+        (date.fromisoformat(note[1]), "night")
+        if note[2] == "day"
+        else (date.fromisoformat(note[1]) + timedelta(days=1), "day")
+    )
+    assert [n["unresolved"] for n in shifts.handover_for(db, actor_of(db, "manager"), note[0], next_day, next_shift)][
+        0
+    ].startswith("买家 tb_1")
 
 
 def test_an_empty_handover_is_refused_on_the_page_and_nothing_is_saved(demo_db):

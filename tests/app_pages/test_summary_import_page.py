@@ -1,17 +1,17 @@
 """AppTest of 数据导入 → 平台日报 with files in the platforms' own layouts (kept in the session as
 the upload widget keeps them): profile named, day source said, every header listed, warnings,
 pending figures, templates, and the import landing on the dashboard's tables."""
+
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
 
-from core.kpi import templates
+from core.kpi import profiles, templates
 from core.projects import merchants
 from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
-from core.kpi import profiles
 from tests.core.kpi.test_platform_exports import TMALL_NAME, every_layout, pdd_file, tmall_rows, xlsx
 from ui.summary_import_widgets import UPLOAD_KEY
 
@@ -22,7 +22,10 @@ def target(demo_db):
     db, _ = demo_db
     admin = actor_of(db, "admin")
     for project in merchants.list_projects(db, admin):
-        if project["status"] != "ended" and not db.execute("SELECT 1 FROM kpi_shop_daily WHERE project_id = ?", [project["id"]]).fetchone():
+        if (
+            project["status"] != "ended"
+            and not db.execute("SELECT 1 FROM kpi_shop_daily WHERE project_id = ?", [project["id"]]).fetchone()
+        ):
             return db, project["id"]
     raise AssertionError("the demo has no project without figures")
 
@@ -35,7 +38,9 @@ def with_file(project_id: int, name: str, data: bytes, user: str = "manager"):
 
 
 def texts(at) -> str:
-    parts = [e.value for kind in ("success", "info", "warning", "error", "caption", "markdown") for e in getattr(at, kind)]
+    parts = [
+        e.value for kind in ("success", "info", "warning", "error", "caption", "markdown") for e in getattr(at, kind)
+    ]
     return "\n".join(str(p) for p in parts)
 
 
@@ -52,15 +57,19 @@ def test_a_pdd_file_is_named_its_day_from_the_file_name_and_it_imports(target):
     at.button(key="summary_go").click().run()
     assert not at.exception
     assert any("导入完成" in s.value for s in at.success)
-    stored = db.execute("SELECT agent, response_30s_rate FROM kpi_agent_daily WHERE project_id = ? AND day = '2026-10-30' ORDER BY agent",
-                        [project_id]).fetchall()
+    stored = db.execute(
+        "SELECT agent, response_30s_rate FROM kpi_agent_daily WHERE project_id = ? AND day = '2026-10-30' ORDER BY agent",
+        [project_id],
+    ).fetchall()
     assert [a for a, _ in stored] == ["水密码客服小桃", "水密码客服小樱"]
     assert dict(stored)["水密码客服小樱"] == pytest.approx(0.90)  # the service-hours (8-23点) figure counts by default
 
 
 def test_an_unknown_figure_is_listed_as_unused_with_a_warning(target):
     _, project_id = target
-    at = with_file(project_id, "x_2026-11-01.csv", "客服,咨询人数,客服质检分,备注\n小美,10,95,好\n阿杰,8,90,\n".encode())
+    at = with_file(
+        project_id, "x_2026-11-01.csv", "客服,咨询人数,客服质检分,备注\n小美,10,95,好\n阿杰,8,90,\n".encode()
+    )
     assert not at.exception
     assert any("“客服质检分”看起来是一个指标" in w.value for w in at.warning)
     assert not any("备注" in w.value for w in at.warning)
@@ -99,8 +108,14 @@ def test_a_range_export_is_refused_with_how_to_export_one_day(target):
 def test_a_saved_template_maps_the_file_and_is_named(target):
     db, project_id = target
     manager = actor_of(db, "manager")
-    templates.rename_template(db, manager, templates.save_template(
-        db, manager, project_id, "summary", ["客服", "咨询人数", "客服质检分"], {"客服质检分": "service_score"}, {}), "质检分模板")
+    templates.rename_template(
+        db,
+        manager,
+        templates.save_template(
+            db, manager, project_id, "summary", ["客服", "咨询人数", "客服质检分"], {"客服质检分": "service_score"}, {}
+        ),
+        "质检分模板",
+    )
     at = with_file(project_id, "x_2026-11-01.csv", "客服,咨询人数,客服质检分\n小美,10,95\n".encode())
     assert not at.exception
     assert "已保存的模板“质检分模板”" in texts(at)

@@ -2,19 +2,21 @@
 
 The demo firm is seeded once per module and copied for each test (seeding takes seconds).
 """
+
 from __future__ import annotations
 
 import shutil
 
 import pytest
 
-from core.agents import directory
-from core.kernel import audit
-from demo import firm, team as demo_team
-from core.projects import merchants
-from core.team import funnel as team, training
 from core.accounts import users
+from core.agents import directory
 from core.bootstrap import open_store
+from core.kernel import audit
+from core.projects import merchants
+from core.team import funnel as team
+from core.team import training
+from demo import team as demo_team
 from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
 
@@ -37,7 +39,9 @@ def db(seeded, tmp_path, monkeypatch):
 
 
 def project_of(db, prefix: str) -> int:
-    return next(p["id"] for p in merchants.list_projects(db, actor_of(db, "admin")) if p["merchant_name"].startswith(prefix))
+    return next(
+        p["id"] for p in merchants.list_projects(db, actor_of(db, "admin")) if p["merchant_name"].startswith(prefix)
+    )
 
 
 def button(at, label: str):
@@ -45,7 +49,9 @@ def button(at, label: str):
 
 
 def texts(at) -> str:
-    parts = [e.value for kind in ("error", "warning", "success", "info", "caption", "markdown") for e in getattr(at, kind)]
+    parts = [
+        e.value for kind in ("error", "warning", "success", "info", "caption", "markdown") for e in getattr(at, kind)
+    ]
     return "\n".join(str(p) for p in parts)
 
 
@@ -56,7 +62,10 @@ def test_the_roster_filters_by_status_and_offers_an_excel_export(db):
     at = open_page(logged_in("manager"), "app_pages/agents.py")
     assert not at.exception
     at.selectbox(key="ag_status").set_value("training").run()
-    assert at.caption[0].value == f"共 {len([a for a in directory.list_agents(db, actor_of(db, 'admin')) if a['status'] == 'training'])} 名客服"
+    assert (
+        at.caption[0].value
+        == f"共 {len([a for a in directory.list_agents(db, actor_of(db, 'admin')) if a['status'] == 'training'])} 名客服"
+    )
     assert at.download_button and at.download_button[0].label == "导出 Excel"
     at.text_input(key="ag_search").input("没有这个人").run()
     assert any("没有符合条件的客服" in i.value for i in at.info)
@@ -116,13 +125,18 @@ def test_a_manager_sees_phone_and_pay_of_its_projects_agents_only(db):
     other = next(a for a in mine.values() if not a["personal"])  # on no project of this manager
     at = open_page(logged_in("manager"), "app_pages/agents.py")
     table = at.dataframe[0].value.set_index("姓名")
-    assert table.loc[own["name"], "手机号"] == own["phone"] and table.loc[own["name"], "底薪(元)"] == f"¥{own['base_salary']:,.2f}"
+    assert (
+        table.loc[own["name"], "手机号"] == own["phone"]
+        and table.loc[own["name"], "底薪(元)"] == f"¥{own['base_salary']:,.2f}"
+    )
     assert table.loc[other["name"], "手机号"] == "—" and table.loc[other["name"], "底薪(元)"] == "—"
     assert directory.get_agent(db, other["id"])["phone"] not in table.to_string()
     at = open_page(logged_in("manager"), "app_pages/agents.py", agent=own["id"])
     assert next(m for m in at.metric if m.label == "底薪(元)").value == f"¥{own['base_salary']:,.2f}"
     at = open_page(logged_in("manager"), "app_pages/agents.py", agent=other["id"])
-    assert "底薪(元)" not in [m.label for m in at.metric] and directory.get_agent(db, other["id"])["phone"] not in str(at)
+    assert "底薪(元)" not in [m.label for m in at.metric] and directory.get_agent(db, other["id"])["phone"] not in str(
+        at
+    )
 
 
 def test_an_unknown_agent_in_the_url_is_not_found(db):
@@ -218,7 +232,9 @@ def test_the_merchant_confirms_pending_courseware(db):
     assert not [b for b in at.button if b.label == "上传"]
     button(at, "确认无误").click().run()
     assert not at.exception
-    course = next(m for m in training.list_materials(db, actor_of(db, "admin"), project_id) if m["category"] == "courseware")
+    course = next(
+        m for m in training.list_materials(db, actor_of(db, "admin"), project_id) if m["category"] == "courseware"
+    )
     assert course["review_status"] == "confirmed"
 
 
@@ -231,8 +247,13 @@ def test_returning_without_a_comment_is_refused(db):
 def test_a_trainer_records_two_exams_and_the_agent_is_admitted(db):
     project_id = project_of(db, "优品家居")
     at = open_page(logged_in("trainer"), "app_pages/training.py", project=project_id)
-    candidate = next(c for c in team.candidates(db, actor_of(db, "admin"), project_id) if c["name"] == demo_team.EXAM_CANDIDATE)
-    for exam_type, score, expected in (("written", 90.0, "尚缺：模拟真实环境在线接待"), ("simulation", 45.0, "已通过全部考核，已录取")):
+    candidate = next(
+        c for c in team.candidates(db, actor_of(db, "admin"), project_id) if c["name"] == demo_team.EXAM_CANDIDATE
+    )
+    for exam_type, score, expected in (
+        ("written", 90.0, "尚缺：模拟真实环境在线接待"),
+        ("simulation", 45.0, "已通过全部考核，已录取"),
+    ):
         next(s for s in at.selectbox if s.label == "客服").set_value(candidate["agent_id"])
         next(s for s in at.selectbox if s.label == "考核类型" and "神秘顾客" in s.options).set_value(exam_type)
         next(n for n in at.number_input if n.label == "得分").set_value(score)
@@ -240,7 +261,9 @@ def test_a_trainer_records_two_exams_and_the_agent_is_admitted(db):
         button(at, "保存成绩").click().run()
         assert not at.exception
         assert any(expected in m.value for m in [*at.success, *at.warning]), texts(at)
-    [after] = [c for c in team.candidates(db, actor_of(db, "admin"), project_id) if c["agent_id"] == candidate["agent_id"]]
+    [after] = [
+        c for c in team.candidates(db, actor_of(db, "admin"), project_id) if c["agent_id"] == candidate["agent_id"]
+    ]
     assert after["admitted"]
 
 
@@ -263,8 +286,11 @@ def test_the_admin_sets_the_upload_types_and_size(db):
 
 def test_the_pages_speak_english_too(db):
     users.set_language(db, actor_of(db, "manager"), "en")
-    for path, title in (("app_pages/team.py", "Project team building"), ("app_pages/training.py", "Training & exams"),
-                        ("app_pages/agents.py", "Agent roster")):
+    for path, title in (
+        ("app_pages/team.py", "Project team building"),
+        ("app_pages/training.py", "Training & exams"),
+        ("app_pages/agents.py", "Agent roster"),
+    ):
         at = open_page(logged_in("manager"), path)
         assert not at.exception and at.title[0].value == title
 
@@ -296,9 +322,9 @@ def test_the_home_page_alert_links_each_short_project_to_its_team_page(db):
 
 def _project_warning_script() -> None:
     """What a project's page runs: the warning of a short funnel, for 鲜果坊 (short) and 优品家居 (full)."""
-    from core.projects import merchants as _merchants
     from core.accounts import users as _users
     from core.kernel.db import connect as _connect
+    from core.projects import merchants as _merchants
     from ui import context as _context
     from ui.team_widgets import project_funnel_warning
 
@@ -316,4 +342,7 @@ def test_a_projects_own_page_warns_of_its_short_funnel_only(db):
     at = AppTest.from_function(_project_warning_script, default_timeout=60).run()
     assert not at.exception
     [warning] = at.error
-    assert "人员漏斗不足：录取 9/16、排班上线 6/12" in warning.value and f"/team?project={project_of(db, '鲜果坊')}" in warning.value
+    assert (
+        "人员漏斗不足：录取 9/16、排班上线 6/12" in warning.value
+        and f"/team?project={project_of(db, '鲜果坊')}" in warning.value
+    )

@@ -15,6 +15,7 @@ complete: each complaint has its log event, its last event's status, its audit r
 counter; each import has all its rows. The backup is then restored the documented way and opened
 by the app.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,11 +35,11 @@ from pathlib import Path
 
 import pytest
 
-from core.kernel import backup
+from core.bootstrap import open_store
 from core.complaints import complaints
+from core.kernel import backup
 from core.kpi import store
 from core.salary import payroll
-from core.bootstrap import open_store
 from tests.conftest import ROOT, actor_of
 
 MARKER = "IN_TRANSACTION"
@@ -106,8 +107,13 @@ def fingerprint(path: Path) -> dict[str, tuple[int, str]]:
     """Every table's row count and a hash of its rows (order-free), read by a fresh connection."""
     conn = sqlite3.connect(str(path))
     try:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-                                             "AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name")]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                "AND sql NOT LIKE 'CREATE VIRTUAL%' ORDER BY name"
+            )
+        ]
         out = {}
         for table in tables:
             rows = sorted(repr(row) for row in conn.execute(f'SELECT * FROM "{table}"'))
@@ -121,8 +127,11 @@ def health(path: Path) -> tuple[str, list, int]:
     """(integrity_check, foreign_key_check rows, user_version) of the file at `path`."""
     conn = sqlite3.connect(str(path))
     try:
-        return (conn.execute("PRAGMA integrity_check").fetchone()[0], conn.execute("PRAGMA foreign_key_check").fetchall(),
-                conn.execute("PRAGMA user_version").fetchone()[0])
+        return (
+            conn.execute("PRAGMA integrity_check").fetchone()[0],
+            conn.execute("PRAGMA foreign_key_check").fetchall(),
+            conn.execute("PRAGMA user_version").fetchone()[0],
+        )
     finally:
         conn.close()
 
@@ -136,8 +145,14 @@ def run_and_kill(path: Path, job: dict) -> dict:
     """Start the job in a subprocess on the database at `path`, wait for its marker (inside the
     transaction), SIGKILL it, and return what it reported."""
     env = {**os.environ, "APP_DB": str(path)}
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, json.dumps(job), str(ROOT)], env=env, cwd=str(ROOT),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, json.dumps(job), str(ROOT)],
+        env=env,
+        cwd=str(ROOT),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 180
         line = ""
@@ -190,8 +205,10 @@ def summary_csv(path: Path, rows: int, agents: list[str], first_day: dt.date) ->
     lines = ["日期,客服昵称,咨询人数,30秒应答率,平均响应时长,询单销售额"]
     for i in range(rows):
         day = first_day + dt.timedelta(days=i // len(agents))
-        lines.append(f"{day.isoformat()},{agents[i % len(agents)]},{rng.randint(1, 300)},{rng.uniform(50, 100):.2f}%,"
-                     f"{rng.randint(5, 120)},{rng.uniform(0, 9999):.2f}")
+        lines.append(
+            f"{day.isoformat()},{agents[i % len(agents)]},{rng.randint(1, 300)},{rng.uniform(50, 100):.2f}%,"
+            f"{rng.randint(5, 120)},{rng.uniform(0, 9999):.2f}"
+        )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -208,7 +225,9 @@ def test_a_summary_import_killed_mid_transaction_leaves_the_database_as_it_was(d
     source = summary_csv(tmp_path / "summary.csv", 50_000, [f"客服{n:03d}" for n in range(250)], dt.date(2025, 1, 1))
     quiesce(db, path)
     before = fingerprint(path)
-    report = run_and_kill(path, {"kind": "summary", "file": str(source), "project_id": project_id, "username": "manager"})
+    report = run_and_kill(
+        path, {"kind": "summary", "file": str(source), "project_id": project_id, "username": "manager"}
+    )
     assert report["rows"] >= store.INSERT_CHUNK  # its own connection saw the first chunk written
     assert_as_before(path, before, report)
 
@@ -218,7 +237,9 @@ def test_a_summary_import_killed_mid_transaction_leaves_the_database_as_it_was(d
         manager = actor_of(db, "manager")
         preview = store.preview_summary(db, manager, project_id, source.read_bytes(), "summary.csv")
         import_id = store.import_summary(db, manager, project_id, preview)
-        assert db.execute("SELECT count(*) FROM kpi_agent_daily WHERE import_id = ?", [import_id]).fetchone()[0] == 50_000
+        assert (
+            db.execute("SELECT count(*) FROM kpi_agent_daily WHERE import_id = ?", [import_id]).fetchone()[0] == 50_000
+        )
         assert db.execute("SELECT count(*) FROM kpi_shop_daily WHERE import_id = ?", [import_id]).fetchone()[0] == 200
     finally:
         db.close()
@@ -230,8 +251,12 @@ def test_a_raw_chat_import_killed_mid_transaction_leaves_the_database_as_it_was(
     path = Path(os.environ["APP_DB"])
     project_id = live_project(db)
     # the project's own stored chats as an upload: re-importing replaces exactly those days
-    messages = list(db.query("SELECT time, buyer, agent, sender, content FROM chat_messages WHERE project_id = ? ORDER BY time, id",
-                             [project_id]))
+    messages = list(
+        db.query(
+            "SELECT time, buyer, agent, sender, content FROM chat_messages WHERE project_id = ? ORDER BY time, id",
+            [project_id],
+        )
+    )
     assert len(messages) > store.INSERT_CHUNK  # more than one chunk, so the kill is mid-import
     source = tmp_path / "messages.csv"
     with open(source, "w", encoding="utf-8", newline="") as fh:
@@ -251,7 +276,10 @@ def test_a_raw_chat_import_killed_mid_transaction_leaves_the_database_as_it_was(
         manager = actor_of(db, "manager")
         preview = store.preview_raw(db, manager, project_id, source.read_bytes(), "messages.csv")
         store.import_raw(db, manager, project_id, preview)
-        assert db.execute("SELECT count(*) FROM chat_messages WHERE project_id = ?", [project_id]).fetchone()[0] == before_counts
+        assert (
+            db.execute("SELECT count(*) FROM chat_messages WHERE project_id = ?", [project_id]).fetchone()[0]
+            == before_counts
+        )
     finally:
         db.close()
     assert health(path)[:2] == ("ok", [])
@@ -290,10 +318,20 @@ def _writer(path: Path, stop: threading.Event, seed: int, project_id: int, done:
     admin = actor_of(db, "admin")
     try:
         while not stop.is_set():
-            complaint_id = complaints.log_complaint(db, admin, {
-                "project_id": project_id, "channel": "chat", "buyer_id": f"fault-{seed}-{rng.randrange(10**9)}", "order_no": "",
-                "category": rng.choice(complaints.CATEGORIES), "description": "备份时写入", "severity": rng.choice(complaints.SEVERITIES),
-                "concerns_agent": False})
+            complaint_id = complaints.log_complaint(
+                db,
+                admin,
+                {
+                    "project_id": project_id,
+                    "channel": "chat",
+                    "buyer_id": f"fault-{seed}-{rng.randrange(10**9)}",
+                    "order_no": "",
+                    "category": rng.choice(complaints.CATEGORIES),
+                    "description": "备份时写入",
+                    "severity": rng.choice(complaints.SEVERITIES),
+                    "concerns_agent": False,
+                },
+            )
             for action in ("start", "escalate")[: rng.randrange(3)]:
                 status = db.execute("SELECT status FROM complaints WHERE id = ?", [complaint_id]).fetchone()[0]
                 if status in complaints.ACTIONS[action][0]:  # a 服务态度 complaint is escalated on logging already
@@ -311,7 +349,9 @@ def _importer(path: Path, stop: threading.Event, project_id: int, done: list, er
     day = dt.date(2024, 1, 1)
     try:
         while not stop.is_set():
-            lines = ["日期,客服,咨询人数,30秒应答率"] + [f"{day.isoformat()},备份客服{n},{n + 1},0.9" for n in range(300)]
+            lines = ["日期,客服,咨询人数,30秒应答率"] + [
+                f"{day.isoformat()},备份客服{n},{n + 1},0.9" for n in range(300)
+            ]
             preview = store.preview_summary(db, manager, project_id, "\n".join(lines).encode(), "day.csv")
             done.append(store.import_summary(db, manager, project_id, preview))
             day += dt.timedelta(days=1)  # a new day each time: no import replaces another's rows
@@ -329,26 +369,50 @@ def assert_consistent(path: Path) -> dict[str, int]:
     try:
         q = lambda sql: conn.execute(sql).fetchall()  # noqa: E731
         # every complaint has its log event, its status is its last event's, it has an audit row
-        assert q("""SELECT c.id FROM complaints c WHERE NOT EXISTS
-                    (SELECT 1 FROM complaint_events e WHERE e.complaint_id = c.id AND e.action = 'log')""") == []
-        assert q("""SELECT c.id FROM complaints c WHERE c.status !=
-                    (SELECT e.to_status FROM complaint_events e WHERE e.complaint_id = c.id ORDER BY e.id DESC LIMIT 1)""") == []
-        assert q("""SELECT c.id FROM complaints c WHERE NOT EXISTS
-                    (SELECT 1 FROM audit_log a WHERE a.entity = 'complaint' AND a.entity_id = CAST(c.id AS TEXT) AND a.action = 'create')""") == []
+        assert (
+            q("""SELECT c.id FROM complaints c WHERE NOT EXISTS
+                    (SELECT 1 FROM complaint_events e WHERE e.complaint_id = c.id AND e.action = 'log')""")
+            == []
+        )
+        assert (
+            q("""SELECT c.id FROM complaints c WHERE c.status !=
+                    (SELECT e.to_status FROM complaint_events e WHERE e.complaint_id = c.id ORDER BY e.id DESC LIMIT 1)""")
+            == []
+        )
+        assert (
+            q("""SELECT c.id FROM complaints c WHERE NOT EXISTS
+                    (SELECT 1 FROM audit_log a WHERE a.entity = 'complaint' AND a.entity_id = CAST(c.id AS TEXT) AND a.action = 'create')""")
+            == []
+        )
         # each step the writers took has its audit row (the demo's own seeded history is not checked)
-        assert q("""SELECT e.id FROM complaint_events e JOIN complaints c ON c.id = e.complaint_id
+        assert (
+            q("""SELECT e.id FROM complaint_events e JOIN complaints c ON c.id = e.complaint_id
                     WHERE c.buyer_id LIKE 'fault-%' AND e.action != 'log' AND NOT EXISTS
                     (SELECT 1 FROM audit_log a WHERE a.entity = 'complaint' AND a.entity_id = CAST(e.complaint_id AS TEXT)
-                     AND a.action = e.action)""") == []
+                     AND a.action = e.action)""")
+            == []
+        )
         # numbers: unique by the schema; the day's counter is at least the highest number handed out
-        assert q("""SELECT c.number FROM complaints c JOIN complaint_counters k ON k.day = substr(c.logged_at, 1, 10)
-                    WHERE CAST(substr(c.number, 13) AS INTEGER) > k.last""") == []
+        assert (
+            q("""SELECT c.number FROM complaints c JOIN complaint_counters k ON k.day = substr(c.logged_at, 1, 10)
+                    WHERE CAST(substr(c.number, 13) AS INTEGER) > k.last""")
+            == []
+        )
         # every import has all of its rows and its audit row
-        assert q("""SELECT i.id FROM kpi_imports i WHERE i.kind = 'summary' AND i.rows !=
-                    (SELECT count(*) FROM platform_agent_daily d WHERE d.import_id = i.id)""") == []
-        assert q("""SELECT i.id FROM kpi_imports i WHERE i.kind = 'summary' AND NOT EXISTS
-                    (SELECT 1 FROM audit_log a WHERE a.entity = 'kpi_summary' AND a.entity_id = CAST(i.id AS TEXT))""") == []
-        return {"complaints": q("SELECT count(*) FROM complaints")[0][0], "imports": q("SELECT count(*) FROM kpi_imports")[0][0]}
+        assert (
+            q("""SELECT i.id FROM kpi_imports i WHERE i.kind = 'summary' AND i.rows !=
+                    (SELECT count(*) FROM platform_agent_daily d WHERE d.import_id = i.id)""")
+            == []
+        )
+        assert (
+            q("""SELECT i.id FROM kpi_imports i WHERE i.kind = 'summary' AND NOT EXISTS
+                    (SELECT 1 FROM audit_log a WHERE a.entity = 'kpi_summary' AND a.entity_id = CAST(i.id AS TEXT))""")
+            == []
+        )
+        return {
+            "complaints": q("SELECT count(*) FROM complaints")[0][0],
+            "imports": q("SELECT count(*) FROM kpi_imports")[0][0],
+        }
     finally:
         conn.close()
 
@@ -405,9 +469,20 @@ def test_a_backup_taken_while_users_write_is_consistent_and_restores(demo_db, tm
         listed = complaints.list_complaints(again, admin)
         assert len(listed) == counts[1]["complaints"]
         # and the restored firm takes new writes
-        complaints.log_complaint(again, admin, {
-            "project_id": project_id, "channel": "phone", "buyer_id": "after-restore", "order_no": "", "category": "other",
-            "description": "恢复后新增", "severity": "low", "concerns_agent": False})
+        complaints.log_complaint(
+            again,
+            admin,
+            {
+                "project_id": project_id,
+                "channel": "phone",
+                "buyer_id": "after-restore",
+                "order_no": "",
+                "category": "other",
+                "description": "恢复后新增",
+                "severity": "low",
+                "concerns_agent": False,
+            },
+        )
     finally:
         again.close()
     assert assert_consistent(restored)["complaints"] == counts[1]["complaints"] + 1

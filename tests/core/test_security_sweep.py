@@ -13,6 +13,7 @@ Functions that every signed-in user may call on their own account (their passwor
 language) are listed in SELF_SERVICE with the reason, and are checked not to write for the
 unknown role either.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,7 +21,6 @@ import importlib
 import inspect
 import os
 import pkgutil
-from pathlib import Path
 from typing import Any, Callable
 
 import pandas as pd
@@ -31,7 +31,14 @@ from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import Actor, PermissionDenied
 from tests.conftest import actor_of
 
-SKIP_MODULES = ("__main__", "i18n", "text", "schema", "migrations", "permissions")  # permissions: the checker itself, tested on its own
+SKIP_MODULES = (
+    "__main__",
+    "i18n",
+    "text",
+    "schema",
+    "migrations",
+    "permissions",
+)  # permissions: the checker itself, tested on its own
 
 # functions any signed-in user calls on their own account; their own tests check them
 SELF_SERVICE: dict[str, str] = {
@@ -115,25 +122,106 @@ def plausible_arguments(func: Callable, db, actor: Actor, project_id: int, ids: 
             args[name] = monday
         elif name in ("month",):
             args[name] = "2026-10"
-        elif name in ("start", "from_date", "date_from", "start_date", "since", "effective_from", "active_on", "on", "day",
-                      "today", "chat_date", "anchor", "screening_requested_on", "discussed_on", "paid_on", "due"):
-            args[name] = today - dt.timedelta(days=7) if name in ("start", "from_date", "date_from", "start_date", "since") else today
+        elif name in (
+            "start",
+            "from_date",
+            "date_from",
+            "start_date",
+            "since",
+            "effective_from",
+            "active_on",
+            "on",
+            "day",
+            "today",
+            "chat_date",
+            "anchor",
+            "screening_requested_on",
+            "discussed_on",
+            "paid_on",
+            "due",
+        ):
+            args[name] = (
+                today - dt.timedelta(days=7)
+                if name in ("start", "from_date", "date_from", "start_date", "since")
+                else today
+            )
         elif name in ("end", "to_date", "date_to", "end_date", "end_day", "valid_until"):
             args[name] = today
-        elif name in ("data", "request", "values", "changes", "ratings", "records", "cells", "ratios", "pass_marks", "items",
-                      "rebates", "preview", "headers"):
+        elif name in (
+            "data",
+            "request",
+            "values",
+            "changes",
+            "ratings",
+            "records",
+            "cells",
+            "ratios",
+            "pass_marks",
+            "items",
+            "rebates",
+            "preview",
+            "headers",
+        ):
             args[name] = {}
-        elif name in ("agent_ids", "statuses", "kinds", "participants", "present", "exam_types", "required_exams", "tags",
-                      "marked_buyers", "unresolved", "days", "allowed", "reason_labels", "steps_done"):
+        elif name in (
+            "agent_ids",
+            "statuses",
+            "kinds",
+            "participants",
+            "present",
+            "exam_types",
+            "required_exams",
+            "tags",
+            "marked_buyers",
+            "unresolved",
+            "days",
+            "allowed",
+            "reason_labels",
+            "steps_done",
+        ):
             args[name] = []
-        elif name in ("amount", "limit", "top", "target", "reviews_per_week", "max_mb", "max_bytes", "pass_mark",
-                      "screening_days", "payment_days", "critical_cap", "bonus_cap", "extra_rise", "screen_ratio",
-                      "admit_ratio", "schedule_ratio", "grade", "version_a", "version_b", "row_id"):
+        elif name in (
+            "amount",
+            "limit",
+            "top",
+            "target",
+            "reviews_per_week",
+            "max_mb",
+            "max_bytes",
+            "pass_mark",
+            "screening_days",
+            "payment_days",
+            "critical_cap",
+            "bonus_cap",
+            "extra_rise",
+            "screen_ratio",
+            "admit_ratio",
+            "schedule_ratio",
+            "grade",
+            "version_a",
+            "version_b",
+            "row_id",
+        ):
             args[name] = 1
         elif name in ("messages_data", "orders_data", "body", "content") and "data" in name:
             args[name] = b""
-        elif name in ("approve", "active", "replace", "overdue", "overdue_only", "open_only", "online_only", "critical_only",
-                      "include_old", "by_agent", "passed", "done", "basic_only", "ask_confirmation", "confirming"):
+        elif name in (
+            "approve",
+            "active",
+            "replace",
+            "overdue",
+            "overdue_only",
+            "open_only",
+            "online_only",
+            "critical_only",
+            "include_old",
+            "by_agent",
+            "passed",
+            "done",
+            "basic_only",
+            "ask_confirmation",
+            "confirming",
+        ):
             args[name] = True
         elif name == "progress":
             args[name] = None
@@ -167,12 +255,28 @@ def firm(_demo_template, tmp_path_factory):
 def real_ids(db, project_id: int | None = None) -> dict[str, int]:
     """The first row's id of each kind the sweep passes, so calls reach their checks; with
     `project_id`, rows of that project where the table has one (the tampered ids)."""
-    tables = {"agent_id": "agents", "merchant_id": "merchants", "complaint_id": "complaints", "review_id": "qa_reviews",
-              "article_id": "kb_articles", "phrase_id": "phrases", "memo_id": "memos", "material_id": "training_materials",
-              "run_id": "pay_runs", "quote_id": "quotes", "contract_id": "contracts", "invoice_id": "invoices",
-              "scheme_id": "salary_schemes", "case_id": "qa_cases", "user_id": "users", "upload_id": "uploads",
-              "promotion_id": "promotions", "request_id": "shift_requests", "dispute_id": "qa_disputes",
-              "scorecard_id": "qa_scorecards"}
+    tables = {
+        "agent_id": "agents",
+        "merchant_id": "merchants",
+        "complaint_id": "complaints",
+        "review_id": "qa_reviews",
+        "article_id": "kb_articles",
+        "phrase_id": "phrases",
+        "memo_id": "memos",
+        "material_id": "training_materials",
+        "run_id": "pay_runs",
+        "quote_id": "quotes",
+        "contract_id": "contracts",
+        "invoice_id": "invoices",
+        "scheme_id": "salary_schemes",
+        "case_id": "qa_cases",
+        "user_id": "users",
+        "upload_id": "uploads",
+        "promotion_id": "promotions",
+        "request_id": "shift_requests",
+        "dispute_id": "qa_disputes",
+        "scorecard_id": "qa_scorecards",
+    }
     ids = {}
     existing = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
     for key, table in tables.items():
@@ -206,8 +310,14 @@ def call_refused_or_empty(func: Callable, args: dict[str, Any]) -> str:
 def test_the_sweep_finds_the_functions_it_is_about():
     names = {name for name, _ in FUNCTIONS}
     assert len(names) > 250
-    assert {"core.complaints.complaints.log_complaint", "core.salary.payroll.run_month", "core.kpi.store.import_summary",
-            "core.billing.invoices.record_payment", "core.schedule.shifts.save_cells", "core.accounts.users.create_user"} <= names
+    assert {
+        "core.complaints.complaints.log_complaint",
+        "core.salary.payroll.run_month",
+        "core.kpi.store.import_summary",
+        "core.billing.invoices.record_payment",
+        "core.schedule.shifts.save_cells",
+        "core.accounts.users.create_user",
+    } <= names
     assert not names & set(INTERNAL)
 
 
@@ -223,17 +333,23 @@ def test_a_user_without_any_permission_is_refused_and_nothing_is_written(firm, n
     assert db.conn.total_changes == before and not db.conn.in_transaction, f"{name} wrote for a user without permission"
 
 
-@pytest.mark.parametrize("name,func", [(n, f) for n, f in FUNCTIONS if "project_id" in inspect.signature(f).parameters],
-                         ids=[n for n, f in FUNCTIONS if "project_id" in inspect.signature(f).parameters])
+@pytest.mark.parametrize(
+    "name,func",
+    [(n, f) for n, f in FUNCTIONS if "project_id" in inspect.signature(f).parameters],
+    ids=[n for n, f in FUNCTIONS if "project_id" in inspect.signature(f).parameters],
+)
 def test_a_merchant_passing_another_merchants_project_id_gets_nothing(firm, name, func):
     db, IDS = firm
     merchant = actor_of(db, "merchant")
     # another merchant's live project: the one with data to leak
-    other = db.execute("SELECT id FROM projects WHERE merchant_id != ? ORDER BY status = 'live' DESC, id LIMIT 1",
-                       [merchant.merchant_id]).fetchone()[0]
+    other = db.execute(
+        "SELECT id FROM projects WHERE merchant_id != ? ORDER BY status = 'live' DESC, id LIMIT 1",
+        [merchant.merchant_id],
+    ).fetchone()[0]
     assert db.execute("SELECT count(*) FROM complaints WHERE project_id = ?", [other]).fetchone()[0] > 0
     before = db.conn.total_changes
     outcome = call_refused_or_empty(func, plausible_arguments(func, db, merchant, other, real_ids(db, other)))
     assert outcome in ("refused", "empty"), f"{name}: {outcome}"
-    assert db.conn.total_changes == before and not db.conn.in_transaction, \
+    assert db.conn.total_changes == before and not db.conn.in_transaction, (
         f"{name} wrote for a merchant on another merchant's project"
+    )

@@ -1,4 +1,5 @@
 """A real `streamlit run` on a free port over a seeded temp database, and headless Chromium."""
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,16 @@ import pytest
 from tests.conftest import ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 ARTIFACTS = ROOT / "test-artifacts"
 
 
@@ -39,9 +48,23 @@ def server(tmp_path_factory):
     port = _free_port()
     log = open(folder / "server.log", "w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "Home.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60

@@ -1,4 +1,5 @@
 """Steps a person takes in the app, in Playwright terms."""
+
 from __future__ import annotations
 
 from playwright.sync_api import Locator, Page, expect

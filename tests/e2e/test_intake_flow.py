@@ -1,4 +1,5 @@
 """Browser walk of the foundation: admin sets up a merchant end to end; the merchant reads it."""
+
 from __future__ import annotations
 
 import pytest
@@ -27,10 +28,19 @@ def test_admin_onboards_a_merchant_and_the_merchant_sees_only_its_project(server
     expect(page.get_by_text("尚未填写订单确认表")).to_be_visible()
 
     # the order confirmation, filled and confirmed
-    for label, value in [("公司名称 *", "端到端测试有限公司"), ("联系人 *", "测试先生"), ("联系电话 *", "13900000000"),
-                         ("商家对接人 *", "测试先生"), ("日咨询量 *", "800"), ("首次响应时长(秒) *", "10"),
-                         ("平均响应时长(秒) *", "25"), ("30秒应答率 * (%)", "85"), ("询单转化率 * (%)", "25"),
-                         ("客单价(元) *", "120"), ("满意度 * (%)", "95")]:
+    for label, value in [
+        ("公司名称 *", "端到端测试有限公司"),
+        ("联系人 *", "测试先生"),
+        ("联系电话 *", "13900000000"),
+        ("商家对接人 *", "测试先生"),
+        ("日咨询量 *", "800"),
+        ("首次响应时长(秒) *", "10"),
+        ("平均响应时长(秒) *", "25"),
+        ("30秒应答率 * (%)", "85"),
+        ("询单转化率 * (%)", "25"),
+        ("客单价(元) *", "120"),
+        ("满意度 * (%)", "95"),
+    ]:
         fill(page, label, value)
     page.get_by_text("资料已提交").click()
     page.get_by_text("资料已齐全").click()

@@ -1,5 +1,6 @@
 """Browser walk of the knowledge base: an agent searches, copies a phrase, notes a memo; a manager answers it
 as an article; the agent sees the answer and opens the article."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Browser walk of the KPI capability: a manager imports the sample files and reads the figures."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Browser walk of the Monday meeting and the merchant's reports."""
+
 from __future__ import annotations
 
 import re
@@ -35,7 +36,9 @@ def test_monday_meeting_exports_and_merchant_weekly_report(server, page):
     expect(page.get_by_role("heading", name="表扬及批评")).to_be_visible()
     page.get_by_role("button", name="退出演示").click()
     expect(page.get_by_role("combobox", name="范围")).to_be_visible()
-    expect(page.get_by_role("heading", name="投诉")).to_be_visible(timeout=20_000)  # the whole page again: every section, slow under CI load
+    expect(page.get_by_role("heading", name="投诉")).to_be_visible(
+        timeout=20_000
+    )  # the whole page again: every section, slow under CI load
     logout(page)
 
     login(page, base, "merchant", logins["merchant"])
@@ -45,7 +48,9 @@ def test_monday_meeting_exports_and_merchant_weekly_report(server, page):
     expect(page.get_by_text("欢迎查看您的服务报表")).to_have_count(0)
     settle(page)
     page.get_by_test_id("stButtonGroup").get_by_text("周报", exact=True).click()
-    expect(page.get_by_role("heading", name=re.compile(r"周报 \d{4}-\d{2}-\d{2} ~"))).to_be_visible()  # the rerun has landed
+    expect(
+        page.get_by_role("heading", name=re.compile(r"周报 \d{4}-\d{2}-\d{2} ~"))
+    ).to_be_visible()  # the rerun has landed
     shot(page, "merchant-weekly-report")
     settle(page)
     with page.expect_download() as weekly_xlsx:

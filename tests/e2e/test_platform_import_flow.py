@@ -1,6 +1,7 @@
 """Browser walk of the platform exports: a manager imports a Tmall 客服绩效 file and a PDD
 客服绩效详情 file as the backends name and lay them out (no date column: the day is in the file
 name; summary and benchmark rows; 延迟统计) and sees the figures on the dashboard."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,6 +1,7 @@
 """Browser walk of QA and complaints: an inspector logs a complaint and takes it to closed, records a review
 of one of an agent's stored chats with a critical failure (refused first while unrated); the merchant then reads
 its complaints and QA summary, read-only."""
+
 from __future__ import annotations
 
 import re
@@ -38,7 +39,9 @@ def test_inspector_handles_a_complaint_and_records_a_critical_review_then_the_me
     settled(page)
     shot(page, "qa-complaints-list")
     page.get_by_text("登记投诉").click()
-    choose(page, page.get_by_test_id("stForm"), "投诉类别", "物流")  # a damaged parcel: logistics, not one for the supervisor
+    choose(
+        page, page.get_by_test_id("stForm"), "投诉类别", "物流"
+    )  # a damaged parcel: logistics, not one for the supervisor
     fill(page, "买家ID", "tb_e2e_buyer")
     fill(page, "订单号", "2611230000001")
     page.get_by_label("投诉内容").fill("快递外箱破损，商品有划痕")
@@ -72,7 +75,9 @@ def test_inspector_handles_a_complaint_and_records_a_critical_review_then_the_me
     expect(radios.first.get_by_role("radio", checked=True)).to_have_count(0)  # no rating preselected
     panel.get_by_role("button", name="保存评分").click()
     expect(page.get_by_text("未保存，请修改以下问题：")).to_be_visible()
-    expect(page.get_by_test_id("stAlertContentError").get_by_text("与买家争吵或嘲讽买家: 未评分，请为该项选择评分")).to_be_visible()
+    expect(
+        page.get_by_test_id("stAlertContentError").get_by_text("与买家争吵或嘲讽买家: 未评分，请为该项选择评分")
+    ).to_be_visible()
     expect(panel.get_by_text("还有 10 项未评分，全部评分后显示总分。")).to_be_visible()
     settled(page)
     for index in range(radios.count()):

@@ -1,4 +1,5 @@
 """Browser walk of scheduling: a manager builds a week's roster and enters a +40 % promotion with 5 days' notice; the agent reads its shifts."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -18,7 +19,9 @@ def test_manager_builds_a_weeks_roster_and_plans_a_promotion_and_the_agent_reads
     login(page, base, "manager", logins["manager"])
     page.goto(base + "/schedule")
     expect(page.get_by_role("heading", name="排班表")).to_be_visible()
-    choose(page, page, "选择项目", "鲜果坊 · 鲜果坊-售前客服 (培训中)")  # its team starts on the go-live day, within two weeks
+    choose(
+        page, page, "选择项目", "鲜果坊 · 鲜果坊-售前客服 (培训中)"
+    )  # its team starts on the go-live day, within two weeks
     page.get_by_text("2周", exact=True).click()
     expect(page.get_by_text("本期尚未排班").first).to_be_visible()
     page.get_by_role("button", name="生成排班建议").click()
@@ -26,7 +29,9 @@ def test_manager_builds_a_weeks_roster_and_plans_a_promotion_and_the_agent_reads
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
     expect(page.get_by_text("冲突").or_(page.get_by_text("排班无冲突")).first).to_be_visible()
     shot(page, "schedule-roster")
-    grid = page.get_by_test_id("stDataFrame").first.bounding_box()  # the editor draws on a canvas: aim at the first agent's first day
+    grid = page.get_by_test_id(
+        "stDataFrame"
+    ).first.bounding_box()  # the editor draws on a canvas: aim at the first agent's first day
     for _ in range(5):  # the grid takes a moment to accept edits after a rerun
         page.mouse.dblclick(grid["x"] + grid["width"] * 0.39, grid["y"] + 51)
         page.wait_for_timeout(800)
@@ -58,7 +63,12 @@ def test_manager_builds_a_weeks_roster_and_plans_a_promotion_and_the_agent_reads
     fill(promo, "预计咨询量增幅(%)", "40")
     promo.get_by_role("button", name="保存").click()
     expect(page.get_by_text("已保存").first).to_be_visible(timeout=30_000)
-    choose(page, page, "活动", f"品牌日 · {(config.today() + timedelta(days=5)).isoformat()}–{(config.today() + timedelta(days=5)).isoformat()} · +40%")
+    choose(
+        page,
+        page,
+        "活动",
+        f"品牌日 · {(config.today() + timedelta(days=5)).isoformat()}–{(config.today() + timedelta(days=5)).isoformat()} · +40%",
+    )
     expect(page.get_by_text("通知期不足，仅提前 5 天，此增幅需要提前 7 天").first).to_be_visible(timeout=30_000)
     expect(page.get_by_text("建议上线的储备客服").first).to_be_visible()
     shot(page, "staffing-surge")

@@ -1,4 +1,5 @@
 """Browser walk of training: the trainer uploads courseware, the merchant confirms it, two exams admit an agent."""
+
 from __future__ import annotations
 
 import re
@@ -36,7 +37,10 @@ def test_trainer_uploads_merchant_confirms_and_two_exams_admit_an_agent(server, 
     page.get_by_text("上传资料").click()
     upload = form_with(page, "上传")
     upload.locator("input[type=file]").set_input_files(
-        files=[{"name": "after-sales-course.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n% e2e courseware\n"}])
+        files=[
+            {"name": "after-sales-course.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n% e2e courseware\n"}
+        ]
+    )
     expect(upload.get_by_role("button", name="Remove after-sales-course.pdf")).to_be_visible()
     fill(upload, "标题", COURSEWARE)
     upload.get_by_role("button", name="上传").click()

@@ -1,4 +1,5 @@
 """Accounts, passwords, login throttling and session validity."""
+
 from __future__ import annotations
 
 import threading
@@ -6,9 +7,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from core.kernel import audit, config
 from core.accounts import users
 from core.bootstrap import open_store
+from core.kernel import audit, config
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import PermissionDenied
 
@@ -37,8 +38,12 @@ def test_duplicate_username_is_refused_and_nothing_written(fresh_db, admin):
 def test_bad_user_input_reports_every_field(fresh_db, admin):
     with pytest.raises(ValidationError) as caught:
         users.create_user(fresh_db, admin, "a b", "", "emperor", "short")
-    assert keys(caught.value) == {("username", "err.username_format"), ("display_name", "err.required"),
-                                  ("role", "err.invalid_choice"), ("password", "err.password_short")}
+    assert keys(caught.value) == {
+        ("username", "err.username_format"),
+        ("display_name", "err.required"),
+        ("role", "err.invalid_choice"),
+        ("password", "err.password_short"),
+    }
 
 
 def test_overlong_name_is_refused(fresh_db, admin):
@@ -135,7 +140,12 @@ def test_password_change_ends_other_sessions_and_old_cookies(fresh_db, admin):
     user_id = users.create_user(fresh_db, admin, "alice", "A", "agent", "password-123")
     alice = users.actor_from_row(users.get_user(fresh_db, user_id))
     old_version = users.get_user(fresh_db, user_id)["password_version"]
-    cookie_issued = datetime.fromisoformat(users.get_user(fresh_db, user_id)["password_changed_at"]).replace(tzinfo=config.TIMEZONE).timestamp() - 60
+    cookie_issued = (
+        datetime.fromisoformat(users.get_user(fresh_db, user_id)["password_changed_at"])
+        .replace(tzinfo=config.TIMEZONE)
+        .timestamp()
+        - 60
+    )
     users.change_own_password(fresh_db, alice, "password-123", "new-password-456")
     assert users.session_actor(fresh_db, "alice", old_version) is None
     assert users.session_actor(fresh_db, "alice", None, cookie_issued) is None
@@ -180,7 +190,13 @@ def test_passwords_never_reach_a_log_an_error_or_any_table(fresh_db, admin, capl
     import logging
 
     caplog.set_level(logging.DEBUG)  # every logger of the app and its libraries, at every level
-    secrets = ["Initial-pw-7781", "Wrong-guess-5512", "Reset-pw-3390", "Changed-pw-6604", "Qz7#k"]  # the last one too short
+    secrets = [
+        "Initial-pw-7781",
+        "Wrong-guess-5512",
+        "Reset-pw-3390",
+        "Changed-pw-6604",
+        "Qz7#k",
+    ]  # the last one too short
     messages: list[str] = []
     user_id = users.create_user(fresh_db, admin, "carol", "C", "agent", secrets[0])
     for _ in range(6):  # wrong passwords until the account locks

@@ -1,4 +1,5 @@
 """The agent roster: dated status changes, edits, linking a login, search and filters, team assignments."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,9 +8,9 @@ import pytest
 
 from core.agents import directory
 from core.kernel import audit, config
-from core.team import funnel
 from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import PermissionDenied
+from core.team import funnel
 from tests.core.team.team_support import confirmed_project, make_agents, user
 
 
@@ -23,8 +24,16 @@ def test_status_moves_candidate_to_training_to_online_and_each_change_is_dated(f
     directory.change_status(fresh_db, admin, agent_id, "training", on=last_week)
     directory.change_status(fresh_db, admin, agent_id, "online", "考核通过")
     history = directory.status_history(fresh_db, admin, agent_id)
-    assert [(h["from_status"], h["to_status"]) for h in history] == [(None, "candidate"), ("candidate", "training"), ("training", "online")]
-    assert [h["effective_on"] for h in history] == [config.today().isoformat(), last_week.isoformat(), config.today().isoformat()]
+    assert [(h["from_status"], h["to_status"]) for h in history] == [
+        (None, "candidate"),
+        ("candidate", "training"),
+        ("training", "online"),
+    ]
+    assert [h["effective_on"] for h in history] == [
+        config.today().isoformat(),
+        last_week.isoformat(),
+        config.today().isoformat(),
+    ]
     [row] = directory.list_agents(fresh_db, admin)
     assert row["status"] == "online" and row["since"] == config.today().isoformat()
     assert len([r for r in audit.search(fresh_db, admin, entity="agent") if r["action"] == "status"]) == 2
@@ -52,13 +61,25 @@ def test_trainers_change_statuses_but_only_managers_edit_the_roster(fresh_db, ad
 
 def test_editing_keeps_the_status_and_normalises_skills(fresh_db, admin):
     agent_id = new_agent(fresh_db, admin)
-    directory.update_agent(fresh_db, admin, agent_id, {"phone": "13900000000", "skills": "售前，售后、售前 / 直播", "base_salary": "3800.456",
-                                                    "status": "online"})
+    directory.update_agent(
+        fresh_db,
+        admin,
+        agent_id,
+        {"phone": "13900000000", "skills": "售前，售后、售前 / 直播", "base_salary": "3800.456", "status": "online"},
+    )
     agent = directory.get_agent(fresh_db, agent_id)
-    assert (agent["phone"], agent["skills"], agent["base_salary"], agent["status"]) == ("13900000000", "售前,售后,直播", 3800.46, "candidate")
+    assert (agent["phone"], agent["skills"], agent["base_salary"], agent["status"]) == (
+        "13900000000",
+        "售前,售后,直播",
+        3800.46,
+        "candidate",
+    )
     with pytest.raises(ValidationError) as caught:
         directory.update_agent(fresh_db, admin, agent_id, {"name": "", "base_salary": -1})
-    assert {(e.field, e.key) for e in caught.value.errors} == {("team.name", "err.required"), ("team.base_salary", "err.non_negative")}
+    assert {(e.field, e.key) for e in caught.value.errors} == {
+        ("team.name", "err.required"),
+        ("team.base_salary", "err.non_negative"),
+    }
 
 
 def test_a_login_of_role_agent_links_to_one_roster_row_only(fresh_db, admin):
@@ -140,14 +161,30 @@ def test_phone_and_base_salary_are_for_the_director_and_the_agents_own_manager_o
     def seen(actor):
         return {a["name"]: (a["phone"], a["base_salary"]) for a in directory.list_agents(fresh_db, actor)}
 
-    assert seen(admin) == {"小美": ("13800000001", 4200.0), "老王": ("13800000002", 3900.0), "阿杰": ("13800000003", 3600.0)}
+    assert seen(admin) == {
+        "小美": ("13800000001", 4200.0),
+        "老王": ("13800000002", 3900.0),
+        "阿杰": ("13800000003", 3600.0),
+    }
     assert seen(mine) == {"小美": ("13800000001", 4200.0), "老王": (None, None), "阿杰": (None, None)}
     assert seen(theirs) == {"小美": (None, None), "老王": ("13800000002", 3900.0), "阿杰": (None, None)}
     for actor in (qa_user, trainer):
-        assert seen(actor) == {"小美": (None, None), "老王": (None, None), "阿杰": (None, None)}  # names, status, teams only
+        assert seen(actor) == {
+            "小美": (None, None),
+            "老王": (None, None),
+            "阿杰": (None, None),
+        }  # names, status, teams only
         row = directory.read_agent(fresh_db, actor, ids["小美"])
-        assert (row["phone"], row["base_salary"], row["personal"], row["name"], row["status"]) == (None, None, False, "小美", "candidate")
-        assert directory.list_agents(fresh_db, actor, search="13800000001") == []  # the search finds no one by a phone one may not see
+        assert (row["phone"], row["base_salary"], row["personal"], row["name"], row["status"]) == (
+            None,
+            None,
+            False,
+            "小美",
+            "candidate",
+        )
+        assert (
+            directory.list_agents(fresh_db, actor, search="13800000001") == []
+        )  # the search finds no one by a phone one may not see
     assert directory.read_agent(fresh_db, mine, ids["小美"])["phone"] == "13800000001"
     assert directory.read_agent(fresh_db, mine, ids["阿杰"])["base_salary"] is None
     assert [a["name"] for a in directory.list_agents(fresh_db, mine, search="13800000001")] == ["小美"]

@@ -5,6 +5,7 @@ The firm: merchant 优品家居 (project P1, order confirmation targets: 30-seco
 4 800; night 20 %, weekend 10 %; commission 1 %; minimum fee 5 000; 5 % from 6 months, 10 %
 from 12; a seat handles 150 inquiries a day. September 2026 has 30 days.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -13,7 +14,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.billing import invoices, rules, contracts, quotes
+from core.billing import contracts, invoices, quotes, rules
 from core.kernel.db import write
 from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import PermissionDenied
@@ -24,41 +25,106 @@ QUOTE_DAY = date(2026, 8, 20)
 OCT1 = date(2026, 10, 1)
 
 
-def shop_row(db, project_id: int, day: str, sales: float = 0.0, waits: int = 100, fast: int = 80, consultations: int = 100,
-             converted: int = 20) -> None:
+def shop_row(
+    db,
+    project_id: int,
+    day: str,
+    sales: float = 0.0,
+    waits: int = 100,
+    fast: int = 80,
+    consultations: int = 100,
+    converted: int = 20,
+) -> None:
     """One stored shop day, as an import leaves it (rates stored, counts too)."""
-    db["kpi_shop_daily"].insert({
-        "project_id": project_id, "day": day, "consultations": consultations, "waits": waits, "fast_replies": fast,
-        "response_30s_rate": fast / waits if waits else None, "avg_response_s": 20.0, "first_response_s": 10.0, "effective_reply_rate": 1.0,
-        "converted": converted, "conversion_rate": converted / consultations, "sales": sales, "items": converted, "aov": None,
-        "items_per_buyer": 1.0, "source": "summary", "extra": "{}", "settings": "{}", "computed_at": "2026-10-01 00:00:00"}, replace=True)
+    db["kpi_shop_daily"].insert(
+        {
+            "project_id": project_id,
+            "day": day,
+            "consultations": consultations,
+            "waits": waits,
+            "fast_replies": fast,
+            "response_30s_rate": fast / waits if waits else None,
+            "avg_response_s": 20.0,
+            "first_response_s": 10.0,
+            "effective_reply_rate": 1.0,
+            "converted": converted,
+            "conversion_rate": converted / consultations,
+            "sales": sales,
+            "items": converted,
+            "aov": None,
+            "items_per_buyer": 1.0,
+            "source": "summary",
+            "extra": "{}",
+            "settings": "{}",
+            "computed_at": "2026-10-01 00:00:00",
+        },
+        replace=True,
+    )
 
 
-REQUEST = {"category": "家居", "current_presales_agents": 1, "avg_daily_inquiries": 300, "promotion_frequency": "none",
-           "service_type": "presales", "hours_start": "08:00", "hours_end": "22:00", "weekends": False, "term_months": 3, "seats": None}
+REQUEST = {
+    "category": "家居",
+    "current_presales_agents": 1,
+    "avg_daily_inquiries": 300,
+    "promotion_frequency": "none",
+    "service_type": "presales",
+    "hours_start": "08:00",
+    "hours_end": "22:00",
+    "weekends": False,
+    "term_months": 3,
+    "seats": None,
+}
 
 
 @pytest.fixture
 def firm(fresh_db, admin):
     db = fresh_db
     manager = user(db, admin, "mgr", "manager")
-    targets = {"target_response_30s_rate": 0.8, "target_conversion_rate": 0.25, "target_avg_response_s": 30, "target_aov": 100.0}
+    targets = {
+        "target_response_30s_rate": 0.8,
+        "target_conversion_rate": 0.25,
+        "target_avg_response_s": 30,
+        "target_aov": 100.0,
+    }
     m1, p1 = project(db, admin, "优品家居", targets)
     m2, p2 = project(db, admin, "美妆小铺", targets)
     _m3, p3 = project(db, admin, "新店洽谈中", None)  # no confirmed order confirmation yet
     merchant = user(db, admin, "shop", "merchant", m1)
     other = user(db, admin, "shop2", "merchant", m2)
-    return type("Firm", (), {"db": db, "admin": admin, "manager": manager, "merchant": merchant, "other": other, "p1": p1, "p2": p2, "p3": p3,
-                             "m1": m1, "m2": m2})
+    return type(
+        "Firm",
+        (),
+        {
+            "db": db,
+            "admin": admin,
+            "manager": manager,
+            "merchant": merchant,
+            "other": other,
+            "p1": p1,
+            "p2": p2,
+            "p3": p3,
+            "m1": m1,
+            "m2": m2,
+        },
+    )
 
 
-def signed(firm, project_id: int, start: date, end: date, request: dict | None = None, rebates: list | None = None,
-           payment_days: int = 15) -> int:
+def signed(
+    firm,
+    project_id: int,
+    start: date,
+    end: date,
+    request: dict | None = None,
+    rebates: list | None = None,
+    payment_days: int = 15,
+) -> int:
     """A contract of a quote made, sent and accepted before the start."""
     quote_id = quotes.create_quote(firm.db, firm.manager, project_id, request or REQUEST, today=QUOTE_DAY)
     quotes.send_quote(firm.db, firm.manager, quote_id, today=QUOTE_DAY)
     quotes.accept_quote(firm.db, firm.manager, quote_id, today=QUOTE_DAY)
-    return contracts.create_contract(firm.db, firm.manager, quote_id, start, end, "postpaid", payment_days, rebates=rebates)
+    return contracts.create_contract(
+        firm.db, firm.manager, quote_id, start, end, "postpaid", payment_days, rebates=rebates
+    )
 
 
 def lines(db, actor, invoice_id: int, kind: str) -> list[str]:
@@ -80,7 +146,9 @@ def test_a_staffing_model_per_hour_replaces_the_capacity_rule():
     proposal = rules.propose_seats(280, 14, 150, per_hour=lambda volume: seen.append(volume) or 4)
     assert seen == [20.0] and proposal.seats == 4 and proposal.method == "model"  # 280 / 14 h = 20 an hour
     seen.clear()
-    peak = rules.propose_seats(280, 14, 150, per_hour=lambda volume: seen.append(volume) or 6, peak_factor=Decimal("1.5"))
+    peak = rules.propose_seats(
+        280, 14, 150, per_hour=lambda volume: seen.append(volume) or 6, peak_factor=Decimal("1.5")
+    )
     assert seen == [30.0] and peak.seats == 6 and "× 1.50" in peak.calc  # the busiest hour: 20 × 1.5
     seen.clear()
     rules.propose_seats(280, 14, 150, per_hour=lambda volume: seen.append(volume) or 1, peak_factor=Decimal("0.5"))
@@ -124,7 +192,11 @@ def test_quote_prices_a_full_month_from_the_price_list(firm):
     # 16 h (band 16: 8 200), 3 night hours (22–01): seats 2 × 8 200 = 16 400; night 16 400 × 3/16 × 20 % = 615;
     # weekend 16 400 × 10 % = 1 640; discount −(16 400 + 615 + 1 640) × 10 % = −1 865.50; total 16 789.50
     assert [(l["kind"], l["amount"]) for l in proposal["lines"]] == [
-        ("seats", "16400.00"), ("night", "615.00"), ("weekend", "1640.00"), ("discount", "-1865.50")]
+        ("seats", "16400.00"),
+        ("night", "615.00"),
+        ("weekend", "1640.00"),
+        ("discount", "-1865.50"),
+    ]
     assert proposal["monthly_total"] == "16789.50" and quote["monthly_total"] == 16789.5
     assert quote["number"] == "QT-20260820-001" and quote["version"] == 1 and quote["status"] == "draft"
     assert quote["valid_until"] == "2026-09-04"  # 15 days
@@ -138,9 +210,18 @@ def test_a_small_quote_is_topped_up_to_the_minimum_fee(firm):
 
 def test_bad_requests_are_refused_with_every_problem(firm):
     with pytest.raises(ValidationError) as caught:
-        quotes.create_quote(firm.db, firm.manager, firm.p1, {**REQUEST, "avg_daily_inquiries": 0, "hours_end": "25:00", "service_type": "x"},
-                            today=QUOTE_DAY)
-    assert {e.field for e in caught.value.errors} == {"billing.avg_daily_inquiries", "billing.hours_end", "billing.service_type"}
+        quotes.create_quote(
+            firm.db,
+            firm.manager,
+            firm.p1,
+            {**REQUEST, "avg_daily_inquiries": 0, "hours_end": "25:00", "service_type": "x"},
+            today=QUOTE_DAY,
+        )
+    assert {e.field for e in caught.value.errors} == {
+        "billing.avg_daily_inquiries",
+        "billing.hours_end",
+        "billing.service_type",
+    }
     assert firm.db["billing_quotes"].count == 0
 
 
@@ -160,7 +241,9 @@ def test_a_sent_quote_is_frozen_and_changes_by_a_new_version(firm):
 
 
 def test_an_expired_quote_cannot_be_accepted_and_a_project_has_one_accepted_quote(firm):
-    quote_id = quotes.create_quote(firm.db, firm.manager, firm.p1, REQUEST, valid_until=date(2026, 8, 25), today=QUOTE_DAY)
+    quote_id = quotes.create_quote(
+        firm.db, firm.manager, firm.p1, REQUEST, valid_until=date(2026, 8, 25), today=QUOTE_DAY
+    )
     quotes.send_quote(firm.db, firm.manager, quote_id, today=QUOTE_DAY)
     with pytest.raises(ValidationError) as caught:
         quotes.accept_quote(firm.db, firm.manager, quote_id, today=date(2026, 8, 26))
@@ -206,9 +289,23 @@ def test_a_project_with_its_scheduling_model_gets_seats_from_erlang_c_for_its_bu
     request = {**REQUEST, "hours_start": "08:00", "hours_end": "22:00"}
     without = quotes.preview(firm.db, firm.manager, firm.p1, request, today=QUOTE_DAY)
     assert without["seat_method"] == "capacity" and without["seats_proposed"] == 2  # no settings: 300 / 150
-    shifts.save_settings(firm.db, firm.manager, firm.p1, {
-        "day_start": "08:30", "day_end": "16:00", "night_start": "16:00", "night_end": "23:30", "required_day": 2, "required_night": 1,
-        "aht_s": 240, "concurrency": 3, "shrinkage": 0.3, "max_occupancy": 0.85})
+    shifts.save_settings(
+        firm.db,
+        firm.manager,
+        firm.p1,
+        {
+            "day_start": "08:30",
+            "day_end": "16:00",
+            "night_start": "16:00",
+            "night_end": "23:30",
+            "required_day": 2,
+            "required_night": 1,
+            "aht_s": 240,
+            "concurrency": 3,
+            "shrinkage": 0.3,
+            "max_occupancy": 0.85,
+        },
+    )
     settled = quotes.preview(firm.db, firm.manager, firm.p1, request, today=QUOTE_DAY)
     assert settled["seat_method"] == "capacity"  # settings but no chats imported yet: still the capacity rule
     # four weeks of history: 10 inquiries every served hour, 40 at 20:00 (outside the window: 03:00 busy, ignored)
@@ -221,13 +318,24 @@ def test_a_project_with_its_scheduling_model_gets_seats_from_erlang_c_for_its_bu
     modelled = quotes.preview(firm.db, firm.manager, firm.p1, request, today=QUOTE_DAY)
     # served hours 08–21: 13 × 10 + 40 = 170 over 14 hours → mean 12.142857; peak 40 / 12.142857 = 3.29
     # requested 300 a day / 14 h = 21.43 an hour × 3.29 = 70.6 in the busiest hour
-    model = staffing.StaffingModel(aht_s=240, concurrency=3, target_rate=0.8, target_s=30, shrinkage=0.0, max_occupancy=0.85)
+    model = staffing.StaffingModel(
+        aht_s=240, concurrency=3, target_rate=0.8, target_s=30, shrinkage=0.0, max_occupancy=0.85
+    )
     expected = staffing.agents_for_hour(float(Decimal(300) / 14 * Decimal("3.29")), model)
-    assert modelled["seat_method"] == "model" and "× 3.29" in modelled["seat_calc"] and "Erlang C" in modelled["seat_calc"]
+    assert (
+        modelled["seat_method"] == "model" and "× 3.29" in modelled["seat_calc"] and "Erlang C" in modelled["seat_calc"]
+    )
     assert modelled["seats_proposed"] == expected and expected > without["seats_proposed"]
     # a shrinkage of 30 % would need more agents: seats are agents online, the outsourcer covers breaks
-    assert staffing.agents_for_hour(float(Decimal(300) / 14 * Decimal("3.29")), staffing.StaffingModel(
-        aht_s=240, concurrency=3, target_rate=0.8, target_s=30, shrinkage=0.3, max_occupancy=0.85)) > expected
+    assert (
+        staffing.agents_for_hour(
+            float(Decimal(300) / 14 * Decimal("3.29")),
+            staffing.StaffingModel(
+                aht_s=240, concurrency=3, target_rate=0.8, target_s=30, shrinkage=0.3, max_occupancy=0.85
+            ),
+        )
+        > expected
+    )
     # the quote keeps how its seats were proposed; another project still uses the capacity rule
     quote_id = quotes.create_quote(firm.db, firm.manager, firm.p1, request, today=QUOTE_DAY)
     assert quotes.get_quote(firm.db, firm.manager, quote_id)["proposal"]["seat_method"] == "model"
@@ -242,17 +350,42 @@ def test_the_seat_proposal_follows_erlang_c_from_the_fewest_stable_agents(firm, 
     from core.schedule import shifts
 
     for name, target, seats in (("轻量小店", 0.7, 1), ("标准小店", 0.8, 2)):
-        _m, shop = project(firm.db, admin, name, {"target_response_30s_rate": target, "target_conversion_rate": 0.25,
-                                                 "target_avg_response_s": 30, "target_aov": 100.0})
-        shifts.save_settings(firm.db, firm.manager, shop, {
-            "day_start": "08:30", "day_end": "16:00", "night_start": "16:00", "night_end": "23:30", "required_day": 2,
-            "required_night": 1, "aht_s": 60, "concurrency": 3, "shrinkage": 0.3, "max_occupancy": 0.85})
+        _m, shop = project(
+            firm.db,
+            admin,
+            name,
+            {
+                "target_response_30s_rate": target,
+                "target_conversion_rate": 0.25,
+                "target_avg_response_s": 30,
+                "target_aov": 100.0,
+            },
+        )
+        shifts.save_settings(
+            firm.db,
+            firm.manager,
+            shop,
+            {
+                "day_start": "08:30",
+                "day_end": "16:00",
+                "night_start": "16:00",
+                "night_end": "23:30",
+                "required_day": 2,
+                "required_night": 1,
+                "aht_s": 60,
+                "concurrency": 3,
+                "shrinkage": 0.3,
+                "max_occupancy": 0.85,
+            },
+        )
         with write(firm.db):
             for n in range(1, 29):
                 day = (QUOTE_DAY - timedelta(days=n)).isoformat()
                 for hour in range(8, 22):
                     firm.db["kpi_hourly"].insert({"project_id": shop, "day": day, "hour": hour, "inquiries": 10})
-        proposal = quotes.preview(firm.db, firm.manager, shop, {**REQUEST, "avg_daily_inquiries": 1050}, today=QUOTE_DAY)
+        proposal = quotes.preview(
+            firm.db, firm.manager, shop, {**REQUEST, "avg_daily_inquiries": 1050}, today=QUOTE_DAY
+        )
         assert proposal["seat_method"] == "model" and "× 1.00 = 75.0 / h" in proposal["seat_calc"]
         assert proposal["seats_proposed"] == seats, name
 
@@ -267,11 +400,23 @@ def test_the_served_hours_of_a_window_past_midnight():
 
 
 def test_a_contract_takes_the_quote_terms_and_the_order_confirmation_targets(firm):
-    contract_id = signed(firm, firm.p1, date(2026, 9, 1), date(2027, 8, 31), rebates=[{"kpi": "response_30s_rate", "rate": 0.05}])
+    contract_id = signed(
+        firm, firm.p1, date(2026, 9, 1), date(2027, 8, 31), rebates=[{"kpi": "response_30s_rate", "rate": 0.05}]
+    )
     contract = contracts.get_contract(firm.db, firm.manager, contract_id)
     terms = contracts.terms_on(firm.db, firm.manager, contract_id, date(2026, 9, 1))
-    assert terms["seats"] == 2 and terms["seat_price"] == 8200 and terms["kpi_targets"] == {
-        "response_30s_rate": 0.8, "avg_response_s": 30, "first_response_s": 10, "conversion_rate": 0.25, "satisfaction": 0.95}
+    assert (
+        terms["seats"] == 2
+        and terms["seat_price"] == 8200
+        and terms["kpi_targets"]
+        == {
+            "response_30s_rate": 0.8,
+            "avg_response_s": 30,
+            "first_response_s": 10,
+            "conversion_rate": 0.25,
+            "satisfaction": 0.95,
+        }
+    )
     assert contract["handover"]["mode"] == "gradual"  # 12 months: a long-term client
     assert contract["notice_rules"] == [{"rise": 0.3, "days": 3}, {"rise": 0.6, "days": 7}]
     with pytest.raises(ValidationError):  # one contract per project
@@ -290,7 +435,10 @@ def test_amendments_say_which_terms_applied_on_any_day(firm):
     contracts.amend(firm.db, firm.manager, contract_id, date(2026, 11, 1), {"commission_rate": 0.02}, "提成调整")
     on = lambda d: contracts.terms_on(firm.db, firm.manager, contract_id, d)  # noqa: E731
     assert on(date(2026, 9, 20))["seats"] == 2 and on(date(2026, 9, 21))["seats"] == 3
-    assert on(date(2026, 10, 31))["commission_rate"] == 0.01 and on(date(2026, 11, 1)) == {**on(date(2026, 10, 1)), "commission_rate": 0.02}
+    assert on(date(2026, 10, 31))["commission_rate"] == 0.01 and on(date(2026, 11, 1)) == {
+        **on(date(2026, 10, 1)),
+        "commission_rate": 0.02,
+    }
     with pytest.raises(sqlite3.DatabaseError):
         firm.db.execute("UPDATE billing_contract_terms SET terms = '{}' WHERE contract_id = ?", [contract_id])
     with pytest.raises(ValidationError):  # outside the contract
@@ -330,7 +478,9 @@ def test_pro_rating_rounds_each_line_to_the_fen_and_the_total_is_their_sum(firm)
 
 def test_an_amendment_mid_month_splits_the_month_by_its_terms(firm):
     contract_id = signed(firm, firm.p1, date(2026, 9, 1), date(2026, 12, 31))
-    contracts.amend(firm.db, firm.manager, contract_id, date(2026, 9, 21), {"seats": 3, "commission_rate": 0.02}, "大促加席")
+    contracts.amend(
+        firm.db, firm.manager, contract_id, date(2026, 9, 21), {"seats": 3, "commission_rate": 0.02}, "大促加席"
+    )
     shop_row(firm.db, firm.p1, "2026-09-20", sales=1000)
     shop_row(firm.db, firm.p1, "2026-09-21", sales=1000)
     invoice_id = invoices.bill_contract(firm.db, firm.manager, contract_id, MONTH, today=OCT1)
@@ -350,10 +500,14 @@ def test_commission_comes_from_the_kpi_engine_attributed_sales_of_the_project_on
 
 
 def _rebate_invoice(firm, fast_first: int, fast_second: int) -> dict:
-    contract_id = signed(firm, firm.p1, date(2026, 9, 1), date(2026, 12, 31), rebates=[{"kpi": "response_30s_rate", "rate": 0.05}])
+    contract_id = signed(
+        firm, firm.p1, date(2026, 9, 1), date(2026, 12, 31), rebates=[{"kpi": "response_30s_rate", "rate": 0.05}]
+    )
     shop_row(firm.db, firm.p1, "2026-09-01", waits=900, fast=fast_first)
     shop_row(firm.db, firm.p1, "2026-09-02", waits=100, fast=fast_second)
-    return invoices.get_invoice(firm.db, firm.manager, invoices.bill_contract(firm.db, firm.manager, contract_id, MONTH, today=OCT1))
+    return invoices.get_invoice(
+        firm.db, firm.manager, invoices.bill_contract(firm.db, firm.manager, contract_id, MONTH, today=OCT1)
+    )
 
 
 def test_no_rebate_when_the_30_second_rate_is_exactly_at_target(firm):
@@ -394,9 +548,13 @@ def test_an_invoice_never_changes_after_it_is_issued(firm):
         invoices.add_credit(firm.db, firm.manager, firm.p1, MONTH, 100, "x")
     with pytest.raises(ValidationError):
         contracts.amend(firm.db, firm.manager, contract_id, date(2026, 9, 25), {"seats": 5}, "x")
-    for sql in ("UPDATE billing_invoices SET total = 1 WHERE id = ?", "UPDATE billing_invoices SET status = 'draft' WHERE id = ?",
-                "UPDATE billing_invoice_lines SET amount = 1 WHERE invoice_id = ?", "DELETE FROM billing_invoice_lines WHERE invoice_id = ?",
-                "DELETE FROM billing_invoices WHERE id = ?"):
+    for sql in (
+        "UPDATE billing_invoices SET total = 1 WHERE id = ?",
+        "UPDATE billing_invoices SET status = 'draft' WHERE id = ?",
+        "UPDATE billing_invoice_lines SET amount = 1 WHERE invoice_id = ?",
+        "DELETE FROM billing_invoice_lines WHERE invoice_id = ?",
+        "DELETE FROM billing_invoices WHERE id = ?",
+    ):
         with pytest.raises(sqlite3.DatabaseError):
             firm.db.execute(sql, [invoice_id])
     after = invoices.get_invoice(firm.db, firm.manager, invoice_id)
@@ -417,7 +575,12 @@ def test_payments_overdue_statement_and_receivables(firm):
     invoices.record_payment(firm.db, firm.admin, invoice_id, late, 6400, "首笔", today=late)
     [row] = invoices.receivables(firm.db, firm.admin, today=late)
     assert (row["billed"], row["paid"], row["outstanding"], row["overdue_1"], row["max_days_overdue"]) == (
-        Decimal("16400.00"), Decimal("6400.00"), Decimal("10000.00"), Decimal("10000.00"), 4)
+        Decimal("16400.00"),
+        Decimal("6400.00"),
+        Decimal("10000.00"),
+        Decimal("10000.00"),
+        4,
+    )
     statement = invoices.statement(firm.db, firm.merchant, firm.m1, today=late)
     assert statement["outstanding"] == Decimal("10000.00") and statement["overdue"] == Decimal("10000.00")
     invoices.record_payment(firm.db, firm.admin, invoice_id, late, 10000, today=late)
@@ -459,13 +622,20 @@ def test_a_future_month_is_not_billed_and_approved_goes_back_to_draft_with_a_rea
     invoices.add_credit(firm.db, firm.manager, firm.p1, MONTH, 100, "补偿")
     invoices.bill_contract(firm.db, firm.manager, contract_id, MONTH, today=OCT1)
     invoice = invoices.get_invoice(firm.db, firm.manager, invoice_id)
-    assert invoice["total"] == Decimal("16300.00") and [e["action"] for e in invoice["events"]] == ["compute", "approve", "reopen", "compute"]
+    assert invoice["total"] == Decimal("16300.00") and [e["action"] for e in invoice["events"]] == [
+        "compute",
+        "approve",
+        "reopen",
+        "compute",
+    ]
 
 
 def test_documents_escape_values_and_name_the_outsourcer(firm):
     contract_id = signed(firm, firm.p1, date(2026, 9, 1), date(2026, 12, 31))
     invoices.add_credit(firm.db, firm.manager, firm.p1, MONTH, 1, "<script>x</script>")
-    invoice = invoices.get_invoice(firm.db, firm.manager, invoices.bill_contract(firm.db, firm.manager, contract_id, MONTH, today=OCT1))
+    invoice = invoices.get_invoice(
+        firm.db, firm.manager, invoices.bill_contract(firm.db, firm.manager, contract_id, MONTH, today=OCT1)
+    )
     page = invoices.invoice_html(invoice)
     assert "<script>x" not in page and "&lt;script&gt;" in page and "云服客服外包有限公司" in page
     quote = quotes.get_quote(firm.db, firm.manager, quotes.list_quotes(firm.db, firm.manager)[0]["id"])
@@ -481,7 +651,9 @@ def test_an_invoice_using_a_pending_kpi_figure_says_so_before_it_can_be_approved
     assert invoices.pending_kpi_days(firm.db, firm.manager, invoice_id) == ["2026-09-05"]
     with pytest.raises(ValidationError) as refused:
         invoices.approve(firm.db, firm.manager, invoice_id)
-    assert refused.value.errors[0].key == "err.pending_figures" and refused.value.errors[0].params["days"] == "2026-09-05"
+    assert (
+        refused.value.errors[0].key == "err.pending_figures" and refused.value.errors[0].params["days"] == "2026-09-05"
+    )
     assert invoices.get_invoice(firm.db, firm.manager, invoice_id)["status"] == "draft"
     invoices.approve(firm.db, firm.manager, invoice_id, accept_pending=True)
     assert invoices.get_invoice(firm.db, firm.manager, invoice_id)["status"] == "approved"

@@ -1,4 +1,5 @@
 """After-sales registers: reissues and the warehouse export, cashbacks and their settlement, cases and their checklists."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -27,21 +28,37 @@ def test_an_incomplete_reissue_is_logged_and_flagged_with_what_it_lacks(firm):
 
 def test_a_reissue_row_is_validated_field_by_field(firm):
     with pytest.raises(ValidationError) as caught:
-        aftersales.add_reissue(firm.db, firm.qa, firm.project, {"order_no": "", "buyer_id": "", "items": "x" * 2001, "reason": "lost"}, day=DAY)
-    assert keys(caught) == {("reissue.order_no", "err.as.identify"), ("reissue.items", "err.too_long"), ("reissue.reason", "err.invalid_choice")}
+        aftersales.add_reissue(
+            firm.db,
+            firm.qa,
+            firm.project,
+            {"order_no": "", "buyer_id": "", "items": "x" * 2001, "reason": "lost"},
+            day=DAY,
+        )
+    assert keys(caught) == {
+        ("reissue.order_no", "err.as.identify"),
+        ("reissue.items", "err.too_long"),
+        ("reissue.reason", "err.invalid_choice"),
+    }
     assert firm.db["reissues"].count == 0
 
 
 def test_the_warehouse_file_holds_the_days_complete_rows_only(firm):
     complete = aftersales.add_reissue(firm.db, firm.qa, firm.project, ROW, day=DAY)
-    incomplete = aftersales.add_reissue(firm.db, firm.qa, firm.project, {**ROW, "order_no": "2611230002", "items": ""}, day=DAY)
+    incomplete = aftersales.add_reissue(
+        firm.db, firm.qa, firm.project, {**ROW, "order_no": "2611230002", "items": ""}, day=DAY
+    )
     aftersales.add_reissue(firm.db, firm.qa, firm.project, {**ROW, "order_no": "=HYPERLINK(1)"}, day=date(2026, 11, 22))
     aftersales.add_reissue(firm.db, firm.qa, firm.other_project, ROW, day=DAY)
-    export = aftersales.warehouse_export(firm.db, firm.qa, firm.project, DAY, reason_labels={"missing_item": "少发漏发"})
+    export = aftersales.warehouse_export(
+        firm.db, firm.qa, firm.project, DAY, reason_labels={"missing_item": "少发漏发"}
+    )
     assert [r["id"] for r in export["complete"]] == [complete]
     assert [r["id"] for r in export["incomplete"]] == [incomplete]
     sheet = excel.read_table(export["xlsx"], "x.xlsx")
-    assert sheet.to_dict("records") == [{"订单号": "2611230001", "买家ID": "tb_a", "补发商品": "收纳盒 ×1", "补发原因": "少发漏发", "备注": ""}]
+    assert sheet.to_dict("records") == [
+        {"订单号": "2611230001", "买家ID": "tb_a", "补发商品": "收纳盒 ×1", "补发原因": "少发漏发", "备注": ""}
+    ]
     aftersales.update_reissue(firm.db, firm.qa, incomplete, {**ROW, "order_no": "2611230002"})
     assert len(aftersales.warehouse_export(firm.db, firm.qa, firm.project, DAY)["complete"]) == 2
 
@@ -57,11 +74,25 @@ def test_register_rows_stay_within_the_projects_one_may_work_on(firm):
     assert aftersales.list_reissues(firm.db, firm.merchant2) and not aftersales.list_reissues(firm.db, firm.merchant)
 
 
-@pytest.mark.parametrize("amount,key", [("0", "err.as.amount_range"), ("-3", "err.as.amount_range"), ("1000.01", "err.as.amount_range"),
-                                        ("3.005", "err.as.amount"), ("abc", "err.as.amount"), ("nan", "err.as.amount")])
+@pytest.mark.parametrize(
+    "amount,key",
+    [
+        ("0", "err.as.amount_range"),
+        ("-3", "err.as.amount_range"),
+        ("1000.01", "err.as.amount_range"),
+        ("3.005", "err.as.amount"),
+        ("abc", "err.as.amount"),
+        ("nan", "err.as.amount"),
+    ],
+)
 def test_a_cashback_amount_is_yuan_above_zero_with_two_decimals_at_most(firm, amount, key):
     with pytest.raises(ValidationError) as caught:
-        aftersales.add_cashback(firm.db, firm.qa, firm.project, {"order_no": "1", "buyer_id": "b", "amount": amount, "reason": "compensation"})
+        aftersales.add_cashback(
+            firm.db,
+            firm.qa,
+            firm.project,
+            {"order_no": "1", "buyer_id": "b", "amount": amount, "reason": "compensation"},
+        )
     assert keys(caught) == {("cashback.amount", key)}
 
 
@@ -77,7 +108,12 @@ def test_a_good_review_cashback_is_paid_once_per_order_compensation_may_repeat(f
 
 
 def test_a_cashback_is_settled_once_by_a_manager(firm):
-    cashback_id = aftersales.add_cashback(firm.db, firm.agent_user, firm.project, {"order_no": "1", "buyer_id": "b", "amount": "5.50", "reason": "compensation"})
+    cashback_id = aftersales.add_cashback(
+        firm.db,
+        firm.agent_user,
+        firm.project,
+        {"order_no": "1", "buyer_id": "b", "amount": "5.50", "reason": "compensation"},
+    )
     for actor in (firm.agent_user, firm.qa, firm.merchant):
         with pytest.raises(PermissionDenied):
             aftersales.settle_cashback(firm.db, actor, cashback_id)

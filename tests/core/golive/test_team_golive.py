@@ -1,17 +1,19 @@
 """Go-live readiness: what is missing, the gate on moving to live, and the admin's override."""
-from __future__ import annotations
 
-import pytest
+from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from core.golive import gate
 from core.kernel import audit, config
-from core.projects import merchants, order_confirmation as oc
-from core.schedule import shifts
-from core.team import funnel
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import PermissionDenied
+from core.projects import merchants
+from core.projects import order_confirmation as oc
+from core.schedule import shifts
+from core.team import funnel
 from tests.core.team.team_support import confirmed_project, make_agents, pass_exams, user
 
 
@@ -22,15 +24,33 @@ def staff(db, admin, project_id, admitted: int, scheduled: int) -> None:
     for index, agent_id in enumerate(ids):
         pass_exams(db, admin, project_id, agent_id)
         if index < scheduled:
-            funnel.add_to_team(db, admin, project_id, agent_id, "online" if index % 3 else "reserve", "day", config.today())
+            funnel.add_to_team(
+                db, admin, project_id, agent_id, "online" if index % 3 else "reserve", "day", config.today()
+            )
 
 
 def roster_first_week(db, admin, project_id) -> None:
     """One agent a shift by day, none at night, and the first week rostered from the proposal."""
-    shifts.save_settings(db, admin, project_id, {"day_start": "08:30", "day_end": "16:00", "night_start": "16:00", "night_end": "23:30",
-                                                 "required_day": 1, "required_night": 0, "aht_s": 240, "concurrency": 3,
-                                                 "shrinkage": 0.3, "max_occupancy": 0.85})
-    first = max(config.today(), date.fromisoformat(oc.latest_confirmed(db, admin, project_id)["data"]["golive_committed_date"]))
+    shifts.save_settings(
+        db,
+        admin,
+        project_id,
+        {
+            "day_start": "08:30",
+            "day_end": "16:00",
+            "night_start": "16:00",
+            "night_end": "23:30",
+            "required_day": 1,
+            "required_night": 0,
+            "aht_s": 240,
+            "concurrency": 3,
+            "shrinkage": 0.3,
+            "max_occupancy": 0.85,
+        },
+    )
+    first = max(
+        config.today(), date.fromisoformat(oc.latest_confirmed(db, admin, project_id)["data"]["golive_committed_date"])
+    )
     shifts.apply_proposal(db, admin, project_id, first, first + timedelta(days=6))
 
 
@@ -39,12 +59,16 @@ def keys(items):
 
 
 def test_without_a_confirmed_order_the_confirmation_is_what_is_missing(fresh_db, admin):
-    project_id = merchants.create_project(fresh_db, admin, merchants.create_merchant(fresh_db, admin, {"name": "新店", "platform": "jd"}), "售前")
+    project_id = merchants.create_project(
+        fresh_db, admin, merchants.create_merchant(fresh_db, admin, {"name": "新店", "platform": "jd"}), "售前"
+    )
     assert keys(gate.readiness(fresh_db, admin, project_id)) == ["err.team.not_ready_oc"]
 
 
 def test_readiness_lists_materials_admitted_and_roster_with_the_numbers(fresh_db, admin):
-    project_id = confirmed_project(fresh_db, admin, required=2, materials_complete=False)  # needs 4 admitted, 3 scheduled
+    project_id = confirmed_project(
+        fresh_db, admin, required=2, materials_complete=False
+    )  # needs 4 admitted, 3 scheduled
     staff(fresh_db, admin, project_id, admitted=3, scheduled=1)
     missing = gate.readiness(fresh_db, admin, project_id)
     assert keys(missing) == ["err.team.not_ready_materials", "err.team.not_ready_admitted", "err.team.not_ready_roster"]
@@ -84,8 +108,10 @@ def test_with_the_team_there_the_first_week_must_be_rostered_shift_by_shift(fres
     roster_first_week(fresh_db, admin, project_id)
     assert gate.readiness(fresh_db, admin, project_id) == []
     first = date.fromisoformat(missing.params["start"])
-    agent_id = fresh_db.execute("SELECT agent_id FROM roster_entries WHERE project_id = ? AND day = ? AND shift = 'day'",
-                                [project_id, first.isoformat()]).fetchone()[0]
+    agent_id = fresh_db.execute(
+        "SELECT agent_id FROM roster_entries WHERE project_id = ? AND day = ? AND shift = 'day'",
+        [project_id, first.isoformat()],
+    ).fetchone()[0]
     shifts.save_cells(fresh_db, admin, project_id, [{"agent_id": agent_id, "day": first, "shift": "rest"}])
     [missing] = gate.readiness(fresh_db, admin, project_id)
     assert missing.key == "err.team.not_ready_week_roster" and missing.params["n"] == 1
@@ -136,7 +162,9 @@ def test_the_plain_status_change_to_live_is_gated_but_go_lives_override_passes(f
 
 
 def test_a_failed_status_change_leaves_no_override_behind(fresh_db, admin):
-    project_id = merchants.create_project(fresh_db, admin, merchants.create_merchant(fresh_db, admin, {"name": "新店", "platform": "jd"}), "售前")
+    project_id = merchants.create_project(
+        fresh_db, admin, merchants.create_merchant(fresh_db, admin, {"name": "新店", "platform": "jd"}), "售前"
+    )
     with pytest.raises(ValidationError) as caught:
         gate.go_live(fresh_db, admin, project_id, "试试")  # negotiating cannot move to live
     assert caught.value.errors[0].key == "err.bad_transition"

@@ -1,10 +1,11 @@
 """Search of the knowledge base: Chinese ranking, short words, relaxed queries, the FAQ and phrases, highlighting."""
+
 from __future__ import annotations
 
 import pytest
 
-from core.projects import faq
 from core.kb import articles, phrases
+from core.projects import faq
 from tests.core.kb.test_kb_support import World, world, write_corpus  # noqa: F401
 
 
@@ -12,18 +13,21 @@ def titles(hits: list[dict]) -> list[str]:
     return [h["title"] for h in hits]
 
 
-@pytest.mark.parametrize("query,first", [
-    ("发货时间", "发货时间说明"),  # the article titled with it, not those that mention 发货 in passing
-    ("发货", "发货时间说明"),  # two characters: below the trigram's reach, found by the scan
-    ("尺码", "四件套尺码怎么选"),
-    ("优惠券", "店铺优惠券使用规则"),
-    ("发票", "发票开具说明"),
-    ("退换货", "退换货政策"),
-    ("优惠券 叠加", "店铺优惠券使用规则"),  # two words, both must match
-    ("运费 偏远", "快递与运费"),
-    ("怎么开发票", "发票开具说明"),  # no article holds the whole phrase: relaxed to its pieces
-    ("预售定金", "双11活动规则"),
-])
+@pytest.mark.parametrize(
+    "query,first",
+    [
+        ("发货时间", "发货时间说明"),  # the article titled with it, not those that mention 发货 in passing
+        ("发货", "发货时间说明"),  # two characters: below the trigram's reach, found by the scan
+        ("尺码", "四件套尺码怎么选"),
+        ("优惠券", "店铺优惠券使用规则"),
+        ("发票", "发票开具说明"),
+        ("退换货", "退换货政策"),
+        ("优惠券 叠加", "店铺优惠券使用规则"),  # two words, both must match
+        ("运费 偏远", "快递与运费"),
+        ("怎么开发票", "发票开具说明"),  # no article holds the whole phrase: relaxed to its pieces
+        ("预售定金", "双11活动规则"),
+    ],
+)
 def test_the_article_a_person_would_pick_comes_first(world: World, query, first):
     write_corpus(world)
     hits = articles.search(world.db, world.agent, query, world.project)
@@ -39,8 +43,9 @@ def test_a_two_character_query_finds_the_longer_word_that_contains_it(world: Wor
 
 def test_title_hit_outranks_body_mentions_and_body_repeats_are_capped(world: World):
     ids = write_corpus(world)
-    noisy = articles.create_article(world.db, world.manager, world.project, {"title": "仓库作业说明", "category": "logistics",
-                                                                         "body": "发货" * 30})
+    noisy = articles.create_article(
+        world.db, world.manager, world.project, {"title": "仓库作业说明", "category": "logistics", "body": "发货" * 30}
+    )
     ranked = [h["ref_id"] for h in articles.search(world.db, world.manager, "发货") if h["kind"] == "article"]
     assert ranked.index(ids["发货时间说明"]) < ranked.index(noisy)
 
@@ -57,11 +62,23 @@ def test_exact_hits_come_before_related_ones(world: World):
 
 def test_the_projects_faq_table_is_searched_with_the_articles_and_kept_in_step(world: World):
     write_corpus(world)
-    faq.save_items(world.db, world.manager, world.project, [{"question": "已发货能改地址吗", "answer": "发货后不能更换快递，可以联系快递改派。"}])
+    faq.save_items(
+        world.db,
+        world.manager,
+        world.project,
+        [{"question": "已发货能改地址吗", "answer": "发货后不能更换快递，可以联系快递改派。"}],
+    )
     hit = next(h for h in articles.search(world.db, world.agent, "改派") if h["kind"] == "faq")
     assert hit["title"] == "已发货能改地址吗" and "改派" in hit["text"] and hit["project_id"] == world.project
-    item = next(i for i in faq.list_items(world.db, world.manager, world.project) if i["question"] == "已发货能改地址吗")
-    faq.save_items(world.db, world.manager, world.project, [{"id": item["id"], "question": "已发货能改地址吗", "answer": "可以换顺丰。"}])
+    item = next(
+        i for i in faq.list_items(world.db, world.manager, world.project) if i["question"] == "已发货能改地址吗"
+    )
+    faq.save_items(
+        world.db,
+        world.manager,
+        world.project,
+        [{"id": item["id"], "question": "已发货能改地址吗", "answer": "可以换顺丰。"}],
+    )
     assert not [h for h in articles.search(world.db, world.agent, "改派") if h["kind"] == "faq"]
     assert [h["kind"] for h in articles.search(world.db, world.agent, "换顺丰")] == ["faq"]
     faq.delete_item(world.db, world.manager, world.project, item["id"])
@@ -73,7 +90,12 @@ def test_unanswered_standard_faq_questions_are_not_offered(world: World):
 
 
 def test_quick_phrases_are_found_by_text_and_shortcut_but_not_by_merchants(world: World):
-    phrases.create_phrase(world.db, world.manager, world.project, {"group_name": "物流", "shortcut": "/fh", "text": "亲，现货48小时内发货哦"})
+    phrases.create_phrase(
+        world.db,
+        world.manager,
+        world.project,
+        {"group_name": "物流", "shortcut": "/fh", "text": "亲，现货48小时内发货哦"},
+    )
     hit = next(h for h in articles.search(world.db, world.agent, "48小时") if h["kind"] == "phrase")
     assert (hit["shortcut"], hit["number"], hit["text"]) == ("/fh", 1, "亲，现货48小时内发货哦")
     assert [h["kind"] for h in articles.search(world.db, world.agent, "/fh")] == ["phrase"]

@@ -1,4 +1,5 @@
 """Builders shared by the knowledge-base, quick-phrase and memo tests: two shops, their people, a small corpus."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,11 +8,11 @@ from datetime import timedelta
 import pytest
 import sqlite_utils
 
+from core.accounts import users
 from core.agents import directory
 from core.kernel import config
-from core.projects import merchants
-from core.accounts import users
 from core.kernel.permissions import Actor
+from core.projects import merchants
 
 
 @dataclass
@@ -42,13 +43,23 @@ def build_world(db, admin: Actor) -> World:
     agent, agent2 = _user(db, admin, "xiaomei", "agent"), _user(db, admin, "ajie", "agent")
     start = config.today() - timedelta(days=30)
     for index, (login, project_id) in enumerate(((agent, project), (agent2, other))):
-        agent_id = directory.create_agent(db, admin, {"name": login.username, "employee_no": f"T{index}", "status": "online",
-                                                   "user_id": login.id})
+        agent_id = directory.create_agent(
+            db, admin, {"name": login.username, "employee_no": f"T{index}", "status": "online", "user_id": login.id}
+        )
         directory.assign(db, admin, project_id, agent_id, "online", "day", start)
-    return World(db=db, admin=admin, manager=_user(db, admin, "wang", "manager"), trainer=_user(db, admin, "li", "trainer"),
-                 qa=_user(db, admin, "zhao", "qa"), agent=agent, agent2=agent2,
-                 merchant=_user(db, admin, "shop_a", "merchant", shop_a), merchant_b=_user(db, admin, "shop_b", "merchant", shop_b),
-                 project=project, other=other)
+    return World(
+        db=db,
+        admin=admin,
+        manager=_user(db, admin, "wang", "manager"),
+        trainer=_user(db, admin, "li", "trainer"),
+        qa=_user(db, admin, "zhao", "qa"),
+        agent=agent,
+        agent2=agent2,
+        merchant=_user(db, admin, "shop_a", "merchant", shop_a),
+        merchant_b=_user(db, admin, "shop_b", "merchant", shop_b),
+        project=project,
+        other=other,
+    )
 
 
 @pytest.fixture
@@ -58,8 +69,18 @@ def world(fresh_db, admin) -> World:
 
 # A small corpus of a home-goods shop, as agents would search it
 CORPUS = (
-    ("发货时间说明", "logistics", "发货,物流", "现货商品付款后48小时内发货；预售商品按页面标注时间发货。每天16:00前付款当天发出。"),
-    ("退换货政策", "after_sales", "退换货", "签收后7天内支持无理由退换货。已发货的订单如需取消，请买家拒收，退回后退款。"),
+    (
+        "发货时间说明",
+        "logistics",
+        "发货,物流",
+        "现货商品付款后48小时内发货；预售商品按页面标注时间发货。每天16:00前付款当天发出。",
+    ),
+    (
+        "退换货政策",
+        "after_sales",
+        "退换货",
+        "签收后7天内支持无理由退换货。已发货的订单如需取消，请买家拒收，退回后退款。",
+    ),
     ("店铺优惠券使用规则", "promotions", "优惠券,满减", "店铺券满199减20，与跨店满减可叠加，与店铺其他券不可叠加。"),
     ("四件套尺码怎么选", "product", "尺码,床品", "1.5米床选200×230cm被套，1.8米床选220×240cm被套。"),
     ("发票开具说明", "policy", "发票", "开具电子普通发票，确认收货后在订单详情申请，1-3个工作日开出。"),
@@ -73,6 +94,7 @@ def write_corpus(w: World, project_id: int | None = None) -> dict[str, int]:
 
     ids = {}
     for title, category, tags, body in CORPUS:
-        ids[title] = articles.create_article(w.db, w.manager, project_id or w.project, {"title": title, "category": category, "tags": tags,
-                                                                                    "body": body})
+        ids[title] = articles.create_article(
+            w.db, w.manager, project_id or w.project, {"title": title, "category": category, "tags": tags, "body": body}
+        )
     return ids

@@ -1,4 +1,5 @@
 """The agent's memo: noted in seconds, answered now or queued for Monday, turned into an article or phrase."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -14,7 +15,12 @@ from tests.core.kb.test_kb_support import World, world  # noqa: F401
 def test_agent_notes_a_memo_on_its_project_with_a_chat_reference(world: World):
     memo_id = memos.note(world.db, world.agent, world.project, "  买家问能不能开专票？ ", "question", "订单尾号3321")
     memo = memos.get_memo(world.db, world.agent, memo_id)
-    assert (memo["text"], memo["chat_ref"], memo["status"], memo["author_id"]) == ("买家问能不能开专票？", "订单尾号3321", "open", world.agent.id)
+    assert (memo["text"], memo["chat_ref"], memo["status"], memo["author_id"]) == (
+        "买家问能不能开专票？",
+        "订单尾号3321",
+        "open",
+        world.agent.id,
+    )
     assert [m["id"] for m in memos.my_memos(world.db, world.agent)] == [memo_id]
 
 
@@ -46,7 +52,12 @@ def test_supervisor_answers_now_and_the_agent_sees_a_new_answer_once(world: Worl
     assert memos.inbox(world.db, world.qa) == []
     assert memos.unread_answers(world.db, world.agent) == 1
     mine = memos.my_memos(world.db, world.agent)[0]
-    assert (mine["status"], mine["answer"], mine["answered_by_name"], mine["is_new"]) == ("answered", "可以，39元一对。", "zhao", True)
+    assert (mine["status"], mine["answer"], mine["answered_by_name"], mine["is_new"]) == (
+        "answered",
+        "可以，39元一对。",
+        "zhao",
+        True,
+    )
     assert memos.mark_seen(world.db, world.agent) == 1
     assert memos.unread_answers(world.db, world.agent) == 0
     assert memos.my_memos(world.db, world.agent)[0]["is_new"] is False
@@ -71,10 +82,12 @@ def test_supervisor_queues_a_memo_for_the_monday_meeting(world: World):
 
 def test_queue_for_meeting_lists_what_is_queued_by_the_meeting_day_oldest_first(world: World):
     week = date(2026, 3, 2)  # the meeting on Monday 9 March reviews this week
+
     def queued(text: str, at: datetime) -> int:
         memo_id = memos.note(world.db, world.agent, world.project, text, now=at)
         memos.queue(world.db, world.manager, memo_id, now=at)
         return memo_id
+
     carried = queued("上上周留下的", datetime(2026, 2, 26, 9, 0))
     this_week = queued("本周排入的", datetime(2026, 3, 4, 15, 0))
     meeting_morning = queued("例会当天早上", datetime(2026, 3, 9, 8, 30))
@@ -83,7 +96,11 @@ def test_queue_for_meeting_lists_what_is_queued_by_the_meeting_day_oldest_first(
     memos.answer(world.db, world.manager, answered, "已答", now=datetime(2026, 3, 3, 10, 0))
     memos.note(world.db, world.agent, world.project, "未排入的", now=datetime(2026, 3, 5, 9, 0))
     listed = memos.queue_for_meeting(world.db, world.manager, week)
-    assert [(m["id"], m["carried_over"]) for m in listed] == [(carried, True), (this_week, False), (meeting_morning, False)]
+    assert [(m["id"], m["carried_over"]) for m in listed] == [
+        (carried, True),
+        (this_week, False),
+        (meeting_morning, False),
+    ]
     assert memos.queue_for_meeting(world.db, world.manager, week, project_id=world.other) == []
     with pytest.raises(PermissionDenied):
         memos.queue_for_meeting(world.db, world.agent, week)
@@ -92,9 +109,16 @@ def test_queue_for_meeting_lists_what_is_queued_by_the_meeting_day_oldest_first(
 def test_an_answer_becomes_an_article_in_one_action_and_the_agent_is_told(world: World):
     memo_id = memos.note(world.db, world.agent, world.project, "买家问能不能开增值税专用发票？")
     memos.queue(world.db, world.manager, memo_id)
-    article_id = memos.to_article(world.db, world.manager, memo_id, "可以，备注税号等信息，3个工作日内寄出。", "专票怎么开", "policy", "发票")
+    article_id = memos.to_article(
+        world.db, world.manager, memo_id, "可以，备注税号等信息，3个工作日内寄出。", "专票怎么开", "policy", "发票"
+    )
     article = articles.get_article(world.db, world.agent, article_id)
-    assert (article["title"], article["category"], article["project_id"], article["owner_id"]) == ("专票怎么开", "policy", world.project, world.manager.id)
+    assert (article["title"], article["category"], article["project_id"], article["owner_id"]) == (
+        "专票怎么开",
+        "policy",
+        world.project,
+        world.manager.id,
+    )
     assert "买家问能不能开增值税专用发票？" in article["body"] and "3个工作日内寄出" in article["body"]
     memo = memos.my_memos(world.db, world.agent)[0]
     assert (memo["status"], memo["article_id"], memo["is_new"]) == ("answered", article_id, True)
@@ -121,7 +145,9 @@ def test_a_failed_article_leaves_the_memo_unanswered(world: World):
 
 def test_an_answer_becomes_a_quick_phrase_in_one_action(world: World):
     memo_id = memos.note(world.db, world.agent, world.project, "补差价发顺丰要做成短语", "idea")
-    phrase_id = memos.to_phrase(world.db, world.manager, memo_id, "sf", "物流", "亲，补差价10元可发顺丰哦～", "同意，已加短语")
+    phrase_id = memos.to_phrase(
+        world.db, world.manager, memo_id, "sf", "物流", "亲，补差价10元可发顺丰哦～", "同意，已加短语"
+    )
     phrase = phrases.get_phrase(world.db, world.agent, phrase_id)
     assert (phrase["shortcut"], phrase["group_name"], phrase["text"]) == ("/sf", "物流", "亲，补差价10元可发顺丰哦～")
     assert phrases.history(world.db, world.manager, phrase_id)[0]["source"] == "memo"

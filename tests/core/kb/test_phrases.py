@@ -1,4 +1,5 @@
 """Quick phrases: numbering and shortcuts, dated versions, bulk import/export, QA flags and the meeting's rewrites."""
+
 from __future__ import annotations
 
 import io
@@ -7,11 +8,11 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
-from core.kernel import audit
-from core.projects import merchants
 from core.kb import phrases
+from core.kernel import audit
 from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import PermissionDenied
+from core.projects import merchants
 from tests.core.kb.test_kb_support import World, world  # noqa: F401
 
 SET = (
@@ -24,7 +25,10 @@ SET = (
 
 
 def add_set(w: World, project_id: int | None = None) -> list[int]:
-    return [phrases.create_phrase(w.db, w.manager, project_id or w.project, {"group_name": g, "shortcut": s, "text": t}) for g, s, t in SET]
+    return [
+        phrases.create_phrase(w.db, w.manager, project_id or w.project, {"group_name": g, "shortcut": s, "text": t})
+        for g, s, t in SET
+    ]
 
 
 def as_set(w: World, project_id: int) -> list[tuple[str, str, str]]:
@@ -51,9 +55,14 @@ def test_a_shortcut_is_unique_in_its_project_and_well_formed(world: World):
         phrases.create_phrase(world.db, world.manager, world.project, {"shortcut": "/fh", "text": "重复"})
     assert exc.value.errors[0].key == "err.kb.shortcut_taken"
     with pytest.raises(ValidationError) as exc:
-        phrases.create_phrase(world.db, world.manager, world.project, {"shortcut": "/发货", "text": "", "group_name": "组" * 31})
+        phrases.create_phrase(
+            world.db, world.manager, world.project, {"shortcut": "/发货", "text": "", "group_name": "组" * 31}
+        )
     assert {(e.field, e.key) for e in exc.value.errors} == {
-        ("kb.shortcut", "err.kb.shortcut_format"), ("kb.text", "err.required"), ("kb.group_name", "err.too_long")}
+        ("kb.shortcut", "err.kb.shortcut_format"),
+        ("kb.text", "err.required"),
+        ("kb.group_name", "err.too_long"),
+    }
 
 
 def test_removed_phrase_frees_its_shortcut_but_keeps_its_number_and_history(world: World):
@@ -67,10 +76,18 @@ def test_removed_phrase_frees_its_shortcut_but_keeps_its_number_and_history(worl
 def test_an_edit_is_a_dated_version(world: World):
     ids = add_set(world)
     at = datetime(2026, 3, 2, 10, 30)
-    assert phrases.update_phrase(world.db, world.trainer, ids[1], {"text": "亲，现货24小时内发货哦～"}, "仓库提速", now=at) == 2
+    assert (
+        phrases.update_phrase(world.db, world.trainer, ids[1], {"text": "亲，现货24小时内发货哦～"}, "仓库提速", now=at)
+        == 2
+    )
     latest = phrases.history(world.db, world.manager, ids[1])[0]
     assert (latest["version"], latest["text"], latest["changed_at"], latest["note"], latest["source"]) == (
-        2, "亲，现货24小时内发货哦～", "2026-03-02 10:30:00", "仓库提速", "edit")
+        2,
+        "亲，现货24小时内发货哦～",
+        "2026-03-02 10:30:00",
+        "仓库提速",
+        "edit",
+    )
     assert phrases.update_phrase(world.db, world.trainer, ids[1], {"text": "亲，现货24小时内发货哦～"}) is None
 
 
@@ -92,7 +109,9 @@ def test_agents_read_their_projects_phrases_and_cannot_change_them(world: World)
 
 def test_export_is_in_the_backend_bulk_layout(world: World):
     add_set(world)
-    frame = pd.read_excel(io.BytesIO(phrases.export_xlsx(world.db, world.manager, world.project)), dtype=str, engine="openpyxl").fillna("")
+    frame = pd.read_excel(
+        io.BytesIO(phrases.export_xlsx(world.db, world.manager, world.project)), dtype=str, engine="openpyxl"
+    ).fillna("")
     assert list(frame.columns) == ["分组", "快捷编码", "短语内容"]
     assert frame.iloc[1].tolist() == ["物流", "/fh", "亲，现货48小时内发货哦～"]
     assert frame.iloc[4].tolist() == ["", "/zj", "'=感谢光临，祝您生活愉快"]  # a formula-like cell is neutralised
@@ -104,7 +123,9 @@ def test_export_is_in_the_backend_bulk_layout(world: World):
 def test_round_trip_export_then_import_gives_the_same_set(world: World, export, name):
     add_set(world)
     data = export(world.db, world.manager, world.project)
-    fresh = merchants.create_project(world.db, world.admin, merchants.get_project(world.db, world.admin, world.project)["merchant_id"], "售后")
+    fresh = merchants.create_project(
+        world.db, world.admin, merchants.get_project(world.db, world.admin, world.project)["merchant_id"], "售后"
+    )
     counts = phrases.import_file(world.db, world.manager, fresh, data, name)
     assert counts == {"added": 5, "updated": 0, "unchanged": 0, "removed": 0}
     assert as_set(world, fresh) == as_set(world, world.project) == list(SET)
@@ -117,15 +138,17 @@ def test_malformed_import_lists_every_bad_row_and_saves_nothing(world: World):
     add_set(world)
     before = as_set(world, world.project)
     versions_before = world.db["kb_phrase_versions"].count
-    data = csv_bytes([
-        ["物流", "/fh", "亲，改成24小时发货"],  # fine on its own: but nothing may land
-        ["物流", "", "没有编码"],  # row 3
-        ["物流", "/发货", "编码不合规"],  # row 4
-        ["售后", "/th", ""],  # row 5
-        ["售后", "/fh", "重复编码"],  # row 6 duplicates row 2
-        ["", "", ""],  # blank: skipped
-        ["活动", "/yhq", "长" * 501],  # row 8
-    ])
+    data = csv_bytes(
+        [
+            ["物流", "/fh", "亲，改成24小时发货"],  # fine on its own: but nothing may land
+            ["物流", "", "没有编码"],  # row 3
+            ["物流", "/发货", "编码不合规"],  # row 4
+            ["售后", "/th", ""],  # row 5
+            ["售后", "/fh", "重复编码"],  # row 6 duplicates row 2
+            ["", "", ""],  # blank: skipped
+            ["活动", "/yhq", "长" * 501],  # row 8
+        ]
+    )
     with pytest.raises(ValidationError) as exc:
         phrases.import_file(world.db, world.manager, world.project, data, "bad.csv")
     assert [(e.field, e.key) for e in exc.value.errors] == [
@@ -142,7 +165,9 @@ def test_malformed_import_lists_every_bad_row_and_saves_nothing(world: World):
 
 def test_import_without_the_needed_columns_or_not_a_table_is_refused(world: World):
     with pytest.raises(ValidationError) as exc:
-        phrases.import_file(world.db, world.manager, world.project, csv_bytes([["a", "b"]], header=("标题", "内容x")), "x.csv")
+        phrases.import_file(
+            world.db, world.manager, world.project, csv_bytes([["a", "b"]], header=("标题", "内容x")), "x.csv"
+        )
     assert exc.value.errors[0].key == "err.missing_columns"
     with pytest.raises(ValidationError) as exc:
         phrases.import_file(world.db, world.manager, world.project, b"%PDF-1.4", "x.pdf")
@@ -155,10 +180,19 @@ def test_import_without_the_needed_columns_or_not_a_table_is_refused(world: Worl
 def test_import_updates_by_shortcut_adds_new_ones_and_replace_removes_the_rest(world: World):
     add_set(world)
     data = csv_bytes([["物流", "fh", "亲，现货24小时内发货哦～"], ["活动", "/yhq", "满199减20"]])
-    assert phrases.import_file(world.db, world.manager, world.project, data, "new.csv") == {"added": 1, "updated": 1, "unchanged": 0, "removed": 0}
+    assert phrases.import_file(world.db, world.manager, world.project, data, "new.csv") == {
+        "added": 1,
+        "updated": 1,
+        "unchanged": 0,
+        "removed": 0,
+    }
     assert len(as_set(world, world.project)) == 6
     fh = next(p for p in phrases.list_phrases(world.db, world.manager, world.project) if p["shortcut"] == "/fh")
-    assert (fh["number"], fh["version"], phrases.history(world.db, world.manager, fh["id"])[0]["source"]) == (2, 2, "import")
+    assert (fh["number"], fh["version"], phrases.history(world.db, world.manager, fh["id"])[0]["source"]) == (
+        2,
+        2,
+        "import",
+    )
     assert phrases.import_file(world.db, world.manager, world.project, data, "new.csv", replace=True)["removed"] == 4
     assert as_set(world, world.project) == [("物流", "/fh", "亲，现货24小时内发货哦～"), ("活动", "/yhq", "满199减20")]
 
@@ -178,12 +212,18 @@ def test_qa_flags_a_phrase_and_the_meetings_decision_rewrites_it_dated(world: Wo
     phrases.put_on_meeting_list(world.db, world.manager, flag_id)
     assert [f["id"] for f in phrases.rewrite_list(world.db, world.manager)] == [flag_id]
     meeting = datetime(2026, 3, 9, 10, 0)
-    version = phrases.apply_decision(world.db, world.manager, ids[2], {"text": "亲，默认中通，补差价10元可发顺丰。"}, "周例会决定", now=meeting)
+    version = phrases.apply_decision(
+        world.db, world.manager, ids[2], {"text": "亲，默认中通，补差价10元可发顺丰。"}, "周例会决定", now=meeting
+    )
     assert version == 2
     latest = phrases.history(world.db, world.manager, ids[2])[0]
     assert (latest["source"], latest["changed_at"], latest["note"]) == ("meeting", "2026-03-09 10:00:00", "周例会决定")
     closed = phrases.flags(world.db, world.manager, world.project)[0]
-    assert (closed["status"], closed["resolved_version"], closed["resolved_at"]) == ("resolved", 2, "2026-03-09 10:00:00")
+    assert (closed["status"], closed["resolved_version"], closed["resolved_at"]) == (
+        "resolved",
+        2,
+        "2026-03-09 10:00:00",
+    )
     assert phrases.rewrite_list(world.db, world.manager) == []
 
 

@@ -1,4 +1,5 @@
 """The audit log in words: actions and entities translated, each changed field as label: before → after."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,12 @@ CORE = Path(__file__).resolve().parents[3] / "core"
 
 
 def row(action: str, entity: str, before, after) -> dict:
-    return {"action": action, "entity": entity, "before": None if before is None else json.dumps(before, ensure_ascii=False),
-            "after": None if after is None else json.dumps(after, ensure_ascii=False)}
+    return {
+        "action": action,
+        "entity": entity,
+        "before": None if before is None else json.dumps(before, ensure_ascii=False),
+        "after": None if after is None else json.dumps(after, ensure_ascii=False),
+    }
 
 
 def test_a_pay_run_reads_as_words_not_run_pay_run():
@@ -23,34 +28,60 @@ def test_a_pay_run_reads_as_words_not_run_pay_run():
 
 
 def test_a_change_lists_each_changed_field_with_its_label_and_status_words_and_leaves_out_the_rest():
-    words = audit.describe(row("escalate", "complaint", {"status": "in_progress", "note": ""},
-                               {"status": "escalated", "assignee_id": 2, "note": "买家情绪激动", "updated_at": "2026-10-24 22:26:00"}))
-    assert words["changes"] == [{"field": "状态", "before": "处理中", "after": "已升级主管"},
-                                {"field": "备注", "before": "—", "after": "买家情绪激动"},
-                                {"field": "负责主管", "before": "—", "after": "2"}]  # updated_at is bookkeeping, not shown
-    assert audit.describe(row("status", "agent", {"status": "candidate"}, {"status": "training", "note": ""}))["text"] \
-        == "状态：候选 → 培训中"  # "" and nothing read the same: no change
-    invoice = audit.describe(row("approve", "billing_invoice", {"status": "draft"}, {"status": "approved", "approved_by": 2}))
+    words = audit.describe(
+        row(
+            "escalate",
+            "complaint",
+            {"status": "in_progress", "note": ""},
+            {"status": "escalated", "assignee_id": 2, "note": "买家情绪激动", "updated_at": "2026-10-24 22:26:00"},
+        )
+    )
+    assert words["changes"] == [
+        {"field": "状态", "before": "处理中", "after": "已升级主管"},
+        {"field": "备注", "before": "—", "after": "买家情绪激动"},
+        {"field": "负责主管", "before": "—", "after": "2"},
+    ]  # updated_at is bookkeeping, not shown
+    assert (
+        audit.describe(row("status", "agent", {"status": "candidate"}, {"status": "training", "note": ""}))["text"]
+        == "状态：候选 → 培训中"
+    )  # "" and nothing read the same: no change
+    invoice = audit.describe(
+        row("approve", "billing_invoice", {"status": "draft"}, {"status": "approved", "approved_by": 2})
+    )
     assert invoice["text"] == "状态：草稿 → 已审核；审批人：— → 2"
     english = audit.describe(row("status", "agent", {"status": "candidate"}, {"status": "training"}), "en")
-    assert (english["action"], english["entity"], english["changes"][0]["field"]) == ("Change status", "Agent", "Status")
+    assert (english["action"], english["entity"], english["changes"][0]["field"]) == (
+        "Change status",
+        "Agent",
+        "Status",
+    )
 
 
 def test_a_field_without_a_label_keeps_its_name_and_long_values_are_shortened():
-    words = audit.describe(row("update", "agent", {"weird_field": 1, "skills": "售前"}, {"weird_field": 2, "skills": "售前," + "直播" * 50}))
+    words = audit.describe(
+        row(
+            "update", "agent", {"weird_field": 1, "skills": "售前"}, {"weird_field": 2, "skills": "售前," + "直播" * 50}
+        )
+    )
     assert words["changes"][0] == {"field": "weird_field", "before": "1", "after": "2"}
     assert words["changes"][1]["field"] == "技能/类目" and words["changes"][1]["after"].endswith("…")
     assert len(words["changes"][1]["after"]) == audit.MAX_VALUE
     assert audit.describe(row("update", "x", {"a": 1}, {"a": 1}))["text"] == "（无字段变化）"
-    assert audit.describe(row("backup", "database", None, "backup-2026.db"))["changes"] == [{"field": "值", "before": "—", "after": "backup-2026.db"}]
+    assert audit.describe(row("backup", "database", None, "backup-2026.db"))["changes"] == [
+        {"field": "值", "before": "—", "after": "backup-2026.db"}
+    ]
 
 
 def test_every_action_and_entity_core_writes_has_words():
     written: set[tuple[str, str]] = set()
     for path in CORE.rglob("*.py"):
-        written |= set(re.findall(r'audit\.record\([^,]+,\s*[^,]+,\s*"([a-z_]+)",\s*"([a-z_]+)"', path.read_text(encoding="utf-8")))
+        written |= set(
+            re.findall(r'audit\.record\([^,]+,\s*[^,]+,\s*"([a-z_]+)",\s*"([a-z_]+)"', path.read_text(encoding="utf-8"))
+        )
     assert len(written) > 50
-    missing = sorted(({f"audit.action.{a}" for a, _ in written} | {f"audit.entity.{e}" for _, e in written}) - set(i18n.CATALOGUE))
+    missing = sorted(
+        ({f"audit.action.{a}" for a, _ in written} | {f"audit.entity.{e}" for _, e in written}) - set(i18n.CATALOGUE)
+    )
     assert missing == []
 
 

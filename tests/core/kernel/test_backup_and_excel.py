@@ -1,4 +1,5 @@
 """Backups are consistent copies; Excel exports escape formulas."""
+
 from __future__ import annotations
 
 import io
@@ -28,13 +29,21 @@ def test_backup_copy_is_consistent_and_complete(fresh_db, admin, tmp_path):
 def test_backup_command_line_writes_a_file(fresh_db, admin, tmp_path):
     merchants.create_merchant(fresh_db, admin, {"name": "店", "platform": "taobao"})
     out = tmp_path / "b.db"
-    result = subprocess.run([sys.executable, "-m", "core.kernel.backup", str(out)], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "core.kernel.backup", str(out)], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
     assert sqlite3.connect(out).execute("SELECT COUNT(*) FROM merchants").fetchone()[0] == 1
 
 
 def test_formula_cells_are_escaped_in_exports():
-    frame = pd.DataFrame({"a": ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "正常"], "n": [1, 2, 3, 4, 5]})
+    frame = pd.DataFrame({"a": ['=HYPERLINK("x")', "+1", "-2", "@SUM(A1)", "正常"], "n": [1, 2, 3, 4, 5]})
     sheet = openpyxl.load_workbook(io.BytesIO(excel.to_xlsx({"s": frame}))).active
-    assert [sheet.cell(row=r, column=1).value for r in range(2, 7)] == ["'=HYPERLINK(\"x\")", "'+1", "'-2", "'@SUM(A1)", "正常"]
+    assert [sheet.cell(row=r, column=1).value for r in range(2, 7)] == [
+        '\'=HYPERLINK("x")',
+        "'+1",
+        "'-2",
+        "'@SUM(A1)",
+        "正常",
+    ]
     assert sheet.cell(row=2, column=2).value == 1  # numbers stay numbers

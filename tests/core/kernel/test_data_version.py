@@ -1,11 +1,12 @@
 """The data version: bumped by every committed write, by any connection; caches keyed on it never go stale."""
+
 from __future__ import annotations
 
 import pytest
 
+from core.bootstrap import open_store
 from core.complaints import complaints
 from core.kernel.db import data_version, write
-from core.bootstrap import open_store
 from tests.conftest import actor_of
 
 
@@ -75,9 +76,20 @@ def test_a_cached_read_is_recomputed_after_a_save(demo_db):
     first = numbers(db, admin)
     assert numbers(db, admin) == first and len(calls) == 1  # second call from the cache
     project_id = db.execute("SELECT id FROM projects WHERE status = 'live' ORDER BY id").fetchone()[0]
-    new_id = complaints.log_complaint(db, admin, {
-        "project_id": project_id, "channel": "chat", "buyer_id": "b-cache", "order_no": "", "category": "logistics",
-        "description": "缓存测试", "severity": "low", "concerns_agent": False})
+    new_id = complaints.log_complaint(
+        db,
+        admin,
+        {
+            "project_id": project_id,
+            "channel": "chat",
+            "buyer_id": "b-cache",
+            "order_no": "",
+            "category": "logistics",
+            "description": "缓存测试",
+            "severity": "low",
+            "concerns_agent": False,
+        },
+    )
     new_number = db.execute("SELECT number FROM complaints WHERE id = ?", [new_id]).fetchone()[0]
     after = numbers(db, admin)
     assert len(calls) == 2
@@ -88,7 +100,11 @@ def test_a_cached_read_keys_on_the_acting_user(demo_db):
     from ui import cache
 
     db, _ = demo_db
-    listing = cache.cached(lambda db_, actor: [p["id"] for p in __import__("core.projects.merchants").projects.merchants.list_projects(db_, actor)])
+    listing = cache.cached(
+        lambda db_, actor: [
+            p["id"] for p in __import__("core.projects.merchants").projects.merchants.list_projects(db_, actor)
+        ]
+    )
     everything = listing(db, actor_of(db, "admin"))
     own = listing(db, actor_of(db, "merchant"))
     assert set(own) < set(everything)  # the merchant never gets the admin's cached list

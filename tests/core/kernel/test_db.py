@@ -1,12 +1,13 @@
 """The store: pragmas on every connection, migrations applied once, writes all or nothing."""
+
 from __future__ import annotations
 
 import pytest
 
 from core import bootstrap
+from core.bootstrap import open_store
 from core.kernel import migrations
 from core.kernel.db import write
-from core.bootstrap import open_store
 
 
 def test_every_connection_has_wal_foreign_keys_and_busy_timeout(fresh_db):
@@ -36,7 +37,9 @@ def test_foreign_keys_are_enforced(fresh_db):
 
     with pytest.raises(sqlite3.IntegrityError):
         with write(fresh_db):
-            fresh_db.execute("INSERT INTO projects (merchant_id, name, platform, status, created_at, updated_at) VALUES (999, 'x', 'taobao', 'negotiating', '', '')")
+            fresh_db.execute(
+                "INSERT INTO projects (merchant_id, name, platform, status, created_at, updated_at) VALUES (999, 'x', 'taobao', 'negotiating', '', '')"
+            )
 
 
 def test_thirty_concurrent_writers_lose_nothing_and_never_see_locked(fresh_db, tmp_path):

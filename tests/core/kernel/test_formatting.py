@@ -1,4 +1,5 @@
 """One way to write counts, money, ratios, rates and seconds (core/kernel/formatting.py), hand-checked."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -9,19 +10,44 @@ import pytest
 from core.kernel import formatting as f
 
 
-@pytest.mark.parametrize("value, text", [
-    (0, "0"), (57, "57"), (57.0, "57"), (120.0, "120"), (1234, "1,234"), (1234567, "1,234,567"),
-    (0.5, "1"), (1.5, "2"), (2.5, "3"), (-3, "-3"), (-0.4, "0"), (Decimal("110.5"), "111"),
-])
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (0, "0"),
+        (57, "57"),
+        (57.0, "57"),
+        (120.0, "120"),
+        (1234, "1,234"),
+        (1234567, "1,234,567"),
+        (0.5, "1"),
+        (1.5, "2"),
+        (2.5, "3"),
+        (-3, "-3"),
+        (-0.4, "0"),
+        (Decimal("110.5"), "111"),
+    ],
+)
 def test_a_count_is_whole_with_thousands_separators_half_up(value, text):
     assert f.count(value) == text
 
 
-@pytest.mark.parametrize("value, text", [
-    (49876.33, "¥49,876.33"), (4044.32, "¥4,044.32"), (-20, "-¥20.00"), (Decimal("-20.00"), "-¥20.00"),
-    (0, "¥0.00"), (-0.001, "¥0.00"), (1866.665, "¥1,866.67"), (2.675, "¥2.68"), (0.005, "¥0.01"), (-0.005, "-¥0.01"),
-    ("1234567.891", "¥1,234,567.89"), (12345.6, "¥12,345.60"),
-])
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (49876.33, "¥49,876.33"),
+        (4044.32, "¥4,044.32"),
+        (-20, "-¥20.00"),
+        (Decimal("-20.00"), "-¥20.00"),
+        (0, "¥0.00"),
+        (-0.001, "¥0.00"),
+        (1866.665, "¥1,866.67"),
+        (2.675, "¥2.68"),
+        (0.005, "¥0.01"),
+        (-0.005, "-¥0.01"),
+        ("1234567.891", "¥1,234,567.89"),
+        (12345.6, "¥12,345.60"),
+    ],
+)
 def test_money_is_to_the_fen_half_up_with_the_minus_before_the_yuan_sign(value, text):
     assert f.money(value) == text
 
@@ -72,7 +98,12 @@ def test_money_is_written_by_the_one_formatter_only():
 
     root = Path(__file__).resolve().parents[3]
     by_hand = re.compile(r"¥\{|\"¥%|fmt_money|def yuan\(")
-    offenders = [f"{path.relative_to(root)}:{number}" for folder in ("core", "ui", "app_pages") for path in sorted((root / folder).rglob("*.py"))
-                 if not path.name.startswith(("i18n", "text")) and path.name != "formatting.py"
-                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if by_hand.search(line)]
+    offenders = [
+        f"{path.relative_to(root)}:{number}"
+        for folder in ("core", "ui", "app_pages")
+        for path in sorted((root / folder).rglob("*.py"))
+        if not path.name.startswith(("i18n", "text")) and path.name != "formatting.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if by_hand.search(line)
+    ]
     assert offenders == []

@@ -1,12 +1,14 @@
 """The UI text catalogue covers every key the app uses, in both languages."""
+
 from __future__ import annotations
 
 import re
 import string
 
 from core.kernel import i18n
-from core.projects import merchants, order_confirmation as oc
 from core.kernel.permissions import ROLES
+from core.projects import merchants
+from core.projects import order_confirmation as oc
 from tests.conftest import ROOT
 from ui.nav import PAGES
 
@@ -17,7 +19,9 @@ CORE_KEY = re.compile(r"""["']((?:err|warn|login)\.[a-z0-9_.]+)["']""")
 def used_keys() -> set[str]:
     keys: set[str] = set()
     for path in [*ROOT.glob("app_pages/*.py"), *ROOT.glob("ui/*.py"), ROOT / "Home.py"]:
-        keys |= {k for k in LITERAL_KEY.findall(path.read_text()) if not k.endswith(".")}  # "prefix." + x: covered below
+        keys |= {
+            k for k in LITERAL_KEY.findall(path.read_text()) if not k.endswith(".")
+        }  # "prefix." + x: covered below
     for path in ROOT.glob("core/**/*.py"):
         keys |= {k for k in CORE_KEY.findall(path.read_text())}
     keys |= {f"role.{r}" for r in ROLES}

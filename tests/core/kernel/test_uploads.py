@@ -1,4 +1,5 @@
 """Uploads: type and size refused with a reason, names never become paths, content-addressed."""
+
 from __future__ import annotations
 
 import pytest
@@ -48,12 +49,20 @@ def test_same_bytes_twice_share_one_file_but_get_two_rows(fresh_db, admin):
     assert data == b"same content" and row["original_name"] == "b.txt"
 
 
-@pytest.mark.parametrize("name", ["page.html", "page.HTM", "logo.svg", "app.js", "setup.exe", "run.sh", "tool.py", "x.php"])
+@pytest.mark.parametrize(
+    "name", ["page.html", "page.HTM", "logo.svg", "app.js", "setup.exe", "run.sh", "tool.py", "x.php"]
+)
 def test_types_a_browser_would_render_or_run_are_refused_even_when_an_admin_allows_them(fresh_db, admin, name):
     extension = name.rsplit(".", 1)[-1].lower()
     with pytest.raises(ValidationError) as caught:
-        uploads.store(fresh_db, admin, b"<script>alert(1)</script>", name, "text/html",
-                      allowed=uploads.DEFAULT_ALLOWED_EXTENSIONS + (extension,))
+        uploads.store(
+            fresh_db,
+            admin,
+            b"<script>alert(1)</script>",
+            name,
+            "text/html",
+            allowed=uploads.DEFAULT_ALLOWED_EXTENSIONS + (extension,),
+        )
     assert caught.value.errors[0].key == "err.file_type"
     assert fresh_db["uploads"].count == 0
     assert not [p for p in config.uploads_dir().rglob("*") if p.is_file()]

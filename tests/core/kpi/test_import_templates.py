@@ -1,13 +1,14 @@
 """Saved import layouts: keyed on the set of headers, per project and kind, audited, permissioned."""
+
 from __future__ import annotations
 
 import pytest
 
-from core.kpi import templates as tpl
-from core.projects import merchants
 from core.accounts import users
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import PermissionDenied
+from core.kpi import templates as tpl
+from core.projects import merchants
 
 
 @pytest.fixture
@@ -49,7 +50,9 @@ def test_templates_are_renamed_and_deleted_with_an_audit_row(fresh_db, admin, pr
         tpl.rename_template(fresh_db, admin, template_id, "  ")
     tpl.delete_template(fresh_db, admin, template_id)
     assert tpl.list_templates(fresh_db, admin, project) == []
-    actions = [r["action"] for r in fresh_db.query("SELECT action FROM audit_log WHERE entity = 'import_template' ORDER BY id")]
+    actions = [
+        r["action"] for r in fresh_db.query("SELECT action FROM audit_log WHERE entity = 'import_template' ORDER BY id")
+    ]
     assert actions == ["save", "rename", "delete"]
 
 

@@ -13,7 +13,6 @@ import datetime as dt
 import io
 import json
 import math
-import os
 import subprocess
 import sys
 from collections import defaultdict
@@ -22,7 +21,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[3]
 try:  # the project root is normally on sys.path already (conftest / running from the root)
@@ -32,8 +33,8 @@ except ImportError:  # pragma: no cover
 
 from core.kpi import engine as kpi  # noqa: E402
 from core.kpi.engine import KpiInputError, KpiSettings, agent_daily, shop_daily  # noqa: E402
-
 from tests.conftest import SAMPLES  # noqa: E402
+
 D1 = "2026-10-01"
 D2 = "2026-10-02"
 D3 = "2026-10-03"
@@ -102,8 +103,16 @@ def test_wait_starting_at_23_00_00_is_outside_the_window():
 def test_custom_window_start_inclusive_end_exclusive():
     s = KpiSettings(window_start="09:30", window_end="10:00")
     m = M(
-        *chat("b1", "A", D1, ("09:29:59", "buyer"), ("09:30:00", "buyer"), ("09:59:59", "buyer"),
-              ("10:00:00", "buyer"), ("10:00:05", "agent"))
+        *chat(
+            "b1",
+            "A",
+            D1,
+            ("09:29:59", "buyer"),
+            ("09:30:00", "buyer"),
+            ("09:59:59", "buyer"),
+            ("10:00:00", "buyer"),
+            ("10:00:05", "agent"),
+        )
     )
     assert one(agent_daily(m, settings=s))["waits"] == 2
 
@@ -143,14 +152,16 @@ def test_fast_threshold_is_a_setting():
 
 
 def test_response_goes_to_the_first_later_agent_message():
-    m = M(*chat("b1", "A", D1, ("10:00:00", "agent"), ("10:00:10", "buyer"), ("10:00:25", "agent"),
-                ("10:00:50", "agent")))
+    m = M(
+        *chat("b1", "A", D1, ("10:00:00", "agent"), ("10:00:10", "buyer"), ("10:00:25", "agent"), ("10:00:50", "agent"))
+    )
     r = one(agent_daily(m))
     assert (r["waits"], r["avg_response_s"]) == (1, 15.0)
 
 
-CONSECUTIVE = chat("b1", "A", D1, ("10:00:00", "buyer"), ("10:00:20", "buyer"), ("10:00:40", "buyer"),
-                   ("10:00:50", "agent"))
+CONSECUTIVE = chat(
+    "b1", "A", D1, ("10:00:00", "buyer"), ("10:00:20", "buyer"), ("10:00:40", "buyer"), ("10:00:50", "agent")
+)
 
 
 def test_consecutive_buyer_messages_are_each_a_wait_with_message_unit():
@@ -168,8 +179,18 @@ def test_consecutive_buyer_messages_answered_by_one_reply_are_one_wait_with_turn
 
 
 def test_turn_unit_all_unanswered_messages_of_a_chat_form_one_wait():
-    m = M(*chat("b1", "A", D1, ("10:00:00", "buyer"), ("10:00:10", "agent"), ("10:05:00", "buyer"),
-                ("10:06:00", "buyer"), ("10:07:00", "auto")))
+    m = M(
+        *chat(
+            "b1",
+            "A",
+            D1,
+            ("10:00:00", "buyer"),
+            ("10:00:10", "agent"),
+            ("10:05:00", "buyer"),
+            ("10:06:00", "buyer"),
+            ("10:07:00", "auto"),
+        )
+    )
     t = one(agent_daily(m, settings=KpiSettings(response_unit="turn")))
     assert (t["waits"], t["fast_replies"], t["response_30s_rate"], t["avg_response_s"]) == (2, 1, 0.5, 10.0)
     msg = one(agent_daily(m, settings=KpiSettings(response_unit="message")))
@@ -177,8 +198,9 @@ def test_turn_unit_all_unanswered_messages_of_a_chat_form_one_wait():
 
 
 def test_turn_unit_messages_with_different_replies_are_different_waits():
-    m = M(*chat("b1", "A", D1, ("10:00:00", "buyer"), ("10:00:05", "agent"), ("10:00:06", "buyer"),
-                ("10:00:50", "agent")))
+    m = M(
+        *chat("b1", "A", D1, ("10:00:00", "buyer"), ("10:00:05", "agent"), ("10:00:06", "buyer"), ("10:00:50", "agent"))
+    )
     r = one(agent_daily(m, settings=KpiSettings(response_unit="turn")))
     assert (r["waits"], r["fast_replies"], r["avg_response_s"]) == (2, 1, 24.5)
 
@@ -276,8 +298,19 @@ def test_same_buyer_on_two_days_is_two_chats():
 
 
 def test_first_response_is_that_of_the_first_buyer_message_inside_the_window():
-    m = M(*chat("b1", "A", D1, ("07:50:00", "buyer"), ("07:55:00", "agent"), ("08:10:00", "buyer"),
-                ("08:10:20", "agent"), ("08:20:00", "buyer"), ("08:20:05", "agent")))
+    m = M(
+        *chat(
+            "b1",
+            "A",
+            D1,
+            ("07:50:00", "buyer"),
+            ("07:55:00", "agent"),
+            ("08:10:00", "buyer"),
+            ("08:10:20", "agent"),
+            ("08:20:00", "buyer"),
+            ("08:20:05", "agent"),
+        )
+    )
     r = one(agent_daily(m))
     assert r["first_response_s"] == 20.0 and r["waits"] == 2 and r["avg_response_s"] == 12.5
 
@@ -297,8 +330,9 @@ def test_first_response_is_none_when_no_buyer_message_is_inside_the_window():
 
 def test_first_response_is_the_mean_over_chats_that_have_one():
     m = M(
-        *chat("b1", "A", D1, ("10:00:00", "buyer"), ("10:00:10", "agent"), ("10:01:00", "buyer"),
-              ("10:03:00", "agent")),
+        *chat(
+            "b1", "A", D1, ("10:00:00", "buyer"), ("10:00:10", "agent"), ("10:01:00", "buyer"), ("10:03:00", "agent")
+        ),
         *chat("b2", "A", D1, ("11:00:00", "buyer"), ("11:00:20", "agent")),
         *chat("b3", "A", D1, ("12:00:00", "buyer")),  # none
         *chat("b4", "A", D1, ("06:00:00", "buyer"), ("06:00:01", "agent")),  # none (outside window)
@@ -560,8 +594,17 @@ def test_shop_converted_is_distinct_buyers_with_an_attributed_order():
 
 def test_shop_avg_response_is_over_all_waits_not_a_mean_of_agent_means():
     m = M(
-        *chat("b1", "A", D1, ("10:00:00", "buyer"), ("10:00:10", "agent"), ("10:01:00", "buyer"),
-              ("10:01:20", "agent"), ("10:02:00", "buyer"), ("10:02:30", "agent")),
+        *chat(
+            "b1",
+            "A",
+            D1,
+            ("10:00:00", "buyer"),
+            ("10:00:10", "agent"),
+            ("10:01:00", "buyer"),
+            ("10:01:20", "agent"),
+            ("10:02:00", "buyer"),
+            ("10:02:30", "agent"),
+        ),
         *chat("b2", "B", D1, ("10:00:00", "buyer"), ("10:01:00", "agent")),
     )
     a = agent_daily(m)
@@ -602,12 +645,23 @@ def test_agent_daily_columns_dtypes_and_sorting():
     a = agent_daily(m)
     assert list(a.columns) == kpi.AGENT_COLUMNS
     assert list(zip(a["date"], a["agent"])) == [
-        (D1, "店铺:Amy"), (D1, "店铺:bob"), (D2, "店铺:cc"), (D2, "店铺:小美"),
+        (D1, "店铺:Amy"),
+        (D1, "店铺:bob"),
+        (D2, "店铺:cc"),
+        (D2, "店铺:小美"),
     ]
     for c in ("consultations", "waits", "fast_replies", "converted", "items"):
         assert a[c].dtype == np.int64, c
-    for c in ("response_30s_rate", "avg_response_s", "first_response_s", "effective_reply_rate",
-              "conversion_rate", "sales", "aov", "items_per_buyer"):
+    for c in (
+        "response_30s_rate",
+        "avg_response_s",
+        "first_response_s",
+        "effective_reply_rate",
+        "conversion_rate",
+        "sales",
+        "aov",
+        "items_per_buyer",
+    ):
         assert a[c].dtype == np.float64, c
     assert all(isinstance(d, str) for d in a["date"])
 
@@ -626,8 +680,7 @@ def test_datetime64_times_give_the_same_result_as_strings_and_row_order_does_not
     m2 = m.assign(time=pd.to_datetime(m["time"])).sample(frac=1.0, random_state=7)
     o2 = o.assign(created_at=pd.to_datetime(o["created_at"]), paid_at=pd.to_datetime(o["paid_at"]))
     pd.testing.assert_frame_equal(agent_daily(m2, o2), base)
-    pd.testing.assert_frame_equal(shop_daily(m2.astype({"buyer": object, "agent": object}), o2),
-                                  shop_daily(m, o))
+    pd.testing.assert_frame_equal(shop_daily(m2.astype({"buyer": object, "agent": object}), o2), shop_daily(m, o))
 
 
 def test_timezone_aware_times_use_their_local_wall_time():
@@ -640,16 +693,24 @@ def test_timezone_aware_times_use_their_local_wall_time():
 
 
 def test_subsecond_datetimes_are_floored_to_the_second():
-    m = pd.DataFrame({
-        "time": pd.to_datetime(["2026-10-01 10:00:00.900", "2026-10-01 10:00:30.100"]),
-        "buyer": ["b1", "b1"], "agent": ["A", "A"], "sender": ["buyer", "agent"],
-    })
+    m = pd.DataFrame(
+        {
+            "time": pd.to_datetime(["2026-10-01 10:00:00.900", "2026-10-01 10:00:30.100"]),
+            "buyer": ["b1", "b1"],
+            "agent": ["A", "A"],
+            "sender": ["buyer", "agent"],
+        }
+    )
     assert one(agent_daily(m))["avg_response_s"] == 30.0
 
 
 def test_engine_rejects_bad_frames_with_row_numbers():
-    m = M(("2026-10-01 10:00:00", "b1", "A", "buyer"), ("2026-10-01 25:00:00", "b1", "A", "buyer"),
-          ("2026-10-01 10:00:00", "b1", "A", "Agent"), ("2026-10-01 10:00:00", "", "A", "buyer"))
+    m = M(
+        ("2026-10-01 10:00:00", "b1", "A", "buyer"),
+        ("2026-10-01 25:00:00", "b1", "A", "buyer"),
+        ("2026-10-01 10:00:00", "b1", "A", "Agent"),
+        ("2026-10-01 10:00:00", "", "A", "buyer"),
+    )
     with pytest.raises(KpiInputError) as ei:
         agent_daily(m)
     rows = [r for r, _ in ei.value.errors]
@@ -695,8 +756,11 @@ def test_wait_table_rows_add_up_to_agent_daily():
         assert list(w.columns) == kpi.WAIT_COLUMNS
         a = agent_daily(m, o, st_)
         inw = w[w["in_window"]]
-        g = inw.groupby(["date", "agent"]).agg(waits=("fast", "size"), fast=("fast", "sum"),
-                                                 avg=("response_s", "mean")).reset_index()
+        g = (
+            inw.groupby(["date", "agent"])
+            .agg(waits=("fast", "size"), fast=("fast", "sum"), avg=("response_s", "mean"))
+            .reset_index()
+        )
         mg = a.merge(g, on=["date", "agent"], how="left")
         assert (mg["waits_x"] == mg["waits_y"].fillna(0)).all()
         assert (mg["fast_replies"] == mg["fast"].fillna(0)).all()
@@ -710,7 +774,12 @@ def test_wait_table_turn_unit_example():
     # a single wait, starting 07:00:00 (outside the window), response 3 h 0 min 50 s
     assert list(w["start"].dt.strftime("%H:%M:%S")) == ["07:00:00"]
     r = w.iloc[0]
-    assert (bool(r["in_window"]), bool(r["answered"]), r["response_s"], bool(r["fast"])) == (False, True, 10850.0, False)
+    assert (bool(r["in_window"]), bool(r["answered"]), r["response_s"], bool(r["fast"])) == (
+        False,
+        True,
+        10850.0,
+        False,
+    )
 
 
 def test_chat_table_rows_add_up_and_list_order_ids():
@@ -718,8 +787,9 @@ def test_chat_table_rows_add_up_and_list_order_ids():
     c = kpi.chat_table(m, o)
     assert list(c.columns) == kpi.CHAT_COLUMNS
     a = agent_daily(m, o)
-    g = c.groupby(["date", "agent"]).agg(n=("buyer", "size"), conv=("converted", "sum"),
-                                          sales=("sales", "sum"), fr=("first_response_s", "mean"))
+    g = c.groupby(["date", "agent"]).agg(
+        n=("buyer", "size"), conv=("converted", "sum"), sales=("sales", "sum"), fr=("first_response_s", "mean")
+    )
     g = g.reset_index()
     mg = a.merge(g, on=["date", "agent"])
     assert len(mg) == len(a)
@@ -737,8 +807,13 @@ def test_chat_table_rows_add_up_and_list_order_ids():
 def test_settings_defaults_and_to_dict_round_trip_through_json():
     s = KpiSettings()
     d = s.to_dict()
-    assert d == {"window_start": "08:00", "window_end": "23:00", "fast_threshold_s": 30,
-                 "response_unit": "message", "attribution_days": 1}
+    assert d == {
+        "window_start": "08:00",
+        "window_end": "23:00",
+        "fast_threshold_s": 30,
+        "response_unit": "message",
+        "attribution_days": 1,
+    }
     assert KpiSettings.from_dict(json.loads(json.dumps(d))) == s
     with pytest.raises(dataclasses_frozen_error()):
         s.fast_threshold_s = 10  # type: ignore[misc]
@@ -808,12 +883,14 @@ def test_read_messages_accepts_buffers_and_bytes():
 
 
 def test_read_messages_reports_every_bad_time_with_its_row_number(tmp_path):
-    text = ("time,buyer,agent,sender\n"
-            "2026-10-01 10:00:00,b1,A,buyer\n"       # row 2 ok
-            "2026-10-01 10:00,b1,A,buyer\n"          # row 3 no seconds
-            "2026-02-30 10:00:00,b1,A,buyer\n"       # row 4 no such date
-            "yesterday,b1,A,buyer\n"                  # row 5
-            ",b1,A,buyer\n")                          # row 6 empty
+    text = (
+        "time,buyer,agent,sender\n"
+        "2026-10-01 10:00:00,b1,A,buyer\n"  # row 2 ok
+        "2026-10-01 10:00,b1,A,buyer\n"  # row 3 no seconds
+        "2026-02-30 10:00:00,b1,A,buyer\n"  # row 4 no such date
+        "yesterday,b1,A,buyer\n"  # row 5
+        ",b1,A,buyer\n"
+    )  # row 6 empty
     with pytest.raises(KpiInputError) as ei:
         kpi.read_messages(_write(tmp_path, "m.csv", text))
     assert [r for r, _ in ei.value.errors] == [3, 4, 5, 6]
@@ -821,11 +898,13 @@ def test_read_messages_reports_every_bad_time_with_its_row_number(tmp_path):
 
 
 def test_read_messages_reports_bad_sender_and_empty_ids(tmp_path):
-    text = ("time,buyer,agent,sender\n"
-            "2026-10-01 10:00:00,b1,A,customer\n"    # row 2
-            "2026-10-01 10:00:00,,A,buyer\n"         # row 3
-            "2026-10-01 10:00:00,b1, ,agent\n"       # row 4
-            "2026-10-01 10:00:00,b1,A, Auto \n")     # row 5 ok (trimmed, lower-cased)
+    text = (
+        "time,buyer,agent,sender\n"
+        "2026-10-01 10:00:00,b1,A,customer\n"  # row 2
+        "2026-10-01 10:00:00,,A,buyer\n"  # row 3
+        "2026-10-01 10:00:00,b1, ,agent\n"  # row 4
+        "2026-10-01 10:00:00,b1,A, Auto \n"
+    )  # row 5 ok (trimmed, lower-cased)
     with pytest.raises(KpiInputError) as ei:
         kpi.read_messages(_write(tmp_path, "m.csv", text))
     errs = ei.value.errors
@@ -864,18 +943,20 @@ def test_read_messages_too_many_fields(tmp_path):
 
 
 def test_read_orders_validation_lists_all_bad_rows(tmp_path):
-    text = ("order_id,buyer,created_at,paid_at,amount,items,status\n"
-            "o1,b1,2026-10-01 10:00:00,,10.50,1,unpaid\n"                  # 2 ok
-            "o1,b1,2026-10-01 10:00:00,2026-10-01 10:00:00,1,1,paid\n"     # 3 duplicate id
-            ",b1,2026-10-01 10:00:00,,1,1,paid\n"                          # 4 empty id
-            "o4,b1,bad,,1,1,paid\n"                                        # 5 created_at
-            "o5,b1,2026-10-01 10:00:00,soon,1,1,paid\n"                    # 6 paid_at
-            "o6,b1,2026-10-01 10:00:00,,-1,1,paid\n"                       # 7 amount
-            "o7,b1,2026-10-01 10:00:00,,1.5.0,1,paid\n"                    # 8 amount
-            "o8,b1,2026-10-01 10:00:00,,1,2.5,paid\n"                      # 9 items
-            "o9,b1,2026-10-01 10:00:00,,1,-1,paid\n"                       # 10 items
-            "o10,b1,2026-10-01 10:00:00,,1,1,lost\n"                       # 11 status
-            "o11,,2026-10-01 10:00:00,,1,1,paid\n")                        # 12 buyer
+    text = (
+        "order_id,buyer,created_at,paid_at,amount,items,status\n"
+        "o1,b1,2026-10-01 10:00:00,,10.50,1,unpaid\n"  # 2 ok
+        "o1,b1,2026-10-01 10:00:00,2026-10-01 10:00:00,1,1,paid\n"  # 3 duplicate id
+        ",b1,2026-10-01 10:00:00,,1,1,paid\n"  # 4 empty id
+        "o4,b1,bad,,1,1,paid\n"  # 5 created_at
+        "o5,b1,2026-10-01 10:00:00,soon,1,1,paid\n"  # 6 paid_at
+        "o6,b1,2026-10-01 10:00:00,,-1,1,paid\n"  # 7 amount
+        "o7,b1,2026-10-01 10:00:00,,1.5.0,1,paid\n"  # 8 amount
+        "o8,b1,2026-10-01 10:00:00,,1,2.5,paid\n"  # 9 items
+        "o9,b1,2026-10-01 10:00:00,,1,-1,paid\n"  # 10 items
+        "o10,b1,2026-10-01 10:00:00,,1,1,lost\n"  # 11 status
+        "o11,,2026-10-01 10:00:00,,1,1,paid\n"
+    )  # 12 buyer
     with pytest.raises(KpiInputError) as ei:
         kpi.read_orders(_write(tmp_path, "o.csv", text))
     assert [r for r, _ in ei.value.errors] == list(range(3, 13))
@@ -898,8 +979,10 @@ def test_read_xlsx_messages_and_orders(tmp_path):
     mx, ox = tmp_path / "m.xlsx", tmp_path / "o.xlsx"
     # times as real Excel date cells for messages, as text for orders
     m.to_excel(mx, index=False)
-    o.assign(created_at=o["created_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
-             paid_at=o["paid_at"].dt.strftime("%Y-%m-%d %H:%M:%S")).to_excel(ox, index=False)
+    o.assign(
+        created_at=o["created_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+        paid_at=o["paid_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+    ).to_excel(ox, index=False)
     m2, o2 = kpi.read_messages(mx), kpi.read_orders(ox)
     pd.testing.assert_frame_equal(agent_daily(m2, o2), agent_daily(m, o))
     with open(mx, "rb") as fh:  # an uploaded buffer without a name is sniffed
@@ -907,9 +990,14 @@ def test_read_xlsx_messages_and_orders(tmp_path):
 
 
 def test_read_xlsx_reports_row_numbers(tmp_path):
-    df = pd.DataFrame({"time": ["2026-10-01 10:00:00", "oops", "2026-10-01 10:00:00"],
-                       "buyer": ["b1", "b1", "b1"], "agent": ["A", "A", "A"],
-                       "sender": ["buyer", "agent", "bot"]})
+    df = pd.DataFrame(
+        {
+            "time": ["2026-10-01 10:00:00", "oops", "2026-10-01 10:00:00"],
+            "buyer": ["b1", "b1", "b1"],
+            "agent": ["A", "A", "A"],
+            "sender": ["buyer", "agent", "bot"],
+        }
+    )
     p = tmp_path / "m.xlsx"
     df.to_excel(p, index=False)
     with pytest.raises(KpiInputError) as ei:
@@ -921,8 +1009,9 @@ def test_read_xlsx_reports_row_numbers(tmp_path):
 
 
 def _cli(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "core.kpi", *map(str, args)], cwd=cwd,
-                          capture_output=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "core.kpi", *map(str, args)], cwd=cwd, capture_output=True, timeout=120
+    )
 
 
 def test_cli_agent_level_on_samples(tmp_path):
@@ -931,9 +1020,11 @@ def test_cli_agent_level_on_samples(tmp_path):
     assert p.returncode == 0, p.stderr.decode()
     text = out.read_text(encoding="utf-8")
     lines = text.splitlines()
-    assert lines[0] == ("date,agent,consultations,waits,fast_replies,response_30s_rate,avg_response_s,"
-                        "first_response_s,effective_reply_rate,converted,conversion_rate,sales,items,aov,"
-                        "items_per_buyer")
+    assert lines[0] == (
+        "date,agent,consultations,waits,fast_replies,response_30s_rate,avg_response_s,"
+        "first_response_s,effective_reply_rate,converted,conversion_rate,sales,items,aov,"
+        "items_per_buyer"
+    )
     assert "nan" not in text.lower()
     df = pd.read_csv(io.StringIO(text), dtype={"date": str, "agent": str})
     keys = list(zip(df["date"], df["agent"]))
@@ -946,14 +1037,31 @@ def test_cli_agent_level_on_samples(tmp_path):
 
 
 def test_cli_shop_level_to_stdout_with_settings():
-    p = _cli("--messages", SAMPLES / "messages.csv", "--orders", SAMPLES / "orders.csv", "--level", "shop",
-             "--unit", "turn", "--window-start", "09:00", "--window-end", "22:00", "--fast", "20",
-             "--attribution-days", "0")
+    p = _cli(
+        "--messages",
+        SAMPLES / "messages.csv",
+        "--orders",
+        SAMPLES / "orders.csv",
+        "--level",
+        "shop",
+        "--unit",
+        "turn",
+        "--window-start",
+        "09:00",
+        "--window-end",
+        "22:00",
+        "--fast",
+        "20",
+        "--attribution-days",
+        "0",
+    )
     assert p.returncode == 0, p.stderr.decode()
     text = p.stdout.decode("utf-8")
-    assert text.splitlines()[0] == ("date,consultations,waits,fast_replies,response_30s_rate,avg_response_s,"
-                                    "first_response_s,effective_reply_rate,converted,conversion_rate,sales,"
-                                    "items,aov,items_per_buyer")
+    assert text.splitlines()[0] == (
+        "date,consultations,waits,fast_replies,response_30s_rate,avg_response_s,"
+        "first_response_s,effective_reply_rate,converted,conversion_rate,sales,"
+        "items,aov,items_per_buyer"
+    )
     df = pd.read_csv(io.StringIO(text), dtype={"date": str})
     s = KpiSettings("09:00", "22:00", 20, "turn", 0)
     eng = shop_daily(*_samples_raw(), s)
@@ -962,9 +1070,12 @@ def test_cli_shop_level_to_stdout_with_settings():
 
 
 def test_cli_bad_file_exits_2_with_row_numbers(tmp_path):
-    bad = _write(tmp_path, "bad.csv",
-                 "time,buyer,agent,sender\n2026-10-01 10:00:00,b1,A,buyer\n2026-13-01 10:00:00,b1,A,buyer\n"
-                 "2026-10-01 10:00:00,b1,A,robot\n")
+    bad = _write(
+        tmp_path,
+        "bad.csv",
+        "time,buyer,agent,sender\n2026-10-01 10:00:00,b1,A,buyer\n2026-13-01 10:00:00,b1,A,buyer\n"
+        "2026-10-01 10:00:00,b1,A,robot\n",
+    )
     p = _cli("--messages", bad)
     err = p.stderr.decode()
     assert p.returncode == 2 and p.stdout == b""
@@ -1078,50 +1189,57 @@ def _reference(messages: pd.DataFrame, orders: pd.DataFrame | None, s: KpiSettin
         out = []
         for r in rows:
             n, conv = r["consultations"], r["converted"]
-            out.append({
-                **{k: r[k] for k in r if k not in ("responses", "firsts", "effective")},
-                "response_30s_rate": r["fast_replies"] / r["waits"] if r["waits"] else NAN,
-                "avg_response_s": sum(r["responses"]) / len(r["responses"]) if r["responses"] else NAN,
-                "first_response_s": sum(r["firsts"]) / len(r["firsts"]) if r["firsts"] else NAN,
-                "effective_reply_rate": r["effective"] / n,
-                "conversion_rate": conv / n,
-                "sales": round(r["sales"], 2),
-                "aov": round(r["sales"], 2) / conv if conv else NAN,
-                "items_per_buyer": r["items"] / conv if conv else NAN,
-            })
+            out.append(
+                {
+                    **{k: r[k] for k in r if k not in ("responses", "firsts", "effective")},
+                    "response_30s_rate": r["fast_replies"] / r["waits"] if r["waits"] else NAN,
+                    "avg_response_s": sum(r["responses"]) / len(r["responses"]) if r["responses"] else NAN,
+                    "first_response_s": sum(r["firsts"]) / len(r["firsts"]) if r["firsts"] else NAN,
+                    "effective_reply_rate": r["effective"] / n,
+                    "conversion_rate": conv / n,
+                    "sales": round(r["sales"], 2),
+                    "aov": round(r["sales"], 2) / conv if conv else NAN,
+                    "items_per_buyer": r["items"] / conv if conv else NAN,
+                }
+            )
         return out
 
     agent_rows = []
     for day, agent in sorted({(k[0], k[1]) for k in per_chat}):
         cs = [(k, v) for k, v in per_chat.items() if k[0] == day and k[1] == agent]
-        agent_rows.append({
-            "date": day.isoformat(), "agent": agent,
-            "consultations": len(cs),
-            "waits": sum(v["waits"] for _, v in cs),
-            "fast_replies": sum(v["fast"] for _, v in cs),
-            "responses": [r for _, v in cs for r in v["responses"]],
-            "firsts": [v["first"] for _, v in cs if v["first"] is not None],
-            "effective": sum(v["effective"] for _, v in cs),
-            "converted": sum(1 for _, v in cs if v["orders"]),
-            "sales": sum(float(o["amount"]) for _, v in cs for o in v["orders"]),
-            "items": sum(int(o["items"]) for _, v in cs for o in v["orders"]),
-        })
+        agent_rows.append(
+            {
+                "date": day.isoformat(),
+                "agent": agent,
+                "consultations": len(cs),
+                "waits": sum(v["waits"] for _, v in cs),
+                "fast_replies": sum(v["fast"] for _, v in cs),
+                "responses": [r for _, v in cs for r in v["responses"]],
+                "firsts": [v["first"] for _, v in cs if v["first"] is not None],
+                "effective": sum(v["effective"] for _, v in cs),
+                "converted": sum(1 for _, v in cs if v["orders"]),
+                "sales": sum(float(o["amount"]) for _, v in cs for o in v["orders"]),
+                "items": sum(int(o["items"]) for _, v in cs for o in v["orders"]),
+            }
+        )
     shop_rows = []
     for day in sorted({k[0] for k in per_chat}):
         cs = [(k, v) for k, v in per_chat.items() if k[0] == day]
         buyers = sorted({k[2] for k, _ in cs})
-        shop_rows.append({
-            "date": day.isoformat(),
-            "consultations": len(buyers),
-            "waits": sum(v["waits"] for _, v in cs),
-            "fast_replies": sum(v["fast"] for _, v in cs),
-            "responses": [r for _, v in cs for r in v["responses"]],
-            "firsts": [v["first"] for _, v in cs if v["first"] is not None],
-            "effective": sum(1 for b in buyers if any(v["effective"] for k, v in cs if k[2] == b)),
-            "converted": sum(1 for b in buyers if any(v["orders"] for k, v in cs if k[2] == b)),
-            "sales": sum(float(o["amount"]) for _, v in cs for o in v["orders"]),
-            "items": sum(int(o["items"]) for _, v in cs for o in v["orders"]),
-        })
+        shop_rows.append(
+            {
+                "date": day.isoformat(),
+                "consultations": len(buyers),
+                "waits": sum(v["waits"] for _, v in cs),
+                "fast_replies": sum(v["fast"] for _, v in cs),
+                "responses": [r for _, v in cs for r in v["responses"]],
+                "firsts": [v["first"] for _, v in cs if v["first"] is not None],
+                "effective": sum(1 for b in buyers if any(v["effective"] for k, v in cs if k[2] == b)),
+                "converted": sum(1 for b in buyers if any(v["orders"] for k, v in cs if k[2] == b)),
+                "sales": sum(float(o["amount"]) for _, v in cs for o in v["orders"]),
+                "items": sum(int(o["items"]) for _, v in cs for o in v["orders"]),
+            }
+        )
     agent = pd.DataFrame(finish(agent_rows), columns=kpi.AGENT_COLUMNS)
     shop = pd.DataFrame(finish(shop_rows), columns=kpi.SHOP_COLUMNS)
     return {"agent": agent, "shop": shop, "attributed": dict(attributed)}
@@ -1135,24 +1253,30 @@ def _assert_same(got: pd.DataFrame, want: pd.DataFrame):
         if c in ("date", "agent") or c in ("consultations", "waits", "fast_replies", "converted", "items"):
             assert g == w, f"column {c}: {g} != {w}"
         else:
-            assert np.allclose(np.array(g, float), np.array(w, float), rtol=1e-12, atol=1e-9, equal_nan=True), \
+            assert np.allclose(np.array(g, float), np.array(w, float), rtol=1e-12, atol=1e-9, equal_nan=True), (
                 f"column {c}:\n{g}\n{w}"
+            )
 
 
 def _samples_raw():
     m = pd.read_csv(SAMPLES / "messages.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    o = pd.read_csv(SAMPLES / "orders.csv", dtype={"order_id": str, "buyer": str, "created_at": str,
-                                                   "paid_at": str, "status": str}, encoding="utf-8-sig")
+    o = pd.read_csv(
+        SAMPLES / "orders.csv",
+        dtype={"order_id": str, "buyer": str, "created_at": str, "paid_at": str, "status": str},
+        encoding="utf-8-sig",
+    )
     return m, o
 
 
 SAMPLE_SETTINGS = [
     KpiSettings(),
     KpiSettings(response_unit="turn"),
-    KpiSettings(window_start="09:00", window_end="22:00", fast_threshold_s=20, response_unit="turn",
-                attribution_days=0),
-    KpiSettings(window_start="00:00", window_end="24:00", fast_threshold_s=0, response_unit="message",
-                attribution_days=3),
+    KpiSettings(
+        window_start="09:00", window_end="22:00", fast_threshold_s=20, response_unit="turn", attribution_days=0
+    ),
+    KpiSettings(
+        window_start="00:00", window_end="24:00", fast_threshold_s=0, response_unit="message", attribution_days=3
+    ),
 ]
 
 
@@ -1204,15 +1328,18 @@ def datasets(draw):
     n = draw(st.integers(0, 24))
     rows = []
     for _ in range(n):
-        rows.append((
-            _stamp(draw(st.integers(1, 2)), draw(_second())),
-            draw(st.sampled_from(BUYERS)),
-            draw(st.sampled_from(AGENTS)),
-            draw(st.sampled_from(["buyer", "buyer", "agent", "agent", "auto", "system"])),
-        ))
+        rows.append(
+            (
+                _stamp(draw(st.integers(1, 2)), draw(_second())),
+                draw(st.sampled_from(BUYERS)),
+                draw(st.sampled_from(AGENTS)),
+                draw(st.sampled_from(["buyer", "buyer", "agent", "agent", "auto", "system"])),
+            )
+        )
         if draw(st.integers(0, 2)) == 0:  # the same buyer writing to / answered by another agent
-            rows.append((rows[-1][0], rows[-1][1], draw(st.sampled_from(AGENTS)),
-                         draw(st.sampled_from(["buyer", "agent"]))))
+            rows.append(
+                (rows[-1][0], rows[-1][1], draw(st.sampled_from(AGENTS)), draw(st.sampled_from(["buyer", "agent"])))
+            )
     orders = []
     for i in range(draw(st.integers(0, 5))):
         if rows and draw(st.booleans()):  # right after some message: latest-chat rule and ties
@@ -1230,11 +1357,17 @@ def datasets(draw):
             paid = _stamp(pday, draw(st.sampled_from([0, 1, 43200, 86398, 86399])))
         else:
             paid = created
-        orders.append((
-            f"o{i}", draw(st.sampled_from(BUYERS + ["b3"])), created, paid,
-            draw(st.integers(0, 100_000)) / 100, draw(st.integers(0, 5)),
-            draw(st.sampled_from(kpi.ORDER_STATUSES)),
-        ))
+        orders.append(
+            (
+                f"o{i}",
+                draw(st.sampled_from(BUYERS + ["b3"])),
+                created,
+                paid,
+                draw(st.integers(0, 100_000)) / 100,
+                draw(st.integers(0, 5)),
+                draw(st.sampled_from(kpi.ORDER_STATUSES)),
+            )
+        )
     return M(*rows), O(*orders)
 
 
@@ -1267,9 +1400,14 @@ def test_shop_waits_and_fast_replies_are_sums_of_agents_and_consultations_at_mos
     m, o = data
     s = KpiSettings(response_unit=unit)
     a, sh = kpi.daily(m, o, s)
-    by_day = a.groupby("date").agg(waits=("waits", "sum"), fast=("fast_replies", "sum"),
-                                   cons=("consultations", "sum"), conv=("converted", "sum"),
-                                   sales=("sales", "sum"), items=("items", "sum"))
+    by_day = a.groupby("date").agg(
+        waits=("waits", "sum"),
+        fast=("fast_replies", "sum"),
+        cons=("consultations", "sum"),
+        conv=("converted", "sum"),
+        sales=("sales", "sum"),
+        items=("items", "sum"),
+    )
     assert list(sh["date"]) == list(by_day.index)
     assert sh["waits"].tolist() == by_day["waits"].tolist()
     assert sh["fast_replies"].tolist() == by_day["fast"].tolist()

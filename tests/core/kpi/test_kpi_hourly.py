@@ -1,4 +1,5 @@
 """Per-hour raw-log figures stored at import: the heat map and the staffing volume read them, exactly as the engine counts."""
+
 from __future__ import annotations
 
 import math
@@ -8,14 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.kpi import engine, hourly, store as kpi_store
-from core.projects import merchants
 from core import bootstrap
-from core.kernel import migrations
-from core.schedule import shifts
-from core.kernel.db import rows
 from core.bootstrap import open_store
+from core.kernel import migrations
+from core.kernel.db import rows
 from core.kernel.permissions import PermissionDenied
+from core.kpi import engine, hourly
+from core.kpi import store as kpi_store
+from core.projects import merchants
+from core.schedule import shifts
 from tests.conftest import SAMPLES
 
 FIRST, LAST = date(2026, 10, 1), date(2026, 10, 7)
@@ -33,25 +35,37 @@ def sample_messages() -> pd.DataFrame:
 
 def import_messages(db, actor, project_id, messages: pd.DataFrame) -> int:
     days = pd.to_datetime(messages["time"]).dt.date
-    preview = kpi_store.RawPreview(messages=messages, orders=None, date_from=days.min(), date_to=days.max(), unknown_agents=[])
+    preview = kpi_store.RawPreview(
+        messages=messages, orders=None, date_from=days.min(), date_to=days.max(), unknown_agents=[]
+    )
     return kpi_store.import_raw(db, actor, project_id, preview)
 
 
-def engine_load(messages: pd.DataFrame, start: date, end: date, settings: engine.KpiSettings | None = None) -> pd.DataFrame:
+def engine_load(
+    messages: pd.DataFrame, start: date, end: date, settings: engine.KpiSettings | None = None
+) -> pd.DataFrame:
     """The heat map as computed from the messages themselves (what the page did before the stored figures)."""
     days = pd.to_datetime(messages["time"]).dt.date
     waits = engine.wait_table(messages[(days >= start) & (days <= end)].reset_index(drop=True), settings)
     waits["weekday"] = waits["start"].dt.day_of_week
     waits["hour"] = waits["start"].dt.hour
-    return waits.groupby(["weekday", "hour"]).agg(waits=("buyer", "size"), avg_response_s=("response_s", "mean")).reset_index()
+    return (
+        waits.groupby(["weekday", "hour"])
+        .agg(waits=("buyer", "size"), avg_response_s=("response_s", "mean"))
+        .reset_index()
+    )
 
 
 def counted_inquiries(db, project_id: int, start: date, end: date) -> dict[tuple[date, int], float]:
     """Inquiries counted from the stored messages (a buyer's first message of the day), every hour of a day with one."""
-    found = rows(db, """SELECT day, CAST(substr(first, 12, 2) AS INTEGER) AS hour, COUNT(*) AS n FROM (
+    found = rows(
+        db,
+        """SELECT day, CAST(substr(first, 12, 2) AS INTEGER) AS hour, COUNT(*) AS n FROM (
                             SELECT day, buyer, MIN(time) AS first FROM chat_messages
                             WHERE project_id = ? AND day BETWEEN ? AND ? AND sender = 'buyer' GROUP BY day, buyer)
-                        GROUP BY day, hour""", [project_id, start.isoformat(), end.isoformat()])
+                        GROUP BY day, hour""",
+        [project_id, start.isoformat(), end.isoformat()],
+    )
     history = {(date.fromisoformat(r["day"]), h): 0.0 for r in found for h in range(24)}
     for r in found:
         history[(date.fromisoformat(r["day"]), r["hour"])] = float(r["n"])
@@ -60,9 +74,17 @@ def counted_inquiries(db, project_id: int, start: date, end: date) -> dict[tuple
 
 def assert_same_load(stored: pd.DataFrame, expected: pd.DataFrame) -> None:
     assert list(stored.columns) == ["weekday", "hour", "waits", "avg_response_s"]
-    assert stored[["weekday", "hour", "waits"]].to_numpy().tolist() == expected[["weekday", "hour", "waits"]].to_numpy().tolist()
-    np.testing.assert_allclose(stored["avg_response_s"].to_numpy(dtype=float), expected["avg_response_s"].to_numpy(dtype=float),
-                               rtol=0, atol=1e-9, equal_nan=True)
+    assert (
+        stored[["weekday", "hour", "waits"]].to_numpy().tolist()
+        == expected[["weekday", "hour", "waits"]].to_numpy().tolist()
+    )
+    np.testing.assert_allclose(
+        stored["avg_response_s"].to_numpy(dtype=float),
+        expected["avg_response_s"].to_numpy(dtype=float),
+        rtol=0,
+        atol=1e-9,
+        equal_nan=True,
+    )
 
 
 def test_the_heat_map_equals_the_engine_waits_of_the_same_days(fresh_db, admin, project):
@@ -81,16 +103,19 @@ def test_the_staffing_volume_equals_the_buyers_first_messages_of_the_stored_chat
 
 
 def test_waits_and_inquiries_per_hour_by_hand():
-    messages = pd.DataFrame([
-        ("2026-11-02 10:00:00", "b1", "a", "buyer"),   # wait answered after 20 s; b1's inquiry at 10
-        ("2026-11-02 10:00:20", "b1", "a", "agent"),
-        ("2026-11-02 10:59:50", "b2", "a", "buyer"),   # wait answered after 40 s; b2's inquiry at 10
-        ("2026-11-02 11:00:30", "b2", "a", "agent"),
-        ("2026-11-02 11:05:00", "b1", "b", "buyer"),   # b1 again with another agent: a wait, not a new inquiry
-        ("2026-11-02 11:06:00", "b1", "b", "auto"),    # an automatic reply is no answer
-        ("2026-11-02 12:00:00", "b3", "a", "system"),  # a notice alone is no chat
-        ("2026-11-03 09:00:00", "b1", "a", "buyer"),   # the next day: a new inquiry
-    ], columns=["time", "buyer", "agent", "sender"])
+    messages = pd.DataFrame(
+        [
+            ("2026-11-02 10:00:00", "b1", "a", "buyer"),  # wait answered after 20 s; b1's inquiry at 10
+            ("2026-11-02 10:00:20", "b1", "a", "agent"),
+            ("2026-11-02 10:59:50", "b2", "a", "buyer"),  # wait answered after 40 s; b2's inquiry at 10
+            ("2026-11-02 11:00:30", "b2", "a", "agent"),
+            ("2026-11-02 11:05:00", "b1", "b", "buyer"),  # b1 again with another agent: a wait, not a new inquiry
+            ("2026-11-02 11:06:00", "b1", "b", "auto"),  # an automatic reply is no answer
+            ("2026-11-02 12:00:00", "b3", "a", "system"),  # a notice alone is no chat
+            ("2026-11-03 09:00:00", "b1", "a", "buyer"),  # the next day: a new inquiry
+        ],
+        columns=["time", "buyer", "agent", "sender"],
+    )
     table = hourly.hourly_rows(messages)
     assert table.to_dict("records") == [
         {"day": "2026-11-02", "hour": 10, "inquiries": 2, "waits": 2, "answered": 2, "response_s_sum": 60.0},
@@ -100,8 +125,14 @@ def test_waits_and_inquiries_per_hour_by_hand():
 
 
 def test_an_hour_whose_waits_all_went_unanswered_has_no_mean_response(fresh_db, admin, project):
-    messages = pd.DataFrame([("2026-11-02 10:00:00", "b1", "a", "buyer", "在吗"), ("2026-11-02 10:00:20", "b1", "a", "agent", "在"),
-                             ("2026-11-02 11:00:00", "b2", "a", "buyer", "在吗")], columns=["time", "buyer", "agent", "sender", "content"])
+    messages = pd.DataFrame(
+        [
+            ("2026-11-02 10:00:00", "b1", "a", "buyer", "在吗"),
+            ("2026-11-02 10:00:20", "b1", "a", "agent", "在"),
+            ("2026-11-02 11:00:00", "b2", "a", "buyer", "在吗"),
+        ],
+        columns=["time", "buyer", "agent", "sender", "content"],
+    )
     import_messages(fresh_db, admin, project, messages)
     load = kpi_store.hourly_load(fresh_db, admin, project, date(2026, 11, 2), date(2026, 11, 2)).set_index("hour")
     assert load.loc[10, "waits"] == 1 and load.loc[10, "avg_response_s"] == 20
@@ -115,11 +146,23 @@ def test_reimporting_days_replaces_their_hours_and_keeps_the_others(fresh_db, ad
     import_messages(fresh_db, admin, project, messages)
     assert fresh_db["kpi_hourly"].count == count  # replaced, never doubled
     day = pd.to_datetime(messages["time"]).dt.date
-    fewer = messages[(day != date(2026, 10, 4)) | (pd.to_datetime(messages["time"]).dt.hour < 12)].reset_index(drop=True)
-    import_messages(fresh_db, admin, project, fewer[pd.to_datetime(fewer["time"]).dt.date == date(2026, 10, 4)].reset_index(drop=True))
+    fewer = messages[(day != date(2026, 10, 4)) | (pd.to_datetime(messages["time"]).dt.hour < 12)].reset_index(
+        drop=True
+    )
+    import_messages(
+        fresh_db,
+        admin,
+        project,
+        fewer[pd.to_datetime(fewer["time"]).dt.date == date(2026, 10, 4)].reset_index(drop=True),
+    )
     assert_same_load(kpi_store.hourly_load(fresh_db, admin, project, FIRST, LAST), engine_load(fewer, FIRST, LAST))
-    assert shifts.inquiry_history(fresh_db, admin, project, FIRST, LAST) == counted_inquiries(fresh_db, project, FIRST, LAST)
-    hours = [r["hour"] for r in rows(fresh_db, "SELECT hour FROM kpi_hourly WHERE project_id = ? AND day = '2026-10-04'", [project])]
+    assert shifts.inquiry_history(fresh_db, admin, project, FIRST, LAST) == counted_inquiries(
+        fresh_db, project, FIRST, LAST
+    )
+    hours = [
+        r["hour"]
+        for r in rows(fresh_db, "SELECT hour FROM kpi_hourly WHERE project_id = ? AND day = '2026-10-04'", [project])
+    ]
     assert hours and max(hours) < 12
 
 
@@ -127,7 +170,9 @@ def test_the_stored_hours_follow_the_settings_of_the_import(fresh_db, admin, pro
     messages = sample_messages()
     turn = engine.KpiSettings(response_unit="turn")
     with_turns = engine_load(messages, FIRST, LAST, turn)
-    assert with_turns["waits"].sum() < engine_load(messages, FIRST, LAST)["waits"].sum()  # the sample has several messages per turn
+    assert (
+        with_turns["waits"].sum() < engine_load(messages, FIRST, LAST)["waits"].sum()
+    )  # the sample has several messages per turn
     import_messages(fresh_db, admin, project, messages)
     from core.kernel.db import write
 

@@ -1,4 +1,5 @@
 """KPI imports and stored figures: exact, idempotent, all-or-nothing, explainable, isolated."""
+
 from __future__ import annotations
 
 import json
@@ -7,13 +8,14 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
+from core.accounts import users
 from core.agents import directory
 from core.kernel import config
-from core.kpi import engine, store
-from core.projects import merchants, order_confirmation as oc
-from core.accounts import users
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import PermissionDenied
+from core.kpi import engine, store
+from core.projects import merchants
+from core.projects import order_confirmation as oc
 from tests.conftest import SAMPLES
 
 
@@ -28,15 +30,26 @@ def sample_bytes(name: str) -> bytes:
 
 
 def import_samples(db, actor, project_id, messages: pd.DataFrame | None = None) -> int:
-    preview = store.preview_raw(db, actor, project_id, sample_bytes("messages.csv"), "messages.csv", sample_bytes("orders.csv"), "orders.csv")
+    preview = store.preview_raw(
+        db, actor, project_id, sample_bytes("messages.csv"), "messages.csv", sample_bytes("orders.csv"), "orders.csv"
+    )
     if messages is not None:
         days = pd.to_datetime(messages["time"]).dt.date
-        preview = store.RawPreview(messages=messages, orders=preview.orders, date_from=days.min(), date_to=days.max(), unknown_agents=[])
+        preview = store.RawPreview(
+            messages=messages, orders=preview.orders, date_from=days.min(), date_to=days.max(), unknown_agents=[]
+        )
     return store.import_raw(db, actor, project_id, preview)
 
 
 def stored_agent_rows(db, project_id) -> pd.DataFrame:
-    frame = pd.DataFrame(list(db.query(f"SELECT day AS date, agent, {', '.join(store.METRICS)} FROM kpi_agent_daily WHERE project_id = ? ORDER BY day, agent", [project_id])))
+    frame = pd.DataFrame(
+        list(
+            db.query(
+                f"SELECT day AS date, agent, {', '.join(store.METRICS)} FROM kpi_agent_daily WHERE project_id = ? ORDER BY day, agent",
+                [project_id],
+            )
+        )
+    )
     return frame
 
 
@@ -57,7 +70,9 @@ def assert_same(stored: pd.DataFrame, expected: pd.DataFrame) -> None:
 def test_imported_figures_equal_the_engine_on_the_same_files(fresh_db, admin, project):
     import_samples(fresh_db, admin, project)
     assert_same(stored_agent_rows(fresh_db, project), engine_rows())
-    shops = list(fresh_db.query("SELECT day, consultations FROM kpi_shop_daily WHERE project_id = ? ORDER BY day", [project]))
+    shops = list(
+        fresh_db.query("SELECT day, consultations FROM kpi_shop_daily WHERE project_id = ? ORDER BY day", [project])
+    )
     assert [s["day"] for s in shops] == [f"2026-10-0{d}" for d in range(1, 8)]
 
 
@@ -79,16 +94,32 @@ def test_importing_days_in_two_batches_gives_the_one_shot_figures(fresh_db, admi
 
 
 def test_rows_carry_the_settings_of_the_order_confirmation(fresh_db, admin, project):
-    data = {**oc.default_data("taobao"), "company_name": "c", "contact_name": "c", "contact_phone": "1", "liaison": "l",
-            "target_daily_inquiries": 100, "target_first_response_s": 10, "target_avg_response_s": 20, "target_response_30s_rate": 0.8,
-            "target_conversion_rate": 0.2, "target_aov": 100, "target_satisfaction": 0.9, "materials_submitted": True,
-            "materials_complete": True, "golive_committed_date": (config.today() + timedelta(days=9)).isoformat(),
-            "kpi_response_unit": "turn", "kpi_fast_threshold_s": 20}
+    data = {
+        **oc.default_data("taobao"),
+        "company_name": "c",
+        "contact_name": "c",
+        "contact_phone": "1",
+        "liaison": "l",
+        "target_daily_inquiries": 100,
+        "target_first_response_s": 10,
+        "target_avg_response_s": 20,
+        "target_response_30s_rate": 0.8,
+        "target_conversion_rate": 0.2,
+        "target_aov": 100,
+        "target_satisfaction": 0.9,
+        "materials_submitted": True,
+        "materials_complete": True,
+        "golive_committed_date": (config.today() + timedelta(days=9)).isoformat(),
+        "kpi_response_unit": "turn",
+        "kpi_fast_threshold_s": 20,
+    }
     oc.confirm(fresh_db, admin, project, data)
     import_samples(fresh_db, admin, project)
     settings = json.loads(next(fresh_db.query("SELECT settings FROM kpi_agent_daily LIMIT 1"))["settings"])
     assert settings["response_unit"] == "turn" and settings["fast_threshold_s"] == 20
-    assert_same(stored_agent_rows(fresh_db, project), engine_rows(engine.KpiSettings(response_unit="turn", fast_threshold_s=20)))
+    assert_same(
+        stored_agent_rows(fresh_db, project), engine_rows(engine.KpiSettings(response_unit="turn", fast_threshold_s=20))
+    )
 
 
 def test_a_bad_file_is_refused_with_row_numbers_and_nothing_saved(fresh_db, admin, project):
@@ -128,7 +159,11 @@ def test_summary_import_stores_agent_days_and_a_shop_day(fresh_db, admin, projec
     store.import_summary(fresh_db, admin, project, preview)
     row = next(fresh_db.query("SELECT * FROM kpi_agent_daily WHERE day = '2026-11-02' AND agent = '店铺:小美'"))
     assert row["source"] == "summary" and row["consultations"] == 91
-    assert abs(row["response_30s_rate"] - 0.8449) < 1e-9 and row["avg_response_s"] == 14 and abs(row["sales"] - 3166.27) < 1e-9
+    assert (
+        abs(row["response_30s_rate"] - 0.8449) < 1e-9
+        and row["avg_response_s"] == 14
+        and abs(row["sales"] - 3166.27) < 1e-9
+    )
     shop = next(fresh_db.query("SELECT * FROM kpi_shop_daily WHERE day = '2026-11-02'"))
     assert shop["consultations"] == 91 + 89 + 115 + 99 + 80  # summed: summaries carry no buyer ids
     assert abs(shop["conversion_rate"] - shop["converted"] / shop["consultations"]) < 1e-12
@@ -166,12 +201,34 @@ def test_response_times_are_lower_is_better_and_the_rest_higher():
 
 
 def test_aggregate_recomputes_rates_from_counts_not_means():
-    days = pd.DataFrame([
-        {"consultations": 10, "waits": 10, "fast_replies": 9, "converted": 5, "items": 5, "sales": 500.0, "avg_response_s": 10.0,
-         "first_response_s": 8.0, "response_30s_rate": 0.9, "conversion_rate": 0.5},
-        {"consultations": 30, "waits": 30, "fast_replies": 15, "converted": 3, "items": 6, "sales": 300.0, "avg_response_s": 30.0,
-         "first_response_s": 20.0, "response_30s_rate": 0.5, "conversion_rate": 0.1},
-    ])
+    days = pd.DataFrame(
+        [
+            {
+                "consultations": 10,
+                "waits": 10,
+                "fast_replies": 9,
+                "converted": 5,
+                "items": 5,
+                "sales": 500.0,
+                "avg_response_s": 10.0,
+                "first_response_s": 8.0,
+                "response_30s_rate": 0.9,
+                "conversion_rate": 0.5,
+            },
+            {
+                "consultations": 30,
+                "waits": 30,
+                "fast_replies": 15,
+                "converted": 3,
+                "items": 6,
+                "sales": 300.0,
+                "avg_response_s": 30.0,
+                "first_response_s": 20.0,
+                "response_30s_rate": 0.5,
+                "conversion_rate": 0.1,
+            },
+        ]
+    )
     figures = store.aggregate(days)
     assert figures["response_30s_rate"] == 24 / 40  # not (0.9 + 0.5) / 2
     assert figures["conversion_rate"] == 8 / 40
@@ -181,22 +238,37 @@ def test_aggregate_recomputes_rates_from_counts_not_means():
 
 def test_three_days_below_target_in_a_row_raise_an_alert():
     goal = {"response_30s_rate": 0.8, "avg_response_s": 30}
-    shop = pd.DataFrame({"day": ["d1", "d2", "d3", "d4"], "response_30s_rate": [0.9, 0.7, 0.7, 0.7], "avg_response_s": [40, 20, 40, 40],
-                         "first_response_s": [None] * 4, "conversion_rate": [None] * 4})
+    shop = pd.DataFrame(
+        {
+            "day": ["d1", "d2", "d3", "d4"],
+            "response_30s_rate": [0.9, 0.7, 0.7, 0.7],
+            "avg_response_s": [40, 20, 40, 40],
+            "first_response_s": [None] * 4,
+            "conversion_rate": [None] * 4,
+        }
+    )
     assert store.below_target_streak(shop, goal) == ["response_30s_rate"]
     assert store.below_target_streak(shop.head(3), goal) == []
 
 
 def test_merchant_reads_only_its_own_project_kpis(fresh_db, admin, project):
     import_samples(fresh_db, admin, project)
-    other = merchants.create_project(fresh_db, admin, merchants.create_merchant(fresh_db, admin, {"name": "别家", "platform": "taobao"}), "售前")
+    other = merchants.create_project(
+        fresh_db, admin, merchants.create_merchant(fresh_db, admin, {"name": "别家", "platform": "taobao"}), "售前"
+    )
     own_merchant = merchants.get_project(fresh_db, admin, project)["merchant_id"]
-    shop = users.actor_from_row(users.get_user(fresh_db, users.create_user(fresh_db, admin, "shop", "店", "merchant", "password-123", own_merchant)))
+    shop = users.actor_from_row(
+        users.get_user(
+            fresh_db, users.create_user(fresh_db, admin, "shop", "店", "merchant", "password-123", own_merchant)
+        )
+    )
     assert len(store.agent_days(fresh_db, shop, project, date(2026, 10, 1), date(2026, 10, 7))) > 0
-    for call in (lambda: store.agent_days(fresh_db, shop, other, date(2026, 10, 1), date(2026, 10, 7)),
-                 lambda: store.shop_days(fresh_db, shop, other, date(2026, 10, 1), date(2026, 10, 7)),
-                 lambda: store.chats_of_day(fresh_db, shop, other, date(2026, 10, 1)),
-                 lambda: store.preview_raw(fresh_db, shop, project, b"x", "x.csv")):
+    for call in (
+        lambda: store.agent_days(fresh_db, shop, other, date(2026, 10, 1), date(2026, 10, 7)),
+        lambda: store.shop_days(fresh_db, shop, other, date(2026, 10, 1), date(2026, 10, 7)),
+        lambda: store.chats_of_day(fresh_db, shop, other, date(2026, 10, 1)),
+        lambda: store.preview_raw(fresh_db, shop, project, b"x", "x.csv"),
+    ):
         with pytest.raises(PermissionDenied):
             call()
 
@@ -220,7 +292,11 @@ def test_an_agent_sees_its_own_figures_and_only_a_rank_of_others(fresh_db, admin
 def test_drill_down_lists_the_chats_behind_a_day(fresh_db, admin, project):
     import_samples(fresh_db, admin, project)
     chats = store.chats_of_day(fresh_db, admin, project, date(2026, 10, 2), "店铺:Amy")
-    stored = next(fresh_db.query("SELECT consultations, converted, sales FROM kpi_agent_daily WHERE day = '2026-10-02' AND agent = '店铺:Amy'"))
+    stored = next(
+        fresh_db.query(
+            "SELECT consultations, converted, sales FROM kpi_agent_daily WHERE day = '2026-10-02' AND agent = '店铺:Amy'"
+        )
+    )
     assert len(chats) == stored["consultations"] and int(chats["converted"].sum()) == stored["converted"]
     assert abs(chats["sales"].sum() - stored["sales"]) < 0.005
     first = chats.iloc[0]
@@ -232,24 +308,37 @@ def test_drill_down_of_every_day_equals_the_engine_on_all_messages_and_orders(fr
     messages = engine.read_messages(sample_bytes("messages.csv"), "messages.csv")
     orders = engine.read_orders(sample_bytes("orders.csv"), "orders.csv")
     times = pd.to_datetime(messages["time"])
-    morning = messages[(messages["sender"] == "buyer") & (times >= "2026-10-03 08:00:00") & (times < "2026-10-03 12:00:00")]
-    late = orders.iloc[[0]].assign(order_id="paid-before-placed", buyer=morning["buyer"].iloc[0], status="paid",
-                                   created_at=pd.Timestamp("2026-10-03 12:00:00"), paid_at=pd.Timestamp("2026-10-02 12:00:00"))
+    morning = messages[
+        (messages["sender"] == "buyer") & (times >= "2026-10-03 08:00:00") & (times < "2026-10-03 12:00:00")
+    ]
+    late = orders.iloc[[0]].assign(
+        order_id="paid-before-placed",
+        buyer=morning["buyer"].iloc[0],
+        status="paid",
+        created_at=pd.Timestamp("2026-10-03 12:00:00"),
+        paid_at=pd.Timestamp("2026-10-02 12:00:00"),
+    )
     orders = pd.concat([orders, late], ignore_index=True)
     days = pd.to_datetime(messages["time"]).dt.date
-    preview = store.RawPreview(messages=messages, orders=orders, date_from=days.min(), date_to=days.max(), unknown_agents=[])
+    preview = store.RawPreview(
+        messages=messages, orders=orders, date_from=days.min(), date_to=days.max(), unknown_agents=[]
+    )
     store.import_raw(fresh_db, admin, project, preview)
     expected = engine.chat_table(messages, orders)
     converted = 0
     for day in sorted(set(days)):
         chats = store.chats_of_day(fresh_db, admin, project, day)
         want = expected[expected["date"] == day.isoformat()].reset_index(drop=True)
-        assert chats[["agent", "buyer", "converted", "items"]].to_dict("records") == want[["agent", "buyer", "converted", "items"]].to_dict("records")
+        assert chats[["agent", "buyer", "converted", "items"]].to_dict("records") == want[
+            ["agent", "buyer", "converted", "items"]
+        ].to_dict("records")
         assert chats["order_ids"].tolist() == want["order_ids"].tolist()
         assert (abs(chats["sales"] - want["sales"]) < 0.005).all()
         converted += int(chats["converted"].sum())
     assert converted > 0
-    assert any("paid-before-placed" in ids for ids in expected["order_ids"])  # odd data, still the engine's rule: it counts
+    assert any(
+        "paid-before-placed" in ids for ids in expected["order_ids"]
+    )  # odd data, still the engine's rule: it counts
 
 
 def test_shop_days_of_many_projects_are_each_projects_own_shop_days(fresh_db, admin, project):
@@ -257,27 +346,47 @@ def test_shop_days_of_many_projects_are_each_projects_own_shop_days(fresh_db, ad
     merchant_id = merchants.create_merchant(fresh_db, admin, {"name": "第二家", "platform": "taobao"})
     second, empty = (merchants.create_project(fresh_db, admin, merchant_id, name) for name in ("售前", "售后"))
     messages = engine.read_messages(sample_bytes("messages.csv"), "messages.csv")
-    import_samples(fresh_db, admin, second, messages[pd.to_datetime(messages["time"]).dt.date >= date(2026, 10, 4)].reset_index(drop=True))
+    import_samples(
+        fresh_db,
+        admin,
+        second,
+        messages[pd.to_datetime(messages["time"]).dt.date >= date(2026, 10, 4)].reset_index(drop=True),
+    )
     start, end = date(2026, 10, 2), date(2026, 10, 6)
     many = store.shop_days_of(fresh_db, admin, [second, empty, project], start, end)
     assert list(many) == [second, empty, project]
     for project_id in (project, second, empty):
-        pd.testing.assert_frame_equal(many[project_id], store.shop_days(fresh_db, admin, project_id, start, end), check_dtype=False)
+        pd.testing.assert_frame_equal(
+            many[project_id], store.shop_days(fresh_db, admin, project_id, start, end), check_dtype=False
+        )
     assert len(many[project]) == 5 and len(many[second]) == 3 and many[empty].empty
 
 
 def test_aggregate_weights_mean_times_by_their_counts_skipping_empty_days():
-    days = pd.DataFrame([
-        {"consultations": 10, "waits": 0, "first_response_s": 8.0, "avg_response_s": None, "satisfaction": None},
-        {"consultations": 30, "waits": 0, "first_response_s": None, "avg_response_s": 40.0, "satisfaction": None},
-        {"consultations": None, "waits": 0, "first_response_s": 100.0, "avg_response_s": 10.0, "satisfaction": None},
-        {"consultations": 10, "waits": 0, "first_response_s": 20.0, "avg_response_s": 30.0, "satisfaction": None},
-    ], dtype=object)  # as read from the store: None where a day has no figure
+    days = pd.DataFrame(
+        [
+            {"consultations": 10, "waits": 0, "first_response_s": 8.0, "avg_response_s": None, "satisfaction": None},
+            {"consultations": 30, "waits": 0, "first_response_s": None, "avg_response_s": 40.0, "satisfaction": None},
+            {
+                "consultations": None,
+                "waits": 0,
+                "first_response_s": 100.0,
+                "avg_response_s": 10.0,
+                "satisfaction": None,
+            },
+            {"consultations": 10, "waits": 0, "first_response_s": 20.0, "avg_response_s": 30.0, "satisfaction": None},
+        ],
+        dtype=object,
+    )  # as read from the store: None where a day has no figure
     figures = store.aggregate(days)
-    assert figures["first_response_s"] == (8 * 10 + 100 * 0 + 20 * 10) / 20  # a day without consultations weighs nothing
+    assert (
+        figures["first_response_s"] == (8 * 10 + 100 * 0 + 20 * 10) / 20
+    )  # a day without consultations weighs nothing
     assert figures["avg_response_s"] == (40 * 30 + 10 * 0 + 30 * 10) / 40  # no waits: weighted by consultations
     assert figures["satisfaction"] is None
-    unweighted = pd.DataFrame([{"consultations": 0, "first_response_s": 8.0}, {"consultations": 0, "first_response_s": 12.0}])
+    unweighted = pd.DataFrame(
+        [{"consultations": 0, "first_response_s": 8.0}, {"consultations": 0, "first_response_s": 12.0}]
+    )
     assert store.aggregate(unweighted)["first_response_s"] == 10.0  # no weight at all: the plain mean
 
 

@@ -1,4 +1,5 @@
 """Reconciliation: our raw-log figures beside the platform's, with hand-computed differences, flags and reasons."""
+
 from __future__ import annotations
 
 import io
@@ -7,16 +8,19 @@ from datetime import date, timedelta
 
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from core.accounts import users
 from core.agents import directory
 from core.kernel import config, excel, i18n
-from core.overview import home
-from core.kpi import store, reconciliation as recon
-from core.projects import merchants, order_confirmation as oc
-from core.accounts import users
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import Actor, PermissionDenied
+from core.kpi import reconciliation as recon
+from core.kpi import store
+from core.overview import home
+from core.projects import merchants
+from core.projects import order_confirmation as oc
 
 DAY = date(2026, 11, 2)
 
@@ -30,24 +34,56 @@ def shop(fresh_db, admin):
 
 def confirm(db, admin, project_id, platform="pinduoduo", **kpi_settings):
     """Confirm an order confirmation with these KPI settings (kpi_window_start, kpi_response_unit, …)."""
-    data = {**oc.default_data(platform), "company_name": "c", "contact_name": "c", "contact_phone": "1", "liaison": "l",
-            "target_daily_inquiries": 100, "target_first_response_s": 10, "target_avg_response_s": 20, "target_response_30s_rate": 0.8,
-            "target_conversion_rate": 0.2, "target_aov": 100, "target_satisfaction": 0.9, "materials_submitted": True,
-            "materials_complete": True, "golive_committed_date": (config.today() + timedelta(days=9)).isoformat(), **kpi_settings}
+    data = {
+        **oc.default_data(platform),
+        "company_name": "c",
+        "contact_name": "c",
+        "contact_phone": "1",
+        "liaison": "l",
+        "target_daily_inquiries": 100,
+        "target_first_response_s": 10,
+        "target_avg_response_s": 20,
+        "target_response_30s_rate": 0.8,
+        "target_conversion_rate": 0.2,
+        "target_aov": 100,
+        "target_satisfaction": 0.9,
+        "materials_submitted": True,
+        "materials_complete": True,
+        "golive_committed_date": (config.today() + timedelta(days=9)).isoformat(),
+        **kpi_settings,
+    }
     oc.confirm(db, admin, project_id, data)
 
 
 def ours(db, project_id, agent, day=DAY, **metrics):
     """One of our per-agent days as the raw import stores it."""
-    db["kpi_agent_daily"].insert({"project_id": project_id, "day": day.isoformat(), "agent": agent, **metrics, "source": "raw",
-                                  "extra": "{}", "settings": "{}", "computed_at": "2026-11-03 08:00:00"})
+    db["kpi_agent_daily"].insert(
+        {
+            "project_id": project_id,
+            "day": day.isoformat(),
+            "agent": agent,
+            **metrics,
+            "source": "raw",
+            "extra": "{}",
+            "settings": "{}",
+            "computed_at": "2026-11-03 08:00:00",
+        }
+    )
 
 
 def theirs(db, project_id, agent, figures, profile="pdd_performance", pending=(), day=DAY):
     """One of the platform's per-agent days as the summary import stores it."""
-    db["platform_agent_daily"].insert({"project_id": project_id, "day": day.isoformat(), "agent": agent, "profile": profile,
-                                       "figures": json.dumps(figures, ensure_ascii=False), "pending": json.dumps(list(pending)),
-                                       "imported_at": "2026-11-05 08:00:00"})
+    db["platform_agent_daily"].insert(
+        {
+            "project_id": project_id,
+            "day": day.isoformat(),
+            "agent": agent,
+            "profile": profile,
+            "figures": json.dumps(figures, ensure_ascii=False),
+            "pending": json.dumps(list(pending)),
+            "imported_at": "2026-11-05 08:00:00",
+        }
+    )
 
 
 def cell(result, kpi, agent=None):
@@ -72,7 +108,12 @@ def user(db, role, merchant_id=None) -> Actor:
 
 def test_counts_times_and_money_differ_absolutely_and_relatively(fresh_db, admin, shop):
     ours(fresh_db, shop, "店铺:小美", consultations=40, avg_response_s=24.0, sales=1234.56, converted=8, aov=154.32)
-    theirs(fresh_db, shop, "店铺:小美", {"consultations": 50, "avg_response_s": 20.0, "sales": 1200.00, "converted": 8, "aov": 150.0})
+    theirs(
+        fresh_db,
+        shop,
+        "店铺:小美",
+        {"consultations": 50, "avg_response_s": 20.0, "sales": 1200.00, "converted": 8, "aov": 150.0},
+    )
     result = run(fresh_db, admin, shop)
     c = cell(result, "consultations")
     assert (c["ours"], c["platform"], c["diff"], c["rel_diff"], c["flagged"]) == (40, 50, -10, -0.2, True)
@@ -95,25 +136,30 @@ def test_rates_differ_in_points_and_have_no_relative_difference(fresh_db, admin,
     theirs(fresh_db, shop, "小美", {"response_30s_rate_service": 0.80, "conversion_rate": 0.26})
     result = run(fresh_db, admin, shop)
     c = cell(result, "response_30s_rate")
-    assert c["diff"] == pytest.approx(0.05) and c["rel_diff"] is None and c["flagged"] is False  # 5 points: at the tolerance
+    assert (
+        c["diff"] == pytest.approx(0.05) and c["rel_diff"] is None and c["flagged"] is False
+    )  # 5 points: at the tolerance
     c = cell(result, "conversion_rate")
     assert c["diff"] == pytest.approx(-0.06) and c["flagged"] is True
     assert recon.format_diff("rate", -0.06, None) == "−6.0个百分点"
     assert recon.format_diff("rate", -0.06, None, "en") == "−6.0 pts"
 
 
-@pytest.mark.parametrize("kind,ours_value,platform,flagged", [
-    ("rate", 0.80, 0.75, False),  # 0.80 − 0.75 = 0.05000000000000004 in floats: exactly 5 points, not above
-    ("rate", 0.80, 0.7499, True),
-    ("rate", 0.70, 0.75, False),
-    ("count", 105, 100, False),  # exactly 5 %
-    ("count", 95, 100, False),
-    ("count", 106, 100, True),
-    ("time", 21.0, 20.0, False),
-    ("time", 21.02, 20.0, True),
-    ("money", 105.0, 100.0, False),
-    ("money", 105.01, 100.0, True),
-])
+@pytest.mark.parametrize(
+    "kind,ours_value,platform,flagged",
+    [
+        ("rate", 0.80, 0.75, False),  # 0.80 − 0.75 = 0.05000000000000004 in floats: exactly 5 points, not above
+        ("rate", 0.80, 0.7499, True),
+        ("rate", 0.70, 0.75, False),
+        ("count", 105, 100, False),  # exactly 5 %
+        ("count", 95, 100, False),
+        ("count", 106, 100, True),
+        ("time", 21.0, 20.0, False),
+        ("time", 21.02, 20.0, True),
+        ("money", 105.0, 100.0, False),
+        ("money", 105.01, 100.0, True),
+    ],
+)
 def test_exactly_at_the_tolerance_is_not_flagged(kind, ours_value, platform, flagged):
     assert recon.compare(kind, ours_value, platform, 0.05)["flagged"] is flagged
 
@@ -135,7 +181,12 @@ def test_the_projects_tolerance_decides_the_flag(fresh_db, admin, shop):
 
 def test_only_kpis_both_sides_have_a_figure_for_are_compared(fresh_db, admin, shop):
     ours(fresh_db, shop, "小美", consultations=10, avg_response_s=None, first_response_s=12.0, satisfaction=None)
-    theirs(fresh_db, shop, "小美", {"consultations": 10, "avg_response_s": 15.0, "satisfaction": 0.97, "complaints": 1, "sessions": 12})
+    theirs(
+        fresh_db,
+        shop,
+        "小美",
+        {"consultations": 10, "avg_response_s": 15.0, "satisfaction": 0.97, "complaints": 1, "sessions": 12},
+    )
     assert run(fresh_db, admin, shop).cells["kpi"].tolist() == ["consultations"]
 
 
@@ -158,13 +209,40 @@ def test_an_agent_is_matched_through_the_roster_and_an_alias(fresh_db, admin, sh
     ours(fresh_db, shop, "店铺:小美", consultations=10)
     theirs(fresh_db, shop, "美美客服", {"consultations": 10})
     c = cell(run(fresh_db, admin, shop), "consultations")
-    assert (c["agent_id"], c["agent"], c["our_name"], c["platform_name"]) == (agent_id, "王美丽", "店铺:小美", "美美客服")
+    assert (c["agent_id"], c["agent"], c["our_name"], c["platform_name"]) == (
+        agent_id,
+        "王美丽",
+        "店铺:小美",
+        "美美客服",
+    )
 
 
 def test_two_spellings_of_one_agent_in_the_log_are_one_figure_from_the_counts(fresh_db, admin, shop):
-    ours(fresh_db, shop, "店铺:小美", consultations=10, waits=10, fast_replies=9, response_30s_rate=0.9, converted=2, sales=200.0)
-    ours(fresh_db, shop, "小美", consultations=30, waits=30, fast_replies=15, response_30s_rate=0.5, converted=4, sales=400.0)
-    theirs(fresh_db, shop, "小美", {"consultations": 40, "response_30s_rate_service": 0.6, "converted": 6, "sales": 600.0})
+    ours(
+        fresh_db,
+        shop,
+        "店铺:小美",
+        consultations=10,
+        waits=10,
+        fast_replies=9,
+        response_30s_rate=0.9,
+        converted=2,
+        sales=200.0,
+    )
+    ours(
+        fresh_db,
+        shop,
+        "小美",
+        consultations=30,
+        waits=30,
+        fast_replies=15,
+        response_30s_rate=0.5,
+        converted=4,
+        sales=400.0,
+    )
+    theirs(
+        fresh_db, shop, "小美", {"consultations": 40, "response_30s_rate_service": 0.6, "converted": 6, "sales": 600.0}
+    )
     result = run(fresh_db, admin, shop)
     assert cell(result, "consultations")["ours"] == 40
     assert cell(result, "response_30s_rate")["ours"] == pytest.approx(24 / 40)
@@ -195,25 +273,48 @@ def test_split_field_reads_variant_suffixes_in_any_order():
 
 def test_the_variant_closest_to_our_definition_is_compared():
     rule = recon.KPI_RULES
-    assert recon.choose_variant(rule["avg_response_s"], ["avg_response_s_allday", "avg_response_s_service", "avg_response_s"]) == "avg_response_s_service"
+    assert (
+        recon.choose_variant(
+            rule["avg_response_s"], ["avg_response_s_allday", "avg_response_s_service", "avg_response_s"]
+        )
+        == "avg_response_s_service"
+    )
     assert recon.choose_variant(rule["avg_response_s"], ["avg_response_s_allday", "avg_response_s"]) == "avg_response_s"
-    assert recon.choose_variant(rule["avg_response_s"], ["avg_response_s_person", "avg_response_s_session"]) == "avg_response_s_session"
-    assert recon.choose_variant(rule["consultations"], ["consultations_session", "consultations_person"]) == "consultations_person"
+    assert (
+        recon.choose_variant(rule["avg_response_s"], ["avg_response_s_person", "avg_response_s_session"])
+        == "avg_response_s_session"
+    )
+    assert (
+        recon.choose_variant(rule["consultations"], ["consultations_session", "consultations_person"])
+        == "consultations_person"
+    )
     assert recon.choose_variant(rule["consultations"], ["inquiries", "receptions"]) == "receptions"
-    assert recon.choose_variant(rule["consultations"], ["receptions", "consultations_session"]) == "consultations_session"
-    assert recon.choose_variant(rule["sales"], ["sales_service", "sales_allday"]) == "sales_allday"  # we count sales all day
+    assert (
+        recon.choose_variant(rule["consultations"], ["receptions", "consultations_session"]) == "consultations_session"
+    )
+    assert (
+        recon.choose_variant(rule["sales"], ["sales_service", "sales_allday"]) == "sales_allday"
+    )  # we count sales all day
     assert recon.choose_variant(rule["sales"], ["sales_after_refund", "aov"]) is None
 
 
 def test_the_result_names_the_platform_figure_it_compared(fresh_db, admin, shop):
     ours(fresh_db, shop, "小美", response_30s_rate=0.9, avg_response_s=20.0)
-    theirs(fresh_db, shop, "小美", {"response_30s_rate_service": 0.9, "response_30s_rate_allday": 0.7, "avg_response_s_allday": 30.0})
+    theirs(
+        fresh_db,
+        shop,
+        "小美",
+        {"response_30s_rate_service": 0.9, "response_30s_rate_allday": 0.7, "avg_response_s_allday": 30.0},
+    )
     result = run(fresh_db, admin, shop)
     assert cell(result, "response_30s_rate")["variant"] == "response_30s_rate_service"
     assert cell(result, "response_30s_rate")["diff"] == 0
     assert cell(result, "avg_response_s")["variant"] == "avg_response_s_allday"
     assert recon.variant_text("avg_response_s", "avg_response_s_allday") == "平均响应时长 · 全天"
-    assert recon.variant_text("avg_response_s", "avg_response_s_session_service", "en") == "Average response time · per session · service hours"
+    assert (
+        recon.variant_text("avg_response_s", "avg_response_s_session_service", "en")
+        == "Average response time · per session · service hours"
+    )
 
 
 # --- likely reasons --------------------------------------------------------------------------------
@@ -225,11 +326,20 @@ def reasons(result, kpi):
 
 def test_reason_whole_day_figure_against_our_window(fresh_db, admin, shop):
     ours(fresh_db, shop, "小美", avg_response_s=20.0, first_response_s=15.0)
-    theirs(fresh_db, shop, "小美", {"avg_response_s_allday": 26.0, "first_response_s_allday": 18.0}, profile="douyin_performance")
+    theirs(
+        fresh_db,
+        shop,
+        "小美",
+        {"avg_response_s_allday": 26.0, "first_response_s_allday": 18.0},
+        profile="douyin_performance",
+    )
     result = run(fresh_db, admin, shop)
     assert reasons(result, "avg_response_s") == ["window_allday", "robot"]
     assert cell(result, "avg_response_s")["reasons"][0] == ("window_allday", {"ours": "08:00–23:00"})
-    assert recon.reason_text(cell(result, "avg_response_s")["reasons"][0]) == "时段口径：平台为全天数据，我方只计考核时段 08:00–23:00"
+    assert (
+        recon.reason_text(cell(result, "avg_response_s")["reasons"][0])
+        == "时段口径：平台为全天数据，我方只计考核时段 08:00–23:00"
+    )
 
 
 def test_reason_the_projects_window_differs_from_the_platforms_service_hours(fresh_db, admin, shop):
@@ -238,7 +348,10 @@ def test_reason_the_projects_window_differs_from_the_platforms_service_hours(fre
     theirs(fresh_db, shop, "小美", {"response_30s_rate_service": 0.8})
     c = cell(run(fresh_db, admin, shop), "response_30s_rate")
     assert c["reasons"] == [("window", {"ours": "09:00–22:00", "platform": "08:00–23:00"})]
-    assert recon.reason_text(c["reasons"][0], "en") == "service window: the platform counts 08:00–23:00, our window is 09:00–22:00"
+    assert (
+        recon.reason_text(c["reasons"][0], "en")
+        == "service window: the platform counts 08:00–23:00, our window is 09:00–22:00"
+    )
 
 
 def test_the_same_window_on_both_sides_is_no_reason_and_an_unexplained_flag_says_so(fresh_db, admin, shop):
@@ -252,7 +365,9 @@ def test_the_same_window_on_both_sides_is_no_reason_and_an_unexplained_flag_says
 def test_reason_jds_30_second_rate_leaves_out_the_night(fresh_db, admin, shop):
     ours(fresh_db, shop, "小美", response_30s_rate=0.9)
     theirs(fresh_db, shop, "小美", {"response_30s_rate": 0.95}, profile="jd_overall")
-    assert cell(run(fresh_db, admin, shop), "response_30s_rate")["reasons"] == [("window", {"ours": "08:00–23:00", "platform": "09:00–23:00"})]
+    assert cell(run(fresh_db, admin, shop), "response_30s_rate")["reasons"] == [
+        ("window", {"ours": "08:00–23:00", "platform": "09:00–23:00"})
+    ]
 
 
 def test_reason_a_whole_day_kpi_against_a_service_hours_figure(fresh_db, admin, shop):
@@ -266,8 +381,13 @@ def test_reason_message_against_turn(fresh_db, admin, shop):
     theirs(fresh_db, shop, "小美", {"avg_response_s": 24.0, "first_response_s": 25.0}, profile="tmall_performance")
     result = run(fresh_db, admin, shop)  # the project counts per message (PDD's rule), Tmall per turn
     assert cell(result, "avg_response_s")["reasons"] == [("unit", {"ours": "message", "platform": "turn"})]
-    assert recon.reason_text(cell(result, "avg_response_s")["reasons"][0]) == "应答口径：我方按每条买家消息计算，平台按每轮提问计算"
-    assert "unit" not in reasons(result, "first_response_s")  # a chat's first response does not depend on what a wait is
+    assert (
+        recon.reason_text(cell(result, "avg_response_s")["reasons"][0])
+        == "应答口径：我方按每条买家消息计算，平台按每轮提问计算"
+    )
+    assert "unit" not in reasons(
+        result, "first_response_s"
+    )  # a chat's first response does not depend on what a wait is
 
 
 def test_a_turn_project_against_taobao_has_no_unit_reason(fresh_db, admin, shop):
@@ -279,7 +399,9 @@ def test_a_turn_project_against_taobao_has_no_unit_reason(fresh_db, admin, shop)
 
 def test_reason_per_person_and_per_session(fresh_db, admin, shop):
     ours(fresh_db, shop, "小美", consultations=40, avg_response_s=20.0)
-    theirs(fresh_db, shop, "小美", {"consultations_session": 48, "avg_response_s_person": 25.0}, profile="kuaishou_shop")
+    theirs(
+        fresh_db, shop, "小美", {"consultations_session": 48, "avg_response_s_person": 25.0}, profile="kuaishou_shop"
+    )
     result = run(fresh_db, admin, shop)
     assert cell(result, "consultations")["reasons"] == [("per_session", {"ours": "person"})]
     assert cell(result, "avg_response_s")["reasons"] == [("per_person", {"ours": "wait"})]
@@ -288,10 +410,18 @@ def test_reason_per_person_and_per_session(fresh_db, admin, shop):
 
 def test_reason_pending_figure_is_shown_never_flagged_never_zero(fresh_db, admin, shop):
     ours(fresh_db, shop, "小美", converted=5, sales=800.0, conversion_rate=0.2)
-    theirs(fresh_db, shop, "小美", {"conversion_rate": 0.2}, profile="tmall_performance", pending=["converted", "sales"])
+    theirs(
+        fresh_db, shop, "小美", {"conversion_rate": 0.2}, profile="tmall_performance", pending=["converted", "sales"]
+    )
     result = run(fresh_db, admin, shop)
     c = cell(result, "sales")
-    assert (c["platform"], c["diff"], c["flagged"], c["pending"], c["reasons"]) == (None, None, False, True, [("pending", {})])
+    assert (c["platform"], c["diff"], c["flagged"], c["pending"], c["reasons"]) == (
+        None,
+        None,
+        False,
+        True,
+        [("pending", {})],
+    )
     assert cell(result, "converted")["pending"] is True
     assert cell(result, "conversion_rate")["pending"] is False
     assert result.flagged_count == 0
@@ -300,16 +430,24 @@ def test_reason_pending_figure_is_shown_never_flagged_never_zero(fresh_db, admin
 
 
 def test_reason_robot_replies_with_the_logs_automatic_replies_through_the_raw_import(fresh_db, admin, shop):
-    log = ("time,buyer,agent,sender,content\n"
-           "2026-11-02 10:00:00,b1,店铺:小美,buyer,在吗\n"
-           "2026-11-02 10:00:20,b1,店铺:小美,agent,在的亲\n"
-           "2026-11-02 10:05:00,b2,店铺:小美,buyer,有货吗\n"
-           "2026-11-02 10:05:00,b2,店铺:小美,auto,您好，欢迎光临\n"
-           "2026-11-02 10:05:50,b2,店铺:小美,agent,有的\n")
+    log = (
+        "time,buyer,agent,sender,content\n"
+        "2026-11-02 10:00:00,b1,店铺:小美,buyer,在吗\n"
+        "2026-11-02 10:00:20,b1,店铺:小美,agent,在的亲\n"
+        "2026-11-02 10:05:00,b2,店铺:小美,buyer,有货吗\n"
+        "2026-11-02 10:05:00,b2,店铺:小美,auto,您好，欢迎光临\n"
+        "2026-11-02 10:05:50,b2,店铺:小美,agent,有的\n"
+    )
     preview = store.preview_raw(fresh_db, admin, shop, log.encode(), "m.csv")
     store.import_raw(fresh_db, admin, shop, preview)
     # ours by hand: 2 chats; waits 20 s and 50 s → 30s rate 1/2, average 35 s, first responses (20 + 50) / 2 = 35 s
-    theirs(fresh_db, shop, "小美", {"receptions": 2, "avg_response_s_service": 30.0, "avg_response_s_allday": 40.0}, profile="douyin_performance")
+    theirs(
+        fresh_db,
+        shop,
+        "小美",
+        {"receptions": 2, "avg_response_s_service": 30.0, "avg_response_s_allday": 40.0},
+        profile="douyin_performance",
+    )
     result = run(fresh_db, admin, shop)
     c = cell(result, "avg_response_s")
     assert (c["ours"], c["platform"], c["variant"], c["diff"]) == (35.0, 30.0, "avg_response_s_service", 5.0)
@@ -338,7 +476,9 @@ def test_an_unknown_profile_is_compared_with_the_reasons_its_variants_give(fresh
     assert reasons(result, "avg_response_s") == ["window_allday"]
     assert cell(result, "sales", "小美")["reasons"] == [("attribution", {"days": 1, "platform": ""})]
     assert recon.reason_text(cell(result, "sales", "小美")["reasons"][0]).startswith("订单归属：平台有自己的计入规则")
-    assert recon.profile_text("someplatform_v9") == "someplatform_v9" and recon.profile_text("pdd_performance") == "拼多多"
+    assert (
+        recon.profile_text("someplatform_v9") == "someplatform_v9" and recon.profile_text("pdd_performance") == "拼多多"
+    )
 
 
 def test_bad_stored_values_are_skipped_not_fatal(fresh_db, admin, shop):
@@ -347,8 +487,22 @@ def test_bad_stored_values_are_skipped_not_fatal(fresh_db, admin, shop):
     assert run(fresh_db, admin, shop).cells.empty
 
 
-@pytest.mark.parametrize("code", ["pending", "window_allday", "window", "window_service", "unit", "robot", "per_session", "per_person",
-                                  "stand_in", "attribution", "unexplained"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "pending",
+        "window_allday",
+        "window",
+        "window_service",
+        "unit",
+        "robot",
+        "per_session",
+        "per_person",
+        "stand_in",
+        "attribution",
+        "unexplained",
+    ],
+)
 def test_every_reason_speaks_both_languages(code):
     params = {"ours": "message", "platform": "turn", "n": 3, "field": "inquiries", "days": 1}
     for lang in ("zh", "en"):
@@ -371,8 +525,18 @@ def test_days_missing_on_one_side_say_which_import_is_missing(fresh_db, admin, s
 
 
 def test_summary_rows_of_our_own_store_are_not_our_figures(fresh_db, admin, shop):
-    fresh_db["kpi_agent_daily"].insert({"project_id": shop, "day": DAY.isoformat(), "agent": "小美", "consultations": 10, "source": "summary",
-                                        "extra": "{}", "settings": "{}", "computed_at": "x"})
+    fresh_db["kpi_agent_daily"].insert(
+        {
+            "project_id": shop,
+            "day": DAY.isoformat(),
+            "agent": "小美",
+            "consultations": 10,
+            "source": "summary",
+            "extra": "{}",
+            "settings": "{}",
+            "computed_at": "x",
+        }
+    )
     theirs(fresh_db, shop, "小美", {"consultations": 12})
     result = run(fresh_db, admin, shop)
     assert result.cells.empty and result.raw_days == [] and result.missing_raw == ["2026-11-02"]
@@ -388,7 +552,10 @@ def test_data_span_and_the_default_period_are_the_last_seven_days_both_sides_hav
     span = recon.data_span(fresh_db, admin, shop)
     assert span["both"] == (DAY, DAY + timedelta(days=9)) and span["raw"] == (DAY, DAY + timedelta(days=11))
     assert recon.default_period(span) == (DAY + timedelta(days=3), DAY + timedelta(days=9))
-    assert recon.default_period({"raw": (DAY, DAY + timedelta(days=2)), "platform": None, "both": None}) == (DAY, DAY + timedelta(days=2))
+    assert recon.default_period({"raw": (DAY, DAY + timedelta(days=2)), "platform": None, "both": None}) == (
+        DAY,
+        DAY + timedelta(days=2),
+    )
 
 
 def test_filter_by_agent_search_and_flagged_only(fresh_db, admin, shop):
@@ -413,22 +580,40 @@ def test_settings_default_then_saved_validated_and_audited(fresh_db, admin, shop
     assert recon.get_settings(fresh_db, admin, shop)["flavour"] == "service_hours"
     after = recon.save_settings(fresh_db, admin, shop, tolerance=0.1, flavour="whole_day")
     assert (after["tolerance"], after["flavour"], after["updated_by"]) == (0.1, "whole_day", admin.id)
-    assert recon.save_settings(fresh_db, admin, shop, tolerance=0.02)["flavour"] == "whole_day"  # None keeps the flavour
+    assert (
+        recon.save_settings(fresh_db, admin, shop, tolerance=0.02)["flavour"] == "whole_day"
+    )  # None keeps the flavour
     log = list(fresh_db.query("SELECT * FROM audit_log WHERE entity = 'project_import_settings' ORDER BY id"))
     assert [(json.loads(r["before"]), json.loads(r["after"])) for r in log] == [
         ({"flavour": "service_hours", "tolerance": 0.05}, {"flavour": "whole_day", "tolerance": 0.1}),
-        ({"flavour": "whole_day", "tolerance": 0.1}, {"flavour": "whole_day", "tolerance": 0.02})]
+        ({"flavour": "whole_day", "tolerance": 0.1}, {"flavour": "whole_day", "tolerance": 0.02}),
+    ]
     assert {r["entity_id"] for r in log} == {str(shop)} and {r["username"] for r in log} == {admin.username}
-    for bad in ({"tolerance": 1.5}, {"tolerance": -0.01}, {"tolerance": "x"}, {"tolerance": float("nan")}, {"flavour": "night"}):
+    for bad in (
+        {"tolerance": 1.5},
+        {"tolerance": -0.01},
+        {"tolerance": "x"},
+        {"tolerance": float("nan")},
+        {"flavour": "night"},
+    ):
         with pytest.raises(ValidationError):
             recon.save_settings(fresh_db, admin, shop, **bad)
     assert recon.import_settings(fresh_db, shop)["tolerance"] == 0.02
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(tolerance=st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20), st.floats(allow_nan=True, allow_infinity=True),
-                           st.text(max_size=12), st.just("0.05"), st.lists(st.integers(), max_size=2)),
-       flavour=st.one_of(st.none(), st.sampled_from(recon.FLAVOURS), st.text(max_size=12), st.integers()))
+@given(
+    tolerance=st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(10**20), 10**20),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.text(max_size=12),
+        st.just("0.05"),
+        st.lists(st.integers(), max_size=2),
+    ),
+    flavour=st.one_of(st.none(), st.sampled_from(recon.FLAVOURS), st.text(max_size=12), st.integers()),
+)
 def test_any_settings_input_is_saved_in_range_or_refused_whole(fresh_db, admin, shop, tolerance, flavour):
     before = (recon.import_settings(fresh_db, shop), fresh_db["audit_log"].count)
     try:
@@ -460,8 +645,12 @@ def test_merchants_agents_and_trainers_never_see_the_comparison_qa_reads_it(fres
     merchant_id = merchants.get_project(fresh_db, admin, shop)["merchant_id"]
     for role, merchant in (("merchant", merchant_id), ("agent", None), ("trainer", None)):
         outsider = user(fresh_db, role, merchant)
-        for call in (lambda a: recon.reconcile(fresh_db, a, shop, DAY, DAY), lambda a: recon.data_span(fresh_db, a, shop),
-                     lambda a: recon.get_settings(fresh_db, a, shop), lambda a: recon.save_settings(fresh_db, a, shop, tolerance=0.1)):
+        for call in (
+            lambda a: recon.reconcile(fresh_db, a, shop, DAY, DAY),
+            lambda a: recon.data_span(fresh_db, a, shop),
+            lambda a: recon.get_settings(fresh_db, a, shop),
+            lambda a: recon.save_settings(fresh_db, a, shop, tolerance=0.1),
+        ):
             with pytest.raises(PermissionDenied):
                 call(outsider)
         assert recon.flagged_by_project(fresh_db, outsider, DAY) == []
@@ -484,12 +673,19 @@ def test_home_alert_once_per_project_and_day_with_the_count_of_flagged_figures(f
     ours(fresh_db, second, "小雨", consultations=10)
     theirs(fresh_db, second, "小雨", {"consultations": 10})  # the same: no alert
     found = [a for a in home.alerts(fresh_db, admin, today) if a["kind"] == "reconcile"]
-    assert found == [{"kind": "reconcile", "project_id": shop, "project": "样例店铺 · 售前", "day": "2026-11-02", "n": 3}]
-    assert i18n.t("home.alert.reconcile", project="样例店铺 · 售前", day="2026-11-02", n=3) == "数据核对：样例店铺 · 售前 2026-11-02 有 3 项与平台数据的差异超出容差"
+    assert found == [
+        {"kind": "reconcile", "project_id": shop, "project": "样例店铺 · 售前", "day": "2026-11-02", "n": 3}
+    ]
+    assert (
+        i18n.t("home.alert.reconcile", project="样例店铺 · 售前", day="2026-11-02", n=3)
+        == "数据核对：样例店铺 · 售前 2026-11-02 有 3 项与平台数据的差异超出容差"
+    )
     recon.save_settings(fresh_db, admin, shop, tolerance=1.0)
     assert not [a for a in home.alerts(fresh_db, admin, today) if a["kind"] == "reconcile"]
     recon.save_settings(fresh_db, admin, shop, tolerance=0.05)
-    assert not [a for a in home.alerts(fresh_db, admin, DAY + timedelta(days=30)) if a["kind"] == "reconcile"]  # older than a week
+    assert not [
+        a for a in home.alerts(fresh_db, admin, DAY + timedelta(days=30)) if a["kind"] == "reconcile"
+    ]  # older than a week
 
 
 # --- export ----------------------------------------------------------------------------------------
@@ -498,15 +694,45 @@ def test_home_alert_once_per_project_and_day_with_the_count_of_flagged_figures(f
 def test_excel_export_has_the_figures_in_peoples_units_the_one_side_agents_and_the_settings(fresh_db, admin, shop):
     ours(fresh_db, shop, "店铺:小美", consultations=40, response_30s_rate=0.85, sales=1234.56, converted=5)
     ours(fresh_db, shop, "店铺:阿杰", consultations=3)
-    theirs(fresh_db, shop, "小美", {"consultations": 50, "response_30s_rate_service": 0.8, "sales": 1200.0}, pending=["converted"])
+    theirs(
+        fresh_db,
+        shop,
+        "小美",
+        {"consultations": 50, "response_30s_rate_service": 0.8, "sales": 1200.0},
+        pending=["converted"],
+    )
     result = run(fresh_db, admin, shop)
     book = openpyxl.load_workbook(io.BytesIO(excel.to_xlsx(recon.export_sheets(result))))
     assert book.sheetnames == ["逐项对比", "只在一边的客服", "口径与容差"]
     sheet = book["逐项对比"]
     header = [c.value for c in sheet[1]]
-    assert header[:11] == ["日期", "客服", "聊天记录中的名称", "平台中的名称", "指标", "单位", "我方", "平台", "差异（比率为百分点）", "相对差异（%）", "超出容差"]
+    assert header[:11] == [
+        "日期",
+        "客服",
+        "聊天记录中的名称",
+        "平台中的名称",
+        "指标",
+        "单位",
+        "我方",
+        "平台",
+        "差异（比率为百分点）",
+        "相对差异（%）",
+        "超出容差",
+    ]
     data = {r[4]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
-    assert data["咨询人数"][:11] == ("2026-11-02", "小美", "店铺:小美", "小美", "咨询人数", None, 40, 50, -10, -20, "是")
+    assert data["咨询人数"][:11] == (
+        "2026-11-02",
+        "小美",
+        "店铺:小美",
+        "小美",
+        "咨询人数",
+        None,
+        40,
+        50,
+        -10,
+        -20,
+        "是",
+    )
     assert data["30秒应答率"][5:11] == ("%", 85, 80, 5, None, "否")
     assert data["30秒应答率"][11:13] == ("30秒应答率 · 服务时段", "response_30s_rate_service")
     assert data["询单销售额"][5:11] == ("元", 1234.56, 1200, 34.56, 2.88, "否")

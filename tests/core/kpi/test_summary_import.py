@@ -3,6 +3,7 @@
 One rule per test, hand-written expectations; the two shared samples; and hypothesis fuzzing
 that random bytes and random small tables only ever come back as errors, never as exceptions.
 """
+
 from __future__ import annotations
 
 import csv
@@ -17,7 +18,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[3]
 if str(ROOT) not in sys.path:
@@ -34,9 +36,7 @@ from core.kpi.summary_import import (  # noqa: E402
     parse_duration_text,
     read_summary,
 )
-
 from tests.conftest import SAMPLES  # noqa: E402
-
 
 # ---------------------------------------------------------------------------------------------
 # helpers
@@ -48,7 +48,9 @@ def csv_bytes(rows: list[list[object]], encoding: str = "utf-8", delimiter: str 
     return buffer.getvalue().encode(encoding)
 
 
-def xlsx_bytes(rows: list[list[object]], formats: dict[tuple[int, int], str] | None = None, sheets_before: int = 0) -> bytes:
+def xlsx_bytes(
+    rows: list[list[object]], formats: dict[tuple[int, int], str] | None = None, sheets_before: int = 0
+) -> bytes:
     """An .xlsx whose first sheet after `sheets_before` empty ones holds `rows`; `formats` maps
     (row, column), 1-based, to a number format."""
     book = openpyxl.Workbook()
@@ -186,7 +188,11 @@ def test_douyin_sample_values_durations_as_text_and_agent_without_prefix():
     assert first["sales_after_refund"] == pytest.approx(3395.99)
     assert first["satisfaction"] == pytest.approx(0.907)
     second = rows.loc[3]  # 阿杰: 48秒, 7小时41分52秒, 1分34秒
-    assert (second["first_response_s_person_allday"], second["avg_response_s_person_allday"], second["avg_response_s_session_allday"]) == (
+    assert (
+        second["first_response_s_person_allday"],
+        second["avg_response_s_person_allday"],
+        second["avg_response_s_session_allday"],
+    ) == (
         48,
         27712,
         94,
@@ -325,7 +331,14 @@ def test_empty_rate_cells_are_missing_not_errors(value):
 
 @pytest.mark.parametrize(
     "text, yuan",
-    [("3166.27", 3166.27), ("1,234.50", 1234.5), ("¥1,234.5", 1234.5), ("￥88", 88), ("1234.5元", 1234.5), ("1.2万", 12000)],
+    [
+        ("3166.27", 3166.27),
+        ("1,234.50", 1234.5),
+        ("¥1,234.5", 1234.5),
+        ("￥88", 88),
+        ("1234.5元", 1234.5),
+        ("1.2万", 12000),
+    ],
 )
 def test_money_is_read_in_yuan(text, yuan):
     preview = read([["日期", "客服", "销售额"], ["2026-11-02", "a", text]])
@@ -476,7 +489,8 @@ def test_only_an_exact_30_seconds_maps_to_the_30s_response_rate(header):
 
 
 @pytest.mark.parametrize(
-    "header", ["销售额(含运费)", "平均响应时长(工作日)", "备注", "", "response rate", "45秒应答率", "会话时间", "session agent"]
+    "header",
+    ["销售额(含运费)", "平均响应时长(工作日)", "备注", "", "response rate", "45秒应答率", "会话时间", "session agent"],
 )
 def test_unknown_headers_and_unknown_qualifiers_stay_unmapped(header):
     assert map_header(header) is None
@@ -497,7 +511,13 @@ def test_columns_are_found_by_header_not_by_position():
         ]
     )
     assert preview.ok
-    assert preview.mapping == [("Sales", "sales"), ("30秒应答率", "response_30s_rate"), ("客服", "agent"), ("备注", None), ("日期", "date")]
+    assert preview.mapping == [
+        ("Sales", "sales"),
+        ("30秒应答率", "response_30s_rate"),
+        ("客服", "agent"),
+        ("备注", None),
+        ("日期", "date"),
+    ]
     assert preview.unmapped_headers == ["备注"]
     assert list(preview.rows.columns) == ["date", "agent", "agent_key", "response_30s_rate", "sales"]
     assert preview.rows.loc[2, "sales"] == 1000
@@ -815,8 +835,11 @@ def test_xlsx_percent_cells_without_cell_references_are_still_found():
 
 def test_read_summary_reports_progress_from_reading_to_done():
     heard: list[tuple[float, str]] = []
-    preview = read_summary(xlsx_bytes(table(["2026-11-02", "a", 1, "90%", "1"])), "a.xlsx",
-                           progress=lambda fraction, stage: heard.append((fraction, stage)))
+    preview = read_summary(
+        xlsx_bytes(table(["2026-11-02", "a", 1, "90%", "1"])),
+        "a.xlsx",
+        progress=lambda fraction, stage: heard.append((fraction, stage)),
+    )
     assert preview.ok
     assert heard[0] == (0.0, "read") and heard[-1] == (1.0, "done")
     assert (0.5, "validate") in heard
@@ -887,25 +910,72 @@ def check_preview(preview: SummaryPreview) -> None:
     assert all(header for header, _ in preview.mapping)
 
 
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FUZZ = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 
 CELLS = st.one_of(
     st.sampled_from(
         [
-            "", "-", "0", "1", "-1", "12.5", "1,234", "84.49%", "150%", "0.5", "1e400", "nan", "inf",
-            "99999999999999999999", "1分20秒", "7小时41分52秒", "00:01:20", "1:75", "¥1,234.5", "1.2万",
-            "2026-11-02", "2026/11/2", "20261102", "2026-02-30", "46328", "合计", "店铺:小美", "小美", "：",
-            '="x"', "'=1+1", "%", "万", "秒",
+            "",
+            "-",
+            "0",
+            "1",
+            "-1",
+            "12.5",
+            "1,234",
+            "84.49%",
+            "150%",
+            "0.5",
+            "1e400",
+            "nan",
+            "inf",
+            "99999999999999999999",
+            "1分20秒",
+            "7小时41分52秒",
+            "00:01:20",
+            "1:75",
+            "¥1,234.5",
+            "1.2万",
+            "2026-11-02",
+            "2026/11/2",
+            "20261102",
+            "2026-02-30",
+            "46328",
+            "合计",
+            "店铺:小美",
+            "小美",
+            "：",
+            '="x"',
+            "'=1+1",
+            "%",
+            "万",
+            "秒",
         ]
     ),
     st.text(max_size=12),
-    st.integers(-10**6, 10**6).map(str),
+    st.integers(-(10**6), 10**6).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
 )
 HEADERS = st.one_of(
     st.sampled_from(
-        ["日期", "客服", "客服账号", "咨询人数", "30秒应答率", "30秒应答率(%)", "平均响应时长(分钟)",
-         "全天平响时长(会话维度)", "首响时长(人维度)", "销售额(万元)", "退款后销售额", "满意度", "客件数", "Date", "Agent"]
+        [
+            "日期",
+            "客服",
+            "客服账号",
+            "咨询人数",
+            "30秒应答率",
+            "30秒应答率(%)",
+            "平均响应时长(分钟)",
+            "全天平响时长(会话维度)",
+            "首响时长(人维度)",
+            "销售额(万元)",
+            "退款后销售额",
+            "满意度",
+            "客件数",
+            "Date",
+            "Agent",
+        ]
     ),
     st.text(max_size=10),
 )
@@ -935,7 +1005,12 @@ def xlsx_safe(text: str) -> str:
 @given(
     header=st.lists(HEADERS.map(xlsx_safe), min_size=1, max_size=5),
     body=st.lists(
-        st.lists(st.one_of(CELLS.map(xlsx_safe), st.floats(allow_nan=False, allow_infinity=False), st.integers(-10**9, 10**9)), max_size=6),
+        st.lists(
+            st.one_of(
+                CELLS.map(xlsx_safe), st.floats(allow_nan=False, allow_infinity=False), st.integers(-(10**9), 10**9)
+            ),
+            max_size=6,
+        ),
         max_size=6,
     ),
 )

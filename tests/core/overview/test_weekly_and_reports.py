@@ -1,17 +1,19 @@
 """The Monday meeting's weekly figures and the merchant reports, against hand-computed weeks."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 import pytest
 
-from core.kernel import config
-from core.projects import merchants, order_confirmation as oc
-from core.reports import merchant_report
 from core.accounts import users
-from core.overview import meeting
+from core.kernel import config
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import PermissionDenied
+from core.overview import meeting
+from core.projects import merchants
+from core.projects import order_confirmation as oc
+from core.reports import merchant_report
 from tests.conftest import actor_of
 
 
@@ -19,20 +21,61 @@ from tests.conftest import actor_of
 def project(fresh_db, admin):
     merchant_id = merchants.create_merchant(fresh_db, admin, {"name": "周报店", "platform": "pinduoduo"})
     project_id = merchants.create_project(fresh_db, admin, merchant_id, "售前")
-    data = {**oc.default_data("pinduoduo"), "company_name": "c", "contact_name": "c", "contact_phone": "1", "liaison": "l",
-            "target_daily_inquiries": 100, "target_first_response_s": 10, "target_avg_response_s": 20, "target_response_30s_rate": 0.8,
-            "target_conversion_rate": 0.2, "target_aov": 100, "target_satisfaction": 0.9, "materials_submitted": True,
-            "materials_complete": True, "golive_committed_date": (config.today() + timedelta(days=9)).isoformat()}
+    data = {
+        **oc.default_data("pinduoduo"),
+        "company_name": "c",
+        "contact_name": "c",
+        "contact_phone": "1",
+        "liaison": "l",
+        "target_daily_inquiries": 100,
+        "target_first_response_s": 10,
+        "target_avg_response_s": 20,
+        "target_response_30s_rate": 0.8,
+        "target_conversion_rate": 0.2,
+        "target_aov": 100,
+        "target_satisfaction": 0.9,
+        "materials_submitted": True,
+        "materials_complete": True,
+        "golive_committed_date": (config.today() + timedelta(days=9)).isoformat(),
+    }
     oc.confirm(fresh_db, admin, project_id, data)
     return project_id
 
 
-def put_day(db, project_id, day: str, consultations: int, waits: int, fast: int, converted: int, sales: float, avg: float, first: float):
-    db["kpi_shop_daily"].insert({
-        "project_id": project_id, "day": day, "consultations": consultations, "waits": waits, "fast_replies": fast,
-        "response_30s_rate": fast / waits, "avg_response_s": avg, "first_response_s": first, "effective_reply_rate": 1.0,
-        "converted": converted, "conversion_rate": converted / consultations, "sales": sales, "items": converted,
-        "aov": sales / converted if converted else None, "items_per_buyer": 1.0, "source": "raw", "settings": "{}", "computed_at": "x"})
+def put_day(
+    db,
+    project_id,
+    day: str,
+    consultations: int,
+    waits: int,
+    fast: int,
+    converted: int,
+    sales: float,
+    avg: float,
+    first: float,
+):
+    db["kpi_shop_daily"].insert(
+        {
+            "project_id": project_id,
+            "day": day,
+            "consultations": consultations,
+            "waits": waits,
+            "fast_replies": fast,
+            "response_30s_rate": fast / waits,
+            "avg_response_s": avg,
+            "first_response_s": first,
+            "effective_reply_rate": 1.0,
+            "converted": converted,
+            "conversion_rate": converted / consultations,
+            "sales": sales,
+            "items": converted,
+            "aov": sales / converted if converted else None,
+            "items_per_buyer": 1.0,
+            "source": "raw",
+            "settings": "{}",
+            "computed_at": "x",
+        }
+    )
 
 
 def row(summary, name):
@@ -81,7 +124,9 @@ def test_worst_days_lists_the_days_below_target(fresh_db, admin, project):
 
 
 def test_action_items_carry_over_until_done(fresh_db, admin, project):
-    first = meeting.add_action(fresh_db, admin, date(2026, 11, 9), "优化快捷短语", admin.id, date(2026, 11, 13), project)
+    first = meeting.add_action(
+        fresh_db, admin, date(2026, 11, 9), "优化快捷短语", admin.id, date(2026, 11, 13), project
+    )
     meeting.add_action(fresh_db, admin, date(2026, 11, 9), "已完成的事", admin.id, date(2026, 11, 13), project)
     done = [a for a in meeting.actions_for_week(fresh_db, admin, date(2026, 11, 9), project)][1]["id"]
     meeting.set_action_done(fresh_db, admin, done)
@@ -120,7 +165,9 @@ def test_weekly_report_figures_and_exports(fresh_db, admin, project):
 
 
 def test_report_text_is_escaped_in_the_printable_page(fresh_db, admin):
-    merchant_id = merchants.create_merchant(fresh_db, admin, {"name": "<script>alert(1)</script>", "platform": "taobao"})
+    merchant_id = merchants.create_merchant(
+        fresh_db, admin, {"name": "<script>alert(1)</script>", "platform": "taobao"}
+    )
     project_id = merchants.create_project(fresh_db, admin, merchant_id, "<b>x</b>")
     report = merchant_report.build(fresh_db, admin, project_id, "daily", date(2026, 11, 18))
     page = merchant_report.to_html(report, lambda key, **kw: key)
@@ -153,7 +200,15 @@ def test_report_never_shows_pay_or_internal_qa_comments(demo_db):
     shop = actor_of(db, "merchant")
     project_id = next(p["id"] for p in merchants.list_projects(db, shop))
     report = merchant_report.build(db, shop, project_id, "monthly", config.today() - timedelta(days=1))
-    assert set(report["qa"]) == {"reviews", "mean_score", "target", "at_target_rate", "critical_failures", "problem_cases", "excellent_cases"}
+    assert set(report["qa"]) == {
+        "reviews",
+        "mean_score",
+        "target",
+        "at_target_rate",
+        "critical_failures",
+        "problem_cases",
+        "excellent_cases",
+    }
     assert all(set(member) == {"name", "role", "shift"} for member in report["team"])
 
 
@@ -177,21 +232,64 @@ def live_project(db, admin, shop: str, status: str = "live", **targets) -> int:
     """A project of its own merchant with a confirmed order confirmation's targets, in the given status."""
     merchant_id = merchants.create_merchant(db, admin, {"name": shop, "platform": "pinduoduo"})
     project_id = merchants.create_project(db, admin, merchant_id, "售前")
-    data = {**oc.default_data("pinduoduo"), "company_name": "c", "contact_name": "c", "contact_phone": "1", "liaison": "l",
-            "target_daily_inquiries": 100, "target_first_response_s": 10, "target_avg_response_s": 20, "target_response_30s_rate": 0.8,
-            "target_conversion_rate": 0.2, "target_aov": 100, "target_satisfaction": 0.9, "materials_submitted": True,
-            "materials_complete": True, "golive_committed_date": (config.today() + timedelta(days=9)).isoformat(), **targets}
+    data = {
+        **oc.default_data("pinduoduo"),
+        "company_name": "c",
+        "contact_name": "c",
+        "contact_phone": "1",
+        "liaison": "l",
+        "target_daily_inquiries": 100,
+        "target_first_response_s": 10,
+        "target_avg_response_s": 20,
+        "target_response_30s_rate": 0.8,
+        "target_conversion_rate": 0.2,
+        "target_aov": 100,
+        "target_satisfaction": 0.9,
+        "materials_submitted": True,
+        "materials_complete": True,
+        "golive_committed_date": (config.today() + timedelta(days=9)).isoformat(),
+        **targets,
+    }
     oc.confirm(db, admin, project_id, data)
     db["projects"].update(project_id, {"status": status})
     return project_id
 
 
-def put_agent_day(db, project_id, day: str, agent: str, converted: int, fast: int, avg: float, consultations: int = 100, waits: int = 100):
-    db["kpi_agent_daily"].insert({
-        "project_id": project_id, "day": day, "agent": agent, "consultations": consultations, "waits": waits, "fast_replies": fast,
-        "response_30s_rate": fast / waits, "avg_response_s": avg, "first_response_s": 5.0, "effective_reply_rate": 1.0,
-        "converted": converted, "conversion_rate": converted / consultations, "sales": 100.0 * converted, "items": converted,
-        "aov": 100.0, "items_per_buyer": 1.0, "source": "summary", "extra": "{}", "settings": "{}", "computed_at": "x"})
+def put_agent_day(
+    db,
+    project_id,
+    day: str,
+    agent: str,
+    converted: int,
+    fast: int,
+    avg: float,
+    consultations: int = 100,
+    waits: int = 100,
+):
+    db["kpi_agent_daily"].insert(
+        {
+            "project_id": project_id,
+            "day": day,
+            "agent": agent,
+            "consultations": consultations,
+            "waits": waits,
+            "fast_replies": fast,
+            "response_30s_rate": fast / waits,
+            "avg_response_s": avg,
+            "first_response_s": 5.0,
+            "effective_reply_rate": 1.0,
+            "converted": converted,
+            "conversion_rate": converted / consultations,
+            "sales": 100.0 * converted,
+            "items": converted,
+            "aov": 100.0,
+            "items_per_buyer": 1.0,
+            "source": "summary",
+            "extra": "{}",
+            "settings": "{}",
+            "computed_at": "x",
+        }
+    )
 
 
 @pytest.fixture
@@ -209,8 +307,12 @@ def firm(fresh_db, admin):
     a = live_project(db, admin, "店A")
     b = live_project(db, admin, "店B", target_conversion_rate=0.25, target_avg_response_s=30)
     c = live_project(db, admin, "店C", status="signed")
-    for project_id, agent, before, now in [(a, "甲", (10, 90, 15.0), (30, 90, 15.0)), (a, "乙", (20, 90, 15.0), (15, 90, 15.0)),
-                                           (b, "丙", (20, 70, 40.0), (25, 85, 25.0)), (c, "戊", (50, 99, 5.0), (1, 10, 99.0))]:
+    for project_id, agent, before, now in [
+        (a, "甲", (10, 90, 15.0), (30, 90, 15.0)),
+        (a, "乙", (20, 90, 15.0), (15, 90, 15.0)),
+        (b, "丙", (20, 70, 40.0), (25, 85, 25.0)),
+        (c, "戊", (50, 99, 5.0), (1, 10, 99.0)),
+    ]:
         put_agent_day(db, project_id, "2026-11-10", agent, *before)
         put_agent_day(db, project_id, "2026-11-17", agent, *now)
     put_agent_day(db, b, "2026-11-18", "丁", 10, 60, 36.0)
@@ -221,24 +323,43 @@ def test_company_praise_ranks_the_firms_agents_with_their_projects(firm, admin):
     db, a, b, _c = firm
     praise = meeting.company_praise(db, admin, date(2026, 11, 16))
     improved = [(r["kpi"], r["agent"], r["project"]) for r in praise["improved"]]
-    assert improved == [("conversion_rate", "甲", "店A · 售前"), ("conversion_rate", "丙", "店B · 售前"),
-                        ("response_30s_rate", "丙", "店B · 售前"), ("avg_response_s", "丙", "店B · 售前")]
+    assert improved == [
+        ("conversion_rate", "甲", "店A · 售前"),
+        ("conversion_rate", "丙", "店B · 售前"),
+        ("response_30s_rate", "丙", "店B · 售前"),
+        ("avg_response_s", "丙", "店B · 售前"),
+    ]
     assert praise["improved"][0]["gain"] == pytest.approx(0.30 - 0.10)
     assert praise["improved"][1]["gain"] == pytest.approx(0.25 - 0.20)
     assert praise["improved"][3]["gain"] == pytest.approx(40.0 - 25.0)  # lower is better: 15 s faster is a gain of 15
     below = [(r["kpi"], r["agent"], r["project_id"]) for r in praise["below"]]
     # worst relative shortfall first: 丁 misses 25 % by 60 %, 乙 misses 20 % by 25 %
-    assert below == [("conversion_rate", "丁", b), ("conversion_rate", "乙", a), ("response_30s_rate", "丁", b), ("avg_response_s", "丁", b)]
+    assert below == [
+        ("conversion_rate", "丁", b),
+        ("conversion_rate", "乙", a),
+        ("response_30s_rate", "丁", b),
+        ("avg_response_s", "丁", b),
+    ]
     assert [r["shortfall"] for r in praise["below"]] == pytest.approx([0.6, 0.25, 0.25, 0.2])
-    assert praise["below"][1]["target"] == 0.2 and praise["below"][0]["target"] == 0.25  # each against its own project's target
+    assert (
+        praise["below"][1]["target"] == 0.2 and praise["below"][0]["target"] == 0.25
+    )  # each against its own project's target
     assert praise["below_count"] == {"conversion_rate": 2, "response_30s_rate": 1, "avg_response_s": 1}
 
 
 def test_company_praise_keeps_the_worst_few_below_target_and_counts_the_rest(firm, admin):
     db, _a, b, _c = firm
     praise = meeting.company_praise(db, admin, date(2026, 11, 16), top=1, below_top=1)
-    assert [(r["kpi"], r["agent"]) for r in praise["improved"]] == [("conversion_rate", "甲"), ("response_30s_rate", "丙"), ("avg_response_s", "丙")]
-    assert [(r["kpi"], r["agent"]) for r in praise["below"]] == [("conversion_rate", "丁"), ("response_30s_rate", "丁"), ("avg_response_s", "丁")]
+    assert [(r["kpi"], r["agent"]) for r in praise["improved"]] == [
+        ("conversion_rate", "甲"),
+        ("response_30s_rate", "丙"),
+        ("avg_response_s", "丙"),
+    ]
+    assert [(r["kpi"], r["agent"]) for r in praise["below"]] == [
+        ("conversion_rate", "丁"),
+        ("response_30s_rate", "丁"),
+        ("avg_response_s", "丁"),
+    ]
     assert praise["below_count"]["conversion_rate"] == 2
 
 
@@ -252,8 +373,10 @@ def test_projects_below_their_own_targets(firm, admin):
     put_day(db, b, "2026-11-18", 70, 100, 70, 14, 2800.0, 40.0, 8.0)
     put_day(db, c, "2026-11-17", 1, 100, 1, 0, 0.0, 99.0, 99.0)  # not live
     found = meeting.projects_below_target(db, admin, date(2026, 11, 16))
-    assert [(p["project_id"], [m["kpi"] for m in p["missed"]]) for p in found] == [(b, ["consultations", "conversion_rate"]),
-                                                                                  (a, ["response_30s_rate"])]
+    assert [(p["project_id"], [m["kpi"] for m in p["missed"]]) for p in found] == [
+        (b, ["consultations", "conversion_rate"]),
+        (a, ["response_30s_rate"]),
+    ]
     assert found[0]["missed"][0]["actual"] == 60 and found[0]["missed"][0]["target"] == 100
     assert found[0]["missed"][1]["actual"] == pytest.approx(0.2) and found[0]["missed"][1]["target"] == 0.25
     assert found[1]["missed"][0]["actual"] == 0.75
@@ -262,17 +385,37 @@ def test_projects_below_their_own_targets(firm, admin):
 
 def test_company_analysis_adds_up_the_hours_and_names_each_projects_worst_day(firm, admin):
     db, a, b, c = firm
-    for project_id, day, hour, waits in [(a, "2026-11-17", 9, 10), (a, "2026-11-17", 10, 5), (b, "2026-11-16", 9, 3), (b, "2026-11-18", 20, 7),
-                                         (a, "2026-11-10", 9, 100), (c, "2026-11-17", 9, 1000)]:  # the week before / not live: left out
-        db["kpi_hourly"].insert({"project_id": project_id, "day": day, "hour": hour, "inquiries": waits, "waits": waits,
-                                 "answered": waits, "response_s_sum": 10.0 * waits})
+    for project_id, day, hour, waits in [
+        (a, "2026-11-17", 9, 10),
+        (a, "2026-11-17", 10, 5),
+        (b, "2026-11-16", 9, 3),
+        (b, "2026-11-18", 20, 7),
+        (a, "2026-11-10", 9, 100),
+        (c, "2026-11-17", 9, 1000),
+    ]:  # the week before / not live: left out
+        db["kpi_hourly"].insert(
+            {
+                "project_id": project_id,
+                "day": day,
+                "hour": hour,
+                "inquiries": waits,
+                "waits": waits,
+                "answered": waits,
+                "response_s_sum": 10.0 * waits,
+            }
+        )
     put_day(db, a, "2026-11-17", 200, 200, 150, 45, 4500.0, 18.0, 9.0)  # misses the 30 s rate only
     put_day(db, b, "2026-11-16", 50, 100, 90, 10, 2000.0, 20.0, 8.0)  # misses conversion (20 % < 25 %)
-    put_day(db, b, "2026-11-18", 70, 100, 70, 14, 2800.0, 40.0, 8.0)  # misses the 30 s rate, average response and conversion
+    put_day(
+        db, b, "2026-11-18", 70, 100, 70, 14, 2800.0, 40.0, 8.0
+    )  # misses the 30 s rate, average response and conversion
     analysis = meeting.company_analysis(db, admin, date(2026, 11, 16))
     load = {r["hour"]: r["waits"] for r in analysis["hour_load"]}
     assert len(load) == 24 and load[9] == 10 + 3 and load[10] == 5 and load[20] == 7 and sum(load.values()) == 25
-    assert [(d["project_id"], d["day"], len(d["missed"])) for d in analysis["worst_days"]] == [(b, "2026-11-18", 3), (a, "2026-11-17", 1)]
+    assert [(d["project_id"], d["day"], len(d["missed"])) for d in analysis["worst_days"]] == [
+        (b, "2026-11-18", 3),
+        (a, "2026-11-17", 1),
+    ]
     assert set(analysis["worst_days"][0]["missed"]) == {"response_30s_rate", "avg_response_s", "conversion_rate"}
     two = meeting.company_analysis(db, admin, date(2026, 11, 16), per_project=2)["worst_days"]
     assert [(d["project_id"], d["day"]) for d in two] == [(b, "2026-11-18"), (a, "2026-11-17"), (b, "2026-11-16")]
@@ -291,7 +434,12 @@ def test_project_praise_is_unchanged_by_the_company_view(firm, admin):
 
 
 def test_the_meeting_opens_on_the_company_for_the_director_and_on_a_project_for_others(fresh_db, admin):
-    manager = actor_of(fresh_db, users.get_user(fresh_db, users.create_user(fresh_db, admin, "pm", "经理", "manager", "secret-pass-1"))["username"])
+    manager = actor_of(
+        fresh_db,
+        users.get_user(fresh_db, users.create_user(fresh_db, admin, "pm", "经理", "manager", "secret-pass-1"))[
+            "username"
+        ],
+    )
     projects = [{"id": 7}, {"id": 3}]
     assert meeting.default_scope(admin, projects) is None
     assert meeting.default_scope(manager, projects) == 7
@@ -301,9 +449,13 @@ def test_the_meeting_opens_on_the_company_for_the_director_and_on_a_project_for_
 def test_the_lost_points_table_has_translated_headers():
     from core.kernel import i18n
 
-    rows_ = meeting.lost_points_rows([{"category": "服务态度", "item": "礼貌用语", "lost": 4.5}], lambda key, **kw: i18n.t(key, "zh", **kw))
+    rows_ = meeting.lost_points_rows(
+        [{"category": "服务态度", "item": "礼貌用语", "lost": 4.5}], lambda key, **kw: i18n.t(key, "zh", **kw)
+    )
     assert rows_ == [{"类别": "服务态度", "评分项": "礼貌用语", "平均每次质检失分": 4.5}]
-    english = meeting.lost_points_rows([{"category": "c", "item": "i", "lost": 1.0}], lambda key, **kw: i18n.t(key, "en", **kw))
+    english = meeting.lost_points_rows(
+        [{"category": "c", "item": "i", "lost": 1.0}], lambda key, **kw: i18n.t(key, "en", **kw)
+    )
     assert list(english[0]) == ["Category", "Scorecard item", "Points lost per review"]
 
 

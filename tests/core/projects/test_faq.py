@@ -1,4 +1,5 @@
 """The FAQ & scripts table: standard questions, edits, Excel round trip, imports all or nothing."""
+
 from __future__ import annotations
 
 import io
@@ -6,13 +7,15 @@ import io
 import openpyxl
 import pytest
 
-from core.projects import faq, merchants
 from core.kernel.errors import ValidationError
+from core.projects import faq, merchants
 
 
 @pytest.fixture
 def project(fresh_db, admin):
-    return merchants.create_project(fresh_db, admin, merchants.create_merchant(fresh_db, admin, {"name": "店", "platform": "taobao"}), "售前")
+    return merchants.create_project(
+        fresh_db, admin, merchants.create_merchant(fresh_db, admin, {"name": "店", "platform": "taobao"}), "售前"
+    )
 
 
 def test_a_new_project_has_the_standard_questions_in_order(fresh_db, admin, project):
@@ -23,8 +26,10 @@ def test_a_new_project_has_the_standard_questions_in_order(fresh_db, admin, proj
 
 def test_answers_and_own_questions_are_saved_and_counted(fresh_db, admin, project):
     items = faq.list_items(fresh_db, admin, project)
-    edited = [{"id": items[0]["id"], "question": items[0]["question"], "answer": "都有货"},
-              {"question": "支持7天无理由吗", "answer": "支持"}]
+    edited = [
+        {"id": items[0]["id"], "question": items[0]["question"], "answer": "都有货"},
+        {"question": "支持7天无理由吗", "answer": "支持"},
+    ]
     assert faq.save_items(fresh_db, admin, project, edited) == 2
     assert faq.progress(fresh_db, admin, project) == (2, 12)
     assert faq.list_items(fresh_db, admin, project, search="7天")[0]["answer"] == "支持"
@@ -32,8 +37,13 @@ def test_answers_and_own_questions_are_saved_and_counted(fresh_db, admin, projec
 
 def test_excel_round_trip_gives_the_same_table(fresh_db, admin, project):
     items = faq.list_items(fresh_db, admin, project)
-    faq.save_items(fresh_db, admin, project, [{"id": i["id"], "question": i["question"], "answer": f"答{n}"} for n, i in enumerate(items)]
-                   + [{"question": "=1+1 公式?", "answer": "+86 电话"}])
+    faq.save_items(
+        fresh_db,
+        admin,
+        project,
+        [{"id": i["id"], "question": i["question"], "answer": f"答{n}"} for n, i in enumerate(items)]
+        + [{"question": "=1+1 公式?", "answer": "+86 电话"}],
+    )
     exported = faq.export_xlsx(fresh_db, admin, project)
     sheet = openpyxl.load_workbook(io.BytesIO(exported)).active
     assert sheet["A13"].value == "'=1+1 公式?"  # formula injection escaped in the file
@@ -53,7 +63,10 @@ def test_malformed_import_names_rows_and_saves_nothing(fresh_db, admin, project)
     book.save(buffer)
     with pytest.raises(ValidationError) as caught:
         faq.import_xlsx(fresh_db, admin, project, buffer.getvalue(), "faq.xlsx")
-    assert {(e.field, e.key) for e in caught.value.errors} == {("row 3: question", "err.required"), ("row 4: question", "err.duplicate_of_row")}
+    assert {(e.field, e.key) for e in caught.value.errors} == {
+        ("row 3: question", "err.required"),
+        ("row 4: question", "err.duplicate_of_row"),
+    }
     assert faq.progress(fresh_db, admin, project) == (0, 11)
 
 

@@ -1,17 +1,24 @@
 """Merchants, projects, status life-cycle, and who may see which project."""
+
 from __future__ import annotations
 
 import pytest
 
+from core.accounts import users
 from core.golive import gate
 from core.kernel import audit
-from core.projects import merchants
-from core.accounts import users
 from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import PermissionDenied
+from core.projects import merchants
 
-MERCHANT = {"name": "优品家居", "platform": "tmall", "category": "家居", "current_presales_agents": 2,
-            "avg_daily_inquiries": 1500, "promotion_frequency": "monthly"}
+MERCHANT = {
+    "name": "优品家居",
+    "platform": "tmall",
+    "category": "家居",
+    "current_presales_agents": 2,
+    "avg_daily_inquiries": 1500,
+    "promotion_frequency": "monthly",
+}
 
 
 def test_create_merchant_and_project_starts_negotiating_with_history(fresh_db, admin):
@@ -25,11 +32,23 @@ def test_create_merchant_and_project_starts_negotiating_with_history(fresh_db, a
 
 def test_merchant_validation_reports_each_field(fresh_db, admin):
     with pytest.raises(ValidationError) as caught:
-        merchants.create_merchant(fresh_db, admin, {"name": " ", "platform": "ebay", "avg_daily_inquiries": -3,
-                                                    "current_presales_agents": 1, "contact_name": "x" * 201})
+        merchants.create_merchant(
+            fresh_db,
+            admin,
+            {
+                "name": " ",
+                "platform": "ebay",
+                "avg_daily_inquiries": -3,
+                "current_presales_agents": 1,
+                "contact_name": "x" * 201,
+            },
+        )
     assert {(e.field, e.key) for e in caught.value.errors} == {
-        ("name", "err.required"), ("platform", "err.invalid_choice"),
-        ("avg_daily_inquiries", "err.non_negative_int"), ("contact_name", "err.too_long")}
+        ("name", "err.required"),
+        ("platform", "err.invalid_choice"),
+        ("avg_daily_inquiries", "err.non_negative_int"),
+        ("contact_name", "err.too_long"),
+    }
     assert fresh_db["merchants"].count == 0
 
 
@@ -63,7 +82,9 @@ def test_status_moves_along_allowed_transitions_only(fresh_db, admin):
 def test_list_filters_by_search_platform_status_and_manager(fresh_db, admin):
     manager_id = users.create_user(fresh_db, admin, "mgr", "王经理", "manager", "password-123")
     a = merchants.create_merchant(fresh_db, admin, MERCHANT)
-    b = merchants.create_merchant(fresh_db, admin, {**MERCHANT, "name": "鲜果坊", "platform": "pinduoduo", "category": "水果"})
+    b = merchants.create_merchant(
+        fresh_db, admin, {**MERCHANT, "name": "鲜果坊", "platform": "pinduoduo", "category": "水果"}
+    )
     merchants.create_project(fresh_db, admin, a, "售前", manager_id)
     pb = merchants.create_project(fresh_db, admin, b, "售前")
     gate.change_status(fresh_db, admin, pb, "signed")
@@ -79,7 +100,9 @@ def test_merchant_user_sees_only_its_own_projects(fresh_db, admin):
     b = merchants.create_merchant(fresh_db, admin, {**MERCHANT, "name": "鲜果坊"})
     pa = merchants.create_project(fresh_db, admin, a, "售前")
     pb = merchants.create_project(fresh_db, admin, b, "售前")
-    shop = users.actor_from_row(users.get_user(fresh_db, users.create_user(fresh_db, admin, "shop", "店", "merchant", "password-123", a)))
+    shop = users.actor_from_row(
+        users.get_user(fresh_db, users.create_user(fresh_db, admin, "shop", "店", "merchant", "password-123", a))
+    )
     assert [p["id"] for p in merchants.list_projects(fresh_db, shop)] == [pa]
     assert merchants.get_project(fresh_db, shop, pa)["id"] == pa
     with pytest.raises(NotFound):
@@ -94,14 +117,18 @@ def test_merchant_user_sees_only_its_own_projects(fresh_db, admin):
 
 def test_agent_sees_no_project_data_yet(fresh_db, admin):
     merchants.create_project(fresh_db, admin, merchants.create_merchant(fresh_db, admin, MERCHANT), "售前")
-    agent = users.actor_from_row(users.get_user(fresh_db, users.create_user(fresh_db, admin, "agent1", "客服", "agent", "password-123")))
+    agent = users.actor_from_row(
+        users.get_user(fresh_db, users.create_user(fresh_db, admin, "agent1", "客服", "agent", "password-123"))
+    )
     with pytest.raises(PermissionDenied):
         merchants.list_projects(fresh_db, agent)
 
 
 def test_trainer_and_qa_read_but_do_not_write_projects(fresh_db, admin):
     project_id = merchants.create_project(fresh_db, admin, merchants.create_merchant(fresh_db, admin, MERCHANT), "售前")
-    trainer = users.actor_from_row(users.get_user(fresh_db, users.create_user(fresh_db, admin, "tr", "培训", "trainer", "password-123")))
+    trainer = users.actor_from_row(
+        users.get_user(fresh_db, users.create_user(fresh_db, admin, "tr", "培训", "trainer", "password-123"))
+    )
     assert merchants.get_project(fresh_db, trainer, project_id)
     with pytest.raises(PermissionDenied):
         gate.change_status(fresh_db, trainer, project_id, "signed")

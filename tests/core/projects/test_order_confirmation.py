@@ -1,4 +1,5 @@
 """The order confirmation: drafts, validation on confirm, frozen versions, comparison, go-live."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -7,8 +8,9 @@ from datetime import date, timedelta
 import pytest
 
 from core.kernel import config, uploads, workdays
-from core.projects import merchants, order_confirmation as oc
 from core.kernel.errors import ValidationError
+from core.projects import merchants
+from core.projects import order_confirmation as oc
 
 
 @pytest.fixture
@@ -20,10 +22,20 @@ def project(fresh_db, admin):
 def complete_form(**changes):
     data = {
         **oc.default_data("pinduoduo"),
-        "company_name": "鲜果坊有限公司", "contact_name": "刘女士", "contact_phone": "13800000000", "liaison": "刘女士",
-        "agents_required": 5, "target_daily_inquiries": 2000, "target_first_response_s": 10, "target_avg_response_s": 25,
-        "target_response_30s_rate": 0.85, "target_conversion_rate": 0.25, "target_aov": 88.5, "target_satisfaction": 0.95,
-        "materials_submitted": True, "materials_complete": True,
+        "company_name": "鲜果坊有限公司",
+        "contact_name": "刘女士",
+        "contact_phone": "13800000000",
+        "liaison": "刘女士",
+        "agents_required": 5,
+        "target_daily_inquiries": 2000,
+        "target_first_response_s": 10,
+        "target_avg_response_s": 25,
+        "target_response_30s_rate": 0.85,
+        "target_conversion_rate": 0.25,
+        "target_aov": 88.5,
+        "target_satisfaction": 0.95,
+        "materials_submitted": True,
+        "materials_complete": True,
         "golive_committed_date": (config.today() + timedelta(days=10)).isoformat(),
     }
     data.update(changes)
@@ -57,24 +69,43 @@ def test_confirm_names_every_missing_required_field(fresh_db, admin, project):
 
 
 def test_ranges_times_and_agents_are_checked(fresh_db, admin, project):
-    bad = complete_form(agents_required=0, target_avg_response_s=0, target_aov=-1, kpi_window_start="25:00",
-                        service_hours_start="23:00", service_hours_end="08:00")
+    bad = complete_form(
+        agents_required=0,
+        target_avg_response_s=0,
+        target_aov=-1,
+        kpi_window_start="25:00",
+        service_hours_start="23:00",
+        service_hours_end="08:00",
+    )
     with pytest.raises(ValidationError) as caught:
         oc.confirm(fresh_db, admin, project, bad)
-    assert {("agents_required", "err.min"), ("target_avg_response_s", "err.positive"), ("target_aov", "err.positive"),
-            ("kpi_window_start", "err.time_format"), ("service_hours_end", "err.end_before_start")} <= error_keys(caught.value)
+    assert {
+        ("agents_required", "err.min"),
+        ("target_avg_response_s", "err.positive"),
+        ("target_aov", "err.positive"),
+        ("kpi_window_start", "err.time_format"),
+        ("service_hours_end", "err.end_before_start"),
+    } <= error_keys(caught.value)
 
 
 def test_a_golive_date_in_the_past_is_refused(fresh_db, admin, project):
     with pytest.raises(ValidationError) as caught:
-        oc.confirm(fresh_db, admin, project, complete_form(golive_committed_date=(config.today() - timedelta(days=1)).isoformat()))
+        oc.confirm(
+            fresh_db,
+            admin,
+            project,
+            complete_form(golive_committed_date=(config.today() - timedelta(days=1)).isoformat()),
+        )
     assert ("golive_committed_date", "err.date_past") in error_keys(caught.value)
 
 
 def test_incomplete_materials_need_the_missing_list_and_a_date(fresh_db, admin, project):
     with pytest.raises(ValidationError) as caught:
         oc.confirm(fresh_db, admin, project, complete_form(materials_complete=False))
-    assert {("materials_missing", "err.required_when_incomplete"), ("materials_due_date", "err.required_when_incomplete")} <= error_keys(caught.value)
+    assert {
+        ("materials_missing", "err.required_when_incomplete"),
+        ("materials_due_date", "err.required_when_incomplete"),
+    } <= error_keys(caught.value)
 
 
 def test_overlong_text_is_refused(fresh_db, admin, project):
@@ -99,11 +130,25 @@ def test_confirm_freezes_the_version_and_an_edit_starts_a_new_one(fresh_db, admi
 
 
 def test_kpi_settings_follow_the_confirmed_version(fresh_db, admin, project):
-    assert oc.kpi_settings(fresh_db, project) == {"window_start": "08:00", "window_end": "23:00", "fast_threshold_s": 30,
-                                                  "response_unit": "message", "attribution_days": 1}
-    oc.confirm(fresh_db, admin, project, complete_form(kpi_response_unit="turn", kpi_attribution_days="0", kpi_window_start="09:00"))
+    assert oc.kpi_settings(fresh_db, project) == {
+        "window_start": "08:00",
+        "window_end": "23:00",
+        "fast_threshold_s": 30,
+        "response_unit": "message",
+        "attribution_days": 1,
+    }
+    oc.confirm(
+        fresh_db,
+        admin,
+        project,
+        complete_form(kpi_response_unit="turn", kpi_attribution_days="0", kpi_window_start="09:00"),
+    )
     settings = oc.kpi_settings(fresh_db, project)
-    assert settings["response_unit"] == "turn" and settings["attribution_days"] == 0 and settings["window_start"] == "09:00"
+    assert (
+        settings["response_unit"] == "turn"
+        and settings["attribution_days"] == 0
+        and settings["window_start"] == "09:00"
+    )
 
 
 def test_taobao_family_defaults_to_turn_unit():
@@ -149,7 +194,11 @@ def test_merchant_reads_its_confirmation_but_cannot_write(fresh_db, admin, proje
     from core.kernel.permissions import PermissionDenied
 
     merchant_id = merchants.get_project(fresh_db, admin, project)["merchant_id"]
-    shop = users.actor_from_row(users.get_user(fresh_db, users.create_user(fresh_db, admin, "shop", "店", "merchant", "password-123", merchant_id)))
+    shop = users.actor_from_row(
+        users.get_user(
+            fresh_db, users.create_user(fresh_db, admin, "shop", "店", "merchant", "password-123", merchant_id)
+        )
+    )
     oc.confirm(fresh_db, admin, project, complete_form())
     assert oc.latest_confirmed(fresh_db, shop, project)["version"] == 1
     with pytest.raises(PermissionDenied):

@@ -1,10 +1,11 @@
 """QA scoring rules, by hand: item scales, weights, N/A re-normalised, critical items, bonus points."""
+
 from __future__ import annotations
 
 import pytest
 
-from core.qa import reviews
 from core.kernel.errors import ValidationError
+from core.qa import reviews
 from core.qa.schema import DEFAULT_ITEMS
 
 A = reviews.Item(id=1, category="礼仪", name="服务态度", scale="5", weight=2)
@@ -24,8 +25,18 @@ def keys(exc: pytest.ExceptionInfo) -> set[tuple[str, str]]:
     return {(e.field, e.key) for e in exc.value.errors}
 
 
-@pytest.mark.parametrize("scale,rating,expected", [
-    ("pass_fail", 1, 100.0), ("pass_fail", 0, 0.0), ("3", 2, 50.0), ("3", 1, 0.0), ("4", 2, 100 / 3), ("5", 4, 75.0), ("5", 5, 100.0)])
+@pytest.mark.parametrize(
+    "scale,rating,expected",
+    [
+        ("pass_fail", 1, 100.0),
+        ("pass_fail", 0, 0.0),
+        ("3", 2, 50.0),
+        ("3", 1, 0.0),
+        ("4", 2, 100 / 3),
+        ("5", 4, 75.0),
+        ("5", 5, 100.0),
+    ],
+)
 def test_item_score_is_the_rating_placed_on_its_scale(scale, rating, expected):
     assert reviews.item_score(scale, rating) == pytest.approx(expected)
 
@@ -140,4 +151,13 @@ def test_our_default_scorecard_weights_add_up_to_100_and_it_has_critical_and_bon
     assert {i[1] for i in DEFAULT_ITEMS if i[6]} == {"与买家争吵或嘲讽买家", "拒不承认错误"}
     assert [i[1] for i in DEFAULT_ITEMS if i[3] == "bonus"] == ["超出预期的服务"]
     names = {i[1] for i in DEFAULT_ITEMS}
-    assert {"响应速度", "欢迎语与结束语", "产品解答准确", "话术使用", "服务态度", "订单信息核对", "推荐与关联销售", "追单"} <= names
+    assert {
+        "响应速度",
+        "欢迎语与结束语",
+        "产品解答准确",
+        "话术使用",
+        "服务态度",
+        "订单信息核对",
+        "推荐与关联销售",
+        "追单",
+    } <= names

@@ -2,6 +2,7 @@
 
 This module holds no tests; the test modules import `firm` (a fixture) from it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,15 +11,21 @@ from datetime import date, datetime, timedelta
 import pytest
 import sqlite_utils
 
+from core.accounts import users
 from core.agents import directory
 from core.kernel import config
+from core.kernel.permissions import Actor
 from core.projects import merchants
 from core.qa import reviews
-from core.accounts import users
-from core.kernel.permissions import Actor
 
-MERCHANT = {"name": "优品家居", "platform": "tmall", "category": "家居", "current_presales_agents": 2,
-            "avg_daily_inquiries": 1500, "promotion_frequency": "monthly"}
+MERCHANT = {
+    "name": "优品家居",
+    "platform": "tmall",
+    "category": "家居",
+    "current_presales_agents": 2,
+    "avg_daily_inquiries": 1500,
+    "promotion_frequency": "monthly",
+}
 
 
 @dataclass
@@ -56,16 +63,33 @@ def firm(fresh_db, admin) -> Firm:
     agent_user = _user(db, admin, "xiaomei", "agent")
     other_agent_user = _user(db, admin, "ajie", "agent")
     start = config.today() - timedelta(days=60)
-    a = directory.create_agent(db, admin, {"name": "小美", "employee_no": "KF1", "status": "online", "user_id": agent_user.id})
+    a = directory.create_agent(
+        db, admin, {"name": "小美", "employee_no": "KF1", "status": "online", "user_id": agent_user.id}
+    )
     b = directory.create_agent(db, admin, {"name": "老王", "employee_no": "KF2", "status": "online"})
-    c = directory.create_agent(db, admin, {"name": "阿杰", "employee_no": "KF3", "status": "online", "user_id": other_agent_user.id})
+    c = directory.create_agent(
+        db, admin, {"name": "阿杰", "employee_no": "KF3", "status": "online", "user_id": other_agent_user.id}
+    )
     directory.assign(db, admin, p1, a, "online", "day", start, "优品:小美")
     directory.assign(db, admin, p1, b, "online", "night", start, "优品:老王")
     directory.assign(db, admin, p2, c, "online", "day", start, "鲜果:阿杰")
-    return Firm(db=db, admin=admin, qa=_user(db, admin, "inspector", "qa"), qa2=_user(db, admin, "inspector2", "qa"),
-                manager=manager, trainer=_user(db, admin, "coach", "trainer"), agent_user=agent_user,
-                other_agent_user=other_agent_user, merchant=_user(db, admin, "shop", "merchant", m1),
-                merchant2=_user(db, admin, "shop2", "merchant", m2), project=p1, other_project=p2, agent=a, agent_b=b, agent_c=c)
+    return Firm(
+        db=db,
+        admin=admin,
+        qa=_user(db, admin, "inspector", "qa"),
+        qa2=_user(db, admin, "inspector2", "qa"),
+        manager=manager,
+        trainer=_user(db, admin, "coach", "trainer"),
+        agent_user=agent_user,
+        other_agent_user=other_agent_user,
+        merchant=_user(db, admin, "shop", "merchant", m1),
+        merchant2=_user(db, admin, "shop2", "merchant", m2),
+        project=p1,
+        other_project=p2,
+        agent=a,
+        agent_b=b,
+        agent_c=c,
+    )
 
 
 def default_card(db) -> reviews.Card:
@@ -85,9 +109,26 @@ def item_id(card: reviews.Card, name: str) -> int:
     return next(i.id for i in card.items if i.name == name)
 
 
-def review(f: Firm, ratings: dict, agent: int | None = None, day: date | None = None, who: Actor | None = None,
-           now: datetime | None = None, **data) -> int:
+def review(
+    f: Firm,
+    ratings: dict,
+    agent: int | None = None,
+    day: date | None = None,
+    who: Actor | None = None,
+    now: datetime | None = None,
+    **data,
+) -> int:
     """Record a review of a chat of `day` (default yesterday) on the firm's project."""
-    return reviews.record_review(f.db, who or f.qa, {"project_id": data.pop("project_id", f.project), "agent_id": agent or f.agent,
-                                                "chat_buyer_id": data.pop("chat_buyer_id", "tb_buyer"),
-                                                "chat_date": day or config.today() - timedelta(days=1), **data}, ratings, now=now)
+    return reviews.record_review(
+        f.db,
+        who or f.qa,
+        {
+            "project_id": data.pop("project_id", f.project),
+            "agent_id": agent or f.agent,
+            "chat_buyer_id": data.pop("chat_buyer_id", "tb_buyer"),
+            "chat_date": day or config.today() - timedelta(days=1),
+            **data,
+        },
+        ratings,
+        now=now,
+    )

@@ -1,4 +1,5 @@
 """Helpers of the merchant-report tests: every coded value of a report's sections, and rows that use each one."""
+
 from __future__ import annotations
 
 import io
@@ -7,17 +8,30 @@ from datetime import date, datetime, time
 
 import openpyxl
 
-from core.complaints import aftersales, complaints
 from core.agents import directory
-from core.projects import merchants
+from core.complaints import aftersales, complaints
 from core.kernel.permissions import Actor
+from core.projects import merchants
 
 
 def known_codes() -> set[str]:
     """Every code of the core choice tuples a report can carry (collected from core, not listed by hand)."""
-    tuples = (complaints.CHANNELS, complaints.CATEGORIES, complaints.SEVERITIES, complaints.STATUSES, aftersales.REISSUE_REASONS,
-              aftersales.CASHBACK_REASONS, aftersales.CASHBACK_STATUSES, aftersales.CASE_TYPES, aftersales.CASE_STATUSES,
-              directory.TEAM_ROLES, directory.SHIFTS, directory.AGENT_STATUSES, merchants.PLATFORMS, merchants.PROJECT_STATUSES)
+    tuples = (
+        complaints.CHANNELS,
+        complaints.CATEGORIES,
+        complaints.SEVERITIES,
+        complaints.STATUSES,
+        aftersales.REISSUE_REASONS,
+        aftersales.CASHBACK_REASONS,
+        aftersales.CASHBACK_STATUSES,
+        aftersales.CASE_TYPES,
+        aftersales.CASE_STATUSES,
+        directory.TEAM_ROLES,
+        directory.SHIFTS,
+        directory.AGENT_STATUSES,
+        merchants.PLATFORMS,
+        merchants.PROJECT_STATUSES,
+    )
     return {code for group in tuples for code in group}
 
 
@@ -27,20 +41,45 @@ def plant_every_code(db, staff: Actor, project_id: int, day: date) -> None:
     at = datetime.combine(day, time(10, 0))
     started = False
     for index, category in enumerate(complaints.CATEGORIES):
-        number = complaints.log_complaint(db, staff, {"project_id": project_id, "channel": complaints.CHANNELS[index % len(complaints.CHANNELS)],
-                                                      "buyer_id": f"buyer{index}", "category": category, "description": "买家不满意",
-                                                      "severity": complaints.SEVERITIES[index % 3]}, now=at)
+        number = complaints.log_complaint(
+            db,
+            staff,
+            {
+                "project_id": project_id,
+                "channel": complaints.CHANNELS[index % len(complaints.CHANNELS)],
+                "buyer_id": f"buyer{index}",
+                "category": category,
+                "description": "买家不满意",
+                "severity": complaints.SEVERITIES[index % 3],
+            },
+            now=at,
+        )
         status = db.execute("SELECT status FROM complaints WHERE id = ?", [number]).fetchone()[0]
-        if index >= 1 and not started and status == "new":  # a 服务态度 complaint is escalated on logging: start another
+        if (
+            index >= 1 and not started and status == "new"
+        ):  # a 服务态度 complaint is escalated on logging: start another
             complaints.advance(db, staff, number, "start", now=at)
             started = True
         if index == 2:
             complaints.advance(db, staff, number, "resolve", "已退款", now=at)
             complaints.advance(db, staff, number, "close", now=at)
     for index, reason in enumerate(aftersales.REISSUE_REASONS):
-        aftersales.add_reissue(db, staff, project_id, {"order_no": f"R{index}", "buyer_id": "b", "items": "杯子", "reason": reason}, day=day, now=at)
+        aftersales.add_reissue(
+            db,
+            staff,
+            project_id,
+            {"order_no": f"R{index}", "buyer_id": "b", "items": "杯子", "reason": reason},
+            day=day,
+            now=at,
+        )
     for index, reason in enumerate(aftersales.CASHBACK_REASONS):
-        cashback = aftersales.add_cashback(db, staff, project_id, {"order_no": f"C{index}", "buyer_id": "b", "amount": "12.5", "reason": reason}, now=at)
+        cashback = aftersales.add_cashback(
+            db,
+            staff,
+            project_id,
+            {"order_no": f"C{index}", "buyer_id": "b", "amount": "12.5", "reason": reason},
+            now=at,
+        )
         if index == 0:
             aftersales.settle_cashback(db, staff, cashback, now=at)
     for index, case_type in enumerate(aftersales.CASE_TYPES):

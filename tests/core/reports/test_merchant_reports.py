@@ -1,5 +1,6 @@
 """What a merchant reads on its official report: words not codes, the last complete period, means said as means,
 counts without decimals, numbers in Excel as numbers."""
+
 from __future__ import annotations
 
 import html
@@ -14,15 +15,18 @@ from core.kernel import config, i18n
 from core.projects import merchants
 from core.reports import merchant_report
 from tests.conftest import actor_of
-from tests.core.reports.report_support import known_codes, leaks, plant_every_code, xlsx_cells
 from tests.core.overview.test_weekly_and_reports import project, put_day  # noqa: F401  (the fixture of a project with targets)
+from tests.core.reports.report_support import known_codes, leaks, plant_every_code, xlsx_cells
 
 zh = lambda key, **kw: i18n.t(key, "zh", **kw)  # noqa: E731
 en = lambda key, **kw: i18n.t(key, "en", **kw)  # noqa: E731
 
 
 def _html_cells(page: str) -> list[str]:
-    return [html.unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<(?:td|th|h1|h2|p)[^>]*>(.*?)</(?:td|th|h1|h2|p)>", page, re.S)]
+    return [
+        html.unescape(re.sub(r"<[^>]+>", "", c))
+        for c in re.findall(r"<(?:td|th|h1|h2|p)[^>]*>(.*?)</(?:td|th|h1|h2|p)>", page, re.S)
+    ]
 
 
 @pytest.mark.parametrize("kind", merchant_report.KINDS)
@@ -36,7 +40,9 @@ def test_no_internal_code_or_none_in_any_report_page_printout_or_workbook(demo_d
     report = merchant_report.build(db, shop, project_id, kind, day)
     assert report["complaints"] and report["reissues"] and report["cashbacks"] and report["cases"]
     codes = known_codes()
-    shown = [merchant_report.title(report, t)] + [v for frame in merchant_report.sections(report, t).values() for v in [*frame.columns, *frame.to_numpy().ravel()]]
+    shown = [merchant_report.title(report, t)] + [
+        v for frame in merchant_report.sections(report, t).values() for v in [*frame.columns, *frame.to_numpy().ravel()]
+    ]
     assert leaks(shown, codes) == []
     assert leaks(_html_cells(merchant_report.to_html(report, t)), codes) == []
     assert leaks(xlsx_cells(merchant_report.to_xlsx(report, t)), codes) == []
@@ -47,11 +53,23 @@ def test_no_internal_code_or_none_in_any_report_page_printout_or_workbook(demo_d
 def test_reports_open_on_the_last_complete_period():
     thursday = date(2026, 12, 3)
     assert merchant_report.default_anchor("daily", thursday) == date(2026, 12, 2)
-    assert merchant_report.period("weekly", merchant_report.default_anchor("weekly", thursday)) == (date(2026, 11, 23), date(2026, 11, 29))
-    assert merchant_report.period("monthly", merchant_report.default_anchor("monthly", thursday)) == (date(2026, 11, 1), date(2026, 11, 30))
+    assert merchant_report.period("weekly", merchant_report.default_anchor("weekly", thursday)) == (
+        date(2026, 11, 23),
+        date(2026, 11, 29),
+    )
+    assert merchant_report.period("monthly", merchant_report.default_anchor("monthly", thursday)) == (
+        date(2026, 11, 1),
+        date(2026, 11, 30),
+    )
     monday_first = date(2027, 1, 1)  # a Friday: last week is the one across the year end, last month December
-    assert merchant_report.period("weekly", merchant_report.default_anchor("weekly", monday_first)) == (date(2026, 12, 21), date(2026, 12, 27))
-    assert merchant_report.period("monthly", merchant_report.default_anchor("monthly", monday_first)) == (date(2026, 12, 1), date(2026, 12, 31))
+    assert merchant_report.period("weekly", merchant_report.default_anchor("weekly", monday_first)) == (
+        date(2026, 12, 21),
+        date(2026, 12, 27),
+    )
+    assert merchant_report.period("monthly", merchant_report.default_anchor("monthly", monday_first)) == (
+        date(2026, 12, 1),
+        date(2026, 12, 31),
+    )
 
 
 def test_a_period_in_progress_says_so_and_through_which_day(fresh_db, admin, project):  # noqa: F811
@@ -79,9 +97,13 @@ def test_a_mean_says_daily_a_total_says_total_and_counts_print_without_decimals(
     days = merchant_report.sections(report, zh)["每日数据"]
     assert list(days["咨询人数"]) == ["100", "121"] and list(days["询单成交人数"]) == ["20", "37"]
     daily = merchant_report.build(fresh_db, admin, project, "daily", date(2026, 11, 18), today=date(2026, 12, 3))
-    assert merchant_report.sections(daily, zh)["指标汇总"]["指标"].tolist()[:1] == ["咨询人数"]  # one day: no mean to speak of
+    assert merchant_report.sections(daily, zh)["指标汇总"]["指标"].tolist()[:1] == [
+        "咨询人数"
+    ]  # one day: no mean to speak of
     printed = _html_cells(merchant_report.to_html(report, zh))
-    assert "57" in printed and "110.5" in printed and [c for c in printed if re.fullmatch(r"[\d,]+\.0", c)] == []  # no "57.0", no "100.0"
+    assert (
+        "57" in printed and "110.5" in printed and [c for c in printed if re.fullmatch(r"[\d,]+\.0", c)] == []
+    )  # no "57.0", no "100.0"
 
 
 def test_the_workbook_holds_numbers_a_merchant_can_add_up(fresh_db, admin, project):  # noqa: F811
@@ -98,7 +120,11 @@ def test_the_workbook_holds_numbers_a_merchant_can_add_up(fresh_db, admin, proje
     assert days.cell(row=2, column=header.index("询单转化率") + 1).number_format == "0.0%"
     assert days.cell(row=2, column=header.index("咨询人数") + 1).number_format == "#,##0"
     summary = {row[0]: row[1] for row in book["指标汇总"].iter_rows(min_row=2, values_only=True)}
-    assert summary["日均咨询人数"] == 110.5 and summary["询单成交人数（合计）"] == 57 and summary["询单销售额（合计）"] == 3800.5
+    assert (
+        summary["日均咨询人数"] == 110.5
+        and summary["询单成交人数（合计）"] == 57
+        and summary["询单销售额（合计）"] == 3800.5
+    )
     sheet = book["指标汇总"]
     mean_row = next(row for row in sheet.iter_rows(min_row=2) if row[0].value == "日均咨询人数")
     assert mean_row[1].number_format == "#,##0.0" and mean_row[2].value == 100 and mean_row[2].number_format == "#,##0"
@@ -110,4 +136,7 @@ def test_the_team_of_a_report_is_the_team_of_today_while_the_month_runs(demo_db)
     project_id = next(p["id"] for p in merchants.list_projects(db, shop) if p["status"] == "live")
     running = merchant_report.build(db, shop, project_id, "monthly", config.today())
     assert running["team"] and running["in_progress"]
-    assert merchant_report.build(db, shop, project_id, "monthly", config.today() - timedelta(days=40))["in_progress"] is False
+    assert (
+        merchant_report.build(db, shop, project_id, "monthly", config.today() - timedelta(days=40))["in_progress"]
+        is False
+    )

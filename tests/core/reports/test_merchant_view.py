@@ -1,5 +1,6 @@
 """What core gives a merchant of its team (names, on duty or reserve, shifts; none of our staffing decisions)
 and what an empty page may say about when figures come."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -8,10 +9,10 @@ import pytest
 
 from core.golive import gate
 from core.kernel import config, i18n
+from core.kernel.permissions import PermissionDenied
 from core.overview import home
 from core.projects import merchants
 from core.team import funnel as team
-from core.kernel.permissions import PermissionDenied
 from tests.conftest import actor_of
 
 

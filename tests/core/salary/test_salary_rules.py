@@ -1,4 +1,5 @@
 """The arithmetic of pay, with hand-computed figures: commission tiers, rounding, achievement, points, score, grades, limits."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -14,17 +15,23 @@ TIERS = [{"from": 0, "rate": 0.005}, {"from": 100000, "rate": 0.008}]
 def test_marginal_tiers_150k_pay_500_plus_400():
     amount, parts = rules.commission(150000, "tiers", tiers=TIERS)
     assert amount == Decimal("900.00")
-    assert [(p.base, p.amount) for p in parts] == [(Decimal(100000), Decimal("500.00")), (Decimal(50000), Decimal("400.00"))]
+    assert [(p.base, p.amount) for p in parts] == [
+        (Decimal(100000), Decimal("500.00")),
+        (Decimal(50000), Decimal("400.00")),
+    ]
 
 
-@pytest.mark.parametrize("sales,expected", [
-    ("100000", "500.00"),        # exactly at the boundary: all of it in the first tier
-    ("99999.99", "500.00"),      # 499.99995 rounds half up to 500.00
-    ("100000.01", "500.00"),     # 0.01 × 0.8 % = 0.00008 → 0.00
-    ("100001", "500.01"),        # 1 × 0.8 % = 0.008 → 0.01
-    ("100062.50", "500.50"),     # 62.50 × 0.8 % = 0.50
-    ("0", "0.00"),
-])
+@pytest.mark.parametrize(
+    "sales,expected",
+    [
+        ("100000", "500.00"),  # exactly at the boundary: all of it in the first tier
+        ("99999.99", "500.00"),  # 499.99995 rounds half up to 500.00
+        ("100000.01", "500.00"),  # 0.01 × 0.8 % = 0.00008 → 0.00
+        ("100001", "500.01"),  # 1 × 0.8 % = 0.008 → 0.01
+        ("100062.50", "500.50"),  # 62.50 × 0.8 % = 0.50
+        ("0", "0.00"),
+    ],
+)
 def test_tiers_at_their_boundaries(sales, expected):
     assert rules.commission(Decimal(sales), "tiers", tiers=TIERS)[0] == Decimal(expected)
 
@@ -41,7 +48,9 @@ def test_money_rounds_half_up_to_the_fen_even_where_floats_would_not():
     assert rules.money(Decimal("1866.665")) == Decimal("1866.67")
     assert rules.money(2.675) == Decimal("2.68")  # binary 2.67499999… would round down
     assert rules.money(Decimal("-0.005")) == Decimal("-0.01")
-    assert formatting.amount(Decimal("12345.6")) == "12,345.60"  # one money formatter for pay and everything else (core.kernel.formatting)
+    assert (
+        formatting.amount(Decimal("12345.6")) == "12,345.60"
+    )  # one money formatter for pay and everything else (core.kernel.formatting)
 
 
 def test_prorate_by_days_of_the_month():
@@ -82,8 +91,10 @@ def test_score_is_the_weighted_sum_kept_within_0_and_100():
     assert rules.kpi_score([(Decimal(1) / 3, 100), (Decimal(2) / 3, 50)])[1] == Decimal("66.67")
 
 
-@pytest.mark.parametrize("score,grade", [(100, "gold"), (90, "gold"), ("89.99", "silver"), (80, "silver"), (70, "bronze"),
-                                         ("69.99", None), (0, None)])
+@pytest.mark.parametrize(
+    "score,grade",
+    [(100, "gold"), (90, "gold"), ("89.99", "silver"), (80, "silver"), (70, "bronze"), ("69.99", None), (0, None)],
+)
 def test_grades_gold_from_90_silver_from_80_bronze_from_70(score, grade):
     assert rules.grade(Decimal(str(score)), {"gold": 90, "silver": 80, "bronze": 70}) == grade
 

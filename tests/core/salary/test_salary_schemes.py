@@ -1,4 +1,5 @@
 """Pay schemes: the default of the trade, validation naming every problem, versions, who is paid by which scheme, the form's units."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -7,18 +8,24 @@ from datetime import date
 import pytest
 
 from core.kernel import i18n
-from core.kpi import store
-from core.salary import schemes
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import PermissionDenied
+from core.kpi import store
+from core.salary import schemes
 from tests.core.salary.test_salary_support import payfirm, simple_scheme  # noqa: F401  (payfirm is a fixture)
 
 
 def test_the_default_follows_trade_practice():
     data = schemes.default_scheme()
     weights = {k["kpi"]: k["weight"] for k in data["kpis"]}
-    assert weights == {"sales": 0.30, "conversion_rate": 0.20, "aov": 0.20, "response_30s_rate": 0.20, "avg_response_s": 0.05,
-                       "attendance": 0.05}
+    assert weights == {
+        "sales": 0.30,
+        "conversion_rate": 0.20,
+        "aov": 0.20,
+        "response_30s_rate": 0.20,
+        "avg_response_s": 0.05,
+        "attendance": 0.05,
+    }
     assert all(k["scoring"] == "tiers" for k in data["kpis"])
     assert (data["grade_gold"], data["grade_silver"], data["grade_bronze"]) == (90.0, 80.0, 70.0)
     assert data["commission_tiers"] == [{"from": 0, "rate": 0.005}, {"from": 100000, "rate": 0.008}]
@@ -39,17 +46,30 @@ def test_every_kpi_has_a_label_in_both_languages():
 
 
 def test_validation_names_every_problem():
-    bad = simple_scheme(kpis=[{"kpi": "sales", "weight": 0.5, "target": 0, "scoring": "linear"},
-                              {"kpi": "sales", "weight": 0.3, "target": None, "scoring": "curve"}],
-                        commission_tiers=[{"from": 1000, "rate": 0.005}], grade_gold=80.0, grade_silver=85.0,
-                        achievement_cap=0.9, deduct_late=-5, total_floor=5000.0, total_cap=3000.0)
+    bad = simple_scheme(
+        kpis=[
+            {"kpi": "sales", "weight": 0.5, "target": 0, "scoring": "linear"},
+            {"kpi": "sales", "weight": 0.3, "target": None, "scoring": "curve"},
+        ],
+        commission_tiers=[{"from": 1000, "rate": 0.005}],
+        grade_gold=80.0,
+        grade_silver=85.0,
+        achievement_cap=0.9,
+        deduct_late=-5,
+        total_floor=5000.0,
+        total_cap=3000.0,
+    )
     clean, errors = schemes.validate(bad)
     found = {(e.field, e.key) for e in errors}
     assert found >= {
-        ("row 1: salary.kpis", "err.salary.target_positive"), ("row 2: salary.kpis", "err.salary.kpi_repeat"),
-        ("row 2: salary.kpis", "err.invalid_choice"), ("salary.kpis", "err.salary.weights_sum"),
-        ("salary.commission_tiers", "err.salary.tiers_from_zero"), ("salary.grade_gold", "err.salary.grades_order"),
-        ("salary.achievement_cap", "err.salary.cap_range"), ("salary.deduct_late", "err.non_negative"),
+        ("row 1: salary.kpis", "err.salary.target_positive"),
+        ("row 2: salary.kpis", "err.salary.kpi_repeat"),
+        ("row 2: salary.kpis", "err.invalid_choice"),
+        ("salary.kpis", "err.salary.weights_sum"),
+        ("salary.commission_tiers", "err.salary.tiers_from_zero"),
+        ("salary.grade_gold", "err.salary.grades_order"),
+        ("salary.achievement_cap", "err.salary.cap_range"),
+        ("salary.deduct_late", "err.non_negative"),
         ("salary.total_cap", "err.salary.cap_below_floor"),
     }
     assert next(e for e in errors if e.key == "err.salary.weights_sum").params == {"total": "80.00"}
@@ -118,7 +138,14 @@ def test_the_form_shows_percentages_and_gives_back_fractions():
     assert form["commission_rate"] == 0.5 and form["achievement_cap"] == 120
     assert form["commission_tiers"][1] == {"from": 100000, "rate": 0.8}
     assert form["score_tiers"][0] == {"from": 120, "points": 120}
-    assert next(k for k in form["kpis"] if k["kpi"] == "attendance") == {"kpi": "attendance", "weight": 5, "target": 100, "scoring": "tiers"}
+    assert next(k for k in form["kpis"] if k["kpi"] == "attendance") == {
+        "kpi": "attendance",
+        "weight": 5,
+        "target": 100,
+        "scoring": "tiers",
+    }
     assert next(k for k in form["kpis"] if k["kpi"] == "sales")["target"] == 30000.0  # money stays money
-    back = schemes.from_form(form | {"kpis": form["kpis"] + [{"kpi": None, "weight": float("nan"), "target": None, "scoring": None}]})
+    back = schemes.from_form(
+        form | {"kpis": form["kpis"] + [{"kpi": None, "weight": float("nan"), "target": None, "scoring": None}]}
+    )
     assert schemes.validate(back) == schemes.validate(data)

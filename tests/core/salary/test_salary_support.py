@@ -9,6 +9,7 @@ amount of 1 000 scored on sales (monthly target 90 000, weight 50 %, linear) and
 time (order confirmation's 30 s, weight 50 %, linear); deductions 50 per complaint, 100 per
 critical failure, 100 per absence, 20 per late arrival; a gold bonus of 200.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,11 +19,12 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from core.agents import directory
-from core.projects import merchants, order_confirmation as oc
-from core.salary import schemes
 from core.accounts import users
+from core.agents import directory
 from core.kernel.permissions import Actor
+from core.projects import merchants
+from core.projects import order_confirmation as oc
+from core.salary import schemes
 
 MONTH = "2026-09"
 START, END = date(2026, 9, 1), date(2026, 9, 30)
@@ -53,61 +55,148 @@ def project(db, admin: Actor, name: str, targets: dict[str, Any] | None) -> tupl
     merchant_id = merchants.create_merchant(db, admin, {"name": name, "platform": "tmall"})
     project_id = merchants.create_project(db, admin, merchant_id, "售前")
     if targets is not None:
-        data = {**oc.default_data("tmall"), "company_name": name + "有限公司", "contact_name": "张", "contact_phone": "13800000000",
-                "liaison": "张", "agents_required": 2, "target_daily_inquiries": 100, "target_first_response_s": 10,
-                "target_satisfaction": 0.95, "materials_submitted": True, "materials_complete": True,
-                "golive_committed_date": "2026-08-01", **targets}
+        data = {
+            **oc.default_data("tmall"),
+            "company_name": name + "有限公司",
+            "contact_name": "张",
+            "contact_phone": "13800000000",
+            "liaison": "张",
+            "agents_required": 2,
+            "target_daily_inquiries": 100,
+            "target_first_response_s": 10,
+            "target_satisfaction": 0.95,
+            "materials_submitted": True,
+            "materials_complete": True,
+            "golive_committed_date": "2026-08-01",
+            **targets,
+        }
         oc.confirm(db, admin, project_id, data, today=date(2026, 7, 1))
     return merchant_id, project_id
 
 
 def simple_scheme(**changes: Any) -> dict[str, Any]:
     data = schemes.default_scheme() | {
-        "commission_mode": "tiers", "commission_tiers": [{"from": 0, "rate": 0.005}, {"from": 100000, "rate": 0.008}],
-        "performance_amount": 1000.0, "achievement_cap": 1.2,
-        "kpis": [{"kpi": "sales", "weight": 0.5, "target": 90000.0, "scoring": "linear"},
-                 {"kpi": "avg_response_s", "weight": 0.5, "target": None, "scoring": "linear"}],
-        "bonus_gold": 200.0, "bonus_silver": 0.0, "bonus_bronze": 0.0,
-        "deduct_complaint": 50.0, "deduct_critical": 100.0, "deduct_absence": 100.0, "deduct_late": 20.0, "deduct_leave": 0.0,
-        "deduction_cap": None, "total_floor": 0.0, "total_cap": None,
+        "commission_mode": "tiers",
+        "commission_tiers": [{"from": 0, "rate": 0.005}, {"from": 100000, "rate": 0.008}],
+        "performance_amount": 1000.0,
+        "achievement_cap": 1.2,
+        "kpis": [
+            {"kpi": "sales", "weight": 0.5, "target": 90000.0, "scoring": "linear"},
+            {"kpi": "avg_response_s", "weight": 0.5, "target": None, "scoring": "linear"},
+        ],
+        "bonus_gold": 200.0,
+        "bonus_silver": 0.0,
+        "bonus_bronze": 0.0,
+        "deduct_complaint": 50.0,
+        "deduct_critical": 100.0,
+        "deduct_absence": 100.0,
+        "deduct_late": 20.0,
+        "deduct_leave": 0.0,
+        "deduction_cap": None,
+        "total_floor": 0.0,
+        "total_cap": None,
     }
     return data | changes
 
 
-def kpi_row(db, project_id: int, day: str, agent: str, sales: float = 0.0, consultations: int = 100, converted: int = 25,
-            avg_response_s: float | None = 30.0, **extra: Any) -> None:
+def kpi_row(
+    db,
+    project_id: int,
+    day: str,
+    agent: str,
+    sales: float = 0.0,
+    consultations: int = 100,
+    converted: int = 25,
+    avg_response_s: float | None = 30.0,
+    **extra: Any,
+) -> None:
     """One stored agent day of KPIs, as an import would leave it."""
-    db["kpi_agent_daily"].insert({
-        "project_id": project_id, "day": day, "agent": agent, "consultations": consultations, "waits": consultations,
-        "fast_replies": int(consultations * 0.8), "response_30s_rate": 0.8, "avg_response_s": avg_response_s, "first_response_s": 10.0,
-        "effective_reply_rate": 0.99, "converted": converted, "conversion_rate": converted / consultations if consultations else None,
-        "sales": sales, "items": converted, "aov": sales / converted if converted else None, "items_per_buyer": 1.0,
-        "source": "summary", "extra": "{}", "settings": "{}", "computed_at": "2026-10-01 00:00:00", **extra,
-    }, replace=True)
+    db["kpi_agent_daily"].insert(
+        {
+            "project_id": project_id,
+            "day": day,
+            "agent": agent,
+            "consultations": consultations,
+            "waits": consultations,
+            "fast_replies": int(consultations * 0.8),
+            "response_30s_rate": 0.8,
+            "avg_response_s": avg_response_s,
+            "first_response_s": 10.0,
+            "effective_reply_rate": 0.99,
+            "converted": converted,
+            "conversion_rate": converted / consultations if consultations else None,
+            "sales": sales,
+            "items": converted,
+            "aov": sales / converted if converted else None,
+            "items_per_buyer": 1.0,
+            "source": "summary",
+            "extra": "{}",
+            "settings": "{}",
+            "computed_at": "2026-10-01 00:00:00",
+            **extra,
+        },
+        replace=True,
+    )
 
 
 @pytest.fixture
 def payfirm(fresh_db, admin) -> PayFirm:
     db = fresh_db
     manager = user(db, admin, "mgr", "manager")
-    m1, p1 = project(db, admin, "优品家居", {"target_conversion_rate": 0.25, "target_aov": 100.0, "target_response_30s_rate": 0.8,
-                                             "target_avg_response_s": 30})
-    _m2, p2 = project(db, admin, "美妆小铺", {"target_conversion_rate": 0.20, "target_aov": 200.0, "target_response_30s_rate": 0.8,
-                                            "target_avg_response_s": 30})
+    m1, p1 = project(
+        db,
+        admin,
+        "优品家居",
+        {
+            "target_conversion_rate": 0.25,
+            "target_aov": 100.0,
+            "target_response_30s_rate": 0.8,
+            "target_avg_response_s": 30,
+        },
+    )
+    _m2, p2 = project(
+        db,
+        admin,
+        "美妆小铺",
+        {
+            "target_conversion_rate": 0.20,
+            "target_aov": 200.0,
+            "target_response_30s_rate": 0.8,
+            "target_avg_response_s": 30,
+        },
+    )
     agent_user = user(db, admin, "xiaomei", "agent")
     other_agent_user = user(db, admin, "ajie", "agent")
-    a = directory.create_agent(db, admin, {"name": "小美", "employee_no": "KF1", "status": "online", "base_salary": 3000, "user_id": agent_user.id})
-    b = directory.create_agent(db, admin, {"name": "阿杰", "employee_no": "KF2", "status": "online", "base_salary": 3000,
-                                        "user_id": other_agent_user.id})
+    a = directory.create_agent(
+        db,
+        admin,
+        {"name": "小美", "employee_no": "KF1", "status": "online", "base_salary": 3000, "user_id": agent_user.id},
+    )
+    b = directory.create_agent(
+        db,
+        admin,
+        {"name": "阿杰", "employee_no": "KF2", "status": "online", "base_salary": 3000, "user_id": other_agent_user.id},
+    )
     directory.assign(db, admin, p1, a, "online", "day", date(2026, 8, 1), "优品:小美")
     first = directory.assign(db, admin, p1, b, "online", "day", date(2026, 8, 1), "优品:阿杰")
     directory.end_assignment(db, admin, first, date(2026, 9, 10))
     directory.assign(db, admin, p2, b, "online", "night", date(2026, 9, 11), "美妆:阿杰")
     simple = schemes.create_scheme(db, manager, "simple", simple_scheme())
     schemes.assign(db, manager, simple, date(2026, 1, 1))
-    return PayFirm(db=db, admin=admin, manager=manager, trainer=user(db, admin, "coach", "trainer"),
-                   merchant=user(db, admin, "shop", "merchant", m1), agent_user=agent_user, other_agent_user=other_agent_user,
-                   p1=p1, p2=p2, a=a, b=b, simple=simple)
+    return PayFirm(
+        db=db,
+        admin=admin,
+        manager=manager,
+        trainer=user(db, admin, "coach", "trainer"),
+        merchant=user(db, admin, "shop", "merchant", m1),
+        agent_user=agent_user,
+        other_agent_user=other_agent_user,
+        p1=p1,
+        p2=p2,
+        a=a,
+        b=b,
+        simple=simple,
+    )
 
 
 def lines_of(statement: dict, kind: str | None = None) -> list[dict]:

@@ -1,17 +1,18 @@
 """The roster: the proposal's rest-day rules, edits, conflicts, coverage, handover, leave and swaps, access."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 import pytest
 
-from core.golive import gate
 from core.agents import directory
+from core.golive import gate
 from core.kernel import config
-from core.kpi import hourly
-from core.schedule import shifts as roster
 from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import PermissionDenied
+from core.kpi import hourly
+from core.schedule import shifts as roster
 from core.schedule.shifts import PoolAgent, build_proposal
 from tests.core.team.team_support import confirmed_project, make_agents, pass_exams, user
 
@@ -45,7 +46,9 @@ def test_no_agent_works_a_seventh_day_in_a_row_counting_the_days_before():
     pool = [PoolAgent(1, "day", "online", streak_before=6), PoolAgent(2, "day", "online", streak_before=3)]
     result = build_proposal(pool, _week(), {"day": 1, "night": 0})
     assert result[(1, MONDAY)] == "rest"
-    runs = roster.longest_runs([MONDAY - timedelta(days=i) for i in range(1, 4)] + [d for d in _week() if result[(2, d)] == "day"])
+    runs = roster.longest_runs(
+        [MONDAY - timedelta(days=i) for i in range(1, 4)] + [d for d in _week() if result[(2, d)] == "day"]
+    )
     assert max(length for _first, length in runs) <= 6
 
 
@@ -56,7 +59,9 @@ def test_reserves_fill_a_short_shift_and_only_then():
         on_duty = [a for a in (1, 2, 9) if result[(a, day)] == "day"]
         resting_online = [a for a in (1, 2) if result[(a, day)] == "rest"]
         assert len(on_duty) == 2 if not resting_online or result[(9, day)] == "day" else len(on_duty) < 2
-        assert (result[(9, day)] == "day") == bool(resting_online)  # the reserve comes in exactly when an online agent rests
+        assert (result[(9, day)] == "day") == bool(
+            resting_online
+        )  # the reserve comes in exactly when an online agent rests
 
 
 def test_leave_is_kept_and_a_reserve_covers_it():
@@ -124,7 +129,12 @@ def test_proposal_meets_the_headcount_with_no_conflicts(setup):
 def test_proposal_continues_the_streak_of_the_period_before(setup):
     db, admin, project_id, ids = setup
     before = MONDAY - timedelta(days=6)
-    roster.save_cells(db, admin, project_id, [{"agent_id": ids[0], "day": before + timedelta(days=i), "shift": "day"} for i in range(6)])
+    roster.save_cells(
+        db,
+        admin,
+        project_id,
+        [{"agent_id": ids[0], "day": before + timedelta(days=i), "shift": "day"} for i in range(6)],
+    )
     proposal = roster.propose(db, admin, project_id, MONDAY, MONDAY + timedelta(days=6))
     assert proposal[(ids[0], MONDAY)] == "rest"
 
@@ -140,9 +150,16 @@ def test_an_edit_that_breaks_a_rule_is_saved_and_shown_as_a_conflict(setup):
     assert [(c["kind"], c["day"], c["detail"]) for c in found] == [("seventh_day", end.isoformat(), "7")]
     roster.save_cells(db, admin, project_id, [{"agent_id": ids[0], "day": MONDAY + timedelta(days=3), "shift": "rest"}])
     assert [c for c in roster.conflicts(db, admin, project_id, MONDAY, end) if c["agent_id"] == ids[0]] == []
-    roster.save_cells(db, admin, project_id, [{"agent_id": ids[0], "day": MONDAY - timedelta(days=i), "shift": "day"} for i in range(1, 5)])
+    roster.save_cells(
+        db,
+        admin,
+        project_id,
+        [{"agent_id": ids[0], "day": MONDAY - timedelta(days=i), "shift": "day"} for i in range(1, 5)],
+    )
     found = [c for c in roster.conflicts(db, admin, project_id, MONDAY, end) if c["agent_id"] == ids[0]]
-    assert [(c["kind"], c["day"]) for c in found] == [("seventh_day", (MONDAY + timedelta(days=2)).isoformat())]  # 4 before + Mon–Wed
+    assert [(c["kind"], c["day"]) for c in found] == [
+        ("seventh_day", (MONDAY + timedelta(days=2)).isoformat())
+    ]  # 4 before + Mon–Wed
 
 
 def test_an_understaffed_shift_is_a_conflict_with_its_numbers(setup):
@@ -156,18 +173,38 @@ def test_an_agent_on_two_projects_at_overlapping_times_is_a_conflict(setup, admi
     db, _admin, project_id, ids = setup
     other = confirmed_project(db, admin, name="潮流服饰", required=1)
     directory.assign(db, admin, other, ids[0], "online", "day", MONDAY - timedelta(days=30))
-    roster.save_cells(db, admin, project_id, [{"agent_id": ids[0], "day": MONDAY, "shift": "day"},
-                                              {"agent_id": ids[0], "day": MONDAY + timedelta(days=1), "shift": "day"}])
-    roster.save_cells(db, admin, other, [{"agent_id": ids[0], "day": MONDAY, "shift": "day"},
-                                         {"agent_id": ids[0], "day": MONDAY + timedelta(days=1), "shift": "night"}])
-    found = [c for c in roster.conflicts(db, admin, project_id, MONDAY, MONDAY + timedelta(days=1)) if c["kind"] == "double_booked"]
+    roster.save_cells(
+        db,
+        admin,
+        project_id,
+        [
+            {"agent_id": ids[0], "day": MONDAY, "shift": "day"},
+            {"agent_id": ids[0], "day": MONDAY + timedelta(days=1), "shift": "day"},
+        ],
+    )
+    roster.save_cells(
+        db,
+        admin,
+        other,
+        [
+            {"agent_id": ids[0], "day": MONDAY, "shift": "day"},
+            {"agent_id": ids[0], "day": MONDAY + timedelta(days=1), "shift": "night"},
+        ],
+    )
+    found = [
+        c
+        for c in roster.conflicts(db, admin, project_id, MONDAY, MONDAY + timedelta(days=1))
+        if c["kind"] == "double_booked"
+    ]
     assert [(c["day"], c["agent_id"]) for c in found] == [(MONDAY.isoformat(), ids[0])]  # day and night do not overlap
 
 
 def test_the_proposal_leaves_out_days_the_agent_works_elsewhere(setup, admin):
     db, _admin, project_id, ids = setup
     other = confirmed_project(db, admin, name="潮流服饰", required=1)
-    roster.save_cells(db, admin, other, [{"agent_id": ids[7], "day": MONDAY + timedelta(days=d), "shift": "day"} for d in range(7)])
+    roster.save_cells(
+        db, admin, other, [{"agent_id": ids[7], "day": MONDAY + timedelta(days=d), "shift": "day"} for d in range(7)]
+    )
     proposal = roster.propose(db, admin, project_id, MONDAY, MONDAY + timedelta(days=6))
     assert not any(proposal.get((ids[7], MONDAY + timedelta(days=d))) in roster.WORK_SHIFTS for d in range(7))
 
@@ -175,8 +212,15 @@ def test_the_proposal_leaves_out_days_the_agent_works_elsewhere(setup, admin):
 def test_bad_cells_are_refused_and_nothing_is_written(setup):
     db, admin, project_id, ids = setup
     with pytest.raises(ValidationError):
-        roster.save_cells(db, admin, project_id, [{"agent_id": ids[0], "day": MONDAY, "shift": "day"},
-                                                  {"agent_id": ids[1], "day": MONDAY, "shift": "evening"}])
+        roster.save_cells(
+            db,
+            admin,
+            project_id,
+            [
+                {"agent_id": ids[0], "day": MONDAY, "shift": "day"},
+                {"agent_id": ids[1], "day": MONDAY, "shift": "evening"},
+            ],
+        )
     assert db["roster_entries"].count == 0
 
 
@@ -198,8 +242,17 @@ def test_coverage_without_chat_history_uses_the_headcount(setup):
 def _chat(db, project_id: int, day: date, hour: int, buyer: str, minute: int = 0) -> None:
     """A stored buyer message, and the day's per-hour figures recomputed from the stored messages as an import does."""
     stamp = f"{day.isoformat()} {hour:02d}:{minute:02d}:00"
-    db["chat_messages"].insert({"project_id": project_id, "day": day.isoformat(), "time": stamp, "buyer": buyer, "agent": "a",
-                                "sender": "buyer", "content": "在吗"})
+    db["chat_messages"].insert(
+        {
+            "project_id": project_id,
+            "day": day.isoformat(),
+            "time": stamp,
+            "buyer": buyer,
+            "agent": "a",
+            "sender": "buyer",
+            "content": "在吗",
+        }
+    )
     hourly.refresh(db, project_id, day, day)
 
 
@@ -235,9 +288,18 @@ def test_requirement_from_history_repeats_the_weekday_pattern(setup):
 def test_a_plus_40_percent_promotion_with_5_days_notice_is_a_risk(setup, monkeypatch):
     db, admin, project_id, ids = setup
     monkeypatch.setattr(config, "today", lambda: MONDAY)
-    promo = roster.add_promotion(db, admin, project_id, {"name": "双12", "start_day": MONDAY + timedelta(days=5),
-                                                         "end_day": MONDAY + timedelta(days=5), "announced_on": MONDAY,
-                                                         "expected_rise": 0.4})
+    promo = roster.add_promotion(
+        db,
+        admin,
+        project_id,
+        {
+            "name": "双12",
+            "start_day": MONDAY + timedelta(days=5),
+            "end_day": MONDAY + timedelta(days=5),
+            "announced_on": MONDAY,
+            "expected_rise": 0.4,
+        },
+    )
     plan = roster.surge_plan(db, admin, promo)
     assert plan["notice"] == {"needed": 7, "given": 5, "ok": False, "beyond_plan": False}
     assert "short_notice" in plan["risks"]
@@ -254,9 +316,18 @@ def test_a_reserve_without_the_projects_exams_is_not_proposed(setup):
     db, admin, project_id, _ids = setup
     extra = make_agents(db, admin, 1, prefix="R", status="reserve")[0]
     directory.assign(db, admin, project_id, extra, "reserve", "day", MONDAY - timedelta(days=1))
-    promo = roster.add_promotion(db, admin, project_id, {"name": "大促", "start_day": MONDAY + timedelta(days=10),
-                                                         "end_day": MONDAY + timedelta(days=10), "announced_on": MONDAY,
-                                                         "expected_rise": 0.2})
+    promo = roster.add_promotion(
+        db,
+        admin,
+        project_id,
+        {
+            "name": "大促",
+            "start_day": MONDAY + timedelta(days=10),
+            "end_day": MONDAY + timedelta(days=10),
+            "announced_on": MONDAY,
+            "expected_rise": 0.2,
+        },
+    )
     plan = roster.surge_plan(db, admin, promo)
     assert "reserve_not_admitted" in plan["risks"]
     assert extra not in {p["agent_id"] for p in plan["proposal"]}
@@ -264,16 +335,37 @@ def test_a_reserve_without_the_projects_exams_is_not_proposed(setup):
 
 def test_a_rise_beyond_60_percent_is_outside_the_plan(setup):
     db, admin, project_id, _ids = setup
-    promo = roster.add_promotion(db, admin, project_id, {"name": "双11", "start_day": MONDAY + timedelta(days=20),
-                                                         "end_day": MONDAY + timedelta(days=21), "announced_on": MONDAY,
-                                                         "expected_rise": 0.8})
+    promo = roster.add_promotion(
+        db,
+        admin,
+        project_id,
+        {
+            "name": "双11",
+            "start_day": MONDAY + timedelta(days=20),
+            "end_day": MONDAY + timedelta(days=21),
+            "announced_on": MONDAY,
+            "expected_rise": 0.8,
+        },
+    )
     assert "beyond_plan" in roster.surge_plan(db, admin, promo)["risks"]
 
 
 def test_promotion_form_errors_name_every_field():
-    errors = roster.promotion_errors({"name": "", "start_day": MONDAY, "end_day": MONDAY - timedelta(days=1),
-                                      "announced_on": MONDAY + timedelta(days=1), "expected_rise": -0.1})
-    assert {e.field for e in errors} == {"schedule.promo_name", "schedule.end_day", "schedule.announced_on", "schedule.expected_rise"}
+    errors = roster.promotion_errors(
+        {
+            "name": "",
+            "start_day": MONDAY,
+            "end_day": MONDAY - timedelta(days=1),
+            "announced_on": MONDAY + timedelta(days=1),
+            "expected_rise": -0.1,
+        }
+    )
+    assert {e.field for e in errors} == {
+        "schedule.promo_name",
+        "schedule.end_day",
+        "schedule.announced_on",
+        "schedule.expected_rise",
+    }
 
 
 def test_staff_loss_lists_the_reserves_and_whether_they_passed(setup):
@@ -298,11 +390,15 @@ def agent_user(setup):
 
 def test_the_incoming_day_shift_reads_last_nights_notes_first(setup, agent_user):
     db, admin, project_id, _ids = setup
-    roster.add_handover(db, agent_user, project_id, MONDAY, "night", marked_buyers="buyer123 要求改地址", unresolved="补发未确认")
+    roster.add_handover(
+        db, agent_user, project_id, MONDAY, "night", marked_buyers="buyer123 要求改地址", unresolved="补发未确认"
+    )
     roster.add_handover(db, admin, project_id, MONDAY + timedelta(days=1), "day", note="白班留给晚班")
     notes = roster.handover_for(db, agent_user, project_id, MONDAY + timedelta(days=1), "day")
     assert [n["marked_buyers"] for n in notes] == ["buyer123 要求改地址"]
-    assert [n["note"] for n in roster.handover_for(db, admin, project_id, MONDAY + timedelta(days=1), "night")] == ["白班留给晚班"]
+    assert [n["note"] for n in roster.handover_for(db, admin, project_id, MONDAY + timedelta(days=1), "night")] == [
+        "白班留给晚班"
+    ]
 
 
 def test_an_empty_handover_is_refused(setup, agent_user):
@@ -314,11 +410,16 @@ def test_an_empty_handover_is_refused(setup, agent_user):
 def test_approved_leave_is_written_to_the_roster_and_a_second_decision_is_refused(setup, agent_user, monkeypatch):
     db, admin, project_id, ids = setup
     monkeypatch.setattr(config, "today", lambda: MONDAY)
-    request_id = roster.request_leave(db, agent_user, project_id, MONDAY + timedelta(days=2), MONDAY + timedelta(days=3), "家里有事")
+    request_id = roster.request_leave(
+        db, agent_user, project_id, MONDAY + timedelta(days=2), MONDAY + timedelta(days=3), "家里有事"
+    )
     assert [r["status"] for r in roster.requests(db, admin, project_id)] == ["pending"]
     roster.decide(db, admin, request_id, True, "同意")
     cells = {c["day"]: c["shift"] for c in roster.my_roster(db, agent_user, MONDAY, MONDAY + timedelta(days=6))}
-    assert cells == {(MONDAY + timedelta(days=2)).isoformat(): "leave", (MONDAY + timedelta(days=3)).isoformat(): "leave"}
+    assert cells == {
+        (MONDAY + timedelta(days=2)).isoformat(): "leave",
+        (MONDAY + timedelta(days=3)).isoformat(): "leave",
+    }
     with pytest.raises(ValidationError):
         roster.decide(db, admin, request_id, False)
     proposal = roster.propose(db, admin, project_id, MONDAY, MONDAY + timedelta(days=6))
@@ -329,7 +430,12 @@ def test_an_approved_swap_exchanges_the_two_cells(setup, agent_user, monkeypatch
     db, admin, project_id, ids = setup
     monkeypatch.setattr(config, "today", lambda: MONDAY)
     day = MONDAY + timedelta(days=1)
-    roster.save_cells(db, admin, project_id, [{"agent_id": ids[0], "day": day, "shift": "day"}, {"agent_id": ids[4], "day": day, "shift": "night"}])
+    roster.save_cells(
+        db,
+        admin,
+        project_id,
+        [{"agent_id": ids[0], "day": day, "shift": "day"}, {"agent_id": ids[4], "day": day, "shift": "night"}],
+    )
     request_id = roster.request_swap(db, agent_user, project_id, day, ids[4], "换晚班")
     roster.decide(db, admin, request_id, True)
     cells = {r["agent_id"]: r["days"][day.isoformat()] for r in roster.grid(db, admin, project_id, day, day)}
@@ -361,13 +467,17 @@ def test_an_agent_cannot_request_on_a_project_it_is_not_on(setup, agent_user, ad
     db, _admin, _project_id, _ids = setup
     other = confirmed_project(db, admin, name="潮流服饰", required=1)
     with pytest.raises(PermissionDenied):
-        roster.request_leave(db, agent_user, other, config.today() + timedelta(days=1), config.today() + timedelta(days=1), "事假")
+        roster.request_leave(
+            db, agent_user, other, config.today() + timedelta(days=1), config.today() + timedelta(days=1), "事假"
+        )
 
 
 def test_an_agent_sees_only_its_own_requests_and_cannot_read_the_grid_or_decide(setup, agent_user, monkeypatch):
     db, admin, project_id, ids = setup
     monkeypatch.setattr(config, "today", lambda: MONDAY)
-    mine = roster.request_leave(db, agent_user, project_id, MONDAY + timedelta(days=1), MONDAY + timedelta(days=1), "事假")
+    mine = roster.request_leave(
+        db, agent_user, project_id, MONDAY + timedelta(days=1), MONDAY + timedelta(days=1), "事假"
+    )
     other_actor = user(db, admin, "ajie", "agent")
     directory.update_agent(db, admin, ids[1], {**directory.get_agent(db, ids[1]), "user_id": other_actor.id})
     roster.request_leave(db, other_actor, project_id, MONDAY + timedelta(days=2), MONDAY + timedelta(days=2), "病假")
@@ -392,11 +502,24 @@ def test_a_merchant_sees_no_roster_and_no_surge_plan(setup):
     db, admin, project_id, _ids = setup
     merchant_id = db.execute("SELECT merchant_id FROM projects WHERE id = ?", [project_id]).fetchone()[0]
     merchant = user(db, admin, "shop", "merchant", merchant_id)
-    promo = roster.add_promotion(db, admin, project_id, {"name": "大促", "start_day": MONDAY + timedelta(days=10),
-                                                         "end_day": MONDAY + timedelta(days=10), "announced_on": MONDAY,
-                                                         "expected_rise": 0.2})
-    for call in (lambda: roster.grid(db, merchant, project_id, MONDAY, MONDAY), lambda: roster.surge_plan(db, merchant, promo),
-                 lambda: roster.settings(db, merchant, project_id), lambda: roster.requests(db, merchant)):
+    promo = roster.add_promotion(
+        db,
+        admin,
+        project_id,
+        {
+            "name": "大促",
+            "start_day": MONDAY + timedelta(days=10),
+            "end_day": MONDAY + timedelta(days=10),
+            "announced_on": MONDAY,
+            "expected_rise": 0.2,
+        },
+    )
+    for call in (
+        lambda: roster.grid(db, merchant, project_id, MONDAY, MONDAY),
+        lambda: roster.surge_plan(db, merchant, promo),
+        lambda: roster.settings(db, merchant, project_id),
+        lambda: roster.requests(db, merchant),
+    ):
         with pytest.raises(PermissionDenied):
             call()
 
@@ -412,27 +535,71 @@ def test_an_unknown_request_or_promotion_is_not_found(setup):
 def test_every_change_is_audited(setup):
     db, admin, project_id, ids = setup
     roster.save_cells(db, admin, project_id, [{"agent_id": ids[0], "day": MONDAY, "shift": "day"}])
-    roster.save_settings(db, admin, project_id, {"day_start": "09:00", "day_end": "17:00", "night_start": "17:00", "night_end": "23:30",
-                                                 "required_day": 3, "required_night": 2, "aht_s": 200, "concurrency": 2,
-                                                 "shrinkage": 0.25, "max_occupancy": 0.9})
+    roster.save_settings(
+        db,
+        admin,
+        project_id,
+        {
+            "day_start": "09:00",
+            "day_end": "17:00",
+            "night_start": "17:00",
+            "night_end": "23:30",
+            "required_day": 3,
+            "required_night": 2,
+            "aht_s": 200,
+            "concurrency": 2,
+            "shrinkage": 0.25,
+            "max_occupancy": 0.9,
+        },
+    )
     entities = {r["entity"] for r in db.query("SELECT entity FROM audit_log")}
     assert {"roster", "schedule_settings"} <= entities
     assert roster.settings(db, admin, project_id)["day_start"] == "09:00"
 
 
 def test_settings_errors_name_the_fields():
-    errors = roster.settings_errors({"day_start": "9点", "day_end": "17:00", "night_start": "23:00", "night_end": "17:00",
-                                     "required_day": -1, "required_night": 2, "aht_s": 0, "concurrency": 2, "shrinkage": 0.95,
-                                     "max_occupancy": 0.9})
-    assert {e.field for e in errors} == {"schedule.day_start", "schedule.night_end", "schedule.required_day", "schedule.aht_s",
-                                         "schedule.shrinkage"}
+    errors = roster.settings_errors(
+        {
+            "day_start": "9点",
+            "day_end": "17:00",
+            "night_start": "23:00",
+            "night_end": "17:00",
+            "required_day": -1,
+            "required_night": 2,
+            "aht_s": 0,
+            "concurrency": 2,
+            "shrinkage": 0.95,
+            "max_occupancy": 0.9,
+        }
+    )
+    assert {e.field for e in errors} == {
+        "schedule.day_start",
+        "schedule.night_end",
+        "schedule.required_day",
+        "schedule.aht_s",
+        "schedule.shrinkage",
+    }
 
 
 def test_a_headcount_of_zero_means_no_night_shift_not_the_default(setup):
     db, admin, project_id, _ids = setup
-    roster.save_settings(db, admin, project_id, {"day_start": "08:30", "day_end": "16:00", "night_start": "16:00", "night_end": "23:30",
-                                                 "required_day": 3, "required_night": 0, "aht_s": 240, "concurrency": 3,
-                                                 "shrinkage": 0.3, "max_occupancy": 0.85})
+    roster.save_settings(
+        db,
+        admin,
+        project_id,
+        {
+            "day_start": "08:30",
+            "day_end": "16:00",
+            "night_start": "16:00",
+            "night_end": "23:30",
+            "required_day": 3,
+            "required_night": 0,
+            "aht_s": 240,
+            "concurrency": 3,
+            "shrinkage": 0.3,
+            "max_occupancy": 0.85,
+        },
+    )
     assert roster.settings(db, admin, project_id)["required_night"] == 0
     assert roster.understaffed_shifts(db, project_id, MONDAY, MONDAY) == [(MONDAY.isoformat(), "day")]
 
@@ -446,8 +613,10 @@ def test_an_edited_grid_saves_only_the_cells_that_changed(setup):
     edited[(first["agent_id"], MONDAY.isoformat())] = "leave"
     edited[(first["agent_id"], (MONDAY + timedelta(days=1)).isoformat())] = ""  # cleared
     changes = roster.changed_cells(members, edited)
-    assert changes == [{"agent_id": first["agent_id"], "day": MONDAY.isoformat(), "shift": "leave"},
-                       {"agent_id": first["agent_id"], "day": (MONDAY + timedelta(days=1)).isoformat(), "shift": None}]
+    assert changes == [
+        {"agent_id": first["agent_id"], "day": MONDAY.isoformat(), "shift": "leave"},
+        {"agent_id": first["agent_id"], "day": (MONDAY + timedelta(days=1)).isoformat(), "shift": None},
+    ]
     assert roster.save_cells(db, admin, project_id, changes) == 2
     after = roster.grid(db, admin, project_id, MONDAY, MONDAY + timedelta(days=1))[0]["days"]
     assert after == {MONDAY.isoformat(): "leave", (MONDAY + timedelta(days=1)).isoformat(): ""}
@@ -464,8 +633,15 @@ def test_the_home_page_alerts_for_waiting_requests_and_a_short_week(setup, agent
     roster.apply_proposal(db, admin, project_id, MONDAY, MONDAY + timedelta(days=6))
     assert not [a for a in home.alerts(db, admin, MONDAY) if a["kind"] in ("shift_requests", "roster_short")]
     roster.request_leave(db, agent_user, project_id, MONDAY + timedelta(days=1), MONDAY + timedelta(days=1), "事假")
-    roster.save_cells(db, admin, project_id, [{"agent_id": m["agent_id"], "day": MONDAY, "shift": "rest"}
-                                              for m in roster.grid(db, admin, project_id, MONDAY, MONDAY)])
+    roster.save_cells(
+        db,
+        admin,
+        project_id,
+        [
+            {"agent_id": m["agent_id"], "day": MONDAY, "shift": "rest"}
+            for m in roster.grid(db, admin, project_id, MONDAY, MONDAY)
+        ],
+    )
     kinds = {a["kind"]: a for a in home.alerts(db, admin, MONDAY)}
     assert kinds["shift_requests"]["n"] == 1
     assert kinds["roster_short"]["project_id"] == project_id and kinds["roster_short"]["first"] == MONDAY.isoformat()

@@ -1,4 +1,5 @@
 """Volume to headcount: Erlang C against published values, concurrency, shrinkage, forecast, the surge notice rules."""
+
 from __future__ import annotations
 
 import math
@@ -9,7 +10,6 @@ import pytest
 
 from core.schedule import staffing
 from core.schedule.staffing import StaffingModel
-
 
 # --- Erlang C ---------------------------------------------------------------------------------
 
@@ -35,8 +35,12 @@ def test_the_fewest_stable_agents_are_tried_first():
     # (pyworkforce 0.5.1 started at round(0.5 + 1) = 2 and said 2)
     assert staffing.service_level(1, 0.5, 60, 30) == pytest.approx(1 - 0.5 * math.exp(-0.25))
     assert staffing.erlang_c(30, 3600, 60, 0.60, 30)["raw_positions"] == 1
-    assert staffing.agents_for_hour(30, StaffingModel(aht_s=60, concurrency=1, target_rate=0.6, target_s=30,
-                                                      shrinkage=0.0, max_occupancy=1.0)) == 1
+    assert (
+        staffing.agents_for_hour(
+            30, StaffingModel(aht_s=60, concurrency=1, target_rate=0.6, target_s=30, shrinkage=0.0, max_occupancy=1.0)
+        )
+        == 1
+    )
 
 
 def test_shrinkage_is_exact_21_agents_at_30_percent_are_30_positions_not_31():
@@ -44,8 +48,12 @@ def test_shrinkage_is_exact_21_agents_at_30_percent_are_30_positions_not_31():
     plain = staffing.erlang_c(330, 3600, 180, 0.80, 20)
     assert plain["raw_positions"] == 21 == _reference_agents(330, 180, 0.80, 20)
     assert staffing.erlang_c(330, 3600, 180, 0.80, 20, shrinkage=0.30)["positions"] == 30
-    assert staffing.agents_for_hour(330, StaffingModel(aht_s=180, concurrency=1, target_rate=0.8, target_s=20,
-                                                       shrinkage=0.3, max_occupancy=1.0)) == 30
+    assert (
+        staffing.agents_for_hour(
+            330, StaffingModel(aht_s=180, concurrency=1, target_rate=0.8, target_s=20, shrinkage=0.3, max_occupancy=1.0)
+        )
+        == 30
+    )
 
 
 def test_an_occupancy_bound_on_a_whole_number_is_not_rounded_up_by_float_error():
@@ -69,13 +77,17 @@ def _reference_service_level(agents: int, traffic: float, aht: float, target_s: 
     return 1 - top / (total + top) * math.exp(-(agents - traffic) * target_s / aht)
 
 
-def _reference_agents(contacts: float, aht: Fraction, rate: float, target_s: float, max_occupancy: float = 1.0,
-                      interval: int = 3600) -> int:
+def _reference_agents(
+    contacts: float, aht: Fraction, rate: float, target_s: float, max_occupancy: float = 1.0, interval: int = 3600
+) -> int:
     """The fewest agents, trying 1, 2, 3, …, with more agents than erlangs, the service level met and occupancy ≤ the bound."""
     traffic = Fraction(contacts) * Fraction(aht) / interval
     agents = 1
-    while not (agents > traffic and _reference_service_level(agents, float(traffic), float(aht), target_s) >= rate
-               and traffic / agents <= Fraction(str(max_occupancy))):
+    while not (
+        agents > traffic
+        and _reference_service_level(agents, float(traffic), float(aht), target_s) >= rate
+        and traffic / agents <= Fraction(str(max_occupancy))
+    ):
         agents += 1
     return agents
 
@@ -99,12 +111,20 @@ def test_erlang_c_agrees_with_the_textbook_formula_over_a_grid_of_hours():
                     for contacts in range(1, 361):
                         raw = _reference_agents(contacts, aht, rate, 30, occupancy)
                         for shrinkage in (0.0, 0.3):
-                            model = StaffingModel(aht_s=aht_s, concurrency=concurrency, target_rate=rate, target_s=30,
-                                                  shrinkage=shrinkage, max_occupancy=occupancy)
+                            model = StaffingModel(
+                                aht_s=aht_s,
+                                concurrency=concurrency,
+                                target_rate=rate,
+                                target_s=30,
+                                shrinkage=shrinkage,
+                                max_occupancy=occupancy,
+                            )
                             expected = _reference_positions(raw, shrinkage)
                             checked += 1
                             if staffing.agents_for_hour(contacts, model) != expected:
-                                disagreements.append((contacts, aht_s, concurrency, rate, occupancy, shrinkage, expected))
+                                disagreements.append(
+                                    (contacts, aht_s, concurrency, rate, occupancy, shrinkage, expected)
+                                )
     assert checked == 25_920
     assert disagreements == []
 
@@ -150,7 +170,9 @@ def test_agents_for_an_hour_use_the_effective_handling_time_and_the_shrinkage():
     direct = staffing.erlang_c(120, 3600, 360 / 1.7, 0.8, 30, shrinkage=0.3)
     assert staffing.agents_for_hour(120, model) == direct["positions"]
     single = StaffingModel(aht_s=360, concurrency=1, target_rate=0.8, target_s=30, shrinkage=0.3, max_occupancy=1.0)
-    assert staffing.agents_for_hour(120, single) > staffing.agents_for_hour(120, model)  # handling chats at once needs fewer agents
+    assert staffing.agents_for_hour(120, single) > staffing.agents_for_hour(
+        120, model
+    )  # handling chats at once needs fewer agents
 
 
 # --- forecast ------------------------------------------------------------------------------------
@@ -176,7 +198,12 @@ def test_baseline_is_the_mean_by_weekday_and_hour_with_promotion_days_left_out()
 
 
 def test_a_quiet_hour_on_a_day_with_data_counts_as_zero():
-    history = {(MONDAY, 9): 0.0, (MONDAY, 10): 8.0, (MONDAY + timedelta(days=7), 9): 6.0, (MONDAY + timedelta(days=7), 10): 8.0}
+    history = {
+        (MONDAY, 9): 0.0,
+        (MONDAY, 10): 8.0,
+        (MONDAY + timedelta(days=7), 9): 6.0,
+        (MONDAY + timedelta(days=7), 10): 8.0,
+    }
     assert staffing.baseline(history)[(0, 9)] == pytest.approx(3.0)
 
 
@@ -215,13 +242,26 @@ def test_required_by_hour_follows_the_volume():
 # --- the surge plan's notice rules ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("rise,needed", [(0.0, 3), (0.10, 3), (0.30, 3), (0.3001, 7), (0.45, 7), (0.60, 7), (0.6001, None), (1.0, None)])
+@pytest.mark.parametrize(
+    "rise,needed", [(0.0, 3), (0.10, 3), (0.30, 3), (0.3001, 7), (0.45, 7), (0.60, 7), (0.6001, None), (1.0, None)]
+)
 def test_notice_needed_by_rise(rise, needed):
     assert staffing.notice_needed(rise) == needed
 
 
-@pytest.mark.parametrize("rise,days,ok", [(0.30, 3, True), (0.30, 2, False), (0.31, 6, False), (0.31, 7, True), (0.60, 7, True),
-                                          (0.60, 6, False), (0.40, 5, False), (0.61, 30, False)])
+@pytest.mark.parametrize(
+    "rise,days,ok",
+    [
+        (0.30, 3, True),
+        (0.30, 2, False),
+        (0.31, 6, False),
+        (0.31, 7, True),
+        (0.60, 7, True),
+        (0.60, 6, False),
+        (0.40, 5, False),
+        (0.61, 30, False),
+    ],
+)
 def test_notice_rule_at_its_edges(rise, days, ok):
     starts = date(2026, 12, 20)
     result = staffing.check_notice(rise, starts - timedelta(days=days), starts)

@@ -1,4 +1,5 @@
 """The staffing funnel (screening 1:3, admission 1:2, scheduling 1:1.5), screening due dates, admission."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -7,12 +8,12 @@ import pytest
 
 from core.agents import directory
 from core.kernel import config
-from core.projects import merchants
-from core.team import funnel as team, training
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import PermissionDenied
+from core.projects import merchants
+from core.team import funnel as team
+from core.team import training
 from tests.core.team.team_support import confirmed_project, make_agents, pass_exams, user
-
 
 # --- arithmetic -------------------------------------------------------------------------------------
 
@@ -34,9 +35,13 @@ def test_targets_use_decimal_arithmetic_so_exact_products_are_not_rounded_up():
 
 
 def test_screening_is_due_three_working_days_after_the_request():
-    assert team.screening_due(date(2025, 9, 26), 1) == date(2025, 9, 28)  # Friday + 1: Sunday the 28th is a swapped working day
+    assert team.screening_due(date(2025, 9, 26), 1) == date(
+        2025, 9, 28
+    )  # Friday + 1: Sunday the 28th is a swapped working day
     assert team.screening_due(date(2025, 9, 30), 3) == date(2025, 10, 11)  # over the National Day week
-    assert team.screening_due(date(2025, 9, 30), 3, frozenset({date(2025, 10, 10)})) == date(2025, 10, 13)  # an extra day off
+    assert team.screening_due(date(2025, 9, 30), 3, frozenset({date(2025, 10, 10)})) == date(
+        2025, 10, 13
+    )  # an extra day off
 
 
 def test_screening_is_late_when_reached_after_the_due_day_or_not_reached_past_it():
@@ -55,13 +60,19 @@ def test_only_agents_who_passed_the_basic_exam_and_have_not_left_can_be_matched(
     qualified = make_agents(fresh_db, admin, 2, "Q")
     untrained = make_agents(fresh_db, admin, 1, "U", basic=False)
     failed = make_agents(fresh_db, admin, 1, "F", basic=False)
-    training.record_exam(fresh_db, admin, {"agent_id": failed[0], "exam_type": "written", "score": 70, "max_score": 100})
+    training.record_exam(
+        fresh_db, admin, {"agent_id": failed[0], "exam_type": "written", "score": 70, "max_score": 100}
+    )
     leaver = make_agents(fresh_db, admin, 1, "L")
     directory.change_status(fresh_db, admin, leaver[0], "left")
     assert {a["id"] for a in team.eligible_agents(fresh_db, admin, project_id)} == set(qualified)
     with pytest.raises(ValidationError) as caught:
         team.match_candidates(fresh_db, admin, project_id, qualified + untrained + failed + leaver)
-    assert [e.key for e in caught.value.errors] == ["err.team.not_basic_qualified", "err.team.not_basic_qualified", "err.team.agent_left"]
+    assert [e.key for e in caught.value.errors] == [
+        "err.team.not_basic_qualified",
+        "err.team.not_basic_qualified",
+        "err.team.agent_left",
+    ]
     assert fresh_db["project_candidates"].count == 0  # nothing half-written
     assert team.match_candidates(fresh_db, admin, project_id, qualified) == 2
     assert team.match_candidates(fresh_db, admin, project_id, qualified) == 0  # already matched
@@ -102,8 +113,11 @@ def test_screening_days_are_one_to_three_and_ratios_positive(fresh_db, admin):
     with pytest.raises(ValidationError) as caught:
         team.update_settings(fresh_db, admin, project_id, 0, -1, "x", 4)
     assert {(e.field, e.key) for e in caught.value.errors} == {
-        ("team.screen_ratio", "err.team.range"), ("team.admit_ratio", "err.team.range"), ("team.schedule_ratio", "err.invalid_value"),
-        ("team.screening_days", "err.team.range")}
+        ("team.screen_ratio", "err.team.range"),
+        ("team.admit_ratio", "err.team.range"),
+        ("team.schedule_ratio", "err.invalid_value"),
+        ("team.screening_days", "err.team.range"),
+    }
 
 
 # --- admission -------------------------------------------------------------------------------------------
@@ -111,18 +125,28 @@ def test_screening_days_are_one_to_three_and_ratios_positive(fresh_db, admin):
 
 def test_admission_needs_every_required_exam_and_says_which_is_missing():
     required = ("written", "simulation", "merchant")
-    exams = [{"id": 1, "exam_type": "written", "exam_date": "2025-03-01", "passed": 1},
-             {"id": 2, "exam_type": "simulation", "exam_date": "2025-03-02", "passed": 0}]
+    exams = [
+        {"id": 1, "exam_type": "written", "exam_date": "2025-03-01", "passed": 1},
+        {"id": 2, "exam_type": "simulation", "exam_date": "2025-03-02", "passed": 0},
+    ]
     result = training.admission(required, exams)
     assert not result["admitted"] and result["missing"] == ["simulation", "merchant"]
-    exams += [{"id": 3, "exam_type": "simulation", "exam_date": "2025-03-03", "passed": 1},
-              {"id": 4, "exam_type": "merchant", "exam_date": "2025-03-03", "passed": 1}]
-    assert training.admission(required, exams) == {**training.admission(required, exams), "admitted": True, "missing": []}
+    exams += [
+        {"id": 3, "exam_type": "simulation", "exam_date": "2025-03-03", "passed": 1},
+        {"id": 4, "exam_type": "merchant", "exam_date": "2025-03-03", "passed": 1},
+    ]
+    assert training.admission(required, exams) == {
+        **training.admission(required, exams),
+        "admitted": True,
+        "missing": [],
+    }
 
 
 def test_the_latest_attempt_counts_so_a_failed_retake_undoes_a_pass():
-    exams = [{"id": 1, "exam_type": "written", "exam_date": "2025-03-01", "passed": 1},
-             {"id": 2, "exam_type": "written", "exam_date": "2025-03-05", "passed": 0}]
+    exams = [
+        {"id": 1, "exam_type": "written", "exam_date": "2025-03-01", "passed": 1},
+        {"id": 2, "exam_type": "written", "exam_date": "2025-03-05", "passed": 0},
+    ]
     assert training.admission(("written",), exams)["missing"] == ["written"]
 
 
@@ -169,7 +193,10 @@ def test_funnel_counts_matched_admitted_and_scheduled_agents(fresh_db, admin):
     result = team.funnel(fresh_db, admin, project_id)
     assert result["required"] == 2
     assert [(s["stage"], s["target"], s["reached"], s["short"]) for s in result["stages"]] == [
-        ("screened", 6, 5, True), ("admitted", 4, 3, True), ("scheduled", 3, 2, True)]
+        ("screened", 6, 5, True),
+        ("admitted", 4, 3, True),
+        ("scheduled", 3, 2, True),
+    ]
     assert result["short"]
 
 
@@ -250,12 +277,19 @@ def test_the_settings_form_saves_all_or_nothing_and_does_not_pin_the_implied_exa
     with pytest.raises(ValidationError) as caught:
         team.save_settings(fresh_db, admin, project_id, ratios, 5, None, [], {"written": 1.5})
     assert {(e.field, e.key) for e in caught.value.errors} == {
-        ("team.screening_days", "err.team.range"), ("team.required_exams", "err.required"), ("team.pass_mark", "err.rate_range")}
+        ("team.screening_days", "err.team.range"),
+        ("team.required_exams", "err.required"),
+        ("team.pass_mark", "err.rate_range"),
+    }
     assert [s["target"] for s in team.funnel(fresh_db, admin, project_id)["stages"]] == [12, 8, 6]  # nothing saved
-    team.save_settings(fresh_db, admin, project_id, ratios, 2, None, ["written", "simulation"], {"written": 0.9, "simulation": 0.8})
+    team.save_settings(
+        fresh_db, admin, project_id, ratios, 2, None, ["written", "simulation"], {"written": 0.9, "simulation": 0.8}
+    )
     assert [s["target"] for s in team.funnel(fresh_db, admin, project_id)["stages"]] == [10, 6, 5]
     assert training.pass_marks(fresh_db, project_id)["written"] == 0.9
-    assert not team.settings(fresh_db, admin, project_id)["required_exams_set"]  # the order confirmation's choice still rules
+    assert not team.settings(fresh_db, admin, project_id)[
+        "required_exams_set"
+    ]  # the order confirmation's choice still rules
     team.save_settings(fresh_db, admin, project_id, ratios, 2, None, ["written"], {})
     assert team.settings(fresh_db, admin, project_id)["required_exams_set"]
     assert training.required_exams(fresh_db, admin, project_id) == ("written",)

@@ -1,4 +1,5 @@
 """Every label the team & training pages build from a value (status, type, stage...) is in the catalogue."""
+
 from __future__ import annotations
 
 import re
@@ -18,7 +19,9 @@ def test_every_value_label_exists_in_both_languages():
     keys |= {f"team.method.{m}" for m in training.METHODS} | {f"team.content.{c}" for c in training.CONTENT_ITEMS}
     keys |= {f"team.track.{x}" for x in training.TRACKS}
     keys |= {f"team.stage_name.{s.key}" for stages in training.TRACKS.values() for s in stages}
-    keys |= {k.replace("err.team.not_ready_", "team.ready.") for k in i18n.CATALOGUE if k.startswith("err.team.not_ready_")}
+    keys |= {
+        k.replace("err.team.not_ready_", "team.ready.") for k in i18n.CATALOGUE if k.startswith("err.team.not_ready_")
+    }
     assert sorted(k for k in keys if k not in i18n.CATALOGUE) == []
 
 
@@ -27,5 +30,8 @@ def test_every_field_an_error_names_has_a_label():
     for name in ("agents/directory", "team/funnel", "team/training", "golive/gate"):
         text = (ROOT / "core" / f"{name}.py").read_text()
         fields |= set(re.findall(r'(?:FieldError|single)\("(team\.[a-z_]+)"', text))
-        fields |= {f"team.{k}" for k in ("name", "employee_no", "phone", "skills", "screen_ratio", "admit_ratio", "schedule_ratio")}
+        fields |= {
+            f"team.{k}"
+            for k in ("name", "employee_no", "phone", "skills", "screen_ratio", "admit_ratio", "schedule_ratio")
+        }
     assert sorted(f for f in fields if f"field.{f}" not in i18n.CATALOGUE) == []

@@ -1,4 +1,5 @@
 """Training materials: upload validation by the settings, versions, the merchant's confirmation, who may read."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -6,10 +7,10 @@ from datetime import timedelta
 import pytest
 
 from core.kernel import audit, config, uploads
-from core.projects import merchants
-from core.team import training
 from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import PermissionDenied
+from core.projects import merchants
+from core.team import training
 from tests.core.team.team_support import confirmed_project, user
 
 
@@ -23,7 +24,16 @@ def trainer(fresh_db, admin):
     return user(fresh_db, admin, "trainer", "trainer")
 
 
-def upload(db, actor, project_id, data=b"%PDF-1.4 product sheet", name="产品手册.pdf", title="产品手册", category="product", **kw):
+def upload(
+    db,
+    actor,
+    project_id,
+    data=b"%PDF-1.4 product sheet",
+    name="产品手册.pdf",
+    title="产品手册",
+    category="product",
+    **kw,
+):
     return training.upload_material(db, actor, project_id, data, name, title, category, **kw)
 
 
@@ -51,8 +61,10 @@ def test_the_allowed_types_and_size_limit_are_settings(fresh_db, admin, trainer,
 def test_upload_settings_refuse_bad_values_and_non_admins(fresh_db, admin, trainer):
     with pytest.raises(ValidationError) as caught:
         training.set_upload_settings(fresh_db, admin, "pdf, ../x, ", 0)
-    assert {(e.field, e.key) for e in caught.value.errors} == {("team.allowed_extensions", "err.team.bad_extension"),
-                                                              ("team.max_upload_mb", "err.team.range")}
+    assert {(e.field, e.key) for e in caught.value.errors} == {
+        ("team.allowed_extensions", "err.team.bad_extension"),
+        ("team.max_upload_mb", "err.team.range"),
+    }
     with pytest.raises(ValidationError):
         training.set_upload_settings(fresh_db, admin, " , ", 10)
     with pytest.raises(ValidationError):
@@ -66,14 +78,20 @@ def test_upload_settings_never_allow_web_pages_scripts_or_programs(fresh_db, adm
     with pytest.raises(ValidationError) as caught:
         training.set_upload_settings(fresh_db, admin, "pdf, .HTML, svg, exe, docx", 10)
     assert {(e.key, e.params["ext"]) for e in caught.value.errors} == {
-        ("err.team.unsafe_extension", "html"), ("err.team.unsafe_extension", "svg"), ("err.team.unsafe_extension", "exe")}
+        ("err.team.unsafe_extension", "html"),
+        ("err.team.unsafe_extension", "svg"),
+        ("err.team.unsafe_extension", "exe"),
+    }
     assert training.allowed_extensions(fresh_db) == uploads.DEFAULT_ALLOWED_EXTENSIONS
 
 
 def test_an_empty_file_and_a_bad_category_are_both_reported(fresh_db, trainer, project):
     with pytest.raises(ValidationError) as caught:
         upload(fresh_db, trainer, project, b"", "a.pdf", title="话术", category="recipes")
-    assert {(e.field, e.key) for e in caught.value.errors} == {("file", "err.file_empty"), ("team.category", "err.invalid_choice")}
+    assert {(e.field, e.key) for e in caught.value.errors} == {
+        ("file", "err.file_empty"),
+        ("team.category", "err.invalid_choice"),
+    }
     with pytest.raises(ValidationError) as caught:
         upload(fresh_db, trainer, project, b"x", "a.pdf", title="长" * 201)
     assert {(e.field, e.key) for e in caught.value.errors} == {("team.title", "err.too_long")}
@@ -96,9 +114,16 @@ def test_a_name_with_a_path_is_stored_by_hash_under_its_base_name(fresh_db, trai
 def test_two_uploads_of_the_same_bytes_share_the_stored_file(fresh_db, trainer, project):
     first = upload(fresh_db, trainer, project, b"same", "a.txt", title="话术A", category="scripts")
     second = upload(fresh_db, trainer, project, b"same", "b.txt", title="话术B", category="scripts")
-    assert training.get_material(fresh_db, trainer, first)["sha256"] == training.get_material(fresh_db, trainer, second)["sha256"]
+    assert (
+        training.get_material(fresh_db, trainer, first)["sha256"]
+        == training.get_material(fresh_db, trainer, second)["sha256"]
+    )
     assert len([p for p in config.uploads_dir().rglob("*") if p.is_file()]) == 1
-    assert training.material_file(fresh_db, trainer, second) == ("b.txt", b"same", "text/plain")  # the type from the name
+    assert training.material_file(fresh_db, trainer, second) == (
+        "b.txt",
+        b"same",
+        "text/plain",
+    )  # the type from the name
 
 
 def test_a_new_version_keeps_the_old_one(fresh_db, trainer, project):
@@ -125,7 +150,11 @@ def test_courseware_goes_to_the_merchant_who_confirms_or_returns_it_with_a_comme
     assert caught.value.errors[0].key == "err.team.comment_required"
     training.review_material(fresh_db, merchant, course, "returned", "退换货政策写错了")
     returned = training.get_material(fresh_db, trainer, course)
-    assert returned["review_status"] == "returned" and returned["review_comment"] == "退换货政策写错了" and returned["reviewer"] == "shop"
+    assert (
+        returned["review_status"] == "returned"
+        and returned["review_comment"] == "退换货政策写错了"
+        and returned["reviewer"] == "shop"
+    )
     v2 = training.upload_new_version(fresh_db, trainer, course, b"slides v2", "课件v2.pptx")
     assert training.get_material(fresh_db, merchant, v2)["review_status"] == "pending"
     with pytest.raises(ValidationError) as caught:

@@ -1,4 +1,5 @@
 """Training plans (method, period, checklist, participants, attendance) and newcomers' tracks."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -7,8 +8,8 @@ import pytest
 
 from core.agents import directory
 from core.kernel import config
-from core.team import funnel, training
 from core.kernel.errors import ValidationError
+from core.team import funnel, training
 from tests.core.team.team_support import confirmed_project, make_agents, user
 
 
@@ -33,15 +34,35 @@ def test_a_plan_is_saved_replaced_and_validated(fresh_db, admin):
     project_id = confirmed_project(fresh_db, admin)
     ids = make_agents(fresh_db, admin, 3)
     today = config.today()
-    plan_id = training.save_plan(fresh_db, admin, project_id, "mock_practice", today, today + timedelta(days=2),
-                                 ["scripts", "project"], ids[:2], "重点退换货")
+    plan_id = training.save_plan(
+        fresh_db,
+        admin,
+        project_id,
+        "mock_practice",
+        today,
+        today + timedelta(days=2),
+        ["scripts", "project"],
+        ids[:2],
+        "重点退换货",
+    )
     plan = training.get_plan(fresh_db, admin, project_id)
-    assert plan["content"] == ["project", "scripts"] and plan["participants"] == ids[:2] and plan["method"] == "mock_practice"
+    assert (
+        plan["content"] == ["project", "scripts"]
+        and plan["participants"] == ids[:2]
+        and plan["method"] == "mock_practice"
+    )
     assert training.save_plan(fresh_db, admin, project_id, "mixed", today, today, [], ids) == plan_id
     assert training.get_plan(fresh_db, admin, project_id)["participants"] == ids
     with pytest.raises(ValidationError) as caught:
-        training.save_plan(fresh_db, admin, project_id, "lecture", today, today - timedelta(days=1), ["cooking"], [9999])
-    assert {e.field for e in caught.value.errors} == {"team.method", "team.end_date", "team.content", "team.participants"}
+        training.save_plan(
+            fresh_db, admin, project_id, "lecture", today, today - timedelta(days=1), ["cooking"], [9999]
+        )
+    assert {e.field for e in caught.value.errors} == {
+        "team.method",
+        "team.end_date",
+        "team.content",
+        "team.participants",
+    }
 
 
 def test_attendance_is_kept_per_session_with_each_participants_rate(fresh_db, admin):
@@ -66,7 +87,11 @@ def test_attendance_is_kept_per_session_with_each_participants_rate(fresh_db, ad
 def test_track_stages_have_planned_ends_in_working_days():
     progress = training.track_progress("experienced", date(2025, 9, 26), [], today=date(2025, 9, 26))
     assert [(s["key"], s["planned_end"]) for s in progress["stages"]] == [
-        ("product", date(2025, 9, 28)), ("scripts", date(2025, 9, 29)), ("mock", date(2025, 9, 30)), ("exam", date(2025, 10, 9))]
+        ("product", date(2025, 9, 28)),
+        ("scripts", date(2025, 9, 29)),
+        ("mock", date(2025, 9, 30)),
+        ("exam", date(2025, 10, 9)),
+    ]
     assert progress["current"]["key"] == "product" and not progress["behind"]
     assert training.track_progress("experienced", date(2025, 9, 26), [], today=date(2025, 9, 29))["behind"]
 
