@@ -9,7 +9,7 @@ RUN_STAMP := $(VENV)/.installed-run-$(shell cat requirements.txt | cksum | cut -
 DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 APT_INSTALL := apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
-.PHONY: run test install install-dev reset-demo backup clean bench bench-pages bench-browser bench-load bench-server demo-large chromium fonts
+.PHONY: run test lint install install-dev reset-demo backup clean bench bench-pages bench-browser bench-load bench-server demo-large chromium fonts
 
 $(RUN_STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,7 +40,14 @@ chromium:
 fonts:
 	@fc-list :lang=zh 2>/dev/null | grep -q . || ($(APT_INSTALL) fonts-wqy-microhei >/dev/null)
 
-test: install-dev chromium fonts
+# Style and architecture, before the tests: ruff (lint and format, pyproject.toml) and the import-linter
+# contracts (pyproject.toml: core never imports streamlit, ui or the pages; capabilities in their order).
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+test: install-dev chromium fonts lint
 	$(BIN)/python -m pytest -q
 
 bench: install-dev

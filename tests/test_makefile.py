@@ -37,7 +37,7 @@ FAKE_PYTHON3 = """#!/bin/sh
 echo "python3 $*" >> "$FAKE_LOG"
 if [ "$1" = "-m" ] && [ "$2" = "venv" ]; then
   mkdir -p "$3/bin"
-  for tool in python pip streamlit; do
+  for tool in python pip streamlit ruff lint-imports; do
     printf '#!/bin/sh\\necho "venv/%s $*" >> "$FAKE_LOG"\\n' "$tool" > "$3/bin/$tool"
     chmod +x "$3/bin/$tool"
   done
@@ -100,6 +100,17 @@ def test_make_test_installs_the_dev_requirements_and_runs_pytest(project):
     lines = make(project, "test", chromium=True, zh_font=True)
     assert "venv/pip install --quiet --disable-pip-version-check -r requirements-dev.txt" in lines
     assert lines[-1] == "venv/python -m pytest -q"
+
+
+def test_make_test_runs_ruff_and_the_import_contracts_before_pytest(project):
+    lines = make(project, "test", chromium=True, zh_font=True)
+    lint = ["venv/ruff check .", "venv/ruff format --check .", "venv/lint-imports "]  # the fake logs "$*" after a space
+    assert lines[-4:] == [*lint, "venv/python -m pytest -q"]
+
+
+def test_make_run_does_not_lint(project):
+    lines = make(project, "run", chromium=True, zh_font=True)
+    assert not [line for line in lines if line.startswith(("venv/ruff", "venv/lint-imports"))]
 
 
 def test_the_cjk_font_is_installed_when_chromium_is_already_there(project):
