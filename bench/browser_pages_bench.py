@@ -217,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"machine : {cpu_model()}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}")
     print(
-        f"software: Python {platform.python_version()}, Streamlit {streamlit.__version__}, SQLite {sqlite3.sqlite_version}, "
+        f"software: Python {platform.python_version()}, Streamlit {streamlit.__version__}, "
+        f"SQLite {sqlite3.sqlite_version}, "
         f"Playwright {getattr(playwright, '__version__', '?')}, Chromium (headless)"
     )
     print(f"date    : {time.strftime('%Y-%m-%d %H:%M %Z')}")

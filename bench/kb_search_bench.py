@@ -120,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     db = open_store(os.environ["APP_DB"])
     print(
         f"machine: {platform.machine()} · {platform.processor() or '-'} · {os.cpu_count()} cpus · "
-        f"{platform.system()} {platform.release()} · Python {platform.python_version()} · SQLite {sqlite3.sqlite_version}"
+        f"{platform.system()} {platform.release()} · Python {platform.python_version()} · "
+        f"SQLite {sqlite3.sqlite_version}"
     )
     started = time.perf_counter()
     project_ids = build(db, args.articles, args.projects)
@@ -143,11 +144,13 @@ def main(argv: list[str] | None = None) -> int:
                     hits = max(hits, len(found))
             overall += timings
             print(
-                f"{path:<20} {scope:<12} {len(timings):>7} {statistics.median(timings):>8.1f} {percentile(timings, 0.95):>8.1f} "
+                f"{path:<20} {scope:<12} {len(timings):>7} {statistics.median(timings):>8.1f} "
+                f"{percentile(timings, 0.95):>8.1f} "
                 f"{max(timings):>8.1f} {hits:>5}"
             )
     print(
-        f"{'all searches':<33} {len(overall):>7} {statistics.median(overall):>8.1f} {percentile(overall, 0.95):>8.1f} {max(overall):>8.1f}"
+        f"{'all searches':<33} {len(overall):>7} {statistics.median(overall):>8.1f} "
+        f"{percentile(overall, 0.95):>8.1f} {max(overall):>8.1f}"
     )
     return 0
 

@@ -78,7 +78,8 @@ COPY (
   SELECT c.d AS date, c.agent, COUNT(*) AS consultations, SUM(waits) AS waits, SUM(fast) AS fast_replies,
          SUM(fast) / NULLIF(SUM(waits), 0) AS response_30s_rate, SUM(rsum) / NULLIF(SUM(rcnt), 0) AS avg_response_s,
          AVG(first_resp) AS first_response_s, AVG(CAST(eff AS DOUBLE)) AS effective_reply_rate,
-         COUNT(a.n) AS converted, COUNT(a.n) / COUNT(*) AS conversion_rate, ROUND(COALESCE(SUM(a.sales), 0), 2) AS sales,
+         COUNT(a.n) AS converted, COUNT(a.n) / COUNT(*) AS conversion_rate,
+         ROUND(COALESCE(SUM(a.sales), 0), 2) AS sales,
          COALESCE(SUM(a.items), 0) AS items, SUM(a.sales) / NULLIF(COUNT(a.n), 0) AS aov,
          SUM(a.items) / NULLIF(COUNT(a.n), 0) AS items_per_buyer
   FROM chats c LEFT JOIN att a USING (d, agent, buyer)
@@ -125,7 +126,8 @@ def main() -> int:
         return 2
     print(f"machine : {_cpu_model()}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}")
     print(
-        f"python  : {platform.python_version()}  pandas {metadata.version('pandas')}  pyarrow {metadata.version('pyarrow')}  "
+        f"python  : {platform.python_version()}  pandas {metadata.version('pandas')}  "
+        f"pyarrow {metadata.version('pyarrow')}  "
         f"duckdb {metadata.version('duckdb')}"
     )
     with tempfile.TemporaryDirectory() as tmp:

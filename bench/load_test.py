@@ -178,7 +178,8 @@ def main() -> int:
     }
     numbers = [r["number"] for r in check.query("SELECT number FROM complaints")]
     print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
     )
     print(f"{args.users} users for {wall:.1f} s on {path}")
     print(f"{'operation':<12}{'count':>8}{'p50 ms':>10}{'p95 ms':>10}{'errors':>8}")
@@ -194,7 +195,8 @@ def main() -> int:
     locked = sum(1 for e in sum(errors.values(), []) if "locked" in e)
     print(f"refused as invalid input (not errors): {dict(refused)}")
     print(
-        f"lost writes: {lost}; 'database is locked' errors: {locked}; other errors: {sum(len(e) for e in errors.values()) - locked}; "
+        f"lost writes: {lost}; 'database is locked' errors: {locked}; "
+        f"other errors: {sum(len(e) for e in errors.values()) - locked}; "
         f"complaint numbers unique: {len(numbers) == len(set(numbers))}"
     )
     for operation, messages in errors.items():

@@ -52,7 +52,8 @@ def _other_project(current: int) -> int | None:
         # the heaviest other live project: the most raw chat messages imported
         row = db.execute(
             """SELECT p.id FROM projects p LEFT JOIN kpi_imports i ON i.project_id = p.id AND i.kind = 'raw'
-                            WHERE p.status = 'live' AND p.id != ? GROUP BY p.id ORDER BY COALESCE(SUM(i.messages), 0) DESC, p.id
+                            WHERE p.status = 'live' AND p.id != ? GROUP BY p.id
+                            ORDER BY COALESCE(SUM(i.messages), 0) DESC, p.id
                             LIMIT 1""",
             [current],
         ).fetchone()
@@ -175,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     db.close()
     print(f"machine : {cpu_model()}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}")
     print(
-        f"software: Python {platform.python_version()}, Streamlit {streamlit.__version__}, SQLite {sqlite3.sqlite_version}"
+        f"software: Python {platform.python_version()}, Streamlit {streamlit.__version__}, "
+        f"SQLite {sqlite3.sqlite_version}"
     )
     print(f"date    : {time.strftime('%Y-%m-%d %H:%M %Z')}")
     print(

@@ -49,7 +49,8 @@ def main() -> int:
         from core.projects import merchants
 
         print(
-            f"machine : {_cpu_model()}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+            f"machine : {_cpu_model()}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}"
         )
         m_path, o_path = write_files(Path(tmp), args.messages, args.orders)
         if args.layout == "scraper":

@@ -117,7 +117,8 @@ def build(folder: Path, n_agents: int) -> tuple:
             )
     with write(db):
         db.conn.executemany(
-            "INSERT INTO chat_messages (project_id, day, time, buyer, agent, sender, content) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO chat_messages (project_id, day, time, buyer, agent, sender, content) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
     return db, admin, big, start, len(rows)
@@ -131,7 +132,8 @@ def timed(label: str, repeat: int, call) -> None:
         figures.append(time.perf_counter() - began)
     size = len(result) if hasattr(result, "__len__") else result
     print(
-        f"{label:<42} min {min(figures):6.3f} s   median {statistics.median(figures):6.3f} s   max {max(figures):6.3f} s   ({size})"
+        f"{label:<42} min {min(figures):6.3f} s   median {statistics.median(figures):6.3f} s   "
+        f"max {max(figures):6.3f} s   ({size})"
     )
 
 

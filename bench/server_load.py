@@ -4,8 +4,9 @@ Starts the app on a free port of 127.0.0.1 over a database (default: a fresh dem
 folder; `--db data/large.db` for the large firm; the logins come from large-logins.txt or
 demo-logins.txt next to it). Each simulated user logs in through the login form with its
 password (roles in turn: admin, manager, qa, trainer, merchant, agent), then keeps opening pages
-of its own navigation with 1-3 s think time (`--think 5,15` for a calmer office) until the time is up. Prints the logins' and every
-page's count, p50 and p95 render time, failures, the server's CPU use and the machine.
+of its own navigation with 1-3 s think time (`--think 5,15` for a calmer office) until the time
+is up. Prints the logins' and every page's count, p50 and p95 render time, failures, the
+server's CPU use and the machine.
 
 Two kinds of client (`--mode`):
 - `ws` (default): each user is a Streamlit client speaking the app's own websocket protocol
@@ -374,7 +375,8 @@ def main(argv: list[str] | None = None) -> int:
     tracebacks = log_path.read_text().count("Traceback")
     every = [v for values in timings.values() for v in values]
     print(
-        f"machine : {cpu_model()}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+        f"machine : {cpu_model()}, {os.cpu_count()} logical cores, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}"
     )
     print(f"date    : {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC")
     print(f"server  : streamlit run on 127.0.0.1, database {path} ({path.stat().st_size / 2**20:,.0f} MB)")
@@ -388,22 +390,26 @@ def main(argv: list[str] | None = None) -> int:
         f"think time {THINK_S[0]:.0f}-{THINK_S[1]:.0f} s between pages"
     )
     print(
-        f"cpu     : the server process used {server_cpu:.0f} CPU-s in {elapsed:.0f} s ({server_cpu / elapsed:.0%} of one core); "
+        f"cpu     : the server process used {server_cpu:.0f} CPU-s in {elapsed:.0f} s "
+        f"({server_cpu / elapsed:.0%} of one core); "
         f"load average {os.getloadavg()[0]:.1f}"
     )
     if logins:
         print(
-            f"logins  : {len(logins)} of {args.users}, p50 {statistics.median(logins):.2f} s, p95 {percentile(logins, 0.95):.2f} s"
+            f"logins  : {len(logins)} of {args.users}, p50 {statistics.median(logins):.2f} s, "
+            f"p95 {percentile(logins, 0.95):.2f} s"
         )
     print(f"\n{'page':<16}{'renders':>8}{'p50 s':>8}{'p95 s':>8}{'max s':>8}")
     for name in sorted(timings, key=lambda n: -len(timings[n])):
         values = timings[name]
         print(
-            f"{name:<16}{len(values):>8}{statistics.median(values):>8.2f}{percentile(values, 0.95):>8.2f}{max(values):>8.2f}"
+            f"{name:<16}{len(values):>8}{statistics.median(values):>8.2f}"
+            f"{percentile(values, 0.95):>8.2f}{max(values):>8.2f}"
         )
     if every:
         print(
-            f"{'all pages':<16}{len(every):>8}{statistics.median(every):>8.2f}{percentile(every, 0.95):>8.2f}{max(every):>8.2f}"
+            f"{'all pages':<16}{len(every):>8}{statistics.median(every):>8.2f}"
+            f"{percentile(every, 0.95):>8.2f}{max(every):>8.2f}"
         )
     print(f"\nfailures: {dict(failures) or 'none'}; tracebacks in the server log: {tracebacks}")
     return 0 if every and not failures and not tracebacks else 1

@@ -137,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
             began = time.perf_counter()
             data = make_xlsx(args.rows, args.seed)
             print(
-                f"generated {args.rows:,} rows, {len(data) / 1e6:.1f} MB xlsx in {time.perf_counter() - began:.1f} s (not timed)"
+                f"generated {args.rows:,} rows, {len(data) / 1e6:.1f} MB xlsx "
+                f"in {time.perf_counter() - began:.1f} s (not timed)"
             )
         if args.keep:
             Path(args.keep).write_bytes(data)

@@ -1,4 +1,5 @@
-"""Demo data of quotes, contracts and billing: quotes in every status, two contracts, three months of invoices, one overdue.
+"""Demo data of quotes, contracts and billing: quotes in every status, two contracts, three months of
+invoices, one overdue.
 
 Relative to `config.today()` and written through the core functions (with their `today`
 parameters set to the day each step would have happened), so it obeys every rule it shows.

@@ -247,12 +247,13 @@ def live_teams(db: sqlite_utils.Database) -> dict[int, list[dict]]:
     teams: dict[int, list[dict]] = {}
     for row in db.query("""SELECT pa.project_id, pa.agent_id, pa.sub_account, pa.from_date FROM project_agents pa
                            JOIN projects p ON p.id = pa.project_id
-                           WHERE p.status = 'live' AND pa.role = 'online' AND pa.sub_account != '' ORDER BY pa.project_id, pa.agent_id"""):
+                           WHERE p.status = 'live' AND pa.role = 'online' AND pa.sub_account != ''
+                           ORDER BY pa.project_id, pa.agent_id"""):
         teams.setdefault(row["project_id"], []).append(row)
     return teams
 
 
-# --- raw chats (vectorised generator, stored by the app's import path) -------------------------------------------------
+# --- raw chats (vectorised generator, stored by the app's import path) ------------------------------------------------
 
 
 def generate_chats(
@@ -351,7 +352,8 @@ def add_raw_chats(db: sqlite_utils.Database, scale: Scale, project_ids: list[int
         )
         store.import_raw(db, admin, project_id, preview)
         _log(
-            f"raw chats {index + 1}/{len(project_ids)}: project {project_id}, {len(messages):,} messages, {len(orders):,} orders",
+            f"raw chats {index + 1}/{len(project_ids)}: project {project_id}, "
+            f"{len(messages):,} messages, {len(orders):,} orders",
             started,
         )
     return start, end
@@ -441,7 +443,8 @@ def add_summary_days(
     settings_json = json.dumps({"source": "summary", "file": SUMMARY_FILE})
     written = 0
     agent_sql = (
-        f"INSERT OR IGNORE INTO kpi_agent_daily (project_id, day, agent, {', '.join(SUMMARY_AGENT_COLUMNS)}, source, extra, settings, "
+        f"INSERT OR IGNORE INTO kpi_agent_daily (project_id, day, agent, {', '.join(SUMMARY_AGENT_COLUMNS)}, "
+        f"source, extra, settings, "
         f"import_id, computed_at) VALUES ({', '.join('?' * (len(SUMMARY_AGENT_COLUMNS) + 8))})"
     )
     shop_columns = (
@@ -458,7 +461,8 @@ def add_summary_days(
         "satisfaction",
     )
     shop_sql = (
-        f"INSERT OR IGNORE INTO kpi_shop_daily (project_id, day, {', '.join(shop_columns)}, source, extra, settings, import_id, "
+        f"INSERT OR IGNORE INTO kpi_shop_daily (project_id, day, {', '.join(shop_columns)}, "
+        f"source, extra, settings, import_id, "
         f"computed_at) VALUES ({', '.join('?' * (len(shop_columns) + 7))})"
     )
     for project_id, members in live_teams(db).items():
@@ -528,9 +532,10 @@ def add_qa_reviews(db: sqlite_utils.Database, scale: Scale, started: float) -> i
     members = [(p, m) for p, team in teams.items() for m in team]
     cards: dict[int, qa.Card] = {}
     end = config.today() - timedelta(days=1)
-    review_sql = """INSERT INTO qa_reviews (kind, project_id, agent_id, scorecard_id, inspector_id, chat_buyer_id, chat_date, transcript,
-                    comment, status, base_score, bonus, score, critical_failed, case_type, case_status, created_at, created_by,
-                    reviewed_at, updated_at) VALUES ('review',?,?,?,?,?,?,'',?,'scored',?,?,?,?,?,?,?,?,?,?)"""
+    review_sql = """INSERT INTO qa_reviews (kind, project_id, agent_id, scorecard_id, inspector_id, chat_buyer_id,
+                    chat_date, transcript, comment, status, base_score, bonus, score, critical_failed, case_type,
+                    case_status, created_at, created_by, reviewed_at, updated_at)
+                    VALUES ('review',?,?,?,?,?,?,'',?,'scored',?,?,?,?,?,?,?,?,?,?)"""
     done = 0
     while done < scale.qa_reviews:
         batch = min(CHUNK // 4, scale.qa_reviews - done)
@@ -684,7 +689,8 @@ def add_complaints(db: sqlite_utils.Database, scale: Scale, started: float) -> i
         first_id = db.execute("SELECT COALESCE(MAX(id), 0) FROM complaints").fetchone()[0] + 1
         db.conn.executemany(
             """INSERT INTO complaints (number, project_id, channel, buyer_id, order_no, category, description, severity,
-                               concerns_agent, status, promised_at, assignee_id, logged_by, logged_at, resolved_at, closed_at, updated_at)
+                               concerns_agent, status, promised_at, assignee_id, logged_by, logged_at, resolved_at,
+                               closed_at, updated_at)
                                VALUES (?,?,?,?,?,?,?,?,0,?,?,?,?,?,?,?,?)""",
             rows_,
         )
@@ -703,11 +709,13 @@ def add_complaints(db: sqlite_utils.Database, scale: Scale, started: float) -> i
             if status == "closed":
                 events.append((complaint_id, closed, admin.id, "close", "resolved", "closed", ""))
         db.conn.executemany(
-            "INSERT INTO complaint_events (complaint_id, at, by, action, from_status, to_status, note) VALUES (?,?,?,?,?,?,?)",
+            "INSERT INTO complaint_events (complaint_id, at, by, action, from_status, to_status, note) "
+            "VALUES (?,?,?,?,?,?,?)",
             events,
         )
         db.conn.executemany(
-            "INSERT INTO complaint_counters (day, last) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET last = excluded.last",
+            "INSERT INTO complaint_counters (day, last) VALUES (?, ?) "
+            "ON CONFLICT(day) DO UPDATE SET last = excluded.last",
             [(d.isoformat(), n) for d, n in per_day.items()],
         )
         audit.record(
@@ -723,7 +731,7 @@ def add_complaints(db: sqlite_utils.Database, scale: Scale, started: float) -> i
     return len(rows_)
 
 
-# --- pay runs (through core.salary.payroll) ----------------------------------------------------------------------------------
+# --- pay runs (through core.salary.payroll) ---------------------------------------------------------------------------
 
 
 def add_pay_runs(db: sqlite_utils.Database, scale: Scale, started: float) -> int:

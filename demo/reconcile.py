@@ -100,8 +100,10 @@ def seed(db: sqlite_utils.Database, admin: Actor) -> None:
             continue
         ours = rows(
             db,
-            f"""SELECT day, agent, consultations, converted, sales, first_response_s, avg_response_s FROM kpi_agent_daily
-                            WHERE project_id = ? AND source = 'raw' AND day IN ({",".join("?" * len(days))}) ORDER BY day, agent""",
+            f"""SELECT day, agent, consultations, converted, sales, first_response_s, avg_response_s
+                            FROM kpi_agent_daily
+                            WHERE project_id = ? AND source = 'raw' AND day IN ({",".join("?" * len(days))})
+                            ORDER BY day, agent""",
             [project["id"], *days],
         )
         outlier = (days[-1], ours[0]["agent"]) if ours else None

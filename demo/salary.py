@@ -42,7 +42,8 @@ def _attendance(db: sqlite_utils.Database, manager: Actor, rng: random.Random, s
     attendance.fill_schedule(db, manager, start, end)
     changes: dict[int, list[dict]] = {}
     for row in db.query(
-        "SELECT agent_id, day, shift FROM attendance WHERE day BETWEEN ? AND ? AND status = 'present' ORDER BY agent_id, day",
+        "SELECT agent_id, day, shift FROM attendance WHERE day BETWEEN ? AND ? AND status = 'present' "
+        "ORDER BY agent_id, day",
         [start.isoformat(), end.isoformat()],
     ):
         draw = rng.random()
@@ -112,7 +113,8 @@ def seed(db: sqlite_utils.Database, admin: Actor) -> None:
     absent = next(
         iter(
             db.query(
-                "SELECT agent_id, day, shift FROM attendance WHERE status = 'absent' AND day BETWEEN ? AND ? ORDER BY day, agent_id",
+                "SELECT agent_id, day, shift FROM attendance WHERE status = 'absent' AND day BETWEEN ? AND ? "
+                "ORDER BY day, agent_id",
                 [start.isoformat(), end.isoformat()],
             )
         ),

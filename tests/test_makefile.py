@@ -1,4 +1,5 @@
-"""The README's two commands: `make run` installs the runtime only, `make test` what tests need, the CJK font on its own check.
+"""The README's two commands: `make run` installs the runtime only, `make test` what tests need,
+the CJK font on its own check.
 
 Each case runs the real Makefile in a temp copy of the project's Makefile and requirements, with a
 PATH of fakes that log what they were asked (python3 -m venv, pip, streamlit, apt-get) and stand-ins

@@ -1,4 +1,5 @@
-"""pytest.ini's warning policy: a deprecation raised from the project's own code fails the test, a third party's stays quiet.
+"""pytest.ini's warning policy: a deprecation raised from the project's own code fails the test,
+a third party's stays quiet.
 
 A warning counts as the project's when it is attributed to one of its modules (core, ui, the
 tests) or to `__main__`, the module Streamlit runs Home.py and every page as.

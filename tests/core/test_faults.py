@@ -376,20 +376,22 @@ def assert_consistent(path: Path) -> dict[str, int]:
         )
         assert (
             q("""SELECT c.id FROM complaints c WHERE c.status !=
-                    (SELECT e.to_status FROM complaint_events e WHERE e.complaint_id = c.id ORDER BY e.id DESC LIMIT 1)""")
+                    (SELECT e.to_status FROM complaint_events e WHERE e.complaint_id = c.id
+                     ORDER BY e.id DESC LIMIT 1)""")
             == []
         )
         assert (
             q("""SELECT c.id FROM complaints c WHERE NOT EXISTS
-                    (SELECT 1 FROM audit_log a WHERE a.entity = 'complaint' AND a.entity_id = CAST(c.id AS TEXT) AND a.action = 'create')""")
+                    (SELECT 1 FROM audit_log a WHERE a.entity = 'complaint' AND a.entity_id = CAST(c.id AS TEXT)
+                     AND a.action = 'create')""")
             == []
         )
         # each step the writers took has its audit row (the demo's own seeded history is not checked)
         assert (
             q("""SELECT e.id FROM complaint_events e JOIN complaints c ON c.id = e.complaint_id
                     WHERE c.buyer_id LIKE 'fault-%' AND e.action != 'log' AND NOT EXISTS
-                    (SELECT 1 FROM audit_log a WHERE a.entity = 'complaint' AND a.entity_id = CAST(e.complaint_id AS TEXT)
-                     AND a.action = e.action)""")
+                    (SELECT 1 FROM audit_log a WHERE a.entity = 'complaint'
+                     AND a.entity_id = CAST(e.complaint_id AS TEXT) AND a.action = e.action)""")
             == []
         )
         # numbers: unique by the schema; the day's counter is at least the highest number handed out

@@ -616,7 +616,8 @@ def test_summary_import_stores_every_row_or_nothing(firm, file):
 PAST_DATES = st.dates(min_value=date(2026, 8, 20), max_value=date(2026, 11, 30))
 
 
-# fields holding the id a picker chose: fuzzed with BAD_IDS (an id beyond SQLite's integer range cannot come from a picker)
+# fields holding the id a picker chose: fuzzed with BAD_IDS
+# (an id beyond SQLite's integer range cannot come from a picker)
 ID_FIELDS = {"agent_id", "project_id", "owner_id", "swap_agent_id", "source_material_id", "merchant_id"}
 
 
@@ -627,7 +628,8 @@ def mostly(valid: st.SearchStrategy, anything: st.SearchStrategy = VALUES) -> st
 
 @st.composite
 def form(draw, fields: dict[str, st.SearchStrategy]) -> dict[str, Any]:
-    """A form's data: every field valid, then up to three of them dropped or replaced by anything, sometimes a stray key.
+    """A form's data: every field valid, then up to three of them dropped or replaced by anything,
+    sometimes a stray key.
 
     Spoiling one field of an otherwise valid form is what finds a field the validator forgot.
     """
@@ -1413,7 +1415,8 @@ def _accepted_quote(db, admin: Actor, manager: Actor) -> int:
     from core.projects import merchants
 
     free = db.execute("""SELECT q.id FROM billing_quotes q WHERE q.status = 'accepted'
-                         AND NOT EXISTS (SELECT 1 FROM billing_contracts c WHERE c.project_id = q.project_id)""").fetchone()
+                         AND NOT EXISTS (SELECT 1 FROM billing_contracts c
+                                         WHERE c.project_id = q.project_id)""").fetchone()
     if free:
         return free[0]
     sent = db.execute("SELECT id FROM billing_quotes WHERE project_id = 2 AND status = 'sent'").fetchone()
@@ -1550,7 +1553,8 @@ def test_payment_recording_updates_the_invoice_whole_or_not_at_all(firm, paid_on
         assert Decimal(str(paid)) == Decimal(str(before[1] or 0)) + Decimal(str(amount)).quantize(Decimal("0.01"))
         assert status in ("issued", "paid")
         db.execute(
-            "UPDATE billing_invoices SET status = 'issued', paid_amount = NULL, paid_on = NULL, payment_note = ? WHERE id = ?",
+            "UPDATE billing_invoices SET status = 'issued', paid_amount = NULL, paid_on = NULL, "
+            "payment_note = ? WHERE id = ?",
             [before[2], invoice_id],
         )
 

@@ -49,11 +49,13 @@ SELF_SERVICE: dict[str, str] = {
 # building blocks that other core functions call after their own check; never the door itself
 INTERNAL: dict[str, str] = {
     "core.kernel.audit.record": "writes the audit row of an action its caller has already checked",
-    "core.kernel.uploads.store": "stores a validated file for a caller that has checked its own permission (materials, QA standard)",
+    "core.kernel.uploads.store": "stores a validated file for a caller that has checked its own permission "
+    "(materials, QA standard)",
     "core.qa.reviews.create_task": "joins the transaction of complaints.log_complaint, which checks complaint.write",
     "core.kb.articles.allowed_kinds": "names the kinds a search covers; the search itself filters by project",
     "core.kb.articles.visible_clause": "builds the SQL filter of the projects one may see ('0=1' for nobody)",
-    "core.overview.meeting.default_scope": "picks the meeting's scope among projects its caller read with the actor's permission; reads nothing",
+    "core.overview.meeting.default_scope": "picks the meeting's scope among projects its caller read "
+    "with the actor's permission; reads nothing",
 }
 
 

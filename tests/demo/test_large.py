@@ -111,7 +111,8 @@ def test_raw_days_are_what_the_kpi_engine_computes_from_the_stored_chats(tiny):
     stored = pd.DataFrame(
         rows(
             db,
-            "SELECT day, agent, consultations, converted, sales FROM kpi_agent_daily WHERE project_id = ? AND source = 'raw'",
+            "SELECT day, agent, consultations, converted, sales FROM kpi_agent_daily "
+            "WHERE project_id = ? AND source = 'raw'",
             [project_id],
         )
     )
@@ -133,7 +134,8 @@ def test_raw_days_per_hour_figures_are_filled_by_the_import_from_the_stored_chat
     stored = pd.DataFrame(
         rows(
             db,
-            "SELECT day, hour, inquiries, waits, answered, response_s_sum FROM kpi_hourly WHERE project_id = ? ORDER BY day, hour",
+            "SELECT day, hour, inquiries, waits, answered, response_s_sum FROM kpi_hourly "
+            "WHERE project_id = ? ORDER BY day, hour",
             [project_id],
         )
     )
@@ -158,7 +160,8 @@ def test_qa_scores_are_what_the_scorecard_computes_from_the_stored_ratings(tiny)
     db, _ = tiny
     for review in rows(
         db,
-        "SELECT id, scorecard_id, score, base_score FROM qa_reviews WHERE comment = '' AND status = 'scored' ORDER BY id DESC LIMIT 50",
+        "SELECT id, scorecard_id, score, base_score FROM qa_reviews "
+        "WHERE comment = '' AND status = 'scored' ORDER BY id DESC LIMIT 50",
     ):
         card = reviews.load_card(db, review["scorecard_id"])
         ratings = {

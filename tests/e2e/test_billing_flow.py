@@ -1,5 +1,5 @@
-"""Browser walk of billing: a manager quotes a shop, records the acceptance, makes the contract, bills the month, approves and
-issues the invoice; the director marks it paid; the merchant reads its own invoices."""
+"""Browser walk of billing: a manager quotes a shop, records the acceptance, makes the contract, bills the
+month, approves and issues the invoice; the director marks it paid; the merchant reads its own invoices."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Browser walk of salary: a manager runs a month, approves it and downloads the payroll sheet; the agent reads its statement."""
+"""Browser walk of salary: a manager runs a month, approves it and downloads the payroll sheet;
+the agent reads its statement."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Browser walk of scheduling: a manager builds a week's roster and enters a +40 % promotion with 5 days' notice; the agent reads its shifts."""
+"""Browser walk of scheduling: a manager builds a week's roster and enters a +40 % promotion with 5 days'
+notice; the agent reads its shifts."""
 
 from __future__ import annotations
 
@@ -67,7 +68,8 @@ def test_manager_builds_a_weeks_roster_and_plans_a_promotion_and_the_agent_reads
         page,
         page,
         "活动",
-        f"品牌日 · {(config.today() + timedelta(days=5)).isoformat()}–{(config.today() + timedelta(days=5)).isoformat()} · +40%",
+        f"品牌日 · {(config.today() + timedelta(days=5)).isoformat()}–"
+        f"{(config.today() + timedelta(days=5)).isoformat()} · +40%",
     )
     expect(page.get_by_text("通知期不足，仅提前 5 天，此增幅需要提前 7 天").first).to_be_visible(timeout=30_000)
     expect(page.get_by_text("建议上线的储备客服").first).to_be_visible()

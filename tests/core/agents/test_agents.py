@@ -139,7 +139,8 @@ def test_an_assignment_ends_on_a_day_and_the_agent_leaves_the_team(fresh_db, adm
 
 
 def _roster_with_two_managers(db, admin):
-    """Two projects with their own manager; 小美 on the first's team, 老王 matched as the second's candidate, 阿杰 on none."""
+    """Two projects with their own manager; 小美 on the first's team, 老王 matched as the second's candidate,
+    阿杰 on none."""
     from core.projects import merchants
 
     mine, theirs = user(db, admin, "mgr_a", "manager"), user(db, admin, "mgr_b", "manager")

@@ -300,7 +300,8 @@ def firm(fresh_db, admin):
       店A 甲: conversion 10/100 → 30/100, 30 s rate 90 % both weeks, average 15 s both weeks
       店A 乙: conversion 20/100 → 15/100 (below 20 %: short by 0.05 / 0.2 = 25 %), 90 %, 15 s
       店B 丙: conversion 20/100 → 25/100, 30 s rate 70 % → 85 %, average 40 s → 25 s
-      店B 丁: this week only: conversion 10/100 (short 0.15 / 0.25 = 60 %), 60 % (short 0.2 / 0.8 = 25 %), 36 s (6 / 30 = 20 % over)
+      店B 丁: this week only: conversion 10/100 (short 0.15 / 0.25 = 60 %), 60 % (short 0.2 / 0.8 = 25 %),
+        36 s (6 / 30 = 20 % over)
       店C (signed, not live): a bad week that must not count.
     """
     db = fresh_db
