@@ -9,7 +9,7 @@ from core.complaints import aftersales
 from core.kernel import config, formatting
 from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import can
-from core.qa import reviews
+from core.qa import access
 from ui import context
 from ui.qa_widgets import project_picker
 from ui.widgets import download_xlsx, show_validation
@@ -23,7 +23,7 @@ flash = st.session_state.pop("as_flash", None)
 if flash:
     notice.success(t(flash))
 
-project = project_picker(ctx, "as_project", reviews.projects_for(db, actor, "aftersales.read"))
+project = project_picker(ctx, "as_project", access.projects_for(db, actor, "aftersales.read"))
 if project is None:
     st.stop()
 project_id = project["id"]

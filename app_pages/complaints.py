@@ -13,7 +13,7 @@ from core.kernel import config
 from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import can
 from core.projects import merchants
-from core.qa import reviews
+from core.qa import access
 from ui import charts, context
 from ui.cache import cached, this_minute
 from ui.qa_widgets import overdue_notice, period_picker
@@ -80,7 +80,7 @@ if selected is None:
         start, end = period_picker(ctx, "c_period")
     agent_id = None
     if staff and project_id is not None:
-        team = reviews.team_agents(db, actor, project_id)
+        team = access.team_agents(db, actor, project_id)
         agent_id = c2.selectbox(
             t("qa.agent"),
             [None, *[a["id"] for a in team]],
@@ -179,7 +179,7 @@ if selected is None:
             new_project = st.selectbox(
                 t("qa.project"), list(project_names), format_func=project_names.get, key="c_new_project"
             )
-            team = reviews.team_agents(db, actor, new_project)
+            team = access.team_agents(db, actor, new_project)
             with st.form("c_new", clear_on_submit=False):
                 c1, c2, c3 = st.columns(3)
                 channel = c1.selectbox(

@@ -10,7 +10,10 @@ import streamlit as st
 from core.kernel import config
 from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import PermissionDenied, can
-from core.qa import reviews
+from core.qa import access, analytics, cases, reviews, scorecards
+from core.qa import chats as qa_chats
+from core.qa import disputes as qa_disputes
+from core.qa import settings as qa_settings
 from ui import context
 from ui.qa_widgets import live_total, lost_chart, period_picker, project_picker, ratings_input, score_chart
 from ui.widgets import download_xlsx, query_int, show_validation
@@ -116,7 +119,7 @@ if not can(actor, "qa.read") and not can(actor, "qa.own"):
         st.stop()
     start, end = period_picker(ctx, "qa_m_period")
     try:
-        summary = reviews.qa_summary(db, actor, project["id"], start, end)
+        summary = analytics.qa_summary(db, actor, project["id"], start, end)
     except (NotFound, PermissionDenied):
         st.error(t("msg.not_found"))
         st.stop()
@@ -144,7 +147,7 @@ if not can(actor, "qa.read") and not can(actor, "qa.own"):
 
 # --- agent: my reviews and disputes ------------------------------------------------------------------------
 if can(actor, "qa.own"):
-    own = reviews.own_agent_id(db, actor)
+    own = access.own_agent_id(db, actor)
     if own is None:
         st.info(t("qa.agent_not_linked"))
         st.stop()
@@ -152,9 +155,9 @@ if can(actor, "qa.own"):
     mine = reviews.list_reviews(db, actor, start=start, end=end)
     scored = [r for r in mine if r["status"] != "task"]
     c1, c2, c3 = st.columns(3)
-    c1.metric(t("qa.my_iqs"), fmt_score(reviews.agent_iqs(db, actor, own, start, end)))
+    c1.metric(t("qa.my_iqs"), fmt_score(analytics.agent_iqs(db, actor, own, start, end)))
     c2.metric(t("qa.reviews"), len(scored))
-    c3.metric(t("qa.critical_failures"), len(reviews.critical_failures(db, actor, own, start, end)))
+    c3.metric(t("qa.critical_failures"), len(analytics.critical_failures(db, actor, own, start, end)))
     if not scored:
         st.info(t("qa.no_reviews"))
         st.stop()
@@ -193,7 +196,7 @@ if can(actor, "qa.own"):
             reason = st.text_area(t("field.qa.dispute_reason"))
             if st.form_submit_button(t("qa.raise_dispute"), type="primary"):
                 try:
-                    reviews.raise_dispute(db, actor, pick, reason)
+                    qa_disputes.raise_dispute(db, actor, pick, reason)
                 except ValidationError as exc:
                     show_validation(ctx, exc)
                 else:
@@ -209,7 +212,7 @@ if project is None:
     st.stop()
 project_id = project["id"]
 scorer = can(actor, "qa.score")
-raw_logs = reviews.has_raw_logs(db, project_id)
+raw_logs = qa_chats.has_raw_logs(db, project_id)
 tab_todo, tab_record, tab_list, tab_disputes = st.tabs(
     [t("qa.tab.todo"), t("qa.tab.record"), t("qa.tab.list"), t("qa.tab.disputes")], key="qa_tabs", on_change="rerun"
 )
@@ -272,8 +275,8 @@ with tab_todo:
         format="YYYY-MM-DD",
         key="qa_sampling_day",
     )
-    proposal = reviews.sampling_proposal(db, actor, project_id, day)
-    settings = reviews.project_settings(db, project_id)
+    proposal = analytics.sampling_proposal(db, actor, project_id, day)
+    settings = qa_settings.project_settings(db, project_id)
     st.caption(t("qa.sampling_hint", n=settings["reviews_per_week"]))
     if proposal:
         st.dataframe(
@@ -333,7 +336,7 @@ with tab_record:
         )
         card = None
         try:
-            card = reviews.load_card(db, reviews.effective_scorecard_id(db, project_id))
+            card = scorecards.load_card(db, scorecards.effective_scorecard_id(db, project_id))
         except ValidationError as exc:
             show_validation(ctx, exc)
         if card is not None:
@@ -347,7 +350,7 @@ with tab_record:
                 chat_date = c1.date_input(
                     t("field.qa.chat_date"), max_value=config.today(), format="YYYY-MM-DD", key=f"qa_date_{counter}"
                 )
-                team = reviews.team_agents(db, actor, project_id, chat_date)
+                team = access.team_agents(db, actor, project_id, chat_date)
                 agent_id = c2.selectbox(
                     t("field.qa.agent"),
                     [a["id"] for a in team],
@@ -358,7 +361,7 @@ with tab_record:
                 )
                 if raw_logs:  # the chat is one of the agent's stored chats of that day, never typed
                     chats = (
-                        reviews.agent_chats(db, actor, project_id, chat_date, agent_id) if agent_id is not None else []
+                        qa_chats.agent_chats(db, actor, project_id, chat_date, agent_id) if agent_id is not None else []
                     )
                     chat_labels = {
                         c["buyer"]: t("qa.chat_label", at=c["first_at"][11:16], buyer=c["buyer"], n=c["messages"])
@@ -377,7 +380,7 @@ with tab_record:
                         else t("qa.choose_agent_first"),
                     )
                     if buyer is not None:
-                        messages = reviews.chat_messages(db, actor, project_id, chat_date, agent_id, buyer)
+                        messages = qa_chats.chat_messages(db, actor, project_id, chat_date, agent_id, buyer)
                 else:
                     buyer = c3.text_input(t("field.qa.chat_buyer_id"), key=f"qa_buyer_{counter}")
             else:
@@ -395,7 +398,7 @@ with tab_record:
                     key=f"qa_buyer_ro_{counter}",
                 )
                 if raw_logs:
-                    messages = reviews.chat_messages(
+                    messages = qa_chats.chat_messages(
                         db,
                         actor,
                         project_id,
@@ -415,7 +418,7 @@ with tab_record:
                             width="stretch",
                             height=min(560, 35 * (len(messages) + 1) + 3),
                         )
-                        transcript = reviews.transcript_text(messages, actor.language)
+                        transcript = qa_chats.transcript_text(messages, actor.language)
                     else:
                         st.info(t("qa.pick_chat_hint") if task_id is None else t("qa.task_chat_missing"))
                 scorecard_area = right
@@ -465,7 +468,7 @@ with tab_record:
                     st.rerun()
 
 with tab_list:
-    team = reviews.team_agents(db, actor, project_id)
+    team = access.team_agents(db, actor, project_id)
     c1, c2, c3, c4 = st.columns([2, 2, 2, 3])
     agent_filter = c1.selectbox(
         t("qa.agent"),
@@ -543,7 +546,7 @@ with tab_list:
         show_review(review)
         if scorer and review["status"] == "scored":
             with st.expander(t("qa.rescore"), icon=":material/edit:"):
-                rcard = reviews.load_card(db, review["scorecard_id"])
+                rcard = scorecards.load_card(db, review["scorecard_id"])
                 new_ratings = ratings_input(ctx, rcard, f"qa_rs_{pick}", reviews.current_ratings(db, pick))
                 live_total(ctx, rcard, new_ratings)
                 note = st.text_input(t("field.note"), key=f"qa_rs_note_{pick}")
@@ -566,7 +569,7 @@ with tab_list:
                     case_note = st.text_input(t("field.qa.case_note"), value=review["case_note"])
                     if st.form_submit_button(t("btn.save")):
                         try:
-                            reviews.set_case(db, actor, pick, new_case, case_note)
+                            cases.set_case(db, actor, pick, new_case, case_note)
                         except ValidationError as exc:
                             show_validation(ctx, exc)
                         else:
@@ -574,7 +577,7 @@ with tab_list:
                             st.rerun()
 
 with tab_disputes:
-    disputes = reviews.list_disputes(db, actor, project_id=project_id)
+    disputes = qa_disputes.list_disputes(db, actor, project_id=project_id)
     open_ones = [d for d in disputes if d["status"] == "open"]
     if not disputes:
         st.info(t("qa.no_disputes"))
@@ -613,14 +616,14 @@ with tab_disputes:
         st.markdown(f"**{t('field.qa.dispute_reason')}**: {dispute['reason']}")
         outcome = st.radio(
             t("field.qa.outcome"),
-            reviews.DISPUTE_OUTCOMES,
+            qa_disputes.DISPUTE_OUTCOMES,
             horizontal=True,
             key=f"qa_d_outcome_{dispute_id}",
             format_func=lambda o: t(f"qa.dispute.{o}"),
         )
         new_ratings = None
         if outcome != "rejected":
-            rcard = reviews.load_card(db, review["scorecard_id"])
+            rcard = scorecards.load_card(db, review["scorecard_id"])
             new_ratings = ratings_input(ctx, rcard, f"qa_d_r_{dispute_id}", reviews.current_ratings(db, review["id"]))
             live_total(ctx, rcard, new_ratings)
         else:
@@ -629,14 +632,14 @@ with tab_disputes:
         comment = st.text_area(t("field.qa.resolution_comment"), key=f"qa_d_comment_{dispute_id}")
         if st.button(t("qa.resolve"), type="primary", key=f"qa_d_go_{dispute_id}"):
             try:
-                reviews.resolve_dispute(db, actor, dispute_id, outcome, comment, new_ratings)
+                qa_disputes.resolve_dispute(db, actor, dispute_id, outcome, comment, new_ratings)
             except ValidationError as exc:
                 show_validation(ctx, exc)
             else:
                 st.session_state["qa_flash"] = "qa.dispute_resolved"
                 st.rerun()
     st.subheader(t("qa.dispute_stats"))
-    stats = reviews.dispute_stats(db, actor)
+    stats = qa_disputes.dispute_stats(db, actor)
     if stats:
         st.dataframe(
             pd.DataFrame(

@@ -8,7 +8,9 @@ import streamlit as st
 from core.kernel import config
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import can
-from core.qa import reviews
+from core.qa import access, analytics, calibration, reviews, scorecards, scoring
+from core.qa import cases as qa_cases
+from core.qa import settings as qa_settings
 from ui import context
 from ui.qa_widgets import live_total, lost_chart, period_picker, project_picker, ratings_input, score_chart
 from ui.widgets import download_xlsx, show_validation
@@ -26,7 +28,7 @@ project = project_picker(ctx, "qa_an_project")
 if project is None:
     st.stop()
 project_id = project["id"]
-settings = reviews.project_settings(db, project_id)
+settings = qa_settings.project_settings(db, project_id)
 
 tab_trend, tab_cases, tab_calibration, tab_cards, tab_settings = st.tabs(
     [t("qa.tab.trend"), t("qa.tab.cases"), t("qa.tab.calibration"), t("qa.tab.scorecards"), t("qa.tab.settings")]
@@ -35,11 +37,11 @@ tab_trend, tab_cases, tab_calibration, tab_cards, tab_settings = st.tabs(
 # --- scores against the target ------------------------------------------------------------------------------
 with tab_trend:
     start, end = period_picker(ctx, "qa_an_period")
-    per_agent = reviews.agent_scores(db, actor, project_id, start, end)
+    per_agent = analytics.agent_scores(db, actor, project_id, start, end)
     if not per_agent:
         st.info(t("qa.no_reviews"))
     else:
-        summary = reviews.qa_summary(db, actor, project_id, start, end)
+        summary = analytics.qa_summary(db, actor, project_id, start, end)
         c1, c2, c3, c4 = st.columns(4)
         c1.metric(t("qa.reviews"), summary["reviews"])
         c2.metric(
@@ -55,12 +57,12 @@ with tab_trend:
             key="qa_an_agents",
             placeholder=t("qa.choose_agents"),
         )
-        series = reviews.score_series(db, actor, project_id, start, end)
+        series = analytics.score_series(db, actor, project_id, start, end)
         lines = [{**row, "agent": t("qa.project_mean")} for row in series]
         for agent_id in chosen:
             lines += [
                 {**row, "agent": names[agent_id]}
-                for row in reviews.score_series(db, actor, project_id, start, end, agent_id=agent_id)
+                for row in analytics.score_series(db, actor, project_id, start, end, agent_id=agent_id)
             ]
         st.subheader(t("qa.chart.score_over_time"))
         st.plotly_chart(score_chart(ctx, lines, settings["target"], by_agent=True), width="stretch")
@@ -92,7 +94,7 @@ with tab_trend:
                 key="qa_an_lost_agent",
             )
             st.plotly_chart(
-                lost_chart(ctx, reviews.lost_points(db, actor, project_id, start, end, focus)), width="stretch"
+                lost_chart(ctx, analytics.lost_points(db, actor, project_id, start, end, focus)), width="stretch"
             )
 
 # --- case library ---------------------------------------------------------------------------------------------
@@ -106,11 +108,11 @@ with tab_cases:
     )
     case_status = c2.selectbox(
         t("field.qa.case_status"),
-        [None, *reviews.CASE_STATUSES],
+        [None, *qa_cases.CASE_STATUSES],
         key="qa_an_case_status",
         format_func=lambda s: t("all") if s is None else t(f"qa.case_status.{s}"),
     )
-    cases = reviews.case_library(db, actor, project_id, case_type, case_status)
+    cases = qa_cases.case_library(db, actor, project_id, case_type, case_status)
     if not cases:
         st.info(t("qa.no_cases"))
     else:
@@ -147,7 +149,7 @@ with tab_cases:
                 c1, c2 = st.columns(2)
                 new_status = c1.selectbox(
                     t("field.qa.case_status"),
-                    reviews.CASE_STATUSES,
+                    qa_cases.CASE_STATUSES,
                     index=1,
                     format_func=lambda s: t(f"qa.case_status.{s}"),
                 )
@@ -157,7 +159,7 @@ with tab_cases:
                 note = st.text_input(t("field.qa.case_note"))
                 if st.form_submit_button(t("btn.save"), type="primary"):
                     try:
-                        reviews.mark_case(
+                        qa_cases.mark_case(
                             db, actor, pick, new_status, on if new_status == "discussed" else None, note or None
                         )
                     except ValidationError as exc:
@@ -168,10 +170,10 @@ with tab_cases:
 
 # --- calibration ------------------------------------------------------------------------------------------------
 with tab_calibration:
-    sessions = reviews.list_calibrations(db, actor, project_id)
+    sessions = calibration.list_calibrations(db, actor, project_id)
     if can(actor, "qa.calibrate"):
         with st.expander(t("qa.new_calibration"), icon=":material/add:"):
-            team = reviews.team_agents(db, actor, project_id)
+            team = access.team_agents(db, actor, project_id)
             with st.form("qa_new_calibration"):
                 title = st.text_input(t("field.qa.title"))
                 c1, c2, c3 = st.columns(3)
@@ -187,7 +189,7 @@ with tab_calibration:
                 transcript = st.text_area(t("field.qa.transcript"))
                 if st.form_submit_button(t("btn.create"), type="primary"):
                     try:
-                        reviews.create_calibration(
+                        calibration.create_calibration(
                             db,
                             actor,
                             {
@@ -217,7 +219,7 @@ with tab_calibration:
                 if s["id"] == i
             ),
         )
-        spread = reviews.calibration_spread(db, actor, pick)
+        spread = calibration.calibration_spread(db, actor, pick)
         if spread["session"]["transcript"]:
             with st.expander(t("field.qa.transcript")):
                 st.text(spread["session"]["transcript"])
@@ -258,7 +260,7 @@ with tab_calibration:
             st.info(t("qa.no_scorings"))
         if can(actor, "qa.score"):
             with st.expander(t("qa.score_calibration"), icon=":material/fact_check:"):
-                card = reviews.load_card(db, spread["session"]["scorecard_id"])
+                card = scorecards.load_card(db, spread["session"]["scorecard_id"])
                 mine = next((s for s in spread["scorings"] if s["inspector_id"] == actor.id), None)
                 ratings = ratings_input(
                     ctx, card, f"qa_cal_{pick}", reviews.current_ratings(db, mine["id"]) if mine else None
@@ -267,7 +269,7 @@ with tab_calibration:
                 comment = st.text_input(t("field.qa.comment"), key=f"qa_cal_comment_{pick}")
                 if st.button(t("qa.save_review"), key=f"qa_cal_save_{pick}", type="primary"):
                     try:
-                        reviews.score_calibration(db, actor, pick, ratings, comment)
+                        calibration.score_calibration(db, actor, pick, ratings, comment)
                     except ValidationError as exc:
                         show_validation(ctx, exc)
                     else:
@@ -276,22 +278,22 @@ with tab_calibration:
 
 # --- scorecards ---------------------------------------------------------------------------------------------------
 with tab_cards:
-    standard = reviews.merchant_standard(db, project_id)
-    own_id = reviews.project_scorecard_id(db, project_id)
+    standard = scorecards.merchant_standard(db, project_id)
+    own_id = scorecards.project_scorecard_id(db, project_id)
     if own_id is None and standard["merchant"]:
         st.warning(t("qa.merchant_standard_missing"))
         if can(actor, "qa.scorecard_write") and st.button(
             t("qa.build_from_standard"), type="primary", icon=":material/build:"
         ):
             try:
-                _card_id, parsed = reviews.build_from_merchant_standard(db, actor, project_id)
+                _card_id, parsed = scorecards.build_from_merchant_standard(db, actor, project_id)
             except ValidationError as exc:
                 show_validation(ctx, exc)
             else:
                 st.session_state["qa_an_flash"] = "qa.built_parsed" if parsed else "qa.built_copied"
                 st.rerun()
-    card_id = own_id or reviews.default_scorecard_id(db)
-    card = reviews.get_scorecard(db, actor, card_id)
+    card_id = own_id or scorecards.default_scorecard_id(db)
+    card = scorecards.get_scorecard(db, actor, card_id)
     st.markdown(
         t(
             "qa.scorecard_line",
@@ -307,10 +309,10 @@ with tab_cards:
         "category": st.column_config.TextColumn(t("qa.category"), required=True),
         "name": st.column_config.TextColumn(t("qa.item"), required=True, width="medium"),
         "scale": st.column_config.SelectboxColumn(
-            t("field.qa.item_scale"), options=list(reviews.SCALES), required=True
+            t("field.qa.item_scale"), options=list(scoring.SCALES), required=True
         ),
         "kind": st.column_config.SelectboxColumn(
-            t("field.qa.item_kind"), options=list(reviews.ITEM_KINDS), required=True
+            t("field.qa.item_kind"), options=list(scoring.ITEM_KINDS), required=True
         ),
         "weight": st.column_config.NumberColumn(t("field.qa.item_weight"), min_value=0.0, step=1.0),
         "points": st.column_config.NumberColumn(t("field.qa.item_points"), min_value=0.0, step=1.0),
@@ -333,15 +335,15 @@ with tab_cards:
             name = c1.text_input(t("field.qa.scorecard_name"), value=card["name"])
             mode = c2.selectbox(
                 t("field.qa.critical_mode"),
-                reviews.CRITICAL_MODES,
-                index=reviews.CRITICAL_MODES.index(card["critical_mode"]),
+                scoring.CRITICAL_MODES,
+                index=scoring.CRITICAL_MODES.index(card["critical_mode"]),
                 format_func=lambda m: t(f"qa.critical_mode.{m}"),
             )
             cap = c3.number_input(t("field.qa.critical_cap"), value=float(card["critical_cap"]), step=5.0)
             bonus = c4.number_input(t("field.qa.bonus_cap"), value=float(card["bonus_cap"]), step=1.0)
             if st.form_submit_button(t("qa.save_scorecard"), type="primary"):
                 try:
-                    reviews.save_scorecard(
+                    scorecards.save_scorecard(
                         db,
                         actor,
                         card["project_id"],
@@ -362,7 +364,7 @@ with tab_cards:
         st.dataframe(frame, column_config=columns, hide_index=True, width="stretch")
     st.download_button(
         t("qa.download_scorecard"),
-        reviews.scorecard_xlsx(db, actor, card_id),
+        scorecards.scorecard_xlsx(db, actor, card_id),
         file_name=f"scorecard-{card_id}.xlsx",
         key="qa_card_download",
         icon=":material/download:",
@@ -373,8 +375,8 @@ with tab_cards:
             file = st.file_uploader(t("faq.import_file"), type=["xlsx", "csv"], key="qa_card_import")
             if file is not None and st.button(t("faq.import_go"), key="qa_card_import_go"):
                 try:
-                    items = reviews.parse_scorecard_table(file.getvalue(), file.name)
-                    reviews.save_scorecard(
+                    items = scorecards.parse_scorecard_table(file.getvalue(), file.name)
+                    scorecards.save_scorecard(
                         db,
                         actor,
                         project_id,
@@ -405,7 +407,7 @@ with tab_settings:
         )
         if st.form_submit_button(t("btn.save"), disabled=not can(actor, "qa.settings")):
             try:
-                reviews.set_project_settings(db, actor, project_id, float(target), int(per_week))
+                qa_settings.set_project_settings(db, actor, project_id, float(target), int(per_week))
             except ValidationError as exc:
                 show_validation(ctx, exc)
             else:

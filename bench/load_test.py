@@ -46,7 +46,7 @@ def main() -> int:
     from core.kernel.errors import ValidationError
     from core.kpi import store
     from core.projects import merchants
-    from core.qa import reviews
+    from core.qa import reviews, scorecards, scoring
     from core.team import training
     from demo import firm, kpi
 
@@ -65,7 +65,7 @@ def main() -> int:
         ]
         for p in live
     }
-    card = reviews.load_card(setup, reviews.effective_scorecard_id(setup, live[0]["id"]))
+    card = scorecards.load_card(setup, scorecards.effective_scorecard_id(setup, live[0]["id"]))
     setup.close()
 
     stop_at = time.monotonic() + args.seconds
@@ -102,7 +102,7 @@ def main() -> int:
                         },
                     )
                 elif operation == "qa_review":
-                    ratings = {item.id: rng.randint(*reviews.SCALES[item.scale]) for item in card.items}
+                    ratings = {item.id: rng.randint(*scoring.SCALES[item.scale]) for item in card.items}
                     result = reviews.record_review(
                         db,
                         admin,

@@ -13,7 +13,7 @@ How each part is written, so that the rows are what the app itself would have st
 - The other days of the year are stored as a platform summary import would store them
   (source 'summary', one kpi_imports row per project, shop days derived from the agent days by
   the formula of kpi_store.shop_from_agent_summaries, vectorised).
-- QA reviews: scored by core.qa.reviews.compute on the project's scorecard; complaints numbered
+- QA reviews: scored by core.qa.scoring.compute on the project's scorecard; complaints numbered
   TS-YYYYMMDD-NNNN per day with the day counters, their events and statuses; both in bulk
   (executemany, one transaction per chunk) with one audit row per bulk load, not one per row.
 - Pay runs: core.salary.payroll.run_month for each month missing (the demo firm has three), the past
@@ -48,7 +48,7 @@ from core.kernel.permissions import Actor
 from core.kpi import engine, store
 from core.projects import merchants
 from core.projects import order_confirmation as oc
-from core.qa import reviews as qa
+from core.qa import scorecards, scoring
 from core.salary import payroll, schemes
 
 SEED = 20261201
@@ -525,12 +525,12 @@ def add_summary_days(
 
 
 def add_qa_reviews(db: sqlite_utils.Database, scale: Scale, started: float) -> int:
-    """scale.qa_reviews scored reviews of the live teams' chats over the year, scored by core.qa.reviews.compute."""
+    """scale.qa_reviews scored reviews of the live teams' chats over the year, scored by core.qa.scoring.compute."""
     rng = random.Random(SEED + 1)
     inspector = users.find_by_username(db, "qa")["id"]
     teams = live_teams(db)
     members = [(p, m) for p, team in teams.items() for m in team]
-    cards: dict[int, qa.Card] = {}
+    cards: dict[int, scoring.Card] = {}
     end = config.today() - timedelta(days=1)
     review_sql = """INSERT INTO qa_reviews (kind, project_id, agent_id, scorecard_id, inspector_id, chat_buyer_id,
                     chat_date, transcript, comment, status, base_score, bonus, score, critical_failed, case_type,
@@ -542,21 +542,23 @@ def add_qa_reviews(db: sqlite_utils.Database, scale: Scale, started: float) -> i
         reviews, ratings_of = [], []
         for _ in range(batch):
             project_id, member = rng.choice(members)
-            card_id = qa.effective_scorecard_id(db, project_id) if project_id not in cards else cards[project_id].id
-            card = cards.setdefault(project_id, qa.load_card(db, card_id))
+            card_id = (
+                scorecards.effective_scorecard_id(db, project_id) if project_id not in cards else cards[project_id].id
+            )
+            card = cards.setdefault(project_id, scorecards.load_card(db, card_id))
             first = max(date.fromisoformat(member["from_date"]), end - timedelta(days=scale.kpi_days - 1))
             chat_day = first + timedelta(days=rng.randrange((end - first).days + 1))
             good = rng.random() > 0.04
             ratings: dict[int, int | None] = {}
             for item in card.items:
-                low, high = qa.SCALES[item.scale]
+                low, high = scoring.SCALES[item.scale]
                 if item.kind == "bonus":
                     ratings[item.id] = high if rng.random() < 0.05 else None
                 elif item.allow_na and rng.random() < 0.1:
                     ratings[item.id] = None
                 else:
                     ratings[item.id] = rng.choice((high, high, high - 1 if high > low else high)) if good else low
-            result = qa.compute(card, ratings)
+            result = scoring.compute(card, ratings)
             stamp = (
                 f"{(chat_day + timedelta(days=1)).isoformat()} {rng.randrange(9, 18):02d}:{rng.randrange(60):02d}:00"
             )

@@ -17,7 +17,8 @@ from core.kernel import config
 from core.kernel.db import one
 from core.kernel.permissions import Actor
 from core.projects import merchants
-from core.qa import reviews
+from core.qa import access, calibration, cases, disputes, reviews, scorecards, scoring, settings
+from core.qa import chats as qa_chats
 
 DAYS = 90
 SEED = 4
@@ -63,12 +64,12 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return min(moment, latest)
 
 
-def _ratings(rng: random.Random, card: reviews.Card, skill: float, fail_critical: bool) -> dict[int, int | None]:
+def _ratings(rng: random.Random, card: scoring.Card, skill: float, fail_critical: bool) -> dict[int, int | None]:
     ratings: dict[int, int | None] = {}
     criticals = [i for i in card.items if i.critical]
     failing = rng.choice(criticals).id if fail_critical and criticals else None
     for item in card.items:
-        low, high = reviews.SCALES[item.scale]
+        low, high = scoring.SCALES[item.scale]
         if item.kind == "bonus":
             ratings[item.id] = high if rng.random() < (skill - 0.8) * 0.6 else None
             continue
@@ -101,12 +102,12 @@ def seed(db: sqlite_utils.Database, admin: Actor) -> None:
     live = [p for p in merchants.list_projects(db, admin) if p["status"] == "live"]
     if not live:
         return
-    reviews.set_project_settings(db, admin, live[-1]["id"], 92.0, 2)
-    card = reviews.load_card(db, reviews.default_scorecard_id(db))
-    own_agent = reviews.own_agent_id(db, agent_user) if agent_user else None
+    settings.set_project_settings(db, admin, live[-1]["id"], 92.0, 2)
+    card = scorecards.load_card(db, scorecards.default_scorecard_id(db))
+    own_agent = access.own_agent_id(db, agent_user) if agent_user else None
     mine: list[int] = []
     for project in live:
-        team = [a for a in reviews.team_agents(db, admin, project["id"], online_only=True)]
+        team = [a for a in access.team_agents(db, admin, project["id"], online_only=True)]
         skills = {a["id"]: 0.72 + 0.25 * rng.random() for a in team}
         for offset in range(DAYS, 0, -1):
             chat_day = today - timedelta(days=offset)
@@ -118,13 +119,13 @@ def seed(db: sqlite_utils.Database, admin: Actor) -> None:
                 skill = min(0.98, skills[agent["id"]] + growth)
                 critical = rng.random() < 0.025 + (0.03 if skill < 0.8 else 0)
                 buyer = f"tb_{rng.randrange(10**7, 10**8)}"
-                if reviews.has_raw_logs(db, project["id"]):  # a review is of one of the agent's stored chats
-                    chats = reviews.agent_chats(db, admin, project["id"], chat_day, agent["id"])
+                if qa_chats.has_raw_logs(db, project["id"]):  # a review is of one of the agent's stored chats
+                    chats = qa_chats.agent_chats(db, admin, project["id"], chat_day, agent["id"])
                     if not chats:
                         continue  # no chat of this agent that day
                     buyer = rng.choice(chats)["buyer"]
                 ratings = _ratings(rng, card, skill, critical)
-                result = reviews.compute(card, ratings)
+                result = scoring.compute(card, ratings)
                 case = (
                     "problem"
                     if critical or result.score < 55
@@ -150,7 +151,7 @@ def seed(db: sqlite_utils.Database, admin: Actor) -> None:
                     now=when,
                 )
                 if case and offset > 21 and rng.random() < 0.8:
-                    reviews.mark_case(
+                    cases.mark_case(
                         db,
                         admin,
                         review_id,
@@ -186,7 +187,7 @@ def _seed_disputes(
     agent_user: Actor,
     manager: Actor,
     mine: list[int],
-    card: reviews.Card,
+    card: scoring.Card,
 ) -> None:
     """The demo agent disputes a few of its reviews: accepted, partly accepted, rejected, and one still open."""
     chosen = sorted(mine, key=lambda rid: one(db, "SELECT score FROM qa_reviews WHERE id = ?", [rid])["score"])[:5]
@@ -196,7 +197,7 @@ def _seed_disputes(
         review = one(db, "SELECT chat_date, reviewed_at FROM qa_reviews WHERE id = ?", [review_id])
         raised = datetime.fromisoformat(review["reviewed_at"]) + timedelta(hours=3)
         raised = min(raised, config.now() - timedelta(minutes=1))
-        dispute_id = reviews.raise_dispute(
+        dispute_id = disputes.raise_dispute(
             db, agent_user, review_id, "当时买家已说明不需要推荐，且系统卡顿导致响应慢，申请复核。", now=raised
         )
         if outcome is None:
@@ -206,16 +207,16 @@ def _seed_disputes(
         scored = [i for i in card.items if i.kind == "standard" and not i.critical and ratings.get(i.id) is not None]
         if outcome == "accepted":  # every point taken back
             for item in scored:
-                ratings[item.id] = reviews.SCALES[item.scale][1]
+                ratings[item.id] = scoring.SCALES[item.scale][1]
         elif outcome == "partly_accepted":  # the worst item taken back, the rest stands
-            worst = min(scored, key=lambda i: reviews.item_score(i.scale, ratings[i.id]))
-            ratings[worst.id] = reviews.SCALES[worst.scale][1]
+            worst = min(scored, key=lambda i: scoring.item_score(i.scale, ratings[i.id]))
+            ratings[worst.id] = scoring.SCALES[worst.scale][1]
         comment = {
             "accepted": "复核聊天记录，申诉成立。",
             "partly_accepted": "响应慢属实，推荐项可不适用，部分采纳。",
             "rejected": "聊天记录显示确有不当，维持原评分。",
         }[outcome]
-        reviews.resolve_dispute(
+        disputes.resolve_dispute(
             db, manager, dispute_id, outcome, comment, None if outcome == "rejected" else ratings, now=resolved
         )
 
@@ -227,11 +228,11 @@ def _seed_calibration(
     inspector: Actor,
     project: dict,
     team: list[dict],
-    card: reviews.Card,
+    card: scoring.Card,
     today: date,
 ) -> None:
     agent = team[0]
-    calibration_id = reviews.create_calibration(
+    calibration_id = calibration.create_calibration(
         db,
         admin,
         {
@@ -248,7 +249,7 @@ def _seed_calibration(
     for who, drift in ((inspector, 0), (admin, 1)):
         ratings = dict(base)
         for item in card.items:
-            low, high = reviews.SCALES[item.scale]
+            low, high = scoring.SCALES[item.scale]
             if (
                 drift
                 and item.kind == "standard"
@@ -257,7 +258,7 @@ def _seed_calibration(
                 and rng.random() < 0.4
             ):
                 ratings[item.id] = max(low, min(high, ratings[item.id] + rng.choice((-1, 1))))
-        reviews.score_calibration(
+        calibration.score_calibration(
             db, who, calibration_id, ratings, "校准评分", now=_at(today - timedelta(days=8), 11 + drift)
         )
 
@@ -269,7 +270,7 @@ def _seed_complaints(
     manager: Actor,
     project: dict,
     team: list[dict],
-    card: reviews.Card,
+    card: scoring.Card,
     today: date,
 ) -> None:
     categories = list(CATEGORY_WEIGHTS)
@@ -321,7 +322,7 @@ def _seed_complaints(
                 inspector,
                 complaint["review_id"],
                 ratings,
-                _comment(rng, reviews.compute(card, ratings).score, fail),
+                _comment(rng, scoring.compute(card, ratings).score, fail),
                 "problem" if fail else None,
                 now=step,
             )

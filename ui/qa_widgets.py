@@ -12,7 +12,7 @@ from core.kernel import config
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import can
 from core.projects import merchants
-from core.qa import reviews
+from core.qa import scoring
 from ui import charts
 from ui.context import Context
 from ui.widgets import error_text, query_int
@@ -67,7 +67,7 @@ def period_picker(ctx: Context, key: str, days: int = 90) -> tuple[date, date]:
 NA = "na"  # the radio option of N/A (or no bonus): None in a radio means "not chosen yet"
 
 
-def _option_label(ctx: Context, item: reviews.Item, value: int | str) -> str:
+def _option_label(ctx: Context, item: scoring.Item, value: int | str) -> str:
     if value == NA:
         return ctx.t("qa.no_bonus") if item.kind == "bonus" else ctx.t("qa.na")
     if item.scale == "pass_fail":
@@ -75,7 +75,7 @@ def _option_label(ctx: Context, item: reviews.Item, value: int | str) -> str:
     return str(value)
 
 
-def item_label(ctx: Context, item: reviews.Item) -> str:
+def item_label(ctx: Context, item: scoring.Item) -> str:
     """An item as its radio is labelled: category · name, with its critical or bonus mark."""
     label = f"{item.category} · {item.name}"
     if item.critical:
@@ -86,7 +86,7 @@ def item_label(ctx: Context, item: reviews.Item) -> str:
 
 
 def ratings_input(
-    ctx: Context, card: reviews.Card, key: str, initial: dict[int, int | None] | None = None, disabled: bool = False
+    ctx: Context, card: scoring.Card, key: str, initial: dict[int, int | None] | None = None, disabled: bool = False
 ) -> dict[int, int | None]:
     """One horizontal radio per item (best rating first, N/A where allowed); returns {item id: rating or None (N/A)}.
 
@@ -97,7 +97,7 @@ def ratings_input(
     ratings: dict[int, int | None] = {}
     columns = st.columns(2)
     for index, item in enumerate(card.items):
-        low, high = reviews.SCALES[item.scale]
+        low, high = scoring.SCALES[item.scale]
         options: list[int | str] = list(range(high, low - 1, -1))
         if item.kind == "bonus" and item.scale == "pass_fail":
             options = [high]  # a bonus is awarded or not: "fail" would say the same as "no bonus"
@@ -124,10 +124,10 @@ def ratings_input(
     return ratings
 
 
-def live_total(ctx: Context, card: reviews.Card, ratings: dict[int, int | None]) -> reviews.Result | None:
+def live_total(ctx: Context, card: scoring.Card, ratings: dict[int, int | None]) -> scoring.Result | None:
     """The total as core computes it, shown as the inspector rates; None (with the reasons) while the ratings are incomplete."""
     try:
-        result = reviews.compute(card, ratings)
+        result = scoring.compute(card, ratings)
     except ValidationError as exc:
         unrated = [e for e in exc.errors if e.key == "err.qa.unrated"]
         if len(unrated) == len(exc.errors):  # still rating: say how many are left, the save names them

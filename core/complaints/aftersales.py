@@ -425,7 +425,8 @@ def list_cases(
     found = rows(
         db,
         f"""SELECT c.*, p.name AS project_name, u.display_name AS logged_by_name
-                         FROM aftersales_cases c JOIN projects p ON p.id = c.project_id LEFT JOIN users u ON u.id = c.logged_by
+                         FROM aftersales_cases c JOIN projects p ON p.id = c.project_id """
+        f"""LEFT JOIN users u ON u.id = c.logged_by
                          WHERE {" AND ".join(where)} ORDER BY c.status = 'done', c.logged_at DESC, c.id DESC""",
         params,
     )

@@ -10,10 +10,10 @@ reopen (from resolved or closed) back to in progress; each step is an event with
 note. A complaint about an agent's attitude or service (`SUPERVISOR_CATEGORIES`) goes straight to
 the supervisor (escalated, assigned to the project's manager), whether or not it names the agent;
 a complaint that names an agent concerns that agent (the agent is never dropped), and when it
-names the agent and the chat, a QA review task for that chat is created and linked both ways. A complaint that names an agent
-cannot be resolved before the supervisor has recorded whether the agent was responsible; one
-found responsible counts against the agent (`complaints_against_agent`, read by salary and the
-service quality index) by the date it was logged.
+names the agent and the chat, a QA review task for that chat is created and linked both ways.
+A complaint that names an agent cannot be resolved before the supervisor has recorded whether the
+agent was responsible; one found responsible counts against the agent (`complaints_against_agent`,
+read by salary and the service quality index) by the date it was logged.
 
 Open complaints (new, in progress, escalated) past their promised completion time are overdue.
 """
@@ -30,7 +30,7 @@ from core.kernel import audit, config
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
 from core.kernel.permissions import Actor, PermissionDenied, require, require_project, visible_project_ids
-from core.qa import reviews
+from core.qa import access, analytics, inputs, reviews
 
 CHANNELS = ("chat", "phone", "platform", "merchant")
 CATEGORIES = ("service_attitude", "wrong_answer", "product_quality", "logistics", "refund", "other")
@@ -160,7 +160,7 @@ def log_complaint(db: sqlite_utils.Database, actor: Actor, data: dict[str, Any],
     )  # an agent named is an agent concerned, always kept
     chat_date = None
     try:
-        chat_date = reviews._as_date(data.get("chat_date"))
+        chat_date = inputs._as_date(data.get("chat_date"))
     except ValueError:
         errors.append(FieldError("complaint.chat_date", "err.invalid_value"))
     if chat_date is not None and chat_date > logged.date():
@@ -174,7 +174,7 @@ def log_complaint(db: sqlite_utils.Database, actor: Actor, data: dict[str, Any],
             db, "SELECT 1 AS x FROM project_agents WHERE project_id = ? AND agent_id = ?", [project_id, agent_id]
         ):
             errors.append(FieldError("complaint.agent", "err.qa.agent_not_on_team"))
-        elif chat_date is not None and not reviews.on_team(db, project_id, agent_id, chat_date):
+        elif chat_date is not None and not access.on_team(db, project_id, agent_id, chat_date):
             errors.append(FieldError("complaint.agent", "err.qa.agent_not_on_team"))
     try:
         promised = _parse_time(data.get("promised_at"))
@@ -257,15 +257,18 @@ def log_complaint(db: sqlite_utils.Database, actor: Actor, data: dict[str, Any],
     return int(complaint_id)
 
 
-_SELECT = """
+_SELECT = (
+    """
     SELECT c.*, p.name AS project_name, m.name AS merchant_name, a.name AS agent_name,
-           lu.display_name AS logged_by_name, au.display_name AS assignee_name, ru.display_name AS responsibility_by_name,
+           lu.display_name AS logged_by_name, au.display_name AS assignee_name, """
+    """ru.display_name AS responsibility_by_name,
            r.score AS review_score, r.critical_failed AS review_critical_failed, r.status AS review_status
     FROM complaints c JOIN projects p ON p.id = c.project_id JOIN merchants m ON m.id = p.merchant_id
     LEFT JOIN agents a ON a.id = c.agent_id LEFT JOIN users lu ON lu.id = c.logged_by
     LEFT JOIN users au ON au.id = c.assignee_id LEFT JOIN users ru ON ru.id = c.responsibility_by
     LEFT JOIN qa_reviews r ON r.id = c.review_id
 """
+)
 
 
 def _shape(actor: Actor, row: dict, now: datetime | None) -> dict:
@@ -288,12 +291,14 @@ def get_complaint(db: sqlite_utils.Database, actor: Actor, complaint_id: int, no
 
 
 def events(db: sqlite_utils.Database, actor: Actor, complaint_id: int) -> list[dict]:
-    """The complaint's steps, oldest first; a merchant sees the life-cycle steps without the internal notes or findings."""
+    """The complaint's steps, oldest first; a merchant sees the life-cycle steps without the internal notes
+    or findings."""
     get_complaint(db, actor, complaint_id)
     found = rows(
         db,
         """SELECT e.at, e.action, e.from_status, e.to_status, e.note, u.display_name AS by_name
-                        FROM complaint_events e LEFT JOIN users u ON u.id = e.by WHERE e.complaint_id = ? ORDER BY e.id""",
+                        FROM complaint_events e LEFT JOIN users u ON u.id = e.by """
+        """WHERE e.complaint_id = ? ORDER BY e.id""",
         [complaint_id],
     )
     if actor.role == "merchant":  # the steps only: no notes, and not the supervisor's finding on the agent
@@ -469,7 +474,7 @@ def trend(db: sqlite_utils.Database, actor: Actor, start: date, end: date, proje
     found = list_complaints(db, actor, project_id=project_id, start=start, end=end)
     counts: dict[tuple[str, str], int] = defaultdict(int)
     for c in found:
-        counts[(reviews.week_start(date.fromisoformat(c["logged_at"][:10])).isoformat(), c["category"])] += 1
+        counts[(analytics.week_start(date.fromisoformat(c["logged_at"][:10])).isoformat(), c["category"])] += 1
     return [{"week": w, "category": cat, "complaints": n} for (w, cat), n in sorted(counts.items())]
 
 
@@ -496,12 +501,14 @@ def overdue_by_project(db: sqlite_utils.Database, actor: Actor, now: datetime | 
 def complaints_against_agent(
     db: sqlite_utils.Database, actor: Actor | None, agent_id: int, start: date, end: date
 ) -> list[dict]:
-    """Complaints logged in [start, end] that the supervisor found the agent responsible for (for pay and the service index)."""
-    reviews._check_agent_access(db, actor, agent_id)
+    """Complaints logged in [start, end] that the supervisor found the agent responsible for (for pay and
+    the service index)."""
+    access._check_agent_access(db, actor, agent_id)
     return rows(
         db,
         """SELECT c.id, c.number, c.project_id, c.category, c.severity, c.logged_at, c.status, c.review_id,
-                              c.responsibility_at, c.responsibility_note, r.score AS review_score, r.critical_failed AS review_critical_failed
+                              c.responsibility_at, c.responsibility_note, r.score AS review_score, """
+        """r.critical_failed AS review_critical_failed
                        FROM complaints c LEFT JOIN qa_reviews r ON r.id = c.review_id
                        WHERE c.agent_id = ? AND c.responsible = 1 AND c.logged_at BETWEEN ? AND ?
                        ORDER BY c.logged_at, c.id""",

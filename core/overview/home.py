@@ -13,7 +13,7 @@ from core.kernel.permissions import Actor, can
 from core.kpi import store
 from core.projects import merchants
 from core.projects import order_confirmation as oc
-from core.qa import reviews
+from core.qa import analytics, disputes, reviews
 from core.team import funnel, training
 
 BEFORE_GOLIVE = ("negotiating", "signed", "training")
@@ -204,7 +204,7 @@ def qa_due_today(db: sqlite_utils.Database, actor: Actor, today: date | None = N
     day = (today or config.today()) - timedelta(days=1)
     result = []
     for project in merchants.list_projects(db, actor, status="live"):
-        due = [a for a in reviews.sampling_proposal(db, actor, project["id"], day) if a.get("due")]
+        due = [a for a in analytics.sampling_proposal(db, actor, project["id"], day) if a.get("due")]
         tasks = reviews.tasks(db, actor, project["id"])
         if due or tasks:
             result.append(
@@ -222,7 +222,7 @@ def agent_today(db: sqlite_utils.Database, actor: Actor, today: date | None = No
     """For an agent: own KPIs of yesterday and of this week so far, and own open disputes."""
     day = today or config.today()
     monday = day - timedelta(days=day.weekday())
-    open_disputes = [d for d in reviews.list_disputes(db, actor) if d.get("status") == "open"]
+    open_disputes = [d for d in disputes.list_disputes(db, actor) if d.get("status") == "open"]
     return {
         "yesterday": store.own_kpis(db, actor, day - timedelta(days=1), day - timedelta(days=1)),
         "week": store.own_kpis(db, actor, monday, day),

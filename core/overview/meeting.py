@@ -20,7 +20,8 @@ from core.kernel.errors import FieldError, NotFound, ValidationError
 from core.kernel.permissions import Actor, require, require_project
 from core.kpi import store
 from core.projects import merchants
-from core.qa import reviews
+from core.qa import analytics, reviews, settings
+from core.qa import cases as qa_cases
 from core.team import training
 
 SUMMARY_KPIS = (
@@ -292,7 +293,7 @@ def worst_days(
             r
             for r in reviews.list_reviews(db, actor, project_id=project_id, start=day, end=day)
             if r.get("critical_failed")
-            or (r.get("score") is not None and r["score"] < reviews.project_settings(db, project_id)["target"])
+            or (r.get("score") is not None and r["score"] < settings.project_settings(db, project_id)["target"])
         ]
         scored.append(
             {
@@ -345,13 +346,13 @@ def qa_section(db: sqlite_utils.Database, actor: Actor, monday: date, project_id
     sunday = monday + timedelta(days=6)
     cases = [
         c
-        for c in reviews.case_library(db, actor, project_id=project_id)
+        for c in qa_cases.case_library(db, actor, project_id=project_id)
         if c.get("case_status") != "discussed" or monday.isoformat() <= (c.get("chat_date") or "") <= sunday.isoformat()
     ]
     return {
         "cases": cases,
-        "lost_points": reviews.lost_points(db, actor, project_id, monday, sunday),
-        "summary": reviews.qa_summary(db, actor, project_id, monday, sunday),
+        "lost_points": analytics.lost_points(db, actor, project_id, monday, sunday),
+        "summary": analytics.qa_summary(db, actor, project_id, monday, sunday),
     }
 
 

@@ -21,7 +21,7 @@ from core.kernel import config, excel, formatting
 from core.kernel.permissions import Actor, require_project
 from core.kpi import store
 from core.projects import merchants
-from core.qa import reviews
+from core.qa import analytics
 
 KINDS = ("daily", "weekly", "monthly")
 REPORT_KPIS = (
@@ -158,7 +158,7 @@ def build(
             for c in aftersales.list_cases(db, actor, project_id=project_id)
             if start.isoformat() <= str(c.get("logged_at", ""))[:10] <= end.isoformat()
         ],
-        "qa": _qa_numbers(reviews.qa_summary(db, actor, project_id, start, end)),
+        "qa": _qa_numbers(analytics.qa_summary(db, actor, project_id, start, end)),
         "team": [
             {"name": m["name"], "role": m["role"], "shift": m["shift"]}
             for m in directory.project_team(db, actor, project_id, min(end, today or config.today()))

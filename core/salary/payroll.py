@@ -55,7 +55,7 @@ from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
 from core.kernel.permissions import Actor, PermissionDenied, require
 from core.kpi import store
-from core.qa import reviews
+from core.qa import analytics, settings
 from core.salary import attendance, rules, schemes
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -485,7 +485,7 @@ def _actuals(
     values["attendance"] = (
         None if rate is None else rules.dec(attendance_summary["worked"]) / rules.dec(attendance_summary["scheduled"])
     )
-    iqs = reviews.agent_iqs(inputs.db, None, agent_id, segment.start, segment.end, project_id=segment.project_id)
+    iqs = analytics.agent_iqs(inputs.db, None, agent_id, segment.start, segment.end, project_id=segment.project_id)
     values["qa_score"] = None if iqs is None else rules.dec(iqs)
     handled = rules.dec(figures["consultations"]) if len(frame) and figures.get("consultations") is not None else None
     volume_target = rules.prorate(segment.data["volume_target"], segment.days, inputs.month_days)
@@ -510,7 +510,7 @@ def _target(
             return rules.dec(value), "salary.source.order_confirmation", None
     if name == "qa_score":
         return (
-            rules.dec(reviews.project_settings(inputs.db, segment.project_id)["target"]),
+            rules.dec(settings.project_settings(inputs.db, segment.project_id)["target"]),
             "salary.source.qa_settings",
             None,
         )
@@ -679,7 +679,7 @@ def _deduction_lines(
                 day=day.isoformat(),
             )
         )
-    for review in reviews.critical_failures(inputs.db, None, agent_id, start, end):
+    for review in analytics.critical_failures(inputs.db, None, agent_id, start, end):
         day = date.fromisoformat(review["chat_date"])
         segment = _segment_of(segments, day)
         amount = rules.money(segment.data["deduct_critical"])
@@ -889,7 +889,7 @@ def compute_statement(inputs: _Inputs, agent: dict, start: date, end: date) -> d
     for segment in segments:
         by_project[segment.project_id] += segment.days
     main_project = max(by_project, key=lambda p: (by_project[p], -p))
-    month_iqs = reviews.agent_iqs(inputs.db, None, agent["id"], start, end)  # all the month's projects
+    month_iqs = analytics.agent_iqs(inputs.db, None, agent["id"], start, end)  # all the month's projects
     month_indices = _indices(
         data,
         exam,

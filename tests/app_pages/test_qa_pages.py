@@ -15,7 +15,7 @@ import pytest
 from core.bootstrap import open_store
 from core.complaints import complaints
 from core.kernel import config
-from core.qa import reviews
+from core.qa import access, analytics, chats, disputes, reviews, scorecards, scoring
 from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
 
@@ -57,7 +57,7 @@ def test_an_agent_sees_its_own_reviews_and_no_scoring(site):
     assert not at.exception
     assert [m.label for m in at.metric][:1] == ["我的质检分(IQS)"]
     assert not at.tabs and not [b for b in at.button if b.label == "保存评分"]
-    own = reviews.own_agent_id(site, actor_of(site, "agent"))
+    own = access.own_agent_id(site, actor_of(site, "agent"))
     names = {r["agent_name"] for r in reviews.list_reviews(site, actor_of(site, "admin"), agent_id=own)}
     assert names == {"小美"}
     assert "阿杰" not in str(at.dataframe[0].value)
@@ -79,12 +79,12 @@ def test_an_agent_disputes_a_scored_review_from_the_page(site):
 def _inspection(site):
     """The demo's first live project (raw chat logs), yesterday, Amy and her first stored chat of the day, and the scorecard."""
     inspector = actor_of(site, "qa")
-    project = reviews.projects_for(site, inspector, "qa.read")
+    project = access.projects_for(site, inspector, "qa.read")
     project_id = next(p["id"] for p in project if p["merchant_name"] == "优品家居旗舰店")
     yesterday = config.today() - timedelta(days=1)
-    agent_id = next(a["id"] for a in reviews.team_agents(site, inspector, project_id, yesterday) if a["name"] == "Amy")
-    chat = reviews.agent_chats(site, inspector, project_id, yesterday, agent_id)[0]
-    card = reviews.load_card(site, reviews.effective_scorecard_id(site, project_id))
+    agent_id = next(a["id"] for a in access.team_agents(site, inspector, project_id, yesterday) if a["name"] == "Amy")
+    chat = chats.agent_chats(site, inspector, project_id, yesterday, agent_id)[0]
+    card = scorecards.load_card(site, scorecards.effective_scorecard_id(site, project_id))
     return inspector, project_id, yesterday, agent_id, chat, card
 
 
@@ -92,7 +92,7 @@ def _rate_all(at, card, key: str, **changes: int) -> None:
     """Click a rating on every standard item: the top one, or the one given by item name."""
     for item in card.items:
         if item.kind == "standard":
-            at.radio(key=f"{key}_{item.id}").set_value(changes.get(item.name, reviews.SCALES[item.scale][1]))
+            at.radio(key=f"{key}_{item.id}").set_value(changes.get(item.name, scoring.SCALES[item.scale][1]))
 
 
 def test_an_inspector_records_a_review_with_a_critical_failure_and_sees_the_total_live(site):
@@ -143,24 +143,24 @@ def test_with_raw_logs_the_inspector_picks_one_of_the_agents_chats_and_reads_it_
     assert not [w for w in at.text_area if w.key == "qa_transcript_0"]
     at.selectbox(key="qa_agent_0").set_value(agent_id).run()
     options = at.selectbox(key="qa_chat_0").options
-    mine = reviews.agent_chats(site, inspector, project_id, day, agent_id)
+    mine = chats.agent_chats(site, inspector, project_id, day, agent_id)
     assert len(options) == len(mine) and all(c["buyer"] in o for c, o in zip(mine, options))
     at.selectbox(key="qa_chat_0").set_value(chat["buyer"]).run()
     shown = next(d.value for d in at.dataframe if "发送方" in d.value.columns)
-    messages = reviews.chat_messages(site, inspector, project_id, day, agent_id, chat["buyer"])
+    messages = chats.chat_messages(site, inspector, project_id, day, agent_id, chat["buyer"])
     assert len(shown) == len(messages) and set(shown["发送方"]) <= {"买家", "客服", "自动回复", "系统消息"}
     _rate_all(at, card, "qa_r_0")
     at.button(key="qa_save_0").click().run()
     assert not at.exception
     saved = reviews.list_reviews(site, inspector, project_id=project_id, agent_id=agent_id, search=chat["buyer"])[0]
-    assert reviews.get_review(site, inspector, saved["id"])["transcript"] == reviews.transcript_text(messages)
+    assert reviews.get_review(site, inspector, saved["id"])["transcript"] == chats.transcript_text(messages)
 
 
 def test_the_sampling_list_opens_the_entry_form_with_its_day_and_agent(site):
     inspector, project_id, _day, _agent, _chat, _card = _inspection(site)
     at = open_page(logged_in("qa"), "app_pages/qa.py", project=project_id)
     day = at.date_input(key="qa_sampling_day").value
-    proposed = reviews.sampling_proposal(site, inspector, project_id, day)[0]
+    proposed = analytics.sampling_proposal(site, inspector, project_id, day)[0]
     at.selectbox(key="qa_sample_agent").set_value(proposed["agent_id"])
     at.button(key="qa_sample_go").click().run()
     assert not at.exception
@@ -169,7 +169,7 @@ def test_the_sampling_list_opens_the_entry_form_with_its_day_and_agent(site):
 
 
 def test_a_manager_rejects_an_open_dispute_which_locks_the_review(site):
-    open_dispute = reviews.list_disputes(site, actor_of(site, "manager"), status="open")[0]
+    open_dispute = disputes.list_disputes(site, actor_of(site, "manager"), status="open")[0]
     at = open_page(logged_in("manager"), "app_pages/qa.py", project=open_dispute["project_id"])
     assert not [b for b in at.button if b.label == "保存评分"]  # a manager does not score
     at.radio(key=f"qa_d_outcome_{open_dispute['id']}").set_value("rejected").run()
@@ -189,8 +189,8 @@ def test_a_merchant_sees_its_projects_qa_summary_only(site):
     comments = {r["comment"] for r in reviews.list_reviews(site, actor_of(site, "admin")) if r["comment"]}
     page = str(at)
     assert not any(c in page for c in comments)
-    own = {p["id"] for p in reviews.projects_for(site, merchant, "qa.summary")}
-    other = next(p["id"] for p in reviews.projects_for(site, actor_of(site, "admin"), "qa.read") if p["id"] not in own)
+    own = {p["id"] for p in access.projects_for(site, merchant, "qa.summary")}
+    other = next(p["id"] for p in access.projects_for(site, actor_of(site, "admin"), "qa.read") if p["id"] not in own)
     at = open_page(logged_in("merchant"), "app_pages/qa.py", project=other)
     assert any("找不到" in e.value for e in at.error) and not at.metric
 
@@ -258,7 +258,7 @@ def test_the_agent_chosen_on_the_complaint_form_is_saved_and_an_attitude_complai
     assert not [c for c in at.checkbox if c.label == "涉及客服"]  # one field says which agent: no second tick
     project_id = at.selectbox(key="c_new_project").value
     yesterday = config.today() - timedelta(days=1)
-    agent = next(a for a in reviews.team_agents(site, manager, project_id, yesterday) if a["name"] == "Amy")
+    agent = next(a for a in access.team_agents(site, manager, project_id, yesterday) if a["name"] == "Amy")
     hint = next(c.value for c in at.caption if "升级给项目主管" in c.value)
     assert "（王经理）" in hint and "服务态度" in hint
     [w for w in at.selectbox if w.label == "投诉类别"][-1].set_value("service_attitude")

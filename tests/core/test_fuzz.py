@@ -39,7 +39,7 @@ from core.kernel.permissions import Actor
 from core.kpi import engine
 from core.kpi import store as kpi_store
 from core.projects import faq
-from core.qa import reviews
+from core.qa import reviews, scorecards, scoring
 from tests.conftest import actor_of
 
 FUZZ = settings(
@@ -360,7 +360,7 @@ def test_phrase_import_lands_whole_or_not_at_all(firm, file, replace):
     [
         (phrases.parse_import, "快捷编码,短语内容,shortcut\n/fh,亲，48小时内发货,/kd\n"),
         (faq.parse_import, "问题,答案,话术\n能拍的都有货吗,有,没有\n"),
-        (reviews.parse_scorecard_table, "类别,评分项,评分方式,项目\n服务,态度,5,礼貌\n"),
+        (scorecards.parse_scorecard_table, "类别,评分项,评分方式,项目\n服务,态度,5,礼貌\n"),
     ],
     ids=["phrases", "faq", "scorecard"],
 )
@@ -384,17 +384,17 @@ def test_scorecard_table_import_saves_every_item_or_nothing(firm, file):
     db, actors, project, watch = firm
     data, name = file
     try:
-        items = reviews.parse_scorecard_table(data, name)
+        items = scorecards.parse_scorecard_table(data, name)
     except ValidationError as exc:
         check_errors(exc.errors)
         return
     assert isinstance(items, list)
     accepted, card_id = refused_or(
-        lambda: reviews.save_scorecard(db, actors["qa"], project, "商家标准", items, source="merchant"), watch
+        lambda: scorecards.save_scorecard(db, actors["qa"], project, "商家标准", items, source="merchant"), watch
     )
     if accepted:
         assert count(db, "SELECT COUNT(*) FROM qa_scorecard_items WHERE scorecard_id = ?", [card_id]) == len(items)
-        assert reviews.effective_scorecard_id(db, project) == card_id
+        assert scorecards.effective_scorecard_id(db, project) == card_id
 
 
 # --- chat KPI engine: raw chat logs and orders ------------------------------------------------------------
@@ -1055,10 +1055,10 @@ def test_complaint_log_and_advance_write_whole_steps_or_nothing(firm, data, acti
 
 @st.composite
 def review_inputs(draw, db):
-    card = reviews.load_card(db, reviews.effective_scorecard_id(db, 1))
+    card = scorecards.load_card(db, scorecards.effective_scorecard_id(db, 1))
     ratings: dict[Any, Any] = {}
     for item in card.items:
-        low, high = reviews.SCALES[item.scale]
+        low, high = scoring.SCALES[item.scale]
         choice = draw(st.integers(0, 9))
         if choice < 8:
             ratings[item.id] = draw(st.integers(low, high))
@@ -1100,7 +1100,7 @@ def test_qa_review_recording_stores_every_rating_or_nothing(firm, data):
     form_data, ratings = data.draw(review_inputs(db))
     accepted, review_id = refused_or(lambda: reviews.record_review(db, actors["qa"], form_data, ratings), watch)
     if accepted:
-        card = reviews.load_card(db, reviews.effective_scorecard_id(db, 1))
+        card = scorecards.load_card(db, scorecards.effective_scorecard_id(db, 1))
         assert count(db, "SELECT COUNT(*) FROM qa_review_items WHERE review_id = ?", [review_id]) == len(card.items)
         score = db.execute("SELECT score FROM qa_reviews WHERE id = ?", [review_id]).fetchone()[0]
         assert score is not None and 0 <= score <= 100 + card.bonus_cap

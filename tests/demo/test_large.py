@@ -12,7 +12,7 @@ import pytest
 from core.kernel import config
 from core.kernel.db import rows
 from core.kpi import engine, hourly, store
-from core.qa import reviews
+from core.qa import scorecards, scoring
 from demo import large
 
 
@@ -163,12 +163,12 @@ def test_qa_scores_are_what_the_scorecard_computes_from_the_stored_ratings(tiny)
         "SELECT id, scorecard_id, score, base_score FROM qa_reviews "
         "WHERE comment = '' AND status = 'scored' ORDER BY id DESC LIMIT 50",
     ):
-        card = reviews.load_card(db, review["scorecard_id"])
+        card = scorecards.load_card(db, review["scorecard_id"])
         ratings = {
             r["item_id"]: r["rating"]
             for r in rows(db, "SELECT item_id, rating FROM qa_review_items WHERE review_id = ?", [review["id"]])
         }
-        result = reviews.compute(card, ratings)
+        result = scoring.compute(card, ratings)
         assert (result.score, result.base) == (review["score"], review["base_score"])
 
 

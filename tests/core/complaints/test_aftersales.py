@@ -1,4 +1,5 @@
-"""After-sales registers: reissues and the warehouse export, cashbacks and their settlement, cases and their checklists."""
+"""After-sales registers: reissues and the warehouse export, cashbacks and their settlement, cases and their
+checklists."""
 
 from __future__ import annotations
 

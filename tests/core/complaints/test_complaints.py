@@ -1,4 +1,5 @@
-"""Complaints: numbering (also under concurrency), the life-cycle, overdue flags, the supervisor's finding, links and who sees what."""
+"""Complaints: numbering (also under concurrency), the life-cycle, overdue flags, the supervisor's finding, links
+and who sees what."""
 
 from __future__ import annotations
 

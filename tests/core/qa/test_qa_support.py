@@ -16,7 +16,7 @@ from core.agents import directory
 from core.kernel import config
 from core.kernel.permissions import Actor
 from core.projects import merchants
-from core.qa import reviews
+from core.qa import reviews, scorecards, scoring
 
 MERCHANT = {
     "name": "优品家居",
@@ -92,20 +92,20 @@ def firm(fresh_db, admin) -> Firm:
     )
 
 
-def default_card(db) -> reviews.Card:
-    return reviews.load_card(db, reviews.default_scorecard_id(db))
+def default_card(db) -> scoring.Card:
+    return scorecards.load_card(db, scorecards.default_scorecard_id(db))
 
 
-def best(card: reviews.Card, **changes: int | None) -> dict[int, int | None]:
+def best(card: scoring.Card, **changes: int | None) -> dict[int, int | None]:
     """Top ratings on every standard item (bonus not awarded), then the changes by item name."""
-    ratings = {i.id: (reviews.SCALES[i.scale][1] if i.kind == "standard" else None) for i in card.items}
+    ratings = {i.id: (scoring.SCALES[i.scale][1] if i.kind == "standard" else None) for i in card.items}
     by_name = {i.name: i.id for i in card.items}
     for name, value in changes.items():
         ratings[by_name[name]] = value
     return ratings
 
 
-def item_id(card: reviews.Card, name: str) -> int:
+def item_id(card: scoring.Card, name: str) -> int:
     return next(i.id for i in card.items if i.name == name)
 
 
