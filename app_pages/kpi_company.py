@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.kernel import config
-from core.kpi import store
+from core.kpi import daily_figures
 from ui import context
 from ui.cache import cached
 from ui.kpi_widgets import fmt
@@ -30,7 +30,7 @@ start, end = (
     if isinstance(period, tuple) and period
     else (today - timedelta(days=7), today - timedelta(days=1))
 )
-overview = cached(store.company_overview)(db, actor, start, end)  # per data version: fresh after any save
+overview = cached(daily_figures.company_overview)(db, actor, start, end)  # per data version: fresh after any save
 if overview.empty:
     st.info(t("kpi.company.empty"))
     st.stop()
@@ -43,13 +43,13 @@ if not alerts.empty:
                 "kpi.company.alert",
                 project=row["project"],
                 kpis="、".join(t(f"kpi.m.{k}") for k in row["alerts"]),
-                n=store.ALERT_STREAK_DAYS,
+                n=daily_figures.ALERT_STREAK_DAYS,
             )
         )
 else:
     st.success(t("kpi.company.no_alerts"))
 
-shown_kpis = list(store.TARGETS)
+shown_kpis = list(daily_figures.TARGETS)
 table = pd.DataFrame({t("field.project_name"): overview["project"], t("kpi.days"): overview["days"]})
 for name in shown_kpis:
     table[t(f"kpi.m.{name}")] = [

@@ -10,7 +10,7 @@ import streamlit as st
 
 from core.kernel import config
 from core.kernel.permissions import can
-from core.kpi import store
+from core.kpi import daily_figures, drilldown, hourly, roster_names
 from core.overview import home
 from ui import charts, context
 from ui.cache import cached
@@ -29,7 +29,7 @@ project_id = st.selectbox(
     t("projects.choose"), ids, index=ids.index(default), format_func=labels.get, key="kpi_project"
 )
 
-span = cached(store.data_range)(db, actor, project_id)
+span = cached(daily_figures.data_range)(db, actor, project_id)
 if span is None:  # say what will happen and when, in words for the reader's role
     if can(actor, "kpi.import"):
         st.info(t("kpi.no_data"))
@@ -60,16 +60,16 @@ period = c1.date_input(
     key=f"kpi_period_{project_id}",
 )
 start, end = (period[0], period[-1]) if isinstance(period, tuple) and period else (first_day, last_day)
-agent_days = cached(store.agent_days)(db, actor, project_id, start, end)
+agent_days = cached(daily_figures.agent_days)(db, actor, project_id, start, end)
 agent_names = sorted(agent_days["agent_name"].unique().tolist())
 chosen_agents = c2.multiselect(t("kpi.agent_filter"), agent_names, key=f"kpi_agents_{project_id}", placeholder=t("all"))
-goal = cached(store.targets)(db, actor, project_id)
+goal = cached(daily_figures.targets)(db, actor, project_id)
 if not goal:
     st.warning(t("kpi.no_targets"))
 
 # tiles -------------------------------------------------------------------------------------------
 st.subheader(t("kpi.tiles"))
-tile_rows = cached(store.tiles)(
+tile_rows = cached(daily_figures.tiles)(
     db, actor, project_id, last_day + timedelta(days=1) if last_day < config.today() else config.today()
 )
 period_key = (
@@ -97,7 +97,7 @@ else:
                 label = t("report.daily_mean", label=label)
             if tile["target"] is not None:
                 label += f" · {t('kpi.target')} {fmt(tile['kpi'], tile['target'])}"
-            higher_is_better = store.TARGETS[tile["kpi"]][1]
+            higher_is_better = daily_figures.TARGETS[tile["kpi"]][1]
             value = (
                 t("imp.pending_cell")
                 if tile["actual"] is None and tile["pending"]
@@ -109,7 +109,7 @@ else:
                 label, value, delta=delta, delta_color="normal" if higher_is_better else "inverse", border=True
             )
 
-pending_days = store.pending_figures(db, actor, project_id, start, end)
+pending_days = daily_figures.pending_figures(db, actor, project_id, start, end)
 if pending_days:
     st.warning(
         t(
@@ -122,10 +122,9 @@ if pending_days:
 # trends -----------------------------------------------------------------------------------------
 st.subheader(t("kpi.trends"))
 if chosen_agents:
-    filtered = agent_days[agent_days["agent_name"].isin(chosen_agents)]
-    daily = pd.DataFrame([{"day": day, **store.aggregate(group)} for day, group in filtered.groupby("day")])
+    daily = daily_figures.agents_by_day(agent_days, chosen_agents)
 else:
-    daily = cached(store.shop_days)(db, actor, project_id, start, end)
+    daily = cached(daily_figures.shop_days)(db, actor, project_id, start, end)
 if daily.empty:
     st.info(t("kpi.no_data_period"))
 else:
@@ -139,7 +138,7 @@ else:
 
 # agents -----------------------------------------------------------------------------------------
 st.subheader(t("kpi.agents"))
-table = cached(store.agent_table)(db, actor, project_id, start, end)
+table = cached(daily_figures.agent_table)(db, actor, project_id, start, end)
 if chosen_agents:
     table = table[table["agent_name"].isin(chosen_agents)]
 if table.empty:
@@ -190,7 +189,7 @@ else:
     download_xlsx(
         ctx, "btn.export_excel", {"agents": shown}, f"kpi-agents-{project_id}-{start}-{end}.xlsx", "kpi_export"
     )
-    platform = store.platform_figures(db, actor, project_id, start, end)
+    platform = daily_figures.platform_figures(db, actor, project_id, start, end)
     if chosen_agents:
         platform = platform[platform["agent_name"].isin(chosen_agents)]
     if len(platform):
@@ -227,7 +226,7 @@ else:
 
 # hour of day -------------------------------------------------------------------------------------
 st.subheader(t("kpi.heatmap"))
-load = cached(store.hourly_load)(db, actor, project_id, start, end)  # heavy on raw logs; per data version
+load = cached(hourly.hourly_load)(db, actor, project_id, start, end)  # heavy on raw logs; per data version
 if load.empty:
     st.info(t("kpi.heatmap_needs_raw"))
 else:
@@ -253,10 +252,8 @@ else:
         color=charts.axis(ctx, t("kpi.waits"), "times"),
     )
     st.plotly_chart(heat, width="stretch", key="heat")
-    by_hour = (
-        load.groupby("hour")
-        .apply(lambda g: (g["avg_response_s"] * g["waits"]).sum() / g["waits"].sum(), include_groups=False)
-        .reset_index(name="avg")
+    by_hour = cached(hourly.response_by_hour)(db, actor, project_id, start, end).rename(
+        columns={"avg_response_s": "avg"}
     )
     line = px.bar(by_hour, x="hour", y="avg", labels={"hour": t("kpi.hour"), "avg": t("kpi.m.avg_response_s")})
     line.update_layout(height=240, margin=dict(l=10, r=10, t=10, b=10))
@@ -277,26 +274,20 @@ drill_day = c1.date_input(
     t("kpi.day"), value=end, min_value=start, max_value=end, format="YYYY-MM-DD", key=f"drill_day_{project_id}"
 )
 day_agents = sorted(agent_days[agent_days["day"] == drill_day.isoformat()]["agent"].unique().tolist())
-who = store.account_labels(db, actor, project_id, day_agents)  # the roster agent's name with the account
+who = roster_names.account_labels(db, actor, project_id, day_agents)  # the roster agent's name with the account
 drill_agent = c2.selectbox(
     t("kpi.agent"),
     [None, *day_agents],
     format_func=lambda a: t("all") if a is None else who.get(a, a),
     key=f"drill_agent_{project_id}",
 )
-chats = cached(store.chats_of_day)(db, actor, project_id, drill_day, drill_agent)
+chats = cached(drilldown.chats_of_day)(db, actor, project_id, drill_day, drill_agent)
 if chats.empty:
     st.info(t("kpi.drill_none"))
 else:
-    st.caption(
-        t(
-            "kpi.drill_count",
-            n=len(chats),
-            converted=int(chats["converted"].sum()),
-            sales=f"{chats['sales'].sum():,.2f}",
-        )
-    )
-    who |= store.account_labels(db, actor, project_id, [a for a in chats["agent"].unique() if a not in who])
+    totals = drilldown.chat_totals(chats)
+    st.caption(t("kpi.drill_count", n=totals["chats"], converted=totals["converted"], sales=f"{totals['sales']:,.2f}"))
+    who |= roster_names.account_labels(db, actor, project_id, [a for a in chats["agent"].unique() if a not in who])
     yes_no = {True: t("yes"), False: t("no")}
     view = pd.DataFrame(
         {
@@ -320,7 +311,7 @@ else:
     pick = st.selectbox(
         t("kpi.transcript"), range(len(chats)), format_func=chat_labels.__getitem__, key=f"drill_chat_{project_id}"
     )
-    transcript = store.transcript(
+    transcript = drilldown.transcript(
         db, actor, project_id, drill_day, chats["agent"].iloc[pick], chats["buyer"].iloc[pick]
     )
     transcript["sender"] = transcript["sender"].map(lambda s: t(f"kpi.sender.{s}"))

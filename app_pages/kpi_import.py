@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.kpi import store
+from core.kpi import daily_figures, roster_names
+from core.kpi import settings as kpi_settings
 from core.projects import merchants
 from ui import context
 from ui.raw_import_widgets import raw_import_tab
@@ -21,7 +22,7 @@ if not projects:
     st.stop()
 labels = {p["id"]: f"{p['merchant_name']} · {p['name']}" for p in projects}
 project_id = st.selectbox(t("projects.choose"), list(labels), format_func=labels.get, key="import_project")
-settings = store.settings_for(db, project_id)
+settings = kpi_settings.settings_for(db, project_id)
 st.caption(
     t(
         "kpi.import.settings",
@@ -39,7 +40,7 @@ def agent_mapping(unknown: list[str], key: str) -> None:
     if not unknown:
         return
     st.warning(t("kpi.import.unknown_agents", n=len(unknown)))
-    roster = store.roster_choices(db, actor, project_id)
+    roster = roster_names.roster_choices(db, actor, project_id)
     with st.form(f"map_{key}"):
         choices: dict[str, int | None] = {}
         for name in unknown:
@@ -56,7 +57,7 @@ def agent_mapping(unknown: list[str], key: str) -> None:
         if st.form_submit_button(t("kpi.import.save_mapping")):
             for name, agent_id in choices.items():
                 if agent_id is not None:
-                    store.map_agent(db, actor, project_id, name, agent_id)
+                    roster_names.map_agent(db, actor, project_id, name, agent_id)
             st.success(t("msg.saved"))
 
 
@@ -69,7 +70,7 @@ with summary_tab:
     summary_import_tab(ctx, project_id, agent_mapping)
 
 with history_tab:
-    history = store.imports(db, actor, project_id)
+    history = daily_figures.imports(db, actor, project_id)
     if not history:
         st.info(t("kpi.import.no_history"))
     else:

@@ -12,7 +12,7 @@ from core.accounts import users
 from core.kernel import config, excel, i18n
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import can
-from core.kpi import store
+from core.kpi import daily_figures, hourly
 from core.overview import meeting
 from core.projects import merchants
 from core.reports import merchant_report
@@ -224,7 +224,7 @@ for section in shown:
                 icon + label,
                 fmt(row["kpi"], row["actual"]),
                 delta=delta,
-                delta_color="normal" if store.TARGETS.get(row["kpi"], ("", True))[1] else "inverse",
+                delta_color="normal" if daily_figures.TARGETS.get(row["kpi"], ("", True))[1] else "inverse",
                 border=True,
             )
     elif section == "praise":
@@ -247,8 +247,8 @@ for section in shown:
         else:
             right.caption(t("monday.none"))
     elif section == "analysis":
-        shop = store.shop_days(db, actor, project_id, monday, sunday)
-        goal = store.targets(db, actor, project_id)
+        shop = daily_figures.shop_days(db, actor, project_id, monday, sunday)
+        goal = daily_figures.targets(db, actor, project_id)
         if shop.empty:
             st.info(t("kpi.no_data_period"))
         else:
@@ -259,7 +259,7 @@ for section in shown:
             right.plotly_chart(
                 slide_sized(trend(ctx, shop, "conversion_rate", goal.get("conversion_rate"))), key="m_trend2"
             )
-            load = cached(store.hourly_load)(db, actor, project_id, monday, sunday)
+            load = cached(hourly.hourly_load)(db, actor, project_id, monday, sunday)
             if not load.empty:
                 st.plotly_chart(
                     hour_chart(load.groupby("hour", as_index=False)["waits"].sum(), t("monday.hour_load")), key="m_load"
@@ -420,9 +420,9 @@ if not presenting:
     )
     charts = {}
     if project_id is not None:
-        shop = store.shop_days(db, actor, project_id, monday, sunday)
+        shop = daily_figures.shop_days(db, actor, project_id, monday, sunday)
         if not shop.empty:
-            goal = store.targets(db, actor, project_id)
+            goal = daily_figures.targets(db, actor, project_id)
             figure = trend(ctx, shop, "response_30s_rate", goal.get("response_30s_rate"))
             charts[t("monday.s.summary")] = figure.to_html(full_html=False, include_plotlyjs=True)
     c2.download_button(

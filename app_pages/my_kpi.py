@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.kernel import config
-from core.kpi import store
+from core.kpi import daily_figures
 from ui import context
 from ui.kpi_widgets import fmt
 
@@ -19,7 +19,7 @@ st.title(t("kpi.mine.title"))
 today = config.today()
 period = st.date_input(t("kpi.period"), value=(today - timedelta(days=30), today), format="YYYY-MM-DD", key="my_period")
 start, end = (period[0], period[-1]) if isinstance(period, tuple) and period else (today - timedelta(days=30), today)
-mine = store.own_kpis(db, actor, start, end)
+mine = daily_figures.own_kpis(db, actor, start, end)
 if mine["agent"] is None:
     st.info(t("kpi.mine.not_linked"))
     st.stop()

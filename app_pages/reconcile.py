@@ -8,6 +8,7 @@ import streamlit as st
 
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import can, page_allowed
+from core.kpi import reconcile_display
 from core.kpi import reconciliation as recon
 from ui import context
 from ui.cache import cached
@@ -84,7 +85,7 @@ st.caption(
         window=f"{settings['window_start']}–{settings['window_end']}",
         unit=t(f"recon.dim.{settings['response_unit']}"),
         days=settings["attribution_days"],
-        platform="、".join(recon.profile_text(p, ctx.lang) for p in result.profiles) or "—",
+        platform="、".join(reconcile_display.profile_text(p, ctx.lang) for p in result.profiles) or "—",
         tolerance=t("recon.tolerance_rule", pct=f"{result.tolerance * 100:g}"),
     )
 )
@@ -102,7 +103,7 @@ m2.metric(t("recon.m.cells"), len(cells), border=True)
 m3.metric(t("recon.m.flagged"), result.flagged_count, border=True)
 m4.metric(t("recon.m.pending"), int(cells["pending"].sum()) if len(cells) else 0, border=True)
 
-st.subheader(t("recon.table"))
+st.subheader(t("reconcile_display.table"))
 shown = recon.filter_cells(cells, query, flagged_only)
 if not result.both_days:
     st.info(t("recon.empty.no_overlap"))
@@ -112,7 +113,7 @@ elif shown.empty:
     st.info(t("recon.no_match") if query.strip() else t("recon.no_flagged"))
 else:
     st.dataframe(
-        recon.table(shown, ctx.lang),
+        reconcile_display.table(shown, ctx.lang),
         hide_index=True,
         width="stretch",
         column_config={
@@ -123,7 +124,7 @@ else:
     download_xlsx(
         ctx,
         "recon.export",
-        recon.export_sheets(result, shown, ctx.lang),
+        reconcile_display.export_sheets(result, shown, ctx.lang),
         f"reconcile-{project_id}-{start}-{end}.xlsx",
         "recon_export",
     )

@@ -44,7 +44,7 @@ def main() -> int:
     from core.complaints import complaints
     from core.kernel import config
     from core.kernel.errors import ValidationError
-    from core.kpi import store
+    from core.kpi import daily_figures, raw_store
     from core.projects import merchants
     from core.qa import reviews, scorecards, scoring
     from core.team import training
@@ -135,12 +135,14 @@ def main() -> int:
                 elif operation == "import_day":
                     day = config.today() - timedelta(days=rng.randrange(1, 30))
                     messages, orders = kpi.generate(rng, [a["sub_account"] for a in team], day, 1, 40)
-                    preview = store.RawPreview(
+                    preview = raw_store.RawPreview(
                         messages=messages, orders=orders, date_from=day, date_to=day, unknown_agents=[]
                     )
-                    result = store.import_raw(db, admin, project["id"], preview)
+                    result = raw_store.import_raw(db, admin, project["id"], preview)
                 else:
-                    store.agent_table(db, admin, project["id"], config.today() - timedelta(days=30), config.today())
+                    daily_figures.agent_table(
+                        db, admin, project["id"], config.today() - timedelta(days=30), config.today()
+                    )
                     result = None
             except ValidationError:
                 with lock:

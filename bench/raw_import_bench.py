@@ -7,9 +7,9 @@ writes it (GB18030, `会话ID, 买家(昵称), 客服(账号), 发送时间, 发
 values, mapped by core.kpi.raw_import), then times what the import page runs, each with its own clock,
 in a fresh temp database:
 
-    layout     core.kpi.store.raw_layout (read the file, find the template or propose the mapping)
-    preview    core.kpi.store.preview_raw (map, validate every row, unknown agents)
-    store      core.kpi.store.import_raw (insert the messages and orders, recompute every affected
+    layout     core.kpi.raw_store.raw_layout (read the file, find the template or propose the mapping)
+    preview    core.kpi.raw_store.preview_raw (map, validate every row, unknown agents)
+    store      core.kpi.raw_store.import_raw (insert the messages and orders, recompute every affected
                day, per-hour figures; one transaction)
 
 and prints the machine and each figure. Target (issue 16): preview + store within 20 s.
@@ -45,7 +45,7 @@ def main() -> int:
         from bench.kpi_vs_duckdb import write_files
         from core.accounts import users
         from core.bootstrap import open_store
-        from core.kpi import raw_import, store
+        from core.kpi import raw_import, raw_store
         from core.projects import merchants
 
         print(
@@ -80,14 +80,14 @@ def main() -> int:
             f"data    : {args.messages:,} messages ({len(m_data) / 1e6:.0f} MB, {args.layout}), {args.orders:,} orders"
         )
         t0 = time.perf_counter()
-        layout = store.raw_layout(db, admin, project_id, raw_import.KIND_MESSAGES, m_data, m_path.name)
+        layout = raw_store.raw_layout(db, admin, project_id, raw_import.KIND_MESSAGES, m_data, m_path.name)
         t1 = time.perf_counter()
-        preview = store.preview_raw(
+        preview = raw_store.preview_raw(
             db, admin, project_id, m_data, m_path.name, o_data, o_path.name, messages_layout=layout
         )
         t2 = time.perf_counter()
         stages: dict[str, float] = {}
-        store.import_raw(
+        raw_store.import_raw(
             db, admin, project_id, preview, lambda fraction, stage: stages.__setitem__(stage, time.perf_counter())
         )
         t3 = time.perf_counter()

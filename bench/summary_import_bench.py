@@ -8,8 +8,8 @@ as "1分20秒" text and as seconds, money with "¥") with openpyxl's write-only 
 then times the three steps the import page runs, each with its own clock:
 
     read + validate   core.kpi.summary_import.read_summary (XLSX through calamine)
-    preview           core.kpi.store.preview_summary's extra work (unknown agent names)
-    store             core.kpi.store.import_summary into a fresh temp database (one transaction)
+    preview           core.kpi.summary_store.preview_summary's extra work (unknown agent names)
+    store             core.kpi.summary_store.import_summary into a fresh temp database (one transaction)
 
 and prints the machine (platform, CPU count, Python, pandas, calamine), the date and each
 figure. Target (issue 9): the whole import of 100,000 rows in at most 15 s.
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("APP_BCRYPT_ROUNDS", "4")
         from core.accounts import users
         from core.bootstrap import open_store
-        from core.kpi import store, summary_import
+        from core.kpi import roster_names, summary_errors, summary_import, summary_store
         from core.projects import merchants
 
         if args.input:
@@ -153,12 +153,14 @@ def main(argv: list[str] | None = None) -> int:
         parsed = summary_import.read_summary(data, "bench.xlsx", max_bytes=200_000_000)
         t1 = time.perf_counter()
         if not parsed.ok:
-            print("the generated file has errors:", [summary_import.format_error(e) for e in parsed.errors[:5]])
+            print("the generated file has errors:", [summary_errors.format_error(e) for e in parsed.errors[:5]])
             return 1
         names = parsed.rows["agent"].astype(str).unique().tolist()
-        preview = store.SummaryImportPreview(parsed=parsed, unknown_agents=store.unknown_agents(db, project_id, names))
+        preview = summary_store.SummaryImportPreview(
+            parsed=parsed, unknown_agents=roster_names.unknown_agents(db, project_id, names)
+        )
         t2 = time.perf_counter()
-        store.import_summary(db, admin, project_id, preview)
+        summary_store.import_summary(db, admin, project_id, preview)
         t3 = time.perf_counter()
         stored = db.execute("SELECT count(*) FROM kpi_agent_daily WHERE project_id = ?", [project_id]).fetchone()[0]
         days = db.execute("SELECT count(*) FROM kpi_shop_daily WHERE project_id = ?", [project_id]).fetchone()[0]

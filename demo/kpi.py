@@ -15,7 +15,7 @@ import sqlite_utils
 
 from core.kernel import config
 from core.kernel.permissions import Actor
-from core.kpi import store
+from core.kpi import daily_figures, raw_store
 from core.projects import merchants
 
 HOUR_WEIGHTS = [1, 0, 0, 0, 0, 0, 1, 3, 6, 9, 11, 10, 7, 8, 10, 10, 9, 7, 6, 8, 11, 12, 9, 4]
@@ -129,10 +129,10 @@ def seed(db: sqlite_utils.Database, admin: Actor, days: int = 90, chats_per_day:
         if not team:
             continue
         quality = {name: rng.choice((0.7, 1.0, 1.0, 1.3, 1.8)) for name in team}
-        volume = int(store.targets(db, admin, project["id"]).get("consultations", chats_per_day) * 0.95)
+        volume = int(daily_figures.targets(db, admin, project["id"]).get("consultations", chats_per_day) * 0.95)
         messages, orders = generate(rng, team, start, days, volume, quality=quality)
         days_seen = pd.to_datetime(messages["time"]).dt.date
-        preview = store.RawPreview(
+        preview = raw_store.RawPreview(
             messages=messages,
             orders=orders,
             date_from=days_seen.min(),
@@ -140,4 +140,4 @@ def seed(db: sqlite_utils.Database, admin: Actor, days: int = 90, chats_per_day:
             unknown_agents=[],
             filenames=["demo-messages.csv", "demo-orders.csv"],
         )
-        store.import_raw(db, admin, project["id"], preview)
+        raw_store.import_raw(db, admin, project["id"], preview)

@@ -9,10 +9,10 @@ How each part is written, so that the rows are what the app itself would have st
 - Merchants, projects, confirmed order confirmations, go-live, agents and team assignments through
   the core functions (audited, validated), as an admin would enter them.
 - Raw chats: a vectorised seeded generator; each project's 90 days go through
-  kpi_store.import_raw, the import path of the app (rows stored, KPIs computed by core.kpi.engine).
+  raw_store.import_raw, the import path of the app (rows stored, KPIs computed by core.kpi.engine).
 - The other days of the year are stored as a platform summary import would store them
   (source 'summary', one kpi_imports row per project, shop days derived from the agent days by
-  the formula of kpi_store.shop_from_agent_summaries, vectorised).
+  the formula of summary_store.shop_from_agent_summaries, vectorised).
 - QA reviews: scored by core.qa.scoring.compute on the project's scorecard; complaints numbered
   TS-YYYYMMDD-NNNN per day with the day counters, their events and statuses; both in bulk
   (executemany, one transaction per chunk) with one audit row per bulk load, not one per row.
@@ -45,7 +45,7 @@ from core.golive import gate
 from core.kernel import audit, config
 from core.kernel.db import write
 from core.kernel.permissions import Actor
-from core.kpi import engine, store
+from core.kpi import engine, raw_store
 from core.projects import merchants
 from core.projects import order_confirmation as oc
 from core.qa import scorecards, scoring
@@ -332,7 +332,7 @@ def generate_chats(
 
 
 def add_raw_chats(db: sqlite_utils.Database, scale: Scale, project_ids: list[int], started: float) -> tuple[date, date]:
-    """Raw chats for the projects, imported with kpi_store.import_raw (the app's path); return the days covered."""
+    """Raw chats for the projects, imported with raw_store.import_raw (the app's path); return the days covered."""
     admin = _admin(db)
     teams = live_teams(db)
     end = config.today() - timedelta(days=1)
@@ -342,7 +342,7 @@ def add_raw_chats(db: sqlite_utils.Database, scale: Scale, project_ids: list[int
         rng = np.random.default_rng(SEED + project_id)
         team = [m["sub_account"] for m in teams[project_id]]
         messages, orders = generate_chats(rng, team, start, scale.raw_days, per_project, f"L{project_id}-")
-        preview = store.RawPreview(
+        preview = raw_store.RawPreview(
             messages=messages,
             orders=orders,
             date_from=start,
@@ -350,7 +350,7 @@ def add_raw_chats(db: sqlite_utils.Database, scale: Scale, project_ids: list[int
             unknown_agents=[],
             filenames=["large-messages.csv", "large-orders.csv"],
         )
-        store.import_raw(db, admin, project_id, preview)
+        raw_store.import_raw(db, admin, project_id, preview)
         _log(
             f"raw chats {index + 1}/{len(project_ids)}: project {project_id}, "
             f"{len(messages):,} messages, {len(orders):,} orders",
@@ -410,7 +410,7 @@ def summary_agent_days(rng: np.random.Generator, members: list[dict], days: list
 
 
 def shop_days_from_agents(frame: pd.DataFrame) -> pd.DataFrame:
-    """kpi_store.shop_from_agent_summaries for every day at once (the same formula, vectorised)."""
+    """summary_store.shop_from_agent_summaries for every day at once (the same formula, vectorised)."""
     grouped = frame.groupby("day", sort=True)
     shop = grouped[["consultations", "converted", "items"]].sum().astype(int)
     shop["sales"] = grouped["sales"].sum().round(2)

@@ -67,22 +67,22 @@ def kpi_platform_table(ctx, platform: pd.DataFrame) -> pd.DataFrame:
     """The platform-only figures per agent as people read them: labelled columns, rates as
     percentages, times in seconds, pending fields named (待更新)."""
     from core.kernel import formatting
-    from core.kpi import summary_import
+    from core.kpi import summary_fields
 
     t = ctx.t
     out = pd.DataFrame({t("kpi.agent"): platform["agent_name"]})
     for column in platform.columns:
         if column in ("agent", "agent_name", "pending"):
             continue
-        kind = summary_import.FIELDS[column].kind if column in summary_import.FIELDS else summary_import.NUMBER
+        kind = summary_fields.FIELDS[column].kind if column in summary_fields.FIELDS else summary_fields.NUMBER
         values = platform[column]
-        if kind == summary_import.RATE:
+        if kind == summary_fields.RATE:
             values = values.map(formatting.percent)
-        elif kind == summary_import.DURATION:
+        elif kind == summary_fields.DURATION:
             values = values.map(lambda v: formatting.seconds(v, 0))
-        elif kind == summary_import.MONEY:
+        elif kind == summary_fields.MONEY:
             values = values.map(formatting.money)
-        elif kind == summary_import.COUNT:
+        elif kind == summary_fields.COUNT:
             values = values.map(formatting.count)
         else:
             values = values.map(formatting.ratio)

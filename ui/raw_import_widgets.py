@@ -1,8 +1,8 @@
 """The raw tab of the data-import page: chat logs and order exports, mapped once, previewed, imported.
 
-Reads the uploads into layouts (core.kpi.store.raw_layout: saved template, canonical format or a
+Reads the uploads into layouts (core.kpi.raw_store.raw_layout: saved template, canonical format or a
 proposal), lets the user change every header's field and every sender / status value's meaning,
-then checks and imports through core.kpi.store. Numbers and rules live in core.kpi.raw_import.
+then checks and imports through core.kpi.raw_store. Numbers and rules live in core.kpi.raw_import.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from core.kernel.errors import ValidationError
-from core.kpi import raw_import, store, templates
+from core.kpi import raw_import, raw_store, templates
 from ui.context import Context
 
 _KINDS = {
@@ -35,7 +35,7 @@ def _layout_of(ctx: Context, project_id: int, kind: str, upload: Any) -> raw_imp
     if stored and stored[0] == ident:
         return stored[1]
     try:
-        layout = store.raw_layout(ctx.db, ctx.actor, project_id, kind, upload.getvalue(), upload.name)
+        layout = raw_store.raw_layout(ctx.db, ctx.actor, project_id, kind, upload.getvalue(), upload.name)
     except ValidationError as exc:
         _show_errors(ctx, exc)
         return None
@@ -183,7 +183,7 @@ def _show_errors(ctx: Context, exc: ValidationError) -> None:
             [
                 {
                     t("kpi.import.where"): e.field,
-                    t("kpi.import.reason"): store.translate_reason(e.params.get("reason", ""), ctx.lang),
+                    t("kpi.import.reason"): raw_store.translate_reason(e.params.get("reason", ""), ctx.lang),
                 }
                 for e in exc.errors[:500]
             ]
@@ -229,7 +229,7 @@ def raw_import_tab(
             with st.spinner(t("kpi.import.checking")):
                 st.session_state["raw_preview"] = (
                     project_id,
-                    store.preview_raw(
+                    raw_store.preview_raw(
                         db,
                         actor,
                         project_id,
@@ -273,7 +273,7 @@ def raw_import_tab(
         st.caption(t("kpi.import.replace_note", start=preview.date_from.isoformat(), end=preview.date_to.isoformat()))
         if st.button(t("kpi.import.go"), type="primary", key="raw_go"):
             bar = st.progress(0.0, text=t("kpi.import.progress"))
-            import_id = store.import_raw(
+            import_id = raw_store.import_raw(
                 db,
                 actor,
                 project_id,

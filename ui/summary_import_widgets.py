@@ -2,7 +2,7 @@
 warnings, pending figures, the import itself and the project's saved templates.
 
 The uploaded file is kept in the session (`summary_upload`) while the user maps it, so changing a
-choice re-reads the same bytes; every figure and rule comes from core (kpi_store, summary_import).
+choice re-reads the same bytes; every figure and rule comes from core (summary_store, summary_import).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import streamlit as st
 
 from core.kernel.db import data_version
 from core.kernel.errors import ValidationError
-from core.kpi import profiles, reconciliation, store, summary_import, templates
+from core.kpi import profiles, reconciliation, summary_errors, summary_fields, summary_import, summary_store, templates
 from ui.context import Context
 from ui.widgets import show_validation
 
@@ -38,9 +38,9 @@ def _field_options(preview: summary_import.SummaryPreview) -> list[str]:
     this file uses (a dropdown of every flavour of every field would be unusable)."""
     base = [
         name
-        for name in summary_import.FIELDS
+        for name in summary_fields.FIELDS
         if name not in ("agent_key",)
-        and not any(name.endswith(f"_{s}") for s in (*summary_import.DIMENSIONS, *summary_import.FLAVOURS))
+        and not any(name.endswith(f"_{s}") for s in (*summary_fields.DIMENSIONS, *summary_fields.FLAVOURS))
     ]
     used = {name for _, name in preview.mapping if name}
     roots = {
@@ -52,7 +52,7 @@ def _field_options(preview: summary_import.SummaryPreview) -> list[str]:
         for name in used
     }
     variants = [
-        name for name in summary_import.FIELDS if name not in base and any(name.startswith(f"{r}_") for r in roots)
+        name for name in summary_fields.FIELDS if name not in base and any(name.startswith(f"{r}_") for r in roots)
     ]
     return [UNUSED, *base, *variants]
 
@@ -64,7 +64,7 @@ def summary_import_tab(ctx: Context, project_id: int, agent_mapping: Callable[[l
     flavour = reconciliation.get_settings(db, actor, project_id)["flavour"]
     picked = st.segmented_control(
         t("imp.flavour.set"),
-        list(store.FLAVOURS),
+        list(summary_store.FLAVOURS),
         default=flavour,
         format_func=lambda f: t(f"imp.flavour.{f}"),
         key=f"summary_flavour_{project_id}",
@@ -101,7 +101,7 @@ def summary_import_tab(ctx: Context, project_id: int, agent_mapping: Callable[[l
     preview_key = (state["profile"], tuple(sorted(state["overrides"].items(), key=str)), state["day"], data_version(db))
     if state.get("preview_key") != preview_key:
         checking = st.progress(0.0, text=t("kpi.import.checking"))
-        state["preview"] = store.preview_summary(
+        state["preview"] = summary_store.preview_summary(
             db,
             actor,
             project_id,
@@ -162,7 +162,7 @@ def summary_import_tab(ctx: Context, project_id: int, agent_mapping: Callable[[l
         st.error(t("kpi.import.refused"))
         st.dataframe(
             pd.DataFrame(
-                [{t("kpi.import.reason"): summary_import.format_error(e, ctx.lang)} for e in parsed.errors[:500]]
+                [{t("kpi.import.reason"): summary_errors.format_error(e, ctx.lang)} for e in parsed.errors[:500]]
             ),
             hide_index=True,
             width="stretch",
@@ -185,7 +185,7 @@ def summary_import_tab(ctx: Context, project_id: int, agent_mapping: Callable[[l
         if st.button(t("kpi.import.go"), type="primary", key="summary_go"):
             saving = st.progress(0.0, text=t("kpi.import.progress"))
             try:
-                import_id = store.import_summary(
+                import_id = summary_store.import_summary(
                     db,
                     actor,
                     project_id,

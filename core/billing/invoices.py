@@ -8,7 +8,7 @@ terms change (`contracts.segments`), and each segment is billed by its own terms
 - weekend surcharge: the seat fee × weekend rate, pro-rated alike (when weekends are served);
 - term discount: −(seats + surcharges) × discount rate, pro-rated alike;
 - commission: the commission rate × the attributed sales of the segment's days, read from the
-  KPI engine's stored shop days (`kpi_store.shop_days`, column `sales`: orders attributed to chats);
+  KPI engine's stored shop days (`daily_figures.shop_days`, column `sales`: orders attributed to chats);
 
 then, for the month:
 - minimum fee: when the service fee (the lines above but commission) is below the minimum fee
@@ -48,7 +48,7 @@ from core.kernel import audit, config, formatting, i18n
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
 from core.kernel.permissions import Actor, PermissionDenied, require, require_project, visible_project_ids
-from core.kpi import store
+from core.kpi import daily_figures
 from core.salary.payroll import month_bounds, month_of, previous_month, recent_months  # noqa: F401  (month helpers shared with pay)
 
 INVOICE_STATUSES = ("draft", "approved", "issued", "paid")
@@ -209,7 +209,7 @@ def month_kpi(frame: pd.DataFrame, kpi: str) -> Decimal | None:
     """A KPI over the days of a frame of shop days: rates recomputed from the summed counts, never averaged."""
     if frame.empty:
         return None
-    sums = store.aggregate(frame)
+    sums = daily_figures.aggregate(frame)
     if kpi == "response_30s_rate" and sums.get("waits"):
         return Decimal(int(round(sums["fast_replies"]))) / Decimal(int(round(sums["waits"])))
     if kpi == "conversion_rate" and sums.get("consultations"):
@@ -236,7 +236,7 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
     if not parts:
         return None
     first, last = parts[0]["start"], parts[-1]["end"]
-    shop = store.shop_days(db, actor, contract["project_id"], first, last)
+    shop = daily_figures.shop_days(db, actor, contract["project_id"], first, last)
     lines: list[dict[str, Any]] = []
     minimum = rules.ZERO
     for segment in parts:
@@ -273,7 +273,7 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
         higher = contracts.REBATE_KPIS.get(kpi, True)
         actual, target = month_kpi(served, kpi), targets.get(kpi)
         due = rules.rebate_due(actual, target, higher)
-        sums = store.aggregate(served) if not served.empty else {}
+        sums = daily_figures.aggregate(served) if not served.empty else {}
         inputs = [
             _input("billing.in.kpi", f"@kpi.m.{kpi}"),
             _input("billing.in.actual", _kpi_text(kpi, actual)),
@@ -491,7 +491,7 @@ def pending_kpi_days(db: sqlite_utils.Database, actor: Actor, invoice_id: int) -
 
 
 def _pending_days(db: sqlite_utils.Database, row: dict) -> list[str]:
-    found = store.pending_in_period(
+    found = daily_figures.pending_in_period(
         db, date.fromisoformat(row["period_start"]), date.fromisoformat(row["period_end"]), [row["project_id"]]
     )
     return sorted(found.get(row["project_id"], {}))

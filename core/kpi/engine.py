@@ -726,7 +726,6 @@ def _attribute(m: _Msgs, o: _Orders, c_first_t: np.ndarray, attribution_days: in
     the order is silent.
     """
     t = m.t
-    n = len(t)
     row_chat = m.chat_of
     elig = np.flatnonzero(t >= c_first_t[row_chat])
     e_chat = row_chat[elig]

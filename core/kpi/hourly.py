@@ -12,7 +12,7 @@ One row per (project, day, hour) that has a buyer message starting a wait or a c
 
 Waits and chats belong to one calendar day (a chat is a (date, agent, buyer) triple), so the
 rows of a day depend only on that day's messages: an import recomputes the rows of the days it
-recomputes (`core.kpi.store.recompute` calls `store`), with the settings the day's KPI rows are
+recomputes (`core.kpi.raw_store.recompute` calls `store`), with the settings the day's KPI rows are
 computed with. Reading a month is a few hundred rows instead of re-running the engine on every
 message. Pure Python; no Streamlit.
 """
@@ -26,11 +26,13 @@ import pandas as pd
 import sqlite_utils
 
 from core.kernel.db import write
+from core.kernel.permissions import Actor, require_project
 from core.kpi import engine
 from core.kpi.settings import settings_for
 
 COLUMNS = ["day", "hour", "inquiries", "waits", "answered", "response_s_sum"]
 LOAD_COLUMNS = ["weekday", "hour", "waits", "avg_response_s"]
+HOUR_COLUMNS = ["hour", "waits", "answered", "avg_response_s"]
 BACKFILL_DAYS = 14
 
 
@@ -99,7 +101,8 @@ def store(
     table = hourly_rows(inside, settings)
     db.execute("DELETE FROM kpi_hourly WHERE project_id = ? AND day BETWEEN ? AND ?", [project_id, low, high])
     db.conn.executemany(
-        "INSERT INTO kpi_hourly (project_id, day, hour, inquiries, waits, answered, response_s_sum) VALUES (?,?,?,?,?,?,?)",
+        "INSERT INTO kpi_hourly (project_id, day, hour, inquiries, waits, answered, response_s_sum) VALUES "
+        "(?,?,?,?,?,?,?)",
         [
             (project_id, d, int(h), int(i), int(w), int(a), float(s))
             for d, h, i, w, a, s in table[COLUMNS].itertuples(index=False)
@@ -170,3 +173,49 @@ def inquiries(db: sqlite_utils.Database, project_id: int, start: date, end: date
     for d, h, n in found:
         history[(date.fromisoformat(d), h)] = float(n)
     return history
+
+
+def hourly_load(db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date) -> pd.DataFrame:
+    """Waits by weekday and hour of day with their mean response time (raw logs only).
+
+    Columns: weekday (0 = Monday), hour, waits, avg_response_s. Empty without raw logs. Read from
+    the per-hour figures stored at import, not recomputed from the messages.
+    """
+    require_project(db, actor, project_id, "kpi.read")
+    return load(db, project_id, start, end)
+
+
+def mean_response_by_hour(rows: pd.DataFrame) -> pd.DataFrame:
+    """Hour of day → waits, answered and mean response time of per-hour rows (hour, waits, answered,
+    response_s_sum; any number of days).
+
+    Only answered waits have a response time, so the mean of an hour is its response_s_sum /
+    answered (10 answered waits of 10 s and 10 unanswered: 10 s, not 5 s); None when nothing in
+    that hour was answered. Columns: hour, waits, answered, avg_response_s; one row per hour present.
+    """
+    if rows.empty:
+        return pd.DataFrame(columns=HOUR_COLUMNS)
+    grouped = (
+        rows.groupby("hour")
+        .agg(waits=("waits", "sum"), answered=("answered", "sum"), response_s_sum=("response_s_sum", "sum"))
+        .reset_index()
+    )
+    means = [
+        float(total) / float(answered) if answered > 0 else None
+        for total, answered in zip(grouped["response_s_sum"], grouped["answered"])
+    ]
+    grouped["avg_response_s"] = pd.Series(means, index=grouped.index, dtype=object)
+    return grouped[HOUR_COLUMNS].reset_index(drop=True)
+
+
+def response_by_hour(db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date) -> pd.DataFrame:
+    """The hour-of-day mean response times over [start, end] (raw logs only), as `mean_response_by_hour`."""
+    require_project(db, actor, project_id, "kpi.read")
+    cursor = db.conn.execute(
+        "SELECT hour, waits, answered, response_s_sum FROM kpi_hourly WHERE project_id = ? AND day BETWEEN ? AND ? "
+        "AND waits > 0",
+        [project_id, start.isoformat(), end.isoformat()],
+    )
+    return mean_response_by_hour(
+        pd.DataFrame(cursor.fetchall(), columns=["hour", "waits", "answered", "response_s_sum"])
+    )

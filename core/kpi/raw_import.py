@@ -18,7 +18,7 @@ silence: a sender or status value that is not mapped refuses the import (with co
 is mapped or explicitly ignored.
 
 `messages_frame` / `orders_frame` turn a layout into the canonical cells of shared/spec/kpi.md,
-which core.kpi.engine validates (every reason as for our own format); core.kpi.store stores them.
+which core.kpi.engine validates (every reason as for our own format); core.kpi.raw_store stores them.
 Our canonical format (time, buyer, agent, sender, content / order_id, buyer, created_at, …)
 maps to itself with no work. No streamlit here.
 """
@@ -26,7 +26,6 @@ maps to itself with no work. No streamlit here.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -36,12 +35,18 @@ import numpy as np
 import pandas as pd
 
 from core.kpi import engine as kpi
+from core.kpi.raw_cells import Cells, blank_cell, clean_text
 from core.kpi.templates import normalise_header
 
 KIND_MESSAGES = "raw_messages"
+
+
 KIND_ORDERS = "raw_orders"
 
+
 MESSAGE_FIELDS = ("time", "date", "clock", "buyer", "agent", "sender", "content", "auto_flag", "manual_flag")
+
+
 ORDER_FIELDS = (
     "order_id",
     "main_order_id",
@@ -54,9 +59,16 @@ ORDER_FIELDS = (
     "refund_status",
     "close_reason",
 )
+
+
 SENDER_CLASSES = ("buyer", "agent", "auto", "robot", "system", "ignore")
+
+
 ROBOT_AS = ("auto", "agent")
+
+
 ORDER_STATUS_CHOICES = (*kpi.ORDER_STATUSES, "ignore")
+
 
 # header wordings → field, compared normalised (NFKC, no spaces, lower case), also without a bracketed part
 MESSAGE_HEADERS: dict[str, tuple[str, ...]] = {
@@ -123,6 +135,8 @@ MESSAGE_HEADERS: dict[str, tuple[str, ...]] = {
     "auto_flag": ("is_aut", "is_auto", "自动回复", "auto", "is_robot"),
     "manual_flag": ("manual_reply", "人工回复", "is_manual"),
 }
+
+
 ORDER_HEADERS: dict[str, tuple[str, ...]] = {
     "order_id": ("order_id", "订单编号", "订单号", "订单id", "子订单编号"),
     "main_order_id": ("主订单编号", "父订单编号", "main_order_id"),
@@ -135,7 +149,10 @@ ORDER_HEADERS: dict[str, tuple[str, ...]] = {
     "refund_status": ("售后状态", "退款状态", "refund_status"),
     "close_reason": ("订单关闭原因", "关闭原因", "close_reason"),
 }
+
+
 REQUIRED = {KIND_MESSAGES: ("buyer", "agent", "sender"), KIND_ORDERS: ("order_id", "created_at", "amount", "status")}
+
 
 SENDER_VALUES: dict[str, tuple[str, ...]] = {
     "buyer": ("buyer", "user", "买家", "顾客", "客户", "用户", "customer", "访客", "guest", "consumer"),
@@ -157,6 +174,8 @@ SENDER_VALUES: dict[str, tuple[str, ...]] = {
     "robot": ("robot", "机器人", "智能辅助", "bot", "ai", "智能客服", "机器人客服", "robot_reply", "小蜜", "店小蜜"),
     "system": ("system", "系统", "系统消息", "平台", "notice", "系统通知", "服务助手", "platform", "sys"),
 }
+
+
 # status texts of the backends → canonical status (shared/spec/kpi.md)
 STATUS_VALUES: dict[str, str] = {
     "paid": "paid",
@@ -193,9 +212,17 @@ STATUS_VALUES: dict[str, str] = {
     "退款成功": "refunded",
     "已退款": "refunded",
 }
+
+
 _TRUE = {"1", "true", "yes", "y", "t", "是", "√"}
+
+
 _FALSE = {"0", "false", "no", "n", "f", "否"}
+
+
 _BRACKETS = re.compile(r"[(（\[【].*?[)）\]】]")
+
+
 _ORDER_TOKEN = r"[0-9][0-9\-]{8,}[0-9]"
 
 
@@ -205,119 +232,6 @@ def _norm_value(value: Any) -> str:
 
 def _base(header: str) -> str:
     return normalise_header(_BRACKETS.sub("", unicodedata.normalize("NFKC", str(header))))
-
-
-# --------------------------------------------------------------------------- reading
-
-
-@dataclass
-class Cells:
-    """A file read into text cells: the headers as written and one column per header."""
-
-    headers: list[str]
-    table: pd.DataFrame  # columns = headers (as written), cells str (xlsx: str or datetime)
-    encoding: str
-    rows_offset: int = 2  # spreadsheet row of the first data row
-
-
-def _decode(data: bytes) -> tuple[str, str]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    sample = data[:4000]
-    if sample and sample.count(b"\x00") > len(sample) // 4:  # UTF-16 without its BOM
-        return data.decode("utf-16-le" if sample[1:2] == b"\x00" else "utf-16-be"), "utf-16"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise kpi.KpiInputError([(line, "the file is not UTF-8, GB18030 or UTF-16 text")]) from None
-
-
-def read_cells(data: bytes, filename: str) -> Cells:
-    """Read a CSV (any of the encodings above, comma or tab separated) or xlsx file into text cells."""
-    if not data or not data.strip():
-        raise kpi.KpiInputError([(1, "the file is empty")])
-    is_xlsx = data[:4] == b"PK\x03\x04" or str(filename).lower().endswith((".xlsx", ".xlsm", ".xls"))
-    if is_xlsx:
-        try:
-            table = pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=object, engine="calamine")
-        except Exception as exc:  # noqa: BLE001 - any reader failure is bad input
-            raise kpi.KpiInputError([(1, f"cannot read the Excel file: {exc}")]) from None
-        headers = [str(c) for c in table.columns]
-        table.columns = headers
-        for c in headers:
-            table[c] = [_excel_cell(v) for v in table[c].tolist()]
-        encoding = "xlsx"
-    else:
-        text, encoding = _decode(data)
-        raw = data if encoding in ("utf-8", "utf-8-sig") else text.encode("utf-8")
-        head = raw.split(b"\n", 1)[0]
-        sep = "\t" if head.count(b"\t") > head.count(b",") else ","
-        table = kpi.arrow_csv(raw) if sep == "," else None
-        if table is None:
-            body = raw.decode("utf-8-sig")
-            try:
-                table = pd.read_csv(
-                    io.StringIO(body), dtype=str, keep_default_na=False, na_filter=False, sep=sep, skip_blank_lines=True
-                )
-            except pd.errors.EmptyDataError:
-                raise kpi.KpiInputError([(1, "the file is empty")]) from None
-            except pd.errors.ParserError:
-                raise kpi.KpiInputError(kpi._csv_shape_errors(body)) from None
-        headers = [str(c).lstrip("\ufeff") for c in table.columns]
-        table.columns = headers
-    seen: set[str] = set()
-    for h in headers:
-        key = normalise_header(h)
-        if key and key in seen:
-            raise kpi.KpiInputError([(1, f"column '{h.strip()}' appears more than once")])
-        seen.add(key)
-    keep = len(table)
-    while keep and all(_blank(v) for v in table.iloc[keep - 1].tolist()):
-        keep -= 1
-    table = table.iloc[:keep].reset_index(drop=True)
-    return Cells(headers=headers, table=table, encoding=encoding)
-
-
-def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip())
-
-
-def _excel_cell(v: Any) -> Any:
-    if isinstance(v, dt.datetime):
-        return pd.Timestamp(v).round("s").to_pydatetime()
-    if isinstance(v, (dt.date, dt.time)) or v is None:
-        return v
-    if isinstance(v, float):
-        return "" if np.isnan(v) else (str(int(v)) if v.is_integer() else repr(v))
-    return str(v)
-
-
-def _text(col: pd.Series, *, apostrophe: bool = False) -> pd.Series:
-    """Cells as clean text: trimmed (tabs too), `="…"` unwrapped, a lone tab empty; with
-    `apostrophe` also the `'` Excel users put before long numbers (Taobao phones, ids)."""
-    if col.dtype == object:
-        col = pd.Series(
-            ["" if _blank(v) else (v if isinstance(v, str) else str(v)) for v in col.tolist()],
-            index=col.index,
-            dtype="str",
-        )
-    text = col.fillna("").astype("str")
-    text = text.str.strip()
-    if text.str.startswith("=").any():
-        text = text.str.replace(r'^="(.*)"$', r"\1", regex=True).str.strip()
-    if apostrophe and text.str.startswith("'").any():
-        text = text.str.replace(r"^'", "", regex=True)
-    return text
-
-
-# --------------------------------------------------------------------------- layouts
 
 
 @dataclass
@@ -389,7 +303,7 @@ def propose_mapping(kind: str, headers: list[str], table: pd.DataFrame | None = 
 
 
 def _looks_like_clock(col: pd.Series) -> bool:
-    sample = [v for v in col.head(50).tolist() if not _blank(v)]
+    sample = [v for v in col.head(50).tolist() if not blank_cell(v)]
     return bool(sample) and all(
         isinstance(v, dt.time) or re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", str(v).strip()) for v in sample
     )
@@ -512,7 +426,7 @@ def _sender_classes(layout: Layout) -> tuple[pd.Series, pd.Series, np.ndarray] |
     if column is None:
         return None
     table = layout.cells.table
-    values = _text(table[column])
+    values = clean_text(table[column])
     codes, uniques = pd.factorize(values)
     sender_map = {_norm_value(k): v for k, v in layout.options.get("sender_map", {}).items()}
     classes = np.array(
@@ -527,7 +441,7 @@ def _sender_classes(layout: Layout) -> tuple[pd.Series, pd.Series, np.ndarray] |
         for field_name in ("agent", "buyer"):
             source = layout.column(field_name)
             if source is not None and open_rows.any():
-                same = open_rows & (values.to_numpy(dtype=object) == _text(table[source]).to_numpy(dtype=object))
+                same = open_rows & (values.to_numpy(dtype=object) == clean_text(table[source]).to_numpy(dtype=object))
                 klass[same] = field_name
                 named |= same
                 open_rows &= ~same
@@ -579,10 +493,10 @@ def _apply_flags(layout: Layout, klass: pd.Series) -> pd.Series:
     agentish = out.isin(["agent"]).to_numpy()
     auto_h, manual_h = layout.column("auto_flag"), layout.column("manual_flag")
     if auto_h is not None:
-        flag = _text(table[auto_h]).map(_norm_value).isin(_TRUE).to_numpy()
+        flag = clean_text(table[auto_h]).map(_norm_value).isin(_TRUE).to_numpy()
         out[agentish & flag] = "auto"
     if manual_h is not None:
-        flag = _text(table[manual_h]).map(_norm_value).isin(_FALSE).to_numpy()
+        flag = clean_text(table[manual_h]).map(_norm_value).isin(_FALSE).to_numpy()
         out[agentish & flag] = "auto"
     return out
 
@@ -602,7 +516,7 @@ def _analyse_statuses(layout: Layout) -> None:
         notes.append("refunds")
     if column is None:
         return
-    values = _text(layout.cells.table[column])
+    values = clean_text(layout.cells.table[column])
     status_map = {_norm_value(k): v for k, v in layout.options.get("status_map", {}).items()}
     rows = []
     for value, n in values.value_counts().items():
@@ -616,9 +530,6 @@ def _analyse_statuses(layout: Layout) -> None:
     layout.unmapped = {r["value"] or "(空)": r["count"] for r in rows if not r["class"]}
 
 
-# --------------------------------------------------------------------------- canonical frames
-
-
 def _clock_text(col: pd.Series) -> pd.Series:
     """Time text completed to seconds ('09:15' → '09:15:00', '2026-11-02 09:15' → '… 09:15:00')."""
     return col.str.replace(r"^((?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}[ T])?\d{1,2}:\d{2})$", r"\1:00", regex=True)
@@ -630,11 +541,11 @@ def _times(table: pd.DataFrame, time_h: str | None, date_h: str | None, clock_h:
         col = table[time_h]
         if col.dtype == object and any(isinstance(v, dt.datetime) for v in col.head(20).tolist()):
             return pd.Series(
-                [v if isinstance(v, dt.datetime) else ("" if _blank(v) else str(v).strip()) for v in col.tolist()],
+                [v if isinstance(v, dt.datetime) else ("" if blank_cell(v) else str(v).strip()) for v in col.tolist()],
                 index=table.index,
                 dtype=object,
             )
-        text = _text(col)
+        text = clean_text(col)
         epoch = text.str.fullmatch(r"\d{10}|\d{13}")
         if epoch.any() and epoch.all():  # socket records: seconds or milliseconds since 1970, shown in China time
             seconds = text.astype("int64")
@@ -650,12 +561,12 @@ def _times(table: pd.DataFrame, time_h: str | None, date_h: str | None, clock_h:
             if isinstance(v, dt.datetime)
             else v.isoformat()
             if isinstance(v, dt.date)
-            else ("" if _blank(v) else str(v).strip())
+            else ("" if blank_cell(v) else str(v).strip())
         )
         for v in table[date_h].tolist()
     ]
     clocks = [
-        (v.strftime("%H:%M:%S") if isinstance(v, (dt.time, dt.datetime)) else ("" if _blank(v) else str(v).strip()))
+        (v.strftime("%H:%M:%S") if isinstance(v, (dt.time, dt.datetime)) else ("" if blank_cell(v) else str(v).strip()))
         for v in table[clock_h].tolist()
     ]
     joined = pd.Series([f"{d} {c}" if d and c else "" for d, c in zip(dates, clocks)], index=table.index, dtype="str")
@@ -677,10 +588,10 @@ def messages_frame(layout: Layout) -> tuple[pd.DataFrame, np.ndarray]:
     frame = pd.DataFrame(
         {
             "time": _times(table, layout.column("time"), layout.column("date"), layout.column("clock")),
-            "buyer": _text(table[layout.column("buyer")]),
-            "agent": _text(table[layout.column("agent")]),
+            "buyer": clean_text(table[layout.column("buyer")]),
+            "agent": clean_text(table[layout.column("agent")]),
             "sender": pd.Series(klass.to_numpy(dtype=object), index=table.index, dtype="str"),
-            "content": _text(table[content_h]) if content_h else pd.Series([""] * len(table), dtype="str"),
+            "content": clean_text(table[content_h]) if content_h else pd.Series([""] * len(table), dtype="str"),
         }
     )
     rows = np.arange(len(table)) + layout.cells.rows_offset
@@ -703,11 +614,11 @@ def orders_frame(layout: Layout) -> tuple[pd.DataFrame, np.ndarray]:
     _check_complete(layout)
     table = layout.cells.table
     col = lambda name: layout.column(name)  # noqa: E731
-    text = lambda name: (
-        _text(table[col(name)], apostrophe=True)
+    text = lambda name: (  # noqa: E731
+        clean_text(table[col(name)], apostrophe=True)
         if col(name)
         else pd.Series([""] * len(table), index=table.index, dtype="str")
-    )  # noqa: E731
+    )
     status_map = {_norm_value(k): v for k, v in layout.options.get("status_map", {}).items()}
     raw_status = text("status")
     status = pd.Series(
@@ -720,7 +631,7 @@ def orders_frame(layout: Layout) -> tuple[pd.DataFrame, np.ndarray]:
     if paid is None:  # PDD: 订单成交时间 is when the order was paid
         paid = created.where(status.isin(["paid", "shipped", "completed", "refunded"]), "")
     paid_text = pd.Series(
-        [v if isinstance(v, dt.datetime) else ("" if _blank(v) else str(v)) for v in paid.tolist()],
+        [v if isinstance(v, dt.datetime) else ("" if blank_cell(v) else str(v)) for v in paid.tolist()],
         index=table.index,
         dtype=object,
     )
@@ -813,31 +724,3 @@ def buyers_from_chats(orders: pd.DataFrame, messages: pd.DataFrame) -> tuple[pd.
                     found[token] = (when, buyer)
     filled = orders["buyer"].where(~missing, orders["order_id"].map(lambda o: found.get(o, (None, ""))[1]))
     return filled, int(((filled != "") & missing).sum())
-
-
-def sniff_headers(data: bytes, filename: str) -> list[str] | None:
-    """The header row of a file without reading the whole of it (None when it cannot be told)."""
-    import csv
-
-    if not data or not data.strip():
-        return None
-    if data[:4] == b"PK\x03\x04" or str(filename).lower().endswith((".xlsx", ".xlsm", ".xls")):
-        try:
-            return [str(c) for c in pd.read_excel(io.BytesIO(data), sheet_name=0, nrows=0, engine="calamine").columns]
-        except Exception:  # noqa: BLE001 - the full read says what is wrong
-            return None
-    sample = data[:65536]
-    if not sample.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\n" in sample:
-        sample = sample[: sample.index(b"\n")]
-    try:
-        text, _ = _decode(
-            sample if not sample.startswith((b"\xff\xfe", b"\xfe\xff")) else sample[: len(sample) // 2 * 2]
-        )
-    except (kpi.KpiInputError, UnicodeDecodeError):
-        try:
-            text = sample.decode("utf-8-sig", errors="ignore")
-        except UnicodeDecodeError:
-            return None
-    line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
-    sep = "\t" if line.count("\t") > line.count(",") else ","
-    return next(csv.reader([line], delimiter=sep), None)

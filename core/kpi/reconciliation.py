@@ -10,10 +10,10 @@ Rules, each tested in tests/core/kpi/test_reconciliation.py:
 
 Agents
     A log writes "店铺:小美", a summary "小美" or an alias: both sides are tied to the roster
-    agent (`kpi_store.resolve_agent`), else to the name after the shop prefix
-    (`kpi_store.name_key`). Agents on one side only are listed too (`only_ours`,
+    agent (`roster_names.resolve_agent`), else to the name after the shop prefix
+    (`roster_names.name_key`). Agents on one side only are listed too (`only_ours`,
     `only_platform`). Several rows of one side for one agent and day (two spellings in one log)
-    are recomputed as one from their counts (`kpi_store.aggregate`).
+    are recomputed as one from their counts (`daily_figures.aggregate`).
 Which platform figure
     The platform's `figures` keys are a field name with variant suffixes: `_person` /
     `_session` (per person / per session) and `_service` / `_allday` (service hours / whole day).
@@ -34,7 +34,7 @@ Difference and tolerance
     for everything else the relative difference (0.05 = 5 %). Exactly at the tolerance is not
     flagged (compared after rounding to 9 decimals, so 0.80 − 0.75 is 0.05). A platform figure of
     0 against ours above 0 is flagged (infinitely far apart).
-Likely reasons (codes, in this order; rendered by `reason_text`)
+Likely reasons (codes, in this order; rendered by `reconcile_display.reason_text`)
     `pending`         the platform has not settled the figure (延迟统计).
     `window_allday`   the compared figure is the platform's whole-day one, ours counts the window.
     `window`          the platform's service hours (or the window its rule page states) differ
@@ -70,21 +70,40 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from core.kernel import audit, config, formatting, i18n
+from core.kernel import audit, config
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, ValidationError
 from core.kernel.permissions import Actor, can, require_project
-from core.kpi import store
+from core.kpi import daily_figures, roster_names, summary_store
+from core.kpi import settings as kpi_settings
 
 READ, WRITE = "kpi.reconcile.read", "kpi.reconcile.write"
-DEFAULT_TOLERANCE = store.DEFAULT_TOLERANCE
-DEFAULT_FLAVOUR = store.DEFAULT_FLAVOUR
-FLAVOURS = store.FLAVOURS
+
+
+READ, WRITE = "kpi.reconcile.read", "kpi.reconcile.write"
+
+
+DEFAULT_TOLERANCE = summary_store.DEFAULT_TOLERANCE
+
+
+DEFAULT_FLAVOUR = summary_store.DEFAULT_FLAVOUR
+
+
+FLAVOURS = summary_store.FLAVOURS
+
+
 DEFAULT_WINDOW = ("08:00", "23:00")  # the platforms' convention for "service hours" (PDD's 8-23点)
+
+
 ALERT_LOOKBACK_DAYS = 7
+
+
 DEFAULT_PERIOD_DAYS = 7
 
+
 RATE, COUNT, TIME, MONEY, NUMBER = "rate", "count", "time", "money", "number"
+
+
 SUFFIXES = ("person", "session", "service", "allday")
 
 
@@ -116,6 +135,8 @@ KPIS: tuple[KpiRule, ...] = (
     KpiRule("items_per_buyer", NUMBER, None, attributed=True),
     KpiRule("satisfaction", RATE, "person"),
 )
+
+
 KPI_RULES = {rule.name: rule for rule in KPIS}
 
 
@@ -147,7 +168,10 @@ PLATFORM_RULES: dict[str, PlatformRule] = {
     "jd": PlatformRule("jd", plain_windows={"response_30s_rate": ("09:00", "23:00")}, attribution="促成下单"),
     "kuaishou": PlatformRule("kuaishou"),
 }
+
+
 PLATFORM_ALIASES = {"pinduoduo": "pdd", "tb": "taobao", "dy": "douyin", "ks": "kuaishou"}
+
 
 CELL_COLUMNS = [
     "day",
@@ -167,13 +191,12 @@ CELL_COLUMNS = [
     "pending",
     "reasons",
 ]
+
+
 SIDE_COLUMNS = ["day", "agent_id", "agent", "name"]
 
 
-# --- settings ----------------------------------------------------------------------------------
-
-
-import_settings = store.import_settings  # one reader of project_import_settings
+import_settings = summary_store.import_settings  # one reader of project_import_settings
 
 
 def get_settings(db: sqlite_utils.Database, actor: Actor, project_id: int) -> dict[str, Any]:
@@ -235,9 +258,6 @@ def save_settings(
     return import_settings(db, project_id)
 
 
-# --- the platform's rules and its figures' variants ------------------------------------------------
-
-
 def platform_rule(profile: str) -> PlatformRule:
     """The definitions of the platform a profile key belongs to ('pdd_performance' → PDD); unknown: none known."""
     prefix = re.split(r"[_\-.]", (profile or "").strip().lower())[0]
@@ -246,7 +266,8 @@ def platform_rule(profile: str) -> PlatformRule:
 
 
 def split_field(key: str) -> tuple[str, frozenset[str]]:
-    """A figures key as (field, variant suffixes): 'avg_response_s_session_service' → ('avg_response_s', {session, service})."""
+    """A figures key as (field, variant suffixes): 'avg_response_s_session_service' →
+    ('avg_response_s', {session, service})."""
     base, found = key, set()
     changed = True
     while changed:
@@ -331,10 +352,7 @@ def reasons_for(
     return found or [("unexplained", {})]
 
 
-# --- one cell ---------------------------------------------------------------------------------------
-
-
-def _money(value: float) -> float:
+def round_money(value: float) -> float:
     return float(Decimal(repr(float(value))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
@@ -342,7 +360,7 @@ def compare(kind: str, ours: float, platform: float, tolerance: float) -> dict[s
     """diff, rel_diff and flagged of one cell (see 'Difference and tolerance' above)."""
     diff = float(ours) - float(platform)
     if kind == MONEY:
-        diff = _money(diff)
+        diff = round_money(diff)
     rel = None
     if kind != RATE and float(platform) != 0:
         rel = diff / float(platform)
@@ -353,9 +371,6 @@ def compare(kind: str, ours: float, platform: float, tolerance: float) -> dict[s
     else:
         flagged = round(abs(rel), 9) > tolerance
     return {"diff": diff, "rel_diff": rel, "flagged": bool(flagged)}
-
-
-# --- reading both sides --------------------------------------------------------------------------
 
 
 def _number_of(value: Any) -> float | None:
@@ -406,25 +421,26 @@ class Reconciliation:
 
 
 def _agent_keys(db: sqlite_utils.Database, project_id: int):
-    mapping = store.agent_name_map(db, project_id)
+    mapping = roster_names.agent_name_map(db, project_id)
     names = {r["id"]: r["name"] for r in db.query("SELECT id, name FROM agents")}
 
     def key_of(name: str) -> tuple[tuple[str, Any], int | None, str]:
-        agent_id = store.resolve_agent(mapping, name)
+        agent_id = roster_names.resolve_agent(mapping, name)
         if agent_id is not None:
-            return ("agent", agent_id), agent_id, names.get(agent_id, store.name_key(name))
-        return ("name", store.name_key(name)), None, store.name_key(name)
+            return ("agent", agent_id), agent_id, names.get(agent_id, roster_names.name_key(name))
+        return ("name", roster_names.name_key(name)), None, roster_names.name_key(name)
 
     return key_of
 
 
 def reconcile(db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date) -> Reconciliation:
-    """Per agent and day of [start, end], every KPI both sides have: ours, the platform's, the difference, flag and reasons."""
+    """Per agent and day of [start, end], every KPI both sides have: ours, the platform's, the difference,
+    flag and reasons."""
     require_project(db, actor, project_id, READ)
     span = [project_id, start.isoformat(), end.isoformat()]
     ours = rows(
         db,
-        f"""SELECT day, agent, {", ".join(store.STORED_METRICS)} FROM kpi_agent_daily
+        f"""SELECT day, agent, {", ".join(daily_figures.STORED_METRICS)} FROM kpi_agent_daily
                         WHERE project_id = ? AND day BETWEEN ? AND ? AND source = 'raw' ORDER BY day, agent""",
         span,
     )
@@ -437,12 +453,13 @@ def reconcile(db: sqlite_utils.Database, actor: Actor, project_id: int, start: d
     autos = {
         (r["day"], r["agent"]): r["n"]
         for r in db.query(
-            """SELECT day, agent, COUNT(*) AS n FROM chat_messages WHERE project_id = ? AND day BETWEEN ? AND ? AND sender = 'auto'
+            """SELECT day, agent, COUNT(*) AS n FROM chat_messages WHERE project_id = ? AND day BETWEEN ? AND ? """
+            """AND sender = 'auto'
            GROUP BY day, agent""",
             span,
         )
     }
-    settings = store.settings_for(db, project_id).to_dict()
+    settings = kpi_settings.settings_for(db, project_id).to_dict()
     stored = import_settings(db, project_id)
     tolerance = stored["tolerance"]
     key_of = _agent_keys(db, project_id)
@@ -477,8 +494,8 @@ def reconcile(db: sqlite_utils.Database, actor: Actor, project_id: int, start: d
         if len(mine["rows"]) == 1:
             figures = mine["rows"][0]
         else:  # two spellings of one agent in the log: one figure set, recomputed from the counts
-            frame = pd.DataFrame(mine["rows"])[list(store.STORED_METRICS)].apply(pd.to_numeric, errors="coerce")
-            figures = store.aggregate(frame)
+            frame = pd.DataFrame(mine["rows"])[list(daily_figures.STORED_METRICS)].apply(pd.to_numeric, errors="coerce")
+            figures = daily_figures.aggregate(frame)
         rule_of_platform = platform_rule(platform["profile"])
         values = {k: n for k, n in ((k, _number_of(v)) for k, v in platform["figures"].items()) if n is not None}
         auto_replies = sum(autos.get((group_key[0], name), 0) for name in mine["names"])
@@ -559,7 +576,8 @@ def reconcile(db: sqlite_utils.Database, actor: Actor, project_id: int, start: d
 
 
 def data_span(db: sqlite_utils.Database, actor: Actor, project_id: int) -> dict[str, tuple[date, date] | None]:
-    """First and last day of our raw figures ('raw'), of the platform's ('platform') and of the days both have ('both')."""
+    """First and last day of our raw figures ('raw'), of the platform's ('platform') and of the days both
+    have ('both')."""
     require_project(db, actor, project_id, READ)
 
     def span(sql: str) -> tuple[date, date] | None:
@@ -568,8 +586,10 @@ def data_span(db: sqlite_utils.Database, actor: Actor, project_id: int) -> dict[
 
     both = one(
         db,
-        """SELECT MIN(p.day) AS a, MAX(p.day) AS b FROM (SELECT DISTINCT day FROM platform_agent_daily WHERE project_id = ?) p
-                      WHERE EXISTS (SELECT 1 FROM kpi_agent_daily k WHERE k.project_id = ? AND k.day = p.day AND k.source = 'raw')""",
+        """SELECT MIN(p.day) AS a, MAX(p.day) AS b FROM """
+        """(SELECT DISTINCT day FROM platform_agent_daily WHERE project_id = ?) p
+                      WHERE EXISTS (SELECT 1 FROM kpi_agent_daily k WHERE k.project_id = ? AND k.day = p.day """
+        """AND k.source = 'raw')""",
         [project_id, project_id],
     )
     return {
@@ -616,9 +636,6 @@ def filter_side(side: pd.DataFrame, agent_query: str = "") -> pd.DataFrame:
     return side[keep].reset_index(drop=True)
 
 
-# --- home alerts --------------------------------------------------------------------------------
-
-
 def flagged_by_project(
     db: sqlite_utils.Database, actor: Actor, today: date | None = None, lookback: int = ALERT_LOOKBACK_DAYS
 ) -> list[dict[str, Any]]:
@@ -637,7 +654,8 @@ def flagged_by_project(
     latest = rows(
         db,
         """SELECT p.project_id, MAX(p.day) AS day FROM platform_agent_daily p
-                         WHERE p.day BETWEEN ? AND ? AND EXISTS (SELECT 1 FROM kpi_agent_daily k WHERE k.project_id = p.project_id
+                         WHERE p.day BETWEEN ? AND ? AND EXISTS """
+        """(SELECT 1 FROM kpi_agent_daily k WHERE k.project_id = p.project_id
                                                                  AND k.day = p.day AND k.source = 'raw')
                          GROUP BY p.project_id ORDER BY p.project_id""",
         [(day - timedelta(days=lookback)).isoformat(), day.isoformat()],
@@ -653,216 +671,3 @@ def flagged_by_project(
                 {"project_id": entry["project_id"], "project": labels[entry["project_id"]], "day": entry["day"], "n": n}
             )
     return found
-
-
-# --- display and export ---------------------------------------------------------------------------
-
-
-def _number(kind: str, value: float | None) -> float | None:
-    """A figure in the unit people read: rates as percentages, money to the fen."""
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    if kind == RATE:
-        return round(float(value) * 100, 2)
-    if kind == MONEY:
-        return _money(value)
-    if kind == NUMBER:
-        return round(float(value), 2)
-    if kind == TIME:
-        return round(float(value), 1)
-    return round(float(value), 2) if not float(value).is_integer() else float(value)
-
-
-def format_value(kind: str, value: float | None) -> str:
-    """A figure as text: '85.3%', '12.0 秒'/'12.0 s', '¥1,234.50', '1,234'."""
-    number = _number(kind, value)
-    if number is None:
-        return "—"
-    if kind == RATE:
-        return f"{number:.1f}%"
-    if kind == TIME:
-        return f"{number:.1f} s"
-    if kind == MONEY:
-        return formatting.money(number)
-    if kind == NUMBER:
-        return f"{number:.2f}"
-    return f"{number:,.0f}" if float(number).is_integer() else f"{number:,.1f}"
-
-
-def format_diff(kind: str, diff: float | None, rel: float | None, lang: str = "zh") -> str:
-    """A difference as text: rates in points ('+2.1个百分点'), the rest with its relative share ('+3 (+8.3%)')."""
-    if diff is None:
-        return "—"
-    sign = "+" if diff > 0 else ("−" if diff < 0 else "±")
-    if kind == RATE:
-        return f"{sign}{abs(diff) * 100:.1f}{i18n.t('recon.points', lang)}"
-    text = format_value(kind, abs(diff))
-    if rel is None:
-        return f"{sign}{text}"
-    return f"{sign}{text} ({'+' if rel > 0 else ('−' if rel < 0 else '±')}{abs(rel) * 100:.1f}%)"
-
-
-def variant_text(kpi_name: str, variant: str, lang: str = "zh") -> str:
-    """The compared platform figure by name: '平均响应时长 · 服务时段' ('Average response time · service hours')."""
-    base, suffixes = split_field(variant)
-    parts = [i18n.t(f"kpi.m.{base}", lang)]
-    parts += [i18n.t(f"recon.variant.{s}", lang) for s in SUFFIXES if s in suffixes]
-    return " · ".join(parts)
-
-
-def reason_text(reason: tuple[str, dict], lang: str = "zh") -> str:
-    """One likely reason in the user's language."""
-    code, params = reason
-    shown = dict(params)
-    for key in ("ours", "platform"):
-        if shown.get(key) in ("message", "turn", "wait", "person", "order"):
-            shown[key] = i18n.t(f"recon.dim.{shown[key]}", lang)
-    if code == "stand_in":
-        shown["field"] = i18n.t(f"kpi.m.{params.get('field', '')}", lang)
-    if code == "robot" and not params.get("n"):
-        return i18n.t("recon.reason.robot_none", lang)
-    if code == "attribution" and not params.get("platform"):
-        return i18n.t("recon.reason.attribution_plain", lang, **shown)
-    return i18n.t(f"recon.reason.{code}", lang, **shown)
-
-
-def _reasons_text(reasons: list[tuple[str, dict]], lang: str) -> str:
-    return ("; " if lang == "en" else "；").join(reason_text(r, lang) for r in reasons)
-
-
-def profile_text(profile: str, lang: str = "zh") -> str:
-    """The platform of a profile key by name ('pdd_performance' → '拼多多'), else the key as written."""
-    rule = platform_rule(profile)
-    key = f"recon.platform.{rule.platform}"
-    text = i18n.t(key, lang)
-    return profile if text == key else text
-
-
-def table(cells: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """The cells as the page shows them: text columns in the user's language, rates as %."""
-    t = lambda key: i18n.t(key, lang)  # noqa: E731
-    columns = [
-        t("recon.col.day"),
-        t("recon.col.agent"),
-        t("recon.col.kpi"),
-        t("recon.col.ours"),
-        t("recon.col.platform"),
-        t("recon.col.diff"),
-        t("recon.col.flag"),
-        t("recon.col.variant"),
-        t("recon.col.reasons"),
-    ]
-    records = []
-    for cell in cells.to_dict("records"):
-        records.append(
-            dict(
-                zip(
-                    columns,
-                    [
-                        cell["day"],
-                        cell["agent"],
-                        t(f"kpi.m.{cell['kpi']}"),
-                        format_value(cell["kind"], cell["ours"]),
-                        t("recon.pending") if cell["pending"] else format_value(cell["kind"], cell["platform"]),
-                        format_diff(cell["kind"], cell["diff"], cell["rel_diff"], lang),
-                        "⚠️" if cell["flagged"] else "",
-                        variant_text(cell["kpi"], cell["variant"], lang),
-                        _reasons_text(cell["reasons"], lang),
-                    ],
-                )
-            )
-        )
-    return pd.DataFrame(records, columns=columns)
-
-
-def export_sheets(
-    result: Reconciliation, cells: pd.DataFrame | None = None, lang: str = "zh"
-) -> dict[str, pd.DataFrame]:
-    """The workbook of a reconciliation: the cells as numbers in people's units (rates in %, points for
-    their differences), the agents of one side only, and the settings it was made with."""
-    t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
-    cells = result.cells if cells is None else cells
-    unit = {RATE: "%", TIME: t("recon.unit.s"), MONEY: t("recon.unit.yuan"), COUNT: "", NUMBER: ""}
-    records = []
-    for cell in cells.to_dict("records"):
-        diff = None
-        if cell["diff"] is not None and not (isinstance(cell["diff"], float) and cell["diff"] != cell["diff"]):
-            diff = round(cell["diff"] * 100, 2) if cell["kind"] == RATE else _number(cell["kind"], cell["diff"])
-        rel = cell["rel_diff"]
-        records.append(
-            {
-                t("recon.col.day"): cell["day"],
-                t("recon.col.agent"): cell["agent"],
-                t("recon.col.our_name"): cell["our_name"],
-                t("recon.col.platform_name"): cell["platform_name"],
-                t("recon.col.kpi"): t(f"kpi.m.{cell['kpi']}"),
-                t("recon.col.unit"): unit[cell["kind"]],
-                t("recon.col.ours"): _number(cell["kind"], cell["ours"]),
-                t("recon.col.platform"): t("recon.pending")
-                if cell["pending"]
-                else _number(cell["kind"], cell["platform"]),
-                t("recon.col.diff_x"): diff,
-                t("recon.col.rel_diff"): None if rel is None or rel != rel else round(rel * 100, 2),
-                t("recon.col.flag"): t("yes") if cell["flagged"] else t("no"),
-                t("recon.col.variant"): variant_text(cell["kpi"], cell["variant"], lang),
-                t("recon.col.field"): cell["variant"],
-                t("recon.col.reasons"): _reasons_text(cell["reasons"], lang),
-            }
-        )
-    sides = [
-        {
-            t("recon.col.side"): t(label),
-            t("recon.col.day"): r["day"],
-            t("recon.col.agent"): r["agent"],
-            t("recon.col.name"): r["name"],
-        }
-        for label, frame in (("recon.only_ours", result.only_ours), ("recon.only_platform", result.only_platform))
-        for r in frame.to_dict("records")
-    ]
-    settings = [
-        {
-            t("recon.col.setting"): t("recon.set.period"),
-            t("recon.col.value"): f"{result.start.isoformat()} – {result.end.isoformat()}",
-        },
-        {
-            t("recon.col.setting"): t("recon.set.tolerance"),
-            t("recon.col.value"): t("recon.tolerance_rule", pct=f"{result.tolerance * 100:g}"),
-        },
-        {
-            t("recon.col.setting"): t("recon.set.window"),
-            t("recon.col.value"): f"{result.settings['window_start']}–{result.settings['window_end']}",
-        },
-        {
-            t("recon.col.setting"): t("recon.set.unit"),
-            t("recon.col.value"): t(f"recon.dim.{result.settings['response_unit']}"),
-        },
-        {
-            t("recon.col.setting"): t("recon.set.platform"),
-            t("recon.col.value"): "、".join(profile_text(p, lang) for p in result.profiles) or "—",
-        },
-    ]
-    return {
-        t("recon.sheet.cells"): pd.DataFrame(
-            records,
-            columns=[
-                t("recon.col.day"),
-                t("recon.col.agent"),
-                t("recon.col.our_name"),
-                t("recon.col.platform_name"),
-                t("recon.col.kpi"),
-                t("recon.col.unit"),
-                t("recon.col.ours"),
-                t("recon.col.platform"),
-                t("recon.col.diff_x"),
-                t("recon.col.rel_diff"),
-                t("recon.col.flag"),
-                t("recon.col.variant"),
-                t("recon.col.field"),
-                t("recon.col.reasons"),
-            ],
-        ),
-        t("recon.sheet.one_side"): pd.DataFrame(
-            sides, columns=[t("recon.col.side"), t("recon.col.day"), t("recon.col.agent"), t("recon.col.name")]
-        ),
-        t("recon.sheet.settings"): pd.DataFrame(settings),
-    }

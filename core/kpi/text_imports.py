@@ -1,17 +1,17 @@
 """UI text of the platform summary import: profiles, day sources, mapping, templates, pending figures.
 
 The labels of every field the importer knows (`kpi.f.<field>`, with its dimension and flavour)
-come from the field table of core.kpi.summary_import, so a new field or flavour is labelled once.
+come from the field table of core.kpi.summary_fields, so a new field or flavour is labelled once.
 """
 
 from __future__ import annotations
 
-from core.kpi import profiles, summary_import
+from core.kpi import profiles, summary_fields
 
 
 def _field_labels(existing: set[str]) -> dict[str, tuple[str, str]]:
     labels = {}
-    for name, spec in summary_import.FIELDS.items():
+    for name, spec in summary_fields.FIELDS.items():
         key = f"kpi.f.{name}"
         if key not in existing:
             labels[key] = (spec.zh, spec.en)

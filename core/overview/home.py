@@ -10,7 +10,7 @@ import sqlite_utils
 from core.complaints import complaints
 from core.kernel import config, formatting
 from core.kernel.permissions import Actor, can
-from core.kpi import store
+from core.kpi import daily_figures
 from core.projects import merchants
 from core.projects import order_confirmation as oc
 from core.qa import analytics, disputes, reviews
@@ -36,7 +36,7 @@ def data_outlook(
         confirmed = oc.latest_confirmed(db, actor, project_id)
         committed = (confirmed or {}).get("data", {}).get("golive_committed_date")
         return {"kind": "before_golive", "project": shown, "date": date.fromisoformat(committed) if committed else None}
-    if not store.shop_days(db, actor, project_id, day, day).empty:
+    if not daily_figures.shop_days(db, actor, project_id, day, day).empty:
         return None
     if project["status"] in ("paused", "ended"):
         return {"kind": project["status"], "project": shown, "date": None}
@@ -67,7 +67,7 @@ def alerts(
     day = today or config.today()
     found: list[dict[str, Any]] = []
     if can(actor, "kpi.company"):
-        overview = store.company_overview(db, actor, day - timedelta(days=7), day)
+        overview = daily_figures.company_overview(db, actor, day - timedelta(days=7), day)
         for record in overview.to_dict("records") if not overview.empty else []:
             if record["alerts"]:
                 found.append(
@@ -224,7 +224,7 @@ def agent_today(db: sqlite_utils.Database, actor: Actor, today: date | None = No
     monday = day - timedelta(days=day.weekday())
     open_disputes = [d for d in disputes.list_disputes(db, actor) if d.get("status") == "open"]
     return {
-        "yesterday": store.own_kpis(db, actor, day - timedelta(days=1), day - timedelta(days=1)),
-        "week": store.own_kpis(db, actor, monday, day),
+        "yesterday": daily_figures.own_kpis(db, actor, day - timedelta(days=1), day - timedelta(days=1)),
+        "week": daily_figures.own_kpis(db, actor, monday, day),
         "open_disputes": open_disputes,
     }

@@ -1,7 +1,7 @@
 """The Monday meeting (每周例会): the week's figures, computed here, for the page and the exports.
 
 A week runs Monday to Sunday. Figures of a week are recomputed from the stored days' counts
-(`kpi_store.aggregate`), compared with the target and with the week before. The meeting's action
+(`daily_figures.aggregate`), compared with the target and with the week before. The meeting's action
 items stay on the list, week after week, until someone marks them done.
 """
 
@@ -18,7 +18,7 @@ from core.kernel import audit, config
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
 from core.kernel.permissions import Actor, require, require_project
-from core.kpi import store
+from core.kpi import daily_figures, hourly
 from core.projects import merchants
 from core.qa import analytics, reviews, settings
 from core.qa import cases as qa_cases
@@ -79,10 +79,12 @@ def _projects(db: sqlite_utils.Database, actor: Actor, project_id: int | None) -
 
 def _shop_week(db: sqlite_utils.Database, actor: Actor, projects: list[dict], monday: date) -> pd.DataFrame:
     frames = list(
-        store.shop_days_of(db, actor, [p["id"] for p in projects], monday, monday + timedelta(days=6)).values()
+        daily_figures.shop_days_of(db, actor, [p["id"] for p in projects], monday, monday + timedelta(days=6)).values()
     )
     frames = [f for f in frames if not f.empty]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["day", *store.STORED_METRICS])
+    return (
+        pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["day", *daily_figures.STORED_METRICS])
+    )
 
 
 def _per_day(figures: dict[str, Any], days: int) -> dict[str, Any]:
@@ -104,16 +106,16 @@ def work_summary(
     projects = _projects(db, actor, project_id)
     this_week = _shop_week(db, actor, projects, monday)
     before = _shop_week(db, actor, projects, monday - timedelta(days=7))
-    now_figures = _per_day(store.aggregate(this_week), this_week["day"].nunique())
-    old_figures = _per_day(store.aggregate(before), before["day"].nunique())
-    goal = store.targets(db, actor, project_id) if project_id is not None else {}
+    now_figures = _per_day(daily_figures.aggregate(this_week), this_week["day"].nunique())
+    old_figures = _per_day(daily_figures.aggregate(before), before["day"].nunique())
+    goal = daily_figures.targets(db, actor, project_id) if project_id is not None else {}
     result = []
     for name in SUMMARY_KPIS:
         actual, previous = now_figures.get(name), old_figures.get(name)
         delta = actual - previous if actual is not None and previous is not None else None
-        higher = store.TARGETS.get(name, ("", True))[1]
+        higher = daily_figures.TARGETS.get(name, ("", True))[1]
         better = None if delta is None or delta == 0 else (delta > 0) == higher
-        ok, _gap = store.meets_target(name, actual, goal.get(name))
+        ok, _gap = daily_figures.meets_target(name, actual, goal.get(name))
         result.append(
             {
                 "kpi": name,
@@ -136,14 +138,14 @@ def _agent_moves(db: sqlite_utils.Database, actor: Actor, monday: date, project:
     """Every agent's change since the week before on the praise KPIs, and every agent figure below the project's target."""
     project_id = project["id"]
     sunday = monday + timedelta(days=6)
-    this_week = store.agent_table(db, actor, project_id, monday, sunday)
-    before = store.agent_table(db, actor, project_id, monday - timedelta(days=7), monday - timedelta(days=1))
-    goal = store.targets(db, actor, project_id)
+    this_week = daily_figures.agent_table(db, actor, project_id, monday, sunday)
+    before = daily_figures.agent_table(db, actor, project_id, monday - timedelta(days=7), monday - timedelta(days=1))
+    goal = daily_figures.targets(db, actor, project_id)
     where = {"project_id": project_id, "project": _label(project)}
     changes, below = [], []
     previous = {r["agent_name"]: r for r in before.to_dict("records")} if not before.empty else {}
     for name in PRAISE_KPIS:
-        higher = store.TARGETS[name][1]
+        higher = daily_figures.TARGETS[name][1]
         for record in this_week.to_dict("records") if not this_week.empty else []:
             old = previous.get(record["agent_name"], {}).get(name)
             if record.get(name) is not None and old is not None and not pd.isna(record[name]) and not pd.isna(old):
@@ -159,7 +161,7 @@ def _agent_moves(db: sqlite_utils.Database, actor: Actor, monday: date, project:
                         **where,
                     }
                 )
-            ok, gap = store.meets_target(name, record.get(name), goal.get(name))
+            ok, gap = daily_figures.meets_target(name, record.get(name), goal.get(name))
             if ok is False:
                 below.append(
                     {
@@ -200,17 +202,17 @@ def projects_below_target(db: sqlite_utils.Database, actor: Actor, monday: date)
     daily target, as in `work_summary`.
     """
     projects = _projects(db, actor, None)
-    weeks = store.shop_days_of(db, actor, [p["id"] for p in projects], monday, monday + timedelta(days=6))
+    weeks = daily_figures.shop_days_of(db, actor, [p["id"] for p in projects], monday, monday + timedelta(days=6))
     result = []
     for project in projects:
         frame = weeks.get(project["id"])
         if frame is None or frame.empty:
             continue
-        figures = _per_day(store.aggregate(frame), frame["day"].nunique())
-        goal = store.targets(db, actor, project["id"])
+        figures = _per_day(daily_figures.aggregate(frame), frame["day"].nunique())
+        goal = daily_figures.targets(db, actor, project["id"])
         missed = []
         for name in SUMMARY_KPIS:
-            ok, gap = store.meets_target(name, figures.get(name), goal.get(name))
+            ok, gap = daily_figures.meets_target(name, figures.get(name), goal.get(name))
             if ok is False:
                 missed.append({"kpi": name, "actual": figures[name], "target": goal[name], "gap": gap})
         if missed:
@@ -261,7 +263,7 @@ def company_analysis(db: sqlite_utils.Database, actor: Actor, monday: date, per_
     waits = [0] * 24
     any_load = False
     for project in projects:
-        load = store.hourly_load(db, actor, project["id"], monday, sunday)
+        load = hourly.hourly_load(db, actor, project["id"], monday, sunday)
         for hour, n in load.groupby("hour")["waits"].sum().items() if not load.empty else []:
             waits[int(hour)] += int(n)
             any_load = True
@@ -278,12 +280,14 @@ def worst_days(
 ) -> list[dict[str, Any]]:
     """The week's days with the most KPIs below target, each with that day's complaints and QA failures."""
     _projects(db, actor, project_id)
-    shop = store.shop_days(db, actor, project_id, monday, monday + timedelta(days=6))
-    goal = store.targets(db, actor, project_id)
+    shop = daily_figures.shop_days(db, actor, project_id, monday, monday + timedelta(days=6))
+    goal = daily_figures.targets(db, actor, project_id)
     scored = []
     for record in shop.to_dict("records"):
         missed = [
-            name for name in store.ALERT_KPIS if store.meets_target(name, record.get(name), goal.get(name))[0] is False
+            name
+            for name in daily_figures.ALERT_KPIS
+            if daily_figures.meets_target(name, record.get(name), goal.get(name))[0] is False
         ]
         if not missed:
             continue
@@ -299,7 +303,7 @@ def worst_days(
             {
                 "day": record["day"],
                 "missed": missed,
-                "figures": {n: record.get(n) for n in store.ALERT_KPIS},
+                "figures": {n: record.get(n) for n in daily_figures.ALERT_KPIS},
                 "complaints": [
                     {"number": c["number"], "category": c["category"], "status": c["status"]} for c in day_complaints
                 ],

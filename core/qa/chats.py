@@ -15,7 +15,7 @@ from core.kernel import i18n
 from core.kernel.db import one, rows
 from core.kernel.errors import FieldError
 from core.kernel.permissions import Actor, require_project
-from core.kpi import store
+from core.kpi import roster_names
 
 
 def has_raw_logs(db: sqlite_utils.Database, project_id: int) -> bool:
@@ -25,14 +25,14 @@ def has_raw_logs(db: sqlite_utils.Database, project_id: int) -> bool:
 
 def _agent_accounts(db: sqlite_utils.Database, project_id: int, day: date, agent_id: int) -> list[str]:
     """The account names of the day's logs that are this roster agent (sub-accounts, short forms, aliases)."""
-    mapping = store.agent_name_map(db, project_id)
+    mapping = roster_names.agent_name_map(db, project_id)
     names = [
         r["agent"]
         for r in db.query(
             "SELECT DISTINCT agent FROM chat_messages WHERE project_id = ? AND day = ?", [project_id, day.isoformat()]
         )
     ]
-    return sorted(n for n in names if store.resolve_agent(mapping, n) == agent_id)
+    return sorted(n for n in names if roster_names.resolve_agent(mapping, n) == agent_id)
 
 
 def agent_chats(db: sqlite_utils.Database, actor: Actor, project_id: int, day: date, agent_id: int) -> list[dict]:

@@ -19,7 +19,7 @@ from core.agents import directory
 from core.complaints import aftersales, complaints
 from core.kernel import config, excel, formatting
 from core.kernel.permissions import Actor, require_project
-from core.kpi import store
+from core.kpi import daily_figures
 from core.projects import merchants
 from core.qa import analytics
 
@@ -92,16 +92,16 @@ def build(
     require_project(db, actor, project_id, "report.read")
     start, end = period(kind, anchor)
     project = merchants.get_project(db, actor, project_id)
-    shop = store.shop_days(db, actor, project_id, start, end)
-    goal = store.targets(db, actor, project_id)
-    figures = store.aggregate(shop)
+    shop = daily_figures.shop_days(db, actor, project_id, start, end)
+    goal = daily_figures.targets(db, actor, project_id)
+    figures = daily_figures.aggregate(shop)
     days = max(1, shop["day"].nunique()) if not shop.empty else 1
     headline = []
     for name in REPORT_KPIS:
         actual = figures.get(name)
         if name in MEAN_KPIS and actual is not None:
             actual = actual / days
-        ok, gap = store.meets_target(name, actual, goal.get(name))
+        ok, gap = daily_figures.meets_target(name, actual, goal.get(name))
         headline.append(
             {
                 "kpi": name,

@@ -54,7 +54,7 @@ from core.kernel import audit, config, formatting, i18n
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
 from core.kernel.permissions import Actor, PermissionDenied, require
-from core.kpi import store
+from core.kpi import daily_figures, roster_names
 from core.qa import analytics, settings
 from core.salary import attendance, rules, schemes
 
@@ -62,7 +62,7 @@ MONTH_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 RUN_STATUSES = ("draft", "approved")
 LINE_KINDS = ("base", "commission", "performance", "bonus", "deduction", "adjustment")
 MAX_REASON = 500
-KPI_COLUMNS = [*store.STORED_METRICS]
+KPI_COLUMNS = [*daily_figures.STORED_METRICS]
 
 
 # --- months -----------------------------------------------------------------------------------------------
@@ -177,15 +177,15 @@ class _Inputs:
                 [project_id, self.month_start.isoformat(), self.end.isoformat()],
             )
             frame = pd.DataFrame(data, columns=["day", "agent", *KPI_COLUMNS])
-            for column in store.COUNT_METRICS:
+            for column in daily_figures.COUNT_METRICS:
                 frame[column] = pd.to_numeric(frame[column], errors="coerce")
-            mapping = store.agent_name_map(self.db, project_id)
-            frame["agent_id"] = [store.resolve_agent(mapping, name) for name in frame["agent"]]
+            mapping = roster_names.agent_name_map(self.db, project_id)
+            frame["agent_id"] = [roster_names.resolve_agent(mapping, name) for name in frame["agent"]]
             self._kpi_rows[project_id] = frame
         return self._kpi_rows[project_id]
 
     def oc_targets(self, project_id: int) -> dict[str, float]:
-        """The targets of the project's confirmed order confirmation, by KPI (as kpi_store.targets reads them)."""
+        """The targets of the project's confirmed order confirmation, by KPI (as daily_figures.targets reads them)."""
         if project_id not in self._oc:
             row = one(
                 self.db,
@@ -195,7 +195,7 @@ class _Inputs:
             data = json.loads(row["data"]) if row else {}
             self._oc[project_id] = {
                 name: float(data[field])
-                for name, (field, _) in store.TARGETS.items()
+                for name, (field, _) in daily_figures.TARGETS.items()
                 if data.get(field) not in (None, "")
             }
         return self._oc[project_id]
@@ -467,7 +467,7 @@ def _actuals(
     absences: int,
 ) -> tuple[dict[str, Decimal | None], dict[str, dict]]:
     """Every KPI a scheme may weigh, for the agent over the segment, and the composite indices' calculations."""
-    figures = store.aggregate(frame) if len(frame) else {}
+    figures = daily_figures.aggregate(frame) if len(frame) else {}
     values: dict[str, Decimal | None] = {}
     for name in (
         "conversion_rate",
@@ -504,7 +504,7 @@ def _target(
         if name in schemes.MONTHLY_TARGETS:
             return rules.prorate(target, segment.days, inputs.month_days), "salary.source.scheme_prorated", None
         return target, "salary.source.scheme", None
-    if name in store.TARGETS:
+    if name in daily_figures.TARGETS:
         value = inputs.oc_targets(segment.project_id).get(name)
         if value is not None and value > 0:
             return rules.dec(value), "salary.source.order_confirmation", None
@@ -1093,7 +1093,7 @@ def pending_kpi_days(db: sqlite_utils.Database, actor: Actor, month: str) -> lis
 
 
 def _pending_days(db: sqlite_utils.Database, month: str) -> list[str]:
-    found = store.pending_in_period(db, *month_bounds(month))
+    found = daily_figures.pending_in_period(db, *month_bounds(month))
     return sorted({day for days in found.values() for day in days})
 
 

@@ -38,7 +38,7 @@ import pytest
 from core.bootstrap import open_store
 from core.complaints import complaints
 from core.kernel import backup
-from core.kpi import store
+from core.kpi import daily_figures, raw_store, summary_store
 from core.salary import payroll
 from tests.conftest import ROOT, actor_of
 
@@ -51,7 +51,7 @@ import json, os, sys, time
 sys.path.insert(0, sys.argv[2])
 job = json.loads(sys.argv[1])
 from core.accounts import users
-from core.kpi import store as kpi_store
+from core.kpi import raw_store, summary_store
 from core.salary import payroll as salary
 from core.bootstrap import open_store
 
@@ -75,14 +75,14 @@ def after_first_chunk(count_sql):
 
 if job["kind"] == "summary":
     data = open(job["file"], "rb").read()
-    preview = kpi_store.preview_summary(db, actor, job["project_id"], data, "summary.csv")
+    preview = summary_store.preview_summary(db, actor, job["project_id"], data, "summary.csv")
     assert preview.ok, preview.parsed.errors[:3]
-    kpi_store.import_summary(db, actor, job["project_id"], preview,
+    summary_store.import_summary(db, actor, job["project_id"], preview,
                              after_first_chunk("SELECT count(*) FROM kpi_agent_daily WHERE source = 'summary'"))
 elif job["kind"] == "raw":
     data = open(job["file"], "rb").read()
-    preview = kpi_store.preview_raw(db, actor, job["project_id"], data, "messages.csv")
-    kpi_store.import_raw(db, actor, job["project_id"], preview, after_first_chunk("SELECT count(*) FROM chat_messages"))
+    preview = raw_store.preview_raw(db, actor, job["project_id"], data, "messages.csv")
+    raw_store.import_raw(db, actor, job["project_id"], preview, after_first_chunk("SELECT count(*) FROM chat_messages"))
 elif job["kind"] == "pay_run":
     store = salary._store_statement
     stored = []
@@ -221,22 +221,22 @@ def test_a_summary_import_killed_mid_transaction_leaves_the_database_as_it_was(d
     db, _ = demo_db
     path = Path(os.environ["APP_DB"])
     project_id = live_project(db)
-    # 50,000 rows: three chunks of kpi_store.INSERT_CHUNK; the kill comes after the first
+    # 50,000 rows: three chunks of daily_figures.INSERT_CHUNK; the kill comes after the first
     source = summary_csv(tmp_path / "summary.csv", 50_000, [f"客服{n:03d}" for n in range(250)], dt.date(2025, 1, 1))
     quiesce(db, path)
     before = fingerprint(path)
     report = run_and_kill(
         path, {"kind": "summary", "file": str(source), "project_id": project_id, "username": "manager"}
     )
-    assert report["rows"] >= store.INSERT_CHUNK  # its own connection saw the first chunk written
+    assert report["rows"] >= daily_figures.INSERT_CHUNK  # its own connection saw the first chunk written
     assert_as_before(path, before, report)
 
     # the next start is clean: migrations open it, and the same import then runs to the end
     db = open_store(path)
     try:
         manager = actor_of(db, "manager")
-        preview = store.preview_summary(db, manager, project_id, source.read_bytes(), "summary.csv")
-        import_id = store.import_summary(db, manager, project_id, preview)
+        preview = summary_store.preview_summary(db, manager, project_id, source.read_bytes(), "summary.csv")
+        import_id = summary_store.import_summary(db, manager, project_id, preview)
         assert (
             db.execute("SELECT count(*) FROM kpi_agent_daily WHERE import_id = ?", [import_id]).fetchone()[0] == 50_000
         )
@@ -257,7 +257,7 @@ def test_a_raw_chat_import_killed_mid_transaction_leaves_the_database_as_it_was(
             [project_id],
         )
     )
-    assert len(messages) > store.INSERT_CHUNK  # more than one chunk, so the kill is mid-import
+    assert len(messages) > daily_figures.INSERT_CHUNK  # more than one chunk, so the kill is mid-import
     source = tmp_path / "messages.csv"
     with open(source, "w", encoding="utf-8", newline="") as fh:
         import csv
@@ -274,8 +274,8 @@ def test_a_raw_chat_import_killed_mid_transaction_leaves_the_database_as_it_was(
     db = open_store(path)
     try:
         manager = actor_of(db, "manager")
-        preview = store.preview_raw(db, manager, project_id, source.read_bytes(), "messages.csv")
-        store.import_raw(db, manager, project_id, preview)
+        preview = raw_store.preview_raw(db, manager, project_id, source.read_bytes(), "messages.csv")
+        raw_store.import_raw(db, manager, project_id, preview)
         assert (
             db.execute("SELECT count(*) FROM chat_messages WHERE project_id = ?", [project_id]).fetchone()[0]
             == before_counts
@@ -352,8 +352,8 @@ def _importer(path: Path, stop: threading.Event, project_id: int, done: list, er
             lines = ["日期,客服,咨询人数,30秒应答率"] + [
                 f"{day.isoformat()},备份客服{n},{n + 1},0.9" for n in range(300)
             ]
-            preview = store.preview_summary(db, manager, project_id, "\n".join(lines).encode(), "day.csv")
-            done.append(store.import_summary(db, manager, project_id, preview))
+            preview = summary_store.preview_summary(db, manager, project_id, "\n".join(lines).encode(), "day.csv")
+            done.append(summary_store.import_summary(db, manager, project_id, preview))
             day += dt.timedelta(days=1)  # a new day each time: no import replaces another's rows
     except Exception as exc:  # noqa: BLE001
         errors.append(exc)

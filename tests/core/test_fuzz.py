@@ -36,8 +36,7 @@ from core.kb import phrases
 from core.kernel import excel, uploads
 from core.kernel.errors import FieldError, ValidationError
 from core.kernel.permissions import Actor
-from core.kpi import engine
-from core.kpi import store as kpi_store
+from core.kpi import engine, raw_store, summary_store
 from core.projects import faq
 from core.qa import reviews, scorecards, scoring
 from tests.conftest import actor_of
@@ -521,7 +520,7 @@ def test_raw_chat_import_stores_every_message_or_nothing(firm, messages, orders)
     manager = actors["manager"]
     watch.mark()
     try:
-        preview = kpi_store.preview_raw(
+        preview = raw_store.preview_raw(
             db, manager, project, messages[0], messages[1], orders[0] if orders else None, orders[1] if orders else None
         )
     except ValidationError as exc:
@@ -529,7 +528,7 @@ def test_raw_chat_import_stores_every_message_or_nothing(firm, messages, orders)
         watch.assert_unchanged()
         return
     watch.assert_unchanged()  # a preview never writes
-    accepted, import_id = refused_or(lambda: kpi_store.import_raw(db, manager, project, preview), watch)
+    accepted, import_id = refused_or(lambda: raw_store.import_raw(db, manager, project, preview), watch)
     if accepted:
         day_from, day_to = preview.date_from.isoformat(), preview.date_to.isoformat()
         stored = count(
@@ -595,9 +594,9 @@ def test_summary_import_stores_every_row_or_nothing(firm, file):
     data, name = file
     manager = actors["manager"]
     watch.mark()
-    preview = kpi_store.preview_summary(db, manager, project, data, name)
+    preview = summary_store.preview_summary(db, manager, project, data, name)
     watch.assert_unchanged()
-    accepted, import_id = refused_or(lambda: kpi_store.import_summary(db, manager, project, preview), watch)
+    accepted, import_id = refused_or(lambda: summary_store.import_summary(db, manager, project, preview), watch)
     assert accepted == (preview.ok and len(preview.parsed.rows) > 0)
     if accepted:
         rows = preview.parsed.rows

@@ -11,7 +11,8 @@ import pytest
 
 from core.kernel import config
 from core.kernel.db import rows
-from core.kpi import engine, hourly, store
+from core.kpi import engine, hourly, summary_store
+from core.kpi import settings as kpi_settings
 from core.qa import scorecards, scoring
 from demo import large
 
@@ -107,7 +108,7 @@ def test_raw_days_are_what_the_kpi_engine_computes_from_the_stored_chats(tiny):
         )
     )
     orders["paid_at"] = orders["paid_at"].fillna("")
-    agent_frame = engine.agent_daily(messages, orders, store.settings_for(db, project_id))
+    agent_frame = engine.agent_daily(messages, orders, kpi_settings.settings_for(db, project_id))
     stored = pd.DataFrame(
         rows(
             db,
@@ -130,7 +131,7 @@ def test_raw_days_per_hour_figures_are_filled_by_the_import_from_the_stored_chat
     messages = pd.DataFrame(
         rows(db, "SELECT time, buyer, agent, sender FROM chat_messages WHERE project_id = ?", [project_id])
     )
-    expected = hourly.hourly_rows(messages, store.settings_for(db, project_id))
+    expected = hourly.hourly_rows(messages, kpi_settings.settings_for(db, project_id))
     stored = pd.DataFrame(
         rows(
             db,
@@ -149,7 +150,7 @@ def test_summary_shop_days_follow_the_summary_import_formula(tiny):
         "SELECT project_id, day FROM kpi_shop_daily WHERE source = 'summary' AND project_id > 6 ORDER BY day LIMIT 1"
     ).fetchone()
     agent_rows = rows(db, "SELECT * FROM kpi_agent_daily WHERE project_id = ? AND day = ?", [project_id, day])
-    expected = store.shop_from_agent_summaries(agent_rows)
+    expected = summary_store.shop_from_agent_summaries(agent_rows)
     stored = db.execute("SELECT * FROM kpi_shop_daily WHERE project_id = ? AND day = ?", [project_id, day]).fetchone()
     stored = dict(zip([c[0] for c in db.execute("SELECT * FROM kpi_shop_daily LIMIT 0").description], stored))
     for column, value in expected.items():

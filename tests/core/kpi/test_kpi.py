@@ -49,7 +49,7 @@ def M(*rows) -> pd.DataFrame:
     return pd.DataFrame(list(rows), columns=["time", "buyer", "agent", "sender"])
 
 
-def O(*rows) -> pd.DataFrame:
+def O(*rows) -> pd.DataFrame:  # noqa: E743 - M and O read as messages and orders
     """Orders from (order_id, buyer, created_at, paid_at, amount, items, status) tuples."""
     return pd.DataFrame(list(rows), columns=kpi.ORDER_COLUMNS)
 

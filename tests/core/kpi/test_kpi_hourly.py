@@ -1,4 +1,5 @@
-"""Per-hour raw-log figures stored at import: the heat map and the staffing volume read them, exactly as the engine counts."""
+"""Per-hour raw-log figures stored at import: the heat map and the staffing volume read them, exactly as
+the engine counts."""
 
 from __future__ import annotations
 
@@ -14,8 +15,7 @@ from core.bootstrap import open_store
 from core.kernel import migrations
 from core.kernel.db import rows
 from core.kernel.permissions import PermissionDenied
-from core.kpi import engine, hourly
-from core.kpi import store as kpi_store
+from core.kpi import engine, hourly, raw_store
 from core.projects import merchants
 from core.schedule import shifts
 from tests.conftest import SAMPLES
@@ -35,10 +35,10 @@ def sample_messages() -> pd.DataFrame:
 
 def import_messages(db, actor, project_id, messages: pd.DataFrame) -> int:
     days = pd.to_datetime(messages["time"]).dt.date
-    preview = kpi_store.RawPreview(
+    preview = raw_store.RawPreview(
         messages=messages, orders=None, date_from=days.min(), date_to=days.max(), unknown_agents=[]
     )
-    return kpi_store.import_raw(db, actor, project_id, preview)
+    return raw_store.import_raw(db, actor, project_id, preview)
 
 
 def engine_load(
@@ -92,7 +92,7 @@ def test_the_heat_map_equals_the_engine_waits_of_the_same_days(fresh_db, admin, 
     import_messages(fresh_db, admin, project, messages)
     assert fresh_db["kpi_hourly"].count > 0
     for start, end in ((FIRST, LAST), (FIRST + timedelta(days=2), FIRST + timedelta(days=4)), (LAST, LAST)):
-        assert_same_load(kpi_store.hourly_load(fresh_db, admin, project, start, end), engine_load(messages, start, end))
+        assert_same_load(hourly.hourly_load(fresh_db, admin, project, start, end), engine_load(messages, start, end))
 
 
 def test_the_staffing_volume_equals_the_buyers_first_messages_of_the_stored_chats(fresh_db, admin, project):
@@ -134,7 +134,7 @@ def test_an_hour_whose_waits_all_went_unanswered_has_no_mean_response(fresh_db, 
         columns=["time", "buyer", "agent", "sender", "content"],
     )
     import_messages(fresh_db, admin, project, messages)
-    load = kpi_store.hourly_load(fresh_db, admin, project, date(2026, 11, 2), date(2026, 11, 2)).set_index("hour")
+    load = hourly.hourly_load(fresh_db, admin, project, date(2026, 11, 2), date(2026, 11, 2)).set_index("hour")
     assert load.loc[10, "waits"] == 1 and load.loc[10, "avg_response_s"] == 20
     assert load.loc[11, "waits"] == 1 and math.isnan(load.loc[11, "avg_response_s"])
 
@@ -155,7 +155,7 @@ def test_reimporting_days_replaces_their_hours_and_keeps_the_others(fresh_db, ad
         project,
         fewer[pd.to_datetime(fewer["time"]).dt.date == date(2026, 10, 4)].reset_index(drop=True),
     )
-    assert_same_load(kpi_store.hourly_load(fresh_db, admin, project, FIRST, LAST), engine_load(fewer, FIRST, LAST))
+    assert_same_load(hourly.hourly_load(fresh_db, admin, project, FIRST, LAST), engine_load(fewer, FIRST, LAST))
     assert shifts.inquiry_history(fresh_db, admin, project, FIRST, LAST) == counted_inquiries(
         fresh_db, project, FIRST, LAST
     )
@@ -178,7 +178,7 @@ def test_the_stored_hours_follow_the_settings_of_the_import(fresh_db, admin, pro
 
     with write(fresh_db):
         hourly.store(fresh_db, project, FIRST, LAST, messages, turn)
-    assert_same_load(kpi_store.hourly_load(fresh_db, admin, project, FIRST, LAST), with_turns)
+    assert_same_load(hourly.hourly_load(fresh_db, admin, project, FIRST, LAST), with_turns)
 
 
 def test_migration_12_fills_the_hours_of_logs_imported_before_it(fresh_db, admin, project, tmp_path):
@@ -208,6 +208,44 @@ def test_the_heat_map_and_the_volume_keep_their_permissions(fresh_db, admin, pro
     user_id = users.create_user(fresh_db, admin, "other-shop", "别家", "merchant", "secret-pass-1", merchant_id=other)
     stranger = users.actor_from_row(users.get_user(fresh_db, user_id))
     with pytest.raises(PermissionDenied):
-        kpi_store.hourly_load(fresh_db, stranger, project, FIRST, LAST)
+        hourly.hourly_load(fresh_db, stranger, project, FIRST, LAST)
     with pytest.raises(PermissionDenied):
         shifts.inquiry_history(fresh_db, stranger, project, FIRST, LAST)
+
+
+def test_the_mean_response_of_an_hour_counts_only_the_answered_waits():
+    # 10 answered waits of 10 s and 10 unanswered ones: the mean is 10 s, not 5 s
+    rows_of_hours = pd.DataFrame(
+        [
+            {"hour": 9, "waits": 20, "answered": 10, "response_s_sum": 100.0},
+            {"hour": 10, "waits": 3, "answered": 0, "response_s_sum": 0.0},
+        ]
+    )
+    by_hour = hourly.mean_response_by_hour(rows_of_hours).set_index("hour")
+    assert by_hour.loc[9, "avg_response_s"] == 10.0
+    assert by_hour.loc[10, "avg_response_s"] is None  # nothing answered: no mean, not 0
+    assert by_hour.loc[9, "waits"] == 20 and by_hour.loc[9, "answered"] == 10
+
+
+def test_the_mean_response_of_an_hour_sums_its_days_before_dividing():
+    two_days = pd.DataFrame(
+        [
+            {"hour": 9, "waits": 2, "answered": 1, "response_s_sum": 30.0},
+            {"hour": 9, "waits": 4, "answered": 3, "response_s_sum": 30.0},
+        ]
+    )
+    assert hourly.mean_response_by_hour(two_days)["avg_response_s"].tolist() == [15.0]
+    assert hourly.mean_response_by_hour(two_days.iloc[0:0]).empty
+
+
+def test_the_response_by_hour_of_the_stored_figures_is_the_mean_of_the_answered_waits(fresh_db, admin, project):
+    messages = sample_messages()
+    import_messages(fresh_db, admin, project, messages)
+    by_hour = hourly.response_by_hour(fresh_db, admin, project, FIRST, LAST).set_index("hour")
+    days = pd.to_datetime(messages["time"]).dt.date
+    waits = engine.wait_table(messages[(days >= FIRST) & (days <= LAST)].reset_index(drop=True))
+    answered = waits[waits["answered"]]
+    expected = answered.groupby(answered["start"].dt.hour)["response_s"].mean()
+    for hour, mean in expected.items():
+        assert math.isclose(by_hour.loc[hour, "avg_response_s"], mean, abs_tol=1e-9)
+    assert by_hour["waits"].sum() == len(waits)

@@ -13,7 +13,7 @@ from core.agents import directory
 from core.kernel import config
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import PermissionDenied
-from core.kpi import engine, store
+from core.kpi import daily_figures, drilldown, engine, raw_store, roster_names
 from core.projects import merchants
 from core.projects import order_confirmation as oc
 from tests.conftest import SAMPLES
@@ -30,22 +30,23 @@ def sample_bytes(name: str) -> bytes:
 
 
 def import_samples(db, actor, project_id, messages: pd.DataFrame | None = None) -> int:
-    preview = store.preview_raw(
+    preview = raw_store.preview_raw(
         db, actor, project_id, sample_bytes("messages.csv"), "messages.csv", sample_bytes("orders.csv"), "orders.csv"
     )
     if messages is not None:
         days = pd.to_datetime(messages["time"]).dt.date
-        preview = store.RawPreview(
+        preview = raw_store.RawPreview(
             messages=messages, orders=preview.orders, date_from=days.min(), date_to=days.max(), unknown_agents=[]
         )
-    return store.import_raw(db, actor, project_id, preview)
+    return raw_store.import_raw(db, actor, project_id, preview)
 
 
 def stored_agent_rows(db, project_id) -> pd.DataFrame:
     frame = pd.DataFrame(
         list(
             db.query(
-                f"SELECT day AS date, agent, {', '.join(store.METRICS)} FROM kpi_agent_daily WHERE project_id = ? ORDER BY day, agent",
+                f"SELECT day AS date, agent, {', '.join(daily_figures.METRICS)} FROM kpi_agent_daily WHERE "
+                "project_id = ? ORDER BY day, agent",
                 [project_id],
             )
         )
@@ -61,7 +62,7 @@ def engine_rows(settings: engine.KpiSettings | None = None) -> pd.DataFrame:
 
 def assert_same(stored: pd.DataFrame, expected: pd.DataFrame) -> None:
     assert list(stored["date"]) == list(expected["date"]) and list(stored["agent"]) == list(expected["agent"])
-    for column in store.METRICS:
+    for column in daily_figures.METRICS:
         left = pd.to_numeric(stored[column], errors="coerce").to_numpy(dtype=float)
         right = pd.to_numeric(expected[column], errors="coerce").to_numpy(dtype=float)
         assert ((abs(left - right) < 1e-9) | (pd.isna(left) & pd.isna(right))).all(), column
@@ -123,132 +124,37 @@ def test_rows_carry_the_settings_of_the_order_confirmation(fresh_db, admin, proj
 
 
 def test_a_bad_file_is_refused_with_row_numbers_and_nothing_saved(fresh_db, admin, project):
-    bad = "time,buyer,agent,sender,content\n2026-10-01 09:00:00,b1,a1,buyer,hi\nnot a time,b1,a1,buyer,x\n2026-10-01 09:00:05,b1,a1,robot,x\n"
+    bad = (
+        "time,buyer,agent,sender,content\n2026-10-01 09:00:00,b1,a1,buyer,hi\nnot a "
+        "time,b1,a1,buyer,x\n2026-10-01 09:00:05,b1,a1,robot,x\n"
+    )
     with pytest.raises(ValidationError) as caught:
-        store.preview_raw(fresh_db, admin, project, bad.encode(), "m.csv")
+        raw_store.preview_raw(fresh_db, admin, project, bad.encode(), "m.csv")
     rows = sorted(e.field for e in caught.value.errors)
     assert rows == ["row 3: m.csv", "row 4: m.csv"]
     assert fresh_db["chat_messages"].count == 0 and fresh_db["kpi_imports"].count == 0
     with pytest.raises(ValidationError):
-        store.preview_raw(fresh_db, admin, project, b"", "empty.csv")
+        raw_store.preview_raw(fresh_db, admin, project, b"", "empty.csv")
     with pytest.raises(ValidationError):
-        store.preview_raw(fresh_db, admin, project, bytes(range(256)) * 1000, "garbage.xlsx")
+        raw_store.preview_raw(fresh_db, admin, project, bytes(range(256)) * 1000, "garbage.xlsx")
 
 
 def test_engine_reasons_are_translated_for_chinese_users():
-    assert store.translate_reason("the file is empty") == "文件为空"
-    assert store.translate_reason("order_id 'O1' already used on row 3") == "order_id 'O1' 与第3行重复"
-    assert store.translate_reason("the file is empty", "en") == "the file is empty"
+    assert raw_store.translate_reason("the file is empty") == "文件为空"
+    assert raw_store.translate_reason("order_id 'O1' already used on row 3") == "order_id 'O1' 与第3行重复"
+    assert raw_store.translate_reason("the file is empty", "en") == "the file is empty"
 
 
 def test_unknown_agent_names_are_listed_and_a_mapping_is_remembered(fresh_db, admin, project):
     agent_id = directory.create_agent(fresh_db, admin, {"name": "小美", "employee_no": "K1"})
     directory.assign(fresh_db, admin, project, agent_id, "online", "day", date(2026, 10, 1), "店铺:小美")
-    preview = store.preview_raw(fresh_db, admin, project, sample_bytes("messages.csv"), "messages.csv")
+    preview = raw_store.preview_raw(fresh_db, admin, project, sample_bytes("messages.csv"), "messages.csv")
     assert "店铺:小美" not in preview.unknown_agents and "店铺:阿杰" in preview.unknown_agents
     other = directory.create_agent(fresh_db, admin, {"name": "阿杰", "employee_no": "K2"})
-    store.map_agent(fresh_db, admin, project, "店铺:阿杰", other)
-    assert "店铺:阿杰" not in store.unknown_agents(fresh_db, project, ["店铺:阿杰"])
+    roster_names.map_agent(fresh_db, admin, project, "店铺:阿杰", other)
+    assert "店铺:阿杰" not in roster_names.unknown_agents(fresh_db, project, ["店铺:阿杰"])
     # a short name in a summary (no shop prefix) resolves through the team's sub-account
-    assert store.resolve_agent(store.agent_name_map(fresh_db, project), "小美") == agent_id
-
-
-def test_summary_import_stores_agent_days_and_a_shop_day(fresh_db, admin, project):
-    preview = store.preview_summary(fresh_db, admin, project, sample_bytes("pdd_daily_summary.csv"), "pdd.csv")
-    assert preview.ok
-    store.import_summary(fresh_db, admin, project, preview)
-    row = next(fresh_db.query("SELECT * FROM kpi_agent_daily WHERE day = '2026-11-02' AND agent = '店铺:小美'"))
-    assert row["source"] == "summary" and row["consultations"] == 91
-    assert (
-        abs(row["response_30s_rate"] - 0.8449) < 1e-9
-        and row["avg_response_s"] == 14
-        and abs(row["sales"] - 3166.27) < 1e-9
-    )
-    shop = next(fresh_db.query("SELECT * FROM kpi_shop_daily WHERE day = '2026-11-02'"))
-    assert shop["consultations"] == 91 + 89 + 115 + 99 + 80  # summed: summaries carry no buyer ids
-    assert abs(shop["conversion_rate"] - shop["converted"] / shop["consultations"]) < 1e-12
-    count = fresh_db["kpi_agent_daily"].count
-    store.import_summary(fresh_db, admin, project, preview)
-    assert fresh_db["kpi_agent_daily"].count == count
-
-
-def test_douyin_summary_keeps_per_session_figures_apart(fresh_db, admin, project):
-    preview = store.preview_summary(fresh_db, admin, project, sample_bytes("douyin_daily_summary.xlsx"), "douyin.xlsx")
-    assert preview.ok
-    store.import_summary(fresh_db, admin, project, preview)
-    row = next(fresh_db.query("SELECT * FROM kpi_agent_daily WHERE agent = '小美' ORDER BY day LIMIT 1"))
-    extra = json.loads(row["extra"])
-    # the sample gives only whole-day (全天) per-person figures: used, and said so
-    assert row["avg_response_s"] == 22 and extra["dimensions"]["avg_response_s"] == "person_allday"
-    assert extra["avg_response_s_session_allday"] == 42  # per conversation, kept apart
-    assert row["consultations"] == 119 and extra["dimensions"]["consultations"] == "receptions"
-
-
-def test_a_summary_with_errors_saves_nothing(fresh_db, admin, project):
-    bad = "日期,客服,咨询人数,30秒应答率\n2026-11-02,店铺:小美,91,84%\n2026-11-03,店铺:小美,-4,140%\n"
-    preview = store.preview_summary(fresh_db, admin, project, bad.encode(), "bad.csv")
-    assert not preview.ok and {e.row for e in preview.parsed.errors} == {3}
-    with pytest.raises(ValidationError):
-        store.import_summary(fresh_db, admin, project, preview)
-    assert fresh_db["kpi_agent_daily"].count == 0 and fresh_db["kpi_imports"].count == 0
-
-
-def test_response_times_are_lower_is_better_and_the_rest_higher():
-    assert store.meets_target("avg_response_s", 20, 25) == (True, -5)
-    assert store.meets_target("first_response_s", 30, 25) == (False, 5)
-    assert store.meets_target("conversion_rate", 0.3, 0.25)[0] is True
-    assert store.meets_target("conversion_rate", None, 0.25) == (None, None)
-
-
-def test_aggregate_recomputes_rates_from_counts_not_means():
-    days = pd.DataFrame(
-        [
-            {
-                "consultations": 10,
-                "waits": 10,
-                "fast_replies": 9,
-                "converted": 5,
-                "items": 5,
-                "sales": 500.0,
-                "avg_response_s": 10.0,
-                "first_response_s": 8.0,
-                "response_30s_rate": 0.9,
-                "conversion_rate": 0.5,
-            },
-            {
-                "consultations": 30,
-                "waits": 30,
-                "fast_replies": 15,
-                "converted": 3,
-                "items": 6,
-                "sales": 300.0,
-                "avg_response_s": 30.0,
-                "first_response_s": 20.0,
-                "response_30s_rate": 0.5,
-                "conversion_rate": 0.1,
-            },
-        ]
-    )
-    figures = store.aggregate(days)
-    assert figures["response_30s_rate"] == 24 / 40  # not (0.9 + 0.5) / 2
-    assert figures["conversion_rate"] == 8 / 40
-    assert figures["aov"] == 800 / 8 and figures["items_per_buyer"] == 11 / 8
-    assert figures["avg_response_s"] == (10 * 10 + 30 * 30) / 40
-
-
-def test_three_days_below_target_in_a_row_raise_an_alert():
-    goal = {"response_30s_rate": 0.8, "avg_response_s": 30}
-    shop = pd.DataFrame(
-        {
-            "day": ["d1", "d2", "d3", "d4"],
-            "response_30s_rate": [0.9, 0.7, 0.7, 0.7],
-            "avg_response_s": [40, 20, 40, 40],
-            "first_response_s": [None] * 4,
-            "conversion_rate": [None] * 4,
-        }
-    )
-    assert store.below_target_streak(shop, goal) == ["response_30s_rate"]
-    assert store.below_target_streak(shop.head(3), goal) == []
+    assert roster_names.resolve_agent(roster_names.agent_name_map(fresh_db, project), "小美") == agent_id
 
 
 def test_merchant_reads_only_its_own_project_kpis(fresh_db, admin, project):
@@ -262,12 +168,12 @@ def test_merchant_reads_only_its_own_project_kpis(fresh_db, admin, project):
             fresh_db, users.create_user(fresh_db, admin, "shop", "店", "merchant", "password-123", own_merchant)
         )
     )
-    assert len(store.agent_days(fresh_db, shop, project, date(2026, 10, 1), date(2026, 10, 7))) > 0
+    assert len(daily_figures.agent_days(fresh_db, shop, project, date(2026, 10, 1), date(2026, 10, 7))) > 0
     for call in (
-        lambda: store.agent_days(fresh_db, shop, other, date(2026, 10, 1), date(2026, 10, 7)),
-        lambda: store.shop_days(fresh_db, shop, other, date(2026, 10, 1), date(2026, 10, 7)),
-        lambda: store.chats_of_day(fresh_db, shop, other, date(2026, 10, 1)),
-        lambda: store.preview_raw(fresh_db, shop, project, b"x", "x.csv"),
+        lambda: daily_figures.agent_days(fresh_db, shop, other, date(2026, 10, 1), date(2026, 10, 7)),
+        lambda: daily_figures.shop_days(fresh_db, shop, other, date(2026, 10, 1), date(2026, 10, 7)),
+        lambda: drilldown.chats_of_day(fresh_db, shop, other, date(2026, 10, 1)),
+        lambda: raw_store.preview_raw(fresh_db, shop, project, b"x", "x.csv"),
     ):
         with pytest.raises(PermissionDenied):
             call()
@@ -279,28 +185,29 @@ def test_an_agent_sees_its_own_figures_and_only_a_rank_of_others(fresh_db, admin
     directory.assign(fresh_db, admin, project, agent_id, "online", "day", date(2026, 10, 1), "店铺:小美")
     import_samples(fresh_db, admin, project)
     me = users.actor_from_row(users.get_user(fresh_db, user_id))
-    mine = store.own_kpis(fresh_db, me, date(2026, 10, 1), date(2026, 10, 7))
+    mine = daily_figures.own_kpis(fresh_db, me, date(2026, 10, 1), date(2026, 10, 7))
     (entry,) = mine["projects"]
     assert set(entry["days"]["agent"]) == {"店铺:小美"}
     expected = engine_rows()
     assert entry["figures"]["consultations"] == expected[expected["agent"] == "店铺:小美"]["consultations"].sum()
     assert entry["team_size"] == expected["agent"].nunique() and 1 <= entry["rank"] <= entry["team_size"]
     with pytest.raises(PermissionDenied):
-        store.agent_days(fresh_db, me, project, date(2026, 10, 1), date(2026, 10, 7))
+        daily_figures.agent_days(fresh_db, me, project, date(2026, 10, 1), date(2026, 10, 7))
 
 
 def test_drill_down_lists_the_chats_behind_a_day(fresh_db, admin, project):
     import_samples(fresh_db, admin, project)
-    chats = store.chats_of_day(fresh_db, admin, project, date(2026, 10, 2), "店铺:Amy")
+    chats = drilldown.chats_of_day(fresh_db, admin, project, date(2026, 10, 2), "店铺:Amy")
     stored = next(
         fresh_db.query(
-            "SELECT consultations, converted, sales FROM kpi_agent_daily WHERE day = '2026-10-02' AND agent = '店铺:Amy'"
+            "SELECT consultations, converted, sales FROM kpi_agent_daily WHERE day = '2026-10-02' AND "
+            "agent = '店铺:Amy'"
         )
     )
     assert len(chats) == stored["consultations"] and int(chats["converted"].sum()) == stored["converted"]
     assert abs(chats["sales"].sum() - stored["sales"]) < 0.005
     first = chats.iloc[0]
-    assert len(store.transcript(fresh_db, admin, project, date(2026, 10, 2), first["agent"], first["buyer"])) > 0
+    assert len(drilldown.transcript(fresh_db, admin, project, date(2026, 10, 2), first["agent"], first["buyer"])) > 0
 
 
 def test_drill_down_of_every_day_equals_the_engine_on_all_messages_and_orders(fresh_db, admin, project):
@@ -320,14 +227,14 @@ def test_drill_down_of_every_day_equals_the_engine_on_all_messages_and_orders(fr
     )
     orders = pd.concat([orders, late], ignore_index=True)
     days = pd.to_datetime(messages["time"]).dt.date
-    preview = store.RawPreview(
+    preview = raw_store.RawPreview(
         messages=messages, orders=orders, date_from=days.min(), date_to=days.max(), unknown_agents=[]
     )
-    store.import_raw(fresh_db, admin, project, preview)
+    raw_store.import_raw(fresh_db, admin, project, preview)
     expected = engine.chat_table(messages, orders)
     converted = 0
     for day in sorted(set(days)):
-        chats = store.chats_of_day(fresh_db, admin, project, day)
+        chats = drilldown.chats_of_day(fresh_db, admin, project, day)
         want = expected[expected["date"] == day.isoformat()].reset_index(drop=True)
         assert chats[["agent", "buyer", "converted", "items"]].to_dict("records") == want[
             ["agent", "buyer", "converted", "items"]
@@ -353,45 +260,17 @@ def test_shop_days_of_many_projects_are_each_projects_own_shop_days(fresh_db, ad
         messages[pd.to_datetime(messages["time"]).dt.date >= date(2026, 10, 4)].reset_index(drop=True),
     )
     start, end = date(2026, 10, 2), date(2026, 10, 6)
-    many = store.shop_days_of(fresh_db, admin, [second, empty, project], start, end)
+    many = daily_figures.shop_days_of(fresh_db, admin, [second, empty, project], start, end)
     assert list(many) == [second, empty, project]
     for project_id in (project, second, empty):
         pd.testing.assert_frame_equal(
-            many[project_id], store.shop_days(fresh_db, admin, project_id, start, end), check_dtype=False
+            many[project_id], daily_figures.shop_days(fresh_db, admin, project_id, start, end), check_dtype=False
         )
     assert len(many[project]) == 5 and len(many[second]) == 3 and many[empty].empty
-
-
-def test_aggregate_weights_mean_times_by_their_counts_skipping_empty_days():
-    days = pd.DataFrame(
-        [
-            {"consultations": 10, "waits": 0, "first_response_s": 8.0, "avg_response_s": None, "satisfaction": None},
-            {"consultations": 30, "waits": 0, "first_response_s": None, "avg_response_s": 40.0, "satisfaction": None},
-            {
-                "consultations": None,
-                "waits": 0,
-                "first_response_s": 100.0,
-                "avg_response_s": 10.0,
-                "satisfaction": None,
-            },
-            {"consultations": 10, "waits": 0, "first_response_s": 20.0, "avg_response_s": 30.0, "satisfaction": None},
-        ],
-        dtype=object,
-    )  # as read from the store: None where a day has no figure
-    figures = store.aggregate(days)
-    assert (
-        figures["first_response_s"] == (8 * 10 + 100 * 0 + 20 * 10) / 20
-    )  # a day without consultations weighs nothing
-    assert figures["avg_response_s"] == (40 * 30 + 10 * 0 + 30 * 10) / 40  # no waits: weighted by consultations
-    assert figures["satisfaction"] is None
-    unweighted = pd.DataFrame(
-        [{"consultations": 0, "first_response_s": 8.0}, {"consultations": 0, "first_response_s": 12.0}]
-    )
-    assert store.aggregate(unweighted)["first_response_s"] == 10.0  # no weight at all: the plain mean
 
 
 def test_drill_down_names_each_account_by_its_roster_agent_with_the_account(fresh_db, admin, project):
     agent_id = directory.create_agent(fresh_db, admin, {"name": "艾米", "employee_no": "K9"})
     directory.assign(fresh_db, admin, project, agent_id, "online", "day", date(2026, 10, 1), "店铺:Amy")
-    labels = store.account_labels(fresh_db, admin, project, ["店铺:Amy", "Amy", "店铺:陌生人"])
+    labels = roster_names.account_labels(fresh_db, admin, project, ["店铺:Amy", "Amy", "店铺:陌生人"])
     assert labels == {"店铺:Amy": "艾米（店铺:Amy）", "Amy": "艾米（Amy）", "店铺:陌生人": "店铺:陌生人"}

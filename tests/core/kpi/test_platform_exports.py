@@ -11,8 +11,9 @@ import json
 import openpyxl
 import pytest
 
-from core.kpi import profiles, reconciliation, store, templates
-from core.kpi.summary_import import format_error, read_summary
+from core.kpi import daily_figures, profiles, raw_store, reconciliation, summary_store, templates
+from core.kpi.summary_errors import format_error
+from core.kpi.summary_import import read_summary
 from core.projects import merchants
 from core.projects import order_confirmation as oc
 
@@ -332,9 +333,9 @@ def test_pdd_performance_keeps_service_hours_and_whole_day_figures_apart():
 
 def test_the_project_flavour_picks_the_figure_that_counts_for_targets_and_says_which():
     record = read_summary(pdd_file(), "客服绩效详情_20261030.xlsx").rows.loc[3].to_dict()
-    service, extra = store.summary_to_metrics(record, "service_hours")
+    service, extra = summary_store.summary_to_metrics(record, "service_hours")
     assert service["response_30s_rate"] == pytest.approx(0.90) and extra["dimensions"]["response_30s_rate"] == "service"
-    whole, extra = store.summary_to_metrics(record, "whole_day")
+    whole, extra = summary_store.summary_to_metrics(record, "whole_day")
     assert whole["response_30s_rate"] == pytest.approx(0.865) and extra["dimensions"]["response_30s_rate"] == "allday"
     assert extra["response_30s_rate_service"] == pytest.approx(0.90)  # the other flavour kept, never merged
 
@@ -582,7 +583,7 @@ def test_jd_overall_totals_row_with_an_empty_agent_and_satisfaction_as_weighted_
     assert preview.skipped == [(4, "", "empty_agent")]
     wang = preview.rows.loc[2].to_dict()
     assert wang["response_30s_rate"] == pytest.approx(0.92) and wang["avg_response_s_new"] == 18
-    metrics, extra = store.summary_to_metrics(wang)
+    metrics, extra = summary_store.summary_to_metrics(wang)
     assert (
         metrics["satisfaction"] == pytest.approx(0.9) and extra["dimensions"]["satisfaction"] == "good_reviews/reviews"
     )
@@ -744,8 +745,10 @@ def project(fresh_db, admin):
 
 
 def test_a_pending_figure_goes_in_as_pending_and_a_later_import_of_the_day_fills_it(fresh_db, admin, project):
-    first = store.preview_summary(fresh_db, admin, project, xlsx(tmall_rows(pending=True), "数据信息"), TMALL_NAME)
-    store.import_summary(fresh_db, admin, project, first)
+    first = summary_store.preview_summary(
+        fresh_db, admin, project, xlsx(tmall_rows(pending=True), "数据信息"), TMALL_NAME
+    )
+    summary_store.import_summary(fresh_db, admin, project, first)
     row = next(fresh_db.query("SELECT * FROM kpi_agent_daily WHERE agent = '麻大师旗舰店:小美'"))
     assert row["converted"] is None and row["sales"] is None
     assert json.loads(row["extra"])["pending"] == ["converted", "conversion_rate", "sales"]
@@ -753,21 +756,23 @@ def test_a_pending_figure_goes_in_as_pending_and_a_later_import_of_the_day_fills
     assert json.loads(platform["pending"]) == ["converted", "conversion_rate", "sales"]
     shop = next(fresh_db.query("SELECT extra FROM kpi_shop_daily"))
     assert json.loads(shop["extra"])["pending"] == ["conversion_rate", "converted", "sales"]
-    assert store.pending_figures(fresh_db, admin, project, dt.date(2026, 11, 1), dt.date(2026, 11, 1)) == {
+    assert daily_figures.pending_figures(fresh_db, admin, project, dt.date(2026, 11, 1), dt.date(2026, 11, 1)) == {
         "2026-11-01": ["conversion_rate", "converted", "sales"]
     }
 
-    later = store.preview_summary(fresh_db, admin, project, xlsx(tmall_rows(pending=False), "数据信息"), TMALL_NAME)
-    store.import_summary(fresh_db, admin, project, later)
+    later = summary_store.preview_summary(
+        fresh_db, admin, project, xlsx(tmall_rows(pending=False), "数据信息"), TMALL_NAME
+    )
+    summary_store.import_summary(fresh_db, admin, project, later)
     row = next(fresh_db.query("SELECT * FROM kpi_agent_daily WHERE agent = '麻大师旗舰店:小美'"))
     assert (row["converted"], row["sales"]) == (30, 3600.5) and "pending" not in json.loads(row["extra"])
-    assert store.pending_figures(fresh_db, admin, project, dt.date(2026, 11, 1), dt.date(2026, 11, 1)) == {}
+    assert daily_figures.pending_figures(fresh_db, admin, project, dt.date(2026, 11, 1), dt.date(2026, 11, 1)) == {}
     assert fresh_db["kpi_agent_daily"].count == 2  # replaced, not duplicated
 
 
 def test_benchmarks_are_stored_as_the_shops_peer_benchmark(fresh_db, admin, project):
-    preview = store.preview_summary(fresh_db, admin, project, xlsx(tmall_rows(), "数据信息"), TMALL_NAME)
-    store.import_summary(fresh_db, admin, project, preview)
+    preview = summary_store.preview_summary(fresh_db, admin, project, xlsx(tmall_rows(), "数据信息"), TMALL_NAME)
+    summary_store.import_summary(fresh_db, admin, project, preview)
     stored = {r["label"]: json.loads(r["figures"]) for r in fresh_db.query("SELECT * FROM platform_benchmarks")}
     assert set(stored) == {"同行同层优秀", "同行同层均值"}
     assert stored["同行同层优秀"]["conversion_rate"] == pytest.approx(0.321)
@@ -775,11 +780,13 @@ def test_benchmarks_are_stored_as_the_shops_peer_benchmark(fresh_db, admin, proj
 
 def test_a_hand_mapped_layout_maps_itself_the_second_time_and_the_template_is_named(fresh_db, admin, project):
     data = "日期,客服,咨询人数,客服质检分\n2026-11-01,小美,10,95.5\n".encode()
-    first = store.preview_summary(fresh_db, admin, project, data, "x.csv", overrides={"客服质检分": "service_score"})
-    store.import_summary(fresh_db, admin, project, first)
+    first = summary_store.preview_summary(
+        fresh_db, admin, project, data, "x.csv", overrides={"客服质检分": "service_score"}
+    )
+    summary_store.import_summary(fresh_db, admin, project, first)
     [template] = templates.list_templates(fresh_db, admin, project, "summary")
     assert template["mapping"]["客服质检分"] == "service_score"
-    again = store.preview_summary(
+    again = summary_store.preview_summary(
         fresh_db, admin, project, "客服质检分,咨询人数,客服,日期\n96,11,小美,2026-11-02\n".encode(), "y.csv"
     )
     assert again.parsed.template["id"] == template["id"]
@@ -810,7 +817,7 @@ def test_a_kpi_with_a_target_but_no_column_is_named(fresh_db, admin, project):
     file = (
         "日期,客服,咨询人数,询单转化率,客单价,平均响应时长,首次响应时长,满意率\n2026-11-01,小美,10,20%,100,20,10,90%\n"
     )
-    preview = store.preview_summary(fresh_db, admin, project, file.encode(), "x.csv")
+    preview = summary_store.preview_summary(fresh_db, admin, project, file.encode(), "x.csv")
     assert preview.missing_targets == ["response_30s_rate"]  # "本文件没有30秒应答率，该目标当天无数据"
 
 
@@ -819,14 +826,14 @@ def test_a_summary_for_days_with_raw_logs_keeps_our_figures_and_stores_the_platf
         "time,buyer,agent,sender,content\n2026-11-01 10:00:00,b1,店铺:小美,buyer,在吗\n"
         "2026-11-01 10:00:10,b1,店铺:小美,agent,在的\n"
     ).encode()
-    raw = store.preview_raw(fresh_db, admin, project, messages, "m.csv")
-    store.import_raw(fresh_db, admin, project, raw)
+    raw = raw_store.preview_raw(fresh_db, admin, project, messages, "m.csv")
+    raw_store.import_raw(fresh_db, admin, project, raw)
     ours = next(fresh_db.query("SELECT * FROM kpi_agent_daily"))
-    preview = store.preview_summary(
+    preview = summary_store.preview_summary(
         fresh_db, admin, project, "日期,客服,咨询人数,30秒应答率\n2026-11-01,小美,3,50%\n".encode(), "x.csv"
     )
     assert preview.raw_days == ["2026-11-01"]
-    store.import_summary(fresh_db, admin, project, preview)
+    summary_store.import_summary(fresh_db, admin, project, preview)
     kept = next(fresh_db.query("SELECT * FROM kpi_agent_daily"))
     assert (kept["source"], kept["consultations"], kept["response_30s_rate"]) == ("raw", ours["consultations"], 1.0)
     platform = next(fresh_db.query("SELECT * FROM platform_agent_daily"))
@@ -834,15 +841,18 @@ def test_a_summary_for_days_with_raw_logs_keeps_our_figures_and_stores_the_platf
 
 
 def test_platform_only_figures_per_agent_are_summed_or_averaged_and_pending_is_named(fresh_db, admin, project):
-    preview = store.preview_summary(fresh_db, admin, project, pdd_file(), "客服绩效详情_20261030.xlsx")
-    store.import_summary(fresh_db, admin, project, preview)
+    preview = summary_store.preview_summary(fresh_db, admin, project, pdd_file(), "客服绩效详情_20261030.xlsx")
+    summary_store.import_summary(fresh_db, admin, project, preview)
     second = pdd_file_for_day()
-    store.import_summary(
-        fresh_db, admin, project, store.preview_summary(fresh_db, admin, project, second, "客服绩效详情_20261031.xlsx")
+    summary_store.import_summary(
+        fresh_db,
+        admin,
+        project,
+        summary_store.preview_summary(fresh_db, admin, project, second, "客服绩效详情_20261031.xlsx"),
     )
-    table = store.platform_figures(fresh_db, admin, project, dt.date(2026, 10, 30), dt.date(2026, 10, 31)).set_index(
-        "agent_name"
-    )
+    table = daily_figures.platform_figures(
+        fresh_db, admin, project, dt.date(2026, 10, 30), dt.date(2026, 10, 31)
+    ).set_index("agent_name")
     sakura = table.loc["水密码客服小樱"]
     assert sakura["low_rating_orders"] == 1 + 1 and sakura["dispute_refunds"] == 0 and sakura["complaints"] == 1 + 1
     assert sakura["sales_after_refund"] == 5100.0 * 2
@@ -856,19 +866,21 @@ def pdd_file_for_day() -> bytes:
 
 
 def test_a_tile_of_a_pending_day_says_pending_not_a_dash(fresh_db, admin, project):
-    preview = store.preview_summary(fresh_db, admin, project, xlsx(tmall_rows(pending=True), "数据信息"), TMALL_NAME)
-    store.import_summary(fresh_db, admin, project, preview)
-    tiles = store.tiles(fresh_db, admin, project, dt.date(2026, 11, 2))
+    preview = summary_store.preview_summary(
+        fresh_db, admin, project, xlsx(tmall_rows(pending=True), "数据信息"), TMALL_NAME
+    )
+    summary_store.import_summary(fresh_db, admin, project, preview)
+    tiles = daily_figures.tiles(fresh_db, admin, project, dt.date(2026, 11, 2))
     yesterday = {t["kpi"]: t for t in tiles if t["period"] == "yesterday"}
     assert yesterday["conversion_rate"]["pending"] is True and yesterday["aov"]["pending"] is True
     assert yesterday["first_response_s"]["pending"] is False
 
 
 def test_the_project_flavour_is_a_setting_used_by_the_next_import(fresh_db, admin, project):
-    assert store.import_settings(fresh_db, project)["flavour"] == "service_hours"
+    assert summary_store.import_settings(fresh_db, project)["flavour"] == "service_hours"
     reconciliation.save_settings(fresh_db, admin, project, flavour="whole_day")
-    preview = store.preview_summary(fresh_db, admin, project, pdd_file(), "客服绩效详情_20261030.xlsx")
-    store.import_summary(fresh_db, admin, project, preview)
+    preview = summary_store.preview_summary(fresh_db, admin, project, pdd_file(), "客服绩效详情_20261030.xlsx")
+    summary_store.import_summary(fresh_db, admin, project, preview)
     stored = fresh_db.execute(
         "SELECT response_30s_rate FROM kpi_agent_daily WHERE agent = '水密码客服小樱'"
     ).fetchone()[0]

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.kernel.errors import ValidationError
-from core.kpi import raw_import, store, templates
+from core.kpi import raw_import, raw_store, templates
 from core.projects import merchants
 from tests.conftest import SAMPLES
 
@@ -45,7 +45,8 @@ def xlsx_bytes(headers: list[str], rows: list[list]) -> bytes:
 
 
 def scraper_rows() -> list[list[str]]:
-    # tb001: asks at 09:00:00, robot answers at 09:00:05, the agent at 09:00:20; a system line; a second question answered after 40 s
+    # tb001: asks at 09:00:00, robot answers at 09:00:05, the agent at 09:00:20; a system line; a second
+    # question answered after 40 s
     return [
         ["s1", "tb001", "店铺:小美", "2026-11-02 09:00:00", "买家", "在吗", "文本"],
         ["s1", "tb001", "店铺:小美", "2026-11-02 09:00:05", "机器人", "您好，有什么可以帮您", "文本"],
@@ -66,7 +67,7 @@ def agent_day(db, project_id, agent="店铺:小美", day="2026-11-02") -> dict:
 
 def test_a_scraped_gb18030_log_maps_itself_counts_senders_and_shows_the_unused_columns(fresh_db, admin, project):
     data = csv_bytes(SCRAPER_HEADERS, scraper_rows(), encoding="gb18030", newline="\r\n")
-    layout = store.raw_layout(fresh_db, admin, project, raw_import.KIND_MESSAGES, data, "chat.csv")
+    layout = raw_store.raw_layout(fresh_db, admin, project, raw_import.KIND_MESSAGES, data, "chat.csv")
     assert layout.cells.encoding == "gb18030" and layout.source == "proposed"
     assert layout.mapping == {
         "会话ID": None,
@@ -88,18 +89,18 @@ def test_a_scraped_gb18030_log_maps_itself_counts_senders_and_shows_the_unused_c
 
 def test_robot_replies_count_as_automatic_by_default_and_as_the_agents_when_chosen(fresh_db, admin, project):
     data = csv_bytes(SCRAPER_HEADERS, scraper_rows())
-    layout = store.raw_layout(fresh_db, admin, project, raw_import.KIND_MESSAGES, data, "chat.csv")
-    preview = store.preview_raw(fresh_db, admin, project, data, "chat.csv", messages_layout=layout)
+    layout = raw_store.raw_layout(fresh_db, admin, project, raw_import.KIND_MESSAGES, data, "chat.csv")
+    preview = raw_store.preview_raw(fresh_db, admin, project, data, "chat.csv", messages_layout=layout)
     assert preview.sender_counts == {"buyer": 2, "agent": 2, "auto": 1, "system": 1}
-    store.import_raw(fresh_db, admin, project, preview)
+    raw_store.import_raw(fresh_db, admin, project, preview)
     row = agent_day(fresh_db, project)
     # waits 09:00:00 (answered by the agent at 09:00:20: 20 s) and 09:02:00 (40 s): one fast of two
     assert (row["consultations"], row["waits"], row["fast_replies"]) == (1, 2, 1)
     assert row["avg_response_s"] == pytest.approx(30.0) and row["first_response_s"] == pytest.approx(20.0)
     robot_human = raw_import.with_choices(layout, options={"robot_as": "agent"})
     assert robot_human.class_counts["counted_agent"] == 3
-    preview = store.preview_raw(fresh_db, admin, project, data, "chat.csv", messages_layout=robot_human)
-    store.import_raw(fresh_db, admin, project, preview)
+    preview = raw_store.preview_raw(fresh_db, admin, project, data, "chat.csv", messages_layout=robot_human)
+    raw_store.import_raw(fresh_db, admin, project, preview)
     row = agent_day(fresh_db, project)
     # the robot's reply at 09:00:05 now answers the first question in 5 s: both waits (5 s, 40 s) → one fast
     assert row["first_response_s"] == pytest.approx(5.0) and row["avg_response_s"] == pytest.approx(22.5)
@@ -114,15 +115,15 @@ def test_an_unmapped_sender_value_refuses_the_import_with_counts_until_it_is_map
         ["s1", "tb001", "店铺:小美", "2026-11-02 09:03:01", "撤回", "X 撤回了一条消息", "系统"],
     ]
     data = csv_bytes(SCRAPER_HEADERS, rows)
-    layout = store.raw_layout(fresh_db, admin, project, raw_import.KIND_MESSAGES, data, "chat.csv")
+    layout = raw_store.raw_layout(fresh_db, admin, project, raw_import.KIND_MESSAGES, data, "chat.csv")
     assert layout.unmapped == {"撤回": 2} and not layout.ok
     with pytest.raises(ValidationError) as refused:
-        store.preview_raw(fresh_db, admin, project, data, "chat.csv", messages_layout=layout)
+        raw_store.preview_raw(fresh_db, admin, project, data, "chat.csv", messages_layout=layout)
     reasons = [e.params["reason"] for e in refused.value.errors]
     assert reasons == ["value '撤回' (2 rows) is not mapped"]
-    assert store.translate_reason(reasons[0]).startswith("值 '撤回'（2行）尚未指定含义")
+    assert raw_store.translate_reason(reasons[0]).startswith("值 '撤回'（2行）尚未指定含义")
     ignored = raw_import.with_choices(layout, options={"sender_map": {"撤回": "ignore"}})
-    preview = store.preview_raw(fresh_db, admin, project, data, "chat.csv", messages_layout=ignored)
+    preview = raw_store.preview_raw(fresh_db, admin, project, data, "chat.csv", messages_layout=ignored)
     assert len(preview.messages) == 6  # the two ignored rows are left out, nothing else
 
 
@@ -133,7 +134,7 @@ def test_a_hand_mapped_layout_is_saved_and_maps_itself_the_second_time(fresh_db,
         ["1", "S", "tb9", "店铺:阿杰", "2026-11-02 10:00:10", "hello"],
     ]
     data = csv_bytes(headers, rows)
-    layout = store.raw_layout(fresh_db, admin, project, raw_import.KIND_MESSAGES, data, "export.csv")
+    layout = raw_store.raw_layout(fresh_db, admin, project, raw_import.KIND_MESSAGES, data, "export.csv")
     assert layout.missing  # nothing there is a known wording
     layout = raw_import.with_choices(
         layout,
@@ -141,13 +142,13 @@ def test_a_hand_mapped_layout_is_saved_and_maps_itself_the_second_time(fresh_db,
         {"sender_map": {"C": "buyer", "S": "agent"}},
     )
     assert layout.ok and layout.source == "user" and layout.unused() == ["cid"]
-    store.import_raw(
+    raw_store.import_raw(
         fresh_db,
         admin,
         project,
-        store.preview_raw(fresh_db, admin, project, data, "export.csv", messages_layout=layout),
+        raw_store.preview_raw(fresh_db, admin, project, data, "export.csv", messages_layout=layout),
     )
-    again = store.raw_layout(
+    again = raw_store.raw_layout(
         fresh_db,
         admin,
         project,
@@ -170,11 +171,11 @@ def test_utf16_tab_separated_with_separate_date_and_time_columns(fresh_db, admin
         ["2026-11-03", "09:05:30", "tb7", "店铺:cc", "客服", "发了"],
     ]
     data = b"\xff\xfe" + csv_bytes(headers, rows, encoding="utf-16-le", sep="\t", newline="\r\n")
-    layout = store.raw_layout(fresh_db, admin, project, raw_import.KIND_MESSAGES, data, "chat.txt")
+    layout = raw_store.raw_layout(fresh_db, admin, project, raw_import.KIND_MESSAGES, data, "chat.txt")
     assert layout.cells.encoding == "utf-16"
     assert layout.mapping["日期"] == "date" and layout.mapping["时间"] == "clock" and layout.ok
-    preview = store.preview_raw(fresh_db, admin, project, data, "chat.txt", messages_layout=layout)
-    store.import_raw(fresh_db, admin, project, preview)
+    preview = raw_store.preview_raw(fresh_db, admin, project, data, "chat.txt", messages_layout=layout)
+    raw_store.import_raw(fresh_db, admin, project, preview)
     row = agent_day(fresh_db, project, agent="店铺:cc", day="2026-11-03")
     # waits 08:59:50 (answered in 20 s) and 09:05 read as 09:05:00 (30 s: exactly 30 counts as fast)
     assert (row["waits"], row["fast_replies"]) == (2, 2) and row["first_response_s"] == pytest.approx(20.0)
@@ -191,7 +192,7 @@ def test_pdd_socket_records_in_xlsx_with_roles_and_automatic_reply_flags(fresh_d
         ["system", "u1", "水密码客服小樱", str(base + 50), "会话已转接", "0", "31", "m4"],
     ]
     data = xlsx_bytes(headers, rows)
-    layout = store.raw_layout(fresh_db, admin, project, raw_import.KIND_MESSAGES, data, "pdd.xlsx")
+    layout = raw_store.raw_layout(fresh_db, admin, project, raw_import.KIND_MESSAGES, data, "pdd.xlsx")
     assert (
         layout.mapping["from.role"] == "sender"
         and layout.mapping["is_aut"] == "auto_flag"
@@ -200,10 +201,10 @@ def test_pdd_socket_records_in_xlsx_with_roles_and_automatic_reply_flags(fresh_d
     assert layout.mapping["buyer_id"] == "buyer" and layout.mapping["mall_cs_id"] == "agent"
     assert layout.class_counts["counted_auto"] == 1 and layout.class_counts["counted_agent"] == 1
     assert layout.unused() == ["type", "msg_id"]
-    preview = store.preview_raw(fresh_db, admin, project, data, "pdd.xlsx", messages_layout=layout)
+    preview = raw_store.preview_raw(fresh_db, admin, project, data, "pdd.xlsx", messages_layout=layout)
     assert preview.sender_counts == {"buyer": 1, "auto": 1, "agent": 1, "system": 1}
     assert str(preview.messages["time"].iloc[0]) == "2026-11-04 10:00:00"  # epoch seconds shown in China time
-    store.import_raw(fresh_db, admin, project, preview)
+    raw_store.import_raw(fresh_db, admin, project, preview)
     row = agent_day(fresh_db, project, agent="水密码客服小樱", day="2026-11-04")
     assert (row["waits"], row["fast_replies"]) == (1, 0) and row["first_response_s"] == pytest.approx(45.0)
 
@@ -292,7 +293,7 @@ def test_taobao_exportorderlist_gbk_with_quoted_numbers_statuses_and_refunds(fre
             ],
         ]
     )
-    layout = store.raw_layout(
+    layout = raw_store.raw_layout(
         fresh_db, admin, project, raw_import.KIND_ORDERS, orders, "ExportOrderList202611030930.csv"
     )
     assert layout.cells.encoding == "gb18030"
@@ -313,13 +314,13 @@ def test_taobao_exportorderlist_gbk_with_quoted_numbers_statuses_and_refunds(fre
         "等待买家付款": "unpaid",
         "卖家已发货，等待买家确认": "shipped",
     }
-    preview = store.preview_raw(
+    preview = raw_store.preview_raw(
         fresh_db, admin, project, chats, "chat.csv", orders, "ExportOrderList202611030930.csv", orders_layout=layout
     )
     got = preview.orders.set_index("order_id")
     assert list(got.index) == [f"39123847560123456{n}" for n in (78, 79, 80, 81, 82)]  # ="…" unwrapped
     assert list(got["status"]) == ["completed", "refunded", "cancelled", "unpaid", "shipped"]
-    store.import_raw(fresh_db, admin, project, preview)
+    raw_store.import_raw(fresh_db, admin, project, preview)
     row = agent_day(fresh_db, project)
     # valid: 199 (2 items), the refunded 50 (a refunded order still converts), 20: sales 269, items 4
     assert (row["converted"], row["sales"], row["items"]) == (1, 269.0, 4)
@@ -385,7 +386,7 @@ def test_a_taobao_xlsx_item_export_is_one_order_per_main_order(fresh_db, admin, 
         ],
     ]
     data = xlsx_bytes(headers, rows)
-    layout = store.raw_layout(fresh_db, admin, project, raw_import.KIND_ORDERS, data, "items.xlsx")
+    layout = raw_store.raw_layout(fresh_db, admin, project, raw_import.KIND_ORDERS, data, "items.xlsx")
     assert (
         layout.mapping["主订单编号"] == "main_order_id"
         and layout.mapping["子订单编号"] is None
@@ -460,32 +461,32 @@ def test_pdd_orders_bom_and_tabs_without_buyer_find_their_buyer_through_the_quot
             ["u1", "小樱", "2026-11-04 10:00:20", "客服", "今天发"],
         ],
     )
-    layout = store.raw_layout(fresh_db, admin, project, raw_import.KIND_ORDERS, orders, "pdd_orders.csv")
+    layout = raw_store.raw_layout(fresh_db, admin, project, raw_import.KIND_ORDERS, orders, "pdd_orders.csv")
     assert layout.cells.encoding == "utf-8-sig" and layout.column("buyer") is None and "no_buyer" in layout.notes
     assert (
         layout.mapping["订单成交时间"] == "created_at"
         and layout.mapping["售后状态"] == "refund_status"
         and "paid_from_created" in layout.notes
     )
-    preview = store.preview_raw(
+    preview = raw_store.preview_raw(
         fresh_db, admin, project, chats, "chat.csv", orders, "pdd_orders.csv", orders_layout=layout
     )
     assert preview.orders_from_chats == 1 and preview.orders_without_buyer == 1
     assert preview.orders[["order_id", "buyer", "status"]].values.tolist() == [
         ["261104-123456789012345", "u1", "shipped"]
     ]
-    store.import_raw(fresh_db, admin, project, preview)
+    raw_store.import_raw(fresh_db, admin, project, preview)
     row = agent_day(fresh_db, project, agent="小樱", day="2026-11-04")
     assert (row["converted"], row["sales"]) == (1, 99.0)
 
 
 def test_the_canonical_samples_import_with_no_mapping_work(fresh_db, admin, project):
     m, o = (SAMPLES / "messages.csv").read_bytes(), (SAMPLES / "orders.csv").read_bytes()
-    assert store.raw_layout(fresh_db, admin, project, raw_import.KIND_MESSAGES, m, "messages.csv").canonical
-    assert store.raw_layout(fresh_db, admin, project, raw_import.KIND_ORDERS, o, "orders.csv").canonical
-    preview = store.preview_raw(fresh_db, admin, project, m, "messages.csv", o, "orders.csv")
+    assert raw_store.raw_layout(fresh_db, admin, project, raw_import.KIND_MESSAGES, m, "messages.csv").canonical
+    assert raw_store.raw_layout(fresh_db, admin, project, raw_import.KIND_ORDERS, o, "orders.csv").canonical
+    preview = raw_store.preview_raw(fresh_db, admin, project, m, "messages.csv", o, "orders.csv")
     assert preview.messages_layout is None and len(preview.messages) == 3003 and len(preview.orders) == 117
-    store.import_raw(fresh_db, admin, project, preview)
+    raw_store.import_raw(fresh_db, admin, project, preview)
     assert templates.list_templates(fresh_db, admin, project) == []  # nothing to remember for our own format
 
 
@@ -494,7 +495,7 @@ def test_a_bad_row_of_a_mapped_file_is_named_by_its_row_in_the_file(fresh_db, ad
     rows[3] = ["s1", "tb001", "店铺:小美", "2026-11-02 25:01:00", "系统", "x", "系统"]
     data = csv_bytes(SCRAPER_HEADERS, rows)
     with pytest.raises(ValidationError) as refused:
-        store.preview_raw(fresh_db, admin, project, data, "chat.csv")
+        raw_store.preview_raw(fresh_db, admin, project, data, "chat.csv")
     assert [(e.field, e.params["reason"]) for e in refused.value.errors] == [
         ("row 5: chat.csv", "time: '2026-11-02 25:01:00' is not a valid date and time")
     ]
@@ -509,14 +510,14 @@ def test_scraped_page_text_with_names_as_sender_uses_the_name_rule(fresh_db, adm
         rows.append([f"2026-11-05 10:{i:02d}:10", buyer, "店铺:小美", "店铺:小美", "答"])
     rows.append(["2026-11-05 11:00:00", "tb000", "店铺:小美", "服务助手", "由 服务助手 转交给 店铺:小美"])
     data = csv_bytes(headers, rows)
-    layout = store.raw_layout(fresh_db, admin, project, raw_import.KIND_MESSAGES, data, "page.csv")
+    layout = raw_store.raw_layout(fresh_db, admin, project, raw_import.KIND_MESSAGES, data, "page.csv")
     assert layout.options["sender_names"] and layout.ok
     assert {r["value"]: (r["count"], r["class"]) for r in layout.value_counts} == {
         "<agent>": (30, "agent"),
         "<buyer>": (30, "buyer"),
         "服务助手": (1, "system"),
     }
-    preview = store.preview_raw(fresh_db, admin, project, data, "page.csv", messages_layout=layout)
+    preview = raw_store.preview_raw(fresh_db, admin, project, data, "page.csv", messages_layout=layout)
     assert preview.sender_counts == {"buyer": 30, "agent": 30, "system": 1}
 
 
@@ -539,7 +540,9 @@ def test_layout_proposals_read_header_wordings_with_brackets_and_spaces():
 def test_a_header_only_order_export_is_no_orders_not_a_crash(fresh_db, admin, project):
     chats = csv_bytes(SCRAPER_HEADERS, scraper_rows())
     orders = taobao_orders([])
-    preview = store.preview_raw(fresh_db, admin, project, chats, "chat.csv", orders, "ExportOrderList202611030930.csv")
+    preview = raw_store.preview_raw(
+        fresh_db, admin, project, chats, "chat.csv", orders, "ExportOrderList202611030930.csv"
+    )
     assert preview.orders is not None and len(preview.orders) == 0
 
 
@@ -610,8 +613,8 @@ def test_any_file_in_any_layout_is_read_or_refused_with_reasons_never_a_crash(
     chats = csv_bytes(SCRAPER_HEADERS, scraper_rows())
     try:
         if as_orders:
-            store.preview_raw(fresh_db, admin, project, chats, "chat.csv", data, "orders.csv")
+            raw_store.preview_raw(fresh_db, admin, project, chats, "chat.csv", data, "orders.csv")
         else:
-            store.preview_raw(fresh_db, admin, project, data, "chat.csv")
+            raw_store.preview_raw(fresh_db, admin, project, data, "chat.csv")
     except ValidationError as exc:
         assert exc.errors and all(e.key == "kpi.err.row" and e.params["reason"] for e in exc.errors)

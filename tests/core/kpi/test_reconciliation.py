@@ -16,8 +16,8 @@ from core.agents import directory
 from core.kernel import config, excel, i18n
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import Actor, PermissionDenied
+from core.kpi import raw_store, reconcile_display, roster_names
 from core.kpi import reconciliation as recon
-from core.kpi import store
 from core.overview import home
 from core.projects import merchants
 from core.projects import order_confirmation as oc
@@ -141,8 +141,8 @@ def test_rates_differ_in_points_and_have_no_relative_difference(fresh_db, admin,
     )  # 5 points: at the tolerance
     c = cell(result, "conversion_rate")
     assert c["diff"] == pytest.approx(-0.06) and c["flagged"] is True
-    assert recon.format_diff("rate", -0.06, None) == "−6.0个百分点"
-    assert recon.format_diff("rate", -0.06, None, "en") == "−6.0 pts"
+    assert reconcile_display.format_diff("rate", -0.06, None) == "−6.0个百分点"
+    assert reconcile_display.format_diff("rate", -0.06, None, "en") == "−6.0 pts"
 
 
 @pytest.mark.parametrize(
@@ -205,7 +205,7 @@ def test_an_agent_is_matched_across_shop_prefix_and_bare_name(fresh_db, admin, s
 def test_an_agent_is_matched_through_the_roster_and_an_alias(fresh_db, admin, shop):
     agent_id = directory.create_agent(fresh_db, admin, {"name": "王美丽", "employee_no": "KF0001", "status": "online"})
     directory.assign(fresh_db, admin, shop, agent_id, "online", "day", DAY - timedelta(days=30), "店铺:小美")
-    store.map_agent(fresh_db, admin, shop, "美美客服", agent_id)
+    roster_names.map_agent(fresh_db, admin, shop, "美美客服", agent_id)
     ours(fresh_db, shop, "店铺:小美", consultations=10)
     theirs(fresh_db, shop, "美美客服", {"consultations": 10})
     c = cell(run(fresh_db, admin, shop), "consultations")
@@ -310,9 +310,9 @@ def test_the_result_names_the_platform_figure_it_compared(fresh_db, admin, shop)
     assert cell(result, "response_30s_rate")["variant"] == "response_30s_rate_service"
     assert cell(result, "response_30s_rate")["diff"] == 0
     assert cell(result, "avg_response_s")["variant"] == "avg_response_s_allday"
-    assert recon.variant_text("avg_response_s", "avg_response_s_allday") == "平均响应时长 · 全天"
+    assert reconcile_display.variant_text("avg_response_s", "avg_response_s_allday") == "平均响应时长 · 全天"
     assert (
-        recon.variant_text("avg_response_s", "avg_response_s_session_service", "en")
+        reconcile_display.variant_text("avg_response_s", "avg_response_s_session_service", "en")
         == "Average response time · per session · service hours"
     )
 
@@ -337,7 +337,7 @@ def test_reason_whole_day_figure_against_our_window(fresh_db, admin, shop):
     assert reasons(result, "avg_response_s") == ["window_allday", "robot"]
     assert cell(result, "avg_response_s")["reasons"][0] == ("window_allday", {"ours": "08:00–23:00"})
     assert (
-        recon.reason_text(cell(result, "avg_response_s")["reasons"][0])
+        reconcile_display.reason_text(cell(result, "avg_response_s")["reasons"][0])
         == "时段口径：平台为全天数据，我方只计考核时段 08:00–23:00"
     )
 
@@ -349,7 +349,7 @@ def test_reason_the_projects_window_differs_from_the_platforms_service_hours(fre
     c = cell(run(fresh_db, admin, shop), "response_30s_rate")
     assert c["reasons"] == [("window", {"ours": "09:00–22:00", "platform": "08:00–23:00"})]
     assert (
-        recon.reason_text(c["reasons"][0], "en")
+        reconcile_display.reason_text(c["reasons"][0], "en")
         == "service window: the platform counts 08:00–23:00, our window is 09:00–22:00"
     )
 
@@ -382,7 +382,7 @@ def test_reason_message_against_turn(fresh_db, admin, shop):
     result = run(fresh_db, admin, shop)  # the project counts per message (PDD's rule), Tmall per turn
     assert cell(result, "avg_response_s")["reasons"] == [("unit", {"ours": "message", "platform": "turn"})]
     assert (
-        recon.reason_text(cell(result, "avg_response_s")["reasons"][0])
+        reconcile_display.reason_text(cell(result, "avg_response_s")["reasons"][0])
         == "应答口径：我方按每条买家消息计算，平台按每轮提问计算"
     )
     assert "unit" not in reasons(
@@ -405,7 +405,10 @@ def test_reason_per_person_and_per_session(fresh_db, admin, shop):
     result = run(fresh_db, admin, shop)
     assert cell(result, "consultations")["reasons"] == [("per_session", {"ours": "person"})]
     assert cell(result, "avg_response_s")["reasons"] == [("per_person", {"ours": "wait"})]
-    assert recon.reason_text(cell(result, "consultations")["reasons"][0]) == "统计维度：平台按会话统计，我方按买家"
+    assert (
+        reconcile_display.reason_text(cell(result, "consultations")["reasons"][0])
+        == "统计维度：平台按会话统计，我方按买家"
+    )
 
 
 def test_reason_pending_figure_is_shown_never_flagged_never_zero(fresh_db, admin, shop):
@@ -425,7 +428,7 @@ def test_reason_pending_figure_is_shown_never_flagged_never_zero(fresh_db, admin
     assert cell(result, "converted")["pending"] is True
     assert cell(result, "conversion_rate")["pending"] is False
     assert result.flagged_count == 0
-    shown = recon.table(result.cells)
+    shown = reconcile_display.table(result.cells)
     assert shown.loc[shown["指标"] == "询单销售额", "平台"].tolist() == ["待更新"]
 
 
@@ -438,8 +441,8 @@ def test_reason_robot_replies_with_the_logs_automatic_replies_through_the_raw_im
         "2026-11-02 10:05:00,b2,店铺:小美,auto,您好，欢迎光临\n"
         "2026-11-02 10:05:50,b2,店铺:小美,agent,有的\n"
     )
-    preview = store.preview_raw(fresh_db, admin, shop, log.encode(), "m.csv")
-    store.import_raw(fresh_db, admin, shop, preview)
+    preview = raw_store.preview_raw(fresh_db, admin, shop, log.encode(), "m.csv")
+    raw_store.import_raw(fresh_db, admin, shop, preview)
     # ours by hand: 2 chats; waits 20 s and 50 s → 30s rate 1/2, average 35 s, first responses (20 + 50) / 2 = 35 s
     theirs(
         fresh_db,
@@ -453,7 +456,7 @@ def test_reason_robot_replies_with_the_logs_automatic_replies_through_the_raw_im
     assert (c["ours"], c["platform"], c["variant"], c["diff"]) == (35.0, 30.0, "avg_response_s_service", 5.0)
     assert c["rel_diff"] == pytest.approx(5 / 30) and c["flagged"] is True
     assert c["reasons"] == [("robot", {"n": 1})]
-    assert recon.reason_text(c["reasons"][0]).endswith("（当天聊天记录中有1条自动回复）")
+    assert reconcile_display.reason_text(c["reasons"][0]).endswith("（当天聊天记录中有1条自动回复）")
     c = cell(result, "consultations")
     assert (c["ours"], c["variant"], c["diff"], c["reasons"]) == (2, "receptions", 0, [])
 
@@ -463,7 +466,9 @@ def test_reason_stand_in_and_order_attribution(fresh_db, admin, shop):
     theirs(fresh_db, shop, "小美", {"inquiries": 45, "converted": 11, "sales": 1650.0}, profile="tmall_performance")
     result = run(fresh_db, admin, shop)
     assert cell(result, "consultations")["reasons"] == [("stand_in", {"field": "inquiries"})]
-    assert recon.reason_text(cell(result, "consultations")["reasons"][0]) == "平台没有该指标，用“询单人数”对比"
+    assert (
+        reconcile_display.reason_text(cell(result, "consultations")["reasons"][0]) == "平台没有该指标，用“询单人数”对比"
+    )
     assert cell(result, "sales")["reasons"] == [("attribution", {"days": 1, "platform": "询单最终付款"})]
 
 
@@ -475,9 +480,12 @@ def test_an_unknown_profile_is_compared_with_the_reasons_its_variants_give(fresh
     result = run(fresh_db, admin, shop)
     assert reasons(result, "avg_response_s") == ["window_allday"]
     assert cell(result, "sales", "小美")["reasons"] == [("attribution", {"days": 1, "platform": ""})]
-    assert recon.reason_text(cell(result, "sales", "小美")["reasons"][0]).startswith("订单归属：平台有自己的计入规则")
+    assert reconcile_display.reason_text(cell(result, "sales", "小美")["reasons"][0]).startswith(
+        "订单归属：平台有自己的计入规则"
+    )
     assert (
-        recon.profile_text("someplatform_v9") == "someplatform_v9" and recon.profile_text("pdd_performance") == "拼多多"
+        reconcile_display.profile_text("someplatform_v9") == "someplatform_v9"
+        and reconcile_display.profile_text("pdd_performance") == "拼多多"
     )
 
 
@@ -506,7 +514,7 @@ def test_bad_stored_values_are_skipped_not_fatal(fresh_db, admin, shop):
 def test_every_reason_speaks_both_languages(code):
     params = {"ours": "message", "platform": "turn", "n": 3, "field": "inquiries", "days": 1}
     for lang in ("zh", "en"):
-        text = recon.reason_text((code, params), lang)
+        text = reconcile_display.reason_text((code, params), lang)
         assert text and not text.startswith("recon.") and "{" not in text, (code, lang, text)
 
 
@@ -702,7 +710,7 @@ def test_excel_export_has_the_figures_in_peoples_units_the_one_side_agents_and_t
         pending=["converted"],
     )
     result = run(fresh_db, admin, shop)
-    book = openpyxl.load_workbook(io.BytesIO(excel.to_xlsx(recon.export_sheets(result))))
+    book = openpyxl.load_workbook(io.BytesIO(excel.to_xlsx(reconcile_display.export_sheets(result))))
     assert book.sheetnames == ["逐项对比", "只在一边的客服", "口径与容差"]
     sheet = book["逐项对比"]
     header = [c.value for c in sheet[1]]
@@ -741,6 +749,6 @@ def test_excel_export_has_the_figures_in_peoples_units_the_one_side_agents_and_t
     assert sides == [("只在我方数据中", "2026-11-02", "阿杰", "店铺:阿杰")]
     settings = {r[0]: r[1] for r in book["口径与容差"].iter_rows(min_row=2, values_only=True)}
     assert settings["容差"] == "5%（比率为百分点，其余为相对差异）" and settings["我方考核时段"] == "08:00–23:00"
-    english = recon.export_sheets(result, lang="en")
+    english = reconcile_display.export_sheets(result, lang="en")
     assert list(english) == ["Figures", "One side only", "Settings"]
     assert english["Figures"].iloc[0]["KPI"] == "Consultations"

@@ -25,17 +25,11 @@ ROOT = Path(__file__).resolve().parents[3]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from core.kpi.summary_import import (  # noqa: E402
-    FIELDS,
-    HEADER_ALIASES,
-    MESSAGES,
-    SummaryError,
-    SummaryPreview,
-    format_error,
-    map_header,
-    parse_duration_text,
-    read_summary,
-)
+from core.kpi.summary_cells import parse_duration_text  # noqa: E402
+from core.kpi.summary_errors import MESSAGES, SummaryError, format_error  # noqa: E402
+from core.kpi.summary_fields import FIELDS, HEADER_ALIASES  # noqa: E402
+from core.kpi.summary_headers import map_header  # noqa: E402
+from core.kpi.summary_import import SummaryPreview, read_summary  # noqa: E402
 from tests.conftest import SAMPLES  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------

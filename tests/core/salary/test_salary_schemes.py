@@ -10,7 +10,7 @@ import pytest
 from core.kernel import i18n
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import PermissionDenied
-from core.kpi import store
+from core.kpi import daily_figures
 from core.salary import schemes
 from tests.core.salary.test_salary_support import payfirm, simple_scheme  # noqa: F401  (payfirm is a fixture)
 
@@ -34,7 +34,7 @@ def test_the_default_follows_trade_practice():
 
 
 def test_kpi_directions_agree_with_the_kpi_store():
-    for name, (field_name, higher) in store.TARGETS.items():
+    for name, (field_name, higher) in daily_figures.TARGETS.items():
         if name in schemes.KPIS:
             assert schemes.KPIS[name][0] == higher, name
     assert schemes.KPIS["avg_response_s"][0] is False and schemes.KPIS["first_response_s"][0] is False
