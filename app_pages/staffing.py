@@ -9,7 +9,7 @@ import plotly.express as px
 import streamlit as st
 
 from core.kernel import config
-from core.schedule import shifts
+from core.schedule import coverage, promotions, shift_settings, shifts, surge
 from ui import charts, context
 from ui.schedule_widgets import WEEKDAY_KEYS, day_label, save_then_rerun
 from ui.team_widgets import project_picker
@@ -26,7 +26,7 @@ projects, _requested = visible_projects(ctx)
 project_id = project_picker(ctx, projects, "staffing_project")
 if project_id is None:
     st.stop()
-conf = shifts.settings(db, actor, project_id)
+conf = shift_settings.settings(db, actor, project_id)
 today = config.today()
 st.caption(
     t(
@@ -56,7 +56,7 @@ with tab_volume:
         format_func=lambda n: t("schedule.weeks", n=n),
         key="staffing_weeks",
     )
-    history = shifts.inquiry_history(db, actor, project_id, today - timedelta(weeks=weeks), today - timedelta(days=1))
+    history = coverage.inquiry_history(db, actor, project_id, today - timedelta(weeks=weeks), today - timedelta(days=1))
     if not history:
         st.info(t("staffing.no_history"))
     else:
@@ -92,7 +92,7 @@ with tab_volume:
         st.plotly_chart(heat, width="stretch", key="volume_heat")
         promo_days = {
             d
-            for p in shifts.promotions(db, actor, project_id)
+            for p in promotions.promotions(db, actor, project_id)
             for d in shifts.days_of(pd.Timestamp(p["start_day"]).date(), pd.Timestamp(p["end_day"]).date())
         }
         per_day["promotion"] = per_day["day"].map(
@@ -125,11 +125,11 @@ with tab_forecast:
         key="forecast_weeks",
     )
     last = first + timedelta(days=7 * span - 1)
-    volume = shifts.volume_forecast(db, actor, project_id, first, last)
+    volume = coverage.volume_forecast(db, actor, project_id, first, last)
     if not volume:
         st.info(t("staffing.no_history"))
     else:
-        need = shifts.requirement(db, actor, project_id, first, last)
+        need = coverage.requirement(db, actor, project_id, first, last)
         table = pd.DataFrame(
             [
                 {"day": d.isoformat(), "hour": h, "volume": round(v, 1), "agents": need[(d, h)]}
@@ -192,7 +192,7 @@ with tab_surge:
             c1, c2 = st.columns(2)
             rise_known = c1.checkbox(t("staffing.rise_known"), value=True)
             rise = c2.number_input(t("field.schedule.expected_rise"), 0.0, 500.0, 30.0, step=5.0)
-            note = st.text_input(t("field.schedule.note"), max_chars=shifts.MAX_REASON)
+            note = st.text_input(t("field.schedule.note"), max_chars=shift_settings.MAX_REASON)
             if st.form_submit_button(t("btn.save")):
                 values = {
                     "name": name,
@@ -203,9 +203,12 @@ with tab_surge:
                     "note": note,
                 }
                 save_then_rerun(
-                    ctx, lambda: shifts.add_promotion(db, actor, project_id, values), "staffing_flash", t("msg.saved")
+                    ctx,
+                    lambda: promotions.add_promotion(db, actor, project_id, values),
+                    "staffing_flash",
+                    t("msg.saved"),
                 )
-    promos = shifts.promotions(db, actor, project_id)
+    promos = promotions.promotions(db, actor, project_id)
     if not promos:
         st.info(t("staffing.no_promos"))
     else:
@@ -215,7 +218,7 @@ with tab_surge:
             for p in promos
         }
         promo_id = st.selectbox(t("staffing.promotion"), list(labels), format_func=labels.get, key="surge_promo")
-        plan = shifts.surge_plan(db, actor, promo_id)
+        plan = surge.surge_plan(db, actor, promo_id)
         notice = plan["notice"]
         if "beyond_plan" in plan["risks"]:
             st.error(t("staffing.risk.beyond_plan"), icon=":material/error:")
@@ -241,7 +244,7 @@ with tab_surge:
             [
                 {
                     t("schedule.c.day"): d,
-                    **{t(f"schedule.shift.{s}"): plan["peak"][s].get(d, 0) for s in shifts.WORK_SHIFTS},
+                    **{t(f"schedule.shift.{s}"): plan["peak"][s].get(d, 0) for s in shift_settings.WORK_SHIFTS},
                 }
                 for d in sorted(set(plan["peak"]["day"]) | set(plan["peak"]["night"]))
             ]
@@ -270,14 +273,14 @@ with tab_surge:
             st.session_state["promo_delete"] = promo_id
         if st.session_state.get("promo_delete") == promo_id:
             if st.checkbox(t("confirm_delete"), key=f"promo_confirm_{promo_id}"):
-                shifts.delete_promotion(db, actor, promo_id)
+                promotions.delete_promotion(db, actor, promo_id)
                 st.session_state.pop("promo_delete", None)
                 st.session_state["staffing_flash"] = t("staffing.deleted")
                 st.rerun()
 
 # --- staff loss ---------------------------------------------------------------------------------------------
 with tab_loss:
-    loss = shifts.replacements(db, actor, project_id)
+    loss = surge.replacements(db, actor, project_id)
     m1, m2, m3 = st.columns(3)
     m1.metric(t("staffing.online_now"), loss["online"], delta=loss["online"] - loss["required"])
     m2.metric(t("staffing.required"), loss["required"])

@@ -266,18 +266,20 @@ def project_staffing(
     history's baseline within the requested service hours ÷ their average, so seats cover the
     busiest hour rather than the average one.
     """
-    from core.schedule import shifts, staffing  # late: roster imports much of the app
+    from core.schedule import coverage, shift_settings, staffing  # late: roster imports much of the app
 
     require_project(db, actor, project_id, "billing.quote")
     if one(db, "SELECT 1 AS x FROM schedule_settings WHERE project_id = ?", [project_id]) is None:
         return None
-    history = hourly.inquiries(db, project_id, today - timedelta(weeks=shifts.HISTORY_WEEKS), today - timedelta(days=1))
+    history = hourly.inquiries(
+        db, project_id, today - timedelta(weeks=coverage.HISTORY_WEEKS), today - timedelta(days=1)
+    )
     hours = served_hours(request["hours_start"], request["hours_end"])
     values = [volume for (_weekday, hour), volume in staffing.baseline(history).items() if hour in hours]
     if not values or sum(values) <= 0:
         return None
     peak = Decimal(str(max(values))) / (Decimal(str(sum(values))) / len(values))
-    model = shifts.model_of(shifts.settings(db, actor, project_id) | {"shrinkage": 0.0})
+    model = shift_settings.model_of(shift_settings.settings(db, actor, project_id) | {"shrinkage": 0.0})
     return (lambda volume: staffing.agents_for_hour(volume, model)), peak
 
 

@@ -145,12 +145,12 @@ def _reconcile_alerts(db: sqlite_utils.Database, actor: Actor, day: date) -> lis
 
 def _schedule_alerts(db: sqlite_utils.Database, actor: Actor, day: date) -> list[dict[str, Any]]:
     """Leave and swap requests waiting for a decision; live projects whose next seven days have shifts below headcount."""
-    from core.schedule import shifts  # late: scheduling builds on the team, this module on everything
+    from core.schedule import shift_requests, shifts  # late: scheduling builds on the team, this module on everything
 
     found: list[dict[str, Any]] = []
     if not can(actor, "schedule.approve"):
         return found
-    pending = shifts.pending_count(db, actor)
+    pending = shift_requests.pending_count(db, actor)
     if pending:
         found.append({"kind": "shift_requests", "project_id": None, "project": "", "n": pending})
     for project in merchants.list_projects(db, actor, status="live"):

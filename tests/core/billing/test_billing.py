@@ -284,12 +284,12 @@ def test_price_lists_are_versions_with_effective_dates(firm):
 
 
 def test_a_project_with_its_scheduling_model_gets_seats_from_erlang_c_for_its_busiest_hour(firm):
-    from core.schedule import shifts, staffing
+    from core.schedule import shift_settings, staffing
 
     request = {**REQUEST, "hours_start": "08:00", "hours_end": "22:00"}
     without = quotes.preview(firm.db, firm.manager, firm.p1, request, today=QUOTE_DAY)
     assert without["seat_method"] == "capacity" and without["seats_proposed"] == 2  # no settings: 300 / 150
-    shifts.save_settings(
+    shift_settings.save_settings(
         firm.db,
         firm.manager,
         firm.p1,
@@ -347,7 +347,7 @@ def test_the_seat_proposal_follows_erlang_c_from_the_fewest_stable_agents(firm, 
     # 3 chats at once at 60 s: 24 s a chat, 75 × 24 / 3600 = 0.5 erlang. One agent answers
     # 1 − 0.5 × e^(−0.5 × 30 / 24) = 73.2 % within 30 s: one seat for a 70 % target (the app said 2 before),
     # two for 80 % (the model decides, not the floor of one seat)
-    from core.schedule import shifts
+    from core.schedule import shift_settings
 
     for name, target, seats in (("轻量小店", 0.7, 1), ("标准小店", 0.8, 2)):
         _m, shop = project(
@@ -361,7 +361,7 @@ def test_the_seat_proposal_follows_erlang_c_from_the_fewest_stable_agents(firm, 
                 "target_aov": 100.0,
             },
         )
-        shifts.save_settings(
+        shift_settings.save_settings(
             firm.db,
             firm.manager,
             shop,
