@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.billing import invoices
+from core.billing import payments
 from core.kernel import config, formatting
 from ui import billing_widgets as bw
 from ui import context
@@ -15,7 +15,7 @@ t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("billing.receivables.title"))
 today = config.today()
-found = invoices.receivables(db, actor, today)
+found = payments.receivables(db, actor, today)
 st.caption(t("billing.receivables_hint", date=today.isoformat()))
 if not found:
     st.info(t("billing.no_receivables"))
@@ -29,7 +29,7 @@ c3.metric(t("billing.r.overdue_total"), formatting.money(overdue), border=True)
 c4.metric(t("billing.r.merchants_overdue"), sum(1 for e in found if e["max_days_overdue"] > 0), border=True)
 search = st.text_input(t("search"), key="receivables_search", placeholder=t("billing.search_merchant"))
 shown = [e for e in found if search.strip().lower() in e["merchant"].lower()]
-frame = invoices.receivables_frame(shown, ctx.lang)
+frame = payments.receivables_frame(shown, ctx.lang)
 money_columns = ("billed", "paid", "outstanding", "not_due", "overdue_1", "overdue_31", "overdue_61")
 st.dataframe(
     frame,
@@ -46,7 +46,7 @@ download_xlsx(
 )
 
 st.subheader(t("billing.overdue_invoices"))
-late = invoices.overdue_invoices(db, actor, today)
+late = payments.overdue_invoices(db, actor, today)
 if not late:
     st.success(t("billing.none_overdue"))
 else:

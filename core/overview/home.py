@@ -172,7 +172,7 @@ def _overdue_invoice_alerts(db: sqlite_utils.Database, actor: Actor, day: date) 
     """Merchant invoices issued, past their due date and not fully paid (billing capability)."""
     if not can(actor, "billing.run"):
         return []
-    from core.billing import invoices  # late import: billing builds on contracts and the KPI store
+    from core.billing import payments  # late import: billing builds on contracts and the KPI store
 
     return [
         {
@@ -183,7 +183,7 @@ def _overdue_invoice_alerts(db: sqlite_utils.Database, actor: Actor, day: date) 
             "days": i["days_overdue"],
             "amount": formatting.amount(i["outstanding"]),
         }
-        for i in invoices.overdue_invoices(db, actor, day)
+        for i in payments.overdue_invoices(db, actor, day)
     ]
 
 

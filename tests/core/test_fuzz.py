@@ -1529,7 +1529,7 @@ def test_contract_amendment_stores_whole_terms_or_nothing(firm, effective_from, 
 def test_payment_recording_updates_the_invoice_whole_or_not_at_all(firm, paid_on, amount, note):
     from decimal import Decimal
 
-    from core.billing import invoices
+    from core.billing import payments
 
     db, actors, _project, watch = firm
     invoice_id = 4  # the demo's issued, unpaid invoice
@@ -1538,7 +1538,7 @@ def test_payment_recording_updates_the_invoice_whole_or_not_at_all(firm, paid_on
     ).fetchone()
     assume(before[0] == "issued")
     accepted, _ = refused_or(
-        lambda: invoices.record_payment(
+        lambda: payments.record_payment(
             db, actors["admin"], invoice_id, paid_on, amount, note or "", today=date(2026, 12, 1)
         ),
         watch,

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.billing import contracts, invoices, quotes, rules
+from core.billing import contracts, invoice_documents, invoices, payments, quotes, rules
 from core.kernel.db import write
 from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import PermissionDenied
@@ -567,13 +567,13 @@ def test_payments_overdue_statement_and_receivables(firm):
     invoices.approve(firm.db, firm.manager, invoice_id)
     invoices.issue(firm.db, firm.manager, invoice_id, today=OCT1)  # due 10-16
     late = date(2026, 10, 20)
-    assert [i["id"] for i in invoices.overdue_invoices(firm.db, firm.admin, today=late)] == [invoice_id]
+    assert [i["id"] for i in payments.overdue_invoices(firm.db, firm.admin, today=late)] == [invoice_id]
     with pytest.raises(PermissionDenied):  # only the director records payments
-        invoices.record_payment(firm.db, firm.manager, invoice_id, late, 100, today=late)
+        payments.record_payment(firm.db, firm.manager, invoice_id, late, 100, today=late)
     with pytest.raises(ValidationError):
-        invoices.record_payment(firm.db, firm.admin, invoice_id, late, 16400.01, today=late)
-    invoices.record_payment(firm.db, firm.admin, invoice_id, late, 6400, "首笔", today=late)
-    [row] = invoices.receivables(firm.db, firm.admin, today=late)
+        payments.record_payment(firm.db, firm.admin, invoice_id, late, 16400.01, today=late)
+    payments.record_payment(firm.db, firm.admin, invoice_id, late, 6400, "首笔", today=late)
+    [row] = payments.receivables(firm.db, firm.admin, today=late)
     assert (row["billed"], row["paid"], row["outstanding"], row["overdue_1"], row["max_days_overdue"]) == (
         Decimal("16400.00"),
         Decimal("6400.00"),
@@ -581,13 +581,13 @@ def test_payments_overdue_statement_and_receivables(firm):
         Decimal("10000.00"),
         4,
     )
-    statement = invoices.statement(firm.db, firm.merchant, firm.m1, today=late)
+    statement = payments.statement(firm.db, firm.merchant, firm.m1, today=late)
     assert statement["outstanding"] == Decimal("10000.00") and statement["overdue"] == Decimal("10000.00")
-    invoices.record_payment(firm.db, firm.admin, invoice_id, late, 10000, today=late)
+    payments.record_payment(firm.db, firm.admin, invoice_id, late, 10000, today=late)
     paid = invoices.get_invoice(firm.db, firm.admin, invoice_id, today=late)
     assert paid["status"] == "paid" and paid["paid_on"] == "2026-10-20" and not paid["overdue"]
     with pytest.raises(PermissionDenied):
-        invoices.receivables(firm.db, firm.manager, today=late)
+        payments.receivables(firm.db, firm.manager, today=late)
 
 
 def test_a_merchant_sees_only_its_own_issued_invoices(firm):
@@ -604,7 +604,7 @@ def test_a_merchant_sees_only_its_own_issued_invoices(firm):
     with pytest.raises(NotFound):
         invoices.get_invoice(firm.db, firm.merchant, ids[theirs])
     with pytest.raises(NotFound):
-        invoices.statement(firm.db, firm.merchant, firm.m2)
+        payments.statement(firm.db, firm.merchant, firm.m2)
     with pytest.raises(PermissionDenied):
         invoices.approve(firm.db, firm.merchant, ids[mine])
     assert [c["id"] for c in contracts.list_contracts(firm.db, firm.merchant)] == [mine]
@@ -636,7 +636,7 @@ def test_documents_escape_values_and_name_the_outsourcer(firm):
     invoice = invoices.get_invoice(
         firm.db, firm.manager, invoices.bill_contract(firm.db, firm.manager, contract_id, MONTH, today=OCT1)
     )
-    page = invoices.invoice_html(invoice)
+    page = invoice_documents.invoice_html(invoice)
     assert "<script>x" not in page and "&lt;script&gt;" in page and "云服客服外包有限公司" in page
     quote = quotes.get_quote(firm.db, firm.manager, quotes.list_quotes(firm.db, firm.manager)[0]["id"])
     assert "云服客服外包有限公司" in quotes.document_html(quote)
