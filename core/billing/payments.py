@@ -167,6 +167,22 @@ def receivables(db: sqlite_utils.Database, actor: Actor, today: date | None = No
     return sorted(result.values(), key=lambda e: (-e["max_days_overdue"], -e["outstanding"], e["merchant"]))
 
 
+def receivables_totals(found: list[dict[str, Any]]) -> dict[str, Any]:
+    """The receivables' totals over merchants: billed, outstanding, overdue (every age), merchants with overdue."""
+    return {
+        "billed": sum((e["billed"] for e in found), rules.ZERO),
+        "outstanding": sum((e["outstanding"] for e in found), rules.ZERO),
+        "overdue": sum((e[f"overdue_{low}"] for e in found for low, _high in AGING_BUCKETS), rules.ZERO),
+        "merchants_overdue": sum(1 for e in found if e["max_days_overdue"] > 0),
+    }
+
+
+def matching_merchants(found: list[dict[str, Any]], search: str) -> list[dict[str, Any]]:
+    """The receivables' entries whose merchant name contains the search text (any case; blank: all)."""
+    text = search.strip().lower()
+    return [e for e in found if text in e["merchant"].lower()]
+
+
 # --- documents ------------------------------------------------------------------------------------------------------
 
 

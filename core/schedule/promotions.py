@@ -16,7 +16,7 @@ from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
 from core.kernel.permissions import Actor, require_project
 from core.schedule.shift_settings import MAX_REASON
-from core.schedule.shifts import as_day
+from core.schedule.shifts import as_day, days_of
 
 
 def promotion_errors(values: dict[str, Any]) -> list[FieldError]:
@@ -85,3 +85,10 @@ def promotions(db: sqlite_utils.Database, actor: Actor, project_id: int) -> list
     """The project's promotions, newest first."""
     require_project(db, actor, project_id, "schedule.read")
     return rows(db, "SELECT * FROM promotions WHERE project_id = ? ORDER BY start_day DESC, id DESC", [project_id])
+
+
+def promotion_days(promos: list[dict]) -> set[date]:
+    """Every day of the given promotions (rows of `promotions`)."""
+    return {
+        day for p in promos for day in days_of(date.fromisoformat(p["start_day"]), date.fromisoformat(p["end_day"]))
+    }

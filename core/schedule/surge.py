@@ -28,8 +28,8 @@ def surge_plan(db: sqlite_utils.Database, actor: Actor, promotion_id: int) -> di
 
     Returns {promotion, notice, extra (day, hour → n), peak (shift → n per day), reserves
     (with admitted), proposal ([{day, shift, agent_id, name}]), shortfall (max agents missing),
-    reserve_target, risks (keys)}. Without chat history the extra comes from the headcount:
-    ceil(headcount × rise) per shift.
+    reserve_target, reserve_delta (reserves − target), risks (keys)}. Without chat history the
+    extra comes from the headcount: ceil(headcount × rise) per shift.
     """
     require(actor, "staffing.read")
     promo = one(db, "SELECT * FROM promotions WHERE id = ?", [promotion_id])
@@ -89,12 +89,16 @@ def surge_plan(db: sqlite_utils.Database, actor: Actor, promotion_id: int) -> di
         "proposal": proposal,
         "shortfall": shortfall,
         "reserve_target": staffing.reserve_target(required),
+        "reserve_delta": len(reserves) - staffing.reserve_target(required),
         "risks": risks,
     }
 
 
 def replacements(db: sqlite_utils.Database, actor: Actor, project_id: int, today: date | None = None) -> dict[str, Any]:
-    """Staff loss: online agents who left in the last 30 days, the online gap, and the reserves who can replace them."""
+    """Staff loss: online agents who left in the last 30 days, the online gap, and the reserves who can replace them.
+
+    online_delta is online − required, reserve_delta reserves − reserve_target (negative: short).
+    """
     require_project(db, actor, project_id, "schedule.read")
     day = today or config.today()
     since = (day - timedelta(days=30)).isoformat()
@@ -111,6 +115,7 @@ def replacements(db: sqlite_utils.Database, actor: Actor, project_id: int, today
     left = [r for r in left if r["left_on"] and r["left_on"] >= since]
     members = team_pool(db, actor, project_id, day, day)
     online = [m for m in members if m["role"] == "online"]
+    reserves = [m for m in members if m["role"] == "reserve"]
     conf = settings(db, actor, project_id)
     required = conf["agents_required"] or conf["required_day"]
     return {
@@ -118,6 +123,8 @@ def replacements(db: sqlite_utils.Database, actor: Actor, project_id: int, today
         "online": len(online),
         "required": required,
         "gap": max(0, required - len(online)),
-        "reserves": [m for m in members if m["role"] == "reserve"],
+        "online_delta": len(online) - required,
+        "reserves": reserves,
         "reserve_target": staffing.reserve_target(required),
+        "reserve_delta": len(reserves) - staffing.reserve_target(required),
     }

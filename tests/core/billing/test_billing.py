@@ -657,3 +657,35 @@ def test_an_invoice_using_a_pending_kpi_figure_says_so_before_it_can_be_approved
     assert invoices.get_invoice(firm.db, firm.manager, invoice_id)["status"] == "draft"
     invoices.approve(firm.db, firm.manager, invoice_id, accept_pending=True)
     assert invoices.get_invoice(firm.db, firm.manager, invoice_id)["status"] == "approved"
+
+
+def entry(merchant: str, billed: str, outstanding: str, aged: tuple[str, str, str], days: int) -> dict:
+    """A receivables entry as `payments.receivables` returns it (only the keys the totals read)."""
+    return {
+        "merchant": merchant,
+        "billed": Decimal(billed),
+        "outstanding": Decimal(outstanding),
+        "overdue_1": Decimal(aged[0]),
+        "overdue_31": Decimal(aged[1]),
+        "overdue_61": Decimal(aged[2]),
+        "max_days_overdue": days,
+    }
+
+
+def test_receivables_totals_sum_the_merchants_and_every_age_of_overdue():
+    found = [
+        entry("优品家居", "16400.00", "10000.00", ("4000.00", "0.00", "6000.00"), 75),
+        entry("美妆小铺", "8200.00", "8200.00", ("0.00", "0.00", "0.00"), 0),
+        entry("Bon Café", "1000.50", "500.25", ("0.00", "500.25", "0.00"), 40),
+    ]
+    totals = payments.receivables_totals(found)
+    # billed 16 400 + 8 200 + 1 000.50; outstanding 10 000 + 8 200 + 500.25; overdue 4 000 + 6 000 + 500.25
+    assert totals == {
+        "billed": Decimal("25600.50"),
+        "outstanding": Decimal("18700.25"),
+        "overdue": Decimal("10500.25"),
+        "merchants_overdue": 2,
+    }
+    assert [e["merchant"] for e in payments.matching_merchants(found, "  bon ")] == ["Bon Café"]
+    assert [e["merchant"] for e in payments.matching_merchants(found, "小铺")] == ["美妆小铺"]
+    assert len(payments.matching_merchants(found, "")) == 3

@@ -310,6 +310,8 @@ def test_a_plus_40_percent_promotion_with_5_days_notice_is_a_risk(setup, monkeyp
     assert {p["agent_id"] for p in plan["proposal"]} == {ids[7], ids[8]}
     assert next(p for p in plan["proposal"] if p["agent_id"] == ids[7])["shift"] == "day"  # own shift first
     assert plan["reserve_target"] == 3
+    assert plan["reserve_delta"] == -1  # two reserves, three kept
+    assert promotions.promotion_days(promotions.promotions(db, admin, project_id)) == {MONDAY + timedelta(days=5)}
 
 
 def test_a_reserve_without_the_projects_exams_is_not_proposed(setup):
@@ -374,6 +376,8 @@ def test_staff_loss_lists_the_reserves_and_whether_they_passed(setup):
     loss = surge.replacements(db, admin, project_id)
     assert [r["agent_id"] for r in loss["left"]] == [ids[0]]
     assert loss["online"] == 6 and loss["required"] == 5 and loss["gap"] == 0
+    # 6 online − 5 required; 2 reserves − the target ceil(0.5 × 5) = 3
+    assert loss["online_delta"] == 1 and loss["reserve_delta"] == -1
     assert {r["agent_id"]: r["admitted"] for r in loss["reserves"]} == {ids[7]: True, ids[8]: True}
 
 
@@ -480,7 +484,9 @@ def test_an_agent_sees_only_its_own_requests_and_cannot_read_the_grid_or_decide(
     )
     other_actor = user(db, admin, "ajie", "agent")
     directory.update_agent(db, admin, ids[1], {**directory.get_agent(db, ids[1]), "user_id": other_actor.id})
-    shift_requests.request_leave(db, other_actor, project_id, MONDAY + timedelta(days=2), MONDAY + timedelta(days=2), "病假")
+    shift_requests.request_leave(
+        db, other_actor, project_id, MONDAY + timedelta(days=2), MONDAY + timedelta(days=2), "病假"
+    )
     assert [r["id"] for r in shift_requests.requests(db, agent_user)] == [mine]
     with pytest.raises(PermissionDenied):
         shifts.grid(db, agent_user, project_id, MONDAY, MONDAY)
@@ -632,7 +638,9 @@ def test_the_home_page_alerts_for_waiting_requests_and_a_short_week(setup, agent
     gate.go_live(db, admin, project_id, "测试")
     shifts.apply_proposal(db, admin, project_id, MONDAY, MONDAY + timedelta(days=6))
     assert not [a for a in home.alerts(db, admin, MONDAY) if a["kind"] in ("shift_requests", "roster_short")]
-    shift_requests.request_leave(db, agent_user, project_id, MONDAY + timedelta(days=1), MONDAY + timedelta(days=1), "事假")
+    shift_requests.request_leave(
+        db, agent_user, project_id, MONDAY + timedelta(days=1), MONDAY + timedelta(days=1), "事假"
+    )
     shifts.save_cells(
         db,
         admin,
