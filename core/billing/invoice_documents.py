@@ -52,12 +52,12 @@ def invoice_frames(invoice: dict[str, Any], lang: str = "zh") -> dict[str, pd.Da
     lines = pd.DataFrame(
         [
             {
-                t("billing.c.item"): line_label(l, lang),
-                t("billing.c.formula"): t(l["explanation"]["formula"]),
-                t("billing.c.calc"): l["explanation"].get("calc", ""),
-                t("billing.c.amount"): float(l["amount"]),
+                t("billing.c.item"): line_label(line, lang),
+                t("billing.c.formula"): t(line["explanation"]["formula"]),
+                t("billing.c.calc"): line["explanation"].get("calc", ""),
+                t("billing.c.amount"): float(line["amount"]),
             }
-            for l in invoice["lines"]
+            for line in invoice["lines"]
         ],
         columns=[t("billing.c.item"), t("billing.c.formula"), t("billing.c.calc"), t("billing.c.amount")],
     )
@@ -78,9 +78,10 @@ def invoice_html(invoice: dict[str, Any], lang: str = "zh") -> str:
         (t("billing.c.due_date"), invoice["due_date"] or "—"),
     ]
     body = "".join(
-        f"<tr><td>{e(line_label(l, lang))}</td><td class='calc'>{e(t(l['explanation']['formula']))}<br>{e(l['explanation'].get('calc', ''))}</td>"
-        f"<td class='num'>{e(formatting.amount(l['amount']))}</td></tr>"
-        for l in invoice["lines"]
+        f"<tr><td>{e(line_label(line, lang))}</td>"
+        f"<td class='calc'>{e(t(line['explanation']['formula']))}<br>{e(line['explanation'].get('calc', ''))}</td>"
+        f"<td class='num'>{e(formatting.amount(line['amount']))}</td></tr>"
+        for line in invoice["lines"]
     )
     title = t("billing.invoice_title", month=invoice["month"], number=invoice["number"])
     not_final = (
@@ -88,23 +89,33 @@ def invoice_html(invoice: dict[str, Any], lang: str = "zh") -> str:
         if invoice["status"] in MERCHANT_STATUSES
         else f"<p class='draft'>{e(t('billing.not_final', status=t('billing.status.' + invoice['status'])))}</p>"
     )
-    return f"""<!doctype html>
-<html lang="{e(lang)}"><head><meta charset="utf-8"><title>{e(title)}</title>
-<style>
-@page {{ size: A4; margin: 12mm; }}
-body {{ font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", sans-serif; font-size: 10pt; color: #212529; margin: 0; }}
-h1 {{ font-size: 15pt; margin: 0 0 2mm; }} .company {{ color: #495057; }} .draft {{ color: #c92a2a; font-weight: bold; }}
-table {{ width: 100%; border-collapse: collapse; }} th, td {{ border: 1px solid #ced4da; padding: 1.2mm 2mm; text-align: left; vertical-align: top; }}
-th {{ background: #f1f3f5; }} .num {{ text-align: right; white-space: nowrap; }} .calc {{ color: #495057; font-size: 8.5pt; }}
-table.meta {{ width: auto; margin-bottom: 3mm; }} .meta td {{ border: none; padding: 0.6mm 6mm 0.6mm 0; }}
-tr.total td {{ font-weight: bold; background: #f1f3f5; font-size: 11pt; }} footer {{ margin-top: 4mm; color: #868e96; font-size: 8pt; }}
-@media screen {{ body {{ max-width: 190mm; margin: 8mm auto; }} }} @media print {{ tr {{ page-break-inside: avoid; }} }}
-</style></head><body>
-<div class="company">{e(config.COMPANY_NAME)}</div>
-<h1>{e(title)}</h1>{not_final}
-<table class="meta">{"".join(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in meta)}</table>
-<table><tr><th>{e(t("billing.c.item"))}</th><th>{e(t("billing.c.calc"))}</th><th class="num">{e(t("billing.c.amount"))}</th></tr>
-{body}
-<tr class="total"><td colspan="2">{e(t("billing.c.total"))}</td><td class="num">{e(formatting.amount(invoice["total"]))}</td></tr></table>
-<footer>{e(t("billing.footer", at=config.now_text()))}</footer>
-</body></html>"""
+    return (
+        "<!doctype html>\n"
+        f'<html lang="{e(lang)}"><head><meta charset="utf-8"><title>{e(title)}</title>\n'
+        "<style>\n"
+        "@page { size: A4; margin: 12mm; }\n"
+        'body { font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", sans-serif;'
+        " font-size: 10pt; color: #212529; margin: 0; }\n"
+        "h1 { font-size: 15pt; margin: 0 0 2mm; } .company { color: #495057; }"
+        " .draft { color: #c92a2a; font-weight: bold; }\n"
+        "table { width: 100%; border-collapse: collapse; }"
+        " th, td { border: 1px solid #ced4da; padding: 1.2mm 2mm; text-align: left; vertical-align: top; }\n"
+        "th { background: #f1f3f5; } .num { text-align: right; white-space: nowrap; }"
+        " .calc { color: #495057; font-size: 8.5pt; }\n"
+        "table.meta { width: auto; margin-bottom: 3mm; } .meta td { border: none; padding: 0.6mm 6mm 0.6mm 0; }\n"
+        "tr.total td { font-weight: bold; background: #f1f3f5; font-size: 11pt; }"
+        " footer { margin-top: 4mm; color: #868e96; font-size: 8pt; }\n"
+        "@media screen { body { max-width: 190mm; margin: 8mm auto; } }"
+        " @media print { tr { page-break-inside: avoid; } }\n"
+        "</style></head><body>\n"
+        f'<div class="company">{e(config.COMPANY_NAME)}</div>\n'
+        f"<h1>{e(title)}</h1>{not_final}\n"
+        f"""<table class="meta">{"".join(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in meta)}</table>\n"""
+        f"""<table><tr><th>{e(t("billing.c.item"))}</th><th>{e(t("billing.c.calc"))}</th>"""
+        f"""<th class="num">{e(t("billing.c.amount"))}</th></tr>\n"""
+        f"{body}\n"
+        f"""<tr class="total"><td colspan="2">{e(t("billing.c.total"))}</td>"""
+        f"""<td class="num">{e(formatting.amount(invoice["total"]))}</td></tr></table>\n"""
+        f"""<footer>{e(t("billing.footer", at=config.now_text()))}</footer>\n"""
+        "</body></html>"
+    )

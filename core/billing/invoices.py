@@ -113,7 +113,8 @@ def _segment_lines(segment: dict, month_days: int, frame: pd.DataFrame) -> list[
             seat_fee,
             {
                 "formula": "billing.f.seats",
-                "calc": f"{terms['seats']} × {formatting.amount(terms['seat_price'])} × {days} / {month_days} = {formatting.amount(seat_fee)}",
+                "calc": f"{terms['seats']} × {formatting.amount(terms['seat_price'])} × {days} / {month_days} ="
+                f" {formatting.amount(seat_fee)}",
                 "inputs": inputs,
             },
             seats=terms["seats"],
@@ -128,7 +129,8 @@ def _segment_lines(segment: dict, month_days: int, frame: pd.DataFrame) -> list[
                 amount,
                 {
                     "formula": "billing.f.night",
-                    "calc": f"{formatting.amount(fees['seats'])} × {rules.fmt_pct(fees['night_share'])} × {rules.fmt_pct(terms['night_surcharge'])}"
+                    "calc": f"{formatting.amount(fees['seats'])} × {rules.fmt_pct(fees['night_share'])} ×"
+                    f" {rules.fmt_pct(terms['night_surcharge'])}"
                     f" × {days} / {month_days} = {formatting.amount(amount)}",
                     "inputs": [
                         *inputs,
@@ -149,7 +151,8 @@ def _segment_lines(segment: dict, month_days: int, frame: pd.DataFrame) -> list[
                 amount,
                 {
                     "formula": "billing.f.weekend",
-                    "calc": f"{formatting.amount(fees['seats'])} × {rules.fmt_pct(terms['weekend_surcharge'])} × {days} / {month_days} = {formatting.amount(amount)}",
+                    "calc": f"{formatting.amount(fees['seats'])} × {rules.fmt_pct(terms['weekend_surcharge'])} ×"
+                    f" {days} / {month_days} = {formatting.amount(amount)}",
                     "inputs": inputs,
                 },
                 **period,
@@ -163,7 +166,8 @@ def _segment_lines(segment: dict, month_days: int, frame: pd.DataFrame) -> list[
                 amount,
                 {
                     "formula": "billing.f.discount",
-                    "calc": f"−{formatting.amount(fees['seats'] + fees['night'] + fees['weekend'])} × {rules.fmt_pct(terms['discount'])}"
+                    "calc": f"−{formatting.amount(fees['seats'] + fees['night'] + fees['weekend'])} ×"
+                    f" {rules.fmt_pct(terms['discount'])}"
                     f" × {days} / {month_days} = {formatting.amount(amount)}",
                     "inputs": inputs,
                 },
@@ -246,7 +250,7 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
         lines += _segment_lines(segment, month_days, frame)
         minimum += rules.prorate(segment["terms"].get("minimum_fee") or 0, segment["days"], month_days)
     minimum = rules.money(minimum)
-    service = sum((l["amount"] for l in lines if l["kind"] in SERVICE_KINDS), rules.ZERO)
+    service = sum((line["amount"] for line in lines if line["kind"] in SERVICE_KINDS), rules.ZERO)
     if service < minimum:
         lines.append(
             _line(
@@ -254,7 +258,8 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
                 minimum - service,
                 {
                     "formula": "billing.f.minimum",
-                    "calc": f"{formatting.amount(minimum)} − {formatting.amount(service)} = {formatting.amount(minimum - service)}",
+                    "calc": f"{formatting.amount(minimum)} − {formatting.amount(service)} ="
+                    f" {formatting.amount(minimum - service)}",
                     "inputs": [
                         _input("billing.in.minimum_prorated", formatting.amount(minimum)),
                         _input("billing.in.service_fee", formatting.amount(service)),
@@ -293,7 +298,8 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
                 amount,
                 {
                     "formula": "billing.f.rebate_higher" if higher else "billing.f.rebate_lower",
-                    "calc": f"{_kpi_text(kpi, actual)} {'<' if higher else '>'} {_kpi_text(kpi, target)} → −{formatting.amount(service)} × {rules.fmt_pct(rate)}"
+                    "calc": f"{_kpi_text(kpi, actual)} {'<' if higher else '>'} {_kpi_text(kpi, target)} →"
+                    f" −{formatting.amount(service)} × {rules.fmt_pct(rate)}"
                     f" = {formatting.amount(amount)}",
                     "inputs": inputs,
                 },
@@ -331,7 +337,7 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
         "days": sum(p["days"] for p in parts),
         "month_days": month_days,
         "lines": lines,
-        "total": sum((l["amount"] for l in lines), rules.ZERO).quantize(rules.FEN),
+        "total": sum((line["amount"] for line in lines), rules.ZERO).quantize(rules.FEN),
     }
 
 
@@ -620,9 +626,12 @@ def _shape_row(row: dict, today: date) -> dict[str, Any]:
     }
 
 
-INVOICE_SELECT = """SELECT i.*, p.name AS project_name, m.name AS merchant_name, c.number AS contract_number, c.payment_terms
-                    FROM billing_invoices i JOIN projects p ON p.id = i.project_id JOIN merchants m ON m.id = i.merchant_id
-                    JOIN billing_contracts c ON c.id = i.contract_id"""
+INVOICE_SELECT = (
+    "SELECT i.*, p.name AS project_name, m.name AS merchant_name, c.number AS contract_number, c.payment_terms\n"
+    "                    FROM billing_invoices i JOIN projects p ON p.id = i.project_id JOIN merchants m ON m.id ="
+    " i.merchant_id\n"
+    "                    JOIN billing_contracts c ON c.id = i.contract_id"
+)
 
 
 def list_invoices(
@@ -667,13 +676,13 @@ def get_invoice(db: sqlite_utils.Database, actor: Actor, invoice_id: int, today:
     invoice["month_days"] = (end - start).days + 1
     invoice["lines"] = [
         {
-            "kind": l["kind"],
-            "label": l["label"],
-            "label_params": json.loads(l["label_params"]),
-            "amount": rules.money(l["amount"]),
-            "explanation": json.loads(l["explanation"]),
+            "kind": line["kind"],
+            "label": line["label"],
+            "label_params": json.loads(line["label_params"]),
+            "amount": rules.money(line["amount"]),
+            "explanation": json.loads(line["explanation"]),
         }
-        for l in rows(db, "SELECT * FROM billing_invoice_lines WHERE invoice_id = ? ORDER BY position", [invoice_id])
+        for line in rows(db, "SELECT * FROM billing_invoice_lines WHERE invoice_id = ? ORDER BY position", [invoice_id])
     ]
     invoice["events"] = (
         rows(
@@ -704,8 +713,12 @@ def list_credits(db: sqlite_utils.Database, actor: Actor, month: str) -> list[di
     visible = visible_project_ids(db, actor)
     found = rows(
         db,
-        """SELECT c.*, p.name AS project_name, m.name AS merchant_name FROM billing_credits c
-                        JOIN projects p ON p.id = c.project_id JOIN merchants m ON m.id = p.merchant_id WHERE c.month = ? ORDER BY c.id""",
+        (
+            "SELECT c.*, p.name AS project_name, m.name AS merchant_name FROM billing_credits c\n"
+            "                        JOIN projects p ON p.id = c.project_id JOIN merchants m ON m.id ="
+            " p.merchant_id WHERE"
+            " c.month = ? ORDER BY c.id"
+        ),
         [month],
     )
     return [c for c in found if visible is None or c["project_id"] in visible]

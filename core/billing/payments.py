@@ -132,7 +132,10 @@ def statement(db: sqlite_utils.Database, actor: Actor, merchant_id: int, today: 
 
 
 def receivables(db: sqlite_utils.Database, actor: Actor, today: date | None = None) -> list[dict[str, Any]]:
-    """The director's receivables (应收账款): per merchant, billed, paid, outstanding, overdue by age, oldest overdue days."""
+    """The director's receivables (应收账款).
+
+    Per merchant: billed, paid, outstanding, overdue by age, oldest overdue days.
+    """
     require(actor, "billing.receivables")
     day = today or config.today()
     result: dict[int, dict[str, Any]] = {}
@@ -231,8 +234,10 @@ def statement_html(data: dict[str, Any], lang: str = "zh") -> str:
     t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
     heading = t("billing.statement_title", merchant=data["merchant"]["name"], date=data["as_of"])
     meta = (
-        f"{config.COMPANY_NAME} · {t('billing.c.total')} {formatting.money(data['billed'])} · {t('billing.c.paid')} {formatting.money(data['paid'])}"
-        f" · {t('billing.c.outstanding')} {formatting.money(data['outstanding'])} · {t('billing.c.overdue')} {formatting.money(data['overdue'])}"
+        f"{config.COMPANY_NAME} · {t('billing.c.total')} {formatting.money(data['billed'])} · {t('billing.c.paid')}"
+        f" {formatting.money(data['paid'])}"
+        f" · {t('billing.c.outstanding')} {formatting.money(data['outstanding'])} · {t('billing.c.overdue')}"
+        f" {formatting.money(data['overdue'])}"
     )
     return merchant_report.html_document(heading, meta, statement_frames(data, lang), t("billing.none"))
 

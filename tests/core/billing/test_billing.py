@@ -128,7 +128,8 @@ def signed(
 
 
 def lines(db, actor, invoice_id: int, kind: str) -> list[str]:
-    return [str(l["amount"]) for l in invoices.get_invoice(db, actor, invoice_id)["lines"] if l["kind"] == kind]
+    found = invoices.get_invoice(db, actor, invoice_id)["lines"]
+    return [str(line["amount"]) for line in found if line["kind"] == kind]
 
 
 # --- the arithmetic --------------------------------------------------------------------------------------------------
@@ -191,7 +192,7 @@ def test_quote_prices_a_full_month_from_the_price_list(firm):
     proposal = quote["proposal"]
     # 16 h (band 16: 8 200), 3 night hours (22–01): seats 2 × 8 200 = 16 400; night 16 400 × 3/16 × 20 % = 615;
     # weekend 16 400 × 10 % = 1 640; discount −(16 400 + 615 + 1 640) × 10 % = −1 865.50; total 16 789.50
-    assert [(l["kind"], l["amount"]) for l in proposal["lines"]] == [
+    assert [(line["kind"], line["amount"]) for line in proposal["lines"]] == [
         ("seats", "16400.00"),
         ("night", "615.00"),
         ("weekend", "1640.00"),
@@ -205,7 +206,10 @@ def test_quote_prices_a_full_month_from_the_price_list(firm):
 def test_a_small_quote_is_topped_up_to_the_minimum_fee(firm):
     request = {**REQUEST, "avg_daily_inquiries": 50, "hours_start": "09:00", "hours_end": "17:00"}
     proposal = quotes.preview(firm.db, firm.manager, firm.p1, request, today=QUOTE_DAY)
-    assert [(l["kind"], l["amount"]) for l in proposal["lines"]] == [("seats", "4800.00"), ("minimum", "200.00")]
+    assert [(line["kind"], line["amount"]) for line in proposal["lines"]] == [
+        ("seats", "4800.00"),
+        ("minimum", "200.00"),
+    ]
 
 
 def test_bad_requests_are_refused_with_every_problem(firm):
@@ -447,7 +451,7 @@ def test_amendments_say_which_terms_applied_on_any_day(firm):
         contracts.amend(firm.db, firm.manager, contract_id, date(2026, 10, 5), {"seats": 4}, " ")
 
 
-# --- monthly billing ----------------------------------------------------------------------------------------------------
+# --- monthly billing ------------------------------------------------------------------------------------------------
 
 
 def test_a_contract_starting_mid_month_is_pro_rated_for_the_days_served(firm):
@@ -458,11 +462,12 @@ def test_a_contract_starting_mid_month_is_pro_rated_for_the_days_served(firm):
     invoice_id = invoices.bill_contract(firm.db, firm.manager, contract_id, MONTH, today=OCT1)
     invoice = invoices.get_invoice(firm.db, firm.manager, invoice_id, today=OCT1)
     assert (invoice["period_start"], invoice["period_end"], invoice["days"]) == ("2026-09-16", "2026-09-30", 15)
-    # seats 2 × 8 200 × 15 / 30 = 8 200.00; commission (10 000 + 2 344.50) × 1 % = 123.445 → 123.45 (half up, to the fen)
+    # seats 2 × 8 200 × 15 / 30 = 8 200.00;
+    # commission (10 000 + 2 344.50) × 1 % = 123.445 → 123.45 (half up, to the fen)
     assert lines(firm.db, firm.manager, invoice_id, "seats") == ["8200.00"]
     assert lines(firm.db, firm.manager, invoice_id, "commission") == ["123.45"]
     assert invoice["total"] == Decimal("8323.45")
-    commission = next(l for l in invoice["lines"] if l["kind"] == "commission")
+    commission = next(line for line in invoice["lines"] if line["kind"] == "commission")
     assert [row[0] for row in commission["explanation"]["tables"][0]["rows"]] == ["2026-09-16", "2026-09-30"]
 
 
@@ -512,14 +517,14 @@ def _rebate_invoice(firm, fast_first: int, fast_second: int) -> dict:
 
 def test_no_rebate_when_the_30_second_rate_is_exactly_at_target(firm):
     invoice = _rebate_invoice(firm, 710, 90)  # 800 / 1 000 = 80 %
-    assert [l for l in invoice["lines"] if l["kind"] == "rebate"] == []
+    assert [line for line in invoice["lines"] if line["kind"] == "rebate"] == []
     assert invoice["total"] == Decimal("16400.00")
 
 
 def test_rebate_when_the_rate_from_counts_is_just_under_target_though_the_mean_of_days_is_above(firm):
     invoice = _rebate_invoice(firm, 710, 89)  # 799 / 1 000 = 79.9 %; the mean of the days' rates would be 83.9 %
-    rebate = [l for l in invoice["lines"] if l["kind"] == "rebate"]
-    assert [str(l["amount"]) for l in rebate] == ["-820.00"]  # 16 400 × 5 %
+    rebate = [line for line in invoice["lines"] if line["kind"] == "rebate"]
+    assert [str(line["amount"]) for line in rebate] == ["-820.00"]  # 16 400 × 5 %
     assert invoice["total"] == Decimal("15580.00")
     assert "799 / 1000" in [i["value"] for i in rebate[0]["explanation"]["inputs"]]
 

@@ -80,7 +80,10 @@ def _reference_service_level(agents: int, traffic: float, aht: float, target_s: 
 def _reference_agents(
     contacts: float, aht: Fraction, rate: float, target_s: float, max_occupancy: float = 1.0, interval: int = 3600
 ) -> int:
-    """The fewest agents, trying 1, 2, 3, …, with more agents than erlangs, the service level met and occupancy ≤ the bound."""
+    """The fewest agents, trying 1, 2, 3, …
+
+    With more agents than erlangs, the service level met and occupancy ≤ the bound.
+    """
     traffic = Fraction(contacts) * Fraction(aht) / interval
     agents = 1
     while not (
