@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.billing import invoices
+from core.billing import invoices, payments
 from core.kernel import config, formatting
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import can
@@ -93,7 +93,7 @@ def invoice_actions(invoice: dict, prefix: str) -> None:
                 )
                 note = st.text_input(t("billing.c.payment_note"), key=f"{prefix}_payment_note_{key}")
                 if st.form_submit_button(t("billing.mark_paid"), type="primary", icon=":material/paid:"):
-                    bw.act(ctx, t("billing.done.paid"), invoices.record_payment, db, actor, key, paid_on, amount, note)
+                    bw.act(ctx, t("billing.done.paid"), payments.record_payment, db, actor, key, paid_on, amount, note)
         elif staff:
             st.caption(t("billing.pay_by_director"))
     if invoice["events"]:
@@ -142,7 +142,7 @@ def statement_view() -> None:
     if actor.role == "merchant":
         merchant_id = actor.merchant_id
     else:
-        billed = invoices.merchants_billed(db, actor)
+        billed = payments.merchants_billed(db, actor)
         if not billed:
             st.info(t("billing.no_contracts"))
             return
@@ -155,14 +155,14 @@ def statement_view() -> None:
     if merchant_id is None:
         st.info(t("billing.no_invoices"))
         return
-    data = invoices.statement(db, actor, merchant_id)
+    data = payments.statement(db, actor, merchant_id)
     st.subheader(t("billing.statement_title", merchant=data["merchant"]["name"], date=data["as_of"]))
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(t("billing.c.total"), formatting.money(data["billed"]), border=True)
     c2.metric(t("billing.c.paid"), formatting.money(data["paid"]), border=True)
     c3.metric(t("billing.c.outstanding"), formatting.money(data["outstanding"]), border=True)
     c4.metric(t("billing.c.overdue"), formatting.money(data["overdue"]), border=True)
-    frames = invoices.statement_frames(data, ctx.lang)
+    frames = payments.statement_frames(data, ctx.lang)
     frame = next(iter(frames.values()))
     if frame.empty:
         st.info(t("billing.no_invoices"))
@@ -172,7 +172,7 @@ def statement_view() -> None:
     with d1:
         st.download_button(
             t("billing.download_html"),
-            invoices.statement_html(data, ctx.lang),
+            payments.statement_html(data, ctx.lang),
             file_name=f"statement-{merchant_id}-{data['as_of']}.html",
             mime="text/html",
             key="statement_html",

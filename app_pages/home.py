@@ -13,7 +13,7 @@ from core.kernel.permissions import can
 from core.overview import home
 from core.projects import merchants
 from core.reports import merchant_report
-from core.schedule import shifts as roster
+from core.schedule import shift_requests
 from core.team import training
 from ui import charts, context
 from ui.cache import cached, this_minute
@@ -94,7 +94,9 @@ if actor.role == "agent":
     st.page_link("app_pages/my_kpi.py", label=t("nav.my_kpi"), icon=":material/person_check:")
     st.subheader(t("schedule.home.my_shift"))
     shifts = (
-        roster.my_roster(db, actor, config.today(), config.today()) if mine["yesterday"]["agent"] is not None else []
+        shift_requests.my_roster(db, actor, config.today(), config.today())
+        if mine["yesterday"]["agent"] is not None
+        else []
     )
     st.markdown(
         "\n".join(

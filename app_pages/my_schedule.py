@@ -9,7 +9,7 @@ import streamlit as st
 
 from core.agents import directory
 from core.kernel import config
-from core.schedule import shifts
+from core.schedule import handover, shift_requests, shift_settings, shifts
 from ui import context
 from ui.schedule_widgets import day_label, handover_form, handover_list, save_then_rerun
 
@@ -25,11 +25,11 @@ if me is None:
     st.info(t("myschedule.not_linked"))
     st.stop()
 today = config.today()
-cells = shifts.my_roster(db, actor, today - timedelta(days=1), today + timedelta(days=13))
-projects = shifts.my_projects(db, actor)
+cells = shift_requests.my_roster(db, actor, today - timedelta(days=1), today + timedelta(days=13))
+projects = shift_requests.my_projects(db, actor)
 
 # --- handover first: the notes the shift before mine left ----------------------------------------------
-current = [c for c in cells if c["day"] == today.isoformat() and c["shift"] in shifts.WORK_SHIFTS]
+current = [c for c in cells if c["day"] == today.isoformat() and c["shift"] in shift_settings.WORK_SHIFTS]
 if current:
     for cell in current:
         st.subheader(
@@ -40,7 +40,7 @@ if current:
             )
         )
         handover_list(
-            ctx, shifts.handover_for(db, actor, cell["project_id"], today, cell["shift"]), "schedule.no_handover"
+            ctx, handover.handover_for(db, actor, cell["project_id"], today, cell["shift"]), "schedule.no_handover"
         )
 else:
     st.info(t("myschedule.off_today"))
@@ -81,7 +81,7 @@ with tab_note:
         chosen = c1.selectbox(t("schedule.c.project"), list(labels), format_func=labels.get)
         shift = c2.selectbox(
             t("schedule.c.shift"),
-            shifts.WORK_SHIFTS,
+            shift_settings.WORK_SHIFTS,
             format_func=lambda s: t(f"schedule.shift.{s}"),
             index=1 if config.now().hour >= 16 else 0,
         )
@@ -94,11 +94,11 @@ with tab_leave:
         c1, c2 = st.columns(2)
         first = c1.date_input(t("field.schedule.day"), value=today + timedelta(days=1), min_value=today)
         last = c2.date_input(t("field.schedule.end_day"), value=today + timedelta(days=1), min_value=today)
-        reason = st.text_input(t("field.schedule.reason"), max_chars=shifts.MAX_REASON)
+        reason = st.text_input(t("field.schedule.reason"), max_chars=shift_settings.MAX_REASON)
         if st.form_submit_button(t("myschedule.send")):
             save_then_rerun(
                 ctx,
-                lambda: shifts.request_leave(db, actor, project_id, first, last, reason),
+                lambda: shift_requests.request_leave(db, actor, project_id, first, last, reason),
                 "myschedule_flash",
                 t("myschedule.sent"),
             )
@@ -117,16 +117,16 @@ with tab_swap:
                     f"{m['name']} ({t('schedule.shift.' + m['shift'])})" for m in mates if m["agent_id"] == a
                 ),
             )
-            reason = st.text_input(t("field.schedule.reason"), max_chars=shifts.MAX_REASON)
+            reason = st.text_input(t("field.schedule.reason"), max_chars=shift_settings.MAX_REASON)
             if st.form_submit_button(t("myschedule.send")):
                 save_then_rerun(
                     ctx,
-                    lambda: shifts.request_swap(db, actor, project_id, day, other, reason),
+                    lambda: shift_requests.request_swap(db, actor, project_id, day, other, reason),
                     "myschedule_flash",
                     t("myschedule.sent"),
                 )
 with tab_mine:
-    mine = shifts.requests(db, actor)
+    mine = shift_requests.requests(db, actor)
     if not mine:
         st.caption(t("schedule.no_requests"))
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.billing import invoices
+from core.billing import payments
 from core.kernel import config, formatting
 from ui import billing_widgets as bw
 from ui import context
@@ -15,21 +15,20 @@ t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("billing.receivables.title"))
 today = config.today()
-found = invoices.receivables(db, actor, today)
+found = payments.receivables(db, actor, today)
 st.caption(t("billing.receivables_hint", date=today.isoformat()))
 if not found:
     st.info(t("billing.no_receivables"))
     st.stop()
-outstanding = sum(e["outstanding"] for e in found)
-overdue = sum(e["overdue_1"] + e["overdue_31"] + e["overdue_61"] for e in found)
+totals = payments.receivables_totals(found)
 c1, c2, c3, c4 = st.columns(4)
-c1.metric(t("billing.r.billed"), formatting.money(sum(e["billed"] for e in found)), border=True)
-c2.metric(t("billing.r.outstanding"), formatting.money(outstanding), border=True)
-c3.metric(t("billing.r.overdue_total"), formatting.money(overdue), border=True)
-c4.metric(t("billing.r.merchants_overdue"), sum(1 for e in found if e["max_days_overdue"] > 0), border=True)
+c1.metric(t("billing.r.billed"), formatting.money(totals["billed"]), border=True)
+c2.metric(t("billing.r.outstanding"), formatting.money(totals["outstanding"]), border=True)
+c3.metric(t("billing.r.overdue_total"), formatting.money(totals["overdue"]), border=True)
+c4.metric(t("billing.r.merchants_overdue"), totals["merchants_overdue"], border=True)
 search = st.text_input(t("search"), key="receivables_search", placeholder=t("billing.search_merchant"))
-shown = [e for e in found if search.strip().lower() in e["merchant"].lower()]
-frame = invoices.receivables_frame(shown, ctx.lang)
+shown = payments.matching_merchants(found, search)
+frame = payments.receivables_frame(shown, ctx.lang)
 money_columns = ("billed", "paid", "outstanding", "not_due", "overdue_1", "overdue_31", "overdue_61")
 st.dataframe(
     frame,
@@ -46,7 +45,7 @@ download_xlsx(
 )
 
 st.subheader(t("billing.overdue_invoices"))
-late = invoices.overdue_invoices(db, actor, today)
+late = payments.overdue_invoices(db, actor, today)
 if not late:
     st.success(t("billing.none_overdue"))
 else:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.kernel import config
 from core.kernel.permissions import can
-from core.schedule import shifts
+from core.schedule import coverage, handover, shift_requests, shift_settings, shifts
 from ui import context
 from ui.schedule_widgets import (
     cell_labels,
@@ -37,7 +37,7 @@ project_id = project_picker(ctx, projects, "schedule_project")
 if project_id is None:
     st.stop()
 start, end = period_picker(ctx, "schedule")
-conf = shifts.settings(db, actor, project_id)
+conf = shift_settings.settings(db, actor, project_id)
 may_write = can(actor, "schedule.write")
 st.caption(
     t(
@@ -122,7 +122,7 @@ with tab_roster:
                         t(
                             f"schedule.shift.{s}"
                         ): f"{sum(1 for m in members if m['days'][day] == s)}/{conf['required_' + s]}"
-                        for s in shifts.WORK_SHIFTS
+                        for s in shift_settings.WORK_SHIFTS
                     },
                 }
                 for day, label in ((d, c) for c, d in day_columns.items())
@@ -146,7 +146,7 @@ with tab_roster:
 
 # --- coverage ----------------------------------------------------------------------------------------
 with tab_cover:
-    cover = shifts.coverage(db, actor, project_id, start, end)
+    cover = coverage.coverage(db, actor, project_id, start, end)
     if not cover:
         st.info(t("schedule.no_service_hours"))
     else:
@@ -180,13 +180,13 @@ with tab_handover:
     day = c1.date_input(t("schedule.c.day"), value=config.today(), key="handover_day")
     shift = c2.selectbox(
         t("schedule.c.shift"),
-        shifts.WORK_SHIFTS,
-        index=shifts.WORK_SHIFTS.index(shift_now),
+        shift_settings.WORK_SHIFTS,
+        index=shift_settings.WORK_SHIFTS.index(shift_now),
         format_func=lambda s: t(f"schedule.shift.{s}"),
         key="handover_shift",
     )
     st.subheader(t("schedule.incoming"))
-    handover_list(ctx, shifts.handover_for(db, actor, project_id, day, shift), "schedule.no_handover")
+    handover_list(ctx, handover.handover_for(db, actor, project_id, day, shift), "schedule.no_handover")
     if can(actor, "handover.write"):
 
         def this_shift() -> tuple[int, object, str]:
@@ -195,11 +195,11 @@ with tab_handover:
 
         handover_form(ctx, "handover_form", "schedule_flash", this_shift)
     with st.expander(t("schedule.recent_handovers")):
-        handover_list(ctx, shifts.recent_handovers(db, actor, project_id), "schedule.no_handover")
+        handover_list(ctx, handover.recent_handovers(db, actor, project_id), "schedule.no_handover")
 
 # --- leave and swaps ----------------------------------------------------------------------------------
 with tab_requests:
-    found = shifts.requests(db, actor, project_id)
+    found = shift_requests.requests(db, actor, project_id)
     pending = [r for r in found if r["status"] == "pending"]
     if not found:
         st.info(t("schedule.no_requests"))
@@ -214,13 +214,13 @@ with tab_requests:
             if can(actor, "schedule.approve"):
                 c1, c2, c3 = st.columns([3, 1, 1])
                 note = c1.text_input(
-                    t("field.schedule.decision_note"), key=f"req_note_{req['id']}", max_chars=shifts.MAX_REASON
+                    t("field.schedule.decision_note"), key=f"req_note_{req['id']}", max_chars=shift_settings.MAX_REASON
                 )
                 for column, approve, label in ((c2, True, "schedule.approve"), (c3, False, "schedule.reject")):
                     if column.button(t(label), key=f"req_{'ok' if approve else 'no'}_{req['id']}"):
                         save_then_rerun(
                             ctx,
-                            lambda approve=approve, req=req, note=note: shifts.decide(
+                            lambda approve=approve, req=req, note=note: shift_requests.decide(
                                 db, actor, req["id"], approve, note
                             ),
                             "schedule_flash",
@@ -288,5 +288,8 @@ with tab_settings:
         )
         if st.form_submit_button(t("btn.save"), disabled=not may_write):
             save_then_rerun(
-                ctx, lambda: shifts.save_settings(db, actor, project_id, values), "schedule_flash", t("msg.saved")
+                ctx,
+                lambda: shift_settings.save_settings(db, actor, project_id, values),
+                "schedule_flash",
+                t("msg.saved"),
             )

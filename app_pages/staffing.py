@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import numpy as np
 import pandas as pd
 import plotly.express as px
 import streamlit as st
 
 from core.kernel import config
-from core.schedule import shifts
+from core.schedule import coverage, promotions, shift_settings, staffing, surge
 from ui import charts, context
 from ui.schedule_widgets import WEEKDAY_KEYS, day_label, save_then_rerun
 from ui.team_widgets import project_picker
@@ -26,7 +27,7 @@ projects, _requested = visible_projects(ctx)
 project_id = project_picker(ctx, projects, "staffing_project")
 if project_id is None:
     st.stop()
-conf = shifts.settings(db, actor, project_id)
+conf = shift_settings.settings(db, actor, project_id)
 today = config.today()
 st.caption(
     t(
@@ -56,25 +57,14 @@ with tab_volume:
         format_func=lambda n: t("schedule.weeks", n=n),
         key="staffing_weeks",
     )
-    history = shifts.inquiry_history(db, actor, project_id, today - timedelta(weeks=weeks), today - timedelta(days=1))
+    history = coverage.inquiry_history(db, actor, project_id, today - timedelta(weeks=weeks), today - timedelta(days=1))
     if not history:
         st.info(t("staffing.no_history"))
     else:
-        frame = pd.DataFrame([{"day": d, "hour": h, "n": n} for (d, h), n in history.items()])
-        frame["weekday"] = pd.to_datetime(frame["day"]).dt.day_of_week
-        per_day = frame.groupby("day", as_index=False)["n"].sum()
-        days_per_weekday = frame.groupby("weekday")["day"].nunique()
-        grid = (
-            frame.groupby(["weekday", "hour"])["n"]
-            .sum()
-            .unstack(fill_value=0)
-            .div(days_per_weekday, axis=0)
-            .reindex(range(7))
-            .fillna(0)
-        )
+        hours, means = staffing.weekday_hour_means(history)
         heat = px.imshow(
-            grid.values.round(1),
-            x=[f"{h:02d}" for h in grid.columns],
+            np.array(means, dtype=float).round(1),
+            x=[f"{h:02d}" for h in hours],
             y=weekdays,
             aspect="auto",
             color_continuous_scale="Oranges",
@@ -90,13 +80,16 @@ with tab_volume:
             color=charts.axis(ctx, t("staffing.inquiries"), "people"),
         )
         st.plotly_chart(heat, width="stretch", key="volume_heat")
-        promo_days = {
-            d
-            for p in shifts.promotions(db, actor, project_id)
-            for d in shifts.days_of(pd.Timestamp(p["start_day"]).date(), pd.Timestamp(p["end_day"]).date())
-        }
-        per_day["promotion"] = per_day["day"].map(
-            lambda d: t("staffing.promo_day") if d in promo_days else t("staffing.normal_day")
+        promo_days = promotions.promotion_days(promotions.promotions(db, actor, project_id))
+        per_day = pd.DataFrame(
+            [
+                {
+                    "day": d,
+                    "n": n,
+                    "promotion": t("staffing.promo_day") if d in promo_days else t("staffing.normal_day"),
+                }
+                for d, n in staffing.daily_volume(history)
+            ]
         )
         line = px.bar(
             per_day,
@@ -125,33 +118,29 @@ with tab_forecast:
         key="forecast_weeks",
     )
     last = first + timedelta(days=7 * span - 1)
-    volume = shifts.volume_forecast(db, actor, project_id, first, last)
+    volume = coverage.volume_forecast(db, actor, project_id, first, last)
     if not volume:
         st.info(t("staffing.no_history"))
     else:
-        need = shifts.requirement(db, actor, project_id, first, last)
-        table = pd.DataFrame(
-            [
-                {"day": d.isoformat(), "hour": h, "volume": round(v, 1), "agents": need[(d, h)]}
-                for (d, h), v in volume.items()
-            ]
-        )
-        daily = table.groupby("day", as_index=False).agg(volume=("volume", "sum"), peak=("agents", "max"))
+        need = coverage.requirement(db, actor, project_id, first, last)
+        rows = staffing.forecast_table(volume, need)
+        table = pd.DataFrame(rows)
+        totals = staffing.forecast_totals(rows)
         m1, m2, m3 = st.columns(3)
-        m1.metric(t("staffing.forecast_total"), f"{daily['volume'].sum():,.0f}")
-        m2.metric(t("staffing.peak_agents"), int(daily["peak"].max()))
-        m3.metric(t("staffing.agent_hours"), int(table["agents"].sum()))
-        grid = table.pivot(index="day", columns="hour", values="agents")
+        m1.metric(t("staffing.forecast_total"), f"{totals['volume']:,.0f}")
+        m2.metric(t("staffing.peak_agents"), int(totals["peak"]))
+        m3.metric(t("staffing.agent_hours"), int(totals["agent_hours"]))
+        grid_days, grid_hours, grid = staffing.need_grid(rows)
         heat = px.imshow(
-            grid.values,
-            x=[f"{h:02d}" for h in grid.columns],
-            y=[day_label(ctx, pd.Timestamp(d).date()) for d in grid.index],
+            pd.DataFrame(grid).to_numpy(),  # None (no row) as NaN, like a pivot
+            x=[f"{h:02d}" for h in grid_hours],
+            y=[day_label(ctx, d) for d in grid_days],
             aspect="auto",
             text_auto=True,
             color_continuous_scale="Blues",
             labels={"x": t("schedule.c.hour"), "y": t("schedule.c.day"), "color": t("staffing.agents")},
         )
-        heat.update_layout(height=120 + 24 * len(grid.index), margin={"t": 30})
+        heat.update_layout(height=120 + 24 * len(grid_days), margin={"t": 30})
         charts.finish(
             ctx,
             heat,
@@ -192,7 +181,7 @@ with tab_surge:
             c1, c2 = st.columns(2)
             rise_known = c1.checkbox(t("staffing.rise_known"), value=True)
             rise = c2.number_input(t("field.schedule.expected_rise"), 0.0, 500.0, 30.0, step=5.0)
-            note = st.text_input(t("field.schedule.note"), max_chars=shifts.MAX_REASON)
+            note = st.text_input(t("field.schedule.note"), max_chars=shift_settings.MAX_REASON)
             if st.form_submit_button(t("btn.save")):
                 values = {
                     "name": name,
@@ -203,9 +192,12 @@ with tab_surge:
                     "note": note,
                 }
                 save_then_rerun(
-                    ctx, lambda: shifts.add_promotion(db, actor, project_id, values), "staffing_flash", t("msg.saved")
+                    ctx,
+                    lambda: promotions.add_promotion(db, actor, project_id, values),
+                    "staffing_flash",
+                    t("msg.saved"),
                 )
-    promos = shifts.promotions(db, actor, project_id)
+    promos = promotions.promotions(db, actor, project_id)
     if not promos:
         st.info(t("staffing.no_promos"))
     else:
@@ -215,7 +207,7 @@ with tab_surge:
             for p in promos
         }
         promo_id = st.selectbox(t("staffing.promotion"), list(labels), format_func=labels.get, key="surge_promo")
-        plan = shifts.surge_plan(db, actor, promo_id)
+        plan = surge.surge_plan(db, actor, promo_id)
         notice = plan["notice"]
         if "beyond_plan" in plan["risks"]:
             st.error(t("staffing.risk.beyond_plan"), icon=":material/error:")
@@ -232,18 +224,13 @@ with tab_surge:
         if "reserve_not_admitted" in plan["risks"]:
             st.warning(t("staffing.risk.reserve_not_admitted"), icon=":material/school:")
         m1, m2, m3 = st.columns(3)
-        m1.metric(
-            t("staffing.reserve_have"), len(plan["reserves"]), delta=len(plan["reserves"]) - plan["reserve_target"]
-        )
+        m1.metric(t("staffing.reserve_have"), len(plan["reserves"]), delta=plan["reserve_delta"])
         m2.metric(t("staffing.reserve_target"), plan["reserve_target"])
         m3.metric(t("staffing.shortfall"), plan["shortfall"])
         peak = pd.DataFrame(
             [
-                {
-                    t("schedule.c.day"): d,
-                    **{t(f"schedule.shift.{s}"): plan["peak"][s].get(d, 0) for s in shifts.WORK_SHIFTS},
-                }
-                for d in sorted(set(plan["peak"]["day"]) | set(plan["peak"]["night"]))
+                {t("schedule.c.day"): d, **{t(f"schedule.shift.{s}"): n[s] for s in shift_settings.WORK_SHIFTS}}
+                for d, n in staffing.peak_by_day(plan["peak"])
             ]
         )
         st.markdown(f"**{t('staffing.extra_title')}**")
@@ -270,18 +257,18 @@ with tab_surge:
             st.session_state["promo_delete"] = promo_id
         if st.session_state.get("promo_delete") == promo_id:
             if st.checkbox(t("confirm_delete"), key=f"promo_confirm_{promo_id}"):
-                shifts.delete_promotion(db, actor, promo_id)
+                promotions.delete_promotion(db, actor, promo_id)
                 st.session_state.pop("promo_delete", None)
                 st.session_state["staffing_flash"] = t("staffing.deleted")
                 st.rerun()
 
 # --- staff loss ---------------------------------------------------------------------------------------------
 with tab_loss:
-    loss = shifts.replacements(db, actor, project_id)
+    loss = surge.replacements(db, actor, project_id)
     m1, m2, m3 = st.columns(3)
-    m1.metric(t("staffing.online_now"), loss["online"], delta=loss["online"] - loss["required"])
+    m1.metric(t("staffing.online_now"), loss["online"], delta=loss["online_delta"])
     m2.metric(t("staffing.required"), loss["required"])
-    m3.metric(t("staffing.reserve_have"), len(loss["reserves"]), delta=len(loss["reserves"]) - loss["reserve_target"])
+    m3.metric(t("staffing.reserve_have"), len(loss["reserves"]), delta=loss["reserve_delta"])
     if loss["left"]:
         st.warning(t("staffing.left_n", n=len(loss["left"])), icon=":material/person_remove:")
         st.dataframe(

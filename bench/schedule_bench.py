@@ -41,7 +41,7 @@ from core.kernel import config
 from core.kernel.db import write  # noqa: E402
 from core.projects import merchants
 from core.projects import order_confirmation as oc
-from core.schedule import shifts
+from core.schedule import coverage, shift_settings, shifts
 from core.team import training
 
 
@@ -156,7 +156,7 @@ def main() -> int:
     members = shifts.team_pool(db, admin, project_id, start, end)
     pool = [shifts.PoolAgent(m["agent_id"], m["shift"], m["role"]) for m in members]
     days = shifts.days_of(start, end)
-    conf = shifts.settings(db, admin, project_id)
+    conf = shift_settings.settings(db, admin, project_id)
     timed(
         "build_proposal, 31 days (pure)",
         args.repeat,
@@ -172,7 +172,7 @@ def main() -> int:
     timed(
         "coverage of the month (forecast + Erlang C)",
         args.repeat,
-        lambda: shifts.coverage(db, admin, project_id, start, end),
+        lambda: coverage.coverage(db, admin, project_id, start, end),
     )
     print("target: a month's proposal for 30 agents under 2 s")
     return 0

@@ -22,7 +22,7 @@ from datetime import date, timedelta
 import sqlite_utils
 
 from core.accounts import users
-from core.billing import contracts, invoices, quotes
+from core.billing import contracts, invoices, payments, quotes
 from core.kernel import config
 from core.kernel.permissions import Actor
 from core.projects import merchants
@@ -119,7 +119,7 @@ def seed(db: sqlite_utils.Database, admin: Actor) -> None:
 
     def settle(invoice_id: int, paid_on: date) -> None:
         invoice = invoices.get_invoice(db, admin, invoice_id, today=paid_on)
-        invoices.record_payment(db, admin, invoice_id, paid_on, invoice["total"], "银行转账", today=paid_on)
+        payments.record_payment(db, admin, invoice_id, paid_on, invoice["total"], "银行转账", today=paid_on)
 
     for month, next_month in ((m1, m2), (m2, m3)):
         issued_on = _day(next_month, 2)

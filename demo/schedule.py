@@ -11,7 +11,7 @@ from core.agents import directory
 from core.kernel import config
 from core.kernel.permissions import Actor
 from core.projects import merchants
-from core.schedule import shifts
+from core.schedule import handover, promotions, shift_requests, shift_settings, shifts
 
 
 def seed(db: sqlite_utils.Database, admin: Actor) -> None:
@@ -22,8 +22,8 @@ def seed(db: sqlite_utils.Database, admin: Actor) -> None:
     for number, project in enumerate(merchants.list_projects(db, admin, status="live")):
         project_id = project["id"]
         if number == 0:  # the first live project has its scheduling model saved: its quotes size seats by Erlang C
-            conf = shifts.settings(db, manager, project_id)
-            shifts.save_settings(
+            conf = shift_settings.settings(db, manager, project_id)
+            shift_settings.save_settings(
                 db,
                 manager,
                 project_id,
@@ -44,7 +44,7 @@ def seed(db: sqlite_utils.Database, admin: Actor) -> None:
                 },
             )
         shifts.apply_proposal(db, manager, project_id, monday - timedelta(days=14), monday + timedelta(days=27))
-        shifts.add_promotion(
+        promotions.add_promotion(
             db,
             manager,
             project_id,
@@ -57,7 +57,7 @@ def seed(db: sqlite_utils.Database, admin: Actor) -> None:
                 "note": "往期活动",
             },
         )
-        shifts.add_promotion(
+        promotions.add_promotion(
             db,
             manager,
             project_id,
@@ -70,7 +70,7 @@ def seed(db: sqlite_utils.Database, admin: Actor) -> None:
                 "note": "商家在群里通知",
             },
         )
-        shifts.add_promotion(
+        promotions.add_promotion(
             db,
             manager,
             project_id,
@@ -86,7 +86,7 @@ def seed(db: sqlite_utils.Database, admin: Actor) -> None:
         team = shifts.team_pool(db, manager, project_id, today, today)
         if len(team) >= 2:
             author = team[0]
-            shifts.add_handover(
+            handover.add_handover(
                 db,
                 manager,
                 project_id,
@@ -96,7 +96,7 @@ def seed(db: sqlite_utils.Database, admin: Actor) -> None:
                 unresolved=f"{author['name']}：订单 3921 补发单号未回传，请白班跟进仓库",
                 note="23:10 后咨询量偏高，优惠券问题集中",
             )
-            shifts.add_handover(
+            handover.add_handover(
                 db,
                 manager,
                 project_id,
@@ -110,10 +110,10 @@ def seed(db: sqlite_utils.Database, admin: Actor) -> None:
     if own:
         actor = users.actor_from_row(agent_user)
         project_id = directory.agent_projects(db, own["id"])[0]
-        shifts.request_leave(
+        shift_requests.request_leave(
             db, actor, project_id, today + timedelta(days=8), today + timedelta(days=9), "家里有事，请两天事假"
         )
-        rejected = shifts.request_leave(
+        rejected = shift_requests.request_leave(
             db, actor, project_id, today + timedelta(days=1), today + timedelta(days=1), "想调休一天"
         )
-        shifts.decide(db, manager, rejected, False, "明天人手紧，请改到下周")
+        shift_requests.decide(db, manager, rejected, False, "明天人手紧，请改到下周")

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core.billing import invoices
+from core.billing import invoice_documents
 from core.kernel import formatting
 from core.kernel.errors import ValidationError
 from ui.context import Context
@@ -47,7 +47,7 @@ def explanation(ctx: Context, data: dict[str, Any]) -> None:
             pd.DataFrame(
                 {
                     ctx.t("billing.c.input"): [ctx.t(i["label"]) for i in inputs],
-                    ctx.t("billing.c.value"): [invoices.input_value(i, ctx.lang) for i in inputs],
+                    ctx.t("billing.c.value"): [invoice_documents.input_value(i, ctx.lang) for i in inputs],
                 }
             ),
             hide_index=True,
@@ -86,13 +86,13 @@ def invoice(ctx: Context, data: dict[str, Any], prefix: str = "") -> None:
         )
     )
     for line in data["lines"]:
-        with st.expander(f"{invoices.line_label(line, ctx.lang)} · {formatting.money(line['amount'])}"):
+        with st.expander(f"{invoice_documents.line_label(line, ctx.lang)} · {formatting.money(line['amount'])}"):
             explanation(ctx, line["explanation"])
     left, right = st.columns(2)
     with left:
         st.download_button(
             ctx.t("billing.download_html"),
-            invoices.invoice_html(data, ctx.lang),
+            invoice_documents.invoice_html(data, ctx.lang),
             file_name=f"{data['number']}.html",
             mime="text/html",
             key=f"{prefix}invoice_html_{data['id']}",
@@ -104,7 +104,7 @@ def invoice(ctx: Context, data: dict[str, Any], prefix: str = "") -> None:
         download_xlsx(
             ctx,
             "billing.download_xlsx",
-            invoices.invoice_frames(data, ctx.lang),
+            invoice_documents.invoice_frames(data, ctx.lang),
             f"{data['number']}.xlsx",
             f"{prefix}invoice_xlsx_{data['id']}",
         )

@@ -12,7 +12,7 @@ import streamlit as st
 
 from core.kernel import config
 from core.kernel.errors import ValidationError
-from core.schedule import shifts
+from core.schedule import handover, shift_settings, shifts
 from ui import charts
 from ui.context import Context
 from ui.widgets import show_validation
@@ -62,7 +62,7 @@ def roster_frame(ctx: Context, members: list[dict], start: date, end: date) -> t
             if m["role"] in ("online", "reserve")
             else "—",
             ctx.t("schedule.c.home_shift"): ctx.t(f"schedule.shift.{m['shift']}")
-            if m["shift"] in shifts.WORK_SHIFTS
+            if m["shift"] in shift_settings.WORK_SHIFTS
             else "—",
             ctx.t("schedule.c.admitted"): ctx.t("yes") if m["admitted"] else ctx.t("no"),
         }
@@ -157,13 +157,13 @@ def handover_form(ctx: Context, key: str, flash_key: str, target: Callable[[], t
     with st.form(key, clear_on_submit=True):
         project_id, day, shift = target()
         texts = [
-            st.text_area(ctx.t(f"field.schedule.{name}"), max_chars=shifts.MAX_TEXT)
+            st.text_area(ctx.t(f"field.schedule.{name}"), max_chars=handover.MAX_TEXT)
             for name in ("marked_buyers", "unresolved", "note")
         ]
         if st.form_submit_button(ctx.t("btn.save")):
             save_then_rerun(
                 ctx,
-                lambda: shifts.add_handover(ctx.db, ctx.actor, project_id, day, shift, *texts),
+                lambda: handover.add_handover(ctx.db, ctx.actor, project_id, day, shift, *texts),
                 flash_key,
                 ctx.t("msg.saved"),
             )

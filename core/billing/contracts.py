@@ -59,7 +59,10 @@ MAX_TEXT = 2000
 
 
 def default_notice_rules() -> list[dict[str, Any]]:
-    """The surge plan's notice rules (≤ 30 % more volume: 3 days' notice, ≤ 60 %: 7 days), from the staffing model when present."""
+    """The surge plan's notice rules (≤ 30 % more volume: 3 days' notice, ≤ 60 %: 7 days).
+
+    From the staffing model when present.
+    """
     try:
         from core.schedule import staffing
 
@@ -205,9 +208,14 @@ def _terms_rows(db: sqlite_utils.Database, contract_id: int) -> list[dict]:
         {**r, "terms": json.loads(r["terms"])}
         for r in rows(
             db,
-            """SELECT t.*, u.display_name AS created_by_name FROM billing_contract_terms t
-                                                                       LEFT JOIN users u ON u.id = t.created_by
-                                                                       WHERE t.contract_id = ? ORDER BY t.effective_from, t.seq""",
+            (
+                "SELECT t.*, u.display_name AS created_by_name FROM billing_contract_terms t\n"
+                "                                                                       LEFT JOIN users u ON u.id ="
+                " t.created_by\n"
+                "                                                                       WHERE t.contract_id = ?"
+                " ORDER BY"
+                " t.effective_from, t.seq"
+            ),
             [contract_id],
         )
     ]
@@ -230,7 +238,8 @@ def _amend_errors(
     month = f"{effective_from:%Y-%m}"
     locked = one(
         db,
-        "SELECT number, status FROM billing_invoices WHERE contract_id = ? AND month >= ? AND status <> 'draft' ORDER BY month LIMIT 1",
+        "SELECT number, status FROM billing_invoices WHERE contract_id = ? AND month >= ? AND status <> 'draft'"
+        " ORDER BY month LIMIT 1",
         [contract["id"], month],
     )
     if locked:
@@ -318,7 +327,10 @@ def terms_on(db: sqlite_utils.Database, actor: Actor, contract_id: int, day: dat
 
 
 def segments(db: sqlite_utils.Database, actor: Actor, contract_id: int, start: date, end: date) -> list[dict[str, Any]]:
-    """The days of [start, end] the contract served, cut where the terms change: [{start, end, days, terms, seq, note}]."""
+    """The days of [start, end] the contract served, cut where the terms change.
+
+    [{start, end, days, terms, seq, note}].
+    """
     contract = _contract_row(db, actor, contract_id, "billing.read")
     first = max(start, date.fromisoformat(contract["start_date"]))
     last = min(end, date.fromisoformat(contract["end_date"]))
@@ -367,10 +379,14 @@ def get_contract(db: sqlite_utils.Database, actor: Actor, contract_id: int) -> d
     _contract_row(db, actor, contract_id, "billing.read")
     row = one(
         db,
-        """SELECT c.*, p.name AS project_name, p.merchant_id, m.name AS merchant_name, q.number AS quote_number,
-                            q.version AS quote_version
-                     FROM billing_contracts c JOIN projects p ON p.id = c.project_id JOIN merchants m ON m.id = p.merchant_id
-                     JOIN billing_quotes q ON q.id = c.quote_id WHERE c.id = ?""",
+        (
+            "SELECT c.*, p.name AS project_name, p.merchant_id, m.name AS merchant_name, q.number AS quote_number,\n"
+            "                            q.version AS quote_version\n"
+            "                     FROM billing_contracts c JOIN projects p ON p.id = c.project_id JOIN merchants m"
+            " ON m.id"
+            " = p.merchant_id\n"
+            "                     JOIN billing_quotes q ON q.id = c.quote_id WHERE c.id = ?"
+        ),
         [contract_id],
     )
     return _shape(db, row)
@@ -393,10 +409,16 @@ def list_contracts(
         params += [active_on.isoformat()] * 2
     found = rows(
         db,
-        f"""SELECT c.*, p.name AS project_name, p.merchant_id, m.name AS merchant_name,
-                                (SELECT COUNT(*) - 1 FROM billing_contract_terms t WHERE t.contract_id = c.id) AS amendments
-                         FROM billing_contracts c JOIN projects p ON p.id = c.project_id JOIN merchants m ON m.id = p.merchant_id
-                         WHERE {" AND ".join(where)} ORDER BY m.name, p.name""",
+        (
+            "SELECT c.*, p.name AS project_name, p.merchant_id, m.name AS merchant_name,\n"
+            "                                (SELECT COUNT(*) - 1 FROM billing_contract_terms t WHERE t.contract_id"
+            " = c.id)"
+            " AS amendments\n"
+            "                         FROM billing_contracts c JOIN projects p ON p.id = c.project_id JOIN"
+            " merchants m ON"
+            " m.id = p.merchant_id\n"
+            f"                         WHERE {' AND '.join(where)} ORDER BY m.name, p.name"
+        ),
         params,
     )
     return [_shape(db, r) for r in found]
@@ -407,8 +429,14 @@ def acceptable_quotes(db: sqlite_utils.Database, actor: Actor) -> list[dict]:
     require(actor, "billing.contract")
     return rows(
         db,
-        """SELECT q.id, q.number, q.version, q.project_id, q.request, p.name AS project_name, m.name AS merchant_name
-                       FROM billing_quotes q JOIN projects p ON p.id = q.project_id JOIN merchants m ON m.id = p.merchant_id
-                       WHERE q.status = 'accepted' AND NOT EXISTS (SELECT 1 FROM billing_contracts c WHERE c.project_id = q.project_id)
-                       ORDER BY m.name, p.name""",
+        (
+            "SELECT q.id, q.number, q.version, q.project_id, q.request, p.name AS project_name, m.name AS"
+            " merchant_name\n"
+            "                       FROM billing_quotes q JOIN projects p ON p.id = q.project_id JOIN merchants m"
+            " ON m.id ="
+            " p.merchant_id\n"
+            "                       WHERE q.status = 'accepted' AND NOT EXISTS (SELECT 1 FROM billing_contracts c WHERE"
+            " c.project_id = q.project_id)\n"
+            "                       ORDER BY m.name, p.name"
+        ),
     )

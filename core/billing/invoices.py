@@ -1,4 +1,4 @@
-"""Monthly billing of merchants (月度账单): invoices from contract terms and the KPI engine, their life, statements, receivables.
+"""Monthly billing of merchants (月度账单): invoices from contract terms and the KPI engine, and their life.
 
 For each contract and month, the days served (the contract's days in the month) are cut where the
 terms change (`contracts.segments`), and each segment is billed by its own terms:
@@ -27,16 +27,15 @@ triggers) → paid (payments recorded with date and amount until the total is co
 invoice past its due date and not fully paid is overdue. An approved invoice may go back to draft
 (with a reason) until it is issued.
 
-Access: admins and managers bill, approve and issue; only the admin (the director) records
-payments and reads the receivables overview; a merchant reads its own issued and paid invoices
-and its statement, read-only.
+Access: admins and managers bill, approve and issue; a merchant reads its own issued and paid
+invoices, read-only. Payments, statements and receivables are in `payments`, the printable
+invoice in `invoice_documents`.
 """
 
 from __future__ import annotations
 
-import html
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -44,7 +43,7 @@ import pandas as pd
 import sqlite_utils
 
 from core.billing import contracts, rules
-from core.kernel import audit, config, formatting, i18n
+from core.kernel import audit, config, formatting
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
 from core.kernel.permissions import Actor, PermissionDenied, require, require_project, visible_project_ids
@@ -56,7 +55,6 @@ LINE_KINDS = ("seats", "night", "weekend", "discount", "commission", "minimum", 
 SERVICE_KINDS = ("seats", "night", "weekend", "discount", "minimum")
 MERCHANT_STATUSES = ("issued", "paid")
 MAX_REASON = 500
-AGING_BUCKETS = ((1, 30), (31, 60), (61, None))
 
 
 def _input(label: str, value: Any) -> dict[str, str]:
@@ -115,7 +113,8 @@ def _segment_lines(segment: dict, month_days: int, frame: pd.DataFrame) -> list[
             seat_fee,
             {
                 "formula": "billing.f.seats",
-                "calc": f"{terms['seats']} × {formatting.amount(terms['seat_price'])} × {days} / {month_days} = {formatting.amount(seat_fee)}",
+                "calc": f"{terms['seats']} × {formatting.amount(terms['seat_price'])} × {days} / {month_days} ="
+                f" {formatting.amount(seat_fee)}",
                 "inputs": inputs,
             },
             seats=terms["seats"],
@@ -130,7 +129,8 @@ def _segment_lines(segment: dict, month_days: int, frame: pd.DataFrame) -> list[
                 amount,
                 {
                     "formula": "billing.f.night",
-                    "calc": f"{formatting.amount(fees['seats'])} × {rules.fmt_pct(fees['night_share'])} × {rules.fmt_pct(terms['night_surcharge'])}"
+                    "calc": f"{formatting.amount(fees['seats'])} × {rules.fmt_pct(fees['night_share'])} ×"
+                    f" {rules.fmt_pct(terms['night_surcharge'])}"
                     f" × {days} / {month_days} = {formatting.amount(amount)}",
                     "inputs": [
                         *inputs,
@@ -151,7 +151,8 @@ def _segment_lines(segment: dict, month_days: int, frame: pd.DataFrame) -> list[
                 amount,
                 {
                     "formula": "billing.f.weekend",
-                    "calc": f"{formatting.amount(fees['seats'])} × {rules.fmt_pct(terms['weekend_surcharge'])} × {days} / {month_days} = {formatting.amount(amount)}",
+                    "calc": f"{formatting.amount(fees['seats'])} × {rules.fmt_pct(terms['weekend_surcharge'])} ×"
+                    f" {days} / {month_days} = {formatting.amount(amount)}",
                     "inputs": inputs,
                 },
                 **period,
@@ -165,7 +166,8 @@ def _segment_lines(segment: dict, month_days: int, frame: pd.DataFrame) -> list[
                 amount,
                 {
                     "formula": "billing.f.discount",
-                    "calc": f"−{formatting.amount(fees['seats'] + fees['night'] + fees['weekend'])} × {rules.fmt_pct(terms['discount'])}"
+                    "calc": f"−{formatting.amount(fees['seats'] + fees['night'] + fees['weekend'])} ×"
+                    f" {rules.fmt_pct(terms['discount'])}"
                     f" × {days} / {month_days} = {formatting.amount(amount)}",
                     "inputs": inputs,
                 },
@@ -248,7 +250,7 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
         lines += _segment_lines(segment, month_days, frame)
         minimum += rules.prorate(segment["terms"].get("minimum_fee") or 0, segment["days"], month_days)
     minimum = rules.money(minimum)
-    service = sum((l["amount"] for l in lines if l["kind"] in SERVICE_KINDS), rules.ZERO)
+    service = sum((line["amount"] for line in lines if line["kind"] in SERVICE_KINDS), rules.ZERO)
     if service < minimum:
         lines.append(
             _line(
@@ -256,7 +258,8 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
                 minimum - service,
                 {
                     "formula": "billing.f.minimum",
-                    "calc": f"{formatting.amount(minimum)} − {formatting.amount(service)} = {formatting.amount(minimum - service)}",
+                    "calc": f"{formatting.amount(minimum)} − {formatting.amount(service)} ="
+                    f" {formatting.amount(minimum - service)}",
                     "inputs": [
                         _input("billing.in.minimum_prorated", formatting.amount(minimum)),
                         _input("billing.in.service_fee", formatting.amount(service)),
@@ -295,7 +298,8 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
                 amount,
                 {
                     "formula": "billing.f.rebate_higher" if higher else "billing.f.rebate_lower",
-                    "calc": f"{_kpi_text(kpi, actual)} {'<' if higher else '>'} {_kpi_text(kpi, target)} → −{formatting.amount(service)} × {rules.fmt_pct(rate)}"
+                    "calc": f"{_kpi_text(kpi, actual)} {'<' if higher else '>'} {_kpi_text(kpi, target)} →"
+                    f" −{formatting.amount(service)} × {rules.fmt_pct(rate)}"
                     f" = {formatting.amount(amount)}",
                     "inputs": inputs,
                 },
@@ -333,7 +337,7 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
         "days": sum(p["days"] for p in parts),
         "month_days": month_days,
         "lines": lines,
-        "total": sum((l["amount"] for l in lines), rules.ZERO).quantize(rules.FEN),
+        "total": sum((line["amount"] for line in lines), rules.ZERO).quantize(rules.FEN),
     }
 
 
@@ -557,7 +561,7 @@ def issue(db: sqlite_utils.Database, actor: Actor, invoice_id: int, today: date 
     )
 
 
-def _amount(value: Any) -> Decimal | None:
+def parse_amount(value: Any) -> Decimal | None:
     """A finite amount in yuan rounded to the fen, or None (NaN and infinity never compare)."""
     try:
         amount = rules.money(value)
@@ -566,68 +570,12 @@ def _amount(value: Any) -> Decimal | None:
     return amount if amount.is_finite() else None
 
 
-def record_payment(
-    db: sqlite_utils.Database,
-    actor: Actor,
-    invoice_id: int,
-    paid_on: date,
-    amount: Any,
-    note: str = "",
-    today: date | None = None,
-) -> None:
-    """Record a payment of an issued invoice (date and amount); paid once the total is covered."""
-    row = _invoice_row(db, actor, invoice_id, "billing.pay")
-    if isinstance(paid_on, datetime):  # a datetime is a date too, but never compares with one
-        paid_on = paid_on.date()
-    errors: list[FieldError] = []
-    if row["status"] != "issued":
-        raise ValidationError.single("billing.status", "err.billing.not_issued")
-    if not isinstance(paid_on, date):
-        errors.append(FieldError("billing.paid_on", "err.required"))
-    elif paid_on > (today or config.today()):
-        errors.append(FieldError("billing.paid_on", "err.billing.future_payment"))
-    elif paid_on.isoformat() < row["issued_at"][:10]:
-        errors.append(FieldError("billing.paid_on", "err.billing.paid_before_issue"))
-    value = _amount(amount)
-    outstanding = rules.money(row["total"]) - rules.money(row["paid_amount"] or 0)
-    if value is None or value <= 0:
-        errors.append(FieldError("billing.paid_amount", "err.positive"))
-    elif value > outstanding:
-        errors.append(
-            FieldError("billing.paid_amount", "err.billing.overpaid", {"outstanding": formatting.amount(outstanding)})
-        )
-    if len(note or "") > MAX_REASON:
-        errors.append(FieldError("billing.payment_note", "err.too_long", {"n": MAX_REASON}))
-    if errors:
-        raise ValidationError(errors)
-    paid = rules.money(row["paid_amount"] or 0) + value
-    change = {
-        "paid_on": paid_on.isoformat(),
-        "paid_amount": float(paid),
-        "paid_by": actor.id,
-        "payment_note": "; ".join(p for p in (row["payment_note"], (note or "").strip()) if p),
-    }
-    to = "paid" if paid >= rules.money(row["total"]) else "issued"
-    with write(db):
-        db["billing_invoices"].update(invoice_id, {"status": to, **change})
-        _event(db, actor, invoice_id, "pay", f"{paid_on.isoformat()} {formatting.money(value)} {note or ''}".strip())
-        audit.record(
-            db,
-            actor,
-            "pay",
-            "billing_invoice",
-            invoice_id,
-            {"status": row["status"], "paid_amount": row["paid_amount"]},
-            {"status": to, **change},
-        )
-
-
 def add_credit(db: sqlite_utils.Database, actor: Actor, project_id: int, month: str, amount: Any, reason: str) -> int:
     """A credit granted to a merchant for a month (a negative line of that month's invoice when it is next computed)."""
     require_project(db, actor, project_id, "billing.run")
     month_bounds(month)
     errors: list[FieldError] = []
-    value = _amount(amount)
+    value = parse_amount(amount)
     if value is None or value <= 0:
         errors.append(FieldError("billing.credit_amount", "err.positive"))
     if not (reason or "").strip():
@@ -678,9 +626,12 @@ def _shape_row(row: dict, today: date) -> dict[str, Any]:
     }
 
 
-INVOICE_SELECT = """SELECT i.*, p.name AS project_name, m.name AS merchant_name, c.number AS contract_number, c.payment_terms
-                    FROM billing_invoices i JOIN projects p ON p.id = i.project_id JOIN merchants m ON m.id = i.merchant_id
-                    JOIN billing_contracts c ON c.id = i.contract_id"""
+INVOICE_SELECT = (
+    "SELECT i.*, p.name AS project_name, m.name AS merchant_name, c.number AS contract_number, c.payment_terms\n"
+    "                    FROM billing_invoices i JOIN projects p ON p.id = i.project_id JOIN merchants m ON m.id ="
+    " i.merchant_id\n"
+    "                    JOIN billing_contracts c ON c.id = i.contract_id"
+)
 
 
 def list_invoices(
@@ -725,13 +676,13 @@ def get_invoice(db: sqlite_utils.Database, actor: Actor, invoice_id: int, today:
     invoice["month_days"] = (end - start).days + 1
     invoice["lines"] = [
         {
-            "kind": l["kind"],
-            "label": l["label"],
-            "label_params": json.loads(l["label_params"]),
-            "amount": rules.money(l["amount"]),
-            "explanation": json.loads(l["explanation"]),
+            "kind": line["kind"],
+            "label": line["label"],
+            "label_params": json.loads(line["label_params"]),
+            "amount": rules.money(line["amount"]),
+            "explanation": json.loads(line["explanation"]),
         }
-        for l in rows(db, "SELECT * FROM billing_invoice_lines WHERE invoice_id = ? ORDER BY position", [invoice_id])
+        for line in rows(db, "SELECT * FROM billing_invoice_lines WHERE invoice_id = ? ORDER BY position", [invoice_id])
     ]
     invoice["events"] = (
         rows(
@@ -744,86 +695,6 @@ def get_invoice(db: sqlite_utils.Database, actor: Actor, invoice_id: int, today:
         else []
     )
     return invoice
-
-
-def overdue_invoices(db: sqlite_utils.Database, actor: Actor, today: date | None = None) -> list[dict[str, Any]]:
-    """Issued invoices past their due date and not fully paid (for the home page's alerts)."""
-    return list_invoices(db, actor, overdue_only=True, today=today)
-
-
-def merchants_billed(db: sqlite_utils.Database, actor: Actor) -> list[dict]:
-    """The merchants with a contract the actor may read (for the statement's picker)."""
-    require(actor, "billing.read")
-    found = contracts.list_contracts(db, actor)
-    seen: dict[int, dict] = {}
-    for c in found:
-        seen.setdefault(c["merchant_id"], {"id": c["merchant_id"], "name": c["merchant_name"]})
-    return list(seen.values())
-
-
-def statement(db: sqlite_utils.Database, actor: Actor, merchant_id: int, today: date | None = None) -> dict[str, Any]:
-    """A merchant's statement (对账单): every issued and paid invoice, billed, paid, and the running balance."""
-    require(actor, "billing.read")
-    if actor.role == "merchant" and actor.merchant_id != merchant_id:
-        raise NotFound(f"merchant {merchant_id}")
-    day = today or config.today()
-    merchant = one(db, "SELECT id, name FROM merchants WHERE id = ?", [merchant_id])
-    if merchant is None:
-        raise NotFound(f"merchant {merchant_id}")
-    found = [
-        i for i in list_invoices(db, actor, merchant_id=merchant_id, today=day) if i["status"] in MERCHANT_STATUSES
-    ]
-    found.sort(key=lambda i: (i["month"], i["number"]))
-    balance = rules.ZERO
-    entries = []
-    for invoice in found:
-        balance += invoice["outstanding"]
-        entries.append({**invoice, "balance": balance})
-    return {
-        "merchant": merchant,
-        "as_of": day.isoformat(),
-        "invoices": entries,
-        "billed": sum((i["total"] for i in found), rules.ZERO),
-        "paid": sum((i["paid"] for i in found), rules.ZERO),
-        "outstanding": balance,
-        "overdue": sum((i["outstanding"] for i in found if i["overdue"]), rules.ZERO),
-    }
-
-
-def receivables(db: sqlite_utils.Database, actor: Actor, today: date | None = None) -> list[dict[str, Any]]:
-    """The director's receivables (应收账款): per merchant, billed, paid, outstanding, overdue by age, oldest overdue days."""
-    require(actor, "billing.receivables")
-    day = today or config.today()
-    result: dict[int, dict[str, Any]] = {}
-    for invoice in list_invoices(db, actor, today=day):
-        if invoice["status"] not in MERCHANT_STATUSES:
-            continue
-        entry = result.setdefault(
-            invoice["merchant_id"],
-            {
-                "merchant_id": invoice["merchant_id"],
-                "merchant": invoice["merchant_name"],
-                "invoices": 0,
-                "billed": rules.ZERO,
-                "paid": rules.ZERO,
-                "outstanding": rules.ZERO,
-                "not_due": rules.ZERO,
-                **{f"overdue_{a}": rules.ZERO for a, _ in AGING_BUCKETS},
-                "max_days_overdue": 0,
-            },
-        )
-        entry["invoices"] += 1
-        entry["billed"] += invoice["total"]
-        entry["paid"] += invoice["paid"]
-        entry["outstanding"] += invoice["outstanding"]
-        if invoice["overdue"]:
-            for low, high in AGING_BUCKETS:
-                if invoice["days_overdue"] >= low and (high is None or invoice["days_overdue"] <= high):
-                    entry[f"overdue_{low}"] += invoice["outstanding"]
-            entry["max_days_overdue"] = max(entry["max_days_overdue"], invoice["days_overdue"])
-        else:
-            entry["not_due"] += invoice["outstanding"]
-    return sorted(result.values(), key=lambda e: (-e["max_days_overdue"], -e["outstanding"], e["merchant"]))
 
 
 def month_summary(db: sqlite_utils.Database, actor: Actor, month: str) -> dict[str, Any]:
@@ -842,179 +713,12 @@ def list_credits(db: sqlite_utils.Database, actor: Actor, month: str) -> list[di
     visible = visible_project_ids(db, actor)
     found = rows(
         db,
-        """SELECT c.*, p.name AS project_name, m.name AS merchant_name FROM billing_credits c
-                        JOIN projects p ON p.id = c.project_id JOIN merchants m ON m.id = p.merchant_id WHERE c.month = ? ORDER BY c.id""",
+        (
+            "SELECT c.*, p.name AS project_name, m.name AS merchant_name FROM billing_credits c\n"
+            "                        JOIN projects p ON p.id = c.project_id JOIN merchants m ON m.id ="
+            " p.merchant_id WHERE"
+            " c.month = ? ORDER BY c.id"
+        ),
         [month],
     )
     return [c for c in found if visible is None or c["project_id"] in visible]
-
-
-# --- documents ------------------------------------------------------------------------------------------------------
-
-
-def line_label(line: dict[str, Any], lang: str) -> str:
-    """A line's label in the reader's language (a `<name>_key` parameter is translated)."""
-    params = {
-        (k[:-4] if k.endswith("_key") else k): (i18n.t(v, lang) if k.endswith("_key") else v)
-        for k, v in line["label_params"].items()
-    }
-    return i18n.t(line["label"], lang, **params)
-
-
-def input_value(item: dict[str, str], lang: str) -> str:
-    """An explanation input's value ('@key' is a catalogue key)."""
-    value = item["value"]
-    return i18n.t(value[1:], lang) if value.startswith("@") else value
-
-
-def invoice_frames(invoice: dict[str, Any], lang: str = "zh") -> dict[str, pd.DataFrame]:
-    """An invoice as Excel sheets: the head, then every line with its calculation."""
-    t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
-    head = pd.DataFrame(
-        [
-            (t("billing.company"), config.COMPANY_NAME),
-            (t("billing.c.number"), invoice["number"]),
-            (t("billing.c.merchant"), invoice["merchant_name"]),
-            (t("billing.c.project"), invoice["project_name"]),
-            (t("billing.c.contract"), invoice["contract_number"]),
-            (t("billing.c.month"), invoice["month"]),
-            (t("billing.c.period"), f"{invoice['period_start']} – {invoice['period_end']}"),
-            (t("billing.c.days"), f"{invoice['days']} / {invoice['month_days']}"),
-            (t("billing.c.status"), t(f"billing.status.{invoice['status']}")),
-            (t("billing.c.due_date"), invoice["due_date"] or "—"),
-            (t("billing.c.total"), formatting.amount(invoice["total"])),
-            (t("billing.c.paid"), formatting.amount(invoice["paid"])),
-        ],
-        columns=[t("billing.c.item"), t("billing.c.value")],
-    )
-    lines = pd.DataFrame(
-        [
-            {
-                t("billing.c.item"): line_label(l, lang),
-                t("billing.c.formula"): t(l["explanation"]["formula"]),
-                t("billing.c.calc"): l["explanation"].get("calc", ""),
-                t("billing.c.amount"): float(l["amount"]),
-            }
-            for l in invoice["lines"]
-        ],
-        columns=[t("billing.c.item"), t("billing.c.formula"), t("billing.c.calc"), t("billing.c.amount")],
-    )
-    return {t("billing.sheet.invoice"): head, t("billing.sheet.lines"): lines}
-
-
-def invoice_html(invoice: dict[str, Any], lang: str = "zh") -> str:
-    """An invoice as a printable A4 page with the outsourcer's name (every value escaped)."""
-    t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
-    e = lambda value: html.escape("" if value is None else str(value))  # noqa: E731
-    meta = [
-        (t("billing.c.merchant"), invoice["merchant_name"]),
-        (t("billing.c.project"), invoice["project_name"]),
-        (t("billing.c.contract"), invoice["contract_number"]),
-        (t("billing.c.period"), f"{invoice['period_start']} – {invoice['period_end']}"),
-        (t("billing.c.days"), f"{invoice['days']} / {invoice['month_days']}"),
-        (t("billing.c.status"), t(f"billing.status.{invoice['status']}")),
-        (t("billing.c.due_date"), invoice["due_date"] or "—"),
-    ]
-    body = "".join(
-        f"<tr><td>{e(line_label(l, lang))}</td><td class='calc'>{e(t(l['explanation']['formula']))}<br>{e(l['explanation'].get('calc', ''))}</td>"
-        f"<td class='num'>{e(formatting.amount(l['amount']))}</td></tr>"
-        for l in invoice["lines"]
-    )
-    title = t("billing.invoice_title", month=invoice["month"], number=invoice["number"])
-    not_final = (
-        ""
-        if invoice["status"] in MERCHANT_STATUSES
-        else f"<p class='draft'>{e(t('billing.not_final', status=t('billing.status.' + invoice['status'])))}</p>"
-    )
-    return f"""<!doctype html>
-<html lang="{e(lang)}"><head><meta charset="utf-8"><title>{e(title)}</title>
-<style>
-@page {{ size: A4; margin: 12mm; }}
-body {{ font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", sans-serif; font-size: 10pt; color: #212529; margin: 0; }}
-h1 {{ font-size: 15pt; margin: 0 0 2mm; }} .company {{ color: #495057; }} .draft {{ color: #c92a2a; font-weight: bold; }}
-table {{ width: 100%; border-collapse: collapse; }} th, td {{ border: 1px solid #ced4da; padding: 1.2mm 2mm; text-align: left; vertical-align: top; }}
-th {{ background: #f1f3f5; }} .num {{ text-align: right; white-space: nowrap; }} .calc {{ color: #495057; font-size: 8.5pt; }}
-table.meta {{ width: auto; margin-bottom: 3mm; }} .meta td {{ border: none; padding: 0.6mm 6mm 0.6mm 0; }}
-tr.total td {{ font-weight: bold; background: #f1f3f5; font-size: 11pt; }} footer {{ margin-top: 4mm; color: #868e96; font-size: 8pt; }}
-@media screen {{ body {{ max-width: 190mm; margin: 8mm auto; }} }} @media print {{ tr {{ page-break-inside: avoid; }} }}
-</style></head><body>
-<div class="company">{e(config.COMPANY_NAME)}</div>
-<h1>{e(title)}</h1>{not_final}
-<table class="meta">{"".join(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in meta)}</table>
-<table><tr><th>{e(t("billing.c.item"))}</th><th>{e(t("billing.c.calc"))}</th><th class="num">{e(t("billing.c.amount"))}</th></tr>
-{body}
-<tr class="total"><td colspan="2">{e(t("billing.c.total"))}</td><td class="num">{e(formatting.amount(invoice["total"]))}</td></tr></table>
-<footer>{e(t("billing.footer", at=config.now_text()))}</footer>
-</body></html>"""
-
-
-def statement_frames(data: dict[str, Any], lang: str = "zh") -> dict[str, pd.DataFrame]:
-    """A merchant's statement as an Excel sheet (one row per invoice, with the running balance)."""
-    t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
-    columns = [
-        "number",
-        "month",
-        "project",
-        "status",
-        "issued",
-        "due_date",
-        "total",
-        "paid",
-        "outstanding",
-        "balance",
-        "overdue",
-    ]
-    frame = pd.DataFrame(
-        [
-            {
-                t("billing.c.number"): i["number"],
-                t("billing.c.month"): i["month"],
-                t("billing.c.project"): i["project_name"],
-                t("billing.c.status"): t(f"billing.status.{i['status']}"),
-                t("billing.c.issued"): (i["issued_at"] or "")[:10],
-                t("billing.c.due_date"): i["due_date"] or "",
-                t("billing.c.total"): float(i["total"]),
-                t("billing.c.paid"): float(i["paid"]),
-                t("billing.c.outstanding"): float(i["outstanding"]),
-                t("billing.c.balance"): float(i["balance"]),
-                t("billing.c.overdue"): t("yes") if i["overdue"] else "",
-            }
-            for i in data["invoices"]
-        ],
-        columns=[t(f"billing.c.{c}") for c in columns],
-    )
-    return {t("billing.sheet.statement"): frame}
-
-
-def statement_html(data: dict[str, Any], lang: str = "zh") -> str:
-    """A merchant's statement as a printable A4 page."""
-    from core.reports import merchant_report
-
-    t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
-    heading = t("billing.statement_title", merchant=data["merchant"]["name"], date=data["as_of"])
-    meta = (
-        f"{config.COMPANY_NAME} · {t('billing.c.total')} {formatting.money(data['billed'])} · {t('billing.c.paid')} {formatting.money(data['paid'])}"
-        f" · {t('billing.c.outstanding')} {formatting.money(data['outstanding'])} · {t('billing.c.overdue')} {formatting.money(data['overdue'])}"
-    )
-    return merchant_report.html_document(heading, meta, statement_frames(data, lang), t("billing.none"))
-
-
-def receivables_frame(found: list[dict[str, Any]], lang: str = "zh") -> pd.DataFrame:
-    """The receivables overview as a table (for the page and Excel)."""
-    t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
-    keys = [
-        "merchant",
-        "invoices",
-        "billed",
-        "paid",
-        "outstanding",
-        "not_due",
-        "overdue_1",
-        "overdue_31",
-        "overdue_61",
-        "max_days_overdue",
-    ]
-    return pd.DataFrame(
-        [{t(f"billing.r.{k}"): (float(e[k]) if isinstance(e[k], Decimal) else e[k]) for k in keys} for e in found],
-        columns=[t(f"billing.r.{k}") for k in keys],
-    )

@@ -51,7 +51,8 @@ DEFAULT_PRICES: dict[str, Any] = {
     "commission_rate": 0.01,  # on the month's attributed sales (询单销售额)
     "minimum_fee": 5000,  # the least service fee of a full month
     "term_discounts": [{"months": 6, "rate": 0.05}, {"months": 12, "rate": 0.10}],
-    "seat_daily_capacity": 150,  # inquiries one seat handles on a service day (where the project has no scheduling model)
+    # inquiries one seat handles on a service day (where the project has no scheduling model)
+    "seat_daily_capacity": 150,
     "promotion_uplift": dict(rules.PROMOTION_UPLIFT_DEFAULT),
     "validity_days": 15,
 }
@@ -138,7 +139,10 @@ def _clean_prices(data: dict[str, Any]) -> dict[str, Any]:
 def save_price_list(
     db: sqlite_utils.Database, actor: Actor | None, data: dict[str, Any], effective_from: date, note: str = ""
 ) -> int:
-    """A new price list version from a day on (quotes made from that day use it); refuses bad prices with every problem."""
+    """A new price list version from a day on (quotes made from that day use it).
+
+    Refuses bad prices with every problem.
+    """
     if actor is not None:
         require(actor, "billing.prices")
     errors = price_errors(data)
@@ -162,7 +166,10 @@ def save_price_list(
 
 
 def price_list_on(db: sqlite_utils.Database, day: date) -> dict[str, Any]:
-    """The price list in force on a day (the newest that took effect by then); the standard one is saved on first use."""
+    """The price list in force on a day (the newest that took effect by then).
+
+    The standard one is saved on first use.
+    """
     row = one(
         db,
         "SELECT * FROM billing_price_lists WHERE effective_from <= ? ORDER BY effective_from DESC, id DESC LIMIT 1",
@@ -266,18 +273,20 @@ def project_staffing(
     history's baseline within the requested service hours ÷ their average, so seats cover the
     busiest hour rather than the average one.
     """
-    from core.schedule import shifts, staffing  # late: roster imports much of the app
+    from core.schedule import coverage, shift_settings, staffing  # late: roster imports much of the app
 
     require_project(db, actor, project_id, "billing.quote")
     if one(db, "SELECT 1 AS x FROM schedule_settings WHERE project_id = ?", [project_id]) is None:
         return None
-    history = hourly.inquiries(db, project_id, today - timedelta(weeks=shifts.HISTORY_WEEKS), today - timedelta(days=1))
+    history = hourly.inquiries(
+        db, project_id, today - timedelta(weeks=coverage.HISTORY_WEEKS), today - timedelta(days=1)
+    )
     hours = served_hours(request["hours_start"], request["hours_end"])
     values = [volume for (_weekday, hour), volume in staffing.baseline(history).items() if hour in hours]
     if not values or sum(values) <= 0:
         return None
     peak = Decimal(str(max(values))) / (Decimal(str(sum(values))) / len(values))
-    model = shifts.model_of(shifts.settings(db, actor, project_id) | {"shrinkage": 0.0})
+    model = shift_settings.model_of(shift_settings.settings(db, actor, project_id) | {"shrinkage": 0.0})
     return (lambda volume: staffing.agents_for_hour(volume, model)), peak
 
 
@@ -330,7 +339,10 @@ def compute(
             {
                 "kind": "night",
                 "amount": rules.money(fees["night"]),
-                "calc": f"{formatting.amount(fees['seats'])} × {rules.fmt_pct(fees['night_share'])} × {rules.fmt_pct(terms['night_surcharge'])}",
+                "calc": (
+                    f"{formatting.amount(fees['seats'])} × {rules.fmt_pct(fees['night_share'])} ×"
+                    f" {rules.fmt_pct(terms['night_surcharge'])}"
+                ),
             }
         )
     if fees["weekend"]:
@@ -346,7 +358,9 @@ def compute(
             {
                 "kind": "discount",
                 "amount": rules.money(fees["discount"]),
-                "calc": f"−{formatting.amount(fees['seats'] + fees['night'] + fees['weekend'])} × {rules.fmt_pct(discount)}",
+                "calc": (
+                    f"−{formatting.amount(fees['seats'] + fees['night'] + fees['weekend'])} × {rules.fmt_pct(discount)}"
+                ),
             }
         )
     subtotal = sum((line["amount"] for line in lines), rules.ZERO)
@@ -527,7 +541,10 @@ def update_draft(
 
 
 def new_version(db: sqlite_utils.Database, actor: Actor, quote_id: int, today: date | None = None) -> int:
-    """A new draft version of a sent or declined quote, re-priced on today's price list, valid for the list's validity days."""
+    """A new draft version of a sent or declined quote.
+
+    Re-priced on today's price list, valid for the list's validity days.
+    """
     row = _quote_row(db, actor, quote_id, "billing.quote")
     latest = one(db, "SELECT * FROM billing_quotes WHERE number = ? ORDER BY version DESC LIMIT 1", [row["number"]])
     if latest["status"] in ("draft", "accepted"):
@@ -623,11 +640,16 @@ def get_quote(db: sqlite_utils.Database, actor: Actor, quote_id: int) -> dict[st
     _quote_row(db, actor, quote_id, "billing.read")
     row = one(
         db,
-        """SELECT q.*, p.name AS project_name, p.merchant_id, m.name AS merchant_name, m.shop_name, m.platform,
-                            u.display_name AS created_by_name, pl.effective_from AS price_list_from
-                     FROM billing_quotes q JOIN projects p ON p.id = q.project_id JOIN merchants m ON m.id = p.merchant_id
-                     LEFT JOIN users u ON u.id = q.created_by JOIN billing_price_lists pl ON pl.id = q.price_list_id
-                     WHERE q.id = ?""",
+        (
+            "SELECT q.*, p.name AS project_name, p.merchant_id, m.name AS merchant_name, m.shop_name, m.platform,\n"
+            "                            u.display_name AS created_by_name, pl.effective_from AS price_list_from\n"
+            "                     FROM billing_quotes q JOIN projects p ON p.id = q.project_id JOIN merchants m ON"
+            " m.id ="
+            " p.merchant_id\n"
+            "                     LEFT JOIN users u ON u.id = q.created_by JOIN billing_price_lists pl ON pl.id ="
+            " q.price_list_id\n"
+            "                     WHERE q.id = ?"
+        ),
         [quote_id],
     )
     return _shape(row)
@@ -657,9 +679,15 @@ def list_quotes(
         _shape(r)
         for r in rows(
             db,
-            f"""SELECT q.*, p.name AS project_name, p.merchant_id, m.name AS merchant_name
-                                            FROM billing_quotes q JOIN projects p ON p.id = q.project_id JOIN merchants m ON m.id = p.merchant_id
-                                            WHERE {" AND ".join(where)} ORDER BY q.created_at DESC, q.id DESC""",
+            (
+                "SELECT q.*, p.name AS project_name, p.merchant_id, m.name AS merchant_name\n"
+                "                                            FROM billing_quotes q JOIN projects p ON p.id ="
+                " q.project_id"
+                " JOIN merchants m ON m.id = p.merchant_id\n"
+                f"                                            WHERE {' AND '.join(where)} ORDER BY q.created_at"
+                " DESC, q.id"
+                " DESC"
+            ),
             params,
         )
     ]
@@ -706,11 +734,11 @@ def document_frames(quote: dict[str, Any], lang: str = "zh") -> dict[str, pd.Dat
     lines = pd.DataFrame(
         [
             {
-                t("billing.c.item"): t(f"billing.qline.{l['kind']}"),
-                t("billing.c.calc"): l["calc"],
-                t("billing.c.amount"): float(rules.money(l["amount"])),
+                t("billing.c.item"): t(f"billing.qline.{line['kind']}"),
+                t("billing.c.calc"): line["calc"],
+                t("billing.c.amount"): float(rules.money(line["amount"])),
             }
-            for l in quote["proposal"]["lines"]
+            for line in quote["proposal"]["lines"]
         ]
         + [
             {

@@ -62,7 +62,10 @@ def _minutes(value: str | time) -> int:
 
 
 def service_hours(start: str | time, end: str | time) -> Decimal:
-    """Hours of service a day; an end at or before the start runs past midnight (22:00–08:00 is 10 h, 00:00–00:00 is 24 h)."""
+    """Hours of service a day.
+
+    An end at or before the start runs past midnight (22:00–08:00 is 10 h, 00:00–00:00 is 24 h).
+    """
     a, b = _minutes(start), _minutes(end)
     span = b - a if b > a else b + 24 * 60 - a
     return Decimal(span) / 60
@@ -147,7 +150,10 @@ def term_months(start: date, end: date) -> int:
 
 
 def monthly_fees(terms: dict[str, Any]) -> dict[str, Decimal]:
-    """A full month's fees of a set of terms, unrounded: seats, night, weekend, discount (negative) and the service fee."""
+    """A full month's fees of a set of terms, unrounded.
+
+    Seats, night, weekend, discount (negative) and the service fee.
+    """
     seats = dec(terms["seats"]) * dec(terms["seat_price"])
     span = service_hours(terms["hours_start"], terms["hours_end"])
     night_share = night_hours(terms["hours_start"], terms["hours_end"]) / span if span else ZERO

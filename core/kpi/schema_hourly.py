@@ -1,6 +1,6 @@
 """Schema of the per-hour raw-log figures (migration 12): table kpi_hourly.
 
-Filled at every raw import (core.kpi.store.recompute → core.kpi.hourly.store); after the
+Filled at every raw import (core.kpi.raw_store.recompute → core.kpi.hourly.store); after the
 migration the composition root (core.bootstrap) fills it once from the messages already stored (core.kpi.hourly.backfill), so the
 hour-of-day heat map and the staffing volume read it on databases imported before it.
 A change after this migration has shipped is a new migration, never an edit here.

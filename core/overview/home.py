@@ -145,12 +145,12 @@ def _reconcile_alerts(db: sqlite_utils.Database, actor: Actor, day: date) -> lis
 
 def _schedule_alerts(db: sqlite_utils.Database, actor: Actor, day: date) -> list[dict[str, Any]]:
     """Leave and swap requests waiting for a decision; live projects whose next seven days have shifts below headcount."""
-    from core.schedule import shifts  # late: scheduling builds on the team, this module on everything
+    from core.schedule import shift_requests, shifts  # late: scheduling builds on the team, this module on everything
 
     found: list[dict[str, Any]] = []
     if not can(actor, "schedule.approve"):
         return found
-    pending = shifts.pending_count(db, actor)
+    pending = shift_requests.pending_count(db, actor)
     if pending:
         found.append({"kind": "shift_requests", "project_id": None, "project": "", "n": pending})
     for project in merchants.list_projects(db, actor, status="live"):
@@ -172,7 +172,7 @@ def _overdue_invoice_alerts(db: sqlite_utils.Database, actor: Actor, day: date) 
     """Merchant invoices issued, past their due date and not fully paid (billing capability)."""
     if not can(actor, "billing.run"):
         return []
-    from core.billing import invoices  # late import: billing builds on contracts and the KPI store
+    from core.billing import payments  # late import: billing builds on contracts and the KPI store
 
     return [
         {
@@ -183,7 +183,7 @@ def _overdue_invoice_alerts(db: sqlite_utils.Database, actor: Actor, day: date) 
             "days": i["days_overdue"],
             "amount": formatting.amount(i["outstanding"]),
         }
-        for i in invoices.overdue_invoices(db, actor, day)
+        for i in payments.overdue_invoices(db, actor, day)
     ]
 
 

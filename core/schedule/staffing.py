@@ -1,6 +1,8 @@
 """From chat volume to headcount (人力测算): forecast, Erlang C, concurrency, shrinkage, the surge rules.
 
-Pure arithmetic, no store: `core.schedule.shifts` and the pages feed it numbers read from the store.
+Pure arithmetic, no store: the schedule modules (`shift_settings`, `coverage`, `surge`) feed it
+numbers read from the store; the staffing page's tables (volume per day, mean per weekday and hour,
+the forecast's figures and grid, the surge peak per day) are computed here too.
 
 - Volume: inquiries (chats started: a buyer's first message of the day) per date and hour.
 - Forecast: the seasonal average by weekday and hour over the history, promotion days left out
@@ -31,6 +33,8 @@ from decimal import Decimal
 from fractions import Fraction
 from numbers import Real
 from typing import Any
+
+import pandas as pd
 
 DEFAULT_CONCURRENCY_FACTORS: tuple[float, ...] = (1.0, 1.7, 2.5, 2.9, 3.5)
 # (rise up to, days of notice needed): the surge plan of the process
@@ -257,3 +261,73 @@ def reserve_target(required: int) -> int:
 def extra_agents(base: dict[tuple[date, int], int], surged: dict[tuple[date, int], int]) -> dict[tuple[date, int], int]:
     """(day, hour) → agents needed beyond the normal requirement during a surge."""
     return {key: max(0, surged.get(key, 0) - base.get(key, 0)) for key in surged}
+
+
+# --- tables for the staffing page -----------------------------------------------------------------------------
+
+
+def _volume_frame(history: dict[tuple[date, int], float]) -> pd.DataFrame:
+    frame = pd.DataFrame([{"day": d, "hour": h, "n": n} for (d, h), n in history.items()])
+    frame["weekday"] = pd.to_datetime(frame["day"]).dt.day_of_week
+    return frame
+
+
+def daily_volume(history: dict[tuple[date, int], float]) -> list[tuple[date, float]]:
+    """(day, inquiries of the day) for each day of a (non-empty) history, oldest first."""
+    per_day = _volume_frame(history).groupby("day", as_index=False)["n"].sum()
+    return list(zip(per_day["day"], per_day["n"].tolist(), strict=True))
+
+
+def weekday_hour_means(history: dict[tuple[date, int], float]) -> tuple[list[int], list[list[float]]]:
+    """(hours, grid) of a (non-empty) history: mean inquiries per weekday (rows Monday..Sunday) and hour.
+
+    The hours are the history's, in order. The mean of a weekday is over the history's days of
+    that weekday (a missing hour on such a day counts as 0); a weekday without any day has zeros.
+    Unlike `baseline`, promotion days count. Summed as pandas sums, so figures shown stay the same.
+    """
+    frame = _volume_frame(history)
+    days_per_weekday = frame.groupby("weekday")["day"].nunique()
+    grid = (
+        frame.groupby(["weekday", "hour"])["n"]
+        .sum()
+        .unstack(fill_value=0)
+        .div(days_per_weekday, axis=0)
+        .reindex(range(7))
+        .fillna(0)
+    )
+    return [int(h) for h in grid.columns], grid.to_numpy(dtype=float).tolist()
+
+
+def forecast_table(volume: dict[tuple[date, int], float], need: dict[tuple[date, int], int]) -> list[dict[str, Any]]:
+    """One row per forecast hour: {day (ISO), hour, volume (rounded to 0.1), agents needed}."""
+    return [
+        {"day": day.isoformat(), "hour": hour, "volume": round(value, 1), "agents": need[(day, hour)]}
+        for (day, hour), value in volume.items()
+    ]
+
+
+def forecast_totals(table: list[dict[str, Any]]) -> dict[str, Any]:
+    """The figures of a (non-empty) `forecast_table`: total inquiries (of the rounded hours, summed per day,
+    then over the days), the peak agents of an hour, and the agent-hours."""
+    frame = pd.DataFrame(table)
+    daily = frame.groupby("day", as_index=False).agg(volume=("volume", "sum"), peak=("agents", "max"))
+    return {
+        "volume": float(daily["volume"].sum()),
+        "peak": int(daily["peak"].max()),
+        "agent_hours": int(frame["agents"].sum()),
+    }
+
+
+def need_grid(table: list[dict[str, Any]]) -> tuple[list[date], list[int], list[list[int | None]]]:
+    """(days, hours, grid): agents needed per day (rows, in order) and hour (columns, in order); None where no row."""
+    days = sorted({row["day"] for row in table})
+    hours = sorted({row["hour"] for row in table})
+    cells = {(row["day"], row["hour"]): row["agents"] for row in table}
+    grid = [[cells.get((day, hour)) for hour in hours] for day in days]
+    return [date.fromisoformat(day) for day in days], hours, grid
+
+
+def peak_by_day(peak: dict[str, dict[str, int]]) -> list[tuple[str, dict[str, int]]]:
+    """(day, {shift: extra agents}) for each day of a surge plan's peak, every shift given (0 where none)."""
+    days = sorted(set().union(*(set(per_day) for per_day in peak.values())))
+    return [(day, {shift: per_day.get(day, 0) for shift, per_day in peak.items()}) for day in days]

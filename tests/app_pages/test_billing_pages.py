@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core.billing import contracts, invoices, quotes
+from core.billing import contracts, invoices, payments, quotes
 from core.kernel import config
 from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
@@ -81,7 +81,7 @@ def test_manager_bills_a_month_and_approves_a_draft(demo_db):
 def test_the_director_records_the_payment_of_the_overdue_invoice(demo_db):
     db, _ = demo_db
     admin = actor_of(db, "admin")
-    [late] = invoices.overdue_invoices(db, admin)
+    [late] = payments.overdue_invoices(db, admin)
     at = open_page(logged_in("admin"), "app_pages/billing.py")
     at.checkbox(key="invoice_overdue_only").check().run()
     assert any("逾期" in e.value for e in at.error)
@@ -89,7 +89,7 @@ def test_the_director_records_the_payment_of_the_overdue_invoice(demo_db):
     assert not at.exception, at.exception
     paid = invoices.get_invoice(db, admin, late["id"])
     assert paid["status"] == "paid" and paid["paid"] == late["total"]
-    assert invoices.overdue_invoices(db, admin) == []
+    assert payments.overdue_invoices(db, admin) == []
 
 
 def test_the_manager_does_not_record_payments(demo_db):

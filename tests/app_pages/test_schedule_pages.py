@@ -8,7 +8,7 @@ from core.accounts import users
 from core.agents import directory
 from core.kernel import config
 from core.projects import merchants
-from core.schedule import shifts
+from core.schedule import handover, promotions, shift_requests, shifts
 from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
 
@@ -73,14 +73,14 @@ def test_a_trainer_reads_the_roster_without_editing_it(demo_db):
 
 def test_the_manager_approves_a_leave_request_and_the_roster_shows_it(demo_db):
     db, _ = demo_db
-    pending = shifts.requests(db, actor_of(db, "manager"), status="pending")
+    pending = shift_requests.requests(db, actor_of(db, "manager"), status="pending")
     assert pending, "the demo has a pending leave request"
     request = pending[0]
     at = open_page(logged_in("manager"), "app_pages/schedule.py", project=request["project_id"])
     button(at, "批准").click().run()
     assert not at.exception
-    assert shifts.requests(db, actor_of(db, "manager"))[0]["status"] in ("approved", "rejected")
-    decided = next(r for r in shifts.requests(db, actor_of(db, "manager")) if r["id"] == request["id"])
+    assert shift_requests.requests(db, actor_of(db, "manager"))[0]["status"] in ("approved", "rejected")
+    decided = next(r for r in shift_requests.requests(db, actor_of(db, "manager")) if r["id"] == request["id"])
     assert decided["status"] == "approved"
     cell = db.execute(
         "SELECT shift FROM roster_entries WHERE project_id = ? AND agent_id = ? AND day = ?",
@@ -94,7 +94,9 @@ def test_the_surge_plan_shows_a_short_notice_as_a_risk(demo_db):
     project_id = live_project(db)
     at = open_page(logged_in("manager"), "app_pages/staffing.py", project=project_id)
     assert not at.exception
-    short = next(p["id"] for p in shifts.promotions(db, actor_of(db, "manager"), project_id) if p["name"] == "年终清仓")
+    short = next(
+        p["id"] for p in promotions.promotions(db, actor_of(db, "manager"), project_id) if p["name"] == "年终清仓"
+    )
     at.selectbox(key="surge_promo").set_value(short).run()
     assert any("通知期不足" in e.value for e in at.error)
 
@@ -113,7 +115,7 @@ def test_a_manager_enters_a_40_percent_promotion_with_5_days_notice_and_sees_the
     next(n for n in at.number_input if n.label == "预计咨询量增幅(%)").set_value(40.0)
     next(b for b in at.button if b.label == "保存").click().run()
     assert not at.exception
-    promo = next(p for p in shifts.promotions(db, actor_of(db, "manager"), project_id) if p["name"] == "品牌日")
+    promo = next(p for p in promotions.promotions(db, actor_of(db, "manager"), project_id) if p["name"] == "品牌日")
     assert promo["expected_rise"] == 0.4
     at.selectbox(key="surge_promo").set_value(promo["id"]).run()
     assert any("仅提前 5 天" in e.value and "7 天" in e.value for e in at.error)
@@ -122,7 +124,7 @@ def test_a_manager_enters_a_40_percent_promotion_with_5_days_notice_and_sees_the
 def test_a_promotion_ending_before_it_starts_is_refused_with_a_message(demo_db):
     db, _ = demo_db
     project_id = live_project(db)
-    before = len(shifts.promotions(db, actor_of(db, "manager"), project_id))
+    before = len(promotions.promotions(db, actor_of(db, "manager"), project_id))
     at = open_page(logged_in("manager"), "app_pages/staffing.py", project=project_id)
     next(w for w in at.text_input if w.label == "活动名称").input("错日期")
     dates = {d.label: d for d in at.date_input}
@@ -130,7 +132,7 @@ def test_a_promotion_ending_before_it_starts_is_refused_with_a_message(demo_db):
     dates["结束日期"].set_value(config.today() + timedelta(days=8))
     next(b for b in at.button if b.label == "保存").click().run()
     assert any("未保存" in e.value and "结束日期" in e.value for e in at.error)
-    assert len(shifts.promotions(db, actor_of(db, "manager"), project_id)) == before
+    assert len(promotions.promotions(db, actor_of(db, "manager"), project_id)) == before
 
 
 def test_the_agent_reads_the_handover_first_and_asks_for_leave(demo_db):
@@ -139,14 +141,14 @@ def test_the_agent_reads_the_handover_first_and_asks_for_leave(demo_db):
     assert not at.exception
     assert at.title[0].value == "我的排班"
     assert at.subheader[0].value.startswith("接班须知") or any("没有排班" in i.value for i in at.info)
-    before = len(shifts.requests(db, actor_of(db, "agent")))
+    before = len(shift_requests.requests(db, actor_of(db, "agent")))
     leave_form_reason = [w for w in at.text_input if w.label == "原因"][0]
     leave_form_reason.input("看病")
     buttons = [b for b in at.button if b.label == "提交申请"]
     buttons[0].click().run()
     assert not at.exception
     assert any("等待主管审批" in s.value for s in at.success)
-    assert len(shifts.requests(db, actor_of(db, "agent"))) == before + 1
+    assert len(shift_requests.requests(db, actor_of(db, "agent"))) == before + 1
 
 
 def test_an_agent_login_without_a_roster_agent_gets_a_clear_message(demo_db):
@@ -163,7 +165,7 @@ def test_an_agent_sees_only_its_own_shifts(demo_db):
     at = open_page(logged_in("agent"), "app_pages/my_schedule.py")
     own = {
         c["day"]
-        for c in shifts.my_roster(
+        for c in shift_requests.my_roster(
             db, actor_of(db, "agent"), config.today() - timedelta(days=1), config.today() + timedelta(days=13)
         )
     }
@@ -191,7 +193,7 @@ def test_the_agent_leaves_a_handover_that_the_next_shift_reads(demo_db):
         if note[2] == "day"
         else (date.fromisoformat(note[1]) + timedelta(days=1), "day")
     )
-    assert [n["unresolved"] for n in shifts.handover_for(db, actor_of(db, "manager"), note[0], next_day, next_shift)][
+    assert [n["unresolved"] for n in handover.handover_for(db, actor_of(db, "manager"), note[0], next_day, next_shift)][
         0
     ].startswith("买家 tb_1")
 

@@ -1161,13 +1161,13 @@ ROSTER_SETTINGS = form(
 @FUZZ
 @given(values=ROSTER_SETTINGS)
 def test_roster_settings_save_whole_or_not_at_all(firm, values):
-    from core.schedule import shifts
+    from core.schedule import shift_settings
 
     db, actors, project, watch = firm
-    check_errors(shifts.settings_errors(values))
-    accepted, _ = refused_or(lambda: shifts.save_settings(db, actors["manager"], project, values), watch)
+    check_errors(shift_settings.settings_errors(values))
+    accepted, _ = refused_or(lambda: shift_settings.save_settings(db, actors["manager"], project, values), watch)
     if accepted:
-        stored = shifts.settings(db, actors["manager"], project)
+        stored = shift_settings.settings(db, actors["manager"], project)
         assert stored["required_day"] == int(values["required_day"]) and stored["concurrency"] == int(
             values["concurrency"]
         )
@@ -1199,11 +1199,11 @@ PROMO_DAYS = st.dates(min_value=date(2026, 11, 1), max_value=date(2027, 2, 1))
     }
 )
 def test_promotion_is_recorded_whole_or_not_at_all(firm, values):
-    from core.schedule import shifts
+    from core.schedule import promotions
 
     db, actors, project, watch = firm
-    check_errors(shifts.promotion_errors(values))
-    accepted, promo_id = refused_or(lambda: shifts.add_promotion(db, actors["manager"], project, values), watch)
+    check_errors(promotions.promotion_errors(values))
+    accepted, promo_id = refused_or(lambda: promotions.add_promotion(db, actors["manager"], project, values), watch)
     if accepted:
         row = db.execute("SELECT start_day, end_day, announced_on FROM promotions WHERE id = ?", [promo_id]).fetchone()
         assert all(len(day) == 10 for day in row) and row[0] <= row[1] and row[2] <= row[0]
@@ -1222,14 +1222,14 @@ REQUEST_DAYS = st.one_of(st.dates(min_value=date(2026, 11, 25), max_value=date(2
 )
 @example(kind="leave", day=datetime(2026, 12, 20, 9), end_day=date(2026, 12, 21), swap_agent=None, reason="家里有事")
 def test_leave_and_swap_requests_store_one_whole_request_or_nothing(firm, kind, day, end_day, swap_agent, reason):
-    from core.schedule import shifts
+    from core.schedule import shift_requests
 
     db, actors, project, watch = firm
     agent = actors["agent"]
     if kind == "leave":
-        call = lambda: shifts.request_leave(db, agent, project, day, end_day, reason)  # noqa: E731
+        call = lambda: shift_requests.request_leave(db, agent, project, day, end_day, reason)  # noqa: E731
     else:
-        call = lambda: shifts.request_swap(db, agent, project, day, swap_agent, reason)  # noqa: E731
+        call = lambda: shift_requests.request_swap(db, agent, project, day, swap_agent, reason)  # noqa: E731
     accepted, request_id = refused_or(call, watch)
     if accepted:
         row = db.execute("SELECT kind, day, end_day, status FROM shift_requests WHERE id = ?", [request_id]).fetchone()
@@ -1531,7 +1531,7 @@ def test_contract_amendment_stores_whole_terms_or_nothing(firm, effective_from, 
 def test_payment_recording_updates_the_invoice_whole_or_not_at_all(firm, paid_on, amount, note):
     from decimal import Decimal
 
-    from core.billing import invoices
+    from core.billing import payments
 
     db, actors, _project, watch = firm
     invoice_id = 4  # the demo's issued, unpaid invoice
@@ -1540,7 +1540,7 @@ def test_payment_recording_updates_the_invoice_whole_or_not_at_all(firm, paid_on
     ).fetchone()
     assume(before[0] == "issued")
     accepted, _ = refused_or(
-        lambda: invoices.record_payment(
+        lambda: payments.record_payment(
             db, actors["admin"], invoice_id, paid_on, amount, note or "", today=date(2026, 12, 1)
         ),
         watch,

@@ -316,7 +316,7 @@ def test_the_sweep_finds_the_functions_it_is_about():
         "core.complaints.complaints.log_complaint",
         "core.salary.payroll.run_month",
         "core.kpi.summary_store.import_summary",
-        "core.billing.invoices.record_payment",
+        "core.billing.payments.record_payment",
         "core.schedule.shifts.save_cells",
         "core.accounts.users.create_user",
     } <= names

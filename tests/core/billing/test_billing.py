@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.billing import contracts, invoices, quotes, rules
+from core.billing import contracts, invoice_documents, invoices, payments, quotes, rules
 from core.kernel.db import write
 from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import PermissionDenied
@@ -128,7 +128,8 @@ def signed(
 
 
 def lines(db, actor, invoice_id: int, kind: str) -> list[str]:
-    return [str(l["amount"]) for l in invoices.get_invoice(db, actor, invoice_id)["lines"] if l["kind"] == kind]
+    found = invoices.get_invoice(db, actor, invoice_id)["lines"]
+    return [str(line["amount"]) for line in found if line["kind"] == kind]
 
 
 # --- the arithmetic --------------------------------------------------------------------------------------------------
@@ -191,7 +192,7 @@ def test_quote_prices_a_full_month_from_the_price_list(firm):
     proposal = quote["proposal"]
     # 16 h (band 16: 8 200), 3 night hours (22–01): seats 2 × 8 200 = 16 400; night 16 400 × 3/16 × 20 % = 615;
     # weekend 16 400 × 10 % = 1 640; discount −(16 400 + 615 + 1 640) × 10 % = −1 865.50; total 16 789.50
-    assert [(l["kind"], l["amount"]) for l in proposal["lines"]] == [
+    assert [(line["kind"], line["amount"]) for line in proposal["lines"]] == [
         ("seats", "16400.00"),
         ("night", "615.00"),
         ("weekend", "1640.00"),
@@ -205,7 +206,10 @@ def test_quote_prices_a_full_month_from_the_price_list(firm):
 def test_a_small_quote_is_topped_up_to_the_minimum_fee(firm):
     request = {**REQUEST, "avg_daily_inquiries": 50, "hours_start": "09:00", "hours_end": "17:00"}
     proposal = quotes.preview(firm.db, firm.manager, firm.p1, request, today=QUOTE_DAY)
-    assert [(l["kind"], l["amount"]) for l in proposal["lines"]] == [("seats", "4800.00"), ("minimum", "200.00")]
+    assert [(line["kind"], line["amount"]) for line in proposal["lines"]] == [
+        ("seats", "4800.00"),
+        ("minimum", "200.00"),
+    ]
 
 
 def test_bad_requests_are_refused_with_every_problem(firm):
@@ -284,12 +288,12 @@ def test_price_lists_are_versions_with_effective_dates(firm):
 
 
 def test_a_project_with_its_scheduling_model_gets_seats_from_erlang_c_for_its_busiest_hour(firm):
-    from core.schedule import shifts, staffing
+    from core.schedule import shift_settings, staffing
 
     request = {**REQUEST, "hours_start": "08:00", "hours_end": "22:00"}
     without = quotes.preview(firm.db, firm.manager, firm.p1, request, today=QUOTE_DAY)
     assert without["seat_method"] == "capacity" and without["seats_proposed"] == 2  # no settings: 300 / 150
-    shifts.save_settings(
+    shift_settings.save_settings(
         firm.db,
         firm.manager,
         firm.p1,
@@ -347,7 +351,7 @@ def test_the_seat_proposal_follows_erlang_c_from_the_fewest_stable_agents(firm, 
     # 3 chats at once at 60 s: 24 s a chat, 75 × 24 / 3600 = 0.5 erlang. One agent answers
     # 1 − 0.5 × e^(−0.5 × 30 / 24) = 73.2 % within 30 s: one seat for a 70 % target (the app said 2 before),
     # two for 80 % (the model decides, not the floor of one seat)
-    from core.schedule import shifts
+    from core.schedule import shift_settings
 
     for name, target, seats in (("轻量小店", 0.7, 1), ("标准小店", 0.8, 2)):
         _m, shop = project(
@@ -361,7 +365,7 @@ def test_the_seat_proposal_follows_erlang_c_from_the_fewest_stable_agents(firm, 
                 "target_aov": 100.0,
             },
         )
-        shifts.save_settings(
+        shift_settings.save_settings(
             firm.db,
             firm.manager,
             shop,
@@ -447,7 +451,7 @@ def test_amendments_say_which_terms_applied_on_any_day(firm):
         contracts.amend(firm.db, firm.manager, contract_id, date(2026, 10, 5), {"seats": 4}, " ")
 
 
-# --- monthly billing ----------------------------------------------------------------------------------------------------
+# --- monthly billing ------------------------------------------------------------------------------------------------
 
 
 def test_a_contract_starting_mid_month_is_pro_rated_for_the_days_served(firm):
@@ -458,11 +462,12 @@ def test_a_contract_starting_mid_month_is_pro_rated_for_the_days_served(firm):
     invoice_id = invoices.bill_contract(firm.db, firm.manager, contract_id, MONTH, today=OCT1)
     invoice = invoices.get_invoice(firm.db, firm.manager, invoice_id, today=OCT1)
     assert (invoice["period_start"], invoice["period_end"], invoice["days"]) == ("2026-09-16", "2026-09-30", 15)
-    # seats 2 × 8 200 × 15 / 30 = 8 200.00; commission (10 000 + 2 344.50) × 1 % = 123.445 → 123.45 (half up, to the fen)
+    # seats 2 × 8 200 × 15 / 30 = 8 200.00;
+    # commission (10 000 + 2 344.50) × 1 % = 123.445 → 123.45 (half up, to the fen)
     assert lines(firm.db, firm.manager, invoice_id, "seats") == ["8200.00"]
     assert lines(firm.db, firm.manager, invoice_id, "commission") == ["123.45"]
     assert invoice["total"] == Decimal("8323.45")
-    commission = next(l for l in invoice["lines"] if l["kind"] == "commission")
+    commission = next(line for line in invoice["lines"] if line["kind"] == "commission")
     assert [row[0] for row in commission["explanation"]["tables"][0]["rows"]] == ["2026-09-16", "2026-09-30"]
 
 
@@ -512,14 +517,14 @@ def _rebate_invoice(firm, fast_first: int, fast_second: int) -> dict:
 
 def test_no_rebate_when_the_30_second_rate_is_exactly_at_target(firm):
     invoice = _rebate_invoice(firm, 710, 90)  # 800 / 1 000 = 80 %
-    assert [l for l in invoice["lines"] if l["kind"] == "rebate"] == []
+    assert [line for line in invoice["lines"] if line["kind"] == "rebate"] == []
     assert invoice["total"] == Decimal("16400.00")
 
 
 def test_rebate_when_the_rate_from_counts_is_just_under_target_though_the_mean_of_days_is_above(firm):
     invoice = _rebate_invoice(firm, 710, 89)  # 799 / 1 000 = 79.9 %; the mean of the days' rates would be 83.9 %
-    rebate = [l for l in invoice["lines"] if l["kind"] == "rebate"]
-    assert [str(l["amount"]) for l in rebate] == ["-820.00"]  # 16 400 × 5 %
+    rebate = [line for line in invoice["lines"] if line["kind"] == "rebate"]
+    assert [str(line["amount"]) for line in rebate] == ["-820.00"]  # 16 400 × 5 %
     assert invoice["total"] == Decimal("15580.00")
     assert "799 / 1000" in [i["value"] for i in rebate[0]["explanation"]["inputs"]]
 
@@ -567,13 +572,13 @@ def test_payments_overdue_statement_and_receivables(firm):
     invoices.approve(firm.db, firm.manager, invoice_id)
     invoices.issue(firm.db, firm.manager, invoice_id, today=OCT1)  # due 10-16
     late = date(2026, 10, 20)
-    assert [i["id"] for i in invoices.overdue_invoices(firm.db, firm.admin, today=late)] == [invoice_id]
+    assert [i["id"] for i in payments.overdue_invoices(firm.db, firm.admin, today=late)] == [invoice_id]
     with pytest.raises(PermissionDenied):  # only the director records payments
-        invoices.record_payment(firm.db, firm.manager, invoice_id, late, 100, today=late)
+        payments.record_payment(firm.db, firm.manager, invoice_id, late, 100, today=late)
     with pytest.raises(ValidationError):
-        invoices.record_payment(firm.db, firm.admin, invoice_id, late, 16400.01, today=late)
-    invoices.record_payment(firm.db, firm.admin, invoice_id, late, 6400, "首笔", today=late)
-    [row] = invoices.receivables(firm.db, firm.admin, today=late)
+        payments.record_payment(firm.db, firm.admin, invoice_id, late, 16400.01, today=late)
+    payments.record_payment(firm.db, firm.admin, invoice_id, late, 6400, "首笔", today=late)
+    [row] = payments.receivables(firm.db, firm.admin, today=late)
     assert (row["billed"], row["paid"], row["outstanding"], row["overdue_1"], row["max_days_overdue"]) == (
         Decimal("16400.00"),
         Decimal("6400.00"),
@@ -581,13 +586,13 @@ def test_payments_overdue_statement_and_receivables(firm):
         Decimal("10000.00"),
         4,
     )
-    statement = invoices.statement(firm.db, firm.merchant, firm.m1, today=late)
+    statement = payments.statement(firm.db, firm.merchant, firm.m1, today=late)
     assert statement["outstanding"] == Decimal("10000.00") and statement["overdue"] == Decimal("10000.00")
-    invoices.record_payment(firm.db, firm.admin, invoice_id, late, 10000, today=late)
+    payments.record_payment(firm.db, firm.admin, invoice_id, late, 10000, today=late)
     paid = invoices.get_invoice(firm.db, firm.admin, invoice_id, today=late)
     assert paid["status"] == "paid" and paid["paid_on"] == "2026-10-20" and not paid["overdue"]
     with pytest.raises(PermissionDenied):
-        invoices.receivables(firm.db, firm.manager, today=late)
+        payments.receivables(firm.db, firm.manager, today=late)
 
 
 def test_a_merchant_sees_only_its_own_issued_invoices(firm):
@@ -604,7 +609,7 @@ def test_a_merchant_sees_only_its_own_issued_invoices(firm):
     with pytest.raises(NotFound):
         invoices.get_invoice(firm.db, firm.merchant, ids[theirs])
     with pytest.raises(NotFound):
-        invoices.statement(firm.db, firm.merchant, firm.m2)
+        payments.statement(firm.db, firm.merchant, firm.m2)
     with pytest.raises(PermissionDenied):
         invoices.approve(firm.db, firm.merchant, ids[mine])
     assert [c["id"] for c in contracts.list_contracts(firm.db, firm.merchant)] == [mine]
@@ -636,7 +641,7 @@ def test_documents_escape_values_and_name_the_outsourcer(firm):
     invoice = invoices.get_invoice(
         firm.db, firm.manager, invoices.bill_contract(firm.db, firm.manager, contract_id, MONTH, today=OCT1)
     )
-    page = invoices.invoice_html(invoice)
+    page = invoice_documents.invoice_html(invoice)
     assert "<script>x" not in page and "&lt;script&gt;" in page and "云服客服外包有限公司" in page
     quote = quotes.get_quote(firm.db, firm.manager, quotes.list_quotes(firm.db, firm.manager)[0]["id"])
     assert "云服客服外包有限公司" in quotes.document_html(quote)
@@ -657,3 +662,35 @@ def test_an_invoice_using_a_pending_kpi_figure_says_so_before_it_can_be_approved
     assert invoices.get_invoice(firm.db, firm.manager, invoice_id)["status"] == "draft"
     invoices.approve(firm.db, firm.manager, invoice_id, accept_pending=True)
     assert invoices.get_invoice(firm.db, firm.manager, invoice_id)["status"] == "approved"
+
+
+def entry(merchant: str, billed: str, outstanding: str, aged: tuple[str, str, str], days: int) -> dict:
+    """A receivables entry as `payments.receivables` returns it (only the keys the totals read)."""
+    return {
+        "merchant": merchant,
+        "billed": Decimal(billed),
+        "outstanding": Decimal(outstanding),
+        "overdue_1": Decimal(aged[0]),
+        "overdue_31": Decimal(aged[1]),
+        "overdue_61": Decimal(aged[2]),
+        "max_days_overdue": days,
+    }
+
+
+def test_receivables_totals_sum_the_merchants_and_every_age_of_overdue():
+    found = [
+        entry("优品家居", "16400.00", "10000.00", ("4000.00", "0.00", "6000.00"), 75),
+        entry("美妆小铺", "8200.00", "8200.00", ("0.00", "0.00", "0.00"), 0),
+        entry("Bon Café", "1000.50", "500.25", ("0.00", "500.25", "0.00"), 40),
+    ]
+    totals = payments.receivables_totals(found)
+    # billed 16 400 + 8 200 + 1 000.50; outstanding 10 000 + 8 200 + 500.25; overdue 4 000 + 6 000 + 500.25
+    assert totals == {
+        "billed": Decimal("25600.50"),
+        "outstanding": Decimal("18700.25"),
+        "overdue": Decimal("10500.25"),
+        "merchants_overdue": 2,
+    }
+    assert [e["merchant"] for e in payments.matching_merchants(found, "  bon ")] == ["Bon Café"]
+    assert [e["merchant"] for e in payments.matching_merchants(found, "小铺")] == ["美妆小铺"]
+    assert len(payments.matching_merchants(found, "")) == 3

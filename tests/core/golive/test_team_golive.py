@@ -12,7 +12,7 @@ from core.kernel.errors import ValidationError
 from core.kernel.permissions import PermissionDenied
 from core.projects import merchants
 from core.projects import order_confirmation as oc
-from core.schedule import shifts
+from core.schedule import shift_settings, shifts
 from core.team import funnel
 from tests.core.team.team_support import confirmed_project, make_agents, pass_exams, user
 
@@ -31,7 +31,7 @@ def staff(db, admin, project_id, admitted: int, scheduled: int) -> None:
 
 def roster_first_week(db, admin, project_id) -> None:
     """One agent a shift by day, none at night, and the first week rostered from the proposal."""
-    shifts.save_settings(
+    shift_settings.save_settings(
         db,
         admin,
         project_id,

@@ -17,7 +17,7 @@ from core.kernel.db import rows
 from core.kernel.permissions import PermissionDenied
 from core.kpi import engine, hourly, raw_store
 from core.projects import merchants
-from core.schedule import shifts
+from core.schedule import coverage
 from tests.conftest import SAMPLES
 
 FIRST, LAST = date(2026, 10, 1), date(2026, 10, 7)
@@ -97,7 +97,7 @@ def test_the_heat_map_equals_the_engine_waits_of_the_same_days(fresh_db, admin, 
 
 def test_the_staffing_volume_equals_the_buyers_first_messages_of_the_stored_chats(fresh_db, admin, project):
     import_messages(fresh_db, admin, project, sample_messages())
-    history = shifts.inquiry_history(fresh_db, admin, project, FIRST, LAST)
+    history = coverage.inquiry_history(fresh_db, admin, project, FIRST, LAST)
     assert history == counted_inquiries(fresh_db, project, FIRST, LAST)
     assert len(history) == 7 * 24 and sum(history.values()) > 0
 
@@ -156,7 +156,7 @@ def test_reimporting_days_replaces_their_hours_and_keeps_the_others(fresh_db, ad
         fewer[pd.to_datetime(fewer["time"]).dt.date == date(2026, 10, 4)].reset_index(drop=True),
     )
     assert_same_load(hourly.hourly_load(fresh_db, admin, project, FIRST, LAST), engine_load(fewer, FIRST, LAST))
-    assert shifts.inquiry_history(fresh_db, admin, project, FIRST, LAST) == counted_inquiries(
+    assert coverage.inquiry_history(fresh_db, admin, project, FIRST, LAST) == counted_inquiries(
         fresh_db, project, FIRST, LAST
     )
     hours = [
@@ -210,7 +210,7 @@ def test_the_heat_map_and_the_volume_keep_their_permissions(fresh_db, admin, pro
     with pytest.raises(PermissionDenied):
         hourly.hourly_load(fresh_db, stranger, project, FIRST, LAST)
     with pytest.raises(PermissionDenied):
-        shifts.inquiry_history(fresh_db, stranger, project, FIRST, LAST)
+        coverage.inquiry_history(fresh_db, stranger, project, FIRST, LAST)
 
 
 def test_the_mean_response_of_an_hour_counts_only_the_answered_waits():

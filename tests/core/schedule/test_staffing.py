@@ -80,7 +80,10 @@ def _reference_service_level(agents: int, traffic: float, aht: float, target_s: 
 def _reference_agents(
     contacts: float, aht: Fraction, rate: float, target_s: float, max_occupancy: float = 1.0, interval: int = 3600
 ) -> int:
-    """The fewest agents, trying 1, 2, 3, …, with more agents than erlangs, the service level met and occupancy ≤ the bound."""
+    """The fewest agents, trying 1, 2, 3, …
+
+    With more agents than erlangs, the service level met and occupancy ≤ the bound.
+    """
     traffic = Fraction(contacts) * Fraction(aht) / interval
     agents = 1
     while not (
@@ -279,3 +282,50 @@ def test_extra_agents_are_the_surged_need_minus_the_normal_one_never_negative():
     base = {(MONDAY, 10): 5, (MONDAY, 11): 4}
     surged = {(MONDAY, 10): 8, (MONDAY, 11): 3}
     assert staffing.extra_agents(base, surged) == {(MONDAY, 10): 3, (MONDAY, 11): 0}
+
+
+# --- the staffing page's tables ---------------------------------------------------------------------------
+
+MON, TUE = date(2026, 3, 2), date(2026, 3, 3)  # a Monday and the Tuesday after
+NEXT_MON = MON + timedelta(days=7)
+
+
+def test_daily_volume_sums_each_day_oldest_first():
+    history = {(TUE, 9): 4.0, (MON, 9): 3.0, (MON, 10): 5.0, (TUE, 11): 0.0}
+    assert staffing.daily_volume(history) == [(MON, 8.0), (TUE, 4.0)]
+
+
+def test_weekday_hour_means_average_over_the_days_of_each_weekday_zeros_elsewhere():
+    history = {(MON, 9): 3.0, (MON, 10): 5.0, (NEXT_MON, 9): 6.0, (TUE, 11): 2.0}
+    hours, grid = staffing.weekday_hour_means(history)
+    assert hours == [9, 10, 11]
+    # Monday: two Mondays, 9 h (3 + 6) / 2 = 4.5, 10 h 5 / 2 = 2.5 (the second Monday had none at 10), 11 h none
+    assert grid[0] == [4.5, 2.5, 0.0]
+    assert grid[1] == [0.0, 0.0, 2.0]  # one Tuesday
+    assert grid[2:] == [[0.0, 0.0, 0.0]] * 5  # no Wednesday to Sunday in the history
+    assert len(grid) == 7
+
+
+def test_forecast_table_totals_and_grid():
+    volume = {(MON, 9): 2.34, (MON, 10): 7.25, (TUE, 9): 1.06, (TUE, 10): 0.0}
+    need = {(MON, 9): 1, (MON, 10): 3, (TUE, 9): 1, (TUE, 10): 0}
+    rows = staffing.forecast_table(volume, need)
+    assert rows == [
+        {"day": "2026-03-02", "hour": 9, "volume": 2.3, "agents": 1},
+        {"day": "2026-03-02", "hour": 10, "volume": 7.2, "agents": 3},  # round half to even: 7.25 → 7.2
+        {"day": "2026-03-03", "hour": 9, "volume": 1.1, "agents": 1},
+        {"day": "2026-03-03", "hour": 10, "volume": 0.0, "agents": 0},
+    ]
+    totals = staffing.forecast_totals(rows)
+    # the rounded hours: 2.3 + 7.2 + 1.1 + 0 = 10.6; the busiest hour needs 3; 1 + 3 + 1 + 0 agent-hours
+    assert totals["volume"] == pytest.approx(10.6) and totals["peak"] == 3 and totals["agent_hours"] == 5
+    assert staffing.need_grid(rows) == ([MON, TUE], [9, 10], [[1, 3], [1, 0]])
+    assert staffing.need_grid(rows[:3]) == ([MON, TUE], [9, 10], [[1, 3], [1, None]])
+
+
+def test_peak_by_day_gives_every_shift_of_every_day():
+    peak = {"day": {"2026-03-03": 2, "2026-03-02": 1}, "night": {"2026-03-03": 1}}
+    assert staffing.peak_by_day(peak) == [
+        ("2026-03-02", {"day": 1, "night": 0}),
+        ("2026-03-03", {"day": 2, "night": 1}),
+    ]
