@@ -44,12 +44,12 @@ import pandas as pd
 import sqlite_utils
 
 from core.billing import contracts, rules
-from core.kernel import audit, config, formatting, i18n
+from core.kernel import audit, config, formatting, i18n, money
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
+from core.kernel.months import month_bounds
 from core.kernel.permissions import Actor, PermissionDenied, require, require_project, visible_project_ids
 from core.kpi import store
-from core.salary.payroll import month_bounds, month_of, previous_month, recent_months  # noqa: F401  (month helpers shared with pay)
 
 INVOICE_STATUSES = ("draft", "approved", "issued", "paid")
 LINE_KINDS = ("seats", "night", "weekend", "discount", "commission", "minimum", "rebate", "credit")
@@ -68,7 +68,7 @@ def _line(kind: str, amount: Decimal, explanation: dict[str, Any], **params: Any
         "kind": kind,
         "label": f"billing.line.{kind}",
         "label_params": params,
-        "amount": rules.money(amount),
+        "amount": money.money(amount),
         "explanation": explanation,
     }
 
@@ -86,10 +86,10 @@ def _segment_inputs(segment: dict, month_days: int) -> list[dict]:
 
 
 def _sales_days(frame: pd.DataFrame) -> tuple[Decimal, list[list[str]]]:
-    total, table = rules.ZERO, []
+    total, table = money.ZERO, []
     for record in frame.sort_values("day").to_dict("records") if not frame.empty else []:
         value = record.get("sales")
-        amount = rules.ZERO if value is None or pd.isna(value) else rules.dec(value)
+        amount = money.ZERO if value is None or pd.isna(value) else money.dec(value)
         total += amount
         converted = record.get("converted")
         table.append(
@@ -108,7 +108,7 @@ def _segment_lines(segment: dict, month_days: int, frame: pd.DataFrame) -> list[
     period = {"start": segment["start"].isoformat(), "end": segment["end"].isoformat(), "days": days}
     inputs = _segment_inputs(segment, month_days)
     lines: list[dict[str, Any]] = []
-    seat_fee = rules.money(rules.prorate(fees["seats"], days, month_days))
+    seat_fee = money.money(money.prorate(fees["seats"], days, month_days))
     lines.append(
         _line(
             "seats",
@@ -123,14 +123,14 @@ def _segment_lines(segment: dict, month_days: int, frame: pd.DataFrame) -> list[
         )
     )
     if fees["night"]:
-        amount = rules.money(rules.prorate(fees["night"], days, month_days))
+        amount = money.money(money.prorate(fees["night"], days, month_days))
         lines.append(
             _line(
                 "night",
                 amount,
                 {
                     "formula": "billing.f.night",
-                    "calc": f"{formatting.amount(fees['seats'])} × {rules.fmt_pct(fees['night_share'])} × {rules.fmt_pct(terms['night_surcharge'])}"
+                    "calc": f"{formatting.amount(fees['seats'])} × {money.fmt_pct(fees['night_share'])} × {money.fmt_pct(terms['night_surcharge'])}"
                     f" × {days} / {month_days} = {formatting.amount(amount)}",
                     "inputs": [
                         *inputs,
@@ -144,50 +144,50 @@ def _segment_lines(segment: dict, month_days: int, frame: pd.DataFrame) -> list[
             )
         )
     if fees["weekend"]:
-        amount = rules.money(rules.prorate(fees["weekend"], days, month_days))
+        amount = money.money(money.prorate(fees["weekend"], days, month_days))
         lines.append(
             _line(
                 "weekend",
                 amount,
                 {
                     "formula": "billing.f.weekend",
-                    "calc": f"{formatting.amount(fees['seats'])} × {rules.fmt_pct(terms['weekend_surcharge'])} × {days} / {month_days} = {formatting.amount(amount)}",
+                    "calc": f"{formatting.amount(fees['seats'])} × {money.fmt_pct(terms['weekend_surcharge'])} × {days} / {month_days} = {formatting.amount(amount)}",
                     "inputs": inputs,
                 },
                 **period,
             )
         )
     if fees["discount"]:
-        amount = rules.money(rules.prorate(fees["discount"], days, month_days))
+        amount = money.money(money.prorate(fees["discount"], days, month_days))
         lines.append(
             _line(
                 "discount",
                 amount,
                 {
                     "formula": "billing.f.discount",
-                    "calc": f"−{formatting.amount(fees['seats'] + fees['night'] + fees['weekend'])} × {rules.fmt_pct(terms['discount'])}"
+                    "calc": f"−{formatting.amount(fees['seats'] + fees['night'] + fees['weekend'])} × {money.fmt_pct(terms['discount'])}"
                     f" × {days} / {month_days} = {formatting.amount(amount)}",
                     "inputs": inputs,
                 },
-                rate=rules.fmt_pct(terms["discount"]),
+                rate=money.fmt_pct(terms["discount"]),
                 **period,
             )
         )
-    rate = rules.dec(terms.get("commission_rate") or 0)
+    rate = money.dec(terms.get("commission_rate") or 0)
     if rate > 0:
         sales, table = _sales_days(frame)
-        amount = rules.money(sales * rate)
+        amount = money.money(sales * rate)
         lines.append(
             _line(
                 "commission",
                 amount,
                 {
                     "formula": "billing.f.commission",
-                    "calc": f"{formatting.amount(sales)} × {rules.fmt_pct(rate)} = {formatting.amount(amount)}",
+                    "calc": f"{formatting.amount(sales)} × {money.fmt_pct(rate)} = {formatting.amount(amount)}",
                     "inputs": [
                         _input("billing.in.period", f"{segment['start']} – {segment['end']}"),
                         _input("billing.in.sales", formatting.amount(sales)),
-                        _input("billing.in.commission_rate", rules.fmt_pct(rate)),
+                        _input("billing.in.commission_rate", money.fmt_pct(rate)),
                         _input("billing.in.source", "kpi_shop_daily.sales"),
                     ],
                     "tables": [
@@ -198,7 +198,7 @@ def _segment_lines(segment: dict, month_days: int, frame: pd.DataFrame) -> list[
                         }
                     ],
                 },
-                rate=rules.fmt_pct(rate),
+                rate=money.fmt_pct(rate),
                 **period,
             )
         )
@@ -215,15 +215,15 @@ def month_kpi(frame: pd.DataFrame, kpi: str) -> Decimal | None:
     if kpi == "conversion_rate" and sums.get("consultations"):
         return Decimal(int(round(sums["converted"]))) / Decimal(int(round(sums["consultations"])))
     value = sums.get(kpi)
-    return None if value is None or pd.isna(value) else rules.dec(value)
+    return None if value is None or pd.isna(value) else money.dec(value)
 
 
 def _kpi_text(kpi: str, value: Any) -> str:
     if value is None:
         return "—"
     if kpi.endswith("_s"):
-        return f"{rules.dec(value).quantize(Decimal('0.1'))} s"
-    return rules.fmt_pct(value)
+        return f"{money.dec(value).quantize(Decimal('0.1'))} s"
+    return money.fmt_pct(value)
 
 
 def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, month: str) -> dict[str, Any] | None:
@@ -238,7 +238,7 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
     first, last = parts[0]["start"], parts[-1]["end"]
     shop = store.shop_days(db, actor, contract["project_id"], first, last)
     lines: list[dict[str, Any]] = []
-    minimum = rules.ZERO
+    minimum = money.ZERO
     for segment in parts:
         frame = (
             shop[(shop["day"] >= segment["start"].isoformat()) & (shop["day"] <= segment["end"].isoformat())]
@@ -246,9 +246,9 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
             else shop
         )
         lines += _segment_lines(segment, month_days, frame)
-        minimum += rules.prorate(segment["terms"].get("minimum_fee") or 0, segment["days"], month_days)
-    minimum = rules.money(minimum)
-    service = sum((l["amount"] for l in lines if l["kind"] in SERVICE_KINDS), rules.ZERO)
+        minimum += money.prorate(segment["terms"].get("minimum_fee") or 0, segment["days"], month_days)
+    minimum = money.money(minimum)
+    service = sum((l["amount"] for l in lines if l["kind"] in SERVICE_KINDS), money.ZERO)
     if service < minimum:
         lines.append(
             _line(
@@ -269,7 +269,7 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
     targets = closing.get("kpi_targets") or {}
     served = shop  # every served day of the month
     for rebate in closing.get("rebates") or []:
-        kpi, rate = rebate["kpi"], rules.dec(rebate["rate"])
+        kpi, rate = rebate["kpi"], money.dec(rebate["rate"])
         higher = contracts.REBATE_KPIS.get(kpi, True)
         actual, target = month_kpi(served, kpi), targets.get(kpi)
         due = rules.rebate_due(actual, target, higher)
@@ -279,7 +279,7 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
             _input("billing.in.actual", _kpi_text(kpi, actual)),
             _input("billing.in.target", _kpi_text(kpi, target)),
             _input("billing.in.days_measured", len(served)),
-            _input("billing.in.rebate_rate", rules.fmt_pct(rate)),
+            _input("billing.in.rebate_rate", money.fmt_pct(rate)),
             _input("billing.in.service_fee", formatting.amount(service)),
         ]
         if kpi == "response_30s_rate" and sums.get("waits"):
@@ -288,14 +288,14 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
             )
         if not due:
             continue
-        amount = -rules.money(service * rate)
+        amount = -money.money(service * rate)
         lines.append(
             _line(
                 "rebate",
                 amount,
                 {
                     "formula": "billing.f.rebate_higher" if higher else "billing.f.rebate_lower",
-                    "calc": f"{_kpi_text(kpi, actual)} {'<' if higher else '>'} {_kpi_text(kpi, target)} → −{formatting.amount(service)} × {rules.fmt_pct(rate)}"
+                    "calc": f"{_kpi_text(kpi, actual)} {'<' if higher else '>'} {_kpi_text(kpi, target)} → −{formatting.amount(service)} × {money.fmt_pct(rate)}"
                     f" = {formatting.amount(amount)}",
                     "inputs": inputs,
                 },
@@ -307,7 +307,7 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
         "SELECT * FROM billing_credits WHERE project_id = ? AND month = ? ORDER BY id",
         [contract["project_id"], month],
     ):
-        amount = -rules.money(credit["amount"])
+        amount = -money.money(credit["amount"])
         lines.append(
             _line(
                 "credit",
@@ -333,7 +333,7 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
         "days": sum(p["days"] for p in parts),
         "month_days": month_days,
         "lines": lines,
-        "total": sum((l["amount"] for l in lines), rules.ZERO).quantize(rules.FEN),
+        "total": sum((l["amount"] for l in lines), money.ZERO).quantize(money.FEN),
     }
 
 
@@ -560,7 +560,7 @@ def issue(db: sqlite_utils.Database, actor: Actor, invoice_id: int, today: date 
 def _amount(value: Any) -> Decimal | None:
     """A finite amount in yuan rounded to the fen, or None (NaN and infinity never compare)."""
     try:
-        amount = rules.money(value)
+        amount = money.money(value)
     except (TypeError, ValueError, ArithmeticError):
         return None
     return amount if amount.is_finite() else None
@@ -589,7 +589,7 @@ def record_payment(
     elif paid_on.isoformat() < row["issued_at"][:10]:
         errors.append(FieldError("billing.paid_on", "err.billing.paid_before_issue"))
     value = _amount(amount)
-    outstanding = rules.money(row["total"]) - rules.money(row["paid_amount"] or 0)
+    outstanding = money.money(row["total"]) - money.money(row["paid_amount"] or 0)
     if value is None or value <= 0:
         errors.append(FieldError("billing.paid_amount", "err.positive"))
     elif value > outstanding:
@@ -600,14 +600,14 @@ def record_payment(
         errors.append(FieldError("billing.payment_note", "err.too_long", {"n": MAX_REASON}))
     if errors:
         raise ValidationError(errors)
-    paid = rules.money(row["paid_amount"] or 0) + value
+    paid = money.money(row["paid_amount"] or 0) + value
     change = {
         "paid_on": paid_on.isoformat(),
         "paid_amount": float(paid),
         "paid_by": actor.id,
         "payment_note": "; ".join(p for p in (row["payment_note"], (note or "").strip()) if p),
     }
-    to = "paid" if paid >= rules.money(row["total"]) else "issued"
+    to = "paid" if paid >= money.money(row["total"]) else "issued"
     with write(db):
         db["billing_invoices"].update(invoice_id, {"status": to, **change})
         _event(db, actor, invoice_id, "pay", f"{paid_on.isoformat()} {formatting.money(value)} {note or ''}".strip())
@@ -665,8 +665,8 @@ def _overdue(row: dict, today: date) -> bool:
 
 
 def _shape_row(row: dict, today: date) -> dict[str, Any]:
-    total, paid = rules.money(row["total"]), rules.money(row["paid_amount"] or 0)
-    outstanding = total - paid if row["status"] in ("issued", "paid") else rules.ZERO
+    total, paid = money.money(row["total"]), money.money(row["paid_amount"] or 0)
+    outstanding = total - paid if row["status"] in ("issued", "paid") else money.ZERO
     overdue = _overdue(row, today)
     return {
         **row,
@@ -728,7 +728,7 @@ def get_invoice(db: sqlite_utils.Database, actor: Actor, invoice_id: int, today:
             "kind": l["kind"],
             "label": l["label"],
             "label_params": json.loads(l["label_params"]),
-            "amount": rules.money(l["amount"]),
+            "amount": money.money(l["amount"]),
             "explanation": json.loads(l["explanation"]),
         }
         for l in rows(db, "SELECT * FROM billing_invoice_lines WHERE invoice_id = ? ORDER BY position", [invoice_id])
@@ -774,7 +774,7 @@ def statement(db: sqlite_utils.Database, actor: Actor, merchant_id: int, today: 
         i for i in list_invoices(db, actor, merchant_id=merchant_id, today=day) if i["status"] in MERCHANT_STATUSES
     ]
     found.sort(key=lambda i: (i["month"], i["number"]))
-    balance = rules.ZERO
+    balance = money.ZERO
     entries = []
     for invoice in found:
         balance += invoice["outstanding"]
@@ -783,10 +783,10 @@ def statement(db: sqlite_utils.Database, actor: Actor, merchant_id: int, today: 
         "merchant": merchant,
         "as_of": day.isoformat(),
         "invoices": entries,
-        "billed": sum((i["total"] for i in found), rules.ZERO),
-        "paid": sum((i["paid"] for i in found), rules.ZERO),
+        "billed": sum((i["total"] for i in found), money.ZERO),
+        "paid": sum((i["paid"] for i in found), money.ZERO),
         "outstanding": balance,
-        "overdue": sum((i["outstanding"] for i in found if i["overdue"]), rules.ZERO),
+        "overdue": sum((i["outstanding"] for i in found if i["overdue"]), money.ZERO),
     }
 
 
@@ -804,11 +804,11 @@ def receivables(db: sqlite_utils.Database, actor: Actor, today: date | None = No
                 "merchant_id": invoice["merchant_id"],
                 "merchant": invoice["merchant_name"],
                 "invoices": 0,
-                "billed": rules.ZERO,
-                "paid": rules.ZERO,
-                "outstanding": rules.ZERO,
-                "not_due": rules.ZERO,
-                **{f"overdue_{a}": rules.ZERO for a, _ in AGING_BUCKETS},
+                "billed": money.ZERO,
+                "paid": money.ZERO,
+                "outstanding": money.ZERO,
+                "not_due": money.ZERO,
+                **{f"overdue_{a}": money.ZERO for a, _ in AGING_BUCKETS},
                 "max_days_overdue": 0,
             },
         )
@@ -831,7 +831,7 @@ def month_summary(db: sqlite_utils.Database, actor: Actor, month: str) -> dict[s
     found = list_invoices(db, actor, month=month)
     return {
         "count": len(found),
-        "total": sum((i["total"] for i in found), rules.ZERO),
+        "total": sum((i["total"] for i in found), money.ZERO),
         **{status: sum(1 for i in found if i["status"] == status) for status in INVOICE_STATUSES},
     }
 

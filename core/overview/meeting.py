@@ -21,7 +21,8 @@ from core.kernel.permissions import Actor, require, require_project
 from core.kpi import store
 from core.projects import merchants
 from core.qa import reviews
-from core.team import training
+from core.team import exams as team_exams
+from core.team import materials, plans
 
 SUMMARY_KPIS = (
     "consultations",
@@ -361,15 +362,15 @@ def training_section(db: sqlite_utils.Database, actor: Actor, monday: date, proj
     sunday = monday + timedelta(days=6)
     exams = [
         e
-        for e in training.list_exams(db, actor, project_id=project_id)
+        for e in team_exams.list_exams(db, actor, project_id=project_id)
         if monday.isoformat() <= str(e.get("exam_date", ""))[:10] <= sunday.isoformat()
     ]
     return {
         "passed": sum(1 for e in exams if e.get("passed")),
         "failed": sum(1 for e in exams if not e.get("passed")),
         "exams": exams,
-        "materials": training.materials_status(db, actor, project_id),
-        "trainees": training.list_tracks(db, actor, open_only=True),
+        "materials": materials.materials_status(db, actor, project_id),
+        "trainees": plans.list_tracks(db, actor, open_only=True),
     }
 
 

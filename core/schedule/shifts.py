@@ -34,7 +34,7 @@ from core.kernel.errors import FieldError, NotFound, ValidationError
 from core.kernel.permissions import Actor, PermissionDenied, can, require, require_project, visible_project_ids
 from core.kpi import hourly
 from core.schedule import staffing
-from core.team import training
+from core.team import exams
 
 WORK_SHIFTS = ("day", "night")
 CELL_VALUES = ("day", "night", "rest", "leave")
@@ -314,7 +314,7 @@ def team_pool(db: sqlite_utils.Database, actor: Actor, project_id: int, start: d
     members = sorted(by_agent.values(), key=lambda r: (r["role"] != "online", r["shift"], r["employee_no"]))
     # an agent choosing a swap partner sees the team, not its exam results
     status = (
-        training.admissions(db, actor, project_id, [m["agent_id"] for m in members])
+        exams.admissions(db, actor, project_id, [m["agent_id"] for m in members])
         if members and can(actor, "project.read")
         else {}
     )

@@ -12,22 +12,25 @@ import pytest
 from core.complaints import complaints
 from core.kernel import audit, config
 from core.kernel.errors import NotFound, ValidationError
+from core.kernel.months import month_bounds, month_of
 from core.kernel.permissions import PermissionDenied
 from core.qa import reviews
-from core.salary import attendance, schemes
-from core.salary import payroll as salary
-from core.team import training
+from core.salary import attendance, explain, exports, payrun, schemes
+from core.salary.charts import chart_frame, kpi_moves, month_over_month
+from core.salary.sources import composite_indices
+from core.salary.statement import compute_month
+from core.team import exams
 from tests.core.qa.test_qa_support import best, default_card
 from tests.core.salary.test_salary_support import MONTH, amounts, kpi_row, lines_of, payfirm, simple_scheme, user  # noqa: F401
 
 
 def statement_of(f, agent_id: int, month: str = MONTH) -> dict:
-    return next(s for s in salary.compute_month(f.db, month) if s["agent_id"] == agent_id)
+    return next(s for s in compute_month(f.db, month) if s["agent_id"] == agent_id)
 
 
 def run_and_read(f, agent_id: int) -> dict:
-    run_id = salary.run_month(f.db, f.manager, MONTH)
-    return salary.get_statement(f.db, f.manager, run_id, agent_id)
+    run_id = payrun.run_month(f.db, f.manager, MONTH)
+    return payrun.get_statement(f.db, f.manager, run_id, agent_id)
 
 
 # --- a full month, line by line ---------------------------------------------------------------------------------
@@ -133,7 +136,7 @@ def test_a_missing_target_stops_the_run_naming_the_kpi_agent_and_project(payfirm
     )  # no order-confirmation target exists
     kpi_row(f.db, f.p1, "2026-09-01", "优品:小美", sales=1000.0)
     with pytest.raises(ValidationError) as caught:
-        salary.run_month(f.db, f.manager, MONTH)
+        payrun.run_month(f.db, f.manager, MONTH)
     errors = {(e.field, e.params["agent"]) for e in caught.value.errors}
     assert ("salary.kpi.effective_reply_rate", "小美") in errors and (
         "salary.kpi.effective_reply_rate",
@@ -160,7 +163,7 @@ def test_a_project_without_a_confirmed_order_confirmation_has_no_targets_to_fall
     )
     directory.assign(f.db, f.admin, bare, c, "online", "day", date(2026, 8, 1), "潮流:晓晓")
     with pytest.raises(ValidationError) as caught:
-        salary.compute_month(f.db, MONTH)
+        compute_month(f.db, MONTH)
     assert [(e.field, e.params["agent"]) for e in caught.value.errors] == [("salary.kpi.avg_response_s", "晓晓")]
 
 
@@ -168,7 +171,7 @@ def test_no_scheme_for_an_agent_is_an_error_not_a_zero(payfirm):
     f = payfirm
     f.db.execute("DELETE FROM salary_scheme_assignments")
     with pytest.raises(ValidationError) as caught:
-        salary.compute_month(f.db, MONTH)
+        compute_month(f.db, MONTH)
     assert {e.key for e in caught.value.errors} == {"err.salary.no_scheme"}
     assert {e.params["agent"] for e in caught.value.errors} == {"小美", "阿杰"}
 
@@ -329,16 +332,16 @@ def test_deduction_cap_floor_and_cap_are_adjustment_lines_saying_why(payfirm):
 
 def test_composite_indices_follow_the_kpi_spec():
     data = schemes.default_scheme() | {"complaint_coefficient": 5.0, "absence_coefficient": 5.0}
-    found = salary._indices(data, Decimal(80), Decimal(90), 1, 2, Decimal(1000), Decimal(999))
+    found = composite_indices(data, Decimal(80), Decimal(90), 1, 2, Decimal(1000), Decimal(999))
     assert found["service_quality_index"]["value"] == Decimal(80)  # (80 + 90) / 2 − 1 × 5
     assert found["training_index"]["value"] == Decimal(70)  # 80 − 2 × 5
     assert found["volume_index"]["value"] == Decimal(1)  # (1000 − 1) / 999
-    assert salary._indices(data, None, Decimal(90), 0, 0, None, Decimal(1))["service_quality_index"]["value"] is None
+    assert composite_indices(data, None, Decimal(90), 0, 0, None, Decimal(1))["service_quality_index"]["value"] is None
 
 
 def test_a_composite_index_as_a_scheme_input_uses_exams_reviews_and_complaints(payfirm):
     f = payfirm
-    training.record_exam(
+    exams.record_exam(
         f.db,
         f.admin,
         {
@@ -376,23 +379,23 @@ def test_a_composite_index_as_a_scheme_input_uses_exams_reviews_and_complaints(p
 def test_approving_locks_the_figures_whatever_the_data_does_later(payfirm):
     f = payfirm
     kpi_row(f.db, f.p1, "2026-09-01", "优品:小美", sales=150000.00, avg_response_s=40.0)
-    run_id = salary.run_month(f.db, f.manager, MONTH)
-    salary.approve_run(f.db, f.manager, run_id)
-    before = salary.get_statement(f.db, f.manager, run_id, f.a)
+    run_id = payrun.run_month(f.db, f.manager, MONTH)
+    payrun.approve_run(f.db, f.manager, run_id)
+    before = payrun.get_statement(f.db, f.manager, run_id, f.a)
     kpi_row(f.db, f.p1, "2026-09-02", "优品:小美", sales=50000.00)
     attendance.set_day(f.db, f.manager, f.a, date(2026, 9, 3), "absent")
     schemes.save_version(f.db, f.manager, f.simple, simple_scheme(performance_amount=5000.0))
-    after = salary.get_statement(f.db, f.manager, run_id, f.a)
+    after = payrun.get_statement(f.db, f.manager, run_id, f.a)
     assert after["total"] == before["total"] == Decimal("5075.00") and after["lines"] == before["lines"]
     with pytest.raises(ValidationError) as caught:
-        salary.run_month(f.db, f.manager, MONTH)
+        payrun.run_month(f.db, f.manager, MONTH)
     assert caught.value.errors[0].key == "err.salary.locked"
 
 
 def test_the_store_itself_refuses_to_change_lines_of_an_approved_run(payfirm):
     f = payfirm
-    run_id = salary.run_month(f.db, f.manager, MONTH)
-    salary.approve_run(f.db, f.manager, run_id)
+    run_id = payrun.run_month(f.db, f.manager, MONTH)
+    payrun.approve_run(f.db, f.manager, run_id)
     for statement in (
         "UPDATE pay_lines SET amount = 1 WHERE run_id = ?",
         "DELETE FROM pay_lines WHERE run_id = ?",
@@ -405,53 +408,53 @@ def test_the_store_itself_refuses_to_change_lines_of_an_approved_run(payfirm):
 
 def test_a_draft_is_recomputed_from_the_latest_data(payfirm):
     f = payfirm
-    run_id = salary.run_month(f.db, f.manager, MONTH)
-    assert salary.get_statement(f.db, f.manager, run_id, f.a)["commission"] == Decimal("0.00")
+    run_id = payrun.run_month(f.db, f.manager, MONTH)
+    assert payrun.get_statement(f.db, f.manager, run_id, f.a)["commission"] == Decimal("0.00")
     kpi_row(f.db, f.p1, "2026-09-01", "优品:小美", sales=150000.00)
-    assert salary.run_month(f.db, f.manager, MONTH) == run_id
-    assert salary.get_statement(f.db, f.manager, run_id, f.a)["commission"] == Decimal("900.00")
-    assert salary.get_run(f.db, f.manager, MONTH)["computations"] == 2
+    assert payrun.run_month(f.db, f.manager, MONTH) == run_id
+    assert payrun.get_statement(f.db, f.manager, run_id, f.a)["commission"] == Decimal("900.00")
+    assert payrun.get_run(f.db, f.manager, MONTH)["computations"] == 2
 
 
 def test_only_the_admin_reopens_a_locked_month_with_a_reason_in_the_audit_log(payfirm):
     f = payfirm
-    run_id = salary.run_month(f.db, f.manager, MONTH)
-    salary.approve_run(f.db, f.manager, run_id)
+    run_id = payrun.run_month(f.db, f.manager, MONTH)
+    payrun.approve_run(f.db, f.manager, run_id)
     with pytest.raises(PermissionDenied):
-        salary.reopen_run(f.db, f.manager, run_id, "想改")
+        payrun.reopen_run(f.db, f.manager, run_id, "想改")
     with pytest.raises(ValidationError) as caught:
-        salary.reopen_run(f.db, f.admin, run_id, "  ")
+        payrun.reopen_run(f.db, f.admin, run_id, "  ")
     assert caught.value.errors[0].key == "err.required"
-    salary.reopen_run(f.db, f.admin, run_id, "补交请假条")
-    assert salary.get_run(f.db, f.manager, MONTH)["status"] == "draft"
+    payrun.reopen_run(f.db, f.admin, run_id, "补交请假条")
+    assert payrun.get_run(f.db, f.manager, MONTH)["status"] == "draft"
     logged = audit.search(f.db, f.admin, entity="pay_run")
     assert logged[0]["action"] == "reopen" and json.loads(logged[0]["after"])["reason"] == "补交请假条"
     assert json.loads(logged[0]["before"])["status"] == "approved"
-    assert [e["action"] for e in salary.get_run(f.db, f.manager, MONTH)["events"]] == ["reopen", "approve", "run"]
+    assert [e["action"] for e in payrun.get_run(f.db, f.manager, MONTH)["events"]] == ["reopen", "approve", "run"]
     kpi_row(f.db, f.p1, "2026-09-01", "优品:小美", sales=150000.00)
-    salary.run_month(f.db, f.manager, MONTH)  # a reopened month can be run again
-    assert salary.get_statement(f.db, f.manager, run_id, f.a)["commission"] == Decimal("900.00")
+    payrun.run_month(f.db, f.manager, MONTH)  # a reopened month can be run again
+    assert payrun.get_statement(f.db, f.manager, run_id, f.a)["commission"] == Decimal("900.00")
 
 
 def test_a_month_is_approved_only_once_it_is_over_and_run_only_once_it_began(payfirm):
     f = payfirm
-    this_month = salary.month_of(config.today())
-    run_id = salary.run_month(f.db, f.manager, this_month)
+    this_month = month_of(config.today())
+    run_id = payrun.run_month(f.db, f.manager, this_month)
     with pytest.raises(ValidationError) as caught:
-        salary.approve_run(f.db, f.manager, run_id)
+        payrun.approve_run(f.db, f.manager, run_id)
     assert caught.value.errors[0].key == "err.salary.month_not_over"
-    next_month = salary.month_of(salary.month_bounds(this_month)[1] + timedelta(days=1))
+    next_month = month_of(month_bounds(this_month)[1] + timedelta(days=1))
     with pytest.raises(ValidationError) as caught:
-        salary.run_month(f.db, f.manager, next_month)
+        payrun.run_month(f.db, f.manager, next_month)
     assert caught.value.errors[0].key == "err.salary.month_future"
     with pytest.raises(ValidationError):
-        salary.run_month(f.db, f.manager, "2026-13")
+        payrun.run_month(f.db, f.manager, "2026-13")
 
 
 def test_running_and_approving_are_audited(payfirm):
     f = payfirm
-    run_id = salary.run_month(f.db, f.manager, MONTH)
-    salary.approve_run(f.db, f.manager, run_id)
+    run_id = payrun.run_month(f.db, f.manager, MONTH)
+    payrun.approve_run(f.db, f.manager, run_id)
     assert [r["action"] for r in audit.search(f.db, f.admin, entity="pay_run")] == ["approve", "run"]
 
 
@@ -460,20 +463,20 @@ def test_running_and_approving_are_audited(payfirm):
 
 def test_an_agent_reads_only_its_own_statements_of_approved_months(payfirm):
     f = payfirm
-    run_id = salary.run_month(f.db, f.manager, MONTH)
+    run_id = payrun.run_month(f.db, f.manager, MONTH)
     with pytest.raises(PermissionDenied):
-        salary.get_statement(f.db, f.agent_user, run_id, f.a)  # a draft is not the agent's yet
-    assert salary.my_statements(f.db, f.agent_user) == []
-    salary.approve_run(f.db, f.manager, run_id)
-    assert salary.get_statement(f.db, f.agent_user, run_id, f.a)["agent_name"] == "小美"
+        payrun.get_statement(f.db, f.agent_user, run_id, f.a)  # a draft is not the agent's yet
+    assert payrun.my_statements(f.db, f.agent_user) == []
+    payrun.approve_run(f.db, f.manager, run_id)
+    assert payrun.get_statement(f.db, f.agent_user, run_id, f.a)["agent_name"] == "小美"
     with pytest.raises(PermissionDenied):
-        salary.get_statement(f.db, f.agent_user, run_id, f.b)  # another agent's statement
-    assert [s["month"] for s in salary.my_statements(f.db, f.agent_user)] == [MONTH]
-    assert [s["month"] for s in salary.my_statements(f.db, f.other_agent_user)] == [MONTH]
+        payrun.get_statement(f.db, f.agent_user, run_id, f.b)  # another agent's statement
+    assert [s["month"] for s in payrun.my_statements(f.db, f.agent_user)] == [MONTH]
+    assert [s["month"] for s in payrun.my_statements(f.db, f.other_agent_user)] == [MONTH]
     for refused in (
-        lambda: salary.run_statements(f.db, f.agent_user, run_id),
-        lambda: salary.list_runs(f.db, f.agent_user),
-        lambda: salary.payroll_frames(f.db, f.agent_user, run_id),
+        lambda: payrun.run_statements(f.db, f.agent_user, run_id),
+        lambda: payrun.list_runs(f.db, f.agent_user),
+        lambda: exports.payroll_frames(f.db, f.agent_user, run_id),
     ):
         with pytest.raises(PermissionDenied):
             refused()
@@ -481,16 +484,16 @@ def test_an_agent_reads_only_its_own_statements_of_approved_months(payfirm):
 
 def test_merchants_trainers_and_qa_never_see_pay(payfirm):
     f = payfirm
-    run_id = salary.run_month(f.db, f.manager, MONTH)
-    salary.approve_run(f.db, f.manager, run_id)
+    run_id = payrun.run_month(f.db, f.manager, MONTH)
+    payrun.approve_run(f.db, f.manager, run_id)
     inspector = user(f.db, f.admin, "inspector", "qa")
     for actor in (f.merchant, f.trainer, inspector):
         for refused in (
-            lambda: salary.get_statement(f.db, actor, run_id, f.a),
-            lambda: salary.list_runs(f.db, actor),
-            lambda: salary.run_month(f.db, actor, MONTH),
-            lambda: salary.month_to_date(f.db, actor, f.a),
-            lambda: salary.my_statements(f.db, actor),
+            lambda: payrun.get_statement(f.db, actor, run_id, f.a),
+            lambda: payrun.list_runs(f.db, actor),
+            lambda: payrun.run_month(f.db, actor, MONTH),
+            lambda: payrun.month_to_date(f.db, actor, f.a),
+            lambda: payrun.my_statements(f.db, actor),
         ):
             with pytest.raises(PermissionDenied):
                 refused()
@@ -499,24 +502,24 @@ def test_merchants_trainers_and_qa_never_see_pay(payfirm):
 def test_only_managers_and_the_admin_run_and_approve(payfirm):
     f = payfirm
     with pytest.raises(PermissionDenied):
-        salary.run_month(f.db, f.agent_user, MONTH)
-    run_id = salary.run_month(f.db, f.admin, MONTH)
+        payrun.run_month(f.db, f.agent_user, MONTH)
+    run_id = payrun.run_month(f.db, f.admin, MONTH)
     with pytest.raises(PermissionDenied):
-        salary.approve_run(f.db, f.agent_user, run_id)
+        payrun.approve_run(f.db, f.agent_user, run_id)
     with pytest.raises(NotFound):
-        salary.get_statement(f.db, f.manager, run_id + 1, f.a)
+        payrun.get_statement(f.db, f.manager, run_id + 1, f.a)
 
 
 def test_the_month_to_date_estimate_is_the_agents_own_and_stored_nowhere(payfirm):
     f = payfirm
     today = config.today()
-    estimate = salary.month_to_date(f.db, f.agent_user)
+    estimate = payrun.month_to_date(f.db, f.agent_user)
     assert estimate["agent_id"] == f.a and estimate["status"] == "estimate" and estimate["end"] == today.isoformat()
-    elapsed, month_days = today.day, salary.month_bounds(salary.month_of(today))[1].day
+    elapsed, month_days = today.day, month_bounds(month_of(today))[1].day
     assert estimate["base"] == (Decimal(3000) * elapsed / month_days).quantize(Decimal("0.01"))
     with pytest.raises(PermissionDenied):
-        salary.month_to_date(f.db, f.agent_user, f.b)
-    assert salary.month_to_date(f.db, f.manager, f.b)["agent_id"] == f.b
+        payrun.month_to_date(f.db, f.agent_user, f.b)
+    assert payrun.month_to_date(f.db, f.manager, f.b)["agent_id"] == f.b
     assert f.db["pay_runs"].count == 0
 
 
@@ -526,8 +529,8 @@ def test_the_month_to_date_estimate_is_the_agents_own_and_stored_nowhere(payfirm
 def test_payroll_sheet_has_one_row_per_agent_and_every_line_with_its_calculation(payfirm):
     f = payfirm
     kpi_row(f.db, f.p1, "2026-09-01", "优品:小美", sales=150000.00, avg_response_s=40.0)
-    run_id = salary.run_month(f.db, f.manager, MONTH)
-    sheets = salary.payroll_frames(f.db, f.manager, run_id, "zh")
+    run_id = payrun.run_month(f.db, f.manager, MONTH)
+    sheets = exports.payroll_frames(f.db, f.manager, run_id, "zh")
     payroll, detail = list(sheets.values())
     assert list(payroll["姓名" if "姓名" in payroll else "客服"]) == ["小美", "阿杰"]
     assert payroll.loc[0, "应发合计"] == 5075.00
@@ -540,8 +543,8 @@ def test_the_printable_statement_escapes_every_value(payfirm):
     from core.agents import directory
 
     directory.update_agent(f.db, f.admin, f.a, {"name": "<script>alert(1)</script>"})
-    run_id = salary.run_month(f.db, f.manager, MONTH)
-    page = salary.statement_html(salary.get_statement(f.db, f.manager, run_id, f.a), "zh")
+    run_id = payrun.run_month(f.db, f.manager, MONTH)
+    page = exports.statement_html(payrun.get_statement(f.db, f.manager, run_id, f.a), "zh")
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "应发合计" in page and "@page" in page and "非最终工资" in page
 
@@ -550,16 +553,16 @@ def test_month_over_month_and_the_kpi_that_moved_pay_most(payfirm):
     f = payfirm
     kpi_row(f.db, f.p1, "2026-08-10", "优品:小美", sales=45000.00, avg_response_s=30.0)
     kpi_row(f.db, f.p1, "2026-09-10", "优品:小美", sales=90000.00, avg_response_s=30.0)
-    salary.run_month(f.db, f.manager, "2026-08")
-    run_id = salary.run_month(f.db, f.manager, MONTH)
-    moves = salary.month_over_month(f.db, f.manager, run_id)
+    payrun.run_month(f.db, f.manager, "2026-08")
+    run_id = payrun.run_month(f.db, f.manager, MONTH)
+    moves = month_over_month(f.db, f.manager, run_id)
     mine = moves[moves["agent"] == "小美"].iloc[0]
     # August: score 0.5 × 50 + 0.5 × 100 = 75 → perf 750, commission 225; September: 100 → 1000 + 200 gold, commission 450
     assert (mine["previous"], mine["total"], mine["change"]) == (3975.00, 4650.00, 675.00)
-    kpis = salary.kpi_moves(f.db, f.manager, run_id)
+    kpis = kpi_moves(f.db, f.manager, run_id)
     row = kpis[kpis["agent"] == "小美"].iloc[0]
     assert row["kpi"] == "sales" and row["change"] == 250.00  # 500 of 750 → 500 of 1000 ... sales share 250 → 500
-    frame = salary.chart_frame(f.db, f.manager, run_id)
+    frame = chart_frame(f.db, f.manager, run_id)
     assert set(frame["project"]) == {"优品家居 · 售前", "美妆小铺 · 售前"}
 
 
@@ -577,12 +580,12 @@ def test_a_pay_run_using_a_pending_kpi_figure_says_so_before_it_can_be_approved(
         },
         replace=True,
     )
-    run_id = salary.run_month(f.db, f.manager, MONTH)
-    assert salary.pending_kpi_days(f.db, f.manager, MONTH) == ["2026-09-03"]
+    run_id = payrun.run_month(f.db, f.manager, MONTH)
+    assert payrun.pending_kpi_days(f.db, f.manager, MONTH) == ["2026-09-03"]
     with pytest.raises(ValidationError) as refused:
-        salary.approve_run(f.db, f.manager, run_id)
+        payrun.approve_run(f.db, f.manager, run_id)
     assert [e.key for e in refused.value.errors] == ["err.pending_figures"]
-    salary.approve_run(f.db, f.manager, run_id, accept_pending=True)
+    payrun.approve_run(f.db, f.manager, run_id, accept_pending=True)
     assert f.db.execute("SELECT status FROM pay_runs WHERE id = ?", [run_id]).fetchone()[0] == "approved"
 
 
@@ -596,22 +599,22 @@ def note(notes: list[dict], key: str) -> dict:
 def test_days_on_duty_are_calendar_days_on_a_team_said_so_beside_the_attended_shifts(payfirm):
     f = payfirm
     s = statement_of(f, f.b)  # on P1 to 09-10, then P2: 10 + 20 calendar days
-    days = note(salary.statement_notes(f.db, s), "salary.note.days")
+    days = note(explain.statement_notes(f.db, s), "salary.note.days")
     assert days["params"] == {"days": 30, "month_days": 30, "start": "2026-09-01", "end": "2026-09-30"}
-    text = salary.note_text(days, "zh")
+    text = explain.note_text(days, "zh")
     assert (
         text.startswith("在岗 30/30 天：2026-09-01 至 2026-09-30 在项目团队中的日历天数（含休息日）")
         and "出勤天数" in text
     )
-    estimate = salary.month_to_date(f.db, f.agent_user, today=date(2026, 9, 3))
-    days = note(salary.statement_notes(f.db, estimate), "salary.note.days_estimate")
+    estimate = payrun.month_to_date(f.db, f.agent_user, today=date(2026, 9, 3))
+    days = note(explain.statement_notes(f.db, estimate), "salary.note.days_estimate")
     assert days["params"] == {"days": 3, "month_days": 30, "start": "2026-09-01", "end": "2026-09-03"}
-    assert "在岗 3/30 天：本月 2026-09-01 至今天（2026-09-03）" in salary.note_text(days, "zh")
+    assert "在岗 3/30 天：本月 2026-09-01 至今天（2026-09-03）" in explain.note_text(days, "zh")
 
 
 def test_a_missing_index_says_which_input_is_missing_and_that_an_unweighed_one_changes_no_pay(payfirm):
     f = payfirm
-    training.record_exam(
+    exams.record_exam(
         f.db,
         f.admin,
         {
@@ -624,18 +627,18 @@ def test_a_missing_index_says_which_input_is_missing_and_that_an_unweighed_one_c
         },
     )
     s = statement_of(f, f.a)  # an exam, no QA review: the service quality index (exam + QA) / 2 has no figure
-    missing = [n for n in salary.statement_notes(f.db, s) if n["key"] == "salary.note.index_missing"]
+    missing = [n for n in explain.statement_notes(f.db, s) if n["key"] == "salary.note.index_missing"]
     assert [(n["params"]["index_key"], n["params"]["missing"], n["params"]["effect"]["key"]) for n in missing] == [
         ("salary.kpi.service_quality_index", ["salary.note.missing.qa_score"], "salary.note.effect_not_weighed")
     ]
     assert (
-        salary.note_text(missing[0], "zh")
+        explain.note_text(missing[0], "zh")
         == "服务质量指标无数据：本月还没有质检评分。本方案不考核此指标，它不影响本月工资。"
     )
     s = statement_of(f, f.b)  # no exam at all: both exam-based indices, each naming what is missing
     missing = {
         n["params"]["index_key"]: n["params"]["missing"]
-        for n in salary.statement_notes(f.db, s)
+        for n in explain.statement_notes(f.db, s)
         if n["key"] == "salary.note.index_missing"
     }
     assert missing == {
@@ -659,11 +662,11 @@ def test_a_missing_index_the_scheme_weighs_scores_zero_at_its_weight(payfirm):
     )
     s = statement_of(f, f.a)
     missing = {
-        n["params"]["index_key"]: n for n in salary.statement_notes(f.db, s) if n["key"] == "salary.note.index_missing"
+        n["params"]["index_key"]: n for n in explain.statement_notes(f.db, s) if n["key"] == "salary.note.index_missing"
     }
     weighed = missing["salary.kpi.service_quality_index"]["params"]["effect"]
     assert weighed == {"key": "salary.note.effect_weighed", "params": {"weight": "25%"}}
-    assert "按 25% 的权重考核此指标，无数据按0分计入KPI得分" in salary.note_text(
+    assert "按 25% 的权重考核此指标，无数据按0分计入KPI得分" in explain.note_text(
         missing["salary.kpi.service_quality_index"], "zh"
     )
 
@@ -671,15 +674,15 @@ def test_a_missing_index_the_scheme_weighs_scores_zero_at_its_weight(payfirm):
 def test_the_grade_note_says_what_the_grade_depends_on_and_why_there_is_none(payfirm):
     f = payfirm
     s = statement_of(f, f.a)  # no KPI data: score 0, below bronze 70
-    grade = note(salary.statement_notes(f.db, s), "salary.note.no_grade")
+    grade = note(explain.statement_notes(f.db, s), "salary.note.no_grade")
     assert grade["params"] == {"score": "0.00", "gold": "90", "silver": "80", "bronze": "70"}
-    assert salary.note_text(grade, "zh") == (
+    assert explain.note_text(grade, "zh") == (
         "未定级：等级按本月KPI得分评定（金牌 ≥ 90、银牌 ≥ 80、铜牌 ≥ 70），KPI得分 0.00 低于铜牌线 70，"
         "所以没有等级和等级奖金。"
     )
     kpi_row(f.db, f.p1, "2026-09-01", "优品:小美", sales=150000.00, avg_response_s=40.0)
     s = run_and_read(f, f.a)  # 97.5 points: gold
-    notes = salary.statement_notes(f.db, s)
+    notes = explain.statement_notes(f.db, s)
     assert note(notes, "salary.note.grade")["params"] == {
         "score": "97.50",
         "grade_key": "salary.grade.gold",
@@ -688,10 +691,10 @@ def test_the_grade_note_says_what_the_grade_depends_on_and_why_there_is_none(pay
         "silver": "80",
         "bronze": "70",
     }
-    assert salary.note_text(note(notes, "salary.note.grade"), "zh").startswith("等级金牌：KPI得分 97.50 ≥ 金牌线 90")
+    assert explain.note_text(note(notes, "salary.note.grade"), "zh").startswith("等级金牌：KPI得分 97.50 ≥ 金牌线 90")
     assert not [n for n in notes if n["key"] == "salary.note.grade_estimate"]
     # a statement stored before the thresholds were kept with it reads them from its scheme version
     older = {**s, "summary": {k: v for k, v in s["summary"].items() if k != "grading"}}
-    assert salary.statement_notes(f.db, older) == notes
-    estimate = salary.month_to_date(f.db, f.agent_user, today=date(2026, 9, 3))
-    assert note(salary.statement_notes(f.db, estimate), "salary.note.grade_estimate")
+    assert explain.statement_notes(f.db, older) == notes
+    estimate = payrun.month_to_date(f.db, f.agent_user, today=date(2026, 9, 3))
+    assert note(explain.statement_notes(f.db, estimate), "salary.note.grade_estimate")
