@@ -48,7 +48,8 @@ def month_over_month(db: sqlite_utils.Database, actor: Actor, run_id: int) -> pd
     found = rows(
         db,
         """SELECT s.agent_name AS agent, s.employee_no, s.total, p.total AS previous FROM pay_statements s
-                        JOIN pay_statements p ON p.agent_id = s.agent_id AND p.run_id = ? WHERE s.run_id = ? ORDER BY s.employee_no""",
+                        JOIN pay_statements p ON p.agent_id = s.agent_id AND p.run_id = ? WHERE s.run_id = ? """
+        """ORDER BY s.employee_no""",
         [previous["id"], run_id],
     )
     frame = pd.DataFrame(found, columns=columns[:-1])
@@ -68,7 +69,8 @@ def kpi_moves(db: sqlite_utils.Database, actor: Actor, run_id: int) -> pd.DataFr
     found = rows(
         db,
         """SELECT s.agent_name, s.employee_no, s.summary, p.summary AS previous FROM pay_statements s
-                        JOIN pay_statements p ON p.agent_id = s.agent_id AND p.run_id = ? WHERE s.run_id = ? ORDER BY s.employee_no""",
+                        JOIN pay_statements p ON p.agent_id = s.agent_id AND p.run_id = ? WHERE s.run_id = ? """
+        """ORDER BY s.employee_no""",
         [previous["id"], run_id],
     )
     result = []

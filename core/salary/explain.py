@@ -27,7 +27,8 @@ INDEX_INPUTS = {
 
 
 def _grading(db: sqlite_utils.Database, statement: dict[str, Any]) -> dict[str, Decimal] | None:
-    """The grade thresholds the statement was graded by (kept with it; a statement stored before that reads its scheme version)."""
+    """The grade thresholds the statement was graded by (kept with it; a statement stored before that reads its
+    scheme version)."""
     kept = statement["summary"].get("grading")
     if kept:
         return {name: money.dec(kept[name]) for name in rules.GRADES}
@@ -144,7 +145,8 @@ def note_text(note: dict[str, Any], lang: str) -> str:
 
 
 def render_params(params: dict[str, Any], lang: str) -> dict[str, Any]:
-    """Label parameters as the message needs them: a `<name>_key` parameter is a catalogue key, given translated as `<name>`."""
+    """Label parameters as the message needs them: a `<name>_key` parameter is a catalogue key, given translated as
+    `<name>`."""
     return {
         (k[:-4] if k.endswith("_key") else k): (i18n.t(v, lang) if k.endswith("_key") else v) for k, v in params.items()
     }

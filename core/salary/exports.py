@@ -19,6 +19,24 @@ from core.salary.explain import line_label
 from core.salary.payrun import run_row, run_statements
 from core.salary.statement import fmt_value
 
+# the printed statement's style sheet: A4 with 12 mm margins, the fonts of Chinese text, figures right-aligned
+STATEMENT_STYLE = (
+    "@page { size: A4; margin: 12mm; }\n"
+    'body { font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", sans-serif; '
+    "font-size: 10pt; color: #212529; margin: 0; }\n"
+    "h1 { font-size: 15pt; margin: 0 0 2mm; } h2 { font-size: 11pt; margin: 4mm 0 1mm; }\n"
+    ".company { color: #495057; } .draft { color: #c92a2a; font-weight: bold; }\n"
+    "table { width: 100%; border-collapse: collapse; } "
+    "th, td { border: 1px solid #ced4da; padding: 1.2mm 2mm; text-align: left; vertical-align: top; }\n"
+    "th { background: #f1f3f5; } .num { text-align: right; white-space: nowrap; } "
+    ".calc { color: #495057; font-size: 8.5pt; }\n"
+    "table.meta { width: auto; } .meta td { border: none; padding: 0.6mm 6mm 0.6mm 0; }\n"
+    "@media screen { body { max-width: 190mm; margin: 8mm auto; } } "
+    "tr.total td { font-weight: bold; background: #f1f3f5; font-size: 11pt; }\n"
+    "footer { margin-top: 4mm; color: #868e96; font-size: 8pt; }\n"
+    "@media print { tr { page-break-inside: avoid; } }\n"
+)
+
 
 def payroll_frames(db: sqlite_utils.Database, actor: Actor, run_id: int, lang: str = "zh") -> dict[str, pd.DataFrame]:
     """The month's payroll sheet (one row per agent) and every line with its calculation, for Excel."""
@@ -92,9 +110,10 @@ def statement_html(statement: dict[str, Any], lang: str = "zh") -> str:
         (t("salary.c.status"), status),
     ]
     line_rows = "".join(
-        f"<tr><td>{e(line_label(l, lang))}</td><td class='calc'>{e(t(l['explanation']['formula']))}<br>{e(l['explanation'].get('calc', ''))}</td>"
-        f"<td class='num'>{e(formatting.amount(l['amount']))}</td></tr>"
-        for l in statement["lines"]
+        f"<tr><td>{e(line_label(line, lang))}</td>"
+        f"<td class='calc'>{e(t(line['explanation']['formula']))}<br>{e(line['explanation'].get('calc', ''))}</td>"
+        f"<td class='num'>{e(formatting.amount(line['amount']))}</td></tr>"
+        for line in statement["lines"]
     )
     kpi_rows = ""
     for segment in statement["summary"].get("segments", []):
@@ -103,36 +122,45 @@ def statement_html(statement: dict[str, Any], lang: str = "zh") -> str:
             actual = fmt_value(unit, money.dec(k["actual"])) if k["actual"] is not None else t("salary.no_data")
             achievement = money.fmt_pct(money.dec(k["achievement"])) if k["achievement"] is not None else "—"
             kpi_rows += (
-                f"<tr><td>{e(segment['project'])}</td><td>{e(t('salary.kpi.' + k['kpi']))}</td><td class='num'>{e(actual)}</td>"
-                f"<td class='num'>{e(fmt_value(unit, money.dec(k['target'])))}</td><td class='num'>{e(achievement)}</td>"
-                f"<td class='num'>{e(money.fmt_num(money.dec(k['points'])))}</td><td class='num'>{e(money.fmt_pct(money.dec(k['weight']), 0))}</td></tr>"
+                f"<tr><td>{e(segment['project'])}</td><td>{e(t('salary.kpi.' + k['kpi']))}</td>"
+                f"<td class='num'>{e(actual)}</td>"
+                f"<td class='num'>{e(fmt_value(unit, money.dec(k['target'])))}</td>"
+                f"<td class='num'>{e(achievement)}</td>"
+                f"<td class='num'>{e(money.fmt_num(money.dec(k['points'])))}</td>"
+                f"<td class='num'>{e(money.fmt_pct(money.dec(k['weight']), 0))}</td></tr>"
             )
     title = t("salary.statement.title", month=statement["month"])
+    not_final = e(t("salary.statement.not_final", status=status))
+    draft = "" if statement.get("status") == "approved" else f'<p class="draft">{not_final}</p>'
+    meta_rows = "".join(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in meta)
+    lines_head = (
+        f"<tr><th>{e(t('salary.c.item'))}</th><th>{e(t('salary.c.calc'))}</th>"
+        f'<th class="num">{e(t("salary.c.amount"))}</th></tr>'
+    )
+    total_row = (
+        f'<tr class="total"><td colspan="2">{e(t("salary.c.total"))}</td>'
+        f'<td class="num">{e(formatting.amount(statement["total"]))}</td></tr>'
+    )
+    kpi_head = (
+        f"<tr><th>{e(t('salary.c.project'))}</th><th>{e(t('salary.c.kpi'))}</th>"
+        f'<th class="num">{e(t("salary.c.actual"))}</th>\n'
+        f'<th class="num">{e(t("salary.c.target"))}</th><th class="num">{e(t("salary.c.achievement"))}</th>'
+        f'<th class="num">{e(t("salary.c.points"))}</th>\n'
+        f'<th class="num">{e(t("salary.c.weight"))}</th></tr>'
+    )
     return f"""<!doctype html>
 <html lang="{e(lang)}"><head><meta charset="utf-8"><title>{e(title)} · {e(statement["agent_name"])}</title>
 <style>
-@page {{ size: A4; margin: 12mm; }}
-body {{ font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", sans-serif; font-size: 10pt; color: #212529; margin: 0; }}
-h1 {{ font-size: 15pt; margin: 0 0 2mm; }} h2 {{ font-size: 11pt; margin: 4mm 0 1mm; }}
-.company {{ color: #495057; }} .draft {{ color: #c92a2a; font-weight: bold; }}
-table {{ width: 100%; border-collapse: collapse; }} th, td {{ border: 1px solid #ced4da; padding: 1.2mm 2mm; text-align: left; vertical-align: top; }}
-th {{ background: #f1f3f5; }} .num {{ text-align: right; white-space: nowrap; }} .calc {{ color: #495057; font-size: 8.5pt; }}
-table.meta {{ width: auto; }} .meta td {{ border: none; padding: 0.6mm 6mm 0.6mm 0; }}
-@media screen {{ body {{ max-width: 190mm; margin: 8mm auto; }} }} tr.total td {{ font-weight: bold; background: #f1f3f5; font-size: 11pt; }}
-footer {{ margin-top: 4mm; color: #868e96; font-size: 8pt; }}
-@media print {{ tr {{ page-break-inside: avoid; }} }}
-</style></head><body>
+{STATEMENT_STYLE}</style></head><body>
 <div class="company">{e(config.COMPANY_NAME)}</div>
 <h1>{e(title)}</h1>
-{"" if statement.get("status") == "approved" else f'<p class="draft">{e(t("salary.statement.not_final", status=status))}</p>'}
-<table class="meta">{"".join(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in meta)}</table>
+{draft}
+<table class="meta">{meta_rows}</table>
 <h2>{e(t("salary.statement.lines"))}</h2>
-<table><tr><th>{e(t("salary.c.item"))}</th><th>{e(t("salary.c.calc"))}</th><th class="num">{e(t("salary.c.amount"))}</th></tr>
+<table>{lines_head}
 {line_rows}
-<tr class="total"><td colspan="2">{e(t("salary.c.total"))}</td><td class="num">{e(formatting.amount(statement["total"]))}</td></tr></table>
+{total_row}</table>
 <h2>{e(t("salary.statement.kpis"))}</h2>
-<table><tr><th>{e(t("salary.c.project"))}</th><th>{e(t("salary.c.kpi"))}</th><th class="num">{e(t("salary.c.actual"))}</th>
-<th class="num">{e(t("salary.c.target"))}</th><th class="num">{e(t("salary.c.achievement"))}</th><th class="num">{e(t("salary.c.points"))}</th>
-<th class="num">{e(t("salary.c.weight"))}</th></tr>{kpi_rows}</table>
+<table>{kpi_head}{kpi_rows}</table>
 <footer>{e(t("salary.statement.footer", at=config.now_text()))}</footer>
 </body></html>"""

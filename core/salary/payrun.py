@@ -221,7 +221,8 @@ def list_runs(db: sqlite_utils.Database, actor: Actor) -> list[dict]:
         db,
         """SELECT r.*, COUNT(s.id) AS agents, ROUND(COALESCE(SUM(s.total), 0), 2) AS total,
                               u.display_name AS approved_by_name
-                       FROM pay_runs r LEFT JOIN pay_statements s ON s.run_id = r.id LEFT JOIN users u ON u.id = r.approved_by
+                       FROM pay_runs r LEFT JOIN pay_statements s ON s.run_id = r.id LEFT JOIN users u """
+        """ON u.id = r.approved_by
                        GROUP BY r.id ORDER BY r.month DESC""",
     )
 
@@ -233,7 +234,8 @@ def get_run(db: sqlite_utils.Database, actor: Actor, month: str) -> dict | None:
     run = one(
         db,
         """SELECT r.*, u.display_name AS computed_by_name, v.display_name AS approved_by_name FROM pay_runs r
-                     LEFT JOIN users u ON u.id = r.computed_by LEFT JOIN users v ON v.id = r.approved_by WHERE r.month = ?""",
+                     LEFT JOIN users u ON u.id = r.computed_by LEFT JOIN users v ON v.id = r.approved_by """
+        """WHERE r.month = ?""",
         [month],
     )
     if run is None:
@@ -269,7 +271,8 @@ def run_statements(
     )
     if project_id is not None:
         where.append(
-            "(s.main_project_id = ? OR EXISTS (SELECT 1 FROM pay_lines l WHERE l.statement_id = s.id AND l.project_id = ?))"
+            "(s.main_project_id = ? OR EXISTS (SELECT 1 FROM pay_lines l WHERE l.statement_id = s.id "
+            "AND l.project_id = ?))"
         )
         params += [project_id, project_id]
     if grade:
@@ -278,10 +281,13 @@ def run_statements(
             params.append(grade)
     return rows(
         db,
-        f"""SELECT s.id, s.run_id, s.agent_id, s.agent_name, s.employee_no, s.projects, s.main_project_id, s.days, s.sales,
-                               s.base, s.commission, s.performance, s.bonus, s.deductions, s.adjustments, s.total, s.kpi_score, s.grade,
+        """SELECT s.id, s.run_id, s.agent_id, s.agent_name, s.employee_no, s.projects, s.main_project_id, s.days, """
+        """s.sales,
+                               s.base, s.commission, s.performance, s.bonus, s.deductions, s.adjustments, s.total, """
+        """s.kpi_score, s.grade,
                                m.name || ' · ' || p.name AS main_project
-                        FROM pay_statements s LEFT JOIN projects p ON p.id = s.main_project_id LEFT JOIN merchants m ON m.id = p.merchant_id
+                        FROM pay_statements s LEFT JOIN projects p ON p.id = s.main_project_id """
+        f"""LEFT JOIN merchants m ON m.id = p.merchant_id
                         WHERE {" AND ".join(where)} ORDER BY s.employee_no""",
         params,
     )
@@ -309,15 +315,15 @@ def _shape_statement(row: dict, run: dict, lines: list[dict]) -> dict[str, Any]:
     }
     statement["lines"] = [
         {
-            "kind": l["kind"],
-            "label": l["label"],
-            "label_params": json.loads(l["label_params"]),
-            "project_id": l["project_id"],
-            "ref": l["ref"],
-            "amount": money.money(l["amount"]),
-            "explanation": json.loads(l["explanation"]),
+            "kind": line["kind"],
+            "label": line["label"],
+            "label_params": json.loads(line["label_params"]),
+            "project_id": line["project_id"],
+            "ref": line["ref"],
+            "amount": money.money(line["amount"]),
+            "explanation": json.loads(line["explanation"]),
         }
-        for l in lines
+        for line in lines
     ]
     return statement
 
@@ -362,7 +368,8 @@ def my_statements(db: sqlite_utils.Database, actor: Actor) -> list[dict]:
 def month_to_date(
     db: sqlite_utils.Database, actor: Actor, agent_id: int | None = None, today: date | None = None
 ) -> dict[str, Any] | None:
-    """The running estimate of this month from its first day to today (not stored): the agent's own, or any for staff."""
+    """The running estimate of this month from its first day to today (not stored): the agent's own, or any for
+    staff."""
     if actor.role == "agent":
         require(actor, "salary.own")
         own = directory.my_agent(db, actor)

@@ -1,7 +1,8 @@
-"""The arithmetic of pay (pure, no store): money to the fen, commission, KPI achievement and score, grades, limits.
+"""The arithmetic of pay (pure, no store): commission, KPI achievement and score, grades, limits.
 
 Money is `Decimal` throughout and every amount a statement shows is rounded to the fen
-(2 decimals, ROUND_HALF_UP), so what an agent adds up on paper is what payroll pays:
+(2 decimals, ROUND_HALF_UP, by `core.kernel.money`), so what an agent adds up on paper is what
+payroll pays:
 
 - commission: a flat rate on attributed sales, or marginal tiers (each tier's rate on the part of
   the sales inside it: 0.5 % up to 100 000, 0.8 % above → 150 000 gives 500.00 + 400.00). Each

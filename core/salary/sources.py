@@ -83,7 +83,8 @@ class Inputs:
         if project_id not in self._kpi_rows:
             data = rows(
                 self.db,
-                f"SELECT day, agent, {', '.join(KPI_COLUMNS)} FROM kpi_agent_daily WHERE project_id = ? AND day BETWEEN ? AND ?",
+                f"SELECT day, agent, {', '.join(KPI_COLUMNS)} FROM kpi_agent_daily WHERE project_id = ? "
+                "AND day BETWEEN ? AND ?",
                 [project_id, self.month_start.isoformat(), self.end.isoformat()],
             )
             frame = pd.DataFrame(data, columns=["day", "agent", *KPI_COLUMNS])
@@ -99,7 +100,8 @@ class Inputs:
         if project_id not in self._oc:
             row = one(
                 self.db,
-                "SELECT data FROM order_confirmations WHERE project_id = ? AND status = 'confirmed' ORDER BY version DESC LIMIT 1",
+                "SELECT data FROM order_confirmations WHERE project_id = ? AND status = 'confirmed' "
+                "ORDER BY version DESC LIMIT 1",
                 [project_id],
             )
             data = json.loads(row["data"]) if row else {}
@@ -112,7 +114,8 @@ class Inputs:
 
 
 def split_segments(inputs: Inputs, agent: dict, start: date, end: date) -> tuple[list[Segment], list[FieldError]]:
-    """The agent's days in [start, end] cut by project and scheme; a day on two teams belongs to the newer assignment."""
+    """The agent's days in [start, end] cut by project and scheme; a day on two teams belongs to the newer
+    assignment."""
     placed = rows(
         inputs.db,
         """SELECT id, project_id, from_date, to_date FROM project_agents

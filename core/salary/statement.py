@@ -1,13 +1,32 @@
 """One agent's statement of a month: the computation of its lines, each with its explanation.
 
-For each segment of the agent's month (see `core.salary.sources`): base and performance pro-rated
-to its days, commission on its attributed sales, the KPI score against the targets (a KPI
-without a target stops the run with an error naming it: never a silent zero), a grade bonus,
-deductions one line per cause (complaint, critical QA failure, absence, late arrival, leave day)
-at the amount of the scheme in force on that day, and the limits of the scheme in force at the
-end as adjustment lines. Every amount is rounded to the fen; the total is the sum of the lines.
-`compute_month` computes every agent on a team in a month and reports all problems at once.
-Nothing is stored here (see `core.salary.payrun`).
+A manager runs a month. For each agent on a team during the month, the days are cut into
+segments, one per project and scheme (an agent who changed project mid-month has two, each paid
+by its own project's scheme for its days):
+
+- base: the monthly base (the scheme's, else the roster's) × segment days / days of the month;
+- commission: on the sales attributed to the agent in that project over the segment (the sum of
+  `sales` of the agent's rows of kpi_agent_daily), flat or in marginal tiers, optionally capped;
+- performance: the scheme's amount × segment days / days of the month × KPI score / 100, the
+  score a weighted sum over the scheme's KPIs of the points each earns by its achievement
+  against its target (the scheme's own, else the order confirmation's, else, for the QA score,
+  the project's QA target). A KPI without a target stops the run with an error naming the KPI,
+  the agent and the project: never a silent zero. A KPI without data for the agent (no chats,
+  no reviews) earns 0 points and says so;
+- a grade bonus for the month's grade (days-weighted mean of the segment scores), if the scheme
+  pays one;
+- deductions, one line per cause: each complaint the supervisor found the agent responsible for
+  (its number), each QA review standing as a critical failure (its id), each absence, late
+  arrival or leave day (its date), at the amount of the scheme in force on that day;
+- limits of the scheme in force at the end: a cap on the month's deductions, a floor and a cap
+  on the total, each an adjustment line saying why.
+
+Every amount is rounded to the fen (ROUND_HALF_UP); the total is the sum of the lines. Every line
+carries its explanation (formula, the calculation with its numbers, inputs, tables), stored with
+it, so a statement opens line by line to what produced it.
+
+`compute_month` computes every agent on a team in a month and reports all problems at once; nothing
+is stored here (the pay run stores and locks: `core.salary.payrun`).
 """
 
 from __future__ import annotations
@@ -329,7 +348,8 @@ def _performance_line(
         amount,
         {
             "formula": "salary.f.performance",
-            "calc": f"{formatting.amount(monthly)} × {segment.days} / {inputs.month_days} × {money.fmt_num(score)} / 100 = {formatting.amount(amount)}",
+            "calc": f"{formatting.amount(monthly)} × {segment.days} / {inputs.month_days} × {money.fmt_num(score)} "
+            f"/ 100 = {formatting.amount(amount)}",
             "inputs": [
                 *_segment_inputs(segment, inputs.month_days),
                 _input("salary.in.performance_amount", formatting.amount(monthly)),
@@ -389,7 +409,8 @@ def _deduction_lines(
                         _input("salary.in.category", "", key=f"salary.complaint_category.{complaint['category']}"),
                         _input(
                             "salary.in.finding",
-                            f"{complaint.get('responsibility_at') or ''} {complaint.get('responsibility_note') or ''}".strip(),
+                            f"{complaint.get('responsibility_at') or ''} "
+                            f"{complaint.get('responsibility_note') or ''}".strip(),
                         ),
                         *(
                             [_input("salary.in.review", f"#{complaint['review_id']}")]
@@ -549,7 +570,8 @@ def compute_statement(inputs: Inputs, agent: dict, start: date, end: date) -> di
                 bonus,
                 {
                     "formula": "salary.f.grade_bonus",
-                    "calc": f"{money.fmt_num(month_score)} ≥ {money.fmt_num(data['grade_' + grade])} → {formatting.amount(bonus)}",
+                    "calc": f"{money.fmt_num(month_score)} ≥ {money.fmt_num(data['grade_' + grade])} → "
+                    f"{formatting.amount(bonus)}",
                     "inputs": [
                         _input("salary.in.kpi_score", money.fmt_num(month_score)),
                         _input("salary.in.grade", "", key=f"salary.grade.{grade}"),
@@ -564,7 +586,7 @@ def compute_statement(inputs: Inputs, agent: dict, start: date, end: date) -> di
         )
     deductions = _deduction_lines(inputs, segments, agent["id"], start, end, found_complaints)
     lines += deductions
-    deducted = -sum((l["amount"] for l in deductions), Decimal(0))
+    deducted = -sum((line["amount"] for line in deductions), Decimal(0))
     refund = rules.deduction_refund(deducted, data.get("deduction_cap"))
     if refund > 0:
         lines.append(
@@ -574,7 +596,8 @@ def compute_statement(inputs: Inputs, agent: dict, start: date, end: date) -> di
                 refund,
                 {
                     "formula": "salary.f.deduction_cap",
-                    "calc": f"{formatting.amount(deducted)} − {formatting.amount(data['deduction_cap'])} = {formatting.amount(refund)}",
+                    "calc": f"{formatting.amount(deducted)} − {formatting.amount(data['deduction_cap'])} = "
+                    f"{formatting.amount(refund)}",
                     "inputs": [
                         _input("salary.in.deductions", formatting.amount(deducted)),
                         _input("salary.in.deduction_cap", formatting.amount(data["deduction_cap"])),
@@ -584,7 +607,7 @@ def compute_statement(inputs: Inputs, agent: dict, start: date, end: date) -> di
                 },
             )
         )
-    subtotal = sum((l["amount"] for l in lines), Decimal(0))
+    subtotal = sum((line["amount"] for line in lines), Decimal(0))
     adjustment = rules.total_adjustment(subtotal, data.get("total_floor"), data.get("total_cap"))
     if adjustment != 0:
         limit = data["total_floor"] if adjustment > 0 else data["total_cap"]
@@ -595,7 +618,8 @@ def compute_statement(inputs: Inputs, agent: dict, start: date, end: date) -> di
                 adjustment,
                 {
                     "formula": "salary.f.floor" if adjustment > 0 else "salary.f.cap",
-                    "calc": f"{formatting.amount(limit)} − {formatting.amount(subtotal)} = {formatting.amount(adjustment)}",
+                    "calc": f"{formatting.amount(limit)} − {formatting.amount(subtotal)} = "
+                    f"{formatting.amount(adjustment)}",
                     "inputs": [
                         _input("salary.in.subtotal", formatting.amount(subtotal)),
                         _input(
@@ -609,7 +633,7 @@ def compute_statement(inputs: Inputs, agent: dict, start: date, end: date) -> di
             )
         )
     sums = {
-        kind: sum((l["amount"] for l in lines if l["kind"] == kind), Decimal(0)).quantize(money.FEN)
+        kind: sum((line["amount"] for line in lines if line["kind"] == kind), Decimal(0)).quantize(money.FEN)
         for kind in LINE_KINDS
     }
     by_project: dict[int, int] = defaultdict(int)
@@ -640,7 +664,7 @@ def compute_statement(inputs: Inputs, agent: dict, start: date, end: date) -> di
         "main_project_id": main_project,
         "lines": lines,
         **sums,
-        "total": sum((l["amount"] for l in lines), Decimal(0)).quantize(money.FEN),
+        "total": sum((line["amount"] for line in lines), Decimal(0)).quantize(money.FEN),
         "kpi_score": month_score,
         "grade": grade,
         "sales": total_sales.quantize(money.FEN),

@@ -316,7 +316,8 @@ def candidates(db: sqlite_utils.Database, actor: Actor, project_id: int) -> list
     found = rows(
         db,
         """SELECT c.agent_id, c.matched_on, a.name, a.employee_no, a.status, a.skills,
-                               (SELECT pa.role || ':' || pa.shift FROM project_agents pa WHERE pa.project_id = c.project_id
+                               (SELECT pa.role || ':' || pa.shift FROM project_agents pa """
+        """WHERE pa.project_id = c.project_id
                                   AND pa.agent_id = c.agent_id AND (pa.to_date IS NULL OR pa.to_date >= ?)
                                   ORDER BY pa.from_date DESC LIMIT 1) AS team
                         FROM project_candidates c JOIN agents a ON a.id = c.agent_id
@@ -432,13 +433,15 @@ def funnel(db: sqlite_utils.Database, actor: Actor, project_id: int, today: date
     active = rows(
         db,
         """SELECT c.agent_id, c.matched_on FROM project_candidates c JOIN agents a ON a.id = c.agent_id
-                         WHERE c.project_id = ? AND c.withdrawn_on IS NULL AND a.status != 'left' ORDER BY c.matched_on""",
+                         WHERE c.project_id = ? AND c.withdrawn_on IS NULL AND a.status != 'left' """
+        """ORDER BY c.matched_on""",
         [project_id],
     )
     status = exams.admissions(db, actor, project_id, [c["agent_id"] for c in active])
     scheduled = db.execute(
         """SELECT COUNT(DISTINCT pa.agent_id) FROM project_agents pa JOIN agents a ON a.id = pa.agent_id
-                              WHERE pa.project_id = ? AND (pa.to_date IS NULL OR pa.to_date >= ?) AND a.status != 'left'""",
+                              WHERE pa.project_id = ? AND (pa.to_date IS NULL OR pa.to_date >= ?) """
+        """AND a.status != 'left'""",
         [project_id, today.isoformat()],
     ).fetchone()[0]
     reached = {

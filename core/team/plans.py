@@ -239,14 +239,16 @@ def attendance(db: sqlite_utils.Database, actor: Actor, project_id: int) -> dict
     marks = {
         (r["session_id"], r["agent_id"]): r["present"]
         for r in db.query(
-            "SELECT ta.session_id, ta.agent_id, ta.present FROM training_attendance ta JOIN training_sessions s ON s.id = ta.session_id WHERE s.plan_id = ?",
+            "SELECT ta.session_id, ta.agent_id, ta.present FROM training_attendance ta JOIN training_sessions s "
+            "ON s.id = ta.session_id WHERE s.plan_id = ?",
             [plan["id"]],
         )
     }
     people = rows(
         db,
         f"""SELECT a.id, a.name, a.employee_no, a.status FROM agents a
-                          WHERE a.id IN ({",".join("?" * len(plan["participants"])) or "NULL"}) ORDER BY a.employee_no""",
+                          WHERE a.id IN ({",".join("?" * len(plan["participants"])) or "NULL"}) """
+        """ORDER BY a.employee_no""",
         plan["participants"],
     )
     result = []
@@ -390,7 +392,8 @@ def list_tracks(
         db,
         f"""SELECT t.*, a.name AS agent_name, a.employee_no, a.status AS agent_status
                           FROM agent_tracks t JOIN agents a ON a.id = t.agent_id
-                          WHERE {" AND ".join(where)} ORDER BY t.completed_on IS NOT NULL, t.start_date DESC, t.id DESC""",
+                          WHERE {" AND ".join(where)} """
+        """ORDER BY t.completed_on IS NOT NULL, t.start_date DESC, t.id DESC""",
         params,
     )
     days_off = workdays.extra_days_off(db)
@@ -414,7 +417,8 @@ def agent_training_history(db: sqlite_utils.Database, actor: Actor, agent_id: in
         db,
         """SELECT p.id AS project_id, p.name AS project_name, tp.method, tp.start_date, tp.end_date,
                                (SELECT COUNT(*) FROM training_sessions s WHERE s.plan_id = tp.id) AS sessions,
-                               (SELECT COUNT(*) FROM training_attendance ta JOIN training_sessions s ON s.id = ta.session_id
+                               (SELECT COUNT(*) FROM training_attendance ta JOIN training_sessions s """
+        """ON s.id = ta.session_id
                                  WHERE s.plan_id = tp.id AND ta.agent_id = ? AND ta.present = 1) AS attended
                         FROM training_participants tpp JOIN training_plans tp ON tp.id = tpp.plan_id
                         JOIN projects p ON p.id = tp.project_id

@@ -1,4 +1,4 @@
-"""Months as 'YYYY-MM', with hand-computed calendars: first and last day, leap years, the month before, recent months."""
+"""Months as 'YYYY-MM', hand-computed: first and last day, leap years, the month before, recent months."""
 
 from __future__ import annotations
 

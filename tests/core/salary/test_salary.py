@@ -1,4 +1,5 @@
-"""Monthly pay runs with hand-computed months: every line, its explanation, missing targets, project changes, deductions, limits, locking, access."""
+"""Monthly pay runs with hand-computed months: every line, its explanation, missing targets, project changes,
+deductions, limits, locking, access."""
 
 from __future__ import annotations
 
@@ -200,7 +201,8 @@ def test_an_agent_who_changed_project_mid_month_is_paid_by_each_projects_scheme_
     assert [s_["days"] for s_ in s["summary"]["segments"]] == [10, 20]
     assert amounts(s, "base") == ["1000.00", "2000.00"]  # 3000 × 10/30, 3000 × 20/30
     assert amounts(s, "commission") == ["100.00", "100.00"]  # 20000 × 0.5 % (tiers), 10000 × 1 % (flat)
-    # P1: sales target 90000 × 10/30 = 30000 → 66.67 %; response 30/30 = 100 % → score 83.33; 1000 × 10/30 × 83.33 % = 277.77
+    # P1: sales target 90000 × 10/30 = 30000 → 66.67 %; response 30/30 = 100 % → score 83.33;
+    # 1000 × 10/30 × 83.33 % = 277.77
     # P2: sales target 30000 × 20/30 = 20000 → 50 %; score 50; 600 × 20/30 × 50 % = 200.00
     assert amounts(s, "performance") == ["277.77", "200.00"]
     assert [seg["score"] for seg in s["summary"]["segments"]] == ["83.33", "50.00"]
@@ -557,7 +559,8 @@ def test_month_over_month_and_the_kpi_that_moved_pay_most(payfirm):
     run_id = payrun.run_month(f.db, f.manager, MONTH)
     moves = month_over_month(f.db, f.manager, run_id)
     mine = moves[moves["agent"] == "小美"].iloc[0]
-    # August: score 0.5 × 50 + 0.5 × 100 = 75 → perf 750, commission 225; September: 100 → 1000 + 200 gold, commission 450
+    # August: score 0.5 × 50 + 0.5 × 100 = 75 → perf 750, commission 225;
+    # September: 100 → 1000 + 200 gold, commission 450
     assert (mine["previous"], mine["total"], mine["change"]) == (3975.00, 4650.00, 675.00)
     kpis = kpi_moves(f.db, f.manager, run_id)
     row = kpis[kpis["agent"] == "小美"].iloc[0]

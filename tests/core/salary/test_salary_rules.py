@@ -1,4 +1,5 @@
-"""The arithmetic of pay, with hand-computed figures: commission tiers, rounding, achievement, points, score, grades, limits."""
+"""The arithmetic of pay, with hand-computed figures: commission tiers, rounding, achievement, points, score, grades,
+limits."""
 
 from __future__ import annotations
 
