@@ -11,7 +11,7 @@ from core.kernel import config, formatting
 from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import can
 from core.projects import merchants
-from core.team import training
+from core.team import plans
 from ui import charts, context
 from ui.widgets import download_xlsx, money_column, pct, query_int, show_validation
 
@@ -157,7 +157,7 @@ if st.button(t("btn.back_to_list"), icon=":material/arrow_back:"):
     st.rerun()
 st.subheader(f"{agent['name']} · {agent['employee_no']}")
 history = directory.status_history(db, actor, selected)
-record = training.agent_training_history(db, actor, selected)
+record = plans.agent_training_history(db, actor, selected)
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(t("field.status"), t(f"team.agent_status.{agent['status']}"))
 c2.metric(t("team.agents.since"), history[-1]["effective_on"] if history else "—")

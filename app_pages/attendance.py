@@ -6,8 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from core.kernel.errors import ValidationError
+from core.kernel.months import month_bounds, recent_months
 from core.projects import merchants
-from core.salary import attendance, payroll
+from core.salary import attendance
 from ui import context
 from ui.widgets import download_xlsx, show_validation
 
@@ -20,7 +21,7 @@ flash = st.session_state.pop("attendance_flash", None)
 if flash:
     st.success(flash)
 
-months = payroll.recent_months(13)
+months = recent_months(13)
 projects = merchants.list_projects(db, actor)
 c1, c2, c3 = st.columns([1, 2, 2])
 month = c1.selectbox(t("salary.month"), months, key="att_month")
@@ -36,7 +37,7 @@ project_id = (
     or None
 )
 search = c3.text_input(t("search"), key="att_search", placeholder=t("salary.search_hint"))
-start, end = payroll.month_bounds(month)
+start, end = month_bounds(month)
 
 if st.button(t("salary.att.fill"), key="att_fill", icon=":material/event_repeat:", help=t("salary.att.fill_help")):
     try:

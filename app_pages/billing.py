@@ -8,6 +8,7 @@ import streamlit as st
 from core.billing import invoices, payments
 from core.kernel import config, formatting
 from core.kernel.errors import ValidationError
+from core.kernel.months import recent_months
 from core.kernel.permissions import can
 from core.projects import merchants
 from ui import billing_widgets as bw
@@ -195,7 +196,7 @@ if not staff:  # a merchant: its own issued invoices and its statement, read-onl
 
 tab_month, tab_all, tab_statement = st.tabs([t("billing.tab.month"), t("billing.tab.all"), t("billing.tab.statement")])
 with tab_month:
-    months = invoices.recent_months(13)
+    months = recent_months(13)
     month = st.selectbox(t("billing.c.month"), months, index=1, key="billing_month")
     summary = invoices.month_summary(db, actor, month)
     c1, c2, c3, c4, c5 = st.columns([1, 2, 1, 1, 1])

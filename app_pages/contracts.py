@@ -8,8 +8,8 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from core.billing import contracts, rules
-from core.kernel import config, formatting
+from core.billing import contracts
+from core.kernel import config, formatting, money
 from core.kernel.permissions import can
 from ui import billing_widgets as bw
 from ui import context
@@ -35,8 +35,8 @@ def terms_table(history: list[dict]) -> pd.DataFrame:
             t("billing.c.service_type"): [t(f"billing.service.{r['terms']['service_type']}") for r in history],
             t("billing.c.hours"): [f"{r['terms']['hours_start']}–{r['terms']['hours_end']}" for r in history],
             t("billing.c.seat_price"): [float(r["terms"]["seat_price"]) for r in history],
-            t("billing.c.discount_pct"): [rules.fmt_pct(r["terms"].get("discount") or 0) for r in history],
-            t("billing.c.commission_rate"): [rules.fmt_pct(r["terms"]["commission_rate"]) for r in history],
+            t("billing.c.discount_pct"): [money.fmt_pct(r["terms"].get("discount") or 0) for r in history],
+            t("billing.c.commission_rate"): [money.fmt_pct(r["terms"]["commission_rate"]) for r in history],
             t("billing.c.minimum_fee"): [float(r["terms"]["minimum_fee"]) for r in history],
             t("billing.c.note"): [r["note"] for r in history],
             t("billing.c.created_by"): [r.get("created_by_name") or "" for r in history],
@@ -52,21 +52,21 @@ def terms_view(terms: dict) -> None:
         (t("billing.c.hours"), f"{terms['hours_start']}–{terms['hours_end']}"),
         (t("billing.c.weekends"), t("yes") if terms.get("weekends") else t("no")),
         (t("billing.c.seat_price"), formatting.money(terms["seat_price"])),
-        (t("billing.c.night_surcharge_pct"), rules.fmt_pct(terms.get("night_surcharge") or 0)),
-        (t("billing.c.weekend_surcharge_pct"), rules.fmt_pct(terms.get("weekend_surcharge") or 0)),
-        (t("billing.c.discount_pct"), rules.fmt_pct(terms.get("discount") or 0)),
-        (t("billing.c.commission_rate"), rules.fmt_pct(terms["commission_rate"])),
+        (t("billing.c.night_surcharge_pct"), money.fmt_pct(terms.get("night_surcharge") or 0)),
+        (t("billing.c.weekend_surcharge_pct"), money.fmt_pct(terms.get("weekend_surcharge") or 0)),
+        (t("billing.c.discount_pct"), money.fmt_pct(terms.get("discount") or 0)),
+        (t("billing.c.commission_rate"), money.fmt_pct(terms["commission_rate"])),
         (t("billing.c.minimum_fee"), formatting.money(terms["minimum_fee"])),
     ]
     for kpi, target in (terms.get("kpi_targets") or {}).items():
         rows.append(
             (
                 t("billing.target_of", kpi=t(f"kpi.m.{kpi}")),
-                f"{target:g} s" if kpi.endswith("_s") else rules.fmt_pct(target),
+                f"{target:g} s" if kpi.endswith("_s") else money.fmt_pct(target),
             )
         )
     for rebate in terms.get("rebates") or []:
-        rows.append((t("billing.rebate_of", kpi=t(f"kpi.m.{rebate['kpi']}")), rules.fmt_pct(rebate["rate"])))
+        rows.append((t("billing.rebate_of", kpi=t(f"kpi.m.{rebate['kpi']}")), money.fmt_pct(rebate["rate"])))
     st.dataframe(
         pd.DataFrame(rows, columns=[t("billing.c.item"), t("billing.c.value")]).astype(str),
         hide_index=True,
@@ -194,7 +194,7 @@ st.caption(
     t(
         "billing.notice_rules",
         rules="；".join(
-            t("billing.notice_rule", rise=rules.fmt_pct(r["rise"], 0), days=r["days"]) for r in contract["notice_rules"]
+            t("billing.notice_rule", rise=money.fmt_pct(r["rise"], 0), days=r["days"]) for r in contract["notice_rules"]
         ),
     )
 )

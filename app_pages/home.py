@@ -14,7 +14,7 @@ from core.overview import home
 from core.projects import merchants
 from core.reports import merchant_report
 from core.schedule import shift_requests
-from core.team import training
+from core.team import plans
 from ui import charts, context
 from ui.cache import cached, this_minute
 from ui.kpi_widgets import fmt
@@ -152,7 +152,7 @@ if actor.role == "qa":
 
 if actor.role == "trainer":
     st.subheader(t("home.trainees"))
-    tracks = training.list_tracks(db, actor, open_only=True)
+    tracks = plans.list_tracks(db, actor, open_only=True)
     if not tracks:
         st.caption(t("home.none"))
     else:

@@ -11,7 +11,7 @@ from core.kb import articles
 from core.kernel import config
 from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import can, page_allowed
-from core.team import training
+from core.team import materials as team_materials
 from ui import context
 from ui.qa_widgets import project_picker
 from ui.widgets import download_xlsx, query_int, show_validation
@@ -52,7 +52,7 @@ def article_form(key: str, project_id: int, current: dict | None) -> dict | None
     """The fields of an article; returns the entered data when the form is submitted."""
     staff = articles.owners(db)
     owner_ids = [o["id"] for o in staff]
-    materials = training.list_materials(db, actor, project_id) if can(actor, "material.read") else []
+    materials = team_materials.list_materials(db, actor, project_id) if can(actor, "material.read") else []
     material_ids = [None, *[m["id"] for m in materials]]
     current = current or {}
     with st.form(key):

@@ -9,7 +9,7 @@ from core.agents import directory
 from core.kernel import config
 from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import PermissionDenied
-from core.salary import attendance, payroll
+from core.salary import attendance, payrun
 from ui import context
 from ui import salary_widgets as sw
 from ui.widgets import error_text, money_column, query_int
@@ -23,11 +23,11 @@ if own is None:
     st.info(t("salary.mine.not_linked"))
     st.stop()
 
-statements = payroll.my_statements(db, actor)
+statements = payrun.my_statements(db, actor)
 requested_run, requested_agent = query_int("run"), query_int("agent")
 if requested_run is not None or requested_agent is not None:  # a link to one statement: core decides whose it may be
     try:
-        shown = payroll.get_statement(db, actor, requested_run or 0, requested_agent or own["id"])
+        shown = payrun.get_statement(db, actor, requested_run or 0, requested_agent or own["id"])
     except (PermissionDenied, NotFound):
         st.error(t("msg.not_found"))
         st.stop()
@@ -41,7 +41,7 @@ today = config.today()
 with tab_estimate:
     st.caption(t("salary.mine.estimate_hint", start=today.replace(day=1).isoformat(), today=today.isoformat()))
     try:
-        estimate = payroll.month_to_date(db, actor)
+        estimate = payrun.month_to_date(db, actor)
     except ValidationError as exc:
         st.warning(
             t("salary.mine.estimate_unavailable") + "\n\n" + "\n".join(f"- {error_text(ctx, e)}" for e in exc.errors)
@@ -75,7 +75,7 @@ with tab_statements:
             key="my_pay_month",
             format_func=lambda r: next(s["month"] for s in statements if s["run_id"] == r),
         )
-        sw.statement(ctx, payroll.get_statement(db, actor, run_id, own["id"]), key=f"mine_{run_id}")
+        sw.statement(ctx, payrun.get_statement(db, actor, run_id, own["id"]), key=f"mine_{run_id}")
 
 with tab_attendance:
     records = attendance.agent_days(db, actor, own["id"], today.replace(day=1), today)

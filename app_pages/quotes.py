@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.billing import quotes, rules
-from core.kernel import config, formatting
+from core.kernel import config, formatting, money
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import can
 from core.projects import merchants
@@ -117,7 +117,7 @@ def proposal_view(proposal: dict) -> None:
     st.caption(
         t(
             "billing.commission_note",
-            rate=rules.fmt_pct(proposal["terms"]["commission_rate"]),
+            rate=money.fmt_pct(proposal["terms"]["commission_rate"]),
             minimum=formatting.money(proposal["terms"]["minimum_fee"]),
         )
     )

@@ -8,9 +8,11 @@ import streamlit as st
 from core.agents import directory
 from core.kernel import config, formatting
 from core.kernel.errors import ValidationError
+from core.kernel.months import recent_months
 from core.kernel.permissions import can
 from core.projects import merchants
-from core.salary import payroll, schemes
+from core.salary import exports, payrun, schemes
+from core.salary.charts import chart_frame, kpi_moves, month_over_month
 from ui import context
 from ui import salary_widgets as sw
 from ui.widgets import download_xlsx, money_column, show_validation
@@ -39,8 +41,8 @@ def act(message: str, action, *args) -> None:
 tab_run, tab_charts, tab_schemes = st.tabs(
     [t("salary.tab.run"), t("salary.tab.charts"), t("salary.tab.schemes")], key="salary_tab", on_change="rerun"
 )
-runs = payroll.list_runs(db, actor)
-months = payroll.recent_months(13)
+runs = payrun.list_runs(db, actor)
+months = recent_months(13)
 default_month = runs[0]["month"] if runs and runs[0]["month"] in months else months[1]
 
 # --- the month's run ---------------------------------------------------------------------------------------------
@@ -51,11 +53,11 @@ with tab_run:
         st.caption(
             t("salary.runs_overview") + " · ".join(f"{r['month']} {t('salary.status.' + r['status'])}" for r in runs)
         )
-    run = payroll.get_run(db, actor, month)
+    run = payrun.get_run(db, actor, month)
     if run is None:
         st.info(t("salary.no_run", month=month))
         if st.button(t("salary.run"), type="primary", key="run_month", icon=":material/calculate:"):
-            act(t("salary.done.run", month=month), payroll.run_month, db, actor, month)
+            act(t("salary.done.run", month=month), payrun.run_month, db, actor, month)
     else:
         if run["status"] == "approved":
             st.success(
@@ -72,10 +74,10 @@ with tab_run:
             with left:
                 st.caption(t("salary.rerun_hint"))
                 if st.button(t("salary.rerun"), key="rerun_month", icon=":material/refresh:"):
-                    act(t("salary.done.run", month=month), payroll.run_month, db, actor, month)
+                    act(t("salary.done.run", month=month), payrun.run_month, db, actor, month)
             with right:
                 sure = st.checkbox(t("salary.approve_confirm"), key=f"approve_sure_{month}")
-                pending = payroll.pending_kpi_days(db, actor, month)
+                pending = payrun.pending_kpi_days(db, actor, month)
                 accept_pending = False
                 if pending:
                     st.warning(t("pending.warning", days="、".join(pending)))
@@ -87,15 +89,13 @@ with tab_run:
                     key="approve_run",
                     icon=":material/lock:",
                 ):
-                    act(
-                        t("salary.done.approve", month=month), payroll.approve_run, db, actor, run["id"], accept_pending
-                    )
+                    act(t("salary.done.approve", month=month), payrun.approve_run, db, actor, run["id"], accept_pending)
         elif can(actor, "salary.reopen"):
             with st.expander(t("salary.reopen")):
                 reason = st.text_area(t("salary.reason"), key=f"reopen_reason_{month}")
                 sure = st.checkbox(t("salary.reopen_confirm"), key=f"reopen_sure_{month}")
                 if st.button(t("salary.reopen"), disabled=not sure, key="reopen_run", icon=":material/lock_open:"):
-                    act(t("salary.done.reopen", month=month), payroll.reopen_run, db, actor, run["id"], reason)
+                    act(t("salary.done.reopen", month=month), payrun.reopen_run, db, actor, run["id"], reason)
         with st.expander(t("salary.history")):
             st.dataframe(
                 pd.DataFrame(
@@ -129,7 +129,7 @@ with tab_run:
             key="salary_grade",
             format_func=lambda g: t("all") if not g else sw.grade_text(ctx, None if g == "none" else g),
         )
-        found = payroll.run_statements(db, actor, run["id"], search, project_id or None, grade or None)
+        found = payrun.run_statements(db, actor, run["id"], search, project_id or None, grade or None)
         if not found:
             st.info(t("salary.no_statements"))
         else:
@@ -164,7 +164,7 @@ with tab_run:
             download_xlsx(
                 ctx,
                 "salary.export_payroll",
-                payroll.payroll_frames(db, actor, run["id"], ctx.lang),
+                exports.payroll_frames(db, actor, run["id"], ctx.lang),
                 f"payroll-{month}.xlsx",
                 "payroll_xlsx",
             )
@@ -178,24 +178,24 @@ with tab_run:
                     f"{s['employee_no']} · {s['agent_name']}" for s in found if s["agent_id"] == a
                 ),
             )
-            sw.statement(ctx, payroll.get_statement(db, actor, run["id"], chosen), key=f"{run['id']}_{chosen}")
+            sw.statement(ctx, payrun.get_statement(db, actor, run["id"], chosen), key=f"{run['id']}_{chosen}")
 
 # --- charts ------------------------------------------------------------------------------------------------------
 with tab_charts:
     if tab_charts.open:
-        run = payroll.get_run(db, actor, st.session_state.get("salary_month", default_month))
+        run = payrun.get_run(db, actor, st.session_state.get("salary_month", default_month))
         if run is None:
             st.info(t("salary.no_run", month=st.session_state.get("salary_month", default_month)))
         else:
             st.caption(t("salary.charts_for", month=run["month"], status=t(f"salary.status.{run['status']}")))
-            frame = payroll.chart_frame(db, actor, run["id"])
+            frame = chart_frame(db, actor, run["id"])
             left, right = st.columns(2)
             with left:
                 sw.scatter(ctx, frame)
             with right:
                 sw.distribution(ctx, frame)
-            moves = payroll.month_over_month(db, actor, run["id"])
-            kpis = payroll.kpi_moves(db, actor, run["id"])
+            moves = month_over_month(db, actor, run["id"])
+            kpis = kpi_moves(db, actor, run["id"])
             if moves.empty:
                 st.info(t("salary.no_previous"))
             else:

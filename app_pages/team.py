@@ -13,8 +13,9 @@ from core.kernel import config
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import can
 from core.projects import merchants
+from core.team import exams as team_exams
 from core.team import funnel as team
-from core.team import training
+from core.team import materials as team_materials
 from ui import context
 from ui.team_widgets import exam_cell, funnel_chart, funnel_metrics, project_picker, readiness_list
 from ui.widgets import download_xlsx, show_validation
@@ -100,7 +101,7 @@ with tab_ready:
         st.success(t("team.ready_all"), icon=":material/verified:")
     readiness_list(ctx, missing)
     if actor.role != "merchant":
-        materials = training.materials_status(db, actor, project_id)
+        materials = team_materials.materials_status(db, actor, project_id)
         if materials["gap"]:
             st.caption(
                 t(
@@ -171,7 +172,7 @@ with tab_ready:
 
 # --- candidates ----------------------------------------------------------------------------------------------
 with tab_candidates:
-    required = training.required_exams(db, actor, project_id)
+    required = team_exams.required_exams(db, actor, project_id)
     st.caption(t("team.required_exams", types="、".join(t(f"team.exam_type.{x}") for x in required)))
     found = team.candidates(db, actor, project_id)
     if not found:
@@ -335,7 +336,7 @@ with tab_team:
 # --- settings -------------------------------------------------------------------------------------------------------
 with tab_settings:
     current = team.settings(db, actor, project_id)
-    marks = training.pass_marks(db, project_id)
+    marks = team_exams.pass_marks(db, project_id)
     writer = can(actor, "team.write")
     with st.form(f"settings_form_{project_id}"):
         c1, c2, c3 = st.columns(3)
@@ -380,14 +381,14 @@ with tab_settings:
         )
         exams = st.multiselect(
             t("field.team.required_exams"),
-            training.EXAM_TYPES,
+            team_exams.EXAM_TYPES,
             default=list(required),
             disabled=not writer,
             format_func=lambda x: t(f"team.exam_type.{x}"),
             help=t("team.settings.required_help"),
         )
         st.markdown(f"**{t('team.settings.pass_marks')}**")
-        mark_columns = st.columns(len(training.EXAM_TYPES))
+        mark_columns = st.columns(len(team_exams.EXAM_TYPES))
         new_marks = {
             x: col.number_input(
                 t(f"team.exam_type.{x}") + " (%)",
@@ -398,7 +399,7 @@ with tab_settings:
                 value=round(marks[x] * 100, 1),
                 key=f"mark_{project_id}_{x}",
             )
-            for x, col in zip(training.EXAM_TYPES, mark_columns)
+            for x, col in zip(team_exams.EXAM_TYPES, mark_columns)
         }
         if writer and st.form_submit_button(t("btn.save"), type="primary"):
             try:

@@ -13,11 +13,12 @@ import plotly.express as px
 import streamlit as st
 
 from core.agents import directory
-from core.kernel import config, workdays
+from core.kernel import config, uploads, workdays
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import can
 from core.projects import merchants
-from core.team import funnel, training
+from core.team import exams as team_exams
+from core.team import funnel, materials, plans
 from ui import charts, context
 from ui.team_widgets import project_picker
 from ui.widgets import download_xlsx, pct, show_validation
@@ -60,7 +61,7 @@ def exams_table(exams: list[dict], with_agent: bool = True) -> pd.DataFrame:
 def materials_section(project_id: int) -> None:
     """The project's materials: the order confirmation's word on them, the list, one material's versions."""
     if can(actor, "project.read"):
-        status = training.materials_status(db, actor, project_id)
+        status = materials.materials_status(db, actor, project_id)
         if not status["confirmed"]:
             st.info(t("oc.not_confirmed"))
         elif status["complete"]:
@@ -93,17 +94,17 @@ def materials_section(project_id: int) -> None:
     search = c1.text_input(t("search"), placeholder=t("team.materials.search_hint"), key=f"mat_search_{project_id}")
     category = c2.selectbox(
         t("field.category"),
-        ["", *training.CATEGORIES],
+        ["", *materials.CATEGORIES],
         key=f"mat_cat_{project_id}",
         format_func=lambda c: t(f"team.category.{c}") if c else t("all"),
     )
     review = c3.selectbox(
         t("field.team.review_status"),
-        ["", *training.REVIEW_STATUSES],
+        ["", *materials.REVIEW_STATUSES],
         key=f"mat_rev_{project_id}",
         format_func=lambda r: t(f"team.review.{r}") if r else t("all"),
     )
-    listed = training.list_materials(db, actor, project_id, search, category or None, review or None)
+    listed = materials.list_materials(db, actor, project_id, search, category or None, review or None)
     if not listed:
         st.info(t("team.materials.empty"))
     else:
@@ -142,8 +143,8 @@ def materials_section(project_id: int) -> None:
             st.caption(
                 t(
                     "team.materials.allowed",
-                    types=", ".join(training.allowed_extensions(db)),
-                    mb=training.max_upload_mb(db),
+                    types=", ".join(uploads.allowed_extensions(db)),
+                    mb=uploads.max_upload_mb(db),
                 )
             )
             with st.form(f"mat_upload_{project_id}", clear_on_submit=True):
@@ -152,14 +153,14 @@ def materials_section(project_id: int) -> None:
                 title = c1.text_input(t("field.team.title"))
                 category = c2.selectbox(
                     t("field.category"),
-                    training.CATEGORIES,
-                    index=training.CATEGORIES.index("courseware"),
+                    materials.CATEGORIES,
+                    index=materials.CATEGORIES.index("courseware"),
                     format_func=lambda c: t(f"team.category.{c}"),
                 )
                 ask = st.checkbox(t("team.materials.ask_confirmation"), value=True, help=t("team.materials.ask_help"))
                 if st.form_submit_button(t("team.materials.upload_button"), type="primary"):
                     try:
-                        training.upload_material(
+                        materials.upload_material(
                             db,
                             actor,
                             project_id,
@@ -182,7 +183,7 @@ def materials_section(project_id: int) -> None:
 
 def material_detail(material: dict) -> None:
     """One material: its versions with downloads, and what the actor may do with it."""
-    versions = training.material_versions(db, actor, material["id"])
+    versions = materials.material_versions(db, actor, material["id"])
     with st.container(border=True):
         st.markdown(
             f"**{material['title']}** · {t('team.category.' + material['category'])} · {t('team.review.' + material['review_status'])}"
@@ -192,7 +193,7 @@ def material_detail(material: dict) -> None:
                 t("team.materials.returned_with", comment=material["review_comment"], by=material["reviewer"] or "—")
             )
         for v in versions:
-            name, data, mime = training.material_file(db, actor, v["id"])
+            name, data, mime = materials.material_file(db, actor, v["id"])
             c1, c2 = st.columns([4, 1])
             c1.caption(
                 f"v{v['version']} · {v['original_name']} · {size_text(v['size'])} · {v['uploader'] or '—'} · {v['uploaded_at']}"
@@ -215,7 +216,7 @@ def material_detail(material: dict) -> None:
                 give_back = c2.form_submit_button(t("team.materials.return"), icon=":material/undo:")
                 if confirm or give_back:
                     try:
-                        training.review_material(
+                        materials.review_material(
                             db, actor, material["id"], "confirmed" if confirm else "returned", comment
                         )
                     except ValidationError as exc:
@@ -230,7 +231,7 @@ def material_detail(material: dict) -> None:
                     file = st.file_uploader(t("field.file"), key=f"ver_file_{material['id']}")
                     if st.form_submit_button(t("team.materials.upload_button"), type="primary"):
                         try:
-                            training.upload_new_version(
+                            materials.upload_new_version(
                                 db,
                                 actor,
                                 material["id"],
@@ -246,7 +247,7 @@ def material_detail(material: dict) -> None:
             if material["review_status"] in ("not_required", "returned") and c2.button(
                 t("team.materials.send"), key=f"send_{material['id']}"
             ):
-                training.request_review(db, actor, material["id"])
+                materials.request_review(db, actor, material["id"])
                 st.rerun()
 
 
@@ -256,7 +257,7 @@ if actor.role == "agent":
     if own is None:
         st.info(t("team.training.not_linked"))
         st.stop()
-    record = training.agent_training_history(db, actor, own["id"])
+    record = plans.agent_training_history(db, actor, own["id"])
     st.subheader(t("team.training.mine"))
     for track in record["tracks"]:
         progress = track["progress"]
@@ -275,8 +276,8 @@ if actor.role == "agent":
     if own_projects:
         st.subheader(t("team.materials.title"))
         for project_id in own_projects:
-            for m in training.list_materials(db, actor, project_id):
-                name, data, mime = training.material_file(db, actor, m["id"])
+            for m in materials.list_materials(db, actor, project_id):
+                name, data, mime = materials.material_file(db, actor, m["id"])
                 c1, c2 = st.columns([4, 1])
                 c1.caption(f"{m['title']} · v{m['version']} · {t('team.category.' + m['category'])}")
                 c2.download_button(t("team.materials.download"), data, file_name=name, mime=mime, key=f"dl_{m['id']}")
@@ -302,18 +303,18 @@ with tabs[0]:
         with st.expander(t("team.settings.uploads"), icon=":material/tune:"):
             with st.form("upload_settings"):
                 types = st.text_input(
-                    t("field.team.allowed_extensions"), value=", ".join(training.allowed_extensions(db))
+                    t("field.team.allowed_extensions"), value=", ".join(uploads.allowed_extensions(db))
                 )
                 mb = st.number_input(
                     t("field.team.max_upload_mb"),
                     min_value=1,
-                    max_value=training.STREAMLIT_MAX_UPLOAD_MB,
+                    max_value=uploads.STREAMLIT_MAX_UPLOAD_MB,
                     step=1,
-                    value=training.max_upload_mb(db),
+                    value=uploads.max_upload_mb(db),
                 )
                 if st.form_submit_button(t("btn.save")):
                     try:
-                        training.set_upload_settings(db, actor, types, int(mb))
+                        uploads.set_upload_settings(db, actor, types, int(mb))
                     except ValidationError as exc:
                         show_validation(ctx, exc)
                     else:
@@ -321,7 +322,7 @@ with tabs[0]:
 
 # --- the plan -------------------------------------------------------------------------------------------------
 with tabs[1]:
-    plan = training.get_plan(db, actor, project_id)
+    plan = plans.get_plan(db, actor, project_id)
     days_off = workdays.extra_days_off(db)
     roster = {a["id"]: a for a in directory.list_agents(db, actor)} if staff else {}
     if plan:
@@ -331,7 +332,7 @@ with tabs[1]:
                 method=t(f"team.method.{plan['method']}"),
                 start=plan["start_date"],
                 end=plan["end_date"],
-                n=training.plan_working_days(
+                n=plans.plan_working_days(
                     date.fromisoformat(plan["start_date"]), date.fromisoformat(plan["end_date"]), days_off
                 ),
                 people=len(plan["participants"]),
@@ -342,7 +343,7 @@ with tabs[1]:
                 f":green-badge[:material/check: {t('team.content.' + c)}]"
                 if c in plan["content"]
                 else f":gray-badge[{t('team.content.' + c)}]"
-                for c in training.CONTENT_ITEMS
+                for c in plans.CONTENT_ITEMS
             )
         )
         if plan["notes"]:
@@ -356,9 +357,9 @@ with tabs[1]:
                 c1, c2, c3 = st.columns(3)
                 method = c1.selectbox(
                     t("team.plan.method"),
-                    training.METHODS,
+                    plans.METHODS,
                     format_func=lambda m: t(f"team.method.{m}"),
-                    index=training.METHODS.index(plan["method"]) if plan else 0,
+                    index=plans.METHODS.index(plan["method"]) if plan else 0,
                 )
                 start = c2.date_input(t("field.team.start_date"), value=start_default, format="YYYY-MM-DD")
                 end = c3.date_input(
@@ -366,15 +367,15 @@ with tabs[1]:
                     format="YYYY-MM-DD",
                     value=date.fromisoformat(plan["end_date"])
                     if plan
-                    else training.default_plan_end(start_default, days_off),
+                    else plans.default_plan_end(start_default, days_off),
                 )
                 content = st.multiselect(
                     t("field.team.content"),
-                    training.CONTENT_ITEMS,
-                    default=plan["content"] if plan else list(training.CONTENT_ITEMS),
+                    plans.CONTENT_ITEMS,
+                    default=plan["content"] if plan else list(plans.CONTENT_ITEMS),
                     format_func=lambda c: t(f"team.content.{c}"),
                 )
-                default_people = plan["participants"] if plan else training.default_participants(db, actor, project_id)
+                default_people = plan["participants"] if plan else plans.default_participants(db, actor, project_id)
                 people = st.multiselect(
                     t("field.team.participants"),
                     list(roster),
@@ -387,17 +388,17 @@ with tabs[1]:
                 notes = st.text_input(t("field.notes"), value=plan["notes"] if plan else "")
                 if st.form_submit_button(t("btn.save"), type="primary"):
                     try:
-                        training.save_plan(db, actor, project_id, method, start, end, content, people, notes)
+                        plans.save_plan(db, actor, project_id, method, start, end, content, people, notes)
                     except ValidationError as exc:
                         show_validation(ctx, exc)
                     else:
-                        for warning in training.plan_warnings(start, end, days_off):
+                        for warning in plans.plan_warnings(start, end, days_off):
                             st.session_state["plan_warning"] = t(warning.key, **warning.params)
                         st.rerun()
         warning = st.session_state.pop("plan_warning", None)
         if warning:
             st.warning(warning)
-    sheet = training.attendance(db, actor, project_id)
+    sheet = plans.attendance(db, actor, project_id)
     if plan:
         st.markdown(f"**{t('team.plan.attendance')}**")
         if sheet["sessions"]:
@@ -441,7 +442,7 @@ with tabs[1]:
                     )
                     if st.form_submit_button(t("btn.save"), type="primary"):
                         try:
-                            training.add_session(db, actor, project_id, day, topic, present)
+                            plans.add_session(db, actor, project_id, day, topic, present)
                         except ValidationError as exc:
                             show_validation(ctx, exc)
                         else:
@@ -449,7 +450,7 @@ with tabs[1]:
 
 # --- exams --------------------------------------------------------------------------------------------------------
 with tabs[2]:
-    required = training.required_exams(db, actor, project_id)
+    required = team_exams.required_exams(db, actor, project_id)
     st.caption(t("team.required_exams", types="、".join(t(f"team.exam_type.{x}") for x in required)))
     flash = st.session_state.pop("exam_flash", None)
     if flash:
@@ -476,7 +477,7 @@ with tabs[2]:
                             + ("" if basic else (f" · {t('team.admitted_yes')}" if pool[a]["admitted"] else ""))
                         ),
                     )
-                    types = training.BASIC_EXAM_TYPES if basic else training.EXAM_TYPES
+                    types = team_exams.BASIC_EXAM_TYPES if basic else team_exams.EXAM_TYPES
                     exam_type = c2.selectbox(
                         t("field.team.exam_type"), types, format_func=lambda x: t(f"team.exam_type.{x}")
                     )
@@ -489,7 +490,7 @@ with tabs[2]:
                     notes = st.text_input(t("field.notes"), placeholder=t("team.exams.notes_hint"))
                     if st.form_submit_button(t("team.exams.save"), type="primary"):
                         try:
-                            training.record_exam(
+                            team_exams.record_exam(
                                 db,
                                 actor,
                                 {
@@ -510,7 +511,7 @@ with tabs[2]:
                             if basic:
                                 st.session_state["exam_flash"] = ("ok", t("team.exams.saved", name=name))
                             else:
-                                state = training.admissions(db, actor, project_id, [agent_id])[agent_id]
+                                state = team_exams.admissions(db, actor, project_id, [agent_id])[agent_id]
                                 st.session_state["exam_flash"] = (
                                     ("ok", t("team.exams.admitted", name=name))
                                     if state["admitted"]
@@ -528,7 +529,7 @@ with tabs[2]:
     search = c1.text_input(t("search"), placeholder=t("team.exams.search_hint"), key=f"exam_search_{project_id}")
     exam_type = c2.selectbox(
         t("field.team.exam_type"),
-        ["", *training.EXAM_TYPES],
+        ["", *team_exams.EXAM_TYPES],
         key=f"exam_type_{project_id}",
         format_func=lambda x: t(f"team.exam_type.{x}") if x else t("all"),
     )
@@ -538,7 +539,7 @@ with tabs[2]:
         key=f"exam_result_{project_id}",
         format_func=lambda r: t(f"team.exam.{r}") if r else t("all"),
     )
-    exams = training.list_exams(
+    exams = team_exams.list_exams(
         db,
         actor,
         project_id=project_id,
@@ -557,7 +558,7 @@ with tabs[2]:
 
 # --- results -------------------------------------------------------------------------------------------------------
 with tabs[3]:
-    stats = training.project_exam_stats(db, actor, project_id)
+    stats = team_exams.project_exam_stats(db, actor, project_id)
     if not stats["by_type"]:
         st.info(t("team.exams.empty"))
     else:
@@ -619,7 +620,7 @@ with tabs[3]:
 if staff:
     with tabs[4]:
         open_only = st.toggle(t("team.tracks.open_only"), value=True, key="tracks_open")
-        tracks = training.list_tracks(db, actor, open_only=open_only)
+        tracks = plans.list_tracks(db, actor, open_only=open_only)
         if not tracks:
             st.info(t("team.tracks.empty"))
         else:
@@ -656,7 +657,7 @@ if staff:
         if can(actor, "training.write"):
             c1, c2 = st.columns(2)
             with c1.expander(t("team.tracks.start"), icon=":material/flag:"):
-                busy = {x["agent_id"] for x in training.list_tracks(db, actor, open_only=True)}
+                busy = {x["agent_id"] for x in plans.list_tracks(db, actor, open_only=True)}
                 free = {
                     a["id"]: a
                     for a in directory.list_agents(db, actor)
@@ -672,17 +673,17 @@ if staff:
                             format_func=lambda a: f"{free[a]['employee_no']} · {free[a]['name']}",
                         )
                         track = st.selectbox(
-                            t("team.tracks.track"), list(training.TRACKS), format_func=lambda x: t(f"team.track.{x}")
+                            t("team.tracks.track"), list(plans.TRACKS), format_func=lambda x: t(f"team.track.{x}")
                         )
                         start = st.date_input(t("field.team.start_date"), value=today, format="YYYY-MM-DD")
                         if st.form_submit_button(t("btn.save"), type="primary"):
                             try:
-                                training.start_track(db, actor, agent_id, track, start)
+                                plans.start_track(db, actor, agent_id, track, start)
                             except ValidationError as exc:
                                 show_validation(ctx, exc)
                             else:
                                 st.rerun()
-            open_tracks = {x["id"]: x for x in training.list_tracks(db, actor, open_only=True)}
+            open_tracks = {x["id"]: x for x in plans.list_tracks(db, actor, open_only=True)}
             with c2.expander(t("team.tracks.complete"), icon=":material/done_all:"):
                 if not open_tracks:
                     st.caption(t("team.tracks.empty"))
@@ -702,7 +703,7 @@ if staff:
                         note = st.text_input(t("history.note"))
                         if st.form_submit_button(t("team.tracks.complete_button"), type="primary"):
                             try:
-                                training.complete_stage(db, actor, track_id, on, note)
+                                plans.complete_stage(db, actor, track_id, on, note)
                             except ValidationError as exc:
                                 show_validation(ctx, exc)
                             else:

@@ -47,7 +47,7 @@ def main() -> int:
     from core.kpi import daily_figures, raw_store
     from core.projects import merchants
     from core.qa import reviews, scorecards, scoring
-    from core.team import training
+    from core.team import exams
     from demo import firm, kpi
 
     setup = open_store(path)
@@ -118,13 +118,13 @@ def main() -> int:
                         ratings,
                     )
                 elif operation == "exam":
-                    result = training.record_exam(
+                    result = exams.record_exam(
                         db,
                         admin,
                         {
                             "agent_id": agent["agent_id"],
                             "project_id": project["id"],
-                            "exam_type": training.EXAM_TYPES[0],
+                            "exam_type": exams.EXAM_TYPES[0],
                             "score": rng.randrange(60, 100),
                             "max_score": 100,
                             "examiner": "负载",

@@ -42,7 +42,7 @@ from core.kernel.db import write  # noqa: E402
 from core.projects import merchants
 from core.projects import order_confirmation as oc
 from core.schedule import coverage, shift_settings, shifts
-from core.team import training
+from core.team import exams
 
 
 def build(folder: Path, n_agents: int) -> tuple:
@@ -87,7 +87,7 @@ def build(folder: Path, n_agents: int) -> tuple:
         role = "online" if i < n_agents * 4 // 5 else "reserve"
         directory.assign(db, admin, big, agent_id, role, "day" if i % 8 < 5 else "night", start - timedelta(days=60))
         for exam in ("written", "simulation"):
-            training.record_exam(
+            exams.record_exam(
                 db, admin, {"agent_id": agent_id, "project_id": big, "exam_type": exam, "score": 90, "max_score": 100}
             )
         if role == "reserve" and i % 2:

@@ -24,6 +24,7 @@ import sqlite_utils
 from core.accounts import users
 from core.billing import contracts, invoices, payments, quotes
 from core.kernel import config
+from core.kernel.months import month_bounds, month_of
 from core.kernel.permissions import Actor
 from core.projects import merchants
 
@@ -34,12 +35,12 @@ def demo_months(today: date) -> list[str]:
     months = []
     for _ in range(3):
         first = (first - timedelta(days=1)).replace(day=1)
-        months.insert(0, invoices.month_of(first))
+        months.insert(0, month_of(first))
     return months
 
 
 def _day(month: str, day: int) -> date:
-    start, _ = invoices.month_bounds(month)
+    start, _ = month_bounds(month)
     return start.replace(day=day)
 
 

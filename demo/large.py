@@ -16,7 +16,7 @@ How each part is written, so that the rows are what the app itself would have st
 - QA reviews: scored by core.qa.scoring.compute on the project's scorecard; complaints numbered
   TS-YYYYMMDD-NNNN per day with the day counters, their events and statuses; both in bulk
   (executemany, one transaction per chunk) with one audit row per bulk load, not one per row.
-- Pay runs: core.salary.payroll.run_month for each month missing (the demo firm has three), the past
+- Pay runs: core.salary.payrun.run_month for each month missing (the demo firm has three), the past
   ones approved.
 """
 
@@ -44,12 +44,14 @@ from core.complaints import complaints
 from core.golive import gate
 from core.kernel import audit, config
 from core.kernel.db import write
+from core.kernel.months import month_bounds, previous_month
 from core.kernel.permissions import Actor
 from core.kpi import engine, raw_store
 from core.projects import merchants
 from core.projects import order_confirmation as oc
 from core.qa import scorecards, scoring
-from core.salary import payroll, schemes
+from core.salary import schemes
+from core.salary import payrun
 
 SEED = 20261201
 PLATFORMS = ("tmall", "taobao", "pinduoduo", "jd", "douyin")
@@ -733,7 +735,7 @@ def add_complaints(db: sqlite_utils.Database, scale: Scale, started: float) -> i
     return len(rows_)
 
 
-# --- pay runs (through core.salary.payroll) ---------------------------------------------------------------------------
+# --- pay runs (through core.salary.payrun) ---------------------------------------------------------------------------
 
 
 def add_pay_runs(db: sqlite_utils.Database, scale: Scale, started: float) -> int:
@@ -743,10 +745,10 @@ def add_pay_runs(db: sqlite_utils.Database, scale: Scale, started: float) -> int
 
     months = [demo_salary.demo_months(config.today())[-1]]  # the demo's newest run (the current month from its 15th on)
     for _ in range(scale.pay_months - 1):
-        months.insert(0, payroll.previous_month(months[0]))
+        months.insert(0, previous_month(months[0]))
     have = {r["month"] for r in db.query("SELECT month FROM pay_runs")}
     standard = db.execute("SELECT id FROM salary_schemes ORDER BY id LIMIT 1").fetchone()
-    first_day = payroll.month_bounds(months[0])[0]
+    first_day = month_bounds(months[0])[0]
     if (
         standard
         and not db.execute(
@@ -759,9 +761,9 @@ def add_pay_runs(db: sqlite_utils.Database, scale: Scale, started: float) -> int
     for month in months:
         if month in have:
             continue
-        run_id = payroll.run_month(db, admin, month)
-        if payroll.month_bounds(month)[1] < config.today():
-            payroll.approve_run(db, admin, run_id)
+        run_id = payrun.run_month(db, admin, month)
+        if month_bounds(month)[1] < config.today():
+            payrun.approve_run(db, admin, run_id)
         made += 1
         _log(f"pay run {month}", started)
     return made

@@ -15,9 +15,10 @@ import sqlite_utils
 
 from core.accounts import users
 from core.kernel import config
+from core.kernel.months import month_bounds, month_of, previous_month
 from core.kernel.permissions import Actor
 from core.projects import merchants
-from core.salary import attendance, payroll, schemes
+from core.salary import attendance, payrun, schemes
 
 SEED = 6
 LATE_RATE, ABSENT_RATE, LEAVE_RATE = 0.03, 0.008, 0.01
@@ -26,9 +27,9 @@ LATE_RATE, ABSENT_RATE, LEAVE_RATE = 0.03, 0.008, 0.01
 def demo_months(today: date) -> list[str]:
     """The three months of demo runs, oldest first; the last is the current month from its 15th on."""
     last = today.replace(day=1) if today.day >= 15 else (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-    months = [payroll.month_of(last)]
+    months = [month_of(last)]
     for _ in range(2):
-        months.insert(0, payroll.previous_month(months[0]))
+        months.insert(0, previous_month(months[0]))
     return months
 
 
@@ -77,7 +78,7 @@ def seed(db: sqlite_utils.Database, admin: Actor) -> None:
     manager = _actor(db, "manager", admin)
     today = config.today()
     months = demo_months(today)
-    first_day = payroll.month_bounds(months[0])[0]
+    first_day = month_bounds(months[0])[0]
 
     standard = schemes.create_scheme(
         db,
@@ -106,10 +107,10 @@ def seed(db: sqlite_utils.Database, admin: Actor) -> None:
 
     _attendance(db, manager, rng, first_day, today - timedelta(days=1))
     for month in months:
-        payroll.run_month(db, manager, month)
-    runs = {r["month"]: r["id"] for r in payroll.list_runs(db, manager)}
-    payroll.approve_run(db, manager, runs[months[0]])
-    start, end = payroll.month_bounds(months[0])
+        payrun.run_month(db, manager, month)
+    runs = {r["month"]: r["id"] for r in payrun.list_runs(db, manager)}
+    payrun.approve_run(db, manager, runs[months[0]])
+    start, end = month_bounds(months[0])
     absent = next(
         iter(
             db.query(
@@ -120,7 +121,7 @@ def seed(db: sqlite_utils.Database, admin: Actor) -> None:
         ),
         None,
     )
-    payroll.reopen_run(db, admin, runs[months[0]], "客服补交请假条：缺勤改为请假后重新核算")
+    payrun.reopen_run(db, admin, runs[months[0]], "客服补交请假条：缺勤改为请假后重新核算")
     if absent:
         attendance.save_days(
             db,
@@ -128,6 +129,6 @@ def seed(db: sqlite_utils.Database, admin: Actor) -> None:
             absent["agent_id"],
             [{"day": absent["day"], "shift": absent["shift"], "status": "leave", "note": "补交请假条"}],
         )
-    payroll.run_month(db, manager, months[0])
-    payroll.approve_run(db, manager, runs[months[0]])
-    payroll.approve_run(db, manager, runs[months[1]])
+    payrun.run_month(db, manager, months[0])
+    payrun.approve_run(db, manager, runs[months[0]])
+    payrun.approve_run(db, manager, runs[months[1]])

@@ -27,7 +27,7 @@ from core.kernel import config, excel, workdays
 from core.kernel.db import write
 from core.kernel.permissions import Actor
 from core.projects import merchants
-from core.team import funnel, training
+from core.team import exams, funnel, materials, plans
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈"
@@ -168,7 +168,7 @@ class _Seeder:
     ) -> None:
         maximum = 100 if exam_type != "simulation" else 50
         ratio = self.rng.uniform(0.82, 0.98) if passed else self.rng.uniform(0.55, 0.76)
-        training.record_exam(
+        exams.record_exam(
             self.db,
             self.trainer,
             {
@@ -195,12 +195,12 @@ class _Seeder:
         uploader: Actor | None = None,
     ) -> list[int]:
         ids = [
-            training.upload_material(
+            materials.upload_material(
                 self.db, uploader or self.trainer, project_id, versions[0][1], versions[0][0], title, category
             )
         ]
         for filename, data in versions[1:]:
-            ids.append(training.upload_new_version(self.db, uploader or self.trainer, ids[-1], data, filename))
+            ids.append(materials.upload_new_version(self.db, uploader or self.trainer, ids[-1], data, filename))
         return ids
 
     # --- projects ------------------------------------------------------------------------------
@@ -262,20 +262,20 @@ class _Seeder:
             self.exam(agent_id, project_id, "mystery_shopper", agent_id != members[1], 20, "神秘顾客")
         plan_start = self.ago(126)
         participants = members + pool  # the first team trained before go-live, reserves with them
-        training.save_plan(
+        plans.save_plan(
             self.db,
             self.trainer,
             project_id,
             "mixed",
             plan_start,
-            training.default_plan_end(plan_start),
-            list(training.CONTENT_ITEMS),
+            plans.default_plan_end(plan_start),
+            list(plans.CONTENT_ITEMS),
             participants,
             "上线前集中培训，储备与在岗一起参加",
         )
         for offset, topic in enumerate(("项目情况与产品知识", "话术与常见问题", "模拟对练与质检要求")):
             present = [a for a in participants if self.rng.random() > 0.1]
-            training.add_session(self.db, self.trainer, project_id, plan_start + timedelta(days=offset), topic, present)
+            plans.add_session(self.db, self.trainer, project_id, plan_start + timedelta(days=offset), topic, present)
         for agent_id in newcomers[:leavers]:  # people leave: the team runs short
             assignment = next(
                 m for m in directory.project_team(self.db, self.admin, project_id) if m["agent_id"] == agent_id
@@ -337,13 +337,13 @@ class _Seeder:
         course = self.upload(
             project_id, "新人培训课件", "courseware", [("courseware-v1.pdf", _pdf("Youpin onboarding course v1"))]
         )
-        training.review_material(self.db, merchant, course[0], "returned", "退货运费规则写错了，请按最新政策修改")
+        materials.review_material(self.db, merchant, course[0], "returned", "退货运费规则写错了，请按最新政策修改")
         course.append(
-            training.upload_new_version(
+            materials.upload_new_version(
                 self.db, self.trainer, course[0], _pdf("Youpin onboarding course v2"), "courseware-v2.pdf"
             )
         )
-        training.review_material(self.db, merchant, course[1], "confirmed")
+        materials.review_material(self.db, merchant, course[1], "confirmed")
 
     def seed_meizhuang(self) -> None:
         project_id = self.projects["美妆"]["id"]
@@ -394,19 +394,19 @@ class _Seeder:
                 golive,
                 f"{prefix}:{directory.get_agent(self.db, agent_id)['name']}",
             )
-        training.save_plan(
+        plans.save_plan(
             self.db,
             self.trainer,
             project_id,
             "mock_practice",
             plan_start,
-            training.default_plan_end(plan_start),
+            plans.default_plan_end(plan_start),
             ["project", "business", "industry", "scripts", "cases"],
             people,
             "商家要求重点培训生鲜售后理赔",
         )
-        training.add_session(self.db, self.trainer, project_id, plan_start, "项目情况与水果品类知识", people[:22])
-        training.add_session(
+        plans.add_session(self.db, self.trainer, project_id, plan_start, "项目情况与水果品类知识", people[:22])
+        plans.add_session(
             self.db, self.trainer, project_id, self.ago(2), "拼多多规则与话术模拟对练", people[:20] + people[21:]
         )
         self.upload(
@@ -422,8 +422,8 @@ class _Seeder:
         course = self.upload(
             project_id, "鲜果坊新人课件", "courseware", [("xianguo-course-v1.pdf", _pdf("Xianguo course v1"))]
         )
-        training.review_material(self.db, merchant2, course[0], "returned", "缺少坏果理赔流程，请补充")
-        training.upload_new_version(
+        materials.review_material(self.db, merchant2, course[0], "returned", "缺少坏果理赔流程，请补充")
+        materials.upload_new_version(
             self.db, self.trainer, course[0], _pdf("Xianguo course v2"), "xianguo-course-v2.pdf"
         )
         self.upload(
@@ -441,13 +441,13 @@ class _Seeder:
             self.db, self.manager, project_id, people[:5]
         )  # screening asked for today: 5 of 12 so far
         start = self.today + timedelta(days=2)
-        training.save_plan(
+        plans.save_plan(
             self.db,
             self.trainer,
             project_id,
             "online_course",
             start,
-            training.default_plan_end(start),
+            plans.default_plan_end(start),
             ["project", "business", "scripts", "faq_categories"],
             people,
             "",
@@ -468,7 +468,7 @@ class _Seeder:
 
     def seed_newcomers(self) -> None:
         """Trainees on every stage of every track, candidates, a failed basic exam, an old leaver."""
-        for track, stages in training.TRACKS.items():
+        for track, stages in plans.TRACKS.items():
             for done in range(len(stages) + 1):
                 # into the current stage by a day (two trainees run late), or finished two days ago
                 into = (
@@ -480,10 +480,10 @@ class _Seeder:
                 agent_id = self.agent(
                     ("training",), (self.today - start).days + 3, skills="售后" if track == "aftersales" else "售前"
                 )
-                track_id = training.start_track(self.db, self.trainer, agent_id, track, start)
-                progress = training.track_progress(track, start, [], self.today)
+                track_id = plans.start_track(self.db, self.trainer, agent_id, track, start)
+                progress = plans.track_progress(track, start, [], self.today)
                 for stage in progress["stages"][:done]:
-                    training.complete_stage(
+                    plans.complete_stage(
                         self.db,
                         self.trainer,
                         track_id,
@@ -510,9 +510,9 @@ class _Seeder:
     def seed_agent_login(self) -> None:
         """The demo agent's own record: a finished track long ago."""
         own = directory.agent_for_user(self.db, users.find_by_username(self.db, "agent")["id"])
-        track_id = training.start_track(self.db, self.trainer, own["id"], "no_experience", self.ago(160))
-        for stage in training.track_progress("no_experience", self.ago(160), [], self.today)["stages"]:
-            training.complete_stage(self.db, self.trainer, track_id, stage["planned_end"])
+        track_id = plans.start_track(self.db, self.trainer, own["id"], "no_experience", self.ago(160))
+        for stage in plans.track_progress("no_experience", self.ago(160), [], self.today)["stages"]:
+            plans.complete_stage(self.db, self.trainer, track_id, stage["planned_end"])
 
 
 def seed(db: sqlite_utils.Database, admin: Actor) -> None:

@@ -8,8 +8,9 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from core.kernel import formatting
-from core.salary import payroll, rules
+from core.kernel import formatting, money
+from core.salary import explain, exports
+from core.salary.statement import fmt_value
 from ui import charts
 from ui.context import Context
 
@@ -30,7 +31,7 @@ def _explanation(ctx: Context, explanation: dict[str, Any]) -> None:
             pd.DataFrame(
                 {
                     ctx.t("salary.c.input"): [ctx.t(i["label"]) for i in inputs],
-                    ctx.t("salary.c.value"): [payroll.input_text(i, ctx.lang) for i in inputs],
+                    ctx.t("salary.c.value"): [explain.input_text(i, ctx.lang) for i in inputs],
                 }
             ),
             hide_index=True,
@@ -42,7 +43,7 @@ def _explanation(ctx: Context, explanation: dict[str, Any]) -> None:
         st.caption(ctx.t(table["title"]))
         columns = [ctx.t(c) for c in table["columns"]]
         st.dataframe(
-            pd.DataFrame([[payroll.cell_text(v, ctx.lang) for v in row] for row in table["rows"]], columns=columns),
+            pd.DataFrame([[explain.cell_text(v, ctx.lang) for v in row] for row in table["rows"]], columns=columns),
             hide_index=True,
             width="stretch",
         )
@@ -68,16 +69,16 @@ def statement(ctx: Context, data: dict[str, Any], key: str) -> None:
             projects=data["projects"],
             days=data["days"],
             month_days=data["month_days"],
-            score=rules.fmt_num(data["kpi_score"]),
+            score=money.fmt_num(data["kpi_score"]),
             grade=grade_text(ctx, data.get("grade")),
         )
     )
-    notes = payroll.statement_notes(ctx.db, data)
+    notes = explain.statement_notes(ctx.db, data)
     days_note, index_notes = notes[0], [n for n in notes if n["key"] == "salary.note.index_missing"]
     grade_notes = [n for n in notes if n is not days_note and n not in index_notes]
-    st.caption("\n\n".join(payroll.note_text(n, ctx.lang) for n in [days_note, *grade_notes]))
+    st.caption("\n\n".join(explain.note_text(n, ctx.lang) for n in [days_note, *grade_notes]))
     for index, line in enumerate(data["lines"]):
-        with st.expander(f"{payroll.line_label(line, ctx.lang)} · {formatting.money(line['amount'])}"):
+        with st.expander(f"{explain.line_label(line, ctx.lang)} · {formatting.money(line['amount'])}"):
             _explanation(ctx, line["explanation"])
     indices = data["summary"].get("indices") or {}
     if indices:
@@ -87,7 +88,7 @@ def statement(ctx: Context, data: dict[str, Any], key: str) -> None:
                 {
                     ctx.t("salary.c.kpi"): [ctx.t(f"salary.kpi.{k}") for k in indices],
                     ctx.t("salary.c.value"): [
-                        payroll.fmt_value("pct" if k == "volume_index" else "points", rules.dec(v["value"]))
+                        fmt_value("pct" if k == "volume_index" else "points", money.dec(v["value"]))
                         if v["value"] is not None
                         else ctx.t("salary.no_data_index")
                         for k, v in indices.items()
@@ -99,10 +100,10 @@ def statement(ctx: Context, data: dict[str, Any], key: str) -> None:
             width="stretch",
         )
         for note in index_notes:  # why a figure is missing and what that does to pay
-            st.caption(payroll.note_text(note, ctx.lang))
+            st.caption(explain.note_text(note, ctx.lang))
     st.download_button(
         ctx.t("salary.download_statement"),
-        data=payroll.statement_html(data, ctx.lang).encode("utf-8"),
+        data=exports.statement_html(data, ctx.lang).encode("utf-8"),
         file_name=f"statement-{data['month']}-{data['employee_no']}.html",
         mime="text/html",
         key=f"html_{key}",

@@ -44,11 +44,12 @@ import sqlite_utils
 
 from core.billing import contracts, rules
 from core.kernel import audit, config, formatting
+from core.kernel import money
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
+from core.kernel.months import month_bounds
 from core.kernel.permissions import Actor, PermissionDenied, require, require_project, visible_project_ids
 from core.kpi import daily_figures
-from core.salary.payroll import month_bounds, month_of, previous_month, recent_months  # noqa: F401  (month helpers shared with pay)
 
 INVOICE_STATUSES = ("draft", "approved", "issued", "paid")
 LINE_KINDS = ("seats", "night", "weekend", "discount", "commission", "minimum", "rebate", "credit")
@@ -66,7 +67,7 @@ def _line(kind: str, amount: Decimal, explanation: dict[str, Any], **params: Any
         "kind": kind,
         "label": f"billing.line.{kind}",
         "label_params": params,
-        "amount": rules.money(amount),
+        "amount": money.money(amount),
         "explanation": explanation,
     }
 
@@ -84,10 +85,10 @@ def _segment_inputs(segment: dict, month_days: int) -> list[dict]:
 
 
 def _sales_days(frame: pd.DataFrame) -> tuple[Decimal, list[list[str]]]:
-    total, table = rules.ZERO, []
+    total, table = money.ZERO, []
     for record in frame.sort_values("day").to_dict("records") if not frame.empty else []:
         value = record.get("sales")
-        amount = rules.ZERO if value is None or pd.isna(value) else rules.dec(value)
+        amount = money.ZERO if value is None or pd.isna(value) else money.dec(value)
         total += amount
         converted = record.get("converted")
         table.append(
@@ -106,7 +107,7 @@ def _segment_lines(segment: dict, month_days: int, frame: pd.DataFrame) -> list[
     period = {"start": segment["start"].isoformat(), "end": segment["end"].isoformat(), "days": days}
     inputs = _segment_inputs(segment, month_days)
     lines: list[dict[str, Any]] = []
-    seat_fee = rules.money(rules.prorate(fees["seats"], days, month_days))
+    seat_fee = money.money(money.prorate(fees["seats"], days, month_days))
     lines.append(
         _line(
             "seats",
@@ -122,15 +123,15 @@ def _segment_lines(segment: dict, month_days: int, frame: pd.DataFrame) -> list[
         )
     )
     if fees["night"]:
-        amount = rules.money(rules.prorate(fees["night"], days, month_days))
+        amount = money.money(money.prorate(fees["night"], days, month_days))
         lines.append(
             _line(
                 "night",
                 amount,
                 {
                     "formula": "billing.f.night",
-                    "calc": f"{formatting.amount(fees['seats'])} × {rules.fmt_pct(fees['night_share'])} ×"
-                    f" {rules.fmt_pct(terms['night_surcharge'])}"
+                    "calc": f"{formatting.amount(fees['seats'])} × {money.fmt_pct(fees['night_share'])} ×"
+                    f" {money.fmt_pct(terms['night_surcharge'])}"
                     f" × {days} / {month_days} = {formatting.amount(amount)}",
                     "inputs": [
                         *inputs,
@@ -144,14 +145,14 @@ def _segment_lines(segment: dict, month_days: int, frame: pd.DataFrame) -> list[
             )
         )
     if fees["weekend"]:
-        amount = rules.money(rules.prorate(fees["weekend"], days, month_days))
+        amount = money.money(money.prorate(fees["weekend"], days, month_days))
         lines.append(
             _line(
                 "weekend",
                 amount,
                 {
                     "formula": "billing.f.weekend",
-                    "calc": f"{formatting.amount(fees['seats'])} × {rules.fmt_pct(terms['weekend_surcharge'])} ×"
+                    "calc": f"{formatting.amount(fees['seats'])} × {money.fmt_pct(terms['weekend_surcharge'])} ×"
                     f" {days} / {month_days} = {formatting.amount(amount)}",
                     "inputs": inputs,
                 },
@@ -159,7 +160,7 @@ def _segment_lines(segment: dict, month_days: int, frame: pd.DataFrame) -> list[
             )
         )
     if fees["discount"]:
-        amount = rules.money(rules.prorate(fees["discount"], days, month_days))
+        amount = money.money(money.prorate(fees["discount"], days, month_days))
         lines.append(
             _line(
                 "discount",
@@ -167,29 +168,29 @@ def _segment_lines(segment: dict, month_days: int, frame: pd.DataFrame) -> list[
                 {
                     "formula": "billing.f.discount",
                     "calc": f"−{formatting.amount(fees['seats'] + fees['night'] + fees['weekend'])} ×"
-                    f" {rules.fmt_pct(terms['discount'])}"
+                    f" {money.fmt_pct(terms['discount'])}"
                     f" × {days} / {month_days} = {formatting.amount(amount)}",
                     "inputs": inputs,
                 },
-                rate=rules.fmt_pct(terms["discount"]),
+                rate=money.fmt_pct(terms["discount"]),
                 **period,
             )
         )
-    rate = rules.dec(terms.get("commission_rate") or 0)
+    rate = money.dec(terms.get("commission_rate") or 0)
     if rate > 0:
         sales, table = _sales_days(frame)
-        amount = rules.money(sales * rate)
+        amount = money.money(sales * rate)
         lines.append(
             _line(
                 "commission",
                 amount,
                 {
                     "formula": "billing.f.commission",
-                    "calc": f"{formatting.amount(sales)} × {rules.fmt_pct(rate)} = {formatting.amount(amount)}",
+                    "calc": f"{formatting.amount(sales)} × {money.fmt_pct(rate)} = {formatting.amount(amount)}",
                     "inputs": [
                         _input("billing.in.period", f"{segment['start']} – {segment['end']}"),
                         _input("billing.in.sales", formatting.amount(sales)),
-                        _input("billing.in.commission_rate", rules.fmt_pct(rate)),
+                        _input("billing.in.commission_rate", money.fmt_pct(rate)),
                         _input("billing.in.source", "kpi_shop_daily.sales"),
                     ],
                     "tables": [
@@ -200,7 +201,7 @@ def _segment_lines(segment: dict, month_days: int, frame: pd.DataFrame) -> list[
                         }
                     ],
                 },
-                rate=rules.fmt_pct(rate),
+                rate=money.fmt_pct(rate),
                 **period,
             )
         )
@@ -217,15 +218,15 @@ def month_kpi(frame: pd.DataFrame, kpi: str) -> Decimal | None:
     if kpi == "conversion_rate" and sums.get("consultations"):
         return Decimal(int(round(sums["converted"]))) / Decimal(int(round(sums["consultations"])))
     value = sums.get(kpi)
-    return None if value is None or pd.isna(value) else rules.dec(value)
+    return None if value is None or pd.isna(value) else money.dec(value)
 
 
 def _kpi_text(kpi: str, value: Any) -> str:
     if value is None:
         return "—"
     if kpi.endswith("_s"):
-        return f"{rules.dec(value).quantize(Decimal('0.1'))} s"
-    return rules.fmt_pct(value)
+        return f"{money.dec(value).quantize(Decimal('0.1'))} s"
+    return money.fmt_pct(value)
 
 
 def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, month: str) -> dict[str, Any] | None:
@@ -240,7 +241,7 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
     first, last = parts[0]["start"], parts[-1]["end"]
     shop = daily_figures.shop_days(db, actor, contract["project_id"], first, last)
     lines: list[dict[str, Any]] = []
-    minimum = rules.ZERO
+    minimum = money.ZERO
     for segment in parts:
         frame = (
             shop[(shop["day"] >= segment["start"].isoformat()) & (shop["day"] <= segment["end"].isoformat())]
@@ -249,7 +250,7 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
         )
         lines += _segment_lines(segment, month_days, frame)
         minimum += rules.prorate(segment["terms"].get("minimum_fee") or 0, segment["days"], month_days)
-    minimum = rules.money(minimum)
+    minimum = money.money(minimum)
     service = sum((line["amount"] for line in lines if line["kind"] in SERVICE_KINDS), rules.ZERO)
     if service < minimum:
         lines.append(
@@ -272,7 +273,7 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
     targets = closing.get("kpi_targets") or {}
     served = shop  # every served day of the month
     for rebate in closing.get("rebates") or []:
-        kpi, rate = rebate["kpi"], rules.dec(rebate["rate"])
+        kpi, rate = rebate["kpi"], money.dec(rebate["rate"])
         higher = contracts.REBATE_KPIS.get(kpi, True)
         actual, target = month_kpi(served, kpi), targets.get(kpi)
         due = rules.rebate_due(actual, target, higher)
@@ -282,7 +283,7 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
             _input("billing.in.actual", _kpi_text(kpi, actual)),
             _input("billing.in.target", _kpi_text(kpi, target)),
             _input("billing.in.days_measured", len(served)),
-            _input("billing.in.rebate_rate", rules.fmt_pct(rate)),
+            _input("billing.in.rebate_rate", money.fmt_pct(rate)),
             _input("billing.in.service_fee", formatting.amount(service)),
         ]
         if kpi == "response_30s_rate" and sums.get("waits"):
@@ -291,7 +292,7 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
             )
         if not due:
             continue
-        amount = -rules.money(service * rate)
+        amount = -money.money(service * rate)
         lines.append(
             _line(
                 "rebate",
@@ -299,7 +300,7 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
                 {
                     "formula": "billing.f.rebate_higher" if higher else "billing.f.rebate_lower",
                     "calc": f"{_kpi_text(kpi, actual)} {'<' if higher else '>'} {_kpi_text(kpi, target)} →"
-                    f" −{formatting.amount(service)} × {rules.fmt_pct(rate)}"
+                    f" −{formatting.amount(service)} × {money.fmt_pct(rate)}"
                     f" = {formatting.amount(amount)}",
                     "inputs": inputs,
                 },
@@ -311,7 +312,7 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
         "SELECT * FROM billing_credits WHERE project_id = ? AND month = ? ORDER BY id",
         [contract["project_id"], month],
     ):
-        amount = -rules.money(credit["amount"])
+        amount = -money.money(credit["amount"])
         lines.append(
             _line(
                 "credit",
@@ -564,7 +565,7 @@ def issue(db: sqlite_utils.Database, actor: Actor, invoice_id: int, today: date 
 def parse_amount(value: Any) -> Decimal | None:
     """A finite amount in yuan rounded to the fen, or None (NaN and infinity never compare)."""
     try:
-        amount = rules.money(value)
+        amount = money.money(value)
     except (TypeError, ValueError, ArithmeticError):
         return None
     return amount if amount.is_finite() else None
@@ -613,8 +614,8 @@ def _overdue(row: dict, today: date) -> bool:
 
 
 def _shape_row(row: dict, today: date) -> dict[str, Any]:
-    total, paid = rules.money(row["total"]), rules.money(row["paid_amount"] or 0)
-    outstanding = total - paid if row["status"] in ("issued", "paid") else rules.ZERO
+    total, paid = money.money(row["total"]), money.money(row["paid_amount"] or 0)
+    outstanding = total - paid if row["status"] in ("issued", "paid") else money.ZERO
     overdue = _overdue(row, today)
     return {
         **row,
@@ -679,7 +680,7 @@ def get_invoice(db: sqlite_utils.Database, actor: Actor, invoice_id: int, today:
             "kind": line["kind"],
             "label": line["label"],
             "label_params": json.loads(line["label_params"]),
-            "amount": rules.money(line["amount"]),
+            "amount": money.money(line["amount"]),
             "explanation": json.loads(line["explanation"]),
         }
         for line in rows(db, "SELECT * FROM billing_invoice_lines WHERE invoice_id = ? ORDER BY position", [invoice_id])
@@ -702,7 +703,7 @@ def month_summary(db: sqlite_utils.Database, actor: Actor, month: str) -> dict[s
     found = list_invoices(db, actor, month=month)
     return {
         "count": len(found),
-        "total": sum((i["total"] for i in found), rules.ZERO),
+        "total": sum((i["total"] for i in found), money.ZERO),
         **{status: sum(1 for i in found if i["status"] == status) for status in INVOICE_STATUSES},
     }
 

@@ -28,7 +28,7 @@ import pandas as pd
 import sqlite_utils
 
 from core.billing import rules
-from core.kernel import audit, config, formatting, i18n
+from core.kernel import audit, config, formatting, i18n, money
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
 from core.kernel.permissions import Actor, PermissionDenied, require, require_project, visible_project_ids
@@ -330,7 +330,7 @@ def compute(
     lines = [
         {
             "kind": "seats",
-            "amount": rules.money(fees["seats"]),
+            "amount": money.money(fees["seats"]),
             "calc": f"{seats} × {formatting.amount(price)} = {formatting.amount(fees['seats'])}",
         }
     ]
@@ -338,10 +338,10 @@ def compute(
         lines.append(
             {
                 "kind": "night",
-                "amount": rules.money(fees["night"]),
+                "amount": money.money(fees["night"]),
                 "calc": (
-                    f"{formatting.amount(fees['seats'])} × {rules.fmt_pct(fees['night_share'])} ×"
-                    f" {rules.fmt_pct(terms['night_surcharge'])}"
+                    f"{formatting.amount(fees['seats'])} × {money.fmt_pct(fees['night_share'])} ×"
+                    f" {money.fmt_pct(terms['night_surcharge'])}"
                 ),
             }
         )
@@ -349,30 +349,30 @@ def compute(
         lines.append(
             {
                 "kind": "weekend",
-                "amount": rules.money(fees["weekend"]),
-                "calc": f"{formatting.amount(fees['seats'])} × {rules.fmt_pct(terms['weekend_surcharge'])}",
+                "amount": money.money(fees["weekend"]),
+                "calc": f"{formatting.amount(fees['seats'])} × {money.fmt_pct(terms['weekend_surcharge'])}",
             }
         )
     if fees["discount"]:
         lines.append(
             {
                 "kind": "discount",
-                "amount": rules.money(fees["discount"]),
+                "amount": money.money(fees["discount"]),
                 "calc": (
-                    f"−{formatting.amount(fees['seats'] + fees['night'] + fees['weekend'])} × {rules.fmt_pct(discount)}"
+                    f"−{formatting.amount(fees['seats'] + fees['night'] + fees['weekend'])} × {money.fmt_pct(discount)}"
                 ),
             }
         )
-    subtotal = sum((line["amount"] for line in lines), rules.ZERO)
-    if subtotal < rules.dec(terms["minimum_fee"]):
+    subtotal = sum((line["amount"] for line in lines), money.ZERO)
+    if subtotal < money.dec(terms["minimum_fee"]):
         lines.append(
             {
                 "kind": "minimum",
-                "amount": rules.money(rules.dec(terms["minimum_fee"]) - subtotal),
+                "amount": money.money(money.dec(terms["minimum_fee"]) - subtotal),
                 "calc": f"{formatting.amount(terms['minimum_fee'])} − {formatting.amount(subtotal)}",
             }
         )
-    total = sum((line["amount"] for line in lines), rules.ZERO)
+    total = sum((line["amount"] for line in lines), money.ZERO)
     return {
         "hours": str(hours),
         "band": rules.hours_band(hours),
@@ -381,7 +381,7 @@ def compute(
         "seats": int(seats),
         "seat_method": proposal.method,
         "seat_calc": proposal.calc,
-        "inquiries_per_hour": str(proposal.inquiries_per_hour.quantize(rules.FEN)),
+        "inquiries_per_hour": str(proposal.inquiries_per_hour.quantize(money.FEN)),
         "capacity": str(proposal.capacity),
         "uplift": str(proposal.uplift),
         "terms": terms,
@@ -709,14 +709,14 @@ def _facts(quote: dict[str, Any], t) -> list[tuple[str, str]]:
         (t("billing.c.service_type"), t(f"billing.service.{terms['service_type']}")),
         (
             t("billing.c.hours"),
-            f"{terms['hours_start']}–{terms['hours_end']} ({rules.dec(proposal['hours']).normalize()} h)",
+            f"{terms['hours_start']}–{terms['hours_end']} ({money.dec(proposal['hours']).normalize()} h)",
         ),
         (t("billing.c.weekends"), t("yes") if terms["weekends"] else t("no")),
         (t("billing.c.term_months"), str(request["term_months"])),
         (t("billing.c.seats_proposed"), f"{proposal['seats_proposed']} ({proposal['seat_calc']})"),
         (t("billing.c.seats"), str(proposal["seats"])),
         (t("billing.c.seat_price"), f"{formatting.money(terms['seat_price'])} / {t('billing.per_seat_month')}"),
-        (t("billing.c.commission_rate"), rules.fmt_pct(terms["commission_rate"])),
+        (t("billing.c.commission_rate"), money.fmt_pct(terms["commission_rate"])),
         (t("billing.c.minimum_fee"), f"{formatting.money(terms['minimum_fee'])}"),
         (t("billing.c.valid_until"), quote["valid_until"]),
     ]
@@ -736,7 +736,7 @@ def document_frames(quote: dict[str, Any], lang: str = "zh") -> dict[str, pd.Dat
             {
                 t("billing.c.item"): t(f"billing.qline.{line['kind']}"),
                 t("billing.c.calc"): line["calc"],
-                t("billing.c.amount"): float(rules.money(line["amount"])),
+                t("billing.c.amount"): float(money.money(line["amount"])),
             }
             for line in quote["proposal"]["lines"]
         ]
@@ -744,7 +744,7 @@ def document_frames(quote: dict[str, Any], lang: str = "zh") -> dict[str, pd.Dat
             {
                 t("billing.c.item"): t("billing.c.monthly_total"),
                 t("billing.c.calc"): "",
-                t("billing.c.amount"): float(rules.money(quote["proposal"]["monthly_total"])),
+                t("billing.c.amount"): float(money.money(quote["proposal"]["monthly_total"])),
             }
         ]
     )

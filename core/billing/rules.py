@@ -1,6 +1,6 @@
 """The arithmetic of quotes and merchant invoices (pure, no store): seats, seat prices, surcharges, pro-rating, rebates.
 
-Money is `Decimal`, every amount shown is rounded half-up to the fen (`salary_rules.money`), and a
+Money is `Decimal`, every amount shown is rounded half-up to the fen (`core.kernel.money`), and a
 total is the sum of its rounded lines, so what a merchant adds up on paper is what it is billed.
 
 - Seats (`propose_seats`): inquiries per service day × (1 + the promotion uplift of the shop's
@@ -35,7 +35,7 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from core.salary.rules import FEN, ZERO, dec, fmt_pct, money, prorate  # noqa: F401  (re-exported for billing)
+from core.kernel.money import ZERO, dec, fmt_pct
 
 SERVICE_TYPES = ("presales", "aftersales", "both")
 HOURS_BANDS = (8, 12, 16, 24)

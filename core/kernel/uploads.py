@@ -1,9 +1,10 @@
 """Uploaded files: validated, stored under data/uploads/ by content hash, described by a row.
 
 The name the browser sent is kept as data only; it never becomes a path. Allowed types and the
-size limit are settings (see `core.settings`), but types a browser would run or render as a page
-(HTML, SVG, scripts, programs) are refused whatever the settings say, and the content type a
-download is served with comes from the extension, never from what the uploading browser claimed.
+size limit are app-wide settings (the `settings` table, set by the admin: see the end of this
+module), but types a browser would run or render as a page (HTML, SVG, scripts, programs) are
+refused whatever the settings say, and the content type a download is served with comes from
+the extension, never from what the uploading browser claimed.
 Stored files are named by their hash, without extension, readable by the app's user only.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path, PurePath
 
 import sqlite_utils
@@ -18,7 +20,7 @@ import sqlite_utils
 from core.kernel import audit, config
 from core.kernel.db import one, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
-from core.kernel.permissions import Actor
+from core.kernel.permissions import Actor, require
 
 DEFAULT_ALLOWED_EXTENSIONS = (
     "pdf",
@@ -193,3 +195,63 @@ def read_bytes(db: sqlite_utils.Database, upload_id: int) -> tuple[dict, bytes]:
     """An upload's row and its content (callers check the actor may see what it belongs to)."""
     row = get(db, upload_id)
     return row, _blob_path(row["sha256"]).read_bytes()
+
+
+# --- settings: allowed upload types and size (app-wide: training materials, QA standards) ----------
+
+SETTING_EXTENSIONS = "training.allowed_extensions"
+SETTING_MAX_MB = "training.max_upload_mb"
+STREAMLIT_MAX_UPLOAD_MB = 60  # .streamlit/config.toml server.maxUploadSize: the browser cannot send more
+EXTENSION_PATTERN = re.compile(r"^[a-z0-9]{1,10}$")
+
+
+def _get_setting(db: sqlite_utils.Database, key: str) -> str | None:
+    row = one(db, "SELECT value FROM settings WHERE key = ?", [key])
+    return row["value"] if row else None
+
+
+def allowed_extensions(db: sqlite_utils.Database) -> tuple[str, ...]:
+    """The file types an upload may have (default: DEFAULT_ALLOWED_EXTENSIONS)."""
+    value = _get_setting(db, SETTING_EXTENSIONS)
+    return tuple(value.split(",")) if value else DEFAULT_ALLOWED_EXTENSIONS
+
+
+def max_upload_mb(db: sqlite_utils.Database) -> int:
+    """The size limit of an upload in MB (default: DEFAULT_MAX_BYTES)."""
+    value = _get_setting(db, SETTING_MAX_MB)
+    return int(value) if value else round(DEFAULT_MAX_BYTES / 1024 / 1024)
+
+
+def parse_extensions(text: str) -> tuple[tuple[str, ...], list[FieldError]]:
+    """`.pdf, DOCX xlsx` → ('pdf', 'docx', 'xlsx'), and the errors of what is not a file extension."""
+    found: list[str] = []
+    errors: list[FieldError] = []
+    for raw in re.split(r"[\s,，;；、]+", text):
+        ext = raw.strip().lstrip(".").lower()
+        if not ext:
+            continue
+        if not EXTENSION_PATTERN.match(ext):
+            errors.append(FieldError("team.allowed_extensions", "err.team.bad_extension", {"ext": raw.strip()}))
+        elif ext in NEVER_ALLOWED_EXTENSIONS:  # a browser would render or run it
+            errors.append(FieldError("team.allowed_extensions", "err.team.unsafe_extension", {"ext": ext}))
+        elif ext not in found:
+            found.append(ext)
+    if not found and not errors:
+        errors.append(FieldError("team.allowed_extensions", "err.required"))
+    return tuple(found), errors
+
+
+def set_upload_settings(db: sqlite_utils.Database, actor: Actor, extensions_text: str, max_mb: int) -> None:
+    """The admin sets the allowed types (comma separated) and the size limit (1–60 MB)."""
+    require(actor, "training.settings")
+    extensions, errors = parse_extensions(extensions_text)
+    if isinstance(max_mb, bool) or not isinstance(max_mb, int) or not 1 <= max_mb <= STREAMLIT_MAX_UPLOAD_MB:
+        errors.append(FieldError("team.max_upload_mb", "err.team.range", {"min": 1, "max": STREAMLIT_MAX_UPLOAD_MB}))
+    if errors:
+        raise ValidationError(errors)
+    before = {"extensions": ",".join(allowed_extensions(db)), "max_mb": max_upload_mb(db)}
+    after = {"extensions": ",".join(extensions), "max_mb": max_mb}
+    with write(db):
+        db["settings"].insert({"key": SETTING_EXTENSIONS, "value": after["extensions"]}, replace=True)
+        db["settings"].insert({"key": SETTING_MAX_MB, "value": str(max_mb)}, replace=True)
+        audit.record(db, actor, "update", "setting", "training.uploads", before, after)

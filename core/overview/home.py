@@ -14,7 +14,8 @@ from core.kpi import daily_figures
 from core.projects import merchants
 from core.projects import order_confirmation as oc
 from core.qa import analytics, disputes, reviews
-from core.team import funnel, training
+from core.team import funnel
+from core.team import materials
 
 BEFORE_GOLIVE = ("negotiating", "signed", "training")
 
@@ -100,7 +101,7 @@ def alerts(
     if can(actor, "material.read"):
         for project in merchants.list_projects(db, actor):
             if project["status"] in ("signed", "training"):
-                status = training.materials_status(db, actor, project["id"], day)
+                status = materials.materials_status(db, actor, project["id"], day)
                 if status["overdue"]:
                     found.append(
                         {
@@ -190,10 +191,10 @@ def _overdue_invoice_alerts(db: sqlite_utils.Database, actor: Actor, day: date) 
 def _pay_run_alerts(db: sqlite_utils.Database, actor: Actor) -> list[dict[str, Any]]:
     """Pay runs waiting for approval, when the salary capability is there to ask."""
     try:
-        from core.salary import payroll
+        from core.salary import payrun
     except ImportError:
         return []
-    waiting = getattr(payroll, "runs_waiting_approval", None)
+    waiting = getattr(payrun, "runs_waiting_approval", None)
     if waiting is None or not can(actor, "salary.run"):
         return []
     return [{"kind": "pay_run", "project_id": None, "project": "", "month": r["month"]} for r in waiting(db, actor)]

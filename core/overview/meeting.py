@@ -22,7 +22,8 @@ from core.kpi import daily_figures, hourly
 from core.projects import merchants
 from core.qa import analytics, reviews, settings
 from core.qa import cases as qa_cases
-from core.team import training
+from core.team import exams as team_exams
+from core.team import materials, plans
 
 SUMMARY_KPIS = (
     "consultations",
@@ -366,15 +367,15 @@ def training_section(db: sqlite_utils.Database, actor: Actor, monday: date, proj
     sunday = monday + timedelta(days=6)
     exams = [
         e
-        for e in training.list_exams(db, actor, project_id=project_id)
+        for e in team_exams.list_exams(db, actor, project_id=project_id)
         if monday.isoformat() <= str(e.get("exam_date", ""))[:10] <= sunday.isoformat()
     ]
     return {
         "passed": sum(1 for e in exams if e.get("passed")),
         "failed": sum(1 for e in exams if not e.get("passed")),
         "exams": exams,
-        "materials": training.materials_status(db, actor, project_id),
-        "trainees": training.list_tracks(db, actor, open_only=True),
+        "materials": materials.materials_status(db, actor, project_id),
+        "trainees": plans.list_tracks(db, actor, open_only=True),
     }
 
 

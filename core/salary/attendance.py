@@ -261,7 +261,8 @@ def summary(records: list[dict]) -> dict[str, Any]:
 def month_grid(
     db: sqlite_utils.Database, actor: Actor, start: date, end: date, project_id: int | None = None, search: str = ""
 ) -> list[dict]:
-    """Every agent on a team in [start, end] (optionally of one project) with their days: {agent_id, name, ..., days: {day: status}}."""
+    """Every agent on a team in [start, end] (optionally of one project) with their days: {agent_id, name, ..., days:
+    {day: status}}."""
     require(actor, "attendance.read")
     where, params = (
         ["pa.from_date <= ?", "(pa.to_date IS NULL OR pa.to_date >= ?)", "(a.name LIKE ? OR a.employee_no LIKE ?)"],

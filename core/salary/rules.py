@@ -1,7 +1,8 @@
-"""The arithmetic of pay (pure, no store): money to the fen, commission, KPI achievement and score, grades, limits.
+"""The arithmetic of pay (pure, no store): commission, KPI achievement and score, grades, limits.
 
 Money is `Decimal` throughout and every amount a statement shows is rounded to the fen
-(2 decimals, ROUND_HALF_UP), so what an agent adds up on paper is what payroll pays:
+(2 decimals, ROUND_HALF_UP, by `core.kernel.money`), so what an agent adds up on paper is what
+payroll pays:
 
 - commission: a flat rate on attributed sales, or marginal tiers (each tier's rate on the part of
   the sales inside it: 0.5 % up to 100 000, 0.8 % above → 150 000 gives 500.00 + 400.00). Each
@@ -18,47 +19,12 @@ Money is `Decimal` throughout and every amount a statement shows is rounded to t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
-FEN = Decimal("0.01")
-HUNDRED = Decimal(100)
-ZERO = Decimal(0)
+from core.kernel.money import FEN, HUNDRED, ZERO, dec, money, round_to
+
 GRADES = ("gold", "silver", "bronze")
-
-
-def dec(value: Any) -> Decimal:
-    """A number as an exact Decimal (floats through their shortest text, so 0.1 stays 0.1)."""
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, bool) or value is None:
-        raise TypeError(f"not a number: {value!r}")
-    return Decimal(str(value))
-
-
-def money(value: Any) -> Decimal:
-    """Rounded to the fen, half up (1866.665 → 1866.67)."""
-    return dec(value).quantize(FEN, rounding=ROUND_HALF_UP)
-
-
-def round_to(value: Any, places: int = 2) -> Decimal:
-    """Rounded half up to `places` decimals (scores, percentages)."""
-    return dec(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-
-
-def fmt_pct(fraction: Any, digits: int = 2) -> str:
-    """A fraction as a percentage: 0.005 → 0.50%."""
-    return f"{round_to(dec(fraction) * HUNDRED, digits)}%"
-
-
-def fmt_num(value: Any, digits: int = 2) -> str:
-    """A plain number, rounded half up."""
-    return f"{round_to(value, digits)}"
-
-
-def prorate(amount: Any, days: int, month_days: int) -> Decimal:
-    """A monthly amount for `days` of a month of `month_days` days (not rounded)."""
-    return dec(amount) * Decimal(days) / Decimal(month_days)
 
 
 # --- commission ------------------------------------------------------------------------------------

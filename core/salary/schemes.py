@@ -338,7 +338,8 @@ def latest(db: sqlite_utils.Database, scheme_id: int) -> dict[str, Any]:
     row = one(
         db,
         """SELECT s.id, s.name, v.version, v.data, v.note, v.created_at FROM salary_schemes s
-                     JOIN salary_scheme_versions v ON v.scheme_id = s.id WHERE s.id = ? ORDER BY v.version DESC LIMIT 1""",
+                     JOIN salary_scheme_versions v ON v.scheme_id = s.id WHERE s.id = ? """
+        """ORDER BY v.version DESC LIMIT 1""",
         [scheme_id],
     )
     if row is None:
@@ -436,7 +437,8 @@ def assignments(db: sqlite_utils.Database, actor: Actor) -> list[dict]:
         db,
         """SELECT x.id, x.scheme_id, s.name AS scheme_name, x.project_id, x.agent_id, x.from_date,
                               m.name || ' · ' || p.name AS project_name, a.name AS agent_name,
-                              CASE WHEN x.agent_id IS NOT NULL THEN 'agent' WHEN x.project_id IS NOT NULL THEN 'project' ELSE 'company' END AS level
+                              CASE WHEN x.agent_id IS NOT NULL THEN 'agent' WHEN x.project_id IS NOT NULL THEN """
+        """'project' ELSE 'company' END AS level
                        FROM salary_scheme_assignments x JOIN salary_schemes s ON s.id = x.scheme_id
                        LEFT JOIN projects p ON p.id = x.project_id LEFT JOIN merchants m ON m.id = p.merchant_id
                        LEFT JOIN agents a ON a.id = x.agent_id
@@ -452,7 +454,8 @@ class Chooser:
         self.db = db
         self.choices = rows(
             db,
-            "SELECT id, scheme_id, project_id, agent_id, from_date FROM salary_scheme_assignments ORDER BY from_date, id",
+            "SELECT id, scheme_id, project_id, agent_id, from_date FROM salary_scheme_assignments "
+            "ORDER BY from_date, id",
         )
         self._versions: dict[int, dict[str, Any]] = {}
 

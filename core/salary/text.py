@@ -73,7 +73,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "salary.indices": ("综合指标（本月）", "Composite indices (this month)"),
     "salary.no_data": ("无数据（0分）", "no data (0 points)"),
     "salary.no_data_index": ("无数据", "no data"),
-    # what a statement's figures mean (core.salary.payroll.statement_notes)
+    # what a statement's figures mean (core.salary.explain.statement_notes)
     "salary.notes": ("说明", "What these figures mean"),
     "salary.note.days": (
         "在岗 {days}/{month_days} 天：{start} 至 {end} 在项目团队中的日历天数（含休息日），底薪和绩效按 在岗天数 ÷ 当月天数 折算；"

@@ -29,7 +29,7 @@ from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, ValidationError
 from core.kernel.permissions import Actor, can, require_project
 from core.schedule.shift_settings import WORK_SHIFTS, default_required, overlap, settings, shift_times_of
-from core.team import training
+from core.team import exams
 
 CELL_VALUES = ("day", "night", "rest", "leave")
 MAX_DAYS_IN_A_ROW = 6
@@ -177,7 +177,7 @@ def team_pool(db: sqlite_utils.Database, actor: Actor, project_id: int, start: d
     members = sorted(by_agent.values(), key=lambda r: (r["role"] != "online", r["shift"], r["employee_no"]))
     # an agent choosing a swap partner sees the team, not its exam results
     status = (
-        training.admissions(db, actor, project_id, [m["agent_id"] for m in members])
+        exams.admissions(db, actor, project_id, [m["agent_id"] for m in members])
         if members and can(actor, "project.read")
         else {}
     )

@@ -37,7 +37,7 @@ from core.kernel.errors import FieldError, ValidationError
 from core.kernel.permissions import Actor, can, require_project
 from core.projects import merchants
 from core.projects import order_confirmation as oc
-from core.team import training
+from core.team import exams
 
 DEFAULT_RATIOS = {"screen_ratio": 3.0, "admit_ratio": 2.0, "schedule_ratio": 1.5}
 DEFAULT_SCREENING_DAYS = 3
@@ -171,15 +171,15 @@ def save_settings(
     if not required_exams:
         errors.append(FieldError("team.required_exams", "err.required"))
     for exam_type, mark in pass_marks.items():
-        if exam_type not in training.EXAM_TYPES:
+        if exam_type not in exams.EXAM_TYPES:
             errors.append(FieldError("team.pass_mark", "err.invalid_choice"))
         elif isinstance(mark, bool) or not isinstance(mark, (int, float)) or not 0 < mark <= 1:
             errors.append(FieldError("team.pass_mark", "err.rate_range"))
     if errors:
         raise ValidationError(errors)
     confirmed = oc.latest_confirmed(db, actor, project_id)
-    implied = training.default_required_exams(confirmed["data"].get("examiner") if confirmed else None)
-    current_marks = training.pass_marks(db, project_id)
+    implied = exams.default_required_exams(confirmed["data"].get("examiner") if confirmed else None)
+    current_marks = exams.pass_marks(db, project_id)
     with write(db):
         update_settings(
             db,
@@ -191,12 +191,10 @@ def save_settings(
             screening_days,
             screening_requested_on,
         )
-        training.set_required_exams(
-            db, actor, project_id, None if set(required_exams) == set(implied) else required_exams
-        )
+        exams.set_required_exams(db, actor, project_id, None if set(required_exams) == set(implied) else required_exams)
         for exam_type, mark in pass_marks.items():
             if abs(mark - current_marks[exam_type]) > 1e-9:
-                training.set_pass_mark(db, actor, project_id, exam_type, mark)
+                exams.set_pass_mark(db, actor, project_id, exam_type, mark)
 
 
 def accept_materials_gap(db: sqlite_utils.Database, actor: Actor, project_id: int, note: str) -> None:
@@ -232,7 +230,7 @@ def withdraw_materials_gap(db: sqlite_utils.Database, actor: Actor, project_id: 
 def eligible_agents(db: sqlite_utils.Database, actor: Actor, project_id: int, skill: str | None = None) -> list[dict]:
     """Agents screening may match to the project: basic exam passed, not left, not matched yet."""
     require_project(db, actor, project_id, "team.screen")
-    qualified = training.basic_qualified_ids(db)
+    qualified = exams.basic_qualified_ids(db)
     matched = {
         r["agent_id"]
         for r in db.query(
@@ -253,7 +251,7 @@ def match_candidates(
     require_project(db, actor, project_id, "team.screen")
     if not agent_ids:
         raise ValidationError.single("team.agent_ids", "err.required")
-    qualified = training.basic_qualified_ids(db)
+    qualified = exams.basic_qualified_ids(db)
     errors: list[FieldError] = []
     for agent_id in agent_ids:
         agent = one(db, "SELECT id, name, status FROM agents WHERE id = ?", [agent_id])
@@ -318,14 +316,15 @@ def candidates(db: sqlite_utils.Database, actor: Actor, project_id: int) -> list
     found = rows(
         db,
         """SELECT c.agent_id, c.matched_on, a.name, a.employee_no, a.status, a.skills,
-                               (SELECT pa.role || ':' || pa.shift FROM project_agents pa WHERE pa.project_id = c.project_id
+                               (SELECT pa.role || ':' || pa.shift FROM project_agents pa """
+        """WHERE pa.project_id = c.project_id
                                   AND pa.agent_id = c.agent_id AND (pa.to_date IS NULL OR pa.to_date >= ?)
                                   ORDER BY pa.from_date DESC LIMIT 1) AS team
                         FROM project_candidates c JOIN agents a ON a.id = c.agent_id
                         WHERE c.project_id = ? AND c.withdrawn_on IS NULL ORDER BY c.matched_on, a.employee_no""",
         [day, project_id],
     )
-    status = training.admissions(db, actor, project_id, [c["agent_id"] for c in found])
+    status = exams.admissions(db, actor, project_id, [c["agent_id"] for c in found])
     for c in found:
         info = status[c["agent_id"]]
         c["admitted"] = info["admitted"] and c["status"] != "left"
@@ -403,7 +402,7 @@ def team(db: sqlite_utils.Database, actor: Actor, project_id: int) -> list[dict]
     )
     if not can(actor, "team.internal"):
         return [{k: m[k] for k in MERCHANT_TEAM_FIELDS} for m in found]
-    status = training.admissions(db, actor, project_id, [m["agent_id"] for m in found])
+    status = exams.admissions(db, actor, project_id, [m["agent_id"] for m in found])
     for m in found:
         m["admitted"] = status[m["agent_id"]]["admitted"]
         m["missing"] = status[m["agent_id"]]["missing"]
@@ -434,13 +433,15 @@ def funnel(db: sqlite_utils.Database, actor: Actor, project_id: int, today: date
     active = rows(
         db,
         """SELECT c.agent_id, c.matched_on FROM project_candidates c JOIN agents a ON a.id = c.agent_id
-                         WHERE c.project_id = ? AND c.withdrawn_on IS NULL AND a.status != 'left' ORDER BY c.matched_on""",
+                         WHERE c.project_id = ? AND c.withdrawn_on IS NULL AND a.status != 'left' """
+        """ORDER BY c.matched_on""",
         [project_id],
     )
-    status = training.admissions(db, actor, project_id, [c["agent_id"] for c in active])
+    status = exams.admissions(db, actor, project_id, [c["agent_id"] for c in active])
     scheduled = db.execute(
         """SELECT COUNT(DISTINCT pa.agent_id) FROM project_agents pa JOIN agents a ON a.id = pa.agent_id
-                              WHERE pa.project_id = ? AND (pa.to_date IS NULL OR pa.to_date >= ?) AND a.status != 'left'""",
+                              WHERE pa.project_id = ? AND (pa.to_date IS NULL OR pa.to_date >= ?) """
+        """AND a.status != 'left'""",
         [project_id, today.isoformat()],
     ).fetchone()[0]
     reached = {

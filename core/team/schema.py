@@ -112,7 +112,7 @@ M004_TEAM: list[str] = [
         present INTEGER NOT NULL CHECK (present IN (0, 1)),
         PRIMARY KEY (session_id, agent_id)
     )""",
-    # Newcomers' tracks (templates in core.team.training.TRACKS) and the stages each trainee finished.
+    # Newcomers' tracks (templates in core.team.plans.TRACKS) and the stages each trainee finished.
     """CREATE TABLE agent_tracks (
         id INTEGER PRIMARY KEY,
         agent_id INTEGER NOT NULL REFERENCES agents(id),

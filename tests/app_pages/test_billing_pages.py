@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from core.billing import contracts, invoices, payments, quotes
 from core.kernel import config
+from core.kernel.months import recent_months
 from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
 
@@ -60,7 +61,7 @@ def test_a_bad_quote_request_is_refused_in_chinese_and_nothing_is_saved(demo_db)
 def test_manager_bills_a_month_and_approves_a_draft(demo_db):
     db, _ = demo_db
     manager = actor_of(db, "manager")
-    month = invoices.recent_months(13)[1]
+    month = recent_months(13)[1]
     at = open_page(logged_in("manager"), "app_pages/billing.py")
     assert not at.exception, at.exception
     at.selectbox(key="billing_month").select(month).run()

@@ -7,7 +7,9 @@ import sqlite3
 import pytest
 
 from core.bootstrap import open_store
-from core.salary import payroll
+from core.kernel import i18n
+from core.kernel.months import recent_months
+from core.salary import payrun
 from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
 
@@ -41,7 +43,7 @@ def demo_copy(seeded, tmp_path, monkeypatch):
 
 
 def runs_by_month(db) -> dict[str, dict]:
-    return {r["month"]: r for r in payroll.list_runs(db, actor_of(db, "admin"))}
+    return {r["month"]: r for r in payrun.list_runs(db, actor_of(db, "admin"))}
 
 
 def test_manager_sees_the_draft_month_its_statements_and_a_line_that_opens(demo_copy):
@@ -61,7 +63,7 @@ def test_manager_sees_the_draft_month_its_statements_and_a_line_that_opens(demo_
 
 
 def test_manager_runs_a_month_that_was_never_run(demo_copy):
-    months = payroll.recent_months(13)
+    months = recent_months(13)
     missing = next(m for m in months if m not in runs_by_month(demo_copy))
     at = open_page(logged_in("manager"), "app_pages/salary.py")
     at.selectbox(key="salary_month").select(missing).run()
@@ -128,7 +130,7 @@ def test_my_pay_says_what_days_on_duty_and_attendance_count_and_why_there_is_no_
     at = open_page(logged_in("agent"), "app_pages/my_pay.py")
     assert not at.exception, at.exception
     captions = "\n".join(c.value for c in at.caption)
-    estimate = payroll.month_to_date(demo_copy, actor_of(demo_copy, "agent"))
+    estimate = payrun.month_to_date(demo_copy, actor_of(demo_copy, "agent"))
     # 在岗 beside 出勤: each says what it counts
     assert f"在岗 {estimate['days']}/{estimate['month_days']} 天：本月" in captions and "含休息日" in captions
     assert "出勤 = 已排班的班次中出勤或迟到的天数" in captions
@@ -137,7 +139,7 @@ def test_my_pay_says_what_days_on_duty_and_attendance_count_and_why_there_is_no_
     # an index without a figure says why and what it means for pay, and is not shown as "0 points"
     missing = [k for k, v in estimate["summary"]["indices"].items() if v["value"] is None]
     for name in missing:
-        assert f"{payroll.i18n.t('salary.kpi.' + name)}无数据：" in captions
+        assert f"{i18n.t('salary.kpi.' + name)}无数据：" in captions
     index_table = next(d.value for d in at.dataframe if list(d.value.columns) == ["KPI", "数值", "计算过程"])
     assert "无数据（0分）" not in index_table.to_string()
 

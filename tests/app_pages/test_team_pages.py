@@ -12,10 +12,10 @@ import pytest
 from core.accounts import users
 from core.agents import directory
 from core.bootstrap import open_store
-from core.kernel import audit
+from core.kernel import audit, uploads
 from core.projects import merchants
 from core.team import funnel as team
-from core.team import training
+from core.team import materials
 from demo import team as demo_team
 from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
@@ -221,7 +221,7 @@ def test_a_trainer_uploads_courseware_and_a_wrong_type_is_refused(db):
     next(w for w in at.text_input if w.label == "标题").input("售后专项课件")
     next(b for b in at.button if b.label == "上传" and b.form_id == f"mat_upload_{project_id}").click().run()
     assert not at.exception
-    listed = {m["title"]: m for m in training.list_materials(db, actor_of(db, "admin"), project_id)}
+    listed = {m["title"]: m for m in materials.list_materials(db, actor_of(db, "admin"), project_id)}
     assert listed["售后专项课件"]["review_status"] == "pending"
 
 
@@ -233,7 +233,7 @@ def test_the_merchant_confirms_pending_courseware(db):
     button(at, "确认无误").click().run()
     assert not at.exception
     course = next(
-        m for m in training.list_materials(db, actor_of(db, "admin"), project_id) if m["category"] == "courseware"
+        m for m in materials.list_materials(db, actor_of(db, "admin"), project_id) if m["category"] == "courseware"
     )
     assert course["review_status"] == "confirmed"
 
@@ -281,7 +281,7 @@ def test_the_admin_sets_the_upload_types_and_size(db):
     next(n for n in at.number_input if n.label == "文件大小上限(MB)").set_value(20)
     next(b for b in at.button if b.label == "保存" and b.form_id == "upload_settings").click().run()
     assert not at.exception
-    assert training.allowed_extensions(db) == ("pdf", "pptx") and training.max_upload_mb(db) == 20
+    assert uploads.allowed_extensions(db) == ("pdf", "pptx") and uploads.max_upload_mb(db) == 20
 
 
 def test_the_pages_speak_english_too(db):

@@ -39,7 +39,7 @@ from core.bootstrap import open_store
 from core.complaints import complaints
 from core.kernel import backup
 from core.kpi import daily_figures, raw_store, summary_store
-from core.salary import payroll
+from core.salary import payrun
 from tests.conftest import ROOT, actor_of
 
 MARKER = "IN_TRANSACTION"
@@ -52,7 +52,7 @@ sys.path.insert(0, sys.argv[2])
 job = json.loads(sys.argv[1])
 from core.accounts import users
 from core.kpi import raw_store, summary_store
-from core.salary import payroll as salary
+from core.salary import payrun
 from core.bootstrap import open_store
 
 db = open_store(os.environ["APP_DB"])
@@ -84,7 +84,7 @@ elif job["kind"] == "raw":
     preview = raw_store.preview_raw(db, actor, job["project_id"], data, "messages.csv")
     raw_store.import_raw(db, actor, job["project_id"], preview, after_first_chunk("SELECT count(*) FROM chat_messages"))
 elif job["kind"] == "pay_run":
-    store = salary._store_statement
+    store = payrun._store_statement
     stored = []
 
     def store_then_stop(db_, run_id, statement):
@@ -93,8 +93,8 @@ elif job["kind"] == "pay_run":
         if len(stored) == 3:
             stop("SELECT count(*) FROM pay_lines")
 
-    salary._store_statement = store_then_stop
-    salary.run_month(db, actor, job["month"])
+    payrun._store_statement = store_then_stop
+    payrun.run_month(db, actor, job["month"])
 print("FINISHED", flush=True)  # the job never gets here: it is killed first
 """
 
@@ -301,7 +301,7 @@ def test_a_pay_run_killed_mid_transaction_keeps_the_previous_draft_intact(demo_d
     db = open_store(path)
     try:
         assert db.execute("SELECT count(*) FROM pay_statements WHERE run_id = ?", [run_id]).fetchone()[0] == statements
-        assert payroll.run_month(db, actor_of(db, "manager"), month) == run_id
+        assert payrun.run_month(db, actor_of(db, "manager"), month) == run_id
         assert db.execute("SELECT computations FROM pay_runs WHERE id = ?", [run_id]).fetchone()[0] == computations + 1
     finally:
         db.close()

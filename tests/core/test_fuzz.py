@@ -930,16 +930,14 @@ def test_attendance_save_days_stores_every_day_or_none(firm, records):
     max_mb=st.one_of(st.integers(1, 60), VALUES),
 )
 def test_training_upload_settings_parse_and_save_whole_or_not_at_all(firm, text, max_mb):
-    from core.team import training
-
     db, actors, _project, watch = firm
-    extensions, errors = training.parse_extensions(text)
+    extensions, errors = uploads.parse_extensions(text)
     check_errors(errors)
-    assert all(training.EXTENSION_PATTERN.match(e) for e in extensions) and len(set(extensions)) == len(extensions)
-    accepted, _ = refused_or(lambda: training.set_upload_settings(db, actors["admin"], text, max_mb), watch)
+    assert all(uploads.EXTENSION_PATTERN.match(e) for e in extensions) and len(set(extensions)) == len(extensions)
+    accepted, _ = refused_or(lambda: uploads.set_upload_settings(db, actors["admin"], text, max_mb), watch)
     if accepted:
         assert not errors
-        assert training.allowed_extensions(db) == extensions and training.max_upload_mb(db) == max_mb
+        assert uploads.allowed_extensions(db) == extensions and uploads.max_upload_mb(db) == max_mb
 
 
 @FUZZ
@@ -967,10 +965,10 @@ def test_training_upload_settings_parse_and_save_whole_or_not_at_all(firm, text,
     data={"agent_id": 1, "exam_type": "written", "score": 50, "max_score": 100, "exam_date": datetime(2026, 11, 3, 10)}
 )
 def test_record_exam_stores_a_valid_score_or_nothing(firm, data):
-    from core.team import training
+    from core.team import exams
 
     db, actors, _project, watch = firm
-    accepted, exam_id = refused_or(lambda: training.record_exam(db, actors["trainer"], data), watch)
+    accepted, exam_id = refused_or(lambda: exams.record_exam(db, actors["trainer"], data), watch)
     if accepted:
         row = db.execute("SELECT score, max_score, passed FROM exams WHERE id = ?", [exam_id]).fetchone()
         assert row is not None and math.isfinite(row[0]) and math.isfinite(row[1]) and 0 <= row[0] <= row[1]

@@ -314,7 +314,7 @@ def test_the_sweep_finds_the_functions_it_is_about():
     assert len(names) > 250
     assert {
         "core.complaints.complaints.log_complaint",
-        "core.salary.payroll.run_month",
+        "core.salary.payrun.run_month",
         "core.kpi.summary_store.import_summary",
         "core.billing.payments.record_payment",
         "core.schedule.shifts.save_cells",

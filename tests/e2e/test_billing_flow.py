@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from core.billing import invoices
 from core.kernel import config
+from core.kernel.months import month_of
 from tests.e2e.conftest import shot
 from tests.e2e.helpers import choose, login, logout
 
@@ -22,7 +22,7 @@ def picked(page, label: str, text: str):
 
 def test_quote_accept_contract_bill_issue_and_pay(server, page):
     base, logins = server
-    month = invoices.month_of(config.today())  # the contract starts today: its first month is this one
+    month = month_of(config.today())  # the contract starts today: its first month is this one
     login(page, base, "manager", logins["manager"])
     page.goto(base + "/quotes")
     expect(page.get_by_role("heading", name="报价", exact=True)).to_be_visible()

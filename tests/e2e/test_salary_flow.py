@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from core.kernel import config
-from core.salary import payroll
+from core.kernel.months import previous_month
 from demo.salary import demo_months
 from tests.e2e.conftest import shot
 from tests.e2e.helpers import choose, login, logout, settle
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.e2e
 
 def test_manager_runs_approves_and_exports_a_month_and_the_agent_reads_its_statement(server, page):
     base, logins = server
-    month = payroll.previous_month(demo_months(config.today())[0])  # the month before the demo's runs: never run
+    month = previous_month(demo_months(config.today())[0])  # the month before the demo's runs: never run
     login(page, base, "manager", logins["manager"])
     page.goto(base + "/salary")
     expect(page.get_by_role("heading", name="薪资核算")).to_be_visible()

@@ -86,3 +86,14 @@ def test_a_stored_file_has_no_extension_and_cannot_be_executed(fresh_db, admin):
     assert len(files) == 1 and files[0].name == uploads.get(fresh_db, upload_id)["sha256"] and "." not in files[0].name
     mode = stat.S_IMODE(os.stat(files[0]).st_mode)
     assert mode == 0o600 and not mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+
+
+def test_upload_settings_never_allow_web_pages_scripts_or_programs(fresh_db, admin):
+    with pytest.raises(ValidationError) as caught:
+        uploads.set_upload_settings(fresh_db, admin, "pdf, .HTML, svg, exe, docx", 10)
+    assert {(e.key, e.params["ext"]) for e in caught.value.errors} == {
+        ("err.team.unsafe_extension", "html"),
+        ("err.team.unsafe_extension", "svg"),
+        ("err.team.unsafe_extension", "exe"),
+    }
+    assert uploads.allowed_extensions(fresh_db) == uploads.DEFAULT_ALLOWED_EXTENSIONS

@@ -1,4 +1,5 @@
-"""Attendance: the shop's shifts, present or late from the check-in, the six-on-one-off schedule, the rate, who may see it."""
+"""Attendance: the shop's shifts, present or late from the check-in, the six-on-one-off schedule, the rate, who may
+see it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The arithmetic of pay, with hand-computed figures: commission tiers, rounding, achievement, points, score, grades, limits."""
+"""The arithmetic of pay, with hand-computed figures: commission tiers, rounding, achievement, points, score, grades,
+limits."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 
-from core.kernel import formatting
 from core.salary import rules
 
 TIERS = [{"from": 0, "rate": 0.005}, {"from": 100000, "rate": 0.008}]
@@ -42,20 +42,6 @@ def test_tiers_given_in_any_order_are_sorted_by_their_start():
 
 def test_flat_rate_is_rate_times_sales_rounded_to_the_fen():
     assert rules.commission(Decimal("12345.67"), "flat", rate=0.01)[0] == Decimal("123.46")  # 123.4567
-
-
-def test_money_rounds_half_up_to_the_fen_even_where_floats_would_not():
-    assert rules.money(Decimal("1866.665")) == Decimal("1866.67")
-    assert rules.money(2.675) == Decimal("2.68")  # binary 2.67499999… would round down
-    assert rules.money(Decimal("-0.005")) == Decimal("-0.01")
-    assert (
-        formatting.amount(Decimal("12345.6")) == "12,345.60"
-    )  # one money formatter for pay and everything else (core.kernel.formatting)
-
-
-def test_prorate_by_days_of_the_month():
-    assert rules.money(rules.prorate(3500, 16, 30)) == Decimal("1866.67")
-    assert rules.money(rules.prorate(3000, 10, 31)) == Decimal("967.74")
 
 
 def test_higher_is_better_achievement_is_actual_over_target_capped():

@@ -1,4 +1,5 @@
-"""Pay schemes: the default of the trade, validation naming every problem, versions, who is paid by which scheme, the form's units."""
+"""Pay schemes: the default of the trade, validation naming every problem, versions, who is paid by which scheme, the
+form's units."""
 
 from __future__ import annotations
 

@@ -24,7 +24,8 @@ from core.agents import directory
 from core.kernel.permissions import Actor
 from core.projects import merchants
 from core.projects import order_confirmation as oc
-from core.salary import schemes
+from core.salary import payrun, schemes
+from core.salary.statement import compute_month
 
 MONTH = "2026-09"
 START, END = date(2026, 9, 1), date(2026, 9, 30)
@@ -205,3 +206,12 @@ def lines_of(statement: dict, kind: str | None = None) -> list[dict]:
 
 def amounts(statement: dict, kind: str) -> list[str]:
     return [f"{line['amount']:.2f}" for line in lines_of(statement, kind)]
+
+
+def statement_of(f, agent_id: int, month: str = MONTH) -> dict:
+    return next(s for s in compute_month(f.db, month) if s["agent_id"] == agent_id)
+
+
+def run_and_read(f, agent_id: int) -> dict:
+    run_id = payrun.run_month(f.db, f.manager, MONTH)
+    return payrun.get_statement(f.db, f.manager, run_id, agent_id)

@@ -11,7 +11,7 @@ from core.kernel import config
 from core.kernel.permissions import Actor
 from core.projects import merchants
 from core.projects import order_confirmation as oc
-from core.team import training
+from core.team import exams
 
 
 def confirmed_project(
@@ -61,7 +61,7 @@ def make_agents(db, admin: Actor, n: int, prefix: str = "A", status: str = "trai
             db, admin, {"name": f"{prefix}{i}", "employee_no": f"{prefix}{i:03d}", "status": status}
         )
         if basic:
-            training.record_exam(
+            exams.record_exam(
                 db,
                 admin,
                 {"agent_id": agent_id, "project_id": None, "exam_type": "written", "score": 90, "max_score": 100},
@@ -74,7 +74,7 @@ def pass_exams(
     db, admin: Actor, project_id: int, agent_id: int, types=("written", "simulation"), score: float = 90
 ) -> None:
     for exam_type in types:
-        training.record_exam(
+        exams.record_exam(
             db,
             admin,
             {"agent_id": agent_id, "project_id": project_id, "exam_type": exam_type, "score": score, "max_score": 100},

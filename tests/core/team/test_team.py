@@ -11,8 +11,8 @@ from core.kernel import config
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import PermissionDenied
 from core.projects import merchants
+from core.team import exams as team_exams
 from core.team import funnel as team
-from core.team import training
 from tests.core.team.team_support import confirmed_project, make_agents, pass_exams, user
 
 # --- arithmetic -------------------------------------------------------------------------------------
@@ -60,7 +60,7 @@ def test_only_agents_who_passed_the_basic_exam_and_have_not_left_can_be_matched(
     qualified = make_agents(fresh_db, admin, 2, "Q")
     untrained = make_agents(fresh_db, admin, 1, "U", basic=False)
     failed = make_agents(fresh_db, admin, 1, "F", basic=False)
-    training.record_exam(
+    team_exams.record_exam(
         fresh_db, admin, {"agent_id": failed[0], "exam_type": "written", "score": 70, "max_score": 100}
     )
     leaver = make_agents(fresh_db, admin, 1, "L")
@@ -129,14 +129,14 @@ def test_admission_needs_every_required_exam_and_says_which_is_missing():
         {"id": 1, "exam_type": "written", "exam_date": "2025-03-01", "passed": 1},
         {"id": 2, "exam_type": "simulation", "exam_date": "2025-03-02", "passed": 0},
     ]
-    result = training.admission(required, exams)
+    result = team_exams.admission(required, exams)
     assert not result["admitted"] and result["missing"] == ["simulation", "merchant"]
     exams += [
         {"id": 3, "exam_type": "simulation", "exam_date": "2025-03-03", "passed": 1},
         {"id": 4, "exam_type": "merchant", "exam_date": "2025-03-03", "passed": 1},
     ]
-    assert training.admission(required, exams) == {
-        **training.admission(required, exams),
+    assert team_exams.admission(required, exams) == {
+        **team_exams.admission(required, exams),
         "admitted": True,
         "missing": [],
     }
@@ -147,22 +147,22 @@ def test_the_latest_attempt_counts_so_a_failed_retake_undoes_a_pass():
         {"id": 1, "exam_type": "written", "exam_date": "2025-03-01", "passed": 1},
         {"id": 2, "exam_type": "written", "exam_date": "2025-03-05", "passed": 0},
     ]
-    assert training.admission(("written",), exams)["missing"] == ["written"]
+    assert team_exams.admission(("written",), exams)["missing"] == ["written"]
 
 
 def test_required_exams_follow_the_order_confirmations_examiner(fresh_db, admin):
     ours = confirmed_project(fresh_db, admin, "我方考核店", examiner="us")
     both = confirmed_project(fresh_db, admin, "双方考核店", examiner="both")
     merchant_only = confirmed_project(fresh_db, admin, "商家考核店", examiner="merchant")
-    assert training.required_exams(fresh_db, admin, ours) == ("written", "simulation")
-    assert training.required_exams(fresh_db, admin, both) == ("written", "simulation", "merchant")
-    assert training.required_exams(fresh_db, admin, merchant_only) == ("merchant",)
-    training.set_required_exams(fresh_db, admin, ours, ["written"])
-    assert training.required_exams(fresh_db, admin, ours) == ("written",)
-    training.set_required_exams(fresh_db, admin, ours, None)
-    assert training.required_exams(fresh_db, admin, ours) == ("written", "simulation")
+    assert team_exams.required_exams(fresh_db, admin, ours) == ("written", "simulation")
+    assert team_exams.required_exams(fresh_db, admin, both) == ("written", "simulation", "merchant")
+    assert team_exams.required_exams(fresh_db, admin, merchant_only) == ("merchant",)
+    team_exams.set_required_exams(fresh_db, admin, ours, ["written"])
+    assert team_exams.required_exams(fresh_db, admin, ours) == ("written",)
+    team_exams.set_required_exams(fresh_db, admin, ours, None)
+    assert team_exams.required_exams(fresh_db, admin, ours) == ("written", "simulation")
     with pytest.raises(ValidationError):
-        training.set_required_exams(fresh_db, admin, ours, [])
+        team_exams.set_required_exams(fresh_db, admin, ours, [])
 
 
 def test_when_the_merchant_examines_our_exams_alone_do_not_admit(fresh_db, admin):
@@ -286,10 +286,10 @@ def test_the_settings_form_saves_all_or_nothing_and_does_not_pin_the_implied_exa
         fresh_db, admin, project_id, ratios, 2, None, ["written", "simulation"], {"written": 0.9, "simulation": 0.8}
     )
     assert [s["target"] for s in team.funnel(fresh_db, admin, project_id)["stages"]] == [10, 6, 5]
-    assert training.pass_marks(fresh_db, project_id)["written"] == 0.9
+    assert team_exams.pass_marks(fresh_db, project_id)["written"] == 0.9
     assert not team.settings(fresh_db, admin, project_id)[
         "required_exams_set"
     ]  # the order confirmation's choice still rules
     team.save_settings(fresh_db, admin, project_id, ratios, 2, None, ["written"], {})
     assert team.settings(fresh_db, admin, project_id)["required_exams_set"]
-    assert training.required_exams(fresh_db, admin, project_id) == ("written",)
+    assert team_exams.required_exams(fresh_db, admin, project_id) == ("written",)

@@ -6,7 +6,7 @@ import re
 
 from core.agents import directory
 from core.kernel import i18n
-from core.team import funnel, training
+from core.team import exams, funnel, materials, plans
 from tests.conftest import ROOT
 
 
@@ -14,11 +14,13 @@ def test_every_value_label_exists_in_both_languages():
     keys = {f"team.agent_status.{s}" for s in directory.AGENT_STATUSES}
     keys |= {f"team.role.{r}" for r in directory.TEAM_ROLES} | {f"team.shift.{s}" for s in directory.SHIFTS}
     keys |= {f"team.stage.{s}" for s in funnel.STAGES}
-    keys |= {f"team.exam_type.{x}" for x in training.EXAM_TYPES}
-    keys |= {f"team.category.{c}" for c in training.CATEGORIES} | {f"team.review.{r}" for r in training.REVIEW_STATUSES}
-    keys |= {f"team.method.{m}" for m in training.METHODS} | {f"team.content.{c}" for c in training.CONTENT_ITEMS}
-    keys |= {f"team.track.{x}" for x in training.TRACKS}
-    keys |= {f"team.stage_name.{s.key}" for stages in training.TRACKS.values() for s in stages}
+    keys |= {f"team.exam_type.{x}" for x in exams.EXAM_TYPES}
+    keys |= {f"team.category.{c}" for c in materials.CATEGORIES} | {
+        f"team.review.{r}" for r in materials.REVIEW_STATUSES
+    }
+    keys |= {f"team.method.{m}" for m in plans.METHODS} | {f"team.content.{c}" for c in plans.CONTENT_ITEMS}
+    keys |= {f"team.track.{x}" for x in plans.TRACKS}
+    keys |= {f"team.stage_name.{s.key}" for stages in plans.TRACKS.values() for s in stages}
     keys |= {
         k.replace("err.team.not_ready_", "team.ready.") for k in i18n.CATALOGUE if k.startswith("err.team.not_ready_")
     }
@@ -27,7 +29,15 @@ def test_every_value_label_exists_in_both_languages():
 
 def test_every_field_an_error_names_has_a_label():
     fields: set[str] = set()
-    for name in ("agents/directory", "team/funnel", "team/training", "golive/gate"):
+    for name in (
+        "agents/directory",
+        "team/funnel",
+        "team/materials",
+        "team/exams",
+        "team/plans",
+        "kernel/uploads",
+        "golive/gate",
+    ):
         text = (ROOT / "core" / f"{name}.py").read_text()
         fields |= set(re.findall(r'(?:FieldError|single)\("(team\.[a-z_]+)"', text))
         fields |= {

@@ -11,12 +11,12 @@ from core.kernel import config
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import PermissionDenied
 from core.projects import merchants
-from core.team import training
+from core.team import exams
 from tests.core.team.team_support import confirmed_project, make_agents, user
 
 
 def exam(db, actor, agent_id, project_id, exam_type="written", score=80, max_score=100, **extra):
-    return training.record_exam(
+    return exams.record_exam(
         db,
         actor,
         {
@@ -31,39 +31,39 @@ def exam(db, actor, agent_id, project_id, exam_type="written", score=80, max_sco
 
 
 def test_the_default_pass_mark_is_80_percent_inclusive():
-    assert training.is_pass(80, 100, 0.8)
-    assert not training.is_pass(79.5, 100, 0.8)
-    assert training.is_pass(40, 50, 0.8)
-    assert training.is_pass(24, 30, 0.8)  # 0.8000000000000002 vs 0.8: equal after rounding
+    assert exams.is_pass(80, 100, 0.8)
+    assert not exams.is_pass(79.5, 100, 0.8)
+    assert exams.is_pass(40, 50, 0.8)
+    assert exams.is_pass(24, 30, 0.8)  # 0.8000000000000002 vs 0.8: equal after rounding
 
 
 def test_a_recorded_exam_keeps_the_pass_mark_in_force(fresh_db, admin):
     project_id = confirmed_project(fresh_db, admin)
     [agent_id] = make_agents(fresh_db, admin, 1)
     first = exam(fresh_db, admin, agent_id, project_id, score=85)
-    training.set_pass_mark(fresh_db, admin, project_id, "written", 0.9)
+    exams.set_pass_mark(fresh_db, admin, project_id, "written", 0.9)
     second = exam(fresh_db, admin, agent_id, project_id, score=85)
-    by_id = {e["id"]: e for e in training.list_exams(fresh_db, admin, project_id=project_id)}
+    by_id = {e["id"]: e for e in exams.list_exams(fresh_db, admin, project_id=project_id)}
     assert (by_id[first]["pass_mark"], by_id[first]["passed"]) == (0.8, 1)
     assert (by_id[second]["pass_mark"], by_id[second]["passed"]) == (0.9, 0)
-    assert training.pass_marks(fresh_db, project_id)["simulation"] == 0.8  # per type
-    assert training.pass_marks(fresh_db, None)["written"] == 0.8  # basic exams use the default
+    assert exams.pass_marks(fresh_db, project_id)["simulation"] == 0.8  # per type
+    assert exams.pass_marks(fresh_db, None)["written"] == 0.8  # basic exams use the default
 
 
 def test_pass_marks_are_fractions_between_0_and_1(fresh_db, admin):
     project_id = confirmed_project(fresh_db, admin)
     for bad in (0, 1.2, "x"):
         with pytest.raises(ValidationError):
-            training.set_pass_mark(fresh_db, admin, project_id, "written", bad)
+            exams.set_pass_mark(fresh_db, admin, project_id, "written", bad)
     with pytest.raises(ValidationError):
-        training.set_pass_mark(fresh_db, admin, project_id, "essay", 0.7)
+        exams.set_pass_mark(fresh_db, admin, project_id, "essay", 0.7)
 
 
 def test_exam_validation_reports_every_problem(fresh_db, admin):
     project_id = confirmed_project(fresh_db, admin)
     [agent_id] = make_agents(fresh_db, admin, 1)
     with pytest.raises(ValidationError) as caught:
-        training.record_exam(
+        exams.record_exam(
             fresh_db,
             admin,
             {
@@ -82,7 +82,7 @@ def test_exam_validation_reports_every_problem(fresh_db, admin):
         ("team.notes", "err.too_long"),
     }
     with pytest.raises(ValidationError) as caught:
-        training.record_exam(
+        exams.record_exam(
             fresh_db,
             admin,
             {"agent_id": 999, "project_id": project_id, "exam_type": "quiz", "score": None, "max_score": 0},
@@ -104,7 +104,7 @@ def test_the_examiner_defaults_to_who_recorded_it(fresh_db, admin):
     [agent_id] = make_agents(fresh_db, admin, 1)
     exam(fresh_db, admin, agent_id, project_id)
     exam(fresh_db, admin, agent_id, project_id, "merchant", examiner="商家刘女士")
-    assert [e["examiner"] for e in training.list_exams(fresh_db, admin, project_id=project_id)] == [
+    assert [e["examiner"] for e in exams.list_exams(fresh_db, admin, project_id=project_id)] == [
         "商家刘女士",
         "总监",
     ]
@@ -117,7 +117,7 @@ def test_project_statistics_give_pass_rates_averages_and_who_failed_why(fresh_db
     exam(fresh_db, admin, ids[1], project_id, score=70, notes="售后政策不熟")
     exam(fresh_db, admin, ids[2], project_id, score=80)
     exam(fresh_db, admin, ids[0], project_id, "simulation", score=45, max_score=50)
-    stats = training.project_exam_stats(fresh_db, admin, project_id)
+    stats = exams.project_exam_stats(fresh_db, admin, project_id)
     assert [(r["exam_type"], r["attempts"], r["passed"], r["pass_rate"], r["average"]) for r in stats["by_type"]] == [
         ("written", 3, 2, 0.6667, 0.8),
         ("simulation", 1, 1, 1.0, 0.9),
@@ -135,18 +135,18 @@ def test_an_agent_sees_only_their_own_exams_and_a_merchant_only_its_projects(fre
     exam(fresh_db, admin, ids[0], project_id)
     exam(fresh_db, admin, ids[1], project_id)
     exam(fresh_db, admin, ids[1], other)
-    assert {e["agent_id"] for e in training.list_exams(fresh_db, agent_user)} == {ids[0]}  # their basic exam too
+    assert {e["agent_id"] for e in exams.list_exams(fresh_db, agent_user)} == {ids[0]}  # their basic exam too
     merchant = user(
         fresh_db, admin, "shop", "merchant", merchants.get_project(fresh_db, admin, project_id)["merchant_id"]
     )
-    seen = training.list_exams(fresh_db, merchant)
+    seen = exams.list_exams(fresh_db, merchant)
     assert {e["project_id"] for e in seen} == {project_id} and len(seen) == 2
     with pytest.raises(PermissionDenied):
-        training.project_exam_stats(fresh_db, merchant, other)
+        exams.project_exam_stats(fresh_db, merchant, other)
     with pytest.raises(PermissionDenied):
         exam(fresh_db, merchant, ids[0], project_id)
     stranger = user(fresh_db, admin, "kf2", "agent")
-    assert training.list_exams(fresh_db, stranger) == []
+    assert exams.list_exams(fresh_db, stranger) == []
 
 
 def test_list_filters_by_type_result_and_basic(fresh_db, admin):
@@ -154,9 +154,7 @@ def test_list_filters_by_type_result_and_basic(fresh_db, admin):
     ids = make_agents(fresh_db, admin, 2)
     exam(fresh_db, admin, ids[0], project_id, score=60)
     exam(fresh_db, admin, ids[1], project_id, "simulation", score=95)
-    assert len(training.list_exams(fresh_db, admin, basic_only=True)) == 2
-    assert [e["agent_id"] for e in training.list_exams(fresh_db, admin, project_id=project_id, passed=False)] == [
-        ids[0]
-    ]
-    assert [e["agent_id"] for e in training.list_exams(fresh_db, admin, exam_type="simulation")] == [ids[1]]
-    assert [e["agent_id"] for e in training.list_exams(fresh_db, admin, project_id=project_id, search="A1")] == [ids[1]]
+    assert len(exams.list_exams(fresh_db, admin, basic_only=True)) == 2
+    assert [e["agent_id"] for e in exams.list_exams(fresh_db, admin, project_id=project_id, passed=False)] == [ids[0]]
+    assert [e["agent_id"] for e in exams.list_exams(fresh_db, admin, exam_type="simulation")] == [ids[1]]
+    assert [e["agent_id"] for e in exams.list_exams(fresh_db, admin, project_id=project_id, search="A1")] == [ids[1]]

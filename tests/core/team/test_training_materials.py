@@ -10,7 +10,7 @@ from core.kernel import audit, config, uploads
 from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import PermissionDenied
 from core.projects import merchants
-from core.team import training
+from core.team import materials
 from tests.core.team.team_support import confirmed_project, user
 
 
@@ -34,7 +34,7 @@ def upload(
     category="product",
     **kw,
 ):
-    return training.upload_material(db, actor, project_id, data, name, title, category, **kw)
+    return materials.upload_material(db, actor, project_id, data, name, title, category, **kw)
 
 
 def test_a_type_outside_the_allowed_list_is_refused_with_the_list(fresh_db, trainer, project):
@@ -46,9 +46,9 @@ def test_a_type_outside_the_allowed_list_is_refused_with_the_list(fresh_db, trai
 
 
 def test_the_allowed_types_and_size_limit_are_settings(fresh_db, admin, trainer, project):
-    training.set_upload_settings(fresh_db, admin, ".PDF, docx；mp4", 1)
-    assert training.allowed_extensions(fresh_db) == ("pdf", "docx", "mp4")
-    assert training.max_upload_mb(fresh_db) == 1
+    uploads.set_upload_settings(fresh_db, admin, ".PDF, docx；mp4", 1)
+    assert uploads.allowed_extensions(fresh_db) == ("pdf", "docx", "mp4")
+    assert uploads.max_upload_mb(fresh_db) == 1
     with pytest.raises(ValidationError) as caught:
         upload(fresh_db, trainer, project, b"a,b", "名单.csv")  # csv is allowed by default, not any more
     assert caught.value.errors[0].key == "err.file_type"
@@ -60,29 +60,18 @@ def test_the_allowed_types_and_size_limit_are_settings(fresh_db, admin, trainer,
 
 def test_upload_settings_refuse_bad_values_and_non_admins(fresh_db, admin, trainer):
     with pytest.raises(ValidationError) as caught:
-        training.set_upload_settings(fresh_db, admin, "pdf, ../x, ", 0)
+        uploads.set_upload_settings(fresh_db, admin, "pdf, ../x, ", 0)
     assert {(e.field, e.key) for e in caught.value.errors} == {
         ("team.allowed_extensions", "err.team.bad_extension"),
         ("team.max_upload_mb", "err.team.range"),
     }
     with pytest.raises(ValidationError):
-        training.set_upload_settings(fresh_db, admin, " , ", 10)
+        uploads.set_upload_settings(fresh_db, admin, " , ", 10)
     with pytest.raises(ValidationError):
-        training.set_upload_settings(fresh_db, admin, "pdf", training.STREAMLIT_MAX_UPLOAD_MB + 1)
+        uploads.set_upload_settings(fresh_db, admin, "pdf", uploads.STREAMLIT_MAX_UPLOAD_MB + 1)
     with pytest.raises(PermissionDenied):
-        training.set_upload_settings(fresh_db, trainer, "pdf", 10)
-    assert training.allowed_extensions(fresh_db) == uploads.DEFAULT_ALLOWED_EXTENSIONS
-
-
-def test_upload_settings_never_allow_web_pages_scripts_or_programs(fresh_db, admin):
-    with pytest.raises(ValidationError) as caught:
-        training.set_upload_settings(fresh_db, admin, "pdf, .HTML, svg, exe, docx", 10)
-    assert {(e.key, e.params["ext"]) for e in caught.value.errors} == {
-        ("err.team.unsafe_extension", "html"),
-        ("err.team.unsafe_extension", "svg"),
-        ("err.team.unsafe_extension", "exe"),
-    }
-    assert training.allowed_extensions(fresh_db) == uploads.DEFAULT_ALLOWED_EXTENSIONS
+        uploads.set_upload_settings(fresh_db, trainer, "pdf", 10)
+    assert uploads.allowed_extensions(fresh_db) == uploads.DEFAULT_ALLOWED_EXTENSIONS
 
 
 def test_an_empty_file_and_a_bad_category_are_both_reported(fresh_db, trainer, project):
@@ -99,12 +88,12 @@ def test_an_empty_file_and_a_bad_category_are_both_reported(fresh_db, trainer, p
 
 def test_an_untitled_material_is_named_after_its_file(fresh_db, trainer, project):
     material_id = upload(fresh_db, trainer, project, b"x", "../售后流程.v2.txt", title=" ")
-    assert training.get_material(fresh_db, trainer, material_id)["title"] == "售后流程.v2"
+    assert materials.get_material(fresh_db, trainer, material_id)["title"] == "售后流程.v2"
 
 
 def test_a_name_with_a_path_is_stored_by_hash_under_its_base_name(fresh_db, trainer, project):
     material_id = upload(fresh_db, trainer, project, b"%PDF-1.4 rules", "../../x.pdf")
-    material = training.get_material(fresh_db, trainer, material_id)
+    material = materials.get_material(fresh_db, trainer, material_id)
     assert material["original_name"] == "x.pdf"
     files = [p for p in config.uploads_dir().rglob("*") if p.is_file()]
     assert [p.name for p in files] == [material["sha256"]]
@@ -115,11 +104,11 @@ def test_two_uploads_of_the_same_bytes_share_the_stored_file(fresh_db, trainer, 
     first = upload(fresh_db, trainer, project, b"same", "a.txt", title="话术A", category="scripts")
     second = upload(fresh_db, trainer, project, b"same", "b.txt", title="话术B", category="scripts")
     assert (
-        training.get_material(fresh_db, trainer, first)["sha256"]
-        == training.get_material(fresh_db, trainer, second)["sha256"]
+        materials.get_material(fresh_db, trainer, first)["sha256"]
+        == materials.get_material(fresh_db, trainer, second)["sha256"]
     )
     assert len([p for p in config.uploads_dir().rglob("*") if p.is_file()]) == 1
-    assert training.material_file(fresh_db, trainer, second) == (
+    assert materials.material_file(fresh_db, trainer, second) == (
         "b.txt",
         b"same",
         "text/plain",
@@ -128,51 +117,51 @@ def test_two_uploads_of_the_same_bytes_share_the_stored_file(fresh_db, trainer, 
 
 def test_a_new_version_keeps_the_old_one(fresh_db, trainer, project):
     v1 = upload(fresh_db, trainer, project, b"v1", "规则.txt", title="平台规则", category="platform_rules")
-    v2 = training.upload_new_version(fresh_db, trainer, v1, b"v2", "规则-新.txt")
-    [listed] = training.list_materials(fresh_db, trainer, project)
+    v2 = materials.upload_new_version(fresh_db, trainer, v1, b"v2", "规则-新.txt")
+    [listed] = materials.list_materials(fresh_db, trainer, project)
     assert listed["id"] == v2 and listed["version"] == 2 and listed["title"] == "平台规则"
-    versions = training.material_versions(fresh_db, trainer, v1)
+    versions = materials.material_versions(fresh_db, trainer, v1)
     assert [(v["version"], v["original_name"]) for v in versions] == [(2, "规则-新.txt"), (1, "规则.txt")]
-    assert training.material_file(fresh_db, trainer, v1)[1] == b"v1"
-    assert training.material_file(fresh_db, trainer, v2)[1] == b"v2"
+    assert materials.material_file(fresh_db, trainer, v1)[1] == b"v1"
+    assert materials.material_file(fresh_db, trainer, v2)[1] == b"v2"
     with pytest.raises(ValidationError):
-        training.upload_new_version(fresh_db, trainer, v1, b"", "empty.txt")
+        materials.upload_new_version(fresh_db, trainer, v1, b"", "empty.txt")
 
 
 def test_courseware_goes_to_the_merchant_who_confirms_or_returns_it_with_a_comment(fresh_db, admin, trainer, project):
     merchant = user(fresh_db, admin, "shop", "merchant", merchants.get_project(fresh_db, admin, project)["merchant_id"])
     course = upload(fresh_db, trainer, project, b"slides", "课件.pptx", title="新人课件", category="courseware")
     other = upload(fresh_db, trainer, project)
-    assert training.get_material(fresh_db, merchant, course)["review_status"] == "pending"
-    assert training.get_material(fresh_db, merchant, other)["review_status"] == "not_required"
+    assert materials.get_material(fresh_db, merchant, course)["review_status"] == "pending"
+    assert materials.get_material(fresh_db, merchant, other)["review_status"] == "not_required"
     with pytest.raises(ValidationError) as caught:
-        training.review_material(fresh_db, merchant, course, "returned", " ")
+        materials.review_material(fresh_db, merchant, course, "returned", " ")
     assert caught.value.errors[0].key == "err.team.comment_required"
-    training.review_material(fresh_db, merchant, course, "returned", "退换货政策写错了")
-    returned = training.get_material(fresh_db, trainer, course)
+    materials.review_material(fresh_db, merchant, course, "returned", "退换货政策写错了")
+    returned = materials.get_material(fresh_db, trainer, course)
     assert (
         returned["review_status"] == "returned"
         and returned["review_comment"] == "退换货政策写错了"
         and returned["reviewer"] == "shop"
     )
-    v2 = training.upload_new_version(fresh_db, trainer, course, b"slides v2", "课件v2.pptx")
-    assert training.get_material(fresh_db, merchant, v2)["review_status"] == "pending"
+    v2 = materials.upload_new_version(fresh_db, trainer, course, b"slides v2", "课件v2.pptx")
+    assert materials.get_material(fresh_db, merchant, v2)["review_status"] == "pending"
     with pytest.raises(ValidationError) as caught:
-        training.review_material(fresh_db, merchant, course, "confirmed")  # an old version
+        materials.review_material(fresh_db, merchant, course, "confirmed")  # an old version
     assert caught.value.errors[0].key == "err.team.not_latest_version"
-    training.review_material(fresh_db, merchant, v2, "confirmed")
-    assert training.materials_status(fresh_db, trainer, project)["reviews"]["confirmed"] == 1
+    materials.review_material(fresh_db, merchant, v2, "confirmed")
+    assert materials.materials_status(fresh_db, trainer, project)["reviews"]["confirmed"] == 1
     with pytest.raises(ValidationError):
-        training.review_material(fresh_db, merchant, v2, "returned", "再改")  # no longer pending
+        materials.review_material(fresh_db, merchant, v2, "returned", "再改")  # no longer pending
     with pytest.raises(PermissionDenied):
-        training.review_material(fresh_db, trainer, v2, "confirmed")  # the merchant confirms, not us
+        materials.review_material(fresh_db, trainer, v2, "confirmed")  # the merchant confirms, not us
     assert [r["action"] for r in audit.search(fresh_db, admin, entity="training_material")].count("review") == 2
 
 
 def test_any_material_can_be_sent_for_confirmation(fresh_db, trainer, project):
     material_id = upload(fresh_db, trainer, project, ask_confirmation=False)
-    training.request_review(fresh_db, trainer, material_id)
-    assert training.get_material(fresh_db, trainer, material_id)["review_status"] == "pending"
+    materials.request_review(fresh_db, trainer, material_id)
+    assert materials.get_material(fresh_db, trainer, material_id)["review_status"] == "pending"
 
 
 def test_a_merchant_reads_and_downloads_its_own_materials_only(fresh_db, admin, trainer, project):
@@ -180,21 +169,21 @@ def test_a_merchant_reads_and_downloads_its_own_materials_only(fresh_db, admin, 
     merchant = user(fresh_db, admin, "shop", "merchant", merchants.get_project(fresh_db, admin, project)["merchant_id"])
     own_id = upload(fresh_db, trainer, project)
     other_id = upload(fresh_db, trainer, other)
-    assert [m["id"] for m in training.list_materials(fresh_db, merchant, project)] == [own_id]
-    assert training.material_file(fresh_db, merchant, own_id)[1] == b"%PDF-1.4 product sheet"
+    assert [m["id"] for m in materials.list_materials(fresh_db, merchant, project)] == [own_id]
+    assert materials.material_file(fresh_db, merchant, own_id)[1] == b"%PDF-1.4 product sheet"
     with pytest.raises(NotFound):
-        training.material_file(fresh_db, merchant, other_id)
+        materials.material_file(fresh_db, merchant, other_id)
     with pytest.raises(PermissionDenied):
-        training.list_materials(fresh_db, merchant, other)
+        materials.list_materials(fresh_db, merchant, other)
     with pytest.raises(PermissionDenied):
         upload(fresh_db, merchant, project)  # merchants read; they do not upload
 
 
 def test_the_order_confirmations_materials_state_shows_and_an_overdue_due_date_is_flagged(fresh_db, admin):
     late = confirmed_project(fresh_db, admin, "迟交店", materials_complete=False, due_in_days=3)
-    status = training.materials_status(fresh_db, admin, late)
+    status = materials.materials_status(fresh_db, admin, late)
     assert status["complete"] is False and status["missing"] == "售后政策" and not status["overdue"]
-    status = training.materials_status(fresh_db, admin, late, today=config.today() + timedelta(days=4))
+    status = materials.materials_status(fresh_db, admin, late, today=config.today() + timedelta(days=4))
     assert status["overdue"]
     done = confirmed_project(fresh_db, admin, "齐全店")
-    assert not training.materials_status(fresh_db, admin, done, today=config.today() + timedelta(days=30))["overdue"]
+    assert not materials.materials_status(fresh_db, admin, done, today=config.today() + timedelta(days=30))["overdue"]

@@ -1,0 +1,166 @@
+"""A pay run to take away: the payroll workbook (one row per agent, every line with its calculation) and
+one statement as a printable page.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+import pandas as pd
+import sqlite_utils
+
+from core.kernel import config, formatting, i18n, money
+from core.kernel.db import rows
+from core.kernel.permissions import Actor, require
+from core.salary import schemes
+from core.salary.explain import line_label
+from core.salary.payrun import run_row, run_statements
+from core.salary.statement import fmt_value
+
+# the printed statement's style sheet: A4 with 12 mm margins, the fonts of Chinese text, figures right-aligned
+STATEMENT_STYLE = (
+    "@page { size: A4; margin: 12mm; }\n"
+    'body { font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", sans-serif; '
+    "font-size: 10pt; color: #212529; margin: 0; }\n"
+    "h1 { font-size: 15pt; margin: 0 0 2mm; } h2 { font-size: 11pt; margin: 4mm 0 1mm; }\n"
+    ".company { color: #495057; } .draft { color: #c92a2a; font-weight: bold; }\n"
+    "table { width: 100%; border-collapse: collapse; } "
+    "th, td { border: 1px solid #ced4da; padding: 1.2mm 2mm; text-align: left; vertical-align: top; }\n"
+    "th { background: #f1f3f5; } .num { text-align: right; white-space: nowrap; } "
+    ".calc { color: #495057; font-size: 8.5pt; }\n"
+    "table.meta { width: auto; } .meta td { border: none; padding: 0.6mm 6mm 0.6mm 0; }\n"
+    "@media screen { body { max-width: 190mm; margin: 8mm auto; } } "
+    "tr.total td { font-weight: bold; background: #f1f3f5; font-size: 11pt; }\n"
+    "footer { margin-top: 4mm; color: #868e96; font-size: 8pt; }\n"
+    "@media print { tr { page-break-inside: avoid; } }\n"
+)
+
+
+def payroll_frames(db: sqlite_utils.Database, actor: Actor, run_id: int, lang: str = "zh") -> dict[str, pd.DataFrame]:
+    """The month's payroll sheet (one row per agent) and every line with its calculation, for Excel."""
+    require(actor, "salary.read")
+    run = run_row(db, run_id)
+    t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
+    statements = run_statements(db, actor, run_id)
+    sheet = pd.DataFrame(
+        [
+            {
+                t("salary.c.employee_no"): s["employee_no"],
+                t("salary.c.agent"): s["agent_name"],
+                t("salary.c.projects"): s["projects"],
+                t("salary.c.days"): s["days"],
+                t("salary.c.sales"): float(money.money(s["sales"])),
+                t("salary.c.base"): float(money.money(s["base"])),
+                t("salary.c.commission"): float(money.money(s["commission"])),
+                t("salary.c.performance"): float(money.money(s["performance"])),
+                t("salary.c.bonus"): float(money.money(s["bonus"])),
+                t("salary.c.deductions"): float(money.money(s["deductions"])),
+                t("salary.c.adjustments"): float(money.money(s["adjustments"])),
+                t("salary.c.total"): float(money.money(s["total"])),
+                t("salary.c.kpi_score"): float(money.round_to(s["kpi_score"])),
+                t("salary.c.grade"): t(f"salary.grade.{s['grade']}") if s["grade"] else "",
+            }
+            for s in statements
+        ]
+    )
+    detail = []
+    for s in statements:
+        for line in rows(
+            db,
+            """SELECT l.* FROM pay_lines l JOIN pay_statements s ON s.id = l.statement_id
+                                WHERE s.run_id = ? AND s.agent_id = ? ORDER BY l.position""",
+            [run_id, s["agent_id"]],
+        ):
+            explanation = json.loads(line["explanation"])
+            detail.append(
+                {
+                    t("salary.c.employee_no"): s["employee_no"],
+                    t("salary.c.agent"): s["agent_name"],
+                    t("salary.c.item"): line_label(
+                        {"label": line["label"], "label_params": json.loads(line["label_params"])}, lang
+                    ),
+                    t("salary.c.formula"): t(explanation["formula"]),
+                    t("salary.c.calc"): explanation.get("calc", ""),
+                    t("salary.c.amount"): float(money.money(line["amount"])),
+                }
+            )
+    status = t(f"salary.status.{run['status']}")
+    return {
+        t("salary.sheet.payroll", month=run["month"], status=status): sheet,
+        t("salary.sheet.lines"): pd.DataFrame(detail),
+    }
+
+
+def statement_html(statement: dict[str, Any], lang: str = "zh") -> str:
+    """A one-page printable statement: every value escaped, fits A4 when printed."""
+    t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
+    e = lambda value: html.escape("" if value is None else str(value))  # noqa: E731
+    status = t(f"salary.status.{statement.get('status', 'draft')}")
+    grade = t(f"salary.grade.{statement['grade']}") if statement.get("grade") else "—"
+    meta = [
+        (t("salary.c.agent"), statement["agent_name"]),
+        (t("salary.c.employee_no"), statement["employee_no"]),
+        (t("salary.c.projects"), statement["projects"]),
+        (t("salary.c.period"), f"{statement['start']} – {statement['end']}"),
+        (t("salary.c.days"), f"{statement['days']} / {statement['month_days']}"),
+        (t("salary.c.kpi_score"), money.fmt_num(statement["kpi_score"])),
+        (t("salary.c.grade"), grade),
+        (t("salary.c.status"), status),
+    ]
+    line_rows = "".join(
+        f"<tr><td>{e(line_label(line, lang))}</td>"
+        f"<td class='calc'>{e(t(line['explanation']['formula']))}<br>{e(line['explanation'].get('calc', ''))}</td>"
+        f"<td class='num'>{e(formatting.amount(line['amount']))}</td></tr>"
+        for line in statement["lines"]
+    )
+    kpi_rows = ""
+    for segment in statement["summary"].get("segments", []):
+        for k in segment["kpis"]:
+            unit = schemes.KPIS[k["kpi"]][1]
+            actual = fmt_value(unit, money.dec(k["actual"])) if k["actual"] is not None else t("salary.no_data")
+            achievement = money.fmt_pct(money.dec(k["achievement"])) if k["achievement"] is not None else "—"
+            kpi_rows += (
+                f"<tr><td>{e(segment['project'])}</td><td>{e(t('salary.kpi.' + k['kpi']))}</td>"
+                f"<td class='num'>{e(actual)}</td>"
+                f"<td class='num'>{e(fmt_value(unit, money.dec(k['target'])))}</td>"
+                f"<td class='num'>{e(achievement)}</td>"
+                f"<td class='num'>{e(money.fmt_num(money.dec(k['points'])))}</td>"
+                f"<td class='num'>{e(money.fmt_pct(money.dec(k['weight']), 0))}</td></tr>"
+            )
+    title = t("salary.statement.title", month=statement["month"])
+    not_final = e(t("salary.statement.not_final", status=status))
+    draft = "" if statement.get("status") == "approved" else f'<p class="draft">{not_final}</p>'
+    meta_rows = "".join(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in meta)
+    lines_head = (
+        f"<tr><th>{e(t('salary.c.item'))}</th><th>{e(t('salary.c.calc'))}</th>"
+        f'<th class="num">{e(t("salary.c.amount"))}</th></tr>'
+    )
+    total_row = (
+        f'<tr class="total"><td colspan="2">{e(t("salary.c.total"))}</td>'
+        f'<td class="num">{e(formatting.amount(statement["total"]))}</td></tr>'
+    )
+    kpi_head = (
+        f"<tr><th>{e(t('salary.c.project'))}</th><th>{e(t('salary.c.kpi'))}</th>"
+        f'<th class="num">{e(t("salary.c.actual"))}</th>\n'
+        f'<th class="num">{e(t("salary.c.target"))}</th><th class="num">{e(t("salary.c.achievement"))}</th>'
+        f'<th class="num">{e(t("salary.c.points"))}</th>\n'
+        f'<th class="num">{e(t("salary.c.weight"))}</th></tr>'
+    )
+    return f"""<!doctype html>
+<html lang="{e(lang)}"><head><meta charset="utf-8"><title>{e(title)} · {e(statement["agent_name"])}</title>
+<style>
+{STATEMENT_STYLE}</style></head><body>
+<div class="company">{e(config.COMPANY_NAME)}</div>
+<h1>{e(title)}</h1>
+{draft}
+<table class="meta">{meta_rows}</table>
+<h2>{e(t("salary.statement.lines"))}</h2>
+<table>{lines_head}
+{line_rows}
+{total_row}</table>
+<h2>{e(t("salary.statement.kpis"))}</h2>
+<table>{kpi_head}{kpi_rows}</table>
+<footer>{e(t("salary.statement.footer", at=config.now_text()))}</footer>
+</body></html>"""
