@@ -105,9 +105,9 @@ def proposal_view(proposal: dict) -> None:
     st.dataframe(
         pd.DataFrame(
             {
-                t("billing.c.item"): [t(f"billing.qline.{l['kind']}") for l in proposal["lines"]],
-                t("billing.c.calc"): [l["calc"] for l in proposal["lines"]],
-                t("billing.c.amount"): [float(l["amount"]) for l in proposal["lines"]],
+                t("billing.c.item"): [t(f"billing.qline.{line['kind']}") for line in proposal["lines"]],
+                t("billing.c.calc"): [line["calc"] for line in proposal["lines"]],
+                t("billing.c.amount"): [float(line["amount"]) for line in proposal["lines"]],
             }
         ),
         hide_index=True,

@@ -50,8 +50,7 @@ from core.kpi import engine, raw_store
 from core.projects import merchants
 from core.projects import order_confirmation as oc
 from core.qa import scorecards, scoring
-from core.salary import schemes
-from core.salary import payrun
+from core.salary import payrun, schemes
 
 SEED = 20261201
 PLATFORMS = ("tmall", "taobao", "pinduoduo", "jd", "douyin")

@@ -43,8 +43,7 @@ import pandas as pd
 import sqlite_utils
 
 from core.billing import contracts, rules
-from core.kernel import audit, config, formatting
-from core.kernel import money
+from core.kernel import audit, config, formatting, money
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
 from core.kernel.months import month_bounds

@@ -14,8 +14,7 @@ from core.kpi import daily_figures
 from core.projects import merchants
 from core.projects import order_confirmation as oc
 from core.qa import analytics, disputes, reviews
-from core.team import funnel
-from core.team import materials
+from core.team import funnel, materials
 
 BEFORE_GOLIVE = ("negotiating", "signed", "training")
 
@@ -145,7 +144,8 @@ def _reconcile_alerts(db: sqlite_utils.Database, actor: Actor, day: date) -> lis
 
 
 def _schedule_alerts(db: sqlite_utils.Database, actor: Actor, day: date) -> list[dict[str, Any]]:
-    """Leave and swap requests waiting for a decision; live projects whose next seven days have shifts below headcount."""
+    """Leave and swap requests waiting for a decision; live projects whose next seven days have shifts
+    below headcount."""
     from core.schedule import shift_requests, shifts  # late: scheduling builds on the team, this module on everything
 
     found: list[dict[str, Any]] = []
