@@ -248,9 +248,9 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
             else shop
         )
         lines += _segment_lines(segment, month_days, frame)
-        minimum += rules.prorate(segment["terms"].get("minimum_fee") or 0, segment["days"], month_days)
+        minimum += money.prorate(segment["terms"].get("minimum_fee") or 0, segment["days"], month_days)
     minimum = money.money(minimum)
-    service = sum((line["amount"] for line in lines if line["kind"] in SERVICE_KINDS), rules.ZERO)
+    service = sum((line["amount"] for line in lines if line["kind"] in SERVICE_KINDS), money.ZERO)
     if service < minimum:
         lines.append(
             _line(
@@ -337,7 +337,7 @@ def compute_invoice(db: sqlite_utils.Database, actor: Actor, contract_id: int, m
         "days": sum(p["days"] for p in parts),
         "month_days": month_days,
         "lines": lines,
-        "total": sum((line["amount"] for line in lines), rules.ZERO).quantize(rules.FEN),
+        "total": sum((line["amount"] for line in lines), money.ZERO).quantize(money.FEN),
     }
 
 

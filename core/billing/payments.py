@@ -18,9 +18,9 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from core.billing import contracts, rules
+from core.billing import contracts
 from core.billing.invoices import MAX_REASON, MERCHANT_STATUSES, _event, _invoice_row, list_invoices, parse_amount
-from core.kernel import audit, config, formatting, i18n
+from core.kernel import audit, config, formatting, i18n, money
 from core.kernel.db import one, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
 from core.kernel.permissions import Actor, require
@@ -51,7 +51,7 @@ def record_payment(
     elif paid_on.isoformat() < row["issued_at"][:10]:
         errors.append(FieldError("billing.paid_on", "err.billing.paid_before_issue"))
     value = parse_amount(amount)
-    outstanding = rules.money(row["total"]) - rules.money(row["paid_amount"] or 0)
+    outstanding = money.money(row["total"]) - money.money(row["paid_amount"] or 0)
     if value is None or value <= 0:
         errors.append(FieldError("billing.paid_amount", "err.positive"))
     elif value > outstanding:
@@ -62,14 +62,14 @@ def record_payment(
         errors.append(FieldError("billing.payment_note", "err.too_long", {"n": MAX_REASON}))
     if errors:
         raise ValidationError(errors)
-    paid = rules.money(row["paid_amount"] or 0) + value
+    paid = money.money(row["paid_amount"] or 0) + value
     change = {
         "paid_on": paid_on.isoformat(),
         "paid_amount": float(paid),
         "paid_by": actor.id,
         "payment_note": "; ".join(p for p in (row["payment_note"], (note or "").strip()) if p),
     }
-    to = "paid" if paid >= rules.money(row["total"]) else "issued"
+    to = "paid" if paid >= money.money(row["total"]) else "issued"
     with write(db):
         db["billing_invoices"].update(invoice_id, {"status": to, **change})
         _event(db, actor, invoice_id, "pay", f"{paid_on.isoformat()} {formatting.money(value)} {note or ''}".strip())
@@ -115,7 +115,7 @@ def statement(db: sqlite_utils.Database, actor: Actor, merchant_id: int, today: 
         i for i in list_invoices(db, actor, merchant_id=merchant_id, today=day) if i["status"] in MERCHANT_STATUSES
     ]
     found.sort(key=lambda i: (i["month"], i["number"]))
-    balance = rules.ZERO
+    balance = money.ZERO
     entries = []
     for invoice in found:
         balance += invoice["outstanding"]
@@ -124,10 +124,10 @@ def statement(db: sqlite_utils.Database, actor: Actor, merchant_id: int, today: 
         "merchant": merchant,
         "as_of": day.isoformat(),
         "invoices": entries,
-        "billed": sum((i["total"] for i in found), rules.ZERO),
-        "paid": sum((i["paid"] for i in found), rules.ZERO),
+        "billed": sum((i["total"] for i in found), money.ZERO),
+        "paid": sum((i["paid"] for i in found), money.ZERO),
         "outstanding": balance,
-        "overdue": sum((i["outstanding"] for i in found if i["overdue"]), rules.ZERO),
+        "overdue": sum((i["outstanding"] for i in found if i["overdue"]), money.ZERO),
     }
 
 
@@ -148,11 +148,11 @@ def receivables(db: sqlite_utils.Database, actor: Actor, today: date | None = No
                 "merchant_id": invoice["merchant_id"],
                 "merchant": invoice["merchant_name"],
                 "invoices": 0,
-                "billed": rules.ZERO,
-                "paid": rules.ZERO,
-                "outstanding": rules.ZERO,
-                "not_due": rules.ZERO,
-                **{f"overdue_{a}": rules.ZERO for a, _ in AGING_BUCKETS},
+                "billed": money.ZERO,
+                "paid": money.ZERO,
+                "outstanding": money.ZERO,
+                "not_due": money.ZERO,
+                **{f"overdue_{a}": money.ZERO for a, _ in AGING_BUCKETS},
                 "max_days_overdue": 0,
             },
         )
@@ -173,9 +173,9 @@ def receivables(db: sqlite_utils.Database, actor: Actor, today: date | None = No
 def receivables_totals(found: list[dict[str, Any]]) -> dict[str, Any]:
     """The receivables' totals over merchants: billed, outstanding, overdue (every age), merchants with overdue."""
     return {
-        "billed": sum((e["billed"] for e in found), rules.ZERO),
-        "outstanding": sum((e["outstanding"] for e in found), rules.ZERO),
-        "overdue": sum((e[f"overdue_{low}"] for e in found for low, _high in AGING_BUCKETS), rules.ZERO),
+        "billed": sum((e["billed"] for e in found), money.ZERO),
+        "outstanding": sum((e["outstanding"] for e in found), money.ZERO),
+        "overdue": sum((e[f"overdue_{low}"] for e in found for low, _high in AGING_BUCKETS), money.ZERO),
         "merchants_overdue": sum(1 for e in found if e["max_days_overdue"] > 0),
     }
 
