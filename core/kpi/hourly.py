@@ -138,22 +138,32 @@ def backfill(db: sqlite_utils.Database) -> int:
     return written
 
 
-def load(db: sqlite_utils.Database, project_id: int, start: date, end: date) -> pd.DataFrame:
-    """Waits by weekday (0 = Monday) and hour over [start, end] with their mean response time (NaN: none answered)."""
+def _stored_waits(db: sqlite_utils.Database, project_id: int, start: date, end: date) -> pd.DataFrame:
+    """The stored per-hour rows of [start, end] that have waits: day, hour, waits, answered, response_s_sum."""
     cursor = db.conn.execute(
-        """SELECT day, hour, waits, answered, response_s_sum FROM kpi_hourly
-                                WHERE project_id = ? AND day BETWEEN ? AND ? AND waits > 0""",
+        "SELECT day, hour, waits, answered, response_s_sum FROM kpi_hourly WHERE project_id = ? "
+        "AND day BETWEEN ? AND ? AND waits > 0",
         [project_id, start.isoformat(), end.isoformat()],
     )
-    frame = pd.DataFrame(cursor.fetchall(), columns=["day", "hour", "waits", "answered", "response_s_sum"])
-    if frame.empty:
-        return pd.DataFrame(columns=LOAD_COLUMNS)
-    frame["weekday"] = pd.to_datetime(frame["day"]).dt.day_of_week
-    grouped = (
-        frame.groupby(["weekday", "hour"])
+    return pd.DataFrame(cursor.fetchall(), columns=["day", "hour", "waits", "answered", "response_s_sum"])
+
+
+def _summed(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Waits, answered waits and response-time sums added up per `keys` (the mean is taken after: sum / answered)."""
+    return (
+        rows.groupby(keys)
         .agg(waits=("waits", "sum"), answered=("answered", "sum"), response_s_sum=("response_s_sum", "sum"))
         .reset_index()
     )
+
+
+def load(db: sqlite_utils.Database, project_id: int, start: date, end: date) -> pd.DataFrame:
+    """Waits by weekday (0 = Monday) and hour over [start, end] with their mean response time (NaN: none answered)."""
+    frame = _stored_waits(db, project_id, start, end)
+    if frame.empty:
+        return pd.DataFrame(columns=LOAD_COLUMNS)
+    frame["weekday"] = pd.to_datetime(frame["day"]).dt.day_of_week
+    grouped = _summed(frame, ["weekday", "hour"])
     grouped["avg_response_s"] = np.where(
         grouped["answered"] > 0,
         grouped["response_s_sum"] / grouped["answered"].where(grouped["answered"] > 0, 1),
@@ -195,11 +205,7 @@ def mean_response_by_hour(rows: pd.DataFrame) -> pd.DataFrame:
     """
     if rows.empty:
         return pd.DataFrame(columns=HOUR_COLUMNS)
-    grouped = (
-        rows.groupby("hour")
-        .agg(waits=("waits", "sum"), answered=("answered", "sum"), response_s_sum=("response_s_sum", "sum"))
-        .reset_index()
-    )
+    grouped = _summed(rows, ["hour"])
     means = [
         float(total) / float(answered) if answered > 0 else None
         for total, answered in zip(grouped["response_s_sum"], grouped["answered"])
@@ -211,11 +217,4 @@ def mean_response_by_hour(rows: pd.DataFrame) -> pd.DataFrame:
 def response_by_hour(db: sqlite_utils.Database, actor: Actor, project_id: int, start: date, end: date) -> pd.DataFrame:
     """The hour-of-day mean response times over [start, end] (raw logs only), as `mean_response_by_hour`."""
     require_project(db, actor, project_id, "kpi.read")
-    cursor = db.conn.execute(
-        "SELECT hour, waits, answered, response_s_sum FROM kpi_hourly WHERE project_id = ? AND day BETWEEN ? AND ? "
-        "AND waits > 0",
-        [project_id, start.isoformat(), end.isoformat()],
-    )
-    return mean_response_by_hour(
-        pd.DataFrame(cursor.fetchall(), columns=["hour", "waits", "answered", "response_s_sum"])
-    )
+    return mean_response_by_hour(_stored_waits(db, project_id, start, end))
