@@ -103,7 +103,7 @@ m2.metric(t("recon.m.cells"), len(cells), border=True)
 m3.metric(t("recon.m.flagged"), result.flagged_count, border=True)
 m4.metric(t("recon.m.pending"), int(cells["pending"].sum()) if len(cells) else 0, border=True)
 
-st.subheader(t("reconcile_display.table"))
+st.subheader(t("recon.table"))
 shown = recon.filter_cells(cells, query, flagged_only)
 if not result.both_days:
     st.info(t("recon.empty.no_overlap"))
