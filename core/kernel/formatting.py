@@ -17,8 +17,10 @@ is 2.68 (the float 2.675 is 2.67499…, the text people typed is what counts).
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from core.kernel import money as money_arithmetic
 
 NOTHING = "—"
 YUAN = "¥"
@@ -57,19 +59,16 @@ def missing(value: Any) -> bool:
 
 
 def _decimal(value: Any) -> Decimal:
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, bool):
-        raise TypeError(f"not a number: {value!r}")
+    """The exact Decimal of the money arithmetic (core.kernel.money.dec); anything not a number is a TypeError."""
     try:
-        return Decimal(str(value))  # floats through their shortest text, so 2.675 stays 2.675
+        return money_arithmetic.dec(value)
     except InvalidOperation as exc:
         raise TypeError(f"not a number: {value!r}") from exc
 
 
 def rounded(value: Any, places: int = 0) -> Decimal:
-    """The value rounded half up to `places` decimals."""
-    return _decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    """The value rounded half up to `places` decimals (core.kernel.money.round_to)."""
+    return money_arithmetic.round_to(_decimal(value), places)
 
 
 def _grouped(amount: Decimal, places: int) -> str:
