@@ -11,8 +11,7 @@ from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import can
 from core.qa import reviews
 from ui import context
-from ui.qa_widgets import project_picker
-from ui.widgets import download_xlsx, show_validation
+from ui.widgets import download_xlsx, project_picker, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -23,9 +22,7 @@ flash = st.session_state.pop("as_flash", None)
 if flash:
     notice.success(t(flash))
 
-project = project_picker(ctx, "as_project", reviews.projects_for(db, actor, "aftersales.read"))
-if project is None:
-    st.stop()
+project = project_picker(ctx, "as_project", reviews.projects_for(db, actor, "aftersales.read"), live_first=True)
 project_id = project["id"]
 writer = can(actor, "aftersales.write")
 if not writer:

@@ -8,7 +8,7 @@ import streamlit as st
 from core.billing import invoices
 from core.kernel import config, formatting
 from core.kernel.errors import ValidationError
-from core.kernel.permissions import can
+from core.kernel.permissions import can, is_merchant
 from core.projects import merchants
 from ui import billing_widgets as bw
 from ui import context
@@ -139,7 +139,7 @@ def invoice_list(found: list[dict], key: str) -> None:
 
 def statement_view() -> None:
     """A merchant's statement: every issued invoice, payments and the running balance; Excel and printable."""
-    if actor.role == "merchant":
+    if is_merchant(actor):
         merchant_id = actor.merchant_id
     else:
         billed = invoices.merchants_billed(db, actor)

@@ -11,7 +11,7 @@ import streamlit as st
 from core.complaints import complaints
 from core.kernel import config
 from core.kernel.errors import NotFound, ValidationError
-from core.kernel.permissions import can
+from core.kernel.permissions import can, is_merchant
 from core.projects import merchants
 from core.qa import reviews
 from ui import charts, context
@@ -27,7 +27,7 @@ notice = st.empty()  # always drawn, so the elements below keep their place on t
 flash = st.session_state.pop("c_flash", None)
 if flash:
     notice.success(t(flash))
-staff = actor.role != "merchant"
+staff = not is_merchant(actor)
 writer = can(actor, "complaint.write")
 projects = merchants.list_projects(db, actor)
 project_names = {p["id"]: f"{p['merchant_name']} · {p['name']}" for p in projects}

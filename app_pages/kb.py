@@ -8,13 +8,12 @@ import pandas as pd
 import streamlit as st
 
 from core.kb import articles
-from core.kernel import config
+from core.kernel import config, weeks
 from core.kernel.errors import NotFound, ValidationError
-from core.kernel.permissions import can, page_allowed
+from core.kernel.permissions import MERCHANT, can, page_allowed
 from core.team import training
 from ui import context
-from ui.qa_widgets import project_picker
-from ui.widgets import download_xlsx, query_int, show_validation
+from ui.widgets import download_xlsx, project_picker, query_int, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -174,7 +173,7 @@ if article_id is not None:
         if not found:
             st.info(t("kb.no_comments"))
         for comment in found:
-            with st.chat_message("user" if comment["author_role"] != "merchant" else "assistant"):
+            with st.chat_message("user" if comment["author_role"] != MERCHANT else "assistant"):
                 st.caption(
                     f"{comment['author_name']} · {t('role.' + comment['author_role'])} · {comment['created_at']}"
                 )
@@ -251,9 +250,7 @@ if article_id is not None:
 
 # --- a project's knowledge -----------------------------------------------------------------------------
 projects = articles.projects(db, actor)
-project = project_picker(ctx, "kb_project", projects)
-if project is None:
-    st.stop()
+project = project_picker(ctx, "kb_project", projects, live_first=True)
 project_id = project["id"]
 writer = can(actor, "kb.write")
 labels = [t("kb.tab.search"), t("kb.tab.articles"), t("kb.tab.changes"), t("kb.tab.overdue")] + (
@@ -364,7 +361,7 @@ with tabs[1]:
 
 with tabs[2]:
     day = st.date_input(t("kb.week_of"), value=config.today(), format="YYYY-MM-DD", key="kb_week")
-    start = articles.week_start(day)
+    start = weeks.week_start(day)
     end = start + timedelta(days=6)
     st.caption(t("kb.week_range", start=start.isoformat(), end=end.isoformat()))
     changed = articles.changes(db, actor, start, end, project_id)

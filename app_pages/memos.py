@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.kb import articles, memos
+from core.kernel import weeks
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import can
 from ui import context
@@ -184,7 +185,7 @@ with tab_open:
     for memo in waiting[:30]:
         answer_box(memo)
 with tab_queue:
-    queued = memos.queue_for_meeting(db, actor, articles.week_start())
+    queued = memos.queue_for_meeting(db, actor, weeks.week_start())
     st.caption(t("kb.memo.queue_hint"))
     if not queued:
         st.info(t("kb.memo.queue_empty"))

@@ -9,13 +9,12 @@ import plotly.express as px
 import streamlit as st
 
 from core.accounts import users
-from core.kernel import config, excel, i18n
+from core.kernel import config, documents, excel, i18n, weeks
 from core.kernel.errors import ValidationError
-from core.kernel.permissions import can
+from core.kernel.permissions import MERCHANT, can, is_admin
 from core.kpi import store
 from core.overview import meeting
 from core.projects import merchants
-from core.reports import merchant_report
 from ui import charts, context
 from ui.cache import cached
 from ui.kpi_widgets import fmt, trend
@@ -74,7 +73,7 @@ if not presenting:  # on a slide nothing but the figures: no pickers
     )
     c3.toggle(t("monday.present"), key="monday_present", on_change=start_presenting)
     state["_monday_week"], state["_monday_scope"] = state["monday_week"], state["monday_scope"]
-monday = meeting.week_of(state.get("_monday_week", meeting.last_week()))[0]
+monday = weeks.week_of(state.get("_monday_week", meeting.last_week()))[0]
 project_id = state.get("_monday_scope", COMPANY) or None
 sunday = monday + timedelta(days=6)
 scope_name = names[project_id] if project_id else t("monday.company")
@@ -369,8 +368,8 @@ for section in shown:
             st.page_link("app_pages/memos.py", label=t("monday.answer_memos"), icon=":material/sticky_note_2:")
         if can(actor, "meeting.write") and not presenting:
             staff = (
-                [u for u in users.list_users(db, actor) if u["active"] and u["role"] != "merchant"]
-                if actor.role == "admin"
+                [u for u in users.list_users(db, actor) if u["active"] and u["role"] != MERCHANT]
+                if is_admin(actor)
                 else []
             )
             owners = staff or merchants.managers(db)
@@ -427,7 +426,7 @@ if not presenting:
             charts[t("monday.s.summary")] = figure.to_html(full_html=False, include_plotlyjs=True)
     c2.download_button(
         t("report.download_html"),
-        merchant_report.html_document(
+        documents.tables_document(
             heading, f"{config.COMPANY_NAME} · {config.now_text()}", pack, t("report.none"), charts
         ),
         file_name=f"monday-{monday}.html",

@@ -6,11 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from core.kb import articles, phrases
+from core.kernel import weeks
 from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import can
 from ui import context
-from ui.qa_widgets import project_picker
-from ui.widgets import show_validation
+from ui.widgets import project_picker, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -21,9 +21,7 @@ flash = st.session_state.pop("ph_flash", None)
 if flash:
     notice.success(t(flash[0], **flash[1]))
 
-project = project_picker(ctx, "ph_project", articles.projects(db, actor, "phrase.read"))
-if project is None:
-    st.stop()
+project = project_picker(ctx, "ph_project", articles.projects(db, actor, "phrase.read"), live_first=True)
 project_id = project["id"]
 writer = can(actor, "phrase.write")
 flagger = can(actor, "phrase.flag")
@@ -214,7 +212,7 @@ with tabs[2]:
         key="ph_export_csv",
         icon=":material/download:",
     )
-    since = articles.week_start()
+    since = weeks.week_start()
     recent = phrases.recent_changes(db, actor, project_id, f"{since.isoformat()} 00:00:00")
     st.subheader(t("kb.phrases.changed_this_week", start=since.isoformat()))
     if not recent:

@@ -12,8 +12,8 @@ from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import PermissionDenied, can
 from core.qa import reviews
 from ui import context
-from ui.qa_widgets import live_total, lost_chart, period_picker, project_picker, ratings_input, score_chart
-from ui.widgets import download_xlsx, query_int, show_validation
+from ui.qa_widgets import live_total, lost_chart, period_picker, ratings_input, score_chart
+from ui.widgets import download_xlsx, project_picker, query_int, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -111,9 +111,7 @@ def show_review(review: dict) -> None:
 
 # --- merchant: the project's QA summary, numbers only ------------------------------------------------------
 if not can(actor, "qa.read") and not can(actor, "qa.own"):
-    project = project_picker(ctx, "qa_m_project")
-    if project is None:
-        st.stop()
+    project = project_picker(ctx, "qa_m_project", live_first=True)
     start, end = period_picker(ctx, "qa_m_period")
     try:
         summary = reviews.qa_summary(db, actor, project["id"], start, end)
@@ -204,9 +202,7 @@ if can(actor, "qa.own"):
     st.stop()
 
 # --- QA staff ----------------------------------------------------------------------------------------------
-project = project_picker(ctx, "qa_project")
-if project is None:
-    st.stop()
+project = project_picker(ctx, "qa_project", live_first=True)
 project_id = project["id"]
 scorer = can(actor, "qa.score")
 raw_logs = reviews.has_raw_logs(db, project_id)

@@ -10,8 +10,8 @@ from core.kernel.errors import ValidationError
 from core.kernel.permissions import can
 from core.qa import reviews
 from ui import context
-from ui.qa_widgets import live_total, lost_chart, period_picker, project_picker, ratings_input, score_chart
-from ui.widgets import download_xlsx, show_validation
+from ui.qa_widgets import live_total, lost_chart, period_picker, ratings_input, score_chart
+from ui.widgets import download_xlsx, project_picker, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -22,9 +22,7 @@ flash = st.session_state.pop("qa_an_flash", None)
 if flash:
     notice.success(t(flash))
 
-project = project_picker(ctx, "qa_an_project")
-if project is None:
-    st.stop()
+project = project_picker(ctx, "qa_an_project", live_first=True)
 project_id = project["id"]
 settings = reviews.project_settings(db, project_id)
 

@@ -11,7 +11,7 @@ from core.kernel.permissions import can, page_allowed
 from core.kpi import reconciliation as recon
 from ui import context
 from ui.cache import cached
-from ui.widgets import download_xlsx, show_validation, visible_projects
+from ui.widgets import download_xlsx, project_picker, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -22,13 +22,7 @@ flash = st.session_state.pop("recon_flash", None)
 if flash:
     st.success(t(flash))
 
-projects, requested = visible_projects(ctx)
-ids = [p["id"] for p in projects]
-labels = {p["id"]: f"{p['merchant_name']} · {p['name']}" for p in projects}
-default = requested if requested in ids else next((p["id"] for p in projects if p["status"] == "live"), ids[0])
-project_id = st.selectbox(
-    t("projects.choose"), ids, index=ids.index(default), format_func=labels.get, key="recon_project"
-)
+project_id = project_picker(ctx, "recon_project", default_live=True, with_status=False, remember=False)["id"]
 
 
 def open_import() -> None:

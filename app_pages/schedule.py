@@ -19,8 +19,7 @@ from ui.schedule_widgets import (
     roster_frame,
     save_then_rerun,
 )
-from ui.team_widgets import project_picker
-from ui.widgets import download_xlsx, visible_projects
+from ui.widgets import download_xlsx, project_picker
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -32,10 +31,7 @@ if flash:
     st.toast(
         flash, icon=":material/check_circle:"
     )  # the roster editor may rerun the page once more: the toast outlives it
-projects, _requested = visible_projects(ctx)
-project_id = project_picker(ctx, projects, "schedule_project")
-if project_id is None:
-    st.stop()
+project_id = project_picker(ctx, "schedule_project")["id"]
 start, end = period_picker(ctx, "schedule")
 conf = shifts.settings(db, actor, project_id)
 may_write = can(actor, "schedule.write")

@@ -9,11 +9,11 @@ import plotly.express as px
 import streamlit as st
 
 from core.kernel import config
+from core.kernel.weeks import week_start
 from core.schedule import shifts
 from ui import charts, context
 from ui.schedule_widgets import WEEKDAY_KEYS, day_label, save_then_rerun
-from ui.team_widgets import project_picker
-from ui.widgets import download_xlsx, visible_projects
+from ui.widgets import download_xlsx, project_picker
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -22,10 +22,7 @@ st.title(t("staffing.title"))
 flash = st.session_state.pop("staffing_flash", None)
 if flash:
     st.success(flash)
-projects, _requested = visible_projects(ctx)
-project_id = project_picker(ctx, projects, "staffing_project")
-if project_id is None:
-    st.stop()
+project_id = project_picker(ctx, "staffing_project")["id"]
 conf = shifts.settings(db, actor, project_id)
 today = config.today()
 st.caption(
@@ -114,9 +111,7 @@ with tab_volume:
 # --- forecast and agents needed ------------------------------------------------------------------------------
 with tab_forecast:
     c1, c2 = st.columns([1, 2])
-    first = c1.date_input(
-        t("schedule.from"), value=today - timedelta(days=today.weekday()) + timedelta(days=7), key="forecast_from"
-    )
+    first = c1.date_input(t("schedule.from"), value=week_start(today) + timedelta(days=7), key="forecast_from")
     span = c2.radio(
         t("schedule.length"),
         (1, 2, 4),

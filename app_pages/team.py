@@ -11,25 +11,19 @@ from core.agents import directory
 from core.golive import gate
 from core.kernel import config
 from core.kernel.errors import ValidationError
-from core.kernel.permissions import can
+from core.kernel.permissions import can, is_merchant
 from core.projects import merchants
 from core.team import funnel as team
 from core.team import training
 from ui import context
-from ui.team_widgets import exam_cell, funnel_chart, funnel_metrics, project_picker, readiness_list
-from ui.widgets import download_xlsx, show_validation
+from ui.team_widgets import exam_cell, funnel_chart, funnel_metrics, readiness_list
+from ui.widgets import download_xlsx, project_picker, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("team.team.title"))
-projects = merchants.list_projects(db, actor)
-if not projects:
-    st.info(t("projects.empty"))
-    st.stop()
-project_id = project_picker(ctx, projects, "team_project")
-if project_id is None:
-    st.stop()
+project_id = project_picker(ctx, "team_project")["id"]
 project = merchants.get_project(db, actor, project_id)
 today = config.today()
 
@@ -99,7 +93,7 @@ with tab_ready:
     if not missing:
         st.success(t("team.ready_all"), icon=":material/verified:")
     readiness_list(ctx, missing)
-    if actor.role != "merchant":
+    if not is_merchant(actor):
         materials = training.materials_status(db, actor, project_id)
         if materials["gap"]:
             st.caption(

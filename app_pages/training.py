@@ -15,12 +15,10 @@ import streamlit as st
 from core.agents import directory
 from core.kernel import config, workdays
 from core.kernel.errors import ValidationError
-from core.kernel.permissions import can
-from core.projects import merchants
+from core.kernel.permissions import can, is_agent, is_merchant
 from core.team import funnel, training
 from ui import charts, context
-from ui.team_widgets import project_picker
-from ui.widgets import download_xlsx, pct, show_validation
+from ui.widgets import download_xlsx, pct, project_picker, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -251,7 +249,7 @@ def material_detail(material: dict) -> None:
 
 
 # --- an agent: their own record --------------------------------------------------------------------------
-if actor.role == "agent":
+if is_agent(actor):
     own = directory.my_agent(db, actor)
     if own is None:
         st.info(t("team.training.not_linked"))
@@ -283,14 +281,8 @@ if actor.role == "agent":
     st.stop()
 
 # --- staff and merchants: per project -----------------------------------------------------------------------
-projects = merchants.list_projects(db, actor)
-if not projects:
-    st.info(t("projects.empty"))
-    st.stop()
-project_id = project_picker(ctx, projects, "training_project")
-if project_id is None:
-    st.stop()
-staff = actor.role != "merchant"
+project_id = project_picker(ctx, "training_project")["id"]
+staff = not is_merchant(actor)
 names = [t("team.materials.title"), t("team.plan.title"), t("team.exams.title"), t("team.report.title")] + (
     [t("team.training.tracks")] if staff else []
 )

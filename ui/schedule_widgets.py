@@ -12,6 +12,7 @@ import streamlit as st
 
 from core.kernel import config
 from core.kernel.errors import ValidationError
+from core.kernel.weeks import week_start
 from core.schedule import shifts
 from ui import charts
 from ui.context import Context
@@ -24,7 +25,7 @@ def period_picker(ctx: Context, key: str) -> tuple[date, date]:
     """A week or four weeks from a Monday (default: this week)."""
     today = config.today()
     c1, c2 = st.columns([1, 2])
-    first = c1.date_input(ctx.t("schedule.from"), value=today - timedelta(days=today.weekday()), key=f"{key}_from")
+    first = c1.date_input(ctx.t("schedule.from"), value=week_start(today), key=f"{key}_from")
     weeks = c2.radio(
         ctx.t("schedule.length"),
         (1, 2, 4),

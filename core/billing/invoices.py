@@ -34,7 +34,6 @@ and its statement, read-only.
 
 from __future__ import annotations
 
-import html
 import json
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -44,7 +43,7 @@ import pandas as pd
 import sqlite_utils
 
 from core.billing import contracts, rules
-from core.kernel import audit, config, formatting, i18n
+from core.kernel import audit, config, documents, formatting, i18n
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
 from core.kernel.permissions import Actor, PermissionDenied, require, require_project, visible_project_ids
@@ -905,7 +904,7 @@ def invoice_frames(invoice: dict[str, Any], lang: str = "zh") -> dict[str, pd.Da
 def invoice_html(invoice: dict[str, Any], lang: str = "zh") -> str:
     """An invoice as a printable A4 page with the outsourcer's name (every value escaped)."""
     t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
-    e = lambda value: html.escape("" if value is None else str(value))  # noqa: E731
+    e = documents.escape
     meta = [
         (t("billing.c.merchant"), invoice["merchant_name"]),
         (t("billing.c.project"), invoice["project_name"]),
@@ -922,30 +921,17 @@ def invoice_html(invoice: dict[str, Any], lang: str = "zh") -> str:
     )
     title = t("billing.invoice_title", month=invoice["month"], number=invoice["number"])
     not_final = (
-        ""
+        None
         if invoice["status"] in MERCHANT_STATUSES
-        else f"<p class='draft'>{e(t('billing.not_final', status=t('billing.status.' + invoice['status'])))}</p>"
+        else t("billing.not_final", status=t("billing.status." + invoice["status"]))
     )
-    return f"""<!doctype html>
-<html lang="{e(lang)}"><head><meta charset="utf-8"><title>{e(title)}</title>
-<style>
-@page {{ size: A4; margin: 12mm; }}
-body {{ font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", sans-serif; font-size: 10pt; color: #212529; margin: 0; }}
-h1 {{ font-size: 15pt; margin: 0 0 2mm; }} .company {{ color: #495057; }} .draft {{ color: #c92a2a; font-weight: bold; }}
-table {{ width: 100%; border-collapse: collapse; }} th, td {{ border: 1px solid #ced4da; padding: 1.2mm 2mm; text-align: left; vertical-align: top; }}
-th {{ background: #f1f3f5; }} .num {{ text-align: right; white-space: nowrap; }} .calc {{ color: #495057; font-size: 8.5pt; }}
-table.meta {{ width: auto; margin-bottom: 3mm; }} .meta td {{ border: none; padding: 0.6mm 6mm 0.6mm 0; }}
-tr.total td {{ font-weight: bold; background: #f1f3f5; font-size: 11pt; }} footer {{ margin-top: 4mm; color: #868e96; font-size: 8pt; }}
-@media screen {{ body {{ max-width: 190mm; margin: 8mm auto; }} }} @media print {{ tr {{ page-break-inside: avoid; }} }}
-</style></head><body>
-<div class="company">{e(config.COMPANY_NAME)}</div>
-<h1>{e(title)}</h1>{not_final}
-<table class="meta">{"".join(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in meta)}</table>
-<table><tr><th>{e(t("billing.c.item"))}</th><th>{e(t("billing.c.calc"))}</th><th class="num">{e(t("billing.c.amount"))}</th></tr>
-{body}
-<tr class="total"><td colspan="2">{e(t("billing.c.total"))}</td><td class="num">{e(formatting.amount(invoice["total"]))}</td></tr></table>
-<footer>{e(t("billing.footer", at=config.now_text()))}</footer>
-</body></html>"""
+    body = (
+        f"<table><tr><th>{e(t('billing.c.item'))}</th><th>{e(t('billing.c.calc'))}</th>"
+        f'<th class="num">{e(t("billing.c.amount"))}</th></tr>\n{body}\n'
+        f'<tr class="total"><td colspan="2">{e(t("billing.c.total"))}</td>'
+        f'<td class="num">{e(formatting.amount(invoice["total"]))}</td></tr></table>'
+    )
+    return documents.statement(title, title, not_final, meta, body, t("billing.footer", at=config.now_text()), lang)
 
 
 def statement_frames(data: dict[str, Any], lang: str = "zh") -> dict[str, pd.DataFrame]:
@@ -988,15 +974,13 @@ def statement_frames(data: dict[str, Any], lang: str = "zh") -> dict[str, pd.Dat
 
 def statement_html(data: dict[str, Any], lang: str = "zh") -> str:
     """A merchant's statement as a printable A4 page."""
-    from core.reports import merchant_report
-
     t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
     heading = t("billing.statement_title", merchant=data["merchant"]["name"], date=data["as_of"])
     meta = (
         f"{config.COMPANY_NAME} · {t('billing.c.total')} {formatting.money(data['billed'])} · {t('billing.c.paid')} {formatting.money(data['paid'])}"
         f" · {t('billing.c.outstanding')} {formatting.money(data['outstanding'])} · {t('billing.c.overdue')} {formatting.money(data['overdue'])}"
     )
-    return merchant_report.html_document(heading, meta, statement_frames(data, lang), t("billing.none"))
+    return documents.tables_document(heading, meta, statement_frames(data, lang), t("billing.none"))
 
 
 def receivables_frame(found: list[dict[str, Any]], lang: str = "zh") -> pd.DataFrame:

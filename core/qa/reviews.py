@@ -32,7 +32,7 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from core.kernel import audit, config, excel, i18n
+from core.kernel import audit, config, excel, i18n, weeks
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
 from core.kernel.permissions import Actor, PermissionDenied, require, require_project, visible_project_ids
@@ -1796,11 +1796,6 @@ def critical_failures(
     )
 
 
-def week_start(day: date) -> date:
-    """The Monday of the day's week."""
-    return day - timedelta(days=day.weekday())
-
-
 def score_series(
     db: sqlite_utils.Database,
     actor: Actor,
@@ -1825,7 +1820,7 @@ def score_series(
 def _weekly(reviews: list[dict], by_agent: bool) -> list[dict]:
     buckets: dict[tuple, list[float]] = defaultdict(list)
     for r in reviews:
-        key = (week_start(date.fromisoformat(r["chat_date"])).isoformat(), r["agent_name"] if by_agent else None)
+        key = (weeks.week_start(date.fromisoformat(r["chat_date"])).isoformat(), r["agent_name"] if by_agent else None)
         buckets[key].append(r["score"])
     return [
         {"week": week, "agent": agent, "score": round(sum(v) / len(v), 2), "reviews": len(v)}
@@ -1948,7 +1943,7 @@ def sampling_proposal(db: sqlite_utils.Database, actor: Actor, project_id: int, 
     """
     require_project(db, actor, project_id, "qa.read")
     quota = project_settings(db, project_id)["reviews_per_week"]
-    monday = week_start(day)
+    monday = weeks.week_start(day)
     pace = math.ceil(quota * (day.weekday() + 1) / 7)
     team = team_agents(db, actor, project_id, day, online_only=True)
     counts = {

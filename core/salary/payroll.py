@@ -36,7 +36,6 @@ statements of approved months and its own month-to-date estimate; merchants neve
 from __future__ import annotations
 
 import calendar
-import html
 import json
 import re
 from collections import defaultdict
@@ -50,7 +49,7 @@ import sqlite_utils
 
 from core.agents import directory
 from core.complaints import complaints
-from core.kernel import audit, config, formatting, i18n
+from core.kernel import audit, config, documents, formatting, i18n
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
 from core.kernel.permissions import Actor, PermissionDenied, require
@@ -1532,7 +1531,7 @@ def payroll_frames(db: sqlite_utils.Database, actor: Actor, run_id: int, lang: s
 def statement_html(statement: dict[str, Any], lang: str = "zh") -> str:
     """A one-page printable statement: every value escaped, fits A4 when printed."""
     t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
-    e = lambda value: html.escape("" if value is None else str(value))  # noqa: E731
+    e = documents.escape
     status = t(f"salary.status.{statement.get('status', 'draft')}")
     grade = t(f"salary.grade.{statement['grade']}") if statement.get("grade") else "—"
     meta = [
@@ -1562,34 +1561,17 @@ def statement_html(statement: dict[str, Any], lang: str = "zh") -> str:
                 f"<td class='num'>{e(rules.fmt_num(rules.dec(k['points'])))}</td><td class='num'>{e(rules.fmt_pct(rules.dec(k['weight']), 0))}</td></tr>"
             )
     title = t("salary.statement.title", month=statement["month"])
-    return f"""<!doctype html>
-<html lang="{e(lang)}"><head><meta charset="utf-8"><title>{e(title)} · {e(statement["agent_name"])}</title>
-<style>
-@page {{ size: A4; margin: 12mm; }}
-body {{ font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", sans-serif; font-size: 10pt; color: #212529; margin: 0; }}
-h1 {{ font-size: 15pt; margin: 0 0 2mm; }} h2 {{ font-size: 11pt; margin: 4mm 0 1mm; }}
-.company {{ color: #495057; }} .draft {{ color: #c92a2a; font-weight: bold; }}
-table {{ width: 100%; border-collapse: collapse; }} th, td {{ border: 1px solid #ced4da; padding: 1.2mm 2mm; text-align: left; vertical-align: top; }}
-th {{ background: #f1f3f5; }} .num {{ text-align: right; white-space: nowrap; }} .calc {{ color: #495057; font-size: 8.5pt; }}
-table.meta {{ width: auto; }} .meta td {{ border: none; padding: 0.6mm 6mm 0.6mm 0; }}
-@media screen {{ body {{ max-width: 190mm; margin: 8mm auto; }} }} tr.total td {{ font-weight: bold; background: #f1f3f5; font-size: 11pt; }}
-footer {{ margin-top: 4mm; color: #868e96; font-size: 8pt; }}
-@media print {{ tr {{ page-break-inside: avoid; }} }}
-</style></head><body>
-<div class="company">{e(config.COMPANY_NAME)}</div>
-<h1>{e(title)}</h1>
-{"" if statement.get("status") == "approved" else f'<p class="draft">{e(t("salary.statement.not_final", status=status))}</p>'}
-<table class="meta">{"".join(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in meta)}</table>
-<h2>{e(t("salary.statement.lines"))}</h2>
+    not_final = None if statement.get("status") == "approved" else t("salary.statement.not_final", status=status)
+    body = f"""<h2>{e(t("salary.statement.lines"))}</h2>
 <table><tr><th>{e(t("salary.c.item"))}</th><th>{e(t("salary.c.calc"))}</th><th class="num">{e(t("salary.c.amount"))}</th></tr>
 {line_rows}
 <tr class="total"><td colspan="2">{e(t("salary.c.total"))}</td><td class="num">{e(formatting.amount(statement["total"]))}</td></tr></table>
 <h2>{e(t("salary.statement.kpis"))}</h2>
 <table><tr><th>{e(t("salary.c.project"))}</th><th>{e(t("salary.c.kpi"))}</th><th class="num">{e(t("salary.c.actual"))}</th>
 <th class="num">{e(t("salary.c.target"))}</th><th class="num">{e(t("salary.c.achievement"))}</th><th class="num">{e(t("salary.c.points"))}</th>
-<th class="num">{e(t("salary.c.weight"))}</th></tr>{kpi_rows}</table>
-<footer>{e(t("salary.statement.footer", at=config.now_text()))}</footer>
-</body></html>"""
+<th class="num">{e(t("salary.c.weight"))}</th></tr>{kpi_rows}</table>"""
+    footer = t("salary.statement.footer", at=config.now_text())
+    return documents.statement(f"{title} · {statement['agent_name']}", title, not_final, meta, body, footer, lang)
 
 
 # --- charts -----------------------------------------------------------------------------------------------------

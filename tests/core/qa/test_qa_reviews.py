@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from core.kernel import audit, config, excel, uploads
+from core.kernel import audit, config, excel, uploads, weeks
 from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import PermissionDenied
 from core.projects import merchants
@@ -302,7 +302,7 @@ def test_weekly_series_and_items_losing_most_points(firm):
     series = reviews.score_series(firm.db, firm.qa, firm.project, day, day)
     assert series == [
         {
-            "week": reviews.week_start(day).isoformat(),
+            "week": weeks.week_start(day).isoformat(),
             "agent": None,
             "score": round((90 + round(75 / 95 * 100, 2)) / 2, 2),
             "reviews": 2,
