@@ -13,16 +13,14 @@ from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import MERCHANT, can, page_allowed
 from core.team import training
 from ui import context
-from ui.widgets import download_xlsx, project_picker, query_int, show_validation
+from ui.widgets import download_xlsx, flash, project_picker, query_int, save_and_flash, show_flash, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("kb.title"))
 notice = st.empty()  # drawn on every run, so the elements below keep their place after a save
-flash = st.session_state.pop("kb_flash", None)
-if flash:
-    notice.success(t(flash))
+show_flash("kb", notice)
 
 mine = articles.my_overdue(db, actor)
 if mine:
@@ -147,13 +145,9 @@ if article_id is not None:
                     format="YYYY-MM-DD",
                 )
                 if st.form_submit_button(t("kb.mark_reviewed"), icon=":material/task_alt:"):
-                    try:
-                        articles.mark_reviewed(db, actor, article_id, next_review)
-                    except ValidationError as exc:
-                        show_validation(ctx, exc)
-                    else:
-                        st.session_state["kb_flash"] = "kb.reviewed_ok"
-                        st.rerun()
+                    save_and_flash(
+                        ctx, "kb", t("kb.reviewed_ok"), articles.mark_reviewed, db, actor, article_id, next_review
+                    )
     if article["tags"]:
         st.markdown(
             " ".join(f":blue-badge[{articles.escape_text(tag)}]" for tag in article["tags"].split(",")),
@@ -182,13 +176,7 @@ if article_id is not None:
             with st.form("kb_comment", clear_on_submit=True):
                 text = st.text_area(t("field.kb.comment"), placeholder=t("kb.comment_hint"))
                 if st.form_submit_button(t("kb.add_comment"), icon=":material/comment:"):
-                    try:
-                        articles.add_comment(db, actor, article_id, text)
-                    except ValidationError as exc:
-                        show_validation(ctx, exc)
-                    else:
-                        st.session_state["kb_flash"] = "kb.comment_ok"
-                        st.rerun()
+                    save_and_flash(ctx, "kb", t("kb.comment_ok"), articles.add_comment, db, actor, article_id, text)
     with tabs[1]:
         history = articles.versions(db, actor, article_id)
         st.dataframe(
@@ -232,18 +220,22 @@ if article_id is not None:
                 entered = article_form("kb_edit", article["project_id"], article)
                 if entered is not None:
                     note = entered.pop("note")
-                    try:
-                        version = articles.update_article(db, actor, article_id, entered, note)
-                    except ValidationError as exc:
-                        show_validation(ctx, exc)
-                    else:
-                        st.session_state["kb_flash"] = "kb.saved_version" if version else "kb.nothing_changed"
-                        st.rerun()
+                    save_and_flash(
+                        ctx,
+                        "kb",
+                        lambda version: t("kb.saved_version" if version else "kb.nothing_changed"),
+                        articles.update_article,
+                        db,
+                        actor,
+                        article_id,
+                        entered,
+                        note,
+                    )
                 with st.expander(t("kb.archive"), icon=":material/archive:"):
                     sure = st.checkbox(t("kb.archive_confirm"), key="kb_archive_sure")
                     if st.button(t("kb.archive"), disabled=not sure, key="kb_archive_go"):
                         articles.archive_article(db, actor, article_id)
-                        st.session_state["kb_flash"] = "kb.archived_ok"
+                        flash("kb", t("kb.archived_ok"))
                         del st.query_params["article"]
                         st.rerun()
     st.stop()
@@ -436,5 +428,5 @@ if writer:
             except ValidationError as exc:
                 show_validation(ctx, exc)
             else:
-                st.session_state["kb_flash"] = "kb.created_ok"
+                flash("kb", t("kb.created_ok"))
                 open_article(new_id, project_id)

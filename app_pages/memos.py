@@ -9,22 +9,15 @@ from core.kernel import weeks
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import can
 from ui import context
-from ui.widgets import show_validation
+from ui.widgets import flash, show_flash, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("kb.memo.title"))
 notice = st.empty()
-flash = st.session_state.pop("memo_flash", None)
-if flash:
-    notice.success(t(flash))
+show_flash("memos", notice)
 supervisor = can(actor, "memo.answer")
-
-
-def done(key: str) -> None:
-    st.session_state["memo_flash"] = key
-    st.rerun()
 
 
 def status_badge(memo: dict) -> str:
@@ -56,7 +49,8 @@ def quick_note() -> None:
             except ValidationError as exc:
                 show_validation(ctx, exc)
             else:
-                done("kb.memo.noted")
+                flash("memos", t("kb.memo.noted"))
+                st.rerun()
 
 
 def my_list() -> None:
@@ -149,15 +143,19 @@ def answer_box(memo: dict) -> None:
             except ValidationError as exc:
                 show_validation(ctx, exc)
             else:
-                done(
-                    "kb.memo.answered_ok"
-                    if go_answer
-                    else "kb.memo.queued_ok"
-                    if go_queue
-                    else "kb.memo.article_ok"
-                    if go_article
-                    else "kb.memo.phrase_ok"
+                flash(
+                    "memos",
+                    t(
+                        "kb.memo.answered_ok"
+                        if go_answer
+                        else "kb.memo.queued_ok"
+                        if go_queue
+                        else "kb.memo.article_ok"
+                        if go_article
+                        else "kb.memo.phrase_ok"
+                    ),
                 )
+                st.rerun()
 
 
 if can(actor, "memo.write"):

@@ -14,7 +14,7 @@ from core.kernel.permissions import can
 from core.projects import faq, merchants
 from core.projects import order_confirmation as oc
 from ui import context
-from ui.widgets import field_errors, project_picker, show_validation
+from ui.widgets import field_errors, flash, project_picker, show_flash, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -155,11 +155,9 @@ with tab_oc:
                 show_validation(ctx, exc)
             else:
                 st.session_state.pop(f"oc_errors_{project_id}", None)
-                st.session_state["flash_msg"] = "oc.confirmed_ok" if confirm else "oc.saved_ok"
+                flash("projects", t("oc.confirmed_ok" if confirm else "oc.saved_ok"))
                 st.rerun()
-        flash = st.session_state.pop("flash_msg", None)
-        if flash:
-            st.success(t(flash))
+        show_flash("projects")
 
 # --- FAQ ----------------------------------------------------------------------------------------
 with tab_faq:

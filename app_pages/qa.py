@@ -13,16 +13,14 @@ from core.kernel.permissions import PermissionDenied, can
 from core.qa import reviews
 from ui import context
 from ui.qa_widgets import live_total, lost_chart, period_picker, ratings_input, score_chart
-from ui.widgets import download_xlsx, project_picker, query_int, show_validation
+from ui.widgets import download_xlsx, flash, project_picker, query_int, save_and_flash, show_flash, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("qa.title"))
 notice = st.empty()  # always drawn, so the elements below keep their place on the run after a save
-flash = st.session_state.pop("qa_flash", None)
-if flash:
-    notice.success(t(flash))
+show_flash("qa", notice)
 
 
 def fmt_score(value: float | None) -> str:
@@ -190,13 +188,7 @@ if can(actor, "qa.own"):
             st.markdown(f"**{t('qa.raise_dispute')}**")
             reason = st.text_area(t("field.qa.dispute_reason"))
             if st.form_submit_button(t("qa.raise_dispute"), type="primary"):
-                try:
-                    reviews.raise_dispute(db, actor, pick, reason)
-                except ValidationError as exc:
-                    show_validation(ctx, exc)
-                else:
-                    st.session_state["qa_flash"] = "qa.dispute_raised"
-                    st.rerun()
+                save_and_flash(ctx, "qa", t("qa.dispute_raised"), reviews.raise_dispute, db, actor, pick, reason)
     elif review["status"] == "locked":
         st.caption(t("qa.locked_hint"))
     st.stop()
@@ -455,7 +447,7 @@ with tab_record:
                     show_validation(ctx, exc)
                 else:
                     st.session_state["qa_form_n"] = counter + 1
-                    st.session_state["qa_flash"] = "qa.review_saved"
+                    flash("qa", t("qa.review_saved"))
                     if "review" in st.query_params:
                         del st.query_params["review"]
                     st.rerun()
@@ -544,13 +536,9 @@ with tab_list:
                 live_total(ctx, rcard, new_ratings)
                 note = st.text_input(t("field.note"), key=f"qa_rs_note_{pick}")
                 if st.button(t("qa.save_review"), key=f"qa_rs_save_{pick}"):
-                    try:
-                        reviews.score_review(db, actor, pick, new_ratings, note=note)
-                    except ValidationError as exc:
-                        show_validation(ctx, exc)
-                    else:
-                        st.session_state["qa_flash"] = "qa.review_saved"
-                        st.rerun()
+                    save_and_flash(
+                        ctx, "qa", t("qa.review_saved"), reviews.score_review, db, actor, pick, new_ratings, note=note
+                    )
             with st.expander(t("qa.case_tag"), icon=":material/bookmark:"):
                 with st.form(f"qa_case_form_{pick}"):
                     new_case = st.selectbox(
@@ -561,13 +549,9 @@ with tab_list:
                     )
                     case_note = st.text_input(t("field.qa.case_note"), value=review["case_note"])
                     if st.form_submit_button(t("btn.save")):
-                        try:
-                            reviews.set_case(db, actor, pick, new_case, case_note)
-                        except ValidationError as exc:
-                            show_validation(ctx, exc)
-                        else:
-                            st.session_state["qa_flash"] = "msg.saved"
-                            st.rerun()
+                        save_and_flash(
+                            ctx, "qa", t("msg.saved"), reviews.set_case, db, actor, pick, new_case, case_note
+                        )
 
 with tab_disputes:
     disputes = reviews.list_disputes(db, actor, project_id=project_id)
@@ -624,13 +608,18 @@ with tab_disputes:
             st.caption(t("qa.reject_locks"))
         comment = st.text_area(t("field.qa.resolution_comment"), key=f"qa_d_comment_{dispute_id}")
         if st.button(t("qa.resolve"), type="primary", key=f"qa_d_go_{dispute_id}"):
-            try:
-                reviews.resolve_dispute(db, actor, dispute_id, outcome, comment, new_ratings)
-            except ValidationError as exc:
-                show_validation(ctx, exc)
-            else:
-                st.session_state["qa_flash"] = "qa.dispute_resolved"
-                st.rerun()
+            save_and_flash(
+                ctx,
+                "qa",
+                t("qa.dispute_resolved"),
+                reviews.resolve_dispute,
+                db,
+                actor,
+                dispute_id,
+                outcome,
+                comment,
+                new_ratings,
+            )
     st.subheader(t("qa.dispute_stats"))
     stats = reviews.dispute_stats(db, actor)
     if stats:

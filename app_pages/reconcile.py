@@ -6,21 +6,18 @@ from datetime import date
 
 import streamlit as st
 
-from core.kernel.errors import ValidationError
 from core.kernel.permissions import can, page_allowed
 from core.kpi import reconciliation as recon
 from ui import context
 from ui.cache import cached
-from ui.widgets import download_xlsx, project_picker, show_validation
+from ui.widgets import download_xlsx, project_picker, save_and_flash, show_flash
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("recon.title"))
 st.caption(t("recon.intro"))
-flash = st.session_state.pop("recon_flash", None)
-if flash:
-    st.success(t(flash))
+show_flash("reconcile")
 
 project_id = project_picker(ctx, "recon_project", default_live=True, with_status=False, remember=False)["id"]
 
@@ -152,13 +149,17 @@ if can(actor, recon.WRITE):
             horizontal=True,
         )
         if st.form_submit_button(t("btn.save")):
-            try:
-                recon.save_settings(db, actor, project_id, tolerance=round(tolerance / 100, 6), flavour=flavour)
-            except ValidationError as exc:
-                show_validation(ctx, exc)
-            else:
-                st.session_state["recon_flash"] = "msg.saved"
-                st.rerun()
+            save_and_flash(
+                ctx,
+                "reconcile",
+                t("msg.saved"),
+                recon.save_settings,
+                db,
+                actor,
+                project_id,
+                tolerance=round(tolerance / 100, 6),
+                flavour=flavour,
+            )
 else:
     st.caption(t("recon.read_only"))
     st.markdown(

@@ -12,16 +12,14 @@ from core.kernel import config
 from core.kernel.weeks import week_start
 from core.schedule import shifts
 from ui import charts, context
-from ui.schedule_widgets import WEEKDAY_KEYS, day_label, save_then_rerun
-from ui.widgets import download_xlsx, project_picker
+from ui.schedule_widgets import WEEKDAY_KEYS, day_label
+from ui.widgets import download_xlsx, flash, project_picker, save_and_flash, show_flash
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("staffing.title"))
-flash = st.session_state.pop("staffing_flash", None)
-if flash:
-    st.success(flash)
+show_flash("staffing")
 project_id = project_picker(ctx, "staffing_project")["id"]
 conf = shifts.settings(db, actor, project_id)
 today = config.today()
@@ -197,8 +195,8 @@ with tab_surge:
                     "expected_rise": rise / 100 if rise_known else None,
                     "note": note,
                 }
-                save_then_rerun(
-                    ctx, lambda: shifts.add_promotion(db, actor, project_id, values), "staffing_flash", t("msg.saved")
+                save_and_flash(
+                    ctx, "staffing", t("msg.saved"), lambda: shifts.add_promotion(db, actor, project_id, values)
                 )
     promos = shifts.promotions(db, actor, project_id)
     if not promos:
@@ -267,7 +265,7 @@ with tab_surge:
             if st.checkbox(t("confirm_delete"), key=f"promo_confirm_{promo_id}"):
                 shifts.delete_promotion(db, actor, promo_id)
                 st.session_state.pop("promo_delete", None)
-                st.session_state["staffing_flash"] = t("staffing.deleted")
+                flash("staffing", t("staffing.deleted"))
                 st.rerun()
 
 # --- staff loss ---------------------------------------------------------------------------------------------

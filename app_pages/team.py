@@ -17,7 +17,7 @@ from core.team import funnel as team
 from core.team import training
 from ui import context
 from ui.team_widgets import exam_cell, funnel_chart, funnel_metrics, readiness_list
-from ui.widgets import download_xlsx, project_picker, show_validation
+from ui.widgets import download_xlsx, project_picker, save_and_flash, show_flash, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -132,16 +132,17 @@ with tab_ready:
             if st.form_submit_button(
                 t("team.go_live.button"), type="primary", disabled=bool(missing) and not can(actor, "go_live.override")
             ):
-                try:
-                    overridden = gate.go_live(db, actor, project_id, reason)
-                except ValidationError as exc:
-                    show_validation(ctx, exc)
-                else:
-                    st.session_state["team_flash"] = "team.go_live.done_override" if overridden else "team.go_live.done"
-                    st.rerun()
-    flash = st.session_state.pop("team_flash", None)
-    if flash:
-        st.success(t(flash))
+                save_and_flash(
+                    ctx,
+                    "team",
+                    lambda overridden: t("team.go_live.done_override" if overridden else "team.go_live.done"),
+                    gate.go_live,
+                    db,
+                    actor,
+                    project_id,
+                    reason,
+                )
+    show_flash("team")
     history = gate.overrides(db, actor, project_id)
     if history:
         st.markdown(f"**{t('team.overrides')}**")
@@ -214,13 +215,17 @@ with tab_candidates:
                     chosen = st.multiselect(t("field.team.agent_ids"), list(names), format_func=names.get)
                     on = st.date_input(t("team.matched_on"), value=today, max_value=today, format="YYYY-MM-DD")
                     if st.form_submit_button(t("team.screen.match"), type="primary"):
-                        try:
-                            added = team.match_candidates(db, actor, project_id, chosen, on)
-                        except ValidationError as exc:
-                            show_validation(ctx, exc)
-                        else:
-                            st.session_state["team_flash_c"] = t("team.screen.done", n=added)
-                            st.rerun()
+                        save_and_flash(
+                            ctx,
+                            "team.candidates",
+                            lambda added: t("team.screen.done", n=added),
+                            team.match_candidates,
+                            db,
+                            actor,
+                            project_id,
+                            chosen,
+                            on,
+                        )
         if found:
             with st.expander(t("team.withdraw.title"), icon=":material/person_remove:"):
                 with st.form(f"withdraw_form_{project_id}"):
@@ -243,9 +248,7 @@ with tab_candidates:
                                 show_validation(ctx, exc)
                             else:
                                 st.rerun()
-    flash = st.session_state.pop("team_flash_c", None)
-    if flash:
-        st.success(flash)
+    show_flash("team.candidates")
 
 # --- the team ----------------------------------------------------------------------------------------------------
 with tab_team:

@@ -18,7 +18,7 @@ from core.kernel.errors import ValidationError
 from core.kernel.permissions import can, is_agent, is_merchant
 from core.team import funnel, training
 from ui import charts, context
-from ui.widgets import download_xlsx, pct, project_picker, show_validation
+from ui.widgets import download_xlsx, flash, pct, project_picker, save_and_flash, show_flash, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -156,26 +156,22 @@ def materials_section(project_id: int) -> None:
                 )
                 ask = st.checkbox(t("team.materials.ask_confirmation"), value=True, help=t("team.materials.ask_help"))
                 if st.form_submit_button(t("team.materials.upload_button"), type="primary"):
-                    try:
-                        training.upload_material(
-                            db,
-                            actor,
-                            project_id,
-                            file.getvalue() if file else b"",
-                            file.name if file else "",
-                            title,
-                            category,
-                            file.type if file else "",
-                            ask,
-                        )
-                    except ValidationError as exc:
-                        show_validation(ctx, exc)
-                    else:
-                        st.session_state["mat_flash"] = "team.materials.uploaded"
-                        st.rerun()
-    flash = st.session_state.pop("mat_flash", None)
-    if flash:
-        st.success(t(flash))
+                    save_and_flash(
+                        ctx,
+                        "training.materials",
+                        t("team.materials.uploaded"),
+                        training.upload_material,
+                        db,
+                        actor,
+                        project_id,
+                        file.getvalue() if file else b"",
+                        file.name if file else "",
+                        title,
+                        category,
+                        file.type if file else "",
+                        ask,
+                    )
+    show_flash("training.materials")
 
 
 def material_detail(material: dict) -> None:
@@ -212,35 +208,35 @@ def material_detail(material: dict) -> None:
                 confirm = c1.form_submit_button(t("team.materials.confirm"), type="primary", icon=":material/check:")
                 give_back = c2.form_submit_button(t("team.materials.return"), icon=":material/undo:")
                 if confirm or give_back:
-                    try:
-                        training.review_material(
-                            db, actor, material["id"], "confirmed" if confirm else "returned", comment
-                        )
-                    except ValidationError as exc:
-                        show_validation(ctx, exc)
-                    else:
-                        st.session_state["mat_flash"] = "team.materials.reviewed"
-                        st.rerun()
+                    save_and_flash(
+                        ctx,
+                        "training.materials",
+                        t("team.materials.reviewed"),
+                        training.review_material,
+                        db,
+                        actor,
+                        material["id"],
+                        "confirmed" if confirm else "returned",
+                        comment,
+                    )
         if can(actor, "material.write"):
             c1, c2 = st.columns([3, 1])
             with c1.popover(t("team.materials.new_version"), icon=":material/difference:"):
                 with st.form(f"version_{material['id']}", clear_on_submit=True):
                     file = st.file_uploader(t("field.file"), key=f"ver_file_{material['id']}")
                     if st.form_submit_button(t("team.materials.upload_button"), type="primary"):
-                        try:
-                            training.upload_new_version(
-                                db,
-                                actor,
-                                material["id"],
-                                file.getvalue() if file else b"",
-                                file.name if file else "",
-                                file.type if file else "",
-                            )
-                        except ValidationError as exc:
-                            show_validation(ctx, exc)
-                        else:
-                            st.session_state["mat_flash"] = "team.materials.uploaded"
-                            st.rerun()
+                        save_and_flash(
+                            ctx,
+                            "training.materials",
+                            t("team.materials.uploaded"),
+                            training.upload_new_version,
+                            db,
+                            actor,
+                            material["id"],
+                            file.getvalue() if file else b"",
+                            file.name if file else "",
+                            file.type if file else "",
+                        )
             if material["review_status"] in ("not_required", "returned") and c2.button(
                 t("team.materials.send"), key=f"send_{material['id']}"
             ):
@@ -443,9 +439,7 @@ with tabs[1]:
 with tabs[2]:
     required = training.required_exams(db, actor, project_id)
     st.caption(t("team.required_exams", types="、".join(t(f"team.exam_type.{x}") for x in required)))
-    flash = st.session_state.pop("exam_flash", None)
-    if flash:
-        (st.success if flash[0] == "ok" else st.warning)(flash[1])
+    show_flash("training.exams")
     if can(actor, "exam.write"):
         pool = {c["agent_id"]: c for c in funnel.candidates(db, actor, project_id)}
         others = {a["id"]: a for a in directory.list_agents(db, actor) if a["status"] != "left" and a["id"] not in pool}
@@ -500,20 +494,19 @@ with tabs[2]:
                         else:
                             name = people[agent_id]["name"]
                             if basic:
-                                st.session_state["exam_flash"] = ("ok", t("team.exams.saved", name=name))
+                                flash("training.exams", t("team.exams.saved", name=name))
                             else:
                                 state = training.admissions(db, actor, project_id, [agent_id])[agent_id]
-                                st.session_state["exam_flash"] = (
-                                    ("ok", t("team.exams.admitted", name=name))
+                                flash(
+                                    "training.exams",
+                                    t("team.exams.admitted", name=name)
                                     if state["admitted"]
-                                    else (
-                                        "warn",
-                                        t(
-                                            "team.exams.still_missing",
-                                            name=name,
-                                            types="、".join(t(f"team.exam_type.{x}") for x in state["missing"]),
-                                        ),
-                                    )
+                                    else t(
+                                        "team.exams.still_missing",
+                                        name=name,
+                                        types="、".join(t(f"team.exam_type.{x}") for x in state["missing"]),
+                                    ),
+                                    "success" if state["admitted"] else "warning",
                                 )
                             st.rerun()
     c1, c2, c3 = st.columns([3, 2, 2])

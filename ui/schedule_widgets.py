@@ -11,12 +11,11 @@ import plotly.express as px
 import streamlit as st
 
 from core.kernel import config
-from core.kernel.errors import ValidationError
 from core.kernel.weeks import week_start
 from core.schedule import shifts
 from ui import charts
 from ui.context import Context
-from ui.widgets import show_validation
+from ui.widgets import save_and_flash
 
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -140,21 +139,8 @@ def handover_list(ctx: Context, notes: list[dict], empty_key: str) -> None:
                     st.text(note[field])
 
 
-def save_then_rerun(
-    ctx: Context, action: Callable[[], Any], flash_key: str, message: str | Callable[[Any], str]
-) -> None:
-    """Run a core write; on refusal list every problem, on success keep a message for the next run and rerun."""
-    try:
-        result = action()
-    except ValidationError as exc:
-        show_validation(ctx, exc)
-    else:
-        st.session_state[flash_key] = message(result) if callable(message) else message
-        st.rerun()
-
-
-def handover_form(ctx: Context, key: str, flash_key: str, target: Callable[[], tuple[int, date, str]]) -> None:
-    """The outgoing shift's notes: `target` draws the project/day/shift pickers inside the form and returns them."""
+def handover_form(ctx: Context, key: str, page: str, target: Callable[[], tuple[int, date, str]]) -> None:
+    """The outgoing shift's notes (saved with a message for `page`): `target` draws the project/day/shift pickers inside the form and returns them."""
     with st.form(key, clear_on_submit=True):
         project_id, day, shift = target()
         texts = [
@@ -162,9 +148,9 @@ def handover_form(ctx: Context, key: str, flash_key: str, target: Callable[[], t
             for name in ("marked_buyers", "unresolved", "note")
         ]
         if st.form_submit_button(ctx.t("btn.save")):
-            save_then_rerun(
+            save_and_flash(
                 ctx,
-                lambda: shifts.add_handover(ctx.db, ctx.actor, project_id, day, shift, *texts),
-                flash_key,
+                page,
                 ctx.t("msg.saved"),
+                lambda: shifts.add_handover(ctx.db, ctx.actor, project_id, day, shift, *texts),
             )

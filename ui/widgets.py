@@ -40,13 +40,16 @@ def flash(page: str, message: str, level: str = "success") -> None:
     st.session_state[f"flash.{page}"] = (level, message)
 
 
-def show_flash(page: str, container: Any = None) -> None:
+def show_flash(page: str, container: Any = None, toast: bool = False) -> None:
     """Show (once) the message the last action of `page` left before its rerun; `container` is where (a
-    placeholder kept at the top of the page), the page itself by default."""
+    placeholder kept at the top of the page), the page itself by default. `toast` shows it as a toast too,
+    which outlives one more rerun of the page."""
     kept = st.session_state.pop(f"flash.{page}", None)
     if kept:
         level, message = kept
         getattr(container or st, level)(message)
+        if toast:
+            st.toast(message, icon=":material/check_circle:")
 
 
 def save_and_flash(
