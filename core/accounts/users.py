@@ -34,7 +34,10 @@ LANGUAGES = ("zh", "en")
 # A bcrypt hash of a random secret nobody knows: given to a locked account so that the login
 # form fails for it even with the right password, and the failure is still seen as that user's.
 _LOCKED_HASH = bcrypt.hashpw(secrets.token_bytes(32), bcrypt.gensalt(rounds=4)).decode()
-_SAFE_COLUMNS = "id, username, display_name, role, merchant_id, active, language, failed_logins, locked_until, created_at, updated_at, password_version, password_changed_at"
+_SAFE_COLUMNS = (
+    "id, username, display_name, role, merchant_id, active, language, failed_logins, locked_until, "
+    "created_at, updated_at, password_version, password_changed_at"
+)
 
 
 def hash_password(password: str) -> str:

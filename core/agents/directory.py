@@ -169,7 +169,8 @@ def agent_projects(db: sqlite_utils.Database, agent_id: int, on: date | None = N
     return [
         r["project_id"]
         for r in db.query(
-            "SELECT DISTINCT project_id FROM project_agents WHERE agent_id = ? AND from_date <= ? AND (to_date IS NULL OR to_date >= ?)",
+            "SELECT DISTINCT project_id FROM project_agents WHERE agent_id = ? AND from_date <= ? AND (to_date IS "
+            "NULL OR to_date >= ?)",
             [agent_id, day, day],
         )
     ]
@@ -357,23 +358,31 @@ def list_agents(
         params.append(f"%,{skill},%")
     day = config.today().isoformat()
     if project_id:
-        where.append("""a.id IN (SELECT agent_id FROM project_agents WHERE project_id = ? AND (to_date IS NULL OR to_date >= ?)
-                                 UNION SELECT agent_id FROM project_candidates WHERE project_id = ? AND withdrawn_on IS NULL)""")
+        where.append(
+            """a.id IN (SELECT agent_id FROM project_agents WHERE project_id = ? AND (to_date IS NULL OR """
+            """to_date >= ?)
+                                 UNION SELECT agent_id FROM project_candidates WHERE project_id = ? AND """
+            """withdrawn_on IS NULL)"""
+        )
         params += [project_id, day, project_id]
-    sql = f"""
+    sql = (
+        f"""
         SELECT a.id, a.name, a.employee_no, CASE WHEN {personal} THEN a.phone END AS phone, a.skills, a.status,
-               CASE WHEN {personal} THEN a.base_salary END AS base_salary, ({personal}) AS personal, a.user_id, u.username,
+               CASE WHEN {personal} THEN a.base_salary END AS base_salary, ({personal}) AS personal, a.user_id, """
+        f"""u.username,
                (SELECT COALESCE(h.effective_on, substr(h.changed_at, 1, 10)) FROM agent_status_history h
                  WHERE h.agent_id = a.id ORDER BY h.id DESC LIMIT 1) AS since,
                (SELECT GROUP_CONCAT(p.name, '、') FROM (SELECT DISTINCT pa.project_id FROM project_agents pa
                   WHERE pa.agent_id = a.id AND pa.from_date <= ? AND (pa.to_date IS NULL OR pa.to_date >= ?)) x
                   JOIN projects p ON p.id = x.project_id) AS projects,
-               EXISTS (SELECT 1 FROM exams e WHERE e.agent_id = a.id AND e.project_id IS NULL AND e.passed = 1) AS basic_passed
+               EXISTS (SELECT 1 FROM exams e WHERE e.agent_id = a.id AND e.project_id IS NULL AND e.passed = 1) AS """
+        f"""basic_passed
         FROM agents a LEFT JOIN users u ON u.id = a.user_id
         WHERE {" AND ".join(where)}
         ORDER BY CASE a.status WHEN 'online' THEN 1 WHEN 'reserve' THEN 2 WHEN 'training' THEN 3
                                WHEN 'candidate' THEN 4 ELSE 5 END, a.employee_no
     """
+    )
     found = rows(db, sql, [*personal_params, *personal_params, *personal_params, day, day, *params])
     return [{**r, "personal": bool(r["personal"])} for r in found]
 
@@ -411,7 +420,8 @@ def assignments(db: sqlite_utils.Database, actor: Actor, agent_id: int) -> list[
         db,
         """SELECT pa.id AS assignment_id, pa.project_id, p.name AS project_name, m.name AS merchant_name,
                               pa.role, pa.shift, pa.from_date, pa.to_date, pa.sub_account
-                       FROM project_agents pa JOIN projects p ON p.id = pa.project_id JOIN merchants m ON m.id = p.merchant_id
+                       FROM project_agents pa JOIN projects p ON p.id = pa.project_id JOIN merchants m ON m.id = """
+        """p.merchant_id
                        WHERE pa.agent_id = ? ORDER BY pa.from_date DESC, pa.id DESC""",
         [agent_id],
     )

@@ -419,7 +419,8 @@ def versions(db: sqlite_utils.Database, actor: Actor, article_id: int) -> list[d
     return rows(
         db,
         """SELECT v.*, u.display_name AS editor_name, o.display_name AS owner_name
-                       FROM kb_article_versions v LEFT JOIN users u ON u.id = v.edited_by LEFT JOIN users o ON o.id = v.owner_id
+                       FROM kb_article_versions v LEFT JOIN users u ON u.id = v.edited_by LEFT JOIN users o ON o.id """
+        """= v.owner_id
                        WHERE v.article_id = ? ORDER BY v.version DESC""",
         [article_id],
     )
@@ -772,13 +773,19 @@ def rebuild_index(db: sqlite_utils.Database) -> int:
     """Rebuild the search index from its three sources (after a restore, or to repair it); returns the entries."""
     with write(db):
         db.execute("DELETE FROM kb_search")
-        db.execute(f"""INSERT INTO kb_search (rowid, title, body, tags, kind, ref_id, project_id)
-                       SELECT id * {ROWID_STRIDE} + {ARTICLE_OFFSET}, title, body, tags || ' ' || skus, 'article', id, project_id
-                       FROM kb_articles WHERE status = 'active'""")
+        db.execute(
+            f"""INSERT INTO kb_search (rowid, title, body, tags, kind, ref_id, project_id)
+                       SELECT id * {ROWID_STRIDE} + {ARTICLE_OFFSET}, title, body, tags || ' ' || skus, 'article', """
+            f"""id, project_id
+                       FROM kb_articles WHERE status = 'active'"""
+        )
         db.execute(f"""INSERT INTO kb_search (rowid, title, body, tags, kind, ref_id, project_id)
                        SELECT id * {ROWID_STRIDE} + {FAQ_OFFSET}, question, answer, '', 'faq', id, project_id
                        FROM faq_items WHERE TRIM(answer) != ''""")
-        db.execute(f"""INSERT INTO kb_search (rowid, title, body, tags, kind, ref_id, project_id)
-                       SELECT id * {ROWID_STRIDE} + {PHRASE_OFFSET}, group_name, text, shortcut, 'phrase', id, project_id
-                       FROM kb_phrases WHERE active = 1""")
+        db.execute(
+            f"""INSERT INTO kb_search (rowid, title, body, tags, kind, ref_id, project_id)
+                       SELECT id * {ROWID_STRIDE} + {PHRASE_OFFSET}, group_name, text, shortcut, 'phrase', id, """
+            f"""project_id
+                       FROM kb_phrases WHERE active = 1"""
+        )
     return db.execute("SELECT COUNT(*) FROM kb_search").fetchone()[0]

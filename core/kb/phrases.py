@@ -242,7 +242,8 @@ def list_phrases(
     return rows(
         db,
         f"""SELECT p.*, u.display_name AS editor_name,
-                               (SELECT COUNT(*) FROM kb_phrase_flags f WHERE f.phrase_id = p.id AND f.status IN ('open','meeting')) AS open_flags
+                               (SELECT COUNT(*) FROM kb_phrase_flags f WHERE f.phrase_id = p.id AND f.status IN """
+        f"""('open','meeting')) AS open_flags
                         FROM kb_phrases p LEFT JOIN users u ON u.id = p.updated_by
                         WHERE {" AND ".join(where)} ORDER BY p.number""",
         params,
@@ -256,7 +257,8 @@ def groups(db: sqlite_utils.Database, actor: Actor, project_id: int) -> list[str
         r["group_name"]
         for r in db.query(
             """SELECT group_name, MIN(number) AS first FROM kb_phrases
-                                                 WHERE project_id = ? AND active = 1 GROUP BY group_name ORDER BY first""",
+                                                 WHERE project_id = ? AND active = 1 GROUP BY group_name ORDER BY """
+            """first""",
             [project_id],
         )
     ]
@@ -568,7 +570,8 @@ def flag_summary(db: sqlite_utils.Database, actor: Actor, project_id: int) -> li
         db,
         """SELECT p.id, p.number, p.shortcut, p.group_name, p.text, p.updated_at, p.active,
                               SUM(f.reason = 'wrong') AS wrong, SUM(f.reason = 'outdated') AS outdated,
-                              SUM(f.status IN ('open','meeting')) AS still_open, SUM(f.status = 'meeting') AS on_meeting_list
+                              SUM(f.status IN ('open','meeting')) AS still_open, SUM(f.status = 'meeting') AS """
+        """on_meeting_list
                        FROM kb_phrase_flags f JOIN kb_phrases p ON p.id = f.phrase_id
                        WHERE p.project_id = ? GROUP BY p.id ORDER BY still_open DESC, COUNT(*) DESC, p.number""",
         [project_id],

@@ -123,7 +123,8 @@ STATUS_VALUES: dict[str, str] = {
 
 
 def field_label(entity: str, name: str, lang: str = "zh") -> str:
-    """A field's label from the catalogue where it has one (field.<entity>.<name>, its capability's, the general one), else its name."""
+    """A field's label from the catalogue where it has one (field.<entity>.<name>, its capability's, the
+    general one), else its name."""
     from core.kernel import i18n  # the catalogue is text, loaded only when the log is read in words
 
     bare = name.removesuffix("_id")

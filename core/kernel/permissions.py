@@ -117,7 +117,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     # -- team & training --
     "agent.status": frozenset({"admin", "manager", "trainer"}),
     # an agent's phone and base salary: the director, and a manager for the agents of the projects it manages
-    # (core.agents.directory scopes the manager to them); an agent reads its own; qa and trainers see names, status, teams
+    # (core.agents.directory scopes the manager to them); an agent reads its own; qa and trainers see names,
+    # status, teams
     "agent.personal": frozenset({"admin", "manager"}),
     "team.read": frozenset(
         {"admin", "manager", "trainer", "qa", "merchant"}
@@ -248,7 +249,8 @@ def visible_project_ids(db: sqlite_utils.Database, actor: Actor) -> set[int] | N
         return {
             r["project_id"]
             for r in db.query(
-                "SELECT DISTINCT pa.project_id FROM project_agents pa JOIN agents a ON a.id = pa.agent_id WHERE a.user_id = ?",
+                "SELECT DISTINCT pa.project_id FROM project_agents pa JOIN agents a ON a.id = pa.agent_id WHERE "
+                "a.user_id = ?",
                 [actor.id],
             )
         }

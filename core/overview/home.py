@@ -144,7 +144,8 @@ def _reconcile_alerts(db: sqlite_utils.Database, actor: Actor, day: date) -> lis
 
 
 def _schedule_alerts(db: sqlite_utils.Database, actor: Actor, day: date) -> list[dict[str, Any]]:
-    """Leave and swap requests waiting for a decision; live projects whose next seven days have shifts below headcount."""
+    """Leave and swap requests waiting for a decision; live projects whose next seven days have shifts
+    below headcount."""
     from core.schedule import shifts  # late: scheduling builds on the team, this module on everything
 
     found: list[dict[str, Any]] = []

@@ -127,7 +127,8 @@ def _label(project: dict) -> str:
 
 
 def _agent_moves(db: sqlite_utils.Database, actor: Actor, monday: date, project: dict) -> tuple[list[dict], list[dict]]:
-    """Every agent's change since the week before on the praise KPIs, and every agent figure below the project's target."""
+    """Every agent's change since the week before on the praise KPIs, and every agent figure below the
+    project's target."""
     project_id = project["id"]
     sunday = monday + timedelta(days=6)
     this_week = store.agent_table(db, actor, project_id, monday, sunday)

@@ -79,7 +79,8 @@ def progress(db: sqlite_utils.Database, actor: Actor, project_id: int) -> tuple[
     require_project(db, actor, project_id)
     row = one(
         db,
-        "SELECT COUNT(*) AS total, SUM(CASE WHEN TRIM(answer) != '' THEN 1 ELSE 0 END) AS answered FROM faq_items WHERE project_id = ?",
+        "SELECT COUNT(*) AS total, SUM(CASE WHEN TRIM(answer) != '' THEN 1 ELSE 0 END) AS answered FROM faq_items "
+        "WHERE project_id = ?",
         [project_id],
     )
     return int(row["answered"] or 0), int(row["total"] or 0)

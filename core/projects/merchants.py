@@ -351,8 +351,10 @@ def home_summary(db: sqlite_utils.Database, actor: Actor) -> dict[str, Any]:
                                   m.name AS merchant_name
                            FROM order_confirmations o JOIN projects p ON p.id = o.project_id
                            JOIN merchants m ON m.id = p.merchant_id
-                           WHERE o.status = 'confirmed' AND p.status IN ('signed','training') AND o.project_id IN ({marks})
-                             AND o.version = (SELECT MAX(version) FROM order_confirmations x WHERE x.project_id = o.project_id AND x.status = 'confirmed')
+                           WHERE o.status = 'confirmed' AND p.status IN ('signed','training') AND o.project_id IN """
+        f"""({marks})
+                             AND o.version = (SELECT MAX(version) FROM order_confirmations x WHERE x.project_id = """
+        f"""o.project_id AND x.status = 'confirmed')
                            ORDER BY golive""",
         ids,
     )

@@ -270,7 +270,8 @@ def latest_confirmed(db: sqlite_utils.Database, actor: Actor, project_id: int) -
     return _parse(
         one(
             db,
-            "SELECT * FROM order_confirmations WHERE project_id = ? AND status = 'confirmed' ORDER BY version DESC LIMIT 1",
+            "SELECT * FROM order_confirmations WHERE project_id = ? AND status = 'confirmed' ORDER BY version DESC "
+            "LIMIT 1",
             [project_id],
         )
     )
@@ -296,7 +297,8 @@ def _save(
         else:
             previous = one(
                 db,
-                "SELECT MAX(version) AS v, (SELECT qa_standard_upload_id FROM order_confirmations WHERE project_id = ? ORDER BY version DESC LIMIT 1) AS qa FROM order_confirmations WHERE project_id = ?",
+                "SELECT MAX(version) AS v, (SELECT qa_standard_upload_id FROM order_confirmations WHERE project_id = "
+                "? ORDER BY version DESC LIMIT 1) AS qa FROM order_confirmations WHERE project_id = ?",
                 [project_id, project_id],
             )
             version = (previous["v"] or 0) + 1
@@ -387,7 +389,8 @@ def kpi_settings(db: sqlite_utils.Database, project_id: int) -> dict[str, Any]:
     """The KPI settings agreed with the merchant (spec defaults until a version is confirmed)."""
     row = one(
         db,
-        "SELECT data FROM order_confirmations WHERE project_id = ? AND status = 'confirmed' ORDER BY version DESC LIMIT 1",
+        "SELECT data FROM order_confirmations WHERE project_id = ? AND status = 'confirmed' ORDER BY version DESC "
+        "LIMIT 1",
         [project_id],
     )
     data = json.loads(row["data"]) if row else {}

@@ -38,7 +38,8 @@ def test_foreign_keys_are_enforced(fresh_db):
     with pytest.raises(sqlite3.IntegrityError):
         with write(fresh_db):
             fresh_db.execute(
-                "INSERT INTO projects (merchant_id, name, platform, status, created_at, updated_at) VALUES (999, 'x', 'taobao', 'negotiating', '', '')"
+                "INSERT INTO projects (merchant_id, name, platform, status, created_at, updated_at) VALUES (999, 'x', "
+                "'taobao', 'negotiating', '', '')"
             )
 
 
