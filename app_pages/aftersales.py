@@ -1,4 +1,5 @@
-"""After-sales registers (售后登记): reissues with the day-end warehouse export, cashbacks, and cases with their checklists."""
+"""After-sales registers (售后登记): reissues with the day-end warehouse export, cashbacks, and cases with their
+checklists."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Attendance (考勤): the month at a glance per agent, filled from the schedule, exceptions entered by the supervisor."""
+"""Attendance (考勤): the month at a glance per agent, filled from the schedule, exceptions entered by the
+supervisor."""
 
 from __future__ import annotations
 

@@ -23,7 +23,8 @@ money = {t(f"billing.c.{c}"): money_column(t(f"billing.c.{c}")) for c in ("total
 
 
 def invoice_actions(invoice: dict, prefix: str) -> None:
-    """What the user may do with an invoice in its status (widget keys carry the list's prefix: two tabs may show one invoice)."""
+    """What the user may do with an invoice in its status (widget keys carry the list's prefix: two tabs may show one
+    invoice)."""
     key = invoice["id"]
     if invoice["status"] == "draft" and can(actor, "billing.approve"):
         st.caption(t("billing.draft_hint"))

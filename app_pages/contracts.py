@@ -1,4 +1,5 @@
-"""Contracts (合同): an accepted quote becomes the project's terms; amendments with their effective dates; the terms of any day."""
+"""Contracts (合同): an accepted quote becomes the project's terms; amendments with their effective dates; the terms of
+any day."""
 
 from __future__ import annotations
 

@@ -291,7 +291,8 @@ with tabs[0]:
                         )
                 else:
                     st.markdown(
-                        f"**#{hit['number']} {articles.escape_text(hit['shortcut'] or '')}** · {articles.escape_text(hit['title'] or t('kb.phrase.no_group'))} &nbsp; "
+                        f"**#{hit['number']} {articles.escape_text(hit['shortcut'] or '')}** · "
+                        f"{articles.escape_text(hit['title'] or t('kb.phrase.no_group'))} &nbsp; "
                         f":green-badge[{t('kb.kind.phrase')}]",
                         unsafe_allow_html=True,
                     )

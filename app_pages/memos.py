@@ -97,7 +97,8 @@ def answer_box(memo: dict) -> None:
     """One waiting memo with the supervisor's four actions: answer, queue, make an article, make a phrase."""
     with st.container(border=True):
         st.markdown(
-            f"{status_badge(memo)} &nbsp; **{articles.escape_text(memo['author_name'])}** · {articles.escape_text(memo['merchant_name'])} · "
+            f"{status_badge(memo)} &nbsp; **{articles.escape_text(memo['author_name'])}** · "
+            f"{articles.escape_text(memo['merchant_name'])} · "
             f"{memo['created_at']} · {t('kb.memo.kind.' + memo['kind'])}",
             unsafe_allow_html=True,
         )
@@ -196,7 +197,8 @@ with tab_done:
     for memo in answered[:50]:
         with st.container(border=True):
             st.markdown(
-                f"**{articles.escape_text(memo['author_name'])}** · {articles.escape_text(memo['merchant_name'])} · {memo['created_at']}",
+                f"**{articles.escape_text(memo['author_name'])}** · {articles.escape_text(memo['merchant_name'])} · "
+                f"{memo['created_at']}",
                 unsafe_allow_html=True,
             )
             st.text(memo["text"])

@@ -82,8 +82,10 @@ if presenting:
     st.markdown(
         "<style>.stMainBlockContainer{max-width:100%;padding-top:1rem}h1{font-size:2.2rem!important}h2{font-size:2.6rem!important}"
         "h3{font-size:1.9rem!important}.stMarkdown p,.stMarkdown li{font-size:1.6rem!important}"
-        "[data-testid=stMetricValue],[data-testid=stMetricValue] div{font-size:4.6rem!important;line-height:1.1!important}"
-        "[data-testid=stMetricLabel] p{font-size:1.3rem!important}[data-testid=stMetricDelta] div,[data-testid=stMetricDelta] p"
+        "[data-testid=stMetricValue],[data-testid=stMetricValue] "
+        "div{font-size:4.6rem!important;line-height:1.1!important}"
+        "[data-testid=stMetricLabel] p{font-size:1.3rem!important}[data-testid=stMetricDelta] "
+        "div,[data-testid=stMetricDelta] p"
         "{font-size:1.2rem!important}[data-testid=stCaptionContainer] p{font-size:1.2rem!important}"
         "section[data-testid=stSidebar],header[data-testid=stHeader]{display:none}</style>",
         unsafe_allow_html=True,
@@ -119,7 +121,8 @@ def company_praise() -> None:
         st.markdown(
             f"❌ **{row['project']}** · "
             + "、".join(
-                f"{t('kpi.m.' + m['kpi'])} **{fmt(m['kpi'], m['actual'])}** / {t('kpi.target')} {fmt(m['kpi'], m['target'])}"
+                f"{t('kpi.m.' + m['kpi'])} **{fmt(m['kpi'], m['actual'])}** / {t('kpi.target')} "
+                f"{fmt(m['kpi'], m['target'])}"
                 for m in row["missed"]
             )
         )
@@ -127,7 +130,8 @@ def company_praise() -> None:
     left.subheader(t("monday.praise"))
     for r in part["improved"]:
         left.markdown(
-            f"👍 **{r['agent']}**（{r['project']}）· {t('kpi.m.' + r['kpi'])} {fmt(r['kpi'], r['previous'])} → **{fmt(r['kpi'], r['actual'])}**"
+            f"👍 **{r['agent']}**（{r['project']}）· {t('kpi.m.' + r['kpi'])} {fmt(r['kpi'], r['previous'])} → "
+            f"**{fmt(r['kpi'], r['actual'])}**"
         )
     if not part["improved"]:
         left.caption(t("monday.none"))
@@ -147,7 +151,8 @@ def company_praise() -> None:
 def slide_sized(figure):
     """On a slide a chart is drawn taller with larger text (read from across the room); elsewhere as it is."""
     if presenting:
-        # each font set on its own: Streamlit's chart theme sets the axes' fonts, so a layout-wide size would not reach them
+        # each font set on its own: Streamlit's chart theme sets the axes' fonts, so a layout-wide size would not
+        # reach them
         figure.update_layout(height=460, font_size=18, title_font_size=26)
         figure.update_xaxes(tickfont_size=17, title_font_size=19)
         figure.update_yaxes(tickfont_size=17, title_font_size=19)
@@ -180,7 +185,8 @@ def company_analysis() -> None:
     for day in part["worst_days"]:
         with st.container(border=True):
             st.markdown(
-                f"**{day['project']}** · {day['day']} · {t('monday.missed')}: {'、'.join(t('kpi.m.' + k) for k in day['missed'])}"
+                f"**{day['project']}** · {day['day']} · {t('monday.missed')}: "
+                f"{'、'.join(t('kpi.m.' + k) for k in day['missed'])}"
             )
             st.caption(
                 t(
@@ -233,7 +239,8 @@ for section in shown:
         if pc["improved"]:
             for r in pc["improved"]:
                 left.markdown(
-                    f"👍 **{r['agent']}** · {t('kpi.m.' + r['kpi'])} {fmt(r['kpi'], r['previous'])} → **{fmt(r['kpi'], r['actual'])}**"
+                    f"👍 **{r['agent']}** · {t('kpi.m.' + r['kpi'])} {fmt(r['kpi'], r['previous'])} → "
+                    f"**{fmt(r['kpi'], r['actual'])}**"
                 )
         else:
             left.caption(t("monday.none"))
@@ -241,7 +248,8 @@ for section in shown:
         if pc["below"]:
             for r in pc["below"]:
                 right.markdown(
-                    f"⚠️ **{r['agent']}** · {t('kpi.m.' + r['kpi'])} **{fmt(r['kpi'], r['actual'])}** / {t('kpi.target')} {fmt(r['kpi'], r['target'])}"
+                    f"⚠️ **{r['agent']}** · {t('kpi.m.' + r['kpi'])} **{fmt(r['kpi'], r['actual'])}** / "
+                    f"{t('kpi.target')} {fmt(r['kpi'], r['target'])}"
                 )
         else:
             right.caption(t("monday.none"))
@@ -349,7 +357,8 @@ for section in shown:
             flag = " ⏰" if action["overdue"] else ""
             carried = f" · {t('monday.carried')}" if action["carried_over"] else ""
             c1.markdown(
-                f"{'✅' if action['status'] == 'done' else '⬜'} {action['text']} — {action['owner'] or '—'} · {t('monday.due')} {action['due_date']}{flag}{carried}"
+                f"{'✅' if action['status'] == 'done' else '⬜'} {action['text']} — {action['owner'] or '—'} · "
+                f"{t('monday.due')} {action['due_date']}{flag}{carried}"
             )
             if can(actor, "meeting.write"):
                 if c2.button(

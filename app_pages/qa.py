@@ -1,4 +1,5 @@
-"""QA (质检): inspectors record and score reviews, managers settle disputes; an agent sees its own reviews; a merchant its project's summary."""
+"""QA (质检): inspectors record and score reviews, managers settle disputes; an agent sees its own reviews; a merchant
+its project's summary."""
 
 from __future__ import annotations
 
@@ -204,7 +205,8 @@ tab_todo, tab_record, tab_list, tab_disputes = st.tabs(
 
 
 def sample(agent_id: int, day) -> None:
-    """From the sampling list to the entry form, with the day and the agent chosen (a button's callback: before the run)."""
+    """From the sampling list to the entry form, with the day and the agent chosen (a button's callback: before the
+    run)."""
     n = st.session_state.get("qa_form_n", 0)
     st.session_state.pop(f"qa_task_{n}", None)  # back to its default: a new sample, not a task
     st.session_state[f"qa_date_{n}"] = day

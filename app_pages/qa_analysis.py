@@ -1,4 +1,5 @@
-"""QA analysis (质检分析): scores against the target, lost points, the case library, calibration, scorecards and settings."""
+"""QA analysis (质检分析): scores against the target, lost points, the case library, calibration, scorecards and
+settings."""
 
 from __future__ import annotations
 
@@ -209,7 +210,8 @@ with tab_calibration:
             [s["id"] for s in sessions],
             key="qa_an_calibration",
             format_func=lambda i: next(
-                f"{s['title'] or '#' + str(s['id'])} · {s['agent_name']} · {s['chat_date']} ({t('qa.scorings', n=s['scorings'])})"
+                f"{s['title'] or '#' + str(s['id'])} · {s['agent_name']} · {s['chat_date']} "
+                f"({t('qa.scorings', n=s['scorings'])})"
                 for s in sessions
                 if s["id"] == i
             ),

@@ -104,9 +104,9 @@ def proposal_view(proposal: dict) -> None:
     st.dataframe(
         pd.DataFrame(
             {
-                t("billing.c.item"): [t(f"billing.qline.{l['kind']}") for l in proposal["lines"]],
-                t("billing.c.calc"): [l["calc"] for l in proposal["lines"]],
-                t("billing.c.amount"): [float(l["amount"]) for l in proposal["lines"]],
+                t("billing.c.item"): [t(f"billing.qline.{line['kind']}") for line in proposal["lines"]],
+                t("billing.c.calc"): [line["calc"] for line in proposal["lines"]],
+                t("billing.c.amount"): [float(line["amount"]) for line in proposal["lines"]],
             }
         ),
         hide_index=True,
@@ -313,7 +313,7 @@ if staff:
                     note,
                 )
 
-    # --- the price list ------------------------------------------------------------------------------------------------
+    # --- the price list -----------------------------------------------------------------------------------------------
     with tabs[2]:
         current = quotes.price_list_on(db, config.today())
         data = current["data"]

@@ -1,4 +1,5 @@
-"""Reconciliation: our figures from the raw logs beside the platform's, per agent and day (managers, admin; QA reads)."""
+"""Reconciliation: our figures from the raw logs beside the platform's, per agent and day (managers, admin; QA
+reads)."""
 
 from __future__ import annotations
 

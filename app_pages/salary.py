@@ -384,7 +384,8 @@ with tab_schemes:
         with st.expander(t("salary.versions")):
             for version in schemes.versions(db, actor, scheme_id):
                 st.markdown(
-                    f"**v{version['version']}** · {version['created_at']} · {version['created_by'] or ''} · {version['note']}"
+                    f"**v{version['version']}** · {version['created_at']} · {version['created_by'] or ''} · "
+                    f"{version['note']}"
                 )
 
     st.subheader(t("salary.assignments"))

@@ -1,4 +1,5 @@
-"""The roster of a project (排班): proposal, edits in place, conflicts, hour-by-hour coverage, handover, leave and swaps."""
+"""The roster of a project (排班): proposal, edits in place, conflicts, hour-by-hour coverage, handover, leave and
+swaps."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Volume to headcount (人力测算与应急预案): inquiries by hour, the forecast, agents needed, promotions, surge plan, staff loss."""
+"""Volume to headcount (人力测算与应急预案): inquiries by hour, the forecast, agents needed,
+promotions, surge plan, staff loss."""
 
 from __future__ import annotations
 

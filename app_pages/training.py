@@ -179,7 +179,8 @@ def material_detail(material: dict) -> None:
     versions = training.material_versions(db, actor, material["id"])
     with st.container(border=True):
         st.markdown(
-            f"**{material['title']}** · {t('team.category.' + material['category'])} · {t('team.review.' + material['review_status'])}"
+            f"**{material['title']}** · {t('team.category.' + material['category'])} · "
+            f"{t('team.review.' + material['review_status'])}"
         )
         if material["review_status"] == "returned" and material["review_comment"]:
             st.warning(
@@ -189,7 +190,8 @@ def material_detail(material: dict) -> None:
             name, data, mime = training.material_file(db, actor, v["id"])
             c1, c2 = st.columns([4, 1])
             c1.caption(
-                f"v{v['version']} · {v['original_name']} · {size_text(v['size'])} · {v['uploader'] or '—'} · {v['uploaded_at']}"
+                f"v{v['version']} · {v['original_name']} · {size_text(v['size'])} · {v['uploader'] or '—'} · "
+                f"{v['uploaded_at']}"
                 + (f" · {t('team.review.' + v['review_status'])}" if v["review_status"] != "not_required" else "")
                 + (f"：{v['review_comment']}" if v["review_comment"] else "")
             )
@@ -368,7 +370,8 @@ with tabs[1]:
                     list(roster),
                     default=[a for a in default_people if a in roster],
                     format_func=lambda a: (
-                        f"{roster[a]['employee_no']} · {roster[a]['name']} · {t('team.agent_status.' + roster[a]['status'])}"
+                        f"{roster[a]['employee_no']} · {roster[a]['name']} · "
+                        f"{t('team.agent_status.' + roster[a]['status'])}"
                     ),
                     help=t("team.plan.participants_help"),
                 )

@@ -87,7 +87,8 @@ def invoice(ctx: Context, data: dict[str, Any], prefix: str = "") -> None:
 
 
 def invoice_table(ctx: Context, found: list[dict[str, Any]]) -> pd.DataFrame:
-    """Invoices as a table: number, merchant, project, month, status, total, paid, outstanding, due date, overdue days."""
+    """Invoices as a table: number, merchant, project, month, status, total, paid, outstanding, due date, overdue
+    days."""
     t = ctx.t
     return pd.DataFrame(
         {

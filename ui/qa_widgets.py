@@ -94,7 +94,8 @@ def ratings_input(
 
 
 def live_total(ctx: Context, card: reviews.Card, ratings: dict[int, int | None]) -> reviews.Result | None:
-    """The total as core computes it, shown as the inspector rates; None (with the reasons) while the ratings are incomplete."""
+    """The total as core computes it, shown as the inspector rates; None (with the reasons) while the ratings are
+    incomplete."""
     try:
         result = reviews.compute(card, ratings)
     except ValidationError as exc:

@@ -51,7 +51,8 @@ def cell_labels(ctx: Context) -> dict[str, str]:
 
 
 def roster_frame(ctx: Context, members: list[dict], start: date, end: date) -> tuple[pd.DataFrame, dict[str, str]]:
-    """The roster as a table (agent facts, then one column per day, cells as their labels) and {column label: ISO day}."""
+    """The roster as a table (agent facts, then one column per day, cells as their labels) and {column label: ISO
+    day}."""
     day_columns = {day_label(ctx, d): d.isoformat() for d in shifts.days_of(start, end)}
     records = []
     for m in members:
@@ -131,7 +132,8 @@ def handover_list(ctx: Context, notes: list[dict], empty_key: str) -> None:
     for note in notes:
         with st.container(border=True):
             st.markdown(
-                f"**{note['day']} · {ctx.t('schedule.shift.' + note['shift'])}** · {note.get('author') or ''} · {note['created_at'][11:16]}"
+                f"**{note['day']} · {ctx.t('schedule.shift.' + note['shift'])}** · {note.get('author') or ''} · "
+                f"{note['created_at'][11:16]}"
             )
             for field in ("marked_buyers", "unresolved", "note"):
                 if note[field]:
@@ -140,7 +142,8 @@ def handover_list(ctx: Context, notes: list[dict], empty_key: str) -> None:
 
 
 def handover_form(ctx: Context, key: str, page: str, target: Callable[[], tuple[int, date, str]]) -> None:
-    """The outgoing shift's notes (saved with a message for `page`): `target` draws the project/day/shift pickers inside the form and returns them."""
+    """The outgoing shift's notes (saved with a message for `page`): `target` draws the project/day/shift pickers
+    inside the form and returns them."""
     with st.form(key, clear_on_submit=True):
         project_id, day, shift = target()
         texts = [
