@@ -1,4 +1,5 @@
-"""After-sales registers (售后登记): reissues with the day-end warehouse export, cashbacks, and cases with their checklists."""
+"""After-sales registers (售后登记): reissues with the day-end warehouse export, cashbacks, and cases with their
+checklists."""
 
 from __future__ import annotations
 
@@ -11,30 +12,20 @@ from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import can
 from core.qa import access
 from ui import context
-from ui.qa_widgets import project_picker
-from ui.widgets import download_xlsx, show_validation
+from ui.widgets import download_xlsx, flash, project_picker, show_flash, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("as.title"))
 notice = st.empty()  # always drawn, so the elements below keep their place on the run after a save
-flash = st.session_state.pop("as_flash", None)
-if flash:
-    notice.success(t(flash))
+show_flash("aftersales", notice)
 
-project = project_picker(ctx, "as_project", access.projects_for(db, actor, "aftersales.read"))
-if project is None:
-    st.stop()
+project = project_picker(ctx, "as_project", access.projects_for(db, actor, "aftersales.read"), live_first=True)
 project_id = project["id"]
 writer = can(actor, "aftersales.write")
 if not writer:
     st.caption(t("projects.read_only"))
-
-
-def done(message: str = "msg.saved") -> None:
-    st.session_state["as_flash"] = message
-    st.rerun()
 
 
 def reason_label(reason: str) -> str:
@@ -111,7 +102,8 @@ with tab_reissue:
                     except ValidationError as exc:
                         show_validation(ctx, exc)
                     else:
-                        done()
+                        flash("aftersales", t("msg.saved"))
+                        st.rerun()
         if found:
             with st.expander(t("as.edit_reissue"), icon=":material/edit:"):
                 ids = [r["id"] for r in found]
@@ -153,11 +145,13 @@ with tab_reissue:
                         except ValidationError as exc:
                             show_validation(ctx, exc)
                         else:
-                            done()
+                            flash("aftersales", t("msg.saved"))
+                            st.rerun()
                 sure = st.checkbox(t("confirm_delete"), key=f"as_del_sure_{pick}")
                 if st.button(t("btn.delete"), disabled=not sure, key=f"as_del_{pick}"):
                     aftersales.delete_reissue(db, actor, pick)
-                    done()
+                    flash("aftersales", t("msg.saved"))
+                    st.rerun()
 
 # --- cashbacks ----------------------------------------------------------------------------------------------------
 with tab_cashback:
@@ -227,7 +221,8 @@ with tab_cashback:
                     else:
                         st.error(t("msg.not_found"))
                 else:
-                    done()
+                    flash("aftersales", t("msg.saved"))
+                    st.rerun()
     if writer:
         with st.expander(t("as.new_cashback"), icon=":material/add:"):
             with st.form("as_new_cashback", clear_on_submit=True):
@@ -258,7 +253,8 @@ with tab_cashback:
                     except ValidationError as exc:
                         show_validation(ctx, exc)
                     else:
-                        done()
+                        flash("aftersales", t("msg.saved"))
+                        st.rerun()
 
 # --- after-sales cases ------------------------------------------------------------------------------------------------
 with tab_cases:
@@ -328,7 +324,8 @@ with tab_cases:
                 except ValidationError as exc:
                     show_validation(ctx, exc)
                 else:
-                    done()
+                    flash("aftersales", t("msg.saved"))
+                    st.rerun()
             if c2.button(t("as.mark_done"), type="primary", key=f"as_done_{pick}"):
                 try:
                     aftersales.set_steps(db, actor, pick, ticked)
@@ -336,7 +333,8 @@ with tab_cases:
                 except ValidationError as exc:
                     show_validation(ctx, exc)
                 else:
-                    done()
+                    flash("aftersales", t("msg.saved"))
+                    st.rerun()
     if writer:
         with st.expander(t("as.new_case"), icon=":material/add:"):
             with st.form("as_new_case", clear_on_submit=True):
@@ -363,4 +361,5 @@ with tab_cases:
                     except ValidationError as exc:
                         show_validation(ctx, exc)
                     else:
-                        done()
+                        flash("aftersales", t("msg.saved"))
+                        st.rerun()

@@ -1,4 +1,5 @@
-"""The agent roster (客服花名册): search, filters, Excel export; an agent's record, status changes and training history."""
+"""The agent roster (客服花名册): search, filters, Excel export; an agent's record, status changes and training
+history."""
 
 from __future__ import annotations
 

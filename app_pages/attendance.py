@@ -1,25 +1,23 @@
-"""Attendance (考勤): the month at a glance per agent, filled from the schedule, exceptions entered by the supervisor."""
+"""Attendance (考勤): the month at a glance per agent, filled from the schedule, exceptions entered by the
+supervisor."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from core.kernel.errors import ValidationError
 from core.kernel.months import month_bounds, recent_months
 from core.projects import merchants
 from core.salary import attendance
 from ui import context
-from ui.widgets import download_xlsx, show_validation
+from ui.widgets import download_xlsx, save_and_flash, show_flash
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("salary.att.title"))
 st.caption(t("salary.att.rules"))
-flash = st.session_state.pop("attendance_flash", None)
-if flash:
-    st.success(flash)
+show_flash("attendance")
 
 months = recent_months(13)
 projects = merchants.list_projects(db, actor)
@@ -40,13 +38,16 @@ search = c3.text_input(t("search"), key="att_search", placeholder=t("salary.sear
 start, end = month_bounds(month)
 
 if st.button(t("salary.att.fill"), key="att_fill", icon=":material/event_repeat:", help=t("salary.att.fill_help")):
-    try:
-        added = attendance.fill_schedule(db, actor, start, end)
-    except ValidationError as exc:
-        show_validation(ctx, exc)
-    else:
-        st.session_state["attendance_flash"] = t("salary.att.filled", n=added)
-        st.rerun()
+    save_and_flash(
+        ctx,
+        "attendance",
+        lambda added: t("salary.att.filled", n=added),
+        attendance.fill_schedule,
+        db,
+        actor,
+        start,
+        end,
+    )
 
 grid = attendance.month_grid(db, actor, start, end, project_id, search)
 if not grid:
@@ -123,10 +124,13 @@ edited = st.data_editor(
 )
 if st.button(t("btn.save"), type="primary", key="att_save"):
     records = [r for r in edited.to_dict("records") if r.get("status") or r.get("check_in")]
-    try:
-        changed = attendance.save_days(db, actor, agent_id, records)
-    except ValidationError as exc:
-        show_validation(ctx, exc)
-    else:
-        st.session_state["attendance_flash"] = t("salary.att.saved", n=changed)
-        st.rerun()
+    save_and_flash(
+        ctx,
+        "attendance",
+        lambda changed: t("salary.att.saved", n=changed),
+        attendance.save_days,
+        db,
+        actor,
+        agent_id,
+        records,
+    )

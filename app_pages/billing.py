@@ -7,33 +7,34 @@ import streamlit as st
 
 from core.billing import invoices, payments
 from core.kernel import config, formatting
-from core.kernel.errors import ValidationError
 from core.kernel.months import recent_months
-from core.kernel.permissions import can
+from core.kernel.permissions import can, is_merchant
 from core.projects import merchants
 from ui import billing_widgets as bw
 from ui import context
-from ui.widgets import download_xlsx, money_column, show_validation
+from ui.widgets import download_xlsx, money_column, save_and_flash, show_flash
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("billing.billing.title"))
-bw.flash()
+show_flash("billing")
 staff = can(actor, "billing.run")
 money = {t(f"billing.c.{c}"): money_column(t(f"billing.c.{c}")) for c in ("total", "paid", "outstanding", "balance")}
 
 
 def invoice_actions(invoice: dict, prefix: str) -> None:
-    """What the user may do with an invoice in its status (widget keys carry the list's prefix: two tabs may show one invoice)."""
+    """What the user may do with an invoice in its status (widget keys carry the list's prefix: two tabs may show one
+    invoice)."""
     key = invoice["id"]
     if invoice["status"] == "draft" and can(actor, "billing.approve"):
         st.caption(t("billing.draft_hint"))
         c1, c2 = st.columns(2)
         with c1:
             if st.button(t("billing.recompute"), key=f"{prefix}_recompute_{key}", icon=":material/refresh:"):
-                bw.act(
+                save_and_flash(
                     ctx,
+                    "billing",
                     t("billing.done.recomputed"),
                     invoices.bill_contract,
                     db,
@@ -55,7 +56,9 @@ def invoice_actions(invoice: dict, prefix: str) -> None:
                 key=f"{prefix}_approve_{key}",
                 icon=":material/lock:",
             ):
-                bw.act(ctx, t("billing.done.approved"), invoices.approve, db, actor, key, accept_pending)
+                save_and_flash(
+                    ctx, "billing", t("billing.done.approved"), invoices.approve, db, actor, key, accept_pending
+                )
     if invoice["status"] == "approved" and can(actor, "billing.issue"):
         c1, c2 = st.columns(2)
         with c1:
@@ -67,12 +70,12 @@ def invoice_actions(invoice: dict, prefix: str) -> None:
                 key=f"{prefix}_issue_{key}",
                 icon=":material/outgoing_mail:",
             ):
-                bw.act(ctx, t("billing.done.issued"), invoices.issue, db, actor, key)
+                save_and_flash(ctx, "billing", t("billing.done.issued"), invoices.issue, db, actor, key)
         with c2:
             with st.expander(t("billing.reopen")):
                 reason = st.text_input(t("billing.c.reason"), key=f"{prefix}_reopen_reason_{key}")
                 if st.button(t("billing.reopen"), key=f"{prefix}_reopen_{key}", icon=":material/lock_open:"):
-                    bw.act(ctx, t("billing.done.reopened"), invoices.reopen, db, actor, key, reason)
+                    save_and_flash(ctx, "billing", t("billing.done.reopened"), invoices.reopen, db, actor, key, reason)
     if invoice["status"] == "issued":
         if can(actor, "billing.pay"):
             with st.form(f"{prefix}_pay_{key}"):
@@ -94,7 +97,18 @@ def invoice_actions(invoice: dict, prefix: str) -> None:
                 )
                 note = st.text_input(t("billing.c.payment_note"), key=f"{prefix}_payment_note_{key}")
                 if st.form_submit_button(t("billing.mark_paid"), type="primary", icon=":material/paid:"):
-                    bw.act(ctx, t("billing.done.paid"), payments.record_payment, db, actor, key, paid_on, amount, note)
+                    save_and_flash(
+                        ctx,
+                        "billing",
+                        t("billing.done.paid"),
+                        payments.record_payment,
+                        db,
+                        actor,
+                        key,
+                        paid_on,
+                        amount,
+                        note,
+                    )
         elif staff:
             st.caption(t("billing.pay_by_director"))
     if invoice["events"]:
@@ -140,7 +154,7 @@ def invoice_list(found: list[dict], key: str) -> None:
 
 def statement_view() -> None:
     """A merchant's statement: every issued invoice, payments and the running balance; Excel and printable."""
-    if actor.role == "merchant":
+    if is_merchant(actor):
         merchant_id = actor.merchant_id
     else:
         billed = payments.merchants_billed(db, actor)
@@ -207,15 +221,15 @@ with tab_month:
     c5.metric(t("billing.status.paid"), summary["paid"], border=True)
     st.caption(t("billing.run_hint"))
     if st.button(t("billing.run_month", month=month), type="primary", key="run_billing", icon=":material/calculate:"):
-        try:
-            result = invoices.run_month(db, actor, month)
-        except ValidationError as exc:
-            show_validation(ctx, exc)
-        else:
-            st.session_state[bw.FLASH] = t(
-                "billing.done.run", month=month, n=result["computed"], locked=result["locked"]
-            )
-            st.rerun()
+        save_and_flash(
+            ctx,
+            "billing",
+            lambda result: t("billing.done.run", month=month, n=result["computed"], locked=result["locked"]),
+            invoices.run_month,
+            db,
+            actor,
+            month,
+        )
     with st.expander(t("billing.credits")):
         credits = invoices.list_credits(db, actor, month)
         if credits:
@@ -242,7 +256,18 @@ with tab_month:
             amount = k2.number_input(t("billing.c.credit_amount"), min_value=0.0, step=100.0, format="%.2f")
             reason = st.text_input(t("billing.c.reason"), key=f"credit_reason_{month}")
             if st.form_submit_button(t("billing.add_credit"), icon=":material/add:"):
-                bw.act(ctx, t("billing.done.credit"), invoices.add_credit, db, actor, project_id, month, amount, reason)
+                save_and_flash(
+                    ctx,
+                    "billing",
+                    t("billing.done.credit"),
+                    invoices.add_credit,
+                    db,
+                    actor,
+                    project_id,
+                    month,
+                    amount,
+                    reason,
+                )
     f1, f2 = st.columns([3, 1])
     search = f1.text_input(t("search"), key="invoice_search_month", placeholder=t("billing.search_invoices"))
     status = f2.selectbox(

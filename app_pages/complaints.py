@@ -11,23 +11,21 @@ import streamlit as st
 from core.complaints import complaints
 from core.kernel import config
 from core.kernel.errors import NotFound, ValidationError
-from core.kernel.permissions import can
+from core.kernel.permissions import can, is_merchant
 from core.projects import merchants
 from core.qa import access
 from ui import charts, context
 from ui.cache import cached, this_minute
 from ui.qa_widgets import overdue_notice, period_picker
-from ui.widgets import count_axis, download_xlsx, query_int, show_validation
+from ui.widgets import count_axis, download_xlsx, flash, query_int, save_and_flash, show_flash, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("complaints.title"))
 notice = st.empty()  # always drawn, so the elements below keep their place on the run after a save
-flash = st.session_state.pop("c_flash", None)
-if flash:
-    notice.success(t(flash))
-staff = actor.role != "merchant"
+show_flash("complaints", notice)
+staff = not is_merchant(actor)
 writer = can(actor, "complaint.write")
 projects = merchants.list_projects(db, actor)
 project_names = {p["id"]: f"{p['merchant_name']} · {p['name']}" for p in projects}
@@ -252,7 +250,7 @@ if selected is None:
                     except ValidationError as exc:
                         show_validation(ctx, exc)
                     else:
-                        st.session_state["c_flash"] = "complaints.logged"
+                        flash("complaints", t("complaints.logged"))
                         st.query_params["complaint"] = str(new_id)
                         st.rerun()
 else:
@@ -345,13 +343,7 @@ else:
             action = c1.selectbox(t("complaints.action"), options, format_func=lambda a: t(f"complaint.action.{a}"))
             note = c2.text_input(t("field.note"))
             if st.form_submit_button(t("complaints.apply"), type="primary"):
-                try:
-                    complaints.advance(db, actor, selected, action, note)
-                except ValidationError as exc:
-                    show_validation(ctx, exc)
-                else:
-                    st.session_state["c_flash"] = "msg.saved"
-                    st.rerun()
+                save_and_flash(ctx, "complaints", t("msg.saved"), complaints.advance, db, actor, selected, action, note)
     if can(actor, "complaint.judge") and complaint["concerns_agent"] and complaint["status"] != "closed":
         with st.form(f"c_judge_{selected}"):
             st.markdown(f"**{t('complaints.finding')}**")
@@ -363,10 +355,14 @@ else:
             )
             note = st.text_input(t("field.note"), key=f"c_judge_note_{selected}")
             if st.form_submit_button(t("btn.save")):
-                try:
-                    complaints.set_responsibility(db, actor, selected, responsible, note)
-                except ValidationError as exc:
-                    show_validation(ctx, exc)
-                else:
-                    st.session_state["c_flash"] = "msg.saved"
-                    st.rerun()
+                save_and_flash(
+                    ctx,
+                    "complaints",
+                    t("msg.saved"),
+                    complaints.set_responsibility,
+                    db,
+                    actor,
+                    selected,
+                    responsible,
+                    note,
+                )

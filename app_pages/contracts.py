@@ -1,4 +1,5 @@
-"""Contracts (合同): an accepted quote becomes the project's terms; amendments with their effective dates; the terms of any day."""
+"""Contracts (合同): an accepted quote becomes the project's terms; amendments with their effective dates; the terms of
+any day."""
 
 from __future__ import annotations
 
@@ -11,15 +12,14 @@ import streamlit as st
 from core.billing import contracts
 from core.kernel import config, formatting, money
 from core.kernel.permissions import can
-from ui import billing_widgets as bw
 from ui import context
-from ui.widgets import download_xlsx, money_column
+from ui.widgets import download_xlsx, money_column, save_and_flash, show_flash
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("billing.contracts.title"))
-bw.flash()
+show_flash("contracts")
 staff = can(actor, "billing.contract")
 
 
@@ -128,8 +128,9 @@ if staff:
                 )
                 if st.form_submit_button(t("billing.create_contract"), type="primary", icon=":material/handshake:"):
                     rebates = [{"kpi": rebate_kpi, "rate": rebate_rate / 100}] if rebate_kpi else []
-                    bw.act(
+                    save_and_flash(
                         ctx,
+                        "contracts",
                         t("billing.done.contract"),
                         contracts.create_contract,
                         db,
@@ -251,6 +252,15 @@ if staff:
                     for k, v in proposed.items()
                     if v != current.get(k) and not (isinstance(v, float) and abs(v - float(current.get(k) or 0)) < 1e-9)
                 }
-                bw.act(
-                    ctx, t("billing.done.amended"), contracts.amend, db, actor, contract_id, effective, changes, note
+                save_and_flash(
+                    ctx,
+                    "contracts",
+                    t("billing.done.amended"),
+                    contracts.amend,
+                    db,
+                    actor,
+                    contract_id,
+                    effective,
+                    changes,
+                    note,
                 )

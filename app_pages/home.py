@@ -9,7 +9,7 @@ import plotly.express as px
 import streamlit as st
 
 from core.kernel import config
-from core.kernel.permissions import can
+from core.kernel.permissions import can, is_agent, is_merchant, is_qa, is_trainer
 from core.overview import home
 from core.projects import merchants
 from core.reports import merchant_report
@@ -73,7 +73,7 @@ def alert_text(alert: dict) -> str:
     return t("home.alert.pay_run", month=alert.get("month", ""))
 
 
-if actor.role == "agent":
+if is_agent(actor):
     mine = home.agent_today(db, actor)
     if mine["yesterday"]["agent"] is None:
         st.info(t("kpi.mine.not_linked"))
@@ -107,7 +107,7 @@ if actor.role == "agent":
     st.page_link("app_pages/my_schedule.py", label=t("schedule.nav.my_schedule"), icon=":material/event_note:")
     st.stop()
 
-if actor.role == "merchant":
+if is_merchant(actor):
     projects = merchants.list_projects(db, actor)
     if not projects:
         st.info(t("home.merchant_empty"))
@@ -134,7 +134,7 @@ if actor.role == "merchant":
         )
     st.stop()
 
-if actor.role == "qa":
+if is_qa(actor):
     st.subheader(t("home.qa_due"))
     due = home.qa_due_today(db, actor)
     if not due:
@@ -150,7 +150,7 @@ if actor.role == "qa":
         )
     st.page_link("app_pages/qa.py", label=t("home.open_qa"), icon=":material/fact_check:")
 
-if actor.role == "trainer":
+if is_trainer(actor):
     st.subheader(t("home.trainees"))
     tracks = plans.list_tracks(db, actor, open_only=True)
     if not tracks:

@@ -8,22 +8,19 @@ import pandas as pd
 import streamlit as st
 
 from core.kb import articles
-from core.kernel import config
+from core.kernel import config, weeks
 from core.kernel.errors import NotFound, ValidationError
-from core.kernel.permissions import can, page_allowed
+from core.kernel.permissions import MERCHANT, can, page_allowed
 from core.team import materials as team_materials
 from ui import context
-from ui.qa_widgets import project_picker
-from ui.widgets import download_xlsx, query_int, show_validation
+from ui.widgets import download_xlsx, flash, project_picker, query_int, save_and_flash, show_flash, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("kb.title"))
 notice = st.empty()  # drawn on every run, so the elements below keep their place after a save
-flash = st.session_state.pop("kb_flash", None)
-if flash:
-    notice.success(t(flash))
+show_flash("kb", notice)
 
 mine = articles.my_overdue(db, actor)
 if mine:
@@ -148,13 +145,9 @@ if article_id is not None:
                     format="YYYY-MM-DD",
                 )
                 if st.form_submit_button(t("kb.mark_reviewed"), icon=":material/task_alt:"):
-                    try:
-                        articles.mark_reviewed(db, actor, article_id, next_review)
-                    except ValidationError as exc:
-                        show_validation(ctx, exc)
-                    else:
-                        st.session_state["kb_flash"] = "kb.reviewed_ok"
-                        st.rerun()
+                    save_and_flash(
+                        ctx, "kb", t("kb.reviewed_ok"), articles.mark_reviewed, db, actor, article_id, next_review
+                    )
     if article["tags"]:
         st.markdown(
             " ".join(f":blue-badge[{articles.escape_text(tag)}]" for tag in article["tags"].split(",")),
@@ -174,7 +167,7 @@ if article_id is not None:
         if not found:
             st.info(t("kb.no_comments"))
         for comment in found:
-            with st.chat_message("user" if comment["author_role"] != "merchant" else "assistant"):
+            with st.chat_message("user" if comment["author_role"] != MERCHANT else "assistant"):
                 st.caption(
                     f"{comment['author_name']} · {t('role.' + comment['author_role'])} · {comment['created_at']}"
                 )
@@ -183,13 +176,7 @@ if article_id is not None:
             with st.form("kb_comment", clear_on_submit=True):
                 text = st.text_area(t("field.kb.comment"), placeholder=t("kb.comment_hint"))
                 if st.form_submit_button(t("kb.add_comment"), icon=":material/comment:"):
-                    try:
-                        articles.add_comment(db, actor, article_id, text)
-                    except ValidationError as exc:
-                        show_validation(ctx, exc)
-                    else:
-                        st.session_state["kb_flash"] = "kb.comment_ok"
-                        st.rerun()
+                    save_and_flash(ctx, "kb", t("kb.comment_ok"), articles.add_comment, db, actor, article_id, text)
     with tabs[1]:
         history = articles.versions(db, actor, article_id)
         st.dataframe(
@@ -233,27 +220,29 @@ if article_id is not None:
                 entered = article_form("kb_edit", article["project_id"], article)
                 if entered is not None:
                     note = entered.pop("note")
-                    try:
-                        version = articles.update_article(db, actor, article_id, entered, note)
-                    except ValidationError as exc:
-                        show_validation(ctx, exc)
-                    else:
-                        st.session_state["kb_flash"] = "kb.saved_version" if version else "kb.nothing_changed"
-                        st.rerun()
+                    save_and_flash(
+                        ctx,
+                        "kb",
+                        lambda version: t("kb.saved_version" if version else "kb.nothing_changed"),
+                        articles.update_article,
+                        db,
+                        actor,
+                        article_id,
+                        entered,
+                        note,
+                    )
                 with st.expander(t("kb.archive"), icon=":material/archive:"):
                     sure = st.checkbox(t("kb.archive_confirm"), key="kb_archive_sure")
                     if st.button(t("kb.archive"), disabled=not sure, key="kb_archive_go"):
                         articles.archive_article(db, actor, article_id)
-                        st.session_state["kb_flash"] = "kb.archived_ok"
+                        flash("kb", t("kb.archived_ok"))
                         del st.query_params["article"]
                         st.rerun()
     st.stop()
 
 # --- a project's knowledge -----------------------------------------------------------------------------
 projects = articles.projects(db, actor)
-project = project_picker(ctx, "kb_project", projects)
-if project is None:
-    st.stop()
+project = project_picker(ctx, "kb_project", projects, live_first=True)
 project_id = project["id"]
 writer = can(actor, "kb.write")
 labels = [t("kb.tab.search"), t("kb.tab.articles"), t("kb.tab.changes"), t("kb.tab.overdue")] + (
@@ -302,7 +291,8 @@ with tabs[0]:
                         )
                 else:
                     st.markdown(
-                        f"**#{hit['number']} {articles.escape_text(hit['shortcut'] or '')}** · {articles.escape_text(hit['title'] or t('kb.phrase.no_group'))} &nbsp; "
+                        f"**#{hit['number']} {articles.escape_text(hit['shortcut'] or '')}** · "
+                        f"{articles.escape_text(hit['title'] or t('kb.phrase.no_group'))} &nbsp; "
                         f":green-badge[{t('kb.kind.phrase')}]",
                         unsafe_allow_html=True,
                     )
@@ -364,7 +354,7 @@ with tabs[1]:
 
 with tabs[2]:
     day = st.date_input(t("kb.week_of"), value=config.today(), format="YYYY-MM-DD", key="kb_week")
-    start = articles.week_start(day)
+    start = weeks.week_start(day)
     end = start + timedelta(days=6)
     st.caption(t("kb.week_range", start=start.isoformat(), end=end.isoformat()))
     changed = articles.changes(db, actor, start, end, project_id)
@@ -439,5 +429,5 @@ if writer:
             except ValidationError as exc:
                 show_validation(ctx, exc)
             else:
-                st.session_state["kb_flash"] = "kb.created_ok"
+                flash("kb", t("kb.created_ok"))
                 open_article(new_id, project_id)

@@ -9,37 +9,32 @@ import plotly.express as px
 import streamlit as st
 
 from core.kernel import config
-from core.kernel.permissions import can
+from core.kernel.permissions import can, is_merchant
 from core.kpi import daily_figures, drilldown, hourly, roster_names
 from core.overview import home
 from ui import charts, context
 from ui.cache import cached
 from ui.kpi_widgets import fmt, kpi_platform_table, trend
-from ui.widgets import count_column, download_xlsx, money_column, visible_projects
+from ui.widgets import count_column, download_xlsx, money_column, project_picker
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("kpi.dashboard.title"))
-projects, requested = visible_projects(ctx)
-ids = [p["id"] for p in projects]
-labels = {p["id"]: f"{p['merchant_name']} · {p['name']}" for p in projects}
-default = requested if requested in ids else next((p["id"] for p in projects if p["status"] == "live"), ids[0])
-project_id = st.selectbox(
-    t("projects.choose"), ids, index=ids.index(default), format_func=labels.get, key="kpi_project"
-)
+project = project_picker(ctx, "kpi_project", default_live=True, with_status=False, remember=False)
+project_id = project["id"]
 
 span = cached(daily_figures.data_range)(db, actor, project_id)
 if span is None:  # say what will happen and when, in words for the reader's role
     if can(actor, "kpi.import"):
         st.info(t("kpi.no_data"))
-    elif actor.role == "merchant":
+    elif is_merchant(actor):
         st.info(
             home.outlook_text(
                 home.data_outlook(db, actor, project_id)
                 or {
                     "kind": "awaiting_import",
-                    "project": labels[project_id],
+                    "project": f"{project['merchant_name']} · {project['name']}",
                     "date": config.today() - timedelta(days=1),
                 },
                 t,

@@ -5,25 +5,19 @@ from __future__ import annotations
 import streamlit as st
 
 from core.kb import articles, memos
+from core.kernel import weeks
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import can
 from ui import context
-from ui.widgets import show_validation
+from ui.widgets import flash, show_flash, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("kb.memo.title"))
 notice = st.empty()
-flash = st.session_state.pop("memo_flash", None)
-if flash:
-    notice.success(t(flash))
+show_flash("memos", notice)
 supervisor = can(actor, "memo.answer")
-
-
-def done(key: str) -> None:
-    st.session_state["memo_flash"] = key
-    st.rerun()
 
 
 def status_badge(memo: dict) -> str:
@@ -55,7 +49,8 @@ def quick_note() -> None:
             except ValidationError as exc:
                 show_validation(ctx, exc)
             else:
-                done("kb.memo.noted")
+                flash("memos", t("kb.memo.noted"))
+                st.rerun()
 
 
 def my_list() -> None:
@@ -102,7 +97,8 @@ def answer_box(memo: dict) -> None:
     """One waiting memo with the supervisor's four actions: answer, queue, make an article, make a phrase."""
     with st.container(border=True):
         st.markdown(
-            f"{status_badge(memo)} &nbsp; **{articles.escape_text(memo['author_name'])}** · {articles.escape_text(memo['merchant_name'])} · "
+            f"{status_badge(memo)} &nbsp; **{articles.escape_text(memo['author_name'])}** · "
+            f"{articles.escape_text(memo['merchant_name'])} · "
             f"{memo['created_at']} · {t('kb.memo.kind.' + memo['kind'])}",
             unsafe_allow_html=True,
         )
@@ -148,15 +144,19 @@ def answer_box(memo: dict) -> None:
             except ValidationError as exc:
                 show_validation(ctx, exc)
             else:
-                done(
-                    "kb.memo.answered_ok"
-                    if go_answer
-                    else "kb.memo.queued_ok"
-                    if go_queue
-                    else "kb.memo.article_ok"
-                    if go_article
-                    else "kb.memo.phrase_ok"
+                flash(
+                    "memos",
+                    t(
+                        "kb.memo.answered_ok"
+                        if go_answer
+                        else "kb.memo.queued_ok"
+                        if go_queue
+                        else "kb.memo.article_ok"
+                        if go_article
+                        else "kb.memo.phrase_ok"
+                    ),
                 )
+                st.rerun()
 
 
 if can(actor, "memo.write"):
@@ -184,7 +184,7 @@ with tab_open:
     for memo in waiting[:30]:
         answer_box(memo)
 with tab_queue:
-    queued = memos.queue_for_meeting(db, actor, articles.week_start())
+    queued = memos.queue_for_meeting(db, actor, weeks.week_start())
     st.caption(t("kb.memo.queue_hint"))
     if not queued:
         st.info(t("kb.memo.queue_empty"))
@@ -197,7 +197,8 @@ with tab_done:
     for memo in answered[:50]:
         with st.container(border=True):
             st.markdown(
-                f"**{articles.escape_text(memo['author_name'])}** · {articles.escape_text(memo['merchant_name'])} · {memo['created_at']}",
+                f"**{articles.escape_text(memo['author_name'])}** · {articles.escape_text(memo['merchant_name'])} · "
+                f"{memo['created_at']}",
                 unsafe_allow_html=True,
             )
             st.text(memo["text"])

@@ -148,7 +148,8 @@ else:
     c3.metric(t("field.avg_daily_inquiries"), merchant["avg_daily_inquiries"])
     c4.metric(t("field.promotion_frequency"), t(f"promo.{merchant['promotion_frequency']}"))
     st.write(
-        f"{t('field.shop_name')}: {merchant['shop_name'] or '—'} · {t('field.contact_name')}: {merchant['contact_name'] or '—'} · {t('field.contact_phone')}: {merchant['contact_phone'] or '—'}"
+        f"{t('field.shop_name')}: {merchant['shop_name'] or '—'} · {t('field.contact_name')}: "
+        f"{merchant['contact_name'] or '—'} · {t('field.contact_phone')}: {merchant['contact_phone'] or '—'}"
     )
     if merchant["notes"]:
         st.caption(merchant["notes"])

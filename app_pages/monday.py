@@ -9,13 +9,12 @@ import plotly.express as px
 import streamlit as st
 
 from core.accounts import users
-from core.kernel import config, excel, i18n
+from core.kernel import config, documents, excel, i18n, weeks
 from core.kernel.errors import ValidationError
-from core.kernel.permissions import can
+from core.kernel.permissions import MERCHANT, can, is_admin
 from core.kpi import daily_figures, hourly
 from core.overview import meeting
 from core.projects import merchants
-from core.reports import merchant_report
 from ui import charts, context
 from ui.cache import cached
 from ui.kpi_widgets import fmt, trend
@@ -74,7 +73,7 @@ if not presenting:  # on a slide nothing but the figures: no pickers
     )
     c3.toggle(t("monday.present"), key="monday_present", on_change=start_presenting)
     state["_monday_week"], state["_monday_scope"] = state["monday_week"], state["monday_scope"]
-monday = meeting.week_of(state.get("_monday_week", meeting.last_week()))[0]
+monday = weeks.week_of(state.get("_monday_week", meeting.last_week()))[0]
 project_id = state.get("_monday_scope", COMPANY) or None
 sunday = monday + timedelta(days=6)
 scope_name = names[project_id] if project_id else t("monday.company")
@@ -83,8 +82,10 @@ if presenting:
     st.markdown(
         "<style>.stMainBlockContainer{max-width:100%;padding-top:1rem}h1{font-size:2.2rem!important}h2{font-size:2.6rem!important}"
         "h3{font-size:1.9rem!important}.stMarkdown p,.stMarkdown li{font-size:1.6rem!important}"
-        "[data-testid=stMetricValue],[data-testid=stMetricValue] div{font-size:4.6rem!important;line-height:1.1!important}"
-        "[data-testid=stMetricLabel] p{font-size:1.3rem!important}[data-testid=stMetricDelta] div,[data-testid=stMetricDelta] p"
+        "[data-testid=stMetricValue],[data-testid=stMetricValue] "
+        "div{font-size:4.6rem!important;line-height:1.1!important}"
+        "[data-testid=stMetricLabel] p{font-size:1.3rem!important}[data-testid=stMetricDelta] "
+        "div,[data-testid=stMetricDelta] p"
         "{font-size:1.2rem!important}[data-testid=stCaptionContainer] p{font-size:1.2rem!important}"
         "section[data-testid=stSidebar],header[data-testid=stHeader]{display:none}</style>",
         unsafe_allow_html=True,
@@ -120,7 +121,8 @@ def company_praise() -> None:
         st.markdown(
             f"❌ **{row['project']}** · "
             + "、".join(
-                f"{t('kpi.m.' + m['kpi'])} **{fmt(m['kpi'], m['actual'])}** / {t('kpi.target')} {fmt(m['kpi'], m['target'])}"
+                f"{t('kpi.m.' + m['kpi'])} **{fmt(m['kpi'], m['actual'])}** / {t('kpi.target')} "
+                f"{fmt(m['kpi'], m['target'])}"
                 for m in row["missed"]
             )
         )
@@ -128,7 +130,8 @@ def company_praise() -> None:
     left.subheader(t("monday.praise"))
     for r in part["improved"]:
         left.markdown(
-            f"👍 **{r['agent']}**（{r['project']}）· {t('kpi.m.' + r['kpi'])} {fmt(r['kpi'], r['previous'])} → **{fmt(r['kpi'], r['actual'])}**"
+            f"👍 **{r['agent']}**（{r['project']}）· {t('kpi.m.' + r['kpi'])} {fmt(r['kpi'], r['previous'])} → "
+            f"**{fmt(r['kpi'], r['actual'])}**"
         )
     if not part["improved"]:
         left.caption(t("monday.none"))
@@ -148,7 +151,8 @@ def company_praise() -> None:
 def slide_sized(figure):
     """On a slide a chart is drawn taller with larger text (read from across the room); elsewhere as it is."""
     if presenting:
-        # each font set on its own: Streamlit's chart theme sets the axes' fonts, so a layout-wide size would not reach them
+        # each font set on its own: Streamlit's chart theme sets the axes' fonts, so a layout-wide size would not
+        # reach them
         figure.update_layout(height=460, font_size=18, title_font_size=26)
         figure.update_xaxes(tickfont_size=17, title_font_size=19)
         figure.update_yaxes(tickfont_size=17, title_font_size=19)
@@ -181,7 +185,8 @@ def company_analysis() -> None:
     for day in part["worst_days"]:
         with st.container(border=True):
             st.markdown(
-                f"**{day['project']}** · {day['day']} · {t('monday.missed')}: {'、'.join(t('kpi.m.' + k) for k in day['missed'])}"
+                f"**{day['project']}** · {day['day']} · {t('monday.missed')}: "
+                f"{'、'.join(t('kpi.m.' + k) for k in day['missed'])}"
             )
             st.caption(
                 t(
@@ -234,7 +239,8 @@ for section in shown:
         if pc["improved"]:
             for r in pc["improved"]:
                 left.markdown(
-                    f"👍 **{r['agent']}** · {t('kpi.m.' + r['kpi'])} {fmt(r['kpi'], r['previous'])} → **{fmt(r['kpi'], r['actual'])}**"
+                    f"👍 **{r['agent']}** · {t('kpi.m.' + r['kpi'])} {fmt(r['kpi'], r['previous'])} → "
+                    f"**{fmt(r['kpi'], r['actual'])}**"
                 )
         else:
             left.caption(t("monday.none"))
@@ -242,7 +248,8 @@ for section in shown:
         if pc["below"]:
             for r in pc["below"]:
                 right.markdown(
-                    f"⚠️ **{r['agent']}** · {t('kpi.m.' + r['kpi'])} **{fmt(r['kpi'], r['actual'])}** / {t('kpi.target')} {fmt(r['kpi'], r['target'])}"
+                    f"⚠️ **{r['agent']}** · {t('kpi.m.' + r['kpi'])} **{fmt(r['kpi'], r['actual'])}** / "
+                    f"{t('kpi.target')} {fmt(r['kpi'], r['target'])}"
                 )
         else:
             right.caption(t("monday.none"))
@@ -350,7 +357,8 @@ for section in shown:
             flag = " ⏰" if action["overdue"] else ""
             carried = f" · {t('monday.carried')}" if action["carried_over"] else ""
             c1.markdown(
-                f"{'✅' if action['status'] == 'done' else '⬜'} {action['text']} — {action['owner'] or '—'} · {t('monday.due')} {action['due_date']}{flag}{carried}"
+                f"{'✅' if action['status'] == 'done' else '⬜'} {action['text']} — {action['owner'] or '—'} · "
+                f"{t('monday.due')} {action['due_date']}{flag}{carried}"
             )
             if can(actor, "meeting.write"):
                 if c2.button(
@@ -369,8 +377,8 @@ for section in shown:
             st.page_link("app_pages/memos.py", label=t("monday.answer_memos"), icon=":material/sticky_note_2:")
         if can(actor, "meeting.write") and not presenting:
             staff = (
-                [u for u in users.list_users(db, actor) if u["active"] and u["role"] != "merchant"]
-                if actor.role == "admin"
+                [u for u in users.list_users(db, actor) if u["active"] and u["role"] != MERCHANT]
+                if is_admin(actor)
                 else []
             )
             owners = staff or merchants.managers(db)
@@ -427,7 +435,7 @@ if not presenting:
             charts[t("monday.s.summary")] = figure.to_html(full_html=False, include_plotlyjs=True)
     c2.download_button(
         t("report.download_html"),
-        merchant_report.html_document(
+        documents.tables_document(
             heading, f"{config.COMPANY_NAME} · {config.now_text()}", pack, t("report.none"), charts
         ),
         file_name=f"monday-{monday}.html",

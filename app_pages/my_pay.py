@@ -1,4 +1,5 @@
-"""An agent's own pay: this month's running estimate, the statements of approved months, its attendance; nobody else's."""
+"""An agent's own pay: this month's running estimate, the statements of approved months, its attendance; nobody
+else's."""
 
 from __future__ import annotations
 

@@ -11,15 +11,14 @@ from core.agents import directory
 from core.kernel import config
 from core.schedule import handover, shift_requests, shift_settings, shifts
 from ui import context
-from ui.schedule_widgets import day_label, handover_form, handover_list, save_then_rerun
+from ui.schedule_widgets import day_label, handover_form, handover_list
+from ui.widgets import save_and_flash, show_flash
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("myschedule.title"))
-flash = st.session_state.pop("myschedule_flash", None)
-if flash:
-    st.success(flash)
+show_flash("my_schedule")
 me = directory.my_agent(db, actor)
 if me is None:
     st.info(t("myschedule.not_linked"))
@@ -87,7 +86,7 @@ with tab_note:
         )
         return chosen, today, shift
 
-    handover_form(ctx, "my_handover", "myschedule_flash", my_shift)
+    handover_form(ctx, "my_handover", "my_schedule", my_shift)
 with tab_leave:
     with st.form("my_leave", clear_on_submit=True):
         project_id = st.selectbox(t("schedule.c.project"), list(labels), format_func=labels.get, key="leave_project")
@@ -96,11 +95,11 @@ with tab_leave:
         last = c2.date_input(t("field.schedule.end_day"), value=today + timedelta(days=1), min_value=today)
         reason = st.text_input(t("field.schedule.reason"), max_chars=shift_settings.MAX_REASON)
         if st.form_submit_button(t("myschedule.send")):
-            save_then_rerun(
+            save_and_flash(
                 ctx,
-                lambda: shift_requests.request_leave(db, actor, project_id, first, last, reason),
-                "myschedule_flash",
+                "my_schedule",
                 t("myschedule.sent"),
+                lambda: shift_requests.request_leave(db, actor, project_id, first, last, reason),
             )
 with tab_swap:
     project_id = st.selectbox(t("schedule.c.project"), list(labels), format_func=labels.get, key="swap_project")
@@ -119,11 +118,11 @@ with tab_swap:
             )
             reason = st.text_input(t("field.schedule.reason"), max_chars=shift_settings.MAX_REASON)
             if st.form_submit_button(t("myschedule.send")):
-                save_then_rerun(
+                save_and_flash(
                     ctx,
-                    lambda: shift_requests.request_swap(db, actor, project_id, day, other, reason),
-                    "myschedule_flash",
+                    "my_schedule",
                     t("myschedule.sent"),
+                    lambda: shift_requests.request_swap(db, actor, project_id, day, other, reason),
                 )
 with tab_mine:
     mine = shift_requests.requests(db, actor)

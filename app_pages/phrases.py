@@ -6,33 +6,24 @@ import pandas as pd
 import streamlit as st
 
 from core.kb import articles, phrases
+from core.kernel import weeks
 from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import can
 from ui import context
-from ui.qa_widgets import project_picker
-from ui.widgets import show_validation
+from ui.widgets import flash, project_picker, show_flash, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("kb.phrases.title"))
 notice = st.empty()
-flash = st.session_state.pop("ph_flash", None)
-if flash:
-    notice.success(t(flash[0], **flash[1]))
+show_flash("phrases", notice)
 
-project = project_picker(ctx, "ph_project", articles.projects(db, actor, "phrase.read"))
-if project is None:
-    st.stop()
+project = project_picker(ctx, "ph_project", articles.projects(db, actor, "phrase.read"), live_first=True)
 project_id = project["id"]
 writer = can(actor, "phrase.write")
 flagger = can(actor, "phrase.flag")
 decider = can(actor, "phrase.decide")
-
-
-def done(key: str, **params) -> None:
-    st.session_state["ph_flash"] = (key, params)
-    st.rerun()
 
 
 def phrase_label(p: dict) -> str:
@@ -90,7 +81,8 @@ with tabs[1]:
                     except ValidationError as exc:
                         show_validation(ctx, exc)
                     else:
-                        done("kb.phrases.flag_ok")
+                        flash("phrases", t("kb.phrases.flag_ok"))
+                        st.rerun()
     open_flags = phrases.flags(db, actor, project_id, ("open",))
     meeting = phrases.rewrite_list(db, actor, project_id)
     st.subheader(t("kb.phrases.meeting_list", n=len(meeting)))
@@ -119,7 +111,8 @@ with tabs[1]:
                         except ValidationError as exc:
                             show_validation(ctx, exc)
                         else:
-                            done("kb.phrases.decision_ok", version=version)
+                            flash("phrases", t("kb.phrases.decision_ok", version=version))
+                            st.rerun()
     st.subheader(t("kb.phrases.open_flags", n=len(open_flags)))
     if not open_flags:
         st.info(t("kb.phrases.no_open_flags"))
@@ -136,7 +129,8 @@ with tabs[1]:
                 c1, c2, c3 = st.columns([2, 3, 1])
                 if c1.button(t("kb.phrases.to_meeting"), key=f"ph_meet_{f['id']}", icon=":material/groups:"):
                     phrases.put_on_meeting_list(db, actor, f["id"])
-                    done("kb.phrases.listed_ok")
+                    flash("phrases", t("kb.phrases.listed_ok"))
+                    st.rerun()
                 why = c2.text_input(
                     t("kb.phrases.dismiss_note"),
                     key=f"ph_why_{f['id']}",
@@ -149,7 +143,8 @@ with tabs[1]:
                     except ValidationError as exc:
                         show_validation(ctx, exc)
                     else:
-                        done("kb.phrases.dismissed_ok")
+                        flash("phrases", t("kb.phrases.dismissed_ok"))
+                        st.rerun()
     summary = phrases.flag_summary(db, actor, project_id)
     if summary:
         st.subheader(t("kb.phrases.usage"))
@@ -214,7 +209,7 @@ with tabs[2]:
         key="ph_export_csv",
         icon=":material/download:",
     )
-    since = articles.week_start()
+    since = weeks.week_start()
     recent = phrases.recent_changes(db, actor, project_id, f"{since.isoformat()} 00:00:00")
     st.subheader(t("kb.phrases.changed_this_week", start=since.isoformat()))
     if not recent:
@@ -251,7 +246,8 @@ with tabs[2]:
             except ValidationError as exc:
                 show_validation(ctx, exc)
             else:
-                done("kb.phrases.imported", **counts)
+                flash("phrases", t("kb.phrases.imported", **counts))
+                st.rerun()
 
 # --- editing, with each phrase's dated history ---------------------------------------------------------------
 if writer:
@@ -288,7 +284,8 @@ if writer:
                 except ValidationError as exc:
                     show_validation(ctx, exc)
                 else:
-                    done("kb.phrases.saved" if version else "kb.nothing_changed")
+                    flash("phrases", t("kb.phrases.saved" if version else "kb.nothing_changed"))
+                    st.rerun()
         if current:
             try:
                 versions = phrases.history(db, actor, chosen)
@@ -319,4 +316,5 @@ if writer:
                 if st.button(t("btn.delete"), disabled=not sure, key=f"ph_remove_{chosen}"):
                     phrases.remove_phrase(db, actor, chosen)
                     st.session_state.pop("ph_edit_pick", None)
-                    done("kb.phrases.removed")
+                    flash("phrases", t("kb.phrases.removed"))
+                    st.rerun()

@@ -14,25 +14,14 @@ from core.kernel.permissions import can
 from core.projects import faq, merchants
 from core.projects import order_confirmation as oc
 from ui import context
-from ui.widgets import field_errors, show_validation, visible_projects
+from ui.widgets import field_errors, flash, project_picker, show_flash, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("projects.title"))
 
-visible, requested_id = visible_projects(ctx)
-ids = [p["id"] for p in visible]
-labels = {p["id"]: f"{p['merchant_name']} · {p['name']} ({t('status.' + p['status'])})" for p in visible}
-project_id = st.selectbox(
-    t("projects.choose"),
-    ids,
-    index=ids.index(requested_id) if requested_id in ids else 0,
-    format_func=labels.get,
-    key="project_pick",
-)
-if project_id != requested_id:
-    st.query_params["project"] = str(project_id)
+project_id = project_picker(ctx, "project_pick")["id"]
 try:
     project = merchants.get_project(db, actor, project_id)
 except NotFound:
@@ -166,11 +155,9 @@ with tab_oc:
                 show_validation(ctx, exc)
             else:
                 st.session_state.pop(f"oc_errors_{project_id}", None)
-                st.session_state["flash_msg"] = "oc.confirmed_ok" if confirm else "oc.saved_ok"
+                flash("projects", t("oc.confirmed_ok" if confirm else "oc.saved_ok"))
                 st.rerun()
-        flash = st.session_state.pop("flash_msg", None)
-        if flash:
-            st.success(t(flash))
+        show_flash("projects")
 
 # --- FAQ ----------------------------------------------------------------------------------------
 with tab_faq:

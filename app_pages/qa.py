@@ -1,4 +1,5 @@
-"""QA (质检): inspectors record and score reviews, managers settle disputes; an agent sees its own reviews; a merchant its project's summary."""
+"""QA (质检): inspectors record and score reviews, managers settle disputes; an agent sees its own reviews; a merchant
+its project's summary."""
 
 from __future__ import annotations
 
@@ -15,17 +16,15 @@ from core.qa import chats as qa_chats
 from core.qa import disputes as qa_disputes
 from core.qa import settings as qa_settings
 from ui import context
-from ui.qa_widgets import live_total, lost_chart, period_picker, project_picker, ratings_input, score_chart
-from ui.widgets import download_xlsx, query_int, show_validation
+from ui.qa_widgets import live_total, lost_chart, period_picker, ratings_input, score_chart
+from ui.widgets import download_xlsx, flash, project_picker, query_int, save_and_flash, show_flash, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("qa.title"))
 notice = st.empty()  # always drawn, so the elements below keep their place on the run after a save
-flash = st.session_state.pop("qa_flash", None)
-if flash:
-    notice.success(t(flash))
+show_flash("qa", notice)
 
 
 def fmt_score(value: float | None) -> str:
@@ -114,9 +113,7 @@ def show_review(review: dict) -> None:
 
 # --- merchant: the project's QA summary, numbers only ------------------------------------------------------
 if not can(actor, "qa.read") and not can(actor, "qa.own"):
-    project = project_picker(ctx, "qa_m_project")
-    if project is None:
-        st.stop()
+    project = project_picker(ctx, "qa_m_project", live_first=True)
     start, end = period_picker(ctx, "qa_m_period")
     try:
         summary = analytics.qa_summary(db, actor, project["id"], start, end)
@@ -195,21 +192,13 @@ if can(actor, "qa.own"):
             st.markdown(f"**{t('qa.raise_dispute')}**")
             reason = st.text_area(t("field.qa.dispute_reason"))
             if st.form_submit_button(t("qa.raise_dispute"), type="primary"):
-                try:
-                    qa_disputes.raise_dispute(db, actor, pick, reason)
-                except ValidationError as exc:
-                    show_validation(ctx, exc)
-                else:
-                    st.session_state["qa_flash"] = "qa.dispute_raised"
-                    st.rerun()
+                save_and_flash(ctx, "qa", t("qa.dispute_raised"), qa_disputes.raise_dispute, db, actor, pick, reason)
     elif review["status"] == "locked":
         st.caption(t("qa.locked_hint"))
     st.stop()
 
 # --- QA staff ----------------------------------------------------------------------------------------------
-project = project_picker(ctx, "qa_project")
-if project is None:
-    st.stop()
+project = project_picker(ctx, "qa_project", live_first=True)
 project_id = project["id"]
 scorer = can(actor, "qa.score")
 raw_logs = qa_chats.has_raw_logs(db, project_id)
@@ -219,7 +208,8 @@ tab_todo, tab_record, tab_list, tab_disputes = st.tabs(
 
 
 def sample(agent_id: int, day) -> None:
-    """From the sampling list to the entry form, with the day and the agent chosen (a button's callback: before the run)."""
+    """From the sampling list to the entry form, with the day and the agent chosen (a button's callback: before the
+    run)."""
     n = st.session_state.get("qa_form_n", 0)
     st.session_state.pop(f"qa_task_{n}", None)  # back to its default: a new sample, not a task
     st.session_state[f"qa_date_{n}"] = day
@@ -462,7 +452,7 @@ with tab_record:
                     show_validation(ctx, exc)
                 else:
                     st.session_state["qa_form_n"] = counter + 1
-                    st.session_state["qa_flash"] = "qa.review_saved"
+                    flash("qa", t("qa.review_saved"))
                     if "review" in st.query_params:
                         del st.query_params["review"]
                     st.rerun()
@@ -551,13 +541,9 @@ with tab_list:
                 live_total(ctx, rcard, new_ratings)
                 note = st.text_input(t("field.note"), key=f"qa_rs_note_{pick}")
                 if st.button(t("qa.save_review"), key=f"qa_rs_save_{pick}"):
-                    try:
-                        reviews.score_review(db, actor, pick, new_ratings, note=note)
-                    except ValidationError as exc:
-                        show_validation(ctx, exc)
-                    else:
-                        st.session_state["qa_flash"] = "qa.review_saved"
-                        st.rerun()
+                    save_and_flash(
+                        ctx, "qa", t("qa.review_saved"), reviews.score_review, db, actor, pick, new_ratings, note=note
+                    )
             with st.expander(t("qa.case_tag"), icon=":material/bookmark:"):
                 with st.form(f"qa_case_form_{pick}"):
                     new_case = st.selectbox(
@@ -568,13 +554,7 @@ with tab_list:
                     )
                     case_note = st.text_input(t("field.qa.case_note"), value=review["case_note"])
                     if st.form_submit_button(t("btn.save")):
-                        try:
-                            cases.set_case(db, actor, pick, new_case, case_note)
-                        except ValidationError as exc:
-                            show_validation(ctx, exc)
-                        else:
-                            st.session_state["qa_flash"] = "msg.saved"
-                            st.rerun()
+                        save_and_flash(ctx, "qa", t("msg.saved"), cases.set_case, db, actor, pick, new_case, case_note)
 
 with tab_disputes:
     disputes = qa_disputes.list_disputes(db, actor, project_id=project_id)
@@ -631,13 +611,18 @@ with tab_disputes:
             st.caption(t("qa.reject_locks"))
         comment = st.text_area(t("field.qa.resolution_comment"), key=f"qa_d_comment_{dispute_id}")
         if st.button(t("qa.resolve"), type="primary", key=f"qa_d_go_{dispute_id}"):
-            try:
-                qa_disputes.resolve_dispute(db, actor, dispute_id, outcome, comment, new_ratings)
-            except ValidationError as exc:
-                show_validation(ctx, exc)
-            else:
-                st.session_state["qa_flash"] = "qa.dispute_resolved"
-                st.rerun()
+            save_and_flash(
+                ctx,
+                "qa",
+                t("qa.dispute_resolved"),
+                qa_disputes.resolve_dispute,
+                db,
+                actor,
+                dispute_id,
+                outcome,
+                comment,
+                new_ratings,
+            )
     st.subheader(t("qa.dispute_stats"))
     stats = qa_disputes.dispute_stats(db, actor)
     if stats:

@@ -1,4 +1,5 @@
-"""QA analysis (质检分析): scores against the target, lost points, the case library, calibration, scorecards and settings."""
+"""QA analysis (质检分析): scores against the target, lost points, the case library, calibration, scorecards and
+settings."""
 
 from __future__ import annotations
 
@@ -12,21 +13,17 @@ from core.qa import access, analytics, calibration, reviews, scorecards, scoring
 from core.qa import cases as qa_cases
 from core.qa import settings as qa_settings
 from ui import context
-from ui.qa_widgets import live_total, lost_chart, period_picker, project_picker, ratings_input, score_chart
-from ui.widgets import download_xlsx, show_validation
+from ui.qa_widgets import live_total, lost_chart, period_picker, ratings_input, score_chart
+from ui.widgets import download_xlsx, flash, project_picker, save_and_flash, show_flash, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("qa.analysis_title"))
 notice = st.empty()  # always drawn, so the elements below keep their place on the run after a save
-flash = st.session_state.pop("qa_an_flash", None)
-if flash:
-    notice.success(t(flash))
+show_flash("qa_analysis", notice)
 
-project = project_picker(ctx, "qa_an_project")
-if project is None:
-    st.stop()
+project = project_picker(ctx, "qa_an_project", live_first=True)
 project_id = project["id"]
 settings = qa_settings.project_settings(db, project_id)
 
@@ -158,15 +155,18 @@ with tab_cases:
                 )
                 note = st.text_input(t("field.qa.case_note"))
                 if st.form_submit_button(t("btn.save"), type="primary"):
-                    try:
-                        qa_cases.mark_case(
-                            db, actor, pick, new_status, on if new_status == "discussed" else None, note or None
-                        )
-                    except ValidationError as exc:
-                        show_validation(ctx, exc)
-                    else:
-                        st.session_state["qa_an_flash"] = "msg.saved"
-                        st.rerun()
+                    save_and_flash(
+                        ctx,
+                        "qa_analysis",
+                        t("msg.saved"),
+                        qa_cases.mark_case,
+                        db,
+                        actor,
+                        pick,
+                        new_status,
+                        on if new_status == "discussed" else None,
+                        note or None,
+                    )
 
 # --- calibration ------------------------------------------------------------------------------------------------
 with tab_calibration:
@@ -188,24 +188,22 @@ with tab_calibration:
                 buyer = c3.text_input(t("field.qa.chat_buyer_id"))
                 transcript = st.text_area(t("field.qa.transcript"))
                 if st.form_submit_button(t("btn.create"), type="primary"):
-                    try:
-                        calibration.create_calibration(
-                            db,
-                            actor,
-                            {
-                                "project_id": project_id,
-                                "agent_id": agent_id,
-                                "chat_date": chat_date,
-                                "chat_buyer_id": buyer,
-                                "transcript": transcript,
-                                "title": title,
-                            },
-                        )
-                    except ValidationError as exc:
-                        show_validation(ctx, exc)
-                    else:
-                        st.session_state["qa_an_flash"] = "msg.saved"
-                        st.rerun()
+                    save_and_flash(
+                        ctx,
+                        "qa_analysis",
+                        t("msg.saved"),
+                        calibration.create_calibration,
+                        db,
+                        actor,
+                        {
+                            "project_id": project_id,
+                            "agent_id": agent_id,
+                            "chat_date": chat_date,
+                            "chat_buyer_id": buyer,
+                            "transcript": transcript,
+                            "title": title,
+                        },
+                    )
     if not sessions:
         st.info(t("qa.no_calibrations"))
     else:
@@ -214,7 +212,8 @@ with tab_calibration:
             [s["id"] for s in sessions],
             key="qa_an_calibration",
             format_func=lambda i: next(
-                f"{s['title'] or '#' + str(s['id'])} · {s['agent_name']} · {s['chat_date']} ({t('qa.scorings', n=s['scorings'])})"
+                f"{s['title'] or '#' + str(s['id'])} · {s['agent_name']} · {s['chat_date']} "
+                f"({t('qa.scorings', n=s['scorings'])})"
                 for s in sessions
                 if s["id"] == i
             ),
@@ -268,13 +267,17 @@ with tab_calibration:
                 live_total(ctx, card, ratings)
                 comment = st.text_input(t("field.qa.comment"), key=f"qa_cal_comment_{pick}")
                 if st.button(t("qa.save_review"), key=f"qa_cal_save_{pick}", type="primary"):
-                    try:
-                        calibration.score_calibration(db, actor, pick, ratings, comment)
-                    except ValidationError as exc:
-                        show_validation(ctx, exc)
-                    else:
-                        st.session_state["qa_an_flash"] = "qa.review_saved"
-                        st.rerun()
+                    save_and_flash(
+                        ctx,
+                        "qa_analysis",
+                        t("qa.review_saved"),
+                        calibration.score_calibration,
+                        db,
+                        actor,
+                        pick,
+                        ratings,
+                        comment,
+                    )
 
 # --- scorecards ---------------------------------------------------------------------------------------------------
 with tab_cards:
@@ -290,7 +293,7 @@ with tab_cards:
             except ValidationError as exc:
                 show_validation(ctx, exc)
             else:
-                st.session_state["qa_an_flash"] = "qa.built_parsed" if parsed else "qa.built_copied"
+                flash("qa_analysis", t("qa.built_parsed" if parsed else "qa.built_copied"))
                 st.rerun()
     card_id = own_id or scorecards.default_scorecard_id(db)
     card = scorecards.get_scorecard(db, actor, card_id)
@@ -342,24 +345,22 @@ with tab_cards:
             cap = c3.number_input(t("field.qa.critical_cap"), value=float(card["critical_cap"]), step=5.0)
             bonus = c4.number_input(t("field.qa.bonus_cap"), value=float(card["bonus_cap"]), step=1.0)
             if st.form_submit_button(t("qa.save_scorecard"), type="primary"):
-                try:
-                    scorecards.save_scorecard(
-                        db,
-                        actor,
-                        card["project_id"],
-                        name,
-                        edited.to_dict("records"),
-                        mode,
-                        cap,
-                        bonus,
-                        card["source"],
-                        card["upload_id"],
-                    )
-                except ValidationError as exc:
-                    show_validation(ctx, exc)
-                else:
-                    st.session_state["qa_an_flash"] = "qa.scorecard_saved"
-                    st.rerun()
+                save_and_flash(
+                    ctx,
+                    "qa_analysis",
+                    t("qa.scorecard_saved"),
+                    scorecards.save_scorecard,
+                    db,
+                    actor,
+                    card["project_id"],
+                    name,
+                    edited.to_dict("records"),
+                    mode,
+                    cap,
+                    bonus,
+                    card["source"],
+                    card["upload_id"],
+                )
     else:
         st.dataframe(frame, column_config=columns, hide_index=True, width="stretch")
     st.download_button(
@@ -388,7 +389,7 @@ with tab_cards:
                 except ValidationError as exc:
                     show_validation(ctx, exc)
                 else:
-                    st.session_state["qa_an_flash"] = "qa.scorecard_saved"
+                    flash("qa_analysis", t("qa.scorecard_saved"))
                     st.rerun()
 
 # --- settings --------------------------------------------------------------------------------------------------------
@@ -406,10 +407,14 @@ with tab_settings:
             disabled=not can(actor, "qa.settings"),
         )
         if st.form_submit_button(t("btn.save"), disabled=not can(actor, "qa.settings")):
-            try:
-                qa_settings.set_project_settings(db, actor, project_id, float(target), int(per_week))
-            except ValidationError as exc:
-                show_validation(ctx, exc)
-            else:
-                st.session_state["qa_an_flash"] = "msg.saved"
-                st.rerun()
+            save_and_flash(
+                ctx,
+                "qa_analysis",
+                t("msg.saved"),
+                qa_settings.set_project_settings,
+                db,
+                actor,
+                project_id,
+                float(target),
+                int(per_week),
+            )

@@ -12,15 +12,14 @@ from core.kernel import config, formatting, money
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import can
 from core.projects import merchants
-from ui import billing_widgets as bw
 from ui import context
-from ui.widgets import download_xlsx, money_column, show_validation
+from ui.widgets import download_xlsx, money_column, save_and_flash, show_flash, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("billing.quotes.title"))
-bw.flash()
+show_flash("quotes")
 staff = can(actor, "billing.quote")
 PERCENT = 100.0
 
@@ -214,7 +213,7 @@ with tabs[0]:
         if staff:
             if quote["status"] == "draft":
                 if st.button(t("billing.send"), type="primary", key="quote_send", icon=":material/send:"):
-                    bw.act(ctx, t("billing.done.sent"), quotes.send_quote, db, actor, quote["id"])
+                    save_and_flash(ctx, "quotes", t("billing.done.sent"), quotes.send_quote, db, actor, quote["id"])
                 with st.expander(t("billing.edit_draft")):
                     request, until, note, pressed = request_form(
                         f"quote_edit_{quote['id']}",
@@ -223,7 +222,18 @@ with tabs[0]:
                         quote["note"],
                     )
                     if pressed:
-                        bw.act(ctx, t("msg.saved"), quotes.update_draft, db, actor, quote["id"], request, until, note)
+                        save_and_flash(
+                            ctx,
+                            "quotes",
+                            t("msg.saved"),
+                            quotes.update_draft,
+                            db,
+                            actor,
+                            quote["id"],
+                            request,
+                            until,
+                            note,
+                        )
             if quote["status"] == "sent":
                 sure = st.checkbox(t("billing.decision_confirm"), key=f"quote_sure_{quote['id']}")
                 a1, a2 = st.columns(2)
@@ -234,12 +244,25 @@ with tabs[0]:
                     key="quote_accept",
                     icon=":material/check_circle:",
                 ):
-                    bw.act(ctx, t("billing.done.accepted"), quotes.accept_quote, db, actor, quote["id"])
+                    save_and_flash(
+                        ctx, "quotes", t("billing.done.accepted"), quotes.accept_quote, db, actor, quote["id"]
+                    )
                 if a2.button(t("billing.decline"), disabled=not sure, key="quote_decline", icon=":material/cancel:"):
-                    bw.act(ctx, t("billing.done.declined"), quotes.decline_quote, db, actor, quote["id"])
+                    save_and_flash(
+                        ctx, "quotes", t("billing.done.declined"), quotes.decline_quote, db, actor, quote["id"]
+                    )
             if quote["status"] in ("sent", "declined"):
                 if st.button(t("billing.new_version"), key="quote_new_version", icon=":material/content_copy:"):
-                    bw.act(ctx, t("billing.done.new_version"), open_new, quotes.new_version, db, actor, quote["id"])
+                    save_and_flash(
+                        ctx,
+                        "quotes",
+                        t("billing.done.new_version"),
+                        open_new,
+                        quotes.new_version,
+                        db,
+                        actor,
+                        quote["id"],
+                    )
             if quote["status"] == "accepted":
                 st.page_link("app_pages/contracts.py", label=t("billing.to_contract"), icon=":material/handshake:")
 
@@ -276,8 +299,9 @@ if staff:
                 except ValidationError as exc:
                     show_validation(ctx, exc)
             elif pressed == "save":
-                bw.act(
+                save_and_flash(
                     ctx,
+                    "quotes",
                     t("billing.done.quote_created"),
                     open_new,
                     quotes.create_quote,
@@ -289,7 +313,7 @@ if staff:
                     note,
                 )
 
-    # --- the price list ------------------------------------------------------------------------------------------------
+    # --- the price list -----------------------------------------------------------------------------------------------
     with tabs[2]:
         current = quotes.price_list_on(db, config.today())
         data = current["data"]
@@ -375,7 +399,9 @@ if staff:
                         if pd.notna(d["months"]) or pd.notna(d["rate"])
                     ],
                 }
-                bw.act(ctx, t("billing.done.prices"), quotes.save_price_list, db, actor, new, effective, note)
+                save_and_flash(
+                    ctx, "quotes", t("billing.done.prices"), quotes.save_price_list, db, actor, new, effective, note
+                )
         history = quotes.list_price_lists(db, actor)
         st.markdown(f"**{t('billing.price_history')}**")
         st.dataframe(

@@ -1,4 +1,5 @@
-"""Reconciliation: our figures from the raw logs beside the platform's, per agent and day (managers, admin; QA reads)."""
+"""Reconciliation: our figures from the raw logs beside the platform's, per agent and day (managers, admin; QA
+reads)."""
 
 from __future__ import annotations
 
@@ -6,30 +7,21 @@ from datetime import date
 
 import streamlit as st
 
-from core.kernel.errors import ValidationError
 from core.kernel.permissions import can, page_allowed
 from core.kpi import reconcile_display
 from core.kpi import reconciliation as recon
 from ui import context
 from ui.cache import cached
-from ui.widgets import download_xlsx, show_validation, visible_projects
+from ui.widgets import download_xlsx, project_picker, save_and_flash, show_flash
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("recon.title"))
 st.caption(t("recon.intro"))
-flash = st.session_state.pop("recon_flash", None)
-if flash:
-    st.success(t(flash))
+show_flash("reconcile")
 
-projects, requested = visible_projects(ctx)
-ids = [p["id"] for p in projects]
-labels = {p["id"]: f"{p['merchant_name']} · {p['name']}" for p in projects}
-default = requested if requested in ids else next((p["id"] for p in projects if p["status"] == "live"), ids[0])
-project_id = st.selectbox(
-    t("projects.choose"), ids, index=ids.index(default), format_func=labels.get, key="recon_project"
-)
+project_id = project_picker(ctx, "recon_project", default_live=True, with_status=False, remember=False)["id"]
 
 
 def open_import() -> None:
@@ -159,13 +151,17 @@ if can(actor, recon.WRITE):
             horizontal=True,
         )
         if st.form_submit_button(t("btn.save")):
-            try:
-                recon.save_settings(db, actor, project_id, tolerance=round(tolerance / 100, 6), flavour=flavour)
-            except ValidationError as exc:
-                show_validation(ctx, exc)
-            else:
-                st.session_state["recon_flash"] = "msg.saved"
-                st.rerun()
+            save_and_flash(
+                ctx,
+                "reconcile",
+                t("msg.saved"),
+                recon.save_settings,
+                db,
+                actor,
+                project_id,
+                tolerance=round(tolerance / 100, 6),
+                flavour=flavour,
+            )
 else:
     st.caption(t("recon.read_only"))
     st.markdown(

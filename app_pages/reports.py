@@ -5,31 +5,23 @@ from __future__ import annotations
 import streamlit as st
 
 from core.kernel import config, formatting
+from core.kernel.permissions import is_merchant
 from core.reports import merchant_report
 from ui import context
-from ui.widgets import visible_projects
+from ui.widgets import project_picker
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("report.page_title"))
-projects, requested = visible_projects(ctx)
-ids = [p["id"] for p in projects]
-if actor.role == "merchant" and not st.session_state.get("report_intro_seen"):
+if is_merchant(actor) and not st.session_state.get("report_intro_seen"):
     with st.container(border=True):
         st.markdown(t("report.intro"))
         if st.button(t("report.intro_ok")):
             st.session_state["report_intro_seen"] = True
             st.rerun()
-labels = {p["id"]: f"{p['merchant_name']} · {p['name']}" for p in projects}
 c1, c2, c3 = st.columns([3, 2, 2])
-project_id = c1.selectbox(
-    t("projects.choose"),
-    ids,
-    index=ids.index(requested) if requested in ids else 0,
-    format_func=labels.get,
-    key="report_project",
-)
+project_id = project_picker(ctx, "report_project", with_status=False, remember=False, container=c1)["id"]
 kind = (
     c2.segmented_control(
         t("report.kind"),

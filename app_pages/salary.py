@@ -7,7 +7,6 @@ import streamlit as st
 
 from core.agents import directory
 from core.kernel import config, formatting
-from core.kernel.errors import ValidationError
 from core.kernel.months import recent_months
 from core.kernel.permissions import can
 from core.projects import merchants
@@ -15,26 +14,13 @@ from core.salary import exports, payrun, schemes
 from core.salary.charts import chart_frame, kpi_moves, month_over_month
 from ui import context
 from ui import salary_widgets as sw
-from ui.widgets import download_xlsx, money_column, show_validation
+from ui.widgets import download_xlsx, money_column, save_and_flash, show_flash
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("salary.title"))
-flash = st.session_state.pop("salary_flash", None)
-if flash:
-    st.success(flash)
-
-
-def act(message: str, action, *args) -> None:
-    """Run a core action; on success remember the message and redraw, on refusal list the problems."""
-    try:
-        action(*args)
-    except ValidationError as exc:
-        show_validation(ctx, exc)
-        return
-    st.session_state["salary_flash"] = message
-    st.rerun()
+show_flash("salary")
 
 
 # the charts run only while their tab is open (a tab switch reruns): four Plotly figures were most of every run
@@ -57,7 +43,7 @@ with tab_run:
     if run is None:
         st.info(t("salary.no_run", month=month))
         if st.button(t("salary.run"), type="primary", key="run_month", icon=":material/calculate:"):
-            act(t("salary.done.run", month=month), payrun.run_month, db, actor, month)
+            save_and_flash(ctx, "salary", t("salary.done.run", month=month), payrun.run_month, db, actor, month)
     else:
         if run["status"] == "approved":
             st.success(
@@ -74,7 +60,7 @@ with tab_run:
             with left:
                 st.caption(t("salary.rerun_hint"))
                 if st.button(t("salary.rerun"), key="rerun_month", icon=":material/refresh:"):
-                    act(t("salary.done.run", month=month), payrun.run_month, db, actor, month)
+                    save_and_flash(ctx, "salary", t("salary.done.run", month=month), payrun.run_month, db, actor, month)
             with right:
                 sure = st.checkbox(t("salary.approve_confirm"), key=f"approve_sure_{month}")
                 pending = payrun.pending_kpi_days(db, actor, month)
@@ -89,13 +75,31 @@ with tab_run:
                     key="approve_run",
                     icon=":material/lock:",
                 ):
-                    act(t("salary.done.approve", month=month), payrun.approve_run, db, actor, run["id"], accept_pending)
+                    save_and_flash(
+                        ctx,
+                        "salary",
+                        t("salary.done.approve", month=month),
+                        payrun.approve_run,
+                        db,
+                        actor,
+                        run["id"],
+                        accept_pending,
+                    )
         elif can(actor, "salary.reopen"):
             with st.expander(t("salary.reopen")):
                 reason = st.text_area(t("salary.reason"), key=f"reopen_reason_{month}")
                 sure = st.checkbox(t("salary.reopen_confirm"), key=f"reopen_sure_{month}")
                 if st.button(t("salary.reopen"), disabled=not sure, key="reopen_run", icon=":material/lock_open:"):
-                    act(t("salary.done.reopen", month=month), payrun.reopen_run, db, actor, run["id"], reason)
+                    save_and_flash(
+                        ctx,
+                        "salary",
+                        t("salary.done.reopen", month=month),
+                        payrun.reopen_run,
+                        db,
+                        actor,
+                        run["id"],
+                        reason,
+                    )
         with st.expander(t("salary.history")):
             st.dataframe(
                 pd.DataFrame(
@@ -215,7 +219,17 @@ with tab_schemes:
             name = st.text_input(t("field.salary.scheme_name"))
             note = st.text_input(t("field.salary.scheme_note"))
             if st.form_submit_button(t("salary.scheme_create"), type="primary"):
-                act(t("msg.saved"), schemes.create_scheme, db, actor, name, schemes.default_scheme(), note)
+                save_and_flash(
+                    ctx,
+                    "salary",
+                    t("msg.saved"),
+                    schemes.create_scheme,
+                    db,
+                    actor,
+                    name,
+                    schemes.default_scheme(),
+                    note,
+                )
     if not listed:
         st.info(t("salary.no_schemes"))
     else:
@@ -355,11 +369,23 @@ with tab_schemes:
                     t(f"field.salary.{key}"), value=form_data[key], min_value=0.0, step=1.0
                 )
             if st.form_submit_button(t("salary.scheme_save"), type="primary"):
-                act(t("msg.saved"), schemes.save_version, db, actor, scheme_id, schemes.from_form(values), note, name)
+                save_and_flash(
+                    ctx,
+                    "salary",
+                    t("msg.saved"),
+                    schemes.save_version,
+                    db,
+                    actor,
+                    scheme_id,
+                    schemes.from_form(values),
+                    note,
+                    name,
+                )
         with st.expander(t("salary.versions")):
             for version in schemes.versions(db, actor, scheme_id):
                 st.markdown(
-                    f"**v{version['version']}** · {version['created_at']} · {version['created_by'] or ''} · {version['note']}"
+                    f"**v{version['version']}** · {version['created_at']} · {version['created_by'] or ''} · "
+                    f"{version['note']}"
                 )
 
     st.subheader(t("salary.assignments"))
@@ -411,7 +437,9 @@ with tab_schemes:
             )
             st.caption(t("salary.assign_hint"))
             if st.form_submit_button(t("salary.assign"), type="primary"):
-                act(
+                save_and_flash(
+                    ctx,
+                    "salary",
                     t("msg.saved"),
                     schemes.assign,
                     db,
@@ -436,4 +464,4 @@ with tab_schemes:
             )
             sure = st.checkbox(t("salary.unassign_confirm"), key="unassign_sure")
             if st.button(t("btn.delete"), disabled=not sure, key="unassign_go"):
-                act(t("msg.saved"), schemes.unassign, db, actor, target)
+                save_and_flash(ctx, "salary", t("msg.saved"), schemes.unassign, db, actor, target)

@@ -1,4 +1,5 @@
-"""The roster of a project (排班): proposal, edits in place, conflicts, hour-by-hour coverage, handover, leave and swaps."""
+"""The roster of a project (排班): proposal, edits in place, conflicts, hour-by-hour coverage, handover, leave and
+swaps."""
 
 from __future__ import annotations
 
@@ -17,25 +18,15 @@ from ui.schedule_widgets import (
     handover_list,
     period_picker,
     roster_frame,
-    save_then_rerun,
 )
-from ui.team_widgets import project_picker
-from ui.widgets import download_xlsx, visible_projects
+from ui.widgets import download_xlsx, flash, project_picker, save_and_flash, show_flash
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("schedule.title"))
-flash = st.session_state.pop("schedule_flash", None)
-if flash:
-    st.success(flash)
-    st.toast(
-        flash, icon=":material/check_circle:"
-    )  # the roster editor may rerun the page once more: the toast outlives it
-projects, _requested = visible_projects(ctx)
-project_id = project_picker(ctx, projects, "schedule_project")
-if project_id is None:
-    st.stop()
+show_flash("schedule", toast=True)  # the roster editor may rerun the page once more: the toast outlives it
+project_id = project_picker(ctx, "schedule_project")["id"]
 start, end = period_picker(ctx, "schedule")
 conf = shift_settings.settings(db, actor, project_id)
 may_write = can(actor, "schedule.write")
@@ -81,7 +72,7 @@ with tab_roster:
                 disabled=not overwrite,
             ):
                 n = shifts.apply_proposal(db, actor, project_id, start, end)
-                st.session_state["schedule_flash"] = t("schedule.proposed", n=n)
+                flash("schedule", t("schedule.proposed", n=n))
                 st.rerun()
         if not filled:
             st.info(t("schedule.empty_period"))
@@ -106,11 +97,11 @@ with tab_roster:
                     for i, m in enumerate(members)
                     for column, day in day_columns.items()
                 }
-                save_then_rerun(
+                save_and_flash(
                     ctx,
-                    lambda: shifts.save_cells(db, actor, project_id, shifts.changed_cells(members, grid_now)),
-                    "schedule_flash",
+                    "schedule",
                     lambda n: t("schedule.saved", n=n),
+                    lambda: shifts.save_cells(db, actor, project_id, shifts.changed_cells(members, grid_now)),
                 )
         else:
             st.dataframe(frame, hide_index=True, width="stretch")
@@ -193,7 +184,7 @@ with tab_handover:
             st.markdown(f"**{t('schedule.leave_note')}**")
             return project_id, day, shift
 
-        handover_form(ctx, "handover_form", "schedule_flash", this_shift)
+        handover_form(ctx, "handover_form", "schedule", this_shift)
     with st.expander(t("schedule.recent_handovers")):
         handover_list(ctx, handover.recent_handovers(db, actor, project_id), "schedule.no_handover")
 
@@ -218,13 +209,13 @@ with tab_requests:
                 )
                 for column, approve, label in ((c2, True, "schedule.approve"), (c3, False, "schedule.reject")):
                     if column.button(t(label), key=f"req_{'ok' if approve else 'no'}_{req['id']}"):
-                        save_then_rerun(
+                        save_and_flash(
                             ctx,
+                            "schedule",
+                            t("schedule.decided"),
                             lambda approve=approve, req=req, note=note: shift_requests.decide(
                                 db, actor, req["id"], approve, note
                             ),
-                            "schedule_flash",
-                            t("schedule.decided"),
                         )
     done = [r for r in found if r["status"] != "pending"]
     if done:
@@ -287,9 +278,6 @@ with tab_settings:
             )
         )
         if st.form_submit_button(t("btn.save"), disabled=not may_write):
-            save_then_rerun(
-                ctx,
-                lambda: shift_settings.save_settings(db, actor, project_id, values),
-                "schedule_flash",
-                t("msg.saved"),
+            save_and_flash(
+                ctx, "schedule", t("msg.saved"), lambda: shift_settings.save_settings(db, actor, project_id, values)
             )

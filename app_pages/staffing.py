@@ -1,4 +1,5 @@
-"""Volume to headcount (人力测算与应急预案): inquiries by hour, the forecast, agents needed, promotions, surge plan, staff loss."""
+"""Volume to headcount (人力测算与应急预案): inquiries by hour, the forecast, agents needed,
+promotions, surge plan, staff loss."""
 
 from __future__ import annotations
 
@@ -10,23 +11,18 @@ import plotly.express as px
 import streamlit as st
 
 from core.kernel import config
+from core.kernel.weeks import week_start
 from core.schedule import coverage, promotions, shift_settings, staffing, surge
 from ui import charts, context
-from ui.schedule_widgets import WEEKDAY_KEYS, day_label, save_then_rerun
-from ui.team_widgets import project_picker
-from ui.widgets import download_xlsx, visible_projects
+from ui.schedule_widgets import WEEKDAY_KEYS, day_label
+from ui.widgets import download_xlsx, flash, project_picker, save_and_flash, show_flash
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("staffing.title"))
-flash = st.session_state.pop("staffing_flash", None)
-if flash:
-    st.success(flash)
-projects, _requested = visible_projects(ctx)
-project_id = project_picker(ctx, projects, "staffing_project")
-if project_id is None:
-    st.stop()
+show_flash("staffing")
+project_id = project_picker(ctx, "staffing_project")["id"]
 conf = shift_settings.settings(db, actor, project_id)
 today = config.today()
 st.caption(
@@ -107,9 +103,7 @@ with tab_volume:
 # --- forecast and agents needed ------------------------------------------------------------------------------
 with tab_forecast:
     c1, c2 = st.columns([1, 2])
-    first = c1.date_input(
-        t("schedule.from"), value=today - timedelta(days=today.weekday()) + timedelta(days=7), key="forecast_from"
-    )
+    first = c1.date_input(t("schedule.from"), value=week_start(today) + timedelta(days=7), key="forecast_from")
     span = c2.radio(
         t("schedule.length"),
         (1, 2, 4),
@@ -191,11 +185,8 @@ with tab_surge:
                     "expected_rise": rise / 100 if rise_known else None,
                     "note": note,
                 }
-                save_then_rerun(
-                    ctx,
-                    lambda: promotions.add_promotion(db, actor, project_id, values),
-                    "staffing_flash",
-                    t("msg.saved"),
+                save_and_flash(
+                    ctx, "staffing", t("msg.saved"), lambda: promotions.add_promotion(db, actor, project_id, values)
                 )
     promos = promotions.promotions(db, actor, project_id)
     if not promos:
@@ -259,7 +250,7 @@ with tab_surge:
             if st.checkbox(t("confirm_delete"), key=f"promo_confirm_{promo_id}"):
                 promotions.delete_promotion(db, actor, promo_id)
                 st.session_state.pop("promo_delete", None)
-                st.session_state["staffing_flash"] = t("staffing.deleted")
+                flash("staffing", t("staffing.deleted"))
                 st.rerun()
 
 # --- staff loss ---------------------------------------------------------------------------------------------

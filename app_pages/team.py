@@ -11,26 +11,20 @@ from core.agents import directory
 from core.golive import gate
 from core.kernel import config
 from core.kernel.errors import ValidationError
-from core.kernel.permissions import can
+from core.kernel.permissions import can, is_merchant
 from core.projects import merchants
 from core.team import exams as team_exams
 from core.team import funnel as team
 from core.team import materials as team_materials
 from ui import context
-from ui.team_widgets import exam_cell, funnel_chart, funnel_metrics, project_picker, readiness_list
-from ui.widgets import download_xlsx, show_validation
+from ui.team_widgets import exam_cell, funnel_chart, funnel_metrics, readiness_list
+from ui.widgets import download_xlsx, project_picker, save_and_flash, show_flash, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
 
 st.title(t("team.team.title"))
-projects = merchants.list_projects(db, actor)
-if not projects:
-    st.info(t("projects.empty"))
-    st.stop()
-project_id = project_picker(ctx, projects, "team_project")
-if project_id is None:
-    st.stop()
+project_id = project_picker(ctx, "team_project")["id"]
 project = merchants.get_project(db, actor, project_id)
 today = config.today()
 
@@ -100,7 +94,7 @@ with tab_ready:
     if not missing:
         st.success(t("team.ready_all"), icon=":material/verified:")
     readiness_list(ctx, missing)
-    if actor.role != "merchant":
+    if not is_merchant(actor):
         materials = team_materials.materials_status(db, actor, project_id)
         if materials["gap"]:
             st.caption(
@@ -139,16 +133,17 @@ with tab_ready:
             if st.form_submit_button(
                 t("team.go_live.button"), type="primary", disabled=bool(missing) and not can(actor, "go_live.override")
             ):
-                try:
-                    overridden = gate.go_live(db, actor, project_id, reason)
-                except ValidationError as exc:
-                    show_validation(ctx, exc)
-                else:
-                    st.session_state["team_flash"] = "team.go_live.done_override" if overridden else "team.go_live.done"
-                    st.rerun()
-    flash = st.session_state.pop("team_flash", None)
-    if flash:
-        st.success(t(flash))
+                save_and_flash(
+                    ctx,
+                    "team",
+                    lambda overridden: t("team.go_live.done_override" if overridden else "team.go_live.done"),
+                    gate.go_live,
+                    db,
+                    actor,
+                    project_id,
+                    reason,
+                )
+    show_flash("team")
     history = gate.overrides(db, actor, project_id)
     if history:
         st.markdown(f"**{t('team.overrides')}**")
@@ -221,13 +216,17 @@ with tab_candidates:
                     chosen = st.multiselect(t("field.team.agent_ids"), list(names), format_func=names.get)
                     on = st.date_input(t("team.matched_on"), value=today, max_value=today, format="YYYY-MM-DD")
                     if st.form_submit_button(t("team.screen.match"), type="primary"):
-                        try:
-                            added = team.match_candidates(db, actor, project_id, chosen, on)
-                        except ValidationError as exc:
-                            show_validation(ctx, exc)
-                        else:
-                            st.session_state["team_flash_c"] = t("team.screen.done", n=added)
-                            st.rerun()
+                        save_and_flash(
+                            ctx,
+                            "team.candidates",
+                            lambda added: t("team.screen.done", n=added),
+                            team.match_candidates,
+                            db,
+                            actor,
+                            project_id,
+                            chosen,
+                            on,
+                        )
         if found:
             with st.expander(t("team.withdraw.title"), icon=":material/person_remove:"):
                 with st.form(f"withdraw_form_{project_id}"):
@@ -250,9 +249,7 @@ with tab_candidates:
                                 show_validation(ctx, exc)
                             else:
                                 st.rerun()
-    flash = st.session_state.pop("team_flash_c", None)
-    if flash:
-        st.success(flash)
+    show_flash("team.candidates")
 
 # --- the team ----------------------------------------------------------------------------------------------------
 with tab_team:

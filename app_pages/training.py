@@ -15,13 +15,11 @@ import streamlit as st
 from core.agents import directory
 from core.kernel import config, uploads, workdays
 from core.kernel.errors import ValidationError
-from core.kernel.permissions import can
-from core.projects import merchants
+from core.kernel.permissions import can, is_agent, is_merchant
 from core.team import exams as team_exams
 from core.team import funnel, materials, plans
 from ui import charts, context
-from ui.team_widgets import project_picker
-from ui.widgets import download_xlsx, pct, show_validation
+from ui.widgets import download_xlsx, flash, pct, project_picker, save_and_flash, show_flash, show_validation
 
 ctx = context.get()
 t, db, actor = ctx.t, ctx.db, ctx.actor
@@ -159,26 +157,22 @@ def materials_section(project_id: int) -> None:
                 )
                 ask = st.checkbox(t("team.materials.ask_confirmation"), value=True, help=t("team.materials.ask_help"))
                 if st.form_submit_button(t("team.materials.upload_button"), type="primary"):
-                    try:
-                        materials.upload_material(
-                            db,
-                            actor,
-                            project_id,
-                            file.getvalue() if file else b"",
-                            file.name if file else "",
-                            title,
-                            category,
-                            file.type if file else "",
-                            ask,
-                        )
-                    except ValidationError as exc:
-                        show_validation(ctx, exc)
-                    else:
-                        st.session_state["mat_flash"] = "team.materials.uploaded"
-                        st.rerun()
-    flash = st.session_state.pop("mat_flash", None)
-    if flash:
-        st.success(t(flash))
+                    save_and_flash(
+                        ctx,
+                        "training.materials",
+                        t("team.materials.uploaded"),
+                        materials.upload_material,
+                        db,
+                        actor,
+                        project_id,
+                        file.getvalue() if file else b"",
+                        file.name if file else "",
+                        title,
+                        category,
+                        file.type if file else "",
+                        ask,
+                    )
+    show_flash("training.materials")
 
 
 def material_detail(material: dict) -> None:
@@ -186,7 +180,8 @@ def material_detail(material: dict) -> None:
     versions = materials.material_versions(db, actor, material["id"])
     with st.container(border=True):
         st.markdown(
-            f"**{material['title']}** · {t('team.category.' + material['category'])} · {t('team.review.' + material['review_status'])}"
+            f"**{material['title']}** · {t('team.category.' + material['category'])} · "
+            f"{t('team.review.' + material['review_status'])}"
         )
         if material["review_status"] == "returned" and material["review_comment"]:
             st.warning(
@@ -196,7 +191,8 @@ def material_detail(material: dict) -> None:
             name, data, mime = materials.material_file(db, actor, v["id"])
             c1, c2 = st.columns([4, 1])
             c1.caption(
-                f"v{v['version']} · {v['original_name']} · {size_text(v['size'])} · {v['uploader'] or '—'} · {v['uploaded_at']}"
+                f"v{v['version']} · {v['original_name']} · {size_text(v['size'])} · {v['uploader'] or '—'} · "
+                f"{v['uploaded_at']}"
                 + (f" · {t('team.review.' + v['review_status'])}" if v["review_status"] != "not_required" else "")
                 + (f"：{v['review_comment']}" if v["review_comment"] else "")
             )
@@ -215,35 +211,35 @@ def material_detail(material: dict) -> None:
                 confirm = c1.form_submit_button(t("team.materials.confirm"), type="primary", icon=":material/check:")
                 give_back = c2.form_submit_button(t("team.materials.return"), icon=":material/undo:")
                 if confirm or give_back:
-                    try:
-                        materials.review_material(
-                            db, actor, material["id"], "confirmed" if confirm else "returned", comment
-                        )
-                    except ValidationError as exc:
-                        show_validation(ctx, exc)
-                    else:
-                        st.session_state["mat_flash"] = "team.materials.reviewed"
-                        st.rerun()
+                    save_and_flash(
+                        ctx,
+                        "training.materials",
+                        t("team.materials.reviewed"),
+                        materials.review_material,
+                        db,
+                        actor,
+                        material["id"],
+                        "confirmed" if confirm else "returned",
+                        comment,
+                    )
         if can(actor, "material.write"):
             c1, c2 = st.columns([3, 1])
             with c1.popover(t("team.materials.new_version"), icon=":material/difference:"):
                 with st.form(f"version_{material['id']}", clear_on_submit=True):
                     file = st.file_uploader(t("field.file"), key=f"ver_file_{material['id']}")
                     if st.form_submit_button(t("team.materials.upload_button"), type="primary"):
-                        try:
-                            materials.upload_new_version(
-                                db,
-                                actor,
-                                material["id"],
-                                file.getvalue() if file else b"",
-                                file.name if file else "",
-                                file.type if file else "",
-                            )
-                        except ValidationError as exc:
-                            show_validation(ctx, exc)
-                        else:
-                            st.session_state["mat_flash"] = "team.materials.uploaded"
-                            st.rerun()
+                        save_and_flash(
+                            ctx,
+                            "training.materials",
+                            t("team.materials.uploaded"),
+                            materials.upload_new_version,
+                            db,
+                            actor,
+                            material["id"],
+                            file.getvalue() if file else b"",
+                            file.name if file else "",
+                            file.type if file else "",
+                        )
             if material["review_status"] in ("not_required", "returned") and c2.button(
                 t("team.materials.send"), key=f"send_{material['id']}"
             ):
@@ -252,7 +248,7 @@ def material_detail(material: dict) -> None:
 
 
 # --- an agent: their own record --------------------------------------------------------------------------
-if actor.role == "agent":
+if is_agent(actor):
     own = directory.my_agent(db, actor)
     if own is None:
         st.info(t("team.training.not_linked"))
@@ -284,14 +280,8 @@ if actor.role == "agent":
     st.stop()
 
 # --- staff and merchants: per project -----------------------------------------------------------------------
-projects = merchants.list_projects(db, actor)
-if not projects:
-    st.info(t("projects.empty"))
-    st.stop()
-project_id = project_picker(ctx, projects, "training_project")
-if project_id is None:
-    st.stop()
-staff = actor.role != "merchant"
+project_id = project_picker(ctx, "training_project")["id"]
+staff = not is_merchant(actor)
 names = [t("team.materials.title"), t("team.plan.title"), t("team.exams.title"), t("team.report.title")] + (
     [t("team.training.tracks")] if staff else []
 )
@@ -381,7 +371,8 @@ with tabs[1]:
                     list(roster),
                     default=[a for a in default_people if a in roster],
                     format_func=lambda a: (
-                        f"{roster[a]['employee_no']} · {roster[a]['name']} · {t('team.agent_status.' + roster[a]['status'])}"
+                        f"{roster[a]['employee_no']} · {roster[a]['name']} · "
+                        f"{t('team.agent_status.' + roster[a]['status'])}"
                     ),
                     help=t("team.plan.participants_help"),
                 )
@@ -452,9 +443,7 @@ with tabs[1]:
 with tabs[2]:
     required = team_exams.required_exams(db, actor, project_id)
     st.caption(t("team.required_exams", types="、".join(t(f"team.exam_type.{x}") for x in required)))
-    flash = st.session_state.pop("exam_flash", None)
-    if flash:
-        (st.success if flash[0] == "ok" else st.warning)(flash[1])
+    show_flash("training.exams")
     if can(actor, "exam.write"):
         pool = {c["agent_id"]: c for c in funnel.candidates(db, actor, project_id)}
         others = {a["id"]: a for a in directory.list_agents(db, actor) if a["status"] != "left" and a["id"] not in pool}
@@ -509,20 +498,19 @@ with tabs[2]:
                         else:
                             name = people[agent_id]["name"]
                             if basic:
-                                st.session_state["exam_flash"] = ("ok", t("team.exams.saved", name=name))
+                                flash("training.exams", t("team.exams.saved", name=name))
                             else:
                                 state = team_exams.admissions(db, actor, project_id, [agent_id])[agent_id]
-                                st.session_state["exam_flash"] = (
-                                    ("ok", t("team.exams.admitted", name=name))
+                                flash(
+                                    "training.exams",
+                                    t("team.exams.admitted", name=name)
                                     if state["admitted"]
-                                    else (
-                                        "warn",
-                                        t(
-                                            "team.exams.still_missing",
-                                            name=name,
-                                            types="、".join(t(f"team.exam_type.{x}") for x in state["missing"]),
-                                        ),
-                                    )
+                                    else t(
+                                        "team.exams.still_missing",
+                                        name=name,
+                                        types="、".join(t(f"team.exam_type.{x}") for x in state["missing"]),
+                                    ),
+                                    "success" if state["admitted"] else "warning",
                                 )
                             st.rerun()
     c1, c2, c3 = st.columns([3, 2, 2])

@@ -20,7 +20,7 @@ import sqlite_utils
 from core.accounts import users
 from core.kb import articles as kb
 from core.kb import memos, phrases
-from core.kernel import config
+from core.kernel import config, weeks
 from core.kernel.db import one
 from core.kernel.permissions import Actor
 from core.projects import merchants
@@ -453,7 +453,7 @@ def _ago(days: float = 0, hours: float = 0) -> datetime:
 
 def _this_week(minutes: int) -> datetime:
     """A moment earlier this week (never before this Monday 00:00)."""
-    monday = datetime.combine(kb.week_start(), datetime.min.time())
+    monday = datetime.combine(weeks.week_start(), datetime.min.time())
     return max(_ago(hours=minutes / 60), monday)
 
 
@@ -520,7 +520,7 @@ def seed(db: sqlite_utils.Database, admin: Actor) -> None:
                 now=_ago(days=30),
             )
     qa_user, manager = people["qa"], people["manager"]
-    last_monday = datetime.combine(kb.week_start() - timedelta(days=7), datetime.min.time()) + timedelta(hours=10)
+    last_monday = datetime.combine(weeks.week_start() - timedelta(days=7), datetime.min.time()) + timedelta(hours=10)
     refund = phrases.flag(
         db,
         qa_user,

@@ -1,8 +1,7 @@
-"""Widgets of the billing pages: money, an invoice that opens line by line, the action runner, document downloads."""
+"""Widgets of the billing pages: money, an invoice that opens line by line, document downloads."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -10,30 +9,7 @@ import streamlit as st
 
 from core.billing import invoice_documents
 from core.kernel import formatting
-from core.kernel.errors import ValidationError
 from ui.context import Context
-from ui.widgets import show_validation
-
-FLASH = "billing_flash"
-
-
-def flash() -> None:
-    """Show the message the last action left before the rerun."""
-    message = st.session_state.pop(FLASH, None)
-    if message:
-        st.success(message)
-
-
-def act(ctx: Context, message: str, action: Callable, *args: Any, **kwargs: Any) -> Any:
-    """Run a core action; on success remember the message and redraw, on refusal list every problem (nothing was saved)."""
-    try:
-        result = action(*args, **kwargs)
-    except ValidationError as exc:
-        show_validation(ctx, exc)
-        return None
-    st.session_state[FLASH] = message
-    st.rerun()
-    return result
 
 
 def explanation(ctx: Context, data: dict[str, Any]) -> None:
@@ -111,7 +87,8 @@ def invoice(ctx: Context, data: dict[str, Any], prefix: str = "") -> None:
 
 
 def invoice_table(ctx: Context, found: list[dict[str, Any]]) -> pd.DataFrame:
-    """Invoices as a table: number, merchant, project, month, status, total, paid, outstanding, due date, overdue days."""
+    """Invoices as a table: number, merchant, project, month, status, total, paid, outstanding, due date, overdue
+    days."""
     t = ctx.t
     return pd.DataFrame(
         {

@@ -45,7 +45,8 @@ def unit_of(kpi_name: str) -> str | None:
 
 @cached_figure  # six of these on every run of the KPI dashboard
 def trend(ctx: Context, frame: pd.DataFrame, kpi_name: str, target: float | None) -> go.Figure:
-    """A daily line of one KPI with its target as a dashed line, titled, with its unit and dates in the user's language."""
+    """A daily line of one KPI with its target as a dashed line, titled, with its unit and dates in the user's
+    language."""
     title = ctx.t(f"kpi.m.{kpi_name}")
     scale = 100 if kpi_name in RATE_KPIS else 1
     figure = go.Figure()

@@ -11,41 +11,10 @@ from core.complaints import complaints
 from core.kernel import config
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import can
-from core.projects import merchants
 from core.qa import scoring
 from ui import charts
 from ui.context import Context
-from ui.widgets import error_text, query_int
-
-
-def project_picker(ctx: Context, key: str, projects: list[dict] | None = None) -> dict | None:
-    """A project of those the actor may see, remembered in the `project` query parameter.
-
-    Returns None (after showing why) when there is none, or when the URL names a project the
-    actor may not see: the page then stops.
-    """
-    projects = projects if projects is not None else merchants.list_projects(ctx.db, ctx.actor)
-    if not projects:
-        st.info(ctx.t("projects.empty"))
-        return None
-    ids = [p["id"] for p in projects]
-    requested = query_int("project")
-    if requested is not None and requested not in ids:
-        st.error(ctx.t("msg.not_found"))
-        return None
-    live_first = sorted(projects, key=lambda p: (p["status"] != "live", p["merchant_name"], p["name"]))
-    ids = [p["id"] for p in live_first]
-    labels = {p["id"]: f"{p['merchant_name']} · {p['name']} ({ctx.t('status.' + p['status'])})" for p in projects}
-    chosen = st.selectbox(
-        ctx.t("projects.choose"),
-        ids,
-        index=ids.index(requested) if requested in ids else 0,
-        format_func=labels.get,
-        key=key,
-    )
-    if chosen != requested:
-        st.query_params["project"] = str(chosen)
-    return next(p for p in projects if p["id"] == chosen)
+from ui.widgets import error_text
 
 
 def period_picker(ctx: Context, key: str, days: int = 90) -> tuple[date, date]:
@@ -125,7 +94,8 @@ def ratings_input(
 
 
 def live_total(ctx: Context, card: scoring.Card, ratings: dict[int, int | None]) -> scoring.Result | None:
-    """The total as core computes it, shown as the inspector rates; None (with the reasons) while the ratings are incomplete."""
+    """The total as core computes it, shown as the inspector rates; None (with the reasons) while the ratings are
+    incomplete."""
     try:
         result = scoring.compute(card, ratings)
     except ValidationError as exc:

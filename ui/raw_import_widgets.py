@@ -61,7 +61,8 @@ def _editor(ctx: Context, project_id: int, layout: raw_import.Layout) -> raw_imp
     t = ctx.t
     tag, fields, classes = _KINDS[layout.kind]
     st.markdown(
-        f"**{t('raw.messages_layout' if layout.kind == raw_import.KIND_MESSAGES else 'raw.orders_layout')}** · {layout.filename}"
+        f"**{t('raw.messages_layout' if layout.kind == raw_import.KIND_MESSAGES else 'raw.orders_layout')}** · "
+        f"{layout.filename}"
     )
     st.caption(
         t("raw.encoding", encoding=layout.cells.encoding, rows=len(layout.cells.table), columns=len(layout.headers))
@@ -140,7 +141,8 @@ def _editor(ctx: Context, project_id: int, layout: raw_import.Layout) -> raw_imp
             for i, row in enumerate(layout.value_counts[:60]):
                 if row["value"].startswith("<"):
                     st.caption(
-                        f"{_value_label(ctx, layout.kind, row['value'])} · {row['count']} → {_class_label(ctx, layout.kind, row['class'])}"
+                        f"{_value_label(ctx, layout.kind, row['value'])} · {row['count']} → "
+                        f"{_class_label(ctx, layout.kind, row['class'])}"
                     )
                     continue
                 picked = st.selectbox(

@@ -11,11 +11,11 @@ import plotly.express as px
 import streamlit as st
 
 from core.kernel import config
-from core.kernel.errors import ValidationError
+from core.kernel.weeks import week_start
 from core.schedule import handover, shift_settings, shifts
 from ui import charts
 from ui.context import Context
-from ui.widgets import show_validation
+from ui.widgets import save_and_flash
 
 WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -24,7 +24,7 @@ def period_picker(ctx: Context, key: str) -> tuple[date, date]:
     """A week or four weeks from a Monday (default: this week)."""
     today = config.today()
     c1, c2 = st.columns([1, 2])
-    first = c1.date_input(ctx.t("schedule.from"), value=today - timedelta(days=today.weekday()), key=f"{key}_from")
+    first = c1.date_input(ctx.t("schedule.from"), value=week_start(today), key=f"{key}_from")
     weeks = c2.radio(
         ctx.t("schedule.length"),
         (1, 2, 4),
@@ -51,7 +51,8 @@ def cell_labels(ctx: Context) -> dict[str, str]:
 
 
 def roster_frame(ctx: Context, members: list[dict], start: date, end: date) -> tuple[pd.DataFrame, dict[str, str]]:
-    """The roster as a table (agent facts, then one column per day, cells as their labels) and {column label: ISO day}."""
+    """The roster as a table (agent facts, then one column per day, cells as their labels) and {column label: ISO
+    day}."""
     day_columns = {day_label(ctx, d): d.isoformat() for d in shifts.days_of(start, end)}
     records = []
     for m in members:
@@ -131,7 +132,8 @@ def handover_list(ctx: Context, notes: list[dict], empty_key: str) -> None:
     for note in notes:
         with st.container(border=True):
             st.markdown(
-                f"**{note['day']} · {ctx.t('schedule.shift.' + note['shift'])}** · {note.get('author') or ''} · {note['created_at'][11:16]}"
+                f"**{note['day']} · {ctx.t('schedule.shift.' + note['shift'])}** · {note.get('author') or ''} · "
+                f"{note['created_at'][11:16]}"
             )
             for field in ("marked_buyers", "unresolved", "note"):
                 if note[field]:
@@ -139,21 +141,9 @@ def handover_list(ctx: Context, notes: list[dict], empty_key: str) -> None:
                     st.text(note[field])
 
 
-def save_then_rerun(
-    ctx: Context, action: Callable[[], Any], flash_key: str, message: str | Callable[[Any], str]
-) -> None:
-    """Run a core write; on refusal list every problem, on success keep a message for the next run and rerun."""
-    try:
-        result = action()
-    except ValidationError as exc:
-        show_validation(ctx, exc)
-    else:
-        st.session_state[flash_key] = message(result) if callable(message) else message
-        st.rerun()
-
-
-def handover_form(ctx: Context, key: str, flash_key: str, target: Callable[[], tuple[int, date, str]]) -> None:
-    """The outgoing shift's notes: `target` draws the project/day/shift pickers inside the form and returns them."""
+def handover_form(ctx: Context, key: str, page: str, target: Callable[[], tuple[int, date, str]]) -> None:
+    """The outgoing shift's notes (saved with a message for `page`): `target` draws the project/day/shift pickers
+    inside the form and returns them."""
     with st.form(key, clear_on_submit=True):
         project_id, day, shift = target()
         texts = [
@@ -161,9 +151,9 @@ def handover_form(ctx: Context, key: str, flash_key: str, target: Callable[[], t
             for name in ("marked_buyers", "unresolved", "note")
         ]
         if st.form_submit_button(ctx.t("btn.save")):
-            save_then_rerun(
+            save_and_flash(
                 ctx,
-                lambda: handover.add_handover(ctx.db, ctx.actor, project_id, day, shift, *texts),
-                flash_key,
+                page,
                 ctx.t("msg.saved"),
+                lambda: handover.add_handover(ctx.db, ctx.actor, project_id, day, shift, *texts),
             )

@@ -12,7 +12,6 @@ from core.kernel.permissions import can
 from core.team import funnel as team
 from ui import charts
 from ui.context import Context
-from ui.widgets import query_int
 
 SHORT_COLOR = "#d9480f"
 REACHED_COLOR = "#2f9e44"
@@ -24,26 +23,6 @@ READINESS_ITEMS = (
     "err.team.not_ready_roster",
     "err.team.not_ready_week_roster",
 )
-
-
-def project_picker(ctx: Context, projects: list[dict], key: str) -> int | None:
-    """A project select box kept in the URL (?project=); None (and an error shown) for a project not visible."""
-    requested = query_int("project")
-    ids = [p["id"] for p in projects]
-    if requested is not None and requested not in ids:
-        st.error(ctx.t("msg.not_found"))
-        return None
-    labels = {p["id"]: f"{p['merchant_name']} · {p['name']} ({ctx.t('status.' + p['status'])})" for p in projects}
-    chosen = st.selectbox(
-        ctx.t("projects.choose"),
-        ids,
-        index=ids.index(requested) if requested in ids else 0,
-        format_func=labels.get,
-        key=key,
-    )
-    if chosen != requested:
-        st.query_params["project"] = str(chosen)
-    return chosen
 
 
 def funnel_chart(ctx: Context, result: dict[str, Any]) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -27,6 +30,45 @@ def show_validation(ctx: Context, exc: ValidationError) -> None:
     """A refused save: one error box listing every problem, nothing was written."""
     lines = "\n".join(f"- {error_text(ctx, e)}" for e in exc.errors)
     st.error(f"{ctx.t('msg.not_saved')}\n\n{lines}")
+
+
+def flash(page: str, message: str, level: str = "success") -> None:
+    """Keep a message for the next run of `page` (a save reruns the page, and the message would be lost).
+
+    One session key per page, `flash.<page>`; `level` is the st call that shows it (success, warning, info).
+    """
+    st.session_state[f"flash.{page}"] = (level, message)
+
+
+def show_flash(page: str, container: Any = None, toast: bool = False) -> None:
+    """Show (once) the message the last action of `page` left before its rerun; `container` is where (a
+    placeholder kept at the top of the page), the page itself by default. `toast` shows it as a toast too,
+    which outlives one more rerun of the page."""
+    kept = st.session_state.pop(f"flash.{page}", None)
+    if kept:
+        level, message = kept
+        getattr(container or st, level)(message)
+        if toast:
+            st.toast(message, icon=":material/check_circle:")
+
+
+def save_and_flash(
+    ctx: Context,
+    page: str,
+    message: str | Callable[[Any], str],
+    action: Callable[..., Any],
+    *args: Any,
+    **kwargs: Any,
+) -> None:
+    """Run a core write: on refusal list every problem (nothing was saved) and go on drawing; on success keep
+    `message` (or `message(result)`) for the next run of `page` and rerun."""
+    try:
+        result = action(*args, **kwargs)
+    except ValidationError as exc:
+        show_validation(ctx, exc)
+        return
+    flash(page, message(result) if callable(message) else message)
+    st.rerun()
 
 
 def field_errors(ctx: Context, errors: list[FieldError], field: str) -> None:
@@ -66,15 +108,32 @@ def query_int(name: str) -> int | None:
         return None
 
 
-def visible_projects(ctx: Context) -> tuple[list[dict], int | None]:
-    """The projects the user may see and the one asked for by `?project=`, or stop the page.
+def project_picker(
+    ctx: Context,
+    key: str,
+    projects: list[dict] | None = None,
+    *,
+    live_first: bool = False,
+    default_live: bool = False,
+    with_status: bool = True,
+    remember: bool = True,
+    container: Any = None,
+) -> dict:
+    """The one project select box: a project of those the actor may see, or the page stops.
 
-    No project: an empty state. A `project` id the user may not see (typed or tampered with in
-    the URL): the same "not found" as a missing one, and nothing else is drawn.
+    `projects` defaults to every project the actor may see (merchants.list_projects); a page may pass
+    its own narrower list. No project: an empty state. A `?project=` id not in the list (typed or
+    tampered with in the URL): the same "not found" as a missing one, and nothing else is drawn.
+    Otherwise the project asked for by the URL is preselected, else the first one (`live_first`
+    lists live projects first; `default_live` keeps the order and preselects the first live one).
+    `with_status` adds the project's status to its label; `remember` writes the choice back into
+    `?project=` so a reload or a shared link opens it again. `container` is where the box is drawn
+    (a column), the page itself by default.
     """
-    from core.projects import merchants
+    if projects is None:
+        from core.projects import merchants
 
-    projects = merchants.list_projects(ctx.db, ctx.actor)
+        projects = merchants.list_projects(ctx.db, ctx.actor)
     if not projects:
         st.info(ctx.t("projects.empty"))
         st.stop()
@@ -82,7 +141,26 @@ def visible_projects(ctx: Context) -> tuple[list[dict], int | None]:
     if requested is not None and requested not in {p["id"] for p in projects}:
         st.error(ctx.t("msg.not_found"))
         st.stop()
-    return projects, requested
+    ordered = projects
+    if live_first:
+        ordered = sorted(projects, key=lambda p: (p["status"] != "live", p["merchant_name"], p["name"]))
+    ids = [p["id"] for p in ordered]
+    if requested is not None:
+        default = requested
+    elif default_live:
+        default = next((p["id"] for p in ordered if p["status"] == "live"), ids[0])
+    else:
+        default = ids[0]
+    labels = {
+        p["id"]: f"{p['merchant_name']} · {p['name']}" + (f" ({ctx.t('status.' + p['status'])})" if with_status else "")
+        for p in projects
+    }
+    chosen = (container or st).selectbox(
+        ctx.t("projects.choose"), ids, index=ids.index(default), format_func=labels.get, key=key
+    )
+    if remember and chosen != requested:
+        st.query_params["project"] = str(chosen)
+    return next(p for p in projects if p["id"] == chosen)
 
 
 def money_column(label: str) -> st.column_config.NumberColumn:

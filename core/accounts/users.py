@@ -20,7 +20,7 @@ import sqlite_utils
 from core.kernel import audit, config
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
-from core.kernel.permissions import ROLES, Actor, require
+from core.kernel.permissions import ADMIN, MERCHANT, ROLES, Actor, require
 
 MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 15
@@ -77,7 +77,7 @@ def _profile_errors(
         errors.append(FieldError("display_name", "err.too_long", {"n": MAX_NAME_LENGTH}))
     if role not in ROLES:
         errors.append(FieldError("role", "err.invalid_choice"))
-    if role == "merchant":
+    if role == MERCHANT:
         if merchant_id is None:
             errors.append(FieldError("merchant_id", "err.merchant_required"))
         elif not one(db, "SELECT id FROM merchants WHERE id = ?", [merchant_id]):
@@ -125,7 +125,7 @@ def create_user(
         "username": username,
         "display_name": display_name.strip(),
         "role": role,
-        "merchant_id": merchant_id if role == "merchant" else None,
+        "merchant_id": merchant_id if role == MERCHANT else None,
         "active": 1,
         "password_hash": hash_password(password),
         "password_version": 1,
@@ -155,14 +155,14 @@ def update_user(
     require(actor, "user.admin")
     before = get_user(db, user_id)
     errors = _profile_errors(db, display_name, role, merchant_id)
-    if user_id == actor.id and (not active or role != "admin"):
+    if user_id == actor.id and (not active or role != ADMIN):
         errors.append(FieldError("active", "err.cannot_demote_self"))
     if errors:
         raise ValidationError(errors)
     changes = {
         "display_name": display_name.strip(),
         "role": role,
-        "merchant_id": merchant_id if role == "merchant" else None,
+        "merchant_id": merchant_id if role == MERCHANT else None,
         "active": 1 if active else 0,
         "updated_at": config.now_text(),
     }
@@ -364,7 +364,7 @@ def ensure_first_admin(db: sqlite_utils.Database) -> str | None:
     if db.execute("SELECT 1 FROM users LIMIT 1").fetchone():
         return None
     password = generate_password()
-    create_user(db, None, "admin", "客服总监", "admin", password)
+    create_user(db, None, "admin", "客服总监", ADMIN, password)
     return password
 
 

@@ -15,7 +15,7 @@ import sqlite_utils
 from core.kernel import audit, config
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
-from core.kernel.permissions import Actor, PermissionDenied, can, require, require_project
+from core.kernel.permissions import AGENT, Actor, PermissionDenied, can, is_admin, is_agent, require, require_project
 
 AGENT_STATUSES = ("candidate", "training", "online", "reserve", "left")
 TEAM_ROLES = ("online", "reserve")
@@ -52,7 +52,7 @@ def _agent_errors(db: sqlite_utils.Database, data: dict[str, Any], agent_id: int
     if user_id is not None:
         user = one(db, "SELECT role FROM users WHERE id = ?", [user_id])
         linked = one(db, "SELECT id FROM agents WHERE user_id = ?", [user_id])
-        if user is None or user["role"] != "agent":
+        if user is None or user["role"] != AGENT:
             errors.append(FieldError("team.user_id", "err.invalid_choice"))
         elif linked and linked["id"] != agent_id:
             errors.append(FieldError("team.user_id", "err.team.login_taken"))
@@ -285,11 +285,11 @@ def all_skills(db: sqlite_utils.Database) -> list[str]:
 
 def _personal_clause(actor: Actor) -> tuple[str, list[Any]]:
     """SQL over `agents a`: true where the actor may see the agent's phone and base salary."""
-    if actor.role == "agent":
+    if is_agent(actor):
         return "a.user_id = ?", [actor.id]
     if not can(actor, "agent.personal"):
         return "0", []
-    if actor.role == "admin":
+    if is_admin(actor):
         return "1", []
     day = (
         config.today().isoformat()
@@ -319,7 +319,7 @@ def read_agent(db: sqlite_utils.Database, actor: Actor, agent_id: int) -> dict:
     """One roster row, for staff or for the agent it belongs to; phone and base salary are None (and
     `personal` False) unless the actor may see them."""
     agent = get_agent(db, agent_id)
-    if actor.role == "agent":
+    if is_agent(actor):
         if agent["user_id"] != actor.id:
             raise NotFound(f"agent {agent_id}")
     else:
@@ -329,7 +329,7 @@ def read_agent(db: sqlite_utils.Database, actor: Actor, agent_id: int) -> dict:
 
 def my_agent(db: sqlite_utils.Database, actor: Actor) -> dict | None:
     """The roster row of a logged-in agent (None for other roles or an unlinked login)."""
-    return agent_for_user(db, actor.id) if actor.role == "agent" else None
+    return agent_for_user(db, actor.id) if is_agent(actor) else None
 
 
 def list_agents(
@@ -406,10 +406,10 @@ def linkable_users(db: sqlite_utils.Database, actor: Actor, agent_id: int | None
     return rows(
         db,
         """SELECT u.id, u.username, u.display_name FROM users u
-                       WHERE u.role = 'agent' AND u.active = 1
+                       WHERE u.role = ? AND u.active = 1
                          AND NOT EXISTS (SELECT 1 FROM agents a WHERE a.user_id = u.id AND a.id IS NOT ?)
                        ORDER BY u.username""",
-        [agent_id],
+        [AGENT, agent_id],
     )
 
 

@@ -5,13 +5,12 @@ Every value put into the page is escaped; a draft or approved invoice is marked 
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import pandas as pd
 
 from core.billing.invoices import MERCHANT_STATUSES
-from core.kernel import config, formatting, i18n
+from core.kernel import config, documents, formatting, i18n
 
 
 def line_label(line: dict[str, Any], lang: str) -> str:
@@ -67,7 +66,7 @@ def invoice_frames(invoice: dict[str, Any], lang: str = "zh") -> dict[str, pd.Da
 def invoice_html(invoice: dict[str, Any], lang: str = "zh") -> str:
     """An invoice as a printable A4 page with the outsourcer's name (every value escaped)."""
     t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
-    e = lambda value: html.escape("" if value is None else str(value))  # noqa: E731
+    e = documents.escape
     meta = [
         (t("billing.c.merchant"), invoice["merchant_name"]),
         (t("billing.c.project"), invoice["project_name"]),
@@ -85,37 +84,14 @@ def invoice_html(invoice: dict[str, Any], lang: str = "zh") -> str:
     )
     title = t("billing.invoice_title", month=invoice["month"], number=invoice["number"])
     not_final = (
-        ""
+        None
         if invoice["status"] in MERCHANT_STATUSES
-        else f"<p class='draft'>{e(t('billing.not_final', status=t('billing.status.' + invoice['status'])))}</p>"
+        else t("billing.not_final", status=t("billing.status." + invoice["status"]))
     )
-    return (
-        "<!doctype html>\n"
-        f'<html lang="{e(lang)}"><head><meta charset="utf-8"><title>{e(title)}</title>\n'
-        "<style>\n"
-        "@page { size: A4; margin: 12mm; }\n"
-        'body { font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", sans-serif;'
-        " font-size: 10pt; color: #212529; margin: 0; }\n"
-        "h1 { font-size: 15pt; margin: 0 0 2mm; } .company { color: #495057; }"
-        " .draft { color: #c92a2a; font-weight: bold; }\n"
-        "table { width: 100%; border-collapse: collapse; }"
-        " th, td { border: 1px solid #ced4da; padding: 1.2mm 2mm; text-align: left; vertical-align: top; }\n"
-        "th { background: #f1f3f5; } .num { text-align: right; white-space: nowrap; }"
-        " .calc { color: #495057; font-size: 8.5pt; }\n"
-        "table.meta { width: auto; margin-bottom: 3mm; } .meta td { border: none; padding: 0.6mm 6mm 0.6mm 0; }\n"
-        "tr.total td { font-weight: bold; background: #f1f3f5; font-size: 11pt; }"
-        " footer { margin-top: 4mm; color: #868e96; font-size: 8pt; }\n"
-        "@media screen { body { max-width: 190mm; margin: 8mm auto; } }"
-        " @media print { tr { page-break-inside: avoid; } }\n"
-        "</style></head><body>\n"
-        f'<div class="company">{e(config.COMPANY_NAME)}</div>\n'
-        f"<h1>{e(title)}</h1>{not_final}\n"
-        f"""<table class="meta">{"".join(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in meta)}</table>\n"""
-        f"""<table><tr><th>{e(t("billing.c.item"))}</th><th>{e(t("billing.c.calc"))}</th>"""
-        f"""<th class="num">{e(t("billing.c.amount"))}</th></tr>\n"""
-        f"{body}\n"
-        f"""<tr class="total"><td colspan="2">{e(t("billing.c.total"))}</td>"""
-        f"""<td class="num">{e(formatting.amount(invoice["total"]))}</td></tr></table>\n"""
-        f"""<footer>{e(t("billing.footer", at=config.now_text()))}</footer>\n"""
-        "</body></html>"
+    table = (
+        f"<table><tr><th>{e(t('billing.c.item'))}</th><th>{e(t('billing.c.calc'))}</th>"
+        f'<th class="num">{e(t("billing.c.amount"))}</th></tr>\n{body}\n'
+        f'<tr class="total"><td colspan="2">{e(t("billing.c.total"))}</td>'
+        f'<td class="num">{e(formatting.amount(invoice["total"]))}</td></tr></table>'
     )
+    return documents.statement(title, title, not_final, meta, table, t("billing.footer", at=config.now_text()), lang)

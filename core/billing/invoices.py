@@ -47,7 +47,7 @@ from core.kernel import audit, config, formatting, money
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
 from core.kernel.months import month_bounds
-from core.kernel.permissions import Actor, PermissionDenied, require, require_project, visible_project_ids
+from core.kernel.permissions import Actor, PermissionDenied, is_merchant, require, require_project, visible_project_ids
 from core.kpi import daily_figures
 
 INVOICE_STATUSES = ("draft", "approved", "issued", "paid")
@@ -453,7 +453,7 @@ def _invoice_row(db: sqlite_utils.Database, actor: Actor, invoice_id: int, actio
         raise NotFound(f"invoice {invoice_id}")
     try:
         require_project(db, actor, row["project_id"], "billing.read")
-        if actor.role == "merchant" and row["status"] not in MERCHANT_STATUSES:
+        if is_merchant(actor) and row["status"] not in MERCHANT_STATUSES:
             raise PermissionDenied("billing.read")
     except PermissionDenied:
         raise NotFound(f"invoice {invoice_id}") from None
@@ -654,7 +654,7 @@ def list_invoices(
             return []
         where.append(f"i.project_id IN ({','.join('?' * len(visible))})")
         params += sorted(visible)
-    if actor.role == "merchant":
+    if is_merchant(actor):
         where.append("i.status IN ('issued','paid')")
     for column, value in (("i.month", month), ("i.status", status), ("i.merchant_id", merchant_id)):
         if value:
@@ -691,7 +691,7 @@ def get_invoice(db: sqlite_utils.Database, actor: Actor, invoice_id: int, today:
                                     WHERE e.invoice_id = ? ORDER BY e.id""",
             [invoice_id],
         )
-        if actor.role != "merchant"
+        if not is_merchant(actor)
         else []
     )
     return invoice

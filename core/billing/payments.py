@@ -20,10 +20,10 @@ import sqlite_utils
 
 from core.billing import contracts
 from core.billing.invoices import MAX_REASON, MERCHANT_STATUSES, _event, _invoice_row, list_invoices, parse_amount
-from core.kernel import audit, config, formatting, i18n, money
+from core.kernel import audit, config, documents, formatting, i18n, money
 from core.kernel.db import one, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
-from core.kernel.permissions import Actor, require
+from core.kernel.permissions import Actor, is_merchant, require
 
 AGING_BUCKETS = ((1, 30), (31, 60), (61, None))
 
@@ -105,7 +105,7 @@ def merchants_billed(db: sqlite_utils.Database, actor: Actor) -> list[dict]:
 def statement(db: sqlite_utils.Database, actor: Actor, merchant_id: int, today: date | None = None) -> dict[str, Any]:
     """A merchant's statement (对账单): every issued and paid invoice, billed, paid, and the running balance."""
     require(actor, "billing.read")
-    if actor.role == "merchant" and actor.merchant_id != merchant_id:
+    if is_merchant(actor) and actor.merchant_id != merchant_id:
         raise NotFound(f"merchant {merchant_id}")
     day = today or config.today()
     merchant = one(db, "SELECT id, name FROM merchants WHERE id = ?", [merchant_id])
@@ -229,8 +229,6 @@ def statement_frames(data: dict[str, Any], lang: str = "zh") -> dict[str, pd.Dat
 
 def statement_html(data: dict[str, Any], lang: str = "zh") -> str:
     """A merchant's statement as a printable A4 page."""
-    from core.reports import merchant_report
-
     t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
     heading = t("billing.statement_title", merchant=data["merchant"]["name"], date=data["as_of"])
     meta = (
@@ -239,7 +237,7 @@ def statement_html(data: dict[str, Any], lang: str = "zh") -> str:
         f" · {t('billing.c.outstanding')} {formatting.money(data['outstanding'])} · {t('billing.c.overdue')}"
         f" {formatting.money(data['overdue'])}"
     )
-    return merchant_report.html_document(heading, meta, statement_frames(data, lang), t("billing.none"))
+    return documents.tables_document(heading, meta, statement_frames(data, lang), t("billing.none"))
 
 
 def receivables_frame(found: list[dict[str, Any]], lang: str = "zh") -> pd.DataFrame:

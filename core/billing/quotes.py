@@ -28,10 +28,10 @@ import pandas as pd
 import sqlite_utils
 
 from core.billing import rules
-from core.kernel import audit, config, formatting, i18n, money
+from core.kernel import audit, config, documents, formatting, i18n, money
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
-from core.kernel.permissions import Actor, PermissionDenied, require, require_project, visible_project_ids
+from core.kernel.permissions import Actor, PermissionDenied, is_merchant, require, require_project, visible_project_ids
 from core.kpi import hourly
 from core.projects import merchants
 from core.projects import order_confirmation as oc
@@ -506,7 +506,7 @@ def _quote_row(db: sqlite_utils.Database, actor: Actor, quote_id: int, action: s
         require_project(db, actor, row["project_id"], "billing.read")
     except PermissionDenied:
         raise NotFound(f"quote {quote_id}") from None
-    if actor.role == "merchant" and row["status"] == "draft":
+    if is_merchant(actor) and row["status"] == "draft":
         raise NotFound(f"quote {quote_id}")
     require_project(db, actor, row["project_id"], action)
     return row
@@ -667,7 +667,7 @@ def list_quotes(
             return []
         where.append(f"q.project_id IN ({','.join('?' * len(visible))})")
         params += sorted(visible)
-    if actor.role == "merchant":
+    if is_merchant(actor):
         where.append("q.status <> 'draft'")
     if status:
         where.append("q.status = ?")
@@ -753,8 +753,6 @@ def document_frames(quote: dict[str, Any], lang: str = "zh") -> dict[str, pd.Dat
 
 def document_html(quote: dict[str, Any], lang: str = "zh") -> str:
     """The quote as a printable A4 page with the outsourcer's name (every value escaped)."""
-    from core.reports import merchant_report
-
     t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
     frames = document_frames(quote, lang)
     heading = t("billing.quote_title", number=quote["number"], version=quote["version"])
@@ -762,4 +760,4 @@ def document_html(quote: dict[str, Any], lang: str = "zh") -> str:
         f"{config.COMPANY_NAME} · {t('billing.c.status')} {t('billing.quote_status.' + quote['status'])} · "
         f"{t('billing.c.valid_until')} {quote['valid_until']} · {t('billing.note_commission')}"
     )
-    return merchant_report.html_document(heading, meta, frames, t("billing.none"))
+    return documents.tables_document(heading, meta, frames, t("billing.none"))

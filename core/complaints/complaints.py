@@ -26,11 +26,11 @@ from typing import Any
 
 import sqlite_utils
 
-from core.kernel import audit, config
+from core.kernel import audit, config, weeks
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
-from core.kernel.permissions import Actor, PermissionDenied, require, require_project, visible_project_ids
-from core.qa import access, analytics, inputs, reviews
+from core.kernel.permissions import Actor, PermissionDenied, is_merchant, require, require_project, visible_project_ids
+from core.qa import access, inputs, reviews
 
 CHANNELS = ("chat", "phone", "platform", "merchant")
 CATEGORIES = ("service_attitude", "wrong_answer", "product_quality", "logistics", "refund", "other")
@@ -273,7 +273,7 @@ _SELECT = (
 
 def _shape(actor: Actor, row: dict, now: datetime | None) -> dict:
     row = {**row, "overdue": is_overdue(row, now)}
-    if actor.role == "merchant":
+    if is_merchant(actor):
         return {k: row[k] for k in MERCHANT_FIELDS}
     return row
 
@@ -301,7 +301,7 @@ def events(db: sqlite_utils.Database, actor: Actor, complaint_id: int) -> list[d
         """WHERE e.complaint_id = ? ORDER BY e.id""",
         [complaint_id],
     )
-    if actor.role == "merchant":  # the steps only: no notes, and not the supervisor's finding on the agent
+    if is_merchant(actor):  # the steps only: no notes, and not the supervisor's finding on the agent
         return [
             {"at": e["at"], "action": e["action"], "from_status": e["from_status"], "to_status": e["to_status"]}
             for e in found
@@ -341,7 +341,7 @@ def list_complaints(
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)
-    if agent_id is not None and actor.role != "merchant":
+    if agent_id is not None and not is_merchant(actor):
         where.append("c.agent_id = ?")
         params.append(agent_id)
     if open_only:
@@ -474,7 +474,7 @@ def trend(db: sqlite_utils.Database, actor: Actor, start: date, end: date, proje
     found = list_complaints(db, actor, project_id=project_id, start=start, end=end)
     counts: dict[tuple[str, str], int] = defaultdict(int)
     for c in found:
-        counts[(analytics.week_start(date.fromisoformat(c["logged_at"][:10])).isoformat(), c["category"])] += 1
+        counts[(weeks.week_start(date.fromisoformat(c["logged_at"][:10])).isoformat(), c["category"])] += 1
     return [{"week": w, "category": cat, "complaints": n} for (w, cat), n in sorted(counts.items())]
 
 

@@ -31,10 +31,10 @@ from core.kb.schema import ARTICLE_OFFSET, FAQ_OFFSET, PHRASE_OFFSET, ROWID_STRI
 from core.kernel import audit, config
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
-from core.kernel.permissions import Actor, can, project_row, require, require_project, visible_project_ids
+from core.kernel.permissions import STAFF_ROLES, Actor, can, project_row, require, require_project, visible_project_ids
 
 CATEGORIES = ("product", "platform_rules", "promotions", "logistics", "after_sales", "policy", "faq")
-OWNER_ROLES = ("admin", "manager", "trainer", "qa")
+OWNER_ROLES = STAFF_ROLES
 KINDS = ("article", "faq", "phrase")
 MAX_TITLE = 200
 MAX_BODY = 20_000
@@ -476,12 +476,6 @@ def changes(
     for row in found:
         row["change"] = "created" if row["version"] == 1 else "edited"
     return found
-
-
-def week_start(day: date | None = None) -> date:
-    """The Monday of the day's week (the week 'what changed this week' looks at)."""
-    day = _today(day)
-    return day - timedelta(days=day.weekday())
 
 
 # --- comments ----------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from core.kb import articles, phrases
 from core.kernel import audit, config
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
-from core.kernel.permissions import Actor, PermissionDenied, require, require_project
+from core.kernel.permissions import Actor, PermissionDenied, is_agent, is_staff, require, require_project
 
 KINDS = ("question", "idea")
 STATUSES = ("open", "queued", "answered")
@@ -114,7 +114,7 @@ def my_memos(db: sqlite_utils.Database, actor: Actor, status: str | None = None)
 
 def unread_answers(db: sqlite_utils.Database, actor: Actor) -> int:
     """How many of the actor's memos have an answer they have not seen: the badge count."""
-    if actor.role not in ("admin", "manager", "trainer", "qa", "agent"):
+    if not (is_staff(actor) or is_agent(actor)):
         return 0
     row = one(
         db,

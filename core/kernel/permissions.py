@@ -11,8 +11,17 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-ROLES = ("admin", "manager", "trainer", "qa", "agent", "merchant")
-STAFF_ROLES = ("admin", "manager", "trainer", "qa")
+# The role names: the only place they are spelled. Code elsewhere asks `can(actor, action)` or one of the
+# role predicates below; SQL that filters users by role takes these constants as parameters.
+ADMIN = "admin"  # the director: everything, incl. payments, users, backups
+MANAGER = "manager"
+TRAINER = "trainer"
+QA = "qa"
+AGENT = "agent"
+MERCHANT = "merchant"  # the client's login: its own projects only
+ROLES = (ADMIN, MANAGER, TRAINER, QA, AGENT, MERCHANT)
+STAFF_ROLES = (ADMIN, MANAGER, TRAINER, QA)  # our office staff: every project, no own agent record
+PROJECT_MANAGER_ROLES = (MANAGER, ADMIN)  # who may be a project's manager
 
 # page key -> roles that may open it
 PAGE_ACCESS: dict[str, frozenset[str]] = {
@@ -193,6 +202,36 @@ def require(actor: Actor | None, action: str) -> None:
         raise PermissionDenied(action)
 
 
+def is_admin(actor: Actor | None) -> bool:
+    """True for the director (the admin role)."""
+    return actor is not None and actor.role == ADMIN
+
+
+def is_merchant(actor: Actor | None) -> bool:
+    """True for a merchant's login (sees its own projects only, never internal notes)."""
+    return actor is not None and actor.role == MERCHANT
+
+
+def is_agent(actor: Actor | None) -> bool:
+    """True for an agent (sees their own records and their teams' projects)."""
+    return actor is not None and actor.role == AGENT
+
+
+def is_qa(actor: Actor | None) -> bool:
+    """True for a QA inspector."""
+    return actor is not None and actor.role == QA
+
+
+def is_trainer(actor: Actor | None) -> bool:
+    """True for a trainer."""
+    return actor is not None and actor.role == TRAINER
+
+
+def is_staff(actor: Actor | None) -> bool:
+    """True for our office staff (admin, manager, trainer, QA): not an agent, not a merchant."""
+    return actor is not None and actor.role in STAFF_ROLES
+
+
 def page_allowed(role: str, page: str) -> bool:
     """True when a role sees this page in its navigation."""
     return role in PAGE_ACCESS.get(page, frozenset())
@@ -200,13 +239,13 @@ def page_allowed(role: str, page: str) -> bool:
 
 def visible_project_ids(db: sqlite_utils.Database, actor: Actor) -> set[int] | None:
     """The projects the actor may read: None means all, an empty set means none."""
-    if actor.role in STAFF_ROLES:
+    if is_staff(actor):
         return None
-    if actor.role == "merchant":
+    if is_merchant(actor):
         if actor.merchant_id is None:
             return set()
         return {r["id"] for r in db.query("SELECT id FROM projects WHERE merchant_id = ?", [actor.merchant_id])}
-    if actor.role == "agent":  # the projects whose team the agent is (or was) on
+    if is_agent(actor):  # the projects whose team the agent is (or was) on
         return {
             r["project_id"]
             for r in db.query(

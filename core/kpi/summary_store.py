@@ -21,7 +21,7 @@ import sqlite_utils
 from core.kernel import audit, config
 from core.kernel.db import one, write
 from core.kernel.errors import ValidationError
-from core.kernel.permissions import Actor, require_project
+from core.kernel.permissions import Actor, is_merchant, require_project
 from core.kpi import profiles, summary_import
 from core.kpi.daily_figures import INSERT_CHUNK, STORED_METRICS, targets
 from core.kpi.roster_names import unknown_agents
@@ -105,7 +105,7 @@ def preview_summary(
     )
     settings = import_settings(db, project_id)
     present = parsed.fields
-    goal = targets(db, actor, project_id) if actor.role != "merchant" else {}
+    goal = targets(db, actor, project_id) if not is_merchant(actor) else {}
     missing = [
         k
         for k in goal

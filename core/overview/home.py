@@ -8,7 +8,7 @@ from typing import Any
 import sqlite_utils
 
 from core.complaints import complaints
-from core.kernel import config, formatting
+from core.kernel import config, formatting, weeks
 from core.kernel.permissions import Actor, can
 from core.kpi import daily_figures
 from core.projects import merchants
@@ -222,7 +222,7 @@ def qa_due_today(db: sqlite_utils.Database, actor: Actor, today: date | None = N
 def agent_today(db: sqlite_utils.Database, actor: Actor, today: date | None = None) -> dict[str, Any]:
     """For an agent: own KPIs of yesterday and of this week so far, and own open disputes."""
     day = today or config.today()
-    monday = day - timedelta(days=day.weekday())
+    monday = weeks.week_start(day)
     open_disputes = [d for d in disputes.list_disputes(db, actor) if d.get("status") == "open"]
     return {
         "yesterday": daily_figures.own_kpis(db, actor, day - timedelta(days=1), day - timedelta(days=1)),

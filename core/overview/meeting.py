@@ -17,7 +17,8 @@ from core.complaints import complaints
 from core.kernel import audit, config
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
-from core.kernel.permissions import Actor, require, require_project
+from core.kernel.permissions import Actor, is_admin, require, require_project
+from core.kernel.weeks import week_start
 from core.kpi import daily_figures, hourly
 from core.projects import merchants
 from core.qa import analytics, reviews, settings
@@ -39,15 +40,9 @@ MAX_ACTION_TEXT = 500
 MAX_MINUTES = 20_000
 
 
-def week_of(day: date) -> tuple[date, date]:
-    """The Monday and Sunday of the day's week."""
-    monday = day - timedelta(days=day.weekday())
-    return monday, monday + timedelta(days=6)
-
-
 def last_week(today: date | None = None) -> date:
     """The Monday of the week before today's week (the meeting's default)."""
-    return week_of(today or config.today())[0] - timedelta(days=7)
+    return week_start(today) - timedelta(days=7)
 
 
 def default_scope(actor: Actor, projects: list[dict]) -> int | None:
@@ -57,7 +52,7 @@ def default_scope(actor: Actor, projects: list[dict]) -> int | None:
     or attends a project's meeting, so theirs opens on their first live project (the whole company
     when they see none).
     """
-    if actor.role == "admin" or not projects:
+    if is_admin(actor) or not projects:
         return None
     return projects[0]["id"]
 

@@ -9,7 +9,15 @@ import sqlite_utils
 from core.kernel import audit, config
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
-from core.kernel.permissions import Actor, PermissionDenied, require, require_project, visible_project_ids
+from core.kernel.permissions import (
+    PROJECT_MANAGER_ROLES,
+    Actor,
+    PermissionDenied,
+    is_merchant,
+    require,
+    require_project,
+    visible_project_ids,
+)
 
 PLATFORMS = ("taobao", "tmall", "pinduoduo", "jd", "douyin")
 PROJECT_STATUSES = ("negotiating", "signed", "training", "live", "paused", "ended")
@@ -100,7 +108,7 @@ def update_merchant(db: sqlite_utils.Database, actor: Actor, merchant_id: int, d
 
 def get_merchant(db: sqlite_utils.Database, actor: Actor, merchant_id: int) -> dict:
     """One merchant; staff see any, a merchant user only its own."""
-    if actor.role == "merchant":
+    if is_merchant(actor):
         if actor.merchant_id != merchant_id:
             raise NotFound(f"merchant {merchant_id}")
     else:
@@ -153,7 +161,8 @@ def managers(db: sqlite_utils.Database) -> list[dict]:
     """Active users who can manage a project (managers and admins)."""
     return rows(
         db,
-        "SELECT id, display_name, username FROM users WHERE active = 1 AND role IN ('manager','admin') ORDER BY display_name",
+        "SELECT id, display_name, username FROM users WHERE active = 1 AND role IN (?, ?) ORDER BY display_name",
+        list(PROJECT_MANAGER_ROLES),
     )
 
 
@@ -185,7 +194,7 @@ def create_project(
     if platform is not None and platform not in PLATFORMS:
         errors.append(FieldError("platform", "err.invalid_choice"))
     if manager_id is not None and not one(
-        db, "SELECT id FROM users WHERE id = ? AND role IN ('manager','admin')", [manager_id]
+        db, "SELECT id FROM users WHERE id = ? AND role IN (?, ?)", [manager_id, *PROJECT_MANAGER_ROLES]
     ):
         errors.append(FieldError("manager_id", "err.invalid_choice"))
     if errors:
@@ -289,7 +298,7 @@ def update_project(db: sqlite_utils.Database, actor: Actor, project_id: int, nam
     ):
         errors.append(FieldError("name", "err.duplicate"))
     if manager_id is not None and not one(
-        db, "SELECT id FROM users WHERE id = ? AND role IN ('manager','admin')", [manager_id]
+        db, "SELECT id FROM users WHERE id = ? AND role IN (?, ?)", [manager_id, *PROJECT_MANAGER_ROLES]
     ):
         errors.append(FieldError("manager_id", "err.invalid_choice"))
     if errors:

@@ -10,12 +10,12 @@ from datetime import date
 import sqlite_utils
 
 from core.kernel.db import one, rows
-from core.kernel.permissions import Actor, PermissionDenied, require, require_project, visible_project_ids
+from core.kernel.permissions import Actor, PermissionDenied, is_agent, require, require_project, visible_project_ids
 
 
 def own_agent_id(db: sqlite_utils.Database, actor: Actor) -> int | None:
     """The roster id of an agent user (None for anyone else, or an agent login not on the roster)."""
-    if actor.role != "agent":
+    if not is_agent(actor):
         return None
     row = one(db, "SELECT id FROM agents WHERE user_id = ?", [actor.id])
     return row["id"] if row else None
@@ -34,7 +34,7 @@ def _check_agent_access(db: sqlite_utils.Database, actor: Actor | None, agent_id
     """System jobs (actor None) and QA staff read any agent; an agent reads only itself."""
     if actor is None:
         return
-    if actor.role == "agent":
+    if is_agent(actor):
         if own_agent_id(db, actor) != agent_id:
             raise PermissionDenied(f"qa.own:{agent_id}")
         return

@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlite_utils
 
+from core.kernel import weeks
 from core.kernel.db import rows
 from core.kernel.permissions import Actor, require_project
 from core.qa.access import _check_agent_access, team_agents
@@ -66,11 +67,6 @@ def critical_failures(
     )
 
 
-def week_start(day: date) -> date:
-    """The Monday of the day's week."""
-    return day - timedelta(days=day.weekday())
-
-
 def score_series(
     db: sqlite_utils.Database,
     actor: Actor,
@@ -95,7 +91,7 @@ def score_series(
 def _weekly(reviews: list[dict], by_agent: bool) -> list[dict]:
     buckets: dict[tuple, list[float]] = defaultdict(list)
     for r in reviews:
-        key = (week_start(date.fromisoformat(r["chat_date"])).isoformat(), r["agent_name"] if by_agent else None)
+        key = (weeks.week_start(date.fromisoformat(r["chat_date"])).isoformat(), r["agent_name"] if by_agent else None)
         buckets[key].append(r["score"])
     return [
         {"week": week, "agent": agent, "score": round(sum(v) / len(v), 2), "reviews": len(v)}
@@ -218,7 +214,7 @@ def sampling_proposal(db: sqlite_utils.Database, actor: Actor, project_id: int, 
     """
     require_project(db, actor, project_id, "qa.read")
     quota = project_settings(db, project_id)["reviews_per_week"]
-    monday = week_start(day)
+    monday = weeks.week_start(day)
     pace = math.ceil(quota * (day.weekday() + 1) / 7)
     team = team_agents(db, actor, project_id, day, online_only=True)
     counts = {

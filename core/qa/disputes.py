@@ -14,7 +14,7 @@ import sqlite_utils
 from core.kernel import audit
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
-from core.kernel.permissions import Actor, require, require_project
+from core.kernel.permissions import Actor, is_agent, require, require_project
 from core.qa.access import _project_clause, own_agent_id
 from core.qa.inputs import MAX_COMMENT, _stamp
 from core.qa.reviews import _apply, _readable_review, _review_row, current_ratings
@@ -164,7 +164,7 @@ def list_disputes(
 ) -> list[dict]:
     """Disputes with their review, agent and inspector: QA staff of the projects, or an agent's own."""
     where, params = ["1=1"], []
-    if actor.role == "agent":
+    if is_agent(actor):
         require(actor, "qa.own")
         where.append("r.agent_id = ?")
         params.append(own_agent_id(db, actor) or -1)

@@ -16,7 +16,7 @@ import sqlite_utils
 from core.kernel import audit
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
-from core.kernel.permissions import Actor, PermissionDenied, require, require_project
+from core.kernel.permissions import Actor, PermissionDenied, is_agent, require, require_project
 from core.qa.access import _project_clause, on_team, own_agent_id
 from core.qa.chats import _chat_of_agent_errors, transcript_text
 from core.qa.inputs import MAX_COMMENT, MAX_TEXT, MAX_TRANSCRIPT, _as_date, _stamp, _text_errors, _today
@@ -362,7 +362,7 @@ def list_reviews(
 ) -> list[dict]:
     """Reviews (not calibration scorings), newest chat first: QA staff see their projects', an agent only its own."""
     where, params = ["r.kind = 'review'"], []
-    if actor.role == "agent":
+    if is_agent(actor):
         require(actor, "qa.own")
         own = own_agent_id(db, actor)
         if own is None:
@@ -403,7 +403,7 @@ def _readable_review(db: sqlite_utils.Database, actor: Actor, review_id: int) ->
     if review is None:
         raise NotFound(f"review {review_id}")
     try:
-        if actor.role == "agent":
+        if is_agent(actor):
             require(actor, "qa.own")
             if review["kind"] != "review" or own_agent_id(db, actor) != review["agent_id"]:
                 raise PermissionDenied("qa.own")

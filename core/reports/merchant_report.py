@@ -8,7 +8,6 @@ no salaries and no internal QA comments: scores and case counts only.
 from __future__ import annotations
 
 import calendar
-import html
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,7 +16,7 @@ import sqlite_utils
 
 from core.agents import directory
 from core.complaints import aftersales, complaints
-from core.kernel import config, excel, formatting
+from core.kernel import config, documents, excel, formatting, weeks
 from core.kernel.permissions import Actor, require_project
 from core.kpi import daily_figures
 from core.projects import merchants
@@ -62,8 +61,7 @@ def period(kind: str, anchor: date) -> tuple[date, date]:
     if kind == "daily":
         return anchor, anchor
     if kind == "weekly":
-        monday = anchor - timedelta(days=anchor.weekday())
-        return monday, monday + timedelta(days=6)
+        return weeks.week_of(anchor)
     if kind == "monthly":
         return anchor.replace(day=1), anchor.replace(day=calendar.monthrange(anchor.year, anchor.month)[1])
     raise ValueError(kind)
@@ -75,7 +73,7 @@ def default_anchor(kind: str, today: date | None = None) -> date:
     if kind == "daily":
         return day - timedelta(days=1)
     if kind == "weekly":
-        return day - timedelta(days=day.weekday() + 7)
+        return weeks.week_start(day) - timedelta(days=7)
     if kind == "monthly":
         return (day.replace(day=1) - timedelta(days=1)).replace(day=1)
     raise ValueError(kind)
@@ -295,27 +293,4 @@ def to_xlsx(report: dict[str, Any], t) -> bytes:
 def to_html(report: dict[str, Any], t) -> str:
     """The report as a self-contained HTML page that prints cleanly on A4 (every value escaped)."""
     meta = f"{report['company']} · {t('report.generated')} {report['generated_at']}"
-    return html_document(title(report, t), meta, sections(report, t), t("report.none"))
-
-
-def html_document(
-    heading: str, meta: str, tables: dict[str, pd.DataFrame], empty_text: str, charts: dict[str, str] | None = None
-) -> str:
-    """A printable A4 HTML page: a title, a meta line, one section per table (escaped), optional chart HTML per section."""
-    parts = [f"<h1>{html.escape(heading)}</h1>", f"<p class='meta'>{html.escape(meta)}</p>"]
-    for name, frame in tables.items():
-        parts.append(f"<section><h2>{html.escape(name)}</h2>")
-        if charts and name in charts:
-            parts.append(charts[name])  # produced by plotly's own to_html, not from user text
-        if frame.empty:
-            parts.append(f"<p class='empty'>{html.escape(empty_text)}</p>")
-        else:
-            parts.append(frame.to_html(index=False, escape=True, border=0, na_rep="—"))
-        parts.append("</section>")
-    style = (
-        "@page{size:A4;margin:14mm}body{font-family:'Noto Sans CJK SC','WenQuanYi Micro Hei',sans-serif;font-size:11pt;color:#222}"
-        "h1{font-size:16pt;margin:0 0 4px}h2{font-size:13pt;border-bottom:2px solid #d9480f;padding-bottom:2px;margin-top:18px}"
-        ".meta{color:#666}table{border-collapse:collapse;width:100%;page-break-inside:auto}tr{page-break-inside:avoid}"
-        "th,td{border:1px solid #ccc;padding:3px 6px;text-align:left}th{background:#f6f1ee}.empty{color:#888}"
-    )
-    return f"<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>{html.escape(heading)}</title><style>{style}</style></head><body>{''.join(parts)}</body></html>"
+    return documents.tables_document(title(report, t), meta, sections(report, t), t("report.none"))

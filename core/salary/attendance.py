@@ -22,7 +22,7 @@ from core.agents import directory
 from core.kernel import audit, config
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, ValidationError
-from core.kernel.permissions import Actor, PermissionDenied, require
+from core.kernel.permissions import Actor, PermissionDenied, is_agent, require
 
 SHIFTS: dict[str, tuple[time, time]] = {"day": (time(8, 30), time(16, 0)), "night": (time(16, 0), time(23, 30))}
 STATUSES = ("present", "late", "absent", "leave", "rest")
@@ -241,7 +241,7 @@ def days_of(db: sqlite_utils.Database, agent_id: int, start: date, end: date) ->
 
 def agent_days(db: sqlite_utils.Database, actor: Actor, agent_id: int, start: date, end: date) -> list[dict]:
     """An agent's days: for the supervisor, or for the agent itself (nobody else's)."""
-    if actor.role == "agent":
+    if is_agent(actor):
         own = directory.my_agent(db, actor)
         if own is None or own["id"] != agent_id:
             raise PermissionDenied(f"attendance:{agent_id}")

@@ -4,38 +4,19 @@ one statement as a printable page.
 
 from __future__ import annotations
 
-import html
 import json
 from typing import Any
 
 import pandas as pd
 import sqlite_utils
 
-from core.kernel import config, formatting, i18n, money
+from core.kernel import config, documents, formatting, i18n, money
 from core.kernel.db import rows
 from core.kernel.permissions import Actor, require
 from core.salary import schemes
 from core.salary.explain import line_label
 from core.salary.payrun import run_row, run_statements
 from core.salary.statement import fmt_value
-
-# the printed statement's style sheet: A4 with 12 mm margins, the fonts of Chinese text, figures right-aligned
-STATEMENT_STYLE = (
-    "@page { size: A4; margin: 12mm; }\n"
-    'body { font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", sans-serif; '
-    "font-size: 10pt; color: #212529; margin: 0; }\n"
-    "h1 { font-size: 15pt; margin: 0 0 2mm; } h2 { font-size: 11pt; margin: 4mm 0 1mm; }\n"
-    ".company { color: #495057; } .draft { color: #c92a2a; font-weight: bold; }\n"
-    "table { width: 100%; border-collapse: collapse; } "
-    "th, td { border: 1px solid #ced4da; padding: 1.2mm 2mm; text-align: left; vertical-align: top; }\n"
-    "th { background: #f1f3f5; } .num { text-align: right; white-space: nowrap; } "
-    ".calc { color: #495057; font-size: 8.5pt; }\n"
-    "table.meta { width: auto; } .meta td { border: none; padding: 0.6mm 6mm 0.6mm 0; }\n"
-    "@media screen { body { max-width: 190mm; margin: 8mm auto; } } "
-    "tr.total td { font-weight: bold; background: #f1f3f5; font-size: 11pt; }\n"
-    "footer { margin-top: 4mm; color: #868e96; font-size: 8pt; }\n"
-    "@media print { tr { page-break-inside: avoid; } }\n"
-)
 
 
 def payroll_frames(db: sqlite_utils.Database, actor: Actor, run_id: int, lang: str = "zh") -> dict[str, pd.DataFrame]:
@@ -96,7 +77,7 @@ def payroll_frames(db: sqlite_utils.Database, actor: Actor, run_id: int, lang: s
 def statement_html(statement: dict[str, Any], lang: str = "zh") -> str:
     """A one-page printable statement: every value escaped, fits A4 when printed."""
     t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
-    e = lambda value: html.escape("" if value is None else str(value))  # noqa: E731
+    e = documents.escape
     status = t(f"salary.status.{statement.get('status', 'draft')}")
     grade = t(f"salary.grade.{statement['grade']}") if statement.get("grade") else "—"
     meta = [
@@ -130,9 +111,7 @@ def statement_html(statement: dict[str, Any], lang: str = "zh") -> str:
                 f"<td class='num'>{e(money.fmt_pct(money.dec(k['weight']), 0))}</td></tr>"
             )
     title = t("salary.statement.title", month=statement["month"])
-    not_final = e(t("salary.statement.not_final", status=status))
-    draft = "" if statement.get("status") == "approved" else f'<p class="draft">{not_final}</p>'
-    meta_rows = "".join(f"<tr><td>{e(k)}</td><td>{e(v)}</td></tr>" for k, v in meta)
+    not_final = None if statement.get("status") == "approved" else t("salary.statement.not_final", status=status)
     lines_head = (
         f"<tr><th>{e(t('salary.c.item'))}</th><th>{e(t('salary.c.calc'))}</th>"
         f'<th class="num">{e(t("salary.c.amount"))}</th></tr>'
@@ -148,19 +127,9 @@ def statement_html(statement: dict[str, Any], lang: str = "zh") -> str:
         f'<th class="num">{e(t("salary.c.points"))}</th>\n'
         f'<th class="num">{e(t("salary.c.weight"))}</th></tr>'
     )
-    return f"""<!doctype html>
-<html lang="{e(lang)}"><head><meta charset="utf-8"><title>{e(title)} · {e(statement["agent_name"])}</title>
-<style>
-{STATEMENT_STYLE}</style></head><body>
-<div class="company">{e(config.COMPANY_NAME)}</div>
-<h1>{e(title)}</h1>
-{draft}
-<table class="meta">{meta_rows}</table>
-<h2>{e(t("salary.statement.lines"))}</h2>
-<table>{lines_head}
-{line_rows}
-{total_row}</table>
-<h2>{e(t("salary.statement.kpis"))}</h2>
-<table>{kpi_head}{kpi_rows}</table>
-<footer>{e(t("salary.statement.footer", at=config.now_text()))}</footer>
-</body></html>"""
+    body = (
+        f"<h2>{e(t('salary.statement.lines'))}</h2>\n<table>{lines_head}\n{line_rows}\n{total_row}</table>\n"
+        f"<h2>{e(t('salary.statement.kpis'))}</h2>\n<table>{kpi_head}{kpi_rows}</table>"
+    )
+    footer = t("salary.statement.footer", at=config.now_text())
+    return documents.statement(f"{title} · {statement['agent_name']}", title, not_final, meta, body, footer, lang)

@@ -24,7 +24,7 @@ from core.kernel import audit, config, money
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
 from core.kernel.months import month_bounds, month_of
-from core.kernel.permissions import Actor, PermissionDenied, require
+from core.kernel.permissions import Actor, PermissionDenied, is_agent, require
 from core.kpi import daily_figures
 from core.salary.statement import compute_month
 
@@ -330,7 +330,7 @@ def _shape_statement(row: dict, run: dict, lines: list[dict]) -> dict[str, Any]:
 
 def _check_statement_access(db: sqlite_utils.Database, actor: Actor, agent_id: int, run: dict) -> None:
     """Staff with salary.read see every statement; an agent only its own, of approved months; nobody else any."""
-    if actor.role == "agent":
+    if is_agent(actor):
         own = directory.my_agent(db, actor)
         if own is None or own["id"] != agent_id or run["status"] != "approved":
             raise PermissionDenied(f"salary.own:{agent_id}")
@@ -370,7 +370,7 @@ def month_to_date(
 ) -> dict[str, Any] | None:
     """The running estimate of this month from its first day to today (not stored): the agent's own, or any for
     staff."""
-    if actor.role == "agent":
+    if is_agent(actor):
         require(actor, "salary.own")
         own = directory.my_agent(db, actor)
         if own is None:

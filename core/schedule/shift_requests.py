@@ -16,7 +16,15 @@ from core.agents import directory
 from core.kernel import audit, config
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
-from core.kernel.permissions import Actor, PermissionDenied, can, require, require_project, visible_project_ids
+from core.kernel.permissions import (
+    Actor,
+    PermissionDenied,
+    can,
+    is_agent,
+    require,
+    require_project,
+    visible_project_ids,
+)
 from core.schedule.shift_settings import MAX_REASON, WORK_SHIFTS, shift_times_of
 from core.schedule.shifts import as_day, days_of, team_pool
 
@@ -139,7 +147,7 @@ def requests(
 ) -> list[dict]:
     """Leave and swap requests: an agent's own, or those of the projects a supervisor may see."""
     where, params = [], []
-    if actor.role == "agent":
+    if is_agent(actor):
         where.append("r.agent_id = ?")
         params.append(_own_agent(db, actor)["id"])
     else:

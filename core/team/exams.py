@@ -20,7 +20,7 @@ from core.agents import directory
 from core.kernel import audit, config
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, ValidationError
-from core.kernel.permissions import Actor, require, require_project, visible_project_ids
+from core.kernel.permissions import Actor, is_agent, require, require_project, visible_project_ids
 from core.projects import order_confirmation as oc
 
 EXAM_TYPES = ("written", "simulation", "merchant", "mystery_shopper")
@@ -233,7 +233,7 @@ def list_exams(
         ["(a.name LIKE ? OR a.employee_no LIKE ? OR e.examiner LIKE ? OR e.notes LIKE ?)"],
         [f"%{search.strip()}%"] * 4,
     )
-    if actor.role == "agent":
+    if is_agent(actor):
         own = directory.my_agent(db, actor)
         if own is None:
             return []

@@ -19,7 +19,7 @@ from core.agents import directory
 from core.kernel import audit, config, workdays
 from core.kernel.db import one, rows, write
 from core.kernel.errors import FieldError, NotFound, ValidationError
-from core.kernel.permissions import Actor, require, require_project
+from core.kernel.permissions import Actor, is_agent, require, require_project
 
 METHODS = ("online_course", "mock_practice", "mixed")
 CONTENT_ITEMS = ("project", "business", "industry", "scripts", "cases", "faq_categories", "qa_requirements")
@@ -376,7 +376,7 @@ def list_tracks(
     """Tracks with the trainee's name and progress; an agent sees only their own."""
     require(actor, "training.read")
     where, params = ["1=1"], []
-    if actor.role == "agent":
+    if is_agent(actor):
         own = directory.my_agent(db, actor)
         if own is None:
             return []

@@ -1,4 +1,5 @@
-"""AppTest runs of the billing pages on the demo firm (quotes in every status, two contracts, three months of invoices, one overdue)."""
+"""AppTest runs of the billing pages on the demo firm (quotes in every status, two contracts, three months of
+invoices, one overdue)."""
 
 from __future__ import annotations
 

@@ -17,7 +17,8 @@ from tests.app_pages.helpers import logged_in, open_page
 from tests.conftest import actor_of
 
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
-# (user, page, query, at least this many charts): every page that draws a chart, as a role that sees it with the demo's data
+# (user, page, query, at least this many charts): every page that draws a chart, as a role that sees it with the
+# demo's data
 PAGES = [
     ("manager", "app_pages/kpi_dashboard.py", {}, 9),
     ("manager", "app_pages/monday.py", {}, 3),

@@ -148,7 +148,8 @@ def test_the_admin_sees_the_same_team_with_funnel_and_override_record(db):
 def test_a_merchant_before_go_live_is_told_the_day_not_shown_dashes(db):
     project_id = own_project(db, "merchant2", status="training")
     golive = db.execute(
-        "SELECT json_extract(data, '$.golive_committed_date') FROM order_confirmations WHERE project_id = ? AND status = 'confirmed' "
+        "SELECT json_extract(data, '$.golive_committed_date') FROM order_confirmations WHERE project_id = ? AND "
+        "status = 'confirmed' "
         "ORDER BY version DESC LIMIT 1",
         [project_id],
     ).fetchone()[0]

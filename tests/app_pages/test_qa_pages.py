@@ -77,7 +77,8 @@ def test_an_agent_disputes_a_scored_review_from_the_page(site):
 
 
 def _inspection(site):
-    """The demo's first live project (raw chat logs), yesterday, Amy and her first stored chat of the day, and the scorecard."""
+    """The demo's first live project (raw chat logs), yesterday, Amy and her first stored chat of the day, and the
+    scorecard."""
     inspector = actor_of(site, "qa")
     project = access.projects_for(site, inspector, "qa.read")
     project_id = next(p["id"] for p in project if p["merchant_name"] == "优品家居旗舰店")

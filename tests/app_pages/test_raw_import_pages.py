@@ -64,7 +64,8 @@ def test_a_scraped_log_is_mapped_fixed_checked_and_imported_and_its_layout_remem
     assert [t["name"] for t in saved] == ["chat.csv"] and saved[0]["options"]["robot_as"] == "agent"
     row = next(
         db.query(
-            "SELECT first_response_s FROM kpi_agent_daily WHERE project_id = ? AND day = '2026-11-02' AND agent = '店铺:小美'",
+            "SELECT first_response_s FROM kpi_agent_daily WHERE project_id = ? AND day = '2026-11-02' AND agent = "
+            "'店铺:小美'",
             [project_id],
         )
     )

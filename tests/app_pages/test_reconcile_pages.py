@@ -1,4 +1,5 @@
-"""AppTest runs of the reconciliation page on the demo firm (its live projects have the platform's figures of the last days)."""
+"""AppTest runs of the reconciliation page on the demo firm (its live projects have the platform's figures of the
+last days)."""
 
 from __future__ import annotations
 

@@ -58,7 +58,8 @@ def test_a_pdd_file_is_named_its_day_from_the_file_name_and_it_imports(target):
     assert not at.exception
     assert any("导入完成" in s.value for s in at.success)
     stored = db.execute(
-        "SELECT agent, response_30s_rate FROM kpi_agent_daily WHERE project_id = ? AND day = '2026-10-30' ORDER BY agent",
+        "SELECT agent, response_30s_rate FROM kpi_agent_daily WHERE project_id = ? AND day = '2026-10-30' ORDER BY "
+        "agent",
         [project_id],
     ).fetchall()
     assert [a for a, _ in stored] == ["水密码客服小桃", "水密码客服小樱"]

@@ -64,7 +64,8 @@ def test_the_roster_filters_by_status_and_offers_an_excel_export(db):
     at.selectbox(key="ag_status").set_value("training").run()
     assert (
         at.caption[0].value
-        == f"共 {len([a for a in directory.list_agents(db, actor_of(db, 'admin')) if a['status'] == 'training'])} 名客服"
+        == f"共 {len([a for a in directory.list_agents(db, actor_of(db, 'admin')) if a['status'] == 'training'])} "
+        f"名客服"
     )
     assert at.download_button and at.download_button[0].label == "导出 Excel"
     at.text_input(key="ag_search").input("没有这个人").run()

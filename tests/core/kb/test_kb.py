@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from core.kb import articles
-from core.kernel import audit, config
+from core.kernel import audit, config, weeks
 from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import PermissionDenied
 from tests.core.kb.test_kb_support import World, world  # noqa: F401
@@ -98,7 +98,7 @@ def test_what_changed_this_week_lists_versions_saved_in_the_week_only(world: Wor
         (second, 1, "created"),
         (first, 2, "edited"),
     ]
-    assert articles.week_start(date(2026, 3, 8)) == monday
+    assert weeks.week_start(date(2026, 3, 8)) == monday
 
 
 def test_article_past_its_review_date_is_flagged_to_its_owner_only(world: World):

@@ -7,6 +7,7 @@ from datetime import date, datetime
 import pytest
 
 from core.kb import articles, memos, phrases
+from core.kernel import weeks
 from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import PermissionDenied
 from tests.core.kb.test_kb_support import World, world  # noqa: F401
@@ -122,7 +123,7 @@ def test_an_answer_becomes_an_article_in_one_action_and_the_agent_is_told(world:
     assert "买家问能不能开增值税专用发票？" in article["body"] and "3个工作日内寄出" in article["body"]
     memo = memos.my_memos(world.db, world.agent)[0]
     assert (memo["status"], memo["article_id"], memo["is_new"]) == ("answered", article_id, True)
-    assert memos.queue_for_meeting(world.db, world.manager, articles.week_start()) == []
+    assert memos.queue_for_meeting(world.db, world.manager, weeks.week_start()) == []
     assert articles.search(world.db, world.agent, "专用发票")[0]["ref_id"] == article_id
 
 

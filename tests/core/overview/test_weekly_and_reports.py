@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from core.accounts import users
-from core.kernel import config
+from core.kernel import config, weeks
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import PermissionDenied
 from core.overview import meeting
@@ -83,7 +83,7 @@ def row(summary, name):
 
 
 def test_week_bounds_are_monday_to_sunday_across_a_year_end():
-    assert meeting.week_of(date(2027, 1, 1)) == (date(2026, 12, 28), date(2027, 1, 3))
+    assert weeks.week_of(date(2027, 1, 1)) == (date(2026, 12, 28), date(2027, 1, 3))
     assert meeting.last_week(date(2026, 11, 26)) == date(2026, 11, 16)
 
 

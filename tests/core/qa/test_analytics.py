@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from core.kernel import config
+from core.kernel import config, weeks
 from core.kernel.permissions import PermissionDenied
 from core.qa import analytics, reviews, settings
 from tests.core.qa.test_qa_support import (
@@ -74,7 +74,7 @@ def test_weekly_series_and_items_losing_most_points(firm):
     series = analytics.score_series(firm.db, firm.qa, firm.project, day, day)
     assert series == [
         {
-            "week": analytics.week_start(day).isoformat(),
+            "week": weeks.week_start(day).isoformat(),
             "agent": None,
             "score": round((90 + round(75 / 95 * 100, 2)) / 2, 2),
             "reviews": 2,
