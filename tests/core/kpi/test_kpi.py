@@ -897,6 +897,22 @@ def test_read_messages_reports_every_bad_time_with_its_row_number(tmp_path):
     assert all("time" in reason for _, reason in ei.value.errors)
 
 
+def test_read_messages_full_width_times_are_read_as_the_calendar_says(tmp_path):
+    # every cell exactly `YYYY-MM-DD HH:MM:SS` (the fast whole-column path): leap days by the
+    # Gregorian rules, and the same rows refused with the same reasons as the row-by-row path
+    good = ["2024-02-29 10:00:00", "2000-02-29 23:59:59", "1999-12-31 00:00:00", "2026-12-04 18:46:42"]
+    text = "time,buyer,agent,sender\n" + "".join(f"{v},b1,A,buyer\n" for v in good)
+    read = kpi.read_messages(_write(tmp_path, "good.csv", text))
+    assert read["time"].tolist() == [pd.Timestamp(v) for v in good]
+    bad = ["1900-02-29 10:00:00", "2026-02-29 10:00:00", "2026-04-31 10:00:00", "0000-01-01 00:00:00"]
+    bad += ["2026-01-01 24:00:00", "2026-01-01 10:60:00", "2026-01-01 10:00:60", "2026-13-01 10:00:00"]
+    text = "time,buyer,agent,sender\n2026-10-01 10:00:00,b1,A,buyer\n" + "".join(f"{v},b1,A,buyer\n" for v in bad)
+    with pytest.raises(KpiInputError) as ei:
+        kpi.read_messages(_write(tmp_path, "bad.csv", text))
+    assert [r for r, _ in ei.value.errors] == list(range(3, 3 + len(bad)))
+    assert [reason for _, reason in ei.value.errors] == [f"time: {v!r} is not a valid date and time" for v in bad]
+
+
 def test_read_messages_reports_bad_sender_and_empty_ids(tmp_path):
     text = (
         "time,buyer,agent,sender\n"
