@@ -14,6 +14,7 @@ from core.kpi import daily_figures
 from core.projects import merchants
 from core.projects import order_confirmation as oc
 from core.qa import analytics, disputes, reviews
+from core.salary import payrun
 from core.team import funnel, materials
 
 BEFORE_GOLIVE = ("negotiating", "signed", "training")
@@ -189,15 +190,13 @@ def _overdue_invoice_alerts(db: sqlite_utils.Database, actor: Actor, day: date) 
 
 
 def _pay_run_alerts(db: sqlite_utils.Database, actor: Actor) -> list[dict[str, Any]]:
-    """Pay runs waiting for approval, when the salary capability is there to ask."""
-    try:
-        from core.salary import payrun
-    except ImportError:
+    """Draft pay runs of months that are over, for the one who approves them."""
+    if not can(actor, "salary.approve"):
         return []
-    waiting = getattr(payrun, "runs_waiting_approval", None)
-    if waiting is None or not can(actor, "salary.run"):
-        return []
-    return [{"kind": "pay_run", "project_id": None, "project": "", "month": r["month"]} for r in waiting(db, actor)]
+    return [
+        {"kind": "pay_run", "project_id": None, "project": "", "month": r["month"]}
+        for r in payrun.runs_waiting_approval(db, actor)
+    ]
 
 
 def qa_due_today(db: sqlite_utils.Database, actor: Actor, today: date | None = None) -> list[dict[str, Any]]:

@@ -227,6 +227,13 @@ def list_runs(db: sqlite_utils.Database, actor: Actor) -> list[dict]:
     )
 
 
+def runs_waiting_approval(db: sqlite_utils.Database, actor: Actor) -> list[dict]:
+    """Draft runs of months that are over, oldest first: what the approver has to look at."""
+    require(actor, "salary.approve")
+    this_month = month_of(config.today())
+    return rows(db, "SELECT * FROM pay_runs WHERE status = 'draft' AND month < ? ORDER BY month", [this_month])
+
+
 def get_run(db: sqlite_utils.Database, actor: Actor, month: str) -> dict | None:
     """A month's run with its events (run, approve, reopen), or None."""
     require(actor, "salary.read")

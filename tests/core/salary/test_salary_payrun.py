@@ -194,3 +194,19 @@ def test_a_pay_run_using_a_pending_kpi_figure_says_so_before_it_can_be_approved(
     assert [e.key for e in refused.value.errors] == ["err.pending_figures"]
     payrun.approve_run(f.db, f.manager, run_id, accept_pending=True)
     assert f.db.execute("SELECT status FROM pay_runs WHERE id = ?", [run_id]).fetchone()[0] == "approved"
+
+
+def test_a_draft_run_of_a_month_that_is_over_is_on_the_approvers_home_alerts_until_approved(payfirm):
+    from core.overview import home
+
+    f = payfirm
+    this_month = month_of(config.today())
+    payrun.run_month(f.db, f.manager, this_month)  # cannot be approved yet: no alert
+    run_id = payrun.run_month(f.db, f.manager, MONTH)
+    waiting = [a for a in home.alerts(f.db, f.manager) if a["kind"] == "pay_run"]
+    assert [a["month"] for a in waiting] == [MONTH]
+    assert [r["month"] for r in payrun.runs_waiting_approval(f.db, f.manager)] == [MONTH]
+    with pytest.raises(PermissionDenied):
+        payrun.runs_waiting_approval(f.db, f.agent_user)
+    payrun.approve_run(f.db, f.manager, run_id, accept_pending=True)
+    assert not [a for a in home.alerts(f.db, f.manager) if a["kind"] == "pay_run"]
