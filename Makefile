@@ -9,7 +9,7 @@ RUN_STAMP := $(VENV)/.installed-run-$(shell cat requirements.txt | cksum | cut -
 DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 APT_INSTALL := apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
-.PHONY: run test lint install install-dev reset-demo backup clean bench bench-pages bench-browser bench-load bench-server demo-large chromium fonts
+.PHONY: run worker test lint install install-dev reset-demo backup clean bench bench-pages bench-browser bench-load bench-server demo-large chromium fonts
 
 $(RUN_STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ install-dev: $(DEV_STAMP)
 run: install
 	$(BIN)/python -m demo
 	$(BIN)/streamlit run Home.py
+
+# The worker process beside the app: scheduled delivery (alerts, weekly reports); see README "Push delivery".
+worker: install
+	$(BIN)/python worker.py
 
 reset-demo: install
 	$(BIN)/python -m demo --reset

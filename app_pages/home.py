@@ -38,41 +38,6 @@ ALERT_PAGES = {
 }
 
 
-def alert_text(alert: dict) -> str:
-    kind = alert["kind"]
-    if kind == "below_target":
-        return t(
-            "home.alert.below_target", project=alert["project"], kpis="、".join(t(f"kpi.m.{k}") for k in alert["kpis"])
-        )
-    if kind == "overdue_complaints":
-        return t("home.alert.overdue_complaints", project=alert["project"], n=alert["n"])
-    if kind == "short_funnel":
-        return t(
-            "home.alert.short_funnel",
-            project=alert["project"],
-            stages="、".join(t(f"team.stage.{s}") for s in alert["stages"]),
-        )
-    if kind == "materials_overdue":
-        return t("home.alert.materials_overdue", project=alert["project"], due=alert["due"])
-    if kind == "draft":
-        return t("home.alert.draft", project=alert["project"], version=alert["version"])
-    if kind == "shift_requests":
-        return t("schedule.home.requests", n=alert["n"])
-    if kind == "roster_short":
-        return t("schedule.home.roster_short", project=alert["project"], n=alert["n"], first=alert["first"])
-    if kind == "reconcile":
-        return t("home.alert.reconcile", project=alert["project"], day=alert["day"], n=alert["n"])
-    if kind == "overdue_invoice":
-        return t(
-            "billing.alert.overdue_invoice",
-            project=alert["project"],
-            number=alert["number"],
-            days=alert["days"],
-            amount=alert["amount"],
-        )
-    return t("home.alert.pay_run", month=alert.get("month", ""))
-
-
 if is_agent(actor):
     mine = home.agent_today(db, actor)
     if mine["yesterday"]["agent"] is None:
@@ -184,7 +149,9 @@ if can(actor, "kpi.company"):
         query = {"project": alert["project_id"]} if alert["project_id"] else None
         if alert["kind"] == "reconcile":
             query["day"] = alert["day"]  # the reconciliation opens on the day the alert is about
-        st.page_link(ALERT_PAGES[alert["kind"]], label=alert_text(alert), query_params=query, icon=":material/warning:")
+        st.page_link(
+            ALERT_PAGES[alert["kind"]], label=home.alert_text(alert, t), query_params=query, icon=":material/warning:"
+        )
 
 summary = merchants.home_summary(db, actor)
 if not summary["projects"]:

@@ -17,6 +17,7 @@ import sqlite_utils
 
 from core.agents.schema import M002_AGENTS
 from core.billing.schema import M010_BILLING
+from core.delivery.schema import M014_DELIVERY
 from core.kb.schema import M008_KB
 from core.kernel import migrations
 from core.kernel.db import connect
@@ -48,6 +49,7 @@ MIGRATIONS: Sequence[Sequence[str]] = (
     M011_PERF,
     M012_KPI_HOURLY,
     M013_IMPORTS,
+    M014_DELIVERY,
 )
 
 # Data steps by the migration they follow, run in that migration's transaction, once.

@@ -86,6 +86,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("users", "app_pages/users.py", "nav.users", ":material/group:", "nav.group.admin"),
     PageSpec("audit", "app_pages/audit.py", "nav.audit", ":material/history:", "nav.group.admin"),
     PageSpec("system", "app_pages/system.py", "nav.system", ":material/settings:", "nav.group.admin"),
+    PageSpec("delivery", "app_pages/delivery.py", "delivery.nav", ":material/campaign:", "nav.group.admin"),
     PageSpec("account", "app_pages/account.py", "nav.account", ":material/person:", "nav.group.me"),
 )
 

@@ -67,6 +67,8 @@ PAGE_ACCESS: dict[str, frozenset[str]] = {
     "contracts": frozenset({"admin", "manager", "merchant"}),
     "billing": frozenset({"admin", "manager", "merchant"}),
     "receivables": frozenset({"admin"}),
+    # -- delivery --
+    "delivery": frozenset({"admin", "manager"}),
 }
 
 # action -> roles allowed
@@ -78,6 +80,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "order_confirmation.write": frozenset({"admin", "manager"}),
     "faq.write": frozenset({"admin", "manager"}),
     "user.admin": frozenset({"admin"}),
+    "delivery.manage": frozenset({"admin", "manager"}),
     "audit.read": frozenset({"admin"}),
     "backup": frozenset({"admin"}),
     "calendar.write": frozenset({"admin"}),

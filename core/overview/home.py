@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -197,6 +198,42 @@ def _pay_run_alerts(db: sqlite_utils.Database, actor: Actor) -> list[dict[str, A
         {"kind": "pay_run", "project_id": None, "project": "", "month": r["month"]}
         for r in payrun.runs_waiting_approval(db, actor)
     ]
+
+
+def alert_text(alert: dict[str, Any], t: Callable[..., str]) -> str:
+    """One alert of `alerts` as a sentence, in the language of `t` (the Home page, the pushed digest)."""
+    kind = alert["kind"]
+    if kind == "below_target":
+        return t(
+            "home.alert.below_target", project=alert["project"], kpis="、".join(t(f"kpi.m.{k}") for k in alert["kpis"])
+        )
+    if kind == "overdue_complaints":
+        return t("home.alert.overdue_complaints", project=alert["project"], n=alert["n"])
+    if kind == "short_funnel":
+        return t(
+            "home.alert.short_funnel",
+            project=alert["project"],
+            stages="、".join(t(f"team.stage.{s}") for s in alert["stages"]),
+        )
+    if kind == "materials_overdue":
+        return t("home.alert.materials_overdue", project=alert["project"], due=alert["due"])
+    if kind == "draft":
+        return t("home.alert.draft", project=alert["project"], version=alert["version"])
+    if kind == "shift_requests":
+        return t("schedule.home.requests", n=alert["n"])
+    if kind == "roster_short":
+        return t("schedule.home.roster_short", project=alert["project"], n=alert["n"], first=alert["first"])
+    if kind == "reconcile":
+        return t("home.alert.reconcile", project=alert["project"], day=alert["day"], n=alert["n"])
+    if kind == "overdue_invoice":
+        return t(
+            "billing.alert.overdue_invoice",
+            project=alert["project"],
+            number=alert["number"],
+            days=alert["days"],
+            amount=alert["amount"],
+        )
+    return t("home.alert.pay_run", month=alert.get("month", ""))
 
 
 def qa_due_today(db: sqlite_utils.Database, actor: Actor, today: date | None = None) -> list[dict[str, Any]]:
