@@ -48,18 +48,26 @@ def channel_form(key: str, before: dict | None) -> dict | None:
     before = before or {}
     with st.form(key, clear_on_submit=before == {}):
         c1, c2 = st.columns(2)
-        name = c1.text_input(t("field.channel.name"), value=before.get("name", ""), max_chars=channels.MAX_NAME)
+        name = c1.text_input(
+            t("field.channel.name"), value=before.get("name", ""), max_chars=channels.MAX_NAME, key=f"{key}.name"
+        )
         kinds = list(channels.KINDS)
         kind = c2.selectbox(
             t("field.channel.kind"),
             kinds,
             index=kinds.index(before["kind"]) if before.get("kind") in kinds else 0,
             format_func=lambda k: t(f"delivery.kind.{k}"),
+            key=f"{key}.kind",
         )
         address = st.text_input(
-            t("field.channel.address"), value=before.get("address", ""), help=t("delivery.address_help")
+            t("field.channel.address"),
+            value=before.get("address", ""),
+            help=t("delivery.address_help"),
+            key=f"{key}.address",
         )
-        secret = st.text_input(t("field.channel.secret"), type="password", help=t("delivery.secret_help"))
+        secret = st.text_input(
+            t("field.channel.secret"), type="password", help=t("delivery.secret_help"), key=f"{key}.secret"
+        )
         c3, c4 = st.columns(2)
         contents = list(channels.CONTENTS)
         content = c3.selectbox(
@@ -67,6 +75,7 @@ def channel_form(key: str, before: dict | None) -> dict | None:
             contents,
             index=contents.index(before["content"]) if before.get("content") in contents else 0,
             format_func=lambda c: t(f"delivery.content.{c}"),
+            key=f"{key}.content",
         )
         choices = [None, *projects]
         project_id = c4.selectbox(
@@ -74,8 +83,9 @@ def channel_form(key: str, before: dict | None) -> dict | None:
             choices,
             index=choices.index(before.get("project_id")) if before.get("project_id") in choices else 0,
             format_func=project_label,
+            key=f"{key}.project",
         )
-        active = st.checkbox(t("delivery.active"), value=bool(before.get("active", True)))
+        active = st.checkbox(t("delivery.active"), value=bool(before.get("active", True)), key=f"{key}.active")
         if st.form_submit_button(t("btn.save"), type="primary"):
             return {
                 "name": name,
@@ -116,6 +126,7 @@ else:
         t("delivery.pick"),
         [c["id"] for c in listed],
         format_func=lambda i: next(c["name"] for c in listed if c["id"] == i),
+        key="delivery_channel",
     )
     chosen = channels.get_channel(db, actor, chosen_id)
     c1, c2, c3 = st.columns([1, 1, 2])

@@ -180,6 +180,9 @@ def seed(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
     from demo import reconcile
 
     reconcile.seed(db, admin)  # -- reconciliation seed --: the platform's figures of the last days
+    from demo import delivery
+
+    delivery.seed(db, admin)  # -- push delivery seed --: example channels, switched off
     return logins
 
 

@@ -132,3 +132,11 @@ def test_core_top_level_is_the_kernel_the_capabilities_and_the_composition_root(
 def test_no_module_over_800_lines_unless_it_is_one_job():
     long = {str(p.relative_to(ROOT)): len(p.read_text(encoding="utf-8").splitlines()) for p in CORE.rglob("*.py")}
     assert {path: n for path, n in long.items() if n > MAX_LINES and path not in ONE_JOB} == {}
+
+
+def test_the_worker_process_imports_neither_streamlit_nor_the_ui_nor_the_pages():
+    tree = ast.parse((ROOT / "worker.py").read_text(encoding="utf-8"))
+    tops = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    tops |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    assert "core" in tops  # it does import something: the check looks at real imports
+    assert not tops & {"streamlit", "ui", "app_pages", "demo"}
