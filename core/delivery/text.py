@@ -23,8 +23,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "delivery.content.test": ("测试消息", "Test message"),
     "delivery.all_projects": ("全部（我可见的项目）", "All (the projects I see)"),
     "delivery.address_help": (
-        "群机器人：粘贴机器人的 Webhook 地址；邮件：收件人地址，多个用逗号分隔。",
-        "Group robot: paste the robot's webhook address; mail: recipients, separated by commas.",
+        "群机器人：粘贴机器人的 Webhook 地址（钉钉若用“自定义关键词”安全设置，请加入关键词：预警、周报、测试消息）；邮件：收件人地址，多个用逗号分隔。",
+        "Group robot: paste the robot's webhook address (a DingTalk robot secured by keywords needs these: 预警, 周报, 测试消息); mail: recipients, separated by commas.",
     ),
     "delivery.secret_help": (
         "钉钉“加签”或飞书“签名校验”的密钥；修改时留空则保留原密钥。企业微信和邮件不需要。",
