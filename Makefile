@@ -1,7 +1,7 @@
 # The two commands of the README: `make run` and `make test`.
 # The port is Streamlit's own setting: STREAMLIT_SERVER_PORT=8600 make run.
 # `make run` installs the runtime only (requirements.txt); `make test` and the benchmarks also the
-# tests' and benchmarks' (requirements-dev.txt), Debian's chromium and a CJK font, each on its own check.
+# tests' and benchmarks' (requirements-dev.txt), Debian's chromium, a CJK font and nginx, each on its own check.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,7 +9,7 @@ RUN_STAMP := $(VENV)/.installed-run-$(shell cat requirements.txt | cksum | cut -
 DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 APT_INSTALL := apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 
-.PHONY: run worker test lint install install-dev reset-demo backup clean bench bench-pages bench-browser bench-load bench-server demo-large chromium fonts
+.PHONY: run worker serve nginx test lint install install-dev reset-demo backup clean bench bench-pages bench-browser bench-load bench-server demo-large chromium fonts
 
 $(RUN_STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,8 +34,16 @@ run: install
 worker: install
 	$(BIN)/python worker.py
 
+# The whole firm from one machine: console processes behind nginx, and the worker (README "Serving the whole firm").
+# SERVE_PORT (8080), SERVE_ADDRESS (0.0.0.0), SERVE_BACKENDS (the number of cores).
+serve: install nginx
+	$(BIN)/python deploy/serve.py
+
 reset-demo: install
 	$(BIN)/python -m demo --reset
+
+nginx:
+	@command -v nginx >/dev/null 2>&1 || ($(APT_INSTALL) nginx >/dev/null)
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || ($(APT_INSTALL) chromium >/dev/null)
@@ -51,7 +59,7 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-test: install-dev chromium fonts lint
+test: install-dev chromium fonts nginx lint
 	$(BIN)/python -m pytest -q
 
 bench: install-dev

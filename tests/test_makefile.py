@@ -1,5 +1,5 @@
 """The README's two commands: `make run` installs the runtime only, `make test` what tests need,
-the CJK font on its own check.
+the CJK font and nginx (the serving tests) each on its own check.
 
 Each case runs the real Makefile in a temp copy of the project's Makefile and requirements, with a
 PATH of fakes that log what they were asked (python3 -m venv, pip, streamlit, apt-get) and stand-ins
@@ -55,7 +55,7 @@ def project(tmp_path: Path) -> Path:
     return work
 
 
-def make(project: Path, target: str, chromium: bool, zh_font: bool) -> list[str]:
+def make(project: Path, target: str, chromium: bool, zh_font: bool, nginx: bool = True) -> list[str]:
     """Run `make target` in the copy with only the fakes on PATH; the lines the fakes logged."""
     bin_dir = project.parent / "bin"
     shutil.rmtree(bin_dir, ignore_errors=True)
@@ -67,6 +67,8 @@ def make(project: Path, target: str, chromium: bool, zh_font: bool) -> list[str]
     fakes = {"python3": FAKE_PYTHON3, "apt-get": LOGGING.format(name="apt-get")}
     if chromium:
         fakes["chromium"] = LOGGING.format(name="chromium")
+    if nginx:
+        fakes["nginx"] = LOGGING.format(name="nginx")
     # fc-list :lang=zh lists the installed Chinese fonts: one line when there is one, nothing when not
     fakes["fc-list"] = "#!/bin/sh\n" + (
         'echo "/usr/share/fonts/wqy-microhei.ttc: WenQuanYi Micro Hei:style=Regular"\n' if zh_font else ""
@@ -142,3 +144,9 @@ def test_each_install_runs_once_until_its_requirements_change(project):
     assert [line for line in changed if line.startswith("venv/pip")] == [
         "venv/pip install --quiet --disable-pip-version-check -r requirements.txt"
     ]
+
+
+def test_nginx_is_installed_for_the_tests_when_missing_and_make_run_never_asks_for_it(project):
+    installs = apt_installs(make(project, "test", chromium=True, zh_font=True, nginx=False))
+    assert len(installs) == 1 and installs[0].split()[-1] == "nginx"
+    assert apt_installs(make(project, "run", chromium=True, zh_font=True, nginx=False)) == []

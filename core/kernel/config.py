@@ -36,14 +36,24 @@ def uploads_dir() -> Path:
     return path
 
 
-def cookie_key() -> str:
-    """The cookie signing key: generated on first run, kept in the data folder (never in git)."""
-    path = data_dir() / "cookie.key"
+def secret(name: str) -> str:
+    """A random key kept in the data folder under `name` (readable by the owner only, never in git),
+    generated on first use; several processes asking at once all get the same one."""
+    path = data_dir() / name
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it just now
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
     return path.read_text().strip()
+
+
+def cookie_key() -> str:
+    """The login cookie's signing key: generated on first run, kept in the data folder."""
+    return secret("cookie.key")
 
 
 def now() -> datetime:
