@@ -8,6 +8,7 @@ import http.client
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -33,7 +34,7 @@ def firm(tmp_path_factory):
     subprocess.run([sys.executable, "-m", "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
     logins = dict(line.split()[1:] for line in (folder / "demo-logins.txt").read_text().splitlines())
     port, first = _free_port(), _free_port()
-    while first + 1 == port:
+    while first + 1 == port or not _port_is_free(first + 1):  # the two console processes: first, first + 1
         first = _free_port()
     run_dir = folder / "run"
     log = open(folder / "serve.log", "w")
@@ -58,6 +59,15 @@ def firm(tmp_path_factory):
     assert process.returncode == 0, (folder / "serve.log").read_text()
     for console_log in run_dir.glob("console-*.log"):
         assert "Traceback" not in console_log.read_text(), console_log.read_text()
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def backend_of(base: str, cookie: str | None) -> tuple[str, str]:
