@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.Formatter.converter = lambda *_: config.now().timetuple()  # log times in Asia/Shanghai, as the app
     if args.once:
         one_round(args.now)
         return 0
