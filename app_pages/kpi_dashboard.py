@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from core.kernel import config
+from core.kernel import config, formatting
 from core.kernel.permissions import can, is_merchant
 from core.kpi import daily_figures, drilldown, hourly, roster_names
 from core.overview import home
@@ -84,9 +84,7 @@ else:
     for row_start in (0, 4):
         columns = st.columns(4)
         for column, tile in zip(columns, shown_tiles[row_start : row_start + 4]):
-            delta = None
-            if tile["gap"] is not None:
-                delta = ("+" if tile["gap"] >= 0 else "-") + fmt(tile["kpi"], abs(tile["gap"]))
+            delta = formatting.kpi_gap(tile["kpi"], tile["gap"], t("kpi.points"), mean=tile["kpi"] == "consultations")
             label = t(f"kpi.m.{tile['kpi']}")
             if period_key == "last7" and tile["kpi"] == "consultations":  # a mean of 7 days against a per-day target
                 label = t("report.daily_mean", label=label)

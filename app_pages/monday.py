@@ -9,7 +9,7 @@ import plotly.express as px
 import streamlit as st
 
 from core.accounts import users
-from core.kernel import config, documents, excel, i18n, weeks
+from core.kernel import config, documents, excel, formatting, i18n, weeks
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import MERCHANT, can, is_admin
 from core.kpi import daily_figures, hourly
@@ -214,13 +214,8 @@ for section in shown:
     if section == "summary":
         columns = st.columns(4)
         for i, row in enumerate(cached(meeting.work_summary)(db, actor, monday, project_id)):
-            delta = (
-                None
-                if row["delta"] is None
-                else ("+" if row["delta"] >= 0 else "-")
-                + fmt(row["kpi"], abs(row["delta"]))
-                + f" {t('monday.vs_last_week')}"
-            )
+            gap = formatting.kpi_gap(row["kpi"], row["delta"], t("kpi.points"), mean=row["kpi"] == "consultations")
+            delta = None if gap is None else f"{gap} {t('monday.vs_last_week')}"
             label = t(f"kpi.m.{row['kpi']}") + (
                 f" · {t('kpi.target')} {fmt(row['kpi'], row['target'])}" if row["target"] is not None else ""
             )

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from core.kernel import config
+from core.kernel import config, formatting
 from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import PermissionDenied, can
 from core.qa import access, analytics, cases, reviews, scorecards
@@ -16,7 +16,7 @@ from core.qa import chats as qa_chats
 from core.qa import disputes as qa_disputes
 from core.qa import settings as qa_settings
 from ui import context
-from ui.qa_widgets import live_total, lost_chart, period_picker, ratings_input, score_chart
+from ui.qa_widgets import live_total, lost_chart, period_picker, ratings_input, score_chart, score_delta
 from ui.widgets import download_xlsx, flash, project_picker, query_int, save_and_flash, show_flash, show_validation
 
 ctx = context.get()
@@ -129,9 +129,9 @@ if not can(actor, "qa.read") and not can(actor, "qa.own"):
     c2.metric(
         t("qa.mean_score"),
         fmt_score(summary["mean_score"]),
-        delta=f"{summary['mean_score'] - summary['target']:+.1f} vs {summary['target']:g}",
+        delta=score_delta(ctx, summary),
     )
-    c3.metric(t("qa.at_target"), f"{summary['at_target_rate'] * 100:.1f}%")
+    c3.metric(t("qa.at_target"), formatting.percent(summary["at_target_rate"]))
     c4.metric(t("qa.problem_cases"), summary["problem_cases"])
     c5.metric(t("qa.excellent_cases"), summary["excellent_cases"])
     st.subheader(t("qa.chart.score_over_time"))

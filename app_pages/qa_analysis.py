@@ -6,14 +6,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.kernel import config
+from core.kernel import config, formatting
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import can
 from core.qa import access, analytics, calibration, reviews, scorecards, scoring
 from core.qa import cases as qa_cases
 from core.qa import settings as qa_settings
 from ui import context
-from ui.qa_widgets import live_total, lost_chart, period_picker, ratings_input, score_chart
+from ui.qa_widgets import live_total, lost_chart, period_picker, ratings_input, score_chart, score_delta
 from ui.widgets import download_xlsx, flash, project_picker, save_and_flash, show_flash, show_validation
 
 ctx = context.get()
@@ -42,9 +42,11 @@ with tab_trend:
         c1, c2, c3, c4 = st.columns(4)
         c1.metric(t("qa.reviews"), summary["reviews"])
         c2.metric(
-            t("qa.mean_score"), f"{summary['mean_score']:g}", delta=f"{summary['mean_score'] - settings['target']:+.1f}"
+            t("qa.mean_score"),
+            f"{summary['mean_score']:g}",
+            delta=score_delta(ctx, summary),
         )
-        c3.metric(t("qa.at_target"), f"{summary['at_target_rate'] * 100:.1f}%")
+        c3.metric(t("qa.at_target"), formatting.percent(summary["at_target_rate"]))
         c4.metric(t("qa.critical_failures"), summary["critical_failures"])
         names = {a["agent_id"]: a["agent_name"] for a in per_agent}
         chosen = st.multiselect(

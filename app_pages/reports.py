@@ -51,7 +51,7 @@ for index, item in enumerate(report["headline"]):
     label = merchant_report.headline_label(item, kind, t) + (
         f" · {t('kpi.target')} {value(item['target'])}" if item["target"] is not None else ""
     )
-    delta = None if item["gap"] is None else ("+" if item["gap"] >= 0 else "-") + value(abs(item["gap"]))
+    delta = formatting.kpi_gap(item["kpi"], item["gap"], t("kpi.points"), mean=item["mean"])
     higher = item["kpi"] not in ("first_response_s", "avg_response_s")
     columns[index % 4].metric(
         label, value(item["actual"]), delta=delta, delta_color="normal" if higher else "inverse", border=True

@@ -8,13 +8,21 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.complaints import complaints
-from core.kernel import config
+from core.kernel import config, formatting
 from core.kernel.errors import ValidationError
 from core.kernel.permissions import can
 from core.qa import scoring
 from ui import charts
 from ui.context import Context
 from ui.widgets import error_text
+
+
+def score_delta(ctx: Context, summary: dict) -> str | None:
+    """The mean score's distance from the target, for the tile's delta: "+2.3 对比目标 90"."""
+    gap = formatting.kpi_gap("qa_score", summary["gap"], "")
+    if gap is None:
+        return None
+    return f"{gap} {ctx.t('qa.vs_target', target=formatting.kpi('qa_score', summary['target']))}"
 
 
 def period_picker(ctx: Context, key: str, days: int = 90) -> tuple[date, date]:

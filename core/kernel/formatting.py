@@ -144,6 +144,22 @@ def kpi(name: str, value: Any, mean: bool = False) -> str:
     return count(value) if rounded(value, 1) == rounded(value, 0) else ratio(value, 1)
 
 
+def kpi_gap(name: str, gap: Any, points: str, mean: bool = False) -> str | None:
+    """How far a figure stands from its target (or from last week), signed, for a tile's delta:
+    "+16.1 s", "-5", "+¥57.91", "+2.3". A rate's gap is in percentage points, written with `points`
+    ("个百分点", " pts"): 29.6% against a target of 28.0% is "+1.6个百分点", never "+1.6%", which
+    reads as 1.6 % more than the target. None when there is no gap to show."""
+    if missing(gap):
+        return None
+    amount = _decimal(gap)
+    if name in RATE_KPIS:
+        shown = f"{_grouped(rounded(abs(amount) * 100, 1), 1)}{points}"
+    else:
+        shown = kpi(name, abs(amount), mean=mean)
+    below = amount < 0 and any(digit in shown for digit in "123456789")  # never "-0.0 s"
+    return ("-" if below else "+") + shown
+
+
 def kpi_number(name: str, value: Any, mean: bool = False) -> float | int | None:
     """A KPI figure as a number for a spreadsheet cell (rates as fractions, money to the fen, counts whole).
 

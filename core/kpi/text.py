@@ -78,6 +78,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "kpi.period.yesterday": ("昨天", "Yesterday"),
     "kpi.period.last7": ("近7天（日均）", "Last 7 days (per day)"),
     "kpi.target": ("目标", "Target"),
+    "kpi.points": ("个百分点", " pts"),
     "kpi.trends": ("每日趋势", "Daily trends"),
     "kpi.agents": ("客服明细与排名", "Agents and ranking"),
     "kpi.rank": ("排名", "Rank"),

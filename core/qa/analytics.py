@@ -163,6 +163,7 @@ def qa_summary(db: sqlite_utils.Database, actor: Actor, project_id: int, start: 
         "reviews": len(reviews),
         "mean_score": round(sum(scores) / len(scores), 2) if scores else None,
         "target": settings["target"],
+        "gap": round(sum(scores) / len(scores) - settings["target"], 2) if scores else None,
         "at_target_rate": round(sum(1 for s in scores if s >= settings["target"]) / len(scores), 4) if scores else None,
         "critical_failures": sum(1 for r in reviews if r["critical_failed"]),
         "problem_cases": sum(1 for r in reviews if r["case_type"] == "problem"),

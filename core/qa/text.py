@@ -170,6 +170,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "qa.critical_only": ("只看红线", "Critical failures only"),
     "qa.reviews": ("质检次数", "Reviews"),
     "qa.mean_score": ("平均分", "Mean score"),
+    "qa.vs_target": ("对比目标 {target}", "vs target {target}"),
     "qa.at_target": ("达标率", "At or above target"),
     "qa.iqs": ("质检分(IQS)", "Quality score (IQS)"),
     "qa.my_iqs": ("我的质检分(IQS)", "My quality score (IQS)"),

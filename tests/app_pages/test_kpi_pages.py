@@ -15,6 +15,11 @@ def test_dashboard_shows_tiles_trends_and_agents_for_a_live_project(demo_db):
     assert all(m.value != "—" for m in at.metric if m.label.startswith(("咨询人数", "30秒应答率")))
     assert len(at.get("plotly_chart")) >= 6
     assert at.dataframe, "the per-agent table is missing"
+    # a rate's distance from its target is in percentage points, never a "%" that reads as relative
+    rate_deltas = [m.delta for m in at.metric if m.label.startswith(("30秒应答率", "询单转化率")) and m.delta]
+    assert rate_deltas and all(d.endswith("个百分点") and "%" not in d for d in rate_deltas), rate_deltas
+    seconds = [m.delta for m in at.metric if m.label.startswith("首次响应时长") and m.delta]
+    assert seconds and all(d.endswith(" s") and d[0] in "+-" for d in seconds), seconds
 
 
 def test_dashboard_agent_filter_narrows_the_table(demo_db):

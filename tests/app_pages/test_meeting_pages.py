@@ -19,6 +19,8 @@ def test_monday_page_shows_every_section_for_a_project(demo_db):
     headers = [h.value for h in at.header]
     assert headers == ["工作总结", "表扬及批评", "数据分析", "质检", "投诉", "培训", "行动项与会议纪要"]
     assert len([m for m in at.metric if "较上周" in (m.delta or "")]) >= 4
+    rates = [m.delta for m in at.metric if ("30秒应答率" in m.label or "询单转化率" in m.label) and m.delta]
+    assert rates and all("个百分点 较上周" in d for d in rates), rates
 
 
 def test_presentation_mode_shows_one_section_at_a_time(demo_db):

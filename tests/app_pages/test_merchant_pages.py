@@ -70,6 +70,9 @@ def test_the_merchants_report_page_shows_words_not_codes(db, kind):
     values = shown_values(at)
     assert leaks(values, known_codes()) == []
     assert "服务态度" in values and "少发漏发" in values and "好评返现" in values and "服务不满意" in values
+    # the official report's rates stand from their targets in percentage points, never a relative-looking "%"
+    gaps = [m.delta for m in at.metric if "应答率" in m.label or "转化率" in m.label]
+    assert gaps and all(g.endswith("个百分点") for g in gaps), gaps
 
 
 def test_the_weekly_and_monthly_report_open_on_the_last_complete_period(db):

@@ -186,6 +186,9 @@ def test_a_merchant_sees_its_projects_qa_summary_only(site):
     assert not at.exception
     labels = [m.label for m in at.metric]
     assert labels == ["质检次数", "平均分", "达标率", "问题案例", "优秀案例"]
+    mean = next(m for m in at.metric if m.label == "平均分")
+    assert "对比目标" in mean.delta and "vs" not in mean.delta  # the merchant's page speaks Chinese
+    assert next(m for m in at.metric if m.label == "达标率").value.endswith("%")
     assert not at.tabs and not at.dataframe and [b.key for b in at.button] == ["logout_button"]
     comments = {r["comment"] for r in reviews.list_reviews(site, actor_of(site, "admin")) if r["comment"]}
     page = str(at)

@@ -107,3 +107,26 @@ def test_money_is_written_by_the_one_formatter_only():
         if by_hand.search(line)
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize(
+    ("name", "gap", "text"),
+    [
+        ("conversion_rate", 0.296 - 0.28, "+1.6个百分点"),  # points, never "+1.6%" (that reads as relative)
+        ("response_30s_rate", 0.645 - 0.80, "-15.5个百分点"),
+        ("response_30s_rate", 0.00049, "+0.0个百分点"),
+        ("first_response_s", 36.1 - 20.0, "+16.1 s"),
+        ("avg_response_s", -0.04, "+0.0 s"),  # never "-0.0 s"
+        ("consultations", -5, "-5"),
+        ("aov", 57.905, "+¥57.91"),  # half up to the fen
+        ("qa_score", 2.25, "+2.3"),  # half up, where :+.1f would give +2.2
+        ("qa_score", -3.0, "-3"),
+    ],
+)
+def test_a_gap_to_the_target_is_signed_and_a_rates_gap_is_in_points(name, gap, text):
+    assert f.kpi_gap(name, gap, "个百分点") == text
+
+
+def test_no_gap_is_no_delta():
+    assert f.kpi_gap("conversion_rate", None, "个百分点") is None
+    assert f.kpi_gap("aov", float("nan"), " pts") is None
