@@ -36,7 +36,7 @@ worker: install
 
 # The whole firm from one machine: console processes behind nginx, and the worker (README "Serving the whole firm").
 # SERVE_PORT (8080), SERVE_ADDRESS (0.0.0.0), SERVE_BACKENDS (the number of cores).
-serve: install nginx
+serve: install nginx fonts
 	$(BIN)/python deploy/serve.py
 
 reset-demo: install

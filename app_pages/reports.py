@@ -68,7 +68,16 @@ for name, frame in list(sections.items())[1:]:
         st.dataframe(frame, hide_index=True, width="stretch")
 
 base_name = f"report-{kind}-{project_id}-{report['start']}"
-c1, c2 = st.columns(2)
+c0, c1, c2 = st.columns(3)
+c0.download_button(
+    t("report.download_pdf"),
+    lambda: merchant_report.to_pdf(report, t),  # built when clicked, not on every run of the page
+    file_name=f"{base_name}.pdf",
+    mime="application/pdf",
+    icon=":material/picture_as_pdf:",
+    key="report_pdf",
+    type="primary",
+)
 c1.download_button(
     t("report.download_xlsx"),
     merchant_report.to_xlsx(report, t),

@@ -66,7 +66,7 @@ def weekly_report_message(
     db: sqlite_utils.Database, project_id: int, anchor: date, t: Callable[..., str], today: date | None = None
 ) -> Message:
     """The merchant report of the week holding `anchor`: headline KPIs against targets in the text, the
-    printable report as the mail's body, its workbook attached."""
+    printable report as the mail's body, its PDF and workbook attached."""
     reader = report_reader(db, project_id)
     report = merchant_report.build(db, reader, project_id, "weekly", anchor, today=today)
     subject = merchant_report.title(report, t)
@@ -83,7 +83,10 @@ def weekly_report_message(
         markdown=f"{body}\n\n{t('delivery.report.full_in_app')}\n\n{footer}",
         text=f"{body}\n\n{t('delivery.report.attached')}\n\n{footer}",
         html=merchant_report.to_html(report, t),
-        attachments=(Attachment(f"{stem}.xlsx", merchant_report.to_xlsx(report, t), XLSX),),
+        attachments=(
+            Attachment(f"{stem}.pdf", merchant_report.to_pdf(report, t), "application/pdf"),
+            Attachment(f"{stem}.xlsx", merchant_report.to_xlsx(report, t), XLSX),
+        ),
     )
 
 

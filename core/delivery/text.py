@@ -96,8 +96,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The whole report is under Merchant reports in the app.",
     ),
     "delivery.report.attached": (
-        "完整周报见正文下方及附件（Excel）。",
-        "The whole report is below and attached (Excel).",
+        "完整周报见正文下方及附件（PDF、Excel）。",
+        "The whole report is below and attached (PDF, Excel).",
     ),
     "delivery.test.subject": ("测试消息：{name}", "Test message: {name}"),
     "delivery.test.body": (

@@ -130,8 +130,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "report.generated": ("生成时间", "Generated"),
     "report.no_kpi_data": ("该时段还没有KPI数据。", "No KPI data in this period."),
     "report.none": ("无", "None"),
+    "report.pdf_page": ("第 {page} 页 / 共 {pages} 页", "Page {page} of {pages}"),
+    "report.download_pdf": ("下载PDF", "Download PDF"),
     "report.download_xlsx": ("下载 Excel", "Download Excel"),
-    "report.download_html": ("下载可打印版（HTML，可打印为PDF）", "Download printable (HTML, prints to PDF)"),
+    "report.download_html": ("下载可打印版（HTML）", "Download printable (HTML)"),
     "report.intro": (
         "**欢迎查看您的服务报表。** 这里的数字由我们按与您确认的口径计算：\n\n"
         "- **咨询人数**：当天与客服对话的买家数；\n- **30秒应答率**：买家消息在30秒内得到人工回复的比例（自动回复不算）；\n"

@@ -16,7 +16,7 @@ import sqlite_utils
 
 from core.agents import directory
 from core.complaints import aftersales, complaints
-from core.kernel import config, documents, excel, formatting, weeks
+from core.kernel import config, documents, excel, formatting, pdf, weeks
 from core.kernel.permissions import Actor, require_project
 from core.kpi import daily_figures
 from core.projects import merchants
@@ -288,6 +288,12 @@ def to_xlsx(report: dict[str, Any], t) -> bytes:
     return excel.to_xlsx(
         {t("report.sheet.cover"): cover, **_tables(report, t, numbers=True)}, _excel_formats(report, t)
     )
+
+
+def to_pdf(report: dict[str, Any], t) -> bytes:
+    """The report as an A4 PDF with the same title, meta line and sections as the printable page."""
+    meta = f"{report['company']} · {t('report.generated')} {report['generated_at']}"
+    return pdf.tables_pdf(title(report, t), meta, sections(report, t), t("report.none"), t("report.pdf_page"))
 
 
 def to_html(report: dict[str, Any], t) -> str:

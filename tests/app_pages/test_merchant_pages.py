@@ -73,6 +73,7 @@ def test_the_merchants_report_page_shows_words_not_codes(db, kind):
     # the official report's rates stand from their targets in percentage points, never a relative-looking "%"
     gaps = [m.delta for m in at.metric if "应答率" in m.label or "转化率" in m.label]
     assert gaps and all(g.endswith("个百分点") for g in gaps), gaps
+    assert [b.label for b in at.download_button][:1] == ["下载PDF"]  # the file a merchant can file
 
 
 def test_the_weekly_and_monthly_report_open_on_the_last_complete_period(db):

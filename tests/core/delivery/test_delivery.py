@@ -11,6 +11,7 @@ from functools import partial
 
 import openpyxl
 import pytest
+from pypdf import PdfReader
 
 from core.accounts import users
 from core.delivery import channels, outbox
@@ -151,9 +152,12 @@ def test_the_weekly_report_mail_is_the_merchants_report_with_its_workbook(fresh_
     assert "询单销售额（合计）：¥17,500.00" in text and "满意度：—（目标 90.0%）" in text  # no rating: a dash
     html = message.get_body(("html",)).get_content()
     assert "周报店 · 售前 周报 2026-11-23 ~ 2026-11-29" in html and "工资" not in html
-    [attachment] = list(message.iter_attachments())
-    assert attachment.get_filename() == "周报店-售前-2026-11-23.xlsx"
-    sheet = openpyxl.load_workbook(io.BytesIO(attachment.get_content()))["指标汇总"]
+    report_pdf, workbook = list(message.iter_attachments())
+    assert report_pdf.get_filename() == "周报店-售前-2026-11-23.pdf"
+    pages = PdfReader(io.BytesIO(report_pdf.get_content())).pages
+    assert "周报店 · 售前 周报 2026-11-23 ~ 2026-11-29" in pages[0].extract_text()
+    assert workbook.get_filename() == "周报店-售前-2026-11-23.xlsx"
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.get_content()))["指标汇总"]
     rows = {r[0]: r[1] for r in sheet.iter_rows(min_row=2, values_only=True)}
     assert rows["询单转化率"] == pytest.approx(0.25)  # the workbook keeps numbers, the mail shows words
     assert outbox.run_due(fresh_db, NINE + timedelta(days=2)) == []  # the same week never twice
