@@ -49,8 +49,9 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || ($(APT_INSTALL) chromium >/dev/null)
 
 # Chinese pages in the browser tests' screenshots need a CJK font, whether or not chromium was there already
+# (a TrueType one: the PDFs embed it; Noto Sans CJK's CFF outlines can be shown but not embedded by ReportLab)
 fonts:
-	@fc-list :lang=zh 2>/dev/null | grep -q . || ($(APT_INSTALL) fonts-wqy-microhei >/dev/null)
+	@fc-list :lang=zh:fontformat=TrueType 2>/dev/null | grep -q . || ($(APT_INSTALL) fonts-wqy-microhei >/dev/null)
 
 # Style and architecture, before the tests: ruff (lint and format, pyproject.toml) and the import-linter
 # contracts (pyproject.toml: core never imports streamlit, ui or the pages; capabilities in their order).

@@ -20,16 +20,19 @@ import pandas as pd
 
 STANDARD_CHINESE_FONT = "STSong-Light"
 EMBEDDED_NAME = "ConsoleCJK"
-# Latin-only or CFF-outline fonts cannot carry the text (ReportLab embeds TrueType outlines only)
 _PREFERRED = ("wqy-microhei", "wqy-zenhei", "NotoSansSC", "SourceHanSans", "simhei", "simsun", "msyh")
 
 
 def chinese_font_files() -> list[tuple[str, int]]:
-    """The Chinese fonts fontconfig knows on this machine, as (file, index in a collection), preferred first."""
+    """The Chinese TrueType fonts fontconfig knows on this machine (ReportLab embeds TrueType outlines,
+    not CFF ones such as Noto Sans CJK's), as (file, index in a collection), preferred first."""
     if shutil.which("fc-list") is None:
         return []
     listed = subprocess.run(
-        ["fc-list", ":lang=zh", "--format", "%{file}\t%{index}\n"], capture_output=True, text=True, timeout=10
+        ["fc-list", ":lang=zh:fontformat=TrueType", "--format", "%{file}\t%{index}\n"],
+        capture_output=True,
+        text=True,
+        timeout=10,
     ).stdout
     found = []
     for line in listed.splitlines():
