@@ -70,7 +70,7 @@ for name, frame in list(sections.items())[1:]:
 base_name = f"report-{kind}-{project_id}-{report['start']}"
 c0, c1, c2 = st.columns(3)
 c0.download_button(
-    t("report.download_pdf"),
+    t("pdf.download"),
     lambda: merchant_report.to_pdf(report, t),  # built when clicked, not on every run of the page
     file_name=f"{base_name}.pdf",
     mime="application/pdf",

@@ -64,7 +64,16 @@ def invoice(ctx: Context, data: dict[str, Any], prefix: str = "") -> None:
     for line in data["lines"]:
         with st.expander(f"{invoice_documents.line_label(line, ctx.lang)} · {formatting.money(line['amount'])}"):
             explanation(ctx, line["explanation"])
-    left, right = st.columns(2)
+    pdf_column, left, right = st.columns(3)
+    pdf_column.download_button(
+        ctx.t("pdf.download"),
+        lambda: invoice_documents.invoice_pdf(data, ctx.lang),  # built when clicked
+        file_name=f"{data['number']}.pdf",
+        mime="application/pdf",
+        key=f"{prefix}invoice_pdf_{data['id']}",
+        icon=":material/picture_as_pdf:",
+        type="primary",
+    )
     with left:
         st.download_button(
             ctx.t("billing.download_html"),

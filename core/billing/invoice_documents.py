@@ -1,4 +1,4 @@
-"""An invoice as documents: its lines' labels in the reader's language, Excel sheets and a printable A4 page.
+"""An invoice as documents: its lines' labels in the reader's language, Excel sheets, a printable A4 page and a PDF.
 
 Every value put into the page is escaped; a draft or approved invoice is marked as not final.
 """
@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from core.billing.invoices import MERCHANT_STATUSES
-from core.kernel import config, documents, formatting, i18n
+from core.kernel import config, documents, formatting, i18n, pdf
 
 
 def line_label(line: dict[str, Any], lang: str) -> str:
@@ -63,6 +63,29 @@ def invoice_frames(invoice: dict[str, Any], lang: str = "zh") -> dict[str, pd.Da
     return {t("billing.sheet.invoice"): head, t("billing.sheet.lines"): lines}
 
 
+def _not_final(invoice: dict[str, Any], t) -> str | None:
+    """The notice a draft or approved invoice carries: the merchant has not got it yet, figures may change."""
+    if invoice["status"] in MERCHANT_STATUSES:
+        return None
+    return t("billing.not_final", status=t("billing.status." + invoice["status"]))
+
+
+def invoice_pdf(invoice: dict[str, Any], lang: str = "zh") -> bytes:
+    """An invoice as an A4 PDF: the head and the lines of the workbook, amounts as money with the total
+    last; a draft or approved invoice says in its first line that it is not final."""
+    t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
+    title = t("billing.invoice_title", month=invoice["month"], number=invoice["number"])
+    notice = _not_final(invoice, t)
+    meta = config.COMPANY_NAME + (f" · {notice}" if notice else "") + f" · {t('billing.footer', at=config.now_text())}"
+    (head_name, head), (lines_name, lines) = invoice_frames(invoice, lang).items()
+    amount = t("billing.c.amount")
+    shown = lines.assign(**{amount: [formatting.amount(v) for v in lines[amount]]})
+    total = {column: "" for column in shown.columns}
+    total.update({t("billing.c.item"): t("billing.c.total"), amount: formatting.amount(invoice["total"])})
+    shown = pd.concat([shown, pd.DataFrame([total])], ignore_index=True)
+    return pdf.tables_pdf(title, meta, {head_name: head, lines_name: shown}, t("billing.none"), t("pdf.page"))
+
+
 def invoice_html(invoice: dict[str, Any], lang: str = "zh") -> str:
     """An invoice as a printable A4 page with the outsourcer's name (every value escaped)."""
     t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
@@ -83,11 +106,7 @@ def invoice_html(invoice: dict[str, Any], lang: str = "zh") -> str:
         for line in invoice["lines"]
     )
     title = t("billing.invoice_title", month=invoice["month"], number=invoice["number"])
-    not_final = (
-        None
-        if invoice["status"] in MERCHANT_STATUSES
-        else t("billing.not_final", status=t("billing.status." + invoice["status"]))
-    )
+    not_final = _not_final(invoice, t)
     table = (
         f"<table><tr><th>{e(t('billing.c.item'))}</th><th>{e(t('billing.c.calc'))}</th>"
         f'<th class="num">{e(t("billing.c.amount"))}</th></tr>\n{body}\n'

@@ -33,6 +33,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "btn.back_to_list": ("返回列表", "Back to the list"),
     "btn.create": ("创建", "Create"),
     "btn.delete": ("删除", "Delete"),
+    "pdf.page": ("第 {page} 页 / 共 {pages} 页", "Page {page} of {pages}"),
+    "pdf.download": ("下载PDF", "Download PDF"),
     "btn.export_excel": ("导出 Excel", "Export to Excel"),
     "btn.save": ("保存", "Save"),
     "msg.not_found": ("找不到该记录，或您无权查看。", "Not found, or you may not see it."),

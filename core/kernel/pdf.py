@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -86,6 +86,7 @@ def tables_pdf(
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
+    from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
     from reportlab.platypus.doctemplate import LayoutError
 
@@ -103,6 +104,9 @@ def tables_pdf(
 
     width = A4[0] - 28 * mm
 
+    def measure(text: str) -> float:
+        return max((stringWidth(line, name, body.fontSize) for line in text.split("\n")), default=0.0)
+
     def make_story() -> list[Any]:  # each pass lays out fresh flowables (a split table is changed by it)
         story: list[Any] = [cell(title, h1), cell(meta, small)]
         for heading, frame in sections.items():
@@ -112,7 +116,7 @@ def tables_pdf(
                 continue
             rows = [[cell(c, head) for c in frame.columns]]
             rows += [[cell(v) for v in record] for record in frame.astype(object).itertuples(index=False, name=None)]
-            table = Table(rows, repeatRows=1, colWidths=column_widths(frame, width))
+            table = Table(rows, repeatRows=1, colWidths=column_widths(frame, width, measure))
             table.setStyle(
                 TableStyle(
                     [
@@ -150,22 +154,33 @@ def tables_pdf(
     return build(pages)[0]
 
 
-def _display_width(text: str) -> int:
-    """Columns a text takes in print: a Chinese character counts two."""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
-
-
-def column_widths(frame: pd.DataFrame, width: float, longest: int = 40) -> list[float]:
-    """Widths of a table's columns, shared out by their widest cell (capped at `longest`; a header
-    counts half, it wraps onto two lines), so a date or an order number stays on one line while a
-    long text wraps."""
-    needs = []
+def column_widths(
+    frame: pd.DataFrame, width: float, measure: Callable[[str], float], padding: float = 9.0
+) -> list[float]:
+    """Widths of a table's columns on a line `width` wide, from each column's natural width (its widest
+    cell as `measure` gives it, plus `padding`; a header counts half, it wraps onto two lines). When
+    they all fit, each grows in proportion. When they do not, a column narrower than a fair share
+    (a date, an amount, an order number) keeps its natural width and stays on one line; the wide
+    ones (names, explanations) share the rest and wrap."""
+    natural = []
     for column in frame.columns:
         cells = ["" if v is None else str(v) for v in frame[column].tolist()]
-        widest = max([_display_width(c) for c in cells] + [(_display_width(str(column)) + 1) // 2])
-        needs.append(min(longest, widest) + 2)
-    total = sum(needs)
-    return [width * need / total for need in needs]
+        natural.append(max([measure(c) for c in cells] + [measure(str(column)) / 2]) + padding)
+    total = sum(natural)
+    if total <= width:
+        return [n * width / total for n in natural]
+    fixed: set[int] = set()
+    while True:
+        flexible = [i for i in range(len(natural)) if i not in fixed]
+        rest = width - sum(natural[i] for i in fixed)
+        narrow = [i for i in flexible if natural[i] <= rest / len(flexible)]
+        if not narrow or len(narrow) == len(flexible):
+            break
+        fixed.update(narrow)
+    if rest <= 0:  # too many columns for the page: every one in proportion
+        return [n * width / total for n in natural]
+    share = sum(natural[i] for i in flexible)
+    return [natural[i] if i in fixed else rest * natural[i] / share for i in range(len(natural))]
 
 
 def _escape(value: Any) -> str:

@@ -130,8 +130,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "report.generated": ("生成时间", "Generated"),
     "report.no_kpi_data": ("该时段还没有KPI数据。", "No KPI data in this period."),
     "report.none": ("无", "None"),
-    "report.pdf_page": ("第 {page} 页 / 共 {pages} 页", "Page {page} of {pages}"),
-    "report.download_pdf": ("下载PDF", "Download PDF"),
     "report.download_xlsx": ("下载 Excel", "Download Excel"),
     "report.download_html": ("下载可打印版（HTML）", "Download printable (HTML)"),
     "report.intro": (

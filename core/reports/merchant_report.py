@@ -293,7 +293,7 @@ def to_xlsx(report: dict[str, Any], t) -> bytes:
 def to_pdf(report: dict[str, Any], t) -> bytes:
     """The report as an A4 PDF with the same title, meta line and sections as the printable page."""
     meta = f"{report['company']} · {t('report.generated')} {report['generated_at']}"
-    return pdf.tables_pdf(title(report, t), meta, sections(report, t), t("report.none"), t("report.pdf_page"))
+    return pdf.tables_pdf(title(report, t), meta, sections(report, t), t("report.none"), t("pdf.page"))
 
 
 def to_html(report: dict[str, Any], t) -> str:

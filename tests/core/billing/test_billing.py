@@ -15,6 +15,7 @@ from decimal import Decimal
 import pytest
 
 from core.billing import contracts, invoice_documents, invoices, payments, quotes, rules
+from core.kernel import formatting
 from core.kernel.db import write
 from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import PermissionDenied
@@ -646,6 +647,23 @@ def test_documents_escape_values_and_name_the_outsourcer(firm):
     quote = quotes.get_quote(firm.db, firm.manager, quotes.list_quotes(firm.db, firm.manager)[0]["id"])
     assert "云服客服外包有限公司" in quotes.document_html(quote)
     assert set(quotes.document_frames(quote)) == {"报价单", "月费明细"}
+
+
+def test_an_invoice_pdf_has_its_number_lines_and_total_and_a_draft_says_it_is_not_final(firm):
+    import io
+
+    from pypdf import PdfReader
+
+    contract_id = signed(firm, firm.p1, date(2026, 9, 1), date(2026, 12, 31))
+    invoice = invoices.get_invoice(
+        firm.db, firm.manager, invoices.bill_contract(firm.db, firm.manager, contract_id, MONTH, today=OCT1)
+    )
+    data = invoice_documents.invoice_pdf(invoice)
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    assert invoice["number"] in text and "云服客服外包有限公司" in text and invoice["merchant_name"] in text
+    lines_start = text.index("账单明细")
+    assert text.index("坐席费 2席", lines_start) < text.rindex(formatting.amount(invoice["total"]))  # total last
+    assert text.index("本账单尚未开具（草稿），金额可能变动。") < lines_start  # a draft says so above everything
 
 
 def test_an_invoice_using_a_pending_kpi_figure_says_so_before_it_can_be_approved(firm):

@@ -53,13 +53,16 @@ def test_the_machines_chinese_font_is_embedded_and_without_one_the_standard_font
     assert b"/STSong-Light" in standard and b"/FontFile2" not in standard
 
 
-def test_columns_are_as_wide_as_their_widest_cell_so_a_date_stays_on_one_line():
-    frame = pd.DataFrame({"日期": ["2026-11-01"], "30秒应答率": ["64.5%"], "说明": ["很长的说明" * 20]})
-    widths = pdf.column_widths(frame, 180.0)
-    assert sum(widths) == pytest.approx(180.0)
-    date_width, rate_width, note_width = widths
-    assert date_width > rate_width  # 10 characters against 5; the header wraps, so it counts half
-    assert note_width == pytest.approx(180.0 * 42 / (12 + 7 + 42))  # a long text is capped at 40 and wraps
+def test_short_columns_keep_their_width_and_long_ones_share_the_rest_and_wrap():
+    def measure(text: str) -> float:  # a character is 1 wide, a Chinese one 2
+        return float(sum(2 if ord(ch) > 0x2E7F else 1 for ch in text))
+
+    frame = pd.DataFrame({"日期": ["2026-11-01"], "金额（元）": ["16,400.00"], "说明": ["很长的说明" * 20]})
+    date_width, amount_width, note_width = pdf.column_widths(frame, 100.0, measure, padding=2.0)
+    assert (date_width, amount_width) == (12.0, 11.0)  # their widest cell + padding: one line each
+    assert note_width == pytest.approx(100.0 - 12.0 - 11.0)  # the long text takes the rest and wraps
+    roomy = pdf.column_widths(frame.head(0).assign(说明=[]), 100.0, measure, padding=2.0)
+    assert sum(roomy) == pytest.approx(100.0)  # when everything fits, every column grows in proportion
 
 
 def test_the_merchant_report_pdf_carries_its_title_company_and_figures(fresh_db, admin, project):  # noqa: F811
