@@ -111,7 +111,7 @@ else:
                     t("field.channel.kind"): t(f"delivery.kind.{c['kind']}"),
                     t("field.channel.content"): t(f"delivery.content.{c['content']}"),
                     t("delivery.col.project"): project_label(c["project_id"]),
-                    t("delivery.col.address"): c["shown_address"],
+                    t("delivery.col.address"): c["address"],
                     t("delivery.signed"): c["signed"],
                     t("delivery.active"): bool(c["active"]),
                     t("delivery.owner"): c["owner_name"] + ("" if c["owner_active"] else t("delivery.owner_inactive")),

@@ -30,7 +30,7 @@ def input_value(item: dict[str, str], lang: str) -> str:
 
 def invoice_frames(invoice: dict[str, Any], lang: str = "zh") -> dict[str, pd.DataFrame]:
     """An invoice as Excel sheets: the head, then every line with its calculation."""
-    t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
+    t = i18n.translator(lang)
     head = pd.DataFrame(
         [
             (t("billing.company"), config.COMPANY_NAME),
@@ -73,7 +73,7 @@ def _not_final(invoice: dict[str, Any], t) -> str | None:
 def invoice_pdf(invoice: dict[str, Any], lang: str = "zh") -> bytes:
     """An invoice as an A4 PDF: the head and the lines of the workbook, amounts as money with the total
     last; a draft or approved invoice says in its first line that it is not final."""
-    t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
+    t = i18n.translator(lang)
     title = t("billing.invoice_title", month=invoice["month"], number=invoice["number"])
     notice = _not_final(invoice, t)
     meta = config.COMPANY_NAME + (f" · {notice}" if notice else "") + f" · {t('billing.footer', at=config.now_text())}"
@@ -88,7 +88,7 @@ def invoice_pdf(invoice: dict[str, Any], lang: str = "zh") -> bytes:
 
 def invoice_html(invoice: dict[str, Any], lang: str = "zh") -> str:
     """An invoice as a printable A4 page with the outsourcer's name (every value escaped)."""
-    t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
+    t = i18n.translator(lang)
     e = documents.escape
     meta = [
         (t("billing.c.merchant"), invoice["merchant_name"]),

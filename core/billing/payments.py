@@ -191,7 +191,7 @@ def matching_merchants(found: list[dict[str, Any]], search: str) -> list[dict[st
 
 def statement_frames(data: dict[str, Any], lang: str = "zh") -> dict[str, pd.DataFrame]:
     """A merchant's statement as an Excel sheet (one row per invoice, with the running balance)."""
-    t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
+    t = i18n.translator(lang)
     columns = [
         "number",
         "month",
@@ -229,7 +229,7 @@ def statement_frames(data: dict[str, Any], lang: str = "zh") -> dict[str, pd.Dat
 
 def statement_html(data: dict[str, Any], lang: str = "zh") -> str:
     """A merchant's statement as a printable A4 page."""
-    t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
+    t = i18n.translator(lang)
     heading = t("billing.statement_title", merchant=data["merchant"]["name"], date=data["as_of"])
     meta = (
         f"{config.COMPANY_NAME} · {t('billing.c.total')} {formatting.money(data['billed'])} · {t('billing.c.paid')}"
@@ -242,7 +242,7 @@ def statement_html(data: dict[str, Any], lang: str = "zh") -> str:
 
 def receivables_frame(found: list[dict[str, Any]], lang: str = "zh") -> pd.DataFrame:
     """The receivables overview as a table (for the page and Excel)."""
-    t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
+    t = i18n.translator(lang)
     keys = [
         "merchant",
         "invoices",

@@ -724,7 +724,7 @@ def _facts(quote: dict[str, Any], t) -> list[tuple[str, str]]:
 
 def document_frames(quote: dict[str, Any], lang: str = "zh") -> dict[str, pd.DataFrame]:
     """The quote as Excel sheets: the facts and terms, then a full month's lines."""
-    t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
+    t = i18n.translator(lang)
     head = [
         (t("billing.company"), config.COMPANY_NAME),
         (t("billing.c.number"), f"{quote['number']} v{quote['version']}"),
@@ -753,7 +753,7 @@ def document_frames(quote: dict[str, Any], lang: str = "zh") -> dict[str, pd.Dat
 
 def document_html(quote: dict[str, Any], lang: str = "zh") -> str:
     """The quote as a printable A4 page with the outsourcer's name (every value escaped)."""
-    t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
+    t = i18n.translator(lang)
     frames = document_frames(quote, lang)
     heading = t("billing.quote_title", number=quote["number"], version=quote["version"])
     meta = (

@@ -164,9 +164,7 @@ def list_channels(db: sqlite_utils.Database, actor: Actor) -> list[dict[str, Any
             {where} ORDER BY c.name, c.id""",
         params,
     )
-    return [
-        {**c, "address": mask(c), "shown_address": mask(c), "signed": bool(c["secret"]), "secret": ""} for c in found
-    ]
+    return [{**c, "address": mask(c), "signed": bool(c["secret"]), "secret": ""} for c in found]
 
 
 def owner(db: sqlite_utils.Database, channel: dict[str, Any]) -> Actor | None:

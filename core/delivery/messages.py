@@ -7,13 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
 from typing import Any
 
 import sqlite_utils
 
 from core.delivery.transport import Attachment
-from core.kernel import config, i18n
+from core.kernel import config
 from core.kernel.permissions import MERCHANT, Actor
 from core.overview import home
 from core.reports import merchant_report
@@ -30,11 +29,6 @@ class Message:
     text: str  # the plain body of a mail
     html: str | None = None  # the mail's HTML body
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
-
-
-def translator(language: str) -> Callable[..., str]:
-    """The catalogue's words in one language, as pages get them from their context."""
-    return partial(i18n.t, lang=language)
 
 
 def alerts_message(

@@ -19,7 +19,7 @@ import sqlite_utils
 from core.delivery import channels, messages
 from core.delivery.messages import Message
 from core.delivery.transport import DeliveryError, fit, post_to_robot, send_mail, smtp_settings
-from core.kernel import audit, config, weeks
+from core.kernel import audit, config, i18n, weeks
 from core.kernel.db import one, rows, write
 from core.kernel.errors import NotFound, ValidationError
 from core.kernel.permissions import Actor
@@ -103,7 +103,7 @@ def _send(db: sqlite_utils.Database, channel: dict[str, Any], period: str, attem
     """Compose and send a channel's period; the outbox row it leaves (sent, skipped or failed)."""
     keep = partial(_record, db, channel["id"], channel["content"], period)
     viewer = channels.owner(db, channel)
-    t = messages.translator(viewer.language if viewer else "zh")
+    t = i18n.translator(viewer.language if viewer else "zh")
     if viewer is None:
         return keep("", "failed", t("delivery.err.owner_gone"), MAX_ATTEMPTS)
     try:
@@ -144,7 +144,7 @@ def run_due(db: sqlite_utils.Database, now: datetime | None = None) -> list[dict
 def send_test(db: sqlite_utils.Database, actor: Actor, channel_id: int) -> dict[str, Any]:
     """Send a test message through a channel now; the outbox row (sent, or failed with the reason)."""
     channel = channels.get_channel(db, actor, channel_id)
-    t = messages.translator(actor.language)
+    t = i18n.translator(actor.language)
     message = messages.test_message(channel, t)
     keep = partial(_record, db, channel_id, "test", config.now_text(), message.subject)
     try:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -410,6 +412,11 @@ def t(key: str, lang: str = "zh", **params: Any) -> str:
         except (KeyError, IndexError, ValueError):
             return text
     return text
+
+
+def translator(lang: str) -> Callable[..., str]:
+    """`t` bound to one language, as pages get it from their context: translator("zh")("kpi.target")."""
+    return partial(t, lang=lang)
 
 
 def language_name(code: str) -> str:

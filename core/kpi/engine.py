@@ -333,18 +333,16 @@ def _to_seconds(col: pd.Series, name: str, errors: list[tuple[int, str]], *, nul
             out = parsed.to_numpy().astype("datetime64[s]").view(np.int64).copy()
         except (ValueError, TypeError, OverflowError):  # e.g. mixed time zones: per value below
             out = np.full(len(col), _NAT, dtype=np.int64)
-        values = col.to_numpy(dtype=object)
         # pandas reads year 0 and a 60th second (as the next minute); as text they are no time
         suspect = np.flatnonzero((out != _NAT) & ((out < _YEAR_ONE) | (out % 60 == 0)))
-        for i in suspect.tolist():
-            v = values[i]
+        for i, v in zip(suspect.tolist(), col.iloc[suspect].to_numpy(dtype=object)):
             if isinstance(v, str) and (out[i] < _YEAR_ONE or v.rstrip().endswith("60")):
                 out[i] = _NAT
         bad = np.flatnonzero(out == _NAT)
         if len(bad):
             still: list[int] = []
-            for i in bad.tolist():
-                r = _one_time(values[i])
+            for i, v in zip(bad.tolist(), col.iloc[bad].to_numpy(dtype=object)):
+                r = _one_time(v)
                 if isinstance(r, int):
                     out[i] = r
                 elif r is None:

@@ -146,7 +146,7 @@ def export_sheets(
 ) -> dict[str, pd.DataFrame]:
     """The workbook of a reconciliation: the cells as numbers in people's units (rates in %, points for
     their differences), the agents of one side only, and the settings it was made with."""
-    t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
+    t = i18n.translator(lang)
     cells = result.cells if cells is None else cells
     unit = {RATE: "%", TIME: t("recon.unit.s"), MONEY: t("recon.unit.yuan"), COUNT: "", NUMBER: ""}
     records = []

@@ -23,7 +23,7 @@ def payroll_frames(db: sqlite_utils.Database, actor: Actor, run_id: int, lang: s
     """The month's payroll sheet (one row per agent) and every line with its calculation, for Excel."""
     require(actor, "salary.read")
     run = run_row(db, run_id)
-    t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
+    t = i18n.translator(lang)
     statements = run_statements(db, actor, run_id)
     sheet = pd.DataFrame(
         [
@@ -76,7 +76,7 @@ def payroll_frames(db: sqlite_utils.Database, actor: Actor, run_id: int, lang: s
 
 def statement_html(statement: dict[str, Any], lang: str = "zh") -> str:
     """A one-page printable statement: every value escaped, fits A4 when printed."""
-    t = lambda key, **p: i18n.t(key, lang, **p)  # noqa: E731
+    t = i18n.translator(lang)
     e = documents.escape
     status = t(f"salary.status.{statement.get('status', 'draft')}")
     grade = t(f"salary.grade.{statement['grade']}") if statement.get("grade") else "—"

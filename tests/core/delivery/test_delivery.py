@@ -206,7 +206,7 @@ def test_the_token_and_the_secret_are_never_shown_nor_audited(fresh_db, admin):
         secret="SEC-very-secret",
     )
     [listed] = channels.list_channels(fresh_db, admin)
-    assert listed["shown_address"] == "oapi.dingtalk.com/…abcd" and listed["signed"] and listed["secret"] == ""
+    assert listed["address"] == "oapi.dingtalk.com/…abcd" and listed["signed"] and listed["secret"] == ""
     assert "TOKEN-1234" not in str(listed) and "very-secret" not in str(listed)  # the list never carries them
     channels.update_channel(fresh_db, admin, channel_id, {"name": "改名", "secret": ""})  # empty keeps it
     assert channels.get_channel(fresh_db, admin, channel_id)["secret"] == "SEC-very-secret"
